@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * nbtool/nbtool.h - what the nb* tools share: error reporting, the common
+ * options (DESIGN.md section 5), opening the tree handle they select, and
+ * the one emitter that prints text and JSON from the same calls.
+ *
+ * Unlike the libraries, this module is for programs: nb_die() exits.
+ * Single-threaded.
+ */
+#ifndef NBTOOL_NBTOOL_H
+#define NBTOOL_NBTOOL_H
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nb_sysctl;
+struct json_object;
+
+/* ---- errors: "tool: message" on stderr ---- */
+
+#define NB_EXIT_RUNTIME	1
+#define NB_EXIT_USAGE	2
+
+void	nb_tool_init(const char *progname);
+const char *nb_tool_name(void);
+void	nb_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Exit with `code` after printing "tool: message". */
+_Noreturn void nb_errx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Usage error: message, then "usage: ..." hint line, exit 2. */
+_Noreturn void nb_usagex(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * strtonum(3)-like: parse a decimal integer in [min, max]. Returns 0, or
+ * -EINVAL (*errstr = "invalid") / -ERANGE (*errstr = "too small"/"too large").
+ */
+int	nb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **errstr);
+/* Seconds, possibly fractional ("0.5", "10"); > 0 and <= 1 day. */
+int	nb_parse_interval(const char *s, double *out, const char **errstr);
+/*
+ * A TIME of --at/--from/--to as realtime ns: ISO-8601 "YYYY-MM-DD[(T| )hh:mm
+ * [:ss[.frac]]][Z|(+|-)hh[:]mm]" (local time without a zone), "now", or
+ * relative to now_ns: "-30s", "-15m", "-2h", "-1d". Returns 0 or -EINVAL
+ * (*errstr says why).
+ */
+int	nb_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, const char **errstr);
+
+/* ---- common options ---- */
+
+struct nb_common {
+	bool		 json;		/* -j, --json */
+	bool		 pretty;	/* --pretty */
+	bool		 interval_set;
+	double		 interval;	/* seconds: -w (not nbsysctl) or --interval */
+	bool		 count_set;
+	uint64_t	 count;		/* -c */
+	const char	*socket_path;	/* -S, --socket */
+	const char	*record_path;	/* --record */
+	const char	*replay_path;	/* --replay */
+	const char	*at, *from, *to;	/* --at, --from, --to */
+	const char	*source;	/* --source linux|sim */
+	const char	*source_args;	/* --source-args */
+	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
+};
+
+enum {
+	NB_OPT_INTERVAL = 0x1000,
+	NB_OPT_COUNT,
+	NB_OPT_RECORD,
+	NB_OPT_REPLAY,
+	NB_OPT_AT,
+	NB_OPT_FROM,
+	NB_OPT_TO,
+	NB_OPT_SOURCE,
+	NB_OPT_SOURCE_ARGS,
+	NB_OPT_ROOT,
+	NB_OPT_PRETTY,
+	NB_OPT_SOCKET,
+	NB_OPT_JSON,
+};
+
+/* Long options every tool accepts; put it first in the tool's table. */
+#define NB_COMMON_LONGOPTS						\
+	{ "json",	 no_argument,	    NULL, NB_OPT_JSON },	\
+	{ "pretty",	 no_argument,	    NULL, NB_OPT_PRETTY },	\
+	{ "interval",	 required_argument, NULL, NB_OPT_INTERVAL },	\
+	{ "count",	 required_argument, NULL, NB_OPT_COUNT },	\
+	{ "socket",	 required_argument, NULL, NB_OPT_SOCKET },	\
+	{ "record",	 required_argument, NULL, NB_OPT_RECORD },	\
+	{ "replay",	 required_argument, NULL, NB_OPT_REPLAY },	\
+	{ "at",		 required_argument, NULL, NB_OPT_AT },		\
+	{ "from",	 required_argument, NULL, NB_OPT_FROM },	\
+	{ "to",		 required_argument, NULL, NB_OPT_TO },		\
+	{ "source",	 required_argument, NULL, NB_OPT_SOURCE },	\
+	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
+	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
+
+/* Help lines for the common options, for the tools' usage(). */
+extern const char nb_common_help[];
+
+void	nb_common_init(struct nb_common *c);
+/*
+ * Handle one option of the common set (the NB_OPT_* values, and 'j' and
+ * 'S', which every tool maps to them). Returns true if handled; a bad value
+ * is a usage error (exits 2). Tools map their -w/-c to NB_OPT_INTERVAL /
+ * NB_OPT_COUNT themselves (nbsysctl keeps -w for writing).
+ */
+bool	nb_common_option(struct nb_common *c, int opt, const char *arg);
+/* Cross-option checks after parsing (e.g. --at without --replay): exits 2. */
+void	nb_common_check(const struct nb_common *c);
+/*
+ * Open the tree handle the options select (local source, -S socket,
+ * --replay file). On failure prints "tool: ..." and exits 1.
+ */
+struct nb_sysctl *nb_common_open(const struct nb_common *c);
+
+/*
+ * Interval loop helper: sleeps until the next tick (absolute, drift-free)
+ * and takes a new sample. Returns false when the count is exhausted (or a
+ * replay has no more samples).
+ */
+struct nb_ticker {
+	const struct nb_common *c;
+	struct nb_sysctl *h;
+	uint64_t	 n;		/* samples taken so far */
+	int64_t		 next_ns;	/* CLOCK_MONOTONIC */
+};
+void	nb_ticker_init(struct nb_ticker *t, const struct nb_common *c, struct nb_sysctl *h);
+bool	nb_ticker_next(struct nb_ticker *t);
+
+/* ---- output: one printing path for text and JSON ---- */
+
+/*
+ * The emitter is iproute2's json_print in spirit: each value is emitted
+ * once with a key (JSON) and a printf format (text). NB_OUT_TEXT pieces
+ * (labels, padding, newlines) appear only in text, NB_OUT_JSON pieces only
+ * in JSON. Objects and arrays nest; text ignores them.
+ *
+ * A document (or, in interval mode, a record: one JSON object per line)
+ * always carries a "version" key first. The emitter aborts (nb_die) if
+ * opens and closes are unbalanced at record end.
+ */
+struct nb_out;
+
+enum nb_out_mode {
+	NB_OUT_ANY = 0,
+	NB_OUT_TEXT,
+	NB_OUT_JSON,
+};
+
+struct nb_out *nb_out_create(FILE *fp, bool json, bool pretty);
+void	nb_out_destroy(struct nb_out **op);
+bool	nb_out_is_json(const struct nb_out *o);
+
+/* A record: JSON opens "{"version": ..." and closes with "}\n"; text no-op. */
+void	nb_out_record_begin(struct nb_out *o);
+void	nb_out_record_end(struct nb_out *o);
+
+/* key NULL inside arrays. */
+void	nb_out_open_object(struct nb_out *o, const char *key);
+void	nb_out_close_object(struct nb_out *o);
+void	nb_out_open_array(struct nb_out *o, const char *key);
+void	nb_out_close_array(struct nb_out *o);
+
+void	nb_out_u64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, uint64_t v);
+void	nb_out_i64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, int64_t v);
+void	nb_out_double(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, double v);
+void	nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, const char *v);
+/* Text: fmt takes a string, "true" or "false". */
+void	nb_out_bool(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, bool v);
+/* JSON null under key (text prints fmt literally, e.g. "-"). */
+void	nb_out_null(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt);
+/* Text only (labels, separators, newlines). */
+void	nb_out_text(struct nb_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Attach an already built json-c object under key (JSON only; takes ownership). */
+void	nb_out_json(struct nb_out *o, const char *key, struct json_object *jo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NBTOOL_NBTOOL_H */

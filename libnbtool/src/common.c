@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* common.c - the options every nb* tool takes, opening the handle they select, the interval ticker. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nbtool/nbtool.h"
+#include "sysctl-tree/sysctl.h"
+
+#define NS_PER_SEC	1000000000LL
+#define MAX_COUNT	UINT64_C(1000000000)
+
+const char nb_common_help[] =
+"  -j, --json            one JSON document (one object per line with -w)\n"
+"      --pretty          indented JSON (implies -j)\n"
+"      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
+"      --count N         stop after N displays (interval mode)\n"
+"  -S, --socket PATH     read nbstatd's tree at PATH\n"
+"      --record FILE     append what is read to history (not available yet)\n"
+"      --replay FILE     read history from FILE instead of the live system\n"
+"      --at TIME         with --replay: the sample at TIME\n"
+"      --from TIME, --to TIME\n"
+"                        with --replay: the samples in [from, to]\n"
+"                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
+"      --source NAME     local source: linux (default) or sim\n"
+"      --source-args A   options for the source\n"
+"      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
+
+static int64_t
+now_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+static int64_t
+now_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+void
+nb_common_init(struct nb_common *c)
+{
+	const char *root;
+
+	memset(c, 0, sizeof(*c));
+	if ((root = getenv("NBSTAT_ROOT")) != NULL && *root != '\0')
+		c->root = root;
+}
+
+bool
+nb_common_option(struct nb_common *c, int opt, const char *arg)
+{
+	const char *errstr;
+
+	switch (opt) {
+	case 'j':
+	case NB_OPT_JSON:
+		c->json = true;
+		break;
+	case NB_OPT_PRETTY:		/* implies -j */
+		c->json = true;
+		c->pretty = true;
+		break;
+	case NB_OPT_INTERVAL:
+		if (nb_parse_interval(arg, &c->interval, &errstr) != 0)
+			nb_usagex("interval %s: %s (seconds, > 0, at most 86400)", arg, errstr);
+		c->interval_set = true;
+		break;
+	case NB_OPT_COUNT:
+		if (nb_parse_u64(arg, 1, MAX_COUNT, &c->count, &errstr) != 0)
+			nb_usagex("count %s: %s", arg, errstr);
+		c->count_set = true;
+		break;
+	case 'S':
+	case NB_OPT_SOCKET:
+		if (*arg == '\0')
+			nb_usagex("-S: empty socket path");
+		c->socket_path = arg;
+		break;
+	case NB_OPT_RECORD:
+		if (*arg == '\0')
+			nb_usagex("--record: empty file name");
+		c->record_path = arg;
+		break;
+	case NB_OPT_REPLAY:
+		if (*arg == '\0')
+			nb_usagex("--replay: empty file name");
+		c->replay_path = arg;
+		break;
+	case NB_OPT_AT:
+		c->at = arg;
+		break;
+	case NB_OPT_FROM:
+		c->from = arg;
+		break;
+	case NB_OPT_TO:
+		c->to = arg;
+		break;
+	case NB_OPT_SOURCE:
+		if (strcmp(arg, "linux") != 0 && strcmp(arg, "sim") != 0)
+			nb_usagex("--source %s: unknown source (linux or sim)", arg);
+		c->source = arg;
+		break;
+	case NB_OPT_SOURCE_ARGS:
+		c->source_args = arg;
+		break;
+	case NB_OPT_ROOT:
+		if (*arg == '\0')
+			nb_usagex("--root: empty directory");
+		c->root = arg;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static int64_t
+check_time(const char *opt, const char *s, int64_t now)
+{
+	const char *errstr;
+	int64_t ns;
+
+	if (nb_parse_time(s, now, &ns, &errstr) != 0)
+		nb_usagex("%s %s: %s", opt, s, errstr);
+	return ns;
+}
+
+void
+nb_common_check(const struct nb_common *c)
+{
+	int64_t now = now_realtime_ns(), from, to;
+
+	if ((c->at != NULL || c->from != NULL || c->to != NULL) && c->replay_path == NULL)
+		nb_usagex("--at, --from and --to need --replay FILE");
+	if (c->at != NULL && (c->from != NULL || c->to != NULL))
+		nb_usagex("--at excludes --from and --to");
+	if (c->to != NULL && c->from == NULL)
+		nb_usagex("--to needs --from");
+	if (c->replay_path != NULL && c->socket_path != NULL)
+		nb_usagex("--replay and -S exclude each other");
+	if (c->record_path != NULL && c->replay_path != NULL)
+		nb_usagex("--record and --replay exclude each other");
+	if ((c->source != NULL || c->source_args != NULL) &&
+	    (c->replay_path != NULL || c->socket_path != NULL))
+		nb_usagex("--source and --source-args select a local source: not with -S or --replay");
+	if (c->at != NULL)
+		(void)check_time("--at", c->at, now);
+	if (c->from != NULL) {
+		from = check_time("--from", c->from, now);
+		if (c->to != NULL && (to = check_time("--to", c->to, now)) < from)
+			nb_usagex("--to %s is before --from %s", c->to, c->from);
+	}
+	/* Recording is a later issue; refuse rather than silently not record. */
+	if (c->record_path != NULL)
+		nb_usagex("--record: recording history is not available yet");
+}
+
+struct nb_sysctl *
+nb_common_open(const struct nb_common *c)
+{
+	struct nb_sysctl_opts so;
+	struct nb_sysctl *h = NULL;
+	const char *what, *detail = "";
+	char whatbuf[256];
+	int64_t now = now_realtime_ns();
+	int error;
+
+	memset(&so, 0, sizeof(so));
+	if (c->replay_path != NULL) {
+		so.backend = NB_SYSCTL_REPLAY;
+		so.replay_path = c->replay_path;
+		so.replay_at_ns = INT64_MAX;
+		if (c->at != NULL)
+			(void)nb_parse_time(c->at, now, &so.replay_at_ns, NULL);
+		if (c->from != NULL)
+			(void)nb_parse_time(c->from, now, &so.replay_at_ns, NULL);
+		if (c->to != NULL)
+			(void)nb_parse_time(c->to, now, &so.replay_to_ns, NULL);
+		snprintf(whatbuf, sizeof(whatbuf), "--replay %s", c->replay_path);
+	} else if (c->socket_path != NULL) {
+		so.backend = NB_SYSCTL_REMOTE;
+		so.socket_path = c->socket_path;
+		snprintf(whatbuf, sizeof(whatbuf), "-S %s", c->socket_path);
+	} else {
+		so.backend = NB_SYSCTL_LOCAL;
+		so.source = c->source != NULL ? c->source : "linux";
+		so.source_args = c->source_args;
+		so.root = c->root;
+		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
+	}
+	what = whatbuf;
+	if ((error = nb_sysctl_open(&so, &h)) == 0 && h != NULL)
+		return h;
+	if (error == 0)
+		error = -EIO;
+	if (error == -EPROTONOSUPPORT) {
+		switch (so.backend) {
+		case NB_SYSCTL_REPLAY:
+			nb_errx(NB_EXIT_RUNTIME, "--replay: history backend not available yet");
+		case NB_SYSCTL_REMOTE:
+			nb_errx(NB_EXIT_RUNTIME, "-S: daemon backend not available yet");
+		default:
+			nb_errx(NB_EXIT_RUNTIME, "--source %s: not available yet", so.source);
+		}
+	}
+	/* A backend may hand back a handle that only carries the error detail. */
+	if (h != NULL)
+		detail = nb_sysctl_errdetail(h);
+	if (detail != NULL && *detail != '\0') {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", detail);
+		nb_sysctl_close(&h);
+		nb_errx(NB_EXIT_RUNTIME, "%s: %s", what, msg);
+	}
+	nb_sysctl_close(&h);
+	nb_errx(NB_EXIT_RUNTIME, "%s: %s", what, strerror(-error));
+}
+
+void
+nb_ticker_init(struct nb_ticker *t, const struct nb_common *c, struct nb_sysctl *h)
+{
+	t->c = c;
+	t->h = h;
+	t->n = 1;		/* the first sample is implicit in the handle */
+	t->next_ns = now_monotonic_ns();
+}
+
+bool
+nb_ticker_next(struct nb_ticker *t)
+{
+	const struct nb_common *c = t->c;
+	int64_t step, now;
+	struct timespec ts;
+	int error;
+
+	if (c->count_set && t->n >= c->count)
+		return false;
+	if (c->replay_path == NULL) {
+		step = (int64_t)((c->interval_set ? c->interval : 1.0) * 1e9 + 0.5);
+		if (step < 1)
+			step = 1;
+		t->next_ns += step;
+		/* Absolute ticks: no drift; after a stall (suspend) skip missed ticks. */
+		if ((now = now_monotonic_ns()) > t->next_ns + step)
+			t->next_ns += (now - t->next_ns) / step * step;
+		ts.tv_sec = t->next_ns / NS_PER_SEC;
+		ts.tv_nsec = t->next_ns % NS_PER_SEC;
+		while ((error = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+			;
+	}
+	if ((error = nb_sysctl_sample(t->h)) != 0) {
+		const char *d;
+
+		if (error == -ENOENT && c->replay_path != NULL)
+			return false;
+		d = nb_sysctl_errdetail(t->h);
+		nb_errx(NB_EXIT_RUNTIME, "sample: %s", d != NULL && *d != '\0' ? d : strerror(-error));
+	}
+	t->n++;
+	return true;
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * out.c - the emitter: each value is emitted once with its JSON key and its
+ * text format. Text goes straight to the stream; JSON builds a json-c tree
+ * (objects keep insertion order) serialised at record end. Nesting and keys
+ * are checked in both modes, so a text run catches a bad JSON sequence.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "nbtool/nbtool.h"
+
+#define NB_OUT_VERSION	"1"	/* JSON output format version, see schema/ */
+#define NB_OUT_MAXDEPTH	32
+
+struct nb_out {
+	FILE		*fp;
+	bool		 json;
+	bool		 pretty;
+	bool		 in_record;
+	unsigned	 depth;				/* open containers in the record */
+	char		 kind[NB_OUT_MAXDEPTH + 1];	/* 'o' object, 'a' array; [0] record */
+	struct json_object *stack[NB_OUT_MAXDEPTH + 1];	/* JSON only */
+};
+
+static _Noreturn void out_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A broken emit sequence is a programming error: abort with the cause. */
+static _Noreturn void
+out_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: nb_out: ", nb_tool_name());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+struct nb_out *
+nb_out_create(FILE *fp, bool json, bool pretty)
+{
+	struct nb_out *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->fp = fp;
+	o->json = json;
+	o->pretty = pretty;
+	return o;
+}
+
+void
+nb_out_destroy(struct nb_out **op)
+{
+	struct nb_out *o;
+
+	if (op == NULL || (o = *op) == NULL)
+		return;
+	if (o->in_record)
+		out_die("destroyed inside a record (depth %u)", o->depth);
+	free(o);
+	*op = NULL;
+}
+
+bool
+nb_out_is_json(const struct nb_out *o)
+{
+	return o->json;
+}
+
+void
+nb_out_record_begin(struct nb_out *o)
+{
+	if (o->in_record)
+		out_die("record_begin inside a record");
+	o->in_record = true;
+	o->depth = 0;
+	o->kind[0] = 'o';
+	if (!o->json)
+		return;
+	if ((o->stack[0] = json_object_new_object()) == NULL)
+		out_die("out of memory");
+	json_object_object_add(o->stack[0], "version", json_object_new_string(NB_OUT_VERSION));
+}
+
+void
+nb_out_record_end(struct nb_out *o)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *s;
+
+	if (!o->in_record)
+		out_die("record_end outside a record");
+	if (o->depth != 0)
+		out_die("record_end with %u container(s) still open", o->depth);
+	o->in_record = false;
+	if (o->json) {
+		flags |= o->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+		    : JSON_C_TO_STRING_PLAIN;
+		if ((s = json_object_to_json_string_ext(o->stack[0], flags)) == NULL)
+			out_die("out of memory");
+		fputs(s, o->fp);
+		fputc('\n', o->fp);
+		json_object_put(o->stack[0]);
+		o->stack[0] = NULL;
+	}
+	fflush(o->fp);
+}
+
+/* Attach jo (owned) under key to the innermost container, checking the key. */
+static void
+out_add(struct nb_out *o, const char *key, struct json_object *jo)
+{
+	struct json_object *parent;
+
+	if (!o->in_record)
+		out_die("value \"%s\" outside a record", key != NULL ? key : "(null)");
+	if (o->kind[o->depth] == 'a') {
+		if (key != NULL)
+			out_die("key \"%s\" inside an array", key);
+	} else if (key == NULL) {
+		out_die("value without a key inside an object");
+	}
+	if (!o->json)
+		return;
+	parent = o->stack[o->depth];
+	if (key == NULL) {
+		json_object_array_add(parent, jo);
+		return;
+	}
+	if (json_object_object_get_ex(parent, key, NULL)) {
+		json_object_put(jo);
+		out_die("duplicate key \"%s\"", key);
+	}
+	json_object_object_add(parent, key, jo);
+}
+
+static void
+out_open(struct nb_out *o, const char *key, char kind)
+{
+	struct json_object *jo = NULL;
+
+	if (o->depth >= NB_OUT_MAXDEPTH)
+		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+	if (o->json && (jo = kind == 'o' ? json_object_new_object()
+	    : json_object_new_array()) == NULL)
+		out_die("out of memory");
+	out_add(o, key, jo);
+	o->depth++;
+	o->kind[o->depth] = kind;
+	o->stack[o->depth] = jo;
+}
+
+static void
+out_close(struct nb_out *o, char kind)
+{
+	if (!o->in_record || o->depth == 0)
+		out_die("close_%s without an open one", kind == 'o' ? "object" : "array");
+	if (o->kind[o->depth] != kind)
+		out_die("close_%s closes an %s", kind == 'o' ? "object" : "array",
+		    kind == 'o' ? "array" : "object");
+	o->stack[o->depth] = NULL;
+	o->depth--;
+}
+
+void
+nb_out_open_object(struct nb_out *o, const char *key)
+{
+	out_open(o, key, 'o');
+}
+
+void
+nb_out_close_object(struct nb_out *o)
+{
+	out_close(o, 'o');
+}
+
+void
+nb_out_open_array(struct nb_out *o, const char *key)
+{
+	out_open(o, key, 'a');
+}
+
+void
+nb_out_close_array(struct nb_out *o)
+{
+	out_close(o, 'a');
+}
+
+/* Whether this mode's value goes to JSON / to text in this emitter. */
+static bool
+want_json(const struct nb_out *o, enum nb_out_mode m)
+{
+	return o->json && m != NB_OUT_TEXT;
+}
+
+static bool
+want_text(const struct nb_out *o, enum nb_out_mode m, const char *fmt)
+{
+	return !o->json && m != NB_OUT_JSON && fmt != NULL;
+}
+
+/*
+ * Key discipline holds in both modes for NB_OUT_ANY and NB_OUT_JSON values
+ * (a text run validates the JSON shape); text-only values need no key.
+ */
+static void
+out_value(struct nb_out *o, enum nb_out_mode m, const char *key, struct json_object *jo)
+{
+	if (m == NB_OUT_TEXT) {
+		json_object_put(jo);
+		return;
+	}
+	out_add(o, key, jo);	/* a NULL jo is JSON null */
+}
+
+#define OUT_TEXT(o, m, fmt, v) do {					\
+	if (want_text((o), (m), (fmt)))					\
+		fprintf((o)->fp, (fmt), (v));				\
+} while (0)
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+void
+nb_out_u64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, uint64_t v)
+{
+	out_value(o, m, key, want_json(o, m) ? json_object_new_uint64(v) : NULL);
+	OUT_TEXT(o, m, fmt, v);
+}
+
+void
+nb_out_i64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, int64_t v)
+{
+	out_value(o, m, key, want_json(o, m) ? json_object_new_int64(v) : NULL);
+	OUT_TEXT(o, m, fmt, v);
+}
+
+void
+nb_out_double(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, double v)
+{
+	out_value(o, m, key, want_json(o, m) ? json_object_new_double(v) : NULL);
+	OUT_TEXT(o, m, fmt, v);
+}
+
+void
+nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, const char *v)
+{
+	out_value(o, m, key, want_json(o, m) && v != NULL ? json_object_new_string(v) : NULL);
+	OUT_TEXT(o, m, fmt, v != NULL ? v : "");
+}
+
+void
+nb_out_bool(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, bool v)
+{
+	out_value(o, m, key, want_json(o, m) ? json_object_new_boolean(v) : NULL);
+	OUT_TEXT(o, m, fmt, v ? "true" : "false");
+}
+
+#pragma GCC diagnostic pop
+
+void
+nb_out_null(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt)
+{
+	out_value(o, m, key, NULL);
+	/* The text is printed literally (no conversions): "-", "   -". */
+	if (want_text(o, m, fmt))
+		fputs(fmt, o->fp);
+}
+
+void
+nb_out_text(struct nb_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(o->fp, fmt, ap);
+	va_end(ap);
+}
+
+void
+nb_out_json(struct nb_out *o, const char *key, struct json_object *jo)
+{
+	if (!o->json) {
+		json_object_put(jo);
+		/* Still check the key discipline, as for any JSON value. */
+		out_add(o, key, NULL);
+		return;
+	}
+	out_add(o, key, jo);
+}

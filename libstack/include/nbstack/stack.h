@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * nbstack/stack.h - libstack: the network-stack objects the tools observe,
+ * held in MP-safe structures (RCU reads, serialised writers, per-CPU
+ * counters), filled by sources (linux, sim).
+ *
+ * Conventions
+ *  - Every function returns 0 or a negative errno unless it says otherwise;
+ *    the library never prints and never exits.
+ *  - Opaque handles come in create/destroy pairs; destroy takes a pointer to
+ *    the handle and NULLs it.
+ *  - Each function states its calling context:
+ *      "Exclusive":  no other thread may use the object.
+ *      "Writer":     any thread; the library serialises writers of a family
+ *                    with that family's mutex (callers need no lock). May
+ *                    block on that mutex; never waits for readers.
+ *      "Reader":     inside nb_read_enter()/nb_read_exit() on a thread that
+ *                    called nb_thread_register(). Never blocks. Pointers
+ *                    returned are valid only until nb_read_exit().
+ *      "Slot owner": only the thread that owns the per-CPU slot.
+ *  - Identity of an interface is (index, generation), never a pointer:
+ *    indexes are reused by the kernel, generations are not.
+ */
+#ifndef NBSTACK_STACK_H
+#define NBSTACK_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NB_IFNAMSIZ	16	/* IFNAMSIZ, including the NUL */
+#define NB_LLADDR_MAX	32	/* MAX_ADDR_LEN */
+#define NB_KIND_MAX	16	/* IFLA_INFO_KIND ("veth", "bridge", ...) */
+#define NB_CACHELINE	64
+
+struct nb_stack;
+struct nb_iface;
+struct nb_addr;
+struct nb_ctrgroup;
+struct nb_statgroup;
+struct nb_source;
+
+/* ------------------------------------------------------------------ */
+/* Stack lifecycle (Exclusive)                                         */
+/* ------------------------------------------------------------------ */
+
+struct nb_stack_config {
+	unsigned	nslots;		/* per-CPU counter slots; 0 = online CPUs + 1 */
+};
+
+/*
+ * nb_stack_create - make an empty stack. The calling thread is registered
+ * as an RCU reader thread (nb_thread_register) as a convenience.
+ */
+int	nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out);
+/*
+ * nb_stack_destroy - free everything, after waiting for a grace period and
+ * for deferred frees (rcu_barrier). Exclusive: no readers, writers or
+ * sources may remain. NULLs *sp.
+ */
+void	nb_stack_destroy(struct nb_stack **sp);
+
+unsigned nb_stack_nslots(const struct nb_stack *st);
+
+/* ------------------------------------------------------------------ */
+/* Threads and read sections                                           */
+/* ------------------------------------------------------------------ */
+
+/* Every thread that enters a read section must register first (liburcu). */
+void	nb_thread_register(void);
+void	nb_thread_unregister(void);
+
+/*
+ * A read section. nb_read_enter() takes the RCU read lock and a snapshot of
+ * the stack's publication version; every walk and lookup made with the same
+ * struct nb_read shows only objects published at or before that version and
+ * not yet removed then, so one read section walks a consistent object graph
+ * (membership; attributes are swapped whole, never torn; counters are live).
+ * Read sections nest; they never block.
+ */
+struct nb_read {
+	struct nb_stack	*st;
+	uint64_t	 ver;
+};
+void	nb_read_enter(struct nb_stack *st, struct nb_read *rd);
+void	nb_read_exit(struct nb_read *rd);
+
+/* ------------------------------------------------------------------ */
+/* Per-CPU counter groups                                              */
+/* ------------------------------------------------------------------ */
+
+enum nb_ctr_kind {
+	NB_CTR_COUNTER = 0,	/* monotonic, summed over slots */
+	NB_CTR_GAUGE = 1,	/* a level; never summed: the sum reads slot 0 + ... is wrong,
+				   so a gauge is only ever written to one slot */
+};
+
+struct nb_ctr_desc {
+	const char	*name;		/* MIB leaf name, lower case */
+	const char	*descr;		/* one line */
+	enum nb_ctr_kind kind;
+};
+
+/*
+ * A group is nctrs uint64_t counters times nslots slots; each slot is
+ * cache-line aligned and padded so that two writers never share a line.
+ * A slot has exactly one writer at a time (its owner); updates are relaxed
+ * load + relaxed store, no read-modify-write atomics; readers sum the slots
+ * with relaxed loads (a sum is not atomic across slots, like percpu_foreach).
+ */
+int	nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out);
+void	nb_ctrgroup_destroy(struct nb_ctrgroup **gp);
+unsigned nb_ctrgroup_nctrs(const struct nb_ctrgroup *g);
+unsigned nb_ctrgroup_nslots(const struct nb_ctrgroup *g);
+
+/* Slot owner: the base of slot's counter array (percpu_getref). */
+uint64_t *nb_ctrgroup_slot(struct nb_ctrgroup *g, unsigned slot);
+
+/* Slot owner: add v to counter idx of the slot whose base is `local`. */
+static inline void
+nb_ctr_add(uint64_t *local, unsigned idx, uint64_t v)
+{
+	uint64_t o = __atomic_load_n(&local[idx], __ATOMIC_RELAXED);
+
+	__atomic_store_n(&local[idx], o + v, __ATOMIC_RELAXED);
+}
+
+/* Slot owner: overwrite (sources that mirror kernel totals). */
+static inline void
+nb_ctr_store(uint64_t *local, unsigned idx, uint64_t v)
+{
+	__atomic_store_n(&local[idx], v, __ATOMIC_RELAXED);
+}
+
+/* Any thread (the group must be alive: hold a read section or a ref). */
+uint64_t nb_ctrgroup_sum(const struct nb_ctrgroup *g, unsigned idx);
+void	nb_ctrgroup_sum_all(const struct nb_ctrgroup *g, uint64_t *out /* [nctrs] */);
+/*
+ * Per-CPU vector of counter idx and its sum, taken in the same pass.
+ * vec has room for n entries; fills min(n, nslots); returns nslots.
+ */
+int	nb_ctrgroup_percpu(const struct nb_ctrgroup *g, unsigned idx,
+	    uint64_t *vec, unsigned n, uint64_t *total);
+
+/* Per-CPU slots of the stack: a thread that will update counters takes one. */
+int	nb_slot_acquire(struct nb_stack *st, unsigned *slot);
+void	nb_slot_release(struct nb_stack *st, unsigned slot);
+
+/* ------------------------------------------------------------------ */
+/* Interfaces                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The twelve interface counters of DESIGN.md, in MIB order. */
+enum nb_ifstat {
+	NB_IFSTAT_IPACKETS,
+	NB_IFSTAT_IERRORS,
+	NB_IFSTAT_IQDROPS,
+	NB_IFSTAT_IBYTES,
+	NB_IFSTAT_IMCASTS,
+	NB_IFSTAT_OPACKETS,
+	NB_IFSTAT_OERRORS,
+	NB_IFSTAT_OQDROPS,
+	NB_IFSTAT_OBYTES,
+	NB_IFSTAT_OMCASTS,
+	NB_IFSTAT_COLLISIONS,
+	NB_IFSTAT_NOPROTO,
+	NB_IFSTAT_MAX
+};
+extern const struct nb_ctr_desc nb_ifstat_desc[NB_IFSTAT_MAX];
+
+/*
+ * Which of the twelve counters the stack's source really provides (bit i =
+ * enum nb_ifstat i); the others are absent from the tree, never a made-up
+ * zero (Linux has no TX multicast count). Default: all. Writer.
+ */
+void	nb_stack_set_ifstat_mask(struct nb_stack *st, uint32_t mask);
+uint32_t nb_stack_ifstat_mask(const struct nb_stack *st);
+
+struct nb_ifattrs {
+	uint32_t	index;
+	char		name[NB_IFNAMSIZ];
+	char		kind[NB_KIND_MAX];	/* "" when the kernel gives none */
+	uint32_t	type;			/* ARPHRD_* */
+	uint32_t	flags;			/* IFF_* */
+	uint32_t	mtu;
+	uint32_t	master;			/* ifindex, 0 = none */
+	uint32_t	txqlen;
+	uint32_t	link;			/* IFLA_LINK (peer ifindex), 0 = none */
+	uint8_t		operstate;		/* IF_OPER_* */
+	uint8_t		lladdr_len;
+	uint8_t		lladdr[NB_LLADDR_MAX];
+	uint8_t		brd_len;
+	uint8_t		brd[NB_LLADDR_MAX];
+};
+
+/*
+ * nb_if_upsert - Writer. Create the interface `a->index`, or update it.
+ * An existing index keeps its identity (generation) across attribute
+ * changes and renames; attributes are published as one immutable block.
+ * A new interface gets a new generation (returned in *gen if not NULL),
+ * starts with zero counters and becomes visible in the list and in both
+ * name/index tables in one step.
+ */
+int	nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen);
+
+/*
+ * nb_if_delete - Writer. Remove interface `index` with its addresses. Its
+ * final counters (`final`, or the current sums when NULL) and attributes
+ * go to the departed list. The object is freed after a grace period.
+ * -ENOENT if there is no such interface.
+ */
+int	nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final /* [NB_IFSTAT_MAX] or NULL */);
+
+/*
+ * nb_if_stats_store - Slot owner of `slot`, any thread. Overwrite the
+ * slot's twelve counters of interface `index` (sources that mirror kernel
+ * totals own slot 0). -ENOENT if there is no such interface.
+ */
+int	nb_if_stats_store(struct nb_stack *st, uint32_t index, unsigned slot,
+	    const uint64_t v[NB_IFSTAT_MAX]);
+
+/* Reader. NULL when absent (or not visible in this read section). */
+const struct nb_iface *nb_if_lookup_index(const struct nb_read *rd, uint32_t index);
+const struct nb_iface *nb_if_lookup_name(const struct nb_read *rd, const char *name);
+
+/* Reader. Walk interfaces in creation order; a non-zero cb return stops
+ * the walk and is returned. */
+int	nb_if_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_iface *ifp, void *arg), void *arg);
+size_t	nb_if_count(const struct nb_read *rd);
+
+/* Reader accessors. */
+const struct nb_ifattrs *nb_iface_attrs(const struct nb_iface *ifp);
+uint64_t nb_iface_gen(const struct nb_iface *ifp);
+void	nb_iface_stats(const struct nb_iface *ifp, uint64_t out[NB_IFSTAT_MAX]);
+const struct nb_ctrgroup *nb_iface_ctrs(const struct nb_iface *ifp);
+/* Slot owner (sim workers), inside a read section or holding a ref. */
+uint64_t *nb_iface_stats_slot(const struct nb_iface *ifp, unsigned slot);
+
+/*
+ * Long holds (psref-like): take inside a read section, use after leaving
+ * it, possibly sleeping. NULL if the interface is being removed. The
+ * object is freed only after the last release and a grace period.
+ */
+struct nb_iface *nb_iface_hold(const struct nb_iface *ifp);
+void	nb_iface_release(struct nb_iface *ifp);
+
+/* ------------------------------------------------------------------ */
+/* Addresses                                                           */
+/* ------------------------------------------------------------------ */
+
+struct nb_addrattrs {
+	uint32_t	ifindex;
+	uint8_t		family;		/* AF_INET, AF_INET6 */
+	uint8_t		prefixlen;
+	uint8_t		scope;		/* RT_SCOPE_* */
+	uint8_t		has_peer;
+	uint8_t		has_brd;
+	uint32_t	flags;		/* IFA_F_* */
+	uint8_t		addr[16];	/* IFA_LOCAL (or IFA_ADDRESS) */
+	uint8_t		peer[16];	/* IFA_ADDRESS when it differs (p2p) */
+	uint8_t		brd[16];	/* IFA_BROADCAST */
+	char		label[NB_IFNAMSIZ];
+	uint32_t	valid_lft;	/* seconds, UINT32_MAX = forever */
+	uint32_t	preferred_lft;
+};
+
+/*
+ * nb_addr_add - Writer. Add (or update the flags/lifetimes of) the address
+ * keyed by (ifindex, family, addr, prefixlen). Publication is atomic: the
+ * address becomes visible in the address hash and the interface's list in
+ * one step. -ENOENT if the interface does not exist.
+ */
+int	nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a);
+/* nb_addr_del - Writer. Remove it (atomically from both). -ENOENT if absent. */
+int	nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key);
+
+/* Reader. The address hash (in_ifaddrhash): first match of family/addr. */
+const struct nb_addr *nb_addr_lookup(const struct nb_read *rd, int family, const void *addr);
+/* Reader. The interface's addresses, in insertion order. */
+int	nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+	    int (*cb)(const struct nb_addr *a, void *arg), void *arg);
+size_t	nb_addr_count(const struct nb_read *rd);
+const struct nb_addrattrs *nb_addr_attrs(const struct nb_addr *a);
+
+/* ------------------------------------------------------------------ */
+/* Departed interfaces                                                 */
+/* ------------------------------------------------------------------ */
+
+struct nb_departed {
+	struct nb_ifattrs attrs;	/* as last seen */
+	uint64_t	gen;
+	uint64_t	seq;		/* departure sequence number, increasing */
+	struct timespec	when;		/* CLOCK_REALTIME of the delete */
+	uint64_t	stats[NB_IFSTAT_MAX];
+};
+
+/* Reader. Interfaces deleted and not yet drained, oldest first. */
+int	nb_departed_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_departed *d, void *arg), void *arg);
+/* Writer. Forget departed entries with seq <= upto (a recorder took them). */
+int	nb_departed_drain(struct nb_stack *st, uint64_t upto);
+
+/* ------------------------------------------------------------------ */
+/* Hash statistics registry (NetBSD hashstat_register)                  */
+/* ------------------------------------------------------------------ */
+
+struct nb_hashstat {
+	uint64_t	size;		/* buckets */
+	uint64_t	used;		/* non-empty buckets */
+	uint64_t	items;
+	uint64_t	maxchain;
+};
+
+/* Called inside a read section; fills *out; returns 0 or -errno. */
+typedef int (*nb_hashstat_fn)(const struct nb_read *rd, void *arg, struct nb_hashstat *out);
+
+/* Writer. Names are MIB components (lower case, [a-z0-9_]). -EEXIST. */
+int	nb_hashstat_register(struct nb_stack *st, const char *name, const char *descr,
+	    nb_hashstat_fn fn, void *arg);
+/* Reader. Registered tables in registration order, with their statistics. */
+int	nb_hashstat_walk(const struct nb_read *rd,
+	    int (*cb)(const char *name, const char *descr,
+		const struct nb_hashstat *hs, void *arg), void *arg);
+
+/* Names of the built-in tables. */
+#define NB_HASH_ADDR	"in_ifaddrhash"		/* addresses by (family, addr) */
+#define NB_HASH_IFNAME	"ifnet_byname"		/* interfaces by name */
+#define NB_HASH_IFINDEX	"ifnet_byindex"		/* interfaces by index */
+
+/* ------------------------------------------------------------------ */
+/* Named statistics groups (protocol counters, softnet, cp_time, ...)  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * nb_statgroup_register - Writer. Register a counter group published at
+ * MIB name `mib` (escaped dotted name such as "net.inet.tcp.stats"), with
+ * `n` counters described by `descs` (copied), `nslots` slots (1 for kernel
+ * totals; the CPU count for per-CPU kernel data). Returns the existing
+ * group if `mib` is registered with the same shape; -EEXIST otherwise.
+ */
+int	nb_statgroup_register(struct nb_stack *st, const char *mib, const char *descr,
+	    const struct nb_ctr_desc *descs, unsigned n, unsigned nslots,
+	    struct nb_statgroup **out);
+struct nb_ctrgroup *nb_statgroup_ctrs(struct nb_statgroup *sg);
+
+struct nb_statgroup_info {
+	const char	*mib;
+	const char	*descr;
+	const struct nb_ctr_desc *descs;
+	unsigned	 n;
+	const struct nb_ctrgroup *ctrs;
+};
+/* Reader. Registered groups in registration order. */
+int	nb_statgroup_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_statgroup_info *info, void *arg), void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Stack health: stack.*                                               */
+/* ------------------------------------------------------------------ */
+
+enum nb_health {
+	NB_HEALTH_EVENTS,		/* events applied */
+	NB_HEALTH_RESYNCS,		/* full resyncs */
+	NB_HEALTH_DROPPED_EVENTS,	/* events lost (overrun) */
+	NB_HEALTH_SAMPLES,		/* refreshes done */
+	NB_HEALTH_SAMPLE_NS,		/* gauge: cost of the last refresh, ns */
+	NB_HEALTH_OBJECTS_FREED,	/* objects reclaimed after a grace period */
+	NB_HEALTH_MAX
+};
+/* Stack's own counters: registered as statgroup "stack" at create. */
+struct nb_ctrgroup *nb_stack_health(struct nb_stack *st);
+/* Slot that libstack reserves for its own and for a source's writes. */
+#define NB_SLOT_SOURCE	0
+
+/* ------------------------------------------------------------------ */
+/* Sources                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Families a refresh can (re)load. */
+enum nb_family {
+	NB_FAM_LINKS	= 1u << 0,	/* interface attributes */
+	NB_FAM_ADDRS	= 1u << 1,
+	NB_FAM_IFSTATS	= 1u << 2,	/* interface counters */
+	NB_FAM_ROUTES	= 1u << 3,
+	NB_FAM_NEIGH	= 1u << 4,
+	NB_FAM_MCAST	= 1u << 5,
+	NB_FAM_PROTO	= 1u << 6,	/* protocol counters */
+	NB_FAM_SOFTNET	= 1u << 7,
+	NB_FAM_CPU	= 1u << 8,	/* kern.cp_time, kern.* identity */
+	NB_FAM_VM	= 1u << 9,
+	NB_FAM_BPF	= 1u << 10,
+	NB_FAM_PROC	= 1u << 11,
+	NB_FAM_ALL	= (1u << 12) - 1,
+};
+
+struct nb_source_opts {
+	const char	*root;		/* procfs/sysfs root override; NULL = "/" */
+	unsigned	 flags;
+	const char	*args;		/* source-specific "key=value,..." (sim) */
+};
+
+/*
+ * nb_source_open - Exclusive on the source. Attach source `kind` ("linux",
+ * "sim") to the stack. Loads nothing yet. -ENOENT for an unknown kind.
+ */
+int	nb_source_open(struct nb_stack *st, const char *kind,
+	    const struct nb_source_opts *opts, struct nb_source **out);
+/*
+ * nb_source_refresh - Writer (one caller at a time per source). Bring the
+ * families in `fams` up to date with the kernel (counters re-read, and
+ * objects re-dumped unless events keep them current).
+ */
+int	nb_source_refresh(struct nb_source *src, unsigned fams);
+/* Families this source can provide. */
+unsigned nb_source_families(const struct nb_source *src);
+const char *nb_source_kind(const struct nb_source *src);
+/* Last error detail for the tool's message ("netlink: ..."), or "". */
+const char *nb_source_error(const struct nb_source *src);
+void	nb_source_close(struct nb_source **srcp);
+
+/* Link attributes a source can change in the kernel (nbsysctl -w). */
+enum nb_linkset {
+	NB_LINKSET_MTU,
+	NB_LINKSET_TXQLEN,
+	NB_LINKSET_UP,			/* 0 = down, 1 = up */
+};
+/*
+ * nb_source_link_set - ask the kernel to change an attribute of interface
+ * `index`; on success the stack is updated before returning.
+ * -EOPNOTSUPP if the source cannot; the kernel's -errno otherwise
+ * (-EPERM without CAP_NET_ADMIN, -EINVAL for a bad MTU).
+ */
+int	nb_source_link_set(struct nb_source *src, uint32_t index, enum nb_linkset what,
+	    uint64_t value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NBSTACK_STACK_H */

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ctr.c - per-CPU counter groups: cache-line padded slots, summed on read. */
+
+/*
+ * Theory of operation
+ *
+ * A group is nslots slots of nctrs uint64_t counters; every slot starts on
+ * its own 64-byte line and is padded to a multiple of 64 bytes, so two slot
+ * owners never write the same cache line. A slot has one writer at a time
+ * (its owner, see nb_slot_acquire): updates are a relaxed load and a relaxed
+ * store (nb_ctr_add in stack.h), no read-modify-write. Readers sum the slots
+ * with relaxed loads; a sum is not atomic across slots (like NetBSD
+ * percpu_foreach) but each word is read whole. Slot ownership moves between
+ * threads only through a mutex (slot_lock), which orders the old owner's
+ * stores before the new owner's loads. The group is freed by its owner
+ * object's reclamation (after a grace period) or at stack destroy.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack-internal.h"
+
+int
+nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out)
+{
+	struct nb_ctrgroup *g;
+	size_t stride, bytes;
+
+	if (nctrs == 0 || nslots == 0 || nctrs > (1u << 20) || nslots > (1u << 16))
+		return -EINVAL;
+	stride = ((size_t)nctrs * sizeof(uint64_t) + NB_CACHELINE - 1) &
+	    ~(size_t)(NB_CACHELINE - 1);
+	bytes = stride * nslots;
+	if ((g = malloc(sizeof(*g))) == NULL)
+		return -ENOMEM;
+	if ((g->base = aligned_alloc(NB_CACHELINE, bytes)) == NULL) {
+		free(g);
+		return -ENOMEM;
+	}
+	memset(g->base, 0, bytes);
+	g->nctrs = nctrs;
+	g->nslots = nslots;
+	g->stride = stride / sizeof(uint64_t);
+	*out = g;
+	return 0;
+}
+
+void
+nb_ctrgroup_destroy(struct nb_ctrgroup **gp)
+{
+	struct nb_ctrgroup *g = *gp;
+
+	if (g == NULL)
+		return;
+	free(g->base);
+	free(g);
+	*gp = NULL;
+}
+
+unsigned
+nb_ctrgroup_nctrs(const struct nb_ctrgroup *g)
+{
+	return g->nctrs;
+}
+
+unsigned
+nb_ctrgroup_nslots(const struct nb_ctrgroup *g)
+{
+	return g->nslots;
+}
+
+uint64_t *
+nb_ctrgroup_slot(struct nb_ctrgroup *g, unsigned slot)
+{
+	if (slot >= g->nslots)
+		return NULL;
+	return g->base + (size_t)slot * g->stride;
+}
+
+uint64_t
+nb_ctrgroup_sum(const struct nb_ctrgroup *g, unsigned idx)
+{
+	const uint64_t *p;
+	uint64_t sum = 0;
+	unsigned s;
+
+	if (idx >= g->nctrs)
+		return 0;
+	for (s = 0, p = g->base + idx; s < g->nslots; s++, p += g->stride)
+		sum += NB_LOAD_RELAXED(p);
+	return sum;
+}
+
+void
+nb_ctrgroup_sum_all(const struct nb_ctrgroup *g, uint64_t *out)
+{
+	const uint64_t *p;
+	unsigned s, i;
+
+	memset(out, 0, g->nctrs * sizeof(*out));
+	for (s = 0, p = g->base; s < g->nslots; s++, p += g->stride)
+		for (i = 0; i < g->nctrs; i++)
+			out[i] += NB_LOAD_RELAXED(&p[i]);
+}
+
+int
+nb_ctrgroup_percpu(const struct nb_ctrgroup *g, unsigned idx, uint64_t *vec, unsigned n,
+    uint64_t *total)
+{
+	const uint64_t *p;
+	uint64_t v, sum = 0;
+	unsigned s;
+
+	if (idx >= g->nctrs)
+		return -EINVAL;
+	for (s = 0, p = g->base + idx; s < g->nslots; s++, p += g->stride) {
+		v = NB_LOAD_RELAXED(p);
+		if (s < n && vec != NULL)
+			vec[s] = v;
+		sum += v;
+	}
+	if (total != NULL)
+		*total = sum;
+	return (int)g->nslots;
+}

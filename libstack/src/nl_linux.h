@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* nl_linux.h - private: state and dump engine shared by the linux source files. */
+#ifndef NBSTACK_NL_LINUX_H
+#define NBSTACK_NL_LINUX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+
+#include "nbstack/stack.h"
+#include "nl_kmap.h"
+
+#define LX_ERRLEN	256
+#define LX_RCVBUF	(4 << 20)	/* SO_RCVBUF(FORCE) of the dump socket */
+#define LX_MSGBUF	(64 << 10)	/* user receive buffer; the kernel fills 32 KiB skbs */
+#define LX_DUMP_TRIES	5		/* NLM_F_DUMP_INTR restarts before giving up */
+
+/* Stats of an ifindex the stack did not know yet (link born between dumps). */
+struct lx_pending {
+	uint32_t	index;
+	uint64_t	v[NB_IFSTAT_MAX];
+};
+
+/* Key of an address in the reconcile map (zero padded, compared bytewise). */
+struct lx_akey {
+	uint32_t	ifindex;
+	uint8_t		family;
+	uint8_t		prefixlen;
+	uint8_t		pad[2];
+	uint8_t		addr[16];
+};
+
+struct lx {
+	struct nb_stack	*st;
+	struct nl_sock	*sk;
+	int		 fd;
+	uint8_t		*buf;		/* LX_MSGBUF receive buffer, reused */
+	char		 err[LX_ERRLEN];
+	uint32_t	 ifstat_mask;	/* what we told the stack */
+	/* reconcile maps, kept across refreshes */
+	struct nl_kmap	 links;		/* uint32_t index -> struct nb_ifattrs */
+	struct nl_kmap	 addrs;		/* struct lx_akey -> struct nb_addrattrs */
+	/* stats for unknown indexes, resolved after the stats dump */
+	struct lx_pending *pend;
+	size_t		 npend;
+	size_t		 pendcap;
+	/* addresses of unknown indexes, added after the address dump */
+	struct nb_addrattrs *apend;
+	size_t		 napend;
+	size_t		 apendcap;
+	/* refresh bookkeeping (tests and bench read these) */
+	unsigned	 dump_restarts;	/* NLM_F_DUMP_INTR restarts, total */
+	unsigned	 late_links;	/* links fetched one by one (born between dumps) */
+};
+
+/* Handler of one reply message; 0 or -errno (which aborts the request). */
+typedef int (*lx_msg_fn)(struct lx *lx, struct nlmsghdr *nlh, void *arg);
+/* Called before each (re)start of a dump to reset the handler's state. */
+typedef void (*lx_start_fn)(struct lx *lx, void *arg);
+
+/* source_linux.c */
+void	lx_seterr(struct lx *lx, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * lx_request - send `req` and read its replies, calling fn for each data
+ * message. A dump (NLM_F_DUMP) runs until NLMSG_DONE and is restarted up to
+ * LX_DUMP_TRIES times when flagged NLM_F_DUMP_INTR (start is called before
+ * every attempt); a plain request until its reply or ACK. Returns 0, the
+ * kernel's -errno, -ENOBUFS (overrun), -EAGAIN (still interrupted) or the
+ * handler's error. `what` names the request in error details.
+ */
+int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
+	    lx_start_fn start, lx_msg_fn fn, void *arg);
+
+/* source_linux_link.c */
+int	lx_links_refresh(struct lx *lx);
+/*
+ * Fetch one link by index (RTM_GETLINK) and upsert it. -ENODEV if gone.
+ * A request of its own: never call it from a dump handler (the socket and
+ * the buffer are in use); queue the work and do it after the dump.
+ */
+int	lx_link_fetch(struct lx *lx, uint32_t index);
+
+/* source_linux_addr.c */
+int	lx_addrs_refresh(struct lx *lx);
+
+/* source_linux_stats.c */
+int	lx_ifstats_refresh(struct lx *lx);
+
+#endif

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* rcu.c - RCU plumbing: thread registration, deferral, RCU list and hash table. */
+
+/*
+ * Theory of operation
+ *
+ * Threads. liburcu memb needs every reader (and every caller of call_rcu)
+ * registered. nb_thread_ensure() registers a thread on first use and sets
+ * a pthread key whose destructor unregisters it at thread exit, so writers
+ * and sources may run on any thread. A thread-local flag makes
+ * registration idempotent.
+ *
+ * Deferral. nb_defer() counts the callback in st->pending, releases the
+ * record for TSan and hands it to urcu_memb_call_rcu(). The trampoline
+ * acquires the grace-period token and the record, runs the callback (which
+ * may free the record, or defer it again) and then decrements pending with
+ * release order: nb_stack_destroy() acquire-loads pending after
+ * urcu_memb_barrier() and may then free everything.
+ *
+ * List (after NetBSD pslist). Writers, serialised by the owner's family
+ * mutex, append at the tail and unlink in O(1) through prevp. The new
+ * entry's next is set before the release store that links it; an unlinked
+ * entry keeps its next so that a reader standing on it continues to the
+ * rest of the list. The entry is freed by its owner after a grace period.
+ *
+ * Hash. Power-of-two bucket arrays; chains are nb_list-like with entries
+ * separate from the objects (an object owns one entry per table and
+ * *ownerp points at it). When the number of linked entries exceeds the
+ * bucket count the writer builds a doubled array with fresh copies of all
+ * linked entries (same versions, same chain order), repoints the owners,
+ * release-stores the new array, and retires the old array and its entries
+ * after a grace period. A reader that loaded the old array walks a complete
+ * and unchanging copy: everything linked before its snapshot version was
+ * published is in it (the array it loads is at least as new as the one
+ * current when its version was published), and anything linked later is
+ * invisible to it anyway. Entries carry their own birth/death versions so
+ * that a rename moves an interface between name chains in one commit.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack-internal.h"
+
+#ifdef NB_TSAN
+/*
+ * Debian's liburcu 0.13 is not TSan-instrumented: urcu_memb_barrier()
+ * callocs a completion that the call_rcu thread frees, synchronised only by
+ * liburcu's own atomics and futexes, which TSan cannot see. Ignore the
+ * interceptors (malloc/free/mutex) called directly from liburcu-memb.so and
+ * nothing else: our callbacks, run by liburcu, are still fully checked and
+ * their grace periods are annotated (gp_token). Same text as
+ * tests/stress/tsan.supp; weak so that a program may supply its own.
+ */
+const char *__tsan_default_suppressions(void) __attribute__((weak));
+const char *
+__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu-memb.so\n";
+}
+#endif
+
+static pthread_once_t	nb_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t	nb_key;
+static _Thread_local bool nb_registered;
+
+static void
+nb_thread_exit(void *arg)
+{
+	(void)arg;
+	if (nb_registered) {
+		urcu_memb_unregister_thread();
+		nb_registered = false;
+	}
+}
+
+static void
+nb_key_create(void)
+{
+	if (pthread_key_create(&nb_key, nb_thread_exit) != 0)
+		abort();	/* no TSD keys left: cannot track registration */
+}
+
+void
+nb_thread_ensure(void)
+{
+	if (nb_registered)
+		return;
+	pthread_once(&nb_key_once, nb_key_create);
+	urcu_memb_register_thread();
+	nb_registered = true;
+	pthread_setspecific(nb_key, &nb_registered);
+}
+
+void
+nb_thread_register(void)
+{
+	nb_thread_ensure();
+}
+
+void
+nb_thread_unregister(void)
+{
+	if (!nb_registered)
+		return;
+	urcu_memb_unregister_thread();
+	nb_registered = false;
+	pthread_setspecific(nb_key, NULL);
+}
+
+static void
+nb_rcu_trampoline(struct rcu_head *h)
+{
+	struct nb_rcu *r = caa_container_of(h, struct nb_rcu, rh);
+	struct nb_stack *st = r->st;
+
+	/* liburcu registered its call_rcu thread itself: never (un)register it. */
+	nb_registered = true;
+	NB_TSAN_ACQUIRE(&st->gp_token);
+	NB_TSAN_ACQUIRE(r);
+	r->fn(r);
+	__atomic_sub_fetch(&st->pending, 1, __ATOMIC_RELEASE);
+}
+
+void
+nb_defer(struct nb_stack *st, struct nb_rcu *r, void (*fn)(struct nb_rcu *r))
+{
+	nb_thread_ensure();
+	r->st = st;
+	r->fn = fn;
+	__atomic_add_fetch(&st->pending, 1, __ATOMIC_RELAXED);
+	NB_TSAN_RELEASE(r);
+	urcu_memb_call_rcu(&r->rh, nb_rcu_trampoline);
+}
+
+/* ---- list ---- */
+
+void
+nb_list_init(struct nb_list *l)
+{
+	l->head = NULL;
+	l->tailp = &l->head;
+}
+
+void
+nb_list_writer_append(struct nb_list *l, struct nb_lent *e)
+{
+	e->next = NULL;
+	e->prevp = l->tailp;
+	NB_STORE(l->tailp, e);
+	l->tailp = &e->next;
+}
+
+void
+nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e)
+{
+	struct nb_lent *next = NB_LOAD_RELAXED(&e->next);
+
+	NB_STORE(e->prevp, next);
+	if (next != NULL)
+		next->prevp = e->prevp;
+	else
+		l->tailp = e->prevp;
+	e->prevp = NULL;
+}
+
+/* ---- hash ---- */
+
+uint32_t
+nb_hash_key(const void *key, unsigned keylen)
+{
+	const uint8_t *p = key;
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned i;
+
+	for (i = 0; i < keylen; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	/* murmur3 finaliser: FNV alone spreads small integers poorly */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static struct nb_hbuckets *
+nb_hbuckets_alloc(size_t size)
+{
+	struct nb_hbuckets *hb;
+
+	if ((hb = calloc(1, sizeof(*hb) + size * sizeof(hb->b[0]))) == NULL)
+		return NULL;
+	hb->mask = size - 1;
+	return hb;
+}
+
+int
+nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t size)
+{
+	if (keylen == 0 || keylen > NB_HKEY_MAX || size == 0 || (size & (size - 1)) != 0)
+		return -EINVAL;
+	if ((t->cur = nb_hbuckets_alloc(size)) == NULL)
+		return -ENOMEM;
+	t->nent = 0;
+	t->keylen = keylen;
+	t->st = st;
+	return 0;
+}
+
+static void
+nb_hbuckets_free(struct nb_hbuckets *hb)
+{
+	struct nb_hent *e, *next;
+	size_t i;
+
+	for (i = 0; i <= hb->mask; i++)
+		for (e = hb->b[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(hb);
+}
+
+void
+nb_htab_fini(struct nb_htab *t)
+{
+	if (t->cur != NULL)
+		nb_hbuckets_free(t->cur);
+	t->cur = NULL;
+	t->nent = 0;
+}
+
+struct nb_hent *
+nb_hent_new(const struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
+{
+	struct nb_hent *e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	memcpy(e->key, key, t->keylen);
+	e->hash = nb_hash_key(key, t->keylen);
+	e->obj = obj;
+	e->ownerp = ownerp;
+	nb_vis_init(&e->vis);
+	*ownerp = e;
+	return e;
+}
+
+static void
+nb_chain_append(struct nb_hent **headp, struct nb_hent *e)
+{
+	struct nb_hent **pp = headp, *x;
+
+	while ((x = NB_LOAD_RELAXED(pp)) != NULL)
+		pp = &x->next;
+	e->next = NULL;
+	e->prevp = pp;
+	NB_STORE(pp, e);
+}
+
+void
+nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e)
+{
+	struct nb_hbuckets *hb = t->cur;
+
+	nb_chain_append(&hb->b[e->hash & hb->mask], e);
+	t->nent++;
+}
+
+void
+nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e)
+{
+	struct nb_hent *next = NB_LOAD_RELAXED(&e->next);
+
+	NB_STORE(e->prevp, next);
+	if (next != NULL)
+		next->prevp = e->prevp;
+	e->prevp = NULL;
+	t->nent--;
+}
+
+static void
+nb_hbuckets_retire_cb(struct nb_rcu *r)
+{
+	nb_hbuckets_free(caa_container_of(r, struct nb_hbuckets, rcu));
+}
+
+void
+nb_htab_writer_maybe_grow(struct nb_htab *t)
+{
+	struct nb_hbuckets *old = t->cur, *nhb;
+	struct nb_hent *e, *ne, **tail;
+	size_t size = (old->mask + 1) * 2, i, j, k;
+
+	if (t->nent <= old->mask + 1)
+		return;
+	if ((nhb = nb_hbuckets_alloc(size)) == NULL)
+		return;
+	/*
+	 * Old bucket i splits into new buckets i and i + oldsize; walking old
+	 * chains in order and appending keeps each new chain in insertion order.
+	 */
+	for (i = 0; i <= old->mask; i++) {
+		for (e = old->b[i]; e != NULL; e = e->next) {
+			if ((ne = malloc(sizeof(*ne))) == NULL)
+				goto fail;
+			*ne = *e;
+			ne->vis.birth = NB_LOAD_RELAXED(&e->vis.birth);
+			ne->vis.death = NB_LOAD_RELAXED(&e->vis.death);
+			j = ne->hash & nhb->mask;
+			for (tail = &nhb->b[j]; *tail != NULL; tail = &(*tail)->next)
+				;
+			ne->next = NULL;
+			ne->prevp = tail;
+			*tail = ne;
+		}
+	}
+	/* Point of no return: repoint owners to the copies, then publish. */
+	for (k = 0; k <= nhb->mask; k++)
+		for (ne = nhb->b[k]; ne != NULL; ne = ne->next)
+			*ne->ownerp = ne;
+	NB_STORE(&t->cur, nhb);
+	nb_defer(t->st, &old->rcu, nb_hbuckets_retire_cb);
+	return;
+fail:
+	/* Free the partial copy; the old array stays current and untouched. */
+	nb_hbuckets_free(nhb);
+}
+
+struct nb_hent *
+nb_htab_writer_find(const struct nb_htab *t, const void *key,
+    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg)
+{
+	struct nb_hbuckets *hb = t->cur;
+	uint32_t h = nb_hash_key(key, t->keylen);
+	struct nb_hent *e;
+
+	for (e = hb->b[h & hb->mask]; e != NULL; e = e->next)
+		if (e->hash == h && memcmp(e->key, key, t->keylen) == 0 &&
+		    nb_vis_live(&e->vis) && (match == NULL || match(e, arg)))
+			return e;
+	return NULL;
+}
+
+struct nb_hent *
+nb_htab_reader_find(const struct nb_htab *t, uint64_t ver, const void *key)
+{
+	struct nb_hbuckets *hb = NB_LOAD(&t->cur);
+	uint32_t h = nb_hash_key(key, t->keylen);
+	struct nb_hent *e;
+
+	for (e = NB_LOAD(&hb->b[h & hb->mask]); e != NULL; e = NB_LOAD(&e->next))
+		if (e->hash == h && memcmp(e->key, key, t->keylen) == 0 &&
+		    nb_vis_at(&e->vis, ver))
+			return e;
+	return NULL;
+}
+
+void
+nb_htab_reader_stat(const struct nb_htab *t, uint64_t ver, struct nb_hashstat *hs)
+{
+	struct nb_hbuckets *hb = NB_LOAD(&t->cur);
+	struct nb_hent *e;
+	uint64_t chain;
+	size_t i;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->size = hb->mask + 1;
+	for (i = 0; i <= hb->mask; i++) {
+		chain = 0;
+		for (e = NB_LOAD(&hb->b[i]); e != NULL; e = NB_LOAD(&e->next))
+			if (nb_vis_at(&e->vis, ver))
+				chain++;
+		if (chain > 0)
+			hs->used++;
+		hs->items += chain;
+		if (chain > hs->maxchain)
+			hs->maxchain = chain;
+	}
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source.c - source dispatch: open a source by kind, forward calls. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source.h"
+
+struct nb_source {
+	const struct nb_source_ops *ops;
+	void		*priv;
+};
+
+static const struct nb_source_ops *const sources[] = {
+	&nb_source_linux_ops,
+	NULL
+};
+
+int
+nb_source_open(struct nb_stack *st, const char *kind, const struct nb_source_opts *opts,
+    struct nb_source **out)
+{
+	const struct nb_source_ops *const *o;
+	struct nb_source_opts def = { 0 };
+	struct nb_source *src;
+	int error;
+
+	if (kind == NULL)
+		kind = "linux";
+	for (o = sources; *o != NULL; o++)
+		if (strcmp((*o)->kind, kind) == 0)
+			break;
+	if (*o == NULL)
+		return -ENOENT;
+	if ((src = calloc(1, sizeof(*src))) == NULL)
+		return -ENOMEM;
+	src->ops = *o;
+	if ((error = src->ops->open(st, opts != NULL ? opts : &def, &src->priv)) != 0) {
+		free(src);
+		return error;
+	}
+	*out = src;
+	return 0;
+}
+
+int
+nb_source_refresh(struct nb_source *src, unsigned fams)
+{
+	return src->ops->refresh(src->priv, fams & src->ops->families);
+}
+
+int
+nb_source_link_set(struct nb_source *src, uint32_t index, enum nb_linkset what, uint64_t value)
+{
+	if (src->ops->link_set == NULL)
+		return -EOPNOTSUPP;
+	return src->ops->link_set(src->priv, index, what, value);
+}
+
+unsigned
+nb_source_families(const struct nb_source *src)
+{
+	return src->ops->families;
+}
+
+const char *
+nb_source_kind(const struct nb_source *src)
+{
+	return src->ops->kind;
+}
+
+const char *
+nb_source_error(const struct nb_source *src)
+{
+	return src->ops->error != NULL ? src->ops->error(src->priv) : "";
+}
+
+void
+nb_source_close(struct nb_source **srcp)
+{
+	struct nb_source *src = *srcp;
+
+	if (src == NULL)
+		return;
+	src->ops->close(src->priv);
+	free(src);
+	*srcp = NULL;
+}

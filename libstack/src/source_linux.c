@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source_linux.c - the "linux" source: netlink socket, dump engine, refresh, link_set. */
+/*
+ * Theory of operation
+ *
+ * The linux source mirrors the kernel's interfaces, addresses and interface
+ * counters into the stack by netlink (NETLINK_ROUTE) dumps:
+ *
+ *   LINKS    RTM_GETLINK  dump, IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS
+ *   ADDRS    RTM_GETADDR  dump
+ *   IFSTATS  RTM_GETSTATS dump, filter IFLA_STATS_LINK_64 only
+ *
+ * libnl-3 core is the transport (socket, connect, sequence numbers,
+ * nl_send_auto) and the attribute parser (nlmsg_parse, nla_parse_nested).
+ * Replies are read by our own loop (lx_request) on the libnl socket's fd
+ * into one reused 64 KiB buffer and handed to per-family handlers in
+ * place: nl_recvmsgs() would copy every message into a freshly allocated
+ * nl_msg (nlmsg_convert), which is a malloc + memcpy per interface on the
+ * hot path. The libnl-route object caches are not used (2x the raw dump).
+ *
+ * Reconcile: a refresh first walks the stack (one read section) into a map
+ * keyed by object identity (nl_kmap), marks what the dump reports, writes
+ * only objects that are new or changed, and removes what the complete dump
+ * did not report. A dump flagged NLM_F_DUMP_INTR is restarted (bounded);
+ * nothing is removed on the basis of an interrupted dump.
+ *
+ * Concurrency: no threads of its own. refresh and link_set are called by
+ * one thread at a time (nb_source_refresh is "one caller at a time per
+ * source"); that thread must be registered with nb_thread_register(), since
+ * the reconcile walks are read sections. All stack updates go through the
+ * Writer API (nb_if_upsert, nb_addr_add, ...), which serialises with other
+ * writers; no read section is held across a writer call. Counters go to
+ * slot NB_SLOT_SOURCE, which the stack reserves for the source.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+
+#include "nl_linux.h"
+#include "source.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
+
+#define LX_INTERRUPTED	1	/* lx_request_once: dump flagged NLM_F_DUMP_INTR */
+
+void
+lx_seterr(struct lx *lx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lx->err, sizeof(lx->err), fmt, ap);
+	va_end(ap);
+}
+
+/* libnl error codes back to errno, for the few that reach us. */
+static int
+lx_nlerr(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_NOMEM:		return -ENOMEM;
+	case NLE_PERM:		return -EPERM;
+	case NLE_NOACCESS:	return -EACCES;
+	case NLE_AF_NOSUPPORT:	return -EAFNOSUPPORT;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	case NLE_BAD_SOCK:	return -EBADF;
+	case NLE_INVAL:		return -EINVAL;
+	case NLE_RANGE:		return -ERANGE;
+	case NLE_MSGSIZE:	return -EMSGSIZE;
+	case NLE_AGAIN:		return -EAGAIN;
+	case NLE_INTR:		return -EINTR;
+	case NLE_NOADDR:	return -EADDRNOTAVAIL;
+	default:		return -EIO;
+	}
+}
+
+/* The extended-ACK message (NLMSGERR_ATTR_MSG) in [p, p+len), or "". */
+static const char *
+lx_extack(void *p, int len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const char *s;
+
+	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, p, len, NULL) < 0 ||
+	    tb[NLMSGERR_ATTR_MSG] == NULL || nla_len(tb[NLMSGERR_ATTR_MSG]) < 1)
+		return "";
+	s = nla_data(tb[NLMSGERR_ATTR_MSG]);
+	return s[nla_len(tb[NLMSGERR_ATTR_MSG]) - 1] == '\0' ? s : "";
+}
+
+static void
+lx_kernel_error(struct lx *lx, const char *what, int error, const char *ext)
+{
+	lx_seterr(lx, "netlink: %s: %s%s%s", what, strerror(-error),
+	    ext[0] != '\0' ? ": " : "", ext);
+}
+
+/* An NLMSG_ERROR: 0 for an ACK, else the kernel's -errno (detail set). */
+static int
+lx_msg_error(struct lx *lx, struct nlmsghdr *h, const char *what)
+{
+	struct nlmsgerr *e;
+	size_t off;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+		lx_seterr(lx, "netlink: %s: truncated error message", what);
+		return -EPROTO;
+	}
+	e = NLMSG_DATA(h);
+	if (e->error == 0)
+		return 0;
+	if (e->error > 0 || e->error < -4095) {
+		lx_seterr(lx, "netlink: %s: bad error code %d", what, e->error);
+		return -EPROTO;
+	}
+	off = NLMSG_HDRLEN + sizeof(*e);
+	if ((h->nlmsg_flags & NLM_F_CAPPED) == 0)
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	lx_kernel_error(lx, what, e->error,
+	    (h->nlmsg_flags & NLM_F_ACK_TLVS) != 0 && off < h->nlmsg_len ?
+	    lx_extack((char *)h + off, (int)(h->nlmsg_len - off)) : "");
+	return e->error;
+}
+
+/* NLMSG_DONE of a dump: 0, or the dump's -errno. */
+static int
+lx_msg_done(struct lx *lx, struct nlmsghdr *h, const char *what)
+{
+	int error;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int));
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+		return 0;
+	memcpy(&error, NLMSG_DATA(h), sizeof(error));
+	if (error >= 0)
+		return 0;
+	lx_kernel_error(lx, what, error,
+	    (h->nlmsg_flags & NLM_F_ACK_TLVS) != 0 && off < h->nlmsg_len ?
+	    lx_extack((char *)h + off, (int)(h->nlmsg_len - off)) : "");
+	return error;
+}
+
+/* One datagram from the kernel into lx->buf; its length in *lenp. */
+static int
+lx_recv(struct lx *lx, const char *what, size_t *lenp)
+{
+	struct sockaddr_nl sa;
+	struct iovec iov = { .iov_base = lx->buf, .iov_len = LX_MSGBUF };
+	struct msghdr mh;
+	ssize_t n;
+
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &sa;
+		mh.msg_namelen = sizeof(sa);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		if ((n = recvmsg(lx->fd, &mh, 0)) >= 0) {
+			if (sa.nl_pid != 0)	/* not from the kernel */
+				continue;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == ENOBUFS) {
+			lx_seterr(lx, "netlink: %s: receive buffer overrun (ENOBUFS), "
+			    "messages lost", what);
+			return -ENOBUFS;
+		}
+		lx_seterr(lx, "netlink: %s: recvmsg: %s", what, strerror(errno));
+		return -errno;
+	}
+	if ((mh.msg_flags & MSG_TRUNC) != 0) {
+		lx_seterr(lx, "netlink: %s: message truncated", what);
+		return -EMSGSIZE;
+	}
+	*lenp = (size_t)n;
+	return 0;
+}
+
+/* Send req once and read its replies: 0, LX_INTERRUPTED or -errno. */
+static int
+lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_msg_fn fn, void *arg)
+{
+	struct nlmsghdr *rh = nlmsg_hdr(req), *h;
+	bool dump = (rh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	bool ack = (rh->nlmsg_flags & NLM_F_ACK) != 0;
+	bool intr = false;
+	uint32_t seq;
+	size_t len;
+	int n, error;
+
+	rh->nlmsg_seq = NL_AUTO_SEQ;		/* a fresh sequence number per attempt */
+	if ((n = nl_send_auto(lx->sk, req)) < 0) {
+		lx_seterr(lx, "netlink: %s: send: %s", what, nl_geterror(n));
+		return lx_nlerr(n);
+	}
+	seq = rh->nlmsg_seq;
+	for (;;) {
+		if ((error = lx_recv(lx, what, &len)) != 0)
+			return error;
+		for (h = (struct nlmsghdr *)lx->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != seq)	/* left over from an aborted request */
+				continue;
+			if ((h->nlmsg_flags & NLM_F_DUMP_INTR) != 0)
+				intr = true;
+			switch (h->nlmsg_type) {
+			case NLMSG_NOOP:
+				continue;
+			case NLMSG_OVERRUN:
+				lx_seterr(lx, "netlink: %s: overrun", what);
+				return -ENOBUFS;
+			case NLMSG_ERROR:
+				if ((error = lx_msg_error(lx, h, what)) != 0)
+					return error;
+				if (!dump)
+					return 0;	/* the ACK ends a request */
+				continue;
+			case NLMSG_DONE:
+				if ((error = lx_msg_done(lx, h, what)) != 0)
+					return error;
+				return intr ? LX_INTERRUPTED : 0;
+			default:
+				break;
+			}
+			if (fn != NULL && (error = fn(lx, h, arg)) != 0)
+				return error;
+			if (!dump && !ack && (h->nlmsg_flags & NLM_F_MULTI) == 0)
+				return 0;		/* the single reply */
+		}
+		if (len != 0) {
+			lx_seterr(lx, "netlink: %s: truncated message", what);
+			return -EPROTO;
+		}
+	}
+}
+
+int
+lx_request(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_start_fn start, lx_msg_fn fn, void *arg)
+{
+	int tries, error;
+
+	for (tries = 1; ; tries++) {
+		if (start != NULL)
+			start(lx, arg);
+		if ((error = lx_request_once(lx, req, what, fn, arg)) != LX_INTERRUPTED)
+			return error;
+		if (tries == LX_DUMP_TRIES)
+			break;
+		lx->dump_restarts++;
+	}
+	lx_seterr(lx, "netlink: %s: dump interrupted %d times (NLM_F_DUMP_INTR)",
+	    what, tries);
+	return -EAGAIN;
+}
+
+static void
+lx_close(void *priv)
+{
+	struct lx *lx = priv;
+
+	if (lx == NULL)
+		return;
+	if (lx->sk != NULL)
+		nl_socket_free(lx->sk);	/* closes the fd */
+	nl_kmap_fini(&lx->links);
+	nl_kmap_fini(&lx->addrs);
+	free(lx->pend);
+	free(lx->apend);
+	free(lx->buf);
+	free(lx);
+}
+
+static int
+lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
+{
+	struct lx *lx;
+	int one = 1, rcv = LX_RCVBUF, n, error = 0;
+
+	if ((lx = calloc(1, sizeof(*lx))) == NULL)
+		return -ENOMEM;
+	lx->st = st;
+	lx->fd = -1;
+	nl_kmap_init(&lx->links, sizeof(uint32_t), sizeof(struct nb_ifattrs));
+	nl_kmap_init(&lx->addrs, sizeof(struct lx_akey), sizeof(struct nb_addrattrs));
+	if ((lx->buf = malloc(LX_MSGBUF)) == NULL || (lx->sk = nl_socket_alloc()) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	nl_socket_disable_auto_ack(lx->sk);	/* we ask for ACKs where we want them */
+	if ((n = nl_connect(lx->sk, NETLINK_ROUTE)) < 0) {
+		error = lx_nlerr(n);
+		goto out;
+	}
+	lx->fd = nl_socket_get_fd(lx->sk);
+	if ((n = nl_socket_set_buffer_size(lx->sk, LX_RCVBUF, 0)) < 0) {
+		error = lx_nlerr(n);
+		goto out;
+	}
+	/* Above net.core.rmem_max only with CAP_NET_ADMIN; best effort. */
+	(void)setsockopt(lx->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+	(void)nl_socket_set_msg_buf_size(lx->sk, LX_MSGBUF);
+	/* Error strings from the kernel (extack), and no echo of our request. */
+	(void)setsockopt(lx->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(lx->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
+	lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) & ~(1u << NB_IFSTAT_OMCASTS);
+	nb_stack_set_ifstat_mask(st, lx->ifstat_mask);
+	*priv = lx;
+	return 0;
+out:
+	lx_close(lx);
+	return error;
+}
+
+static int
+lx_refresh(void *priv, unsigned fams)
+{
+	struct lx *lx = priv;
+	struct timespec t0, t1;
+	uint64_t *hs;
+	int error = 0, e;
+
+	lx->err[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Links first: addresses and counters need their interface. Each
+	 * family runs even if an earlier one failed; the first error wins. */
+	if ((fams & NB_FAM_LINKS) != 0 && (e = lx_links_refresh(lx)) != 0 && error == 0)
+		error = e;
+	if ((fams & NB_FAM_ADDRS) != 0 && (e = lx_addrs_refresh(lx)) != 0 && error == 0)
+		error = e;
+	if ((fams & NB_FAM_IFSTATS) != 0 && (e = lx_ifstats_refresh(lx)) != 0 && error == 0)
+		error = e;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (error == 0) {
+		hs = nb_ctrgroup_slot(nb_stack_health(lx->st), NB_SLOT_SOURCE);
+		nb_ctr_add(hs, NB_HEALTH_SAMPLES, 1);
+		nb_ctr_store(hs, NB_HEALTH_SAMPLE_NS,
+		    (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec);
+	}
+	return error;
+}
+
+static int
+lx_link_set(void *priv, uint32_t index, enum nb_linkset what, uint64_t value)
+{
+	struct lx *lx = priv;
+	struct ifinfomsg ifi;
+	struct nl_msg *req;
+	int error;
+
+	lx->err[0] = '\0';
+	if (index == 0 || index > INT32_MAX)
+		return -ENODEV;
+	memset(&ifi, 0, sizeof(ifi));
+	ifi.ifi_family = AF_UNSPEC;
+	ifi.ifi_index = (int)index;
+	switch (what) {
+	case NB_LINKSET_MTU:
+	case NB_LINKSET_TXQLEN:
+		if (value > UINT32_MAX)
+			return -EINVAL;
+		break;
+	case NB_LINKSET_UP:
+		if (value > 1)
+			return -EINVAL;
+		ifi.ifi_change = IFF_UP;
+		ifi.ifi_flags = value != 0 ? IFF_UP : 0;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if ((req = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_ACK)) == NULL)
+		return -ENOMEM;
+	if (nlmsg_append(req, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    (what == NB_LINKSET_MTU && nla_put_u32(req, IFLA_MTU, (uint32_t)value) < 0) ||
+	    (what == NB_LINKSET_TXQLEN && nla_put_u32(req, IFLA_TXQLEN, (uint32_t)value) < 0)) {
+		error = -ENOMEM;
+		goto out;
+	}
+	if ((error = lx_request(lx, req, "RTM_NEWLINK", NULL, NULL, NULL)) != 0)
+		goto out;
+	/* The kernel took it: publish the link as it is now. */
+	error = lx_link_fetch(lx, index);
+out:
+	nlmsg_free(req);
+	return error;
+}
+
+static const char *
+lx_error(void *priv)
+{
+	struct lx *lx = priv;
+
+	return lx->err;
+}
+
+const struct nb_source_ops nb_source_linux_ops = {
+	.kind = "linux",
+	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS,
+	.open = lx_open,
+	.refresh = lx_refresh,
+	.link_set = lx_link_set,
+	.error = lx_error,
+	.close = lx_close,
+};

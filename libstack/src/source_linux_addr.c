@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source_linux_addr.c - linux source, ADDRS: RTM_GETADDR dump -> nb_addr_add, reconcile. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "nl_linux.h"
+
+static struct nla_policy addr_policy[IFA_MAX + 1] = {
+	[IFA_LABEL]	= { .type = NLA_STRING },
+	[IFA_CACHEINFO]	= { .minlen = sizeof(struct ifa_cacheinfo) },
+	[IFA_FLAGS]	= { .type = NLA_U32 },
+};
+
+static void
+akey_of(struct lx_akey *k, const struct nb_addrattrs *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->ifindex = a->ifindex;
+	k->family = a->family;
+	k->prefixlen = a->prefixlen;
+	memcpy(k->addr, a->addr, sizeof(k->addr));
+}
+
+static bool
+addrattrs_equal(const struct nb_addrattrs *x, const struct nb_addrattrs *y)
+{
+	return x->scope == y->scope && x->flags == y->flags &&
+	    x->has_peer == y->has_peer && memcmp(x->peer, y->peer, sizeof(x->peer)) == 0 &&
+	    x->has_brd == y->has_brd && memcmp(x->brd, y->brd, sizeof(x->brd)) == 0 &&
+	    strcmp(x->label, y->label) == 0 &&
+	    x->valid_lft == y->valid_lft && x->preferred_lft == y->preferred_lft;
+}
+
+/* An attribute holding an address of family-length alen into dst. */
+static bool
+addr_get(uint8_t *dst, const struct nlattr *nla, int alen)
+{
+	if (nla == NULL || nla_len(nla) < alen)
+		return false;
+	memcpy(dst, nla_data(nla), (size_t)alen);
+	return true;
+}
+
+/* Parse an RTM_NEWADDR into *a. 1 if it is not an inet/inet6 address. */
+static int
+addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
+{
+	struct nlattr *tb[IFA_MAX + 1];
+	struct ifaddrmsg *ifa;
+	struct ifa_cacheinfo ci;
+	uint8_t local[16], address[16];
+	bool has_local, has_address;
+	int alen, error;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return 1;
+	if (!nlmsg_valid_hdr(nlh, sizeof(*ifa))) {
+		lx_seterr(lx, "netlink: RTM_GETADDR: short message");
+		return -EPROTO;
+	}
+	ifa = nlmsg_data(nlh);
+	if (ifa->ifa_family == AF_INET)
+		alen = 4;
+	else if (ifa->ifa_family == AF_INET6)
+		alen = 16;
+	else
+		return 1;
+	if ((error = nlmsg_parse(nlh, sizeof(*ifa), tb, IFA_MAX, addr_policy)) < 0) {
+		lx_seterr(lx, "netlink: RTM_GETADDR: ifindex %u: bad attributes: %s",
+		    ifa->ifa_index, nl_geterror(error));
+		return -EPROTO;
+	}
+	memset(a, 0, sizeof(*a));
+	memset(local, 0, sizeof(local));
+	memset(address, 0, sizeof(address));
+	a->ifindex = ifa->ifa_index;
+	a->family = ifa->ifa_family;
+	a->prefixlen = ifa->ifa_prefixlen;
+	a->scope = ifa->ifa_scope;
+	a->flags = tb[IFA_FLAGS] != NULL ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	has_local = addr_get(local, tb[IFA_LOCAL], alen);
+	has_address = addr_get(address, tb[IFA_ADDRESS], alen);
+	if (!has_local && !has_address)
+		return 1;			/* nothing to key it by */
+	memcpy(a->addr, has_local ? local : address, sizeof(a->addr));
+	/* IFA_ADDRESS differing from IFA_LOCAL is the peer of a p2p address. */
+	if (has_local && has_address && memcmp(local, address, (size_t)alen) != 0) {
+		memcpy(a->peer, address, sizeof(a->peer));
+		a->has_peer = 1;
+	}
+	if (addr_get(a->brd, tb[IFA_BROADCAST], alen))
+		a->has_brd = 1;
+	if (tb[IFA_LABEL] != NULL) {
+		size_t n = strnlen(nla_data(tb[IFA_LABEL]), (size_t)nla_len(tb[IFA_LABEL]));
+
+		if (n >= sizeof(a->label))
+			n = sizeof(a->label) - 1;
+		memcpy(a->label, nla_data(tb[IFA_LABEL]), n);
+	}
+	a->valid_lft = a->preferred_lft = UINT32_MAX;
+	if (tb[IFA_CACHEINFO] != NULL) {
+		memcpy(&ci, nla_data(tb[IFA_CACHEINFO]), sizeof(ci));
+		a->valid_lft = ci.ifa_valid;
+		a->preferred_lft = ci.ifa_prefered;
+	}
+	return 0;
+}
+
+static int
+addr_pend(struct lx *lx, const struct nb_addrattrs *a)
+{
+	struct nb_addrattrs *n;
+	size_t cap;
+
+	if (lx->napend == lx->apendcap) {
+		cap = lx->apendcap != 0 ? lx->apendcap * 2 : 16;
+		if ((n = realloc(lx->apend, cap * sizeof(*n))) == NULL)
+			return -ENOMEM;
+		lx->apend = n;
+		lx->apendcap = cap;
+	}
+	lx->apend[lx->napend++] = *a;
+	return 0;
+}
+
+static int
+addr_add(struct lx *lx, const struct nb_addrattrs *a)
+{
+	int error;
+
+	/* An interface born after the link dump: fetched after this dump. */
+	if ((error = nb_addr_add(lx->st, a)) == -ENOENT)
+		return addr_pend(lx, a);
+	if (error != 0)
+		lx_seterr(lx, "libstack: nb_addr_add(ifindex %u): %s", a->ifindex,
+		    strerror(-error));
+	return error;
+}
+
+/* After the dump: fetch the interfaces of queued addresses, add those. */
+static int
+addr_add_pending(struct lx *lx)
+{
+	char saved[LX_ERRLEN];
+	uint32_t last = 0;
+	size_t i;
+	int error = 0, fetched = 0;
+
+	for (i = 0; i < lx->napend; i++) {
+		const struct nb_addrattrs *a = &lx->apend[i];
+
+		if (a->ifindex != last) {	/* a dump lists an interface's addresses together */
+			last = a->ifindex;
+			memcpy(saved, lx->err, sizeof(saved));
+			if ((fetched = lx_link_fetch(lx, a->ifindex)) == -ENODEV)
+				memcpy(lx->err, saved, sizeof(saved));	/* gone again */
+			else if (fetched != 0)
+				return fetched;
+		}
+		if (fetched == -ENODEV)
+			continue;
+		if ((error = nb_addr_add(lx->st, a)) != 0 && error != -ENOENT) {
+			lx_seterr(lx, "libstack: nb_addr_add(ifindex %u): %s", a->ifindex,
+			    strerror(-error));
+			return error;
+		}
+	}
+	return 0;
+}
+
+static int
+addr_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+{
+	struct nb_addrattrs a;
+	struct lx_akey k;
+	ptrdiff_t s;
+	int error;
+
+	if ((error = addr_parse(lx, nlh, &a)) != 0)
+		return error > 0 ? 0 : error;
+	akey_of(&k, &a);
+	if ((s = nl_kmap_find(&lx->addrs, &k)) >= 0) {
+		lx->addrs.state[s] = NL_KMAP_SEEN;
+		if (addrattrs_equal(nl_kmap_val(&lx->addrs, (size_t)s), &a))
+			return 0;
+	} else if ((s = nl_kmap_insert(&lx->addrs, &k, NL_KMAP_SEEN)) < 0) {
+		return (int)s;
+	}
+	return addr_add(lx, &a);
+}
+
+static void
+addr_dump_start(struct lx *lx, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < lx->addrs.cap; i++)
+		if (lx->addrs.state[i] == NL_KMAP_SEEN)
+			lx->addrs.state[i] = NL_KMAP_OLD;
+	lx->napend = 0;
+}
+
+struct addr_walk {
+	struct lx	*lx;
+	const struct nb_read *rd;
+};
+
+static int
+addr_collect(const struct nb_addr *ap, void *arg)
+{
+	struct lx *lx = arg;
+	const struct nb_addrattrs *a = nb_addr_attrs(ap);
+	struct lx_akey k;
+	ptrdiff_t s;
+
+	akey_of(&k, a);
+	if (nl_kmap_find(&lx->addrs, &k) >= 0)
+		return 0;
+	if ((s = nl_kmap_insert(&lx->addrs, &k, NL_KMAP_OLD)) < 0)
+		return (int)s;
+	memcpy(nl_kmap_val(&lx->addrs, (size_t)s), a, sizeof(*a));
+	return 0;
+}
+
+static int
+addr_collect_if(const struct nb_iface *ifp, void *arg)
+{
+	struct addr_walk *w = arg;
+
+	return nb_iface_addr_walk(w->rd, ifp, addr_collect, w->lx);
+}
+
+int
+lx_addrs_refresh(struct lx *lx)
+{
+	struct ifaddrmsg ifa;
+	struct addr_walk w;
+	struct nl_msg *req = NULL;
+	struct nb_read rd;
+	size_t i;
+	int error;
+
+	nl_kmap_clear(&lx->addrs);
+	nb_read_enter(lx->st, &rd);
+	w.lx = lx;
+	w.rd = &rd;
+	error = nb_if_walk(&rd, addr_collect_if, &w);
+	nb_read_exit(&rd);
+	if (error != 0) {
+		lx_seterr(lx, "linux: addrs: %s", strerror(-error));
+		goto out;
+	}
+	memset(&ifa, 0, sizeof(ifa));
+	ifa.ifa_family = AF_UNSPEC;
+	if ((req = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP)) == NULL ||
+	    nlmsg_append(req, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
+		error = -ENOMEM;
+		goto out;
+	}
+	if ((error = lx_request(lx, req, "RTM_GETADDR", addr_dump_start, addr_dump_msg, NULL)) != 0 ||
+	    (error = addr_add_pending(lx)) != 0)
+		goto out;
+	for (i = 0; i < lx->addrs.cap; i++) {
+		if (lx->addrs.state[i] != NL_KMAP_OLD)
+			continue;
+		/* -ENOENT: went with its interface. */
+		error = nb_addr_del(lx->st, nl_kmap_val(&lx->addrs, i));
+		if (error != 0 && error != -ENOENT) {
+			lx_seterr(lx, "libstack: nb_addr_del(ifindex %u): %s",
+			    ((struct nb_addrattrs *)nl_kmap_val(&lx->addrs, i))->ifindex,
+			    strerror(-error));
+			goto out;
+		}
+		error = 0;
+	}
+out:
+	lx->napend = 0;
+	if (req != NULL)
+		nlmsg_free(req);
+	return error;
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source_linux_link.c - linux source, LINKS: RTM_GETLINK dump/fetch -> nb_if_upsert, reconcile. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "nl_linux.h"
+
+static struct nla_policy link_policy[IFLA_MAX + 1] = {
+	[IFLA_IFNAME]	= { .type = NLA_STRING },
+	[IFLA_MTU]	= { .type = NLA_U32 },
+	[IFLA_MASTER]	= { .type = NLA_U32 },
+	[IFLA_TXQLEN]	= { .type = NLA_U32 },
+	[IFLA_LINK]	= { .type = NLA_U32 },
+	[IFLA_OPERSTATE] = { .type = NLA_U8 },
+	[IFLA_LINKINFO]	= { .type = NLA_NESTED },
+};
+
+static struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
+	[IFLA_INFO_KIND] = { .type = NLA_STRING },
+};
+
+/* A link with a name the stack could not take yet (-EEXIST: a rename chain). */
+struct link_ctx {
+	struct nb_ifattrs *defer;
+	size_t		 ndefer;
+	size_t		 capdefer;
+};
+
+static void
+copy_str(char *dst, size_t dstsz, const struct nlattr *nla)
+{
+	size_t n = nla_len(nla) > 0 ? strnlen(nla_data(nla), (size_t)nla_len(nla)) : 0;
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, nla_data(nla), n);
+	dst[n] = '\0';
+}
+
+static uint8_t
+copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
+{
+	size_t n = nla_len(nla) > 0 ? (size_t)nla_len(nla) : 0;
+
+	if (n > dstsz)
+		n = dstsz;
+	memcpy(dst, nla_data(nla), n);
+	return (uint8_t)n;
+}
+
+/*
+ * Parse an RTM_NEWLINK into *a (zeroed first). 1 if it is not an AF_UNSPEC
+ * link message (AF_BRIDGE port messages) and must be ignored.
+ */
+static int
+link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct ifinfomsg *ifi;
+	int error;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 1;
+	if (!nlmsg_valid_hdr(nlh, sizeof(*ifi))) {
+		lx_seterr(lx, "netlink: RTM_GETLINK: short message");
+		return -EPROTO;
+	}
+	ifi = nlmsg_data(nlh);
+	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
+		return 1;
+	if ((error = nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy)) < 0) {
+		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes: %s",
+		    ifi->ifi_index, nl_geterror(error));
+		return -EPROTO;
+	}
+	memset(a, 0, sizeof(*a));
+	a->index = (uint32_t)ifi->ifi_index;
+	a->type = ifi->ifi_type;
+	a->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME] != NULL)
+		copy_str(a->name, sizeof(a->name), tb[IFLA_IFNAME]);
+	if (tb[IFLA_LINKINFO] != NULL &&
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], linkinfo_policy) == 0 &&
+	    li[IFLA_INFO_KIND] != NULL)
+		copy_str(a->kind, sizeof(a->kind), li[IFLA_INFO_KIND]);
+	if (tb[IFLA_MTU] != NULL)
+		a->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_MASTER] != NULL)
+		a->master = nla_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_TXQLEN] != NULL)
+		a->txqlen = nla_get_u32(tb[IFLA_TXQLEN]);
+	if (tb[IFLA_LINK] != NULL)
+		a->link = nla_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_OPERSTATE] != NULL)
+		a->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
+	if (tb[IFLA_ADDRESS] != NULL)
+		a->lladdr_len = copy_bin(a->lladdr, sizeof(a->lladdr), tb[IFLA_ADDRESS]);
+	if (tb[IFLA_BROADCAST] != NULL)
+		a->brd_len = copy_bin(a->brd, sizeof(a->brd), tb[IFLA_BROADCAST]);
+	return 0;
+}
+
+static bool
+ifattrs_equal(const struct nb_ifattrs *x, const struct nb_ifattrs *y)
+{
+	return x->index == y->index && x->type == y->type && x->flags == y->flags &&
+	    x->mtu == y->mtu && x->master == y->master && x->txqlen == y->txqlen &&
+	    x->link == y->link && x->operstate == y->operstate &&
+	    strcmp(x->name, y->name) == 0 && strcmp(x->kind, y->kind) == 0 &&
+	    x->lladdr_len == y->lladdr_len && memcmp(x->lladdr, y->lladdr, x->lladdr_len) == 0 &&
+	    x->brd_len == y->brd_len && memcmp(x->brd, y->brd, x->brd_len) == 0;
+}
+
+static int
+link_defer(struct link_ctx *c, const struct nb_ifattrs *a)
+{
+	struct nb_ifattrs *n;
+	size_t cap;
+
+	if (c->ndefer == c->capdefer) {
+		cap = c->capdefer != 0 ? c->capdefer * 2 : 8;
+		if ((n = realloc(c->defer, cap * sizeof(*n))) == NULL)
+			return -ENOMEM;
+		c->defer = n;
+		c->capdefer = cap;
+	}
+	c->defer[c->ndefer++] = *a;
+	return 0;
+}
+
+static int
+link_upsert(struct lx *lx, const struct nb_ifattrs *a)
+{
+	int error;
+
+	if ((error = nb_if_upsert(lx->st, a, NULL)) != 0 && error != -EEXIST)
+		lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): %s", a->index, a->name,
+		    strerror(-error));
+	return error;
+}
+
+/* Dump handler: mark the link seen, write it if new or changed. */
+static int
+link_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+{
+	struct link_ctx *c = arg;
+	struct nb_ifattrs a;
+	ptrdiff_t s;
+	int error;
+
+	if ((error = link_parse(lx, nlh, &a)) != 0)
+		return error > 0 ? 0 : error;
+	if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
+		lx->links.state[s] = NL_KMAP_SEEN;
+		if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
+			return 0;
+	} else if ((s = nl_kmap_insert(&lx->links, &a.index, NL_KMAP_SEEN)) < 0) {
+		return (int)s;
+	}
+	if ((error = link_upsert(lx, &a)) == -EEXIST)
+		return link_defer(c, &a);	/* its name is still taken: retry after the dump */
+	return error;
+}
+
+/* Before every (re)start of the dump: nothing seen yet. */
+static void
+link_dump_start(struct lx *lx, void *arg)
+{
+	struct link_ctx *c = arg;
+	size_t i;
+
+	for (i = 0; i < lx->links.cap; i++)
+		if (lx->links.state[i] == NL_KMAP_SEEN)
+			lx->links.state[i] = NL_KMAP_OLD;
+	c->ndefer = 0;
+}
+
+static int
+link_collect(const struct nb_iface *ifp, void *arg)
+{
+	struct lx *lx = arg;
+	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
+	ptrdiff_t s;
+
+	if ((s = nl_kmap_insert(&lx->links, &a->index, NL_KMAP_OLD)) < 0)
+		return (int)s;
+	memcpy(nl_kmap_val(&lx->links, (size_t)s), a, sizeof(*a));
+	return 0;
+}
+
+static struct nl_msg *
+link_request(int flags, uint32_t index)
+{
+	struct ifinfomsg ifi;
+	struct nl_msg *req;
+
+	memset(&ifi, 0, sizeof(ifi));
+	ifi.ifi_family = AF_UNSPEC;
+	ifi.ifi_index = (int)index;
+	if ((req = nlmsg_alloc_simple(RTM_GETLINK, flags)) == NULL)
+		return NULL;
+	/* Counters come from RTM_GETSTATS: leave IFLA_STATS* out (smaller). */
+	if (nlmsg_append(req, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(req, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
+		nlmsg_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+int
+lx_links_refresh(struct lx *lx)
+{
+	struct link_ctx c = { 0 };
+	struct nl_msg *req = NULL;
+	struct nb_read rd;
+	size_t i, before;
+	int error;
+
+	/* What the stack holds now. */
+	nl_kmap_clear(&lx->links);
+	nb_read_enter(lx->st, &rd);
+	error = nb_if_walk(&rd, link_collect, lx);
+	nb_read_exit(&rd);
+	if (error != 0) {
+		lx_seterr(lx, "linux: links: %s", strerror(-error));
+		goto out;
+	}
+	if ((req = link_request(NLM_F_DUMP, 0)) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	if ((error = lx_request(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c)) != 0)
+		goto out;
+	/* Gone from the kernel: delete first, which frees names for renames. */
+	for (i = 0; i < lx->links.cap; i++) {
+		if (lx->links.state[i] != NL_KMAP_OLD)
+			continue;
+		error = nb_if_delete(lx->st, *(uint32_t *)nl_kmap_key(&lx->links, i), NULL);
+		if (error != 0 && error != -ENOENT) {
+			lx_seterr(lx, "libstack: nb_if_delete(%u): %s",
+			    *(uint32_t *)nl_kmap_key(&lx->links, i), strerror(-error));
+			goto out;
+		}
+		error = 0;
+	}
+	/* Renames whose new name was held by another link renamed in the same
+	 * dump: retry while that makes progress. */
+	while (c.ndefer != 0) {
+		before = c.ndefer;
+		c.ndefer = 0;
+		for (i = 0; i < before; i++) {
+			error = link_upsert(lx, &c.defer[i]);
+			if (error == -EEXIST)
+				error = link_defer(&c, &c.defer[i]);
+			if (error != 0)
+				goto out;
+		}
+		if (c.ndefer == before) {
+			error = -EEXIST;
+			lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): name in use",
+			    c.defer[0].index, c.defer[0].name);
+			goto out;
+		}
+	}
+out:
+	if (req != NULL)
+		nlmsg_free(req);
+	free(c.defer);
+	return error;
+}
+
+/* Single-link reply handler: upsert it. */
+static int
+link_fetch_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+{
+	struct nb_ifattrs a;
+	int error;
+
+	if ((error = link_parse(lx, nlh, &a)) != 0)
+		return error > 0 ? 0 : error;
+	if ((error = link_upsert(lx, &a)) == -EEXIST)
+		lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): name in use", a.index, a.name);
+	return error;
+}
+
+int
+lx_link_fetch(struct lx *lx, uint32_t index)
+{
+	struct nl_msg *req;
+	int error;
+
+	if (index == 0 || index > INT32_MAX)
+		return -ENODEV;
+	if ((req = link_request(0, index)) == NULL)
+		return -ENOMEM;
+	error = lx_request(lx, req, "RTM_GETLINK", NULL, link_fetch_msg, NULL);
+	nlmsg_free(req);
+	if (error == 0)
+		lx->late_links++;
+	return error;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source_linux_stats.c - linux source, IFSTATS: RTM_GETSTATS (IFLA_STATS_LINK_64) -> counters. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "nl_linux.h"
+
+/* Kernels before 4.6 end struct rtnl_link_stats64 before rx_nohandler. */
+#define STATS64_NOHANDLER_END \
+	(offsetof(struct rtnl_link_stats64, rx_nohandler) + sizeof(__u64))
+
+/* docs/mib.md: the kernel -> counter mapping. */
+static void
+stats_map(const struct rtnl_link_stats64 *s, uint64_t v[NB_IFSTAT_MAX])
+{
+	v[NB_IFSTAT_IPACKETS] = s->rx_packets;
+	v[NB_IFSTAT_IERRORS] = s->rx_errors;
+	v[NB_IFSTAT_IQDROPS] = s->rx_dropped;
+	v[NB_IFSTAT_IBYTES] = s->rx_bytes;
+	v[NB_IFSTAT_IMCASTS] = s->multicast;
+	v[NB_IFSTAT_OPACKETS] = s->tx_packets;
+	v[NB_IFSTAT_OERRORS] = s->tx_errors;
+	v[NB_IFSTAT_OQDROPS] = s->tx_dropped;
+	v[NB_IFSTAT_OBYTES] = s->tx_bytes;
+	v[NB_IFSTAT_OMCASTS] = 0;		/* absent on linux (ifstat mask) */
+	v[NB_IFSTAT_COLLISIONS] = s->collisions;
+	v[NB_IFSTAT_NOPROTO] = s->rx_nohandler;
+}
+
+static int
+stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
+{
+	struct lx_pending *n;
+	size_t cap;
+
+	if (lx->npend == lx->pendcap) {
+		cap = lx->pendcap != 0 ? lx->pendcap * 2 : 16;
+		if ((n = realloc(lx->pend, cap * sizeof(*n))) == NULL)
+			return -ENOMEM;
+		lx->pend = n;
+		lx->pendcap = cap;
+	}
+	lx->pend[lx->npend].index = index;
+	memcpy(lx->pend[lx->npend].v, v, sizeof(lx->pend[0].v));
+	lx->npend++;
+	return 0;
+}
+
+static int
+stats_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[IFLA_STATS_MAX + 1];
+	struct rtnl_link_stats64 s;
+	struct if_stats_msg *ism;
+	uint64_t v[NB_IFSTAT_MAX];
+	uint32_t mask;
+	size_t len;
+	int error;
+
+	if (nlh->nlmsg_type != RTM_NEWSTATS)
+		return 0;
+	if (!nlmsg_valid_hdr(nlh, sizeof(*ism))) {
+		lx_seterr(lx, "netlink: RTM_GETSTATS: short message");
+		return -EPROTO;
+	}
+	ism = nlmsg_data(nlh);
+	if ((error = nlmsg_parse(nlh, sizeof(*ism), tb, IFLA_STATS_MAX, NULL)) < 0) {
+		lx_seterr(lx, "netlink: RTM_GETSTATS: ifindex %u: bad attributes: %s",
+		    ism->ifindex, nl_geterror(error));
+		return -EPROTO;
+	}
+	if (tb[IFLA_STATS_LINK_64] == NULL || ism->ifindex == 0)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	len = (size_t)nla_len(tb[IFLA_STATS_LINK_64]);
+	memcpy(&s, nla_data(tb[IFLA_STATS_LINK_64]), len < sizeof(s) ? len : sizeof(s));
+	if (len < STATS64_NOHANDLER_END &&
+	    (lx->ifstat_mask & (1u << NB_IFSTAT_NOPROTO)) != 0) {
+		/* An old kernel: no rx_nohandler, so no noproto leaf. */
+		mask = lx->ifstat_mask & ~(1u << NB_IFSTAT_NOPROTO);
+		nb_stack_set_ifstat_mask(lx->st, mask);
+		lx->ifstat_mask = mask;
+	}
+	stats_map(&s, v);
+	error = nb_if_stats_store(lx->st, ism->ifindex, NB_SLOT_SOURCE, v);
+	if (error == -ENOENT)
+		return stats_pend(lx, ism->ifindex, v);	/* born after the link dump */
+	if (error != 0)
+		lx_seterr(lx, "libstack: nb_if_stats_store(%u): %s", ism->ifindex,
+		    strerror(-error));
+	return error;
+}
+
+static void
+stats_dump_start(struct lx *lx, void *arg)
+{
+	lx->npend = 0;
+}
+
+int
+lx_ifstats_refresh(struct lx *lx)
+{
+	struct if_stats_msg ism;
+	struct nl_msg *req;
+	char saved[LX_ERRLEN];
+	size_t i;
+	int error;
+
+	memset(&ism, 0, sizeof(ism));
+	ism.family = AF_UNSPEC;
+	ism.filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64);
+	if ((req = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_DUMP)) == NULL)
+		return -ENOMEM;
+	if (nlmsg_append(req, &ism, sizeof(ism), NLMSG_ALIGNTO) < 0) {
+		error = -ENOMEM;
+		goto out;
+	}
+	if ((error = lx_request(lx, req, "RTM_GETSTATS", stats_dump_start, stats_dump_msg,
+	    NULL)) != 0)
+		goto out;
+	/* Links the stack did not know: fetch each, then store its counters. */
+	for (i = 0; i < lx->npend; i++) {
+		memcpy(saved, lx->err, sizeof(saved));
+		if ((error = lx_link_fetch(lx, lx->pend[i].index)) == -ENODEV) {
+			memcpy(lx->err, saved, sizeof(saved));
+			error = 0;		/* gone again */
+			continue;
+		}
+		if (error != 0)
+			goto out;
+		if ((error = nb_if_stats_store(lx->st, lx->pend[i].index, NB_SLOT_SOURCE,
+		    lx->pend[i].v)) != 0) {
+			lx_seterr(lx, "libstack: nb_if_stats_store(%u): %s",
+			    lx->pend[i].index, strerror(-error));
+			goto out;
+		}
+	}
+out:
+	lx->npend = 0;
+	nlmsg_free(req);
+	return error;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* stack-internal.h - private: libstack's core structures, RCU list/hash, deferral. */
+#ifndef NBSTACK_STACK_INTERNAL_H
+#define NBSTACK_STACK_INTERNAL_H
+
+/*
+ * Theory of operation (shared by ctr.c, rcu.c, stack.c, iface.c)
+ *
+ * Who runs at once
+ *   Any number of readers (nb_read_enter .. nb_read_exit, liburcu memb
+ *   read-side sections), one writer per family (interfaces, addresses,
+ *   departed, registries: each family has a mutex), slot owners updating
+ *   per-CPU counters, and liburcu's call_rcu thread running our deferred
+ *   callbacks (which take family mutexes like any writer).
+ *
+ * Publication (no liburcu pointer macros: they are invisible to TSan)
+ *   Every pointer a reader follows is written with
+ *   __atomic_store_n(RELEASE) after the object it points to is fully
+ *   initialised, and read with __atomic_load_n(ACQUIRE). Fields that only
+ *   writers use (prevp, ownerp, refs, retiring) are never read by readers.
+ *
+ * Snapshots (versions)
+ *   st->pub_ver is the stack's publication version. Objects (and hash
+ *   entries) carry birth and death versions, both atomic. A new object is
+ *   linked with birth = NB_VER_NEVER (invisible to every reader), then a
+ *   commit takes st->commit_lock, computes v = pub_ver + 1, stores birth = v
+ *   on new objects and death = v on removed ones (relaxed), and
+ *   release-stores pub_ver = v. A reader acquire-loads ver = pub_ver at
+ *   nb_read_enter and shows an object iff birth <= ver < death. A reader
+ *   with ver >= v synchronised with the commit's release, so it sees the
+ *   stores; a reader with ver < v sees either the old or the new value, and
+ *   both make the same decision. All link/unlink stores of a family happen
+ *   under its mutex, and every commit is ordered by commit_lock, so one read
+ *   section sees the object graph exactly as it stood at version `ver`.
+ *
+ * Retirement (who frees what, when)
+ *   A removed object stays linked (dead) until a grace period has passed
+ *   (phase 1, a call_rcu callback: every reader that could have ver < death
+ *   has left). Phase 1 unlinks it under its family mutex and defers again;
+ *   after a second grace period no reader can hold a pointer to it and
+ *   phase 2 frees it (interfaces: drops the table reference; the last of
+ *   table reference, holds and retiring addresses frees). Superseded
+ *   attribute blocks and old hash bucket arrays need only one grace period.
+ *   Writers never wait for readers: only call_rcu is used on write paths.
+ *   st->pending counts queued callbacks so that nb_stack_destroy can loop
+ *   on urcu_memb_barrier() until phase-2 callbacks queued by phase-1 ones
+ *   have run too.
+ *
+ * ThreadSanitizer
+ *   Debian's liburcu 0.13 is not instrumented, so under NB_TSAN readers
+ *   __tsan_release(&st->gp_token) at nb_read_exit and every deferred
+ *   callback __tsan_acquire(&st->gp_token) before touching retired memory:
+ *   that is the grace period's happens-before. Each deferred record is
+ *   __tsan_release()d before call_rcu and __tsan_acquire()d in the
+ *   callback (the call_rcu queue is invisible to TSan).
+ *
+ * Lock order
+ *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock and
+ *   slot_lock are leaves.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <urcu/urcu-memb.h>
+
+#include "nbstack/stack.h"
+
+#ifdef NB_TSAN
+#include <sanitizer/tsan_interface.h>
+#define NB_TSAN_RELEASE(p)	__tsan_release((void *)(p))
+#define NB_TSAN_ACQUIRE(p)	__tsan_acquire((void *)(p))
+#else
+#define NB_TSAN_RELEASE(p)	do { (void)(p); } while (0)
+#define NB_TSAN_ACQUIRE(p)	do { (void)(p); } while (0)
+#endif
+
+#define NB_VER_NEVER	UINT64_MAX
+
+#define NB_LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define NB_LOAD_RELAXED(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+#define NB_STORE(p, v)		__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define NB_STORE_RELAXED(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/* ---- versions ---- */
+
+struct nb_vis {
+	uint64_t	birth;		/* atomic */
+	uint64_t	death;		/* atomic */
+};
+
+static inline void
+nb_vis_init(struct nb_vis *v)
+{
+	v->birth = NB_VER_NEVER;
+	v->death = NB_VER_NEVER;
+}
+
+/* Reader: visible at snapshot ver. */
+static inline bool
+nb_vis_at(const struct nb_vis *v, uint64_t ver)
+{
+	return NB_LOAD_RELAXED(&v->birth) <= ver && ver < NB_LOAD_RELAXED(&v->death);
+}
+
+/* Writer (family mutex held): not removed (committed or about to be). */
+static inline bool
+nb_vis_live(const struct nb_vis *v)
+{
+	return NB_LOAD_RELAXED(&v->death) == NB_VER_NEVER;
+}
+
+/* ---- deferred work (call_rcu) ---- */
+
+struct nb_rcu {
+	struct rcu_head	 rh;
+	struct nb_stack	*st;
+	void		(*fn)(struct nb_rcu *r);
+};
+
+/* Run fn(r) after a grace period. Any registered thread; never blocks. */
+void	nb_defer(struct nb_stack *st, struct nb_rcu *r, void (*fn)(struct nb_rcu *r));
+/* Make sure the calling thread is an RCU reader thread (auto-unregisters at exit). */
+void	nb_thread_ensure(void);
+
+/* ---- RCU singly-linked list (pslist-like) ---- */
+
+struct nb_lent {
+	struct nb_lent	 *next;		/* atomic: readers follow it */
+	struct nb_lent	**prevp;	/* writer only */
+};
+
+struct nb_list {
+	struct nb_lent	 *head;		/* atomic */
+	struct nb_lent	**tailp;	/* writer only */
+};
+
+void	nb_list_init(struct nb_list *l);
+/* Writer: append e (fully initialised container) at the tail. */
+void	nb_list_writer_append(struct nb_list *l, struct nb_lent *e);
+/* Writer: unlink e; readers standing on e still reach e->next. */
+void	nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e);
+
+static inline struct nb_lent *
+nb_list_reader_first(const struct nb_list *l)
+{
+	return NB_LOAD(&l->head);
+}
+
+static inline struct nb_lent *
+nb_list_reader_next(const struct nb_lent *e)
+{
+	return NB_LOAD(&e->next);
+}
+
+/* ---- RCU hash table with writer-driven resize ---- */
+
+#define NB_HKEY_MAX	17
+
+struct nb_hent {
+	struct nb_hent	 *next;		/* atomic */
+	struct nb_hent	**prevp;	/* writer only */
+	struct nb_hent	**ownerp;	/* writer only: the owner's pointer to us */
+	void		 *obj;		/* immutable */
+	struct nb_vis	  vis;
+	uint32_t	  hash;
+	uint8_t		  key[NB_HKEY_MAX];
+};
+
+struct nb_hbuckets {
+	struct nb_rcu	 rcu;
+	size_t		 mask;
+	struct nb_hent	*b[];		/* atomic heads */
+};
+
+struct nb_htab {
+	struct nb_hbuckets *cur;	/* atomic */
+	size_t		 nent;		/* linked entries (writer) */
+	unsigned	 keylen;
+	struct nb_stack	*st;
+};
+
+int	nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t size);
+/* Exclusive: free the bucket array and every linked entry. */
+void	nb_htab_fini(struct nb_htab *t);
+uint32_t nb_hash_key(const void *key, unsigned keylen);
+/* Writer: a new entry (birth NEVER) for obj under key, owned by *ownerp. */
+struct nb_hent *nb_hent_new(const struct nb_htab *t, const void *key, void *obj,
+	    struct nb_hent **ownerp);
+/* Writer: link at the chain tail (so the first match is the oldest). */
+void	nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e);
+void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
+/* Writer: grow when load > 1 (best effort; ENOMEM keeps the old array). */
+void	nb_htab_writer_maybe_grow(struct nb_htab *t);
+/* Writer: first live entry with key satisfying match (NULL = any). */
+struct nb_hent *nb_htab_writer_find(const struct nb_htab *t, const void *key,
+	    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg);
+/* Reader: first entry with key visible at ver. */
+struct nb_hent *nb_htab_reader_find(const struct nb_htab *t, uint64_t ver, const void *key);
+/* Reader: statistics of entries visible at ver. */
+void	nb_htab_reader_stat(const struct nb_htab *t, uint64_t ver, struct nb_hashstat *hs);
+
+/* ---- counters ---- */
+
+struct nb_ctrgroup {
+	unsigned	 nctrs;
+	unsigned	 nslots;
+	size_t		 stride;	/* uint64_t per slot, a multiple of 8 */
+	uint64_t	*base;		/* aligned_alloc(64) */
+};
+
+/* ---- registries ---- */
+
+struct nb_hashreg {
+	struct nb_lent	 le;
+	char		*name;
+	char		*descr;
+	nb_hashstat_fn	 fn;
+	void		*arg;
+};
+
+struct nb_statgroup {
+	struct nb_lent	 le;
+	char		*mib;
+	char		*descr;
+	struct nb_ctr_desc *descs;	/* names/descrs copied */
+	unsigned	 n;
+	struct nb_ctrgroup *ctrs;
+};
+
+/* ---- the stack ---- */
+
+struct nb_stack {
+	unsigned	 nslots;
+	uint64_t	 pub_ver;	/* atomic */
+	uint64_t	 pending;	/* atomic: deferred callbacks queued */
+	uint32_t	 ifstat_mask;	/* atomic */
+	char		 gp_token;	/* TSan: grace-period synchronisation */
+
+	pthread_mutex_t	 commit_lock;
+	pthread_mutex_t	 if_lock;
+	pthread_mutex_t	 addr_lock;
+	pthread_mutex_t	 dep_lock;
+	pthread_mutex_t	 reg_lock;
+	pthread_mutex_t	 slot_lock;
+
+	bool		*slot_used;	/* [nslots], slot_lock */
+
+	/* interfaces (if_lock) */
+	uint64_t	 gen_next;
+	struct nb_list	 ifaces;
+	struct nb_htab	 if_byindex;
+	struct nb_htab	 if_byname;
+
+	/* addresses (addr_lock) */
+	struct nb_htab	 addr_hash;
+
+	/* departed (dep_lock) */
+	struct nb_list	 departed;
+	uint64_t	 dep_seq;
+
+	/* registries (reg_lock): append-only until destroy */
+	struct nb_list	 hashregs;
+	struct nb_list	 statgroups;
+	struct nb_statgroup *health;
+};
+
+/* Commit: bump the version; callers hold their family mutexes. */
+uint64_t nb_commit_begin(struct nb_stack *st);
+void	nb_commit_end(struct nb_stack *st, uint64_t v);
+
+/* Count a reclaimed object (any thread: atomic add into slot 0). */
+void	nb_health_freed(struct nb_stack *st, uint64_t n);
+
+/* iface.c */
+int	nb_iface_init(struct nb_stack *st);
+void	nb_iface_fini(struct nb_stack *st);
+
+#endif

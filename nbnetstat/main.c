@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* main.c - nbnetstat: options, table-driven mode dispatch, exit status. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nbtool/nbtool.h"
+#include "sysctl-tree/sysctl.h"
+
+#include "nbnetstat.h"
+
+enum { OPT_HELP = 0x2000, OPT_VERSION };
+
+static const char optstring[] = ":abBc:dhiI:jnPqrsS:w:";
+
+static const struct option longopts[] = {
+	NB_COMMON_LONGOPTS,
+	{ "help",	no_argument,	NULL, OPT_HELP },
+	{ "version",	no_argument,	NULL, OPT_VERSION },
+	{ NULL,		0,		NULL, 0 },
+};
+
+/* Modes: a NULL run is a mode NetBSD has that we have not built yet. */
+static const struct mode {
+	int		 opt;
+	const char	*what;
+	int		(*run)(struct nb_sysctl *, const struct netstat_opts *, struct nb_out *);
+} modes[] = {
+	{ 'i', "interface statistics", if_mode },
+	{ 'r', "routing tables", NULL },
+	{ 's', "protocol statistics", NULL },
+	{ 'B', "packet capture peers", NULL },
+	{ 'P', "per-CPU softnet statistics", NULL },
+	{ 0, NULL, NULL },
+};
+
+static void
+usage(void)
+{
+	printf("usage: nbnetstat -i [-bdhnq] [-I interface] [-j [--pretty]] [common options]\n"
+	    "\n"
+	    "  -i               interface statistics (NetBSD netstat -i layout)\n"
+	    "  -I interface     only this interface (implies -i)\n"
+	    "  -b               bytes instead of packets and errors\n"
+	    "  -d               add the drop columns (Idrops, Odrops)\n"
+	    "  -h               humanise byte counts (with -b)\n"
+	    "  -n               numeric (always: addresses are never resolved)\n"
+	    "  -q               skip interfaces whose counters are all zero\n"
+	    "  -w SECS, -c N    interval mode (not available yet)\n"
+	    "  -r, -s, -B, -P, -a   routes, protocol stats, capture peers, softnet,\n"
+	    "                   multicast addresses (not available yet)\n"
+	    "      --help       this help\n"
+	    "\n"
+	    "Common options:\n%s", nb_common_help);
+}
+
+/* getopt's own messages carry argv[0] verbatim; say it our way. */
+static _Noreturn void
+bad_option(int opt, char *const argv[])
+{
+	const char *arg = argv[optind - 1];
+
+	if (opt == ':') {
+		if (optopt != 0 && optopt < 0x100)
+			nb_usagex("-%c: option requires an argument", optopt);
+		nb_usagex("%s: option requires an argument", arg);
+	}
+	if (optopt != 0 && optopt < 0x100)
+		nb_usagex("-%c: unknown option", optopt);
+	nb_usagex("%s: unknown option", arg);
+}
+
+static const struct mode *
+find_mode(int opt)
+{
+	const struct mode *m;
+
+	for (m = modes; m->opt != 0; m++)
+		if (m->opt == opt)
+			return m;
+	return NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct netstat_opts no;
+	const struct mode *mode = NULL, *m;
+	struct nb_sysctl *h = NULL;
+	struct nb_out *o = NULL;
+	bool aflag = false;
+	int opt, rc;
+
+	nb_tool_init(argv[0]);
+	memset(&no, 0, sizeof(no));
+	nb_common_init(&no.c);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if ((m = find_mode(opt)) != NULL) {
+			if (mode != NULL && mode != m)
+				nb_usagex("-%c and -%c exclude each other", mode->opt, m->opt);
+			mode = m;
+			continue;
+		}
+		switch (opt) {
+		case 'a':
+			aflag = true;
+			break;
+		case 'b':
+			no.bflag = true;
+			break;
+		case 'c':
+			nb_common_option(&no.c, NB_OPT_COUNT, optarg);
+			break;
+		case 'd':
+			no.dflag = true;
+			break;
+		case 'h':
+			no.hflag = true;
+			break;
+		case 'I':
+			if (*optarg == '\0')
+				nb_usagex("-I: empty interface name");
+			no.ifname = optarg;
+			break;
+		case 'n':
+			no.nflag = true;
+			break;
+		case 'q':
+			no.qflag = true;
+			break;
+		case 'w':
+			nb_common_option(&no.c, NB_OPT_INTERVAL, optarg);
+			break;
+		case OPT_HELP:
+			usage();
+			return 0;
+		case OPT_VERSION:
+			printf("nbnetstat %s\n", NBSTAT_VERSION);
+			return 0;
+		case ':':
+		case '?':
+			bad_option(opt, argv);
+		default:
+			if (!nb_common_option(&no.c, opt, optarg))
+				bad_option('?', argv);
+			break;
+		}
+	}
+	if (optind < argc)
+		nb_usagex("%s: unexpected operand", argv[optind]);
+	nb_common_check(&no.c);
+	if (mode == NULL && no.ifname != NULL)
+		mode = find_mode('i');
+	if (mode == NULL)
+		nb_usagex("the socket list (no mode option) is not available yet; try -i");
+	if (mode->run == NULL)
+		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
+	if (aflag)
+		nb_usagex("-a: multicast addresses are not available yet");
+	if (no.c.interval_set || no.c.count_set)
+		nb_usagex("-w/-c: interval mode is not available yet");
+
+	h = nb_common_open(&no.c);
+	if ((o = nb_out_create(stdout, no.c.json, no.c.pretty)) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	rc = mode->run(h, &no, o);
+	nb_out_destroy(&o);
+	nb_sysctl_close(&h);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
+	return rc;
+}

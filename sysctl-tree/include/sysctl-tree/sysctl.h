@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sysctl-tree/sysctl.h - the MIB namespace over libstack, read through a
+ * handle whose backend is local (a stack in this process), remote (nbstatd
+ * over a Unix socket) or replay (history in SQLite). Tools read only this.
+ *
+ * Names are dotted components; a component containing '.' or '\' escapes
+ * them with a backslash ("net.interfaces.br\.lan.mtu"). Components are
+ * byte strings (no NUL), so every legal Linux interface name round-trips.
+ *
+ * Functions return 0 or a negative errno and never print or exit. A handle
+ * is used by one thread at a time.
+ */
+#ifndef SYSCTL_TREE_SYSCTL_H
+#define SYSCTL_TREE_SYSCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+struct nb_sysctl;
+struct nb_stack;
+struct nb_source;
+
+#define NB_SYSCTL_MAXDEPTH	12	/* CTL_MAXNAME */
+#define NB_SYSCTL_NAMEMAX	1024	/* longest escaped dotted name */
+
+/* Types (NetBSD CTLTYPE_* numbers where NetBSD has them). */
+enum nb_sysctl_type {
+	NB_SYSCTL_NODE = 1,
+	NB_SYSCTL_INT = 2,		/* int64_t */
+	NB_SYSCTL_STRING = 3,
+	NB_SYSCTL_U64 = 4,
+	NB_SYSCTL_BOOL = 6,
+	NB_SYSCTL_ADDRESS = 7,		/* printable address string ("10.0.0.1", "fe80::1", MAC) */
+};
+
+/* Node flags. */
+#define NB_SYSCTL_F_WRITABLE	0x0001u
+#define NB_SYSCTL_F_COUNTER	0x0002u	/* monotonic; deltas make sense */
+#define NB_SYSCTL_F_GAUGE	0x0004u	/* a level; never summed */
+#define NB_SYSCTL_F_PERCPU	0x0008u	/* has a per-CPU vector */
+#define NB_SYSCTL_F_PRIVILEGED	0x0010u	/* hidden from the unprivileged */
+
+struct nb_sysctl_value {
+	enum nb_sysctl_type type;
+	unsigned	 flags;
+	union {
+		int64_t	 i;
+		uint64_t u;
+		bool	 b;
+	};
+	const char	*str;		/* STRING / ADDRESS, NUL-terminated */
+	size_t		 len;		/* strlen(str) */
+	/* With NB_SYSCTL_RD_PERCPU on a per-CPU leaf: the vector, taken in the
+	 * same pass as the sum in .u. NULL otherwise. */
+	const uint64_t	*percpu;
+	unsigned	 ncpu;
+};
+
+/* One node as seen by a walk. Valid only during the callback. */
+struct nb_sysctl_entry {
+	const char *const *comp;	/* unescaped components, root first */
+	const size_t	*complen;	/* their lengths */
+	unsigned	 ncomp;
+	const char	*descr;		/* one line, never NULL */
+	struct nb_sysctl_value val;	/* .type NODE for interior nodes */
+};
+
+/* Read flags for walk/get. */
+#define NB_SYSCTL_RD_PERCPU	0x01u	/* fill per-CPU vectors */
+#define NB_SYSCTL_RD_NODES	0x02u	/* also call back for interior nodes (pre-order,
+					   the named node included, the root never) */
+#define NB_SYSCTL_RD_NOVALUE	0x04u	/* names, types, flags, descriptions only */
+#define NB_SYSCTL_RD_SHALLOW	0x08u	/* only the immediate children of the name, the
+					   interior ones as NODE entries (a leaf name:
+					   the leaf itself) */
+
+/* ---- handles ---- */
+
+enum nb_sysctl_backend {
+	NB_SYSCTL_LOCAL = 0,		/* a stack in this process fed by a source */
+	NB_SYSCTL_REMOTE,		/* nbstatd's Unix socket */
+	NB_SYSCTL_REPLAY,		/* SQLite history */
+};
+
+struct nb_sysctl_opts {
+	enum nb_sysctl_backend backend;
+	const char	*source;	/* LOCAL: "linux" (default) or "sim" */
+	const char	*source_args;	/* LOCAL: source-specific options */
+	const char	*root;		/* LOCAL: procfs/sysfs root override */
+	const char	*socket_path;	/* REMOTE */
+	const char	*replay_path;	/* REPLAY */
+	int64_t		 replay_at_ns;	/* REPLAY: realtime ns; INT64_MAX = last sample */
+	int64_t		 replay_to_ns;	/* REPLAY range end (interval mode); 0 = none */
+};
+
+/*
+ * nb_sysctl_open - make a handle. LOCAL creates a stack and opens the
+ * source; data is loaded lazily by the first read of each subtree.
+ * Registers the calling thread as an RCU reader.
+ */
+int	nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out);
+void	nb_sysctl_close(struct nb_sysctl **hp);
+
+/*
+ * nb_sysctl_open_stack - a LOCAL handle over a stack the caller owns and
+ * fills (tests, the daemon, the sim), with `src` (may be NULL: no source;
+ * the stack is read as it is). The caller destroys the stack after closing.
+ */
+int	nb_sysctl_open_stack(struct nb_stack *st, struct nb_source *src, struct nb_sysctl **out);
+
+/*
+ * nb_sysctl_sample - take a new sample: LOCAL re-reads the kernel on the next
+ * read of each subtree, REMOTE asks the daemon, REPLAY moves to the next
+ * recorded sample (-ENOENT past the end). The first sample is implicit.
+ */
+int	nb_sysctl_sample(struct nb_sysctl *h);
+
+/* Realtime (ns) at which the current sample was taken. */
+int64_t	nb_sysctl_sample_time(const struct nb_sysctl *h);
+
+/* LOCAL only: the stack behind the handle (tests, daemon); NULL otherwise. */
+struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
+
+/* Human-readable detail of the last error, or "" (e.g. "netlink: ..."). */
+const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
+
+/* ---- reading ---- */
+
+typedef int (*nb_sysctl_walk_fn)(const struct nb_sysctl_entry *e, void *arg);
+
+/*
+ * nb_sysctl_walk - call cb for every leaf at or under `name` (NULL or "" =
+ * the root), in tree order (children sorted as the subtree defines: numeric
+ * objects by number, static nodes by declaration). A local walk runs in one
+ * read section, so it sees a consistent object graph; cb must not block.
+ * A non-zero cb return stops the walk and is returned.
+ * -ENOENT: no such node; -EINVAL: malformed name; -ENAMETOOLONG;
+ * -EBUSY: called from inside a callback on the same handle. A source error
+ * while loading is returned as is, with nb_sysctl_errdetail() set.
+ * Entry components are NUL-terminated as well as counted.
+ */
+int	nb_sysctl_walk(struct nb_sysctl *h, const char *name, unsigned rdflags,
+	    nb_sysctl_walk_fn cb, void *arg);
+
+/* Same, with the name already split (unescaped components). */
+int	nb_sysctl_walkv(struct nb_sysctl *h, const char *const *comp, unsigned ncomp,
+	    unsigned rdflags, nb_sysctl_walk_fn cb, void *arg);
+
+/*
+ * nb_sysctl_get - read one leaf. String/percpu storage in *out belongs to
+ * the handle and stays valid until the next call on the handle.
+ * -EISDIR if name is an interior node.
+ */
+int	nb_sysctl_get(struct nb_sysctl *h, const char *name, unsigned rdflags,
+	    struct nb_sysctl_value *out);
+
+/*
+ * nb_sysctl_write - set a writable leaf from its text form.
+ * -EPERM: read-only node (or not allowed); -EINVAL: bad value;
+ * -ENOENT: no such node; -EISDIR: interior node.
+ */
+int	nb_sysctl_write(struct nb_sysctl *h, const char *name, const char *value);
+
+/*
+ * nb_sysctl_json - the subtree at `name` as a json-c object nested from the
+ * root exactly as the tree ({"net":{"interfaces":{"lo":{"mtu":65536}}}}).
+ * Per-CPU leaves become {"total": N, "percpu": [...]} with RD_PERCPU.
+ * The caller owns *out (json_object_put).
+ */
+int	nb_sysctl_json(struct nb_sysctl *h, const char *name, unsigned rdflags,
+	    struct json_object **out);
+
+/* ---- names (pure functions) ---- */
+
+/*
+ * nb_sysctl_name_split - split an escaped dotted name into components.
+ * A leading '.' is allowed; '/' is not a separator. On success *compv is
+ * one malloc'd block (free it with free()) holding *ncomp pointers to
+ * NUL-terminated components, and *lens (optional, may be NULL) their
+ * lengths inside the same block. -EINVAL: empty component, trailing or
+ * dangling backslash, escape of anything but '.' or '\'; -ENAMETOOLONG:
+ * longer than NB_SYSCTL_NAMEMAX or deeper than NB_SYSCTL_MAXDEPTH.
+ */
+int	nb_sysctl_name_split(const char *name, char ***compv, size_t **lens, unsigned *ncomp);
+
+/*
+ * nb_sysctl_name_join - write the escaped dotted name of comp[0..n) into
+ * buf. Returns the length it needs (not counting the NUL), like snprintf.
+ */
+size_t	nb_sysctl_name_join(const char *const *comp, unsigned n, char *buf, size_t size);
+
+/* Escaped name of one walk entry (convenience over name_join). */
+size_t	nb_sysctl_entry_name(const struct nb_sysctl_entry *e, char *buf, size_t size);
+
+/*
+ * Text form of a value as sysctl(8) prints it ("1500", "lo", "fe80::1").
+ * Bools print as NetBSD's sysctl(8) prints CTLTYPE_BOOL: "1" or "0" (what
+ * -w accepts back). A value with a per-CPU vector prints the DESIGN.md form
+ * "total (cpu0 a, cpu1 b, ...)"; clear .percpu for the total alone.
+ * Interior nodes print as "". Returns the length it needs, like snprintf.
+ */
+size_t	nb_sysctl_value_format(const struct nb_sysctl_value *v, char *buf, size_t size);
+
+const char *nb_sysctl_type_name(enum nb_sysctl_type t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SYSCTL_TREE_SYSCTL_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* backend.h - private: the handle and the vtable every sysctl-tree backend implements. */
+#ifndef SYSCTL_TREE_BACKEND_H
+#define SYSCTL_TREE_BACKEND_H
+
+#include <stdarg.h>
+
+#include "sysctl-tree/sysctl.h"
+
+/*
+ * A backend provides a walk and a write over unescaped components; the
+ * generic layer (handle.c) builds get, json, name parsing and the write
+ * checks (-ENOENT, -EISDIR, -EPERM) on top of walk, so every backend gets
+ * them for free.
+ *
+ * walk contract (what handle.c relies on):
+ *  - comp[0..n) are NUL-terminated, non-empty, n <= NB_SYSCTL_MAXDEPTH;
+ *  - entries come in tree order; with NB_SYSCTL_RD_NODES an interior node
+ *    is reported before its children (pre-order), the named node included,
+ *    the root (n == 0) never;
+ *  - NB_SYSCTL_RD_SHALLOW reports the immediate children of the name, the
+ *    interior ones as NODE entries whatever RD_NODES says (or the leaf
+ *    itself when the name is a leaf);
+ *  - the components of an entry are NUL-terminated;
+ *  - a non-zero cb return stops the walk and is returned; -ENOENT when the
+ *    name does not exist.
+ */
+struct nb_sysctl_backend_ops {
+	const char *name;
+	int	(*walk)(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
+		    unsigned n, unsigned rdflags, nb_sysctl_walk_fn cb, void *arg);
+	/*
+	 * Called only for a leaf that the walk reported with
+	 * NB_SYSCTL_F_WRITABLE: parse `value` and apply it.
+	 */
+	int	(*write)(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
+		    unsigned n, const char *value);
+	int	(*sample)(struct nb_sysctl *h);
+	int64_t	(*sample_time)(const struct nb_sysctl *h);
+	struct nb_stack *(*stack)(struct nb_sysctl *h);
+	void	(*close)(struct nb_sysctl *h);
+};
+
+struct nb_sysctl {
+	const struct nb_sysctl_backend_ops *ops;
+	void		*priv;			/* the backend's state */
+	char		 errdetail[256];	/* nb_sysctl_errdetail() */
+	/* nb_sysctl_get() storage, owned by the handle */
+	char		*getstr;
+	size_t		 getstrcap;
+	uint64_t	*getvec;
+	unsigned	 getveccap;
+};
+
+/* Buffer size for nb__sysctl_split (unescaped bytes plus the NULs). */
+#define NB__SPLITBUF	(NB_SYSCTL_NAMEMAX + NB_SYSCTL_MAXDEPTH + 1)
+
+/* name.c: split into caller storage (no allocation); same errors as name_split. */
+int	nb__sysctl_split(const char *name, char *buf /* [NB__SPLITBUF] */,
+	    const char **comp /* [NB_SYSCTL_MAXDEPTH] */,
+	    size_t *lens /* [NB_SYSCTL_MAXDEPTH] */, unsigned *ncomp);
+/* name.c: join with known lengths. */
+size_t	nb__sysctl_join(const char *const *comp, const size_t *lens, unsigned n,
+	    char *buf, size_t size);
+
+/* handle.c: set or clear the error detail. */
+void	nb__sysctl_errdetail(struct nb_sysctl *h, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* mib.c: the LOCAL backend. */
+int	nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source *src,
+	    bool own);
+
+#endif /* SYSCTL_TREE_BACKEND_H */

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mib.c - the LOCAL backend: the static MIB, statgroups, lazy loading, walk and write. */
+/*
+ * Theory of operation
+ *
+ * The tree is a few static nodes (kern, net, ...) with dynamic subtree
+ * providers (net.interfaces, net.interfaces_departed, kern.hashstat) plus
+ * every libstack statgroup at its MIB name. A walk:
+ *
+ *  1. computes the source families the requested subtree needs and asks the
+ *     source, once per sample, for the ones not loaded yet (writer side; it
+ *     happens before the read section, never inside it);
+ *  2. enters ONE read section (nb_read_enter) and, inside it, builds the
+ *     node arena (static nodes + statgroups as they are registered in this
+ *     read section) and walks it, the providers walking libstack's objects
+ *     with the same struct nb_read. Everything the walk reports therefore
+ *     belongs to one consistent snapshot of the object graph; counters are
+ *     live values read with relaxed loads (a sum over slots is not atomic
+ *     across slots, as with NetBSD percpu_foreach).
+ *
+ * Pointers into libstack (names, descriptions, counter groups) are used only
+ * between nb_read_enter and nb_read_exit. Callbacks run inside the read
+ * section and must not block or call back into the handle (-EBUSY).
+ * A handle is used by one thread at a time (sysctl.h), so the walker state
+ * and its reusable buffers live in the backend without locking.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nbstack/stack.h"
+
+#include "backend.h"
+#include "mib.h"
+
+enum { TN_NODE, TN_DYN, TN_CTR };
+enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT };
+
+#define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
+
+struct tnode {
+	const char	*name;		/* NULL until fixed up from nameoff */
+	size_t		 nameoff;	/* into the pool when name is NULL */
+	size_t		 len;
+	const char	*descr;
+	int		 num;
+	uint8_t		 kind;
+	uint8_t		 dyn;
+	unsigned	 flags;
+	unsigned	 nchild;
+	const struct nb_ctrgroup *ctrs;
+	unsigned	 idx;
+	int		 first, last, next;	/* children, -1 = none */
+};
+
+/* The static nodes; arena index = table index + 1 (0 is the root). */
+static const struct snode {
+	int		 parent;	/* table index, -1 = root */
+	const char	*name;
+	int		 num;
+	uint8_t		 dyn;
+	const char	*descr;
+} snodes[] = {
+	{ -1, "kern", 1, DYN_NONE, "kernel" },
+	{ 0, "hashstat", CREATE_BASE, DYN_HASHSTAT, "hash table statistics" },
+	{ -1, "net", 4, DYN_NONE, "networking" },
+	{ 2, "interfaces", CREATE_BASE, DYN_IFACES, "network interfaces, by name" },
+	{ 2, "interfaces_departed", CREATE_BASE + 1, DYN_DEPARTED,
+	  "interfaces deleted since the last recorder sample, by name@generation" },
+};
+#define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
+
+/* NetBSD top-level numbers for nodes that statgroups create at the root. */
+static const struct {
+	const char *name;
+	int num;
+} toplevel[] = {
+	{ "kern", 1 }, { "vm", 2 }, { "vfs", 3 }, { "net", 4 }, { "debug", 5 },
+	{ "hw", 6 }, { "machdep", 7 }, { "user", 8 }, { "proc", 10 },
+};
+
+/* Families each subtree needs (the request and the rule overlap as prefixes). */
+static const struct famrule {
+	const char *c0, *c1;
+	unsigned fams;
+} famrules[] = {
+	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS },
+	{ "net", "interfaces_departed", NB_FAM_LINKS },
+	{ "net", "inet", NB_FAM_PROTO },
+	{ "net", "inet6", NB_FAM_PROTO },
+	{ "net", "route", NB_FAM_ROUTES },
+	{ "net", "neigh", NB_FAM_NEIGH },
+	{ "net", "bpf", NB_FAM_BPF },
+	{ "net", "softnet", NB_FAM_SOFTNET },
+	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS },
+	{ "kern", "cp_time", NB_FAM_CPU },
+	{ "kern", "proc", NB_FAM_PROC },
+	{ "vm", NULL, NB_FAM_VM },
+	{ "stack", NULL, 0 },
+};
+
+struct local {
+	struct nb_stack	*st;
+	struct nb_source *src;
+	bool		 own;
+	bool		 busy;		/* a walk is running (re-entry guard) */
+	unsigned	 loaded;	/* families refreshed in this sample */
+	int64_t		 sample_ns;
+	struct tnode	*nodes;
+	size_t		 nnodes, ncap;
+	char		*pool;
+	size_t		 plen, pcap;
+	int		 build_error;
+	unsigned	 maxslots;
+	struct mib_walk	 w;
+};
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool
+eqc(const char *c, size_t len, const char *lit)
+{
+	return lit != NULL && strlen(lit) == len && memcmp(c, lit, len) == 0;
+}
+
+/* *known: some rule covers the name (else it may live in any family). */
+static unsigned
+families_for(const char *const *comp, const size_t *lens, unsigned n, unsigned offered,
+    bool *known)
+{
+	const struct famrule *r;
+	unsigned fams = 0, rn;
+
+	*known = true;
+	if (n == 0 || (n == 1 && eqc(comp[0], lens[0], "net")))
+		return offered;
+	*known = false;
+	for (r = famrules; r < famrules + sizeof(famrules) / sizeof(famrules[0]); r++) {
+		rn = r->c1 != NULL ? 2 : 1;
+		if (!eqc(comp[0], lens[0], r->c0))
+			continue;
+		if (n >= 2 && rn == 2 && !eqc(comp[1], lens[1], r->c1))
+			continue;
+		fams |= r->fams;
+		*known = true;
+	}
+	return fams & offered;
+}
+
+/* ---- the node arena ---- */
+
+static int
+arena_add(struct local *lo, int parent, const char *name, size_t len, bool copy)
+{
+	struct tnode *t, *p;
+	size_t i;
+
+	if (lo->nnodes == lo->ncap) {
+		size_t cap = lo->ncap != 0 ? lo->ncap * 2 : 64;
+
+		if ((t = realloc(lo->nodes, cap * sizeof(*t))) == NULL)
+			return -ENOMEM;
+		lo->nodes = t;
+		lo->ncap = cap;
+	}
+	i = lo->nnodes;
+	t = &lo->nodes[i];
+	memset(t, 0, sizeof(*t));
+	t->first = t->last = t->next = -1;
+	t->len = len;
+	if (copy) {
+		if (lo->plen + len + 1 > lo->pcap) {
+			size_t cap = (lo->pcap + len + 1) * 2;
+			char *pp;
+
+			if ((pp = realloc(lo->pool, cap)) == NULL)
+				return -ENOMEM;
+			lo->pool = pp;
+			lo->pcap = cap;
+		}
+		memcpy(lo->pool + lo->plen, name, len);
+		lo->pool[lo->plen + len] = '\0';
+		t->nameoff = lo->plen;
+		lo->plen += len + 1;
+	} else
+		t->name = name;
+	if (parent >= 0) {
+		p = &lo->nodes[parent];
+		if (p->last >= 0)
+			lo->nodes[p->last].next = (int)i;
+		else
+			p->first = (int)i;
+		p->last = (int)i;
+		p->nchild++;
+	}
+	lo->nnodes++;
+	return (int)i;
+}
+
+static const char *
+tn_name(const struct local *lo, const struct tnode *t)
+{
+	return t->name != NULL ? t->name : lo->pool + t->nameoff;
+}
+
+static int
+arena_child(const struct local *lo, int parent, const char *name, size_t len)
+{
+	const struct tnode *t;
+	int i;
+
+	for (i = lo->nodes[parent].first; i >= 0; i = t->next) {
+		t = &lo->nodes[i];
+		if (t->len == len && memcmp(tn_name(lo, t), name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int
+statgroup_cb(const struct nb_statgroup_info *info, void *arg)
+{
+	struct local *lo = arg;
+	char buf[NB__SPLITBUF];
+	const char *comp[NB_SYSCTL_MAXDEPTH];
+	size_t lens[NB_SYSCTL_MAXDEPTH], k;
+	unsigned n, i, nslots;
+	int cur = 0, c;
+	struct tnode *t;
+
+	if (nb__sysctl_split(info->mib, buf, comp, lens, &n) != 0 || n == 0 ||
+	    n >= NB_SYSCTL_MAXDEPTH)
+		return 0;		/* not a usable name: not published */
+	/* The path must run through interior nodes only. */
+	for (i = 0; i < n; i++) {
+		if ((c = arena_child(lo, cur, comp[i], lens[i])) >= 0) {
+			if (lo->nodes[c].kind != TN_NODE)
+				return 0;
+			cur = c;
+			continue;
+		}
+		if ((c = arena_add(lo, cur, comp[i], lens[i], true)) < 0)
+			goto nomem;
+		t = &lo->nodes[c];
+		t->kind = TN_NODE;
+		t->descr = i + 1 == n && info->descr != NULL ? info->descr : "";
+		t->num = CREATE_BASE + (int)lo->nodes[cur].nchild - 1;
+		if (cur == 0)
+			for (k = 0; k < sizeof(toplevel) / sizeof(toplevel[0]); k++)
+				if (eqc(comp[i], lens[i], toplevel[k].name))
+					t->num = toplevel[k].num;
+		cur = c;
+	}
+	nslots = nb_ctrgroup_nslots(info->ctrs);
+	if (nslots > lo->maxslots)
+		lo->maxslots = nslots;
+	for (i = 0; i < info->n; i++) {
+		const struct nb_ctr_desc *d = &info->descs[i];
+		size_t len = strlen(d->name);
+
+		if (len == 0 || arena_child(lo, cur, d->name, len) >= 0)
+			continue;
+		if ((c = arena_add(lo, cur, d->name, len, false)) < 0)
+			goto nomem;
+		t = &lo->nodes[c];
+		t->kind = TN_CTR;
+		t->descr = d->descr != NULL ? d->descr : "";
+		t->num = (int)i;
+		t->ctrs = info->ctrs;
+		t->idx = i;
+		if (d->kind == NB_CTR_GAUGE)
+			t->flags = NB_SYSCTL_F_GAUGE;
+		else
+			t->flags = NB_SYSCTL_F_COUNTER | (nslots > 1 ? NB_SYSCTL_F_PERCPU : 0);
+	}
+	return 0;
+nomem:
+	lo->build_error = -ENOMEM;
+	return -ENOMEM;
+}
+
+/* Inside the read section: the static nodes, then the statgroups. */
+static int
+arena_build(struct local *lo, const struct nb_read *rd)
+{
+	size_t i;
+	int c;
+
+	lo->nnodes = 0;
+	lo->plen = 0;
+	lo->build_error = 0;
+	if ((c = arena_add(lo, -1, "", 0, false)) < 0)
+		return c;
+	lo->nodes[0].kind = TN_NODE;
+	lo->nodes[0].descr = "";
+	for (i = 0; i < NSNODES; i++) {
+		const struct snode *s = &snodes[i];
+
+		if ((c = arena_add(lo, s->parent + 1, s->name, strlen(s->name), false)) < 0)
+			return c;
+		lo->nodes[c].kind = s->dyn != DYN_NONE ? TN_DYN : TN_NODE;
+		lo->nodes[c].dyn = s->dyn;
+		lo->nodes[c].num = s->num;
+		lo->nodes[c].descr = s->descr;
+	}
+	(void)nb_statgroup_walk(rd, statgroup_cb, lo);
+	if (lo->build_error != 0)
+		return lo->build_error;
+	for (i = 0; i < lo->nnodes; i++)
+		if (lo->nodes[i].name == NULL)
+			lo->nodes[i].name = lo->pool + lo->nodes[i].nameoff;
+	return 0;
+}
+
+/* ---- reporting ---- */
+
+int
+mib_emit(struct mib_walk *w, const char *descr)
+{
+	int rc;
+
+	w->e.ncomp = w->depth;
+	w->e.descr = descr != NULL ? descr : "";
+	if ((rc = w->cb(&w->e, w->arg)) != 0)
+		w->rc = rc;
+	return w->rc;
+}
+
+static void
+val_reset(struct mib_walk *w, enum nb_sysctl_type type, unsigned flags)
+{
+	struct nb_sysctl_value *v = &w->e.val;
+
+	v->type = type;
+	v->flags = flags;
+	v->u = 0;
+	v->str = NULL;
+	v->len = 0;
+	v->percpu = NULL;
+	v->ncpu = 0;
+	if (type == NB_SYSCTL_STRING || type == NB_SYSCTL_ADDRESS)
+		v->str = "";
+}
+
+bool
+mib_node(struct mib_walk *w, const char *descr)
+{
+	if (mw_want_node(w)) {
+		val_reset(w, NB_SYSCTL_NODE, 0);
+		mib_emit(w, descr);
+	}
+	return !mw_stop(w) && mw_descend(w);
+}
+
+int
+mib_leaf_int(struct mib_walk *w, const char *descr, unsigned flags, int64_t v)
+{
+	val_reset(w, NB_SYSCTL_INT, flags);
+	if (!mw_novalue(w))
+		w->e.val.i = v;
+	return mib_emit(w, descr);
+}
+
+int
+mib_leaf_u64(struct mib_walk *w, const char *descr, unsigned flags, uint64_t v)
+{
+	val_reset(w, NB_SYSCTL_U64, flags);
+	if (!mw_novalue(w))
+		w->e.val.u = v;
+	return mib_emit(w, descr);
+}
+
+int
+mib_leaf_str(struct mib_walk *w, const char *descr, enum nb_sysctl_type type,
+    unsigned flags, const char *s)
+{
+	val_reset(w, type, flags);
+	if (!mw_novalue(w)) {
+		w->e.val.str = s;
+		w->e.val.len = strlen(s);
+	}
+	return mib_emit(w, descr);
+}
+
+int
+mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
+    const struct nb_ctrgroup *g, unsigned idx)
+{
+	struct nb_sysctl_value *v = &w->e.val;
+	uint64_t total = 0, max = 0;
+	unsigned n, i;
+
+	val_reset(w, NB_SYSCTL_U64, flags);
+	if (mw_novalue(w))
+		return mib_emit(w, descr);
+	if (flags & NB_SYSCTL_F_GAUGE) {
+		/* A gauge lives in the one slot its writer owns: read it, never sum. */
+		n = (unsigned)nb_ctrgroup_percpu(g, idx, w->vec, w->nvec, &total);
+		for (i = 0; i < n && i < w->nvec; i++)
+			if (w->vec[i] > max)
+				max = w->vec[i];
+		v->u = max;
+	} else if ((w->rdflags & NB_SYSCTL_RD_PERCPU) && (flags & NB_SYSCTL_F_PERCPU)) {
+		n = (unsigned)nb_ctrgroup_percpu(g, idx, w->vec, w->nvec, &total);
+		v->u = total;
+		v->percpu = w->vec;
+		v->ncpu = n < w->nvec ? n : w->nvec;
+	} else
+		v->u = nb_ctrgroup_sum(g, idx);
+	return mib_emit(w, descr);
+}
+
+/* ---- the walk ---- */
+
+static void
+walk_tnode(struct local *lo, struct mib_walk *w, int i)
+{
+	const struct tnode *t = &lo->nodes[i];
+	int c;
+
+	switch (t->kind) {
+	case TN_CTR:
+		if (mw_want_leaf(w))
+			mib_leaf_ctr(w, t->descr, t->flags, t->ctrs, t->idx);
+		return;
+	case TN_DYN:
+		if (!mib_node(w, t->descr))
+			return;
+		switch (t->dyn) {
+		case DYN_IFACES:
+			mib_interfaces(w);
+			break;
+		case DYN_DEPARTED:
+			mib_departed(w);
+			break;
+		case DYN_HASHSTAT:
+			mib_hashstat(w);
+			break;
+		}
+		return;
+	default:
+		if (i != 0 && !mib_node(w, t->descr))
+			return;
+		for (c = t->first; c >= 0 && !mw_stop(w); c = lo->nodes[c].next) {
+			if (!mw_enter(w, lo->nodes[c].name, lo->nodes[c].len))
+				continue;
+			walk_tnode(lo, w, c);
+			mw_leave(w);
+		}
+	}
+}
+
+static int
+walk_once(struct local *lo, const char *const *comp, const size_t *lens, unsigned n,
+    unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
+{
+	struct mib_walk *w = &lo->w;
+	unsigned need;
+	int error;
+
+	w->st = lo->st;
+	w->rdflags = rdflags;
+	w->cb = cb;
+	w->arg = arg;
+	w->tcomp = comp;
+	w->tlen = lens;
+	w->tdepth = n;
+	w->depth = 0;
+	w->found = n == 0;
+	w->done = false;
+	w->rc = 0;
+	memset(&w->e, 0, sizeof(w->e));
+	w->e.comp = w->comp;
+	w->e.complen = w->complen;
+	lo->maxslots = 0;
+
+	nb_thread_register();		/* idempotent: any (one) thread may use the handle */
+	nb_read_enter(lo->st, &w->rd);
+	if ((error = arena_build(lo, &w->rd)) != 0)
+		goto out;
+	need = nb_stack_nslots(lo->st);
+	if (lo->maxslots > need)
+		need = lo->maxslots;
+	if (need > w->nvec) {
+		uint64_t *v;
+
+		if ((v = realloc(w->vec, need * sizeof(*v))) == NULL) {
+			error = -ENOMEM;
+			goto out;
+		}
+		w->vec = v;
+		w->nvec = need;
+	}
+	w->ifmask = nb_stack_ifstat_mask(lo->st);
+	walk_tnode(lo, w, 0);
+	if (w->rc != 0)
+		error = w->rc;
+	else if (!w->found)
+		error = -ENOENT;
+out:
+	nb_read_exit(&w->rd);
+	return error;
+}
+
+static int
+load(struct nb_sysctl *h, struct local *lo, unsigned fams)
+{
+	unsigned missing;
+	int error;
+
+	if (lo->src == NULL)
+		return 0;
+	missing = fams & nb_source_families(lo->src) & ~lo->loaded;
+	if (missing == 0)
+		return 0;
+	if ((error = nb_source_refresh(lo->src, missing)) < 0) {
+		nb__sysctl_errdetail(h, "%s", nb_source_error(lo->src));
+		return error;
+	}
+	lo->loaded |= missing;
+	return 0;
+}
+
+static int
+local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, unsigned n,
+    unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
+{
+	struct local *lo = h->priv;
+	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams;
+	bool known;
+	int error;
+
+	if (lo->busy)
+		return -EBUSY;
+	lo->busy = true;
+	fams = families_for(comp, lens, n, offered, &known);
+	if ((error = load(h, lo, fams)) != 0)
+		goto out;
+	error = walk_once(lo, comp, lens, n, rdflags, cb, arg);
+	/* A name no rule knows may come from a family not loaded yet. */
+	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
+		if ((error = load(h, lo, offered)) != 0)
+			goto out;
+		error = walk_once(lo, comp, lens, n, rdflags, cb, arg);
+	}
+out:
+	lo->busy = false;
+	return error;
+}
+
+/* Strict unsigned decimal in [0, UINT32_MAX]: digits only. */
+static int
+parse_u32(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+local_write(struct nb_sysctl *h, const char *const *comp, const size_t *lens, unsigned n,
+    const char *value)
+{
+	struct local *lo = h->priv;
+	const struct nb_iface *ifp;
+	enum nb_linkset what;
+	struct nb_read rd;
+	uint32_t index = 0;
+	uint64_t v;
+	int error;
+
+	if (n != 4 || !eqc(comp[0], lens[0], "net") || !eqc(comp[1], lens[1], "interfaces"))
+		return -EPERM;
+	if (eqc(comp[3], lens[3], "mtu"))
+		what = NB_LINKSET_MTU;
+	else if (eqc(comp[3], lens[3], "txqlen"))
+		what = NB_LINKSET_TXQLEN;
+	else
+		return -EPERM;
+	if ((error = parse_u32(value, &v)) != 0)
+		return error;
+	if (lo->src == NULL)
+		return -EOPNOTSUPP;
+	if (lens[2] >= NB_IFNAMSIZ)
+		return -ENOENT;
+	nb_read_enter(lo->st, &rd);
+	if ((ifp = nb_if_lookup_name(&rd, comp[2])) != NULL)
+		index = nb_iface_attrs(ifp)->index;
+	nb_read_exit(&rd);
+	if (ifp == NULL)
+		return -ENOENT;
+	if ((error = nb_source_link_set(lo->src, index, what, v)) < 0)
+		nb__sysctl_errdetail(h, "%s", nb_source_error(lo->src));
+	return error;
+}
+
+static int
+local_sample(struct nb_sysctl *h)
+{
+	struct local *lo = h->priv;
+
+	lo->loaded = 0;
+	lo->sample_ns = now_ns();
+	return 0;
+}
+
+static int64_t
+local_sample_time(const struct nb_sysctl *h)
+{
+	const struct local *lo = h->priv;
+
+	return lo->sample_ns;
+}
+
+static struct nb_stack *
+local_stack(struct nb_sysctl *h)
+{
+	struct local *lo = h->priv;
+
+	return lo->st;
+}
+
+static void
+local_close(struct nb_sysctl *h)
+{
+	struct local *lo = h->priv;
+
+	if (lo == NULL)
+		return;
+	free(lo->nodes);
+	free(lo->pool);
+	free(lo->w.vec);
+	free(lo->w.ifv);
+	if (lo->own) {
+		nb_source_close(&lo->src);
+		nb_stack_destroy(&lo->st);
+	}
+	free(lo);
+	h->priv = NULL;
+}
+
+static const struct nb_sysctl_backend_ops local_ops = {
+	.name = "local",
+	.walk = local_walk,
+	.write = local_write,
+	.sample = local_sample,
+	.sample_time = local_sample_time,
+	.stack = local_stack,
+	.close = local_close,
+};
+
+int
+nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source *src, bool own)
+{
+	struct local *lo;
+
+	if ((lo = calloc(1, sizeof(*lo))) == NULL)
+		return -ENOMEM;
+	lo->st = st;
+	lo->src = src;
+	lo->own = own;
+	lo->sample_ns = now_ns();
+	h->ops = &local_ops;
+	h->priv = lo;
+	return 0;
+}

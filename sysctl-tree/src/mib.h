@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mib.h - private: the LOCAL backend's walker shared by the static tree and the providers. */
+#ifndef SYSCTL_TREE_MIB_H
+#define SYSCTL_TREE_MIB_H
+
+#include <string.h>
+
+#include "nbstack/stack.h"
+
+#include "backend.h"
+
+/*
+ * One walk of the local MIB. It runs inside one read section (rd), so every
+ * pointer it hands out (component names in the stack's attribute blocks,
+ * registry strings) stays valid for the whole walk. The walker keeps the
+ * current path in comp/complen (depth entries) and the target name in
+ * tcomp/tlen (tdepth entries): above the target only the matching child is
+ * entered; at and below it the subtree is reported. Buffers are reused for
+ * every leaf: the walk allocates nothing per leaf.
+ */
+struct mib_walk {
+	struct nb_read	 rd;
+	struct nb_stack	*st;
+	unsigned	 rdflags;
+	nb_sysctl_walk_fn cb;
+	void		*arg;
+	const char *const *tcomp;
+	const size_t	*tlen;
+	unsigned	 tdepth;
+	const char	*comp[NB_SYSCTL_MAXDEPTH];
+	size_t		 complen[NB_SYSCTL_MAXDEPTH];
+	unsigned	 depth;
+	bool		 found;		/* the target node was entered */
+	bool		 done;		/* ... and left: nothing more to see */
+	int		 rc;		/* first non-zero cb return or error */
+	struct nb_sysctl_entry e;
+	uint64_t	*vec;		/* per-CPU vector, nvec entries */
+	unsigned	 nvec;
+	uint32_t	 ifmask;	/* nb_stack_ifstat_mask() */
+	/* The interface being walked. */
+	uint64_t	 ifstats[NB_IFSTAT_MAX];
+	bool		 ifstats_ok;
+	/* Reusable text: one leaf value, one numeric and one departed component. */
+	char		 sbuf[128];
+	char		 nbuf[24];
+	char		 dname[NB_IFNAMSIZ + 24];
+	/* Interfaces sorted by index (grown, reused across walks). */
+	const struct nb_iface **ifv;
+	size_t		 nif;
+	size_t		 ifcap;
+};
+
+static inline bool
+mw_stop(const struct mib_walk *w)
+{
+	return w->rc != 0 || w->done;
+}
+
+/* Enter child `name` of the current node; false: not on the way to the target. */
+static inline bool
+mw_enter(struct mib_walk *w, const char *name, size_t len)
+{
+	unsigned d = w->depth;
+
+	if (d >= NB_SYSCTL_MAXDEPTH)
+		return false;
+	if (d < w->tdepth && (w->tlen[d] != len || memcmp(w->tcomp[d], name, len) != 0))
+		return false;
+	w->comp[d] = name;
+	w->complen[d] = len;
+	w->depth = d + 1;
+	if (w->depth == w->tdepth)
+		w->found = true;
+	return true;
+}
+
+static inline void
+mw_leave(struct mib_walk *w)
+{
+	if (w->depth == w->tdepth)
+		w->done = true;
+	w->depth--;
+}
+
+static inline bool
+mw_shallow(const struct mib_walk *w)
+{
+	return (w->rdflags & NB_SYSCTL_RD_SHALLOW) != 0;
+}
+
+/* Report the current leaf? */
+static inline bool
+mw_want_leaf(const struct mib_walk *w)
+{
+	return w->depth >= w->tdepth && (!mw_shallow(w) || w->depth <= w->tdepth + 1);
+}
+
+/* Report the current interior node? */
+static inline bool
+mw_want_node(const struct mib_walk *w)
+{
+	if (w->depth < w->tdepth || w->depth == 0)
+		return false;
+	if (mw_shallow(w))
+		return w->depth == w->tdepth + 1;
+	return (w->rdflags & NB_SYSCTL_RD_NODES) != 0;
+}
+
+/* Look at the children of the current interior node? */
+static inline bool
+mw_descend(const struct mib_walk *w)
+{
+	return !mw_shallow(w) || w->depth <= w->tdepth;
+}
+
+static inline bool
+mw_novalue(const struct mib_walk *w)
+{
+	return (w->rdflags & NB_SYSCTL_RD_NOVALUE) != 0;
+}
+
+/* mib.c: report the current node with the value already in w->e.val. */
+int	mib_emit(struct mib_walk *w, const char *descr);
+/* Report the current node as an interior node (if wanted); true: descend. */
+bool	mib_node(struct mib_walk *w, const char *descr);
+/* Leaf helpers: fill w->e.val (nothing with RD_NOVALUE) and report. */
+int	mib_leaf_int(struct mib_walk *w, const char *descr, unsigned flags, int64_t v);
+int	mib_leaf_u64(struct mib_walk *w, const char *descr, unsigned flags, uint64_t v);
+int	mib_leaf_str(struct mib_walk *w, const char *descr, enum nb_sysctl_type type,
+	    unsigned flags, const char *s);
+/* A counter of a group: summed (or per-CPU with RD_PERCPU and F_PERCPU); a
+ * gauge reads as its one written slot, never as a sum. */
+int	mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
+	    const struct nb_ctrgroup *g, unsigned idx);
+
+/* Providers of dynamic subtrees: called with their node entered. */
+int	mib_interfaces(struct mib_walk *w);
+int	mib_departed(struct mib_walk *w);
+int	mib_hashstat(struct mib_walk *w);
+
+/* Visit child `name` (a leaf) of the current node: enter, test, leave. */
+#define MIB_LEAF(w, name, expr) do {					\
+	if (!mw_stop(w) && mw_enter((w), (name), sizeof(name) - 1)) {	\
+		if (mw_want_leaf(w))					\
+			(void)(expr);					\
+		mw_leave(w);						\
+	}								\
+} while (0)
+
+#endif /* SYSCTL_TREE_MIB_H */

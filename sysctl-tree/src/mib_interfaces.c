@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mib_interfaces.c - net.interfaces.<ifname>.* and net.interfaces_departed.<ifname>@<gen>.* */
+/*
+ * Concurrency: these providers run inside the walk's one read section
+ * (mib.c, theory of operation) and use only reader calls of libstack with
+ * its struct nb_read; every name and attribute pointer they report is valid
+ * until the walk's nb_read_exit. Nothing here blocks or allocates per leaf
+ * (the sorted interface vector grows once and is reused).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "mib.h"
+
+static const char *const operstates[] = {
+	"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up",
+};
+
+/* Decimal text of v into buf (>= 21 bytes); returns the length. */
+static size_t
+utoa(uint64_t v, char *buf)
+{
+	char tmp[21];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+static const char *
+lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = w->sbuf;
+	unsigned i;
+
+	for (i = 0; i < len && i < NB_LLADDR_MAX; i++) {
+		if (i > 0)
+			*p++ = ':';
+		*p++ = hex[a[i] >> 4];
+		*p++ = hex[a[i] & 0xf];
+	}
+	*p = '\0';
+	return w->sbuf;
+}
+
+static const char *
+operstate_text(struct mib_walk *w, unsigned st)
+{
+	if (st < sizeof(operstates) / sizeof(operstates[0]))
+		return operstates[st];
+	utoa(st, w->sbuf);
+	return w->sbuf;
+}
+
+static const char *
+scope_text(struct mib_walk *w, unsigned scope)
+{
+	switch (scope) {
+	case 0:
+		return "global";
+	case 200:
+		return "site";
+	case 253:
+		return "link";
+	case 254:
+		return "host";
+	case 255:
+		return "nowhere";
+	}
+	utoa(scope, w->sbuf);
+	return w->sbuf;
+}
+
+static const char *
+master_text(struct mib_walk *w, uint32_t master)
+{
+	const struct nb_iface *m;
+
+	if (master == 0 || (m = nb_if_lookup_index(&w->rd, master)) == NULL)
+		return "";
+	return nb_iface_attrs(m)->name;
+}
+
+static const char *
+addr_text(struct mib_walk *w, int family, const uint8_t *a)
+{
+	if ((family != AF_INET && family != AF_INET6) ||
+	    inet_ntop(family, a, w->sbuf, sizeof(w->sbuf)) == NULL)
+		w->sbuf[0] = '\0';
+	return w->sbuf;
+}
+
+/* ---- addresses ---- */
+
+static void
+addr_leaves(struct mib_walk *w, const struct nb_addrattrs *a)
+{
+	const char *fam = a->family == AF_INET ? "inet" : a->family == AF_INET6 ? "inet6" : NULL;
+
+	MIB_LEAF(w, "family", mib_leaf_str(w, "address family", NB_SYSCTL_STRING, 0,
+	    fam != NULL ? fam : (utoa(a->family, w->sbuf), w->sbuf)));
+	MIB_LEAF(w, "address", mib_leaf_str(w, "local address", NB_SYSCTL_ADDRESS, 0,
+	    addr_text(w, a->family, a->addr)));
+	MIB_LEAF(w, "prefixlen", mib_leaf_int(w, "prefix length", NB_SYSCTL_F_GAUGE,
+	    a->prefixlen));
+	if (a->has_brd)
+		MIB_LEAF(w, "broadcast", mib_leaf_str(w, "broadcast address",
+		    NB_SYSCTL_ADDRESS, 0, addr_text(w, a->family, a->brd)));
+	if (a->has_peer)
+		MIB_LEAF(w, "peer", mib_leaf_str(w, "point-to-point peer address",
+		    NB_SYSCTL_ADDRESS, 0, addr_text(w, a->family, a->peer)));
+	MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0,
+	    scope_text(w, a->scope)));
+	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE, a->flags));
+}
+
+struct addrwalk {
+	struct mib_walk	*w;
+	unsigned	 n;
+};
+
+static int
+addr_cb(const struct nb_addr *ap, void *arg)
+{
+	struct addrwalk *aw = arg;
+	struct mib_walk *w = aw->w;
+	size_t len;
+
+	len = utoa(aw->n++, w->nbuf);
+	if (mw_enter(w, w->nbuf, len)) {
+		if (mib_node(w, "address"))
+			addr_leaves(w, nb_addr_attrs(ap));
+		mw_leave(w);
+	}
+	return mw_stop(w) ? 1 : 0;
+}
+
+/* ---- one interface (live or departed) ---- */
+
+static void
+stat_leaf(struct mib_walk *w, const struct nb_ctr_desc *cd, unsigned i,
+    const struct nb_iface *ifp, const struct nb_departed *d)
+{
+	if (d != NULL)
+		mib_leaf_u64(w, cd->descr, NB_SYSCTL_F_COUNTER, d->stats[i]);
+	else if (w->rdflags & NB_SYSCTL_RD_PERCPU)
+		mib_leaf_ctr(w, cd->descr, NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU,
+		    nb_iface_ctrs(ifp), i);
+	else {
+		if (!w->ifstats_ok && !mw_novalue(w)) {
+			nb_iface_stats(ifp, w->ifstats);
+			w->ifstats_ok = true;
+		}
+		mib_leaf_u64(w, cd->descr, NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU,
+		    w->ifstats[i]);
+	}
+}
+
+static void
+stat_leaves(struct mib_walk *w, const struct nb_iface *ifp, const struct nb_departed *d)
+{
+	const struct nb_ctr_desc *cd;
+	unsigned i;
+
+	for (i = 0; i < NB_IFSTAT_MAX && !mw_stop(w); i++) {
+		if ((w->ifmask & (1u << i)) == 0)
+			continue;
+		cd = &nb_ifstat_desc[i];
+		if (!mw_enter(w, cd->name, strlen(cd->name)))
+			continue;
+		if (mw_want_leaf(w))
+			stat_leaf(w, cd, i, ifp, d);
+		mw_leave(w);
+	}
+}
+
+static void
+if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
+    const struct nb_iface *ifp, const struct nb_departed *d)
+{
+	unsigned rw = d == NULL ? NB_SYSCTL_F_WRITABLE : 0;
+	struct addrwalk aw = { w, 0 };
+	int error;
+
+	w->ifstats_ok = false;
+	MIB_LEAF(w, "index", mib_leaf_int(w, "kernel interface index", NB_SYSCTL_F_GAUGE,
+	    a->index));
+	MIB_LEAF(w, "gen", mib_leaf_u64(w, "libstack generation: (index, gen) is the identity",
+	    NB_SYSCTL_F_GAUGE, gen));
+	MIB_LEAF(w, "kind", mib_leaf_str(w, "link kind", NB_SYSCTL_STRING, 0, a->kind));
+	MIB_LEAF(w, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE, a->type));
+	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE, a->flags));
+	MIB_LEAF(w, "mtu", mib_leaf_int(w, "maximum transmission unit",
+	    NB_SYSCTL_F_GAUGE | rw, a->mtu));
+	MIB_LEAF(w, "txqlen", mib_leaf_int(w, "transmit queue length",
+	    NB_SYSCTL_F_GAUGE | rw, a->txqlen));
+	MIB_LEAF(w, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0,
+	    lladdr_text(w, a->lladdr, a->lladdr_len)));
+	MIB_LEAF(w, "operstate", mib_leaf_str(w, "RFC 2863 operational state",
+	    NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
+	MIB_LEAF(w, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0,
+	    master_text(w, a->master)));
+	MIB_LEAF(w, "link", mib_leaf_int(w, "IFLA_LINK peer interface index",
+	    NB_SYSCTL_F_GAUGE, a->link));
+	if (!mw_stop(w) && mw_enter(w, "stats", 5)) {
+		if (mib_node(w, "interface counters"))
+			stat_leaves(w, ifp, d);
+		mw_leave(w);
+	}
+	if (d != NULL) {
+		MIB_LEAF(w, "departed", mib_leaf_int(w, "realtime of the delete, seconds", 0,
+		    (int64_t)d->when.tv_sec));
+		return;
+	}
+	if (!mw_stop(w) && mw_enter(w, "addrs", 5)) {
+		if (mib_node(w, "addresses, in list order")) {
+			error = nb_iface_addr_walk(&w->rd, ifp, addr_cb, &aw);
+			if (error < 0 && w->rc == 0)
+				w->rc = error;
+		}
+		mw_leave(w);
+	}
+}
+
+static void
+iface(struct mib_walk *w, const struct nb_iface *ifp)
+{
+	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
+
+	if (!mw_enter(w, a->name, strnlen(a->name, NB_IFNAMSIZ)))
+		return;
+	if (mib_node(w, "network interface"))
+		if_leaves(w, a, nb_iface_gen(ifp), ifp, NULL);
+	mw_leave(w);
+}
+
+static int
+collect_cb(const struct nb_iface *ifp, void *arg)
+{
+	struct mib_walk *w = arg;
+
+	if (w->nif == w->ifcap) {
+		size_t cap = w->ifcap != 0 ? w->ifcap * 2 : 256;
+		const struct nb_iface **v;
+
+		if ((v = realloc(w->ifv, cap * sizeof(*v))) == NULL)
+			return -ENOMEM;
+		w->ifv = v;
+		w->ifcap = cap;
+	}
+	w->ifv[w->nif++] = ifp;
+	return 0;
+}
+
+static int
+byindex(const void *x, const void *y)
+{
+	uint32_t a = nb_iface_attrs(*(const struct nb_iface *const *)x)->index;
+	uint32_t b = nb_iface_attrs(*(const struct nb_iface *const *)y)->index;
+
+	return a < b ? -1 : a > b;
+}
+
+int
+mib_interfaces(struct mib_walk *w)
+{
+	const struct nb_iface *ifp;
+	uint32_t prev = 0, idx;
+	bool sorted = true;
+	size_t i;
+	int error;
+
+	if (w->depth < w->tdepth) {
+		/* One named interface: the by-name table, not a scan. */
+		if (w->tlen[w->depth] < NB_IFNAMSIZ &&
+		    (ifp = nb_if_lookup_name(&w->rd, w->tcomp[w->depth])) != NULL)
+			iface(w, ifp);
+		return w->rc;
+	}
+	w->nif = 0;
+	if ((error = nb_if_walk(&w->rd, collect_cb, w)) != 0) {
+		if (w->rc == 0)
+			w->rc = error;
+		return w->rc;
+	}
+	for (i = 0; i < w->nif; i++) {
+		idx = nb_iface_attrs(w->ifv[i])->index;
+		if (i > 0 && idx < prev) {
+			sorted = false;
+			break;
+		}
+		prev = idx;
+	}
+	if (!sorted)
+		qsort(w->ifv, w->nif, sizeof(*w->ifv), byindex);
+	for (i = 0; i < w->nif && !mw_stop(w); i++)
+		iface(w, w->ifv[i]);
+	return w->rc;
+}
+
+/* ---- departed ---- */
+
+static int
+departed_cb(const struct nb_departed *d, void *arg)
+{
+	struct mib_walk *w = arg;
+	int len;
+
+	len = snprintf(w->dname, sizeof(w->dname), "%.*s@%" PRIu64,
+	    (int)strnlen(d->attrs.name, NB_IFNAMSIZ), d->attrs.name, d->gen);
+	if (len > 0 && (size_t)len < sizeof(w->dname) && mw_enter(w, w->dname, (size_t)len)) {
+		if (mib_node(w, "departed interface: final counters"))
+			if_leaves(w, &d->attrs, d->gen, NULL, d);
+		mw_leave(w);
+	}
+	return mw_stop(w) ? 1 : 0;
+}
+
+int
+mib_departed(struct mib_walk *w)
+{
+	int error;
+
+	if ((error = nb_departed_walk(&w->rd, departed_cb, w)) < 0 && w->rc == 0)
+		w->rc = error;
+	return w->rc;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_nbout.c - the emitter prints the same sequence as text and JSON, checks balance; option parsers' edges. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "nbtool/nbtool.h"
+
+static int failures, tests;
+
+#define OK(cond, ...) do {						\
+	tests++;							\
+	if (cond) {							\
+		printf("ok %d - ", tests);				\
+	} else {							\
+		failures++;						\
+		printf("not ok %d - ", tests);				\
+	}								\
+	printf(__VA_ARGS__);						\
+	printf("\n");							\
+} while (0)
+
+/* One emit sequence, as a tool would write it. */
+static void
+emit(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	nb_out_text(o, "%-5s %5s\n", "Name", "Pkts");
+	nb_out_open_array(o, "interfaces");
+	nb_out_open_object(o, NULL);
+	nb_out_str(o, NB_OUT_ANY, "name", "%-5s ", "lo");
+	nb_out_i64(o, NB_OUT_JSON, "index", NULL, 1);
+	nb_out_bool(o, NB_OUT_JSON, "up", "%s", true);
+	nb_out_open_object(o, "stats");
+	nb_out_u64(o, NB_OUT_ANY, "ipackets", "%5" PRIu64, UINT64_MAX);
+	nb_out_str(o, NB_OUT_TEXT, "omcasts", " %s", "-");
+	nb_out_close_object(o);
+	nb_out_text(o, "\n");
+	nb_out_open_array(o, "addresses");
+	nb_out_str(o, NB_OUT_ANY, NULL, "  addr %s/1\n", "10.0.0.1");
+	nb_out_close_array(o);
+	nb_out_close_object(o);
+	nb_out_close_array(o);
+	nb_out_double(o, NB_OUT_ANY, "ratio", "ratio %.2f\n", 0.5);
+	nb_out_i64(o, NB_OUT_ANY, "delta", "delta %" PRId64 "\n", -3);
+	nb_out_null(o, NB_OUT_ANY, "missing", "missing -\n");
+	nb_out_bool(o, NB_OUT_ANY, "flag", "flag %s\n", false);
+	nb_out_json(o, "extra", json_object_new_int(7));
+	nb_out_record_end(o);
+}
+
+static char *
+run(bool json, bool pretty, void (*fn)(struct nb_out *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	struct nb_out *o;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		abort();
+	if ((o = nb_out_create(fp, json, pretty)) == NULL)
+		abort();
+	fn(o);
+	nb_out_destroy(&o);
+	OK(o == NULL, "destroy clears the caller's pointer");
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_emit(void)
+{
+	const char *want_text =
+	    "Name   Pkts\n"
+	    "lo    18446744073709551615 -\n"
+	    "  addr 10.0.0.1/1\n"
+	    "ratio 0.50\n"
+	    "delta -3\n"
+	    "missing -\n"
+	    "flag false\n";
+	const char *want_json =
+	    "{\"version\":\"1\",\"interfaces\":[{\"name\":\"lo\",\"index\":1,\"up\":true,"
+	    "\"stats\":{\"ipackets\":18446744073709551615},\"addresses\":[\"10.0.0.1\"]}],"
+	    "\"ratio\":0.5,\"delta\":-3,\"missing\":null,\"flag\":false,\"extra\":7}\n";
+	char *s;
+	struct json_object *jo;
+
+	s = run(false, false, emit);
+	OK(strcmp(s, want_text) == 0, "text output");
+	if (strcmp(s, want_text) != 0)
+		printf("# got:\n%s", s);
+	free(s);
+	s = run(true, false, emit);
+	OK(strcmp(s, want_json) == 0, "JSON output");
+	if (strcmp(s, want_json) != 0)
+		printf("# got: %s", s);
+	free(s);
+	s = run(true, true, emit);
+	jo = json_tokener_parse(s);
+	OK(jo != NULL && strchr(s, '\n') != strrchr(s, '\n'), "pretty JSON parses and spans lines");
+	OK(jo != NULL && strcmp(json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PLAIN),
+	    "{\"version\":\"1\",\"interfaces\":[{\"name\":\"lo\",\"index\":1,\"up\":true,"
+	    "\"stats\":{\"ipackets\":18446744073709551615},\"addresses\":[\"10.0.0.1\"]}],"
+	    "\"ratio\":0.5,\"delta\":-3,\"missing\":null,\"flag\":false,\"extra\":7}") == 0,
+	    "pretty JSON is the same document");
+	OK(strncmp(s, "{\n", 2) == 0 && strstr(s, "\"version\": \"1\"") != NULL,
+	    "pretty JSON starts with the version key");
+	json_object_put(jo);
+	free(s);
+}
+
+static void
+emit_slash(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	nb_out_str(o, NB_OUT_ANY, "network", "%s\n", "10.0.0.0/8");
+	nb_out_str(o, NB_OUT_ANY, "name", "%s\n", "v\xc3\xa9" "1\"#");
+	nb_out_record_end(o);
+	nb_out_record_begin(o);
+	nb_out_u64(o, NB_OUT_ANY, "n", "%" PRIu64 "\n", 2);
+	nb_out_record_end(o);
+}
+
+static void
+test_records(void)
+{
+	char *s;
+
+	s = run(true, false, emit_slash);
+	OK(strcmp(s, "{\"version\":\"1\",\"network\":\"10.0.0.0/8\",\"name\":\"v\xc3\xa9" "1\\\"#\"}\n"
+	    "{\"version\":\"1\",\"n\":2}\n") == 0,
+	    "one object per record and line, '/' and UTF-8 unescaped");
+	free(s);
+	s = run(false, false, emit_slash);
+	OK(strcmp(s, "10.0.0.0/8\nv\xc3\xa9" "1\"#\n2\n") == 0, "text of the same records");
+	free(s);
+}
+
+/* Broken sequences must abort, in text mode as in JSON mode. */
+static void bad_unclosed(struct nb_out *o) { nb_out_record_begin(o); nb_out_open_object(o, "a"); nb_out_record_end(o); }
+static void bad_close(struct nb_out *o) { nb_out_record_begin(o); nb_out_close_object(o); }
+static void bad_mismatch(struct nb_out *o) { nb_out_record_begin(o); nb_out_open_array(o, "a"); nb_out_close_object(o); }
+static void bad_keyinarray(struct nb_out *o) { nb_out_record_begin(o); nb_out_open_array(o, "a"); nb_out_u64(o, NB_OUT_ANY, "k", "%" PRIu64, 1); }
+static void bad_nokey(struct nb_out *o) { nb_out_record_begin(o); nb_out_u64(o, NB_OUT_ANY, NULL, "%" PRIu64, 1); }
+static void bad_outside(struct nb_out *o) { nb_out_u64(o, NB_OUT_ANY, "k", "%" PRIu64, 1); }
+static void bad_destroy(struct nb_out *o) { nb_out_record_begin(o); }
+static void bad_nested(struct nb_out *o) { nb_out_record_begin(o); nb_out_record_begin(o); }
+static void bad_dup(struct nb_out *o) { nb_out_record_begin(o); nb_out_u64(o, NB_OUT_ANY, "k", "%" PRIu64, 1); nb_out_u64(o, NB_OUT_JSON, "k", NULL, 2); nb_out_record_end(o); }
+static void bad_version(struct nb_out *o) { nb_out_record_begin(o); nb_out_str(o, NB_OUT_JSON, "version", NULL, "2"); nb_out_record_end(o); }
+
+static bool
+aborts(bool json, void (*fn)(struct nb_out *))
+{
+	pid_t pid;
+	int st, fd;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		abort();
+	if (pid == 0) {
+		FILE *fp;
+		struct nb_out *o;
+
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 2);
+		if ((fp = fopen("/dev/null", "w")) == NULL || (o = nb_out_create(fp, json, false)) == NULL)
+			_exit(3);
+		fn(o);
+		nb_out_destroy(&o);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return false;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void
+test_balance(void)
+{
+	static const struct {
+		const char *what;
+		void (*fn)(struct nb_out *);
+		bool text_too;
+	} cases[] = {
+		{ "record end with an open object", bad_unclosed, true },
+		{ "close without open", bad_close, true },
+		{ "close_object on an array", bad_mismatch, true },
+		{ "key inside an array", bad_keyinarray, true },
+		{ "value without key in an object", bad_nokey, true },
+		{ "value outside a record", bad_outside, true },
+		{ "destroy inside a record", bad_destroy, true },
+		{ "nested record", bad_nested, true },
+		{ "duplicate key", bad_dup, false },
+		{ "duplicate version key", bad_version, false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		OK(aborts(true, cases[i].fn), "JSON aborts: %s", cases[i].what);
+		if (cases[i].text_too)
+			OK(aborts(false, cases[i].fn), "text aborts: %s", cases[i].what);
+	}
+	OK(!aborts(true, emit) && !aborts(false, emit), "a balanced sequence does not abort");
+}
+
+static void
+test_parse_u64(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t min, max;
+		int rc;
+		const char *err;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 10, 0, NULL, 0 },
+		{ "10", 0, 10, 0, NULL, 10 },
+		{ "11", 0, 10, -ERANGE, "too large", 0 },
+		{ "0", 1, 10, -ERANGE, "too small", 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, 0, NULL, UINT64_MAX },
+		{ "18446744073709551616", 0, UINT64_MAX, -ERANGE, "too large", 0 },
+		{ "99999999999999999999999", 0, UINT64_MAX, -ERANGE, "too large", 0 },
+		{ "abc", 0, 10, -EINVAL, "invalid", 0 },
+		{ "", 0, 10, -EINVAL, "invalid", 0 },
+		{ "-1", 0, 10, -EINVAL, "invalid", 0 },
+		{ "+1", 0, 10, -EINVAL, "invalid", 0 },
+		{ " 1", 0, 10, -EINVAL, "invalid", 0 },
+		{ "1 ", 0, 10, -EINVAL, "invalid", 0 },
+		{ "0x5", 0, 10, -EINVAL, "invalid", 0 },
+		{ "5abc", 0, 10, -EINVAL, "invalid", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		const char *err = "unset";
+		int rc = nb_parse_u64(cases[i].s, cases[i].min, cases[i].max, &v, &err);
+
+		OK(rc == cases[i].rc && (rc != 0 ? strcmp(err, cases[i].err) == 0 && v == 12345
+		    : err == NULL && v == cases[i].v),
+		    "nb_parse_u64(\"%s\", %" PRIu64 ", %" PRIu64 ") = %d (%s)", cases[i].s,
+		    cases[i].min, cases[i].max, rc, err != NULL ? err : "ok");
+	}
+}
+
+static void
+test_parse_interval(void)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		double v;
+	} cases[] = {
+		{ "1", 0, 1.0 }, { "0.5", 0, 0.5 }, { ".25", 0, 0.25 }, { "2.", 0, 2.0 },
+		{ "86400", 0, 86400.0 }, { "86400.5", -ERANGE, 0 }, { "1000000", -ERANGE, 0 },
+		{ "0", -ERANGE, 0 }, { "0.0", -ERANGE, 0 }, { "0.0000000001", -ERANGE, 0 },
+		{ "-1", -EINVAL, 0 }, { "abc", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ ".", -EINVAL, 0 }, { "1e3", -EINVAL, 0 }, { "inf", -EINVAL, 0 },
+		{ "nan", -EINVAL, 0 }, { "0x10", -EINVAL, 0 }, { "1s", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 }, { "+1", -EINVAL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double v = -7;
+		const char *err = NULL;
+		int rc = nb_parse_interval(cases[i].s, &v, &err);
+
+		OK(rc == cases[i].rc && (rc == 0 ? v == cases[i].v && err == NULL
+		    : v == -7 && err != NULL),
+		    "nb_parse_interval(\"%s\") = %d (%s)", cases[i].s, rc, err != NULL ? err : "ok");
+	}
+}
+
+static void
+test_parse_time(void)
+{
+	const int64_t now = INT64_C(1714532400) * 1000000000;	/* 2024-05-01T03:00:00Z */
+	static const struct {
+		const char *s;
+		int rc;
+		int64_t sec;		/* expected seconds since the epoch */
+		int64_t nsec;
+	} cases[] = {
+		{ "2024-05-01T03:10:00Z", 0, 1714533000, 0 },
+		{ "2024-05-01T03:10Z", 0, 1714533000, 0 },
+		{ "2024-05-01 03:10:00Z", 0, 1714533000, 0 },
+		{ "2024-05-01T05:10:00+02:00", 0, 1714533000, 0 },
+		{ "2024-05-01T05:10:00+0200", 0, 1714533000, 0 },
+		{ "2024-05-01T01:10:00-02:00", 0, 1714533000, 0 },
+		{ "2024-05-01T03:10:00.25Z", 0, 1714533000, 250000000 },
+		{ "2024-05-01Z", 0, 1714521600, 0 },
+		{ "2024-02-29T00:00:00Z", 0, 1709164800, 0 },
+		{ "now", 0, 1714532400, 0 },
+		{ "-30s", 0, 1714532370, 0 },
+		{ "-15m", 0, 1714531500, 0 },
+		{ "-2h", 0, 1714525200, 0 },
+		{ "-1d", 0, 1714446000, 0 },
+		{ "-0s", 0, 1714532400, 0 },
+		{ "2023-02-29T00:00:00Z", -EINVAL, 0, 0 },
+		{ "2024-13-01T00:00:00Z", -EINVAL, 0, 0 },
+		{ "2024-05-01T24:00:00Z", -EINVAL, 0, 0 },
+		{ "2024-05-01T03:10:00+25:00", -EINVAL, 0, 0 },
+		{ "2024-05-01T03:10:00X", -EINVAL, 0, 0 },
+		{ "2024-5-1", -EINVAL, 0, 0 },
+		{ "yesterday", -EINVAL, 0, 0 },
+		{ "-15", -EINVAL, 0, 0 },
+		{ "-15y", -EINVAL, 0, 0 },
+		{ "-m", -EINVAL, 0, 0 },
+		{ "--5m", -EINVAL, 0, 0 },
+		{ "-999999999d", -EINVAL, 0, 0 },
+		{ "", -EINVAL, 0, 0 },
+	};
+	size_t i;
+	int64_t ns, ns2;
+	const char *err;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		ns = -1;
+		err = NULL;
+		rc = nb_parse_time(cases[i].s, now, &ns, &err);
+		OK(rc == cases[i].rc && (rc != 0 ? err != NULL
+		    : ns == cases[i].sec * 1000000000 + cases[i].nsec),
+		    "nb_parse_time(\"%s\") = %d, %" PRId64 " (%s)", cases[i].s, rc, ns,
+		    err != NULL ? err : "ok");
+	}
+	/* Local time: the offset is whatever TZ says; with TZ=UTC0 it is Z. */
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	OK(nb_parse_time("2024-05-01T03:10:00", now, &ns, NULL) == 0 &&
+	    nb_parse_time("2024-05-01T03:10:00Z", now, &ns2, NULL) == 0 && ns == ns2,
+	    "local time under TZ=UTC0 equals Z");
+	setenv("TZ", "EST5", 1);
+	tzset();
+	OK(nb_parse_time("2024-05-01T03:10:00", now, &ns, NULL) == 0 &&
+	    ns == ns2 + INT64_C(5) * 3600 * 1000000000, "local time under TZ=EST5 is Z+5h");
+}
+
+int
+main(void)
+{
+	nb_tool_init("test_nbout");
+	test_emit();
+	test_records();
+	test_balance();
+	test_parse_u64();
+	test_parse_interval();
+	test_parse_time();
+	printf("1..%d\n", tests);
+	if (failures != 0)
+		printf("# %d of %d failed\n", failures, tests);
+	return failures != 0 ? 1 : 0;
+}

@@ -1,0 +1,998 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_stack.c - libstack core: objects, snapshots, retirement, counters, registries. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu/urcu-memb.h>
+
+#include "nbstack/stack.h"
+
+static int failures;
+static int checks;
+
+#define CHECK(c) do {							\
+	checks++;							\
+	if (!(c)) {							\
+		failures++;						\
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+	}								\
+} while (0)
+
+#define CHECK_EQ(a, b) do {						\
+	long long _a = (long long)(a), _b = (long long)(b);		\
+	checks++;							\
+	if (_a != _b) {							\
+		failures++;						\
+		fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
+		    __FILE__, __LINE__, #a, _a, #b, _b);		\
+	}								\
+} while (0)
+
+static struct nb_stack *
+mkstack(unsigned nslots)
+{
+	struct nb_stack_config cfg = { .nslots = nslots };
+	struct nb_stack *st = NULL;
+
+	if (nb_stack_create(&cfg, &st) != 0) {
+		fprintf(stderr, "nb_stack_create failed\n");
+		exit(1);
+	}
+	return st;
+}
+
+static void
+mkattrs(struct nb_ifattrs *a, uint32_t index, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	a->index = index;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->mtu = 1500;
+	a->type = 1;
+	a->lladdr_len = 6;
+	a->lladdr[5] = (uint8_t)index;
+}
+
+static void
+mkaddr4(struct nb_addrattrs *a, uint32_t ifindex, const char *s, uint8_t plen)
+{
+	memset(a, 0, sizeof(*a));
+	a->ifindex = ifindex;
+	a->family = AF_INET;
+	a->prefixlen = plen;
+	if (inet_pton(AF_INET, s, a->addr) != 1)
+		abort();
+	a->valid_lft = a->preferred_lft = UINT32_MAX;
+}
+
+static void
+mkaddr6(struct nb_addrattrs *a, uint32_t ifindex, const char *s, uint8_t plen)
+{
+	memset(a, 0, sizeof(*a));
+	a->ifindex = ifindex;
+	a->family = AF_INET6;
+	a->prefixlen = plen;
+	if (inet_pton(AF_INET6, s, a->addr) != 1)
+		abort();
+}
+
+/* Let phase-1 and phase-2 callbacks run (outside any read section). */
+static void
+reclaim(void)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		urcu_memb_barrier();
+}
+
+static uint64_t
+freed(struct nb_stack *st)
+{
+	return nb_ctrgroup_sum(nb_stack_health(st), NB_HEALTH_OBJECTS_FREED);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- collectors ---- */
+
+struct names {
+	char	name[64][NB_IFNAMSIZ];
+	int	n;
+};
+
+static int
+collect_if(const struct nb_iface *ifp, void *arg)
+{
+	struct names *nm = arg;
+
+	if (nm->n < 64)
+		snprintf(nm->name[nm->n], NB_IFNAMSIZ, "%s", nb_iface_attrs(ifp)->name);
+	nm->n++;
+	return 0;
+}
+
+struct addrs {
+	const struct nb_addr *a[64];
+	int n;
+};
+
+static int
+collect_addr(const struct nb_addr *a, void *arg)
+{
+	struct addrs *x = arg;
+
+	if (x->n < 64)
+		x->a[x->n] = a;
+	x->n++;
+	return 0;
+}
+
+static int
+stop_at_two(const struct nb_iface *ifp, void *arg)
+{
+	int *n = arg;
+
+	(void)ifp;
+	return ++*n == 2 ? 42 : 0;
+}
+
+/* ---- tests ---- */
+
+static void
+test_lifecycle(void)
+{
+	struct nb_stack *st = NULL;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CHECK_EQ(nb_stack_create(NULL, &st), 0);
+	CHECK(st != NULL);
+	CHECK_EQ(nb_stack_nslots(st), (unsigned)ncpu + 1);
+	CHECK_EQ(nb_stack_ifstat_mask(st), 0xfff);
+	nb_stack_destroy(&st);
+	CHECK(st == NULL);
+	nb_stack_destroy(&st);	/* NULL is fine */
+
+	st = mkstack(7);
+	CHECK_EQ(nb_stack_nslots(st), 7);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_ctrgroup(void)
+{
+	struct nb_ctrgroup *g = NULL;
+	uint64_t *s, vec[8], all[5], total = 0;
+	unsigned i;
+
+	CHECK_EQ(nb_ctrgroup_create(0, 4, &g), -EINVAL);
+	CHECK_EQ(nb_ctrgroup_create(5, 0, &g), -EINVAL);
+	CHECK_EQ(nb_ctrgroup_create(5, 4, &g), 0);
+	CHECK_EQ(nb_ctrgroup_nctrs(g), 5);
+	CHECK_EQ(nb_ctrgroup_nslots(g), 4);
+	for (i = 0; i < 4; i++) {
+		s = nb_ctrgroup_slot(g, i);
+		CHECK(s != NULL);
+		CHECK_EQ((uintptr_t)s % NB_CACHELINE, 0);
+		if (i > 0)	/* padded: 5 counters use one whole line */
+			CHECK_EQ((char *)s - (char *)nb_ctrgroup_slot(g, i - 1), 64);
+		nb_ctr_add(s, 2, 10 * (i + 1));
+		nb_ctr_add(s, 2, 1);
+		nb_ctr_store(s, 4, 7);
+	}
+	CHECK(nb_ctrgroup_slot(g, 4) == NULL);
+	CHECK_EQ(nb_ctrgroup_sum(g, 2), 10 + 20 + 30 + 40 + 4);
+	CHECK_EQ(nb_ctrgroup_sum(g, 4), 28);
+	CHECK_EQ(nb_ctrgroup_sum(g, 0), 0);
+	nb_ctrgroup_sum_all(g, all);
+	CHECK_EQ(all[2], 104);
+	CHECK_EQ(all[4], 28);
+	CHECK_EQ(all[1], 0);
+	memset(vec, 0xff, sizeof(vec));
+	CHECK_EQ(nb_ctrgroup_percpu(g, 2, vec, 8, &total), 4);
+	CHECK_EQ(vec[0], 11);
+	CHECK_EQ(vec[3], 41);
+	CHECK_EQ(vec[0] + vec[1] + vec[2] + vec[3], total);
+	CHECK_EQ(total, 104);
+	CHECK_EQ(vec[4], (long long)UINT64_MAX);	/* untouched beyond nslots */
+	/* n smaller than nslots: fills n, total still covers all */
+	memset(vec, 0, sizeof(vec));
+	CHECK_EQ(nb_ctrgroup_percpu(g, 2, vec, 2, &total), 4);
+	CHECK_EQ(vec[1], 21);
+	CHECK_EQ(vec[2], 0);
+	CHECK_EQ(total, 104);
+	CHECK_EQ(nb_ctrgroup_percpu(g, 5, vec, 8, &total), -EINVAL);
+	nb_ctrgroup_destroy(&g);
+	CHECK(g == NULL);
+
+	/* 9 counters span two lines per slot */
+	CHECK_EQ(nb_ctrgroup_create(9, 3, &g), 0);
+	CHECK_EQ((char *)nb_ctrgroup_slot(g, 1) - (char *)nb_ctrgroup_slot(g, 0), 128);
+	nb_ctrgroup_destroy(&g);
+}
+
+static void
+test_slots(void)
+{
+	struct nb_stack *st = mkstack(4);
+	unsigned a = 99, b = 99, c = 99, d = 99;
+
+	CHECK_EQ(nb_slot_acquire(st, &a), 0);
+	CHECK_EQ(nb_slot_acquire(st, &b), 0);
+	CHECK_EQ(nb_slot_acquire(st, &c), 0);
+	CHECK(a >= 1 && b >= 1 && c >= 1);
+	CHECK(a != b && b != c && a != c);
+	CHECK(a < 4 && b < 4 && c < 4);
+	CHECK_EQ(nb_slot_acquire(st, &d), -EBUSY);
+	nb_slot_release(st, b);
+	CHECK_EQ(nb_slot_acquire(st, &d), 0);
+	CHECK_EQ(d, b);
+	nb_slot_release(st, NB_SLOT_SOURCE);	/* never handed out, never freed */
+	CHECK_EQ(nb_slot_acquire(st, &d), -EBUSY);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_ifstat_desc_mask(void)
+{
+	static const char *const names[NB_IFSTAT_MAX] = {
+		"ipackets", "ierrors", "iqdrops", "ibytes", "imcasts", "opackets",
+		"oerrors", "oqdrops", "obytes", "omcasts", "collisions", "noproto",
+	};
+	struct nb_stack *st = mkstack(2);
+	int i;
+
+	for (i = 0; i < NB_IFSTAT_MAX; i++) {
+		CHECK(strcmp(nb_ifstat_desc[i].name, names[i]) == 0);
+		CHECK(nb_ifstat_desc[i].descr != NULL && strlen(nb_ifstat_desc[i].descr) > 5);
+		CHECK_EQ(nb_ifstat_desc[i].kind, NB_CTR_COUNTER);
+	}
+	CHECK_EQ(nb_stack_ifstat_mask(st), (1u << NB_IFSTAT_MAX) - 1);
+	nb_stack_set_ifstat_mask(st, 0xffffffffu & ~(1u << NB_IFSTAT_OMCASTS));
+	CHECK_EQ(nb_stack_ifstat_mask(st), 0xfff & ~(1u << NB_IFSTAT_OMCASTS));
+	nb_stack_destroy(&st);
+}
+
+static void
+test_upsert(void)
+{
+	struct nb_stack *st = mkstack(3);
+	const struct nb_iface *ifp;
+	struct nb_ifattrs a;
+	struct nb_read rd;
+	struct names nm = { 0 };
+	uint64_t g1 = 0, g2 = 0, g3 = 0, gx = 0;
+	int n = 0;
+
+	mkattrs(&a, 0, "bad");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), -EINVAL);
+	mkattrs(&a, 5, "");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), -EINVAL);
+	memset(a.name, 'x', sizeof(a.name));	/* not NUL-terminated */
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), -EINVAL);
+
+	mkattrs(&a, 1, "lo");
+	CHECK_EQ(nb_if_upsert(st, &a, &g1), 0);
+	mkattrs(&a, 2, "eth0");
+	CHECK_EQ(nb_if_upsert(st, &a, &g2), 0);
+	mkattrs(&a, 3, "eth1");
+	CHECK_EQ(nb_if_upsert(st, &a, &g3), 0);
+	CHECK(g1 > 0 && g2 > g1 && g3 > g2);
+
+	/* a different index may not take an existing name */
+	mkattrs(&a, 9, "eth0");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), -EEXIST);
+
+	/* update keeps the generation */
+	mkattrs(&a, 2, "eth0");
+	a.mtu = 9000;
+	CHECK_EQ(nb_if_upsert(st, &a, &gx), 0);
+	CHECK_EQ(gx, g2);
+	/* rename keeps the generation and the object */
+	mkattrs(&a, 2, "wan0");
+	a.mtu = 9000;
+	CHECK_EQ(nb_if_upsert(st, &a, &gx), 0);
+	CHECK_EQ(gx, g2);
+	/* renaming onto a taken name fails and changes nothing */
+	mkattrs(&a, 3, "lo");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), -EEXIST);
+
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_if_count(&rd), 3);
+	ifp = nb_if_lookup_index(&rd, 2);
+	CHECK(ifp != NULL);
+	if (ifp != NULL) {
+		CHECK(strcmp(nb_iface_attrs(ifp)->name, "wan0") == 0);
+		CHECK_EQ(nb_iface_attrs(ifp)->mtu, 9000);
+		CHECK_EQ(nb_iface_attrs(ifp)->lladdr_len, 6);
+		CHECK_EQ(nb_iface_gen(ifp), g2);
+		CHECK(nb_if_lookup_name(&rd, "wan0") == ifp);
+	}
+	CHECK(nb_if_lookup_name(&rd, "eth0") == NULL);
+	CHECK(nb_if_lookup_name(&rd, "eth1") == nb_if_lookup_index(&rd, 3));
+	CHECK(nb_if_lookup_name(&rd, "nosuchname") == NULL);
+	CHECK(nb_if_lookup_name(&rd, "waytoolongnameforaninterface") == NULL);
+	CHECK(nb_if_lookup_index(&rd, 77) == NULL);
+	nb_if_walk(&rd, collect_if, &nm);
+	CHECK_EQ(nm.n, 3);
+	CHECK(strcmp(nm.name[0], "lo") == 0);	/* creation order */
+	CHECK(strcmp(nm.name[1], "wan0") == 0);
+	CHECK(strcmp(nm.name[2], "eth1") == 0);
+	CHECK_EQ(nb_if_walk(&rd, stop_at_two, &n), 42);
+	CHECK_EQ(n, 2);
+	nb_read_exit(&rd);
+
+	/* delete + recreate under the same name and index: new generation */
+	CHECK_EQ(nb_if_delete(st, 3, NULL), 0);
+	CHECK_EQ(nb_if_delete(st, 3, NULL), -ENOENT);
+	mkattrs(&a, 3, "eth1");
+	CHECK_EQ(nb_if_upsert(st, &a, &gx), 0);
+	CHECK(gx > g3);
+	nb_read_enter(st, &rd);
+	CHECK(nb_if_lookup_name(&rd, "eth1") != NULL);
+	CHECK_EQ(nb_iface_gen(nb_if_lookup_name(&rd, "eth1")), gx);
+	CHECK_EQ(nb_if_count(&rd), 3);
+	nm.n = 0;
+	nb_if_walk(&rd, collect_if, &nm);
+	CHECK(strcmp(nm.name[2], "eth1") == 0);
+	nb_read_exit(&rd);
+
+	/* the renamed-away name can be taken by another interface */
+	mkattrs(&a, 4, "eth0");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+	reclaim();
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_iface_attrs(nb_if_lookup_name(&rd, "eth0"))->index, 4);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_addresses(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa, k;
+	const struct nb_addr *ad;
+	struct nb_read rd;
+	struct addrs x = { 0 };
+	uint8_t in4[4], in6[16];
+
+	mkattrs(&a, 1, "eth0");
+	nb_if_upsert(st, &a, NULL);
+	mkattrs(&a, 2, "eth1");
+	nb_if_upsert(st, &a, NULL);
+
+	mkaddr4(&aa, 7, "10.0.0.1", 24);
+	CHECK_EQ(nb_addr_add(st, &aa), -ENOENT);
+	mkaddr4(&aa, 1, "10.0.0.1", 24);
+	aa.family = 99;
+	CHECK_EQ(nb_addr_add(st, &aa), -EAFNOSUPPORT);
+	mkaddr4(&aa, 1, "10.0.0.1", 33);
+	CHECK_EQ(nb_addr_add(st, &aa), -EINVAL);
+
+	mkaddr4(&aa, 1, "10.0.0.1", 24);
+	aa.has_brd = 1;
+	inet_pton(AF_INET, "10.0.0.255", aa.brd);
+	snprintf(aa.label, sizeof(aa.label), "eth0");
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+	mkaddr6(&aa, 1, "2001:db8::1", 64);
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+	mkaddr4(&aa, 1, "10.0.1.1", 24);
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+	mkaddr4(&aa, 2, "192.168.1.1", 24);
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+	/* same address on a second interface: the hash returns the first one */
+	mkaddr4(&aa, 2, "10.0.0.1", 24);
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+	/* re-adding is an update (flags), not a second object */
+	mkaddr4(&aa, 1, "10.0.1.1", 24);
+	aa.flags = 0x80;
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_addr_count(&rd), 5);
+	nb_iface_addr_walk(&rd, nb_if_lookup_index(&rd, 1), collect_addr, &x);
+	CHECK_EQ(x.n, 3);
+	CHECK_EQ(nb_addr_attrs(x.a[0])->family, AF_INET);
+	CHECK_EQ(nb_addr_attrs(x.a[0])->has_brd, 1);
+	CHECK(strcmp(nb_addr_attrs(x.a[0])->label, "eth0") == 0);
+	CHECK_EQ(nb_addr_attrs(x.a[1])->family, AF_INET6);
+	CHECK_EQ(nb_addr_attrs(x.a[1])->prefixlen, 64);
+	CHECK_EQ(nb_addr_attrs(x.a[2])->flags, 0x80);	/* updated in place */
+	inet_pton(AF_INET, "10.0.0.1", in4);
+	ad = nb_addr_lookup(&rd, AF_INET, in4);
+	CHECK(ad == x.a[0]);	/* oldest of the two 10.0.0.1 */
+	inet_pton(AF_INET6, "2001:db8::1", in6);
+	CHECK(nb_addr_lookup(&rd, AF_INET6, in6) == x.a[1]);
+	CHECK(nb_addr_lookup(&rd, AF_INET, in6) == NULL);
+	inet_pton(AF_INET, "10.9.9.9", in4);
+	CHECK(nb_addr_lookup(&rd, AF_INET, in4) == NULL);
+	nb_read_exit(&rd);
+
+	/* removal from both the hash and the list */
+	mkaddr4(&k, 1, "10.0.0.1", 24);
+	CHECK_EQ(nb_addr_del(st, &k), 0);
+	CHECK_EQ(nb_addr_del(st, &k), -ENOENT);
+	mkaddr4(&k, 1, "10.0.1.1", 16);		/* wrong prefix: another key */
+	CHECK_EQ(nb_addr_del(st, &k), -ENOENT);
+	nb_read_enter(st, &rd);
+	x.n = 0;
+	nb_iface_addr_walk(&rd, nb_if_lookup_index(&rd, 1), collect_addr, &x);
+	CHECK_EQ(x.n, 2);
+	inet_pton(AF_INET, "10.0.0.1", in4);
+	ad = nb_addr_lookup(&rd, AF_INET, in4);
+	CHECK(ad != NULL && nb_addr_attrs(ad)->ifindex == 2);	/* the other one */
+	CHECK_EQ(nb_addr_count(&rd), 4);
+	nb_read_exit(&rd);
+	reclaim();
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_addr_count(&rd), 4);
+	nb_read_exit(&rd);
+
+	/* deleting the interface removes its addresses in the same step */
+	CHECK_EQ(nb_if_delete(st, 2, NULL), 0);
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_addr_count(&rd), 2);
+	inet_pton(AF_INET, "10.0.0.1", in4);
+	CHECK(nb_addr_lookup(&rd, AF_INET, in4) == NULL);
+	nb_read_exit(&rd);
+	mkaddr4(&aa, 2, "10.0.0.1", 24);
+	CHECK_EQ(nb_addr_add(st, &aa), -ENOENT);
+	CHECK_EQ(nb_addr_del(st, &aa), -ENOENT);
+	reclaim();
+	nb_stack_destroy(&st);
+}
+
+static void
+test_snapshot(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	struct nb_read r1, r2, r3;
+	struct addrs x = { 0 };
+	struct names nm = { 0 };
+	uint8_t in4[4];
+
+	mkattrs(&a, 1, "old0");
+	nb_if_upsert(st, &a, NULL);
+	mkattrs(&a, 2, "keep0");
+	nb_if_upsert(st, &a, NULL);
+	mkattrs(&a, 4, "ren0");
+	nb_if_upsert(st, &a, NULL);
+	mkaddr4(&aa, 1, "10.1.0.1", 24);
+	nb_addr_add(st, &aa);
+	mkaddr4(&aa, 2, "10.2.0.1", 24);
+	nb_addr_add(st, &aa);
+
+	nb_read_enter(st, &r1);
+	/* changes after r1 entered */
+	CHECK_EQ(nb_if_delete(st, 1, NULL), 0);
+	mkattrs(&a, 3, "new0");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+	mkaddr4(&aa, 2, "10.2.0.2", 24);
+	CHECK_EQ(nb_addr_add(st, &aa), 0);
+	mkaddr4(&aa, 2, "10.2.0.1", 24);
+	CHECK_EQ(nb_addr_del(st, &aa), 0);
+	mkattrs(&a, 4, "ren1");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+
+	/* r1 sees the world as it was */
+	CHECK(nb_if_lookup_index(&r1, 1) != NULL);
+	CHECK(nb_if_lookup_name(&r1, "old0") != NULL);
+	CHECK(nb_if_lookup_index(&r1, 3) == NULL);
+	CHECK(nb_if_lookup_name(&r1, "new0") == NULL);
+	CHECK(nb_if_lookup_name(&r1, "ren0") != NULL);
+	CHECK(nb_if_lookup_name(&r1, "ren1") == NULL);
+	CHECK_EQ(nb_if_count(&r1), 3);
+	nb_if_walk(&r1, collect_if, &nm);
+	CHECK_EQ(nm.n, 3);
+	CHECK_EQ(nb_addr_count(&r1), 2);
+	inet_pton(AF_INET, "10.1.0.1", in4);
+	CHECK(nb_addr_lookup(&r1, AF_INET, in4) != NULL);
+	inet_pton(AF_INET, "10.2.0.1", in4);
+	CHECK(nb_addr_lookup(&r1, AF_INET, in4) != NULL);
+	inet_pton(AF_INET, "10.2.0.2", in4);
+	CHECK(nb_addr_lookup(&r1, AF_INET, in4) == NULL);
+	nb_iface_addr_walk(&r1, nb_if_lookup_index(&r1, 1), collect_addr, &x);
+	CHECK_EQ(x.n, 1);
+	x.n = 0;
+	nb_iface_addr_walk(&r1, nb_if_lookup_index(&r1, 2), collect_addr, &x);
+	CHECK_EQ(x.n, 1);
+
+	/* r2 (nested, entered after the changes) sees the new world */
+	nb_read_enter(st, &r2);
+	CHECK(nb_if_lookup_index(&r2, 1) == NULL);
+	CHECK(nb_if_lookup_name(&r2, "old0") == NULL);
+	CHECK(nb_if_lookup_index(&r2, 3) != NULL);
+	CHECK(nb_if_lookup_name(&r2, "ren1") != NULL);
+	CHECK(nb_if_lookup_name(&r2, "ren0") == NULL);
+	CHECK(nb_if_lookup_name(&r2, "ren1") == nb_if_lookup_name(&r1, "ren0"));
+	CHECK_EQ(nb_if_count(&r2), 3);
+	CHECK_EQ(nb_addr_count(&r2), 1);
+	inet_pton(AF_INET, "10.2.0.2", in4);
+	CHECK(nb_addr_lookup(&r2, AF_INET, in4) != NULL);
+	inet_pton(AF_INET, "10.1.0.1", in4);
+	CHECK(nb_addr_lookup(&r2, AF_INET, in4) == NULL);
+	x.n = 0;
+	nb_iface_addr_walk(&r2, nb_if_lookup_index(&r2, 2), collect_addr, &x);
+	CHECK_EQ(x.n, 1);
+	CHECK(x.n == 1 && nb_addr_attrs(x.a[0])->addr[3] == 2);
+	nb_read_exit(&r2);
+	nb_read_exit(&r1);
+
+	/* after reclamation the dead objects are gone for good */
+	reclaim();
+	nb_read_enter(st, &r3);
+	CHECK(nb_if_lookup_index(&r3, 1) == NULL);
+	CHECK_EQ(nb_if_count(&r3), 3);
+	CHECK_EQ(nb_addr_count(&r3), 1);
+	nb_read_exit(&r3);
+	nb_stack_destroy(&st);
+}
+
+struct deps {
+	struct nb_departed d[8];
+	int n;
+};
+
+static int
+collect_dep(const struct nb_departed *d, void *arg)
+{
+	struct deps *x = arg;
+
+	if (x->n < 8)
+		x->d[x->n] = *d;
+	x->n++;
+	return 0;
+}
+
+static void
+test_departed(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct nb_read rd;
+	struct deps x = { 0 };
+	uint64_t fin[NB_IFSTAT_MAX], v[NB_IFSTAT_MAX], g1 = 0, g2 = 0, *s;
+	struct timespec t0;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	mkattrs(&a, 1, "a0");
+	nb_if_upsert(st, &a, &g1);
+	mkattrs(&a, 2, "b0");
+	nb_if_upsert(st, &a, &g2);
+	for (i = 0; i < NB_IFSTAT_MAX; i++) {
+		fin[i] = 1000 + i;
+		v[i] = 10 * i;
+	}
+	CHECK_EQ(nb_if_stats_store(st, 2, NB_SLOT_SOURCE, v), 0);
+	CHECK_EQ(nb_if_stats_store(st, 9, NB_SLOT_SOURCE, v), -ENOENT);
+	CHECK_EQ(nb_if_stats_store(st, 2, 3, v), -EINVAL);
+	nb_read_enter(st, &rd);
+	s = nb_iface_stats_slot(nb_if_lookup_index(&rd, 2), 1);
+	nb_ctr_add(s, NB_IFSTAT_IBYTES, 5);
+	nb_read_exit(&rd);
+
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_if_delete(st, 1, fin), 0);
+	CHECK_EQ(nb_if_delete(st, 2, NULL), 0);
+	nb_departed_walk(&rd, collect_dep, &x);
+	CHECK_EQ(x.n, 0);	/* not yet departed in this snapshot */
+	nb_read_exit(&rd);
+
+	nb_read_enter(st, &rd);
+	nb_departed_walk(&rd, collect_dep, &x);
+	nb_read_exit(&rd);
+	CHECK_EQ(x.n, 2);
+	CHECK(strcmp(x.d[0].attrs.name, "a0") == 0);
+	CHECK_EQ(x.d[0].gen, g1);
+	CHECK_EQ(x.d[0].stats[0], 1000);
+	CHECK_EQ(x.d[0].stats[NB_IFSTAT_NOPROTO], 1011);
+	CHECK(x.d[0].when.tv_sec >= t0.tv_sec && x.d[0].when.tv_sec <= t0.tv_sec + 60);
+	CHECK(strcmp(x.d[1].attrs.name, "b0") == 0);
+	CHECK_EQ(x.d[1].gen, g2);
+	CHECK(x.d[1].seq > x.d[0].seq);
+	CHECK_EQ(x.d[1].stats[NB_IFSTAT_IERRORS], 10);
+	CHECK_EQ(x.d[1].stats[NB_IFSTAT_IBYTES], 35);	/* slot 0 + slot 1 */
+
+	CHECK_EQ(nb_departed_drain(st, x.d[0].seq), 0);
+	reclaim();
+	x.n = 0;
+	nb_read_enter(st, &rd);
+	nb_departed_walk(&rd, collect_dep, &x);
+	nb_read_exit(&rd);
+	CHECK_EQ(x.n, 1);
+	CHECK_EQ(x.d[0].gen, g2);
+	CHECK_EQ(nb_departed_drain(st, UINT64_MAX), 0);
+	x.n = 0;
+	nb_read_enter(st, &rd);
+	nb_departed_walk(&rd, collect_dep, &x);
+	nb_read_exit(&rd);
+	CHECK_EQ(x.n, 0);
+	nb_stack_destroy(&st);
+}
+
+struct hsx {
+	char	name[4][32];
+	struct nb_hashstat hs[4];
+	int	n;
+};
+
+static int
+collect_hs(const char *name, const char *descr, const struct nb_hashstat *hs, void *arg)
+{
+	struct hsx *x = arg;
+
+	if (x->n < 4) {
+		snprintf(x->name[x->n], sizeof(x->name[0]), "%s", name);
+		x->hs[x->n] = *hs;
+	}
+	CHECK(descr != NULL && *descr != '\0');
+	x->n++;
+	return 0;
+}
+
+static int
+hs_fixed(const struct nb_read *rd, void *arg, struct nb_hashstat *out)
+{
+	(void)rd;
+	out->size = *(uint64_t *)arg;
+	out->items = 3;
+	return 0;
+}
+
+static const struct nb_hashstat *
+hs_find(const struct hsx *x, const char *name)
+{
+	int i;
+
+	for (i = 0; i < x->n && i < 4; i++)
+		if (strcmp(x->name[i], name) == 0)
+			return &x->hs[i];
+	return NULL;
+}
+
+static void
+test_hashstat_and_scale(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	struct nb_read rd;
+	struct hsx x = { 0 };
+	const struct nb_hashstat *h;
+	char name[NB_IFNAMSIZ];
+	uint64_t fixed = 77;
+	double t0, t1, t2, t3;
+	uint32_t i;
+	int err = 0;
+
+	CHECK_EQ(nb_hashstat_register(st, NB_HASH_ADDR, "dup", hs_fixed, &fixed), -EEXIST);
+	CHECK_EQ(nb_hashstat_register(st, "Bad.Name", "x", hs_fixed, &fixed), -EINVAL);
+	CHECK_EQ(nb_hashstat_register(st, "test_table", "a test table", hs_fixed, &fixed), 0);
+
+	t0 = now();
+	for (i = 1; i <= 10000; i++) {
+		snprintf(name, sizeof(name), "veth%u", i);
+		mkattrs(&a, i, name);
+		err |= nb_if_upsert(st, &a, NULL);
+	}
+	t1 = now();
+	for (i = 0; i < 25000; i++) {
+		memset(&aa, 0, sizeof(aa));
+		aa.ifindex = 1 + i % 10000;
+		aa.family = AF_INET;
+		aa.prefixlen = 16;
+		aa.addr[0] = 10;
+		aa.addr[1] = (uint8_t)(i >> 16);
+		aa.addr[2] = (uint8_t)(i >> 8);
+		aa.addr[3] = (uint8_t)i;
+		err |= nb_addr_add(st, &aa);
+	}
+	t2 = now();
+	for (i = 1; i <= 10000; i++) {	/* a re-dump: nothing changed */
+		snprintf(name, sizeof(name), "veth%u", i);
+		mkattrs(&a, i, name);
+		err |= nb_if_upsert(st, &a, NULL);
+	}
+	t3 = now();
+	CHECK_EQ(err, 0);
+	printf("scale: 10000 creates %.2f ms, 25000 addresses %.2f ms, 10000 unchanged upserts %.2f ms\n",
+	    (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3);
+
+	/* another 10000 interfaces to reach 20k in each interface table */
+	for (i = 10001; i <= 20000; i++) {
+		snprintf(name, sizeof(name), "veth%u", i);
+		mkattrs(&a, i, name);
+		err |= nb_if_upsert(st, &a, NULL);
+	}
+	CHECK_EQ(err, 0);
+
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_hashstat_walk(&rd, collect_hs, &x), 0);
+	CHECK_EQ(x.n, 4);
+	CHECK(strcmp(x.name[0], NB_HASH_ADDR) == 0);
+	CHECK(strcmp(x.name[1], NB_HASH_IFNAME) == 0);
+	CHECK(strcmp(x.name[2], NB_HASH_IFINDEX) == 0);
+	CHECK(strcmp(x.name[3], "test_table") == 0);
+	CHECK_EQ(x.hs[3].size, 77);
+	CHECK_EQ(x.hs[3].items, 3);
+	CHECK_EQ(nb_if_count(&rd), 20000);
+	CHECK_EQ(nb_addr_count(&rd), 25000);
+	if ((h = hs_find(&x, NB_HASH_IFINDEX)) != NULL) {
+		CHECK_EQ(h->items, 20000);
+		CHECK(h->size >= h->items);		/* load <= 1 */
+		CHECK((h->size & (h->size - 1)) == 0);
+		CHECK(h->used <= h->items && h->used * 2 > h->items);
+		CHECK(h->maxchain >= 1 && h->maxchain <= 12);
+		printf("ifnet_byindex: size %" PRIu64 " used %" PRIu64 " items %" PRIu64
+		    " maxchain %" PRIu64 "\n", h->size, h->used, h->items, h->maxchain);
+	}
+	if ((h = hs_find(&x, NB_HASH_IFNAME)) != NULL) {
+		CHECK_EQ(h->items, 20000);
+		CHECK(h->size >= h->items);
+		CHECK(h->maxchain >= 1 && h->maxchain <= 12);
+	}
+	if ((h = hs_find(&x, NB_HASH_ADDR)) != NULL) {
+		CHECK_EQ(h->items, 25000);
+		CHECK(h->size >= h->items);
+		CHECK(h->maxchain >= 1 && h->maxchain <= 12);
+		printf("in_ifaddrhash: size %" PRIu64 " used %" PRIu64 " items %" PRIu64
+		    " maxchain %" PRIu64 "\n", h->size, h->used, h->items, h->maxchain);
+	}
+	nb_read_exit(&rd);
+
+	/* delete half the interfaces: their addresses go too */
+	for (i = 1; i <= 20000; i += 2)
+		err |= nb_if_delete(st, i, NULL);
+	CHECK_EQ(err, 0);
+	reclaim();
+	x.n = 0;
+	nb_read_enter(st, &rd);
+	nb_hashstat_walk(&rd, collect_hs, &x);
+	CHECK_EQ(nb_if_count(&rd), 10000);
+	/* addresses on even interfaces: i % 10000 odd, i.e. i odd */
+	CHECK_EQ(nb_addr_count(&rd), 12500);
+	if ((h = hs_find(&x, NB_HASH_IFINDEX)) != NULL)
+		CHECK_EQ(h->items, 10000);
+	if ((h = hs_find(&x, NB_HASH_ADDR)) != NULL)
+		CHECK_EQ(h->items, 12500);
+	nb_read_exit(&rd);
+	/* 10000 interfaces + 12500 addresses were reclaimed (plus rename records: none) */
+	CHECK(freed(st) >= 22500);
+	nb_stack_destroy(&st);
+}
+
+struct sgx {
+	struct nb_statgroup_info info[4];
+	int n;
+};
+
+static int
+collect_sg(const struct nb_statgroup_info *info, void *arg)
+{
+	struct sgx *x = arg;
+
+	if (x->n < 4)
+		x->info[x->n] = *info;
+	x->n++;
+	return 0;
+}
+
+static void
+test_statgroups(void)
+{
+	struct nb_stack *st = mkstack(3);
+	char n0[16] = "inreceives", d0[32] = "datagrams received";
+	struct nb_ctr_desc descs[3] = {
+		{ n0, d0, NB_CTR_COUNTER },
+		{ "forwarding", "forwarding enabled", NB_CTR_GAUGE },
+		{ "outrequests", "datagrams sent", NB_CTR_COUNTER },
+	};
+	struct nb_statgroup *sg = NULL, *sg2 = NULL;
+	struct nb_ctrgroup *h;
+	struct nb_read rd;
+	struct sgx x = { 0 };
+
+	CHECK_EQ(nb_statgroup_register(st, "net.inet.ip.stats", "IP", descs, 3, 1, &sg), 0);
+	CHECK(sg != NULL);
+	CHECK_EQ(nb_statgroup_register(st, "net.inet.ip.stats", "IP", descs, 3, 1, &sg2), 0);
+	CHECK(sg2 == sg);
+	CHECK_EQ(nb_statgroup_register(st, "net.inet.ip.stats", "IP", descs, 2, 1, &sg2), -EEXIST);
+	CHECK_EQ(nb_statgroup_register(st, "net.inet.ip.stats", "IP", descs, 3, 2, &sg2), -EEXIST);
+	CHECK_EQ(nb_statgroup_register(st, "stack", "again", descs, 3, 1, &sg2), -EEXIST);
+	strcpy(n0, "clobbered");	/* names are copied */
+	strcpy(d0, "clobbered");
+	nb_ctr_add(nb_ctrgroup_slot(nb_statgroup_ctrs(sg), 0), 0, 17);
+
+	h = nb_stack_health(st);
+	CHECK(h != NULL);
+	CHECK_EQ(nb_ctrgroup_nctrs(h), NB_HEALTH_MAX);
+	CHECK_EQ(nb_ctrgroup_nslots(h), 3);
+	nb_ctr_add(nb_ctrgroup_slot(h, NB_SLOT_SOURCE), NB_HEALTH_EVENTS, 4);
+	nb_ctr_store(nb_ctrgroup_slot(h, NB_SLOT_SOURCE), NB_HEALTH_SAMPLE_NS, 12345);
+
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_statgroup_walk(&rd, collect_sg, &x), 0);
+	CHECK_EQ(x.n, 2);
+	CHECK(strcmp(x.info[0].mib, "stack") == 0);
+	CHECK_EQ(x.info[0].n, NB_HEALTH_MAX);
+	CHECK(x.info[0].ctrs == h);
+	CHECK(strcmp(x.info[0].descs[NB_HEALTH_SAMPLE_NS].name, "sample_ns") == 0);
+	CHECK_EQ(x.info[0].descs[NB_HEALTH_SAMPLE_NS].kind, NB_CTR_GAUGE);
+	CHECK_EQ(x.info[0].descs[NB_HEALTH_EVENTS].kind, NB_CTR_COUNTER);
+	CHECK(strcmp(x.info[0].descs[NB_HEALTH_OBJECTS_FREED].name, "objects_freed") == 0);
+	CHECK(strcmp(x.info[0].descs[NB_HEALTH_DROPPED_EVENTS].name, "dropped_events") == 0);
+	CHECK_EQ(nb_ctrgroup_sum(x.info[0].ctrs, NB_HEALTH_EVENTS), 4);
+	CHECK_EQ(nb_ctrgroup_sum(x.info[0].ctrs, NB_HEALTH_SAMPLE_NS), 12345);
+	CHECK(strcmp(x.info[1].mib, "net.inet.ip.stats") == 0);
+	CHECK(strcmp(x.info[1].descr, "IP") == 0);
+	CHECK_EQ(x.info[1].n, 3);
+	CHECK(strcmp(x.info[1].descs[0].name, "inreceives") == 0);
+	CHECK(strcmp(x.info[1].descs[0].descr, "datagrams received") == 0);
+	CHECK_EQ(x.info[1].descs[1].kind, NB_CTR_GAUGE);
+	CHECK_EQ(nb_ctrgroup_sum(x.info[1].ctrs, 0), 17);
+	nb_read_exit(&rd);
+	CHECK_EQ(nb_statgroup_register(st, "x", "bad", descs, 0, 1, &sg2), -EINVAL);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_percpu_ifstats(void)
+{
+	struct nb_stack *st = mkstack(5);
+	const struct nb_iface *ifp;
+	struct nb_ifattrs a;
+	struct nb_read rd;
+	uint64_t vec[5], total = 0, sum = 0, st12[NB_IFSTAT_MAX], v[NB_IFSTAT_MAX] = { 0 };
+	unsigned s;
+
+	mkattrs(&a, 1, "eth0");
+	nb_if_upsert(st, &a, NULL);
+	v[NB_IFSTAT_OPACKETS] = 1000;
+	CHECK_EQ(nb_if_stats_store(st, 1, NB_SLOT_SOURCE, v), 0);
+	nb_read_enter(st, &rd);
+	ifp = nb_if_lookup_index(&rd, 1);
+	for (s = 1; s < 5; s++)
+		nb_ctr_add(nb_iface_stats_slot(ifp, s), NB_IFSTAT_OPACKETS, s * 3);
+	CHECK(nb_iface_stats_slot(ifp, 5) == NULL);
+	CHECK_EQ(nb_ctrgroup_percpu(nb_iface_ctrs(ifp), NB_IFSTAT_OPACKETS, vec, 5, &total), 5);
+	for (s = 0; s < 5; s++)
+		sum += vec[s];
+	CHECK_EQ(sum, total);
+	CHECK_EQ(total, 1000 + 3 + 6 + 9 + 12);
+	nb_iface_stats(ifp, st12);
+	CHECK_EQ(st12[NB_IFSTAT_OPACKETS], total);
+	CHECK_EQ(st12[NB_IFSTAT_IPACKETS], 0);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_holds(void)
+{
+	struct nb_stack *st = mkstack(3);
+	const struct nb_iface *ifp;
+	struct nb_iface *held, *h2;
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	struct nb_read rd;
+	uint64_t f0, f1, gen, s[NB_IFSTAT_MAX];
+	struct addrs x = { 0 };
+
+	mkattrs(&a, 1, "eth0");
+	nb_if_upsert(st, &a, &gen);
+	mkaddr4(&aa, 1, "10.0.0.1", 8);
+	nb_addr_add(st, &aa);
+
+	nb_read_enter(st, &rd);
+	held = nb_iface_hold(nb_if_lookup_index(&rd, 1));
+	nb_read_exit(&rd);
+	CHECK(held != NULL);
+
+	CHECK_EQ(nb_if_delete(st, 1, NULL), 0);
+	nb_read_enter(st, &rd);
+	CHECK(nb_if_lookup_index(&rd, 1) == NULL);
+	/* a dying interface can no longer be held */
+	h2 = nb_iface_hold(held);
+	CHECK(h2 == NULL);
+	nb_read_exit(&rd);
+
+	f0 = freed(st);
+	reclaim();
+	f1 = freed(st);
+	CHECK_EQ(f1 - f0, 1);	/* the address, not the held interface */
+	/* still readable (ASan would flag a use after free) */
+	CHECK_EQ(nb_iface_gen(held), gen);
+	nb_ctr_add(nb_iface_stats_slot(held, 1), NB_IFSTAT_IBYTES, 9);
+	nb_iface_stats(held, s);
+	CHECK_EQ(s[NB_IFSTAT_IBYTES], 9);
+	nb_read_enter(st, &rd);
+	CHECK(strcmp(nb_iface_attrs(held)->name, "eth0") == 0);
+	nb_iface_addr_walk(&rd, held, collect_addr, &x);
+	CHECK_EQ(x.n, 0);
+	nb_read_exit(&rd);
+	nb_iface_release(held);
+	CHECK_EQ(freed(st) - f1, 1);
+
+	/* a hold on a live interface, released before delete: normal path */
+	mkattrs(&a, 2, "eth1");
+	nb_if_upsert(st, &a, NULL);
+	nb_read_enter(st, &rd);
+	ifp = nb_if_lookup_index(&rd, 2);
+	held = nb_iface_hold(ifp);
+	nb_read_exit(&rd);
+	CHECK(held == ifp);
+	nb_iface_release(held);
+	nb_if_delete(st, 2, NULL);
+	f0 = freed(st);
+	reclaim();
+	CHECK_EQ(freed(st) - f0, 1);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_reclaim_counts(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	uint64_t f0;
+
+	mkattrs(&a, 1, "a");
+	nb_if_upsert(st, &a, NULL);
+	mkaddr4(&aa, 1, "10.0.0.1", 8);
+	nb_addr_add(st, &aa);
+	mkaddr4(&aa, 1, "10.0.0.2", 8);
+	nb_addr_add(st, &aa);
+	mkaddr4(&aa, 1, "10.0.0.1", 8);
+	f0 = freed(st);
+	nb_addr_del(st, &aa);
+	mkattrs(&a, 1, "b");		/* rename: the old name entry is reclaimed */
+	nb_if_upsert(st, &a, NULL);
+	nb_if_delete(st, 1, NULL);
+	reclaim();
+	/* address + rename record + interface + its remaining address */
+	CHECK_EQ(freed(st) - f0, 4);
+	nb_departed_drain(st, UINT64_MAX);
+	reclaim();
+	CHECK_EQ(freed(st) - f0, 5);
+	nb_stack_destroy(&st);
+}
+
+int
+main(void)
+{
+	test_lifecycle();
+	test_ctrgroup();
+	test_slots();
+	test_ifstat_desc_mask();
+	test_upsert();
+	test_addresses();
+	test_snapshot();
+	test_departed();
+	test_hashstat_and_scale();
+	test_statgroups();
+	test_percpu_ifstats();
+	test_holds();
+	test_reclaim_counts();
+	printf("test_stack: %d checks, %d failed\n", checks, failures);
+	return failures == 0 ? 0 : 1;
+}
