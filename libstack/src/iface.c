@@ -45,6 +45,9 @@
  *     phase 1 unlinks it from the hash and the interface list; phase 2
  *     frees it and drops the reference.
  *   - Departed record drained: phase 1 unlinks, phase 2 frees.
+ *   A hold keeps the object, its counters, gen and index valid outside a
+ *   read section; the attribute block may be swapped and freed meanwhile,
+ *   so a holder reads nb_iface_attrs() only inside a read section.
  *   Every deferral is made after the commit that killed the object is
  *   published, so its grace period covers every reader that could see it.
  */

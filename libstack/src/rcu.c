@@ -114,12 +114,13 @@ static void
 nb_rcu_trampoline(struct rcu_head *h)
 {
 	struct nb_rcu *r = caa_container_of(h, struct nb_rcu, rh);
-	struct nb_stack *st = r->st;
+	struct nb_stack *st;
 
 	/* liburcu registered its call_rcu thread itself: never (un)register it. */
 	nb_registered = true;
+	NB_TSAN_ACQUIRE(r);		/* before reading the record */
+	st = r->st;
 	NB_TSAN_ACQUIRE(&st->gp_token);
-	NB_TSAN_ACQUIRE(r);
 	r->fn(r);
 	__atomic_sub_fetch(&st->pending, 1, __ATOMIC_RELEASE);
 }

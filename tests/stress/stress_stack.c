@@ -16,9 +16,9 @@
  * Encodings that make torn or misplaced data detectable:
  *   interface index i: name "i<i>" or "r<i>" (renamed), mtu = 1000 + i,
  *   txqlen = i ^ 0x5a5a, lladdr = the 4 bytes of i;
- *   address k of interface i: 10.<i >> 16 | 0x80 ... see addr_of(); the
- *   address bytes encode i and k, so every address is unique and names its
- *   interface.
+ *   address k of interface i: 10.<i hi>.<i lo>.<k+1> (k even) or
+ *   2001::<i>:..<k+1> (k odd), see addr_of(); the address bytes encode i and
+ *   k, so every address is unique and names its interface.
  *
  * Checks per read section: attrs of every visible interface decode to its
  * index; nb_if_lookup_index finds the same object; every address on its
