@@ -197,18 +197,12 @@ interval_loop(const struct nb_common *c, struct nb_sysctl *h, struct req *rq,
 {
 	struct nbs_list prev = { 0 }, cur = { 0 };
 	struct nb_ticker t;
-	int ret = 0, rc;
+	int ret = 0;
 
 	nb_ticker_init(&t, c, h);
 	for (;;) {
 		ret |= read_all(h, rq, nrq, rdflags, quiet, true, r, &cur);
-		if ((rc = nbs_deltas(&cur, &prev)) < 0)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(-rc));
-		nbs_render_items(r, &cur);
-		nbs_render_end(r);
-		nbs_list_free(&prev);
-		prev = cur;
-		memset(&cur, 0, sizeof(cur));
+		nbs_render_step(r, &prev, &cur);
 		if (!nb_ticker_next(&t))
 			break;
 	}

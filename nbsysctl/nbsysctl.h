@@ -82,6 +82,11 @@ int	nbs_render_subtree(struct nbs_renderer *r, struct nb_sysctl *h,
 void	nbs_render_items(struct nbs_renderer *r, const struct nbs_list *l);
 /* End of record: JSON prints the document. */
 void	nbs_render_end(struct nbs_renderer *r);
+/*
+ * One step of interval output: turn *cur into deltas against *prev, render
+ * it, then make it the new *prev (cur is left empty for the next read).
+ */
+void	nbs_render_step(struct nbs_renderer *r, struct nbs_list *prev, struct nbs_list *cur);
 
 /* shell.c */
 int	nbs_shell(struct nb_sysctl *h, bool percpu);

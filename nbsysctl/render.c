@@ -313,3 +313,17 @@ nbs_render_end(struct nbs_renderer *r)
 {
 	r->ops->end(r);
 }
+
+void
+nbs_render_step(struct nbs_renderer *r, struct nbs_list *prev, struct nbs_list *cur)
+{
+	int rc;
+
+	if ((rc = nbs_deltas(cur, prev)) < 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(-rc));
+	nbs_render_items(r, cur);
+	nbs_render_end(r);
+	nbs_list_free(prev);
+	*prev = *cur;
+	memset(cur, 0, sizeof(*cur));
+}

@@ -443,7 +443,7 @@ cmd_watch(struct shell *sh, int argc, char **argv)
 	struct timespec next;
 	const char *errstr;
 	double secs;
-	int ret = 0, rc;
+	int ret = 0;
 
 	if (argc < 3) {
 		nb_warnx("usage: watch SECONDS NAME ...");
@@ -458,13 +458,7 @@ cmd_watch(struct shell *sh, int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		ret = read_names(sh, argc - 2, argv + 2, &cur);
-		if ((rc = nbs_deltas(&cur, &prev)) < 0)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(-rc));
-		nbs_render_items(r, &cur);
-		nbs_render_end(r);
-		nbs_list_free(&prev);
-		prev = cur;
-		memset(&cur, 0, sizeof(cur));
+		nbs_render_step(r, &prev, &cur);
 		if (ret != 0 && prev.n == 0)
 			break;		/* nothing left to watch */
 		next.tv_sec += (time_t)secs;
