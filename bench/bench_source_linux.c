@@ -6,7 +6,8 @@
  *
  * Prints medians (and min/max) of RUNS runs, in milliseconds:
  *   kernel floor: each netlink dump read and discarded (no parsing, no stack)
- *   cold refresh: LINKS|ADDRS|IFSTATS into an empty stack (once)
+ *   cold refresh: LINKS|ADDRS|IFSTATS into an empty stack (RUNS fresh stacks),
+ *   and the nb_stack_destroy of such a filled stack
  *   refresh LINKS|ADDRS|IFSTATS, and each family alone, into the filled stack
  */
 #include <errno.h>
@@ -123,7 +124,7 @@ main(int argc, char **argv)
 	struct nl_sock *sk = NULL;
 	struct nb_read rd;
 	uint8_t *buf = NULL;
-	double *t = NULL, t0;
+	double *t = NULL, *d = NULL, t0;
 	size_t bytes, msgs, i;
 	char extra[96];
 	int runs = 21, c, r, error, rc = 1;
@@ -165,17 +166,35 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_source_linux: open: %s\n", strerror(-error));
 		goto out;
 	}
-	t0 = now_ms();
-	if ((error = nb_source_refresh(src, fams[0].fams)) != 0) {
-		fprintf(stderr, "bench_source_linux: refresh: %s\n", nb_source_error(src));
+	/* Cold: a fresh stack and source per run; the last one stays for the rest. */
+	if ((d = calloc((size_t)runs, sizeof(*d))) == NULL)
 		goto out;
+	for (r = 0; r < runs; r++) {
+		if (r > 0) {
+			nb_source_close(&src);
+			t0 = now_ms();
+			nb_stack_destroy(&st);
+			d[r - 1] = now_ms() - t0;
+			if ((error = nb_stack_create(NULL, &st)) != 0 ||
+			    (error = nb_source_open(st, "linux", NULL, &src)) != 0) {
+				fprintf(stderr, "bench_source_linux: open: %s\n", strerror(-error));
+				goto out;
+			}
+		}
+		t0 = now_ms();
+		if ((error = nb_source_refresh(src, fams[0].fams)) != 0) {
+			fprintf(stderr, "bench_source_linux: refresh: %s\n", nb_source_error(src));
+			goto out;
+		}
+		t[r] = now_ms() - t0;
 	}
-	t[0] = now_ms() - t0;
 	nb_read_enter(st, &rd);
 	snprintf(extra, sizeof(extra), "%zu links, %zu addresses", nb_if_count(&rd),
 	    nb_addr_count(&rd));
 	nb_read_exit(&rd);
-	report("cold refresh LINKS|ADDRS|IFSTATS", t, 1, extra);
+	report("cold refresh LINKS|ADDRS|IFSTATS", t, runs, extra);
+	if (runs > 1)
+		report("destroy of a filled stack", d, runs - 1, NULL);
 	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
 		for (r = 0; r < runs; r++) {
 			t0 = now_ms();
@@ -197,5 +216,6 @@ out:
 		nl_socket_free(sk);
 	free(buf);
 	free(t);
+	free(d);
 	return rc;
 }

@@ -18,14 +18,7 @@
 
 #include "nbnetstat.h"
 
-/* The twelve counters of net.interfaces.<if>.stats, in MIB order. */
-enum ctr {
-	C_IPACKETS, C_IERRORS, C_IQDROPS, C_IBYTES, C_IMCASTS,
-	C_OPACKETS, C_OERRORS, C_OQDROPS, C_OBYTES, C_OMCASTS,
-	C_COLLISIONS, C_NOPROTO, C_N
-};
-
-static const char *const ctr_names[C_N] = {
+const char *const ctr_names[C_N] = {
 	"ipackets", "ierrors", "iqdrops", "ibytes", "imcasts",
 	"opackets", "oerrors", "oqdrops", "obytes", "omcasts",
 	"collisions", "noproto",
@@ -321,8 +314,8 @@ columns(const struct netstat_opts *no, struct col *cols)
 }
 
 /* NetBSD humanize_number(buf, 5, v, "", HN_AUTOSCALE, HN_NOSPACE | HN_DECIMAL). */
-static void
-humanize(char *buf, size_t size, uint64_t v)
+void
+if_humanize(char *buf, size_t size, uint64_t v)
 {
 	static const char units[] = "KMGTPE";
 	double x = (double)v;
@@ -401,7 +394,7 @@ render_counters(struct nb_out *o, const struct netstat_opts *no, const struct if
 		if ((ifp->present & (1u << col->c)) == 0) {
 			nb_out_text(o, "%*s", col->width, "-");
 		} else if (col->bytes && no->hflag) {
-			humanize(human, sizeof(human), v);
+			if_humanize(human, sizeof(human), v);
 			nb_out_u64(o, m == NB_OUT_ANY ? NB_OUT_JSON : m, ctr_names[col->c], NULL, v);
 			nb_out_text(o, "%*s", col->width, human);
 		} else {
@@ -486,6 +479,8 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	struct col cols[8];
 	size_t ncols, i;
 
+	if (no->c.interval_set || no->c.count_set)
+		return if_interval(h, no, o);
 	collect(h, no->ifname, &l);
 	ncols = columns(no, cols);
 

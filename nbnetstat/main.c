@@ -40,6 +40,7 @@ static void
 usage(void)
 {
 	printf("usage: nbnetstat -i [-bdhnq] [-I interface] [-j [--pretty]] [common options]\n"
+	    "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
 	    "\n"
 	    "  -i               interface statistics (NetBSD netstat -i layout)\n"
 	    "  -I interface     only this interface (implies -i)\n"
@@ -48,7 +49,10 @@ usage(void)
 	    "  -h               humanise byte counts (with -b)\n"
 	    "  -n               numeric (always: addresses are never resolved)\n"
 	    "  -q               skip interfaces whose counters are all zero\n"
-	    "  -w SECS, -c N    interval mode (not available yet)\n"
+	    "  -w SECS          with -i: interval mode, one line per SECS seconds for\n"
+	    "                   -I interface (else the busiest) and the total: the\n"
+	    "                   first line since boot, then deltas\n"
+	    "  -c N             stop after N lines (interval mode; default -w 1)\n"
 	    "  -r, -s, -B, -P, -a   routes, protocol stats, capture peers, softnet,\n"
 	    "                   multicast addresses (not available yet)\n"
 	    "      --help       this help\n"
@@ -152,7 +156,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		nb_usagex("%s: unexpected operand", argv[optind]);
 	nb_common_check(&no.c);
-	if (mode == NULL && no.ifname != NULL)
+	if (mode == NULL && (no.ifname != NULL || no.c.interval_set || no.c.count_set))
 		mode = find_mode('i');
 	if (mode == NULL)
 		nb_usagex("the socket list (no mode option) is not available yet; try -i");
@@ -160,15 +164,15 @@ main(int argc, char *argv[])
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
 	if (aflag)
 		nb_usagex("-a: multicast addresses are not available yet");
-	if (no.c.interval_set || no.c.count_set)
-		nb_usagex("-w/-c: interval mode is not available yet");
+	if ((no.c.interval_set || no.c.count_set) && mode->opt != 'i')
+		nb_usagex("-w/-c: interval mode is for -i only");
 
 	h = nb_common_open(&no.c);
 	if ((o = nb_out_create(stdout, no.c.json, no.c.pretty)) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	rc = mode->run(h, &no, o);
 	nb_out_destroy(&o);
-	nb_sysctl_close(&h);
+	nb_common_close(&h);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
 	return rc;

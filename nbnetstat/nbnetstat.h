@@ -4,10 +4,21 @@
 #define NBNETSTAT_NBNETSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "nbtool/nbtool.h"
 
 struct nb_sysctl;
+
+/* The twelve counters of net.interfaces.<if>.stats, in MIB order. */
+enum ctr {
+	C_IPACKETS, C_IERRORS, C_IQDROPS, C_IBYTES, C_IMCASTS,
+	C_OPACKETS, C_OERRORS, C_OQDROPS, C_OBYTES, C_OMCASTS,
+	C_COLLISIONS, C_NOPROTO, C_N
+};
+
+extern const char *const ctr_names[C_N];
 
 struct netstat_opts {
 	struct nb_common c;
@@ -21,5 +32,10 @@ struct netstat_opts {
 
 /* -i: the interface list, or with -w its interval (sideways) display. */
 int	if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+
+/* -i -w: the interval display (called by if_mode). */
+int	if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* humanize_number(3) as netstat -h uses it: at most 4 characters. */
+void	if_humanize(char *buf, size_t size, uint64_t v);
 
 #endif /* NBNETSTAT_NBNETSTAT_H */

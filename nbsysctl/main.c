@@ -45,6 +45,9 @@ usage(FILE *fp)
 	    "       nbsysctl [-nq] -w name=value ...\n"
 	    "       nbsysctl [-P] [-j] --interval SECONDS [-c COUNT] name ...\n"
 	    "       nbsysctl -i\n"
+	    "       nbsysctl --record FILE [--interval SECONDS [-c COUNT]]  (records net, vm, kern.cp_time,\n"
+	    "                kern.hashstat without printing)\n"
+	    "       nbsysctl --replay FILE --list\n"
 	    "  -a          every node of the tree\n"
 	    "  -d          descriptions instead of values\n"
 	    "  -e          print name=value\n"
@@ -78,7 +81,7 @@ read_error(struct nb_sysctl *h, const char *name, int rc, bool quiet)
 {
 	const char *d = nb_sysctl_errdetail(h);
 
-	if (rc == -ENOENT) {
+	if (rc == -ENOENT && (d == NULL || *d == '\0')) {	/* no detail: the name */
 		if (!quiet)
 			nb_warnx("%s: no such node", name);
 	} else if (d != NULL && *d != '\0') {
@@ -222,7 +225,7 @@ main(int argc, char **argv)
 	struct wreq *wr = NULL;
 	const char **wargs = NULL;
 	size_t nrq = 0, nw = 0;
-	bool aflag = false, iflag = false;
+	bool aflag = false, iflag = false, recorder;
 	unsigned rdflags = 0;
 	int ch, ret = 0;
 
@@ -289,7 +292,11 @@ main(int argc, char **argv)
 		nb_usagex("-i takes no names, -a, -w or --interval");
 	if (aflag && argc > 0)
 		nb_usagex("-a takes no names");
-	if (!iflag && !aflag && argc == 0 && nw == 0)
+	/* Recorder mode: --record without names records the default subtrees, silently. */
+	recorder = c.record_path != NULL && !iflag && !aflag && argc == 0 && nw == 0;
+	if (recorder)
+		ro.quiet = true;
+	if (!iflag && !aflag && argc == 0 && nw == 0 && !recorder)
 		nb_usagex("no name given");
 	if (nw > 0 && c.interval_set)
 		nb_usagex("-w cannot be used with --interval");
@@ -317,6 +324,23 @@ main(int argc, char **argv)
 	}
 
 	h = nb_common_open(&c);
+	if (recorder) {
+		/* The default subtrees this tree has (vm, kern.cp_time may be absent). */
+		static const char *const defaults[] = {
+			"net", "vm", "kern.cp_time", "kern.hashstat",
+		};
+		struct nb_sysctl_value probe;
+
+		if ((rq = calloc(sizeof(defaults) / sizeof(defaults[0]), sizeof(*rq))) == NULL)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+			if (nb_sysctl_get(h, defaults[i], NB_SYSCTL_RD_NOVALUE, &probe) == -ENOENT)
+				continue;
+			rq[nrq].arg = defaults[i];
+			req_split(defaults[i], &rq[nrq].comp, &rq[nrq].ncomp);
+			nrq++;
+		}
+	}
 	if (ro.percpu)
 		rdflags |= NB_SYSCTL_RD_PERCPU;
 	if (ro.dflag)
@@ -350,7 +374,7 @@ out:
 	free(rq);
 	free(wr);
 	free(wargs);
-	nb_sysctl_close(&h);
+	nb_common_close(&h);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
 	return ret;

@@ -2,10 +2,12 @@
 /* common.c - the options every nb* tool takes, opening the handle they select, the interval ticker. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "nbhistory/history.h"
 #include "nbtool/nbtool.h"
 #include "sysctl-tree/sysctl.h"
 
@@ -18,8 +20,9 @@ const char nb_common_help[] =
 "      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
 "      --count N         stop after N displays (interval mode)\n"
 "  -S, --socket PATH     read nbstatd's tree at PATH\n"
-"      --record FILE     append what is read to history (not available yet)\n"
+"      --record FILE     append what is read to history FILE (one sample per read)\n"
 "      --replay FILE     read history from FILE instead of the live system\n"
+"      --list            with --replay: list the samples (time, source, objects)\n"
 "      --at TIME         with --replay: the sample at TIME\n"
 "      --from TIME, --to TIME\n"
 "                        with --replay: the samples in [from, to]\n"
@@ -96,6 +99,9 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 			nb_usagex("--replay: empty file name");
 		c->replay_path = arg;
 		break;
+	case NB_OPT_LIST:
+		c->list = true;
+		break;
 	case NB_OPT_AT:
 		c->at = arg;
 		break;
@@ -122,6 +128,77 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 		return false;
 	}
 	return true;
+}
+
+/* ---- --replay FILE --list ---- */
+
+static void
+iso_time(int64_t t_ns, char *buf, size_t size)
+{
+	time_t secs = (time_t)(t_ns / NS_PER_SEC);
+	struct tm tm;
+	char date[32], zone[8];
+
+	if (localtime_r(&secs, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+	    strftime(zone, sizeof(zone), "%z", &tm) == 0) {
+		snprintf(buf, size, "%lld", (long long)t_ns);
+		return;
+	}
+	/* +hhmm -> +hh:mm, which --at reads back. */
+	snprintf(buf, size, "%s.%09lld%.3s:%.2s", date, (long long)(t_ns % NS_PER_SEC), zone,
+	    zone + 3);
+}
+
+static int
+list_cb(const struct nbh_sample_info *si, void *arg)
+{
+	struct nb_out *o = arg;
+	char when[64];
+
+	iso_time(si->t_ns, when, sizeof(when));
+	nb_out_open_object(o, NULL);
+	nb_out_str(o, NB_OUT_ANY, "time", "%-36s", when);
+	nb_out_i64(o, NB_OUT_JSON, "t_ns", "%lld", si->t_ns);
+	nb_out_str(o, NB_OUT_ANY, "source", " %-8s", si->source != NULL ? si->source : "");
+	nb_out_u64(o, NB_OUT_ANY, "objects", " %7llu", si->nobjects);
+	nb_out_u64(o, NB_OUT_ANY, "values", " %7llu", si->nvalues);
+	nb_out_u64(o, NB_OUT_ANY, "bytes", " %8llu", si->bytes);
+	nb_out_text(o, "\n");
+	nb_out_close_object(o);
+	return 0;
+}
+
+static _Noreturn void
+list_samples(const struct nb_common *c)
+{
+	struct nbh_reader *r = NULL;
+	struct nb_out *o;
+	char err[256];
+	int error;
+
+	if ((error = nbh_reader_open(c->replay_path, &r, err, sizeof(err))) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--replay %s: %s", c->replay_path,
+		    *err != '\0' ? err : strerror(-error));
+	if ((o = nb_out_create(stdout, c->json, c->pretty)) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	nb_out_record_begin(o);
+	nb_out_text(o, "%-36s %-8s %7s %7s %8s\n", "TIME", "SOURCE", "OBJECTS", "VALUES", "BYTES");
+	nb_out_open_array(o, "samples");
+	error = nbh_reader_list(r, list_cb, o);
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_destroy(&o);
+	if (error != 0) {
+		snprintf(err, sizeof(err), "%s", nbh_reader_error(r));
+		nbh_reader_close(&r);
+		nb_errx(NB_EXIT_RUNTIME, "--replay %s: %s", c->replay_path,
+		    *err != '\0' ? err : strerror(-error));
+	}
+	nbh_reader_close(&r);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
+	exit(0);
 }
 
 static int64_t
@@ -160,9 +237,12 @@ nb_common_check(const struct nb_common *c)
 		if (c->to != NULL && (to = check_time("--to", c->to, now)) < from)
 			nb_usagex("--to %s is before --from %s", c->to, c->from);
 	}
-	/* Recording is a later issue; refuse rather than silently not record. */
-	if (c->record_path != NULL)
-		nb_usagex("--record: recording history is not available yet");
+	if (c->list && c->replay_path == NULL)
+		nb_usagex("--list needs --replay FILE");
+	if (c->list && (c->at != NULL || c->from != NULL || c->interval_set))
+		nb_usagex("--list lists every sample: not with --at, --from or an interval");
+	if (c->list)
+		list_samples(c);
 }
 
 struct nb_sysctl *
@@ -199,8 +279,22 @@ nb_common_open(const struct nb_common *c)
 		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
 	}
 	what = whatbuf;
-	if ((error = nb_sysctl_open(&so, &h)) == 0 && h != NULL)
+	if ((error = nb_sysctl_open(&so, &h)) == 0 && h != NULL) {
+		detail = nb_sysctl_errdetail(h);
+		if (so.backend == NB_SYSCTL_REPLAY && c->at != NULL && *detail != '\0')
+			nb_warnx("--at %s: %s", c->at, detail);
+		if (c->record_path != NULL &&
+		    (error = nb_sysctl_record_open(h, c->record_path,
+		    so.backend == NB_SYSCTL_LOCAL ? so.source : NULL)) != 0) {
+			char msg[512];
+
+			detail = nb_sysctl_errdetail(h);
+			snprintf(msg, sizeof(msg), "%s", *detail != '\0' ? detail : strerror(-error));
+			nb_sysctl_close(&h);
+			nb_errx(NB_EXIT_RUNTIME, "--record %s: %s", c->record_path, msg);
+		}
 		return h;
+	}
 	if (error == 0)
 		error = -EIO;
 	if (error == -EPROTONOSUPPORT) {
@@ -225,6 +319,24 @@ nb_common_open(const struct nb_common *c)
 	}
 	nb_sysctl_close(&h);
 	nb_errx(NB_EXIT_RUNTIME, "%s: %s", what, strerror(-error));
+}
+
+void
+nb_common_close(struct nb_sysctl **hp)
+{
+	char msg[512];
+	const char *d;
+	int error;
+
+	if (*hp == NULL)
+		return;
+	if ((error = nb_sysctl_record_commit(*hp)) != 0) {
+		d = nb_sysctl_errdetail(*hp);
+		snprintf(msg, sizeof(msg), "%s", *d != '\0' ? d : strerror(-error));
+		nb_sysctl_close(hp);
+		nb_errx(NB_EXIT_RUNTIME, "%s", msg);
+	}
+	nb_sysctl_close(hp);
 }
 
 void

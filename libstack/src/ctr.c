@@ -13,7 +13,9 @@
  * percpu_foreach) but each word is read whole. Slot ownership moves between
  * threads only through a mutex (slot_lock), which orders the old owner's
  * stores before the new owner's loads. The group is freed by its owner
- * object's reclamation (after a grace period) or at stack destroy.
+ * object's reclamation (after a grace period) or at stack destroy. An
+ * interface embeds its group in its own allocation (nb_ctrgroup_init_at),
+ * so both go in one free.
  */
 
 #include <errno.h>
@@ -21,6 +23,22 @@
 #include <string.h>
 
 #include "stack-internal.h"
+
+size_t
+nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots)
+{
+	return (((size_t)nctrs * sizeof(uint64_t) + NB_CACHELINE - 1) &
+	    ~(size_t)(NB_CACHELINE - 1)) * nslots;
+}
+
+void
+nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint64_t *base)
+{
+	g->nctrs = nctrs;
+	g->nslots = nslots;
+	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
+	g->base = base;
+}
 
 int
 nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out)

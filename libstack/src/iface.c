@@ -16,7 +16,10 @@
  *   nb_iface: st->ifaces (creation order), if_byindex and if_byname (one
  *     entry each, owned through ent_index/ent_name). attrs is an immutable
  *     block swapped whole (release store); the old block is freed after a
- *     grace period. Counters are a per-CPU group owned by the object.
+ *     grace period. Counters are a per-CPU group owned by the object and
+ *     embedded in its allocation (one block: object, then aligned slots);
+ *     the first attribute block is embedded too (`first`), so a new
+ *     interface costs one allocation plus its two hash entries.
  *   nb_addr: its interface's addrs list (insertion order, addr_lock) and
  *     addr_hash (key family+address, addr_lock). Both links get the same
  *     birth version in one commit, so an address is in both or neither for
@@ -87,7 +90,23 @@ struct nb_iface {
 	struct nb_addr	*gc;		/* addresses that died with it (phase 1 -> 2) */
 	struct nb_rcu	 rcu;
 	struct nb_ifattrs_blk first;	/* the initial attribute block */
+	struct nb_ctrgroup ctrs_emb;	/* *ctrs; its slots follow the struct */
 };
+
+/*
+ * An interface's allocation: the object, then its counter slots at the
+ * first cache-line boundary after it (plain malloc: aligned_alloc is
+ * slower, and only the slots need the alignment).
+ */
+#define NB_IFACE_ALLOC(ctrbytes)	(sizeof(struct nb_iface) + NB_CACHELINE - 1 + (ctrbytes))
+
+static uint64_t *
+nb_iface_ctrbase(struct nb_iface *ifp)
+{
+	uintptr_t p = (uintptr_t)(ifp + 1);
+
+	return (uint64_t *)((p + NB_CACHELINE - 1) & ~(uintptr_t)(NB_CACHELINE - 1));
+}
 
 struct nb_addr {
 	struct nb_lent	 le;		/* ifp->addrs */
@@ -219,8 +238,7 @@ nb_iface_free(struct nb_iface *ifp)
 {
 	if (ifp->attrs != &ifp->first)
 		free(ifp->attrs);
-	nb_ctrgroup_destroy(&ifp->ctrs);
-	free(ifp);
+	free(ifp);			/* counters are embedded */
 }
 
 /* Drop a reference; the last one frees (a grace period has passed by then). */
@@ -381,15 +399,17 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 {
 	struct nb_iface *ifp;
 	struct nb_hent *ei = NULL, *en = NULL;
+	size_t ctrbytes;
 	uint64_t v;
 	int error = 0;
 
 	if (nb_htab_writer_find(&st->if_byname, n->name, NULL, NULL) != NULL)
 		return -EEXIST;
-	if ((ifp = calloc(1, sizeof(*ifp))) == NULL)
+	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
+	if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
 		return -ENOMEM;
-	if ((error = nb_ctrgroup_create(NB_IFSTAT_MAX, st->nslots, &ifp->ctrs)) != 0)
-		goto out;
+	nb_ctrgroup_init_at(&ifp->ctrs_emb, NB_IFSTAT_MAX, st->nslots, nb_iface_ctrbase(ifp));
+	ifp->ctrs = &ifp->ctrs_emb;
 	if ((ei = nb_hent_new(&st->if_byindex, &n->index, ifp, &ifp->ent_index)) == NULL ||
 	    (en = nb_hent_new(&st->if_byname, n->name, ifp, &ifp->ent_name)) == NULL) {
 		error = -ENOMEM;
@@ -419,7 +439,6 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 out:
 	free(ei);
 	free(en);
-	nb_ctrgroup_destroy(&ifp->ctrs);
 	free(ifp);
 	return error;
 }
@@ -446,6 +465,22 @@ nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 	}
 	pthread_mutex_unlock(&st->if_lock);
 	return error;
+}
+
+void
+nb_stack_reserve(struct nb_stack *st, size_t nifs, size_t naddrs)
+{
+	if (nifs > 0) {
+		pthread_mutex_lock(&st->if_lock);
+		nb_htab_writer_reserve(&st->if_byindex, nifs);
+		nb_htab_writer_reserve(&st->if_byname, nifs);
+		pthread_mutex_unlock(&st->if_lock);
+	}
+	if (naddrs > 0) {
+		pthread_mutex_lock(&st->addr_lock);
+		nb_htab_writer_reserve(&st->addr_hash, naddrs);
+		pthread_mutex_unlock(&st->addr_lock);
+	}
 }
 
 static void

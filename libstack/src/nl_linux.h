@@ -13,6 +13,7 @@
 
 #include "nbstack/stack.h"
 #include "nl_kmap.h"
+#include "source_linux_proc.h"
 
 #define LX_ERRLEN	256
 #define LX_RCVBUF	(4 << 20)	/* SO_RCVBUF(FORCE) of the dump socket */
@@ -34,6 +35,21 @@ struct lx_akey {
 	uint8_t		addr[16];
 };
 
+/* A parsed address dump (lx_addrs_dump). */
+struct lx_alist {
+	struct nb_addrattrs *v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* A parsed counter dump (lx_ifstats_dump). */
+struct lx_slist {
+	struct lx_pending *v;
+	size_t		 n;
+	size_t		 cap;
+	bool		 old_kernel;	/* IFLA_STATS_LINK_64 without rx_nohandler */
+};
+
 struct lx {
 	struct nb_stack	*st;
 	struct nl_sock	*sk;
@@ -52,9 +68,15 @@ struct lx {
 	struct nb_addrattrs *apend;
 	size_t		 napend;
 	size_t		 apendcap;
+	/* parsed dumps, reused across refreshes */
+	struct lx_alist	 alist;
+	struct lx_slist	 slist;
+	/* the worker's socket and buffer (source_linux.c), opened on first use */
+	struct lx	*aux;
 	/* refresh bookkeeping (tests and bench read these) */
 	unsigned	 dump_restarts;	/* NLM_F_DUMP_INTR restarts, total */
 	unsigned	 late_links;	/* links fetched one by one (born between dumps) */
+	struct lx_proc	*proc;		/* procfs readers (source_linux_proc.h) */
 };
 
 /* Handler of one reply message; 0 or -errno (which aborts the request). */
@@ -87,8 +109,16 @@ int	lx_link_fetch(struct lx *lx, uint32_t index);
 
 /* source_linux_addr.c */
 int	lx_addrs_refresh(struct lx *lx);
+/* Dump into *out on io's socket: no stack access, any thread. */
+int	lx_addrs_dump(struct lx *io, struct lx_alist *out);
+/* Reconcile the stack with a complete dump (the refresh thread). */
+int	lx_addrs_apply(struct lx *lx, const struct lx_alist *l);
 
 /* source_linux_stats.c */
 int	lx_ifstats_refresh(struct lx *lx);
+/* Dump into *out on io's socket: no stack access, any thread. */
+int	lx_ifstats_dump(struct lx *io, struct lx_slist *out);
+/* Store a complete dump's counters (the refresh thread). */
+int	lx_ifstats_apply(struct lx *lx, const struct lx_slist *l);
 
 #endif

@@ -14,8 +14,9 @@
  * record for TSan and hands it to urcu_memb_call_rcu(). The trampoline
  * acquires the grace-period token and the record, runs the callback (which
  * may free the record, or defer it again) and then decrements pending with
- * release order: nb_stack_destroy() acquire-loads pending after
- * urcu_memb_barrier() and may then free everything.
+ * release order (its last access to st): nb_stack_destroy() acquire-loads
+ * pending, calls urcu_memb_barrier() while it is not 0, and may then free
+ * everything.
  *
  * List (after NetBSD pslist). Writers, serialised by the owner's family
  * mutex, append at the tail and unlink in O(1) through prevp. The new
@@ -29,7 +30,9 @@
  * bucket count the writer builds a doubled array with fresh copies of all
  * linked entries (same versions, same chain order), repoints the owners,
  * release-stores the new array, and retires the old array and its entries
- * after a grace period. A reader that loaded the old array walks a complete
+ * after a grace period. Growth is by NB_HTAB_GROWTH (x4), or straight to
+ * the size a writer announces with nb_htab_writer_reserve() (a bulk load:
+ * nb_stack_reserve), so that filling a table copies few entries. A reader that loaded the old array walks a complete
  * and unchanging copy: everything linked before its snapshot version was
  * published is in it (the array it loads is at least as new as the one
  * current when its version was published), and anything linked later is
@@ -291,20 +294,20 @@ nb_hbuckets_retire_cb(struct nb_rcu *r)
 	nb_hbuckets_free(caa_container_of(r, struct nb_hbuckets, rcu));
 }
 
-void
-nb_htab_writer_maybe_grow(struct nb_htab *t)
+/* Writer: rebuild into a new array of `size` (a power of two) buckets. */
+static void
+nb_htab_writer_resize(struct nb_htab *t, size_t size)
 {
 	struct nb_hbuckets *old = t->cur, *nhb;
 	struct nb_hent *e, *ne, **tail;
-	size_t size = (old->mask + 1) * 2, i, j, k;
+	size_t i, j, k;
 
-	if (t->nent <= old->mask + 1)
-		return;
 	if ((nhb = nb_hbuckets_alloc(size)) == NULL)
 		return;
 	/*
-	 * Old bucket i splits into new buckets i and i + oldsize; walking old
-	 * chains in order and appending keeps each new chain in insertion order.
+	 * Sizes are powers of two and only grow, so every new chain draws from
+	 * exactly one old chain (new bucket j comes from old bucket j & oldmask):
+	 * walking old chains in order and appending keeps insertion order.
 	 */
 	for (i = 0; i <= old->mask; i++) {
 		for (e = old->b[i]; e != NULL; e = e->next) {
@@ -331,6 +334,28 @@ nb_htab_writer_maybe_grow(struct nb_htab *t)
 fail:
 	/* Free the partial copy; the old array stays current and untouched. */
 	nb_hbuckets_free(nhb);
+}
+
+void
+nb_htab_writer_maybe_grow(struct nb_htab *t)
+{
+	size_t size = t->cur->mask + 1;
+
+	/* x4: a table filled one entry at a time copies each entry ~1/3 times. */
+	if (t->nent > size)
+		nb_htab_writer_resize(t, size * NB_HTAB_GROWTH);
+}
+
+void
+nb_htab_writer_reserve(struct nb_htab *t, size_t extra)
+{
+	size_t want = t->nent + extra, size = t->cur->mask + 1;
+
+	if (extra == 0 || want <= size || want > ((size_t)1 << 30))
+		return;
+	while (size < want)
+		size *= 2;
+	nb_htab_writer_resize(t, size);
 }
 
 struct nb_hent *

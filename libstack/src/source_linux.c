@@ -24,15 +24,34 @@
  * did not report. A dump flagged NLM_F_DUMP_INTR is restarted (bounded);
  * nothing is removed on the basis of an interrupted dump.
  *
- * Concurrency: no threads of its own. refresh and link_set are called by
- * one thread at a time (nb_source_refresh is "one caller at a time per
- * source"); that thread must be registered with nb_thread_register(), since
- * the reconcile walks are read sections. All stack updates go through the
- * Writer API (nb_if_upsert, nb_addr_add, ...), which serialises with other
- * writers; no read section is held across a writer call. Counters go to
- * slot NB_SLOT_SOURCE, which the stack reserves for the source.
+ * Concurrency: refresh and link_set are called by one thread at a time
+ * (nb_source_refresh is "one caller at a time per source"); that thread
+ * must be registered with nb_thread_register(), since the reconcile walks
+ * are read sections. All stack updates go through the Writer API
+ * (nb_if_upsert, nb_addr_add, ...), which serialises with other writers;
+ * no read section is held across a writer call. Counters go to slot
+ * NB_SLOT_SOURCE, which the stack reserves for the source.
+ *
+ * Parallel dumps. A refresh of LINKS with ADDRS and/or IFSTATS overlaps
+ * the kernel's work: a worker thread, started for the refresh and joined
+ * before it returns, runs the RTM_GETADDR and RTM_GETSTATS dumps on a
+ * second socket (lx->aux: its own fd, buffer, error text and restart
+ * count) and parses them into flat lists (lx->alist, lx->slist) while the
+ * calling thread dumps and upserts the links. The worker never touches the
+ * stack, the reconcile maps or any other field of lx: the lists belong to
+ * it from pthread_create to pthread_join, which order its writes before
+ * the caller reads them, and the caller touches neither list meanwhile.
+ * After the join the caller applies the lists exactly as a sequential
+ * refresh would (lx_addrs_apply, lx_ifstats_apply): the kernel's snapshots
+ * of the three families were never one snapshot, and the existing repair
+ * covers either order (an address or counters of a link the stack does not
+ * know yet fetch that link, -ENODEV drops them). Errors keep the
+ * sequential rule: every family runs, the first error (in the order links,
+ * addresses, counters) is returned. If the second socket or the thread
+ * cannot be had, the refresh runs sequentially.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,21 +295,48 @@ lx_close(void *priv)
 
 	if (lx == NULL)
 		return;
+	lx_close(lx->aux);
 	if (lx->sk != NULL)
 		nl_socket_free(lx->sk);	/* closes the fd */
+	lx_proc_free(&lx->proc);
 	nl_kmap_fini(&lx->links);
 	nl_kmap_fini(&lx->addrs);
 	free(lx->pend);
 	free(lx->apend);
+	free(lx->alist.v);
+	free(lx->slist.v);
 	free(lx->buf);
 	free(lx);
+}
+
+/* The dump socket and receive buffer of lx (lx->fd is -1 before). */
+static int
+lx_socket_open(struct lx *lx)
+{
+	int one = 1, rcv = LX_RCVBUF, n;
+
+	if ((lx->buf = malloc(LX_MSGBUF)) == NULL || (lx->sk = nl_socket_alloc()) == NULL)
+		return -ENOMEM;
+	nl_socket_disable_auto_ack(lx->sk);	/* we ask for ACKs where we want them */
+	if ((n = nl_connect(lx->sk, NETLINK_ROUTE)) < 0)
+		return lx_nlerr(n);
+	lx->fd = nl_socket_get_fd(lx->sk);
+	if ((n = nl_socket_set_buffer_size(lx->sk, LX_RCVBUF, 0)) < 0)
+		return lx_nlerr(n);
+	/* Above net.core.rmem_max only with CAP_NET_ADMIN; best effort. */
+	(void)setsockopt(lx->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+	(void)nl_socket_set_msg_buf_size(lx->sk, LX_MSGBUF);
+	/* Error strings from the kernel (extack), and no echo of our request. */
+	(void)setsockopt(lx->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(lx->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	return 0;
 }
 
 static int
 lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 {
 	struct lx *lx;
-	int one = 1, rcv = LX_RCVBUF, n, error = 0;
+	int error = 0;
 
 	if ((lx = calloc(1, sizeof(*lx))) == NULL)
 		return -ENOMEM;
@@ -298,26 +344,9 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	lx->fd = -1;
 	nl_kmap_init(&lx->links, sizeof(uint32_t), sizeof(struct nb_ifattrs));
 	nl_kmap_init(&lx->addrs, sizeof(struct lx_akey), sizeof(struct nb_addrattrs));
-	if ((lx->buf = malloc(LX_MSGBUF)) == NULL || (lx->sk = nl_socket_alloc()) == NULL) {
-		error = -ENOMEM;
+	if ((error = lx_proc_init(&lx->proc, st, opts->root)) != 0 ||
+	    (error = lx_socket_open(lx)) != 0)
 		goto out;
-	}
-	nl_socket_disable_auto_ack(lx->sk);	/* we ask for ACKs where we want them */
-	if ((n = nl_connect(lx->sk, NETLINK_ROUTE)) < 0) {
-		error = lx_nlerr(n);
-		goto out;
-	}
-	lx->fd = nl_socket_get_fd(lx->sk);
-	if ((n = nl_socket_set_buffer_size(lx->sk, LX_RCVBUF, 0)) < 0) {
-		error = lx_nlerr(n);
-		goto out;
-	}
-	/* Above net.core.rmem_max only with CAP_NET_ADMIN; best effort. */
-	(void)setsockopt(lx->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-	(void)nl_socket_set_msg_buf_size(lx->sk, LX_MSGBUF);
-	/* Error strings from the kernel (extack), and no echo of our request. */
-	(void)setsockopt(lx->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	(void)setsockopt(lx->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
 	lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) & ~(1u << NB_IFSTAT_OMCASTS);
 	nb_stack_set_ifstat_mask(st, lx->ifstat_mask);
@@ -326,6 +355,89 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 out:
 	lx_close(lx);
 	return error;
+}
+
+/* The worker of a parallel refresh: dumps into lists, nothing else. */
+struct lx_worker {
+	struct lx	*lx;		/* read only: the lists' addresses */
+	unsigned	 fams;
+	int		 eaddrs;	/* results */
+	int		 estats;
+};
+
+static void *
+lx_worker_main(void *arg)
+{
+	struct lx_worker *w = arg;
+	struct lx *io = w->lx->aux;
+
+	w->eaddrs = (w->fams & NB_FAM_ADDRS) != 0 ? lx_addrs_dump(io, &w->lx->alist) : 0;
+	w->estats = (w->fams & NB_FAM_IFSTATS) != 0 ? lx_ifstats_dump(io, &w->lx->slist) : 0;
+	return NULL;
+}
+
+/* The worker's socket, opened on first use: 0 or -errno (then go sequential). */
+static int
+lx_aux_get(struct lx *lx)
+{
+	struct lx *aux;
+	int error;
+
+	if (lx->aux != NULL)
+		return 0;
+	if ((aux = calloc(1, sizeof(*aux))) == NULL)
+		return -ENOMEM;
+	aux->fd = -1;
+	if ((error = lx_socket_open(aux)) != 0) {
+		lx_close(aux);
+		return error;
+	}
+	lx->aux = aux;
+	return 0;
+}
+
+/* A dump that failed on the worker: its error text becomes ours. */
+static int
+lx_aux_error(struct lx *lx, int error)
+{
+	memcpy(lx->err, lx->aux->err, sizeof(lx->err));
+	return error;
+}
+
+/*
+ * LINKS here while the worker dumps ADDRS/IFSTATS. false if no worker could
+ * be started (nothing was done); else true with the refresh's result in
+ * *errorp.
+ */
+static bool
+lx_refresh_parallel(struct lx *lx, unsigned fams, int *errorp)
+{
+	struct lx_worker w = { .lx = lx, .fams = fams };
+	pthread_t tid;
+	int error, e;
+
+	if (lx_aux_get(lx) != 0)
+		return false;
+	lx->aux->err[0] = '\0';
+	if (pthread_create(&tid, NULL, lx_worker_main, &w) != 0)
+		return false;
+	error = lx_links_refresh(lx);
+	if ((e = pthread_join(tid, NULL)) != 0)
+		abort();		/* a joinable thread we created: cannot happen */
+	lx->dump_restarts += lx->aux->dump_restarts;
+	lx->aux->dump_restarts = 0;
+	if ((fams & NB_FAM_ADDRS) != 0) {
+		e = w.eaddrs != 0 ? lx_aux_error(lx, w.eaddrs) : lx_addrs_apply(lx, &lx->alist);
+		if (e != 0 && error == 0)
+			error = e;
+	}
+	if ((fams & NB_FAM_IFSTATS) != 0) {
+		e = w.estats != 0 ? lx_aux_error(lx, w.estats) : lx_ifstats_apply(lx, &lx->slist);
+		if (e != 0 && error == 0)
+			error = e;
+	}
+	*errorp = error;
+	return true;
 }
 
 static int
@@ -340,12 +452,22 @@ lx_refresh(void *priv, unsigned fams)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Links first: addresses and counters need their interface. Each
 	 * family runs even if an earlier one failed; the first error wins. */
-	if ((fams & NB_FAM_LINKS) != 0 && (e = lx_links_refresh(lx)) != 0 && error == 0)
+	if ((fams & NB_FAM_LINKS) != 0 && (fams & (NB_FAM_ADDRS | NB_FAM_IFSTATS)) != 0 &&
+	    lx_refresh_parallel(lx, fams, &error)) {
+		/* done */
+	} else {
+		if ((fams & NB_FAM_LINKS) != 0 && (e = lx_links_refresh(lx)) != 0 && error == 0)
+			error = e;
+		if ((fams & NB_FAM_ADDRS) != 0 && (e = lx_addrs_refresh(lx)) != 0 && error == 0)
+			error = e;
+		if ((fams & NB_FAM_IFSTATS) != 0 && (e = lx_ifstats_refresh(lx)) != 0 && error == 0)
+			error = e;
+	}
+	if ((fams & LX_PROC_FAMS) != 0 && (e = lx_proc_refresh(lx->proc, fams)) != 0 &&
+	    error == 0) {
 		error = e;
-	if ((fams & NB_FAM_ADDRS) != 0 && (e = lx_addrs_refresh(lx)) != 0 && error == 0)
-		error = e;
-	if ((fams & NB_FAM_IFSTATS) != 0 && (e = lx_ifstats_refresh(lx)) != 0 && error == 0)
-		error = e;
+		lx_seterr(lx, "%s", lx_proc_error(lx->proc));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (error == 0) {
 		hs = nb_ctrgroup_slot(nb_stack_health(lx->st), NB_SLOT_SOURCE);
@@ -413,7 +535,7 @@ lx_error(void *priv)
 
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
-	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS,
+	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | LX_PROC_FAMS,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

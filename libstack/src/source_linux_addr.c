@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* source_linux_addr.c - linux source, ADDRS: RTM_GETADDR dump -> nb_addr_add, reconcile. */
+/*
+ * Two steps: lx_addrs_dump parses the dump into a flat list and touches
+ * nothing else (so it may run on the worker thread, see source_linux.c);
+ * lx_addrs_apply reconciles the stack with the complete list.
+ */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -176,36 +181,56 @@ addr_add_pending(struct lx *lx)
 	return 0;
 }
 
+/* Dump handler (any thread, no stack access): append the address to the list. */
 static int
-addr_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 {
-	struct nb_addrattrs a;
-	struct lx_akey k;
-	ptrdiff_t s;
+	struct lx_alist *l = arg;
+	struct nb_addrattrs *n;
+	size_t cap;
 	int error;
 
-	if ((error = addr_parse(lx, nlh, &a)) != 0)
-		return error > 0 ? 0 : error;
-	akey_of(&k, &a);
-	if ((s = nl_kmap_find(&lx->addrs, &k)) >= 0) {
-		lx->addrs.state[s] = NL_KMAP_SEEN;
-		if (addrattrs_equal(nl_kmap_val(&lx->addrs, (size_t)s), &a))
-			return 0;
-	} else if ((s = nl_kmap_insert(&lx->addrs, &k, NL_KMAP_SEEN)) < 0) {
-		return (int)s;
+	if (l->n == l->cap) {
+		cap = l->cap != 0 ? l->cap * 2 : 256;
+		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
+			return -ENOMEM;
+		l->v = n;
+		l->cap = cap;
 	}
-	return addr_add(lx, &a);
+	if ((error = addr_parse(io, nlh, &l->v[l->n])) != 0)
+		return error > 0 ? 0 : error;
+	l->n++;
+	return 0;
 }
 
+/* Before every (re)start of the dump: an empty list. */
 static void
-addr_dump_start(struct lx *lx, void *arg)
+addr_dump_start(struct lx *io, void *arg)
 {
-	size_t i;
+	struct lx_alist *l = arg;
 
-	for (i = 0; i < lx->addrs.cap; i++)
-		if (lx->addrs.state[i] == NL_KMAP_SEEN)
-			lx->addrs.state[i] = NL_KMAP_OLD;
-	lx->napend = 0;
+	(void)io;
+	l->n = 0;
+}
+
+/* Reconcile one dumped address: mark it seen, write it if new or changed. */
+static int
+addr_apply_one(struct lx *lx, const struct nb_addrattrs *a, bool track)
+{
+	struct lx_akey k;
+	ptrdiff_t s;
+
+	if (track) {
+		akey_of(&k, a);
+		if ((s = nl_kmap_find(&lx->addrs, &k)) >= 0) {
+			lx->addrs.state[s] = NL_KMAP_SEEN;
+			if (addrattrs_equal(nl_kmap_val(&lx->addrs, (size_t)s), a))
+				return 0;
+		} else if ((s = nl_kmap_insert(&lx->addrs, &k, NL_KMAP_SEEN)) < 0) {
+			return (int)s;
+		}
+	}
+	return addr_add(lx, a);
 }
 
 struct addr_walk {
@@ -239,12 +264,36 @@ addr_collect_if(const struct nb_iface *ifp, void *arg)
 }
 
 int
-lx_addrs_refresh(struct lx *lx)
+lx_addrs_dump(struct lx *io, struct lx_alist *out)
 {
 	struct ifaddrmsg ifa;
+	struct nl_msg *req;
+	int error;
+
+	memset(&ifa, 0, sizeof(ifa));
+	ifa.ifa_family = AF_UNSPEC;
+	if ((req = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP)) == NULL)
+		return -ENOMEM;
+	if (nlmsg_append(req, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
+		error = -ENOMEM;
+	else
+		error = lx_request(io, req, "RTM_GETADDR", addr_dump_start, addr_dump_msg, out);
+	nlmsg_free(req);
+	return error;
+}
+
+/*
+ * Reconcile the stack with a complete dump. When the stack holds no
+ * address the reconcile map stays empty: every dumped address is added
+ * (nb_addr_add is idempotent, so a repeated one is harmless) and there is
+ * nothing to remove.
+ */
+int
+lx_addrs_apply(struct lx *lx, const struct lx_alist *l)
+{
 	struct addr_walk w;
-	struct nl_msg *req = NULL;
 	struct nb_read rd;
+	bool track;
 	size_t i;
 	int error;
 
@@ -258,15 +307,14 @@ lx_addrs_refresh(struct lx *lx)
 		lx_seterr(lx, "linux: addrs: %s", strerror(-error));
 		goto out;
 	}
-	memset(&ifa, 0, sizeof(ifa));
-	ifa.ifa_family = AF_UNSPEC;
-	if ((req = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP)) == NULL ||
-	    nlmsg_append(req, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
-		error = -ENOMEM;
-		goto out;
-	}
-	if ((error = lx_request(lx, req, "RTM_GETADDR", addr_dump_start, addr_dump_msg, NULL)) != 0 ||
-	    (error = addr_add_pending(lx)) != 0)
+	track = lx->addrs.n != 0;
+	if (l->n > lx->addrs.n)
+		nb_stack_reserve(lx->st, 0, l->n - lx->addrs.n);
+	lx->napend = 0;
+	for (i = 0; i < l->n; i++)
+		if ((error = addr_apply_one(lx, &l->v[i], track)) != 0)
+			goto out;
+	if ((error = addr_add_pending(lx)) != 0)
 		goto out;
 	for (i = 0; i < lx->addrs.cap; i++) {
 		if (lx->addrs.state[i] != NL_KMAP_OLD)
@@ -283,7 +331,15 @@ lx_addrs_refresh(struct lx *lx)
 	}
 out:
 	lx->napend = 0;
-	if (req != NULL)
-		nlmsg_free(req);
 	return error;
+}
+
+int
+lx_addrs_refresh(struct lx *lx)
+{
+	int error;
+
+	if ((error = lx_addrs_dump(lx, &lx->alist)) != 0)
+		return error;
+	return lx_addrs_apply(lx, &lx->alist);
 }

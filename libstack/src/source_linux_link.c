@@ -26,11 +26,20 @@ static struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
 	[IFLA_INFO_KIND] = { .type = NLA_STRING },
 };
 
-/* A link with a name the stack could not take yet (-EEXIST: a rename chain). */
+/*
+ * A link with a name the stack could not take yet (-EEXIST: a rename chain).
+ * track: the reconcile map is in use. A stack with no interfaces (a cold
+ * start) leaves it empty and skips it: every dumped link is upserted and
+ * nothing can be gone. A restarted dump re-collects the stack (the first
+ * attempt may have created links) and tracks from then on.
+ */
 struct link_ctx {
 	struct nb_ifattrs *defer;
 	size_t		 ndefer;
 	size_t		 capdefer;
+	bool		 track;
+	unsigned	 attempts;
+	int		 error;		/* of a re-collection at restart */
 };
 
 static void
@@ -157,29 +166,20 @@ link_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 
 	if ((error = link_parse(lx, nlh, &a)) != 0)
 		return error > 0 ? 0 : error;
-	if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
-		lx->links.state[s] = NL_KMAP_SEEN;
-		if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
-			return 0;
-	} else if ((s = nl_kmap_insert(&lx->links, &a.index, NL_KMAP_SEEN)) < 0) {
-		return (int)s;
+	if (c->error != 0)
+		return c->error;
+	if (c->track) {
+		if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
+			lx->links.state[s] = NL_KMAP_SEEN;
+			if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
+				return 0;
+		} else if ((s = nl_kmap_insert(&lx->links, &a.index, NL_KMAP_SEEN)) < 0) {
+			return (int)s;
+		}
 	}
 	if ((error = link_upsert(lx, &a)) == -EEXIST)
 		return link_defer(c, &a);	/* its name is still taken: retry after the dump */
 	return error;
-}
-
-/* Before every (re)start of the dump: nothing seen yet. */
-static void
-link_dump_start(struct lx *lx, void *arg)
-{
-	struct link_ctx *c = arg;
-	size_t i;
-
-	for (i = 0; i < lx->links.cap; i++)
-		if (lx->links.state[i] == NL_KMAP_SEEN)
-			lx->links.state[i] = NL_KMAP_OLD;
-	c->ndefer = 0;
 }
 
 static int
@@ -193,6 +193,41 @@ link_collect(const struct nb_iface *ifp, void *arg)
 		return (int)s;
 	memcpy(nl_kmap_val(&lx->links, (size_t)s), a, sizeof(*a));
 	return 0;
+}
+
+/* What the stack holds now, into the reconcile map as OLD. */
+static int
+link_collect_all(struct lx *lx)
+{
+	struct nb_read rd;
+	int error;
+
+	nl_kmap_clear(&lx->links);
+	nb_read_enter(lx->st, &rd);
+	error = nb_if_walk(&rd, link_collect, lx);
+	nb_read_exit(&rd);
+	if (error != 0)
+		lx_seterr(lx, "linux: links: %s", strerror(-error));
+	return error;
+}
+
+/* Before every (re)start of the dump: nothing seen yet. */
+static void
+link_dump_start(struct lx *lx, void *arg)
+{
+	struct link_ctx *c = arg;
+	size_t i;
+
+	c->ndefer = 0;
+	if (c->attempts++ > 0 && !c->track) {
+		/* an error fails the next message, or the refresh after the dump */
+		c->error = link_collect_all(lx);
+		c->track = true;
+		return;
+	}
+	for (i = 0; i < lx->links.cap; i++)
+		if (lx->links.state[i] == NL_KMAP_SEEN)
+			lx->links.state[i] = NL_KMAP_OLD;
 }
 
 static struct nl_msg *
@@ -220,24 +255,19 @@ lx_links_refresh(struct lx *lx)
 {
 	struct link_ctx c = { 0 };
 	struct nl_msg *req = NULL;
-	struct nb_read rd;
 	size_t i, before;
 	int error;
 
 	/* What the stack holds now. */
-	nl_kmap_clear(&lx->links);
-	nb_read_enter(lx->st, &rd);
-	error = nb_if_walk(&rd, link_collect, lx);
-	nb_read_exit(&rd);
-	if (error != 0) {
-		lx_seterr(lx, "linux: links: %s", strerror(-error));
+	if ((error = link_collect_all(lx)) != 0)
 		goto out;
-	}
+	c.track = lx->links.n != 0;
 	if ((req = link_request(NLM_F_DUMP, 0)) == NULL) {
 		error = -ENOMEM;
 		goto out;
 	}
-	if ((error = lx_request(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c)) != 0)
+	if ((error = lx_request(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c)) != 0 ||
+	    (error = c.error) != 0)
 		goto out;
 	/* Gone from the kernel: delete first, which frees names for renames. */
 	for (i = 0; i < lx->links.cap; i++) {

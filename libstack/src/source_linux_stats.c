@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* source_linux_stats.c - linux source, IFSTATS: RTM_GETSTATS (IFLA_STATS_LINK_64) -> counters. */
+/*
+ * Two steps, like addresses: lx_ifstats_dump parses into a flat list (any
+ * thread, no stack access), lx_ifstats_apply stores the counters.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -54,64 +58,66 @@ stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 	return 0;
 }
 
+/* Dump handler (any thread, no stack access): append the counters to the list. */
 static int
-stats_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+stats_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 {
+	struct lx_slist *l = arg;
 	struct nlattr *tb[IFLA_STATS_MAX + 1];
 	struct rtnl_link_stats64 s;
 	struct if_stats_msg *ism;
-	uint64_t v[NB_IFSTAT_MAX];
-	uint32_t mask;
-	size_t len;
+	struct lx_pending *n;
+	size_t len, cap;
 	int error;
 
 	if (nlh->nlmsg_type != RTM_NEWSTATS)
 		return 0;
 	if (!nlmsg_valid_hdr(nlh, sizeof(*ism))) {
-		lx_seterr(lx, "netlink: RTM_GETSTATS: short message");
+		lx_seterr(io, "netlink: RTM_GETSTATS: short message");
 		return -EPROTO;
 	}
 	ism = nlmsg_data(nlh);
 	if ((error = nlmsg_parse(nlh, sizeof(*ism), tb, IFLA_STATS_MAX, NULL)) < 0) {
-		lx_seterr(lx, "netlink: RTM_GETSTATS: ifindex %u: bad attributes: %s",
+		lx_seterr(io, "netlink: RTM_GETSTATS: ifindex %u: bad attributes: %s",
 		    ism->ifindex, nl_geterror(error));
 		return -EPROTO;
 	}
 	if (tb[IFLA_STATS_LINK_64] == NULL || ism->ifindex == 0)
 		return 0;
+	if (l->n == l->cap) {
+		cap = l->cap != 0 ? l->cap * 2 : 256;
+		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
+			return -ENOMEM;
+		l->v = n;
+		l->cap = cap;
+	}
 	memset(&s, 0, sizeof(s));
 	len = (size_t)nla_len(tb[IFLA_STATS_LINK_64]);
 	memcpy(&s, nla_data(tb[IFLA_STATS_LINK_64]), len < sizeof(s) ? len : sizeof(s));
-	if (len < STATS64_NOHANDLER_END &&
-	    (lx->ifstat_mask & (1u << NB_IFSTAT_NOPROTO)) != 0) {
-		/* An old kernel: no rx_nohandler, so no noproto leaf. */
-		mask = lx->ifstat_mask & ~(1u << NB_IFSTAT_NOPROTO);
-		nb_stack_set_ifstat_mask(lx->st, mask);
-		lx->ifstat_mask = mask;
-	}
-	stats_map(&s, v);
-	error = nb_if_stats_store(lx->st, ism->ifindex, NB_SLOT_SOURCE, v);
-	if (error == -ENOENT)
-		return stats_pend(lx, ism->ifindex, v);	/* born after the link dump */
-	if (error != 0)
-		lx_seterr(lx, "libstack: nb_if_stats_store(%u): %s", ism->ifindex,
-		    strerror(-error));
-	return error;
+	if (len < STATS64_NOHANDLER_END)
+		l->old_kernel = true;		/* no rx_nohandler */
+	l->v[l->n].index = ism->ifindex;
+	stats_map(&s, l->v[l->n].v);
+	l->n++;
+	return 0;
 }
 
+/* Before every (re)start of the dump: an empty list. */
 static void
-stats_dump_start(struct lx *lx, void *arg)
+stats_dump_start(struct lx *io, void *arg)
 {
-	lx->npend = 0;
+	struct lx_slist *l = arg;
+
+	(void)io;
+	l->n = 0;
+	l->old_kernel = false;
 }
 
 int
-lx_ifstats_refresh(struct lx *lx)
+lx_ifstats_dump(struct lx *io, struct lx_slist *out)
 {
 	struct if_stats_msg ism;
 	struct nl_msg *req;
-	char saved[LX_ERRLEN];
-	size_t i;
 	int error;
 
 	memset(&ism, 0, sizeof(ism));
@@ -119,13 +125,43 @@ lx_ifstats_refresh(struct lx *lx)
 	ism.filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64);
 	if ((req = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_DUMP)) == NULL)
 		return -ENOMEM;
-	if (nlmsg_append(req, &ism, sizeof(ism), NLMSG_ALIGNTO) < 0) {
+	if (nlmsg_append(req, &ism, sizeof(ism), NLMSG_ALIGNTO) < 0)
 		error = -ENOMEM;
-		goto out;
+	else
+		error = lx_request(io, req, "RTM_GETSTATS", stats_dump_start, stats_dump_msg, out);
+	nlmsg_free(req);
+	return error;
+}
+
+int
+lx_ifstats_apply(struct lx *lx, const struct lx_slist *l)
+{
+	char saved[LX_ERRLEN];
+	uint32_t mask;
+	size_t i;
+	int error = 0;
+
+	if (l->old_kernel && (lx->ifstat_mask & (1u << NB_IFSTAT_NOPROTO)) != 0) {
+		/* An old kernel: no rx_nohandler, so no noproto leaf. */
+		mask = lx->ifstat_mask & ~(1u << NB_IFSTAT_NOPROTO);
+		nb_stack_set_ifstat_mask(lx->st, mask);
+		lx->ifstat_mask = mask;
 	}
-	if ((error = lx_request(lx, req, "RTM_GETSTATS", stats_dump_start, stats_dump_msg,
-	    NULL)) != 0)
-		goto out;
+	lx->npend = 0;
+	for (i = 0; i < l->n; i++) {
+		error = nb_if_stats_store(lx->st, l->v[i].index, NB_SLOT_SOURCE, l->v[i].v);
+		if (error == -ENOENT) {
+			/* born after the link dump */
+			if ((error = stats_pend(lx, l->v[i].index, l->v[i].v)) != 0)
+				goto out;
+			continue;
+		}
+		if (error != 0) {
+			lx_seterr(lx, "libstack: nb_if_stats_store(%u): %s", l->v[i].index,
+			    strerror(-error));
+			goto out;
+		}
+	}
 	/* Links the stack did not know: fetch each, then store its counters. */
 	for (i = 0; i < lx->npend; i++) {
 		memcpy(saved, lx->err, sizeof(saved));
@@ -145,6 +181,15 @@ lx_ifstats_refresh(struct lx *lx)
 	}
 out:
 	lx->npend = 0;
-	nlmsg_free(req);
 	return error;
+}
+
+int
+lx_ifstats_refresh(struct lx *lx)
+{
+	int error;
+
+	if ((error = lx_ifstats_dump(lx, &lx->slist)) != 0)
+		return error;
+	return lx_ifstats_apply(lx, &lx->slist);
 }

@@ -44,7 +44,8 @@
  *   Writers never wait for readers: only call_rcu is used on write paths.
  *   st->pending counts queued callbacks so that nb_stack_destroy can loop
  *   on urcu_memb_barrier() until phase-2 callbacks queued by phase-1 ones
- *   have run too.
+ *   have run too (and skip the barrier when nothing is pending). Destroy
+ *   frees the live objects directly (Exclusive: no reader remains).
  *
  * ThreadSanitizer
  *   Debian's liburcu 0.13 is not instrumented, so under NB_TSAN readers
@@ -191,8 +192,12 @@ struct nb_hent *nb_hent_new(const struct nb_htab *t, const void *key, void *obj,
 /* Writer: link at the chain tail (so the first match is the oldest). */
 void	nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e);
 void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
-/* Writer: grow when load > 1 (best effort; ENOMEM keeps the old array). */
+#define NB_HTAB_GROWTH	4
+
+/* Writer: grow x4 when load > 1 (best effort; ENOMEM keeps the old array). */
 void	nb_htab_writer_maybe_grow(struct nb_htab *t);
+/* Writer: grow now so that `extra` more entries keep load <= 1 (best effort). */
+void	nb_htab_writer_reserve(struct nb_htab *t, size_t extra);
 /* Writer: first live entry with key satisfying match (NULL = any). */
 struct nb_hent *nb_htab_writer_find(const struct nb_htab *t, const void *key,
 	    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg);
@@ -209,6 +214,12 @@ struct nb_ctrgroup {
 	size_t		 stride;	/* uint64_t per slot, a multiple of 8 */
 	uint64_t	*base;		/* aligned_alloc(64) */
 };
+
+/* Bytes of counter memory for a group (a multiple of NB_CACHELINE). */
+size_t	nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots);
+/* A group in caller memory: base is NB_CACHELINE-aligned, zeroed, nb_ctrgroup_bytes() long. */
+void	nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots,
+	    uint64_t *base);
 
 /* ---- registries ---- */
 
@@ -227,6 +238,7 @@ struct nb_statgroup {
 	struct nb_ctr_desc *descs;	/* names/descrs copied */
 	unsigned	 n;
 	struct nb_ctrgroup *ctrs;
+	unsigned	 flags;		/* NB_SG_* */
 };
 
 /* ---- the stack ---- */
@@ -264,6 +276,7 @@ struct nb_stack {
 	struct nb_list	 hashregs;
 	struct nb_list	 statgroups;
 	struct nb_statgroup *health;
+	struct nb_list	 infos;		/* info.c: struct nb_infoent */
 };
 
 /* Commit: bump the version; callers hold their family mutexes. */
@@ -272,6 +285,9 @@ void	nb_commit_end(struct nb_stack *st, uint64_t v);
 
 /* Count a reclaimed object (any thread: atomic add into slot 0). */
 void	nb_health_freed(struct nb_stack *st, uint64_t n);
+
+/* info.c: free the kernel-information registry (Exclusive, at destroy). */
+void	nb_info_fini(struct nb_stack *st);
 
 /* iface.c */
 int	nb_iface_init(struct nb_stack *st);

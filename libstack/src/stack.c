@@ -77,6 +77,7 @@ nb_registries_free(struct nb_stack *st)
 	}
 	nb_list_init(&st->statgroups);
 	st->health = NULL;
+	nb_info_fini(st);
 }
 
 int
@@ -110,6 +111,7 @@ nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 	nb_list_init(&st->departed);
 	nb_list_init(&st->hashregs);
 	nb_list_init(&st->statgroups);
+	nb_list_init(&st->infos);
 	if ((st->slot_used = calloc(st->nslots, sizeof(bool))) == NULL) {
 		error = -ENOMEM;
 		goto out;
@@ -143,10 +145,15 @@ nb_stack_destroy(struct nb_stack **sp)
 	if (st == NULL)
 		return;
 	nb_thread_ensure();
-	/* Phase-1 callbacks queue phase-2 ones: barrier until none is left. */
-	do
+	/*
+	 * Phase-1 callbacks queue phase-2 ones: barrier until none is left.
+	 * pending reaches 0 only after the last of our callbacks returned
+	 * (the trampoline's release decrement is its last access to st), so
+	 * with nothing pending there is nothing to wait for: a barrier costs a
+	 * grace period or more even with an empty queue.
+	 */
+	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0)
 		urcu_memb_barrier();
-	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0);
 	NB_TSAN_ACQUIRE(&st->gp_token);
 	nb_iface_fini(st);
 	nb_registries_free(st);
@@ -354,6 +361,14 @@ int
 nb_statgroup_register(struct nb_stack *st, const char *mib, const char *descr,
     const struct nb_ctr_desc *descs, unsigned n, unsigned nslots, struct nb_statgroup **out)
 {
+	return nb_statgroup_register_flags(st, mib, descr, descs, n, nslots, 0, out);
+}
+
+int
+nb_statgroup_register_flags(struct nb_stack *st, const char *mib, const char *descr,
+    const struct nb_ctr_desc *descs, unsigned n, unsigned nslots, unsigned flags,
+    struct nb_statgroup **out)
+{
 	struct nb_statgroup *sg = NULL, *x;
 	struct nb_lent *e;
 	unsigned i;
@@ -369,7 +384,7 @@ nb_statgroup_register(struct nb_stack *st, const char *mib, const char *descr,
 		x = caa_container_of(e, struct nb_statgroup, le);
 		if (strcmp(x->mib, mib) != 0)
 			continue;
-		if (x->n == n && x->ctrs->nslots == nslots)
+		if (x->n == n && x->ctrs->nslots == nslots && x->flags == flags)
 			*out = x;
 		else
 			error = -EEXIST;
@@ -383,6 +398,7 @@ nb_statgroup_register(struct nb_stack *st, const char *mib, const char *descr,
 		goto out;
 	}
 	sg->n = n;
+	sg->flags = flags;
 	for (i = 0; i < n; i++) {
 		sg->descs[i].kind = descs[i].kind;
 		if ((sg->descs[i].name = strdup(descs[i].name)) == NULL ||
@@ -424,6 +440,7 @@ nb_statgroup_walk(const struct nb_read *rd,
 		info.descs = sg->descs;
 		info.n = sg->n;
 		info.ctrs = sg->ctrs;
+		info.flags = sg->flags;
 		if ((error = cb(&info, arg)) != 0)
 			return error;
 	}

@@ -50,6 +50,7 @@ struct nb_sysctl {
 	size_t		 getstrcap;
 	uint64_t	*getvec;
 	unsigned	 getveccap;
+	struct nb_rec	*rec;			/* record.c: --record, NULL if not recording */
 };
 
 /* Buffer size for nb__sysctl_split (unescaped bytes plus the NULs). */
@@ -70,5 +71,16 @@ void	nb__sysctl_errdetail(struct nb_sysctl *h, const char *fmt, ...)
 /* mib.c: the LOCAL backend. */
 int	nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source *src,
 	    bool own);
+
+/* backend_replay.c: the REPLAY backend (history in SQLite). On failure the
+ * handle keeps the error detail. */
+int	nb__sysctl_replay_open(struct nb_sysctl *h, const struct nb_sysctl_opts *opts);
+
+/* record.c: a walk whose entries are also kept for the sample being
+ * recorded; write the sample; stop recording. */
+int	nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
+	    unsigned n, unsigned rdflags, nb_sysctl_walk_fn cb, void *arg);
+int	nb__rec_commit(struct nb_sysctl *h);
+void	nb__rec_close(struct nb_sysctl *h);
 
 #endif /* SYSCTL_TREE_BACKEND_H */

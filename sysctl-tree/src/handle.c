@@ -37,9 +37,15 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	switch (opts->backend) {
 	case NB_SYSCTL_LOCAL:
 		break;
-	case NB_SYSCTL_REMOTE:
 	case NB_SYSCTL_REPLAY:
-		/* Not built yet: later issues add these backends. */
+		if ((h = calloc(1, sizeof(*h))) == NULL)
+			return -ENOMEM;
+		/* On failure the handle carries the detail (nb_sysctl_errdetail). */
+		error = nb__sysctl_replay_open(h, opts);
+		*out = h;
+		return error;
+	case NB_SYSCTL_REMOTE:
+		/* Not built yet: a later issue adds this backend. */
 		return -EPROTONOSUPPORT;
 	default:
 		return -EINVAL;
@@ -91,6 +97,10 @@ nb_sysctl_close(struct nb_sysctl **hp)
 
 	if (h == NULL)
 		return;
+	if (h->rec != NULL) {
+		(void)nb__rec_commit(h);	/* nb_sysctl_record_commit() reports errors */
+		nb__rec_close(h);
+	}
 	if (h->ops != NULL)
 		h->ops->close(h);
 	free(h->getstr);
@@ -102,7 +112,12 @@ nb_sysctl_close(struct nb_sysctl **hp)
 int
 nb_sysctl_sample(struct nb_sysctl *h)
 {
+	int error;
+
 	h->errdetail[0] = '\0';
+	/* The sample that ends is written before the next one begins. */
+	if (h->rec != NULL && (error = nb__rec_commit(h)) != 0)
+		return error;
 	return h->ops->sample(h);
 }
 
@@ -131,6 +146,9 @@ walk_split(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
     unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
 {
 	h->errdetail[0] = '\0';
+	/* What is read with values belongs to the sample being recorded. */
+	if (h->rec != NULL && (rdflags & (NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_SHALLOW)) == 0)
+		return nb__rec_walk(h, comp, lens, n, rdflags, cb, arg);
 	return h->ops->walk(h, comp, lens, n, rdflags, cb, arg);
 }
 

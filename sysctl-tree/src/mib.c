@@ -25,6 +25,7 @@
  * and its reusable buffers live in the backend without locking.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,7 +35,7 @@
 #include "backend.h"
 #include "mib.h"
 
-enum { TN_NODE, TN_DYN, TN_CTR };
+enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
 enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
@@ -51,6 +52,10 @@ struct tnode {
 	unsigned	 nchild;
 	const struct nb_ctrgroup *ctrs;
 	unsigned	 idx;
+	unsigned	 slot;		/* TN_SLOT: the CPU's slot */
+	uint8_t		 itype;		/* TN_INFO: enum nb_info_type */
+	int64_t		 ival;		/* TN_INFO */
+	const char	*sval;		/* TN_INFO: libstack's string (read section) */
 	int		 first, last, next;	/* children, -1 = none */
 };
 
@@ -95,6 +100,17 @@ static const struct famrule {
 	{ "net", "softnet", NB_FAM_SOFTNET },
 	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS },
 	{ "kern", "cp_time", NB_FAM_CPU },
+	{ "kern", "ncpu", NB_FAM_CPU },
+	{ "kern", "boottime", NB_FAM_CPU },
+	{ "kern", "hostname", NB_FAM_CPU },
+	{ "kern", "osrelease", NB_FAM_CPU },
+	{ "kern", "ostype", NB_FAM_CPU },
+	{ "kern", "clockrate", NB_FAM_CPU },
+	{ "kern", "ctxt", NB_FAM_CPU },
+	{ "kern", "forks", NB_FAM_CPU },
+	{ "kern", "intr", NB_FAM_CPU },
+	{ "kern", "procs_running", NB_FAM_CPU },
+	{ "kern", "procs_blocked", NB_FAM_CPU },
 	{ "kern", "proc", NB_FAM_PROC },
 	{ "vm", NULL, NB_FAM_VM },
 	{ "stack", NULL, 0 },
@@ -225,33 +241,43 @@ arena_child(const struct local *lo, int parent, const char *name, size_t len)
 	return -1;
 }
 
+/*
+ * The interior node at the escaped dotted name `mib`, made as needed;
+ * its index, -1 if the name is not usable here (not published), -ENOMEM.
+ * `leaf`: the last component is a leaf, made by the caller (its parent is
+ * returned and its name is in *lastp, *lastlen).
+ */
 static int
-statgroup_cb(const struct nb_statgroup_info *info, void *arg)
+arena_path(struct local *lo, const char *mib, const char *descr, bool leaf,
+    char *buf, const char **lastp, size_t *lastlen)
 {
-	struct local *lo = arg;
-	char buf[NB__SPLITBUF];
 	const char *comp[NB_SYSCTL_MAXDEPTH];
 	size_t lens[NB_SYSCTL_MAXDEPTH], k;
-	unsigned n, i, nslots;
+	unsigned n, i;
 	int cur = 0, c;
 	struct tnode *t;
 
-	if (nb__sysctl_split(info->mib, buf, comp, lens, &n) != 0 || n == 0 ||
-	    n >= NB_SYSCTL_MAXDEPTH)
-		return 0;		/* not a usable name: not published */
+	if (nb__sysctl_split(mib, buf, comp, lens, &n) != 0 || n == 0 ||
+	    n >= NB_SYSCTL_MAXDEPTH || (leaf && n < 2))
+		return -1;
+	if (leaf) {
+		n--;
+		*lastp = comp[n];
+		*lastlen = lens[n];
+	}
 	/* The path must run through interior nodes only. */
 	for (i = 0; i < n; i++) {
 		if ((c = arena_child(lo, cur, comp[i], lens[i])) >= 0) {
 			if (lo->nodes[c].kind != TN_NODE)
-				return 0;
+				return -1;
 			cur = c;
 			continue;
 		}
 		if ((c = arena_add(lo, cur, comp[i], lens[i], true)) < 0)
-			goto nomem;
+			return -ENOMEM;
 		t = &lo->nodes[c];
 		t->kind = TN_NODE;
-		t->descr = i + 1 == n && info->descr != NULL ? info->descr : "";
+		t->descr = i + 1 == n && !leaf && descr != NULL ? descr : "";
 		t->num = CREATE_BASE + (int)lo->nodes[cur].nchild - 1;
 		if (cur == 0)
 			for (k = 0; k < sizeof(toplevel) / sizeof(toplevel[0]); k++)
@@ -259,9 +285,18 @@ statgroup_cb(const struct nb_statgroup_info *info, void *arg)
 					t->num = toplevel[k].num;
 		cur = c;
 	}
-	nslots = nb_ctrgroup_nslots(info->ctrs);
-	if (nslots > lo->maxslots)
-		lo->maxslots = nslots;
+	return cur;
+}
+
+/* The counters of a group under node `cur`: summed leaves, or slot `slot`'s. */
+static int
+arena_ctrs(struct local *lo, int cur, const struct nb_statgroup_info *info, unsigned nslots,
+    bool one, unsigned slot)
+{
+	struct tnode *t;
+	unsigned i;
+	int c;
+
 	for (i = 0; i < info->n; i++) {
 		const struct nb_ctr_desc *d = &info->descs[i];
 		size_t len = strlen(d->name);
@@ -269,18 +304,85 @@ statgroup_cb(const struct nb_statgroup_info *info, void *arg)
 		if (len == 0 || arena_child(lo, cur, d->name, len) >= 0)
 			continue;
 		if ((c = arena_add(lo, cur, d->name, len, false)) < 0)
-			goto nomem;
+			return -ENOMEM;
 		t = &lo->nodes[c];
-		t->kind = TN_CTR;
+		t->kind = one ? TN_SLOT : TN_CTR;
 		t->descr = d->descr != NULL ? d->descr : "";
 		t->num = (int)i;
 		t->ctrs = info->ctrs;
 		t->idx = i;
+		t->slot = slot;
 		if (d->kind == NB_CTR_GAUGE)
 			t->flags = NB_SYSCTL_F_GAUGE;
 		else
-			t->flags = NB_SYSCTL_F_COUNTER | (nslots > 1 ? NB_SYSCTL_F_PERCPU : 0);
+			t->flags = NB_SYSCTL_F_COUNTER |
+			    (nslots > 1 && !one ? NB_SYSCTL_F_PERCPU : 0);
 	}
+	return 0;
+}
+
+static int
+statgroup_cb(const struct nb_statgroup_info *info, void *arg)
+{
+	struct local *lo = arg;
+	char buf[NB__SPLITBUF], num[16];
+	unsigned nslots, s;
+	int cur, c, len;
+
+	if ((cur = arena_path(lo, info->mib, info->descr, false, buf, NULL, NULL)) == -ENOMEM)
+		goto nomem;
+	if (cur < 0)
+		return 0;		/* not a usable name: not published */
+	nslots = nb_ctrgroup_nslots(info->ctrs);
+	if (nslots > lo->maxslots)
+		lo->maxslots = nslots;
+	if (arena_ctrs(lo, cur, info, nslots, false, 0) != 0)
+		goto nomem;
+	/* Per-CPU kernel data: <mib>.<cpu>.<ctr> reads slot <cpu>. */
+	if ((info->flags & NB_SG_CPU_CHILDREN) == 0 || nslots < 2)
+		return 0;
+	for (s = 0; s < nslots; s++) {
+		len = snprintf(num, sizeof(num), "%u", s);
+		if (arena_child(lo, cur, num, (size_t)len) >= 0)
+			continue;
+		if ((c = arena_add(lo, cur, num, (size_t)len, true)) < 0)
+			goto nomem;
+		lo->nodes[c].kind = TN_NODE;
+		lo->nodes[c].descr = "CPU";
+		lo->nodes[c].num = CREATE_BASE + (int)s;
+		if (arena_ctrs(lo, c, info, nslots, true, s) != 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	lo->build_error = -ENOMEM;
+	return -ENOMEM;
+}
+
+/* A kernel-information value: a leaf at its MIB name. */
+static int
+info_cb(const struct nb_info *info, void *arg)
+{
+	struct local *lo = arg;
+	char buf[NB__SPLITBUF];
+	const char *last = NULL;
+	size_t lastlen = 0;
+	struct tnode *t;
+	int cur, c;
+
+	if ((cur = arena_path(lo, info->mib, NULL, true, buf, &last, &lastlen)) == -ENOMEM)
+		goto nomem;
+	if (cur < 0 || arena_child(lo, cur, last, lastlen) >= 0)
+		return 0;		/* not usable, or taken: not published */
+	if ((c = arena_add(lo, cur, last, lastlen, true)) < 0)
+		goto nomem;
+	t = &lo->nodes[c];
+	t->kind = TN_INFO;
+	t->descr = info->descr;
+	t->num = CREATE_BASE + (int)lo->nodes[cur].nchild - 1;
+	t->itype = (uint8_t)info->type;
+	t->ival = info->i;
+	t->sval = info->s;
 	return 0;
 nomem:
 	lo->build_error = -ENOMEM;
@@ -312,6 +414,8 @@ arena_build(struct local *lo, const struct nb_read *rd)
 		lo->nodes[c].descr = s->descr;
 	}
 	(void)nb_statgroup_walk(rd, statgroup_cb, lo);
+	if (lo->build_error == 0)
+		(void)nb_info_walk(rd, info_cb, lo);
 	if (lo->build_error != 0)
 		return lo->build_error;
 	for (i = 0; i < lo->nnodes; i++)
@@ -418,6 +522,22 @@ mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
 	return mib_emit(w, descr);
 }
 
+/* Counter idx of one slot (a CPU's child leaf): never summed, no vector. */
+static int
+mib_leaf_slot(struct mib_walk *w, const char *descr, unsigned flags,
+    const struct nb_ctrgroup *g, unsigned idx, unsigned slot)
+{
+	uint64_t total = 0;
+	unsigned n;
+
+	val_reset(w, NB_SYSCTL_U64, flags);
+	if (!mw_novalue(w)) {
+		n = (unsigned)nb_ctrgroup_percpu(g, idx, w->vec, w->nvec, &total);
+		w->e.val.u = slot < n && slot < w->nvec ? w->vec[slot] : 0;
+	}
+	return mib_emit(w, descr);
+}
+
 /* ---- the walk ---- */
 
 static void
@@ -430,6 +550,14 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 	case TN_CTR:
 		if (mw_want_leaf(w))
 			mib_leaf_ctr(w, t->descr, t->flags, t->ctrs, t->idx);
+		return;
+	case TN_SLOT:
+		if (mw_want_leaf(w))
+			mib_leaf_slot(w, t->descr, t->flags, t->ctrs, t->idx, t->slot);
+		return;
+	case TN_INFO:
+		if (mw_want_leaf(w))
+			mib_kinfo_leaf(w, t->descr, t->itype, t->ival, t->sval);
 		return;
 	case TN_DYN:
 		if (!mib_node(w, t->descr))

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* mib_kern.c - kern.hashstat.<table>.{size,used,items,maxchain} from the hashstat registry. */
+/* mib_kern.c - kern.*: hashstat tables and the kernel-information leaves (hostname, ncpu, ...). */
 /*
+ * kern.hashstat.<table>.{size,used,items,maxchain} come from the hashstat
+ * registry. The kernel-information leaves (kern.hostname, kern.osrelease,
+ * kern.ostype: strings; kern.ncpu, kern.boottime, kern.clockrate.hz: ints)
+ * are libstack info values (nb_info_walk) that the linux source sets from
+ * /proc/stat and /proc/sys/kernel; mib.c places them at their names and
+ * calls mib_kinfo_leaf. kern.ctxt, kern.forks, kern.procs_running,
+ * kern.procs_blocked and kern.intr.total are statgroups ("kern",
+ * "kern.intr") and kern.cp_time a per-CPU statgroup: mib.c publishes those.
+ *
  * Concurrency: runs inside the walk's one read section (mib.c, theory of
  * operation); the registry calls each table's statistics function with the
- * same struct nb_read, so the numbers describe the walk's snapshot.
+ * same struct nb_read, so the numbers describe the walk's snapshot, and
+ * info strings stay valid until the read section ends.
  */
 #include <string.h>
 
@@ -38,4 +48,12 @@ mib_hashstat(struct mib_walk *w)
 	if ((error = nb_hashstat_walk(&w->rd, hashstat_cb, w)) < 0 && w->rc == 0)
 		w->rc = error;
 	return w->rc;
+}
+
+int
+mib_kinfo_leaf(struct mib_walk *w, const char *descr, unsigned type, int64_t i, const char *s)
+{
+	if (type == NB_INFO_STR)
+		return mib_leaf_str(w, descr, NB_SYSCTL_STRING, 0, s);
+	return mib_leaf_int(w, descr, NB_SYSCTL_F_GAUGE, i);
 }

@@ -57,13 +57,10 @@ usage_error() {
 	usage_error -P
 	usage_error -i -a
 	assert_regex "${stderr_lines[0]}" 'not available yet'
-	usage_error -i -w 1
+	usage_error -r -w 1
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error
 	assert_regex "${stderr_lines[0]}" 'not available yet'
-	usage_error -i --record /tmp/nbt-never-written.db
-	assert_regex "${stderr_lines[0]}" 'not available yet'
-	[ ! -e /tmp/nbt-never-written.db ]
 }
 
 @test "conflicting common options are usage errors" {
@@ -77,6 +74,18 @@ usage_error() {
 	usage_error -i --replay /nonexistent.db --at 2023-02-29T00:00
 	usage_error -i --replay /nonexistent.db --record /tmp/x.db
 	usage_error -i --source bsd
+}
+
+@test "-i -w/-c: interval mode on lo, since boot first, then non-negative deltas" {
+	run -0 nbnetstat -i -I lo -w 0.1 -c 3
+	assert_equal "${#lines[@]}" 5
+	assert_regex "${lines[0]}" '^   lo in '
+	assert_regex "${lines[2]}" '^ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+  '
+	run -0 nbnetstat -I lo -c 2 -w 0.1 -j
+	assert_equal "${#lines[@]}" 2
+	run -0 jq -r '.since_boot' <<<"${lines[0]}"
+	assert_output true
+	usage_error -r -c 2
 }
 
 @test "--help prints the usage on stdout and exits 0" {

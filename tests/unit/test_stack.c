@@ -780,6 +780,73 @@ test_hashstat_and_scale(void)
 	nb_stack_destroy(&st);
 }
 
+/* nb_stack_reserve: one growth to fit, entries and lookups intact, additive. */
+static void
+test_reserve(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	struct nb_read rd;
+	struct hsx x = { 0 };
+	const struct nb_hashstat *h;
+	char name[NB_IFNAMSIZ];
+	uint32_t i;
+	int err = 0;
+
+	for (i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "r%u", i);
+		mkattrs(&a, i, name);
+		err |= nb_if_upsert(st, &a, NULL);
+		mkaddr4(&aa, i, "10.9.0.1", 24);
+		aa.addr[3] = (uint8_t)i;
+		err |= nb_addr_add(st, &aa);
+	}
+	CHECK_EQ(err, 0);
+	nb_stack_reserve(st, 1000, 3000);
+	nb_stack_reserve(st, 0, 0);
+	nb_read_enter(st, &rd);
+	CHECK_EQ(nb_hashstat_walk(&rd, collect_hs, &x), 0);
+	if ((h = hs_find(&x, NB_HASH_IFINDEX)) != NULL) {
+		CHECK_EQ(h->size, 1024);	/* 10 + 1000 fit, rounded to a power of 2 */
+		CHECK_EQ(h->items, 10);
+	}
+	if ((h = hs_find(&x, NB_HASH_IFNAME)) != NULL)
+		CHECK_EQ(h->size, 1024);
+	if ((h = hs_find(&x, NB_HASH_ADDR)) != NULL) {
+		CHECK_EQ(h->size, 4096);
+		CHECK_EQ(h->items, 10);
+	}
+	for (i = 1; i <= 10; i++) {
+		snprintf(name, sizeof(name), "r%u", i);
+		CHECK(nb_if_lookup_index(&rd, i) != NULL);
+		CHECK(nb_if_lookup_name(&rd, name) == nb_if_lookup_index(&rd, i));
+		mkaddr4(&aa, i, "10.9.0.1", 24);
+		aa.addr[3] = (uint8_t)i;
+		CHECK(nb_addr_lookup(&rd, AF_INET, aa.addr) != NULL);
+	}
+	nb_read_exit(&rd);
+	/* filling the reserved room does not grow; a delete still works */
+	for (i = 11; i <= 1010; i++) {
+		snprintf(name, sizeof(name), "r%u", i);
+		mkattrs(&a, i, name);
+		err |= nb_if_upsert(st, &a, NULL);
+	}
+	err |= nb_if_delete(st, 3, NULL);
+	CHECK_EQ(err, 0);
+	x.n = 0;
+	nb_read_enter(st, &rd);
+	nb_hashstat_walk(&rd, collect_hs, &x);
+	if ((h = hs_find(&x, NB_HASH_IFINDEX)) != NULL) {
+		CHECK_EQ(h->size, 1024);
+		CHECK_EQ(h->items, 1009);
+	}
+	CHECK_EQ(nb_if_count(&rd), 1009);
+	CHECK_EQ(nb_addr_count(&rd), 9);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
 struct sgx {
 	struct nb_statgroup_info info[4];
 	int n;
@@ -989,6 +1056,7 @@ main(void)
 	test_snapshot();
 	test_departed();
 	test_hashstat_and_scale();
+	test_reserve();
 	test_statgroups();
 	test_percpu_ifstats();
 	test_holds();

@@ -63,6 +63,7 @@ struct nb_common {
 	const char	*socket_path;	/* -S, --socket */
 	const char	*record_path;	/* --record */
 	const char	*replay_path;	/* --replay */
+	bool		 list;		/* --list: list the samples of --replay FILE */
 	const char	*at, *from, *to;	/* --at, --from, --to */
 	const char	*source;	/* --source linux|sim */
 	const char	*source_args;	/* --source-args */
@@ -83,6 +84,7 @@ enum {
 	NB_OPT_PRETTY,
 	NB_OPT_SOCKET,
 	NB_OPT_JSON,
+	NB_OPT_LIST,
 };
 
 /* Long options every tool accepts; put it first in the tool's table. */
@@ -94,6 +96,7 @@ enum {
 	{ "socket",	 required_argument, NULL, NB_OPT_SOCKET },	\
 	{ "record",	 required_argument, NULL, NB_OPT_RECORD },	\
 	{ "replay",	 required_argument, NULL, NB_OPT_REPLAY },	\
+	{ "list",	 no_argument,	    NULL, NB_OPT_LIST },	\
 	{ "at",		 required_argument, NULL, NB_OPT_AT },		\
 	{ "from",	 required_argument, NULL, NB_OPT_FROM },	\
 	{ "to",		 required_argument, NULL, NB_OPT_TO },		\
@@ -112,13 +115,24 @@ void	nb_common_init(struct nb_common *c);
  * NB_OPT_COUNT themselves (nbsysctl keeps -w for writing).
  */
 bool	nb_common_option(struct nb_common *c, int opt, const char *arg);
-/* Cross-option checks after parsing (e.g. --at without --replay): exits 2. */
+/*
+ * Cross-option checks after parsing (e.g. --at without --replay): exits 2.
+ * --replay FILE --list is an action of its own: it prints the samples
+ * here, before the tool's own checks, and exits (0, or 1 on error).
+ */
 void	nb_common_check(const struct nb_common *c);
 /*
  * Open the tree handle the options select (local source, -S socket,
- * --replay file). On failure prints "tool: ..." and exits 1.
+ * --replay file), recording to --record FILE if given. On failure prints
+ * "tool: ..." and exits 1. A replay at a time after the last sample prints
+ * one line on stderr saying how old the replayed sample is.
  */
 struct nb_sysctl *nb_common_open(const struct nb_common *c);
+/*
+ * Close the handle; with --record, write the last sample first: a failure
+ * (full disk, read-only file) prints "tool: ..." and exits 1.
+ */
+void	nb_common_close(struct nb_sysctl **hp);
 
 /*
  * Interval loop helper: sleeps until the next tick (absolute, drift-free)

@@ -209,6 +209,14 @@ struct nb_ifattrs {
 int	nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen);
 
 /*
+ * nb_stack_reserve - Writer. A hint before a bulk load: about `nifs` more
+ * interfaces and `naddrs` more addresses are coming. Grows the lookup
+ * tables once to fit them (instead of step by step as they fill); has no
+ * visible effect otherwise. Best effort: it cannot fail.
+ */
+void	nb_stack_reserve(struct nb_stack *st, size_t nifs, size_t naddrs);
+
+/*
  * nb_if_delete - Writer. Remove interface `index` with its addresses. Its
  * final counters (`final`, or the current sums when NULL) and attributes
  * go to the departed list. The object is freed after a grace period.
@@ -347,6 +355,17 @@ int	nb_hashstat_walk(const struct nb_read *rd,
 int	nb_statgroup_register(struct nb_stack *st, const char *mib, const char *descr,
 	    const struct nb_ctr_desc *descs, unsigned n, unsigned nslots,
 	    struct nb_statgroup **out);
+/*
+ * Registration flags (nb_statgroup_register_flags).
+ * NB_SG_CPU_CHILDREN: slot i holds the data of CPU i (kernel per-CPU data:
+ * softnet, cp_time); besides the summed leaves M.<ctr>, the tree publishes
+ * M.<i>.<ctr> for every slot i.
+ */
+#define NB_SG_CPU_CHILDREN	0x1u
+/* As nb_statgroup_register, with flags; the same shape includes the flags. */
+int	nb_statgroup_register_flags(struct nb_stack *st, const char *mib, const char *descr,
+	    const struct nb_ctr_desc *descs, unsigned n, unsigned nslots, unsigned flags,
+	    struct nb_statgroup **out);
 struct nb_ctrgroup *nb_statgroup_ctrs(struct nb_statgroup *sg);
 
 struct nb_statgroup_info {
@@ -355,10 +374,42 @@ struct nb_statgroup_info {
 	const struct nb_ctr_desc *descs;
 	unsigned	 n;
 	const struct nb_ctrgroup *ctrs;
+	unsigned	 flags;		/* NB_SG_* */
 };
 /* Reader. Registered groups in registration order. */
 int	nb_statgroup_walk(const struct nb_read *rd,
 	    int (*cb)(const struct nb_statgroup_info *info, void *arg), void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Kernel information (kern.hostname, kern.boottime, ...)              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Named scalar values that are neither counters nor objects, published in
+ * the tree at their MIB name (escaped dotted, e.g. "kern.hostname"). A
+ * value is replaced whole (readers see the old or the new one, never a
+ * torn one; the old one is freed after a grace period). Entries are never
+ * removed before nb_stack_destroy.
+ */
+enum nb_info_type {
+	NB_INFO_INT = 0,	/* int64_t */
+	NB_INFO_STR = 1,	/* NUL-terminated string */
+};
+
+/* Writer. Create or update `mib`. -EEXIST if it exists with the other type. */
+int	nb_info_set_int(struct nb_stack *st, const char *mib, const char *descr, int64_t v);
+int	nb_info_set_str(struct nb_stack *st, const char *mib, const char *descr, const char *s);
+
+struct nb_info {
+	const char	*mib;
+	const char	*descr;
+	enum nb_info_type type;
+	int64_t		 i;		/* NB_INFO_INT */
+	const char	*s;		/* NB_INFO_STR */
+};
+/* Reader. Entries in creation order; a non-zero cb return stops the walk. */
+int	nb_info_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_info *info, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Stack health: stack.*                                               */

@@ -103,7 +103,12 @@ struct nb_sysctl_opts {
 /*
  * nb_sysctl_open - make a handle. LOCAL creates a stack and opens the
  * source; data is loaded lazily by the first read of each subtree.
- * Registers the calling thread as an RCU reader.
+ * Registers the calling thread as an RCU reader. REPLAY opens the history
+ * file at the last sample at or before replay_at_ns (with replay_to_ns: at
+ * the first sample at or after it); on failure *out may be a handle that
+ * only carries nb_sysctl_errdetail() (close it), and on success a time
+ * after the last sample leaves a notice there. Errors of the history file:
+ * nbhistory/history.h (NBH_E*).
  */
 int	nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out);
 void	nb_sysctl_close(struct nb_sysctl **hp);
@@ -130,6 +135,22 @@ struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
 
 /* Human-readable detail of the last error, or "" (e.g. "netlink: ..."). */
 const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
+
+/* ---- history ---- */
+
+/*
+ * nb_sysctl_record_open - record what this handle reads into the history
+ * file at `path` (created if needed; docs/history.md). Every subtree read
+ * with values (walk, get, json; not RD_NOVALUE or RD_SHALLOW) during one
+ * sample is written as one sample when the next sample begins
+ * (nb_sysctl_sample), at nb_sysctl_record_commit(), or at close. `source`
+ * labels the samples ("linux"; NULL: the backend's name). A second
+ * recorder on the file gets -EBUSY; other errors are the history store's
+ * (nbhistory/history.h), with nb_sysctl_errdetail() set.
+ */
+int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
+/* Write the sample read so far now (nothing if nothing was read or not recording). */
+int	nb_sysctl_record_commit(struct nb_sysctl *h);
 
 /* ---- reading ---- */
 

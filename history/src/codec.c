@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* codec.c - varints, the zero-run value stream and id lists of the history blobs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+
+int
+nbh__buf_reserve(struct nbh_buf *b, size_t more)
+{
+	uint8_t *p;
+	size_t cap;
+
+	if (b->len + more <= b->cap)
+		return 0;
+	cap = b->cap != 0 ? b->cap : 256;
+	while (cap < b->len + more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void
+nbh__buf_free(struct nbh_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+size_t
+nbh__varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+int
+nbh__varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t r = 0;
+	unsigned shift;
+
+	for (shift = 0; shift < 64; shift += 7) {
+		if (p == end)
+			return NBH_ECORRUPT;
+		r |= (uint64_t)(*p & 0x7f) << shift;
+		if ((*p++ & 0x80) == 0) {
+			/* The tenth byte may carry only the top bit. */
+			if (shift == 63 && p[-1] > 1)
+				return NBH_ECORRUPT;
+			*v = r;
+			*pp = p;
+			return 0;
+		}
+	}
+	return NBH_ECORRUPT;
+}
+
+static int
+put1(struct nbh_buf *b, uint64_t u)
+{
+	int error;
+
+	if ((error = nbh__buf_reserve(b, 10)) != 0)
+		return error;
+	b->len += nbh__varint_put(b->p + b->len, u);
+	return 0;
+}
+
+static int
+flush_zeros(struct nbh_venc *e)
+{
+	int error;
+
+	if (e->zrun == 0)
+		return 0;
+	if ((error = put1(e->b, 0)) != 0 || (error = put1(e->b, e->zrun - 1)) != 0)
+		return error;
+	e->zrun = 0;
+	return 0;
+}
+
+int
+nbh__venc_put(struct nbh_venc *e, uint64_t u)
+{
+	int error;
+
+	if (u == 0) {
+		e->zrun++;
+		return 0;
+	}
+	if ((error = flush_zeros(e)) != 0)
+		return error;
+	return put1(e->b, u);
+}
+
+int
+nbh__venc_end(struct nbh_venc *e)
+{
+	return flush_zeros(e);
+}
+
+int
+nbh__vdec_get(struct nbh_vdec *d, uint64_t *u)
+{
+	uint64_t r;
+	int error;
+
+	if (d->zrun > 0) {
+		d->zrun--;
+		*u = 0;
+		return 0;
+	}
+	if ((error = nbh__varint_get(&d->p, d->end, u)) != 0)
+		return error;
+	if (*u == 0) {
+		if ((error = nbh__varint_get(&d->p, d->end, &r)) != 0)
+			return error;
+		d->zrun = r;
+	}
+	return 0;
+}
+
+int
+nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n)
+{
+	int64_t prev = 0;
+	size_t i;
+	int error;
+
+	for (i = 0; i < n; i++) {
+		if ((error = put1(b, nbh__zz((int64_t)ids[i] - prev))) != 0)
+			return error;
+		prev = ids[i];
+	}
+	return 0;
+}
+
+int
+nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n)
+{
+	const uint8_t *end = p + len;
+	int64_t prev = 0, v;
+	uint64_t u;
+	size_t i;
+	int error;
+
+	for (i = 0; i < n; i++) {
+		if ((error = nbh__varint_get(&p, end, &u)) != 0)
+			return error;
+		v = prev + nbh__unzz(u);
+		if (v <= 0 || v > UINT32_MAX)
+			return NBH_ECORRUPT;
+		ids[i] = (uint32_t)v;
+		prev = v;
+	}
+	return p == end ? 0 : NBH_ECORRUPT;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* hist.h - private to nbhistory: the value codec, the intern map, schema and error helpers. */
+#ifndef NBHISTORY_HIST_H
+#define NBHISTORY_HIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "nbhistory/history.h"
+
+/* Format byte at the start of every sample.data blob. */
+#define NBH_DATA_V1	0x01
+#define NBH_TYPE_NODE	1	/* NB_SYSCTL_NODE: no value */
+#define NBH_TYPE_STRING	3
+#define NBH_TYPE_ADDRESS 7
+
+/* ---- codec.c ---- */
+
+struct nbh_buf {
+	uint8_t	*p;
+	size_t	 len, cap;
+};
+
+int	nbh__buf_reserve(struct nbh_buf *b, size_t more);
+void	nbh__buf_free(struct nbh_buf *b);
+/* LEB128 unsigned varint; the buffer must have 10 bytes of room. */
+size_t	nbh__varint_put(uint8_t *p, uint64_t v);
+/* 0, or NBH_ECORRUPT on a truncated or over-long varint. */
+int	nbh__varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v);
+
+static inline uint64_t
+nbh__zz(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t
+nbh__unzz(uint64_t u)
+{
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/*
+ * The value stream: one zig-zag varint per value, except that a run of r
+ * zeros is written as 0 followed by varint(r - 1).
+ */
+struct nbh_venc {
+	struct nbh_buf	*b;
+	uint64_t	 zrun;
+};
+int	nbh__venc_put(struct nbh_venc *e, uint64_t u);
+int	nbh__venc_end(struct nbh_venc *e);
+
+struct nbh_vdec {
+	const uint8_t	*p, *end;
+	uint64_t	 zrun;		/* zeros still owed */
+};
+int	nbh__vdec_get(struct nbh_vdec *d, uint64_t *u);
+
+/* Id lists (shape.names): zig-zag varint deltas of consecutive ids. */
+int	nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n);
+int	nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n);
+
+/* ---- intern.c: byte string -> id ---- */
+
+struct nbh_map {
+	struct nbh_mslot {
+		uint64_t hash;
+		uint32_t id;		/* 0 = empty */
+		uint32_t klen;
+		size_t	 koff;		/* into keys */
+	} *slots;
+	size_t	 nslots, n;
+	char	*keys;
+	size_t	 klen, kcap;
+};
+
+void	nbh__map_free(struct nbh_map *m);
+/* The id of key, or 0. */
+uint32_t nbh__map_get(const struct nbh_map *m, const void *key, size_t len);
+/* Insert key (absent) with id != 0. */
+int	nbh__map_put(struct nbh_map *m, const void *key, size_t len, uint32_t id);
+
+/* ---- schema.c ---- */
+
+/* The embedded schema/history/NNN-*.sql, versions 1..nbh__nmigrations. */
+extern const char *const nbh__migrations[];
+extern const unsigned nbh__nmigrations;
+
+/* -errno for an SQLite result code (with the system errno where it helps). */
+int	nbh__sqlerr(sqlite3 *db, int rc);
+/*
+ * Open path (writable: create and migrate; else read-only) and check that it
+ * is a history file this version can use. Fills err on failure.
+ */
+int	nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen);
+/* Apply migrations from the file's version up to `upto` (tests: a v1 file). */
+int	nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen);
+
+#endif /* NBHISTORY_HIST_H */

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* reader.c - rebuilding a recorded sample: seek by time, decode from its keyframe, step forward. */
+/*
+ * Concurrency: a reader has its own read-only connection. In WAL mode each
+ * statement runs in a read transaction on a snapshot, so a recorder's
+ * sample is seen whole or not at all; the range decode (keyframe .. target)
+ * is one statement, hence one snapshot. Samples are only appended, so ids
+ * learned from one snapshot stay valid in the next. Nothing here writes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hist.h"
+
+struct rname {
+	char		*name;
+	size_t		 len;
+	unsigned	 type, flags;
+	uint32_t	 descr;
+};
+
+struct strtab {
+	char		**s;
+	size_t		*len;
+	uint32_t	 max;		/* loaded ids 1..max */
+	size_t		 cap;
+};
+
+struct nbh_reader {
+	sqlite3		*db;
+	sqlite3_stmt	*q_le, *q_ge, *q_range, *q_next, *q_shape;
+	struct rname	*names;
+	uint32_t	 max_name;
+	size_t		 ncap;
+	struct strtab	 strs, descrs;
+	/* By name id: the decoded value and the decode step (seq) that set it. */
+	int64_t		*val;
+	uint64_t	*stamp;
+	size_t		 scap;
+	uint64_t	 seq;
+	/* The shape of the current sample. */
+	int64_t		 shape_id;
+	uint32_t	*shape;
+	size_t		 nshape, shcap;
+	/* The current sample. */
+	bool		 have;
+	struct nbh_sample_info info;
+	char		 source[64];
+	struct nbh_entry *ents;
+	size_t		 nents, entcap;
+	char		 err[256];
+};
+
+#define SAMPLE_COLS	"id, t_ns, source, boottime_ns, nobjects, nvalues, shape, keyframe, data"
+
+static int
+rerr(struct nbh_reader *r, int rc, const char *what)
+{
+	int error = nbh__sqlerr(r->db, rc);
+
+	if (error == 0)
+		error = -EIO;
+	if (error == NBH_ECORRUPT)
+		snprintf(r->err, sizeof(r->err), "damaged database (%s: %s)", what,
+		    sqlite3_errmsg(r->db));
+	else
+		snprintf(r->err, sizeof(r->err), "%s: %s", what, sqlite3_errmsg(r->db));
+	return error;
+}
+
+static int
+corrupt(struct nbh_reader *r, const char *what, int64_t id)
+{
+	snprintf(r->err, sizeof(r->err), "damaged sample %lld: %s", (long long)id, what);
+	return NBH_ECORRUPT;
+}
+
+const char *
+nbh_reader_error(const struct nbh_reader *r)
+{
+	return r->err;
+}
+
+/* ---- open / close ---- */
+
+int
+nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t errlen)
+{
+	static const char *const sql[] = {
+		"SELECT id, keyframe FROM sample WHERE t_ns <= ? ORDER BY t_ns DESC LIMIT 1",
+		"SELECT id, keyframe FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1",
+		"SELECT " SAMPLE_COLS " FROM sample WHERE id BETWEEN ? AND ? ORDER BY id",
+		"SELECT " SAMPLE_COLS " FROM sample WHERE id > ? ORDER BY id LIMIT 1",
+		"SELECT nnames, names FROM shape WHERE id = ?",
+	};
+	char dummy[8];
+	struct nbh_reader *r;
+	sqlite3_stmt **stp[5];
+	unsigned i;
+	int rc, error;
+
+	if (err == NULL) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	if ((error = nbh__db_open(path, false, &r->db, err, errlen)) != 0)
+		goto out;
+	stp[0] = &r->q_le;
+	stp[1] = &r->q_ge;
+	stp[2] = &r->q_range;
+	stp[3] = &r->q_next;
+	stp[4] = &r->q_shape;
+	for (i = 0; i < 5; i++) {
+		if ((rc = sqlite3_prepare_v3(r->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    stp[i], NULL)) != SQLITE_OK) {
+			error = rerr(r, rc, "prepare");
+			snprintf(err, errlen, "%s", r->err);
+			goto out;
+		}
+	}
+	*out = r;
+	return 0;
+out:
+	nbh_reader_close(&r);
+	return error;
+}
+
+static void
+strtab_free(struct strtab *t)
+{
+	uint32_t i;
+
+	for (i = 1; i <= t->max; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->len);
+}
+
+void
+nbh_reader_close(struct nbh_reader **rp)
+{
+	struct nbh_reader *r = *rp;
+	uint32_t i;
+
+	if (r == NULL)
+		return;
+	sqlite3_finalize(r->q_le);
+	sqlite3_finalize(r->q_ge);
+	sqlite3_finalize(r->q_range);
+	sqlite3_finalize(r->q_next);
+	sqlite3_finalize(r->q_shape);
+	sqlite3_close(r->db);
+	for (i = 1; i <= r->max_name; i++)
+		free(r->names[i].name);
+	free(r->names);
+	strtab_free(&r->strs);
+	strtab_free(&r->descrs);
+	free(r->val);
+	free(r->stamp);
+	free(r->shape);
+	free(r->ents);
+	free(r);
+	*rp = NULL;
+}
+
+/* ---- interned tables, loaded as they grow ---- */
+
+static int
+strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t need)
+{
+	char sql[96];
+	sqlite3_stmt *st = NULL;
+	uint32_t id;
+	size_t len;
+	int rc, error = 0;
+
+	if (need <= t->max)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id, text FROM %s WHERE id > ? ORDER BY id", table);
+	if ((rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return rerr(r, rc, table);
+	sqlite3_bind_int64(st, 1, t->max);
+	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = (uint32_t)sqlite3_column_int64(st, 0);
+		if (id != t->max + 1) {
+			error = corrupt(r, table, id);
+			break;
+		}
+		if (id >= t->cap) {
+			size_t cap = t->cap != 0 ? t->cap * 2 : 256;
+			char **s;
+			size_t *l;
+
+			while (cap <= id)
+				cap *= 2;
+			if ((s = realloc(t->s, cap * sizeof(*s))) == NULL ||
+			    ((t->s = s), (l = realloc(t->len, cap * sizeof(*l))) == NULL)) {
+				error = -ENOMEM;
+				break;
+			}
+			t->len = l;
+			t->cap = cap;
+		}
+		len = (size_t)sqlite3_column_bytes(st, 1);
+		if ((t->s[id] = malloc(len + 1)) == NULL) {
+			error = -ENOMEM;
+			break;
+		}
+		memcpy(t->s[id], sqlite3_column_text(st, 1), len);
+		t->s[id][len] = '\0';
+		t->len[id] = len;
+		t->max = id;
+	}
+	sqlite3_finalize(st);
+	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = rerr(r, rc, table);
+	if (error == 0 && need > t->max)
+		error = corrupt(r, table, need);
+	return error;
+}
+
+static int
+names_load(struct nbh_reader *r, uint32_t need)
+{
+	sqlite3_stmt *st = NULL;
+	struct rname *n;
+	uint32_t id;
+	size_t len;
+	int rc, error = 0;
+
+	if (need <= r->max_name)
+		return 0;
+	if ((rc = sqlite3_prepare_v2(r->db, "SELECT id, name, type, flags, descr FROM name "
+	    "WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+		return rerr(r, rc, "names");
+	sqlite3_bind_int64(st, 1, r->max_name);
+	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = (uint32_t)sqlite3_column_int64(st, 0);
+		if (id != r->max_name + 1) {
+			error = corrupt(r, "name ids", id);
+			break;
+		}
+		if (id >= r->ncap) {
+			size_t cap = r->ncap != 0 ? r->ncap * 2 : 1024;
+			int64_t *v;
+			uint64_t *s;
+
+			while (cap <= id)
+				cap *= 2;
+			if ((n = realloc(r->names, cap * sizeof(*n))) == NULL) {
+				error = -ENOMEM;
+				break;
+			}
+			r->names = n;
+			if ((v = realloc(r->val, cap * sizeof(*v))) == NULL) {
+				error = -ENOMEM;
+				break;
+			}
+			r->val = v;
+			if ((s = realloc(r->stamp, cap * sizeof(*s))) == NULL) {
+				error = -ENOMEM;
+				break;
+			}
+			r->stamp = s;
+			memset(r->val + r->ncap, 0, (cap - r->ncap) * sizeof(*v));
+			memset(r->stamp + r->ncap, 0, (cap - r->ncap) * sizeof(*s));
+			r->ncap = cap;
+		}
+		n = &r->names[id];
+		len = (size_t)sqlite3_column_bytes(st, 1);
+		if ((n->name = malloc(len + 1)) == NULL) {
+			error = -ENOMEM;
+			break;
+		}
+		memcpy(n->name, sqlite3_column_text(st, 1), len);
+		n->name[len] = '\0';
+		n->len = len;
+		n->type = (unsigned)sqlite3_column_int(st, 2);
+		n->flags = (unsigned)sqlite3_column_int64(st, 3);
+		n->descr = (uint32_t)sqlite3_column_int64(st, 4);
+		r->max_name = id;
+	}
+	sqlite3_finalize(st);
+	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = rerr(r, rc, "names");
+	if (error == 0 && need > r->max_name)
+		error = corrupt(r, "unknown name id", need);
+	return error;
+}
+
+/* ---- decoding ---- */
+
+static int
+load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
+{
+	const void *blob;
+	uint32_t *p, max = 0;
+	int64_t nn;
+	size_t i;
+	int rc, error;
+
+	if (sid == r->shape_id)
+		return 0;
+	sqlite3_reset(r->q_shape);
+	sqlite3_bind_int64(r->q_shape, 1, sid);
+	if ((rc = sqlite3_step(r->q_shape)) != SQLITE_ROW) {
+		sqlite3_reset(r->q_shape);
+		return rc == SQLITE_DONE ? corrupt(r, "missing shape", sample) : rerr(r, rc, "shape");
+	}
+	nn = sqlite3_column_int64(r->q_shape, 0);
+	blob = sqlite3_column_blob(r->q_shape, 1);
+	if (nn < 0 || nn > sqlite3_column_bytes(r->q_shape, 1)) {
+		sqlite3_reset(r->q_shape);
+		return corrupt(r, "bad shape", sample);
+	}
+	if ((size_t)nn > r->shcap) {
+		if ((p = realloc(r->shape, (size_t)nn * sizeof(*p))) == NULL) {
+			sqlite3_reset(r->q_shape);
+			return -ENOMEM;
+		}
+		r->shape = p;
+		r->shcap = (size_t)nn;
+	}
+	error = nbh__ids_decode(blob, (size_t)sqlite3_column_bytes(r->q_shape, 1), r->shape,
+	    (size_t)nn);
+	sqlite3_reset(r->q_shape);
+	r->shape_id = 0;
+	if (error != 0)
+		return corrupt(r, "bad shape", sample);
+	r->nshape = (size_t)nn;
+	for (i = 0; i < r->nshape; i++)
+		if (r->shape[i] > max)
+			max = r->shape[i];
+	if ((error = names_load(r, max)) != 0)
+		return error;
+	r->shape_id = sid;
+	return 0;
+}
+
+/* Apply the sample row under `st` on top of the state. */
+static int
+apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
+{
+	int64_t id = sqlite3_column_int64(st, 0), base;
+	const uint8_t *data = sqlite3_column_blob(st, 8);
+	int len = sqlite3_column_bytes(st, 8);
+	const char *src = (const char *)sqlite3_column_text(st, 2);
+	struct nbh_vdec d;
+	uint64_t u;
+	uint32_t nid;
+	size_t i;
+	int error;
+
+	if ((error = load_shape(r, sqlite3_column_int64(st, 6), id)) != 0)
+		return error;
+	if (len < 1 || data[0] != NBH_DATA_V1)
+		return corrupt(r, "unknown data format", id);
+	d.p = data + 1;
+	d.end = data + len;
+	d.zrun = 0;
+	r->seq++;
+	for (i = 0; i < r->nshape; i++) {
+		nid = r->shape[i];
+		if (r->names[nid].type != NBH_TYPE_NODE) {
+			if ((error = nbh__vdec_get(&d, &u)) != 0)
+				return corrupt(r, "truncated values", id);
+			base = !key && r->stamp[nid] == r->seq - 1 ? r->val[nid] : 0;
+			r->val[nid] = (int64_t)((uint64_t)base + (uint64_t)nbh__unzz(u));
+		}
+		r->stamp[nid] = r->seq;
+	}
+	if (d.p != d.end || d.zrun != 0)
+		return corrupt(r, "trailing values", id);
+	r->info.id = id;
+	r->info.t_ns = sqlite3_column_int64(st, 1);
+	snprintf(r->source, sizeof(r->source), "%s", src != NULL ? src : "");
+	r->info.source = r->source;
+	r->info.boottime_ns = sqlite3_column_int64(st, 3);
+	r->info.nobjects = (uint32_t)sqlite3_column_int64(st, 4);
+	r->info.nvalues = (uint32_t)sqlite3_column_int64(st, 5);
+	r->info.bytes = (size_t)len;
+	return 0;
+}
+
+/* The entries of the state as of the last applied sample. */
+static int
+build_entries(struct nbh_reader *r)
+{
+	struct nbh_entry *e;
+	const struct rname *n;
+	uint32_t sid, maxd = 0;
+	size_t i;
+	int error;
+
+	if (r->nshape > r->entcap) {
+		if ((e = realloc(r->ents, r->nshape * sizeof(*e))) == NULL)
+			return -ENOMEM;
+		r->ents = e;
+		r->entcap = r->nshape;
+	}
+	for (i = 0; i < r->nshape; i++) {
+		n = &r->names[r->shape[i]];
+		if (n->descr > maxd)
+			maxd = n->descr;
+		if (n->type == NBH_TYPE_STRING || n->type == NBH_TYPE_ADDRESS) {
+			sid = (uint32_t)r->val[r->shape[i]];
+			if (r->val[r->shape[i]] <= 0 || r->val[r->shape[i]] > UINT32_MAX)
+				return corrupt(r, "bad string id", r->info.id);
+			if ((error = strtab_load(r, &r->strs, "str", sid)) != 0)
+				return error;
+		}
+	}
+	if ((error = strtab_load(r, &r->descrs, "descr", maxd)) != 0)
+		return error;
+	for (i = 0; i < r->nshape; i++) {
+		e = &r->ents[i];
+		n = &r->names[r->shape[i]];
+		e->name_id = r->shape[i];
+		e->name = n->name;
+		e->namelen = n->len;
+		e->type = n->type;
+		e->flags = n->flags;
+		e->descr = n->descr >= 1 && n->descr <= r->descrs.max ? r->descrs.s[n->descr] : "";
+		e->v = n->type == NBH_TYPE_NODE ? 0 : r->val[r->shape[i]];
+		e->str = NULL;
+		e->slen = 0;
+		if (n->type == NBH_TYPE_STRING || n->type == NBH_TYPE_ADDRESS) {
+			sid = (uint32_t)e->v;
+			e->str = r->strs.s[sid];
+			e->slen = r->strs.len[sid];
+		}
+	}
+	r->nents = r->nshape;
+	r->have = true;
+	return 0;
+}
+
+static void
+fmt_time(int64_t t_ns, char *buf, size_t size)
+{
+	time_t s = (time_t)(t_ns / 1000000000);
+	struct tm tm;
+
+	if (gmtime_r(&s, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%lld ns", (long long)t_ns);
+}
+
+int
+nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0;
+
+	if ((rc = sqlite3_prepare_v2(r->db, "SELECT min(t_ns), max(t_ns), count(*) FROM sample",
+	    -1, &st, NULL)) != SQLITE_OK)
+		return rerr(r, rc, "span");
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		error = rerr(r, rc, "span");
+	else if (sqlite3_column_int64(st, 2) == 0) {
+		snprintf(r->err, sizeof(r->err), "no sample recorded in this file yet");
+		error = NBH_EEMPTY;
+	} else {
+		*first_ns = sqlite3_column_int64(st, 0);
+		*last_ns = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+int
+nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
+{
+	sqlite3_stmt *q = at_or_after ? r->q_ge : r->q_le;
+	int64_t id, key, first, last;
+	char when[40];
+	bool first_row = true;
+	int rc, error;
+
+	r->err[0] = '\0';
+	r->have = false;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, t_ns);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return rerr(r, rc, "seek");
+		if ((error = nbh_reader_span(r, &first, &last)) != 0)
+			return error;
+		if (at_or_after) {
+			fmt_time(last, when, sizeof(when));
+			snprintf(r->err, sizeof(r->err), "no sample at or after that time "
+			    "(the last is at %s)", when);
+			return -ENOENT;
+		}
+		fmt_time(first, when, sizeof(when));
+		snprintf(r->err, sizeof(r->err), "the time is before the first sample (%s)", when);
+		return NBH_EBEFORE;
+	}
+	id = sqlite3_column_int64(q, 0);
+	key = sqlite3_column_int64(q, 1);
+	sqlite3_reset(q);
+	if (key > id)
+		return corrupt(r, "keyframe after the sample", id);
+	sqlite3_reset(r->q_range);
+	sqlite3_bind_int64(r->q_range, 1, key);
+	sqlite3_bind_int64(r->q_range, 2, id);
+	error = 0;
+	while (error == 0 && (rc = sqlite3_step(r->q_range)) == SQLITE_ROW) {
+		if (first_row && sqlite3_column_int64(r->q_range, 0) != key) {
+			error = corrupt(r, "its keyframe is missing", id);
+			break;
+		}
+		error = apply(r, r->q_range, first_row);
+		first_row = false;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = rerr(r, rc, "decode");
+	sqlite3_reset(r->q_range);
+	if (error == 0 && (first_row || r->info.id != id))
+		error = corrupt(r, "samples missing between it and its keyframe", id);
+	if (error != 0)
+		return error;
+	return build_entries(r);
+}
+
+int
+nbh_reader_next(struct nbh_reader *r)
+{
+	int64_t id, key;
+	int rc, error;
+
+	if (!r->have)
+		return -EINVAL;
+	sqlite3_reset(r->q_next);
+	sqlite3_bind_int64(r->q_next, 1, r->info.id);
+	if ((rc = sqlite3_step(r->q_next)) != SQLITE_ROW) {
+		sqlite3_reset(r->q_next);
+		return rc == SQLITE_DONE ? -ENOENT : rerr(r, rc, "next");
+	}
+	id = sqlite3_column_int64(r->q_next, 0);
+	key = sqlite3_column_int64(r->q_next, 7);
+	if (key != id && id != r->info.id + 1) {
+		sqlite3_reset(r->q_next);
+		/* A hole in a delta chain: decode this sample from its keyframe. */
+		return corrupt(r, "samples missing before it", id);
+	}
+	r->have = false;
+	error = apply(r, r->q_next, key == id);
+	sqlite3_reset(r->q_next);
+	if (error != 0)
+		return error;
+	return build_entries(r);
+}
+
+int
+nbh_reader_info(const struct nbh_reader *r, struct nbh_sample_info *si)
+{
+	if (!r->have)
+		return -EINVAL;
+	*si = r->info;
+	return 0;
+}
+
+const struct nbh_entry *
+nbh_reader_entries(const struct nbh_reader *r, size_t *n)
+{
+	*n = r->have ? r->nents : 0;
+	return r->ents;
+}
+
+int
+nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
+{
+	struct nbh_sample_info si;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if ((rc = sqlite3_prepare_v2(r->db, "SELECT id, t_ns, source, boottime_ns, nobjects, "
+	    "nvalues, length(data) FROM sample ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+		return rerr(r, rc, "list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&si, 0, sizeof(si));
+		si.id = sqlite3_column_int64(st, 0);
+		si.t_ns = sqlite3_column_int64(st, 1);
+		si.source = (const char *)sqlite3_column_text(st, 2);
+		si.boottime_ns = sqlite3_column_int64(st, 3);
+		si.nobjects = (uint32_t)sqlite3_column_int64(st, 4);
+		si.nvalues = (uint32_t)sqlite3_column_int64(st, 5);
+		si.bytes = (size_t)sqlite3_column_int64(st, 6);
+		if ((ret = cb(&si, arg)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = rerr(r, rc, "list");
+	sqlite3_finalize(st);
+	return ret;
+}

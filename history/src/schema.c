@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* schema.c - opening a history file: identity checks, WAL, versioned migrations, error mapping. */
+/*
+ * Concurrency: the file is in WAL mode, so any number of readers (each with
+ * its own connection) read while one writer appends; a reader sees the
+ * samples committed before its read transaction began, never a partial
+ * one. Migrations run in one BEGIN IMMEDIATE transaction, so a reader sees
+ * the old schema or the new one. Writer exclusion (one recorder per file)
+ * is writer.c's flock, not SQLite's locks, which last one transaction only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hist.h"
+
+/* Oldest schema version a reader understands. */
+#define MIN_READ_VERSION	1
+
+int
+nbh__sqlerr(sqlite3 *db, int rc)
+{
+	int e;
+
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_CORRUPT:
+		return NBH_ECORRUPT;
+	case SQLITE_NOTADB:
+		return NBH_ENOTDB;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		if (db != NULL && (e = sqlite3_system_errno(db)) > 0)
+			return e == EDQUOT ? -ENOSPC : -e;
+		return (rc & 0xff) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
+	default:
+		return -EIO;
+	}
+}
+
+static int
+fail(sqlite3 *db, int rc, char *err, size_t errlen, const char *what)
+{
+	int error = nbh__sqlerr(db, rc);
+
+	if (error == 0)
+		error = -EIO;
+	if (err != NULL) {
+		if (error == NBH_ENOTDB)
+			snprintf(err, errlen, "not an SQLite database");
+		else if (error == NBH_ECORRUPT)
+			snprintf(err, errlen, "damaged database (%s)", sqlite3_errmsg(db));
+		else
+			snprintf(err, errlen, "%s: %s", what, db != NULL ? sqlite3_errmsg(db) :
+			    sqlite3_errstr(rc));
+	}
+	return error;
+}
+
+static int
+pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
+{
+	char sql[160];
+	struct timespec ts;
+	int64_t ver = 0;
+	unsigned v;
+	int rc;
+
+	if (upto > nbh__nmigrations)
+		return -EINVAL;
+	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return fail(db, rc, err, errlen, "migrate");
+	/* Re-read under the write lock: another process may have migrated. */
+	if ((rc = pragma_int(db, "PRAGMA user_version", &ver)) != SQLITE_OK)
+		goto out;
+	for (v = (unsigned)ver + 1; v <= upto; v++) {
+		if ((rc = sqlite3_exec(db, nbh__migrations[v - 1], NULL, NULL, NULL)) != SQLITE_OK)
+			goto out;
+	}
+	if (ver == 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", NBH_APPLICATION_ID);
+		if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+			goto out;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(key, value) VALUES "
+		    "('created_by', 'nbstat %s'), ('created_ns', %lld)", NBSTAT_VERSION,
+		    (long long)ts.tv_sec * 1000000000 + ts.tv_nsec);
+		if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+			goto out;
+	}
+	if ((unsigned)ver < upto) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", upto);
+		if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+			goto out;
+	}
+	if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK)
+		return 0;
+out:
+	{
+		int error = fail(db, rc, err, errlen, "migrate");
+
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return error;
+	}
+}
+
+/* The file exists and is a regular file we may open (clear errno-level errors). */
+static int
+check_path(const char *path, bool writable, char *err, size_t errlen)
+{
+	struct stat sb;
+	int e;
+
+	if (stat(path, &sb) != 0) {
+		e = errno;
+		if (e == ENOENT && writable)
+			return 0;	/* created */
+		snprintf(err, errlen, "%s", strerror(e));
+		return -e;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s", strerror(EISDIR));
+		return -EISDIR;
+	}
+	if (access(path, writable ? R_OK | W_OK : R_OK) != 0) {
+		e = errno;
+		snprintf(err, errlen, "%s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/*
+ * A WAL file on a read-only file system cannot get its -shm index; nobody
+ * can write it there either, so it is opened as immutable (no locks, no
+ * index). Only then: on a writable one, immutable would miss a recorder.
+ */
+static int
+open_immutable(const char *path, sqlite3 **db)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct statvfs vfs;
+	char *uri, *q;
+	const char *p;
+	int rc;
+
+	if (statvfs(path, &vfs) != 0 || (vfs.f_flag & ST_RDONLY) == 0)
+		return SQLITE_CANTOPEN;
+	if ((uri = malloc(strlen(path) * 3 + 32)) == NULL)
+		return SQLITE_NOMEM;
+	q = uri + sprintf(uri, "file:");
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#') {
+			*q++ = '%';
+			*q++ = hex[(unsigned char)*p >> 4];
+			*q++ = hex[*p & 0xf];
+		} else
+			*q++ = *p;
+	}
+	strcpy(q, "?immutable=1");
+	sqlite3_close(*db);
+	*db = NULL;
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	free(uri);
+	return rc;
+}
+
+int
+nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen)
+{
+	char dummy[8];
+	sqlite3 *db = NULL;
+	int64_t appid = 0, ver = 0, ntables = 0;
+	int rc, error, flags;
+
+	if (err == NULL) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if ((error = check_path(path, writable, err, errlen)) != 0)
+		return error;
+	flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+	    SQLITE_OPEN_NOMUTEX;
+	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
+		error = fail(db, rc, err, errlen, "open");
+		goto out;
+	}
+	if (!writable && (rc = pragma_int(db, "PRAGMA application_id", &appid)) != SQLITE_OK &&
+	    (rc & 0xff) == SQLITE_CANTOPEN && (rc = open_immutable(path, &db)) != SQLITE_OK) {
+		error = fail(db, rc, err, errlen, "open");
+		goto out;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	if ((rc = pragma_int(db, "PRAGMA application_id", &appid)) != SQLITE_OK ||
+	    (rc = pragma_int(db, "PRAGMA user_version", &ver)) != SQLITE_OK ||
+	    (rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &ntables)) != SQLITE_OK) {
+		error = fail(db, rc, err, errlen, "read header");
+		goto out;
+	}
+	if (appid != NBH_APPLICATION_ID && !(appid == 0 && ver == 0 && ntables == 0)) {
+		snprintf(err, errlen, "an SQLite database of another program (application_id %#llx)",
+		    (unsigned long long)appid);
+		error = NBH_EFOREIGN;
+		goto out;
+	}
+	if (ver > (int64_t)nbh__nmigrations) {
+		snprintf(err, errlen, "written by a newer nbstat (schema version %lld; this one "
+		    "knows up to %u)", (long long)ver, nbh__nmigrations);
+		error = NBH_ENEWER;
+		goto out;
+	}
+	if (!writable) {
+		if (ver < MIN_READ_VERSION) {
+			snprintf(err, errlen, "no history recorded in this file yet");
+			error = NBH_EEMPTY;
+			goto out;
+		}
+		*out = db;
+		return 0;
+	}
+	/* journal_mode=WAL persists in the file; synchronous=NORMAL is safe with WAL
+	 * (a power loss may drop the last commits, never corrupt). */
+	if ((rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL)) != SQLITE_OK) {
+		error = fail(db, rc, err, errlen, "set WAL mode");
+		goto out;
+	}
+	if ((unsigned)ver < nbh__nmigrations &&
+	    (error = nbh__migrate(db, nbh__nmigrations, err, errlen)) != 0)
+		goto out;
+	*out = db;
+	return 0;
+out:
+	sqlite3_close(db);
+	return error;
+}

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* writer.c - appending samples: interning, shapes, delta/keyframe encoding, one transaction per sample. */
+/*
+ * Theory of operation
+ *
+ * One writer per file: an exclusive flock(2) on "FILE.lock" taken at open
+ * and held until close (the kernel drops it if the process dies, so a
+ * killed recorder never blocks the next one). Readers never take it.
+ *
+ * A sample is built by nbh_writer_add() calls and written by
+ * nbh_writer_commit(). The first add opens BEGIN IMMEDIATE, so new names,
+ * strings and descriptions are inserted in the same transaction as the
+ * sample row that uses them: a reader (WAL snapshot) sees the whole sample
+ * or none of it, and a crash, a full disk or a read-only file leaves the
+ * file as it was before the sample (the transaction rolls back).
+ *
+ * Values are encoded as they are added: the delta against the same name in
+ * the previous sample (stamp[id] == seq - 1), or against 0 in a keyframe
+ * and for a name the previous sample did not have. Any failure rolls back
+ * and marks the in-memory state stale: the next sample reloads the intern
+ * maps from the file and is a keyframe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "hist.h"
+
+struct nbh_writer {
+	sqlite3		*db;
+	int		 lockfd;
+	unsigned	 key_every;
+	struct nbh_map	 names, strs, descrs;
+	uint32_t	 last_name, last_str, last_descr;
+	sqlite3_stmt	*ins_name, *ins_str, *ins_descr, *ins_shape, *ins_sample;
+	bool		 in_txn;
+	bool		 stale;		/* reload the maps, next sample is a keyframe */
+	bool		 key;		/* the sample being built is a keyframe */
+	/* The sample being built, in add order. */
+	uint32_t	*ids;
+	int64_t		*deltas;
+	uint8_t		*isnode;
+	size_t		 n, cap;
+	uint32_t	 nobjects;
+	/* By name id: the last value written and the sample (seq) it was in. */
+	int64_t		*prev;
+	uint64_t	*stamp;
+	size_t		 scap;
+	uint64_t	 seq;
+	/* The last shape written. */
+	uint32_t	*pshape;
+	size_t		 pn, pcap;
+	int64_t		 shape_id;
+	int64_t		 next_id, last_t, key_id;
+	unsigned	 since_key;
+	struct nbh_buf	 buf;
+	char		 err[256];
+};
+
+static int
+werr(struct nbh_writer *w, int rc, const char *what)
+{
+	int error = nbh__sqlerr(w->db, rc);
+
+	if (error == 0)
+		error = -EIO;
+	snprintf(w->err, sizeof(w->err), "%s: %s", what, sqlite3_errmsg(w->db));
+	return error;
+}
+
+const char *
+nbh_writer_error(const struct nbh_writer *w)
+{
+	return w->err;
+}
+
+/* ---- lock ---- */
+
+static int
+take_lock(const char *path, int *fdp, char *err, size_t errlen)
+{
+	char lpath[4096], buf[32];
+	ssize_t len;
+	int fd, e;
+
+	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath)) {
+		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	if ((fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno;
+		if (e == EWOULDBLOCK) {
+			len = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[len > 0 ? len : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(err, errlen, "another recorder (pid %s) is writing this file",
+			    buf[0] != '\0' ? buf : "?");
+			close(fd);
+			return NBH_ELOCKED;
+		}
+		snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
+		close(fd);
+		return -e;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		/* The pid is only for the message; the lock is what counts. */
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* ---- intern maps ---- */
+
+static int
+grow_state(struct nbh_writer *w, uint32_t id)
+{
+	size_t cap;
+	int64_t *p;
+	uint64_t *s;
+
+	if (id < w->scap)
+		return 0;
+	cap = w->scap != 0 ? w->scap : 1024;
+	while (cap <= id)
+		cap *= 2;
+	if ((p = realloc(w->prev, cap * sizeof(*p))) == NULL)
+		return -ENOMEM;
+	w->prev = p;
+	if ((s = realloc(w->stamp, cap * sizeof(*s))) == NULL)
+		return -ENOMEM;
+	w->stamp = s;
+	memset(w->prev + w->scap, 0, (cap - w->scap) * sizeof(*p));
+	memset(w->stamp + w->scap, 0, (cap - w->scap) * sizeof(*s));
+	w->scap = cap;
+	return 0;
+}
+
+/* Key of a name: text, NUL, type, flags, descr id. */
+static size_t
+name_key(char *key, const char *name, size_t len, unsigned type, unsigned flags, uint32_t descr)
+{
+	uint8_t t = (uint8_t)type;
+
+	memcpy(key, name, len);
+	key[len] = '\0';
+	memcpy(key + len + 1, &t, 1);
+	memcpy(key + len + 2, &flags, sizeof(flags));
+	memcpy(key + len + 2 + sizeof(flags), &descr, sizeof(descr));
+	return len + 2 + sizeof(flags) + sizeof(descr);
+}
+
+#define KEYMAX	(4096 + 16)
+
+static int
+load_maps(struct nbh_writer *w)
+{
+	sqlite3_stmt *st = NULL;
+	char key[KEYMAX];
+	const char *txt;
+	size_t len;
+	uint32_t id;
+	int rc, error = 0;
+
+	nbh__map_free(&w->names);
+	nbh__map_free(&w->strs);
+	nbh__map_free(&w->descrs);
+	w->last_name = w->last_str = w->last_descr = 0;
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, text FROM descr", -1, &st, NULL)) != SQLITE_OK)
+		return werr(w, rc, "load descriptions");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
+		id = (uint32_t)sqlite3_column_int64(st, 0);
+		txt = (const char *)sqlite3_column_text(st, 1);
+		error = nbh__map_put(&w->descrs, txt, (size_t)sqlite3_column_bytes(st, 1), id);
+		if (id > w->last_descr)
+			w->last_descr = id;
+	}
+	sqlite3_finalize(st);
+	if (error != 0 || rc != SQLITE_DONE)
+		return error != 0 ? error : werr(w, rc, "load descriptions");
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, text FROM str", -1, &st, NULL)) != SQLITE_OK)
+		return werr(w, rc, "load strings");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
+		id = (uint32_t)sqlite3_column_int64(st, 0);
+		txt = (const char *)sqlite3_column_text(st, 1);
+		error = nbh__map_put(&w->strs, txt, (size_t)sqlite3_column_bytes(st, 1), id);
+		if (id > w->last_str)
+			w->last_str = id;
+	}
+	sqlite3_finalize(st);
+	if (error != 0 || rc != SQLITE_DONE)
+		return error != 0 ? error : werr(w, rc, "load strings");
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, name, type, flags, descr FROM name",
+	    -1, &st, NULL)) != SQLITE_OK)
+		return werr(w, rc, "load names");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
+		id = (uint32_t)sqlite3_column_int64(st, 0);
+		txt = (const char *)sqlite3_column_text(st, 1);
+		len = (size_t)sqlite3_column_bytes(st, 1);
+		if (len + 16 > sizeof(key)) {
+			error = NBH_ECORRUPT;
+			break;
+		}
+		len = name_key(key, txt, len, (unsigned)sqlite3_column_int(st, 2),
+		    (unsigned)sqlite3_column_int64(st, 3), (uint32_t)sqlite3_column_int64(st, 4));
+		error = nbh__map_put(&w->names, key, len, id);
+		if (id > w->last_name)
+			w->last_name = id;
+	}
+	sqlite3_finalize(st);
+	if (error != 0 || rc != SQLITE_DONE)
+		return error != 0 ? error : werr(w, rc, "load names");
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT coalesce(max(id), 0), coalesce(max(t_ns), "
+	    "-9223372036854775807) FROM sample", -1, &st, NULL)) != SQLITE_OK)
+		return werr(w, rc, "load samples");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		w->next_id = sqlite3_column_int64(st, 0) + 1;
+		w->last_t = sqlite3_column_int64(st, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "load samples");
+	return grow_state(w, w->last_name);
+}
+
+/* Id of a string-like interned value, inserting it (inside the transaction). */
+static int
+intern(struct nbh_writer *w, struct nbh_map *m, uint32_t *last, sqlite3_stmt *ins,
+    const char *s, size_t len, uint32_t *id)
+{
+	int rc, error;
+
+	if ((*id = nbh__map_get(m, s, len)) != 0)
+		return 0;
+	if (*last == UINT32_MAX)
+		return -EOVERFLOW;
+	sqlite3_reset(ins);
+	sqlite3_bind_int64(ins, 1, (int64_t)*last + 1);
+	sqlite3_bind_text(ins, 2, s, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(ins);
+	sqlite3_reset(ins);
+	sqlite3_clear_bindings(ins);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "insert");
+	if ((error = nbh__map_put(m, s, len, *last + 1)) != 0)
+		return error;
+	*id = ++*last;
+	return 0;
+}
+
+static int
+name_id(struct nbh_writer *w, const char *name, size_t len, unsigned type, unsigned flags,
+    const char *descr, uint32_t *id)
+{
+	char key[KEYMAX];
+	uint32_t did;
+	size_t klen;
+	int rc, error;
+
+	if (len == 0 || len + 16 > sizeof(key) || memchr(name, '\0', len) != NULL)
+		return -EINVAL;
+	if ((error = intern(w, &w->descrs, &w->last_descr, w->ins_descr, descr, strlen(descr),
+	    &did)) != 0)
+		return error;
+	klen = name_key(key, name, len, type, flags, did);
+	if ((*id = nbh__map_get(&w->names, key, klen)) != 0)
+		return 0;
+	if (w->last_name == UINT32_MAX - 1)
+		return -EOVERFLOW;
+	sqlite3_reset(w->ins_name);
+	sqlite3_bind_int64(w->ins_name, 1, (int64_t)w->last_name + 1);
+	sqlite3_bind_text(w->ins_name, 2, name, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int(w->ins_name, 3, (int)type);
+	sqlite3_bind_int64(w->ins_name, 4, flags);
+	sqlite3_bind_int64(w->ins_name, 5, did);
+	rc = sqlite3_step(w->ins_name);
+	sqlite3_reset(w->ins_name);
+	sqlite3_clear_bindings(w->ins_name);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "insert name");
+	if ((error = nbh__map_put(&w->names, key, klen, w->last_name + 1)) != 0)
+		return error;
+	*id = ++w->last_name;
+	return grow_state(w, *id);
+}
+
+/* ---- open / close ---- */
+
+int
+nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
+    struct nbh_writer **out, char *err, size_t errlen)
+{
+	static const char *const sql[] = {
+		"INSERT INTO name(id, name, type, flags, descr) VALUES (?, ?, ?, ?, ?)",
+		"INSERT INTO str(id, text) VALUES (?, ?)",
+		"INSERT INTO descr(id, text) VALUES (?, ?)",
+		"INSERT INTO shape(nnames, names) VALUES (?, ?)",
+		"INSERT INTO sample(id, t_ns, source, boottime_ns, nobjects, nvalues, shape, "
+		"keyframe, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	};
+	char dummy[8];
+	struct nbh_writer *w;
+	sqlite3_stmt **stp[5];
+	unsigned i;
+	int rc, error;
+
+	if (err == NULL) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->lockfd = -1;
+	w->key_every = opts != NULL && opts->keyframe_every != 0 ? opts->keyframe_every : 60;
+	if ((error = take_lock(path, &w->lockfd, err, errlen)) != 0)
+		goto out;
+	if ((error = nbh__db_open(path, true, &w->db, err, errlen)) != 0)
+		goto out;
+	stp[0] = &w->ins_name;
+	stp[1] = &w->ins_str;
+	stp[2] = &w->ins_descr;
+	stp[3] = &w->ins_shape;
+	stp[4] = &w->ins_sample;
+	for (i = 0; i < 5; i++) {
+		if ((rc = sqlite3_prepare_v3(w->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    stp[i], NULL)) != SQLITE_OK) {
+			error = werr(w, rc, "prepare");
+			snprintf(err, errlen, "%s", w->err);
+			goto out;
+		}
+	}
+	w->stale = true;
+	*out = w;
+	return 0;
+out:
+	nbh_writer_close(&w);
+	return error;
+}
+
+void
+nbh_writer_close(struct nbh_writer **wp)
+{
+	struct nbh_writer *w = *wp;
+
+	if (w == NULL)
+		return;
+	nbh_writer_abort(w);
+	sqlite3_finalize(w->ins_name);
+	sqlite3_finalize(w->ins_str);
+	sqlite3_finalize(w->ins_descr);
+	sqlite3_finalize(w->ins_shape);
+	sqlite3_finalize(w->ins_sample);
+	sqlite3_close(w->db);		/* checkpoints the WAL when it is the last connection */
+	if (w->lockfd >= 0)
+		close(w->lockfd);	/* after the database: never close an fd SQLite locks */
+	nbh__map_free(&w->names);
+	nbh__map_free(&w->strs);
+	nbh__map_free(&w->descrs);
+	free(w->ids);
+	free(w->deltas);
+	free(w->isnode);
+	free(w->prev);
+	free(w->stamp);
+	free(w->pshape);
+	nbh__buf_free(&w->buf);
+	free(w);
+	*wp = NULL;
+}
+
+/* ---- building a sample ---- */
+
+static int
+begin(struct nbh_writer *w)
+{
+	int rc, error;
+
+	if (w->stale) {
+		if ((error = load_maps(w)) != 0)
+			return error;
+		w->seq += 2;		/* no name counts as present in the previous sample */
+		w->since_key = w->key_every;
+		w->pn = 0;
+		w->shape_id = 0;
+		w->stale = false;
+	}
+	w->err[0] = '\0';
+	if ((rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return werr(w, rc, "begin");
+	w->in_txn = true;
+	w->key = w->since_key >= w->key_every;
+	w->n = 0;
+	w->nobjects = 0;
+	return 0;
+}
+
+void
+nbh_writer_abort(struct nbh_writer *w)
+{
+	if (w->in_txn) {
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		w->in_txn = false;
+		w->stale = true;
+	}
+	w->n = 0;
+}
+
+static int
+push(struct nbh_writer *w, uint32_t id, int64_t delta, bool node)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap != 0 ? w->cap * 2 : 1024;
+		uint32_t *ids;
+		int64_t *d;
+		uint8_t *nd;
+
+		if ((ids = realloc(w->ids, cap * sizeof(*ids))) == NULL)
+			return -ENOMEM;
+		w->ids = ids;
+		if ((d = realloc(w->deltas, cap * sizeof(*d))) == NULL)
+			return -ENOMEM;
+		w->deltas = d;
+		if ((nd = realloc(w->isnode, cap)) == NULL)
+			return -ENOMEM;
+		w->isnode = nd;
+		w->cap = cap;
+	}
+	w->ids[w->n] = id;
+	w->deltas[w->n] = delta;
+	w->isnode[w->n] = node;
+	w->n++;
+	return 0;
+}
+
+int
+nbh_writer_add(struct nbh_writer *w, const char *name, size_t namelen,
+    unsigned type, unsigned flags, const char *descr, int64_t v,
+    const char *str, size_t slen)
+{
+	uint32_t id, sid;
+	int64_t base;
+	int error;
+
+	if (!w->in_txn && (error = begin(w)) != 0)
+		goto out;
+	if ((error = name_id(w, name, namelen, type, flags, descr != NULL ? descr : "",
+	    &id)) != 0)
+		goto out;
+	if (w->stamp[id] == w->seq)
+		return 0;		/* already in this sample */
+	if (type == NBH_TYPE_NODE) {
+		w->stamp[id] = w->seq;
+		w->nobjects++;
+		return push(w, id, 0, true);
+	}
+	if (type == NBH_TYPE_STRING || type == NBH_TYPE_ADDRESS) {
+		if (str == NULL)
+			str = "";
+		if (memchr(str, '\0', slen) != NULL) {
+			error = -EINVAL;
+			goto out;
+		}
+		if ((error = intern(w, &w->strs, &w->last_str, w->ins_str, str, slen, &sid)) != 0)
+			goto out;
+		v = sid;
+	}
+	base = !w->key && w->stamp[id] == w->seq - 1 ? w->prev[id] : 0;
+	w->prev[id] = v;
+	w->stamp[id] = w->seq;
+	/* Wrapping difference: exact for every 64-bit value, counter resets included. */
+	return push(w, id, (int64_t)((uint64_t)v - (uint64_t)base), false);
+out:
+	if (error < 0 && w->err[0] == '\0')
+		snprintf(w->err, sizeof(w->err), "add %.*s: %s", (int)(namelen > 200 ? 200 : namelen),
+		    name, strerror(-error));
+	nbh_writer_abort(w);
+	return error;
+}
+
+static int
+write_shape(struct nbh_writer *w)
+{
+	uint32_t *p;
+	int rc, error;
+
+	if (w->shape_id != 0 && w->pn == w->n && memcmp(w->pshape, w->ids, w->n * sizeof(*w->ids)) == 0)
+		return 0;
+	w->buf.len = 0;
+	if ((error = nbh__ids_encode(&w->buf, w->ids, w->n)) != 0)
+		return error;
+	sqlite3_reset(w->ins_shape);
+	sqlite3_bind_int64(w->ins_shape, 1, (int64_t)w->n);
+	sqlite3_bind_blob(w->ins_shape, 2, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
+	rc = sqlite3_step(w->ins_shape);
+	sqlite3_reset(w->ins_shape);
+	sqlite3_clear_bindings(w->ins_shape);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "insert shape");
+	if (w->n > w->pcap) {
+		if ((p = realloc(w->pshape, w->n * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		w->pshape = p;
+		w->pcap = w->n;
+	}
+	memcpy(w->pshape, w->ids, w->n * sizeof(*w->ids));
+	w->pn = w->n;
+	w->shape_id = sqlite3_last_insert_rowid(w->db);
+	return 0;
+}
+
+int
+nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
+{
+	struct nbh_venc e;
+	int64_t t;
+	size_t i;
+	int rc, error;
+
+	w->err[0] = '\0';
+	if (!w->in_txn)
+		return 0;
+	if ((error = write_shape(w)) != 0)
+		goto out;
+	w->buf.len = 0;
+	if ((error = nbh__buf_reserve(&w->buf, 1)) != 0)
+		goto out;
+	w->buf.p[w->buf.len++] = NBH_DATA_V1;
+	e.b = &w->buf;
+	e.zrun = 0;
+	for (i = 0; i < w->n; i++)
+		if (!w->isnode[i] && (error = nbh__venc_put(&e, nbh__zz(w->deltas[i]))) != 0)
+			goto out;
+	if ((error = nbh__venc_end(&e)) != 0)
+		goto out;
+	/* Sample times are unique and increasing (the clock may step back). */
+	t = si->t_ns > w->last_t ? si->t_ns : w->last_t + 1;
+	sqlite3_reset(w->ins_sample);
+	sqlite3_bind_int64(w->ins_sample, 1, w->next_id);
+	sqlite3_bind_int64(w->ins_sample, 2, t);
+	sqlite3_bind_text(w->ins_sample, 3, si->source != NULL ? si->source : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins_sample, 4, si->boottime_ns);
+	sqlite3_bind_int64(w->ins_sample, 5, w->nobjects);
+	sqlite3_bind_int64(w->ins_sample, 6, (int64_t)(w->n - w->nobjects));
+	sqlite3_bind_int64(w->ins_sample, 7, w->shape_id);
+	sqlite3_bind_int64(w->ins_sample, 8, w->key ? w->next_id : w->key_id);
+	sqlite3_bind_blob(w->ins_sample, 9, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
+	rc = sqlite3_step(w->ins_sample);
+	sqlite3_reset(w->ins_sample);
+	sqlite3_clear_bindings(w->ins_sample);
+	if (rc != SQLITE_DONE) {
+		error = werr(w, rc, "insert sample");
+		goto out;
+	}
+	if ((rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		error = werr(w, rc, "commit");
+		goto out;
+	}
+	w->in_txn = false;
+	w->last_t = t;
+	if (w->key) {
+		w->key_id = w->next_id;
+		w->since_key = 0;
+	}
+	w->since_key++;
+	w->next_id++;
+	w->seq++;
+	w->n = 0;
+	return 0;
+out:
+	nbh_writer_abort(w);
+	return error;
+}

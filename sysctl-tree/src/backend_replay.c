@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* backend_replay.c - the REPLAY backend: walks served from a recorded sample in the history file. */
+/*
+ * A recorded sample is the ordered list of the entries its walks gave
+ * (interior nodes included), so a replayed walk is a filter over that list:
+ * the entries at or under the name, in the recorded (tree) order, with the
+ * RD_NODES / RD_SHALLOW rules of the live walker (mib.h). Interior nodes
+ * above a recorded subtree were never reported by the live walk that
+ * recorded it; they are made up here (without a description) so that a
+ * replayed walk of an ancestor has every node a live one would have.
+ *
+ * Per-CPU vectors are not recorded: RD_PERCPU gives totals only. Nothing
+ * is writable. nb_sysctl_sample() moves to the next recorded sample
+ * (-ENOENT after the last, or after replay_to_ns).
+ *
+ * Concurrency: the handle is used by one thread at a time (sysctl.h); the
+ * reader's own SQLite connection reads WAL snapshots while a recorder
+ * appends (nbhistory/reader.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nbhistory/history.h"
+
+#include "backend.h"
+
+struct split {
+	char		**comp;		/* nb_sysctl_name_split block, NULL = not yet */
+	size_t		*lens;
+	unsigned	 n;
+};
+
+struct replay {
+	struct nbh_reader *r;
+	int64_t		 to_ns;		/* range end, 0 = none */
+	struct split	*sv;		/* by name id */
+	size_t		 svcap;
+	bool		 busy;
+	struct nb_sysctl_entry e;
+};
+
+static const struct split *
+split_of(struct replay *rp, const struct nbh_entry *ent)
+{
+	struct split *s;
+	size_t cap;
+
+	if (ent->name_id >= rp->svcap) {
+		cap = rp->svcap != 0 ? rp->svcap * 2 : 1024;
+		while (cap <= ent->name_id)
+			cap *= 2;
+		if ((s = realloc(rp->sv, cap * sizeof(*s))) == NULL)
+			return NULL;
+		memset(s + rp->svcap, 0, (cap - rp->svcap) * sizeof(*s));
+		rp->sv = s;
+		rp->svcap = cap;
+	}
+	s = &rp->sv[ent->name_id];
+	if (s->comp == NULL && nb_sysctl_name_split(ent->name, &s->comp, &s->lens, &s->n) != 0) {
+		s->comp = NULL;
+		return NULL;
+	}
+	return s;
+}
+
+/* The live walker's rules (mib.h mw_want_*), with d the depth and t the target's. */
+static bool
+want_node(unsigned d, unsigned t, unsigned rdflags)
+{
+	if (d < t || d == 0)
+		return false;
+	if (rdflags & NB_SYSCTL_RD_SHALLOW)
+		return d == t + 1;
+	return (rdflags & NB_SYSCTL_RD_NODES) != 0;
+}
+
+static bool
+want_leaf(unsigned d, unsigned t, unsigned rdflags)
+{
+	return d >= t && ((rdflags & NB_SYSCTL_RD_SHALLOW) == 0 || d <= t + 1);
+}
+
+static void
+fill_value(struct nb_sysctl_value *v, const struct nbh_entry *ent, bool novalue)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = (enum nb_sysctl_type)ent->type;
+	v->flags = ent->flags;
+	if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS) {
+		v->str = novalue || ent->str == NULL ? "" : ent->str;
+		v->len = novalue || ent->str == NULL ? 0 : ent->slen;
+		return;
+	}
+	if (novalue)
+		return;
+	switch (v->type) {
+	case NB_SYSCTL_INT:
+		v->i = ent->v;
+		break;
+	case NB_SYSCTL_U64:
+		v->u = (uint64_t)ent->v;
+		break;
+	case NB_SYSCTL_BOOL:
+		v->b = ent->v != 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, unsigned n,
+    unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
+{
+	struct replay *rp = h->priv;
+	const struct nbh_entry *ents;
+	const struct split *s, *prev = NULL;
+	struct nb_sysctl_entry *e = &rp->e;
+	bool found = n == 0, novalue = (rdflags & NB_SYSCTL_RD_NOVALUE) != 0;
+	size_t nents, i;
+	unsigned k, c, j;
+	int rc = 0;
+
+	if (rp->busy)
+		return -EBUSY;
+	rp->busy = true;
+	ents = nbh_reader_entries(rp->r, &nents);
+	for (i = 0; i < nents && rc == 0; i++) {
+		if ((s = split_of(rp, &ents[i])) == NULL) {
+			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
+			rc = -EUCLEAN;
+			break;
+		}
+		if (s->n < n)
+			continue;
+		for (k = 0; k < n; k++)
+			if (s->lens[k] != lens[k] || memcmp(s->comp[k], comp[k], lens[k]) != 0)
+				break;
+		if (k < n)
+			continue;
+		found = true;
+		/* Ancestors not on the previous entry's path: made-up nodes. */
+		c = 0;
+		if (prev != NULL)
+			while (c < prev->n && c < s->n && prev->lens[c] == s->lens[c] &&
+			    memcmp(prev->comp[c], s->comp[c], s->lens[c]) == 0)
+				c++;
+		e->comp = (const char *const *)s->comp;
+		e->complen = s->lens;
+		for (j = c + 1; j < s->n && rc == 0; j++) {
+			if (!want_node(j, n, rdflags))
+				continue;
+			memset(&e->val, 0, sizeof(e->val));
+			e->val.type = NB_SYSCTL_NODE;
+			e->ncomp = j;
+			e->descr = "";
+			rc = cb(e, arg);
+		}
+		prev = s;
+		if (rc != 0 || c == s->n)
+			continue;
+		if (ents[i].type == NB_SYSCTL_NODE ? !want_node(s->n, n, rdflags) :
+		    !want_leaf(s->n, n, rdflags))
+			continue;
+		e->ncomp = s->n;
+		e->descr = ents[i].descr;
+		fill_value(&e->val, &ents[i], novalue);
+		rc = cb(e, arg);
+	}
+	rp->busy = false;
+	if (rc == 0 && !found)
+		return -ENOENT;
+	return rc;
+}
+
+static int
+replay_sample(struct nb_sysctl *h)
+{
+	struct replay *rp = h->priv;
+	struct nbh_sample_info si;
+	int error;
+
+	if (rp->busy)
+		return -EBUSY;
+	if ((error = nbh_reader_next(rp->r)) != 0) {
+		if (error != -ENOENT)
+			nb__sysctl_errdetail(h, "%s", nbh_reader_error(rp->r));
+		return error;
+	}
+	if (rp->to_ns != 0 && nbh_reader_info(rp->r, &si) == 0 && si.t_ns > rp->to_ns)
+		return -ENOENT;
+	return 0;
+}
+
+static int64_t
+replay_sample_time(const struct nb_sysctl *h)
+{
+	const struct replay *rp = h->priv;
+	struct nbh_sample_info si;
+
+	return nbh_reader_info(rp->r, &si) == 0 ? si.t_ns : 0;
+}
+
+static void
+replay_close(struct nb_sysctl *h)
+{
+	struct replay *rp = h->priv;
+	size_t i;
+
+	if (rp == NULL)
+		return;
+	for (i = 0; i < rp->svcap; i++)
+		free(rp->sv[i].comp);
+	free(rp->sv);
+	nbh_reader_close(&rp->r);
+	free(rp);
+	h->priv = NULL;
+}
+
+static const struct nb_sysctl_backend_ops replay_ops = {
+	.name = "replay",
+	.walk = replay_walk,
+	.write = NULL,
+	.sample = replay_sample,
+	.sample_time = replay_sample_time,
+	.stack = NULL,
+	.close = replay_close,
+};
+
+static void
+fmt_age(int64_t ns, char *buf, size_t size)
+{
+	int64_t s = ns / 1000000000;
+
+	if (s < 120)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, size, "%lldm", (long long)(s / 60));
+	else if (s < 172800)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+}
+
+int
+nb__sysctl_replay_open(struct nb_sysctl *h, const struct nb_sysctl_opts *opts)
+{
+	struct replay *rp;
+	struct nbh_sample_info si;
+	struct timespec now;
+	int64_t first, last;
+	char age[32], when[40];
+	time_t secs;
+	struct tm tm;
+	int error;
+
+	h->errdetail[0] = '\0';
+	if (opts->replay_path == NULL || *opts->replay_path == '\0')
+		return -EINVAL;
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		return -ENOMEM;
+	if ((error = nbh_reader_open(opts->replay_path, &rp->r, h->errdetail,
+	    sizeof(h->errdetail))) != 0)
+		goto out;
+	rp->to_ns = opts->replay_to_ns;
+	if (rp->to_ns != 0) {
+		/* Interval mode: from the first sample at or after replay_at_ns. */
+		error = nbh_reader_seek(rp->r, opts->replay_at_ns, true);
+		if (error == 0 && nbh_reader_info(rp->r, &si) == 0 && si.t_ns > rp->to_ns) {
+			nb__sysctl_errdetail(h, "no sample between the two times");
+			error = -ENOENT;
+			goto out;
+		}
+	} else
+		error = nbh_reader_seek(rp->r, opts->replay_at_ns, false);
+	if (error != 0) {
+		nb__sysctl_errdetail(h, "%s", nbh_reader_error(rp->r));
+		goto out;
+	}
+	/* A time after the last sample: a notice (the tool prints it). */
+	if (rp->to_ns == 0 && opts->replay_at_ns != INT64_MAX &&
+	    nbh_reader_span(rp->r, &first, &last) == 0 && opts->replay_at_ns > last) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		fmt_age((int64_t)now.tv_sec * 1000000000 + now.tv_nsec - last, age, sizeof(age));
+		secs = (time_t)(last / 1000000000);
+		if (gmtime_r(&secs, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			when[0] = '\0';
+		nb__sysctl_errdetail(h, "after the last sample: replaying the one at %s (%s old)",
+		    when, age);
+	}
+	h->ops = &replay_ops;
+	h->priv = rp;
+	return 0;
+out:
+	nbh_reader_close(&rp->r);
+	free(rp);
+	return error;
+}

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* record.c - --record: the subtrees a handle reads in a sample, written to history as one sample. */
+/*
+ * Theory of operation
+ *
+ * A handle that records keeps, for the current sample, the set of subtrees
+ * read with values (walk, get, json; not RD_NOVALUE or RD_SHALLOW). The set
+ * is kept minimal: a subtree inside one already noted adds nothing, one
+ * that contains noted subtrees replaces them. Reading net.interfaces also
+ * notes net.interfaces_departed, so an interface deleted between two
+ * samples is recorded with its final counters.
+ *
+ * The entries of the tool's own walk are copied as they stream to its
+ * callback (the walk runs with RD_NODES; nodes the tool did not ask for
+ * are not passed on), so the sample holds exactly what the tool saw, from
+ * the walk's one read section. A subtree whose walk the tool's callback
+ * stopped early, or that was noted without a walk (departed), is walked
+ * again at the end of the sample.
+ *
+ * When the sample ends (nb_sysctl_sample, nb_sysctl_record_commit, close),
+ * the copied entries (and the walks again) go to the history writer, which
+ * commits the sample as one transaction. A LOCAL backend loads each family
+ * once per sample, so a walk again sees the same kernel data; a value that
+ * another thread changes meanwhile (libstack's own health counters, the
+ * daemon's stack) is recorded as it stands then.
+ *
+ * Like the handle, the recorder is used by one thread at a time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nbhistory/history.h"
+
+#include "backend.h"
+
+struct prefix {
+	char		*buf;			/* the components, NUL-separated */
+	const char	*comp[NB_SYSCTL_MAXDEPTH];
+	size_t		 lens[NB_SYSCTL_MAXDEPTH];
+	unsigned	 n;
+	bool		 captured;		/* entries in arena[off, end) */
+	size_t		 off, end;
+};
+
+/* A copied entry in the arena: this header, then the name, descr and string bytes. */
+struct centry {
+	int64_t		 v;
+	uint32_t	 namelen, descrlen, slen;
+	uint32_t	 flags;
+	uint8_t		 type;
+};
+
+struct nb_rec {
+	struct nbh_writer *w;
+	char		 source[32];
+	struct prefix	*pv;
+	size_t		 np, pcap;
+	int		 error;			/* deferred (note ran out of memory) */
+	int		 cberror;
+	uint8_t		*arena;			/* copied entries of this sample */
+	size_t		 alen, acap;
+	char		 name[NB_SYSCTL_NAMEMAX + 1];
+};
+
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int
+nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source)
+{
+	struct nb_rec *rec;
+	int error;
+
+	h->errdetail[0] = '\0';
+	if (path == NULL || *path == '\0')
+		return -EINVAL;
+	if (h->rec != NULL)
+		return -EALREADY;
+	if ((rec = calloc(1, sizeof(*rec))) == NULL)
+		return -ENOMEM;
+	snprintf(rec->source, sizeof(rec->source), "%s",
+	    source != NULL ? source : h->ops != NULL ? h->ops->name : "");
+	if ((error = nbh_writer_open(path, NULL, &rec->w, h->errdetail,
+	    sizeof(h->errdetail))) != 0) {
+		free(rec);
+		return error;
+	}
+	h->rec = rec;
+	return 0;
+}
+
+/* p is a prefix of (or equal to) q. */
+static bool
+covers(const struct prefix *p, const char *const *comp, const size_t *lens, unsigned n)
+{
+	unsigned i;
+
+	if (p->n > n)
+		return false;
+	for (i = 0; i < p->n; i++)
+		if (p->lens[i] != lens[i] || memcmp(p->comp[i], comp[i], lens[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Note a subtree; false if one already noted covers it. */
+static bool
+note1(struct nb_rec *rec, const char *const *comp, const size_t *lens, unsigned n)
+{
+	struct prefix *p, nw;
+	size_t i, j, total = 0;
+	unsigned k;
+	char *q;
+
+	for (i = 0; i < rec->np; i++)
+		if (covers(&rec->pv[i], comp, lens, n))
+			return false;
+	/* Drop the noted subtrees the new one contains. */
+	for (i = j = 0; i < rec->np; i++) {
+		struct prefix tmp = { 0 };
+
+		tmp.n = n;
+		memcpy(tmp.comp, comp, n * sizeof(*comp));
+		memcpy(tmp.lens, lens, n * sizeof(*lens));
+		if (covers(&tmp, rec->pv[i].comp, rec->pv[i].lens, rec->pv[i].n))
+			free(rec->pv[i].buf);
+		else
+			rec->pv[j++] = rec->pv[i];
+	}
+	rec->np = j;
+	memset(&nw, 0, sizeof(nw));
+	for (k = 0; k < n; k++)
+		total += lens[k] + 1;
+	if ((nw.buf = malloc(total + 1)) == NULL) {
+		rec->error = -ENOMEM;
+		return false;
+	}
+	for (k = 0, q = nw.buf; k < n; k++) {
+		memcpy(q, comp[k], lens[k]);
+		q[lens[k]] = '\0';
+		nw.comp[k] = q;
+		nw.lens[k] = lens[k];
+		q += lens[k] + 1;
+	}
+	nw.n = n;
+	if (rec->np == rec->pcap) {
+		size_t cap = rec->pcap != 0 ? rec->pcap * 2 : 8;
+
+		if ((p = realloc(rec->pv, cap * sizeof(*p))) == NULL) {
+			free(nw.buf);
+			rec->error = -ENOMEM;
+			return false;
+		}
+		rec->pv = p;
+		rec->pcap = cap;
+	}
+	rec->pv[rec->np++] = nw;
+	return true;
+}
+
+static bool
+is_net_interfaces(const char *const *comp, const size_t *lens, unsigned n)
+{
+	return n == 2 && lens[0] == 3 && memcmp(comp[0], "net", 3) == 0 &&
+	    lens[1] == 10 && memcmp(comp[1], "interfaces", 10) == 0;
+}
+
+/* ---- copying the tool's walk ---- */
+
+struct capture {
+	struct nb_rec	*rec;
+	nb_sysctl_walk_fn cb;
+	void		*arg;
+	unsigned	 rdflags;	/* the tool's */
+	bool		 failed;
+};
+
+static int
+capture_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct capture *c = arg;
+	struct nb_rec *rec = c->rec;
+	const struct nb_sysctl_value *v = &e->val;
+	struct centry ce;
+	size_t need, descrlen = strlen(e->descr), slen = v->str != NULL ? v->len : 0;
+	uint8_t *p;
+
+	if (!c->failed && e->ncomp > 0) {
+		memset(&ce, 0, sizeof(ce));
+		need = nb__sysctl_join(e->comp, e->complen, e->ncomp, rec->name, sizeof(rec->name));
+		ce.namelen = (uint32_t)need;
+		ce.descrlen = (uint32_t)descrlen;
+		ce.slen = (uint32_t)slen;
+		ce.flags = v->flags;
+		ce.type = (uint8_t)v->type;
+		ce.v = v->type == NB_SYSCTL_INT ? v->i : v->type == NB_SYSCTL_U64 ? (int64_t)v->u :
+		    v->type == NB_SYSCTL_BOOL ? v->b : 0;
+		if (need >= sizeof(rec->name)) {
+			c->failed = true;	/* unnameable: let the walk at commit skip it */
+		} else {
+			need = sizeof(ce) + ce.namelen + descrlen + slen;
+			if (rec->alen + need > rec->acap) {
+				size_t cap = rec->acap != 0 ? rec->acap * 2 : 65536;
+
+				while (cap < rec->alen + need)
+					cap *= 2;
+				if ((p = realloc(rec->arena, cap)) == NULL) {
+					c->failed = true;
+					goto pass;
+				}
+				rec->arena = p;
+				rec->acap = cap;
+			}
+			p = rec->arena + rec->alen;
+			memcpy(p, &ce, sizeof(ce));
+			p += sizeof(ce);
+			memcpy(p, rec->name, ce.namelen);
+			p += ce.namelen;
+			memcpy(p, e->descr, descrlen);
+			p += descrlen;
+			if (slen > 0)
+				memcpy(p, v->str, slen);
+			rec->alen += need;
+		}
+	}
+pass:
+	if (v->type == NB_SYSCTL_NODE && (c->rdflags & NB_SYSCTL_RD_NODES) == 0)
+		return 0;
+	return c->cb(e, c->arg);
+}
+
+int
+nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
+    unsigned n, unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
+{
+	static const char *const departed[] = { "net", "interfaces_departed" };
+	static const size_t dlens[] = { 3, 19 };
+	struct nb_rec *rec = h->rec;
+	struct capture c = { rec, cb, arg, rdflags, false };
+	size_t start = rec->alen;
+	int error;
+
+	error = h->ops->walk(h, comp, lens, n, rdflags | NB_SYSCTL_RD_NODES, capture_cb, &c);
+	if (error < 0) {
+		rec->alen = start;
+		return error;
+	}
+	if (note1(rec, comp, lens, n)) {
+		struct prefix *p = &rec->pv[rec->np - 1];
+
+		/* Complete copy: keep it; stopped early: walk again at commit. */
+		p->captured = error == 0 && !c.failed;
+		p->off = start;
+		p->end = rec->alen;
+		if (!p->captured)
+			rec->alen = start;
+	} else
+		rec->alen = start;
+	if (is_net_interfaces(comp, lens, n))
+		(void)note1(rec, departed, dlens, 2);
+	return error;
+}
+
+static int
+rec_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct nb_rec *rec = arg;
+	const struct nb_sysctl_value *v = &e->val;
+	size_t len;
+	int64_t iv = 0;
+	int error;
+
+	if (e->ncomp == 0)
+		return 0;
+	len = nb__sysctl_join(e->comp, e->complen, e->ncomp, rec->name, sizeof(rec->name));
+	if (len >= sizeof(rec->name))
+		return 0;		/* cannot be named again: not recordable */
+	switch (v->type) {
+	case NB_SYSCTL_INT:
+		iv = v->i;
+		break;
+	case NB_SYSCTL_U64:
+		iv = (int64_t)v->u;
+		break;
+	case NB_SYSCTL_BOOL:
+		iv = v->b;
+		break;
+	default:
+		break;
+	}
+	if ((error = nbh_writer_add(rec->w, rec->name, len, v->type, v->flags, e->descr, iv,
+	    v->str, v->str != NULL ? v->len : 0)) != 0) {
+		rec->cberror = error;
+		return error;
+	}
+	return 0;
+}
+
+static int
+add_copied(struct nb_rec *rec, const struct prefix *p)
+{
+	const uint8_t *q = rec->arena + p->off, *end = rec->arena + p->end;
+	const char *name, *descr, *str;
+	struct centry ce;
+	int error;
+
+	while (q < end) {
+		memcpy(&ce, q, sizeof(ce));
+		name = (const char *)q + sizeof(ce);
+		descr = name + ce.namelen;
+		str = descr + ce.descrlen;
+		/* descr is not NUL-terminated in the arena: copy it out. */
+		if (ce.descrlen >= sizeof(rec->name))
+			ce.descrlen = sizeof(rec->name) - 1;
+		memcpy(rec->name, descr, ce.descrlen);
+		rec->name[ce.descrlen] = '\0';
+		if ((error = nbh_writer_add(rec->w, name, ce.namelen, ce.type, ce.flags, rec->name,
+		    ce.v, ce.slen > 0 ? str : "", ce.slen)) != 0)
+			return error;
+		q = (const uint8_t *)str + ce.slen;
+	}
+	return 0;
+}
+
+static void
+prefixes_clear(struct nb_rec *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->np; i++)
+		free(rec->pv[i].buf);
+	rec->np = 0;
+	rec->error = 0;
+	rec->alen = 0;
+}
+
+int
+nb__rec_commit(struct nb_sysctl *h)
+{
+	struct nb_rec *rec = h->rec;
+	struct nbh_sample_info si;
+	size_t i;
+	int error = 0;
+
+	if (rec->error != 0) {
+		error = rec->error;
+		snprintf(h->errdetail, sizeof(h->errdetail), "record: %s", strerror(-error));
+		goto out;
+	}
+	if (rec->np == 0)
+		return 0;
+	for (i = 0; i < rec->np; i++) {
+		const struct prefix *p = &rec->pv[i];
+
+		if (p->captured) {
+			if ((error = add_copied(rec, p)) != 0) {
+				snprintf(h->errdetail, sizeof(h->errdetail), "record: %s",
+				    nbh_writer_error(rec->w));
+				goto out;
+			}
+			continue;
+		}
+		rec->cberror = 0;
+		error = h->ops->walk(h, p->comp, p->lens, p->n, NB_SYSCTL_RD_NODES, rec_cb, rec);
+		if (error == -ENOENT && rec->cberror == 0)
+			error = 0;	/* gone since it was read: nothing to record */
+		if (error != 0) {
+			if (rec->cberror != 0)
+				snprintf(h->errdetail, sizeof(h->errdetail), "record: %s",
+				    nbh_writer_error(rec->w));
+			goto out;
+		}
+	}
+	memset(&si, 0, sizeof(si));
+	si.t_ns = h->ops->sample_time(h);
+	si.source = rec->source;
+	si.boottime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	if ((error = nbh_writer_commit(rec->w, &si)) != 0)
+		snprintf(h->errdetail, sizeof(h->errdetail), "record: %s", nbh_writer_error(rec->w));
+out:
+	if (error != 0)
+		nbh_writer_abort(rec->w);
+	prefixes_clear(rec);
+	return error;
+}
+
+int
+nb_sysctl_record_commit(struct nb_sysctl *h)
+{
+	h->errdetail[0] = '\0';
+	if (h->rec == NULL)
+		return 0;		/* not recording: nothing to write */
+	return nb__rec_commit(h);
+}
+
+void
+nb__rec_close(struct nb_sysctl *h)
+{
+	struct nb_rec *rec = h->rec;
+
+	if (rec == NULL)
+		return;
+	prefixes_clear(rec);
+	free(rec->pv);
+	free(rec->arena);
+	nbh_writer_close(&rec->w);
+	free(rec);
+	h->rec = NULL;
+}

@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_history.c - record a hand-filled stack through the handle, replay every sample, compare every node; bad files; migration; locking. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "nbhistory/history.h"
+#include "nbstack/stack.h"
+#include "sysctl-tree/sysctl.h"
+
+#include "../../history/src/hist.h"
+
+static int failures;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+		failures++;						\
+	}								\
+} while (0)
+
+#define CHECK_RC(expr, want) do {					\
+	int rc_ = (expr);						\
+	if (rc_ != (want)) {						\
+		fprintf(stderr, "%s:%d: FAIL: %s = %d, want %d\n",	\
+		    __FILE__, __LINE__, #expr, rc_, (int)(want));	\
+		failures++;						\
+	}								\
+} while (0)
+
+/* '-', '.', '\', '@', '#', UTF-8 and an invalid byte. */
+static const char ODD[] = "-b.r\\@#\xc3\xa9\xff";
+
+static char dir[] = "/tmp/test_history.XXXXXX";
+
+static const char *
+tpath(const char *name)
+{
+	static char buf[4][256];
+	static unsigned k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
+	return buf[k];
+}
+
+/* ---- one walk, as text ---- */
+
+struct snap {
+	char	*text;		/* one line per entry: name|type|flags|descr|value */
+	size_t	 len, cap;
+	unsigned n;
+};
+
+static int
+snap_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct snap *s = arg;
+	char name[NB_SYSCTL_NAMEMAX + 1], val[512], line[2048];
+	struct nb_sysctl_value v = e->val;
+	int len;
+
+	nb_sysctl_entry_name(e, name, sizeof(name));
+	v.percpu = NULL;		/* replay records totals */
+	nb_sysctl_value_format(&v, val, sizeof(val));
+	len = snprintf(line, sizeof(line), "%s|%d|%#x|%s|%s\n", name, e->val.type, e->val.flags,
+	    e->descr, val);
+	if (s->len + (size_t)len + 1 > s->cap) {
+		s->cap = (s->cap + (size_t)len + 1) * 2;
+		if ((s->text = realloc(s->text, s->cap)) == NULL)
+			abort();
+	}
+	memcpy(s->text + s->len, line, (size_t)len + 1);
+	s->len += (size_t)len;
+	s->n++;
+	return 0;
+}
+
+static int
+snap_take(struct nb_sysctl *h, const char *name, unsigned fl, struct snap *s)
+{
+	s->len = 0;
+	s->n = 0;
+	if (s->text != NULL)
+		s->text[0] = '\0';
+	return nb_sysctl_walk(h, name, fl, snap_cb, s);
+}
+
+/* Descriptions of made-up ancestors are "": drop descriptions for an ancestor walk. */
+static bool
+snap_eq(const struct snap *a, const struct snap *b)
+{
+	return a->n == b->n && a->len == b->len && (a->len == 0 || strcmp(a->text, b->text) == 0);
+}
+
+/* ---- the stack ---- */
+
+static void
+mkif(struct nb_stack *st, uint32_t index, const char *name, const char *kind, uint8_t oper)
+{
+	struct nb_ifattrs a;
+
+	memset(&a, 0, sizeof(a));
+	a.index = index;
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	snprintf(a.kind, sizeof(a.kind), "%s", kind);
+	a.type = 1;
+	a.flags = 0x1003;
+	a.mtu = 1500;
+	a.txqlen = 1000;
+	a.operstate = oper;
+	a.lladdr_len = 6;
+	a.lladdr[0] = 2;
+	a.lladdr[5] = (uint8_t)index;
+	CHECK_RC(nb_if_upsert(st, &a, NULL), 0);
+}
+
+static void
+mkaddr(struct nb_stack *st, uint32_t ifindex, int family, const char *addr, int plen)
+{
+	struct nb_addrattrs a;
+
+	memset(&a, 0, sizeof(a));
+	a.ifindex = ifindex;
+	a.family = (uint8_t)family;
+	a.prefixlen = (uint8_t)plen;
+	CHECK(inet_pton(family, addr, a.addr) == 1);
+	a.valid_lft = a.preferred_lft = UINT32_MAX;
+	CHECK_RC(nb_addr_add(st, &a), 0);
+}
+
+/* Counter i of interface ix at sample k: busy, light, idle and huge ones. */
+static uint64_t
+ctr(uint32_t ix, unsigned k, unsigned i)
+{
+	switch (ix % 4) {
+	case 0:
+		return 0;
+	case 1:
+		return (uint64_t)k * (1000 + i * 37) + ix;
+	case 2:
+		return (uint64_t)k * k * 123456789ULL + i;
+	default:
+		return UINT64_MAX - (uint64_t)(200 - k) * 1000 - i;	/* near the top */
+	}
+}
+
+static void
+setstats(struct nb_stack *st, uint32_t ix, unsigned k, unsigned reset_at)
+{
+	uint64_t v[NB_IFSTAT_MAX];
+	unsigned i;
+
+	for (i = 0; i < NB_IFSTAT_MAX; i++)
+		v[i] = k >= reset_at ? (k - reset_at) * 10 + i : ctr(ix, k, i);
+	CHECK_RC(nb_if_stats_store(st, ix, NB_SLOT_SOURCE, v), 0);
+}
+
+/* ---- record, then replay every sample ---- */
+
+#define NSAMPLES	130	/* crosses two keyframe boundaries (every 60) */
+#define NIF		12
+
+static const char *const names[] = {
+	"", "net", "net.interfaces", "net.interfaces.if5", "net.interfaces.if5.stats",
+	"net.interfaces.if5.stats.ibytes", "net.interfaces_departed", "net.interfaces.lo.addrs",
+};
+#define NNAMES	(sizeof(names) / sizeof(names[0]))
+static const unsigned flagsets[] = {
+	0, NB_SYSCTL_RD_NODES, NB_SYSCTL_RD_SHALLOW, NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NODES,
+	NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NODES,
+};
+#define NFLAGS	(sizeof(flagsets) / sizeof(flagsets[0]))
+
+struct live {
+	struct snap s[NNAMES][NFLAGS];
+	int	 rc[NNAMES][NFLAGS];
+	char	*json;
+};
+
+static struct live lives[NSAMPLES];
+
+static void
+take_all(struct nb_sysctl *h, struct live *l)
+{
+	struct json_object *jo;
+	size_t i, f;
+
+	for (i = 0; i < NNAMES; i++)
+		for (f = 0; f < NFLAGS; f++)
+			l->rc[i][f] = snap_take(h, names[i], flagsets[f], &l->s[i][f]);
+	CHECK_RC(nb_sysctl_json(h, "net.interfaces", 0, &jo), 0);
+	l->json = strdup(json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PLAIN));
+	json_object_put(jo);
+}
+
+/* The mutation before sample k. */
+static void
+mutate(struct nb_stack *st, unsigned k)
+{
+	uint32_t ix;
+	char nm[16];
+
+	for (ix = 2; ix <= NIF; ix++)
+		if (ix != 9 || k < 40 || k > 50)
+			setstats(st, ix, k, ix == 6 ? 70 : 1000);	/* if6: counters reset at 70 */
+	if (k == 20)
+		mkif(st, 4, "if4", "bridge", 2);		/* a string changes */
+	if (k == 40)
+		CHECK_RC(nb_if_delete(st, 9, NULL), 0);	/* departs with final counters */
+	if (k == 50) {
+		mkif(st, 9, "if9", "veth", 6);		/* recreated: new generation */
+		setstats(st, 9, 1, 1000);
+	}
+	if (k == 90) {
+		snprintf(nm, sizeof(nm), "%s", ODD);
+		mkif(st, NIF + 1, nm, "dummy", 6);		/* appears late */
+		mkaddr(st, NIF + 1, AF_INET6, "fe80::1", 64);
+	}
+}
+
+struct tlist {
+	int64_t	 t[NSAMPLES + 8];
+	unsigned n;
+};
+
+static int
+tlist_cb(const struct nbh_sample_info *si, void *arg)
+{
+	struct tlist *tl = arg;
+
+	if (tl->n < NSAMPLES + 8)
+		tl->t[tl->n] = si->t_ns;
+	tl->n++;
+	return 0;
+}
+
+/* The first differing lines of two walks. */
+static void
+dump_diff(const char *a, const char *b)
+{
+	const char *ea, *eb;
+	int shown = 0;
+
+	a = a != NULL ? a : "";
+	b = b != NULL ? b : "";
+	while ((*a != '\0' || *b != '\0') && shown < 6) {
+		ea = strchr(a, '\n');
+		eb = strchr(b, '\n');
+		ea = ea != NULL ? ea + 1 : a + strlen(a);
+		eb = eb != NULL ? eb + 1 : b + strlen(b);
+		if (ea - a != eb - b || memcmp(a, b, (size_t)(ea - a)) != 0) {
+			fprintf(stderr, "  live:   %.*s  replay: %.*s", (int)(ea - a), a,
+			    (int)(eb - b), b);
+			shown++;
+		}
+		a = ea;
+		b = eb;
+	}
+}
+
+static void
+compare_at(struct nb_sysctl *rh, unsigned k)
+{
+	struct snap s = { 0 };
+	struct json_object *jo;
+	size_t i, f;
+	int rc;
+
+	for (i = 0; i < NNAMES; i++) {
+		for (f = 0; f < NFLAGS; f++) {
+			rc = snap_take(rh, names[i], flagsets[f], &s);
+			if (rc != lives[k].rc[i][f] || !snap_eq(&s, &lives[k].s[i][f])) {
+				fprintf(stderr, "sample %u, \"%s\" flags %#x: rc %d/%d, %u/%u entries\n",
+				    k, names[i], flagsets[f], lives[k].rc[i][f], rc,
+				    lives[k].s[i][f].n, s.n);
+				dump_diff(lives[k].s[i][f].text, s.text);
+				CHECK(!"replayed walk differs from the live one");
+				goto out;
+			}
+		}
+	}
+	CHECK_RC(nb_sysctl_json(rh, "net.interfaces", 0, &jo), 0);
+	CHECK(strcmp(json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PLAIN),
+	    lives[k].json) == 0);
+	json_object_put(jo);
+out:
+	free(s.text);
+}
+
+static void
+test_record_replay(void)
+{
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL, *rh = NULL;
+	struct nb_sysctl_opts o = { 0 };
+	struct nbh_reader *r = NULL;
+	struct nb_sysctl_value v;
+	struct tlist tl = { { 0 }, 0 };
+	const char *db = tpath("rec.db");
+	uint32_t ix;
+	unsigned k;
+	size_t i, f;
+	char nm[16];
+
+	CHECK_RC(nb_stack_create(NULL, &st), 0);
+	mkif(st, 1, "lo", "", 0);
+	mkaddr(st, 1, AF_INET, "127.0.0.1", 8);
+	mkaddr(st, 1, AF_INET6, "::1", 128);
+	for (ix = 2; ix <= NIF; ix++) {
+		snprintf(nm, sizeof(nm), "if%u", ix);
+		mkif(st, ix, nm, ix % 2 ? "veth" : "", 6);
+	}
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	CHECK_RC(nb_sysctl_record_open(h, db, "test"), 0);
+	CHECK_RC(nb_sysctl_record_open(h, db, "test"), -EALREADY);
+	for (k = 0; k < NSAMPLES; k++) {
+		mutate(st, k);
+		take_all(h, &lives[k]);
+		CHECK_RC(nb_sysctl_sample(h), 0);	/* writes sample k */
+	}
+	/* Nothing read since the last sample: close writes nothing more. */
+	nb_sysctl_close(&h);
+
+	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
+	CHECK_RC(nbh_reader_list(r, tlist_cb, &tl), 0);
+	CHECK(tl.n == NSAMPLES);
+	nbh_reader_close(&r);
+	if (tl.n != NSAMPLES)
+		goto out;
+
+	/* --at: every sample, exactly at its time and just before the next one. */
+	for (k = 0; k < NSAMPLES; k++) {
+		o.backend = NB_SYSCTL_REPLAY;
+		o.replay_path = db;
+		o.replay_at_ns = k % 2 == 0 || k + 1 == NSAMPLES ? tl.t[k] : tl.t[k + 1] - 1;
+		CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+		if (rh == NULL || nb_sysctl_sample_time(rh) != tl.t[k]) {
+			CHECK(!"replay opened at the wrong sample");
+			nb_sysctl_close(&rh);
+			continue;
+		}
+		compare_at(rh, k);
+		/* Per-CPU reads give the recorded totals. */
+		CHECK_RC(nb_sysctl_get(rh, "net.interfaces.if5.stats.ibytes", NB_SYSCTL_RD_PERCPU, &v), 0);
+		CHECK(v.u == ctr(5, k, NB_IFSTAT_IBYTES) && v.percpu == NULL);
+		/* Nothing is writable in history. */
+		CHECK_RC(nb_sysctl_write(rh, "net.interfaces.if5.mtu", "1400"), -EPERM);
+		nb_sysctl_close(&rh);
+	}
+
+	/* Interval mode: from the first sample to the last, one step at a time. */
+	o.replay_at_ns = tl.t[0] - 5;
+	o.replay_to_ns = tl.t[NSAMPLES - 1];
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	for (k = 0; rh != NULL && k < NSAMPLES; k++) {
+		CHECK(nb_sysctl_sample_time(rh) == tl.t[k]);
+		for (i = 0; i < NNAMES; i++) {
+			struct snap s = { 0 };
+
+			f = k % NFLAGS;
+			CHECK_RC(snap_take(rh, names[i], flagsets[f], &s), lives[k].rc[i][f]);
+			CHECK(snap_eq(&s, &lives[k].s[i][f]));
+			free(s.text);
+		}
+		CHECK_RC(nb_sysctl_sample(rh), k + 1 < NSAMPLES ? 0 : -ENOENT);
+	}
+	nb_sysctl_close(&rh);
+	/* A range that ends early stops early. */
+	o.replay_at_ns = tl.t[10];
+	o.replay_to_ns = tl.t[12];
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	CHECK_RC(nb_sysctl_sample(rh), 0);
+	CHECK_RC(nb_sysctl_sample(rh), 0);
+	CHECK_RC(nb_sysctl_sample(rh), -ENOENT);
+	nb_sysctl_close(&rh);
+
+	/* Before the first sample: a distinct error with a detail. */
+	o.replay_at_ns = tl.t[0] - 1;
+	o.replay_to_ns = 0;
+	CHECK_RC(nb_sysctl_open(&o, &rh), NBH_EBEFORE);
+	CHECK(rh != NULL && strstr(nb_sysctl_errdetail(rh), "before the first sample") != NULL);
+	nb_sysctl_close(&rh);
+	/* After the last: the last sample, with a notice of its age. */
+	o.replay_at_ns = tl.t[NSAMPLES - 1] + 1000000000LL * 3600;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	CHECK(rh != NULL && strstr(nb_sysctl_errdetail(rh), "after the last sample") != NULL);
+	CHECK(rh != NULL && nb_sysctl_sample_time(rh) == tl.t[NSAMPLES - 1]);
+	nb_sysctl_close(&rh);
+	/* INT64_MAX: the last sample, no notice. */
+	o.replay_at_ns = INT64_MAX;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	CHECK(rh != NULL && *nb_sysctl_errdetail(rh) == '\0');
+	nb_sysctl_close(&rh);
+out:
+	for (k = 0; k < NSAMPLES; k++) {
+		for (i = 0; i < NNAMES; i++)
+			for (f = 0; f < NFLAGS; f++)
+				free(lives[k].s[i][f].text);
+		free(lives[k].json);
+	}
+	nb_stack_destroy(&st);
+}
+
+/* ---- the store directly: strings, resets, keyframes ---- */
+
+static void
+test_store(void)
+{
+	static const char *const strs[] = { "", "a", "fe80::1", "x.y\\z", "\xc3\xa9\xff", "a" };
+	struct nbh_writer_opts wo = { .keyframe_every = 3 };
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	struct nbh_sample_info si = { 0 };
+	const struct nbh_entry *e;
+	const char *db = tpath("store.db");
+	int64_t vals[12] = { 0, 5, 3, INT64_MIN, INT64_MAX, -1, 0, 1, 1, 1000000007, 2, 0 };
+	size_t n;
+	unsigned k;
+	char err[256];
+
+	CHECK_RC(nbh_writer_open(db, &wo, &w, err, sizeof(err)), 0);
+	if (w == NULL)
+		return;
+	/* An empty sample writes nothing. */
+	si.source = "unit";
+	si.t_ns = 1000;
+	CHECK_RC(nbh_writer_commit(w, &si), 0);
+	for (k = 0; k < 12; k++) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.ctr", 5, 4, 2, "counter", vals[k], NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.ctr", 5, 4, 2, "counter", 99, NULL, 0), 0); /* ignored */
+		CHECK_RC(nbh_writer_add(w, "a.s", 3, 3, 0, "", 0, strs[k % 6], strlen(strs[k % 6])), 0);
+		if (k % 4 != 1)		/* comes and goes */
+			CHECK_RC(nbh_writer_add(w, "a.g", 3, 2, 4, "gauge", -(int64_t)k, NULL, 0), 0);
+		si.t_ns = k == 5 ? 1000 : 1000 + (int64_t)k * 10;	/* clock stepped back at 5 */
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	/* An aborted sample leaves nothing behind. */
+	CHECK_RC(nbh_writer_add(w, "a.ctr", 5, 4, 2, "counter", 77, NULL, 0), 0);
+	CHECK_RC(nbh_writer_add(w, "new.name", 8, 2, 0, "", 1, NULL, 0), 0);
+	nbh_writer_abort(w);
+	/* Embedded NULs are refused. */
+	CHECK_RC(nbh_writer_add(w, "a\0b", 3, 2, 0, "", 1, NULL, 0), -EINVAL);
+	CHECK_RC(nbh_writer_add(w, "a.s", 3, 3, 0, "", 0, "x\0y", 3), -EINVAL);
+	nbh_writer_close(&w);
+
+	CHECK_RC(nbh_reader_open(db, &r, err, sizeof(err)), 0);
+	if (r == NULL)
+		return;
+	CHECK_RC(nbh_reader_seek(r, INT64_MAX, false), 0);
+	CHECK_RC(nbh_reader_info(r, &si), 0);
+	CHECK(si.id == 12 && si.nvalues == 3 && si.nobjects == 1 && strcmp(si.source, "unit") == 0);
+	CHECK_RC(nbh_reader_seek(r, 0, true), 0);
+	for (k = 0; k < 12; k++) {
+		CHECK_RC(nbh_reader_info(r, &si), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(n == (k % 4 != 1 ? 4u : 3u));
+		if (n < 3)
+			break;
+		CHECK(strcmp(e[0].name, "a") == 0 && e[0].type == 1 && strcmp(e[0].descr, "node") == 0);
+		CHECK(strcmp(e[1].name, "a.ctr") == 0 && e[1].v == vals[k] && e[1].flags == 2);
+		CHECK(e[2].slen == strlen(strs[k % 6]) && memcmp(e[2].str, strs[k % 6], e[2].slen) == 0);
+		CHECK(n == 3 || (e[3].v == -(int64_t)k && strcmp(e[3].name, "a.g") == 0));
+		/* Times are unique and increasing even when the clock steps back. */
+		CHECK(si.t_ns == (k < 5 ? 1000 + (int64_t)k * 10 : k == 5 ? 1041 :
+		    1000 + (int64_t)k * 10));
+		CHECK_RC(nbh_reader_next(r), k + 1 < 12 ? 0 : -ENOENT);
+	}
+	/* Seek into a delta chain (keyframes every 3). */
+	CHECK_RC(nbh_reader_seek(r, 1075, false), 0);
+	e = nbh_reader_entries(r, &n);
+	CHECK(n >= 2 && e[1].v == vals[7]);
+	CHECK_RC(nbh_reader_seek(r, 999, false), NBH_EBEFORE);
+	CHECK_RC(nbh_reader_seek(r, 5000, true), -ENOENT);
+	nbh_reader_close(&r);
+
+	/* The shell views work on the file. */
+	{
+		sqlite3 *sq;
+		sqlite3_stmt *stmt;
+
+		CHECK_RC(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		CHECK_RC(sqlite3_prepare_v2(sq, "SELECT count(*), sum(is_keyframe) FROM samples",
+		    -1, &stmt, NULL), SQLITE_OK);
+		CHECK_RC(sqlite3_step(stmt), SQLITE_ROW);
+		CHECK(sqlite3_column_int(stmt, 0) == 12 && sqlite3_column_int(stmt, 1) == 4);
+		sqlite3_finalize(stmt);
+		CHECK_RC(sqlite3_prepare_v2(sq, "SELECT type, flags FROM names WHERE name = 'a.ctr'",
+		    -1, &stmt, NULL), SQLITE_OK);
+		CHECK_RC(sqlite3_step(stmt), SQLITE_ROW);
+		CHECK(strcmp((const char *)sqlite3_column_text(stmt, 0), "u64") == 0);
+		CHECK(strcmp((const char *)sqlite3_column_text(stmt, 1), "counter") == 0);
+		sqlite3_finalize(stmt);
+		sqlite3_close(sq);
+	}
+}
+
+/* ---- bad files, migration, locking ---- */
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	p = malloc((size_t)n + 1);
+	*len = fread(p, 1, (size_t)n, fp);
+	fclose(fp);
+	return p;
+}
+
+static void
+sq_exec(const char *path, const char *sql)
+{
+	sqlite3 *sq;
+
+	CHECK_RC(sqlite3_open(path, &sq), SQLITE_OK);
+	CHECK_RC(sqlite3_exec(sq, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(sq);
+}
+
+/* Opening for replay and for recording fails with want, and the file is untouched. */
+static void
+bad_file(const char *path, int want, const char *detail)
+{
+	struct nb_sysctl_opts o = { 0 };
+	struct nb_sysctl *h = NULL;
+	struct nbh_writer *w = NULL;
+	char *before, *after, err[256];
+	size_t blen = 0, alen = 0;
+
+	before = slurp(path, &blen);
+	o.backend = NB_SYSCTL_REPLAY;
+	o.replay_path = path;
+	o.replay_at_ns = INT64_MAX;
+	CHECK_RC(nb_sysctl_open(&o, &h), want);
+	if (h != NULL && strstr(nb_sysctl_errdetail(h), detail) == NULL) {
+		fprintf(stderr, "detail \"%s\", want \"%s\"\n", nb_sysctl_errdetail(h), detail);
+		CHECK(!"error detail");
+	}
+	nb_sysctl_close(&h);
+	if (want != NBH_EEMPTY) {
+		CHECK_RC(nbh_writer_open(path, NULL, &w, err, sizeof(err)), want);
+		CHECK(strstr(err, detail) != NULL);
+		nbh_writer_close(&w);
+	}
+	after = slurp(path, &alen);
+	CHECK(blen == alen && (blen == 0 || memcmp(before, after, blen) == 0));
+	free(before);
+	free(after);
+}
+
+static void
+test_bad_files(void)
+{
+	struct nb_sysctl_opts o = { 0 };
+	struct nb_sysctl *h = NULL;
+	struct nbh_writer *w = NULL, *w2 = NULL;
+	const char *p;
+	char err[256];
+	FILE *fp;
+	int i;
+
+	p = tpath("text.db");
+	fp = fopen(p, "w");
+	for (i = 0; i < 200; i++)
+		fprintf(fp, "this is not a database %d\n", i);
+	fclose(fp);
+	bad_file(p, NBH_ENOTDB, "not an SQLite database");
+
+	p = tpath("other.db");
+	sq_exec(p, "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+	bad_file(p, NBH_EFOREIGN, "another program");
+
+	p = tpath("newer.db");
+	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
+	nbh_writer_close(&w);
+	bad_file(p, NBH_EEMPTY, "no sample");
+	sq_exec(p, "PRAGMA user_version = 99");
+	bad_file(p, NBH_ENEWER, "newer nbstat");
+
+	o.backend = NB_SYSCTL_REPLAY;
+	o.replay_path = tpath("missing.db");
+	o.replay_at_ns = INT64_MAX;
+	CHECK_RC(nb_sysctl_open(&o, &h), -ENOENT);
+	nb_sysctl_close(&h);
+	o.replay_path = dir;
+	CHECK_RC(nb_sysctl_open(&o, &h), -EISDIR);
+	nb_sysctl_close(&h);
+	CHECK(access(tpath("missing.db"), F_OK) != 0);	/* a reader creates nothing */
+
+	/* Two recorders on one file: the second is refused, the first goes on. */
+	p = tpath("locked.db");
+	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
+	CHECK_RC(nbh_writer_open(p, NULL, &w2, err, sizeof(err)), NBH_ELOCKED);
+	CHECK(strstr(err, "another recorder") != NULL);
+	if (w != NULL) {
+		struct nbh_sample_info si = { .t_ns = 5, .source = "x" };
+
+		CHECK_RC(nbh_writer_add(w, "n", 1, 2, 0, "", 1, NULL, 0), 0);
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	nbh_writer_close(&w);
+	CHECK_RC(nbh_writer_open(p, NULL, &w2, err, sizeof(err)), 0);	/* free again */
+	nbh_writer_close(&w2);
+}
+
+static void
+test_migration(void)
+{
+	const char *p = tpath("v1.db");
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	struct nbh_sample_info si = { .t_ns = 7, .source = "v1" };
+	sqlite3 *sq;
+	sqlite3_stmt *stmt;
+	char err[256];
+
+	/* A file as version 1 wrote it, with one sample. */
+	CHECK_RC(sqlite3_open(p, &sq), SQLITE_OK);
+	CHECK_RC(nbh__migrate(sq, 1, err, sizeof(err)), 0);
+	CHECK_RC(sqlite3_exec(sq, "INSERT INTO descr VALUES (1, '');"
+	    "INSERT INTO name VALUES (1, 'x', 2, 4, 1);"
+	    "INSERT INTO shape VALUES (1, 1, x'02');"
+	    "INSERT INTO sample VALUES (1, 5, 'old', 0, 0, 1, 1, 1, x'0114');",
+	    NULL, NULL, NULL), SQLITE_OK);
+	CHECK_RC(sqlite3_prepare_v2(sq, "SELECT count(*) FROM sqlite_schema WHERE name = 'samples'",
+	    -1, &stmt, NULL), SQLITE_OK);
+	CHECK_RC(sqlite3_step(stmt), SQLITE_ROW);
+	CHECK(sqlite3_column_int(stmt, 0) == 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(sq);
+
+	/* A reader reads it as it is (no upgrade: read-only). */
+	CHECK_RC(nbh_reader_open(p, &r, err, sizeof(err)), 0);
+	if (r != NULL) {
+		const struct nbh_entry *e;
+		size_t n;
+
+		CHECK_RC(nbh_reader_seek(r, INT64_MAX, false), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(n == 1 && e[0].v == 10 && strcmp(e[0].name, "x") == 0);
+		nbh_reader_close(&r);
+	}
+	/* A writer upgrades it and appends. */
+	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
+	if (w != NULL) {
+		CHECK_RC(nbh_writer_add(w, "x", 1, 2, 4, "", 11, NULL, 0), 0);
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+		nbh_writer_close(&w);
+	}
+	CHECK_RC(sqlite3_open(p, &sq), SQLITE_OK);
+	CHECK_RC(sqlite3_prepare_v2(sq, "SELECT (SELECT user_version FROM pragma_user_version), "
+	    "(SELECT count(*) FROM samples), (SELECT journal_mode FROM pragma_journal_mode)",
+	    -1, &stmt, NULL), SQLITE_OK);
+	CHECK_RC(sqlite3_step(stmt), SQLITE_ROW);
+	CHECK(sqlite3_column_int(stmt, 0) == (int)nbh__nmigrations);
+	CHECK(sqlite3_column_int(stmt, 1) == 2);
+	CHECK(strcmp((const char *)sqlite3_column_text(stmt, 2), "wal") == 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(sq);
+}
+
+/* A reader sees whole samples only, while the writer has one in flight. */
+static void
+test_concurrent_reader(void)
+{
+	const char *p = tpath("wal.db");
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	struct nbh_sample_info si = { .source = "c" }, ri;
+	const struct nbh_entry *e;
+	size_t n;
+	int k;
+
+	CHECK_RC(nbh_writer_open(p, NULL, &w, NULL, 0), 0);
+	if (w == NULL)
+		return;
+	for (k = 1; k <= 3; k++) {
+		CHECK_RC(nbh_writer_add(w, "v", 1, 2, 0, "", k, NULL, 0), 0);
+		si.t_ns = k;
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	CHECK_RC(nbh_reader_open(p, &r, NULL, 0), 0);
+	/* Sample 4 in flight: new names inserted, not committed. */
+	CHECK_RC(nbh_writer_add(w, "v", 1, 2, 0, "", 4, NULL, 0), 0);
+	CHECK_RC(nbh_writer_add(w, "w", 1, 2, 0, "", 4, NULL, 0), 0);
+	if (r != NULL) {
+		CHECK_RC(nbh_reader_seek(r, INT64_MAX, false), 0);
+		CHECK_RC(nbh_reader_info(r, &ri), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(ri.t_ns == 3 && n == 1 && e[0].v == 3);
+		CHECK_RC(nbh_reader_next(r), -ENOENT);
+	}
+	si.t_ns = 4;
+	CHECK_RC(nbh_writer_commit(w, &si), 0);
+	if (r != NULL) {
+		CHECK_RC(nbh_reader_next(r), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(n == 2 && e[0].v == 4 && e[1].v == 4 && strcmp(e[1].name, "w") == 0);
+		nbh_reader_close(&r);
+	}
+	nbh_writer_close(&w);
+}
+
+int
+main(void)
+{
+	char cmd[300];
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_store();
+	test_record_replay();
+	test_bad_files();
+	test_migration();
+	test_concurrent_reader();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (failures == 0 && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	if (failures != 0) {
+		fprintf(stderr, "%d failure(s) (files in %s)\n", failures, dir);
+		return 1;
+	}
+	printf("test_history: ok\n");
+	return 0;
+}

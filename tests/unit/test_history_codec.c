@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_history_codec.c - nbhistory's varints, zero-run value stream, id lists and intern map. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../history/src/hist.h"
+
+static int failures;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+		failures++;						\
+	}								\
+} while (0)
+
+static void
+test_varint(void)
+{
+	static const uint64_t vals[] = {
+		0, 1, 127, 128, 255, 16383, 16384, UINT32_MAX, (uint64_t)1 << 56,
+		INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1, UINT64_MAX,
+	};
+	static const size_t sizes[] = { 1, 1, 1, 2, 2, 2, 3, 5, 9, 9, 10, 10, 10 };
+	uint8_t buf[16];
+	const uint8_t *p;
+	uint64_t v;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		n = nbh__varint_put(buf, vals[i]);
+		CHECK(n == sizes[i]);
+		p = buf;
+		CHECK(nbh__varint_get(&p, buf + n, &v) == 0);
+		CHECK(v == vals[i]);
+		CHECK(p == buf + n);
+		/* Every truncation is detected. */
+		p = buf;
+		CHECK(n == 1 || nbh__varint_get(&p, buf + n - 1, &v) == NBH_ECORRUPT);
+	}
+	/* Eleven bytes, or a tenth byte above 1: not a 64-bit varint. */
+	memset(buf, 0xff, 11);
+	buf[10] = 0x01;
+	p = buf;
+	CHECK(nbh__varint_get(&p, buf + 11, &v) == NBH_ECORRUPT);
+	memset(buf, 0xff, 9);
+	buf[9] = 0x02;
+	p = buf;
+	CHECK(nbh__varint_get(&p, buf + 10, &v) == NBH_ECORRUPT);
+}
+
+static void
+test_zigzag(void)
+{
+	static const int64_t vals[] = { 0, -1, 1, -2, 2, INT64_MAX, INT64_MIN, -1000000, 1000000 };
+	size_t i;
+
+	CHECK(nbh__zz(0) == 0 && nbh__zz(-1) == 1 && nbh__zz(1) == 2 && nbh__zz(-2) == 3);
+	CHECK(nbh__zz(INT64_MIN) == UINT64_MAX);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		CHECK(nbh__unzz(nbh__zz(vals[i])) == vals[i]);
+}
+
+/* Encode vals, decode them back, return the encoded size. */
+static size_t
+stream_roundtrip(const uint64_t *vals, size_t n)
+{
+	struct nbh_buf b = { 0 };
+	struct nbh_venc e = { &b, 0 };
+	struct nbh_vdec d;
+	uint64_t u;
+	size_t i, len;
+
+	for (i = 0; i < n; i++)
+		CHECK(nbh__venc_put(&e, vals[i]) == 0);
+	CHECK(nbh__venc_end(&e) == 0);
+	d.p = b.p;
+	d.end = b.p + b.len;
+	d.zrun = 0;
+	for (i = 0; i < n; i++) {
+		CHECK(nbh__vdec_get(&d, &u) == 0);
+		CHECK(u == vals[i]);
+	}
+	CHECK(d.p == d.end && d.zrun == 0);
+	/* One more value than encoded: the stream is exhausted. */
+	CHECK(nbh__vdec_get(&d, &u) == NBH_ECORRUPT);
+	len = b.len;
+	nbh__buf_free(&b);
+	return len;
+}
+
+static void
+test_stream(void)
+{
+	uint64_t v[5000];
+	size_t i;
+
+	/* Zero runs at the start, middle and end, and a lone zero. */
+	for (i = 0; i < 20; i++)
+		v[i] = i < 5 || (i >= 9 && i < 12) || i >= 17 ? 0 : i * 1000;
+	v[7] = 0;
+	CHECK(stream_roundtrip(v, 20) > 0);
+	/* 5,000 zeros take two bytes (0, then varint 4999). */
+	memset(v, 0, sizeof(v));
+	CHECK(stream_roundtrip(v, 5000) == 3);
+	/* Values that need every varint size. */
+	for (i = 0; i < 64; i++)
+		v[i] = (uint64_t)1 << i;
+	v[64] = UINT64_MAX;
+	CHECK(stream_roundtrip(v, 65) > 65);
+	CHECK(stream_roundtrip(v, 0) == 0);
+}
+
+static void
+test_ids(void)
+{
+	uint32_t ids[] = { 1, 2, 3, 4, 100, 99, 98, UINT32_MAX, 5, 1 }, out[10];
+	struct nbh_buf b = { 0 };
+
+	CHECK(nbh__ids_encode(&b, ids, 10) == 0);
+	CHECK(nbh__ids_decode(b.p, b.len, out, 10) == 0);
+	CHECK(memcmp(ids, out, sizeof(ids)) == 0);
+	/* Consecutive ids cost one byte each. */
+	CHECK(b.len < 10 + 5 + 5 + 2);
+	/* Too few bytes, or bytes left over: damaged. */
+	CHECK(nbh__ids_decode(b.p, b.len - 1, out, 10) == NBH_ECORRUPT);
+	CHECK(nbh__ids_decode(b.p, b.len, out, 9) == NBH_ECORRUPT);
+	nbh__buf_free(&b);
+	/* An id of 0 (or below) is not a name. */
+	ids[0] = 0;
+	CHECK(nbh__ids_encode(&b, ids, 1) == 0);
+	CHECK(nbh__ids_decode(b.p, b.len, out, 1) == NBH_ECORRUPT);
+	nbh__buf_free(&b);
+}
+
+static void
+test_map(void)
+{
+	struct nbh_map m = { 0 };
+	char key[64];
+	uint32_t i;
+
+	CHECK(nbh__map_get(&m, "x", 1) == 0);
+	CHECK(nbh__map_put(&m, "", 0, 7) == 0);
+	CHECK(nbh__map_get(&m, "", 0) == 7);
+	CHECK(nbh__map_put(&m, "a", 1, 0) == -EINVAL);
+	for (i = 1; i <= 20000; i++) {
+		snprintf(key, sizeof(key), "net.interfaces.if%u.stats.ibytes", i);
+		CHECK(nbh__map_put(&m, key, strlen(key), i + 100) == 0);
+	}
+	/* Keys differing only after a NUL (name keys carry type and flags there). */
+	CHECK(nbh__map_put(&m, "ab\0\x01", 4, 5) == 0);
+	CHECK(nbh__map_put(&m, "ab\0\x02", 4, 6) == 0);
+	for (i = 1; i <= 20000; i++) {
+		snprintf(key, sizeof(key), "net.interfaces.if%u.stats.ibytes", i);
+		if (nbh__map_get(&m, key, strlen(key)) != i + 100) {
+			CHECK(!"map lookup");
+			break;
+		}
+	}
+	CHECK(nbh__map_get(&m, "ab\0\x01", 4) == 5);
+	CHECK(nbh__map_get(&m, "ab\0\x02", 4) == 6);
+	CHECK(nbh__map_get(&m, "ab", 2) == 0);
+	CHECK(nbh__map_get(&m, "", 0) == 7);
+	CHECK(m.n == 20003);
+	nbh__map_free(&m);
+}
+
+int
+main(void)
+{
+	test_varint();
+	test_zigzag();
+	test_stream();
+	test_ids();
+	test_map();
+	if (failures != 0) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_history_codec: ok\n");
+	return 0;
+}
