@@ -282,6 +282,7 @@ struct col {
 	int		 width;
 	enum ctr	 c;
 	bool		 bytes;		/* humanised with -h */
+	char		 fmt[12];	/* "%<width>" PRIu64, made once */
 };
 
 /* Columns after Address for the chosen flags (NetBSD if.c widths). */
@@ -290,7 +291,7 @@ columns(const struct netstat_opts *no, struct col *cols)
 {
 	size_t n = 0;
 
-#define COL(h, w, c, b) (cols[n++] = (struct col){ (h), (w), (c), (b) })
+#define COL(h, w, c, b) (cols[n++] = (struct col){ (h), (w), (c), (b), "" })
 	if (no->bflag) {
 		COL("Ibytes", 10, C_IBYTES, true);
 		if (no->dflag)
@@ -310,6 +311,8 @@ columns(const struct netstat_opts *no, struct col *cols)
 			COL("Odrops", 6, C_OQDROPS, false);
 	}
 #undef COL
+	for (size_t i = 0; i < n; i++)
+		snprintf(cols[i].fmt, sizeof(cols[i].fmt), "%%%d" PRIu64, cols[i].width);
 	return n;
 }
 
@@ -350,7 +353,7 @@ dispwidth(const char *s)
 static void
 pad(struct nb_out *o, int used, int width)
 {
-	nb_out_text(o, "%*s", used < width ? width - used : 0, "");
+	nb_out_pad(o, width - used);
 }
 
 /*
@@ -380,7 +383,7 @@ render_counters(struct nb_out *o, const struct netstat_opts *no, const struct if
     const struct col *cols, size_t ncols, enum nb_out_mode m)
 {
 	unsigned shown = 0;
-	char fmt[16], human[16];
+	char human[16];
 	size_t i;
 	int c;
 
@@ -392,14 +395,14 @@ render_counters(struct nb_out *o, const struct netstat_opts *no, const struct if
 			nb_out_text(o, " ");
 		shown |= 1u << col->c;
 		if ((ifp->present & (1u << col->c)) == 0) {
-			nb_out_text(o, "%*s", col->width, "-");
+			nb_out_pad(o, col->width - 1);
+			nb_out_text(o, "-");
 		} else if (col->bytes && no->hflag) {
 			if_humanize(human, sizeof(human), v);
 			nb_out_u64(o, m == NB_OUT_ANY ? NB_OUT_JSON : m, ctr_names[col->c], NULL, v);
 			nb_out_text(o, "%*s", col->width, human);
 		} else {
-			snprintf(fmt, sizeof(fmt), "%%%d" PRIu64, col->width);
-			nb_out_u64(o, m, ctr_names[col->c], fmt, v);
+			nb_out_u64(o, m, ctr_names[col->c], col->fmt, v);
 		}
 	}
 	if (m != NB_OUT_ANY)

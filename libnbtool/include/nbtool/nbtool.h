@@ -190,6 +190,8 @@ void	nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const cha
 void	nb_out_bool(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, bool v);
 /* JSON null under key (text prints fmt literally, e.g. "-"). */
 void	nb_out_null(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt);
+/* Text only: n spaces (column padding; nothing when n <= 0). */
+void	nb_out_pad(struct nb_out *o, int n);
 /* Text only (labels, separators, newlines). */
 void	nb_out_text(struct nb_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Attach an already built json-c object under key (JSON only; takes ownership). */
