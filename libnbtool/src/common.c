@@ -19,7 +19,7 @@ const char nb_common_help[] =
 "      --pretty          indented JSON (implies -j)\n"
 "      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
 "      --count N         stop after N displays (interval mode)\n"
-"  -S, --socket PATH     read nbstatd's tree at PATH\n"
+"  -S, --socket PATH     read nbstatd's tree at PATH (the daemon is not built yet)\n"
 "      --record FILE     append what is read to history FILE (one sample per read)\n"
 "      --replay FILE     read history from FILE instead of the live system\n"
 "      --list            with --replay: list the samples (time, source, objects)\n"
@@ -27,7 +27,7 @@ const char nb_common_help[] =
 "      --from TIME, --to TIME\n"
 "                        with --replay: the samples in [from, to]\n"
 "                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
-"      --source NAME     local source: linux (default) or sim\n"
+"      --source NAME     local source: linux (the only one built so far)\n"
 "      --source-args A   options for the source\n"
 "      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
 
