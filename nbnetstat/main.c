@@ -13,7 +13,7 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":abBc:dhiI:jnPqrsS:w:";
+static const char optstring[] = ":abBc:dhiI:jnp:PqrsS:w:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -30,9 +30,9 @@ static const struct mode {
 } modes[] = {
 	{ 'i', "interface statistics", if_mode },
 	{ 'r', "routing tables", NULL },
-	{ 's', "protocol statistics", NULL },
+	{ 's', "protocol statistics", stats_mode },
 	{ 'B', "packet capture peers", NULL },
-	{ 'P', "per-CPU softnet statistics", NULL },
+	{ 'P', "per-CPU softnet statistics", softnet_mode },
 	{ 0, NULL, NULL },
 };
 
@@ -41,6 +41,8 @@ usage(void)
 {
 	printf("usage: nbnetstat -i [-bdhnq] [-I interface] [-j [--pretty]] [common options]\n"
 	    "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
+	    "       nbnetstat -s[s] [-p protocol] [-j]\n"
+	    "       nbnetstat -P [-s[s]] [-j]\n"
 	    "\n"
 	    "  -i               interface statistics (NetBSD netstat -i layout)\n"
 	    "  -I interface     only this interface (implies -i)\n"
@@ -53,8 +55,13 @@ usage(void)
 	    "                   -I interface (else the busiest) and the total: the\n"
 	    "                   first line since boot, then deltas\n"
 	    "  -c N             stop after N lines (interval mode; default -w 1)\n"
-	    "  -r, -s, -B, -P, -a   routes, protocol stats, capture peers, softnet,\n"
-	    "                   multicast addresses (not available yet)\n"
+	    "  -s               protocol statistics (ip icmp tcp udp ip6 icmp6 udp6);\n"
+	    "                   -ss hides zero counters\n"
+	    "  -p protocol      with -s: only this protocol\n"
+	    "  -P               per-CPU softnet table; with -s: every per-CPU counter\n"
+	    "                   of softnet and cp_time as total (cpu0 a, cpu1 b)\n"
+	    "  -r, -B, -a       routes, capture peers, multicast addresses\n"
+	    "                   (not available yet)\n"
 	    "      --help       this help\n"
 	    "\n"
 	    "Common options:\n%s", nb_common_help);
@@ -103,6 +110,16 @@ main(int argc, char *argv[])
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if ((m = find_mode(opt)) != NULL) {
+			if (opt == 's')
+				no.sflag++;
+			if (opt == 'P')
+				no.Pflag = true;
+			/* -s -P is the per-CPU view of -s (stats_mode). */
+			if (no.sflag > 0 && no.Pflag && (opt == 's' || opt == 'P') &&
+			    (mode == NULL || mode->opt == 's' || mode->opt == 'P')) {
+				mode = find_mode('s');
+				continue;
+			}
 			if (mode != NULL && mode != m)
 				nb_usagex("-%c and -%c exclude each other", mode->opt, m->opt);
 			mode = m;
@@ -131,6 +148,12 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			no.nflag = true;
+			break;
+		case 'p':
+			if (!stats_proto_valid(optarg))
+				nb_usagex("-p %s: unknown protocol (one of %s)", optarg,
+				    stats_proto_list());
+			no.proto = optarg;
 			break;
 		case 'q':
 			no.qflag = true;
@@ -164,6 +187,8 @@ main(int argc, char *argv[])
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
 	if (aflag)
 		nb_usagex("-a: multicast addresses are not available yet");
+	if (no.proto != NULL && (mode->opt != 's' || no.Pflag))
+		nb_usagex("-p: only with -s (protocol statistics)");
 	if ((no.c.interval_set || no.c.count_set) && mode->opt != 'i')
 		nb_usagex("-w/-c: interval mode is for -i only");
 

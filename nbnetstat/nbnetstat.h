@@ -28,10 +28,24 @@ struct netstat_opts {
 	bool		 qflag;		/* -q: skip interfaces with all-zero counters */
 	bool		 nflag;		/* -n: numeric (always: we never resolve names) */
 	const char	*ifname;	/* -I IF */
+	int		 sflag;		/* -s count: 2 (-ss) hides zero counters */
+	bool		 Pflag;		/* -P: per-CPU (with -s: per-CPU view) */
+	const char	*proto;		/* -p PROTO (with -s) */
 };
 
 /* -i: the interface list, or with -w its interval (sideways) display. */
 int	if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+
+/* -s: protocol statistics (stats.c); with -P softnet_stats_mode. */
+int	stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* The -p protocol names, for the usage message; whether NAME is one. */
+const char *stats_proto_list(void);
+bool	stats_proto_valid(const char *name);
+
+/* -P: the per-CPU softnet table (softnet.c). */
+int	softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* -s -P: each per-CPU counter of net.softnet and kern.cp_time, per CPU. */
+int	softnet_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 
 /* -i -w: the interval display (called by if_mode). */
 int	if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);

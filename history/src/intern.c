@@ -17,6 +17,10 @@ hash(const void *key, size_t len)
 		h ^= p[i];
 		h *= 0x100000001b3ULL;
 	}
+	/* FNV's low bits are weak and the slot is the low bits: finish with a mixer. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
 	return h;
 }
 

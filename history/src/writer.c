@@ -49,7 +49,13 @@ struct nbh_writer {
 	/* By name id: the last value written and the sample (seq) it was in. */
 	int64_t		*prev;
 	uint64_t	*stamp;
+	size_t		*nkoff;		/* the name's key in names.keys */
+	uint32_t	*nklen;
 	size_t		 scap;
+	/* By description id: its text in descrs.keys. */
+	size_t		*dkoff;
+	uint32_t	*dklen;
+	size_t		 dcap;
 	uint64_t	 seq;
 	/* The last shape written. */
 	uint32_t	*pshape;
@@ -127,6 +133,8 @@ grow_state(struct nbh_writer *w, uint32_t id)
 	size_t cap;
 	int64_t *p;
 	uint64_t *s;
+	size_t *o;
+	uint32_t *l;
 
 	if (id < w->scap)
 		return 0;
@@ -139,9 +147,41 @@ grow_state(struct nbh_writer *w, uint32_t id)
 	if ((s = realloc(w->stamp, cap * sizeof(*s))) == NULL)
 		return -ENOMEM;
 	w->stamp = s;
+	if ((o = realloc(w->nkoff, cap * sizeof(*o))) == NULL)
+		return -ENOMEM;
+	w->nkoff = o;
+	if ((l = realloc(w->nklen, cap * sizeof(*l))) == NULL)
+		return -ENOMEM;
+	w->nklen = l;
+	memset(w->nkoff + w->scap, 0, (cap - w->scap) * sizeof(*o));
+	memset(w->nklen + w->scap, 0, (cap - w->scap) * sizeof(*l));
 	memset(w->prev + w->scap, 0, (cap - w->scap) * sizeof(*p));
 	memset(w->stamp + w->scap, 0, (cap - w->scap) * sizeof(*s));
 	w->scap = cap;
+	return 0;
+}
+
+/* Note where the text of description `id` is in descrs.keys (off: before its put). */
+static int
+note_descr(struct nbh_writer *w, uint32_t id, size_t off, size_t len)
+{
+	size_t cap, *o;
+	uint32_t *l;
+
+	if (id >= w->dcap) {
+		cap = w->dcap != 0 ? w->dcap : 64;
+		while (cap <= id)
+			cap *= 2;
+		if ((o = realloc(w->dkoff, cap * sizeof(*o))) == NULL)
+			return -ENOMEM;
+		w->dkoff = o;
+		if ((l = realloc(w->dklen, cap * sizeof(*l))) == NULL)
+			return -ENOMEM;
+		w->dklen = l;
+		w->dcap = cap;
+	}
+	w->dkoff[id] = off;
+	w->dklen[id] = (uint32_t)len;
 	return 0;
 }
 
@@ -180,7 +220,10 @@ load_maps(struct nbh_writer *w)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
 		txt = (const char *)sqlite3_column_text(st, 1);
-		error = nbh__map_put(&w->descrs, txt, (size_t)sqlite3_column_bytes(st, 1), id);
+		len = w->descrs.klen;
+		if ((error = nbh__map_put(&w->descrs, txt, (size_t)sqlite3_column_bytes(st, 1),
+		    id)) == 0)
+			error = note_descr(w, id, len, (size_t)sqlite3_column_bytes(st, 1));
 		if (id > w->last_descr)
 			w->last_descr = id;
 	}
@@ -212,6 +255,10 @@ load_maps(struct nbh_writer *w)
 		}
 		len = name_key(key, txt, len, (unsigned)sqlite3_column_int(st, 2),
 		    (unsigned)sqlite3_column_int64(st, 3), (uint32_t)sqlite3_column_int64(st, 4));
+		if ((error = grow_state(w, id)) != 0)
+			break;
+		w->nkoff[id] = w->names.klen;
+		w->nklen[id] = (uint32_t)len;
 		error = nbh__map_put(&w->names, key, len, id);
 		if (id > w->last_name)
 			w->last_name = id;
@@ -238,6 +285,7 @@ static int
 intern(struct nbh_writer *w, struct nbh_map *m, uint32_t *last, sqlite3_stmt *ins,
     const char *s, size_t len, uint32_t *id)
 {
+	size_t off;
 	int rc, error;
 
 	if ((*id = nbh__map_get(m, s, len)) != 0)
@@ -252,7 +300,10 @@ intern(struct nbh_writer *w, struct nbh_map *m, uint32_t *last, sqlite3_stmt *in
 	sqlite3_clear_bindings(ins);
 	if (rc != SQLITE_DONE)
 		return werr(w, rc, "insert");
+	off = m->klen;
 	if ((error = nbh__map_put(m, s, len, *last + 1)) != 0)
+		return error;
+	if (m == &w->descrs && (error = note_descr(w, *last + 1, off, len)) != 0)
 		return error;
 	*id = ++*last;
 	return 0;
@@ -288,10 +339,42 @@ name_id(struct nbh_writer *w, const char *name, size_t len, unsigned type, unsig
 	sqlite3_clear_bindings(w->ins_name);
 	if (rc != SQLITE_DONE)
 		return werr(w, rc, "insert name");
+	if ((error = grow_state(w, w->last_name + 1)) != 0)
+		return error;
+	w->nkoff[w->last_name + 1] = w->names.klen;
+	w->nklen[w->last_name + 1] = (uint32_t)klen;
 	if ((error = nbh__map_put(&w->names, key, klen, w->last_name + 1)) != 0)
 		return error;
 	*id = ++w->last_name;
-	return grow_state(w, *id);
+	return 0;
+}
+
+/*
+ * The fast path of a sample with the shape of the previous one: the entry
+ * added at position n is most likely the name at position n of the last
+ * shape. Compare it with that name's key (text, type, flags) and
+ * description text instead of hashing: sequential, no table probe.
+ */
+static bool
+same_as_before(const struct nbh_writer *w, uint32_t id, const char *name, size_t len,
+    unsigned type, unsigned flags, const char *descr)
+{
+	const char *key = w->names.keys + w->nkoff[id], *dt;
+	uint32_t did;
+	size_t dl;
+
+	if (w->nklen[id] != len + 2 + sizeof(flags) + sizeof(did) ||
+	    key[len] != '\0' || (uint8_t)key[len + 1] != (uint8_t)type ||
+	    memcmp(key + len + 2, &flags, sizeof(flags)) != 0 || memcmp(key, name, len) != 0)
+		return false;
+	memcpy(&did, key + len + 2 + sizeof(flags), sizeof(did));
+	if (did >= w->dcap)
+		return false;
+	dl = w->dklen[did];
+	if (dl == 0)
+		return descr[0] == '\0';	/* descrs.keys may still be NULL */
+	dt = w->descrs.keys + w->dkoff[did];
+	return strncmp(descr, dt, dl) == 0 && descr[dl] == '\0';
 }
 
 /* ---- open / close ---- */
@@ -372,6 +455,10 @@ nbh_writer_close(struct nbh_writer **wp)
 	free(w->isnode);
 	free(w->prev);
 	free(w->stamp);
+	free(w->nkoff);
+	free(w->nklen);
+	free(w->dkoff);
+	free(w->dklen);
 	free(w->pshape);
 	nbh__buf_free(&w->buf);
 	free(w);
@@ -453,8 +540,11 @@ nbh_writer_add(struct nbh_writer *w, const char *name, size_t namelen,
 
 	if (!w->in_txn && (error = begin(w)) != 0)
 		goto out;
-	if ((error = name_id(w, name, namelen, type, flags, descr != NULL ? descr : "",
-	    &id)) != 0)
+	if (descr == NULL)
+		descr = "";
+	if (w->n < w->pn && same_as_before(w, w->pshape[w->n], name, namelen, type, flags, descr))
+		id = w->pshape[w->n];
+	else if ((error = name_id(w, name, namelen, type, flags, descr, &id)) != 0)
 		goto out;
 	if (w->stamp[id] == w->seq)
 		return 0;		/* already in this sample */

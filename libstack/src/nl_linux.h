@@ -3,6 +3,7 @@
 #ifndef NBSTACK_NL_LINUX_H
 #define NBSTACK_NL_LINUX_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +78,11 @@ struct lx {
 	unsigned	 dump_restarts;	/* NLM_F_DUMP_INTR restarts, total */
 	unsigned	 late_links;	/* links fetched one by one (born between dumps) */
 	struct lx_proc	*proc;		/* procfs readers (source_linux_proc.h) */
+	/* event mode (source_linux_events.c); mu guards all of the above */
+	pthread_mutex_t	 mu;		/* the source mutex: see source_linux.c */
+	char		 errout[LX_ERRLEN];	/* lx_error's copy of err */
+	struct lx_ev	*ev;		/* NULL unless NB_SOURCE_EVENTS */
+	struct lx_rn	*rn;		/* ROUTES, NEIGH (source_linux_rn.h), lazily */
 };
 
 /* Handler of one reply message; 0 or -errno (which aborts the request). */
@@ -114,7 +120,28 @@ int	lx_addrs_dump(struct lx *io, struct lx_alist *out);
 /* Reconcile the stack with a complete dump (the refresh thread). */
 int	lx_addrs_apply(struct lx *lx, const struct lx_alist *l);
 
+/*
+ * Apply one event message to the stack (the event thread, lx->mu held).
+ * 0 if applied, 1 if ignored (not ours, AF_BRIDGE), LX_EV_RESYNC if the
+ * stack could not take it in order (resync needed), or -errno.
+ */
+#define LX_EV_RESYNC	2
+int	lx_link_event(struct lx *lx, struct nlmsghdr *nlh);
+int	lx_addr_event(struct lx *lx, struct nlmsghdr *nlh);
+
+/* source_linux_events.c (all with lx->mu held, except start/stop) */
+/* Subscribe, load links and addresses, start the thread. */
+int	lx_events_start(struct lx *lx, const char *args);
+/* Stop and join the thread, free its state (lx->mu not held). */
+void	lx_events_stop(struct lx *lx);
+/* true if events are lost: LINKS and ADDRS must be re-dumped. */
+bool	lx_events_need_resync(const struct lx *lx);
+/* A full re-dump of links and addresses; counts stack.resyncs. */
+int	lx_events_resync(struct lx *lx);
+
 /* source_linux_stats.c */
+/* struct rtnl_link_stats64 of `len` bytes (short: zeros) -> counters. */
+void	lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX]);
 int	lx_ifstats_refresh(struct lx *lx);
 /* Dump into *out on io's socket: no stack access, any thread. */
 int	lx_ifstats_dump(struct lx *io, struct lx_slist *out);

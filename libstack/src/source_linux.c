@@ -49,6 +49,27 @@
  * sequential rule: every family runs, the first error (in the order links,
  * addresses, counters) is returned. If the second socket or the thread
  * cannot be had, the refresh runs sequentially.
+ *
+ * Event mode (NB_SOURCE_EVENTS, source_linux_events.c). open() joins the
+ * link and address multicast groups on a third socket, loads links and
+ * addresses once, and starts an event thread that applies each
+ * RTM_NEWLINK/DELLINK/NEWADDR/DELADDR as it arrives (lx_link_event,
+ * lx_addr_event). refresh(LINKS|ADDRS) then re-dumps nothing unless a
+ * resync is pending (events lost to an overrun, or a message the stack
+ * could not take in order); IFSTATS and procfs still poll. A DELLINK's
+ * IFLA_STATS64 gives the departed entry's final counters, with a veth's RX
+ * half (0 there) replaced by the last polled values.
+ *
+ * The source mutex lx->mu. The event thread and the refresh/link_set caller
+ * both write the stack (libstack serialises its writers) and both use this
+ * source's own state: the dump socket and its buffer, the reconcile maps,
+ * the pending lists, the worker's socket, the event state, the error text
+ * and the health slot. lx->mu guards all of it: refresh, link_set and
+ * error take it for their whole call, the event thread for each datagram
+ * it applies and for each resync. Order: lx->mu, then libstack's writer
+ * mutexes (inside the Writer API); a read section is entered only with
+ * lx->mu held, never the other way round. Without events the mutex is
+ * taken uncontended. close() stops and joins the event thread first.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -68,6 +89,7 @@
 
 #include "nl_linux.h"
 #include "source.h"
+#include "source_linux_rn.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
@@ -295,6 +317,8 @@ lx_close(void *priv)
 
 	if (lx == NULL)
 		return;
+	lx_events_stop(lx);
+	lx_rn_free(lx);
 	lx_close(lx->aux);
 	if (lx->sk != NULL)
 		nl_socket_free(lx->sk);	/* closes the fd */
@@ -306,6 +330,7 @@ lx_close(void *priv)
 	free(lx->alist.v);
 	free(lx->slist.v);
 	free(lx->buf);
+	pthread_mutex_destroy(&lx->mu);
 	free(lx);
 }
 
@@ -342,6 +367,7 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 		return -ENOMEM;
 	lx->st = st;
 	lx->fd = -1;
+	pthread_mutex_init(&lx->mu, NULL);
 	nl_kmap_init(&lx->links, sizeof(uint32_t), sizeof(struct nb_ifattrs));
 	nl_kmap_init(&lx->addrs, sizeof(struct lx_akey), sizeof(struct nb_addrattrs));
 	if ((error = lx_proc_init(&lx->proc, st, opts->root)) != 0 ||
@@ -350,6 +376,9 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
 	lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) & ~(1u << NB_IFSTAT_OMCASTS);
 	nb_stack_set_ifstat_mask(st, lx->ifstat_mask);
+	if ((opts->flags & NB_SOURCE_EVENTS) != 0 &&
+	    (error = lx_events_start(lx, opts->args)) != 0)
+		goto out;
 	*priv = lx;
 	return 0;
 out:
@@ -388,6 +417,7 @@ lx_aux_get(struct lx *lx)
 	if ((aux = calloc(1, sizeof(*aux))) == NULL)
 		return -ENOMEM;
 	aux->fd = -1;
+	pthread_mutex_init(&aux->mu, NULL);	/* unused: aux belongs to lx */
 	if ((error = lx_socket_open(aux)) != 0) {
 		lx_close(aux);
 		return error;
@@ -448,8 +478,15 @@ lx_refresh(void *priv, unsigned fams)
 	uint64_t *hs;
 	int error = 0, e;
 
+	pthread_mutex_lock(&lx->mu);
 	lx->err[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Event mode: links and addresses are current, unless events were lost. */
+	if (lx->ev != NULL && (fams & (NB_FAM_LINKS | NB_FAM_ADDRS)) != 0) {
+		fams &= ~(unsigned)(NB_FAM_LINKS | NB_FAM_ADDRS);
+		if (lx_events_need_resync(lx))
+			error = lx_events_resync(lx);
+	}
 	/* Links first: addresses and counters need their interface. Each
 	 * family runs even if an earlier one failed; the first error wins. */
 	if ((fams & NB_FAM_LINKS) != 0 && (fams & (NB_FAM_ADDRS | NB_FAM_IFSTATS)) != 0 &&
@@ -463,6 +500,9 @@ lx_refresh(void *priv, unsigned fams)
 		if ((fams & NB_FAM_IFSTATS) != 0 && (e = lx_ifstats_refresh(lx)) != 0 && error == 0)
 			error = e;
 	}
+	if ((fams & (NB_FAM_ROUTES | NB_FAM_NEIGH)) != 0 &&
+	    (e = lx_rn_refresh(lx, fams)) != 0 && error == 0)
+		error = e;
 	if ((fams & LX_PROC_FAMS) != 0 && (e = lx_proc_refresh(lx->proc, fams)) != 0 &&
 	    error == 0) {
 		error = e;
@@ -476,13 +516,28 @@ lx_refresh(void *priv, unsigned fams)
 		    (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
 		    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec);
 	}
+	pthread_mutex_unlock(&lx->mu);
 	return error;
 }
+
+static int
+lx_link_set_locked(struct lx *lx, uint32_t index, enum nb_linkset what, uint64_t value);
 
 static int
 lx_link_set(void *priv, uint32_t index, enum nb_linkset what, uint64_t value)
 {
 	struct lx *lx = priv;
+	int error;
+
+	pthread_mutex_lock(&lx->mu);
+	error = lx_link_set_locked(lx, index, what, value);
+	pthread_mutex_unlock(&lx->mu);
+	return error;
+}
+
+static int
+lx_link_set_locked(struct lx *lx, uint32_t index, enum nb_linkset what, uint64_t value)
+{
 	struct ifinfomsg ifi;
 	struct nl_msg *req;
 	int error;
@@ -530,12 +585,16 @@ lx_error(void *priv)
 {
 	struct lx *lx = priv;
 
-	return lx->err;
+	pthread_mutex_lock(&lx->mu);
+	memcpy(lx->errout, lx->err, sizeof(lx->errout));
+	pthread_mutex_unlock(&lx->mu);
+	return lx->errout;
 }
 
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
-	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | LX_PROC_FAMS,
+	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
+	    LX_PROC_FAMS,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

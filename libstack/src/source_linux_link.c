@@ -337,3 +337,78 @@ lx_link_fetch(struct lx *lx, uint32_t index)
 		lx->late_links++;
 	return error;
 }
+
+/*
+ * The final counters of a deleted link: RTM_DELLINK's IFLA_STATS64, except
+ * for a veth, whose RX half reads 0 there (the kernel derives it from the
+ * peer, unlinked first): each RX counter is the larger of the message's and
+ * the last polled value (what the stack holds now).
+ */
+static void
+link_final(struct lx *lx, uint32_t index, const struct nlattr *nla, uint64_t *final)
+{
+	static const unsigned rx[] = {
+		NB_IFSTAT_IPACKETS, NB_IFSTAT_IERRORS, NB_IFSTAT_IQDROPS,
+		NB_IFSTAT_IBYTES, NB_IFSTAT_IMCASTS, NB_IFSTAT_NOPROTO,
+	};
+	uint64_t polled[NB_IFSTAT_MAX];
+	const struct nb_iface *ifp;
+	struct nb_read rd;
+	size_t i;
+
+	lx_stats64_map(nla_data(nla), nla_len(nla) > 0 ? (size_t)nla_len(nla) : 0, final);
+	nb_read_enter(lx->st, &rd);
+	if ((ifp = nb_if_lookup_index(&rd, index)) != NULL &&
+	    strcmp(nb_iface_attrs(ifp)->kind, "veth") == 0) {
+		nb_iface_stats(ifp, polled);
+		for (i = 0; i < sizeof(rx) / sizeof(rx[0]); i++)
+			if (polled[rx[i]] > final[rx[i]])
+				final[rx[i]] = polled[rx[i]];
+	}
+	nb_read_exit(&rd);
+}
+
+int
+lx_link_event(struct lx *lx, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+	uint64_t final[NB_IFSTAT_MAX];
+	struct ifinfomsg *ifi;
+	struct nb_ifattrs a;
+	uint32_t index;
+	int error;
+
+	if (nlh->nlmsg_type == RTM_NEWLINK) {
+		if ((error = link_parse(lx, nlh, &a)) != 0)
+			return error;
+		/* -EEXIST: the name is still held by a link whose rename or
+		 * delete we lost; only a resync can sort that out. */
+		if ((error = link_upsert(lx, &a)) == -EEXIST)
+			return LX_EV_RESYNC;
+		return error;
+	}
+	if (nlh->nlmsg_type != RTM_DELLINK)
+		return 1;
+	if (!nlmsg_valid_hdr(nlh, sizeof(*ifi))) {
+		lx_seterr(lx, "netlink: RTM_DELLINK: short message");
+		return -EPROTO;
+	}
+	ifi = nlmsg_data(nlh);
+	/* AF_BRIDGE: a port left its bridge, the device stays. */
+	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
+		return 1;
+	index = (uint32_t)ifi->ifi_index;
+	if ((error = nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy)) < 0) {
+		lx_seterr(lx, "netlink: RTM_DELLINK: ifindex %u: bad attributes: %s", index,
+		    nl_geterror(error));
+		return -EPROTO;
+	}
+	if (tb[IFLA_STATS64] != NULL)
+		link_final(lx, index, tb[IFLA_STATS64], final);
+	error = nb_if_delete(lx->st, index, tb[IFLA_STATS64] != NULL ? final : NULL);
+	if (error == -ENOENT)
+		return 1;		/* not known: a resync already removed it */
+	if (error != 0)
+		lx_seterr(lx, "libstack: nb_if_delete(%u): %s", index, strerror(-error));
+	return error;
+}

@@ -39,6 +39,16 @@ stats_map(const struct rtnl_link_stats64 *s, uint64_t v[NB_IFSTAT_MAX])
 	v[NB_IFSTAT_NOPROTO] = s->rx_nohandler;
 }
 
+void
+lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX])
+{
+	struct rtnl_link_stats64 s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(&s, data, len < sizeof(s) ? len : sizeof(s));
+	stats_map(&s, v);
+}
+
 static int
 stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 {

@@ -57,7 +57,8 @@
  *
  * Lock order
  *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock and
- *   slot_lock are leaves.
+ *   slot_lock are leaves. Routes and neighbours (route.c): routes.lock ->
+ *   commit_lock, neighs.lock -> commit_lock, never held together.
  */
 
 #include <pthread.h>
@@ -241,6 +242,16 @@ struct nb_statgroup {
 	unsigned	 flags;		/* NB_SG_* */
 };
 
+/* ---- keyed object families (route.c: routes, neighbours) ---- */
+
+struct nb_ofam {
+	pthread_mutex_t	 lock;		/* the family's writer mutex */
+	struct nb_list	 list;		/* struct nb_obj, insertion order */
+	struct nb_htab	 hash;		/* key: family + 16 address bytes */
+	const struct nb_ofam_ops *ops;
+	bool		 hs_registered;	/* lock: its hashstat entry exists */
+};
+
 /* ---- the stack ---- */
 
 struct nb_stack {
@@ -277,6 +288,10 @@ struct nb_stack {
 	struct nb_list	 statgroups;
 	struct nb_statgroup *health;
 	struct nb_list	 infos;		/* info.c: struct nb_infoent */
+
+	/* routes and neighbours (route.c), each under its own lock */
+	struct nb_ofam	 routes;
+	struct nb_ofam	 neighs;
 };
 
 /* Commit: bump the version; callers hold their family mutexes. */
@@ -292,5 +307,9 @@ void	nb_info_fini(struct nb_stack *st);
 /* iface.c */
 int	nb_iface_init(struct nb_stack *st);
 void	nb_iface_fini(struct nb_stack *st);
+
+/* route.c: routes and neighbours (their hashes register with the first object) */
+int	nb_route_init(struct nb_stack *st);
+void	nb_route_fini(struct nb_stack *st);
 
 #endif

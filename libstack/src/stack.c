@@ -122,6 +122,10 @@ nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 		goto out;
 	if ((error = nb_iface_init(st)) != 0)
 		goto out;
+	if ((error = nb_route_init(st)) != 0) {
+		nb_iface_fini(st);
+		goto out;
+	}
 	*out = st;
 	return 0;
 out:
@@ -138,12 +142,8 @@ out:
 }
 
 void
-nb_stack_destroy(struct nb_stack **sp)
+nb_stack_barrier(struct nb_stack *st)
 {
-	struct nb_stack *st = *sp;
-
-	if (st == NULL)
-		return;
 	nb_thread_ensure();
 	/*
 	 * Phase-1 callbacks queue phase-2 ones: barrier until none is left.
@@ -155,7 +155,18 @@ nb_stack_destroy(struct nb_stack **sp)
 	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0)
 		urcu_memb_barrier();
 	NB_TSAN_ACQUIRE(&st->gp_token);
+}
+
+void
+nb_stack_destroy(struct nb_stack **sp)
+{
+	struct nb_stack *st = *sp;
+
+	if (st == NULL)
+		return;
+	nb_stack_barrier(st);
 	nb_iface_fini(st);
+	nb_route_fini(st);
 	nb_registries_free(st);
 	free(st->slot_used);
 	pthread_mutex_destroy(&st->commit_lock);

@@ -36,7 +36,7 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT };
+enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -73,6 +73,8 @@ static const struct snode {
 	{ 2, "interfaces", CREATE_BASE, DYN_IFACES, "network interfaces, by name" },
 	{ 2, "interfaces_departed", CREATE_BASE + 1, DYN_DEPARTED,
 	  "interfaces deleted since the last recorder sample, by name@generation" },
+	{ 2, "route", CREATE_BASE + 2, DYN_ROUTE, "routes of all tables, by family" },
+	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -96,6 +98,8 @@ static const struct famrule {
 	{ "net", "inet6", NB_FAM_PROTO },
 	{ "net", "route", NB_FAM_ROUTES },
 	{ "net", "neigh", NB_FAM_NEIGH },
+	{ "net", "route", NB_FAM_LINKS },	/* ifname */
+	{ "net", "neigh", NB_FAM_LINKS },	/* ifname */
 	{ "net", "bpf", NB_FAM_BPF },
 	{ "net", "softnet", NB_FAM_SOFTNET },
 	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS },
@@ -571,6 +575,12 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 			break;
 		case DYN_HASHSTAT:
 			mib_hashstat(w);
+			break;
+		case DYN_ROUTE:
+			mib_route(w);
+			break;
+		case DYN_NEIGH:
+			mib_neigh(w);
 			break;
 		}
 		return;

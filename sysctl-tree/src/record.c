@@ -45,7 +45,7 @@ struct prefix {
 	size_t		 off, end;
 };
 
-/* A copied entry in the arena: this header, then the name, descr and string bytes. */
+/* A copied entry in the arena (8-byte aligned): this header, then the name, descr (with its NUL) and string bytes. */
 struct centry {
 	int64_t		 v;
 	uint32_t	 namelen, descrlen, slen;
@@ -63,6 +63,9 @@ struct nb_rec {
 	uint8_t		*arena;			/* copied entries of this sample */
 	size_t		 alen, acap;
 	char		 name[NB_SYSCTL_NAMEMAX + 1];
+	/* The components of the name last joined into name: the end of each in it. */
+	unsigned	 jn;
+	size_t		 jend[NB_SYSCTL_MAXDEPTH];
 };
 
 static int64_t
@@ -174,6 +177,56 @@ is_net_interfaces(const char *const *comp, const size_t *lens, unsigned n)
 	    lens[1] == 10 && memcmp(comp[1], "interfaces", 10) == 0;
 }
 
+/*
+ * The escaped dotted name of e in rec->name (nb_sysctl_entry_name), reusing
+ * the components it shares with the name joined before: a walk goes in tree
+ * order, so usually only the last component is new. The result is the
+ * length; >= sizeof(rec->name) if the name does not fit.
+ */
+static size_t
+join_name(struct nb_rec *rec, const struct nb_sysctl_entry *e)
+{
+	char *q = rec->name;
+	size_t at = 0, l, i, start;
+	unsigned c, d = 0;
+
+	/* Keep the leading components that are the same (unescaped, compared as joined). */
+	for (; d < rec->jn && d < e->ncomp; d++) {
+		start = d > 0 ? rec->jend[d - 1] + 1 : 0;
+		l = e->complen[d];
+		/* Equal lengths: the joined one has no escape, so equal bytes mean equal names. */
+		if (rec->jend[d] - start != l)
+			break;
+		for (i = 0; i < l && q[start + i] == e->comp[d][i]; i++)
+			;
+		if (i < l)
+			break;
+	}
+	at = d > 0 ? rec->jend[d - 1] : 0;
+	rec->jn = 0;
+	for (c = d; c < e->ncomp; c++) {
+		if (c > 0) {
+			if (at + 1 >= sizeof(rec->name))
+				return sizeof(rec->name);
+			q[at++] = '.';
+		}
+		l = e->complen[c];
+		for (i = 0; i < l; i++) {
+			bool esc = e->comp[c][i] == '.' || e->comp[c][i] == '\\';
+
+			if (at + 1 + esc >= sizeof(rec->name))
+				return sizeof(rec->name);
+			if (esc)
+				q[at++] = '\\';
+			q[at++] = e->comp[c][i];
+		}
+		rec->jend[c] = at;
+	}
+	q[at] = '\0';
+	rec->jn = e->ncomp;
+	return at;
+}
+
 /* ---- copying the tool's walk ---- */
 
 struct capture {
@@ -190,47 +243,47 @@ capture_cb(const struct nb_sysctl_entry *e, void *arg)
 	struct capture *c = arg;
 	struct nb_rec *rec = c->rec;
 	const struct nb_sysctl_value *v = &e->val;
-	struct centry ce;
-	size_t need, descrlen = strlen(e->descr), slen = v->str != NULL ? v->len : 0;
+	struct centry *ce;
+	size_t need, namelen, descrlen = strlen(e->descr), slen = v->str != NULL ? v->len : 0;
 	uint8_t *p;
 
 	if (!c->failed && e->ncomp > 0) {
-		memset(&ce, 0, sizeof(ce));
-		need = nb__sysctl_join(e->comp, e->complen, e->ncomp, rec->name, sizeof(rec->name));
-		ce.namelen = (uint32_t)need;
-		ce.descrlen = (uint32_t)descrlen;
-		ce.slen = (uint32_t)slen;
-		ce.flags = v->flags;
-		ce.type = (uint8_t)v->type;
-		ce.v = v->type == NB_SYSCTL_INT ? v->i : v->type == NB_SYSCTL_U64 ? (int64_t)v->u :
-		    v->type == NB_SYSCTL_BOOL ? v->b : 0;
-		if (need >= sizeof(rec->name)) {
+		namelen = join_name(rec, e);
+		if (namelen >= sizeof(rec->name)) {
 			c->failed = true;	/* unnameable: let the walk at commit skip it */
-		} else {
-			need = sizeof(ce) + ce.namelen + descrlen + slen;
-			if (rec->alen + need > rec->acap) {
-				size_t cap = rec->acap != 0 ? rec->acap * 2 : 65536;
-
-				while (cap < rec->alen + need)
-					cap *= 2;
-				if ((p = realloc(rec->arena, cap)) == NULL) {
-					c->failed = true;
-					goto pass;
-				}
-				rec->arena = p;
-				rec->acap = cap;
-			}
-			p = rec->arena + rec->alen;
-			memcpy(p, &ce, sizeof(ce));
-			p += sizeof(ce);
-			memcpy(p, rec->name, ce.namelen);
-			p += ce.namelen;
-			memcpy(p, e->descr, descrlen);
-			p += descrlen;
-			if (slen > 0)
-				memcpy(p, v->str, slen);
-			rec->alen += need;
+			goto pass;
 		}
+		/* Entries stay 8-byte aligned: the header is written in place. */
+		need = (sizeof(*ce) + namelen + descrlen + 1 + slen + 7) & ~(size_t)7;
+		if (rec->alen + need > rec->acap) {
+			size_t cap = rec->acap != 0 ? rec->acap * 2 : 65536;
+
+			while (cap < rec->alen + need)
+				cap *= 2;
+			if ((p = realloc(rec->arena, cap)) == NULL) {
+				c->failed = true;
+				goto pass;
+			}
+			rec->arena = p;
+			rec->acap = cap;
+		}
+		p = rec->arena + rec->alen;
+		ce = (struct centry *)(void *)p;
+		ce->v = v->type == NB_SYSCTL_INT ? v->i : v->type == NB_SYSCTL_U64 ? (int64_t)v->u :
+		    v->type == NB_SYSCTL_BOOL ? v->b : 0;
+		ce->namelen = (uint32_t)namelen;
+		ce->descrlen = (uint32_t)descrlen;
+		ce->slen = (uint32_t)slen;
+		ce->flags = v->flags;
+		ce->type = (uint8_t)v->type;
+		p += sizeof(*ce);
+		memcpy(p, rec->name, namelen);
+		p += namelen;
+		memcpy(p, e->descr, descrlen + 1);
+		p += descrlen + 1;
+		if (slen > 0)
+			memcpy(p, v->str, slen);
+		rec->alen += need;
 	}
 pass:
 	if (v->type == NB_SYSCTL_NODE && (c->rdflags & NB_SYSCTL_RD_NODES) == 0)
@@ -281,7 +334,7 @@ rec_cb(const struct nb_sysctl_entry *e, void *arg)
 
 	if (e->ncomp == 0)
 		return 0;
-	len = nb__sysctl_join(e->comp, e->complen, e->ncomp, rec->name, sizeof(rec->name));
+	len = join_name(rec, e);
 	if (len >= sizeof(rec->name))
 		return 0;		/* cannot be named again: not recordable */
 	switch (v->type) {
@@ -310,23 +363,18 @@ add_copied(struct nb_rec *rec, const struct prefix *p)
 {
 	const uint8_t *q = rec->arena + p->off, *end = rec->arena + p->end;
 	const char *name, *descr, *str;
-	struct centry ce;
+	const struct centry *ce;
 	int error;
 
 	while (q < end) {
-		memcpy(&ce, q, sizeof(ce));
-		name = (const char *)q + sizeof(ce);
-		descr = name + ce.namelen;
-		str = descr + ce.descrlen;
-		/* descr is not NUL-terminated in the arena: copy it out. */
-		if (ce.descrlen >= sizeof(rec->name))
-			ce.descrlen = sizeof(rec->name) - 1;
-		memcpy(rec->name, descr, ce.descrlen);
-		rec->name[ce.descrlen] = '\0';
-		if ((error = nbh_writer_add(rec->w, name, ce.namelen, ce.type, ce.flags, rec->name,
-		    ce.v, ce.slen > 0 ? str : "", ce.slen)) != 0)
+		ce = (const struct centry *)(const void *)q;
+		name = (const char *)q + sizeof(*ce);
+		descr = name + ce->namelen;
+		str = descr + ce->descrlen + 1;	/* descr is NUL-terminated in the arena */
+		if ((error = nbh_writer_add(rec->w, name, ce->namelen, ce->type, ce->flags, descr,
+		    ce->v, ce->slen > 0 ? str : "", ce->slen)) != 0)
 			return error;
-		q = (const uint8_t *)str + ce.slen;
+		q += (sizeof(*ce) + ce->namelen + ce->descrlen + 1 + ce->slen + 7) & ~(size_t)7;
 	}
 	return 0;
 }

@@ -52,9 +52,10 @@ usage_error() {
 @test "modes and options not built yet say so and exit 2" {
 	usage_error -r
 	assert_regex "${stderr_lines[0]}" 'not available yet'
-	usage_error -s
 	usage_error -B
-	usage_error -P
+	assert_regex "${stderr_lines[0]}" 'not available yet'
+	usage_error -s -w 1
+	usage_error -P -c 2
 	usage_error -i -a
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error -r -w 1

@@ -326,6 +326,12 @@ test_record_replay(void)
 	CHECK_RC(nb_sysctl_record_open(h, db, "test"), -EALREADY);
 	for (k = 0; k < NSAMPLES; k++) {
 		mutate(st, k);
+		/*
+		 * Let deferred frees settle: stack.objects_freed is bumped by
+		 * the call_rcu thread, and every walk of this sample must read
+		 * the same value the recorder stores.
+		 */
+		nb_stack_barrier(st);
 		take_all(h, &lives[k]);
 		CHECK_RC(nb_sysctl_sample(h), 0);	/* writes sample k */
 	}

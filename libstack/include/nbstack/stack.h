@@ -67,6 +67,14 @@ void	nb_stack_destroy(struct nb_stack **sp);
 
 unsigned nb_stack_nslots(const struct nb_stack *st);
 
+/*
+ * nb_stack_barrier - wait until every deferred free queued before the call
+ * (and the frees those queue in turn) has run, so that stack.objects_freed
+ * and memory use are settled. May block for grace periods; never call it
+ * inside a read section. Returns at once when nothing is pending.
+ */
+void	nb_stack_barrier(struct nb_stack *st);
+
 /* ------------------------------------------------------------------ */
 /* Threads and read sections                                           */
 /* ------------------------------------------------------------------ */
@@ -297,6 +305,78 @@ size_t	nb_addr_count(const struct nb_read *rd);
 const struct nb_addrattrs *nb_addr_attrs(const struct nb_addr *a);
 
 /* ------------------------------------------------------------------ */
+/* Routes and neighbours (route.c)                                     */
+/* ------------------------------------------------------------------ */
+
+struct nb_route;
+struct nb_neigh;
+
+/*
+ * A route. Identity: (family, table, dst, dst_len, tos, metric, oif, type).
+ * A multipath route (RTA_MULTIPATH) is one object: oif and gw are its first
+ * nexthop's, nhops the number of nexthops (1 for a plain route).
+ */
+struct nb_routeattrs {
+	uint8_t		family;		/* AF_INET, AF_INET6 */
+	uint8_t		dst_len;	/* prefix length */
+	uint8_t		tos;
+	uint8_t		protocol;	/* RTPROT_* */
+	uint8_t		scope;		/* RT_SCOPE_* */
+	uint8_t		type;		/* RTN_* */
+	uint8_t		has_gw;
+	uint8_t		pad;
+	uint32_t	table;		/* RT_TABLE_* or any id (RTA_TABLE) */
+	uint32_t	oif;		/* ifindex, 0 = none */
+	uint32_t	metric;		/* RTA_PRIORITY */
+	uint32_t	flags;		/* rtm_flags | RTNH_F_* of the first nexthop */
+	uint32_t	nhops;
+	uint8_t		dst[16];
+	uint8_t		gw[16];
+};
+
+/*
+ * nb_route_upsert - Writer. Add the route, or replace the attributes of
+ * the route with the same identity (published as one block). The route
+ * becomes visible in the route list and the "route" hash in one commit.
+ * -EAFNOSUPPORT, -EINVAL for a bad family or prefix length.
+ */
+int	nb_route_upsert(struct nb_stack *st, const struct nb_routeattrs *a);
+/* nb_route_delete - Writer. Remove the route with a's identity. -ENOENT if absent. */
+int	nb_route_delete(struct nb_stack *st, const struct nb_routeattrs *a);
+/* Reader. Routes in insertion order; a non-zero cb return stops the walk. */
+int	nb_route_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_route *r, void *arg), void *arg);
+size_t	nb_route_count(const struct nb_read *rd);
+const struct nb_routeattrs *nb_route_attrs(const struct nb_route *r);
+
+/* A neighbour (ARP / NDISC entry). Identity: (family, ifindex, dst). */
+struct nb_neighattrs {
+	uint8_t		family;		/* AF_INET, AF_INET6 */
+	uint8_t		flags;		/* NTF_* */
+	uint16_t	state;		/* NUD_* */
+	uint32_t	ifindex;
+	uint8_t		type;		/* RTN_* */
+	uint8_t		lladdr_len;	/* 0 = none (incomplete, failed) */
+	uint8_t		pad[2];
+	uint8_t		dst[16];
+	uint8_t		lladdr[NB_LLADDR_MAX];
+};
+
+/* Writer. Add or update (by identity) a neighbour; as nb_route_upsert. */
+int	nb_neigh_upsert(struct nb_stack *st, const struct nb_neighattrs *a);
+/* Writer. Remove it. -ENOENT if absent. */
+int	nb_neigh_delete(struct nb_stack *st, const struct nb_neighattrs *a);
+/* Reader. Neighbours in insertion order. */
+int	nb_neigh_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_neigh *n, void *arg), void *arg);
+size_t	nb_neigh_count(const struct nb_read *rd);
+const struct nb_neighattrs *nb_neigh_attrs(const struct nb_neigh *n);
+
+/* Hash tables of routes and neighbours: registered with their family's first object. */
+#define NB_HASH_ROUTE	"route"		/* routes by (family, dst) */
+#define NB_HASH_NEIGH	"neigh"		/* neighbours by (family, dst) */
+
+/* ------------------------------------------------------------------ */
 /* Departed interfaces                                                 */
 /* ------------------------------------------------------------------ */
 
@@ -450,9 +530,21 @@ enum nb_family {
 	NB_FAM_ALL	= (1u << 12) - 1,
 };
 
+/*
+ * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links and
+ * addresses current from kernel events. open() subscribes to them, loads
+ * links and addresses once (so it needs a registered thread, like refresh)
+ * and starts an event thread that applies every change as it arrives;
+ * refresh(LINKS|ADDRS) then re-dumps only after lost events, while IFSTATS
+ * still polls the counters. stack.events, stack.dropped_events (+1 per
+ * overrun) and stack.resyncs count its work. args "evbuf=BYTES" sets the
+ * event socket's receive buffer.
+ */
+#define NB_SOURCE_EVENTS	(1u << 0)
+
 struct nb_source_opts {
 	const char	*root;		/* procfs/sysfs root override; NULL = "/" */
-	unsigned	 flags;
+	unsigned	 flags;		/* NB_SOURCE_* */
 	const char	*args;		/* source-specific "key=value,..." (sim) */
 };
 

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* route.c - routes and neighbours: keyed, snapshot-consistent RCU object families. */
+
+/*
+ * Theory of operation (versions, publication and the two-phase retirement
+ * are described in stack-internal.h; this is what is specific here)
+ *
+ * Families
+ *   Routes and neighbours are two instances of one generic "keyed object
+ *   family" (struct nb_ofam): a list in insertion order, a hash keyed by
+ *   (family, 16 address bytes) whose chains are filtered by the family's
+ *   full identity (routes: table, prefix length, tos, metric, oif, type;
+ *   neighbours: ifindex), and a writer mutex. They do not hold interfaces:
+ *   the oif/ifindex is a number that readers resolve themselves.
+ *
+ * What may run at once
+ *   Readers, one writer per family (its lock), and the call_rcu thread
+ *   running phase-1 callbacks (which take the same lock). A family lock is
+ *   taken before commit_lock and never together with another stack lock.
+ *
+ * Publication
+ *   A new object and its hash entry are linked with birth NEVER and get the
+ *   same birth version in one commit; a delete gives both the same death
+ *   version, so an object is in the list and the hash or in neither for
+ *   every reader. Attributes are an immutable block swapped whole with a
+ *   release store; the superseded block is freed after one grace period
+ *   (the first block is embedded and never freed on its own).
+ *
+ * Hash statistics
+ *   A family registers its hash (NB_HASH_ROUTE, NB_HASH_NEIGH) in the
+ *   hashstat registry when its first object is published, not at create:
+ *   a stack whose source provides no routes lists no empty route table.
+ *   Registration is best effort (retried at the next new object on
+ *   failure); fam lock -> reg_lock (a leaf).
+ *
+ * Who frees what
+ *   Delete defers phase 1 after its commit is published; phase 1 (family
+ *   lock) unlinks the object from the list and the hash and defers phase 2,
+ *   which frees the entry, the attribute block and the object. Destroy
+ *   frees what is still linked directly (Exclusive).
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "stack-internal.h"
+
+#define NB_OKEYLEN	17	/* family + 16 address bytes */
+
+union nb_oattrs {
+	struct nb_routeattrs r;
+	struct nb_neighattrs n;
+};
+
+struct nb_oblk {
+	struct nb_rcu	 rcu;
+	union nb_oattrs	 a;
+};
+
+struct nb_obj {
+	struct nb_lent	 le;		/* fam->list */
+	struct nb_vis	 vis;
+	struct nb_oblk	*attrs;		/* atomic */
+	/* writer only */
+	struct nb_hent	*ent;
+	struct nb_ofam	*fam;
+	struct nb_rcu	 rcu;
+	struct nb_oblk	 first;
+};
+
+/* The public opaque types are the object. */
+struct nb_route {
+	struct nb_obj	 o;
+};
+
+struct nb_neigh {
+	struct nb_obj	 o;
+};
+
+struct nb_ofam_ops {
+	/* Normalise a (zeroed padding, unused bytes) into n; -errno if invalid. */
+	int	(*norm)(union nb_oattrs *n, const void *a);
+	/* Same identity (both normalised)? */
+	bool	(*same)(const union nb_oattrs *x, const union nb_oattrs *y);
+	/* Family and destination address of a normalised block. */
+	void	(*key)(const union nb_oattrs *a, uint8_t key[NB_OKEYLEN]);
+	const char *hsname;		/* hashstat registry name and description */
+	const char *hsdescr;
+};
+
+/* ---- routes and neighbours: identity and normalisation ---- */
+
+static int
+nb_alen(uint8_t family)
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : -1;
+}
+
+static int
+nb_route_norm(union nb_oattrs *u, const void *arg)
+{
+	const struct nb_routeattrs *a = arg;
+	struct nb_routeattrs *n = &u->r;
+	int alen;
+
+	if (a == NULL)
+		return -EINVAL;
+	if ((alen = nb_alen(a->family)) < 0)
+		return -EAFNOSUPPORT;
+	if (a->dst_len > alen * 8)
+		return -EINVAL;
+	memset(u, 0, sizeof(*u));
+	n->family = a->family;
+	n->dst_len = a->dst_len;
+	n->tos = a->tos;
+	n->protocol = a->protocol;
+	n->scope = a->scope;
+	n->type = a->type;
+	n->has_gw = a->has_gw != 0;
+	n->table = a->table;
+	n->oif = a->oif;
+	n->metric = a->metric;
+	n->flags = a->flags;
+	n->nhops = a->nhops;
+	memcpy(n->dst, a->dst, (size_t)alen);
+	if (n->has_gw)
+		memcpy(n->gw, a->gw, (size_t)alen);
+	return 0;
+}
+
+static bool
+nb_route_same(const union nb_oattrs *x, const union nb_oattrs *y)
+{
+	return x->r.family == y->r.family && x->r.table == y->r.table &&
+	    x->r.dst_len == y->r.dst_len && x->r.tos == y->r.tos &&
+	    x->r.metric == y->r.metric && x->r.oif == y->r.oif && x->r.type == y->r.type &&
+	    memcmp(x->r.dst, y->r.dst, sizeof(x->r.dst)) == 0;
+}
+
+static void
+nb_route_key(const union nb_oattrs *a, uint8_t key[NB_OKEYLEN])
+{
+	key[0] = a->r.family;
+	memcpy(key + 1, a->r.dst, 16);
+}
+
+static int
+nb_neigh_norm(union nb_oattrs *u, const void *arg)
+{
+	const struct nb_neighattrs *a = arg;
+	struct nb_neighattrs *n = &u->n;
+	int alen;
+
+	if (a == NULL)
+		return -EINVAL;
+	if ((alen = nb_alen(a->family)) < 0)
+		return -EAFNOSUPPORT;
+	if (a->lladdr_len > NB_LLADDR_MAX)
+		return -EINVAL;
+	memset(u, 0, sizeof(*u));
+	n->family = a->family;
+	n->flags = a->flags;
+	n->state = a->state;
+	n->ifindex = a->ifindex;
+	n->type = a->type;
+	n->lladdr_len = a->lladdr_len;
+	memcpy(n->dst, a->dst, (size_t)alen);
+	memcpy(n->lladdr, a->lladdr, a->lladdr_len);
+	return 0;
+}
+
+static bool
+nb_neigh_same(const union nb_oattrs *x, const union nb_oattrs *y)
+{
+	return x->n.family == y->n.family && x->n.ifindex == y->n.ifindex &&
+	    memcmp(x->n.dst, y->n.dst, sizeof(x->n.dst)) == 0;
+}
+
+static void
+nb_neigh_key(const union nb_oattrs *a, uint8_t key[NB_OKEYLEN])
+{
+	key[0] = a->n.family;
+	memcpy(key + 1, a->n.dst, 16);
+}
+
+static const struct nb_ofam_ops nb_route_ops = {
+	.norm = nb_route_norm, .same = nb_route_same, .key = nb_route_key,
+	.hsname = NB_HASH_ROUTE, .hsdescr = "routes by (family, destination)",
+};
+
+static const struct nb_ofam_ops nb_neigh_ops = {
+	.norm = nb_neigh_norm, .same = nb_neigh_same, .key = nb_neigh_key,
+	.hsname = NB_HASH_NEIGH, .hsdescr = "neighbours by (family, address)",
+};
+
+/* ---- the generic family ---- */
+
+static void
+nb_oblk_free_cb(struct nb_rcu *r)
+{
+	free(caa_container_of(r, struct nb_oblk, rcu));
+}
+
+static void
+nb_obj_free(struct nb_obj *o)
+{
+	if (o->attrs != &o->first)
+		free(o->attrs);
+	free(o);
+}
+
+struct nb_omatch {
+	const struct nb_ofam_ops *ops;
+	const union nb_oattrs *n;
+};
+
+static bool
+nb_obj_match(const struct nb_hent *e, const void *arg)
+{
+	const struct nb_obj *o = e->obj;
+	const struct nb_omatch *m = arg;
+
+	return m->ops->same(&NB_LOAD_RELAXED(&o->attrs)->a, m->n);
+}
+
+/* Writer (fam->lock): the live object with n's identity, or NULL. */
+static struct nb_obj *
+nb_ofam_find(struct nb_ofam *fam, const union nb_oattrs *n)
+{
+	uint8_t key[NB_OKEYLEN];
+	struct nb_omatch m = { fam->ops, n };
+	struct nb_hent *e;
+
+	fam->ops->key(n, key);
+	e = nb_htab_writer_find(&fam->hash, key, nb_obj_match, &m);
+	return e != NULL ? e->obj : NULL;
+}
+
+static int
+nb_ofam_stat_fn(const struct nb_read *rd, void *arg, struct nb_hashstat *out)
+{
+	nb_htab_reader_stat(&((struct nb_ofam *)arg)->hash, rd->ver, out);
+	return 0;
+}
+
+static int
+nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
+{
+	uint8_t key[NB_OKEYLEN];
+	union nb_oattrs n;
+	struct nb_oblk *blk, *old;
+	struct nb_obj *o = NULL, *cur;
+	struct nb_hent *e;
+	uint64_t v;
+	int error;
+
+	if ((error = fam->ops->norm(&n, a)) != 0)
+		return error;
+	nb_thread_ensure();
+	pthread_mutex_lock(&fam->lock);
+	if ((cur = nb_ofam_find(fam, &n)) != NULL) {
+		old = cur->attrs;
+		if (memcmp(&old->a, &n, sizeof(n)) == 0)
+			goto out;
+		if ((blk = malloc(sizeof(*blk))) == NULL) {
+			error = -ENOMEM;
+			goto out;
+		}
+		blk->a = n;
+		NB_STORE(&cur->attrs, blk);
+		if (old != &cur->first)
+			nb_defer(st, &old->rcu, nb_oblk_free_cb);
+		goto out;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	fam->ops->key(&n, key);
+	if ((e = nb_hent_new(&fam->hash, key, o, &o->ent)) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	nb_vis_init(&o->vis);
+	o->first.a = n;
+	o->attrs = &o->first;
+	o->fam = fam;
+	nb_htab_writer_insert(&fam->hash, e);
+	nb_list_writer_append(&fam->list, &o->le);
+	v = nb_commit_begin(st);
+	NB_STORE_RELAXED(&o->vis.birth, v);
+	NB_STORE_RELAXED(&e->vis.birth, v);
+	nb_commit_end(st, v);
+	nb_htab_writer_maybe_grow(&fam->hash);
+	o = NULL;
+	if (!fam->hs_registered) {
+		error = nb_hashstat_register(st, fam->ops->hsname, fam->ops->hsdescr,
+		    nb_ofam_stat_fn, fam);
+		fam->hs_registered = error == 0 || error == -EEXIST;
+		error = 0;		/* best effort: the route is published */
+	}
+out:
+	pthread_mutex_unlock(&fam->lock);
+	free(o);
+	return error;
+}
+
+static void
+nb_obj_phase2(struct nb_rcu *r)
+{
+	struct nb_obj *o = caa_container_of(r, struct nb_obj, rcu);
+	struct nb_stack *st = r->st;
+
+	free(o->ent);
+	nb_obj_free(o);
+	nb_health_freed(st, 1);
+}
+
+static void
+nb_obj_phase1(struct nb_rcu *r)
+{
+	struct nb_obj *o = caa_container_of(r, struct nb_obj, rcu);
+	struct nb_ofam *fam = o->fam;
+
+	pthread_mutex_lock(&fam->lock);
+	nb_htab_writer_unlink(&fam->hash, o->ent);
+	nb_list_writer_unlink(&fam->list, &o->le);
+	pthread_mutex_unlock(&fam->lock);
+	nb_defer(r->st, &o->rcu, nb_obj_phase2);
+}
+
+static int
+nb_ofam_delete(struct nb_stack *st, struct nb_ofam *fam, const void *a)
+{
+	union nb_oattrs n;
+	struct nb_obj *o;
+	uint64_t v;
+	int error;
+
+	if ((error = fam->ops->norm(&n, a)) != 0)
+		return error;
+	nb_thread_ensure();
+	pthread_mutex_lock(&fam->lock);
+	if ((o = nb_ofam_find(fam, &n)) == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	v = nb_commit_begin(st);
+	NB_STORE_RELAXED(&o->vis.death, v);
+	NB_STORE_RELAXED(&o->ent->vis.death, v);
+	nb_commit_end(st, v);
+	nb_defer(st, &o->rcu, nb_obj_phase1);
+out:
+	pthread_mutex_unlock(&fam->lock);
+	return error;
+}
+
+static int
+nb_ofam_walk(const struct nb_read *rd, const struct nb_ofam *fam,
+    int (*cb)(const struct nb_obj *o, void *arg), void *arg)
+{
+	struct nb_lent *e;
+	int error;
+
+	for (e = nb_list_reader_first(&fam->list); e != NULL; e = nb_list_reader_next(e)) {
+		const struct nb_obj *o = caa_container_of(e, struct nb_obj, le);
+
+		if (!nb_vis_at(&o->vis, rd->ver))
+			continue;
+		if ((error = cb(o, arg)) != 0)
+			return error;
+	}
+	return 0;
+}
+
+static size_t
+nb_ofam_count(const struct nb_read *rd, const struct nb_ofam *fam)
+{
+	struct nb_hashstat hs;
+
+	nb_htab_reader_stat(&fam->hash, rd->ver, &hs);
+	return (size_t)hs.items;
+}
+
+static int
+nb_ofam_init(struct nb_stack *st, struct nb_ofam *fam, const struct nb_ofam_ops *ops)
+{
+	int error;
+
+	pthread_mutex_init(&fam->lock, NULL);
+	nb_list_init(&fam->list);
+	fam->ops = ops;
+	if ((error = nb_htab_init(&fam->hash, st, NB_OKEYLEN, 16)) != 0)
+		pthread_mutex_destroy(&fam->lock);
+	return error;
+}
+
+/* Exclusive: free every object still linked, the hash (and its entries). */
+static void
+nb_ofam_fini(struct nb_ofam *fam)
+{
+	struct nb_lent *e, *next;
+
+	for (e = fam->list.head; e != NULL; e = next) {
+		next = e->next;
+		nb_obj_free(caa_container_of(e, struct nb_obj, le));
+	}
+	nb_list_init(&fam->list);
+	nb_htab_fini(&fam->hash);
+	pthread_mutex_destroy(&fam->lock);
+}
+
+int
+nb_route_init(struct nb_stack *st)
+{
+	int error;
+
+	if ((error = nb_ofam_init(st, &st->routes, &nb_route_ops)) != 0)
+		return error;
+	if ((error = nb_ofam_init(st, &st->neighs, &nb_neigh_ops)) != 0)
+		nb_ofam_fini(&st->routes);
+	return error;
+}
+
+void
+nb_route_fini(struct nb_stack *st)
+{
+	nb_ofam_fini(&st->routes);
+	nb_ofam_fini(&st->neighs);
+}
+
+/* ---- the public API ---- */
+
+int
+nb_route_upsert(struct nb_stack *st, const struct nb_routeattrs *a)
+{
+	return nb_ofam_upsert(st, &st->routes, a);
+}
+
+int
+nb_route_delete(struct nb_stack *st, const struct nb_routeattrs *a)
+{
+	return nb_ofam_delete(st, &st->routes, a);
+}
+
+struct nb_owalk {
+	union {
+		int	(*route)(const struct nb_route *r, void *arg);
+		int	(*neigh)(const struct nb_neigh *n, void *arg);
+	} cb;
+	void	*arg;
+};
+
+static int
+nb_route_walk_cb(const struct nb_obj *o, void *arg)
+{
+	const struct nb_owalk *w = arg;
+
+	return w->cb.route(caa_container_of(o, struct nb_route, o), w->arg);
+}
+
+static int
+nb_neigh_walk_cb(const struct nb_obj *o, void *arg)
+{
+	const struct nb_owalk *w = arg;
+
+	return w->cb.neigh(caa_container_of(o, struct nb_neigh, o), w->arg);
+}
+
+int
+nb_route_walk(const struct nb_read *rd, int (*cb)(const struct nb_route *r, void *arg),
+    void *arg)
+{
+	struct nb_owalk w = { .cb.route = cb, .arg = arg };
+
+	return nb_ofam_walk(rd, &rd->st->routes, nb_route_walk_cb, &w);
+}
+
+size_t
+nb_route_count(const struct nb_read *rd)
+{
+	return nb_ofam_count(rd, &rd->st->routes);
+}
+
+const struct nb_routeattrs *
+nb_route_attrs(const struct nb_route *r)
+{
+	return &NB_LOAD(&r->o.attrs)->a.r;
+}
+
+int
+nb_neigh_upsert(struct nb_stack *st, const struct nb_neighattrs *a)
+{
+	return nb_ofam_upsert(st, &st->neighs, a);
+}
+
+int
+nb_neigh_delete(struct nb_stack *st, const struct nb_neighattrs *a)
+{
+	return nb_ofam_delete(st, &st->neighs, a);
+}
+
+int
+nb_neigh_walk(const struct nb_read *rd, int (*cb)(const struct nb_neigh *n, void *arg),
+    void *arg)
+{
+	struct nb_owalk w = { .cb.neigh = cb, .arg = arg };
+
+	return nb_ofam_walk(rd, &rd->st->neighs, nb_neigh_walk_cb, &w);
+}
+
+size_t
+nb_neigh_count(const struct nb_read *rd)
+{
+	return nb_ofam_count(rd, &rd->st->neighs);
+}
+
+const struct nb_neighattrs *
+nb_neigh_attrs(const struct nb_neigh *n)
+{
+	return &NB_LOAD(&n->o.attrs)->a.n;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source_linux_route.c - linux source, ROUTES: RTM_GETROUTE dump of all tables -> nb_route_*. */
+/*
+ * One RTM_GETROUTE dump (AF_UNSPEC, rtm_table RT_TABLE_UNSPEC: every table
+ * of every family; only AF_INET and AF_INET6 are kept, RTM_F_CLONED cache
+ * entries are skipped) is parsed into a flat list, then reconciled like
+ * addresses: the stack's routes go into a map keyed by identity as OLD,
+ * every dumped route is marked SEEN and upserted (libstack writes nothing
+ * when the attributes are unchanged), and what is still OLD is deleted.
+ * Nothing is deleted on the basis of a failed or interrupted dump.
+ * The table is RTA_TABLE when present (ids above 255), else rtm_table.
+ * A multipath route (RTA_MULTIPATH) is recorded as its first nexthop
+ * (oif, gateway, RTNH_F_* flags) with nhops = the number of nexthops.
+ * Runs on the refresh thread with lx->mu held (source_linux.c).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "source_linux_rn.h"
+
+/* The identity fields of a route (the reconcile key), zero elsewhere. */
+static void
+route_key(struct nb_routeattrs *k, const struct nb_routeattrs *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = a->family;
+	k->dst_len = a->dst_len;
+	k->tos = a->tos;
+	k->type = a->type;
+	k->table = a->table;
+	k->oif = a->oif;
+	k->metric = a->metric;
+	memcpy(k->dst, a->dst, sizeof(k->dst));
+}
+
+static bool
+rta_addr(uint8_t *dst, const struct nlattr *nla, int alen)
+{
+	if (nla == NULL || nla_len(nla) < alen)
+		return false;
+	memcpy(dst, nla_data(nla), (size_t)alen);
+	return true;
+}
+
+static uint32_t
+rta_u32(const struct nlattr *nla, uint32_t dflt)
+{
+	return nla != NULL && nla_len(nla) >= 4 ? nla_get_u32(nla) : dflt;
+}
+
+/* The first nexthop of RTA_MULTIPATH into a; the count into a->nhops. */
+static void
+route_multipath(struct nb_routeattrs *a, const struct nlattr *mp, int alen)
+{
+	const struct rtnexthop *nh = nla_data(mp);
+	struct nlattr *tb[RTA_MAX + 1];
+	int len = nla_len(mp);
+
+	a->nhops = 0;
+	while (len >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
+	    (int)nh->rtnh_len <= len) {
+		if (a->nhops++ == 0) {
+			a->oif = (uint32_t)nh->rtnh_ifindex;
+			a->flags |= nh->rtnh_flags;
+			if (nh->rtnh_len > sizeof(*nh) &&
+			    nla_parse(tb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
+			    (int)(nh->rtnh_len - sizeof(*nh)), NULL) >= 0 &&
+			    rta_addr(a->gw, tb[RTA_GATEWAY], alen))
+				a->has_gw = 1;
+		}
+		len -= (int)RTNH_ALIGN(nh->rtnh_len);
+		nh = (const struct rtnexthop *)((const char *)nh + RTNH_ALIGN(nh->rtnh_len));
+	}
+	if (a->nhops == 0)
+		a->nhops = 1;
+}
+
+/* Parse an RTM_NEWROUTE into *a. 1 if it is not a route we keep. */
+static int
+route_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_routeattrs *a)
+{
+	struct nlattr *tb[RTA_MAX + 1];
+	struct rtmsg *rtm;
+	int alen, error;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 1;
+	if (!nlmsg_valid_hdr(nlh, sizeof(*rtm))) {
+		lx_seterr(lx, "netlink: RTM_GETROUTE: short message");
+		return -EPROTO;
+	}
+	rtm = nlmsg_data(nlh);
+	if (rtm->rtm_family == AF_INET)
+		alen = 4;
+	else if (rtm->rtm_family == AF_INET6)
+		alen = 16;
+	else
+		return 1;
+	if ((rtm->rtm_flags & RTM_F_CLONED) != 0 || rtm->rtm_dst_len > alen * 8)
+		return 1;
+	if ((error = nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL)) < 0) {
+		lx_seterr(lx, "netlink: RTM_GETROUTE: bad attributes: %s", nl_geterror(error));
+		return -EPROTO;
+	}
+	memset(a, 0, sizeof(*a));
+	a->family = rtm->rtm_family;
+	a->dst_len = rtm->rtm_dst_len;
+	a->tos = rtm->rtm_tos;
+	a->protocol = rtm->rtm_protocol;
+	a->scope = rtm->rtm_scope;
+	a->type = rtm->rtm_type;
+	a->flags = rtm->rtm_flags;
+	a->table = rta_u32(tb[RTA_TABLE], rtm->rtm_table);
+	a->oif = rta_u32(tb[RTA_OIF], 0);
+	a->metric = rta_u32(tb[RTA_PRIORITY], 0);
+	a->nhops = 1;
+	(void)rta_addr(a->dst, tb[RTA_DST], alen);
+	if (rta_addr(a->gw, tb[RTA_GATEWAY], alen))
+		a->has_gw = 1;
+	if (tb[RTA_MULTIPATH] != NULL)
+		route_multipath(a, tb[RTA_MULTIPATH], alen);
+	return 0;
+}
+
+static int
+route_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
+{
+	struct lx_rn *rn = arg;
+	struct nb_routeattrs *v;
+	size_t cap;
+	int error;
+
+	if (rn->nr == rn->rcap) {
+		cap = rn->rcap != 0 ? rn->rcap * 2 : 64;
+		if ((v = realloc(rn->rv, cap * sizeof(*v))) == NULL)
+			return -ENOMEM;
+		rn->rv = v;
+		rn->rcap = cap;
+	}
+	if ((error = route_parse(lx, nlh, &rn->rv[rn->nr])) != 0)
+		return error > 0 ? 0 : error;
+	rn->nr++;
+	return 0;
+}
+
+static void
+route_dump_start(struct lx *lx, void *arg)
+{
+	struct lx_rn *rn = arg;
+
+	(void)lx;
+	rn->nr = 0;
+}
+
+static int
+route_dump(struct lx *lx, struct lx_rn *rn)
+{
+	struct rtmsg rtm;
+	struct nl_msg *req;
+	int error;
+
+	memset(&rtm, 0, sizeof(rtm));
+	rtm.rtm_family = AF_UNSPEC;
+	rtm.rtm_table = RT_TABLE_UNSPEC;
+	if ((req = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP)) == NULL)
+		return -ENOMEM;
+	if (nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0)
+		error = -ENOMEM;
+	else
+		error = lx_request(lx, req, "RTM_GETROUTE", route_dump_start, route_dump_msg, rn);
+	nlmsg_free(req);
+	return error;
+}
+
+static int
+route_collect(const struct nb_route *r, void *arg)
+{
+	struct nl_kmap *m = arg;
+	const struct nb_routeattrs *a = nb_route_attrs(r);
+	struct nb_routeattrs k;
+	ptrdiff_t s;
+
+	route_key(&k, a);
+	if (nl_kmap_find(m, &k) >= 0)
+		return 0;
+	if ((s = nl_kmap_insert(m, &k, NL_KMAP_OLD)) < 0)
+		return (int)s;
+	memcpy(nl_kmap_val(m, (size_t)s), a, sizeof(*a));
+	return 0;
+}
+
+int
+lx_routes_refresh(struct lx *lx, struct lx_rn *rn)
+{
+	struct nb_routeattrs k;
+	struct nb_read rd;
+	ptrdiff_t s;
+	size_t i;
+	int error;
+
+	if ((error = route_dump(lx, rn)) != 0)
+		return error;
+	nl_kmap_clear(&rn->routes);
+	nb_read_enter(lx->st, &rd);
+	error = nb_route_walk(&rd, route_collect, &rn->routes);
+	nb_read_exit(&rd);
+	if (error != 0) {
+		lx_seterr(lx, "linux: routes: %s", strerror(-error));
+		return error;
+	}
+	for (i = 0; i < rn->nr; i++) {
+		route_key(&k, &rn->rv[i]);
+		if ((s = nl_kmap_find(&rn->routes, &k)) >= 0)
+			rn->routes.state[s] = NL_KMAP_SEEN;
+		else if ((s = nl_kmap_insert(&rn->routes, &k, NL_KMAP_SEEN)) < 0)
+			return (int)s;
+		if ((error = nb_route_upsert(lx->st, &rn->rv[i])) != 0) {
+			lx_seterr(lx, "libstack: nb_route_upsert: %s", strerror(-error));
+			return error;
+		}
+	}
+	for (i = 0; i < rn->routes.cap; i++) {
+		if (rn->routes.state[i] != NL_KMAP_OLD)
+			continue;
+		error = nb_route_delete(lx->st, nl_kmap_val(&rn->routes, i));
+		if (error != 0 && error != -ENOENT) {
+			lx_seterr(lx, "libstack: nb_route_delete: %s", strerror(-error));
+			return error;
+		}
+	}
+	return 0;
+}
+
+int
+lx_rn_refresh(struct lx *lx, unsigned fams)
+{
+	struct lx_rn *rn = lx->rn;
+	int error = 0, e;
+
+	if (rn == NULL) {
+		if ((rn = calloc(1, sizeof(*rn))) == NULL)
+			return -ENOMEM;
+		if ((error = nl_kmap_init(&rn->routes, sizeof(struct nb_routeattrs),
+		    sizeof(struct nb_routeattrs))) != 0 ||
+		    (error = nl_kmap_init(&rn->neighs, sizeof(struct nb_neighattrs),
+		    sizeof(struct nb_neighattrs))) != 0) {
+			nl_kmap_fini(&rn->routes);
+			free(rn);
+			return error;
+		}
+		lx->rn = rn;
+	}
+	if ((fams & NB_FAM_ROUTES) != 0)
+		error = lx_routes_refresh(lx, rn);
+	if ((fams & NB_FAM_NEIGH) != 0 && (e = lx_neighs_refresh(lx, rn)) != 0 && error == 0)
+		error = e;
+	return error;
+}
+
+void
+lx_rn_free(struct lx *lx)
+{
+	struct lx_rn *rn = lx->rn;
+
+	if (rn == NULL)
+		return;
+	nl_kmap_fini(&rn->routes);
+	nl_kmap_fini(&rn->neighs);
+	free(rn->rv);
+	free(rn->nv);
+	free(rn);
+	lx->rn = NULL;
+}
