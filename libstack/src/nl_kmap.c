@@ -5,26 +5,9 @@
 #include <string.h>
 
 #include "nl_kmap.h"
+#include "stack-internal.h"	/* nb_hash_key */
 
 #define KMAP_MINCAP	64
-
-static uint64_t
-kmap_hash(const void *key, size_t len)
-{
-	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	/* FNV's low bits are weak for short keys: finish with a mix. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
 
 int
 nl_kmap_init(struct nl_kmap *m, size_t keysz, size_t valsz)
@@ -63,7 +46,7 @@ nl_kmap_find(const struct nl_kmap *m, const void *key)
 	if (m->n == 0)
 		return -1;
 	mask = m->cap - 1;
-	for (i = kmap_hash(key, m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
+	for (i = nb_hash_key(key, (unsigned)m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
 		if (memcmp(nl_kmap_key(m, i), key, m->keysz) == 0)
 			return (ptrdiff_t)i;
 	return -1;
@@ -74,7 +57,7 @@ kmap_place(struct nl_kmap *m, const void *key, uint8_t st)
 {
 	size_t i, mask = m->cap - 1;
 
-	for (i = kmap_hash(key, m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
+	for (i = nb_hash_key(key, (unsigned)m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
 		;
 	m->state[i] = st;
 	memcpy(nl_kmap_key(m, i), key, m->keysz);

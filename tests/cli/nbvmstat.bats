@@ -153,14 +153,6 @@ has_vm() {
 	nbsysctl -n kern.cp_time.idle vm.meminfo.memfree >/dev/null 2>&1
 }
 
-@test "default mode without the vm subtrees: a clear runtime error, nothing on stdout" {
-	has_vm && skip "the tree has vm and kern.cp_time (tested below)"
-	run --separate-stderr nbvmstat
-	assert_equal "$status" 1
-	assert_equal "$output" ""
-	assert_regex "$stderr" '^nbvmstat: (vm|kern\.[a-z_.]+): not in the tree \(needs the vm and kern procfs statistics of the linux source\)$'
-}
-
 @test "default mode: NetBSD header, since boot then interval lines; JSON schema" {
 	has_vm || skip "the tree lacks vm/kern.cp_time"
 	run -0 nbvmstat -w 0.2 -c 3

@@ -20,23 +20,7 @@
 
 #include "../../history/src/hist.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++;						\
-	}								\
-} while (0)
-
-#define CHECK_RC(expr, want) do {					\
-	int rc_ = (expr);						\
-	if (rc_ != (want)) {						\
-		fprintf(stderr, "%s:%d: FAIL: %s = %d, want %d\n",	\
-		    __FILE__, __LINE__, #expr, rc_, (int)(want));	\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 /* '-', '.', '\', '@', '#', UTF-8 and an invalid byte. */
 static const char ODD[] = "-b.r\\@#\xc3\xa9\xff";

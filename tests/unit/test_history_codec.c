@@ -8,14 +8,7 @@
 
 #include "../../history/src/hist.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static void
 test_varint(void)

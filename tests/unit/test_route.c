@@ -12,26 +12,7 @@
 
 #include "nbstack/stack.h"
 
-static int failures;
-static int checks;
-
-#define CHECK(c) do {							\
-	checks++;							\
-	if (!(c)) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	long long _a = (long long)(a), _b = (long long)(b);		\
-	checks++;							\
-	if (_a != _b) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
-		    __FILE__, __LINE__, #a, _a, #b, _b);		\
-	}								\
-} while (0)
+#include "check.h"
 
 static struct nb_stack *
 mkstack(void)

@@ -34,19 +34,11 @@
 
 #include "nbstack/stack.h"
 
-static int failures;
+#include "check.h"
+
 static unsigned refreshes_ok;	/* successful nb_source_refresh calls */
 static pid_t peer_pid = -1;
 static int peer_cmd = -1, peer_ack = -1;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
 
 static int
 run(const char *fmt, ...)

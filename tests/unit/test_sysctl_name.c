@@ -7,14 +7,7 @@
 
 #include "sysctl-tree/sysctl.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 /* Split `name`, expect `n` components equal to want[], join back to `name`. */
 static void

@@ -14,23 +14,7 @@
 #include "nbstack/stack.h"
 #include "sysctl-tree/sysctl.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++;						\
-	}								\
-} while (0)
-
-#define CHECK_RC(expr, want) do {					\
-	int rc_ = (expr);						\
-	if (rc_ != (want)) {						\
-		fprintf(stderr, "%s:%d: FAIL: %s = %d, want %d\n",	\
-		    __FILE__, __LINE__, #expr, rc_, (int)(want));	\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 #define G	NB_SYSCTL_F_GAUGE
 #define W	NB_SYSCTL_F_WRITABLE

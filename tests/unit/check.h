@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * check.h - the unit tests' assertions: each failed check says where and
+ * what, counts a failure and lets the test go on; main() returns
+ * failures != 0. Included once per test program.
+ */
+#ifndef NB_TEST_CHECK_H
+#define NB_TEST_CHECK_H
+
+#include <stdio.h>
+
+static int failures;
+static int checks;
+
+/* CHECK(cond) or CHECK(cond, "printf format", args...) for detail. */
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "%s:%d: FAIL: %s", __FILE__, __LINE__, #cond); \
+		__VA_OPT__(fputs(": ", stderr); fprintf(stderr, __VA_ARGS__);) \
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+/* An int-returning call (0 / -errno) must return want. */
+#define CHECK_RC(expr, want) do {					\
+	int rc_ = (expr);						\
+	checks++;							\
+	if (rc_ != (want)) {						\
+		failures++;						\
+		fprintf(stderr, "%s:%d: FAIL: %s = %d, want %d\n",	\
+		    __FILE__, __LINE__, #expr, rc_, (int)(want));	\
+	}								\
+} while (0)
+
+/* Two integers must be equal. */
+#define CHECK_EQ(a, b) do {						\
+	long long a_ = (long long)(a), b_ = (long long)(b);		\
+	checks++;							\
+	if (a_ != b_) {							\
+		failures++;						\
+		fprintf(stderr, "%s:%d: FAIL: %s == %lld, expected %s == %lld\n", \
+		    __FILE__, __LINE__, #a, a_, #b, b_);		\
+	}								\
+} while (0)
+
+#endif
