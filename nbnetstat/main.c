@@ -67,22 +67,6 @@ usage(void)
 	    "Common options:\n%s", nb_common_help);
 }
 
-/* getopt's own messages carry argv[0] verbatim; say it our way. */
-static _Noreturn void
-bad_option(int opt, char *const argv[])
-{
-	const char *arg = argv[optind - 1];
-
-	if (opt == ':') {
-		if (optopt != 0 && optopt < 0x100)
-			nb_usagex("-%c: option requires an argument", optopt);
-		nb_usagex("%s: option requires an argument", arg);
-	}
-	if (optopt != 0 && optopt < 0x100)
-		nb_usagex("-%c: unknown option", optopt);
-	nb_usagex("%s: unknown option", arg);
-}
-
 static const struct mode *
 find_mode(int opt)
 {
@@ -169,10 +153,10 @@ main(int argc, char *argv[])
 			return 0;
 		case ':':
 		case '?':
-			bad_option(opt, argv);
+			nb_bad_option(opt, argv);
 		default:
 			if (!nb_common_option(&no.c, opt, optarg))
-				bad_option('?', argv);
+				nb_bad_option('?', argv);
 			break;
 		}
 	}

@@ -43,22 +43,6 @@ usage(void)
 	    "Common options:\n%s", nb_common_help);
 }
 
-/* getopt's own messages carry argv[0] verbatim; say it our way. */
-static _Noreturn void
-bad_option(int opt, char *const argv[])
-{
-	const char *arg = argv[optind - 1];
-
-	if (opt == ':') {
-		if (optopt != 0 && optopt < 0x100)
-			nb_usagex("-%c: option requires an argument", optopt);
-		nb_usagex("%s: option requires an argument", arg);
-	}
-	if (optopt != 0 && optopt < 0x100)
-		nb_usagex("-%c: unknown option", optopt);
-	nb_usagex("%s: unknown option", arg);
-}
-
 /* Cross-option rules of the modes (usage errors, exit 2). */
 static void
 check_modes(const struct vmstat_opts *vo)
@@ -129,10 +113,10 @@ main(int argc, char *argv[])
 			return 0;
 		case ':':
 		case '?':
-			bad_option(opt, argv);
+			nb_bad_option(opt, argv);
 		default:
 			if (!nb_common_option(&vo.c, opt, optarg))
-				bad_option('?', argv);
+				nb_bad_option('?', argv);
 			break;
 		}
 	}

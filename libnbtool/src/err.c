@@ -69,3 +69,18 @@ nb_usagex(const char *fmt, ...)
 	fprintf(stderr, "usage: see '%s --help'\n", nb_progname);
 	exit(NB_EXIT_USAGE);
 }
+
+void
+nb_bad_option(int opt, char *const argv[])
+{
+	const char *arg = argv[optind - 1];
+
+	if (opt == ':') {
+		if (optopt != 0 && optopt < 0x100)
+			nb_usagex("-%c: option requires an argument", optopt);
+		nb_usagex("%s: option requires an argument", arg);
+	}
+	if (optopt != 0 && optopt < 0x100)
+		nb_usagex("-%c: unknown option", optopt);
+	nb_usagex("%s: unknown option", arg);
+}

@@ -37,6 +37,13 @@ _Noreturn void nb_errx(int code, const char *fmt, ...) __attribute__((format(pri
 _Noreturn void nb_usagex(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * A getopt_long error (opt is '?' or ':' with optstring starting ':') as
+ * a usage error in our words ("-x: unknown option"), not getopt's, which
+ * carry argv[0] verbatim. Exits 2.
+ */
+_Noreturn void nb_bad_option(int opt, char *const argv[]);
+
+/*
  * strtonum(3)-like: parse a decimal integer in [min, max]. Returns 0, or
  * -EINVAL (*errstr = "invalid") / -ERANGE (*errstr = "too small"/"too large").
  */
