@@ -348,6 +348,20 @@ int	nb_route_walk(const struct nb_read *rd,
 	    int (*cb)(const struct nb_route *r, void *arg), void *arg);
 size_t	nb_route_count(const struct nb_read *rd);
 const struct nb_routeattrs *nb_route_attrs(const struct nb_route *r);
+/*
+ * Reader. Longest-prefix match for `addr` among the unicast/local routes
+ * of `table` (0 = main); the lowest metric wins among equal prefixes.
+ * NULL when nothing matches (no default route).
+ */
+const struct nb_route *nb_route_lookup(const struct nb_read *rd, int family,
+	    const void *addr, uint32_t table);
+/*
+ * Long holds (rtcache-like): take inside a read section, use after leaving
+ * it. NULL if the route is being removed. A deleted route is freed only
+ * after the last release and a grace period; nb_route_delete never waits.
+ */
+struct nb_route *nb_route_hold(const struct nb_route *r);
+void	nb_route_release(struct nb_route *r);
 
 /* A neighbour (ARP / NDISC entry). Identity: (family, ifindex, dst). */
 struct nb_neighattrs {
@@ -375,6 +389,107 @@ const struct nb_neighattrs *nb_neigh_attrs(const struct nb_neigh *n);
 /* Hash tables of routes and neighbours: registered with their family's first object. */
 #define NB_HASH_ROUTE	"route"		/* routes by (family, dst) */
 #define NB_HASH_NEIGH	"neigh"		/* neighbours by (family, dst) */
+
+/* ------------------------------------------------------------------ */
+/* Capture descriptors (bpf.c): the bpf_d of the seeds                  */
+/* ------------------------------------------------------------------ */
+
+struct nb_bpf;
+
+/* Per-descriptor counters, per-CPU (sim workers) or mirrored (linux, slot 0). */
+enum nb_bpfstat {
+	NB_BPFSTAT_RCOUNT,	/* packets offered to the descriptor (bd_rcount) */
+	NB_BPFSTAT_DCOUNT,	/* accepted but dropped: buffer full (bd_dcount) */
+	NB_BPFSTAT_CCOUNT,	/* accepted by the filter (bd_ccount) */
+	NB_BPFSTAT_MAX
+};
+extern const struct nb_ctr_desc nb_bpfstat_desc[NB_BPFSTAT_MAX];
+
+/* nb_bpfattrs.has: which fields the source really knows. A value the
+ * kernel does not give is absent from the tree, never a made-up zero. */
+#define NB_BPF_HAS_RCOUNT	0x01u
+#define NB_BPF_HAS_DCOUNT	0x02u
+#define NB_BPF_HAS_CCOUNT	0x04u
+#define NB_BPF_HAS_OWNER	0x08u	/* pid, uid, fd, comm */
+#define NB_BPF_HAS_FILTER	0x10u	/* filter_len (0 = no filter) */
+#define NB_BPF_HAS_BUFSIZE	0x20u
+#define NB_BPF_HAS_PROMISC	0x40u
+
+/* nb_bpfattrs.flags */
+#define NB_BPF_F_RX_RING	0x01u	/* PACKET_RX_RING mapped */
+#define NB_BPF_F_TX_RING	0x02u
+#define NB_BPF_F_FANOUT		0x04u	/* member of a fanout group */
+#define NB_BPF_F_AUXDATA	0x08u
+#define NB_BPF_F_ORIGDEV	0x10u
+#define NB_BPF_F_VNETHDR	0x20u
+#define NB_BPF_F_DETACHED	0x40u	/* its interface went away (bpfdetach) */
+
+/*
+ * A capture descriptor. Identity: id (the socket inode on Linux, the
+ * descriptor number in the sim). ifindex 0 = not bound to one interface
+ * (captures on all). The owner is the lowest pid holding it.
+ */
+struct nb_bpfattrs {
+	uint64_t	id;
+	uint32_t	ifindex;
+	uint32_t	has;		/* NB_BPF_HAS_* */
+	uint32_t	flags;		/* NB_BPF_F_* */
+	int32_t		pid;		/* owner; with NB_BPF_HAS_OWNER */
+	uint32_t	uid;		/* socket uid (always known on Linux) */
+	int32_t		fd;
+	uint32_t	nowners;	/* processes holding it (fork, SCM_RIGHTS) */
+	uint16_t	protocol;	/* ethertype, host order (ETH_P_ALL = 3) */
+	uint8_t		type;		/* SOCK_RAW, SOCK_DGRAM */
+	uint8_t		promisc;	/* with NB_BPF_HAS_PROMISC */
+	uint32_t	bufsize;	/* receive buffer, bytes */
+	uint32_t	filter_len;	/* classic BPF instructions; 0 = none */
+	uint32_t	fanout;		/* fanout group id | type << 16, with F_FANOUT */
+	char		comm[16];
+	char		ifname[NB_IFNAMSIZ];	/* "" when unbound */
+};
+
+/* One classic BPF instruction, the layout of struct bpf_insn / sock_filter. */
+struct nb_bpf_insn {
+	uint16_t	code;
+	uint8_t		jt;
+	uint8_t		jf;
+	uint32_t	k;
+};
+
+/*
+ * nb_bpf_upsert - Writer. Add descriptor a->id, or replace its attributes
+ * (published as one block; its counters are kept). `prog`/`nprog` is its
+ * filter program, copied (NULL/0 = accepts all; a->filter_len is then
+ * taken from nprog when a program is given). The descriptor becomes
+ * visible in the descriptor list and in its interface's list (ifindex)
+ * in one step. Moving it to another interface is an upsert with the new
+ * ifindex.
+ */
+int	nb_bpf_upsert(struct nb_stack *st, const struct nb_bpfattrs *a,
+	    const struct nb_bpf_insn *prog, size_t nprog);
+/* nb_bpf_delete - Writer. Remove descriptor `id`; freed after a grace
+ * period (and after the last hold). -ENOENT if absent. */
+int	nb_bpf_delete(struct nb_stack *st, uint64_t id);
+/* Slot owner of `slot` (sources mirroring kernel totals own slot 0). */
+int	nb_bpf_stats_store(struct nb_stack *st, uint64_t id, unsigned slot,
+	    const uint64_t v[NB_BPFSTAT_MAX]);
+
+/* Reader. All descriptors in creation order / those attached to ifp (the
+ * bpf_if list the sim's workers offer packets to). */
+int	nb_bpf_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_bpf *d, void *arg), void *arg);
+int	nb_iface_bpf_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+	    int (*cb)(const struct nb_bpf *d, void *arg), void *arg);
+size_t	nb_bpf_count(const struct nb_read *rd);
+const struct nb_bpf *nb_bpf_lookup(const struct nb_read *rd, uint64_t id);
+
+/* Reader accessors. */
+const struct nb_bpfattrs *nb_bpf_attrs(const struct nb_bpf *d);
+const struct nb_bpf_insn *nb_bpf_prog(const struct nb_bpf *d, size_t *nprog);
+void	nb_bpf_stats(const struct nb_bpf *d, uint64_t out[NB_BPFSTAT_MAX]);
+const struct nb_ctrgroup *nb_bpf_ctrs(const struct nb_bpf *d);
+/* Slot owner (sim workers), inside a read section. */
+uint64_t *nb_bpf_stats_slot(const struct nb_bpf *d, unsigned slot);
 
 /* ------------------------------------------------------------------ */
 /* Departed interfaces                                                 */
