@@ -230,6 +230,35 @@ lx_recv_raw(int fd, uint8_t *buf, size_t *lenp)
 	return 0;
 }
 
+int
+lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype)
+{
+	const uint8_t *p;
+	size_t rem, adv;
+	const struct nlattr *nla;
+	unsigned type;
+
+	memset(tb, 0, sizeof(*tb) * (size_t)(maxtype + 1));
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen))
+		return nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen ? -EPROTO : 0;
+	p = (const uint8_t *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+	rem = nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(hdrlen);
+	while (rem >= NLA_HDRLEN) {
+		nla = (const struct nlattr *)p;
+		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > rem)
+			return -EPROTO;
+		type = nla->nla_type & NLA_TYPE_MASK;
+		if (type <= (unsigned)maxtype)
+			tb[type] = (struct nlattr *)(uintptr_t)nla;
+		adv = NLA_ALIGN(nla->nla_len);
+		if (adv >= rem)
+			break;
+		p += adv;
+		rem -= adv;
+	}
+	return 0;
+}
+
 /* The error detail of a failed lx_recv_raw. */
 static int
 lx_recv_fail(struct lx *lx, const char *what, int error)

@@ -12,16 +12,6 @@
 
 #include "nl_linux.h"
 
-static struct nla_policy link_policy[IFLA_MAX + 1] = {
-	[IFLA_IFNAME]	= { .type = NLA_STRING },
-	[IFLA_MTU]	= { .type = NLA_U32 },
-	[IFLA_MASTER]	= { .type = NLA_U32 },
-	[IFLA_TXQLEN]	= { .type = NLA_U32 },
-	[IFLA_LINK]	= { .type = NLA_U32 },
-	[IFLA_OPERSTATE] = { .type = NLA_U8 },
-	[IFLA_LINKINFO]	= { .type = NLA_NESTED },
-};
-
 static struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
 	[IFLA_INFO_KIND] = { .type = NLA_STRING },
 };
@@ -90,9 +80,14 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	ifi = nlmsg_data(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if ((error = nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy)) < 0) {
-		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes: %s",
-		    ifi->ifi_index, nl_geterror(error));
+	if ((error = lx_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX)) < 0 ||
+	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
+	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
+	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
+	    (tb[IFLA_LINK] != NULL && !lx_attr_ok(tb[IFLA_LINK], 4)) ||
+	    (tb[IFLA_OPERSTATE] != NULL && !lx_attr_ok(tb[IFLA_OPERSTATE], 1))) {
+		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes",
+		    ifi->ifi_index);
 		return -EPROTO;
 	}
 	memset(a, 0, sizeof(*a));
@@ -415,9 +410,8 @@ lx_link_event(struct lx *lx, struct nlmsghdr *nlh)
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
 	index = (uint32_t)ifi->ifi_index;
-	if ((error = nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy)) < 0) {
-		lx_seterr(lx, "netlink: RTM_DELLINK: ifindex %u: bad attributes: %s", index,
-		    nl_geterror(error));
+	if ((error = lx_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX)) < 0) {
+		lx_seterr(lx, "netlink: RTM_DELLINK: ifindex %u: bad attributes", index);
 		return -EPROTO;
 	}
 	if (tb[IFLA_STATS64] != NULL)

@@ -820,3 +820,27 @@ nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source
 	h->priv = lo;
 	return 0;
 }
+
+const char *
+mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
+{
+	(void)nb_sysctl_ntop(family, a, w->sbuf, sizeof(w->sbuf));
+	return w->sbuf;
+}
+
+const char *
+mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = w->sbuf;
+	unsigned i;
+
+	for (i = 0; i < len && i < NB_LLADDR_MAX; i++) {
+		if (i > 0)
+			*p++ = ':';
+		*p++ = hex[a[i] >> 4];
+		*p++ = hex[a[i] & 0xf];
+	}
+	*p = '\0';
+	return w->sbuf;
+}

@@ -231,6 +231,14 @@ size_t	nb_sysctl_value_format(const struct nb_sysctl_value *v, char *buf, size_t
 
 const char *nb_sysctl_type_name(enum nb_sysctl_type t);
 
+/*
+ * nb_sysctl_ntop - an address value's text, as the tree writes it:
+ * inet_ntop(3)'s form (AF_INET without printf, the hot case of big
+ * walks). dst must hold INET6_ADDRSTRLEN bytes. Returns dst, or NULL for
+ * another family (dst is then "").
+ */
+char	*nb_sysctl_ntop(int family, const void *src, char *dst, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
