@@ -285,6 +285,8 @@ lx_bpf_find(struct lx_bpf *b, uint64_t id)
 	struct lx_bpfent key;
 
 	key.a.id = id;
+	if (b->n == 0)
+		return NULL;
 	return bsearch(&key, b->v, b->n, sizeof(b->v[0]), lx_bpfent_cmp);
 }
 
@@ -383,7 +385,8 @@ lx_bpf_refresh(struct lx *lx, struct lx_bpf *b)
 
 	if ((error = lx_bpf_dump(lx, b)) != 0)
 		return error;
-	qsort(b->v, b->n, sizeof(b->v[0]), lx_bpfent_cmp);
+	if (b->n > 1)
+		qsort(b->v, b->n, sizeof(b->v[0]), lx_bpfent_cmp);
 	if (b->n > 0 && (error = nb_procfd_scan(b->root, 0, 0, lx_bpf_owner_cb, b, &denied)) != 0) {
 		lx_seterr(lx, "capture owners: %s/proc: %s", b->root != NULL ? b->root : "",
 		    strerror(-error));
