@@ -483,7 +483,12 @@ int	nb_iface_bpf_walk(const struct nb_read *rd, const struct nb_iface *ifp,
 size_t	nb_bpf_count(const struct nb_read *rd);
 const struct nb_bpf *nb_bpf_lookup(const struct nb_read *rd, uint64_t id);
 
-/* Reader accessors. */
+/*
+ * Reader accessors. nb_bpf_attrs and nb_bpf_prog each read the current
+ * attribute block (attributes and program are one block); a reader that
+ * needs both from the same block reads attrs, prog, then attrs again: an
+ * equal pointer means one block (blocks outlive the read section).
+ */
 const struct nb_bpfattrs *nb_bpf_attrs(const struct nb_bpf *d);
 const struct nb_bpf_insn *nb_bpf_prog(const struct nb_bpf *d, size_t *nprog);
 void	nb_bpf_stats(const struct nb_bpf *d, uint64_t out[NB_BPFSTAT_MAX]);
