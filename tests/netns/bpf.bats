@@ -195,3 +195,17 @@ PY
 	run ip netns exec "$A" "$NB_BIN/nbsysctl" -n "net.bpf.peers.$ino.pid"
 	[ "$status" -eq 1 ]
 }
+
+@test "-B and -s -B recorded to history replay the same" {
+	local db="$BATS_FILE_TMPDIR/h.db" sdb="$BATS_FILE_TMPDIR/hs.db"
+	rm -f "$db" "$sdb"
+	run -0 ip netns exec "$A" "$NB_BIN/nbnetstat" -B --record "$db"
+	local live=$output
+	run -0 ip netns exec "$A" "$NB_BIN/nbnetstat" -s -B --record "$sdb"
+	local slive=$output
+	[ "${#lines[@]}" -eq 4 ]
+	run -0 --separate-stderr "$NB_BIN/nbnetstat" -B --replay "$db" --at now
+	[ "$output" = "$live" ] || fail "replay: $output, live: $live"
+	run -0 --separate-stderr "$NB_BIN/nbnetstat" -s -B --replay "$sdb" --at now
+	[ "$output" = "$slive" ] || fail "replay: $output, live: $slive"
+}
