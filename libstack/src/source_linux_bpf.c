@@ -21,7 +21,8 @@
  *   so rcount and ccount are never claimed. PACKET_DIAG_FILTER comes with
  *   CAP_NET_ADMIN; without it the kernel sends an empty attribute and the
  *   filter length is unknown (no NB_BPF_HAS_FILTER). A socket no readable
- *   process holds has no owner (no NB_BPF_HAS_OWNER).
+ *   process holds has no owner (no NB_BPF_HAS_OWNER), nor has any socket
+ *   when ROOT/proc cannot be scanned at all (a fixture root without it).
  */
 
 #include <errno.h>
@@ -387,10 +388,23 @@ lx_bpf_refresh(struct lx *lx, struct lx_bpf *b)
 		return error;
 	if (b->n > 1)
 		qsort(b->v, b->n, sizeof(b->v[0]), lx_bpfent_cmp);
-	if (b->n > 0 && (error = nb_procfd_scan(b->root, 0, 0, lx_bpf_owner_cb, b, &denied)) != 0) {
-		lx_seterr(lx, "capture owners: %s/proc: %s", b->root != NULL ? b->root : "",
-		    strerror(-error));
+	/*
+	 * Owners are best effort: a root without a readable proc (a fixture,
+	 * a hardened mount) leaves them absent rather than failing the family.
+	 */
+	if (b->n > 0 && (error = nb_procfd_scan(b->root, 0, 0, lx_bpf_owner_cb, b, &denied)) != 0 &&
+	    error == -ENOMEM) {
+		lx_seterr(lx, "capture owners: %s", strerror(-error));
 		return error;
+	}
+	if (error != 0) {
+		/* A partial scan may have named some owners: keep none of them. */
+		for (size_t i = 0; i < b->n; i++) {
+			b->v[i].a.has &= ~NB_BPF_HAS_OWNER;
+			b->v[i].a.pid = b->v[i].a.fd = -1;
+			b->v[i].a.nowners = 0;
+			b->v[i].a.comm[0] = '\0';
+		}
 	}
 	return lx_bpf_apply(lx, b);
 }

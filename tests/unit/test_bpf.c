@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_bpf.c - libstack capture descriptors: publish, replace, delete, detach, programs, counters, snapshots. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nbstack/stack.h"
 
@@ -368,6 +374,87 @@ test_percpu(void)
 	nb_stack_destroy(&st);
 }
 
+/*
+ * The linux source: an AF_PACKET socket of ours (with a 2-instruction
+ * filter) is a descriptor owned by us with the right fd; under a procfs
+ * root without processes (the "good" fixture) or without proc at all it
+ * has no owner, not a made-up one; closed, it leaves at the next refresh.
+ */
+static void
+linux_source_one(const char *root, bool owned)
+{
+	struct sock_filter code[2] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog fp = { .len = 2, .filter = code };
+	struct nb_source_opts opts = { .root = root };
+	struct nb_stack *st = mkstack(2);
+	struct nb_source *src = NULL;
+	struct nb_read rd;
+	const struct nb_bpf *d;
+	struct stat sb;
+	int fd;
+
+	if ((fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))) < 0) {
+		printf("test_bpf: no AF_PACKET socket (%s): linux source part skipped\n",
+		    strerror(errno));
+		nb_stack_destroy(&st);
+		return;
+	}
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) == 0);
+	CHECK(fstat(fd, &sb) == 0);
+	CHECK_RC(nb_source_open(st, "linux", &opts, &src), 0);
+	CHECK(nb_source_families(src) & NB_FAM_BPF);
+	CHECK_RC(nb_source_refresh(src, NB_FAM_BPF), 0);
+	nb_read_enter(st, &rd);
+	d = nb_bpf_lookup(&rd, sb.st_ino);
+	CHECK(d != NULL, "inode %lu not found", (unsigned long)sb.st_ino);
+	if (d != NULL) {
+		const struct nb_bpfattrs *a = nb_bpf_attrs(d);
+
+		CHECK_EQ(!!(a->has & NB_BPF_HAS_OWNER), owned);
+		if (owned) {
+			CHECK_EQ(a->pid, getpid());
+			CHECK_EQ(a->fd, fd);
+			CHECK_EQ(a->nowners, 1);
+		}
+		CHECK_EQ(a->ifindex, 0);
+		CHECK_EQ(a->type, SOCK_RAW);
+		CHECK_EQ(a->protocol, ETH_P_ALL);
+		CHECK(a->has & NB_BPF_HAS_DCOUNT);
+		CHECK(!(a->has & (NB_BPF_HAS_RCOUNT | NB_BPF_HAS_CCOUNT)));
+		if (geteuid() == 0) {	/* PACKET_DIAG_FILTER needs CAP_NET_ADMIN */
+			CHECK(a->has & NB_BPF_HAS_FILTER);
+			CHECK_EQ(a->filter_len, 2);
+			CHECK(nb_bpf_prog(d, NULL) != NULL && nb_bpf_prog(d, NULL)[1].k == 0xffff);
+		}
+	}
+	nb_read_exit(&rd);
+	close(fd);
+	CHECK_RC(nb_source_refresh(src, NB_FAM_BPF), 0);
+	nb_read_enter(st, &rd);
+	CHECK(nb_bpf_lookup(&rd, sb.st_ino) == NULL);
+	nb_read_exit(&rd);
+	nb_source_close(&src);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_linux_source(void)
+{
+	const char *fixtures = getenv("NBSTAT_TEST_FIXTURES");
+	char root[4096];
+
+	linux_source_one(NULL, true);
+	if (fixtures != NULL) {
+		snprintf(root, sizeof(root), "%s/good", fixtures);
+		linux_source_one(root, false);
+		/* A root with no proc at all: owners absent, the family still loads. */
+		snprintf(root, sizeof(root), "%s/good/proc/net", fixtures);
+		linux_source_one(root, false);
+	}
+}
+
 int
 main(void)
 {
@@ -377,6 +464,7 @@ main(void)
 	test_detach();
 	test_prog();
 	test_percpu();
+	test_linux_source();
 	printf("test_bpf: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }
