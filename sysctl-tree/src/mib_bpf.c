@@ -124,6 +124,9 @@ peer_leaves(struct mib_walk *w, const struct nb_bpf *d)
 	if (a->has & NB_BPF_HAS_FILTER)
 		MIB_LEAF(w, "filter_len", mib_leaf_int(w,
 		    "classic BPF filter instructions, 0 = none", NB_SYSCTL_F_GAUGE, a->filter_len));
+	if (a->flags & NB_BPF_F_FANOUT)
+		MIB_LEAF(w, "fanout", mib_leaf_int(w, "fanout group: id | type << 16",
+		    NB_SYSCTL_F_GAUGE, a->fanout));
 	MIB_LEAF(w, "protocol", mib_leaf_int(w, "ethertype captured (3 = ETH_P_ALL)",
 	    NB_SYSCTL_F_GAUGE, a->protocol));
 	MIB_LEAF(w, "type", mib_leaf_str(w, "socket type: raw or dgram", NB_SYSCTL_STRING, 0,

@@ -11,6 +11,8 @@
  *     promisc      add a PACKET_MR_PROMISC membership (needs if=)
  *     rcvbuf=B     SO_RCVBUF of B bytes (the kernel doubles it, min 2304)
  *     dgram        SOCK_DGRAM instead of SOCK_RAW
+ *     rxring       map a small PACKET_RX_RING (TPACKET_V1, 2 frames)
+ *     fanout=ID    join fanout group ID (PACKET_FANOUT_HASH)
  *   "-" is a socket with every default.
  * Output: one line "sock <k> ino=<inode> fd=<fd>" per socket, then READY.
  * Exit 1 (with "pktsock: message") if anything fails.
@@ -40,8 +42,8 @@ open_one(char *spec)
 {
 	char *opt, *save = NULL;
 	const char *ifname = NULL;
-	long nfilter = 0, rcvbuf = -1;
-	int promisc = 0, type = SOCK_RAW, fd, ifindex = 0;
+	long nfilter = 0, rcvbuf = -1, fanout = -1;
+	int promisc = 0, rxring = 0, type = SOCK_RAW, fd, ifindex = 0;
 
 	for (opt = strtok_r(spec, ",", &save); opt != NULL; opt = strtok_r(NULL, ",", &save)) {
 		if (strncmp(opt, "if=", 3) == 0)
@@ -54,6 +56,10 @@ open_one(char *spec)
 			promisc = 1;
 		else if (strcmp(opt, "dgram") == 0)
 			type = SOCK_DGRAM;
+		else if (strcmp(opt, "rxring") == 0)
+			rxring = 1;
+		else if (strncmp(opt, "fanout=", 7) == 0)
+			fanout = strtol(opt + 7, NULL, 10);
 		else if (strcmp(opt, "-") != 0) {
 			fprintf(stderr, "pktsock: unknown option: %s\n", opt);
 			exit(2);
@@ -102,6 +108,19 @@ open_one(char *spec)
 		mr.mr_type = PACKET_MR_PROMISC;
 		if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
 			die("PACKET_ADD_MEMBERSHIP");
+	}
+	if (rxring) {
+		struct tpacket_req req = { .tp_block_size = 4096, .tp_block_nr = 1,
+		    .tp_frame_size = 2048, .tp_frame_nr = 2 };
+
+		if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0)
+			die("PACKET_RX_RING");
+	}
+	if (fanout >= 0) {
+		int arg = (int)(fanout & 0xffff) | (PACKET_FANOUT_HASH << 16);
+
+		if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0)
+			die("PACKET_FANOUT");
 	}
 	return fd;
 }

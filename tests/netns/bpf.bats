@@ -15,8 +15,10 @@ load ../cli/helpers
 load netns
 
 # The sockets pktsock opens, in order, and the filter length each gets.
-SPECS=(if=a0,filter=3,promisc - if=a0,rcvbuf=0 dgram,filter=1 if=a0,filter=5)
-FILTERS=(3 0 0 1 5)
+SPECS=(if=a0,filter=3,promisc - if=a0,rcvbuf=0 dgram,filter=1 if=a0,filter=5 rxring,fanout=7)
+FILTERS=(3 0 0 1 5 0)
+# NB_BPF_F_* each gets: the last one has an RX ring (0x1) and is a fanout member (0x4).
+FLAGS=(0 0 0 0 0 5)
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
@@ -63,9 +65,10 @@ snap() {
 @test "net.bpf.peers equals ss -0 -p and /proc/net/packet" {
 	snap
 	run -0 /usr/bin/python3 - "$BATS_FILE_TMPDIR" "$(cat "$BATS_FILE_TMPDIR/pk.pid")" \
-	    "${FILTERS[*]}" <<'PY'
+	    "${FILTERS[*]}" "${FLAGS[*]}" <<'PY'
 import json, re, sys
-d, pkpid, filters = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3].split()]
+d, pkpid = sys.argv[1], int(sys.argv[2])
+filters, flags = [[int(x) for x in a.split()] for a in sys.argv[3:5]]
 tree = json.load(open(d + "/tree.json"))["net"]["bpf"]
 peers = tree["peers"]
 names = {l["ifindex"]: l["ifname"] for l in json.load(open(d + "/links.json"))}
@@ -95,7 +98,7 @@ for line in open(d + "/packet.txt").read().splitlines()[1:]:
     proc[int(f[8])] = dict(type=int(f[2]), ifindex=int(f[4]), uid=int(f[7]))
 assert set(int(k) for k in peers) == set(recs) == set(proc), (sorted(peers), sorted(recs), sorted(proc))
 assert len(peers) == len(filters)
-for (ino, fd), flen in zip(mine, filters):
+for (ino, fd), flen, fl in zip(mine, filters, flags):
     p, s, k = peers[str(ino)], recs[ino], proc[ino]
     assert p["inode"] == ino
     assert p["pid"] == s["pid"] == pkpid, (ino, p, s)
@@ -109,9 +112,11 @@ for (ino, fd), flen in zip(mine, filters):
     assert p["filter_len"] == flen, (ino, p["filter_len"], flen)
     assert p["dcount"] == s["drops"], (ino, p, s)
     assert p["protocol"] == 3
+    assert p["flags"] == fl, (ino, p["flags"], fl)
+    assert ("fanout" in p) == bool(fl & 4) and p.get("fanout", 7) == 7, p
     assert "rcount" not in p and "ccount" not in p, p     # the kernel does not say
 # The promiscuous one, the tiny one that dropped.
-assert [peers[str(i)]["promisc"] for i, _ in mine] == [1, 0, 0, 0, 0]
+assert [peers[str(i)]["promisc"] for i, _ in mine] == [1, 0, 0, 0, 0, 0]
 tiny = peers[str(mine[2][0])]
 assert tiny["dcount"] > 0 and tiny["bufsize"] == 2304, tiny
 assert all(peers[str(i)]["dcount"] == 0 for j, (i, _) in enumerate(mine) if j != 2)
@@ -140,7 +145,9 @@ for r, line in zip(rows, text[1:]):
     assert r["pid"] == t["pid"] and r["comm"] == t["comm"] and r["bufsize"] == t["bufsize"]
     assert r["ifname"] == (t["ifname"] or "*")
     assert r["rcount"] is None and r["ccount"] is None and r["dcount"] == t["dcount"]
-    assert r["flags"] == ("p" if t["promisc"] else "-") + "----", r
+    assert r["flags"] == (("p" if t["promisc"] else "-") + ("r" if t["flags"] & 1 else "-") +
+                          ("t" if t["flags"] & 2 else "-") + ("f" if t["flags"] & 4 else "-") +
+                          ("d" if t["flags"] & 64 else "-")), r
     want = "%-7d %-9s %9s %9d %9s %-5s %8d %s" % (r["pid"], r["ifname"], "-", r["dcount"],
                                               "-", r["flags"], r["bufsize"], r["comm"])
     assert line == want, (line, want)
