@@ -164,8 +164,8 @@ bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 			nb_out_u64(o, NB_OUT_ANY, "pid", "%-7" PRIu64, row->v[F_PID]);
 		else
 			nb_out_null(o, NB_OUT_ANY, "pid", "-      ");
-		nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s",
-		    row->ifname[0] != '\0' ? row->ifname : "*");
+		nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s", row->ifname[0] != '\0' ? row->ifname :
+		    (row->v[F_FLAGS] & BF_DETACHED) ? "-" : "*");
 		num_cell(o, row, F_RCOUNT, "rcount", " %9" PRIu64, 10);
 		num_cell(o, row, F_DCOUNT, "dcount", " %9" PRIu64, 10);
 		num_cell(o, row, F_CCOUNT, "ccount", " %9" PRIu64, 10);

@@ -149,7 +149,11 @@ lx_bpf_parse(struct lx_bpf *b, struct nlmsghdr *nlh)
 
 			if (len < sizeof(*pi))
 				break;
-			e->a.ifindex = pi->pdi_index;
+			/* An interface unregistered under a bound socket: ifindex -1. */
+			if (pi->pdi_index == UINT32_MAX)
+				e->a.flags |= NB_BPF_F_DETACHED;
+			else
+				e->a.ifindex = pi->pdi_index;
 			if (pi->pdi_flags & PDI_AUXDATA)
 				e->a.flags |= NB_BPF_F_AUXDATA;
 			if (pi->pdi_flags & PDI_ORIGDEV)

@@ -216,3 +216,26 @@ PY
 	run -0 --separate-stderr "$NB_BIN/nbnetstat" -s -B --replay "$sdb" --at now
 	[ "$output" = "$slive" ] || fail "replay: $output, live: $slive"
 }
+
+@test "a socket whose interface is deleted is detached: flag d, Int -" {
+	local p4 t ino
+	netns_pair "$A" "$B" c0 d0 10.78.0.1/24 10.78.0.2/24
+	ip netns exec "$A" "$NB_BIN/pktsock" if=c0 >"$BATS_FILE_TMPDIR/pk4.out" &
+	p4=$!
+	for ((t = 0; t < 50; t++)); do
+		grep -q READY "$BATS_FILE_TMPDIR/pk4.out" && break
+		sleep 0.1
+	done
+	ino=$(sed -n 's/^sock 0 ino=\([0-9]*\) .*/\1/p' "$BATS_FILE_TMPDIR/pk4.out")
+	run -0 ip netns exec "$A" "$NB_BIN/nbsysctl" -n "net.bpf.peers.$ino.ifname" "net.bpf.peers.$ino.flags"
+	[ "${lines[0]}" = c0 ] && [ "${lines[1]}" = 0 ] || { kill "$p4"; fail "before: $output"; }
+	ip -n "$A" link del c0
+	run -0 ip netns exec "$A" "$NB_BIN/nbsysctl" "net.bpf.peers.$ino.ifname" "net.bpf.peers.$ino.flags"
+	local tree=$output
+	run -0 ip netns exec "$A" "$NB_BIN/nbnetstat" -B
+	kill "$p4"
+	wait "$p4" 2>/dev/null || true
+	[ "$tree" = "net.bpf.peers.$ino.ifname = 
+net.bpf.peers.$ino.flags = 64" ] || fail "tree: $tree"
+	assert_line --regexp "^$p4 +- +- +[0-9]+ +- ----d +[0-9]+ pktsock\$"
+}
