@@ -463,7 +463,11 @@ struct nb_bpf_insn {
  * taken from nprog when a program is given). The descriptor becomes
  * visible in the descriptor list and in its interface's list (ifindex)
  * in one step. Moving it to another interface is an upsert with the new
- * ifindex.
+ * ifindex. An ifindex that names no interface of the stack links it to no
+ * list (the linux source may load BPF without LINKS). nb_if_delete
+ * detaches the interface's descriptors (they leave its list and get
+ * NB_BPF_F_DETACHED); the flag stays while upserts name the vanished index
+ * and no interface has it, and is cleared when it attaches to a live one.
  */
 int	nb_bpf_upsert(struct nb_stack *st, const struct nb_bpfattrs *a,
 	    const struct nb_bpf_insn *prog, size_t nprog);
