@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "nbhistory/history.h"
+#include "nbstack/stack.h"
 #include "nbtool/nbtool.h"
 #include "sysctl-tree/sysctl.h"
 
@@ -276,6 +277,13 @@ nb_common_open(const struct nb_common *c)
 		so.source = c->source != NULL ? c->source : "linux";
 		so.source_args = c->source_args;
 		so.root = c->root;
+		/*
+		 * A recorder that repeats follows link events, so an interface
+		 * created and deleted between two samples is still recorded
+		 * (net.interfaces_departed, with its final counters).
+		 */
+		if (c->record_path != NULL && c->interval_set && strcmp(so.source, "linux") == 0)
+			so.source_flags = NB_SOURCE_EVENTS;
 		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
 	}
 	what = whatbuf;

@@ -56,6 +56,7 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 		goto out;
 	so.root = opts->root;
 	so.args = opts->source_args;
+	so.flags = opts->source_flags;
 	if ((error = nb_source_open(st, opts->source != NULL ? opts->source : "linux",
 	    &so, &src)) != 0)
 		goto out;

@@ -170,6 +170,18 @@ note1(struct nb_rec *rec, const char *const *comp, const size_t *lens, unsigned 
 	return true;
 }
 
+/* The noted subtree that is exactly comp and has no copy yet, or NULL. */
+static struct prefix *
+noted_uncaptured(struct nb_rec *rec, const char *const *comp, const size_t *lens, unsigned n)
+{
+	size_t i;
+
+	for (i = 0; i < rec->np; i++)
+		if (rec->pv[i].n == n && !rec->pv[i].captured && covers(&rec->pv[i], comp, lens, n))
+			return &rec->pv[i];
+	return NULL;
+}
+
 static bool
 is_net_interfaces(const char *const *comp, const size_t *lens, unsigned n)
 {
@@ -300,6 +312,7 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 	struct nb_rec *rec = h->rec;
 	struct capture c = { rec, cb, arg, rdflags, false };
 	size_t start = rec->alen;
+	struct prefix *p;
 	int error;
 
 	error = h->ops->walk(h, comp, lens, n, rdflags | NB_SYSCTL_RD_NODES, capture_cb, &c);
@@ -308,7 +321,7 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 		return error;
 	}
 	if (note1(rec, comp, lens, n)) {
-		struct prefix *p = &rec->pv[rec->np - 1];
+		p = &rec->pv[rec->np - 1];
 
 		/* Complete copy: keep it; stopped early: walk again at commit. */
 		p->captured = error == 0 && !c.failed;
@@ -316,6 +329,16 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 		p->end = rec->alen;
 		if (!p->captured)
 			rec->alen = start;
+	} else if (error == 0 && !c.failed && (p = noted_uncaptured(rec, comp, lens, n)) != NULL) {
+		/*
+		 * Noted without a walk (departed, noted by net.interfaces) and
+		 * now walked by the tool: keep what the tool saw, not a walk at
+		 * commit that may see a later state (an event thread moving an
+		 * interface from live to departed meanwhile).
+		 */
+		p->captured = true;
+		p->off = start;
+		p->end = rec->alen;
 	} else
 		rec->alen = start;
 	if (is_net_interfaces(comp, lens, n))

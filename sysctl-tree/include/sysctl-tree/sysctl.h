@@ -94,6 +94,7 @@ struct nb_sysctl_opts {
 	const char	*source;	/* LOCAL: "linux" (default) or "sim" */
 	const char	*source_args;	/* LOCAL: source-specific options */
 	const char	*root;		/* LOCAL: procfs/sysfs root override */
+	unsigned	 source_flags;	/* LOCAL: NB_SOURCE_* (nbstack/stack.h), e.g. events */
 	const char	*socket_path;	/* REMOTE */
 	const char	*replay_path;	/* REPLAY */
 	int64_t		 replay_at_ns;	/* REPLAY: realtime ns; INT64_MAX = last sample */
