@@ -101,6 +101,19 @@ nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source)
 	return 0;
 }
 
+int
+nb_sysctl_record_retain(struct nb_sysctl *h, int64_t retain_ns)
+{
+	int error;
+
+	h->errdetail[0] = '\0';
+	if (h->rec == NULL)
+		return -EINVAL;
+	if ((error = nbh_writer_set_retain(h->rec->w, retain_ns)) != 0)
+		snprintf(h->errdetail, sizeof(h->errdetail), "%s", nbh_writer_error(h->rec->w));
+	return error;
+}
+
 /* p is a prefix of (or equal to) q. */
 static bool
 covers(const struct prefix *p, const char *const *comp, const size_t *lens, unsigned n)

@@ -191,3 +191,55 @@ sample_times() {
 		rm -f "$f" "$f-wal" "$f-shm" "$f.lock"
 	done
 }
+
+@test "--retain: older samples pruned by keyframe, free pages given back, old files converted" {
+	run -0 nbsysctl --record "$DB" --retain 1s --interval 0.02 -c 150 net.interfaces
+	q() { sqlite3 "$DB" "$1"; }
+	n=$(q 'SELECT count(*) FROM sample')
+	[ "$n" -lt 150 ]
+	# Gone: every sample before the keyframe the newest second decodes from.
+	first=$(q 'SELECT min(id) FROM sample')
+	key=$(q 'SELECT keyframe FROM sample WHERE t_ns >= (SELECT max(t_ns) FROM sample) - 1000000000 ORDER BY t_ns LIMIT 1')
+	[ "$first" -gt 1 ] && [ "$first" = "$key" ]
+	[ "$(q 'SELECT count(*) FROM shape WHERE id < (SELECT shape FROM sample ORDER BY id LIMIT 1)')" = 0 ]
+	[ "$(q 'PRAGMA auto_vacuum')" = 2 ]
+	[ "$(q 'PRAGMA freelist_count')" -le 128 ]
+	[ "$(q 'PRAGMA integrity_check')" = ok ]
+	mapfile -t times < <(sample_times "$DB")
+	[ "${#times[@]}" -eq "$n" ]
+	run -0 nbsysctl --replay "$DB" --at "${times[0]}" net.interfaces.lo.mtu
+	# A file made without incremental auto-vacuum is converted; young samples stay.
+	rm -f "$DB"*
+	run -0 nbsysctl --record "$DB" --interval 0.02 -c 3 net.interfaces.lo
+	q 'PRAGMA journal_mode = DELETE; PRAGMA auto_vacuum = NONE; VACUUM;' >/dev/null
+	[ "$(q 'PRAGMA auto_vacuum')" = 0 ]
+	run -0 nbsysctl --record "$DB" --retain 7d net.interfaces.lo.mtu
+	[ "$(q 'PRAGMA auto_vacuum')" = 2 ]
+	[ "$(q 'SELECT count(*) FROM sample')" = 4 ]
+	[ "$(q 'PRAGMA integrity_check')" = ok ]
+	# Usage errors.
+	run -2 nbsysctl --record "$DB" --retain 7x net.interfaces.lo.mtu
+	assert_output --partial "--retain 7x: invalid"
+	run -2 nbsysctl --retain 12h net.interfaces.lo.mtu
+	assert_output --partial "--retain needs --record"
+	run -2 nbnetstat -i --retain 0d --record "$DB"
+}
+
+@test "the sqlite3 shell shows decoded values with the nbhistory_sqlite extension" {
+	ext="$NB_BIN/../lib/nbhistory_sqlite"
+	[ -e "$ext.so" ]
+	run -0 nbsysctl --record "$DB" --interval 0.05 -c 3 net.interfaces.lo
+	mapfile -t times < <(sample_times "$DB")
+	for s in 1 2 3; do
+		run -0 sqlite3 "$DB" ".load $ext" \
+		    "SELECT name || ' = ' || value FROM history_values WHERE sample = $s AND name LIKE 'net.interfaces.lo.%'"
+		[ "${#lines[@]}" -gt 20 ]
+		[ "$output" = "$(nbsysctl --replay "$DB" --at "${times[$((s - 1))]}" net.interfaces.lo)" ]
+	done
+	run -0 sqlite3 "$DB" ".load $ext" \
+	    "SELECT time, value FROM history_values WHERE name = 'net.interfaces.lo.mtu' ORDER BY t_ns"
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --index 2 --regexp "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\|$(cat /sys/class/net/lo/mtu)$"
+	run -0 sqlite3 "$DB" ".load $ext" "SELECT count(*) FROM history_sample(99)"
+	assert_output 0
+}

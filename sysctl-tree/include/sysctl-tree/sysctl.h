@@ -152,6 +152,12 @@ const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
 int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
 int	nb_sysctl_record_commit(struct nb_sysctl *h);
+/*
+ * Retention of the recording: each sample written deletes the samples older
+ * than its time minus retain_ns (0: keep all) and gives free pages back
+ * (nbh_writer_set_retain). -EINVAL if not recording.
+ */
+int	nb_sysctl_record_retain(struct nb_sysctl *h, int64_t retain_ns);
 
 /* ---- reading ---- */
 
