@@ -163,3 +163,23 @@ tx() {
 	refute_output --regexp '= -'
 	refute_output --regexp '= [0-9]{15,}'
 }
+
+@test "a recorder takes each departed interface once: it is in one sample, then drained" {
+	local d="$BATS_TEST_TMPDIR" pid s n=0
+	make_pair wz wv 198.18.3.0 198.18.3.1
+	in_a "$NB_BIN/nbsysctl" --record "$DB" --interval 0.5 -c 5 >"$d/out" &
+	pid=$!
+	sleep 0.7		# after sample 2
+	netns_udp_send "$A" 198.18.3.0 198.18.3.1 33 100
+	ip -n "$A" link del wz
+	wait "$pid"
+	[ ! -s "$d/out" ]
+	mapfile -t times < <(sample_times "$DB")
+	[ "${#times[@]}" -eq 5 ]
+	for s in "${times[@]}"; do
+		if nbsysctl --replay "$DB" --at "$s" net.interfaces_departed | grep -q '^net\.interfaces_departed\.wz@[0-9]*\.stats\.opackets = 33$'; then
+			n=$((n + 1))
+		fi
+	done
+	[ "$n" -eq 1 ]
+}
