@@ -66,6 +66,7 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 		goto out;
 	so.root = opts->root;
 	so.args = opts->source_args;
+	so.flags = opts->source_flags;
 	if ((error = nb_source_open(st, kind, &so, &src)) != 0)
 		goto out;
 	if ((error = nb__sysctl_local_open(h, st, src, true)) != 0)
