@@ -646,11 +646,13 @@ enum nb_family {
 };
 
 /*
- * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links and
- * addresses current from kernel events. open() subscribes to them, loads
- * links and addresses once (so it needs a registered thread, like refresh)
- * and starts an event thread that applies every change as it arrives;
- * refresh(LINKS|ADDRS) then re-dumps only after lost events, while IFSTATS
+ * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links,
+ * addresses, routes and neighbours current from kernel events. open()
+ * subscribes to them, loads links and addresses once (so it needs a
+ * registered thread, like refresh) and starts an event thread that applies
+ * every change as it arrives; routes and neighbours are loaded by the first
+ * refresh(ROUTES|NEIGH) and kept by events from then on.
+ * refresh(LINKS|ADDRS|ROUTES|NEIGH) then re-dumps only after lost events, while IFSTATS
  * still polls the counters. stack.events, stack.dropped_events (+1 per
  * overrun) and stack.resyncs count its work. args "evbuf=BYTES" sets the
  * event socket's receive buffer.
