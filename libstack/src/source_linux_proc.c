@@ -640,6 +640,8 @@ lx_proc_refresh(struct lx_proc *p, unsigned fams)
 		LX_RUN(lx_proc_meminfo(p));
 		LX_RUN(lx_proc_vmstat(p));
 	}
+	if ((fams & NB_FAM_MCAST) != 0)
+		LX_RUN(lx_proc_mcast(p));
 #undef LX_RUN
 	memcpy(p->err, first, sizeof(p->err));
 	return error;
