@@ -81,6 +81,8 @@ struct nb_stack *lx_proc_stack(struct lx_proc *p);
 const char *lx_proc_path(const struct lx_proc *p);
 /* Read ROOT/rel whole into the reused buffer and start its lines. */
 int	lx_proc_read(struct lx_proc *p, const char *rel);
+/* The same for a file that may be empty (a list with nothing in it). */
+int	lx_proc_read_empty_ok(struct lx_proc *p, const char *rel);
 /* The whole file (NUL-terminated, no NUL inside) and its length. */
 char	*lx_proc_text(struct lx_proc *p, size_t *len);
 /*

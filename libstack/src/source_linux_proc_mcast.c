@@ -14,7 +14,8 @@
  * that family replaced (nb_mcast_set), empty when the file names none.
  * Interfaces the stack does not know (born since the last link dump) are
  * skipped. A missing file (no IPv6, no IP multicast in this kernel) means
- * no memberships of its family. Runs on the refresh thread (lx_proc_refresh).
+ * no memberships of its family; igmp6 and dev_mcast may be empty (igmp
+ * always has its header). Runs on the refresh thread (lx_proc_refresh).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -155,7 +156,7 @@ mc_parse_igmp6(struct lx_proc *p, struct mc_list *l)
 	char **tok;
 	int rc, error;
 
-	if ((error = lx_proc_read(p, "proc/net/igmp6")) != 0)
+	if ((error = lx_proc_read_empty_ok(p, "proc/net/igmp6")) != 0)
 		return error == -ENOENT ? 0 : error;	/* not in this kernel: none */
 	while ((rc = lx_proc_line(p, &tok, &ntok)) == 1) {
 		ln = lx_proc_lineno(p);
@@ -184,7 +185,7 @@ mc_parse_dev(struct lx_proc *p, struct mc_list *l)
 	char **tok;
 	int rc, error, len;
 
-	if ((error = lx_proc_read(p, "proc/net/dev_mcast")) != 0)
+	if ((error = lx_proc_read_empty_ok(p, "proc/net/dev_mcast")) != 0)
 		return error == -ENOENT ? 0 : error;	/* not in this kernel: none */
 	while ((rc = lx_proc_line(p, &tok, &ntok)) == 1) {
 		ln = lx_proc_lineno(p);

@@ -7,6 +7,7 @@
  * entries below were read off tests/fixtures/good/proc/net/{igmp,igmp6,
  * dev_mcast} by hand. bad-mcast has a malformed igmp6: the refresh fails
  * with -EINVAL naming file and line, and the lists stay as they were.
+ * mcast-empty has no memberships (empty igmp6 and dev_mcast are valid).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -159,7 +160,21 @@ main(void)
 	    "33:33:00:00:00:01/1 01:00:5e:00:00:fb/2");
 	nb_source_close(&src);
 
+	/* mcast-empty: igmp with its header only, igmp6 and dev_mcast empty
+	 * (a namespace with only lo down): no error, every list emptied */
+	snprintf(bad, sizeof(bad), "%s/mcast-empty", fixtures);
+	CHECK_RC(open_src(st, bad, &src), 0);
+	rc = nb_source_refresh(src, NB_FAM_MCAST);
+	CHECK(rc == 0, "refresh(MCAST) on mcast-empty: %d %s", rc, nb_source_error(src));
+	expect(st, 1, "");
+	expect(st, 2, "");
+	expect(st, 4, "");
+	nb_source_close(&src);
+
 	/* an interface that leaves takes its lists along (ASan: nothing leaks) */
+	CHECK_RC(open_src(st, good, &src), 0);
+	CHECK_RC(nb_source_refresh(src, NB_FAM_MCAST), 0);
+	nb_source_close(&src);
 	CHECK_RC(nb_if_delete(st, 4, NULL), 0);
 	nb_stack_destroy(&st);
 	if (failures != 0)
