@@ -60,8 +60,8 @@ usage(void)
 	    "  -p protocol      with -s: only this protocol\n"
 	    "  -P               per-CPU softnet table; with -s: every per-CPU counter\n"
 	    "                   of softnet and cp_time as total (cpu0 a, cpu1 b)\n"
-	    "  -r, -B, -a       routes, capture peers, multicast addresses\n"
-	    "                   (not available yet)\n"
+	    "  -a               with -i: multicast memberships on continuation rows\n"
+	    "  -r, -B           routes, capture peers (not available yet)\n"
 	    "      --help       this help\n"
 	    "\n"
 	    "Common options:\n%s", nb_common_help);
@@ -169,8 +169,9 @@ main(int argc, char *argv[])
 		nb_usagex("the socket list (no mode option) is not available yet; try -i");
 	if (mode->run == NULL)
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
-	if (aflag)
-		nb_usagex("-a: multicast addresses are not available yet");
+	if (aflag && (mode->opt != 'i' || no.c.interval_set || no.c.count_set))
+		nb_usagex("-a: only with -i (multicast addresses), not in interval mode");
+	no.aflag = aflag;
 	if (no.proto != NULL && (mode->opt != 's' || no.Pflag))
 		nb_usagex("-p: only with -s (protocol statistics)");
 	if ((no.c.interval_set || no.c.count_set) && mode->opt != 'i')

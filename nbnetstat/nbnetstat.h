@@ -26,6 +26,7 @@ struct netstat_opts {
 	bool		 dflag;		/* -d: drop columns */
 	bool		 hflag;		/* -h: humanised byte counts (with -b) */
 	bool		 qflag;		/* -q: skip interfaces with all-zero counters */
+	bool		 aflag;		/* -a (with -i): multicast memberships */
 	bool		 nflag;		/* -n: numeric (always: we never resolve names) */
 	const char	*ifname;	/* -I IF */
 	int		 sflag;		/* -s count: 2 (-ss) hides zero counters */

@@ -56,8 +56,10 @@ usage_error() {
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error -s -w 1
 	usage_error -P -c 2
-	usage_error -i -a
-	assert_regex "${stderr_lines[0]}" 'not available yet'
+	usage_error -s -a
+	assert_regex "${stderr_lines[0]}" '-a: only with -i'
+	usage_error -i -a -w 1
+	assert_regex "${stderr_lines[0]}" '-a: only with -i'
 	usage_error -r -w 1
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error
