@@ -32,7 +32,18 @@ struct netstat_opts {
 	int		 sflag;		/* -s count: 2 (-ss) hides zero counters */
 	bool		 Pflag;		/* -P: per-CPU (with -s: per-CPU view) */
 	const char	*proto;		/* -p PROTO (with -s) */
+	int		 rfamily;	/* -f (with -r): AF_INET, AF_INET6, 0 = both */
+	int64_t		 rtable;	/* -T (with -r): table id or ROUTE_TABLE_ALL */
 };
+
+#define ROUTE_TABLE_ALL		(-1)
+#define ROUTE_TABLE_MAIN	254
+
+/* -r: the routing tables (route.c). */
+int	route_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* -T and -f arguments; a bad one is a usage error (exit 2). */
+int64_t	route_table_arg(const char *arg);
+int	route_family_arg(const char *arg);
 
 /* -i: the interface list, or with -w its interval (sideways) display. */
 int	if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
