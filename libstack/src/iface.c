@@ -26,6 +26,11 @@
  *     every reader; removal likewise.
  *   nb_dep: st->departed, appended in the commit that kills the interface,
  *     so a reader sees an interface either live or departed, never both.
+ *   Multicast lists: one immutable block per family (ifp->mcast[]),
+ *     replaced whole by nb_mcast_set under if_lock (release store), the
+ *     old block freed after a grace period, the current ones with the
+ *     interface. Like attrs, they are not versioned: a reader sees the
+ *     block current when it loads the pointer.
  *
  * Invariants
  *   - While an interface is live (death unset) so are its hash entries.
@@ -74,6 +79,15 @@ struct nb_addrattrs_blk {
 
 struct nb_addr;
 
+/* Multicast lists: AF_INET, AF_INET6, AF_PACKET (nb_mcast_fam). */
+#define NB_MCAST_NFAM	3
+
+struct nb_mcast_blk {
+	struct nb_rcu	 rcu;
+	size_t		 n;
+	struct nb_mcastattrs v[];
+};
+
 struct nb_iface {
 	struct nb_lent	 le;		/* st->ifaces */
 	struct nb_vis	 vis;
@@ -89,6 +103,7 @@ struct nb_iface {
 	struct nb_hent	*ent_name;
 	uint64_t	 refs;		/* atomic */
 	struct nb_addr	*gc;		/* addresses that died with it (phase 1 -> 2) */
+	struct nb_mcast_blk *mcast[NB_MCAST_NFAM];	/* atomic; NULL = none */
 	struct nb_rcu	 rcu;
 	struct nb_ifattrs_blk first;	/* the initial attribute block */
 	struct nb_ctrgroup ctrs_emb;	/* *ctrs; its slots follow the struct */
@@ -237,6 +252,10 @@ nb_addr_free(struct nb_addr *ad)
 static void
 nb_iface_free(struct nb_iface *ifp)
 {
+	unsigned i;
+
+	for (i = 0; i < NB_MCAST_NFAM; i++)
+		free(ifp->mcast[i]);
 	if (ifp->attrs != &ifp->first)
 		free(ifp->attrs);
 	free(ifp);			/* counters are embedded */
@@ -1017,5 +1036,94 @@ nb_departed_drain(struct nb_stack *st, uint64_t upto)
 			nb_defer(st, &dep->rcu, nb_dep_phase1);
 	}
 	pthread_mutex_unlock(&st->dep_lock);
+	return 0;
+}
+
+/* ---- multicast memberships ---- */
+
+static int
+nb_mcast_fam(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return 0;
+	case AF_INET6:
+		return 1;
+	case AF_PACKET:
+		return 2;
+	}
+	return -1;
+}
+
+int
+nb_mcast_set(struct nb_stack *st, uint32_t ifindex, int family,
+    const struct nb_mcastattrs *v, size_t n)
+{
+	struct nb_mcast_blk *blk = NULL, *old;
+	struct nb_iface *ifp;
+	int f, error = 0;
+	size_t i;
+	uint64_t ver;
+
+	if ((f = nb_mcast_fam(family)) < 0)
+		return -EAFNOSUPPORT;
+	if (n > 0 && v == NULL)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (v[i].family != family || v[i].addr_len == 0 || v[i].addr_len > NB_LLADDR_MAX ||
+		    (family == AF_INET && v[i].addr_len != 4) ||
+		    (family == AF_INET6 && v[i].addr_len != 16))
+			return -EINVAL;
+	}
+	if (n > 0) {
+		if ((blk = calloc(1, sizeof(*blk) + n * sizeof(blk->v[0]))) == NULL)
+			return -ENOMEM;
+		blk->n = n;
+		for (i = 0; i < n; i++) {	/* normalised: nothing past addr_len */
+			blk->v[i].family = v[i].family;
+			blk->v[i].addr_len = v[i].addr_len;
+			blk->v[i].users = v[i].users;
+			memcpy(blk->v[i].addr, v[i].addr, v[i].addr_len);
+		}
+	}
+	nb_thread_ensure();
+	pthread_mutex_lock(&st->if_lock);
+	if ((ifp = nb_if_writer_find(st, ifindex)) == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	old = ifp->mcast[f];
+	if ((old == NULL && n == 0) || (old != NULL && blk != NULL && old->n == n &&
+	    memcmp(old->v, blk->v, n * sizeof(blk->v[0])) == 0))
+		goto out;			/* unchanged */
+	ver = nb_commit_begin(st);
+	NB_STORE(&ifp->mcast[f], blk);
+	nb_commit_end(st, ver);
+	blk = NULL;
+	if (old != NULL)
+		nb_defer(st, &old->rcu, nb_free_cb);
+out:
+	pthread_mutex_unlock(&st->if_lock);
+	free(blk);
+	return error;
+}
+
+int
+nb_iface_mcast_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+    int (*cb)(const struct nb_mcastattrs *m, void *arg), void *arg)
+{
+	const struct nb_mcast_blk *blk;
+	unsigned f;
+	size_t i;
+	int error;
+
+	(void)rd;
+	for (f = 0; f < NB_MCAST_NFAM; f++) {
+		if ((blk = NB_LOAD(&ifp->mcast[f])) == NULL)
+			continue;
+		for (i = 0; i < blk->n; i++)
+			if ((error = cb(&blk->v[i], arg)) != 0)
+				return error;
+	}
 	return 0;
 }

@@ -305,6 +305,38 @@ size_t	nb_addr_count(const struct nb_read *rd);
 const struct nb_addrattrs *nb_addr_attrs(const struct nb_addr *a);
 
 /* ------------------------------------------------------------------ */
+/* Multicast memberships (iface.c)                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A multicast address an interface listens to (the in_multi / in6_multi
+ * of the seeds): AF_INET and AF_INET6 groups joined (IGMP/MLD), AF_PACKET
+ * link-layer addresses of the device's filter. users: the kernel's count.
+ */
+struct nb_mcastattrs {
+	uint8_t		family;		/* AF_INET, AF_INET6, AF_PACKET */
+	uint8_t		addr_len;	/* 4, 16, or the link-layer length */
+	uint8_t		pad[2];
+	uint32_t	users;
+	uint8_t		addr[NB_LLADDR_MAX];
+};
+
+/*
+ * nb_mcast_set - Writer. Replace interface `ifindex`'s list of `family`
+ * whole with v[0..n-1] (n = 0 empties it). The new list is published in
+ * one step (readers see the old list or the new one); the old one is freed
+ * after a grace period; nothing is written when the list is unchanged.
+ * -ENOENT if there is no such interface, -EAFNOSUPPORT for another family,
+ * -EINVAL for an entry of another family or a bad addr_len.
+ */
+int	nb_mcast_set(struct nb_stack *st, uint32_t ifindex, int family,
+	    const struct nb_mcastattrs *v, size_t n);
+/* Reader. The interface's memberships: AF_INET, then AF_INET6, then
+ * AF_PACKET, each in the order given; a non-zero cb return stops the walk. */
+int	nb_iface_mcast_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+	    int (*cb)(const struct nb_mcastattrs *m, void *arg), void *arg);
+
+/* ------------------------------------------------------------------ */
 /* Routes and neighbours (route.c)                                     */
 /* ------------------------------------------------------------------ */
 
@@ -655,11 +687,13 @@ enum nb_family {
 };
 
 /*
- * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links and
- * addresses current from kernel events. open() subscribes to them, loads
- * links and addresses once (so it needs a registered thread, like refresh)
- * and starts an event thread that applies every change as it arrives;
- * refresh(LINKS|ADDRS) then re-dumps only after lost events, while IFSTATS
+ * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links,
+ * addresses, routes and neighbours current from kernel events. open()
+ * subscribes to them, loads links and addresses once (so it needs a
+ * registered thread, like refresh) and starts an event thread that applies
+ * every change as it arrives; routes and neighbours are loaded by the first
+ * refresh(ROUTES|NEIGH) and kept by events from then on.
+ * refresh(LINKS|ADDRS|ROUTES|NEIGH) then re-dumps only after lost events, while IFSTATS
  * still polls the counters. stack.events, stack.dropped_events (+1 per
  * overrun) and stack.resyncs count its work. args "evbuf=BYTES" sets the
  * event socket's receive buffer.
