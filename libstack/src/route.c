@@ -33,6 +33,19 @@
  *   Registration is best effort (retried at the next new object on
  *   failure); fam lock -> reg_lock (a leaf).
  *
+ * Lookup and long holds (routes only)
+ *   nb_route_lookup is a longest-prefix match through the hash: for each
+ *   prefix length that a route of the family has ever had (a bitmap the
+ *   writer only ever ORs into, so a reader may try a length with no route
+ *   left, never miss one), it masks the address and scans that chain for
+ *   visible unicast/local routes of the table, lowest metric first.
+ *   nb_route_hold (rtcache, psref) takes a reference inside a read
+ *   section: obj->refs starts at 1 (the family's reference, dropped by
+ *   phase 2), a hold adds 1 and a release subtracts 1; whoever brings it to
+ *   0 frees the object. A holder's reference keeps a deleted route's memory
+ *   (and its attribute block) alive; delete still never waits for holders.
+ *   A hold on a route whose delete is committed returns NULL.
+ *
  * Who frees what
  *   Delete defers phase 1 after its commit is published; phase 1 (family
  *   lock) unlinks the object from the list and the hash and defers phase 2,
@@ -66,6 +79,8 @@ struct nb_obj {
 	/* writer only */
 	struct nb_hent	*ent;
 	struct nb_ofam	*fam;
+	struct nb_stack	*st;
+	uint64_t	 refs;		/* atomic: 1 (family) + holds */
 	struct nb_rcu	 rcu;
 	struct nb_oblk	 first;
 };
@@ -287,6 +302,15 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 	o->first.a = n;
 	o->attrs = &o->first;
 	o->fam = fam;
+	o->st = st;
+	o->refs = 1;
+	{
+		unsigned plen = n.r.dst_len, fi = n.r.family == AF_INET6;
+
+		if (fam == &st->routes)
+			__atomic_fetch_or(&fam->plens[fi][plen / 64], 1ull << (plen % 64),
+			    __ATOMIC_RELEASE);
+	}
 	nb_htab_writer_insert(&fam->hash, e);
 	nb_list_writer_append(&fam->list, &o->le);
 	v = nb_commit_begin(st);
@@ -314,6 +338,9 @@ nb_obj_phase2(struct nb_rcu *r)
 	struct nb_stack *st = r->st;
 
 	free(o->ent);
+	o->ent = NULL;
+	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;		/* the last nb_route_release frees it */
 	nb_obj_free(o);
 	nb_health_freed(st, 1);
 }
@@ -521,4 +548,85 @@ const struct nb_neighattrs *
 nb_neigh_attrs(const struct nb_neigh *n)
 {
 	return &NB_LOAD(&n->o.attrs)->a.n;
+}
+
+/* ---- route lookup and long holds ---- */
+
+#define NB_RT_TABLE_MAIN	254
+#define NB_RTN_UNICAST		1
+#define NB_RTN_LOCAL		2
+
+const struct nb_route *
+nb_route_lookup(const struct nb_read *rd, int family, const void *addr, uint32_t table)
+{
+	const struct nb_ofam *fam = &rd->st->routes;
+	struct nb_hbuckets *hb;
+	const struct nb_obj *best = NULL;
+	uint8_t key[NB_OKEYLEN];
+	uint32_t h, best_metric = 0;
+	int alen, plen, fi, i;
+
+	if ((alen = nb_alen((uint8_t)family)) < 0 || addr == NULL)
+		return NULL;
+	if (table == 0)
+		table = NB_RT_TABLE_MAIN;
+	fi = family == AF_INET6;
+	hb = NB_LOAD(&fam->hash.cur);
+	for (plen = alen * 8; plen >= 0; plen--) {
+		if ((NB_LOAD(&fam->plens[fi][plen / 64]) & (1ull << (plen % 64))) == 0)
+			continue;
+		memset(key, 0, sizeof(key));
+		key[0] = (uint8_t)family;
+		memcpy(key + 1, addr, (size_t)alen);
+		for (i = plen; i < alen * 8; i++)
+			key[1 + i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+		h = nb_hash_key(key, NB_OKEYLEN);
+		for (struct nb_hent *e = NB_LOAD(&hb->b[h & hb->mask]); e != NULL;
+		    e = NB_LOAD(&e->next)) {
+			const struct nb_obj *o = e->obj;
+			const struct nb_routeattrs *ra;
+
+			if (e->hash != h || memcmp(e->key, key, NB_OKEYLEN) != 0 ||
+			    !nb_vis_at(&e->vis, rd->ver))
+				continue;
+			ra = &NB_LOAD(&o->attrs)->a.r;
+			if (ra->dst_len != plen || ra->table != table ||
+			    (ra->type != NB_RTN_UNICAST && ra->type != NB_RTN_LOCAL))
+				continue;
+			if (best == NULL || ra->metric < best_metric) {
+				best = o;
+				best_metric = ra->metric;
+			}
+		}
+		if (best != NULL)
+			return caa_container_of(best, struct nb_route, o);
+	}
+	return NULL;
+}
+
+struct nb_route *
+nb_route_hold(const struct nb_route *r)
+{
+	struct nb_route *w = (struct nb_route *)r;
+
+	if (r == NULL || !nb_vis_live(&r->o.vis))
+		return NULL;
+	/* Inside a read section: phase 2 cannot have run, so refs >= 1. */
+	__atomic_fetch_add(&w->o.refs, 1, __ATOMIC_RELAXED);
+	return w;
+}
+
+void
+nb_route_release(struct nb_route *r)
+{
+	struct nb_stack *st;
+
+	if (r == NULL)
+		return;
+	st = r->o.st;
+	if (__atomic_sub_fetch(&r->o.refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* Phase 2 has run: unlinked for two grace periods, no reader left. */
+	nb_obj_free(&r->o);
+	nb_health_freed(st, 1);
 }

@@ -250,6 +250,8 @@ struct nb_ofam {
 	struct nb_htab	 hash;		/* key: family + 16 address bytes */
 	const struct nb_ofam_ops *ops;
 	bool		 hs_registered;	/* lock: its hashstat entry exists */
+	uint64_t	 plens[2][3];	/* atomic, OR only: prefix lengths seen
+					   ([0] inet, [1] inet6; bit = dst_len) */
 };
 
 /* ---- the stack ---- */
