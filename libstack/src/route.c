@@ -630,3 +630,88 @@ nb_route_release(struct nb_route *r)
 	nb_obj_free(&r->o);
 	nb_health_freed(st, 1);
 }
+
+/* ---- an address's local route, published with it (iface.c) ---- */
+
+int
+nb_route_prepare_locked(struct nb_stack *st, const struct nb_routeattrs *a, struct nb_route **out)
+{
+	struct nb_ofam *fam = &st->routes;
+	uint8_t key[NB_OKEYLEN];
+	union nb_oattrs n;
+	struct nb_obj *o;
+	struct nb_hent *e;
+	unsigned fi;
+	int error;
+
+	if ((error = fam->ops->norm(&n, a)) != 0)
+		return error;
+	if (nb_ofam_find(fam, &n) != NULL)
+		return -EEXIST;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return -ENOMEM;
+	fam->ops->key(&n, key);
+	if ((e = nb_hent_new(&fam->hash, key, o, &o->ent)) == NULL) {
+		free(o);
+		return -ENOMEM;
+	}
+	nb_vis_init(&o->vis);
+	o->first.a = n;
+	o->attrs = &o->first;
+	o->fam = fam;
+	o->st = st;
+	o->refs = 1;
+	fi = n.r.family == AF_INET6;
+	__atomic_fetch_or(&fam->plens[fi][n.r.dst_len / 64], 1ull << (n.r.dst_len % 64),
+	    __ATOMIC_RELEASE);
+	nb_htab_writer_insert(&fam->hash, e);
+	nb_list_writer_append(&fam->list, &o->le);
+	*out = caa_container_of(o, struct nb_route, o);
+	return 0;
+}
+
+void
+nb_route_stamp_birth(struct nb_route *r, uint64_t v)
+{
+	NB_STORE_RELAXED(&r->o.vis.birth, v);
+	NB_STORE_RELAXED(&r->o.ent->vis.birth, v);
+}
+
+void
+nb_route_published_locked(struct nb_stack *st)
+{
+	struct nb_ofam *fam = &st->routes;
+	int error;
+
+	nb_htab_writer_maybe_grow(&fam->hash);
+	if (!fam->hs_registered) {
+		error = nb_hashstat_register(st, fam->ops->hsname, fam->ops->hsdescr,
+		    nb_ofam_stat_fn, fam);
+		fam->hs_registered = error == 0 || error == -EEXIST;
+	}
+}
+
+struct nb_route *
+nb_route_find_locked(struct nb_stack *st, const struct nb_routeattrs *a)
+{
+	union nb_oattrs n;
+	struct nb_obj *o;
+
+	if (st->routes.ops->norm(&n, a) != 0)
+		return NULL;
+	o = nb_ofam_find(&st->routes, &n);
+	return o != NULL ? caa_container_of(o, struct nb_route, o) : NULL;
+}
+
+void
+nb_route_stamp_death(struct nb_route *r, uint64_t v)
+{
+	NB_STORE_RELAXED(&r->o.vis.death, v);
+	NB_STORE_RELAXED(&r->o.ent->vis.death, v);
+}
+
+void
+nb_route_retire_locked(struct nb_stack *st, struct nb_route *r)
+{
+	nb_defer(st, &r->o.rcu, nb_obj_phase1);
+}

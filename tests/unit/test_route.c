@@ -518,6 +518,73 @@ test_hold(void)
 	nb_stack_destroy(&st);
 }
 
+static int
+addr_on_list_cb(const struct nb_addr *a, void *arg)
+{
+	(void)a;
+	++*(int *)arg;
+	return 0;
+}
+
+static void
+test_addr_route(void)
+{
+	struct nb_stack *st = mkstack();
+	struct nb_ifattrs ifa;
+	struct nb_addrattrs a;
+	struct nb_routeattrs lr, other;
+	struct nb_read rd, old;
+	const struct nb_route *r;
+	int n;
+
+	memset(&ifa, 0, sizeof(ifa));
+	ifa.index = 3;
+	strcpy(ifa.name, "sim3");
+	CHECK_EQ(nb_if_upsert(st, &ifa, NULL), 0);
+	memset(&a, 0, sizeof(a));
+	a.ifindex = 3;
+	a.family = AF_INET;
+	a.prefixlen = 24;
+	inet_pton(AF_INET, "10.3.0.1", a.addr);
+	mkroute(&lr, AF_INET, "10.3.0.1", 32, 255, 0, NULL, 3);
+	lr.type = 2;		/* RTN_LOCAL */
+
+	nb_read_enter(st, &old);
+	CHECK_EQ(nb_addr_add_route(st, &a, &lr), 0);
+	CHECK_EQ(nb_addr_add_route(st, &a, &lr), -EEXIST);
+	/* The older section sees neither; a new one sees all three. */
+	CHECK(nb_addr_lookup(&old, AF_INET, a.addr) == NULL);
+	CHECK(nb_route_lookup(&old, AF_INET, a.addr, 255) == NULL);
+	nb_read_exit(&old);
+	nb_read_enter(st, &rd);
+	CHECK(nb_addr_lookup(&rd, AF_INET, a.addr) != NULL);
+	n = 0;
+	nb_iface_addr_walk(&rd, nb_if_lookup_index(&rd, 3), addr_on_list_cb, &n);
+	CHECK_EQ(n, 1);
+	r = nb_route_lookup(&rd, AF_INET, a.addr, 255);
+	CHECK(r != NULL && nb_route_attrs(r)->type == 2 && nb_route_attrs(r)->oif == 3);
+	nb_read_exit(&rd);
+	/* Interface missing: nothing is published. */
+	a.ifindex = 4;
+	mkroute(&other, AF_INET, "10.4.0.1", 32, 255, 0, NULL, 4);
+	CHECK_EQ(nb_addr_add_route(st, &a, &other), -ENOENT);
+	a.ifindex = 3;
+	CHECK_EQ(nb_addr_del_route(st, &a, &other), -ENOENT);
+
+	nb_read_enter(st, &old);
+	CHECK_EQ(nb_addr_del_route(st, &a, &lr), 0);
+	CHECK_EQ(nb_addr_del_route(st, &a, &lr), -ENOENT);
+	CHECK(nb_addr_lookup(&old, AF_INET, a.addr) != NULL);
+	CHECK(nb_route_lookup(&old, AF_INET, a.addr, 255) != NULL);
+	nb_read_exit(&old);
+	nb_read_enter(st, &rd);
+	CHECK(nb_addr_lookup(&rd, AF_INET, a.addr) == NULL);
+	CHECK(nb_route_lookup(&rd, AF_INET, a.addr, 255) == NULL);
+	CHECK_EQ(nb_route_count(&rd), 0);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
 int
 main(void)
 {
@@ -528,6 +595,7 @@ main(void)
 	test_concurrent();
 	test_lookup();
 	test_hold();
+	test_addr_route();
 	printf("test_route: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }

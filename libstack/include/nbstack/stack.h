@@ -44,6 +44,7 @@ struct nb_addr;
 struct nb_ctrgroup;
 struct nb_statgroup;
 struct nb_source;
+struct nb_routeattrs;
 
 /* ------------------------------------------------------------------ */
 /* Stack lifecycle (Exclusive)                                         */
@@ -295,6 +296,19 @@ struct nb_addrattrs {
 int	nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a);
 /* nb_addr_del - Writer. Remove it (atomically from both). -ENOENT if absent. */
 int	nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key);
+
+/*
+ * nb_addr_add_route - Writer. Add a new address together with its local
+ * route `rt` (the host route through which packets to it are delivered):
+ * the address becomes visible in the address hash, the interface's list
+ * and the route table in one commit, or not at all. -EEXIST if the address
+ * (or the route's identity) exists; -ENOENT if the interface does not.
+ * nb_addr_del_route removes both in one commit (-ENOENT unless both exist).
+ */
+int	nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
+	    const struct nb_routeattrs *rt);
+int	nb_addr_del_route(struct nb_stack *st, const struct nb_addrattrs *key,
+	    const struct nb_routeattrs *rt);
 
 /* Reader. The address hash (in_ifaddrhash): first match of family/addr. */
 const struct nb_addr *nb_addr_lookup(const struct nb_read *rd, int family, const void *addr);
