@@ -45,6 +45,15 @@
  *   0 frees the object. A holder's reference keeps a deleted route's memory
  *   (and its attribute block) alive; delete still never waits for holders.
  *   A hold on a route whose delete is committed returns NULL.
+ *   A holder may read the route's attributes after leaving its read
+ *   section, so an update never frees a block a holder may have loaded:
+ *   the writer publishes the new block and then reads refs (both seq_cst,
+ *   against the hold's seq_cst increment). If refs > 1 the old block goes
+ *   on obj->stale and lives as long as the object; if refs == 1 every
+ *   later holder loads the new block, so the old one and the stale list
+ *   are freed after one grace period (for readers inside sections). An
+ *   update never waits for holders: this is the non-blocking form of
+ *   NetBSD's rt_update_prepare, which waits for the references to drain.
  *
  * Who frees what
  *   Delete defers phase 1 after its commit is published; phase 1 (family
@@ -69,6 +78,7 @@ union nb_oattrs {
 
 struct nb_oblk {
 	struct nb_rcu	 rcu;
+	struct nb_oblk	*stale_next;	/* writer: on obj->stale */
 	union nb_oattrs	 a;
 };
 
@@ -81,6 +91,7 @@ struct nb_obj {
 	struct nb_ofam	*fam;
 	struct nb_stack	*st;
 	uint64_t	 refs;		/* atomic: 1 (family) + holds */
+	struct nb_oblk	*stale;		/* writer: superseded while held */
 	struct nb_rcu	 rcu;
 	struct nb_oblk	 first;
 };
@@ -221,6 +232,12 @@ nb_oblk_free_cb(struct nb_rcu *r)
 static void
 nb_obj_free(struct nb_obj *o)
 {
+	struct nb_oblk *b, *next;
+
+	for (b = o->stale; b != NULL; b = next) {
+		next = b->stale_next;
+		free(b);
+	}
 	if (o->attrs != &o->first)
 		free(o->attrs);
 	free(o);
@@ -284,9 +301,22 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 			goto out;
 		}
 		blk->a = n;
-		NB_STORE(&cur->attrs, blk);
+		blk->stale_next = NULL;
+		/* seq_cst pairs with nb_route_hold's: see "Lookup and long holds". */
+		__atomic_store_n(&cur->attrs, blk, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&cur->refs, __ATOMIC_SEQ_CST) > 1) {
+			if (old != &cur->first) {
+				old->stale_next = cur->stale;
+				cur->stale = old;
+			}
+			goto out;
+		}
 		if (old != &cur->first)
 			nb_defer(st, &old->rcu, nb_oblk_free_cb);
+		while ((old = cur->stale) != NULL) {
+			cur->stale = old->stale_next;
+			nb_defer(st, &old->rcu, nb_oblk_free_cb);
+		}
 		goto out;
 	}
 	if ((o = calloc(1, sizeof(*o))) == NULL) {
@@ -612,7 +642,7 @@ nb_route_hold(const struct nb_route *r)
 	if (r == NULL || !nb_vis_live(&r->o.vis))
 		return NULL;
 	/* Inside a read section: phase 2 cannot have run, so refs >= 1. */
-	__atomic_fetch_add(&w->o.refs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&w->o.refs, 1, __ATOMIC_SEQ_CST);
 	return w;
 }
 

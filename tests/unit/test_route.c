@@ -480,6 +480,19 @@ test_hold(void)
 	h2 = nb_route_hold(nb_route_lookup(&rd, AF_INET, a, 0));
 	nb_read_exit(&rd);
 	CHECK(h != NULL && h2 != NULL && h == h2);
+	/* Updates while held: the holder's block outlives the grace periods. */
+	{
+		const struct nb_routeattrs *seen = nb_route_attrs(h);
+
+		r1.protocol = 2;
+		CHECK_EQ(nb_route_upsert(st, &r1), 0);
+		r1.protocol = 3;
+		CHECK_EQ(nb_route_upsert(st, &r1), 0);
+		for (int i = 0; i < 10; i++)
+			urcu_memb_barrier();
+		CHECK_EQ(seen->oif, 9);			/* ASan: not freed */
+		CHECK_EQ(nb_route_attrs(h)->protocol, 3);
+	}
 	/* Delete while held: delete does not wait; the route is invisible ... */
 	CHECK_EQ(nb_route_delete(st, &r1), 0);
 	nb_read_enter(st, &rd);

@@ -373,6 +373,9 @@ const struct nb_route *nb_route_lookup(const struct nb_read *rd, int family,
  * Long holds (rtcache-like): take inside a read section, use after leaving
  * it. NULL if the route is being removed. A deleted route is freed only
  * after the last release and a grace period; nb_route_delete never waits.
+ * A holder may call nb_route_attrs outside a read section: an attribute
+ * block it may have loaded is kept until the route is freed (updates
+ * never wait for holders either).
  */
 struct nb_route *nb_route_hold(const struct nb_route *r);
 void	nb_route_release(struct nb_route *r);
