@@ -61,6 +61,8 @@
  *   commit_lock, neighs.lock -> commit_lock, never held together; an
  *   address with its local route (nb_addr_add_route): addr_lock ->
  *   routes.lock -> commit_lock.
+ *   Capture descriptors (bpf.c): if_lock -> addr_lock -> dep_lock ->
+ *   bpf.lock -> commit_lock (nb_if_delete detaches descriptors holding all).
  */
 
 #include <pthread.h>
@@ -256,6 +258,15 @@ struct nb_ofam {
 					   ([0] inet, [1] inet6; bit = dst_len) */
 };
 
+/* ---- capture descriptors (bpf.c) ---- */
+
+struct nb_bpffam {
+	pthread_mutex_t	 lock;		/* writers; also every ifp->bpfs list */
+	struct nb_list	 list;		/* struct nb_bpf, creation order */
+	struct nb_htab	 hash;		/* by id */
+	bool		 hs_registered;	/* lock: "bpf_d" is in the registry */
+};
+
 /* ---- the stack ---- */
 
 struct nb_stack {
@@ -296,6 +307,9 @@ struct nb_stack {
 	/* routes and neighbours (route.c), each under its own lock */
 	struct nb_ofam	 routes;
 	struct nb_ofam	 neighs;
+
+	/* capture descriptors (bpf.c) */
+	struct nb_bpffam bpf;
 };
 
 /* Commit: bump the version; callers hold their family mutexes. */
@@ -330,5 +344,22 @@ void	nb_route_published_locked(struct nb_stack *st);
 struct nb_route *nb_route_find_locked(struct nb_stack *st, const struct nb_routeattrs *a);
 void	nb_route_stamp_death(struct nb_route *r, uint64_t v);
 void	nb_route_retire_locked(struct nb_stack *st, struct nb_route *r);
+
+/* iface.c, for bpf.c: writer lookup (if_lock held) and the per-interface list. */
+struct nb_iface *nb_if_writer_get(struct nb_stack *st, uint32_t index);
+struct nb_list *nb_iface_bpflist(const struct nb_iface *ifp);
+
+/* bpf.c */
+int	nb_bpf_init(struct nb_stack *st);
+void	nb_bpf_fini(struct nb_stack *st);
+/*
+ * bpfdetach, called by nb_if_delete holding if_lock .. bpf.lock: prep
+ * allocates (may fail, nothing changed), mark sets death v on ifp's live
+ * links inside the commit, finish (after the commit) publishes the
+ * descriptors' F_DETACHED attributes and defers the links' retirement.
+ */
+int	nb_bpf_ifdetach_prep(struct nb_stack *st, struct nb_iface *ifp);
+void	nb_bpf_ifdetach_mark(struct nb_iface *ifp, uint64_t v);
+void	nb_bpf_ifdetach_finish(struct nb_stack *st, struct nb_iface *ifp);
 
 #endif
