@@ -692,6 +692,23 @@ int	nb_source_open(struct nb_stack *st, const char *kind,
  * objects re-dumped unless events keep them current).
  */
 int	nb_source_refresh(struct nb_source *src, unsigned fams);
+/*
+ * nb_source_check - Exclusive on the source. For sources that generate
+ * their own activity ("sim"): stop it (its threads are joined; the objects
+ * stay) and verify its invariants: for every counter, the per-CPU sum
+ * equals what its threads tallied privately, and none of the checks made
+ * while running failed. 0, -EPROTO (detail in nb_source_error), or
+ * -EOPNOTSUPP for sources without such checks.
+ *
+ * The "sim" source (args "key=value,..."): workers=N (threads acting as
+ * CPUs, each with its own per-CPU slot; the stack needs N + 1 slots),
+ * ifaces=N, addrs=N (per interface), descs=N (capture descriptors),
+ * rate=PPS (per worker; 0 or "max" = unbounded), churn=N (configuration
+ * changes per second; 0 = none, "max" = unbounded), duration=SECONDS (0 =
+ * until closed), seed=N, big_lock=1 (every packet and change under one
+ * global lock), bufsize=BYTES (descriptor buffers).
+ */
+int	nb_source_check(struct nb_source *src);
 /* Families this source can provide. */
 unsigned nb_source_families(const struct nb_source *src);
 const char *nb_source_kind(const struct nb_source *src);
