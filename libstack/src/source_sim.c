@@ -142,8 +142,9 @@ struct sim_bpftally {
 
 struct sim;
 
+/* Cache-line aligned: workers never share a line of their private state. */
 struct sim_worker {
-	struct sim	*sim;
+	_Alignas(NB_CACHELINE) struct sim	*sim;
 	pthread_t	 tid;
 	bool		 started;
 	unsigned	 id;
@@ -979,6 +980,18 @@ sim_compile(struct sim *sim)
 	return error;
 }
 
+/* Zeroed, cache-line aligned and padded (per-worker memory). */
+static void *
+sim_zalloc(size_t n)
+{
+	void *p;
+
+	n = (n + NB_CACHELINE - 1) / NB_CACHELINE * NB_CACHELINE;
+	if ((p = aligned_alloc(NB_CACHELINE, n)) != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
 static void sim_stop(struct sim *sim);
 static void sim_free(struct sim *sim);
 
@@ -1043,7 +1056,7 @@ sim_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	}
 	sim->nroutes = 2 * sim->o.ifaces;
 	sim->ctl_rng = sim->o.seed * 0x9E3779B97F4A7C15ULL + 1;
-	if ((sim->w = calloc(sim->o.workers, sizeof(*sim->w))) == NULL ||
+	if ((sim->w = sim_zalloc(sim->o.workers * sizeof(*sim->w))) == NULL ||
 	    (sim->if_up = calloc(sim->o.ifaces + 1, sizeof(bool))) == NULL ||
 	    (sim->if_gen = calloc(sim->o.ifaces + 1, sizeof(uint64_t))) == NULL ||
 	    (sim->done_gen = calloc(sim->o.ifaces + 1, sizeof(uint64_t))) == NULL ||
@@ -1064,8 +1077,8 @@ sim_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 		w->sim = sim;
 		w->id = i;
 		w->rng = (sim->o.seed + 1) * 0xD1B54A32D192ED03ULL + i * 0x9E3779B97F4A7C15ULL + 1;
-		if ((w->ift = calloc(sim->o.ifaces + 1, sizeof(*w->ift))) == NULL ||
-		    (w->bt = calloc(sim->o.descs + 1, sizeof(*w->bt))) == NULL) {
+		if ((w->ift = sim_zalloc((sim->o.ifaces + 1) * sizeof(*w->ift))) == NULL ||
+		    (w->bt = sim_zalloc((sim->o.descs + 1) * sizeof(*w->bt))) == NULL) {
 			error = -ENOMEM;
 			goto fail;
 		}
