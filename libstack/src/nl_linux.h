@@ -83,6 +83,7 @@ struct lx {
 	char		 errout[LX_ERRLEN];	/* lx_error's copy of err */
 	struct lx_ev	*ev;		/* NULL unless NB_SOURCE_EVENTS */
 	struct lx_rn	*rn;		/* ROUTES, NEIGH (source_linux_rn.h), lazily */
+	struct lx_bpf	*bpf;		/* BPF (source_linux_bpf.h) */
 };
 
 /* Handler of one reply message; 0 or -errno (which aborts the request). */

@@ -89,6 +89,7 @@
 
 #include "nl_linux.h"
 #include "source.h"
+#include "source_linux_bpf.h"
 #include "source_linux_rn.h"
 
 #ifndef SOL_NETLINK
@@ -319,6 +320,7 @@ lx_close(void *priv)
 		return;
 	lx_events_stop(lx);
 	lx_rn_free(lx);
+	lx_bpf_free(&lx->bpf);
 	lx_close(lx->aux);
 	if (lx->sk != NULL)
 		nl_socket_free(lx->sk);	/* closes the fd */
@@ -371,6 +373,7 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	nl_kmap_init(&lx->links, sizeof(uint32_t), sizeof(struct nb_ifattrs));
 	nl_kmap_init(&lx->addrs, sizeof(struct lx_akey), sizeof(struct nb_addrattrs));
 	if ((error = lx_proc_init(&lx->proc, st, opts->root)) != 0 ||
+	    (error = lx_bpf_init(&lx->bpf, opts->root)) != 0 ||
 	    (error = lx_socket_open(lx)) != 0)
 		goto out;
 	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
@@ -503,6 +506,8 @@ lx_refresh(void *priv, unsigned fams)
 	if ((fams & (NB_FAM_ROUTES | NB_FAM_NEIGH)) != 0 &&
 	    (e = lx_rn_refresh(lx, fams)) != 0 && error == 0)
 		error = e;
+	if ((fams & NB_FAM_BPF) != 0 && (e = lx_bpf_refresh(lx, lx->bpf)) != 0 && error == 0)
+		error = e;
 	if ((fams & LX_PROC_FAMS) != 0 && (e = lx_proc_refresh(lx->proc, fams)) != 0 &&
 	    error == 0) {
 		error = e;
@@ -594,7 +599,7 @@ lx_error(void *priv)
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-	    LX_PROC_FAMS,
+	    NB_FAM_BPF | LX_PROC_FAMS,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

@@ -36,7 +36,7 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH };
+enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -75,6 +75,7 @@ static const struct snode {
 	  "interfaces deleted since the last recorder sample, by name@generation" },
 	{ 2, "route", CREATE_BASE + 2, DYN_ROUTE, "routes of all tables, by family" },
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
+	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -581,6 +582,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 			break;
 		case DYN_NEIGH:
 			mib_neigh(w);
+			break;
+		case DYN_BPF:
+			mib_bpf(w);
 			break;
 		}
 		return;

@@ -140,6 +140,8 @@ int	mib_hashstat(struct mib_walk *w);
 /* mib_route.c: net.route and net.neigh */
 int	mib_route(struct mib_walk *w);
 int	mib_neigh(struct mib_walk *w);
+/* mib_bpf.c: net.bpf */
+int	mib_bpf(struct mib_walk *w);
 /* mib_kern.c: a kernel-information leaf (kern.hostname, kern.ncpu, ...). */
 int	mib_kinfo_leaf(struct mib_walk *w, const char *descr, unsigned type, int64_t i,
 	    const char *s);
