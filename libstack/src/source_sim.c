@@ -83,6 +83,7 @@
 #define SIM_RTN_LOCAL	2
 #define SIM_BATCH	64	/* packets between pacing / stop checks */
 #define SIM_KEEP_DEPARTED 32
+#define SIM_DRAIN	256	/* a worker's packets between buffer drains */
 
 /* net.inet.ip.stats: kernel names (/proc/net/snmp "Ip:"), lower-cased. */
 enum sim_ip {
@@ -665,7 +666,7 @@ sim_offer_cb(const struct nb_bpf *d, void *arg)
 		return 0;
 	t->v[NB_BPFSTAT_CCOUNT]++;
 	nb_ctr_add(slot, NB_BPFSTAT_CCOUNT, 1);
-	/* The buffer: a reader empties it every 16 of this worker's packets. */
+	/* The buffer: its reader empties it every SIM_DRAIN of this worker's packets. */
 	if (snap > of->cap)
 		snap = of->cap;
 	if (t->fill + snap > a->bufsize) {
@@ -850,7 +851,7 @@ sim_worker_main(void *arg)
 			sim_one_packet(w);
 			if (sim->o.big_lock)
 				pthread_mutex_unlock(&sim->big);
-			if (++n % 16 == 0)
+			if (++n % SIM_DRAIN == 0)
 				for (s = 0; s < sim->o.descs; s++)
 					w->bt[s].fill = 0;
 		}
@@ -879,7 +880,7 @@ sim_parse(struct sim_opts *o, const char *args, char *err, size_t errlen)
 	o->duration = 0;
 	o->seed = 1;
 	o->big_lock = false;
-	o->bufsize = 4096;
+	o->bufsize = 2048;
 	if (args == NULL || *args == '\0')
 		return 0;
 	if ((copy = strdup(args)) == NULL)
