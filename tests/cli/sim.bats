@@ -61,7 +61,7 @@ PY
 	run nbnetstat --source sim --source-args descs=3,ifaces=3,churn=0 -B
 	assert_success
 	assert_line --index 0 --regexp '^PID +Int +Recv +Drop +Capt +Flags +Bufsize +Comm$'
-	assert_line --regexp "^$$|^[0-9]+ +sim0 +[0-9]+ +[0-9]+ +[0-9]+ +-+ +2048 +simcap0$"
+	assert_line --regexp '^[0-9]+ +sim0 +[0-9]+ +[0-9]+ +[0-9]+ +-+ +2048 +simcap0$'
 	assert_line --regexp '^[0-9]+ +sim2 +[0-9]+ +[0-9]+ +[0-9]+ +\S+ +2048 +simcap2$'
 }
 
