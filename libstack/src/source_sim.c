@@ -18,10 +18,16 @@
  *   offer it to the capture descriptors on the interface's bpf list
  *   (rcount; libpcap's bpf_filter decides ccount; a simulated buffer per
  *   descriptor decides dcount), then the to-self check of the seeds
- *   (nb_addr_lookup), else a route lookup. A forwarded packet holds its
- *   route (nb_route_hold, like an rtcache user), leaves the read section,
- *   reads the held route's attributes, re-enters to count the output
- *   interface, and releases the route.
+ *   (nb_addr_lookup), else a route lookup. A forwarded packet goes
+ *   through the worker's rtcache: a held route (nb_route_hold) per
+ *   destination network, reused while the stack's publication version is
+ *   the one of the cached lookup (NetBSD's rtcache_validate checks a
+ *   generation the same way), else looked up again and re-held, the old
+ *   reference released. The worker leaves the read section, reads the
+ *   held route's attributes, and re-enters to count the output interface.
+ *   So routes are changed and deleted while workers hold them; a deleted
+ *   route lives until the last cache lets it go. A worker releases its
+ *   cache when it exits.
  *
  *   The control thread is the only configuration writer (so it knows what
  *   exists and every call must succeed): it adds and removes addresses
@@ -141,6 +147,12 @@ struct sim_bpftally {
 	uint64_t	fill;		/* simulated buffer occupancy, bytes */
 };
 
+/* A worker's cached route reference for one destination (NetBSD rtcache). */
+struct sim_rtcache {
+	struct nb_route	*r;		/* held, or NULL */
+	uint64_t	 ver;		/* publication version of the lookup */
+};
+
 struct sim;
 
 /* Cache-line aligned: workers never share a line of their private state. */
@@ -157,6 +169,7 @@ struct sim_worker {
 	uint64_t	 sc[SIM_C_MAX];
 	struct sim_iftally *ift;	/* [ifaces + 1] by index */
 	struct sim_bpftally *bt;	/* [descs] by descriptor slot */
+	struct sim_rtcache *rtc;	/* [nroutes] by remote route */
 	uint8_t		 pkt[64];
 };
 
@@ -733,8 +746,9 @@ sim_one_packet(struct sim_worker *w)
 	const struct nb_route *r;
 	struct nb_route *held = NULL;
 	struct sim_offer of;
+	struct sim_rtcache *rc;
 	uint8_t dst[4];
-	unsigned idx, len, kind, oif;
+	unsigned idx, len, kind, oif, j;
 
 	idx = 1 + sim_below(&w->rng, sim->o.ifaces);
 	len = 60 + sim_below(&w->rng, 1455);
@@ -745,8 +759,7 @@ sim_one_packet(struct sim_worker *w)
 		dst[2] = (uint8_t)sim_below(&w->rng, sim->o.addrs);
 		dst[3] = 1;
 	} else if (kind < 7) {				/* to a remote network */
-		unsigned j = sim_below(&w->rng, sim->nroutes);
-
+		j = sim_below(&w->rng, sim->nroutes);
 		dst[0] = 172;
 		dst[1] = (uint8_t)(16 + j / 256);
 		dst[2] = (uint8_t)j;
@@ -799,19 +812,35 @@ sim_one_packet(struct sim_worker *w)
 	if (r != NULL)
 		sim_violation(w, "sim: local route for %u.%u.%u.%u without its address",
 		    dst[0], dst[1], dst[2], dst[3]);
-	if ((r = nb_route_lookup(&rd, AF_INET, dst, SIM_RT_MAIN)) == NULL) {
-		sim_ipcount(w, SIM_IP_OUTNOROUTES);
+	rc = NULL;
+	if (dst[0] == 172 && (j = (unsigned)(dst[1] - 16) * 256 + dst[2]) < sim->nroutes)
+		rc = &w->rtc[j];
+	if (rc != NULL && rc->r != NULL && rc->ver == rd.ver) {
+		/* rtcache hit: nothing was published since the cached lookup. */
+		held = rc->r;
 		nb_read_exit(&rd);
-		return;
+	} else {
+		if ((r = nb_route_lookup(&rd, AF_INET, dst, SIM_RT_MAIN)) == NULL) {
+			sim_ipcount(w, SIM_IP_OUTNOROUTES);
+			nb_read_exit(&rd);
+			return;
+		}
+		held = nb_route_hold(r);
+		nb_read_exit(&rd);
+		if (held == NULL) {	/* deleted under us: as if not found */
+			sim_ipcount(w, SIM_IP_OUTNOROUTES);
+			return;
+		}
+		w->sc[SIM_C_ROUTE_HOLDS]++;
+		nb_ctr_add(w->simslot, SIM_C_ROUTE_HOLDS, 1);
+		if (rc != NULL) {
+			struct nb_route *old = rc->r;
+
+			rc->r = held;
+			rc->ver = rd.ver;
+			nb_route_release(old);
+		}
 	}
-	held = nb_route_hold(r);
-	nb_read_exit(&rd);
-	if (held == NULL) {		/* deleted under us: as if not found */
-		sim_ipcount(w, SIM_IP_OUTNOROUTES);
-		return;
-	}
-	w->sc[SIM_C_ROUTE_HOLDS]++;
-	nb_ctr_add(w->simslot, SIM_C_ROUTE_HOLDS, 1);
 	/* Outside the read section, on the reference only (rtcache use). */
 	{
 		const struct nb_routeattrs *ra = nb_route_attrs(held);
@@ -829,7 +858,8 @@ sim_one_packet(struct sim_worker *w)
 		sim_ipcount(w, SIM_IP_OUTDISCARDS);
 	}
 	nb_read_exit(&rd);
-	nb_route_release(held);
+	if (rc == NULL)
+		nb_route_release(held);
 }
 
 static void *
@@ -857,6 +887,10 @@ sim_worker_main(void *arg)
 		}
 		if (sim->o.rate > 0)
 			sim_sleep_until(t0 + (double)n / sim->o.rate);
+	}
+	for (i = 0; i < sim->nroutes; i++) {
+		nb_route_release(w->rtc[i].r);
+		w->rtc[i].r = NULL;
 	}
 	nb_thread_unregister();
 	return NULL;
@@ -1079,7 +1113,8 @@ sim_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 		w->id = i;
 		w->rng = (sim->o.seed + 1) * 0xD1B54A32D192ED03ULL + i * 0x9E3779B97F4A7C15ULL + 1;
 		if ((w->ift = sim_zalloc((sim->o.ifaces + 1) * sizeof(*w->ift))) == NULL ||
-		    (w->bt = sim_zalloc((sim->o.descs + 1) * sizeof(*w->bt))) == NULL) {
+		    (w->bt = sim_zalloc((sim->o.descs + 1) * sizeof(*w->bt))) == NULL ||
+		    (w->rtc = sim_zalloc(sim->nroutes * sizeof(*w->rtc))) == NULL) {
 			error = -ENOMEM;
 			goto fail;
 		}
@@ -1138,6 +1173,7 @@ sim_free(struct sim *sim)
 			nb_slot_release(sim->st, sim->w[i].slot);
 		free(sim->w[i].ift);
 		free(sim->w[i].bt);
+		free(sim->w[i].rtc);
 	}
 	for (i = 0; i < SIM_NFILTERS; i++)
 		free(sim->filt[i].prog);
