@@ -17,6 +17,7 @@
  */
 
 #include <inttypes.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,24 +109,39 @@ sim_end(struct nb_stack **st, struct nb_source **src)
 	nb_stack_destroy(st);
 }
 
-/* Packets per second of one cell. */
+/* CPU seconds used by the process so far (all threads). */
 static double
-throughput(unsigned workers, bool big)
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Packets per second of one cell; *per_cpu: packets per CPU-second used. */
+static double
+throughput(unsigned workers, bool big, double *per_cpu)
 {
 	struct nb_stack *st;
 	struct nb_source *src;
 	uint64_t p0, p1;
-	double t0, t1;
+	double t0, t1, c0, c1;
 
+	*per_cpu = 0;
 	if (sim_start(workers, big, &st, &src) != 0)
 		return 0;
 	sleep_ms(ms / 5 + 1);
 	p0 = sim_ctr(st, "packets");
+	c0 = cpu_seconds();
 	t0 = now();
 	sleep_ms(ms);
 	p1 = sim_ctr(st, "packets");
+	c1 = cpu_seconds();
 	t1 = now();
 	sim_end(&st, &src);
+	*per_cpu = c1 > c0 ? (double)(p1 - p0) / (c1 - c0) : 0;
 	return (double)(p1 - p0) / (t1 - t0);
 }
 
@@ -197,7 +213,7 @@ latency(void)
 int
 main(int argc, char **argv)
 {
-	double v[2][3][NROUNDS], r[2][3];
+	double v[2][3][NROUNDS], r[2][3], pc[2][3][NROUNDS], rc[2][3], cpus;
 	unsigned w, b, round;
 	int c;
 
@@ -217,18 +233,29 @@ main(int argc, char **argv)
 	for (round = 0; round < NROUNDS; round++)
 		for (b = 0; b < 2; b++)
 			for (w = 1; w <= 2; w++)
-				v[b][w][round] = throughput(w, b != 0);
+				v[b][w][round] = throughput(w, b != 0, &pc[b][w][round]);
 	printf("%-9s %14s %14s   (packets/s, median of %d, churn %u changes/s)\n",
 	    "mode", "1 worker", "2 workers", NROUNDS, churn);
 	for (b = 0; b < 2; b++) {
 		for (w = 1; w <= 2; w++) {
 			qsort(v[b][w], NROUNDS, sizeof(double), dcmp);
 			r[b][w] = v[b][w][NROUNDS / 2];
+			qsort(pc[b][w], NROUNDS, sizeof(double), dcmp);
+			rc[b][w] = pc[b][w][NROUNDS / 2];
 		}
-		printf("%-9s %14.0f %14.0f\n", b ? "big-lock" : "mp-safe", r[b][1], r[b][2]);
+		printf("%-9s %14.0f %14.0f   per CPU-second: %.0f, %.0f\n", b ? "big-lock" : "mp-safe",
+		    r[b][1], r[b][2], rc[b][1], rc[b][2]);
 	}
 	printf("SUMMARY mpsafe_2w_vs_1w %.2f biglock_2w_vs_1w %.2f mpsafe_vs_biglock_2w %.2f\n",
 	    r[0][2] / r[0][1], r[1][2] / r[1][1], r[0][2] / r[1][2]);
+	/*
+	 * On a shared machine two workers may not get two CPUs: the work per
+	 * CPU-second says whether they would scale if they did (1.0 = every
+	 * CPU-second as productive with two workers as with one).
+	 */
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("SUMMARY per_cpu_second_2w_vs_1w mpsafe %.2f biglock %.2f (online CPUs %.0f)\n",
+	    rc[0][2] / rc[0][1], rc[1][2] / rc[1][1], cpus);
 	latency();
 	return 0;
 }
