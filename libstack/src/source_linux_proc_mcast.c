@@ -151,7 +151,7 @@ static int
 mc_parse_igmp6(struct lx_proc *p, struct mc_list *l)
 {
 	struct nb_mcastattrs m;
-	uint32_t ifindex;
+	uint32_t ifindex = 0;
 	unsigned ntok, ln;
 	char **tok;
 	int rc, error;
@@ -180,7 +180,7 @@ static int
 mc_parse_dev(struct lx_proc *p, struct mc_list *l)
 {
 	struct nb_mcastattrs m;
-	uint32_t ifindex;
+	uint32_t ifindex = 0;
 	unsigned ntok, ln;
 	char **tok;
 	int rc, error, len;

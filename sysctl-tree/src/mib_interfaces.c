@@ -139,7 +139,7 @@ mcast_cb(const struct nb_mcastattrs *m, void *arg)
 			    NB_SYSCTL_STRING, 0, fam));
 			MIB_LEAF(w, "address", mib_leaf_str(w, "multicast address",
 			    NB_SYSCTL_ADDRESS, 0, m->family == AF_PACKET ?
-			    lladdr_text(w, m->addr, m->addr_len) : addr_text(w, m->family, m->addr)));
+			    mib_lladdr_text(w, m->addr, m->addr_len) : mib_addr_text(w, m->family, m->addr)));
 			MIB_LEAF(w, "users", mib_leaf_int(w, "users of the membership",
 			    NB_SYSCTL_F_GAUGE, m->users));
 		}

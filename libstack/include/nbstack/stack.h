@@ -44,6 +44,7 @@ struct nb_addr;
 struct nb_ctrgroup;
 struct nb_statgroup;
 struct nb_source;
+struct nb_routeattrs;
 
 /* ------------------------------------------------------------------ */
 /* Stack lifecycle (Exclusive)                                         */
@@ -296,6 +297,19 @@ int	nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a);
 /* nb_addr_del - Writer. Remove it (atomically from both). -ENOENT if absent. */
 int	nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key);
 
+/*
+ * nb_addr_add_route - Writer. Add a new address together with its local
+ * route `rt` (the host route through which packets to it are delivered):
+ * the address becomes visible in the address hash, the interface's list
+ * and the route table in one commit, or not at all. -EEXIST if the address
+ * (or the route's identity) exists; -ENOENT if the interface does not.
+ * nb_addr_del_route removes both in one commit (-ENOENT unless both exist).
+ */
+int	nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
+	    const struct nb_routeattrs *rt);
+int	nb_addr_del_route(struct nb_stack *st, const struct nb_addrattrs *key,
+	    const struct nb_routeattrs *rt);
+
 /* Reader. The address hash (in_ifaddrhash): first match of family/addr. */
 const struct nb_addr *nb_addr_lookup(const struct nb_read *rd, int family, const void *addr);
 /* Reader. The interface's addresses, in insertion order. */
@@ -391,6 +405,9 @@ const struct nb_route *nb_route_lookup(const struct nb_read *rd, int family,
  * Long holds (rtcache-like): take inside a read section, use after leaving
  * it. NULL if the route is being removed. A deleted route is freed only
  * after the last release and a grace period; nb_route_delete never waits.
+ * A holder may call nb_route_attrs outside a read section: an attribute
+ * block it may have loaded is kept until the route is freed (updates
+ * never wait for holders either).
  */
 struct nb_route *nb_route_hold(const struct nb_route *r);
 void	nb_route_release(struct nb_route *r);
@@ -718,6 +735,23 @@ int	nb_source_open(struct nb_stack *st, const char *kind,
  * objects re-dumped unless events keep them current).
  */
 int	nb_source_refresh(struct nb_source *src, unsigned fams);
+/*
+ * nb_source_check - Exclusive on the source. For sources that generate
+ * their own activity ("sim"): stop it (its threads are joined; the objects
+ * stay) and verify its invariants: for every counter, the per-CPU sum
+ * equals what its threads tallied privately, and none of the checks made
+ * while running failed. 0, -EPROTO (detail in nb_source_error), or
+ * -EOPNOTSUPP for sources without such checks.
+ *
+ * The "sim" source (args "key=value,..."): workers=N (threads acting as
+ * CPUs, each with its own per-CPU slot; the stack needs N + 1 slots),
+ * ifaces=N, addrs=N (per interface), descs=N (capture descriptors),
+ * rate=PPS (per worker; 0 or "max" = unbounded), churn=N (configuration
+ * changes per second; 0 = none, "max" = unbounded), duration=SECONDS (0 =
+ * until closed), seed=N, big_lock=1 (every packet and change under one
+ * global lock), bufsize=BYTES (descriptor buffers).
+ */
+int	nb_source_check(struct nb_source *src);
 /* Families this source can provide. */
 unsigned nb_source_families(const struct nb_source *src);
 const char *nb_source_kind(const struct nb_source *src);
