@@ -143,7 +143,7 @@ bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
 	struct bpf_rows r = { 0 };
 	char flags[8];
-	size_t i;
+	size_t i, nown;
 	int rc;
 
 	(void)no;
@@ -191,6 +191,14 @@ bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	}
 	nb_out_close_array(o);
 	nb_out_record_end(o);
+	/* What the kernel hid from this user, said once (never an error). */
+	for (i = nown = 0; i < r.n; i++)
+		if ((r.v[i].have & (1u << F_PID)) == 0)
+			nown++;
+	if (nown > 0)
+		nb_warnx("%zu capture peer%s without a visible owner (processes of other "
+		    "users are hidden from this one, or live in another PID namespace)",
+		    nown, nown == 1 ? "" : "s");
 	free(r.v);
 	return 0;
 }
