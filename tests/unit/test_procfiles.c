@@ -7,6 +7,8 @@
  * socket connected to 127.0.0.1, a bound unix socket, a netlink socket, a
  * pipe and a regular file, refreshes NB_FAM_PROC with the pid filter on
  * this pid, and checks each descriptor against what getsockname/fstat say.
+ * Part 3 reads the same through the tree (kern.proc.<pid>.fd.<n>.*), on
+ * the live root and on a fixture root where sockets stay unresolved.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,9 +21,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "nbstack/stack.h"
+#include "sysctl-tree/sysctl.h"
 
 #include "check.h"
 
@@ -258,11 +263,158 @@ out:
 	rmdir(dir);
 }
 
+static int
+get(struct nb_sysctl *h, const char *name, struct nb_sysctl_value *v)
+{
+	return nb_sysctl_get(h, name, 0, v);
+}
+
+static void
+want_str(struct nb_sysctl *h, const char *name, const char *want)
+{
+	struct nb_sysctl_value v;
+	int rc = get(h, name, &v);
+
+	CHECK(rc == 0, "%s: rc %d (%s)", name, rc, nb_sysctl_errdetail(h));
+	if (rc == 0)
+		CHECK(v.str != NULL && strcmp(v.str, want) == 0, "%s = '%s', want '%s'", name,
+		    v.str != NULL ? v.str : "(null)", want);
+}
+
+static void
+want_num(struct nb_sysctl *h, const char *name, int64_t want)
+{
+	struct nb_sysctl_value v;
+	int rc = get(h, name, &v);
+
+	CHECK(rc == 0, "%s: rc %d (%s)", name, rc, nb_sysctl_errdetail(h));
+	if (rc == 0)
+		CHECK((v.type == NB_SYSCTL_INT ? v.i : (int64_t)v.u) == want,
+		    "%s = %lld, want %lld", name,
+		    (long long)(v.type == NB_SYSCTL_INT ? v.i : (int64_t)v.u), (long long)want);
+}
+
+static void
+want_absent(struct nb_sysctl *h, const char *name)
+{
+	struct nb_sysctl_value v;
+
+	CHECK(get(h, name, &v) == -ENOENT, "%s should be absent", name);
+}
+
+struct comm_find {
+	pid_t	 pid;
+	bool	 seen_me, seen_child;
+};
+
+/* kern.proc.<pid>.comm leaves of this process and of cf->pid. */
+static int
+comm_find_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct comm_find *cf = arg;
+	char pid[16];
+
+	if (e->ncomp != 4 || e->complen[3] != 4 || memcmp(e->comp[3], "comm", 4) != 0)
+		return 0;
+	snprintf(pid, sizeof(pid), "%.*s", (int)e->complen[2], e->comp[2]);
+	if (atoi(pid) == getpid())
+		cf->seen_me = true;
+	if (atoi(pid) == cf->pid)
+		cf->seen_child = true;
+	return 0;
+}
+
+static void
+test_tree(void)
+{
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL };
+	struct nb_sysctl *h = NULL;
+	struct sockaddr_in a = { .sin_family = AF_INET }, b;
+	socklen_t len = sizeof(b);
+	char name[128], tmpl[] = "/tmp/nb-procfiles-root-XXXXXX", p[512];
+	int tcp, pfd[2], me = getpid();
+	uint16_t tport;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(tcp >= 0 && bind(tcp, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(tcp, 1) == 0);
+	CHECK(getsockname(tcp, (struct sockaddr *)&b, &len) == 0);
+	tport = ntohs(b.sin_port);
+	CHECK(pipe(pfd) == 0);
+
+	CHECK_RC(nb_sysctl_open(&o, &h), 0);
+	if (h == NULL)
+		return;
+	snprintf(name, sizeof(name), "kern.proc.%d.uid", me);
+	want_num(h, name, getuid());
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.type", me, tcp);
+	want_str(h, name, "socket");
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.state", me, tcp);
+	want_str(h, name, "LISTEN");
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.lport", me, tcp);
+	want_num(h, name, tport);
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.laddr", me, tcp);
+	want_str(h, name, "127.0.0.1");
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.raddr", me, tcp);
+	want_absent(h, name);
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.type", me, pfd[1]);
+	want_str(h, name, "pipe");
+	snprintf(name, sizeof(name), "kern.proc.%d.fd.%d.path", me, pfd[1]);
+	want_absent(h, name);
+	/* A pid that is not there, after a scope of another pid. */
+	want_absent(h, "kern.proc.2147483600.comm");
+	/* The whole kern.proc after a one-pid scope: reloaded for all, so
+	 * a child started now is in it (one walk, no per-pid get). */
+	{
+		struct comm_find cf = { .pid = -1 };
+		pid_t child = fork();
+
+		if (child == 0) {
+			pause();
+			_exit(0);
+		}
+		CHECK(child > 0);
+		cf.pid = child;
+		snprintf(name, sizeof(name), "kern.proc.%d.uid", me);
+		want_num(h, name, getuid());
+		CHECK_RC(nb_sysctl_walk(h, "kern.proc", 0, comm_find_cb, &cf), 0);
+		CHECK(cf.seen_me && cf.seen_child, "me %d child %d", cf.seen_me, cf.seen_child);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	nb_sysctl_close(&h);
+
+	/* Fixture root: the link text only, no sock_diag. */
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(p, sizeof(p), "mkdir -p %s/proc/55/fd && printf 'srv\\n' > %s/proc/55/comm && "
+	    "ln -s 'socket:[4242]' %s/proc/55/fd/7 && ln -s 'pipe:[99]' %s/proc/55/fd/8",
+	    tmpl, tmpl, tmpl, tmpl);
+	CHECK(system(p) == 0);
+	o.root = tmpl;
+	CHECK_RC(nb_sysctl_open(&o, &h), 0);
+	if (h != NULL) {
+		want_str(h, "kern.proc.55.comm", "srv");
+		want_str(h, "kern.proc.55.fd.7.type", "socket");
+		want_num(h, "kern.proc.55.fd.7.inode", 4242);
+		want_absent(h, "kern.proc.55.fd.7.family");
+		want_str(h, "kern.proc.55.fd.8.type", "pipe");
+		want_absent(h, "kern.proc.55.fd.8.inode");	/* no stat in a fixture */
+		want_num(h, "kern.proc.denied", 0);
+		nb_sysctl_close(&h);
+	}
+	snprintf(p, sizeof(p), "rm -rf '%s'", tmpl);
+	CHECK(system(p) == 0);
+	close(tcp);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 int
 main(void)
 {
 	test_snapshot();
 	test_live();
+	test_tree();
 	printf("test_procfiles: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }
