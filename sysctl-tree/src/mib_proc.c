@@ -7,13 +7,15 @@
  * kern.proc.<pid>... scans only that pid; anything wider scans all.
  * <n> of fd.<n> is the descriptor number. Values the source did not get
  * (stat or fdinfo failed, a socket found in no sock_diag dump, no remote
- * address) are absent, not zero.
+ * address) are absent, not zero. kern.proc.<pid> of a process whose
+ * files are hidden from the reader is -EACCES, of no process -ENOENT.
  *
  * Concurrency: runs inside the walk's one read section (mib.c, theory of
  * operation); the snapshot and its strings stay valid until the section
  * ends, and interface names come from the same read section.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -324,7 +326,7 @@ mib_proc(struct mib_walk *w)
 {
 	const struct nb_proc *p;
 	unsigned denied = 0;
-	int32_t pid;
+	int32_t pid, scope;
 	int error;
 
 	if (!nb_procs_info(&w->rd, NULL, &denied))
@@ -337,6 +339,9 @@ mib_proc(struct mib_walk *w)
 			return w->rc;
 		if ((p = nb_proc_lookup(&w->rd, pid)) != NULL)
 			(void)proc_cb(p, w);
+		else if (nb_procs_info(&w->rd, &scope, &denied) && scope == pid &&
+		    denied > 0 && w->rc == 0)
+			w->rc = -EACCES;	/* there, but hidden from us */
 		return w->rc;
 	}
 	if ((error = nb_proc_walk(&w->rd, proc_cb, w)) < 0 && w->rc == 0)
