@@ -6,6 +6,9 @@
  * outside any lock and published with a release store into st->procs;
  * the previous block is freed after a grace period (nb_defer), so a reader
  * inside a read section can use everything it loaded until nb_read_exit.
+ * A reader loads the pointer once (nb_procs_snapshot) and asks that block
+ * everything, so what it reports is one snapshot even while writers
+ * publish newer ones.
  * Writers (one source refresh at a time, but two sources could share a
  * stack) swap under reg_lock. The pid filter is a plain atomic int.
  * nb_procs_fini (stack destroy, Exclusive) frees the last block.
@@ -140,25 +143,25 @@ nb_procs_scope(struct nb_stack *st)
 	return NB_LOAD_RELAXED(&st->proc_scope);
 }
 
-bool
-nb_procs_info(const struct nb_read *rd, int32_t *scope, unsigned *denied)
+const struct nb_procsnap *
+nb_procs_snapshot(const struct nb_read *rd)
 {
-	const struct nb_procsnap *sn = NB_LOAD(&rd->st->procs);
+	return NB_LOAD(&rd->st->procs);
+}
 
-	if (sn == NULL)
-		return false;
+void
+nb_procs_info(const struct nb_procsnap *sn, int32_t *scope, unsigned *denied)
+{
 	if (scope != NULL)
-		*scope = sn->scope;
+		*scope = sn != NULL ? sn->scope : 0;
 	if (denied != NULL)
-		*denied = sn->denied;
-	return true;
+		*denied = sn != NULL ? sn->denied : 0;
 }
 
 int
-nb_proc_walk(const struct nb_read *rd, int (*cb)(const struct nb_proc *p, void *arg),
+nb_proc_walk(const struct nb_procsnap *sn, int (*cb)(const struct nb_proc *p, void *arg),
     void *arg)
 {
-	const struct nb_procsnap *sn = NB_LOAD(&rd->st->procs);
 	size_t i;
 	int error;
 
@@ -171,9 +174,8 @@ nb_proc_walk(const struct nb_read *rd, int (*cb)(const struct nb_proc *p, void *
 }
 
 const struct nb_proc *
-nb_proc_lookup(const struct nb_read *rd, int32_t pid)
+nb_proc_lookup(const struct nb_procsnap *sn, int32_t pid)
 {
-	const struct nb_procsnap *sn = NB_LOAD(&rd->st->procs);
 	size_t lo = 0, hi, mid;
 
 	if (sn == NULL)

@@ -324,27 +324,28 @@ mib_proc_scope(const char *const *comp, const size_t *lens, unsigned n)
 int
 mib_proc(struct mib_walk *w)
 {
+	const struct nb_procsnap *sn = nb_procs_snapshot(&w->rd);
 	const struct nb_proc *p;
 	unsigned denied = 0;
 	int32_t pid, scope;
 	int error;
 
-	if (!nb_procs_info(&w->rd, NULL, &denied))
+	if (sn == NULL)
 		return w->rc;
+	nb_procs_info(sn, &scope, &denied);
 	MIB_LEAF(w, "denied", mib_leaf_int(w, "processes whose open files are hidden from "
 	    "this reader", NB_SYSCTL_F_GAUGE, denied));
 	/* kern.proc.<pid>...: straight to it. */
 	if (w->tdepth > w->depth) {
 		if ((pid = pid_of(w->tcomp[w->depth], w->tlen[w->depth])) < 0)
 			return w->rc;
-		if ((p = nb_proc_lookup(&w->rd, pid)) != NULL)
+		if ((p = nb_proc_lookup(sn, pid)) != NULL)
 			(void)proc_cb(p, w);
-		else if (nb_procs_info(&w->rd, &scope, &denied) && scope == pid &&
-		    denied > 0 && w->rc == 0)
+		else if (scope == pid && denied > 0 && w->rc == 0)
 			w->rc = -EACCES;	/* there, but hidden from us */
 		return w->rc;
 	}
-	if ((error = nb_proc_walk(&w->rd, proc_cb, w)) < 0 && w->rc == 0)
+	if ((error = nb_proc_walk(sn, proc_cb, w)) < 0 && w->rc == 0)
 		w->rc = error;
 	return w->rc;
 }

@@ -56,8 +56,8 @@ test_snapshot(void)
 		return;
 	nb_thread_register();
 	nb_read_enter(st, &rd);
-	CHECK(!nb_procs_info(&rd, NULL, NULL));
-	CHECK(nb_proc_lookup(&rd, 1) == NULL);
+	CHECK(nb_procs_snapshot(&rd) == NULL);
+	CHECK(nb_proc_lookup(nb_procs_snapshot(&rd), 1) == NULL);
 	nb_read_exit(&rd);
 
 	memset(fds, 0, sizeof(fds));
@@ -86,10 +86,11 @@ test_snapshot(void)
 	free(path);
 
 	nb_read_enter(st, &rd);
-	CHECK(nb_procs_info(&rd, &scope, &denied));
+	CHECK(nb_procs_snapshot(&rd) != NULL);
+	nb_procs_info(nb_procs_snapshot(&rd), &scope, &denied);
 	CHECK_EQ(scope, 0);
 	CHECK_EQ(denied, 3);
-	p = nb_proc_lookup(&rd, 20);
+	p = nb_proc_lookup(nb_procs_snapshot(&rd), 20);
 	CHECK(p != NULL);
 	if (p != NULL) {
 		CHECK(strcmp(p->comm, "worker") == 0);
@@ -100,18 +101,20 @@ test_snapshot(void)
 		CHECK_EQ(p->fds[1].sock_ino, 77);
 		CHECK(strcmp(nb_pfd_type_name(p->fds[1].type), "socket") == 0);
 	}
-	CHECK(nb_proc_lookup(&rd, 30) != NULL && nb_proc_lookup(&rd, 30)->nfds == 0);
-	CHECK(nb_proc_lookup(&rd, 25) == NULL);
+	p = nb_proc_lookup(nb_procs_snapshot(&rd), 30);
+	CHECK(p != NULL && p->nfds == 0);
+	CHECK(nb_proc_lookup(nb_procs_snapshot(&rd), 25) == NULL);
 	n = 0;
-	CHECK_RC(nb_proc_walk(&rd, count_cb, &n), 0);
+	CHECK_RC(nb_proc_walk(nb_procs_snapshot(&rd), count_cb, &n), 0);
 	CHECK_EQ(n, 2);
 	nb_read_exit(&rd);
 
 	/* Replaced whole: pid 20 is gone. */
 	CHECK_RC(nb_procs_publish(st, 30, 0, &procs[1], 1), 0);
 	nb_read_enter(st, &rd);
-	CHECK(nb_proc_lookup(&rd, 20) == NULL);
-	CHECK(nb_procs_info(&rd, &scope, NULL) && scope == 30);
+	CHECK(nb_proc_lookup(nb_procs_snapshot(&rd), 20) == NULL);
+	nb_procs_info(nb_procs_snapshot(&rd), &scope, NULL);
+	CHECK_EQ(scope, 30);
 	nb_read_exit(&rd);
 
 	nb_procs_set_scope(st, 42);
@@ -182,7 +185,7 @@ test_live(void)
 	nb_procs_set_scope(st, getpid());
 	CHECK_RC(nb_source_refresh(src, NB_FAM_PROC), 0);
 	nb_read_enter(st, &rd);
-	p = nb_proc_lookup(&rd, getpid());
+	p = nb_proc_lookup(nb_procs_snapshot(&rd), getpid());
 	CHECK(p != NULL);
 	CHECK(p != NULL && p->uid == getuid());
 	CHECK(p != NULL && strncmp(p->comm, "test_procfiles", 15) == 0);
@@ -231,21 +234,22 @@ test_live(void)
 	nb_procs_set_scope(st, 0x7ffffff0);
 	CHECK_RC(nb_source_refresh(src, NB_FAM_PROC), 0);
 	nb_read_enter(st, &rd);
-	CHECK(nb_proc_lookup(&rd, getpid()) == NULL);
+	CHECK(nb_proc_lookup(nb_procs_snapshot(&rd), getpid()) == NULL);
 	nb_read_exit(&rd);
 
 	/* All processes: this one is among them. */
 	nb_procs_set_scope(st, 0);
 	CHECK_RC(nb_source_refresh(src, NB_FAM_PROC), 0);
 	nb_read_enter(st, &rd);
-	p = nb_proc_lookup(&rd, getpid());
+	p = nb_proc_lookup(nb_procs_snapshot(&rd), getpid());
 	CHECK(p != NULL && fd_of(p, tcp) != NULL && fd_of(p, tcp)->sock_known);
 	/* pid 1 is listed, or counted as hidden from us. */
 	{
 		unsigned denied = 0;
 
-		CHECK(nb_procs_info(&rd, NULL, &denied));
-		CHECK(nb_proc_lookup(&rd, 1) != NULL || denied > 0);
+		CHECK(nb_procs_snapshot(&rd) != NULL);
+		nb_procs_info(nb_procs_snapshot(&rd), NULL, &denied);
+		CHECK(nb_proc_lookup(nb_procs_snapshot(&rd), 1) != NULL || denied > 0);
 	}
 	nb_read_exit(&rd);
 out:

@@ -660,13 +660,20 @@ int	nb_procs_publish(struct nb_stack *st, int32_t scope, unsigned denied,
 void	nb_procs_set_scope(struct nb_stack *st, int32_t pid);
 int32_t	nb_procs_scope(struct nb_stack *st);
 
-/* Reader. false if nothing was published yet; else the snapshot's scope and
- * denied count (either may be NULL). */
-bool	nb_procs_info(const struct nb_read *rd, int32_t *scope, unsigned *denied);
+/*
+ * Reader. The snapshot current in the read section, NULL if nothing was
+ * published yet. Take it once and ask it everything: a writer may publish
+ * a newer one meanwhile, and each call of nb_procs_snapshot may return a
+ * different one (each valid until nb_read_exit).
+ */
+struct nb_procsnap;
+const struct nb_procsnap *nb_procs_snapshot(const struct nb_read *rd);
+/* Its scope and denied count (either may be NULL). */
+void	nb_procs_info(const struct nb_procsnap *sn, int32_t *scope, unsigned *denied);
 /* Processes in ascending pid; a non-zero cb return stops the walk. */
-int	nb_proc_walk(const struct nb_read *rd,
+int	nb_proc_walk(const struct nb_procsnap *sn,
 	    int (*cb)(const struct nb_proc *p, void *arg), void *arg);
-const struct nb_proc *nb_proc_lookup(const struct nb_read *rd, int32_t pid);
+const struct nb_proc *nb_proc_lookup(const struct nb_procsnap *sn, int32_t pid);
 
 /* ------------------------------------------------------------------ */
 /* Kernel information (kern.hostname, kern.boottime, ...)              */
