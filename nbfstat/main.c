@@ -381,6 +381,13 @@ print_packet(struct nb_out *o, struct nb_sysctl *h, const struct ofile *f)
 		    v.type == NB_SYSCTL_U64 ? v.u : (uint64_t)v.i);
 		first = false;
 	}
+	/* NetBSD's ", promisc" when the descriptor holds promiscuous mode. */
+	snprintf(name, sizeof(name), "net.bpf.peers.%" PRIu64 ".promisc", (uint64_t)f->n[L_INODE]);
+	if (nb_sysctl_get(h, name, 0, &v) == 0 && v.type == NB_SYSCTL_INT) {
+		nb_out_bool(o, NB_OUT_JSON, "promisc", "%s", v.i != 0);
+		if (v.i != 0)
+			nb_out_text(o, "%spromisc", first ? " " : ", ");
+	}
 }
 
 /* A socket: family type proto [state] local [<-> remote]. */

@@ -56,7 +56,31 @@ struct if_list {
 struct if_walk {
 	struct if_list	*l;
 	struct if_info	*cur;
+	unsigned	 nextctr;	/* the stats leaf expected next (tree order) */
 };
+
+/* Component i of e is the literal s (lengths first: no strcmp per leaf). */
+#define COMP_IS(e, i, s) \
+	((e)->complen[i] == sizeof(s) - 1 && memcmp((e)->comp[i], (s), sizeof(s) - 1) == 0)
+
+static size_t ctr_lens[C_N];
+
+/* Counter index of component i of e, trying `hint` first; C_N if none. */
+static unsigned
+ctr_index(const struct nb_sysctl_entry *e, unsigned i, unsigned hint)
+{
+	unsigned c, k;
+
+	if (ctr_lens[0] == 0)
+		for (c = 0; c < C_N; c++)
+			ctr_lens[c] = strlen(ctr_names[c]);
+	for (k = 0; k < C_N; k++) {
+		c = (hint + k) % C_N;
+		if (e->complen[i] == ctr_lens[c] && memcmp(e->comp[i], ctr_names[c], ctr_lens[c]) == 0)
+			return c;
+	}
+	return C_N;
+}
 
 static int64_t
 val_int(const struct nb_sysctl_value *v)
@@ -133,7 +157,6 @@ addr_get(struct if_info *ifp, unsigned long n)
 static int
 collect_addr(struct if_info *ifp, const struct nb_sysctl_entry *e)
 {
-	const char *leaf = e->comp[5];
 	struct if_addr *a;
 	char *end;
 	unsigned long n;
@@ -144,11 +167,11 @@ collect_addr(struct if_info *ifp, const struct nb_sysctl_entry *e)
 		return 0;	/* not an address row */
 	if ((a = addr_get(ifp, n)) == NULL)
 		return -ENOMEM;
-	if (strcmp(leaf, "family") == 0)
+	if (COMP_IS(e, 5, "family"))
 		snprintf(a->family, sizeof(a->family), "%s", e->val.str != NULL ? e->val.str : "");
-	else if (strcmp(leaf, "address") == 0)
+	else if (COMP_IS(e, 5, "address"))
 		return dupstr(&a->address, &e->val);
-	else if (strcmp(leaf, "prefixlen") == 0)
+	else if (COMP_IS(e, 5, "prefixlen"))
 		a->prefixlen = val_int(&e->val);
 	return 0;
 }
@@ -158,8 +181,7 @@ collect_cb(const struct nb_sysctl_entry *e, void *arg)
 {
 	struct if_walk *w = arg;
 	struct if_info *ifp = w->cur;
-	const char *leaf;
-	int c;
+	unsigned c;
 
 	/* net interfaces <if> <leaf> [...] */
 	if (e->ncomp < 4 || e->val.type == NB_SYSCTL_NODE)
@@ -169,27 +191,24 @@ collect_cb(const struct nb_sysctl_entry *e, void *arg)
 		if ((ifp = w->cur = if_new(w->l, e->comp[2], e->complen[2])) == NULL)
 			return -ENOMEM;
 	}
-	leaf = e->comp[3];
 	if (e->ncomp == 4) {
-		if (strcmp(leaf, "index") == 0)
+		if (COMP_IS(e, 3, "index"))
 			ifp->index = val_int(&e->val);
-		else if (strcmp(leaf, "flags") == 0)
+		else if (COMP_IS(e, 3, "flags"))
 			ifp->flags = val_int(&e->val);
-		else if (strcmp(leaf, "mtu") == 0)
+		else if (COMP_IS(e, 3, "mtu"))
 			ifp->mtu = val_int(&e->val);
-		else if (strcmp(leaf, "lladdr") == 0)
+		else if (COMP_IS(e, 3, "lladdr"))
 			return dupstr(&ifp->lladdr, &e->val);
-		else if (strcmp(leaf, "operstate") == 0)
+		else if (COMP_IS(e, 3, "operstate"))
 			return dupstr(&ifp->operstate, &e->val);
-	} else if (e->ncomp == 5 && strcmp(leaf, "stats") == 0) {
-		for (c = 0; c < C_N; c++) {
-			if (strcmp(e->comp[4], ctr_names[c]) == 0) {
-				ifp->stats[c] = val_u64(&e->val);
-				ifp->present |= 1u << c;
-				break;
-			}
+	} else if (e->ncomp == 5 && COMP_IS(e, 3, "stats")) {
+		if ((c = ctr_index(e, 4, w->nextctr)) < C_N) {
+			ifp->stats[c] = val_u64(&e->val);
+			ifp->present |= 1u << c;
+			w->nextctr = (c + 1) % C_N;
 		}
-	} else if (e->ncomp == 6 && strcmp(leaf, "addrs") == 0) {
+	} else if (e->ncomp == 6 && COMP_IS(e, 3, "addrs")) {
 		return collect_addr(ifp, e);
 	}
 	return 0;
@@ -203,6 +222,7 @@ addr_network(struct if_addr *a)
 	char txt[INET6_ADDRSTRLEN];
 	int af, bytes, i;
 	int64_t plen = a->prefixlen;
+	size_t n;
 
 	af = strcmp(a->family, "inet6") == 0 ? AF_INET6 : AF_INET;
 	bytes = af == AF_INET6 ? 16 : 4;
@@ -219,8 +239,16 @@ addr_network(struct if_addr *a)
 		else if (keep < 8)
 			buf[i] &= (unsigned char)(0xff << (8 - keep));
 	}
-	inet_ntop(af, buf, txt, sizeof(txt));
-	snprintf(a->network, sizeof(a->network), "%s/%d", txt, (int)plen);
+	nb_sysctl_ntop(af, buf, txt, sizeof(txt));
+	n = strlen(txt);
+	memcpy(a->network, txt, n);
+	a->network[n++] = '/';
+	if (plen >= 100)
+		a->network[n++] = (char)('0' + plen / 100);
+	if (plen >= 10)
+		a->network[n++] = (char)('0' + plen / 10 % 10);
+	a->network[n++] = (char)('0' + plen % 10);
+	a->network[n] = '\0';
 }
 
 static int
@@ -269,7 +297,11 @@ collect(struct nb_sysctl *h, const char *ifname, struct if_list *l)
 	}
 	if (ifname != NULL && l->n == 0)
 		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
-	qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
+	/* The tree lists interfaces by index already; sort only if it did not. */
+	for (i = 1; i < l->n && l->v[i - 1].index <= l->v[i].index; i++)
+		;
+	if (i < l->n)
+		qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
 	for (i = 0; i < l->n; i++)
 		for (j = 0; j < l->v[i].naddrs; j++)
 			addr_network(&l->v[i].addrs[j]);

@@ -31,7 +31,7 @@ static const struct mode {
 	{ 'i', "interface statistics", if_mode },
 	{ 'r', "routing tables", NULL },
 	{ 's', "protocol statistics", stats_mode },
-	{ 'B', "packet capture peers", NULL },
+	{ 'B', "packet capture peers", bpf_mode },
 	{ 'P', "per-CPU softnet statistics", softnet_mode },
 	{ 0, NULL, NULL },
 };
@@ -43,6 +43,7 @@ usage(void)
 	    "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
 	    "       nbnetstat -s[s] [-p protocol] [-j]\n"
 	    "       nbnetstat -P [-s[s]] [-j]\n"
+	    "       nbnetstat -B [-s[s]] [-j]\n"
 	    "\n"
 	    "  -i               interface statistics (NetBSD netstat -i layout)\n"
 	    "  -I interface     only this interface (implies -i)\n"
@@ -60,7 +61,9 @@ usage(void)
 	    "  -p protocol      with -s: only this protocol\n"
 	    "  -P               per-CPU softnet table; with -s: every per-CPU counter\n"
 	    "                   of softnet and cp_time as total (cpu0 a, cpu1 b)\n"
-	    "  -r, -B, -a       routes, capture peers, multicast addresses\n"
+	    "  -B               capture peers (PID Int Recv Drop Capt Flags Bufsize Comm;\n"
+	    "                   - where the kernel gives no value); with -s: totals\n"
+	    "  -r, -a           routes, multicast addresses\n"
 	    "                   (not available yet)\n"
 	    "      --help       this help\n"
 	    "\n"
@@ -98,9 +101,12 @@ main(int argc, char *argv[])
 				no.sflag++;
 			if (opt == 'P')
 				no.Pflag = true;
-			/* -s -P is the per-CPU view of -s (stats_mode). */
-			if (no.sflag > 0 && no.Pflag && (opt == 's' || opt == 'P') &&
-			    (mode == NULL || mode->opt == 's' || mode->opt == 'P')) {
+			if (opt == 'B')
+				no.Bflag = true;
+			/* -s -P (per-CPU view) and -s -B (capture totals) are views of -s. */
+			if (no.sflag > 0 && (no.Pflag || no.Bflag) && !(no.Pflag && no.Bflag) &&
+			    (opt == 's' || opt == 'P' || opt == 'B') &&
+			    (mode == NULL || strchr("sPB", mode->opt) != NULL)) {
 				mode = find_mode('s');
 				continue;
 			}
@@ -171,7 +177,7 @@ main(int argc, char *argv[])
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
 	if (aflag)
 		nb_usagex("-a: multicast addresses are not available yet");
-	if (no.proto != NULL && (mode->opt != 's' || no.Pflag))
+	if (no.proto != NULL && (mode->opt != 's' || no.Pflag || no.Bflag))
 		nb_usagex("-p: only with -s (protocol statistics)");
 	if ((no.c.interval_set || no.c.count_set) && mode->opt != 'i')
 		nb_usagex("-w/-c: interval mode is for -i only");
@@ -179,7 +185,7 @@ main(int argc, char *argv[])
 	h = nb_common_open(&no.c);
 	if ((o = nb_out_create(stdout, no.c.json, no.c.pretty)) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	rc = mode->run(h, &no, o);
+	rc = (mode->opt == 's' && no.Bflag ? bpf_stats_mode : mode->run)(h, &no, o);
 	nb_out_destroy(&o);
 	nb_common_close(&h);
 	if (fflush(stdout) == EOF || ferror(stdout))

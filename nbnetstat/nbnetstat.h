@@ -30,6 +30,7 @@ struct netstat_opts {
 	const char	*ifname;	/* -I IF */
 	int		 sflag;		/* -s count: 2 (-ss) hides zero counters */
 	bool		 Pflag;		/* -P: per-CPU (with -s: per-CPU view) */
+	bool		 Bflag;		/* -B: capture peers (with -s: their totals) */
 	const char	*proto;		/* -p PROTO (with -s) */
 };
 
@@ -46,6 +47,10 @@ bool	stats_proto_valid(const char *name);
 int	softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 /* -s -P: each per-CPU counter of net.softnet and kern.cp_time, per CPU. */
 int	softnet_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+
+/* -B: the capture peers; -s -B: their totals (bpf.c). */
+int	bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+int	bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 
 /* -i -w: the interval display (called by if_mode). */
 int	if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);

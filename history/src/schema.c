@@ -260,6 +260,12 @@ nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t e
 	}
 	/* journal_mode=WAL persists in the file; synchronous=NORMAL is safe with WAL
 	 * (a power loss may drop the last commits, never corrupt). */
+	/* A new file: free pages can be given back a few at a time (retention). */
+	if (ntables == 0 && (rc = sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL,
+	    NULL)) != SQLITE_OK) {
+		error = fail(db, rc, err, errlen, "set auto_vacuum");
+		goto out;
+	}
 	if ((rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL)) != SQLITE_OK) {
 		error = fail(db, rc, err, errlen, "set WAL mode");

@@ -30,10 +30,15 @@
 
 #include "hist.h"
 
+#define NBH_XSTR(x)	#x
+#define NBH_STR(x)	NBH_XSTR(x)
+
 struct nbh_writer {
 	sqlite3		*db;
 	int		 lockfd;
 	unsigned	 key_every;
+	int64_t		 retain_ns;
+	sqlite3_stmt	*prune, *prune_shape;
 	struct nbh_map	 names, strs, descrs;
 	uint32_t	 last_name, last_str, last_descr;
 	sqlite3_stmt	*ins_name, *ins_str, *ins_descr, *ins_shape, *ins_sample;
@@ -424,6 +429,11 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 		}
 	}
 	w->stale = true;
+	if (opts != NULL && opts->retain_ns != 0 &&
+	    (error = nbh_writer_set_retain(w, opts->retain_ns)) != 0) {
+		snprintf(err, errlen, "%s", w->err);
+		goto out;
+	}
 	*out = w;
 	return 0;
 out:
@@ -444,6 +454,8 @@ nbh_writer_close(struct nbh_writer **wp)
 	sqlite3_finalize(w->ins_descr);
 	sqlite3_finalize(w->ins_shape);
 	sqlite3_finalize(w->ins_sample);
+	sqlite3_finalize(w->prune);
+	sqlite3_finalize(w->prune_shape);
 	sqlite3_close(w->db);		/* checkpoints the WAL when it is the last connection */
 	if (w->lockfd >= 0)
 		close(w->lockfd);	/* after the database: never close an fd SQLite locks */
@@ -608,6 +620,74 @@ write_shape(struct nbh_writer *w)
 	return 0;
 }
 
+/* Free pages given back to the file system per sample, at most. */
+#define VACUUM_PAGES	128
+
+/*
+ * Retention, inside the sample's transaction: delete the samples before
+ * the keyframe of the first sample at or after t - retain (no kept sample
+ * decodes from them), then the shapes only they used (shapes are written
+ * in sample order, so that is every shape before the first kept sample's),
+ * then give back a bounded number of free pages.
+ */
+static int
+prune(struct nbh_writer *w, int64_t t)
+{
+	int rc;
+
+	sqlite3_reset(w->prune);
+	sqlite3_bind_int64(w->prune, 1, t - w->retain_ns);
+	rc = sqlite3_step(w->prune);
+	sqlite3_reset(w->prune);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "prune samples");
+	if (sqlite3_changes(w->db) > 0) {
+		rc = sqlite3_step(w->prune_shape);
+		sqlite3_reset(w->prune_shape);
+		if (rc != SQLITE_DONE)
+			return werr(w, rc, "prune shapes");
+	}
+	if ((rc = sqlite3_exec(w->db, "PRAGMA incremental_vacuum(" NBH_STR(VACUUM_PAGES) ")",
+	    NULL, NULL, NULL)) != SQLITE_OK)
+		return werr(w, rc, "incremental vacuum");
+	return 0;
+}
+
+int
+nbh_writer_set_retain(struct nbh_writer *w, int64_t retain_ns)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t av = 0;
+	int rc;
+
+	w->err[0] = '\0';
+	if (retain_ns < 0 || w->in_txn)
+		return -EINVAL;
+	if (retain_ns == 0) {
+		w->retain_ns = 0;
+		return 0;
+	}
+	if (w->prune == NULL &&
+	    ((rc = sqlite3_prepare_v3(w->db, "DELETE FROM sample WHERE id < (SELECT keyframe "
+	    "FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1)", -1, SQLITE_PREPARE_PERSISTENT,
+	    &w->prune, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(w->db, "DELETE FROM shape WHERE id < (SELECT shape FROM "
+	    "sample ORDER BY id LIMIT 1)", -1, SQLITE_PREPARE_PERSISTENT, &w->prune_shape,
+	    NULL)) != SQLITE_OK))
+		return werr(w, rc, "prepare prune");
+	/* Files made before incremental auto-vacuum: convert once (rewrites the file). */
+	if ((rc = sqlite3_prepare_v2(w->db, "PRAGMA auto_vacuum", -1, &st, NULL)) != SQLITE_OK)
+		return werr(w, rc, "auto_vacuum");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		av = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (av != 2 && ((rc = sqlite3_exec(w->db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL,
+	    NULL)) != SQLITE_OK || (rc = sqlite3_exec(w->db, "VACUUM", NULL, NULL, NULL)) != SQLITE_OK))
+		return werr(w, rc, "convert to incremental auto-vacuum");
+	w->retain_ns = retain_ns;
+	return 0;
+}
+
 int
 nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
 {
@@ -651,6 +731,8 @@ nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
 		error = werr(w, rc, "insert sample");
 		goto out;
 	}
+	if (w->retain_ns > 0 && (error = prune(w, t)) != 0)
+		goto out;
 	if ((rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		error = werr(w, rc, "commit");
 		goto out;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "nbhistory/history.h"
+#include "nbstack/stack.h"
 #include "nbtool/nbtool.h"
 #include "sysctl-tree/sysctl.h"
 
@@ -21,6 +22,7 @@ const char nb_common_help[] =
 "      --count N         stop after N displays (interval mode)\n"
 "  -S, --socket PATH     read nbstatd's tree at PATH (the daemon is not built yet)\n"
 "      --record FILE     append what is read to history FILE (one sample per read)\n"
+"      --retain DURATION with --record: delete samples older than DURATION (7d, 12h, 30m)\n"
 "      --replay FILE     read history from FILE instead of the live system\n"
 "      --list            with --replay: list the samples (time, source, objects)\n"
 "      --at TIME         with --replay: the sample at TIME\n"
@@ -93,6 +95,10 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 		if (*arg == '\0')
 			nb_usagex("--record: empty file name");
 		c->record_path = arg;
+		break;
+	case NB_OPT_RETAIN:
+		if (nb_parse_duration(arg, &c->retain_ns, &errstr) != 0)
+			nb_usagex("--retain %s: %s", arg, errstr);
 		break;
 	case NB_OPT_REPLAY:
 		if (*arg == '\0')
@@ -237,6 +243,8 @@ nb_common_check(const struct nb_common *c)
 		if (c->to != NULL && (to = check_time("--to", c->to, now)) < from)
 			nb_usagex("--to %s is before --from %s", c->to, c->from);
 	}
+	if (c->retain_ns != 0 && c->record_path == NULL)
+		nb_usagex("--retain needs --record FILE");
 	if (c->list && c->replay_path == NULL)
 		nb_usagex("--list needs --replay FILE");
 	if (c->list && (c->at != NULL || c->from != NULL || c->interval_set))
@@ -276,6 +284,13 @@ nb_common_open(const struct nb_common *c)
 		so.source = c->source != NULL ? c->source : "linux";
 		so.source_args = c->source_args;
 		so.root = c->root;
+		/*
+		 * A recorder that repeats follows link events, so an interface
+		 * created and deleted between two samples is still recorded
+		 * (net.interfaces_departed, with its final counters).
+		 */
+		if (c->record_path != NULL && c->interval_set && strcmp(so.source, "linux") == 0)
+			so.source_flags = NB_SOURCE_EVENTS;
 		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
 	}
 	what = whatbuf;
@@ -292,6 +307,14 @@ nb_common_open(const struct nb_common *c)
 			snprintf(msg, sizeof(msg), "%s", *detail != '\0' ? detail : strerror(-error));
 			nb_sysctl_close(&h);
 			nb_errx(NB_EXIT_RUNTIME, "--record %s: %s", c->record_path, msg);
+		}
+		if (c->retain_ns != 0 && (error = nb_sysctl_record_retain(h, c->retain_ns)) != 0) {
+			char msg[512];
+
+			detail = nb_sysctl_errdetail(h);
+			snprintf(msg, sizeof(msg), "%s", *detail != '\0' ? detail : strerror(-error));
+			nb_sysctl_close(&h);
+			nb_errx(NB_EXIT_RUNTIME, "--retain: %s", msg);
 		}
 		return h;
 	}

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * out.c - the emitter: each value is emitted once with its JSON key and its
- * text format. Text goes straight to the stream; JSON builds a json-c tree
- * (objects keep insertion order) serialised at record end. Nesting and keys
- * are checked in both modes, so a text run catches a bad JSON sequence.
+ * text format. Text is gathered in the emitter's buffer and written to the
+ * stream when the buffer fills and at record end (a big table is a few
+ * hundred thousand fields: one stdio call per field costs more than the
+ * formatting); JSON builds a json-c tree (objects keep insertion order)
+ * serialised at record end. Nesting and keys are checked in both modes, so
+ * a text run catches a bad JSON sequence.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,8 +21,12 @@
 #define NB_OUT_VERSION	"1"	/* JSON output format version, see schema/ */
 #define NB_OUT_MAXDEPTH	32
 
+#define NB_OUT_BUF	16384
+
 struct nb_out {
 	FILE		*fp;
+	size_t		 tn;				/* bytes in tb */
+	char		 tb[NB_OUT_BUF];		/* text not yet written */
 	bool		 json;
 	bool		 pretty;
 	bool		 in_record;
@@ -29,6 +36,40 @@ struct nb_out {
 };
 
 static _Noreturn void out_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write the gathered text to the stream (before anything writes it directly). */
+static void
+out_flush(struct nb_out *o)
+{
+	if (o->tn != 0)
+		fwrite_unlocked(o->tb, 1, o->tn, o->fp);
+	o->tn = 0;
+}
+
+/* Room for n more bytes of text in the buffer; NULL: too big, write directly. */
+static char *
+out_room(struct nb_out *o, size_t n)
+{
+	if (o->tn + n > sizeof(o->tb)) {
+		out_flush(o);
+		if (n > sizeof(o->tb))
+			return NULL;
+	}
+	return o->tb + o->tn;
+}
+
+static void
+out_put(struct nb_out *o, const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = out_room(o, n)) == NULL) {
+		fwrite_unlocked(s, 1, n, o->fp);
+		return;
+	}
+	memcpy(p, s, n);
+	o->tn += n;
+}
 
 /* A broken emit sequence is a programming error: abort with the cause. */
 static _Noreturn void
@@ -67,6 +108,7 @@ nb_out_destroy(struct nb_out **op)
 		return;
 	if (o->in_record)
 		out_die("destroyed inside a record (depth %u)", o->depth);
+	out_flush(o);
 	free(o);
 	*op = NULL;
 }
@@ -113,6 +155,7 @@ nb_out_record_end(struct nb_out *o)
 		json_object_put(o->stack[0]);
 		o->stack[0] = NULL;
 	}
+	out_flush(o);
 	fflush(o->fp);
 }
 
@@ -224,8 +267,10 @@ out_value(struct nb_out *o, enum nb_out_mode m, const char *key, struct json_obj
 }
 
 #define OUT_TEXT(o, m, fmt, v) do {					\
-	if (want_text((o), (m), (fmt)))					\
+	if (want_text((o), (m), (fmt))) {				\
+		out_flush(o);						\
 		fprintf((o)->fp, (fmt), (v));				\
+	}								\
 } while (0)
 
 /*
@@ -265,18 +310,35 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 }
 
 static void
-out_pad(FILE *fp, const struct out_spec *sp, const char *v, size_t len)
+out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 {
 	size_t pad = sp->width > len ? sp->width - len : 0;
+	size_t rlen = strlen(sp->rest);
+	char *p;
 
-	if (!sp->left)
-		while (pad-- > 0)
-			putc_unlocked(' ', fp);
-	fwrite_unlocked(v, 1, len, fp);
-	if (sp->left)
-		while (pad-- > 0)
-			putc_unlocked(' ', fp);
-	fputs_unlocked(sp->rest, fp);
+	if ((p = out_room(o, pad + len + rlen)) == NULL) {	/* a huge field */
+		if (!sp->left)
+			while (pad-- > 0)
+				putc_unlocked(' ', o->fp);
+		fwrite_unlocked(v, 1, len, o->fp);
+		if (sp->left)
+			while (pad-- > 0)
+				putc_unlocked(' ', o->fp);
+		fputs_unlocked(sp->rest, o->fp);
+		return;
+	}
+	if (!sp->left) {
+		memset(p, ' ', pad);
+		p += pad;
+	}
+	memcpy(p, v, len);
+	p += len;
+	if (sp->left) {
+		memset(p, ' ', pad);
+		p += pad;
+	}
+	memcpy(p, sp->rest, rlen);
+	o->tn += pad + len + rlen;
 }
 
 /* Decimal digits of v into the end of buf[24]; returns the first digit. */
@@ -303,7 +365,7 @@ out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 		return;
 	}
 	d = out_utoa(v, buf + sizeof(buf));
-	out_pad(o->fp, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
+	out_pad(o, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
 }
 
 static void
@@ -321,7 +383,7 @@ out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 	d = out_utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + sizeof(buf));
 	if (v < 0)
 		*--d = '-';
-	out_pad(o->fp, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
+	out_pad(o, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
 }
 
 static void
@@ -335,7 +397,7 @@ out_text_str(struct nb_out *o, enum nb_out_mode m, const char *fmt, const char *
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	out_pad(o->fp, &sp, v, strlen(v));
+	out_pad(o, &sp, v, strlen(v));
 }
 
 #pragma GCC diagnostic push
@@ -384,7 +446,7 @@ nb_out_null(struct nb_out *o, enum nb_out_mode m, const char *key, const char *f
 	out_value(o, m, key, NULL);
 	/* The text is printed literally (no conversions): "-", "   -". */
 	if (want_text(o, m, fmt))
-		fputs(fmt, o->fp);
+		out_put(o, fmt, strlen(fmt));
 }
 
 void
@@ -393,22 +455,30 @@ nb_out_pad(struct nb_out *o, int n)
 	if (o->json)
 		return;
 	while (n-- > 0)
-		putc_unlocked(' ', o->fp);
+		out_put(o, " ", 1);
 }
 
 void
 nb_out_text(struct nb_out *o, const char *fmt, ...)
 {
+	struct out_spec sp;
+	const char *v;
 	va_list ap;
 
 	if (o->json)
 		return;
 	if (strchr(fmt, '%') == NULL) {		/* labels, separators: no parsing */
-		fputs_unlocked(fmt, o->fp);
+		out_put(o, fmt, strlen(fmt));
 		return;
 	}
 	va_start(ap, fmt);
-	vfprintf(o->fp, fmt, ap);
+	if (out_spec(fmt, "s", &sp)) {		/* "%-13s ": one string, padded */
+		v = va_arg(ap, const char *);
+		out_pad(o, &sp, v, strlen(v));
+	} else {
+		out_flush(o);
+		vfprintf(o->fp, fmt, ap);
+	}
 	va_end(ap);
 }
 

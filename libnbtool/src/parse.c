@@ -55,6 +55,43 @@ nb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const cha
 }
 
 int
+nb_parse_duration(const char *s, int64_t *out_ns, const char **errstr)
+{
+	static const struct { char c; int64_t ns; } units[] = {
+		{ 's', 1000000000LL }, { 'm', 60 * 1000000000LL }, { 'h', 3600 * 1000000000LL },
+		{ 'd', 86400 * 1000000000LL }, { 'w', 7 * 86400 * 1000000000LL },
+	};
+	const char *dummy, *p = s;
+	uint64_t n = 0;
+	size_t i;
+
+	if (errstr == NULL)
+		errstr = &dummy;
+	*errstr = "invalid (a number and a unit: s, m, h, d, w)";
+	if (s == NULL || !isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > UINT64_C(1) << 40)
+			return -EINVAL;
+	}
+	if (n == 0 || p[0] == '\0' || p[1] != '\0')
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].c != *p)
+			continue;
+		if (n > (uint64_t)(INT64_MAX / units[i].ns)) {
+			*errstr = "too large";
+			return -EINVAL;
+		}
+		*out_ns = (int64_t)n * units[i].ns;
+		*errstr = NULL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int
 nb_parse_interval(const char *s, double *out, const char **errstr)
 {
 	const char *p = s;

@@ -82,6 +82,7 @@ struct nb_iface {
 	uint32_t	 index;		/* immutable */
 	struct nb_ctrgroup *ctrs;	/* immutable */
 	struct nb_list	 addrs;		/* addr_lock */
+	struct nb_list	 bpfs;		/* bpf.c's links, st->bpf.lock */
 	struct nb_stack	*st;
 	/* writer only */
 	struct nb_hent	*ent_index;
@@ -423,6 +424,7 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 	ifp->st = st;
 	ifp->refs = 1;
 	nb_list_init(&ifp->addrs);
+	nb_list_init(&ifp->bpfs);
 	nb_list_writer_append(&st->ifaces, &ifp->le);
 	nb_htab_writer_insert(&st->if_byindex, ei);
 	nb_htab_writer_insert(&st->if_byname, en);
@@ -547,12 +549,17 @@ nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final)
 	pthread_mutex_lock(&st->if_lock);
 	pthread_mutex_lock(&st->addr_lock);
 	pthread_mutex_lock(&st->dep_lock);
+	pthread_mutex_lock(&st->bpf.lock);
 	if ((ifp = nb_if_writer_find(st, index)) == NULL) {
 		error = -ENOENT;
 		goto out;
 	}
 	if ((dep = calloc(1, sizeof(*dep))) == NULL) {
 		error = -ENOMEM;
+		goto out;
+	}
+	if ((error = nb_bpf_ifdetach_prep(st, ifp)) != 0) {
+		free(dep);
 		goto out;
 	}
 	nb_vis_init(&dep->vis);
@@ -579,9 +586,12 @@ nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final)
 		NB_STORE_RELAXED(&ad->vis.death, v);
 		NB_STORE_RELAXED(&ad->ent->vis.death, v);
 	}
+	nb_bpf_ifdetach_mark(ifp, v);
 	nb_commit_end(st, v);
+	nb_bpf_ifdetach_finish(st, ifp);
 	nb_defer(st, &ifp->rcu, nb_if_phase1);
 out:
+	pthread_mutex_unlock(&st->bpf.lock);
 	pthread_mutex_unlock(&st->dep_lock);
 	pthread_mutex_unlock(&st->addr_lock);
 	pthread_mutex_unlock(&st->if_lock);
@@ -611,6 +621,20 @@ nb_if_stats_store(struct nb_stack *st, uint32_t index, unsigned slot,
 out:
 	nb_read_exit(&rd);
 	return error;
+}
+
+/* ---- interfaces: what bpf.c needs ---- */
+
+struct nb_iface *
+nb_if_writer_get(struct nb_stack *st, uint32_t index)
+{
+	return nb_if_writer_find(st, index);
+}
+
+struct nb_list *
+nb_iface_bpflist(const struct nb_iface *ifp)
+{
+	return &((struct nb_iface *)ifp)->bpfs;
 }
 
 /* ---- interfaces: readers ---- */

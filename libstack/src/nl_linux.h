@@ -56,6 +56,7 @@ struct lx {
 	struct nl_sock	*sk;
 	int		 fd;
 	uint8_t		*buf;		/* LX_MSGBUF receive buffer, reused */
+	uint8_t		*pipebuf;	/* the receive pipeline's ring, on first use */
 	char		 err[LX_ERRLEN];
 	uint32_t	 ifstat_mask;	/* what we told the stack */
 	/* reconcile maps, kept across refreshes */
@@ -83,6 +84,7 @@ struct lx {
 	char		 errout[LX_ERRLEN];	/* lx_error's copy of err */
 	struct lx_ev	*ev;		/* NULL unless NB_SOURCE_EVENTS */
 	struct lx_rn	*rn;		/* ROUTES, NEIGH (source_linux_rn.h), lazily */
+	struct lx_bpf	*bpf;		/* BPF (source_linux_bpf.h) */
 };
 
 /* Handler of one reply message; 0 or -errno (which aborts the request). */
@@ -103,9 +105,39 @@ void	lx_seterr(struct lx *lx, const char *fmt, ...)
  */
 int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
 	    lx_start_fn start, lx_msg_fn fn, void *arg);
+/*
+ * LX_REQ_PIPED: read a dump's datagrams on a receiver thread while fn runs
+ * on the caller (source_linux.c: the receive pipeline), for big dumps whose
+ * handler does real work. Falls back to reading inline.
+ */
+#define LX_REQ_PIPED	0x1u
+int	lx_request_flags(struct lx *lx, struct nl_msg *req, const char *what,
+	    lx_start_fn start, lx_msg_fn fn, void *arg, unsigned flags);
+
+/*
+ * lx_attrs - index the attributes that follow a message's fixed header
+ * (hdrlen bytes) into tb[0..maxtype] (zeroed first; the last of a repeated
+ * type wins, types above maxtype are skipped), as nlmsg_parse does without
+ * a policy, but in one pass with no calls per attribute: the link dump
+ * parses ~50 attributes per interface. -EPROTO on a malformed attribute
+ * or header. Callers check the lengths of what they read (lx_attr_ok).
+ */
+int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
+/* Attribute present with at least len bytes of payload. */
+static inline bool
+lx_attr_ok(const struct nlattr *nla, size_t len)
+{
+	return nla != NULL && nla->nla_len >= NLA_HDRLEN + len;
+}
 
 /* source_linux_link.c */
-int	lx_links_refresh(struct lx *lx);
+/*
+ * Dump all links and reconcile. With stats != NULL the same dump also
+ * yields every link's counters (RTM_NEWLINK carries IFLA_STATS64 even with
+ * RTEXT_FILTER_SKIP_STATS), appended to *stats for lx_ifstats_apply: a
+ * refresh of LINKS|IFSTATS needs no RTM_GETSTATS dump.
+ */
+int	lx_links_refresh(struct lx *lx, struct lx_slist *stats);
 /*
  * Fetch one link by index (RTM_GETLINK) and upsert it. -ENODEV if gone.
  * A request of its own: never call it from a dump handler (the socket and
@@ -145,6 +177,8 @@ void	lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX]);
 int	lx_ifstats_refresh(struct lx *lx);
 /* Dump into *out on io's socket: no stack access, any thread. */
 int	lx_ifstats_dump(struct lx *io, struct lx_slist *out);
+/* Append link `index`'s struct rtnl_link_stats64 (len bytes) to *l. */
+int	lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len);
 /* Store a complete dump's counters (the refresh thread). */
 int	lx_ifstats_apply(struct lx *lx, const struct lx_slist *l);
 

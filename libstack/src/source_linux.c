@@ -8,7 +8,10 @@
  *
  *   LINKS    RTM_GETLINK  dump, IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS
  *   ADDRS    RTM_GETADDR  dump
- *   IFSTATS  RTM_GETSTATS dump, filter IFLA_STATS_LINK_64 only
+ *   IFSTATS  RTM_GETSTATS dump, filter IFLA_STATS_LINK_64 only; or, when
+ *            LINKS are dumped in the same refresh, each RTM_NEWLINK's
+ *            IFLA_STATS64 (SKIP_STATS does not drop it), so that a cold
+ *            read makes one link dump and no stats dump
  *
  * libnl-3 core is the transport (socket, connect, sequence numbers,
  * nl_send_auto) and the attribute parser (nlmsg_parse, nla_parse_nested).
@@ -32,18 +35,18 @@
  * no read section is held across a writer call. Counters go to slot
  * NB_SLOT_SOURCE, which the stack reserves for the source.
  *
- * Parallel dumps. A refresh of LINKS with ADDRS and/or IFSTATS overlaps
- * the kernel's work: a worker thread, started for the refresh and joined
- * before it returns, runs the RTM_GETADDR and RTM_GETSTATS dumps on a
- * second socket (lx->aux: its own fd, buffer, error text and restart
- * count) and parses them into flat lists (lx->alist, lx->slist) while the
- * calling thread dumps and upserts the links. The worker never touches the
- * stack, the reconcile maps or any other field of lx: the lists belong to
+ * Parallel dumps. A refresh of LINKS with ADDRS overlaps the kernel's
+ * work: a worker thread, started for the refresh and joined before it
+ * returns, runs the RTM_GETADDR dumps on a second socket (lx->aux: its own
+ * fd, buffer, error text and restart count) and parses them into a flat
+ * list (lx->alist) while the calling thread dumps and upserts the links
+ * (and collects their counters into lx->slist). The worker never touches
+ * the stack, the reconcile maps or any other field of lx: alist belongs to
  * it from pthread_create to pthread_join, which order its writes before
- * the caller reads them, and the caller touches neither list meanwhile.
+ * the caller reads them, and the caller does not touch it meanwhile.
  * After the join the caller applies the lists exactly as a sequential
  * refresh would (lx_addrs_apply, lx_ifstats_apply): the kernel's snapshots
- * of the three families were never one snapshot, and the existing repair
+ * of the families were never one snapshot, and the existing repair
  * covers either order (an address or counters of a link the stack does not
  * know yet fetch that link, -ENODEV drops them). Errors keep the
  * sequential rule: every family runs, the first error (in the order links,
@@ -89,6 +92,7 @@
 
 #include "nl_linux.h"
 #include "source.h"
+#include "source_linux_bpf.h"
 #include "source_linux_procfile.h"
 #include "source_linux_rn.h"
 
@@ -195,12 +199,16 @@ lx_msg_done(struct lx *lx, struct nlmsghdr *h, const char *what)
 	return error;
 }
 
-/* One datagram from the kernel into lx->buf; its length in *lenp. */
+/*
+ * One datagram from the kernel into buf (LX_MSGBUF bytes); its length in
+ * *lenp. 0 or -errno (-EMSGSIZE: truncated). Touches nothing but fd and
+ * buf, so the pipeline's receiver can run it.
+ */
 static int
-lx_recv(struct lx *lx, const char *what, size_t *lenp)
+lx_recv_raw(int fd, uint8_t *buf, size_t *lenp)
 {
 	struct sockaddr_nl sa;
-	struct iovec iov = { .iov_base = lx->buf, .iov_len = LX_MSGBUF };
+	struct iovec iov = { .iov_base = buf, .iov_len = LX_MSGBUF };
 	struct msghdr mh;
 	ssize_t n;
 
@@ -210,52 +218,240 @@ lx_recv(struct lx *lx, const char *what, size_t *lenp)
 		mh.msg_namelen = sizeof(sa);
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
-		if ((n = recvmsg(lx->fd, &mh, 0)) >= 0) {
+		if ((n = recvmsg(fd, &mh, 0)) >= 0) {
 			if (sa.nl_pid != 0)	/* not from the kernel */
 				continue;
 			break;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == ENOBUFS) {
-			lx_seterr(lx, "netlink: %s: receive buffer overrun (ENOBUFS), "
-			    "messages lost", what);
-			return -ENOBUFS;
-		}
-		lx_seterr(lx, "netlink: %s: recvmsg: %s", what, strerror(errno));
-		return -errno;
+		if (errno != EINTR)
+			return -errno;
 	}
-	if ((mh.msg_flags & MSG_TRUNC) != 0) {
-		lx_seterr(lx, "netlink: %s: message truncated", what);
+	if ((mh.msg_flags & MSG_TRUNC) != 0)
 		return -EMSGSIZE;
-	}
 	*lenp = (size_t)n;
 	return 0;
 }
 
-/* Send req once and read its replies: 0, LX_INTERRUPTED or -errno. */
-static int
-lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
-    lx_msg_fn fn, void *arg)
+int
+lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype)
 {
-	struct nlmsghdr *rh = nlmsg_hdr(req), *h;
-	bool dump = (rh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	bool ack = (rh->nlmsg_flags & NLM_F_ACK) != 0;
-	bool intr = false;
-	uint32_t seq;
-	size_t len;
-	int n, error;
+	const uint8_t *p;
+	size_t rem, adv;
+	const struct nlattr *nla;
+	unsigned type;
 
-	rh->nlmsg_seq = NL_AUTO_SEQ;		/* a fresh sequence number per attempt */
-	if ((n = nl_send_auto(lx->sk, req)) < 0) {
-		lx_seterr(lx, "netlink: %s: send: %s", what, nl_geterror(n));
-		return lx_nlerr(n);
+	memset(tb, 0, sizeof(*tb) * (size_t)(maxtype + 1));
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen))
+		return nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen ? -EPROTO : 0;
+	p = (const uint8_t *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+	rem = nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(hdrlen);
+	while (rem >= NLA_HDRLEN) {
+		nla = (const struct nlattr *)p;
+		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > rem)
+			return -EPROTO;
+		type = nla->nla_type & NLA_TYPE_MASK;
+		if (type <= (unsigned)maxtype)
+			tb[type] = (struct nlattr *)(uintptr_t)nla;
+		adv = NLA_ALIGN(nla->nla_len);
+		if (adv >= rem)
+			break;
+		p += adv;
+		rem -= adv;
 	}
-	seq = rh->nlmsg_seq;
+	return 0;
+}
+
+/* The error detail of a failed lx_recv_raw. */
+static int
+lx_recv_fail(struct lx *lx, const char *what, int error)
+{
+	if (error == -ENOBUFS)
+		lx_seterr(lx, "netlink: %s: receive buffer overrun (ENOBUFS), "
+		    "messages lost", what);
+	else if (error == -EMSGSIZE)
+		lx_seterr(lx, "netlink: %s: message truncated", what);
+	else
+		lx_seterr(lx, "netlink: %s: recvmsg: %s", what, strerror(-error));
+	return error;
+}
+
+/*
+ * The receive pipeline of a big dump (lx_request with LX_REQ_PIPED).
+ *
+ * Theory of operation. A dump's kernel work (filling each datagram) runs
+ * inside recvmsg, on the thread that reads; parsing and applying run on the
+ * caller. For the link dump both are large, so a receiver thread, started
+ * after the request is sent and joined before lx_request_once returns,
+ * reads datagrams into a ring of LX_PIPE_N buffers while the caller parses
+ * the ones already read: the kernel's work and ours overlap on two CPUs.
+ * Ownership: slot prod % N belongs to the receiver while prod - cons < N;
+ * slots cons .. prod - 1 belong to the caller, which hands slot cons back
+ * (cons++) when it asks for the next datagram. prod, cons, len[], err[],
+ * stop and ended are guarded by mu (one condition variable, both ways);
+ * buffer contents are handed over by the same mutex. The receiver touches
+ * only the socket fd and the ring: never the stack or the rest of lx. It
+ * stops after the datagram that ends the dump (NLMSG_DONE, an error, an
+ * overrun), after a receive error, or when the caller sets stop (it gave
+ * up: the rest of the dump is left in the socket and skipped by sequence
+ * number, as after any aborted request).
+ */
+#define LX_PIPE_N	4
+
+struct lx_pipe {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 fd;
+	uint32_t	 seq;
+	uint8_t		*buf[LX_PIPE_N];	/* = lx->pipebuf + i * LX_MSGBUF */
+	size_t		 len[LX_PIPE_N];
+	int		 err[LX_PIPE_N];
+	unsigned	 prod;		/* datagrams read */
+	unsigned	 cons;		/* datagrams handed back */
+	bool		 held;		/* the caller holds slot cons */
+	bool		 stop;		/* the caller wants no more */
+	bool		 ended;		/* the receiver has returned */
+};
+
+/* Does this datagram end the dump with sequence number seq? */
+static bool
+lx_dump_ends(const uint8_t *buf, size_t len, uint32_t seq)
+{
+	const struct nlmsghdr *h;
+	const struct nlmsgerr *e;
+
+	for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_seq != seq)
+			continue;
+		if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_OVERRUN)
+			return true;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			e = NLMSG_DATA(h);
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error != 0)
+				return true;
+		}
+	}
+	return len != 0;		/* a malformed tail ends it too */
+}
+
+static void *
+lx_pipe_main(void *arg)
+{
+	struct lx_pipe *p = arg;
+	unsigned i;
+	size_t len = 0;
+	int error;
+	bool last;
+
+	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		if ((error = lx_recv(lx, what, &len)) != 0)
+		while (!p->stop && p->prod - p->cons == LX_PIPE_N)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop)
+			break;
+		i = p->prod % LX_PIPE_N;
+		pthread_mutex_unlock(&p->mu);
+		error = lx_recv_raw(p->fd, p->buf[i], &len);
+		last = error != 0 || lx_dump_ends(p->buf[i], len, p->seq);
+		pthread_mutex_lock(&p->mu);
+		p->len[i] = error == 0 ? len : 0;
+		p->err[i] = error;
+		p->prod++;
+		pthread_cond_broadcast(&p->cv);
+		if (last)
+			break;
+	}
+	p->ended = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* The caller's next datagram: from the pipeline when p != NULL, else read. */
+static int
+lx_next(struct lx *lx, struct lx_pipe *p, const char *what, uint8_t **bufp, size_t *lenp)
+{
+	unsigned i;
+	int error;
+
+	if (p == NULL) {
+		*bufp = lx->buf;
+		error = lx_recv_raw(lx->fd, lx->buf, lenp);
+		return error != 0 ? lx_recv_fail(lx, what, error) : 0;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->held) {
+		p->cons++;
+		p->held = false;
+		pthread_cond_broadcast(&p->cv);
+	}
+	while (p->cons == p->prod && !p->ended)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->cons == p->prod) {
+		pthread_mutex_unlock(&p->mu);
+		lx_seterr(lx, "netlink: %s: dump ended without NLMSG_DONE", what);
+		return -EPROTO;
+	}
+	i = p->cons % LX_PIPE_N;
+	p->held = true;
+	*bufp = p->buf[i];
+	*lenp = p->len[i];
+	error = p->err[i];
+	pthread_mutex_unlock(&p->mu);
+	return error != 0 ? lx_recv_fail(lx, what, error) : 0;
+}
+
+/* Start the receiver for the request just sent: 0, or -errno (then read inline). */
+static int
+lx_pipe_start(struct lx *lx, struct lx_pipe *p, pthread_t *tid, uint32_t seq)
+{
+	unsigned i;
+
+	if (lx->pipebuf == NULL &&
+	    (lx->pipebuf = malloc((size_t)LX_PIPE_N * LX_MSGBUF)) == NULL)
+		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	p->fd = lx->fd;
+	p->seq = seq;
+	for (i = 0; i < LX_PIPE_N; i++)
+		p->buf[i] = lx->pipebuf + (size_t)i * LX_MSGBUF;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (pthread_create(tid, NULL, lx_pipe_main, p) != 0) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void
+lx_pipe_stop(struct lx_pipe *p, pthread_t tid)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (pthread_join(tid, NULL) != 0)
+		abort();		/* a joinable thread we created: cannot happen */
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* Read the replies to the request with sequence number seq (see lx_request_once). */
+static int
+lx_replies(struct lx *lx, struct lx_pipe *p, uint32_t seq, bool dump, bool ack,
+    const char *what, lx_msg_fn fn, void *arg)
+{
+	struct nlmsghdr *h;
+	bool intr = false;
+	uint8_t *buf;
+	size_t len;
+	int error;
+
+	for (;;) {
+		if ((error = lx_next(lx, p, what, &buf, &len)) != 0)
 			return error;
-		for (h = (struct nlmsghdr *)lx->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != seq)	/* left over from an aborted request */
 				continue;
 			if ((h->nlmsg_flags & NLM_F_DUMP_INTR) != 0)
@@ -291,16 +487,41 @@ lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
 	}
 }
 
+/* Send req once and read its replies: 0, LX_INTERRUPTED or -errno. */
+static int
+lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_msg_fn fn, void *arg, bool piped)
+{
+	struct nlmsghdr *rh = nlmsg_hdr(req);
+	bool dump = (rh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	bool ack = (rh->nlmsg_flags & NLM_F_ACK) != 0;
+	struct lx_pipe pipe;
+	pthread_t tid;
+	int n, error;
+
+	rh->nlmsg_seq = NL_AUTO_SEQ;		/* a fresh sequence number per attempt */
+	if ((n = nl_send_auto(lx->sk, req)) < 0) {
+		lx_seterr(lx, "netlink: %s: send: %s", what, nl_geterror(n));
+		return lx_nlerr(n);
+	}
+	if (!piped || !dump || lx_pipe_start(lx, &pipe, &tid, rh->nlmsg_seq) != 0)
+		return lx_replies(lx, NULL, rh->nlmsg_seq, dump, ack, what, fn, arg);
+	error = lx_replies(lx, &pipe, rh->nlmsg_seq, dump, ack, what, fn, arg);
+	lx_pipe_stop(&pipe, tid);
+	return error;
+}
+
 int
-lx_request(struct lx *lx, struct nl_msg *req, const char *what,
-    lx_start_fn start, lx_msg_fn fn, void *arg)
+lx_request_flags(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_start_fn start, lx_msg_fn fn, void *arg, unsigned flags)
 {
 	int tries, error;
 
 	for (tries = 1; ; tries++) {
 		if (start != NULL)
 			start(lx, arg);
-		if ((error = lx_request_once(lx, req, what, fn, arg)) != LX_INTERRUPTED)
+		if ((error = lx_request_once(lx, req, what, fn, arg,
+		    (flags & LX_REQ_PIPED) != 0)) != LX_INTERRUPTED)
 			return error;
 		if (tries == LX_DUMP_TRIES)
 			break;
@@ -309,6 +530,13 @@ lx_request(struct lx *lx, struct nl_msg *req, const char *what,
 	lx_seterr(lx, "netlink: %s: dump interrupted %d times (NLM_F_DUMP_INTR)",
 	    what, tries);
 	return -EAGAIN;
+}
+
+int
+lx_request(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_start_fn start, lx_msg_fn fn, void *arg)
+{
+	return lx_request_flags(lx, req, what, start, fn, arg, 0);
 }
 
 static void
@@ -320,6 +548,7 @@ lx_close(void *priv)
 		return;
 	lx_events_stop(lx);
 	lx_rn_free(lx);
+	lx_bpf_free(&lx->bpf);
 	lx_close(lx->aux);
 	if (lx->sk != NULL)
 		nl_socket_free(lx->sk);	/* closes the fd */
@@ -331,6 +560,7 @@ lx_close(void *priv)
 	free(lx->alist.v);
 	free(lx->slist.v);
 	free(lx->buf);
+	free(lx->pipebuf);
 	pthread_mutex_destroy(&lx->mu);
 	free(lx);
 }
@@ -372,6 +602,7 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	nl_kmap_init(&lx->links, sizeof(uint32_t), sizeof(struct nb_ifattrs));
 	nl_kmap_init(&lx->addrs, sizeof(struct lx_akey), sizeof(struct nb_addrattrs));
 	if ((error = lx_proc_init(&lx->proc, st, opts->root)) != 0 ||
+	    (error = lx_bpf_init(&lx->bpf, opts->root)) != 0 ||
 	    (error = lx_socket_open(lx)) != 0)
 		goto out;
 	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
@@ -392,7 +623,6 @@ struct lx_worker {
 	struct lx	*lx;		/* read only: the lists' addresses */
 	unsigned	 fams;
 	int		 eaddrs;	/* results */
-	int		 estats;
 };
 
 static void *
@@ -402,7 +632,6 @@ lx_worker_main(void *arg)
 	struct lx *io = w->lx->aux;
 
 	w->eaddrs = (w->fams & NB_FAM_ADDRS) != 0 ? lx_addrs_dump(io, &w->lx->alist) : 0;
-	w->estats = (w->fams & NB_FAM_IFSTATS) != 0 ? lx_ifstats_dump(io, &w->lx->slist) : 0;
 	return NULL;
 }
 
@@ -452,7 +681,7 @@ lx_refresh_parallel(struct lx *lx, unsigned fams, int *errorp)
 	lx->aux->err[0] = '\0';
 	if (pthread_create(&tid, NULL, lx_worker_main, &w) != 0)
 		return false;
-	error = lx_links_refresh(lx);
+	error = lx_links_refresh(lx, (fams & NB_FAM_IFSTATS) != 0 ? &lx->slist : NULL);
 	if ((e = pthread_join(tid, NULL)) != 0)
 		abort();		/* a joinable thread we created: cannot happen */
 	lx->dump_restarts += lx->aux->dump_restarts;
@@ -462,11 +691,9 @@ lx_refresh_parallel(struct lx *lx, unsigned fams, int *errorp)
 		if (e != 0 && error == 0)
 			error = e;
 	}
-	if ((fams & NB_FAM_IFSTATS) != 0) {
-		e = w.estats != 0 ? lx_aux_error(lx, w.estats) : lx_ifstats_apply(lx, &lx->slist);
-		if (e != 0 && error == 0)
-			error = e;
-	}
+	/* The links' counters, unless the link dump failed (its error stands). */
+	if ((fams & NB_FAM_IFSTATS) != 0 && error == 0)
+		error = lx_ifstats_apply(lx, &lx->slist);
 	*errorp = error;
 	return true;
 }
@@ -490,12 +717,20 @@ lx_refresh(void *priv, unsigned fams)
 	}
 	/* Links first: addresses and counters need their interface. Each
 	 * family runs even if an earlier one failed; the first error wins. */
-	if ((fams & NB_FAM_LINKS) != 0 && (fams & (NB_FAM_ADDRS | NB_FAM_IFSTATS)) != 0 &&
+	if ((fams & NB_FAM_LINKS) != 0 && (fams & NB_FAM_ADDRS) != 0 &&
 	    lx_refresh_parallel(lx, fams, &error)) {
 		/* done */
-	} else {
-		if ((fams & NB_FAM_LINKS) != 0 && (e = lx_links_refresh(lx)) != 0 && error == 0)
+	} else if ((fams & NB_FAM_LINKS) != 0) {
+		bool st = (fams & NB_FAM_IFSTATS) != 0;
+
+		e = lx_links_refresh(lx, st ? &lx->slist : NULL);
+		if (e == 0 && st)
+			e = lx_ifstats_apply(lx, &lx->slist);
+		if (e != 0 && error == 0)
 			error = e;
+		if ((fams & NB_FAM_ADDRS) != 0 && (e = lx_addrs_refresh(lx)) != 0 && error == 0)
+			error = e;
+	} else {
 		if ((fams & NB_FAM_ADDRS) != 0 && (e = lx_addrs_refresh(lx)) != 0 && error == 0)
 			error = e;
 		if ((fams & NB_FAM_IFSTATS) != 0 && (e = lx_ifstats_refresh(lx)) != 0 && error == 0)
@@ -503,6 +738,8 @@ lx_refresh(void *priv, unsigned fams)
 	}
 	if ((fams & (NB_FAM_ROUTES | NB_FAM_NEIGH)) != 0 &&
 	    (e = lx_rn_refresh(lx, fams)) != 0 && error == 0)
+		error = e;
+	if ((fams & NB_FAM_BPF) != 0 && (e = lx_bpf_refresh(lx, lx->bpf)) != 0 && error == 0)
 		error = e;
 	if ((fams & LX_PROC_FAMS) != 0 && (e = lx_proc_refresh(lx->proc, fams)) != 0 &&
 	    error == 0) {
@@ -597,7 +834,7 @@ lx_error(void *priv)
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-	    LX_PROC_FAMS | NB_FAM_PROC,
+	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

@@ -96,7 +96,7 @@ ev_load(struct lx *lx)
 {
 	int error, e;
 
-	error = lx_links_refresh(lx);
+	error = lx_links_refresh(lx, NULL);
 	if ((e = lx_addrs_refresh(lx)) != 0 && error == 0)
 		error = e;
 	return error;

@@ -12,34 +12,30 @@
 
 #include "nl_linux.h"
 
-static struct nla_policy link_policy[IFLA_MAX + 1] = {
-	[IFLA_IFNAME]	= { .type = NLA_STRING },
-	[IFLA_MTU]	= { .type = NLA_U32 },
-	[IFLA_MASTER]	= { .type = NLA_U32 },
-	[IFLA_TXQLEN]	= { .type = NLA_U32 },
-	[IFLA_LINK]	= { .type = NLA_U32 },
-	[IFLA_OPERSTATE] = { .type = NLA_U8 },
-	[IFLA_LINKINFO]	= { .type = NLA_NESTED },
-};
-
 static struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
 	[IFLA_INFO_KIND] = { .type = NLA_STRING },
 };
 
+/* A growable array of link attributes. */
+struct link_vec {
+	struct nb_ifattrs *v;
+	size_t		 n;
+	size_t		 cap;
+};
+
 /*
- * A link with a name the stack could not take yet (-EEXIST: a rename chain).
- * track: the reconcile map is in use. A stack with no interfaces (a cold
- * start) leaves it empty and skips it: every dumped link is upserted and
- * nothing can be gone. A restarted dump re-collects the stack (the first
- * attempt may have created links) and tracks from then on.
+ * defer: links with a name the stack could not take yet (-EEXIST: a rename
+ * chain). track: the reconcile map is in use. A stack with no interfaces (a
+ * cold start) leaves it empty and skips it: nothing can be gone, and the
+ * dumped links are kept in `cold` and upserted after the dump, when their
+ * number is known, so that the lookup tables are sized once (nb_stack_reserve)
+ * instead of rebuilt as they fill. A restarted cold dump starts `cold` over.
  */
 struct link_ctx {
-	struct nb_ifattrs *defer;
-	size_t		 ndefer;
-	size_t		 capdefer;
+	struct link_vec	 defer;
+	struct link_vec	 cold;
 	bool		 track;
-	unsigned	 attempts;
-	int		 error;		/* of a re-collection at restart */
+	struct lx_slist	*stats;		/* counters wanted too (IFLA_STATS64) */
 };
 
 static void
@@ -69,7 +65,7 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
  * link message (AF_BRIDGE port messages) and must be ignored.
  */
 static int
-link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a)
+link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	struct ifinfomsg *ifi;
@@ -84,9 +80,14 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a)
 	ifi = nlmsg_data(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if ((error = nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy)) < 0) {
-		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes: %s",
-		    ifi->ifi_index, nl_geterror(error));
+	if ((error = lx_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX)) < 0 ||
+	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
+	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
+	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
+	    (tb[IFLA_LINK] != NULL && !lx_attr_ok(tb[IFLA_LINK], 4)) ||
+	    (tb[IFLA_OPERSTATE] != NULL && !lx_attr_ok(tb[IFLA_OPERSTATE], 1))) {
+		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes",
+		    ifi->ifi_index);
 		return -EPROTO;
 	}
 	memset(a, 0, sizeof(*a));
@@ -113,6 +114,9 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a)
 		a->lladdr_len = copy_bin(a->lladdr, sizeof(a->lladdr), tb[IFLA_ADDRESS]);
 	if (tb[IFLA_BROADCAST] != NULL)
 		a->brd_len = copy_bin(a->brd, sizeof(a->brd), tb[IFLA_BROADCAST]);
+	if (stats != NULL && tb[IFLA_STATS64] != NULL)
+		return lx_slist_add(stats, a->index, nla_data(tb[IFLA_STATS64]),
+		    (size_t)nla_len(tb[IFLA_STATS64]));
 	return 0;
 }
 
@@ -128,19 +132,19 @@ ifattrs_equal(const struct nb_ifattrs *x, const struct nb_ifattrs *y)
 }
 
 static int
-link_defer(struct link_ctx *c, const struct nb_ifattrs *a)
+link_vec_add(struct link_vec *lv, const struct nb_ifattrs *a)
 {
 	struct nb_ifattrs *n;
 	size_t cap;
 
-	if (c->ndefer == c->capdefer) {
-		cap = c->capdefer != 0 ? c->capdefer * 2 : 8;
-		if ((n = realloc(c->defer, cap * sizeof(*n))) == NULL)
+	if (lv->n == lv->cap) {
+		cap = lv->cap != 0 ? lv->cap * 2 : 64;
+		if ((n = realloc(lv->v, cap * sizeof(*n))) == NULL)
 			return -ENOMEM;
-		c->defer = n;
-		c->capdefer = cap;
+		lv->v = n;
+		lv->cap = cap;
 	}
-	c->defer[c->ndefer++] = *a;
+	lv->v[lv->n++] = *a;
 	return 0;
 }
 
@@ -164,21 +168,19 @@ link_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 	ptrdiff_t s;
 	int error;
 
-	if ((error = link_parse(lx, nlh, &a)) != 0)
+	if ((error = link_parse(lx, nlh, &a, c->stats)) != 0)
 		return error > 0 ? 0 : error;
-	if (c->error != 0)
-		return c->error;
-	if (c->track) {
-		if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
-			lx->links.state[s] = NL_KMAP_SEEN;
-			if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
-				return 0;
-		} else if ((s = nl_kmap_insert(&lx->links, &a.index, NL_KMAP_SEEN)) < 0) {
-			return (int)s;
-		}
+	if (!c->track)
+		return link_vec_add(&c->cold, &a);
+	if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
+		lx->links.state[s] = NL_KMAP_SEEN;
+		if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
+			return 0;
+	} else if ((s = nl_kmap_insert(&lx->links, &a.index, NL_KMAP_SEEN)) < 0) {
+		return (int)s;
 	}
 	if ((error = link_upsert(lx, &a)) == -EEXIST)
-		return link_defer(c, &a);	/* its name is still taken: retry after the dump */
+		return link_vec_add(&c->defer, &a);	/* its name is still taken: retry after the dump */
 	return error;
 }
 
@@ -218,12 +220,11 @@ link_dump_start(struct lx *lx, void *arg)
 	struct link_ctx *c = arg;
 	size_t i;
 
-	c->ndefer = 0;
-	if (c->attempts++ > 0 && !c->track) {
-		/* an error fails the next message, or the refresh after the dump */
-		c->error = link_collect_all(lx);
-		c->track = true;
-		return;
+	c->defer.n = 0;
+	c->cold.n = 0;
+	if (c->stats != NULL) {
+		c->stats->n = 0;
+		c->stats->old_kernel = false;
 	}
 	for (i = 0; i < lx->links.cap; i++)
 		if (lx->links.state[i] == NL_KMAP_SEEN)
@@ -241,7 +242,7 @@ link_request(int flags, uint32_t index)
 	ifi.ifi_index = (int)index;
 	if ((req = nlmsg_alloc_simple(RTM_GETLINK, flags)) == NULL)
 		return NULL;
-	/* Counters come from RTM_GETSTATS: leave IFLA_STATS* out (smaller). */
+	/* SKIP_STATS leaves out the VF and IPv6 statistics, not IFLA_STATS64. */
 	if (nlmsg_append(req, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(req, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
 		nlmsg_free(req);
@@ -251,9 +252,9 @@ link_request(int flags, uint32_t index)
 }
 
 int
-lx_links_refresh(struct lx *lx)
+lx_links_refresh(struct lx *lx, struct lx_slist *stats)
 {
-	struct link_ctx c = { 0 };
+	struct link_ctx c = { .stats = stats };
 	struct nl_msg *req = NULL;
 	size_t i, before;
 	int error;
@@ -266,9 +267,18 @@ lx_links_refresh(struct lx *lx)
 		error = -ENOMEM;
 		goto out;
 	}
-	if ((error = lx_request(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c)) != 0 ||
-	    (error = c.error) != 0)
+	if ((error = lx_request_flags(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c,
+	    LX_REQ_PIPED)) != 0)
 		goto out;
+	/* A cold start: size the tables once, then create the links. */
+	if (c.cold.n != 0)
+		nb_stack_reserve(lx->st, c.cold.n, 0);
+	for (i = 0; i < c.cold.n; i++) {
+		if ((error = link_upsert(lx, &c.cold.v[i])) == -EEXIST)
+			error = link_vec_add(&c.defer, &c.cold.v[i]);
+		if (error != 0)
+			goto out;
+	}
 	/* Gone from the kernel: delete first, which frees names for renames. */
 	for (i = 0; i < lx->links.cap; i++) {
 		if (lx->links.state[i] != NL_KMAP_OLD)
@@ -283,27 +293,29 @@ lx_links_refresh(struct lx *lx)
 	}
 	/* Renames whose new name was held by another link renamed in the same
 	 * dump: retry while that makes progress. */
-	while (c.ndefer != 0) {
-		before = c.ndefer;
-		c.ndefer = 0;
+	while (c.defer.n != 0) {
+		before = c.defer.n;
+		c.defer.n = 0;
 		for (i = 0; i < before; i++) {
-			error = link_upsert(lx, &c.defer[i]);
+			/* (in place: the array never grows here, n <= i) */
+			error = link_upsert(lx, &c.defer.v[i]);
 			if (error == -EEXIST)
-				error = link_defer(&c, &c.defer[i]);
+				error = link_vec_add(&c.defer, &c.defer.v[i]);
 			if (error != 0)
 				goto out;
 		}
-		if (c.ndefer == before) {
+		if (c.defer.n == before) {
 			error = -EEXIST;
 			lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): name in use",
-			    c.defer[0].index, c.defer[0].name);
+			    c.defer.v[0].index, c.defer.v[0].name);
 			goto out;
 		}
 	}
 out:
 	if (req != NULL)
 		nlmsg_free(req);
-	free(c.defer);
+	free(c.defer.v);
+	free(c.cold.v);
 	return error;
 }
 
@@ -314,7 +326,7 @@ link_fetch_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 	struct nb_ifattrs a;
 	int error;
 
-	if ((error = link_parse(lx, nlh, &a)) != 0)
+	if ((error = link_parse(lx, nlh, &a, NULL)) != 0)
 		return error > 0 ? 0 : error;
 	if ((error = link_upsert(lx, &a)) == -EEXIST)
 		lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): name in use", a.index, a.name);
@@ -379,7 +391,7 @@ lx_link_event(struct lx *lx, struct nlmsghdr *nlh)
 	int error;
 
 	if (nlh->nlmsg_type == RTM_NEWLINK) {
-		if ((error = link_parse(lx, nlh, &a)) != 0)
+		if ((error = link_parse(lx, nlh, &a, NULL)) != 0)
 			return error;
 		/* -EEXIST: the name is still held by a link whose rename or
 		 * delete we lost; only a resync can sort that out. */
@@ -398,9 +410,8 @@ lx_link_event(struct lx *lx, struct nlmsghdr *nlh)
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
 	index = (uint32_t)ifi->ifi_index;
-	if ((error = nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy)) < 0) {
-		lx_seterr(lx, "netlink: RTM_DELLINK: ifindex %u: bad attributes: %s", index,
-		    nl_geterror(error));
+	if ((error = lx_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX)) < 0) {
+		lx_seterr(lx, "netlink: RTM_DELLINK: ifindex %u: bad attributes", index);
 		return -EPROTO;
 	}
 	if (tb[IFLA_STATS64] != NULL)

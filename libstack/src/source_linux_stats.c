@@ -68,16 +68,34 @@ stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 	return 0;
 }
 
+int
+lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
+{
+	struct lx_pending *n;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap != 0 ? l->cap * 2 : 256;
+		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
+			return -ENOMEM;
+		l->v = n;
+		l->cap = cap;
+	}
+	if (len < STATS64_NOHANDLER_END)
+		l->old_kernel = true;		/* no rx_nohandler */
+	l->v[l->n].index = index;
+	lx_stats64_map(s64, len, l->v[l->n].v);
+	l->n++;
+	return 0;
+}
+
 /* Dump handler (any thread, no stack access): append the counters to the list. */
 static int
 stats_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 {
 	struct lx_slist *l = arg;
 	struct nlattr *tb[IFLA_STATS_MAX + 1];
-	struct rtnl_link_stats64 s;
 	struct if_stats_msg *ism;
-	struct lx_pending *n;
-	size_t len, cap;
 	int error;
 
 	if (nlh->nlmsg_type != RTM_NEWSTATS)
@@ -94,22 +112,8 @@ stats_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 	}
 	if (tb[IFLA_STATS_LINK_64] == NULL || ism->ifindex == 0)
 		return 0;
-	if (l->n == l->cap) {
-		cap = l->cap != 0 ? l->cap * 2 : 256;
-		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = cap;
-	}
-	memset(&s, 0, sizeof(s));
-	len = (size_t)nla_len(tb[IFLA_STATS_LINK_64]);
-	memcpy(&s, nla_data(tb[IFLA_STATS_LINK_64]), len < sizeof(s) ? len : sizeof(s));
-	if (len < STATS64_NOHANDLER_END)
-		l->old_kernel = true;		/* no rx_nohandler */
-	l->v[l->n].index = ism->ifindex;
-	stats_map(&s, l->v[l->n].v);
-	l->n++;
-	return 0;
+	return lx_slist_add(l, ism->ifindex, nla_data(tb[IFLA_STATS_LINK_64]),
+	    (size_t)nla_len(tb[IFLA_STATS_LINK_64]));
 }
 
 /* Before every (re)start of the dump: an empty list. */

@@ -59,6 +59,8 @@
  *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock and
  *   slot_lock are leaves. Routes and neighbours (route.c): routes.lock ->
  *   commit_lock, neighs.lock -> commit_lock, never held together.
+ *   Capture descriptors (bpf.c): if_lock -> addr_lock -> dep_lock ->
+ *   bpf.lock -> commit_lock (nb_if_delete detaches descriptors holding all).
  */
 
 #include <pthread.h>
@@ -252,6 +254,15 @@ struct nb_ofam {
 	bool		 hs_registered;	/* lock: its hashstat entry exists */
 };
 
+/* ---- capture descriptors (bpf.c) ---- */
+
+struct nb_bpffam {
+	pthread_mutex_t	 lock;		/* writers; also every ifp->bpfs list */
+	struct nb_list	 list;		/* struct nb_bpf, creation order */
+	struct nb_htab	 hash;		/* by id */
+	bool		 hs_registered;	/* lock: "bpf_d" is in the registry */
+};
+
 /* ---- the stack ---- */
 
 struct nb_stack {
@@ -296,6 +307,9 @@ struct nb_stack {
 	/* routes and neighbours (route.c), each under its own lock */
 	struct nb_ofam	 routes;
 	struct nb_ofam	 neighs;
+
+	/* capture descriptors (bpf.c) */
+	struct nb_bpffam bpf;
 };
 
 /* Commit: bump the version; callers hold their family mutexes. */
@@ -318,5 +332,22 @@ void	nb_iface_fini(struct nb_stack *st);
 /* route.c: routes and neighbours (their hashes register with the first object) */
 int	nb_route_init(struct nb_stack *st);
 void	nb_route_fini(struct nb_stack *st);
+
+/* iface.c, for bpf.c: writer lookup (if_lock held) and the per-interface list. */
+struct nb_iface *nb_if_writer_get(struct nb_stack *st, uint32_t index);
+struct nb_list *nb_iface_bpflist(const struct nb_iface *ifp);
+
+/* bpf.c */
+int	nb_bpf_init(struct nb_stack *st);
+void	nb_bpf_fini(struct nb_stack *st);
+/*
+ * bpfdetach, called by nb_if_delete holding if_lock .. bpf.lock: prep
+ * allocates (may fail, nothing changed), mark sets death v on ifp's live
+ * links inside the commit, finish (after the commit) publishes the
+ * descriptors' F_DETACHED attributes and defers the links' retirement.
+ */
+int	nb_bpf_ifdetach_prep(struct nb_stack *st, struct nb_iface *ifp);
+void	nb_bpf_ifdetach_mark(struct nb_iface *ifp, uint64_t v);
+void	nb_bpf_ifdetach_finish(struct nb_stack *st, struct nb_iface *ifp);
 
 #endif

@@ -127,6 +127,11 @@ nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 		nb_iface_fini(st);
 		goto out;
 	}
+	if ((error = nb_bpf_init(st)) != 0) {
+		nb_route_fini(st);
+		nb_iface_fini(st);
+		goto out;
+	}
 	*out = st;
 	return 0;
 out:
@@ -166,6 +171,7 @@ nb_stack_destroy(struct nb_stack **sp)
 	if (st == NULL)
 		return;
 	nb_stack_barrier(st);
+	nb_bpf_fini(st);		/* before interfaces: it frees their links */
 	nb_iface_fini(st);
 	nb_route_fini(st);
 	nb_registries_free(st);

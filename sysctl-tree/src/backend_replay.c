@@ -18,6 +18,7 @@
  * appends (nbhistory/reader.c).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,8 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 {
 	struct replay *rp = h->priv;
 	const struct nbh_entry *ents;
-	const struct split *s, *prev = NULL;
+	const struct split *s, *prev;
+	size_t previ = SIZE_MAX;	/* entry of prev: split_of may move rp->sv */
 	struct nb_sysctl_entry *e = &rp->e;
 	bool found = n == 0, novalue = (rdflags & NB_SYSCTL_RD_NOVALUE) != 0;
 	size_t nents, i;
@@ -144,6 +146,7 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 		found = true;
 		/* Ancestors not on the previous entry's path: made-up nodes. */
 		c = 0;
+		prev = previ != SIZE_MAX ? &rp->sv[ents[previ].name_id] : NULL;
 		if (prev != NULL)
 			while (c < prev->n && c < s->n && prev->lens[c] == s->lens[c] &&
 			    memcmp(prev->comp[c], s->comp[c], s->lens[c]) == 0)
@@ -159,7 +162,7 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 			e->descr = "";
 			rc = cb(e, arg);
 		}
-		prev = s;
+		previ = i;
 		if (rc != 0 || c == s->n)
 			continue;
 		if (ents[i].type == NB_SYSCTL_NODE ? !want_node(s->n, n, rdflags) :

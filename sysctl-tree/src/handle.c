@@ -27,9 +27,11 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 {
 	struct nb_sysctl_opts def = { 0 };
 	struct nb_source_opts so = { 0 };
+	struct nb_stack_config cfg = { 0 };
 	struct nb_stack *st = NULL;
 	struct nb_source *src = NULL;
 	struct nb_sysctl *h = NULL;
+	const char *kind;
 	int error;
 
 	if (opts == NULL)
@@ -52,12 +54,20 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -ENOMEM;
-	if ((error = nb_stack_create(NULL, &st)) != 0)
+	kind = opts->source != NULL ? opts->source : "linux";
+	/*
+	 * The linux source mirrors kernel totals into NB_SLOT_SOURCE and never
+	 * takes another slot: one slot per counter group instead of one per
+	 * CPU (10,001 interfaces on a 64-CPU host would otherwise allocate and
+	 * sum 65 cache lines each for one live value).
+	 */
+	cfg.nslots = strcmp(kind, "linux") == 0 ? 1 : 0;
+	if ((error = nb_stack_create(&cfg, &st)) != 0)
 		goto out;
 	so.root = opts->root;
 	so.args = opts->source_args;
-	if ((error = nb_source_open(st, opts->source != NULL ? opts->source : "linux",
-	    &so, &src)) != 0)
+	so.flags = opts->source_flags;
+	if ((error = nb_source_open(st, kind, &so, &src)) != 0)
 		goto out;
 	if ((error = nb__sysctl_local_open(h, st, src, true)) != 0)
 		goto out;

@@ -37,7 +37,8 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_PROC };
+enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF,
+    DYN_PROC };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -76,6 +77,7 @@ static const struct snode {
 	  "interfaces deleted since the last recorder sample, by name@generation" },
 	{ 2, "route", CREATE_BASE + 2, DYN_ROUTE, "routes of all tables, by family" },
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
+	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
 	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
@@ -586,6 +588,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 		case DYN_NEIGH:
 			mib_neigh(w);
 			break;
+		case DYN_BPF:
+			mib_bpf(w);
+			break;
 		case DYN_PROC:
 			mib_proc(w);
 			break;
@@ -841,4 +846,28 @@ nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source
 	h->ops = &local_ops;
 	h->priv = lo;
 	return 0;
+}
+
+const char *
+mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
+{
+	(void)nb_sysctl_ntop(family, a, w->sbuf, sizeof(w->sbuf));
+	return w->sbuf;
+}
+
+const char *
+mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = w->sbuf;
+	unsigned i;
+
+	for (i = 0; i < len && i < NB_LLADDR_MAX; i++) {
+		if (i > 0)
+			*p++ = ':';
+		*p++ = hex[a[i] >> 4];
+		*p++ = hex[a[i] & 0xf];
+	}
+	*p = '\0';
+	return w->sbuf;
 }

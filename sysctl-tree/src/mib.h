@@ -134,12 +134,18 @@ int	mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
 	    const struct nb_ctrgroup *g, unsigned idx);
 
 /* Providers of dynamic subtrees: called with their node entered. */
+/* Text of an address / a link-layer address in w->sbuf ("" if unknown). */
+const char *mib_addr_text(struct mib_walk *w, int family, const uint8_t *a);
+const char *mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len);
+
 int	mib_interfaces(struct mib_walk *w);
 int	mib_departed(struct mib_walk *w);
 int	mib_hashstat(struct mib_walk *w);
 /* mib_route.c: net.route and net.neigh */
 int	mib_route(struct mib_walk *w);
 int	mib_neigh(struct mib_walk *w);
+/* mib_bpf.c: net.bpf */
+int	mib_bpf(struct mib_walk *w);
 /* mib_proc.c: kern.proc; the pid a name kern.proc.<pid>... limits the scan to (0: all). */
 int	mib_proc(struct mib_walk *w);
 int32_t	mib_proc_scope(const char *const *comp, const size_t *lens, unsigned n);

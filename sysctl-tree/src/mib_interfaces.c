@@ -39,23 +39,6 @@ utoa(uint64_t v, char *buf)
 }
 
 static const char *
-lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *p = w->sbuf;
-	unsigned i;
-
-	for (i = 0; i < len && i < NB_LLADDR_MAX; i++) {
-		if (i > 0)
-			*p++ = ':';
-		*p++ = hex[a[i] >> 4];
-		*p++ = hex[a[i] & 0xf];
-	}
-	*p = '\0';
-	return w->sbuf;
-}
-
-static const char *
 operstate_text(struct mib_walk *w, unsigned st)
 {
 	if (st < sizeof(operstates) / sizeof(operstates[0]))
@@ -93,15 +76,6 @@ master_text(struct mib_walk *w, uint32_t master)
 	return nb_iface_attrs(m)->name;
 }
 
-static const char *
-addr_text(struct mib_walk *w, int family, const uint8_t *a)
-{
-	if ((family != AF_INET && family != AF_INET6) ||
-	    inet_ntop(family, a, w->sbuf, sizeof(w->sbuf)) == NULL)
-		w->sbuf[0] = '\0';
-	return w->sbuf;
-}
-
 /* ---- addresses ---- */
 
 static void
@@ -112,15 +86,15 @@ addr_leaves(struct mib_walk *w, const struct nb_addrattrs *a)
 	MIB_LEAF(w, "family", mib_leaf_str(w, "address family", NB_SYSCTL_STRING, 0,
 	    fam != NULL ? fam : (utoa(a->family, w->sbuf), w->sbuf)));
 	MIB_LEAF(w, "address", mib_leaf_str(w, "local address", NB_SYSCTL_ADDRESS, 0,
-	    addr_text(w, a->family, a->addr)));
+	    mib_addr_text(w, a->family, a->addr)));
 	MIB_LEAF(w, "prefixlen", mib_leaf_int(w, "prefix length", NB_SYSCTL_F_GAUGE,
 	    a->prefixlen));
 	if (a->has_brd)
 		MIB_LEAF(w, "broadcast", mib_leaf_str(w, "broadcast address",
-		    NB_SYSCTL_ADDRESS, 0, addr_text(w, a->family, a->brd)));
+		    NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, a->family, a->brd)));
 	if (a->has_peer)
 		MIB_LEAF(w, "peer", mib_leaf_str(w, "point-to-point peer address",
-		    NB_SYSCTL_ADDRESS, 0, addr_text(w, a->family, a->peer)));
+		    NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, a->family, a->peer)));
 	MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0,
 	    scope_text(w, a->scope)));
 	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE, a->flags));
@@ -207,7 +181,7 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 	MIB_LEAF(w, "txqlen", mib_leaf_int(w, "transmit queue length",
 	    NB_SYSCTL_F_GAUGE | rw, a->txqlen));
 	MIB_LEAF(w, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0,
-	    lladdr_text(w, a->lladdr, a->lladdr_len)));
+	    mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
 	MIB_LEAF(w, "operstate", mib_leaf_str(w, "RFC 2863 operational state",
 	    NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
 	MIB_LEAF(w, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0,

@@ -76,14 +76,6 @@ num_text(struct mib_walk *w, unsigned v)
 }
 
 static const char *
-addr_text(struct mib_walk *w, int family, const uint8_t *a)
-{
-	if (inet_ntop(family, a, w->sbuf, sizeof(w->sbuf)) == NULL)
-		w->sbuf[0] = '\0';
-	return w->sbuf;
-}
-
-static const char *
 ifname_text(struct mib_walk *w, uint32_t index)
 {
 	const struct nb_iface *ifp;
@@ -128,23 +120,6 @@ type_text(struct mib_walk *w, unsigned t)
 	if (t < sizeof(rtn_names) / sizeof(rtn_names[0]))
 		return rtn_names[t];
 	return num_text(w, t);
-}
-
-static const char *
-lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *p = w->sbuf;
-	unsigned i;
-
-	for (i = 0; i < len && i < NB_LLADDR_MAX; i++) {
-		if (i > 0)
-			*p++ = ':';
-		*p++ = hex[a[i] >> 4];
-		*p++ = hex[a[i] & 0xf];
-	}
-	*p = '\0';
-	return w->sbuf;
 }
 
 /* NUD_* bits as names joined by ',' ("none" for 0). */
@@ -268,11 +243,11 @@ static void
 route_leaves(struct mib_walk *w, const struct nb_routeattrs *a)
 {
 	MIB_LEAF(w, "dst", mib_leaf_str(w, "destination", NB_SYSCTL_ADDRESS, 0,
-	    addr_text(w, a->family, a->dst)));
+	    mib_addr_text(w, a->family, a->dst)));
 	MIB_LEAF(w, "prefixlen", mib_leaf_int(w, "destination prefix length",
 	    NB_SYSCTL_F_GAUGE, a->dst_len));
 	MIB_LEAF(w, "gateway", mib_leaf_str(w, "gateway (first nexthop), \"\" if none",
-	    NB_SYSCTL_ADDRESS, 0, a->has_gw ? addr_text(w, a->family, a->gw) : ""));
+	    NB_SYSCTL_ADDRESS, 0, a->has_gw ? mib_addr_text(w, a->family, a->gw) : ""));
 	MIB_LEAF(w, "ifname", mib_leaf_str(w, "output interface (first nexthop), \"\" if none",
 	    NB_SYSCTL_STRING, 0, ifname_text(w, a->oif)));
 	MIB_LEAF(w, "flags", mib_leaf_int(w, "RTF_UP|GATEWAY|HOST|REJECT, as /proc/net/route",
@@ -294,9 +269,9 @@ static void
 neigh_leaves(struct mib_walk *w, const struct nb_neighattrs *a)
 {
 	MIB_LEAF(w, "dst", mib_leaf_str(w, "neighbour address", NB_SYSCTL_ADDRESS, 0,
-	    addr_text(w, a->family, a->dst)));
+	    mib_addr_text(w, a->family, a->dst)));
 	MIB_LEAF(w, "lladdr", mib_leaf_str(w, "link-layer address, \"\" if unresolved",
-	    NB_SYSCTL_ADDRESS, 0, lladdr_text(w, a->lladdr, a->lladdr_len)));
+	    NB_SYSCTL_ADDRESS, 0, mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
 	MIB_LEAF(w, "ifname", mib_leaf_str(w, "interface", NB_SYSCTL_STRING, 0,
 	    ifname_text(w, a->ifindex)));
 	MIB_LEAF(w, "state", mib_leaf_str(w, "NUD state", NB_SYSCTL_STRING, 0,

@@ -27,12 +27,14 @@
  * Like the handle, the recorder is used by one thread at a time.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "nbhistory/history.h"
+#include "nbstack/stack.h"
 
 #include "backend.h"
 
@@ -66,7 +68,93 @@ struct nb_rec {
 	/* The components of the name last joined into name: the end of each in it. */
 	unsigned	 jn;
 	size_t		 jend[NB_SYSCTL_MAXDEPTH];
+	/* Departed interfaces ("name@gen") in this sample: drained once it is committed. */
+	char		*dep;			/* NUL-terminated names, one after the other */
+	size_t		 deplen, depcap;
+	bool		 depfail;		/* a name could not be kept: drain nothing */
 };
+
+/* Note the departed interface an entry is the node of (net.interfaces_departed.X). */
+static void
+note_departed(struct nb_rec *rec, const struct nb_sysctl_entry *e)
+{
+	size_t l, cap;
+	char *p;
+
+	if (e->ncomp != 3 || e->val.type != NB_SYSCTL_NODE || e->complen[1] != 19 ||
+	    memcmp(e->comp[1], "interfaces_departed", 19) != 0 || e->complen[0] != 3 ||
+	    memcmp(e->comp[0], "net", 3) != 0)
+		return;
+	l = e->complen[2];
+	if (rec->deplen + l + 1 > rec->depcap) {
+		cap = rec->depcap != 0 ? rec->depcap * 2 : 256;
+		while (cap < rec->deplen + l + 1)
+			cap *= 2;
+		if ((p = realloc(rec->dep, cap)) == NULL) {
+			rec->depfail = true;
+			return;
+		}
+		rec->dep = p;
+		rec->depcap = cap;
+	}
+	memcpy(rec->dep + rec->deplen, e->comp[2], l);
+	rec->dep[rec->deplen + l] = '\0';
+	rec->deplen += l + 1;
+}
+
+struct drain {
+	const struct nb_rec *rec;
+	uint64_t	 upto;
+	bool		 stop;
+};
+
+static bool
+dep_recorded(const struct nb_rec *rec, const char *name)
+{
+	size_t at;
+
+	for (at = 0; at < rec->deplen; at += strlen(rec->dep + at) + 1)
+		if (strcmp(rec->dep + at, name) == 0)
+			return true;
+	return false;
+}
+
+/* Oldest first: the departed entries up to the first one the sample does not hold. */
+static int
+drain_cb(const struct nb_departed *d, void *arg)
+{
+	struct drain *dr = arg;
+	char name[NB_IFNAMSIZ + 32];
+
+	snprintf(name, sizeof(name), "%.*s@%" PRIu64, (int)strnlen(d->attrs.name, NB_IFNAMSIZ),
+	    d->attrs.name, d->gen);
+	if (!dep_recorded(dr->rec, name))
+		return 1;
+	dr->upto = d->seq;
+	return 0;
+}
+
+/*
+ * After a committed sample: the stack forgets the departed interfaces the
+ * sample recorded (nb_departed_drain), so each is recorded once and the
+ * list does not grow for the recorder's life. Only a local tree has them.
+ */
+static void
+drain_departed(struct nb_sysctl *h, struct nb_rec *rec)
+{
+	struct drain dr = { rec, 0, false };
+	struct nb_stack *st;
+	struct nb_read rd;
+
+	if (rec->deplen == 0 || rec->depfail || h->ops->stack == NULL ||
+	    (st = h->ops->stack(h)) == NULL)
+		return;
+	nb_read_enter(st, &rd);
+	(void)nb_departed_walk(&rd, drain_cb, &dr);
+	nb_read_exit(&rd);
+	if (dr.upto != 0)
+		(void)nb_departed_drain(st, dr.upto);
+}
 
 static int64_t
 clock_ns(clockid_t id)
@@ -99,6 +187,19 @@ nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source)
 	}
 	h->rec = rec;
 	return 0;
+}
+
+int
+nb_sysctl_record_retain(struct nb_sysctl *h, int64_t retain_ns)
+{
+	int error;
+
+	h->errdetail[0] = '\0';
+	if (h->rec == NULL)
+		return -EINVAL;
+	if ((error = nbh_writer_set_retain(h->rec->w, retain_ns)) != 0)
+		snprintf(h->errdetail, sizeof(h->errdetail), "%s", nbh_writer_error(h->rec->w));
+	return error;
 }
 
 /* p is a prefix of (or equal to) q. */
@@ -168,6 +269,18 @@ note1(struct nb_rec *rec, const char *const *comp, const size_t *lens, unsigned 
 	}
 	rec->pv[rec->np++] = nw;
 	return true;
+}
+
+/* The noted subtree that is exactly comp and has no copy yet, or NULL. */
+static struct prefix *
+noted_uncaptured(struct nb_rec *rec, const char *const *comp, const size_t *lens, unsigned n)
+{
+	size_t i;
+
+	for (i = 0; i < rec->np; i++)
+		if (rec->pv[i].n == n && !rec->pv[i].captured && covers(&rec->pv[i], comp, lens, n))
+			return &rec->pv[i];
+	return NULL;
 }
 
 static bool
@@ -248,6 +361,8 @@ capture_cb(const struct nb_sysctl_entry *e, void *arg)
 	uint8_t *p;
 
 	if (!c->failed && e->ncomp > 0) {
+		if (v->type == NB_SYSCTL_NODE)
+			note_departed(rec, e);
 		namelen = join_name(rec, e);
 		if (namelen >= sizeof(rec->name)) {
 			c->failed = true;	/* unnameable: let the walk at commit skip it */
@@ -300,6 +415,7 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 	struct nb_rec *rec = h->rec;
 	struct capture c = { rec, cb, arg, rdflags, false };
 	size_t start = rec->alen;
+	struct prefix *p;
 	int error;
 
 	error = h->ops->walk(h, comp, lens, n, rdflags | NB_SYSCTL_RD_NODES, capture_cb, &c);
@@ -308,7 +424,7 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 		return error;
 	}
 	if (note1(rec, comp, lens, n)) {
-		struct prefix *p = &rec->pv[rec->np - 1];
+		p = &rec->pv[rec->np - 1];
 
 		/* Complete copy: keep it; stopped early: walk again at commit. */
 		p->captured = error == 0 && !c.failed;
@@ -316,6 +432,16 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 		p->end = rec->alen;
 		if (!p->captured)
 			rec->alen = start;
+	} else if (error == 0 && !c.failed && (p = noted_uncaptured(rec, comp, lens, n)) != NULL) {
+		/*
+		 * Noted without a walk (departed, noted by net.interfaces) and
+		 * now walked by the tool: keep what the tool saw, not a walk at
+		 * commit that may see a later state (an event thread moving an
+		 * interface from live to departed meanwhile).
+		 */
+		p->captured = true;
+		p->off = start;
+		p->end = rec->alen;
 	} else
 		rec->alen = start;
 	if (is_net_interfaces(comp, lens, n))
@@ -334,6 +460,8 @@ rec_cb(const struct nb_sysctl_entry *e, void *arg)
 
 	if (e->ncomp == 0)
 		return 0;
+	if (v->type == NB_SYSCTL_NODE)
+		note_departed(rec, e);
 	len = join_name(rec, e);
 	if (len >= sizeof(rec->name))
 		return 0;		/* cannot be named again: not recordable */
@@ -389,6 +517,8 @@ prefixes_clear(struct nb_rec *rec)
 	rec->np = 0;
 	rec->error = 0;
 	rec->alen = 0;
+	rec->deplen = 0;
+	rec->depfail = false;
 }
 
 int
@@ -434,6 +564,8 @@ nb__rec_commit(struct nb_sysctl *h)
 	si.boottime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	if ((error = nbh_writer_commit(rec->w, &si)) != 0)
 		snprintf(h->errdetail, sizeof(h->errdetail), "record: %s", nbh_writer_error(rec->w));
+	else
+		drain_departed(h, rec);
 out:
 	if (error != 0)
 		nbh_writer_abort(rec->w);
@@ -460,6 +592,7 @@ nb__rec_close(struct nb_sysctl *h)
 	prefixes_clear(rec);
 	free(rec->pv);
 	free(rec->arena);
+	free(rec->dep);
 	nbh_writer_close(&rec->w);
 	free(rec);
 	h->rec = NULL;

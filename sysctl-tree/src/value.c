@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* value.c - text form of values (sysctl(8) style) and type names. */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -92,4 +93,30 @@ nb_sysctl_type_name(enum nb_sysctl_type t)
 		return "address";
 	}
 	return "unknown";
+}
+
+char *
+nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
+{
+	const uint8_t *a = src;
+	char *p = dst;
+	unsigned i, v;
+
+	if (family == AF_INET && size >= INET_ADDRSTRLEN) {
+		for (i = 0; i < 4; i++) {
+			v = a[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return dst;
+	}
+	if (family == AF_INET6 && inet_ntop(AF_INET6, src, dst, (socklen_t)size) != NULL)
+		return dst;
+	if (size > 0)
+		dst[0] = '\0';
+	return NULL;
 }

@@ -162,18 +162,84 @@ sample_times() {
 	run -0 nbsysctl --replay "$MNT/h.db" net.interfaces.lo.mtu
 }
 
-@test "kill -9 during recording: every file passes integrity_check and replays" {
-	for i in $(seq 10); do
-		f="$BATS_TEST_TMPDIR/k$i.db"
-		"$NB_BIN/nbsysctl" --record "$f" --interval 0.01 -c 100000 -a >/dev/null 2>&1 &
+@test "kill -9 at 50 random moments: integrity_check, replay, at most the sample in flight lost" {
+	# Every sample is printed (one JSON line, flushed) before it is committed
+	# at the start of the next one: a killed recorder's file holds every
+	# sample printed but the last (the one in flight), or all of them.
+	for k in $(seq 50); do
+		# (not $i: bats' run changes it)
+		f="$BATS_TEST_TMPDIR/k$k.db"
+		: >"$BATS_TEST_TMPDIR/k$k.out"	# the kill may come before the shell redirects
+		"$NB_BIN/nbsysctl" -j --record "$f" --interval 0.01 -c 100000 -a \
+		    >>"$BATS_TEST_TMPDIR/k$k.out" 2>/dev/null &
 		pid=$!
-		sleep "0.$((RANDOM % 4 + 2))"
+		sleep "$(printf '0.%02d' $((RANDOM % 40 + 5)))"
 		kill -9 "$pid"
 		wait "$pid" 2>/dev/null || true
 		run -0 sqlite3 "$f" 'PRAGMA integrity_check'
 		[ "$output" = ok ]
-		if [ "$(sample_times "$f" | wc -l)" -gt 0 ]; then
-			run -0 nbsysctl --replay "$f" net.interfaces.lo.mtu
+		printed=$(wc -l < "$BATS_TEST_TMPDIR/k$k.out")
+		saved=$(sample_times "$f" | wc -l)
+		if [ "$saved" -lt $((printed - 1)) ] || [ "$saved" -gt "$printed" ]; then
+			echo "run $k: $printed samples printed, $saved in the file" >&2
+			false
 		fi
+		if [ "$saved" -gt 0 ]; then
+			run -0 nbsysctl --replay "$f" net.interfaces.lo.mtu
+			[ "$output" = "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)" ]
+		fi
+		rm -f "$f" "$f-wal" "$f-shm" "$f.lock"
 	done
+}
+
+@test "--retain: older samples pruned by keyframe, free pages given back, old files converted" {
+	run -0 nbsysctl --record "$DB" --retain 1s --interval 0.02 -c 150 net.interfaces
+	q() { sqlite3 "$DB" "$1"; }
+	n=$(q 'SELECT count(*) FROM sample')
+	[ "$n" -lt 150 ]
+	# Gone: every sample before the keyframe the newest second decodes from.
+	first=$(q 'SELECT min(id) FROM sample')
+	key=$(q 'SELECT keyframe FROM sample WHERE t_ns >= (SELECT max(t_ns) FROM sample) - 1000000000 ORDER BY t_ns LIMIT 1')
+	[ "$first" -gt 1 ] && [ "$first" = "$key" ]
+	[ "$(q 'SELECT count(*) FROM shape WHERE id < (SELECT shape FROM sample ORDER BY id LIMIT 1)')" = 0 ]
+	[ "$(q 'PRAGMA auto_vacuum')" = 2 ]
+	[ "$(q 'PRAGMA freelist_count')" -le 128 ]
+	[ "$(q 'PRAGMA integrity_check')" = ok ]
+	mapfile -t times < <(sample_times "$DB")
+	[ "${#times[@]}" -eq "$n" ]
+	run -0 nbsysctl --replay "$DB" --at "${times[0]}" net.interfaces.lo.mtu
+	# A file made without incremental auto-vacuum is converted; young samples stay.
+	rm -f "$DB"*
+	run -0 nbsysctl --record "$DB" --interval 0.02 -c 3 net.interfaces.lo
+	q 'PRAGMA journal_mode = DELETE; PRAGMA auto_vacuum = NONE; VACUUM;' >/dev/null
+	[ "$(q 'PRAGMA auto_vacuum')" = 0 ]
+	run -0 nbsysctl --record "$DB" --retain 7d net.interfaces.lo.mtu
+	[ "$(q 'PRAGMA auto_vacuum')" = 2 ]
+	[ "$(q 'SELECT count(*) FROM sample')" = 4 ]
+	[ "$(q 'PRAGMA integrity_check')" = ok ]
+	# Usage errors.
+	run -2 nbsysctl --record "$DB" --retain 7x net.interfaces.lo.mtu
+	assert_output --partial "--retain 7x: invalid"
+	run -2 nbsysctl --retain 12h net.interfaces.lo.mtu
+	assert_output --partial "--retain needs --record"
+	run -2 nbnetstat -i --retain 0d --record "$DB"
+}
+
+@test "the sqlite3 shell shows decoded values with the nbhistory_sqlite extension" {
+	ext="$NB_BIN/../lib/nbhistory_sqlite"
+	[ -e "$ext.so" ]
+	run -0 nbsysctl --record "$DB" --interval 0.05 -c 3 net.interfaces.lo
+	mapfile -t times < <(sample_times "$DB")
+	for s in 1 2 3; do
+		run -0 sqlite3 "$DB" ".load $ext" \
+		    "SELECT name || ' = ' || value FROM history_values WHERE sample = $s AND name LIKE 'net.interfaces.lo.%'"
+		[ "${#lines[@]}" -gt 20 ]
+		[ "$output" = "$(nbsysctl --replay "$DB" --at "${times[$((s - 1))]}" net.interfaces.lo)" ]
+	done
+	run -0 sqlite3 "$DB" ".load $ext" \
+	    "SELECT time, value FROM history_values WHERE name = 'net.interfaces.lo.mtu' ORDER BY t_ns"
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --index 2 --regexp "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\|$(cat /sys/class/net/lo/mtu)$"
+	run -0 sqlite3 "$DB" ".load $ext" "SELECT count(*) FROM history_sample(99)"
+	assert_output 0
 }

@@ -52,8 +52,6 @@ usage_error() {
 @test "modes and options not built yet say so and exit 2" {
 	usage_error -r
 	assert_regex "${stderr_lines[0]}" 'not available yet'
-	usage_error -B
-	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error -s -w 1
 	usage_error -P -c 2
 	usage_error -i -a
@@ -62,6 +60,15 @@ usage_error() {
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error
 	assert_regex "${stderr_lines[0]}" 'not available yet'
+}
+
+@test "-B and -s -B usage errors" {
+	usage_error -B -w 1
+	usage_error -s -B -c 2
+	usage_error -B -i
+	usage_error -s -B -p tcp
+	assert_regex "${stderr_lines[0]}" '-p: only with -s'
+	usage_error -B extra
 }
 
 @test "conflicting common options are usage errors" {

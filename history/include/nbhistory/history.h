@@ -59,6 +59,7 @@ struct nbh_sample_info {
 
 struct nbh_writer_opts {
 	unsigned	 keyframe_every;	/* a full sample every N (0 = 60) */
+	int64_t		 retain_ns;		/* prune older samples (0 = keep all) */
 };
 
 /*
@@ -87,6 +88,15 @@ int	nbh_writer_add(struct nbh_writer *w, const char *name, size_t namelen,
 int	nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si);
 /* Drop the sample being built. */
 void	nbh_writer_abort(struct nbh_writer *w);
+/*
+ * Retention: from now on each commit deletes the samples older than its
+ * time minus retain_ns (0: keep everything) that no kept sample decodes
+ * from (pruning goes by keyframe: a sample older than that is kept while
+ * a newer one still needs its keyframe), and gives back at most a bounded
+ * number of free pages to the file system (auto_vacuum=INCREMENTAL). A file
+ * made before incremental auto-vacuum is converted once here (VACUUM).
+ */
+int	nbh_writer_set_retain(struct nbh_writer *w, int64_t retain_ns);
 
 /* ---- reader ---- */
 

@@ -56,6 +56,11 @@ int	nb_parse_interval(const char *s, double *out, const char **errstr);
  * relative to now_ns: "-30s", "-15m", "-2h", "-1d". Returns 0 or -EINVAL
  * (*errstr says why).
  */
+/*
+ * nb_parse_duration - "N" + unit s, m, h, d or w ("7d", "12h", "90s"; N a
+ * positive integer) in ns. Returns 0 or -EINVAL (*errstr says why).
+ */
+int	nb_parse_duration(const char *s, int64_t *out_ns, const char **errstr);
 int	nb_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, const char **errstr);
 
 /* ---- common options ---- */
@@ -69,6 +74,7 @@ struct nb_common {
 	uint64_t	 count;		/* -c */
 	const char	*socket_path;	/* -S, --socket */
 	const char	*record_path;	/* --record */
+	int64_t		 retain_ns;	/* --retain DURATION (0: keep all) */
 	const char	*replay_path;	/* --replay */
 	bool		 list;		/* --list: list the samples of --replay FILE */
 	const char	*at, *from, *to;	/* --at, --from, --to */
@@ -92,6 +98,7 @@ enum {
 	NB_OPT_SOCKET,
 	NB_OPT_JSON,
 	NB_OPT_LIST,
+	NB_OPT_RETAIN,
 };
 
 /* Long options every tool accepts; put it first in the tool's table. */
@@ -102,6 +109,7 @@ enum {
 	{ "count",	 required_argument, NULL, NB_OPT_COUNT },	\
 	{ "socket",	 required_argument, NULL, NB_OPT_SOCKET },	\
 	{ "record",	 required_argument, NULL, NB_OPT_RECORD },	\
+	{ "retain",	 required_argument, NULL, NB_OPT_RETAIN },	\
 	{ "replay",	 required_argument, NULL, NB_OPT_REPLAY },	\
 	{ "list",	 no_argument,	    NULL, NB_OPT_LIST },	\
 	{ "at",		 required_argument, NULL, NB_OPT_AT },		\

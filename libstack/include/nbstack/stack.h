@@ -463,7 +463,11 @@ struct nb_bpf_insn {
  * taken from nprog when a program is given). The descriptor becomes
  * visible in the descriptor list and in its interface's list (ifindex)
  * in one step. Moving it to another interface is an upsert with the new
- * ifindex.
+ * ifindex. An ifindex that names no interface of the stack links it to no
+ * list (the linux source may load BPF without LINKS). nb_if_delete
+ * detaches the interface's descriptors (they leave its list and get
+ * NB_BPF_F_DETACHED); the flag stays while upserts name the vanished index
+ * and no interface has it, and is cleared when it attaches to a live one.
  */
 int	nb_bpf_upsert(struct nb_stack *st, const struct nb_bpfattrs *a,
 	    const struct nb_bpf_insn *prog, size_t nprog);
@@ -483,7 +487,12 @@ int	nb_iface_bpf_walk(const struct nb_read *rd, const struct nb_iface *ifp,
 size_t	nb_bpf_count(const struct nb_read *rd);
 const struct nb_bpf *nb_bpf_lookup(const struct nb_read *rd, uint64_t id);
 
-/* Reader accessors. */
+/*
+ * Reader accessors. nb_bpf_attrs and nb_bpf_prog each read the current
+ * attribute block (attributes and program are one block); a reader that
+ * needs both from the same block reads attrs, prog, then attrs again: an
+ * equal pointer means one block (blocks outlive the read section).
+ */
 const struct nb_bpfattrs *nb_bpf_attrs(const struct nb_bpf *d);
 const struct nb_bpf_insn *nb_bpf_prog(const struct nb_bpf *d, size_t *nprog);
 void	nb_bpf_stats(const struct nb_bpf *d, uint64_t out[NB_BPFSTAT_MAX]);

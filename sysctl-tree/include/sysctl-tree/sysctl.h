@@ -94,6 +94,7 @@ struct nb_sysctl_opts {
 	const char	*source;	/* LOCAL: "linux" (default) or "sim" */
 	const char	*source_args;	/* LOCAL: source-specific options */
 	const char	*root;		/* LOCAL: procfs/sysfs root override */
+	unsigned	 source_flags;	/* LOCAL: NB_SOURCE_* (nbstack/stack.h), e.g. events */
 	const char	*socket_path;	/* REMOTE */
 	const char	*replay_path;	/* REPLAY */
 	int64_t		 replay_at_ns;	/* REPLAY: realtime ns; INT64_MAX = last sample */
@@ -151,6 +152,12 @@ const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
 int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
 int	nb_sysctl_record_commit(struct nb_sysctl *h);
+/*
+ * Retention of the recording: each sample written deletes the samples older
+ * than its time minus retain_ns (0: keep all) and gives free pages back
+ * (nbh_writer_set_retain). -EINVAL if not recording.
+ */
+int	nb_sysctl_record_retain(struct nb_sysctl *h, int64_t retain_ns);
 
 /* ---- reading ---- */
 
@@ -230,6 +237,14 @@ size_t	nb_sysctl_entry_name(const struct nb_sysctl_entry *e, char *buf, size_t s
 size_t	nb_sysctl_value_format(const struct nb_sysctl_value *v, char *buf, size_t size);
 
 const char *nb_sysctl_type_name(enum nb_sysctl_type t);
+
+/*
+ * nb_sysctl_ntop - an address value's text, as the tree writes it:
+ * inet_ntop(3)'s form (AF_INET without printf, the hot case of big
+ * walks). dst must hold INET6_ADDRSTRLEN bytes. Returns dst, or NULL for
+ * another family (dst is then "").
+ */
+char	*nb_sysctl_ntop(int family, const void *src, char *dst, size_t size);
 
 #ifdef __cplusplus
 }
