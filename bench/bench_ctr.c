@@ -164,10 +164,15 @@ main(int argc, char **argv)
 		printf("%-8s %12.1f %12.1f\n", mname[m], r[m][1], r[m][2]);
 	}
 	printf("SUMMARY percpu_vs_atomic_1t %.1f percpu_vs_atomic_2t %.1f "
-	    "percpu_vs_mutex_2t %.1f percpu_vs_bare_1t %.2f percpu_vs_bare_2t %.2f\n",
+	    "percpu_vs_mutex_1t %.1f percpu_vs_mutex_2t %.1f "
+	    "percpu_vs_bare_1t %.2f percpu_vs_bare_2t %.2f bare_vs_atomic_2t %.1f\n",
 	    r[M_PERCPU][1] / r[M_ATOMIC][1], r[M_PERCPU][2] / r[M_ATOMIC][2],
-	    r[M_PERCPU][2] / r[M_MUTEX][2], r[M_PERCPU][1] / r[M_BARE][1],
-	    r[M_PERCPU][2] / r[M_BARE][2]);
+	    r[M_PERCPU][1] / r[M_MUTEX][1], r[M_PERCPU][2] / r[M_MUTEX][2],
+	    r[M_PERCPU][1] / r[M_BARE][1], r[M_PERCPU][2] / r[M_BARE][2],
+	    r[M_BARE][2] / r[M_ATOMIC][2]);
+	printf("targets at 2 threads: percpu >= 30x atomic (%s), percpu within 25%% of bare (%s)\n",
+	    r[M_PERCPU][2] >= 30 * r[M_ATOMIC][2] ? "met" : "NOT met",
+	    r[M_PERCPU][2] >= 0.75 * r[M_BARE][2] ? "met" : "NOT met");
 	nb_ctrgroup_destroy(&grp);
 	return 0;
 }

@@ -32,6 +32,13 @@ struct if_addr {
 	char		 network[INET6_ADDRSTRLEN + 16];	/* "10.0.0.0/8", computed */
 };
 
+struct if_mcast {
+	unsigned long	 n;		/* position in mcast.<n> */
+	char		 family[8];	/* "inet", "inet6", "link" */
+	char		*address;
+	int64_t		 users;
+};
+
 struct if_info {
 	char		*name;
 	size_t		 namelen;
@@ -44,6 +51,8 @@ struct if_info {
 	unsigned	 present;	/* bit c: stats[c] is in the tree */
 	struct if_addr	*addrs;
 	size_t		 naddrs, addrcap;
+	struct if_mcast	*mcast;		/* -a */
+	size_t		 nmcast, mcastcap;
 };
 
 struct if_list {
@@ -57,6 +66,7 @@ struct if_walk {
 	struct if_list	*l;
 	struct if_info	*cur;
 	unsigned	 nextctr;	/* the stats leaf expected next (tree order) */
+	bool		 mcast;		/* -a: collect mcast.<n> too */
 };
 
 /* Component i of e is the literal s (lengths first: no strcmp per leaf). */
@@ -177,6 +187,41 @@ collect_addr(struct if_info *ifp, const struct nb_sysctl_entry *e)
 }
 
 static int
+collect_mcast(struct if_info *ifp, const struct nb_sysctl_entry *e)
+{
+	const char *leaf = e->comp[5];
+	struct if_mcast *m;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(e->comp[4], &end, 10);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	if (ifp->nmcast == 0 || ifp->mcast[ifp->nmcast - 1].n != n) {
+		if (ifp->nmcast == ifp->mcastcap) {
+			size_t cap = ifp->mcastcap != 0 ? ifp->mcastcap * 2 : 4;
+
+			if ((m = realloc(ifp->mcast, cap * sizeof(*m))) == NULL)
+				return -ENOMEM;
+			ifp->mcast = m;
+			ifp->mcastcap = cap;
+		}
+		m = &ifp->mcast[ifp->nmcast++];
+		memset(m, 0, sizeof(*m));
+		m->n = n;
+	}
+	m = &ifp->mcast[ifp->nmcast - 1];
+	if (strcmp(leaf, "family") == 0)
+		snprintf(m->family, sizeof(m->family), "%s", e->val.str != NULL ? e->val.str : "");
+	else if (strcmp(leaf, "address") == 0)
+		return dupstr(&m->address, &e->val);
+	else if (strcmp(leaf, "users") == 0)
+		m->users = val_int(&e->val);
+	return 0;
+}
+
+static int
 collect_cb(const struct nb_sysctl_entry *e, void *arg)
 {
 	struct if_walk *w = arg;
@@ -210,6 +255,8 @@ collect_cb(const struct nb_sysctl_entry *e, void *arg)
 		}
 	} else if (e->ncomp == 6 && COMP_IS(e, 3, "addrs")) {
 		return collect_addr(ifp, e);
+	} else if (e->ncomp == 6 && w->mcast && COMP_IS(e, 3, "mcast")) {
+		return collect_mcast(ifp, e);
 	}
 	return 0;
 }
@@ -270,6 +317,9 @@ if_list_free(struct if_list *l)
 		for (j = 0; j < ifp->naddrs; j++)
 			free(ifp->addrs[j].address);
 		free(ifp->addrs);
+		for (j = 0; j < ifp->nmcast; j++)
+			free(ifp->mcast[j].address);
+		free(ifp->mcast);
 		free(ifp->name);
 		free(ifp->lladdr);
 		free(ifp->operstate);
@@ -279,10 +329,10 @@ if_list_free(struct if_list *l)
 }
 
 static void
-collect(struct nb_sysctl *h, const char *ifname, struct if_list *l)
+collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 {
 	const char *comp[3] = { "net", "interfaces", ifname };
-	struct if_walk w = { .l = l, .cur = NULL };
+	struct if_walk w = { .l = l, .cur = NULL, .mcast = mcast };
 	const char *d;
 	size_t i, j;
 	int error;
@@ -493,6 +543,23 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 		nb_out_close_object(o);
 	}
 	nb_out_close_array(o);
+	/* -a: memberships on continuation rows, the address under Address
+	 * (NetBSD netstat -ia: "%25s %-17.17s"); JSON "multicast" */
+	if (no->aflag) {
+		nb_out_open_array(o, "multicast");
+		for (i = 0; i < ifp->nmcast; i++) {
+			const struct if_mcast *m = &ifp->mcast[i];
+
+			nb_out_open_object(o, NULL);
+			nb_out_text(o, "%25s ", "");
+			nb_out_str(o, NB_OUT_JSON, "family", NULL, m->family);
+			nb_out_str(o, NB_OUT_ANY, "address", "%s", m->address != NULL ? m->address : "");
+			nb_out_i64(o, NB_OUT_JSON, "users", NULL, m->users);
+			nb_out_text(o, "\n");
+			nb_out_close_object(o);
+		}
+		nb_out_close_array(o);
+	}
 	nb_out_close_object(o);
 }
 
@@ -516,7 +583,7 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 
 	if (no->c.interval_set || no->c.count_set)
 		return if_interval(h, no, o);
-	collect(h, no->ifname, &l);
+	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
 
 	nb_out_record_begin(o);

@@ -13,7 +13,7 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":abBc:dhiI:jnp:PqrsS:w:";
+static const char optstring[] = ":abBc:df:hiI:jnp:PqrsS:T:w:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -29,7 +29,7 @@ static const struct mode {
 	int		(*run)(struct nb_sysctl *, const struct netstat_opts *, struct nb_out *);
 } modes[] = {
 	{ 'i', "interface statistics", if_mode },
-	{ 'r', "routing tables", NULL },
+	{ 'r', "routing tables", route_mode },
 	{ 's', "protocol statistics", stats_mode },
 	{ 'B', "packet capture peers", bpf_mode },
 	{ 'P', "per-CPU softnet statistics", softnet_mode },
@@ -41,6 +41,7 @@ usage(void)
 {
 	printf("usage: nbnetstat -i [-bdhnq] [-I interface] [-j [--pretty]] [common options]\n"
 	    "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
+	    "       nbnetstat -r [-n] [-f inet|inet6] [-T table|all] [-j]\n"
 	    "       nbnetstat -s[s] [-p protocol] [-j]\n"
 	    "       nbnetstat -P [-s[s]] [-j]\n"
 	    "       nbnetstat -B [-s[s]] [-j]\n"
@@ -50,7 +51,8 @@ usage(void)
 	    "  -b               bytes instead of packets and errors\n"
 	    "  -d               add the drop columns (Idrops, Odrops)\n"
 	    "  -h               humanise byte counts (with -b)\n"
-	    "  -n               numeric (always: addresses are never resolved)\n"
+	    "  -n               numeric: with -r, no names for addresses (-i never\n"
+	    "                   resolves)\n"
 	    "  -q               skip interfaces whose counters are all zero\n"
 	    "  -w SECS          with -i: interval mode, one line per SECS seconds for\n"
 	    "                   -I interface (else the busiest) and the total: the\n"
@@ -63,8 +65,9 @@ usage(void)
 	    "                   of softnet and cp_time as total (cpu0 a, cpu1 b)\n"
 	    "  -B               capture peers (PID Int Recv Drop Capt Flags Bufsize Comm;\n"
 	    "                   - where the kernel gives no value); with -s: totals\n"
-	    "  -r, -a           routes, multicast addresses\n"
-	    "                   (not available yet)\n"
+	    "  -a               with -i: multicast memberships on continuation rows\n"
+	    "  -r               routing tables (NetBSD netstat -r layout); -n numeric,\n"
+	    "                   -f inet|inet6 one family, -T table|all (default main)\n"
 	    "      --help       this help\n"
 	    "\n"
 	    "Common options:\n%s", nb_common_help);
@@ -88,12 +91,13 @@ main(int argc, char *argv[])
 	const struct mode *mode = NULL, *m;
 	struct nb_sysctl *h = NULL;
 	struct nb_out *o = NULL;
-	bool aflag = false;
+	bool aflag = false, rflags = false;
 	int opt, rc;
 
 	nb_tool_init(argv[0]);
 	memset(&no, 0, sizeof(no));
 	nb_common_init(&no.c);
+	no.rtable = ROUTE_TABLE_MAIN;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if ((m = find_mode(opt)) != NULL) {
@@ -127,6 +131,14 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			no.dflag = true;
+			break;
+		case 'f':
+			no.rfamily = route_family_arg(optarg);
+			rflags = true;
+			break;
+		case 'T':
+			no.rtable = route_table_arg(optarg);
+			rflags = true;
 			break;
 		case 'h':
 			no.hflag = true;
@@ -175,8 +187,11 @@ main(int argc, char *argv[])
 		nb_usagex("the socket list (no mode option) is not available yet; try -i");
 	if (mode->run == NULL)
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
-	if (aflag)
-		nb_usagex("-a: multicast addresses are not available yet");
+	if (aflag && (mode->opt != 'i' || no.c.interval_set || no.c.count_set))
+		nb_usagex("-a: only with -i (multicast addresses), not in interval mode");
+	no.aflag = aflag;
+	if (rflags && mode->opt != 'r')
+		nb_usagex("-f/-T: only with -r (routing tables)");
 	if (no.proto != NULL && (mode->opt != 's' || no.Pflag || no.Bflag))
 		nb_usagex("-p: only with -s (protocol statistics)");
 	if ((no.c.interval_set || no.c.count_set) && mode->opt != 'i')

@@ -26,13 +26,25 @@ struct netstat_opts {
 	bool		 dflag;		/* -d: drop columns */
 	bool		 hflag;		/* -h: humanised byte counts (with -b) */
 	bool		 qflag;		/* -q: skip interfaces with all-zero counters */
+	bool		 aflag;		/* -a (with -i): multicast memberships */
 	bool		 nflag;		/* -n: numeric (always: we never resolve names) */
 	const char	*ifname;	/* -I IF */
 	int		 sflag;		/* -s count: 2 (-ss) hides zero counters */
 	bool		 Pflag;		/* -P: per-CPU (with -s: per-CPU view) */
 	bool		 Bflag;		/* -B: capture peers (with -s: their totals) */
 	const char	*proto;		/* -p PROTO (with -s) */
+	int		 rfamily;	/* -f (with -r): AF_INET, AF_INET6, 0 = both */
+	int64_t		 rtable;	/* -T (with -r): table id or ROUTE_TABLE_ALL */
 };
+
+#define ROUTE_TABLE_ALL		(-1)
+#define ROUTE_TABLE_MAIN	254
+
+/* -r: the routing tables (route.c). */
+int	route_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* -T and -f arguments; a bad one is a usage error (exit 2). */
+int64_t	route_table_arg(const char *arg);
+int	route_family_arg(const char *arg);
 
 /* -i: the interface list, or with -w its interval (sideways) display. */
 int	if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);

@@ -285,11 +285,13 @@ nb_common_open(const struct nb_common *c)
 		so.source_args = c->source_args;
 		so.root = c->root;
 		/*
-		 * A recorder that repeats follows link events, so an interface
-		 * created and deleted between two samples is still recorded
-		 * (net.interfaces_departed, with its final counters).
+		 * A tool that reads more than once follows link events, so an
+		 * interface deleted (or created and deleted) between two reads
+		 * shows in net.interfaces_departed with its final counters (the
+		 * kernel's, from RTM_DELLINK), and is recorded when recording;
+		 * links and addresses are then not re-dumped at every interval.
 		 */
-		if (c->record_path != NULL && c->interval_set && strcmp(so.source, "linux") == 0)
+		if (c->interval_set && strcmp(so.source, "linux") == 0)
 			so.source_flags = NB_SOURCE_EVENTS;
 		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
 	}

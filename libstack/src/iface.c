@@ -26,6 +26,11 @@
  *     every reader; removal likewise.
  *   nb_dep: st->departed, appended in the commit that kills the interface,
  *     so a reader sees an interface either live or departed, never both.
+ *   Multicast lists: one immutable block per family (ifp->mcast[]),
+ *     replaced whole by nb_mcast_set under if_lock (release store), the
+ *     old block freed after a grace period, the current ones with the
+ *     interface. Like attrs, they are not versioned: a reader sees the
+ *     block current when it loads the pointer.
  *
  * Invariants
  *   - While an interface is live (death unset) so are its hash entries.
@@ -74,6 +79,15 @@ struct nb_addrattrs_blk {
 
 struct nb_addr;
 
+/* Multicast lists: AF_INET, AF_INET6, AF_PACKET (nb_mcast_fam). */
+#define NB_MCAST_NFAM	3
+
+struct nb_mcast_blk {
+	struct nb_rcu	 rcu;
+	size_t		 n;
+	struct nb_mcastattrs v[];
+};
+
 struct nb_iface {
 	struct nb_lent	 le;		/* st->ifaces */
 	struct nb_vis	 vis;
@@ -89,6 +103,7 @@ struct nb_iface {
 	struct nb_hent	*ent_name;
 	uint64_t	 refs;		/* atomic */
 	struct nb_addr	*gc;		/* addresses that died with it (phase 1 -> 2) */
+	struct nb_mcast_blk *mcast[NB_MCAST_NFAM];	/* atomic; NULL = none */
 	struct nb_rcu	 rcu;
 	struct nb_ifattrs_blk first;	/* the initial attribute block */
 	struct nb_ctrgroup ctrs_emb;	/* *ctrs; its slots follow the struct */
@@ -237,6 +252,10 @@ nb_addr_free(struct nb_addr *ad)
 static void
 nb_iface_free(struct nb_iface *ifp)
 {
+	unsigned i;
+
+	for (i = 0; i < NB_MCAST_NFAM; i++)
+		free(ifp->mcast[i]);
 	if (ifp->attrs != &ifp->first)
 		free(ifp->attrs);
 	free(ifp);			/* counters are embedded */
@@ -905,6 +924,122 @@ out:
 	return error;
 }
 
+/*
+ * An address with its local route, in one commit: the route goes into the
+ * route family (lock order addr_lock -> routes.lock -> commit_lock), so a
+ * reader sees the address in the hash, on the interface's list and its
+ * route, or none of them.
+ */
+int
+nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
+    const struct nb_routeattrs *rt)
+{
+	uint8_t key[NB_ADDR_KEYLEN];
+	struct nb_addr_match m;
+	struct nb_addrattrs n;
+	struct nb_iface *ifp;
+	struct nb_addr *ad = NULL;
+	struct nb_route *r;
+	struct nb_hent *e = NULL;
+	uint64_t v;
+	int error;
+
+	if ((error = nb_addr_check(a, key)) != 0)
+		return error;
+	if (rt == NULL)
+		return -EINVAL;
+	nb_addrattrs_norm(&n, a);
+	nb_thread_ensure();
+	pthread_mutex_lock(&st->if_lock);
+	ifp = nb_if_writer_find(st, n.ifindex);
+	pthread_mutex_lock(&st->addr_lock);
+	pthread_mutex_unlock(&st->if_lock);
+	pthread_mutex_lock(&st->routes.lock);
+	if (ifp == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	m.ifindex = n.ifindex;
+	m.prefixlen = n.prefixlen;
+	if (nb_htab_writer_find(&st->addr_hash, key, nb_addr_match_fn, &m) != NULL) {
+		error = -EEXIST;
+		goto out;
+	}
+	if ((ad = calloc(1, sizeof(*ad))) == NULL ||
+	    (e = nb_hent_new(&st->addr_hash, key, ad, &ad->ent)) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	/* Last step that can fail; it links the route (birth NEVER). */
+	if ((error = nb_route_prepare_locked(st, rt, &r)) != 0) {
+		free(e);
+		goto out;
+	}
+	nb_vis_init(&ad->vis);
+	ad->first.a = n;
+	ad->attrs = &ad->first;
+	ad->ifp = ifp;
+	ad->ifindex = n.ifindex;
+	ad->prefixlen = n.prefixlen;
+	nb_htab_writer_insert(&st->addr_hash, e);
+	nb_list_writer_append(&ifp->addrs, &ad->le);
+	v = nb_commit_begin(st);
+	NB_STORE_RELAXED(&ad->vis.birth, v);
+	NB_STORE_RELAXED(&e->vis.birth, v);
+	nb_route_stamp_birth(r, v);
+	nb_commit_end(st, v);
+	nb_route_published_locked(st);
+	nb_htab_writer_maybe_grow(&st->addr_hash);
+	ad = NULL;
+out:
+	pthread_mutex_unlock(&st->routes.lock);
+	pthread_mutex_unlock(&st->addr_lock);
+	free(ad);
+	return error;
+}
+
+int
+nb_addr_del_route(struct nb_stack *st, const struct nb_addrattrs *key,
+    const struct nb_routeattrs *rt)
+{
+	uint8_t k[NB_ADDR_KEYLEN];
+	struct nb_addr_match m;
+	struct nb_addr *ad;
+	struct nb_route *r;
+	struct nb_hent *e;
+	uint64_t v;
+	int error;
+
+	if ((error = nb_addr_check(key, k)) != 0)
+		return error;
+	if (rt == NULL)
+		return -EINVAL;
+	nb_thread_ensure();
+	m.ifindex = key->ifindex;
+	m.prefixlen = key->prefixlen;
+	pthread_mutex_lock(&st->addr_lock);
+	pthread_mutex_lock(&st->routes.lock);
+	if ((e = nb_htab_writer_find(&st->addr_hash, k, nb_addr_match_fn, &m)) == NULL ||
+	    (r = nb_route_find_locked(st, rt)) == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	ad = e->obj;
+	__atomic_add_fetch(&ad->ifp->refs, 1, __ATOMIC_RELAXED);
+	ad->retiring = true;
+	v = nb_commit_begin(st);
+	NB_STORE_RELAXED(&ad->vis.death, v);
+	NB_STORE_RELAXED(&e->vis.death, v);
+	nb_route_stamp_death(r, v);
+	nb_commit_end(st, v);
+	nb_defer(st, &ad->rcu, nb_addr_phase1);
+	nb_route_retire_locked(st, r);
+out:
+	pthread_mutex_unlock(&st->routes.lock);
+	pthread_mutex_unlock(&st->addr_lock);
+	return error;
+}
+
 const struct nb_addr *
 nb_addr_lookup(const struct nb_read *rd, int family, const void *addr)
 {
@@ -1017,5 +1152,94 @@ nb_departed_drain(struct nb_stack *st, uint64_t upto)
 			nb_defer(st, &dep->rcu, nb_dep_phase1);
 	}
 	pthread_mutex_unlock(&st->dep_lock);
+	return 0;
+}
+
+/* ---- multicast memberships ---- */
+
+static int
+nb_mcast_fam(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return 0;
+	case AF_INET6:
+		return 1;
+	case AF_PACKET:
+		return 2;
+	}
+	return -1;
+}
+
+int
+nb_mcast_set(struct nb_stack *st, uint32_t ifindex, int family,
+    const struct nb_mcastattrs *v, size_t n)
+{
+	struct nb_mcast_blk *blk = NULL, *old;
+	struct nb_iface *ifp;
+	int f, error = 0;
+	size_t i;
+	uint64_t ver;
+
+	if ((f = nb_mcast_fam(family)) < 0)
+		return -EAFNOSUPPORT;
+	if (n > 0 && v == NULL)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (v[i].family != family || v[i].addr_len == 0 || v[i].addr_len > NB_LLADDR_MAX ||
+		    (family == AF_INET && v[i].addr_len != 4) ||
+		    (family == AF_INET6 && v[i].addr_len != 16))
+			return -EINVAL;
+	}
+	if (n > 0) {
+		if ((blk = calloc(1, sizeof(*blk) + n * sizeof(blk->v[0]))) == NULL)
+			return -ENOMEM;
+		blk->n = n;
+		for (i = 0; i < n; i++) {	/* normalised: nothing past addr_len */
+			blk->v[i].family = v[i].family;
+			blk->v[i].addr_len = v[i].addr_len;
+			blk->v[i].users = v[i].users;
+			memcpy(blk->v[i].addr, v[i].addr, v[i].addr_len);
+		}
+	}
+	nb_thread_ensure();
+	pthread_mutex_lock(&st->if_lock);
+	if ((ifp = nb_if_writer_find(st, ifindex)) == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	old = ifp->mcast[f];
+	if ((old == NULL && n == 0) || (old != NULL && blk != NULL && old->n == n &&
+	    memcmp(old->v, blk->v, n * sizeof(blk->v[0])) == 0))
+		goto out;			/* unchanged */
+	ver = nb_commit_begin(st);
+	NB_STORE(&ifp->mcast[f], blk);
+	nb_commit_end(st, ver);
+	blk = NULL;
+	if (old != NULL)
+		nb_defer(st, &old->rcu, nb_free_cb);
+out:
+	pthread_mutex_unlock(&st->if_lock);
+	free(blk);
+	return error;
+}
+
+int
+nb_iface_mcast_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+    int (*cb)(const struct nb_mcastattrs *m, void *arg), void *arg)
+{
+	const struct nb_mcast_blk *blk;
+	unsigned f;
+	size_t i;
+	int error;
+
+	(void)rd;
+	for (f = 0; f < NB_MCAST_NFAM; f++) {
+		if ((blk = NB_LOAD(&ifp->mcast[f])) == NULL)
+			continue;
+		for (i = 0; i < blk->n; i++)
+			if ((error = cb(&blk->v[i], arg)) != 0)
+				return error;
+	}
 	return 0;
 }

@@ -160,15 +160,21 @@ int	lx_addrs_apply(struct lx *lx, const struct lx_alist *l);
 #define LX_EV_RESYNC	2
 int	lx_link_event(struct lx *lx, struct nlmsghdr *nlh);
 int	lx_addr_event(struct lx *lx, struct nlmsghdr *nlh);
+/* source_linux_route.c / source_linux_neigh.c: ignored (1) until a refresh
+ * has loaded the family in event mode. */
+int	lx_route_event(struct lx *lx, struct nlmsghdr *nlh);
+int	lx_neigh_event(struct lx *lx, struct nlmsghdr *nlh);
+/* source_linux_route.c: families of lx->rn kept current by events (0 if none). */
+unsigned lx_rn_live(const struct lx *lx);
 
 /* source_linux_events.c (all with lx->mu held, except start/stop) */
 /* Subscribe, load links and addresses, start the thread. */
 int	lx_events_start(struct lx *lx, const char *args);
 /* Stop and join the thread, free its state (lx->mu not held). */
 void	lx_events_stop(struct lx *lx);
-/* true if events are lost: LINKS and ADDRS must be re-dumped. */
+/* true if events are lost: LINKS, ADDRS and the live ROUTES/NEIGH must be re-dumped. */
 bool	lx_events_need_resync(const struct lx *lx);
-/* A full re-dump of links and addresses; counts stack.resyncs. */
+/* A full re-dump of links, addresses and the live ROUTES/NEIGH; counts stack.resyncs. */
 int	lx_events_resync(struct lx *lx);
 
 /* source_linux_stats.c */

@@ -33,6 +33,28 @@
  *   Registration is best effort (retried at the next new object on
  *   failure); fam lock -> reg_lock (a leaf).
  *
+ * Lookup and long holds (routes only)
+ *   nb_route_lookup is a longest-prefix match through the hash: for each
+ *   prefix length that a route of the family has ever had (a bitmap the
+ *   writer only ever ORs into, so a reader may try a length with no route
+ *   left, never miss one), it masks the address and scans that chain for
+ *   visible unicast/local routes of the table, lowest metric first.
+ *   nb_route_hold (rtcache, psref) takes a reference inside a read
+ *   section: obj->refs starts at 1 (the family's reference, dropped by
+ *   phase 2), a hold adds 1 and a release subtracts 1; whoever brings it to
+ *   0 frees the object. A holder's reference keeps a deleted route's memory
+ *   (and its attribute block) alive; delete still never waits for holders.
+ *   A hold on a route whose delete is committed returns NULL.
+ *   A holder may read the route's attributes after leaving its read
+ *   section, so an update never frees a block a holder may have loaded:
+ *   the writer publishes the new block and then reads refs (both seq_cst,
+ *   against the hold's seq_cst increment). If refs > 1 the old block goes
+ *   on obj->stale and lives as long as the object; if refs == 1 every
+ *   later holder loads the new block, so the old one and the stale list
+ *   are freed after one grace period (for readers inside sections). An
+ *   update never waits for holders: this is the non-blocking form of
+ *   NetBSD's rt_update_prepare, which waits for the references to drain.
+ *
  * Who frees what
  *   Delete defers phase 1 after its commit is published; phase 1 (family
  *   lock) unlinks the object from the list and the hash and defers phase 2,
@@ -56,6 +78,7 @@ union nb_oattrs {
 
 struct nb_oblk {
 	struct nb_rcu	 rcu;
+	struct nb_oblk	*stale_next;	/* writer: on obj->stale */
 	union nb_oattrs	 a;
 };
 
@@ -66,6 +89,9 @@ struct nb_obj {
 	/* writer only */
 	struct nb_hent	*ent;
 	struct nb_ofam	*fam;
+	struct nb_stack	*st;
+	uint64_t	 refs;		/* atomic: 1 (family) + holds */
+	struct nb_oblk	*stale;		/* writer: superseded while held */
 	struct nb_rcu	 rcu;
 	struct nb_oblk	 first;
 };
@@ -206,6 +232,12 @@ nb_oblk_free_cb(struct nb_rcu *r)
 static void
 nb_obj_free(struct nb_obj *o)
 {
+	struct nb_oblk *b, *next;
+
+	for (b = o->stale; b != NULL; b = next) {
+		next = b->stale_next;
+		free(b);
+	}
 	if (o->attrs != &o->first)
 		free(o->attrs);
 	free(o);
@@ -269,9 +301,22 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 			goto out;
 		}
 		blk->a = n;
-		NB_STORE(&cur->attrs, blk);
+		blk->stale_next = NULL;
+		/* seq_cst pairs with nb_route_hold's: see "Lookup and long holds". */
+		__atomic_store_n(&cur->attrs, blk, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&cur->refs, __ATOMIC_SEQ_CST) > 1) {
+			if (old != &cur->first) {
+				old->stale_next = cur->stale;
+				cur->stale = old;
+			}
+			goto out;
+		}
 		if (old != &cur->first)
 			nb_defer(st, &old->rcu, nb_oblk_free_cb);
+		while ((old = cur->stale) != NULL) {
+			cur->stale = old->stale_next;
+			nb_defer(st, &old->rcu, nb_oblk_free_cb);
+		}
 		goto out;
 	}
 	if ((o = calloc(1, sizeof(*o))) == NULL) {
@@ -287,6 +332,15 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 	o->first.a = n;
 	o->attrs = &o->first;
 	o->fam = fam;
+	o->st = st;
+	o->refs = 1;
+	{
+		unsigned plen = n.r.dst_len, fi = n.r.family == AF_INET6;
+
+		if (fam == &st->routes)
+			__atomic_fetch_or(&fam->plens[fi][plen / 64], 1ull << (plen % 64),
+			    __ATOMIC_RELEASE);
+	}
 	nb_htab_writer_insert(&fam->hash, e);
 	nb_list_writer_append(&fam->list, &o->le);
 	v = nb_commit_begin(st);
@@ -314,6 +368,9 @@ nb_obj_phase2(struct nb_rcu *r)
 	struct nb_stack *st = r->st;
 
 	free(o->ent);
+	o->ent = NULL;
+	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;		/* the last nb_route_release frees it */
 	nb_obj_free(o);
 	nb_health_freed(st, 1);
 }
@@ -521,4 +578,170 @@ const struct nb_neighattrs *
 nb_neigh_attrs(const struct nb_neigh *n)
 {
 	return &NB_LOAD(&n->o.attrs)->a.n;
+}
+
+/* ---- route lookup and long holds ---- */
+
+#define NB_RT_TABLE_MAIN	254
+#define NB_RTN_UNICAST		1
+#define NB_RTN_LOCAL		2
+
+const struct nb_route *
+nb_route_lookup(const struct nb_read *rd, int family, const void *addr, uint32_t table)
+{
+	const struct nb_ofam *fam = &rd->st->routes;
+	struct nb_hbuckets *hb;
+	const struct nb_obj *best = NULL;
+	uint8_t key[NB_OKEYLEN];
+	uint32_t h, best_metric = 0;
+	int alen, plen, fi, i;
+
+	if ((alen = nb_alen((uint8_t)family)) < 0 || addr == NULL)
+		return NULL;
+	if (table == 0)
+		table = NB_RT_TABLE_MAIN;
+	fi = family == AF_INET6;
+	hb = NB_LOAD(&fam->hash.cur);
+	for (plen = alen * 8; plen >= 0; plen--) {
+		if ((NB_LOAD(&fam->plens[fi][plen / 64]) & (1ull << (plen % 64))) == 0)
+			continue;
+		memset(key, 0, sizeof(key));
+		key[0] = (uint8_t)family;
+		memcpy(key + 1, addr, (size_t)alen);
+		for (i = plen; i < alen * 8; i++)
+			key[1 + i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+		h = nb_hash_key(key, NB_OKEYLEN);
+		for (struct nb_hent *e = NB_LOAD(&hb->b[h & hb->mask]); e != NULL;
+		    e = NB_LOAD(&e->next)) {
+			const struct nb_obj *o = e->obj;
+			const struct nb_routeattrs *ra;
+
+			if (e->hash != h || memcmp(e->key, key, NB_OKEYLEN) != 0 ||
+			    !nb_vis_at(&e->vis, rd->ver))
+				continue;
+			ra = &NB_LOAD(&o->attrs)->a.r;
+			if (ra->dst_len != plen || ra->table != table ||
+			    (ra->type != NB_RTN_UNICAST && ra->type != NB_RTN_LOCAL))
+				continue;
+			if (best == NULL || ra->metric < best_metric) {
+				best = o;
+				best_metric = ra->metric;
+			}
+		}
+		if (best != NULL)
+			return caa_container_of(best, struct nb_route, o);
+	}
+	return NULL;
+}
+
+struct nb_route *
+nb_route_hold(const struct nb_route *r)
+{
+	struct nb_route *w = (struct nb_route *)r;
+
+	if (r == NULL || !nb_vis_live(&r->o.vis))
+		return NULL;
+	/* Inside a read section: phase 2 cannot have run, so refs >= 1. */
+	__atomic_fetch_add(&w->o.refs, 1, __ATOMIC_SEQ_CST);
+	return w;
+}
+
+void
+nb_route_release(struct nb_route *r)
+{
+	struct nb_stack *st;
+
+	if (r == NULL)
+		return;
+	st = r->o.st;
+	if (__atomic_sub_fetch(&r->o.refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* Phase 2 has run: unlinked for two grace periods, no reader left. */
+	nb_obj_free(&r->o);
+	nb_health_freed(st, 1);
+}
+
+/* ---- an address's local route, published with it (iface.c) ---- */
+
+int
+nb_route_prepare_locked(struct nb_stack *st, const struct nb_routeattrs *a, struct nb_route **out)
+{
+	struct nb_ofam *fam = &st->routes;
+	uint8_t key[NB_OKEYLEN];
+	union nb_oattrs n;
+	struct nb_obj *o;
+	struct nb_hent *e;
+	unsigned fi;
+	int error;
+
+	if ((error = fam->ops->norm(&n, a)) != 0)
+		return error;
+	if (nb_ofam_find(fam, &n) != NULL)
+		return -EEXIST;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return -ENOMEM;
+	fam->ops->key(&n, key);
+	if ((e = nb_hent_new(&fam->hash, key, o, &o->ent)) == NULL) {
+		free(o);
+		return -ENOMEM;
+	}
+	nb_vis_init(&o->vis);
+	o->first.a = n;
+	o->attrs = &o->first;
+	o->fam = fam;
+	o->st = st;
+	o->refs = 1;
+	fi = n.r.family == AF_INET6;
+	__atomic_fetch_or(&fam->plens[fi][n.r.dst_len / 64], 1ull << (n.r.dst_len % 64),
+	    __ATOMIC_RELEASE);
+	nb_htab_writer_insert(&fam->hash, e);
+	nb_list_writer_append(&fam->list, &o->le);
+	*out = caa_container_of(o, struct nb_route, o);
+	return 0;
+}
+
+void
+nb_route_stamp_birth(struct nb_route *r, uint64_t v)
+{
+	NB_STORE_RELAXED(&r->o.vis.birth, v);
+	NB_STORE_RELAXED(&r->o.ent->vis.birth, v);
+}
+
+void
+nb_route_published_locked(struct nb_stack *st)
+{
+	struct nb_ofam *fam = &st->routes;
+	int error;
+
+	nb_htab_writer_maybe_grow(&fam->hash);
+	if (!fam->hs_registered) {
+		error = nb_hashstat_register(st, fam->ops->hsname, fam->ops->hsdescr,
+		    nb_ofam_stat_fn, fam);
+		fam->hs_registered = error == 0 || error == -EEXIST;
+	}
+}
+
+struct nb_route *
+nb_route_find_locked(struct nb_stack *st, const struct nb_routeattrs *a)
+{
+	union nb_oattrs n;
+	struct nb_obj *o;
+
+	if (st->routes.ops->norm(&n, a) != 0)
+		return NULL;
+	o = nb_ofam_find(&st->routes, &n);
+	return o != NULL ? caa_container_of(o, struct nb_route, o) : NULL;
+}
+
+void
+nb_route_stamp_death(struct nb_route *r, uint64_t v)
+{
+	NB_STORE_RELAXED(&r->o.vis.death, v);
+	NB_STORE_RELAXED(&r->o.ent->vis.death, v);
+}
+
+void
+nb_route_retire_locked(struct nb_stack *st, struct nb_route *r)
+{
+	nb_defer(st, &r->o.rcu, nb_obj_phase1);
 }

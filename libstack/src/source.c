@@ -13,6 +13,7 @@ struct nb_source {
 
 static const struct nb_source_ops *const sources[] = {
 	&nb_source_linux_ops,
+	&nb_source_sim_ops,
 	NULL
 };
 
@@ -55,6 +56,14 @@ nb_source_link_set(struct nb_source *src, uint32_t index, enum nb_linkset what, 
 	if (src->ops->link_set == NULL)
 		return -EOPNOTSUPP;
 	return src->ops->link_set(src->priv, index, what, value);
+}
+
+int
+nb_source_check(struct nb_source *src)
+{
+	if (src->ops->check == NULL)
+		return -EOPNOTSUPP;
+	return src->ops->check(src->priv);
 }
 
 unsigned

@@ -13,10 +13,13 @@ struct nb_source_ops {
 	int	(*refresh)(void *priv, unsigned fams);
 	int	(*link_set)(void *priv, uint32_t index, enum nb_linkset what, uint64_t value);
 	const char *(*error)(void *priv);
+	/* Optional: stop generating and verify the source's invariants. */
+	int	(*check)(void *priv);
 	void	(*close)(void *priv);
 };
 
 /* Sources compiled in (source.c dispatches on .kind). */
 extern const struct nb_source_ops nb_source_linux_ops;
+extern const struct nb_source_ops nb_source_sim_ops;
 
 #endif

@@ -54,10 +54,12 @@
  * cannot be had, the refresh runs sequentially.
  *
  * Event mode (NB_SOURCE_EVENTS, source_linux_events.c). open() joins the
- * link and address multicast groups on a third socket, loads links and
- * addresses once, and starts an event thread that applies each
- * RTM_NEWLINK/DELLINK/NEWADDR/DELADDR as it arrives (lx_link_event,
- * lx_addr_event). refresh(LINKS|ADDRS) then re-dumps nothing unless a
+ * link, address, route and neighbour multicast groups on a third socket,
+ * loads links and addresses once, and starts an event thread that applies
+ * each RTM_NEWLINK/DELLINK/NEWADDR/DELADDR as it arrives (lx_link_event,
+ * lx_addr_event), and RTM_NEWROUTE/DELROUTE/NEWNEIGH/DELNEIGH once the
+ * first refresh(ROUTES|NEIGH) has loaded that family (lx_route_event,
+ * lx_neigh_event). refresh(LINKS|ADDRS|ROUTES|NEIGH) then re-dumps nothing unless a
  * resync is pending (events lost to an overrun, or a message the stack
  * could not take in order); IFSTATS and procfs still poll. A DELLINK's
  * IFLA_STATS64 gives the departed entry's final counters, with a veth's RX
@@ -709,11 +711,14 @@ lx_refresh(void *priv, unsigned fams)
 	pthread_mutex_lock(&lx->mu);
 	lx->err[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Event mode: links and addresses are current, unless events were lost. */
-	if (lx->ev != NULL && (fams & (NB_FAM_LINKS | NB_FAM_ADDRS)) != 0) {
-		fams &= ~(unsigned)(NB_FAM_LINKS | NB_FAM_ADDRS);
+	/* Event mode: links, addresses and the live route/neighbour families
+	 * are current, unless events were lost. */
+	if (lx->ev != NULL &&
+	    (fams & (NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_ROUTES | NB_FAM_NEIGH)) != 0) {
 		if (lx_events_need_resync(lx))
 			error = lx_events_resync(lx);
+		fams &= ~(unsigned)(NB_FAM_LINKS | NB_FAM_ADDRS);
+		fams &= ~lx_rn_live(lx);
 	}
 	/* Links first: addresses and counters need their interface. Each
 	 * family runs even if an earlier one failed; the first error wins. */

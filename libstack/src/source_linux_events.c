@@ -7,21 +7,35 @@
  * groups of ev_groups[] and an event thread polls it together with an
  * eventfd that close() writes to stop it. Each datagram is read into the
  * thread's own buffer (no lock), then applied under lx->mu, message by
- * message, by the handler ev_handlers[] names for its type: links and
- * addresses now; a family added later (routes, neighbours) adds a group
- * and a handler line. Each applied message counts stack.events.
+ * message, by the handler ev_handlers[] names for its type: links,
+ * addresses, routes and neighbours. Each applied message counts
+ * stack.events. Links and addresses are loaded at start; routes and
+ * neighbours only by the first refresh(ROUTES|NEIGH), which makes that
+ * family "live" (lx_rn_live): until then their events are ignored (the
+ * dump covers them), from then on they keep it current and refresh no
+ * longer re-dumps it.
+ *
+ * Silent route removals: the kernel drops IPv4 routes without a
+ * RTM_DELROUTE when their interface goes down or away, or when the
+ * address that is their preferred source goes. So a DELLINK, a NEWLINK
+ * that clears IFF_UP of an interface the stack has up, and an IPv4
+ * DELADDR mark live routes stale; the thread re-dumps routes once the
+ * queue is drained (not a resync: nothing was lost). Neighbours the
+ * kernel creates without a RTM_NEWNEIGH (NOARP entries for multicast
+ * destinations) are seen only by a dump: at load and at resyncs.
  *
  * Overrun: recvmsg failing with ENOBUFS means the kernel dropped events
  * (how many is unknown: stack.dropped_events counts one per overrun). The
  * thread then discards what is still queued (it predates the resync, which
  * covers it) and marks a resync pending; the resync re-dumps links and
- * addresses on the dump socket and reconciles (stack.resyncs +1, and +1
+ * addresses (and the live route/neighbour families) on the dump socket
+ * and reconciles (stack.resyncs +1, and +1
  * per NLM_F_DUMP_INTR restart of its dumps). Events queued after the
  * discard are replayed on top of the dump: each carries a whole object, in
  * kernel order, so replaying them converges on the kernel's state. A
  * message the stack cannot take in order (a name still in use) also
  * schedules a resync. A failed resync stays pending: the thread retries it
- * every second, and any refresh(LINKS|ADDRS) does it first.
+ * every second, and any refresh(LINKS|ADDRS|ROUTES|NEIGH) does it first.
  *
  * Locking: lx->mu (the source mutex) guards every field of struct lx and
  * of struct lx_ev except those the thread alone touches (buf, and sk/fd
@@ -41,11 +55,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 
-#include "nl_linux.h"
+#include "source_linux_rn.h"
 
 #define EV_RCVBUF_DEFAULT	(1 << 20)	/* SO_RCVBUF of the event socket */
 #define EV_RETRY_MS		1000		/* a failed resync is retried */
@@ -55,6 +70,9 @@ static const unsigned ev_groups[] = {
 	RTNLGRP_LINK,
 	RTNLGRP_IPV4_IFADDR,
 	RTNLGRP_IPV6_IFADDR,
+	RTNLGRP_IPV4_ROUTE,
+	RTNLGRP_IPV6_ROUTE,
+	RTNLGRP_NEIGH,
 };
 
 /* Message type -> handler (lx_link_event's contract); a new family adds lines. */
@@ -66,6 +84,10 @@ static const struct {
 	{ RTM_DELLINK, lx_link_event },
 	{ RTM_NEWADDR, lx_addr_event },
 	{ RTM_DELADDR, lx_addr_event },
+	{ RTM_NEWROUTE, lx_route_event },
+	{ RTM_DELROUTE, lx_route_event },
+	{ RTM_NEWNEIGH, lx_neigh_event },
+	{ RTM_DELNEIGH, lx_neigh_event },
 };
 
 struct lx_ev {
@@ -76,6 +98,7 @@ struct lx_ev {
 	pthread_t	 tid;
 	bool		 started;
 	bool		 resync;	/* lx->mu: events lost, re-dump pending */
+	bool		 routes_stale;	/* lx->mu: live routes may have gone silently */
 };
 
 static uint64_t *
@@ -90,7 +113,7 @@ lx_events_need_resync(const struct lx *lx)
 	return lx->ev != NULL && lx->ev->resync;
 }
 
-/* Links then addresses, re-dumped and reconciled; 0 or -errno. */
+/* Links, addresses, live routes/neighbours, re-dumped and reconciled; 0 or -errno. */
 static int
 ev_load(struct lx *lx)
 {
@@ -99,7 +122,45 @@ ev_load(struct lx *lx)
 	error = lx_links_refresh(lx, NULL);
 	if ((e = lx_addrs_refresh(lx)) != 0 && error == 0)
 		error = e;
+	if (lx_rn_live(lx) != 0) {
+		if ((e = lx_rn_refresh(lx, lx_rn_live(lx))) != 0 && error == 0)
+			error = e;
+		else if (e == 0)
+			lx->ev->routes_stale = false;
+	}
 	return error;
+}
+
+/* Would the kernel drop IPv4 routes silently after this message? (see top) */
+static bool
+ev_routes_go(struct lx *lx, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi;
+	const struct ifaddrmsg *ifa;
+	const struct nb_iface *ifp;
+	struct nb_read rd;
+	bool up;
+
+	if ((lx_rn_live(lx) & NB_FAM_ROUTES) == 0)
+		return false;
+	if (h->nlmsg_type == RTM_DELADDR) {
+		ifa = NLMSG_DATA(h);
+		return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifa)) && ifa->ifa_family == AF_INET;
+	}
+	if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
+		return false;
+	ifi = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) || ifi->ifi_family != AF_UNSPEC)
+		return false;
+	if (h->nlmsg_type == RTM_DELLINK)
+		return true;
+	if ((ifi->ifi_flags & IFF_UP) != 0)
+		return false;
+	nb_read_enter(lx->st, &rd);
+	ifp = nb_if_lookup_index(&rd, (uint32_t)ifi->ifi_index);
+	up = ifp != NULL && (nb_iface_attrs(ifp)->flags & IFF_UP) != 0;
+	nb_read_exit(&rd);
+	return up;
 }
 
 int
@@ -129,6 +190,8 @@ ev_apply(struct lx *lx, size_t len)
 				break;
 		if (i == sizeof(ev_handlers) / sizeof(ev_handlers[0]))
 			continue;
+		if (ev_routes_go(lx, h))
+			lx->ev->routes_stale = true;
 		r = ev_handlers[i].fn(lx, h);
 		if (r == 0)
 			applied++;
@@ -211,6 +274,13 @@ ev_main(void *arg)
 		if ((pending = ev->resync)) {
 			memcpy(saved, lx->err, sizeof(saved));
 			pending = lx_events_resync(lx) != 0;
+			memcpy(lx->err, saved, sizeof(saved));
+		} else if (ev->routes_stale && lx->rn != NULL) {
+			memcpy(saved, lx->err, sizeof(saved));
+			if (lx_routes_refresh(lx, lx->rn) == 0)
+				ev->routes_stale = false;
+			else
+				pending = ev->resync = true;
 			memcpy(lx->err, saved, sizeof(saved));
 		}
 		pthread_mutex_unlock(&lx->mu);

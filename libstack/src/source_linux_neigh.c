@@ -7,6 +7,8 @@
  * are skipped if one shows up. Reconciled like routes
  * (source_linux_route.c): identity (family, ifindex, dst) -> OLD/SEEN map,
  * upsert what the dump reports, delete the rest. Refresh thread, lx->mu held.
+ * Events (lx_neigh_event, the event thread, lx->mu held): once loaded in
+ * event mode (rn->live), RTM_NEWNEIGH upserts and RTM_DELNEIGH deletes.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -30,7 +32,7 @@ neigh_key(struct nb_neighattrs *k, const struct nb_neighattrs *a)
 	memcpy(k->dst, a->dst, sizeof(k->dst));
 }
 
-/* Parse an RTM_NEWNEIGH into *a. 1 if it is not one we keep. */
+/* Parse an RTM_NEWNEIGH (or DELNEIGH) into *a. 1 if it is not one we keep. */
 static int
 neigh_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_neighattrs *a)
 {
@@ -38,7 +40,7 @@ neigh_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_neighattrs *a)
 	struct ndmsg *ndm;
 	int alen, error, ll;
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH)
+	if (nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH)
 		return 1;
 	if (!nlmsg_valid_hdr(nlh, sizeof(*ndm))) {
 		lx_seterr(lx, "netlink: RTM_GETNEIGH: short message");
@@ -182,4 +184,26 @@ lx_neighs_refresh(struct lx *lx, struct lx_rn *rn)
 		}
 	}
 	return 0;
+}
+
+int
+lx_neigh_event(struct lx *lx, struct nlmsghdr *nlh)
+{
+	struct nb_neighattrs a;
+	int error;
+
+	if (lx->rn == NULL || (lx->rn->live & NB_FAM_NEIGH) == 0)
+		return 1;	/* not loaded yet: the first refresh dumps them */
+	if ((error = neigh_parse(lx, nlh, &a)) != 0)
+		return error;
+	if (nlh->nlmsg_type == RTM_DELNEIGH) {
+		if ((error = nb_neigh_delete(lx->st, &a)) == -ENOENT)
+			return 1;
+		if (error != 0)
+			lx_seterr(lx, "libstack: nb_neigh_delete: %s", strerror(-error));
+		return error;
+	}
+	if ((error = nb_neigh_upsert(lx->st, &a)) != 0)
+		lx_seterr(lx, "libstack: nb_neigh_upsert: %s", strerror(-error));
+	return error;
 }

@@ -107,8 +107,8 @@ lx_proc_err(struct lx_proc *p, int err, unsigned lineno, const char *fmt, ...)
 	return err;
 }
 
-int
-lx_proc_read(struct lx_proc *p, const char *rel)
+static int
+lx_proc_read1(struct lx_proc *p, const char *rel, bool empty_ok)
 {
 	ssize_t r;
 	char *nb;
@@ -148,7 +148,7 @@ lx_proc_read(struct lx_proc *p, const char *rel)
 		p->len += (size_t)r;
 	}
 	p->buf[p->len] = '\0';
-	if (p->len == 0)
+	if (p->len == 0 && !empty_ok)
 		error = lx_proc_err(p, -EINVAL, 0, "empty file");
 	else if (memchr(p->buf, '\0', p->len) != NULL)
 		error = lx_proc_err(p, -EINVAL, 0, "NUL byte in the file");
@@ -157,6 +157,18 @@ out:
 	if (error != 0)
 		p->len = 0;
 	return error;
+}
+
+int
+lx_proc_read(struct lx_proc *p, const char *rel)
+{
+	return lx_proc_read1(p, rel, false);
+}
+
+int
+lx_proc_read_empty_ok(struct lx_proc *p, const char *rel)
+{
+	return lx_proc_read1(p, rel, true);
 }
 
 char *
@@ -646,6 +658,8 @@ lx_proc_refresh(struct lx_proc *p, unsigned fams)
 		LX_RUN(lx_proc_meminfo(p));
 		LX_RUN(lx_proc_vmstat(p));
 	}
+	if ((fams & NB_FAM_MCAST) != 0)
+		LX_RUN(lx_proc_mcast(p));
 #undef LX_RUN
 	memcpy(p->err, first, sizeof(p->err));
 	return error;

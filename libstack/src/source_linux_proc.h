@@ -11,7 +11,7 @@
 #include "nbstack/stack.h"
 
 /* Families the procfs readers provide. */
-#define LX_PROC_FAMS	(NB_FAM_PROTO | NB_FAM_SOFTNET | NB_FAM_CPU | NB_FAM_VM)
+#define LX_PROC_FAMS	(NB_FAM_PROTO | NB_FAM_SOFTNET | NB_FAM_CPU | NB_FAM_VM | NB_FAM_MCAST)
 
 #define LX_PROC_ERRLEN	(PATH_MAX + 256)
 #define LX_PROC_MIBLEN	128
@@ -74,6 +74,7 @@ int	lx_proc_stat(struct lx_proc *p);
 int	lx_proc_meminfo(struct lx_proc *p);
 int	lx_proc_vmstat(struct lx_proc *p);
 int	lx_proc_ident(struct lx_proc *p);
+int	lx_proc_mcast(struct lx_proc *p);	/* source_linux_proc_mcast.c */
 
 /* Helpers (source_linux_proc.c). */
 struct nb_stack *lx_proc_stack(struct lx_proc *p);
@@ -82,6 +83,8 @@ const char *lx_proc_path(const struct lx_proc *p);
 const char *lx_proc_root(const struct lx_proc *p);
 /* Read ROOT/rel whole into the reused buffer and start its lines. */
 int	lx_proc_read(struct lx_proc *p, const char *rel);
+/* The same for a file that may be empty (a list with nothing in it). */
+int	lx_proc_read_empty_ok(struct lx_proc *p, const char *rel);
 /* The whole file (NUL-terminated, no NUL inside) and its length. */
 char	*lx_proc_text(struct lx_proc *p, size_t *len);
 /*

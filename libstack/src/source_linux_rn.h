@@ -17,6 +17,7 @@ struct lx_rn {
 	size_t		 nn, ncap;
 	struct nl_kmap	 routes;	/* identity -> struct nb_routeattrs */
 	struct nl_kmap	 neighs;	/* identity -> struct nb_neighattrs */
+	unsigned	 live;		/* event mode: NB_FAM_ROUTES/NEIGH loaded, kept by events */
 };
 
 /* Refresh ROUTES and/or NEIGH (bits of fams); 0 or -errno (lx->err set). */

@@ -12,6 +12,13 @@
  * A multipath route (RTA_MULTIPATH) is recorded as its first nexthop
  * (oif, gateway, RTNH_F_* flags) with nhops = the number of nexthops.
  * Runs on the refresh thread with lx->mu held (source_linux.c).
+ *
+ * Events (lx_route_event, the event thread, lx->mu held): once a refresh
+ * has loaded ROUTES in event mode (rn->live), each RTM_NEWROUTE is upserted
+ * and each RTM_DELROUTE deleted by identity. A NEWROUTE flagged
+ * NLM_F_REPLACE replaced, in the kernel, the route of the same (family,
+ * table, dst/len, tos, metric) without a DELROUTE for it: such routes of
+ * another identity are deleted first.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -82,7 +89,7 @@ route_multipath(struct nb_routeattrs *a, const struct nlattr *mp, int alen)
 		a->nhops = 1;
 }
 
-/* Parse an RTM_NEWROUTE into *a. 1 if it is not a route we keep. */
+/* Parse an RTM_NEWROUTE (or DELROUTE) into *a. 1 if it is not a route we keep. */
 static int
 route_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_routeattrs *a)
 {
@@ -90,7 +97,7 @@ route_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_routeattrs *a)
 	struct rtmsg *rtm;
 	int alen, error;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
+	if (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE)
 		return 1;
 	if (!nlmsg_valid_hdr(nlh, sizeof(*rtm))) {
 		lx_seterr(lx, "netlink: RTM_GETROUTE: short message");
@@ -238,6 +245,74 @@ lx_routes_refresh(struct lx *lx, struct lx_rn *rn)
 	return 0;
 }
 
+/* Routes that an NLM_F_REPLACE of `a` replaced: same slot, another identity. */
+struct route_victims {
+	const struct nb_routeattrs *a;
+	struct nb_routeattrs	 v[16];
+	size_t			 n;
+	bool			 overflow;
+};
+
+static int
+route_victim_cb(const struct nb_route *r, void *arg)
+{
+	struct route_victims *rv = arg;
+	const struct nb_routeattrs *x = nb_route_attrs(r), *a = rv->a;
+	struct nb_routeattrs kx, ka;
+
+	if (x->family != a->family || x->table != a->table || x->dst_len != a->dst_len ||
+	    x->tos != a->tos || x->metric != a->metric || memcmp(x->dst, a->dst, sizeof(x->dst)) != 0)
+		return 0;
+	route_key(&kx, x);
+	route_key(&ka, a);
+	if (memcmp(&kx, &ka, sizeof(kx)) == 0)
+		return 0;
+	if (rv->n == sizeof(rv->v) / sizeof(rv->v[0])) {
+		rv->overflow = true;
+		return 1;
+	}
+	rv->v[rv->n++] = *x;
+	return 0;
+}
+
+int
+lx_route_event(struct lx *lx, struct nlmsghdr *nlh)
+{
+	struct route_victims rv;
+	struct nb_routeattrs a;
+	struct nb_read rd;
+	size_t i;
+	int error;
+
+	if (lx->rn == NULL || (lx->rn->live & NB_FAM_ROUTES) == 0)
+		return 1;	/* not loaded yet: the first refresh dumps them */
+	if ((error = route_parse(lx, nlh, &a)) != 0)
+		return error;
+	if (nlh->nlmsg_type == RTM_DELROUTE) {
+		/* -ENOENT: never seen (a resync or the load covered it). */
+		if ((error = nb_route_delete(lx->st, &a)) == -ENOENT)
+			return 1;
+		if (error != 0)
+			lx_seterr(lx, "libstack: nb_route_delete: %s", strerror(-error));
+		return error;
+	}
+	if ((nlh->nlmsg_flags & NLM_F_REPLACE) != 0) {
+		memset(&rv, 0, sizeof(rv));
+		rv.a = &a;
+		nb_read_enter(lx->st, &rd);
+		(void)nb_route_walk(&rd, route_victim_cb, &rv);
+		nb_read_exit(&rd);
+		if (rv.overflow)
+			return LX_EV_RESYNC;
+		for (i = 0; i < rv.n; i++)
+			if ((error = nb_route_delete(lx->st, &rv.v[i])) != 0 && error != -ENOENT)
+				return error;
+	}
+	if ((error = nb_route_upsert(lx->st, &a)) != 0)
+		lx_seterr(lx, "libstack: nb_route_upsert: %s", strerror(-error));
+	return error;
+}
+
 int
 lx_rn_refresh(struct lx *lx, unsigned fams)
 {
@@ -257,10 +332,17 @@ lx_rn_refresh(struct lx *lx, unsigned fams)
 		}
 		lx->rn = rn;
 	}
-	if ((fams & NB_FAM_ROUTES) != 0)
-		error = lx_routes_refresh(lx, rn);
-	if ((fams & NB_FAM_NEIGH) != 0 && (e = lx_neighs_refresh(lx, rn)) != 0 && error == 0)
-		error = e;
+	/* In event mode a loaded family is kept current by events (rn->live). */
+	if ((fams & NB_FAM_ROUTES) != 0) {
+		if ((error = lx_routes_refresh(lx, rn)) == 0 && lx->ev != NULL)
+			rn->live |= NB_FAM_ROUTES;
+	}
+	if ((fams & NB_FAM_NEIGH) != 0) {
+		if ((e = lx_neighs_refresh(lx, rn)) != 0 && error == 0)
+			error = e;
+		else if (e == 0 && lx->ev != NULL)
+			rn->live |= NB_FAM_NEIGH;
+	}
 	return error;
 }
 
@@ -277,4 +359,10 @@ lx_rn_free(struct lx *lx)
 	free(rn->nv);
 	free(rn);
 	lx->rn = NULL;
+}
+
+unsigned
+lx_rn_live(const struct lx *lx)
+{
+	return lx->rn != NULL ? lx->rn->live : 0;
 }

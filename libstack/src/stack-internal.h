@@ -58,7 +58,9 @@
  * Lock order
  *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock and
  *   slot_lock are leaves. Routes and neighbours (route.c): routes.lock ->
- *   commit_lock, neighs.lock -> commit_lock, never held together.
+ *   commit_lock, neighs.lock -> commit_lock, never held together; an
+ *   address with its local route (nb_addr_add_route): addr_lock ->
+ *   routes.lock -> commit_lock.
  *   Capture descriptors (bpf.c): if_lock -> addr_lock -> dep_lock ->
  *   bpf.lock -> commit_lock (nb_if_delete detaches descriptors holding all).
  */
@@ -252,6 +254,8 @@ struct nb_ofam {
 	struct nb_htab	 hash;		/* key: family + 16 address bytes */
 	const struct nb_ofam_ops *ops;
 	bool		 hs_registered;	/* lock: its hashstat entry exists */
+	uint64_t	 plens[2][3];	/* atomic, OR only: prefix lengths seen
+					   ([0] inet, [1] inet6; bit = dst_len) */
 };
 
 /* ---- capture descriptors (bpf.c) ---- */
@@ -332,6 +336,21 @@ void	nb_iface_fini(struct nb_stack *st);
 /* route.c: routes and neighbours (their hashes register with the first object) */
 int	nb_route_init(struct nb_stack *st);
 void	nb_route_fini(struct nb_stack *st);
+/*
+ * An address and its local route in one commit (nb_addr_add_route): the
+ * caller holds st->routes.lock (lock order addr_lock -> routes.lock ->
+ * commit_lock). prepare allocates and links a route with birth NEVER
+ * (-EEXIST if its identity is live; it cannot fail once linked);
+ * stamp_birth/stamp_death run inside the commit; published_locked and
+ * retire_locked after it.
+ */
+int	nb_route_prepare_locked(struct nb_stack *st, const struct nb_routeattrs *a,
+	    struct nb_route **out);
+void	nb_route_stamp_birth(struct nb_route *r, uint64_t v);
+void	nb_route_published_locked(struct nb_stack *st);
+struct nb_route *nb_route_find_locked(struct nb_stack *st, const struct nb_routeattrs *a);
+void	nb_route_stamp_death(struct nb_route *r, uint64_t v);
+void	nb_route_retire_locked(struct nb_stack *st, struct nb_route *r);
 
 /* iface.c, for bpf.c: writer lookup (if_lock held) and the per-interface list. */
 struct nb_iface *nb_if_writer_get(struct nb_stack *st, uint32_t index);

@@ -96,7 +96,7 @@ static const struct famrule {
 	const char *c0, *c1;
 	unsigned fams;
 } famrules[] = {
-	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS },
+	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_MCAST },
 	{ "net", "interfaces_departed", NB_FAM_LINKS },
 	{ "net", "inet", NB_FAM_PROTO },
 	{ "net", "inet6", NB_FAM_PROTO },

@@ -121,6 +121,33 @@ addr_cb(const struct nb_addr *ap, void *arg)
 	return mw_stop(w) ? 1 : 0;
 }
 
+/* ---- multicast memberships ---- */
+
+static int
+mcast_cb(const struct nb_mcastattrs *m, void *arg)
+{
+	struct addrwalk *aw = arg;
+	struct mib_walk *w = aw->w;
+	const char *fam;
+	size_t len;
+
+	fam = m->family == AF_INET ? "inet" : m->family == AF_INET6 ? "inet6" : "link";
+	len = utoa(aw->n++, w->nbuf);
+	if (mw_enter(w, w->nbuf, len)) {
+		if (mib_node(w, "multicast membership")) {
+			MIB_LEAF(w, "family", mib_leaf_str(w, "inet, inet6 or link",
+			    NB_SYSCTL_STRING, 0, fam));
+			MIB_LEAF(w, "address", mib_leaf_str(w, "multicast address",
+			    NB_SYSCTL_ADDRESS, 0, m->family == AF_PACKET ?
+			    mib_lladdr_text(w, m->addr, m->addr_len) : mib_addr_text(w, m->family, m->addr)));
+			MIB_LEAF(w, "users", mib_leaf_int(w, "users of the membership",
+			    NB_SYSCTL_F_GAUGE, m->users));
+		}
+		mw_leave(w);
+	}
+	return mw_stop(w) ? 1 : 0;
+}
+
 /* ---- one interface (live or departed) ---- */
 
 static void
@@ -201,6 +228,15 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 	if (!mw_stop(w) && mw_enter(w, "addrs", 5)) {
 		if (mib_node(w, "addresses, in list order")) {
 			error = nb_iface_addr_walk(&w->rd, ifp, addr_cb, &aw);
+			if (error < 0 && w->rc == 0)
+				w->rc = error;
+		}
+		mw_leave(w);
+	}
+	aw.n = 0;
+	if (!mw_stop(w) && mw_enter(w, "mcast", 5)) {
+		if (mib_node(w, "multicast memberships: inet, inet6, then link-layer")) {
+			error = nb_iface_mcast_walk(&w->rd, ifp, mcast_cb, &aw);
 			if (error < 0 && w->rc == 0)
 				w->rc = error;
 		}

@@ -50,14 +50,16 @@ usage_error() {
 }
 
 @test "modes and options not built yet say so and exit 2" {
-	usage_error -r
+	usage_error
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 	usage_error -s -w 1
 	usage_error -P -c 2
-	usage_error -i -a
-	assert_regex "${stderr_lines[0]}" 'not available yet'
+	usage_error -s -a
+	assert_regex "${stderr_lines[0]}" '-a: only with -i'
+	usage_error -i -a -w 1
+	assert_regex "${stderr_lines[0]}" '-a: only with -i'
 	usage_error -r -w 1
-	assert_regex "${stderr_lines[0]}" 'not available yet'
+	assert_regex "${stderr_lines[0]}" 'interval mode is for -i only'
 	usage_error
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 }

@@ -384,6 +384,220 @@ test_concurrent(void)
 	nb_stack_destroy(&x.st);
 }
 
+static const struct nb_routeattrs *
+lookup(struct nb_stack *st, int family, const char *a, uint32_t table)
+{
+	uint8_t buf[16];
+	struct nb_read rd;
+	const struct nb_route *r;
+	const struct nb_routeattrs *ra;
+
+	if (inet_pton(family, a, buf) != 1)
+		abort();
+	nb_read_enter(st, &rd);
+	r = nb_route_lookup(&rd, family, buf, table);
+	ra = r != NULL ? nb_route_attrs(r) : NULL;
+	nb_read_exit(&rd);
+	return ra;		/* test is single-threaded: no frees in between */
+}
+
+static void
+test_lookup(void)
+{
+	struct nb_stack *st = mkstack();
+	struct nb_routeattrs def, r16, r24, r24b, other, bcast, v6, v6def;
+	const struct nb_routeattrs *ra;
+
+	mkroute(&def, AF_INET, "0.0.0.0", 0, 254, 100, "192.0.2.1", 1);
+	mkroute(&r16, AF_INET, "10.1.0.0", 16, 254, 0, NULL, 2);
+	mkroute(&r24, AF_INET, "10.1.2.0", 24, 254, 50, NULL, 3);
+	mkroute(&r24b, AF_INET, "10.1.2.0", 24, 254, 10, NULL, 4);
+	mkroute(&other, AF_INET, "10.1.3.0", 24, 100, 0, NULL, 5);
+	mkroute(&bcast, AF_INET, "10.1.4.0", 24, 254, 0, NULL, 6);
+	bcast.type = 3;		/* RTN_BROADCAST: never a lookup result */
+	mkroute(&v6, AF_INET6, "2001:db8::", 32, 254, 256, NULL, 7);
+	mkroute(&v6def, AF_INET6, "::", 0, 254, 1024, "fe80::1", 8);
+
+	CHECK(lookup(st, AF_INET, "10.1.2.3", 0) == NULL);	/* empty: no match */
+	CHECK_EQ(nb_route_upsert(st, &r16), 0);
+	CHECK(lookup(st, AF_INET, "10.2.0.1", 0) == NULL);	/* no default route */
+	CHECK_EQ(nb_route_upsert(st, &def), 0);
+	CHECK_EQ(nb_route_upsert(st, &r24), 0);
+	CHECK_EQ(nb_route_upsert(st, &r24b), 0);
+	CHECK_EQ(nb_route_upsert(st, &other), 0);
+	CHECK_EQ(nb_route_upsert(st, &bcast), 0);
+	CHECK_EQ(nb_route_upsert(st, &v6), 0);
+	CHECK_EQ(nb_route_upsert(st, &v6def), 0);
+
+	ra = lookup(st, AF_INET, "10.1.2.3", 0);		/* longest prefix, lowest metric */
+	CHECK(ra != NULL && ra->oif == 4);
+	ra = lookup(st, AF_INET, "10.1.2.3", 254);		/* table 0 is main */
+	CHECK(ra != NULL && ra->oif == 4);
+	ra = lookup(st, AF_INET, "10.1.3.9", 0);		/* other table's /24 ignored */
+	CHECK(ra != NULL && ra->oif == 2);
+	ra = lookup(st, AF_INET, "10.1.3.9", 100);
+	CHECK(ra != NULL && ra->oif == 5);
+	CHECK(lookup(st, AF_INET, "10.9.9.9", 100) == NULL);
+	ra = lookup(st, AF_INET, "10.1.4.1", 0);		/* broadcast skipped: /16 */
+	CHECK(ra != NULL && ra->oif == 2);
+	ra = lookup(st, AF_INET, "198.51.100.7", 0);		/* default */
+	CHECK(ra != NULL && ra->oif == 1);
+	ra = lookup(st, AF_INET6, "2001:db8:1::5", 0);
+	CHECK(ra != NULL && ra->oif == 7);
+	ra = lookup(st, AF_INET6, "2001:db9::5", 0);
+	CHECK(ra != NULL && ra->oif == 8);
+
+	/* Delete the better /24: the other /24 wins; then the /16; then the default. */
+	CHECK_EQ(nb_route_delete(st, &r24b), 0);
+	ra = lookup(st, AF_INET, "10.1.2.3", 0);
+	CHECK(ra != NULL && ra->oif == 3);
+	CHECK_EQ(nb_route_delete(st, &r24), 0);
+	ra = lookup(st, AF_INET, "10.1.2.3", 0);
+	CHECK(ra != NULL && ra->oif == 2);
+	CHECK_EQ(nb_route_delete(st, &r16), 0);
+	ra = lookup(st, AF_INET, "10.1.2.3", 0);
+	CHECK(ra != NULL && ra->oif == 1);
+	nb_stack_destroy(&st);
+}
+
+static void
+test_hold(void)
+{
+	struct nb_stack *st = mkstack();
+	struct nb_routeattrs r1;
+	struct nb_route *h, *h2;
+	struct nb_read rd;
+	uint8_t a[4] = { 10, 7, 0, 1 };
+	uint64_t f0;
+
+	mkroute(&r1, AF_INET, "10.7.0.0", 16, 254, 0, NULL, 9);
+	CHECK_EQ(nb_route_upsert(st, &r1), 0);
+	CHECK(nb_route_hold(NULL) == NULL);
+	f0 = freed(st);
+
+	nb_read_enter(st, &rd);
+	h = nb_route_hold(nb_route_lookup(&rd, AF_INET, a, 0));
+	h2 = nb_route_hold(nb_route_lookup(&rd, AF_INET, a, 0));
+	nb_read_exit(&rd);
+	CHECK(h != NULL && h2 != NULL && h == h2);
+	/* Updates while held: the holder's block outlives the grace periods. */
+	{
+		const struct nb_routeattrs *seen = nb_route_attrs(h);
+
+		r1.protocol = 2;
+		CHECK_EQ(nb_route_upsert(st, &r1), 0);
+		r1.protocol = 3;
+		CHECK_EQ(nb_route_upsert(st, &r1), 0);
+		for (int i = 0; i < 10; i++)
+			urcu_memb_barrier();
+		CHECK_EQ(seen->oif, 9);			/* ASan: not freed */
+		CHECK_EQ(nb_route_attrs(h)->protocol, 3);
+	}
+	/* Delete while held: delete does not wait; the route is invisible ... */
+	CHECK_EQ(nb_route_delete(st, &r1), 0);
+	nb_read_enter(st, &rd);
+	CHECK(nb_route_lookup(&rd, AF_INET, a, 0) == NULL);
+	nb_read_exit(&rd);
+	/* ... but stays readable by its holders after the grace periods. */
+	for (int i = 0; i < 10; i++)
+		urcu_memb_barrier();
+	CHECK_EQ(freed(st), f0);
+	CHECK(h != NULL && nb_route_attrs(h)->oif == 9);
+	nb_route_release(h2);
+	CHECK_EQ(freed(st), f0);
+	nb_route_release(h);		/* the last release frees it */
+	CHECK_EQ(freed(st), f0 + 1);
+
+	/* A hold on a route whose delete is committed fails. */
+	CHECK_EQ(nb_route_upsert(st, &r1), 0);
+	nb_read_enter(st, &rd);
+	{
+		const struct nb_route *r = nb_route_lookup(&rd, AF_INET, a, 0);
+
+		CHECK(r != NULL);
+		CHECK_EQ(nb_route_delete(st, &r1), 0);
+		CHECK(nb_route_hold(r) == NULL);
+	}
+	nb_read_exit(&rd);
+	/* Released before phase 2: phase 2 frees it. */
+	CHECK_EQ(nb_route_upsert(st, &r1), 0);
+	nb_read_enter(st, &rd);
+	h = nb_route_hold(nb_route_lookup(&rd, AF_INET, a, 0));
+	nb_read_exit(&rd);
+	CHECK(h != NULL);
+	nb_route_release(h);
+	CHECK_EQ(nb_route_delete(st, &r1), 0);
+	CHECK_EQ(wait_freed(st, f0 + 3), f0 + 3);
+	nb_stack_destroy(&st);
+}
+
+static int
+addr_on_list_cb(const struct nb_addr *a, void *arg)
+{
+	(void)a;
+	++*(int *)arg;
+	return 0;
+}
+
+static void
+test_addr_route(void)
+{
+	struct nb_stack *st = mkstack();
+	struct nb_ifattrs ifa;
+	struct nb_addrattrs a;
+	struct nb_routeattrs lr, other;
+	struct nb_read rd, old;
+	const struct nb_route *r;
+	int n;
+
+	memset(&ifa, 0, sizeof(ifa));
+	ifa.index = 3;
+	strcpy(ifa.name, "sim3");
+	CHECK_EQ(nb_if_upsert(st, &ifa, NULL), 0);
+	memset(&a, 0, sizeof(a));
+	a.ifindex = 3;
+	a.family = AF_INET;
+	a.prefixlen = 24;
+	inet_pton(AF_INET, "10.3.0.1", a.addr);
+	mkroute(&lr, AF_INET, "10.3.0.1", 32, 255, 0, NULL, 3);
+	lr.type = 2;		/* RTN_LOCAL */
+
+	nb_read_enter(st, &old);
+	CHECK_EQ(nb_addr_add_route(st, &a, &lr), 0);
+	CHECK_EQ(nb_addr_add_route(st, &a, &lr), -EEXIST);
+	/* The older section sees neither; a new one sees all three. */
+	CHECK(nb_addr_lookup(&old, AF_INET, a.addr) == NULL);
+	CHECK(nb_route_lookup(&old, AF_INET, a.addr, 255) == NULL);
+	nb_read_exit(&old);
+	nb_read_enter(st, &rd);
+	CHECK(nb_addr_lookup(&rd, AF_INET, a.addr) != NULL);
+	n = 0;
+	nb_iface_addr_walk(&rd, nb_if_lookup_index(&rd, 3), addr_on_list_cb, &n);
+	CHECK_EQ(n, 1);
+	r = nb_route_lookup(&rd, AF_INET, a.addr, 255);
+	CHECK(r != NULL && nb_route_attrs(r)->type == 2 && nb_route_attrs(r)->oif == 3);
+	nb_read_exit(&rd);
+	/* Interface missing: nothing is published. */
+	a.ifindex = 4;
+	mkroute(&other, AF_INET, "10.4.0.1", 32, 255, 0, NULL, 4);
+	CHECK_EQ(nb_addr_add_route(st, &a, &other), -ENOENT);
+	a.ifindex = 3;
+	CHECK_EQ(nb_addr_del_route(st, &a, &other), -ENOENT);
+
+	nb_read_enter(st, &old);
+	CHECK_EQ(nb_addr_del_route(st, &a, &lr), 0);
+	CHECK_EQ(nb_addr_del_route(st, &a, &lr), -ENOENT);
+	CHECK(nb_addr_lookup(&old, AF_INET, a.addr) != NULL);
+	CHECK(nb_route_lookup(&old, AF_INET, a.addr, 255) != NULL);
+	nb_read_exit(&old);
+	nb_read_enter(st, &rd);
+	CHECK(nb_addr_lookup(&rd, AF_INET, a.addr) == NULL);
+	CHECK(nb_route_lookup(&rd, AF_INET, a.addr, 255) == NULL);
+	CHECK_EQ(nb_route_count(&rd), 0);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
 int
 main(void)
 {
@@ -392,6 +606,9 @@ main(void)
 	test_neigh();
 	test_hashstat();
 	test_concurrent();
+	test_lookup();
+	test_hold();
+	test_addr_route();
 	printf("test_route: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }

@@ -19,6 +19,13 @@
  *     entries hold TX equal to that read and RX equal to the polled values.
  *  3. a second stack with evbuf=4096 and a burst of thousands of events:
  *     dropped_events > 0, resyncs > 0, and it converges all the same.
+ *  4. routes and neighbours: one refresh(ROUTES|NEIGH) loads them, then
+ *     scripted churn (routes added, replaced and deleted in main and table
+ *     100, v4 and v6, blackhole/unreachable; neighbours added, changed,
+ *     deleted) is applied by events alone: the stack converges on
+ *     `ip -j route show table all` (-4 and -6) and `ip -j neigh show nud
+ *     all` with no resync. Then a stack with evbuf=4096 and bursts of
+ *     thousands of route changes: overruns, resyncs, and equality again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +33,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_packet.h>
+#include <linux/neighbour.h>
 #include <net/ethernet.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -536,6 +544,455 @@ test_departed(struct nb_stack *st, struct nb_source *src)
 	converge(st, "after the veth delete");
 }
 
+/* Routes and neighbours (section 4) ---------------------------------- */
+
+static const char *const rtypes[] = {
+	"unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
+	"unreachable", "prohibit", "throw", "nat", "xresolve",
+};
+
+/* NUD_* bits in iproute2's order of names (ip neigh prints each set bit). */
+static const struct { const char *name; uint16_t bit; } nud_names[] = {
+	{ "INCOMPLETE", 0x01 }, { "REACHABLE", 0x02 }, { "STALE", 0x04 }, { "DELAY", 0x08 },
+	{ "PROBE", 0x10 }, { "FAILED", 0x20 }, { "NOARP", 0x40 }, { "PERMANENT", 0x80 },
+};
+
+/* A growing list of strings, compared as sorted multisets. */
+struct keys {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static void
+keys_add(struct keys *k, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap != 0 ? k->cap * 2 : 256;
+		if ((k->v = realloc(k->v, k->cap * sizeof(*k->v))) == NULL)
+			abort();
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	k->v[k->n++] = s;
+}
+
+static int
+keys_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+keys_free(struct keys *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Differences between two key lists (sorted in place). */
+static unsigned
+keys_diff(struct keys *a, struct keys *b, const char *what)
+{
+	unsigned bad = 0;
+	size_t i = 0, j = 0;
+	int c;
+
+	if (a->n > 0)
+		qsort(a->v, a->n, sizeof(*a->v), keys_cmp);
+	if (b->n > 0)
+		qsort(b->v, b->n, sizeof(*b->v), keys_cmp);
+	while (i < a->n || j < b->n) {
+		c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->v[i], b->v[j]);
+		if (c == 0) {
+			i++, j++;
+			continue;
+		}
+		DIFF(0, "%s: %s only: %s", what, c < 0 ? "ip" : "stack", c < 0 ? a->v[i] : b->v[j]);
+		if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	return bad;
+}
+
+static const char *
+table_name(uint32_t t, char *buf, size_t len)
+{
+	switch (t) {
+	case 253: return "default";
+	case 254: return "main";
+	case 255: return "local";
+	}
+	snprintf(buf, len, "%u", t);
+	return buf;
+}
+
+/* `ip -j -F route show table all` entries into keys. */
+static void
+ip_route_keys(struct json_object *j, int family, struct keys *k)
+{
+	struct json_object *e, *nh;
+	const char *dst, *gw, *dev, *type, *table;
+	char abuf[INET6_ADDRSTRLEN], dbuf[64], *slash;
+	uint8_t addr[16];
+	unsigned len;
+	size_t i;
+
+	for (i = 0; j != NULL && i < json_object_array_length(j); i++) {
+		e = json_object_array_get_idx(j, i);
+		dst = jstr(e, "dst");
+		gw = jstr(e, "gateway");
+		dev = jstr(e, "dev");
+		if ((nh = jget(e, "nexthops")) != NULL && json_object_array_length(nh) > 0) {
+			gw = jstr(json_object_array_get_idx(nh, 0), "gateway");
+			dev = jstr(json_object_array_get_idx(nh, 0), "dev");
+		}
+		type = jstr(e, "type");
+		table = jstr(e, "table");
+		len = family == AF_INET ? 32 : 128;
+		memset(addr, 0, sizeof(addr));
+		if (dst == NULL || strcmp(dst, "default") == 0) {
+			len = 0;
+		} else {
+			snprintf(dbuf, sizeof(dbuf), "%s", dst);
+			if ((slash = strchr(dbuf, '/')) != NULL) {
+				*slash = '\0';
+				len = (unsigned)atoi(slash + 1);
+			}
+			if (inet_pton(family, dbuf, addr) != 1)
+				snprintf(dbuf, sizeof(dbuf), "?%s", dst);
+		}
+		inet_ntop(family, addr, abuf, sizeof(abuf));
+		keys_add(k, "%d %s/%u table %s type %s metric %lld gw %s dev %s", family, abuf, len,
+		    table != NULL ? table : "main", type != NULL ? type : "unicast",
+		    (long long)jint(e, "metric", 0), gw != NULL ? gw : "-", dev != NULL ? dev : "-");
+	}
+}
+
+static const char *
+ifname_of(const struct nb_read *rd, uint32_t index, char *buf)
+{
+	const struct nb_iface *ifp;
+
+	if (index == 0)
+		return "-";
+	if ((ifp = nb_if_lookup_index(rd, index)) == NULL) {
+		snprintf(buf, NB_IFNAMSIZ, "#%u", index);
+		return buf;
+	}
+	return nb_iface_attrs(ifp)->name;
+}
+
+struct rn_walk {
+	const struct nb_read	*rd;
+	struct keys		*k;
+};
+
+static int
+stack_route_cb(const struct nb_route *r, void *arg)
+{
+	struct rn_walk *w = arg;
+	const struct nb_routeattrs *a = nb_route_attrs(r);
+	char abuf[INET6_ADDRSTRLEN], gbuf[INET6_ADDRSTRLEN], tbuf[16], nbuf[NB_IFNAMSIZ];
+
+	inet_ntop(a->family, a->dst, abuf, sizeof(abuf));
+	if (a->has_gw)
+		inet_ntop(a->family, a->gw, gbuf, sizeof(gbuf));
+	keys_add(w->k, "%d %s/%u table %s type %s metric %u gw %s dev %s", a->family, abuf,
+	    a->dst_len, table_name(a->table, tbuf, sizeof(tbuf)),
+	    a->type < sizeof(rtypes) / sizeof(rtypes[0]) ? rtypes[a->type] : "?", a->metric,
+	    a->has_gw ? gbuf : "-", ifname_of(w->rd, a->oif, nbuf));
+	return 0;
+}
+
+/*
+ * A NOARP entry for a multicast destination (ff02::16 after an MLD report)
+ * is made by the kernel without an RTM_NEWNEIGH: events cannot show it,
+ * only a dump (load, resync) does. Such entries are left out of the
+ * comparison on both sides; every other entry must match.
+ */
+static bool
+silent_neigh(const char *dst, struct json_object *state)
+{
+	uint8_t a[16];
+	size_t m;
+
+	if (dst == NULL)
+		return false;
+	if (inet_pton(AF_INET6, dst, a) == 1 ? a[0] != 0xff :
+	    inet_pton(AF_INET, dst, a) != 1 || (a[0] & 0xf0) != 0xe0)
+		return false;
+	for (m = 0; state != NULL && m < json_object_array_length(state); m++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(state, m)), "NOARP") == 0)
+			return true;
+	return false;
+}
+
+static void
+ip_neigh_keys(struct json_object *j, struct keys *k)
+{
+	struct json_object *e, *stl;
+	char state[128];
+	size_t i, m;
+
+	for (i = 0; j != NULL && i < json_object_array_length(j); i++) {
+		e = json_object_array_get_idx(j, i);
+		if (silent_neigh(jstr(e, "dst"), jget(e, "state")))
+			continue;
+		state[0] = '\0';
+		stl = jget(e, "state");
+		for (m = 0; stl != NULL && m < json_object_array_length(stl); m++) {
+			if (m > 0)
+				strcat(state, ",");
+			strncat(state, json_object_get_string(json_object_array_get_idx(stl, m)), 20);
+		}
+		keys_add(k, "%s dev %s lladdr %s %s", jstr(e, "dst"), jstr(e, "dev"),
+		    jstr(e, "lladdr") != NULL ? jstr(e, "lladdr") : "-", state[0] ? state : "NONE");
+	}
+}
+
+static int
+stack_neigh_cb(const struct nb_neigh *n, void *arg)
+{
+	struct rn_walk *w = arg;
+	const struct nb_neighattrs *a = nb_neigh_attrs(n);
+	char abuf[INET6_ADDRSTRLEN], ll[3 * NB_LLADDR_MAX + 1], state[128], nbuf[NB_IFNAMSIZ];
+	size_t i;
+
+	inet_ntop(a->family, a->dst, abuf, sizeof(abuf));
+	if ((a->state & NUD_NOARP) != 0 && ((a->family == AF_INET6 && a->dst[0] == 0xff) ||
+	    (a->family == AF_INET && (a->dst[0] & 0xf0) == 0xe0)))
+		return 0;	/* silent_neigh() */
+	ll[0] = state[0] = '\0';
+	for (i = 0; i < a->lladdr_len; i++)
+		snprintf(ll + 3 * i, sizeof(ll) - 3 * i, "%02x%s", a->lladdr[i],
+		    i + 1 < a->lladdr_len ? ":" : "");
+	for (i = 0; i < sizeof(nud_names) / sizeof(nud_names[0]); i++) {
+		if ((a->state & nud_names[i].bit) == 0)
+			continue;
+		if (state[0] != '\0')
+			strcat(state, ",");
+		strcat(state, nud_names[i].name);
+	}
+	keys_add(w->k, "%s dev %s lladdr %s %s", abuf, ifname_of(w->rd, a->ifindex, nbuf),
+	    a->lladdr_len ? ll : "-", state[0] ? state : "NONE");
+	return 0;
+}
+
+/* The stack's routes and neighbours against one oracle read: differences. */
+static unsigned
+rn_diff(struct nb_stack *st, size_t *nr, size_t *nn)
+{
+	struct json_object *r4 = ip_json("ip -j -4 route show table all");
+	struct json_object *r6 = ip_json("ip -j -6 route show table all");
+	struct json_object *ng = ip_json("ip -j neigh show nud all");
+	struct keys ir = { 0 }, sr = { 0 }, in = { 0 }, sn = { 0 };
+	struct rn_walk w;
+	struct nb_read rd;
+	unsigned bad = 0;
+
+	if (r4 == NULL || r6 == NULL || ng == NULL) {
+		bad = 1;
+		goto out;
+	}
+	ip_route_keys(r4, AF_INET, &ir);
+	ip_route_keys(r6, AF_INET6, &ir);
+	ip_neigh_keys(ng, &in);
+	nb_read_enter(st, &rd);
+	w.rd = &rd;
+	w.k = &sr;
+	nb_route_walk(&rd, stack_route_cb, &w);
+	w.k = &sn;
+	nb_neigh_walk(&rd, stack_neigh_cb, &w);
+	nb_read_exit(&rd);
+	*nr = sr.n;
+	*nn = sn.n;
+	bad += keys_diff(&ir, &sr, "route");
+	bad += keys_diff(&in, &sn, "neigh");
+out:
+	keys_free(&ir);
+	keys_free(&sr);
+	keys_free(&in);
+	keys_free(&sn);
+	json_object_put(r4);
+	json_object_put(r6);
+	json_object_put(ng);
+	return bad;
+}
+
+/* Wait (up to 20 s) until the stack's routes and neighbours equal ip's. */
+static void
+rn_converge(struct nb_stack *st, const char *when, size_t minroutes)
+{
+	struct timespec t0, t1;
+	size_t nr = 0, nn = 0;
+	unsigned bad = 1;
+	int tries;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (tries = 1; tries <= 200 && bad != 0; tries++) {
+		verbose = tries == 200;
+		bad = rn_diff(st, &nr, &nn);
+		if (bad == 0 && rn_diff(st, &nr, &nn) != 0)
+			bad = 1;	/* equal twice in a row: a quiet moment */
+		if (bad != 0)
+			usleep(100000);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(bad == 0, "%s: routes/neighbours never equalled ip (%u differences)", when, bad);
+	CHECK(nr >= minroutes, "%s: only %zu routes", when, nr);
+	if (bad == 0)
+		printf("%s: %zu routes, %zu neighbours equal to ip after %.2f s (%d tries)\n", when,
+		    nr, nn, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+		    tries - 1);
+}
+
+#define NROUTES	150
+
+static void
+gen_routes(FILE *f, void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < NROUTES; i++) {
+		fprintf(f, "route add 10.80.%d.0/24 via 10.77.0.2\n", i);
+		fprintf(f, "route add 10.81.%d.0/24 dev rt0 table 100 metric %d\n", i, i % 4);
+		fprintf(f, "route add 2001:db8:80:%x::/64 via 2001:db8:77::2%s\n", i,
+		    i % 2 ? " table 100" : "");
+		fprintf(f, "neigh add 10.77.1.%d lladdr 02:00:00:00:01:%02x dev rt0 nud permanent\n",
+		    i + 1, i);
+		if (i % 3 == 0)
+			fprintf(f, "neigh add 2001:db8:77::1:%x lladdr 02:00:00:00:02:%02x dev rt0 "
+			    "nud stale\n", i + 1, i);
+	}
+	fprintf(f, "route add blackhole 10.82.0.0/16 table 100\n");
+	fprintf(f, "route add unreachable 10.83.0.0/16\n");
+	fprintf(f, "route add blackhole 2001:db8:82::/48\n");
+	fprintf(f, "route add unreachable 2001:db8:83::/48 table 100\n");
+	for (i = 0; i < NROUTES; i++) {
+		if (i % 3 == 0) {
+			fprintf(f, "route del 10.80.%d.0/24\n", i);
+			fprintf(f, "route del 2001:db8:80:%x::/64%s\n", i, i % 2 ? " table 100" : "");
+			fprintf(f, "neigh del 10.77.1.%d dev rt0\n", i + 1);
+		} else if (i % 3 == 1) {
+			/* another interface: a new identity that replaces the old one */
+			fprintf(f, "route replace 10.80.%d.0/24 via 10.78.0.2 dev rt1\n", i);
+			fprintf(f, "route change 10.81.%d.0/24 via 10.77.0.3 dev rt0 table 100 "
+			    "metric %d\n", i, i % 4);
+			fprintf(f, "neigh change 10.77.1.%d lladdr 02:00:00:00:03:%02x dev rt0 "
+			    "nud stale\n", i + 1, i);
+		}
+		if (i % 6 == 0)
+			fprintf(f, "neigh del 2001:db8:77::1:%x dev rt0\n", i + 1);
+	}
+	fprintf(f, "route del blackhole 10.82.0.0/16 table 100\n");
+}
+
+#define NRBURST	1500
+
+static void
+gen_route_burst(FILE *f, void *arg)
+{
+	int i, round = *(int *)arg;
+
+	for (i = 0; i < NRBURST; i++)
+		fprintf(f, "route add 10.%d.%d.%d/32 dev rt0 table %d\n", 180 + round,
+		    i / 250, i % 250 + 1, 100 + i % 3);
+	for (i = 0; i < NRBURST; i += 2)
+		fprintf(f, "route del 10.%d.%d.%d/32 dev rt0 table %d\n", 180 + round,
+		    i / 250, i % 250 + 1, 100 + i % 3);
+	for (i = 0; i < NRBURST / 4; i++)
+		fprintf(f, "neigh replace 10.77.2.%d lladdr 02:00:00:00:04:%02x dev rt0 nud %s\n",
+		    i % 250 + 1, (i + round) % 256, i % 2 ? "permanent" : "stale");
+}
+
+static void
+test_routes(const char *path)
+{
+	struct nb_source_opts o = { .flags = NB_SOURCE_EVENTS };
+	struct nb_stack *st = NULL;
+	struct nb_source *src = NULL;
+	uint64_t r0, e0, d0;
+	int error, round;
+
+	if (run("ip link add rt0 type veth peer name rt1") || run("ip link set rt0 up") ||
+	    run("ip link set rt1 up") || run("ip addr add 10.77.0.1/16 dev rt0") ||
+	    run("ip addr add 10.78.0.1/24 dev rt1") ||
+	    run("ip addr add 2001:db8:77::1/64 nodad dev rt0") ||
+	    run("ip route add 10.79.0.0/24 via 10.77.0.2 table 100")) {
+		CHECK(0, "routes: setup");
+		return;
+	}
+	if ((error = nb_stack_create(NULL, &st)) != 0 ||
+	    (error = nb_source_open(st, "linux", &o, &src)) != 0) {
+		CHECK(0, "routes: stack/source: %d", error);
+		goto out;
+	}
+	/* the first refresh loads them; from then on events alone */
+	error = nb_source_refresh(src, NB_FAM_ROUTES | NB_FAM_NEIGH);
+	CHECK(error == 0, "refresh(ROUTES|NEIGH): %d %s", error, nb_source_error(src));
+	rn_converge(st, "routes: loaded", 5);
+	r0 = health(st, NB_HEALTH_RESYNCS);
+	e0 = health(st, NB_HEALTH_EVENTS);
+	if (batch(path, gen_routes, NULL) != 0)
+		CHECK(0, "routes: churn batch");
+	rn_converge(st, "routes: after churn (events only)", 2 * NROUTES);
+	CHECK(health(st, NB_HEALTH_RESYNCS) == r0, "routes: %llu resyncs during the churn",
+	    (unsigned long long)(health(st, NB_HEALTH_RESYNCS) - r0));
+	CHECK(health(st, NB_HEALTH_EVENTS) - e0 >= 4 * NROUTES, "routes: only %llu events",
+	    (unsigned long long)(health(st, NB_HEALTH_EVENTS) - e0));
+	/* a refresh now re-dumps nothing and changes nothing */
+	error = nb_source_refresh(src, NB_FAM_ROUTES | NB_FAM_NEIGH);
+	CHECK(error == 0, "refresh(ROUTES|NEIGH) again: %d %s", error, nb_source_error(src));
+	CHECK(health(st, NB_HEALTH_RESYNCS) == r0, "routes: refresh resynced");
+	/* the kernel drops IPv4 routes of a downed link silently */
+	if (run("ip link set rt1 down"))
+		CHECK(0, "routes: rt1 down");
+	rn_converge(st, "routes: rt1 down", 2 * NROUTES);
+	if (run("ip link set rt1 up") || run("ip route add 10.84.0.0/24 via 10.78.0.2 dev rt1"))
+		CHECK(0, "routes: rt1 up");
+	rn_converge(st, "routes: rt1 up", 2 * NROUTES);
+	nb_source_close(&src);
+	nb_stack_destroy(&st);
+
+	/* overrun: tiny buffer, bursts of route changes */
+	o.args = "evbuf=4096";
+	if ((error = nb_stack_create(NULL, &st)) != 0 ||
+	    (error = nb_source_open(st, "linux", &o, &src)) != 0) {
+		CHECK(0, "routes overrun: stack/source: %d", error);
+		goto out;
+	}
+	error = nb_source_refresh(src, NB_FAM_ROUTES | NB_FAM_NEIGH);
+	CHECK(error == 0, "refresh(ROUTES|NEIGH): %d %s", error, nb_source_error(src));
+	d0 = health(st, NB_HEALTH_DROPPED_EVENTS);
+	r0 = health(st, NB_HEALTH_RESYNCS);
+	for (round = 0; round < 5 && health(st, NB_HEALTH_DROPPED_EVENTS) == d0; round++)
+		if (batch(path, gen_route_burst, &round) != 0)
+			CHECK(0, "route burst");
+	rn_converge(st, "routes: evbuf=4096, after the burst", NRBURST / 2);
+	printf("routes overrun: %d burst(s), dropped_events +%llu, resyncs +%llu\n", round,
+	    (unsigned long long)(health(st, NB_HEALTH_DROPPED_EVENTS) - d0),
+	    (unsigned long long)(health(st, NB_HEALTH_RESYNCS) - r0));
+	CHECK(health(st, NB_HEALTH_DROPPED_EVENTS) > d0, "routes: no overrun seen");
+	CHECK(health(st, NB_HEALTH_RESYNCS) > r0, "routes: no resync");
+out:
+	nb_source_close(&src);
+	if (st != NULL)
+		nb_stack_destroy(&st);
+	run("ip link del rt0");
+}
+
 #define NBURST	400
 
 static void
@@ -688,6 +1145,9 @@ main(void)
 
 	/* 3. overrun */
 	test_overrun(path);
+
+	/* 4. routes and neighbours */
+	test_routes(path);
 out:
 	nb_source_close(&src);
 	if (st != NULL)

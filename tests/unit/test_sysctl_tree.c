@@ -314,18 +314,20 @@ test_odd_interface(struct nb_sysctl *h, uint64_t oddgen)
 
 	/* Pre-order nodes and shallow listing. */
 	recs_walk(h, name, NB_SYSCTL_RD_NODES, &rs, 0);
-	CHECK(rs.n == 1 + 11 + 1 + NB_IFSTAT_MAX + 1 + 3 + 17);
+	CHECK(rs.n == 1 + 11 + 1 + NB_IFSTAT_MAX + 1 + 3 + 17 + 1);	/* ... addrs, mcast */
 	if (rs.n > 0) {
 		CHECK(strcmp(rs.r[0].name, name) == 0);
 		CHECK(rs.r[0].type == NB_SYSCTL_NODE);
 	}
 	recs_walk(h, name, NB_SYSCTL_RD_SHALLOW, &rs, 0);
-	CHECK(rs.n == 11 + 2);
-	if (rs.n == 13) {
+	CHECK(rs.n == 11 + 3);
+	if (rs.n == 14) {
 		snprintf(exp, sizeof(exp), "%s.stats", name);
 		CHECK(strcmp(rs.r[11].name, exp) == 0 && rs.r[11].type == NB_SYSCTL_NODE);
 		snprintf(exp, sizeof(exp), "%s.addrs", name);
 		CHECK(strcmp(rs.r[12].name, exp) == 0 && rs.r[12].type == NB_SYSCTL_NODE);
+		snprintf(exp, sizeof(exp), "%s.mcast", name);
+		CHECK(strcmp(rs.r[13].name, exp) == 0 && rs.r[13].type == NB_SYSCTL_NODE);
 	}
 	/* RD_NOVALUE keeps names and types. */
 	recs_walk(h, name, NB_SYSCTL_RD_NOVALUE, &rs, 0);

@@ -44,6 +44,7 @@ struct nb_addr;
 struct nb_ctrgroup;
 struct nb_statgroup;
 struct nb_source;
+struct nb_routeattrs;
 
 /* ------------------------------------------------------------------ */
 /* Stack lifecycle (Exclusive)                                         */
@@ -296,6 +297,19 @@ int	nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a);
 /* nb_addr_del - Writer. Remove it (atomically from both). -ENOENT if absent. */
 int	nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key);
 
+/*
+ * nb_addr_add_route - Writer. Add a new address together with its local
+ * route `rt` (the host route through which packets to it are delivered):
+ * the address becomes visible in the address hash, the interface's list
+ * and the route table in one commit, or not at all. -EEXIST if the address
+ * (or the route's identity) exists; -ENOENT if the interface does not.
+ * nb_addr_del_route removes both in one commit (-ENOENT unless both exist).
+ */
+int	nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
+	    const struct nb_routeattrs *rt);
+int	nb_addr_del_route(struct nb_stack *st, const struct nb_addrattrs *key,
+	    const struct nb_routeattrs *rt);
+
 /* Reader. The address hash (in_ifaddrhash): first match of family/addr. */
 const struct nb_addr *nb_addr_lookup(const struct nb_read *rd, int family, const void *addr);
 /* Reader. The interface's addresses, in insertion order. */
@@ -303,6 +317,38 @@ int	nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
 	    int (*cb)(const struct nb_addr *a, void *arg), void *arg);
 size_t	nb_addr_count(const struct nb_read *rd);
 const struct nb_addrattrs *nb_addr_attrs(const struct nb_addr *a);
+
+/* ------------------------------------------------------------------ */
+/* Multicast memberships (iface.c)                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A multicast address an interface listens to (the in_multi / in6_multi
+ * of the seeds): AF_INET and AF_INET6 groups joined (IGMP/MLD), AF_PACKET
+ * link-layer addresses of the device's filter. users: the kernel's count.
+ */
+struct nb_mcastattrs {
+	uint8_t		family;		/* AF_INET, AF_INET6, AF_PACKET */
+	uint8_t		addr_len;	/* 4, 16, or the link-layer length */
+	uint8_t		pad[2];
+	uint32_t	users;
+	uint8_t		addr[NB_LLADDR_MAX];
+};
+
+/*
+ * nb_mcast_set - Writer. Replace interface `ifindex`'s list of `family`
+ * whole with v[0..n-1] (n = 0 empties it). The new list is published in
+ * one step (readers see the old list or the new one); the old one is freed
+ * after a grace period; nothing is written when the list is unchanged.
+ * -ENOENT if there is no such interface, -EAFNOSUPPORT for another family,
+ * -EINVAL for an entry of another family or a bad addr_len.
+ */
+int	nb_mcast_set(struct nb_stack *st, uint32_t ifindex, int family,
+	    const struct nb_mcastattrs *v, size_t n);
+/* Reader. The interface's memberships: AF_INET, then AF_INET6, then
+ * AF_PACKET, each in the order given; a non-zero cb return stops the walk. */
+int	nb_iface_mcast_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+	    int (*cb)(const struct nb_mcastattrs *m, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Routes and neighbours (route.c)                                     */
@@ -359,6 +405,9 @@ const struct nb_route *nb_route_lookup(const struct nb_read *rd, int family,
  * Long holds (rtcache-like): take inside a read section, use after leaving
  * it. NULL if the route is being removed. A deleted route is freed only
  * after the last release and a grace period; nb_route_delete never waits.
+ * A holder may call nb_route_attrs outside a read section: an attribute
+ * block it may have loaded is kept until the route is freed (updates
+ * never wait for holders either).
  */
 struct nb_route *nb_route_hold(const struct nb_route *r);
 void	nb_route_release(struct nb_route *r);
@@ -755,11 +804,13 @@ enum nb_family {
 };
 
 /*
- * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links and
- * addresses current from kernel events. open() subscribes to them, loads
- * links and addresses once (so it needs a registered thread, like refresh)
- * and starts an event thread that applies every change as it arrives;
- * refresh(LINKS|ADDRS) then re-dumps only after lost events, while IFSTATS
+ * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links,
+ * addresses, routes and neighbours current from kernel events. open()
+ * subscribes to them, loads links and addresses once (so it needs a
+ * registered thread, like refresh) and starts an event thread that applies
+ * every change as it arrives; routes and neighbours are loaded by the first
+ * refresh(ROUTES|NEIGH) and kept by events from then on.
+ * refresh(LINKS|ADDRS|ROUTES|NEIGH) then re-dumps only after lost events, while IFSTATS
  * still polls the counters. stack.events, stack.dropped_events (+1 per
  * overrun) and stack.resyncs count its work. args "evbuf=BYTES" sets the
  * event socket's receive buffer.
@@ -784,6 +835,23 @@ int	nb_source_open(struct nb_stack *st, const char *kind,
  * objects re-dumped unless events keep them current).
  */
 int	nb_source_refresh(struct nb_source *src, unsigned fams);
+/*
+ * nb_source_check - Exclusive on the source. For sources that generate
+ * their own activity ("sim"): stop it (its threads are joined; the objects
+ * stay) and verify its invariants: for every counter, the per-CPU sum
+ * equals what its threads tallied privately, and none of the checks made
+ * while running failed. 0, -EPROTO (detail in nb_source_error), or
+ * -EOPNOTSUPP for sources without such checks.
+ *
+ * The "sim" source (args "key=value,..."): workers=N (threads acting as
+ * CPUs, each with its own per-CPU slot; the stack needs N + 1 slots),
+ * ifaces=N, addrs=N (per interface), descs=N (capture descriptors),
+ * rate=PPS (per worker; 0 or "max" = unbounded), churn=N (configuration
+ * changes per second; 0 = none, "max" = unbounded), duration=SECONDS (0 =
+ * until closed), seed=N, big_lock=1 (every packet and change under one
+ * global lock), bufsize=BYTES (descriptor buffers).
+ */
+int	nb_source_check(struct nb_source *src);
 /* Families this source can provide. */
 unsigned nb_source_families(const struct nb_source *src);
 const char *nb_source_kind(const struct nb_source *src);

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* bench_sim.c - sim throughput (1 vs 2 workers, MP-safe vs big lock) and tree-read latency under churn. */
+
+/*
+ * Theory of operation: not a test, prints figures and ratios measured in
+ * the same run. Each cell creates a stack (workers + 1 slots), opens the
+ * sim with rate=max and a churn of --churn changes/s, lets it warm up,
+ * then reads net.sim.stats.packets at the start and end of a --ms window
+ * (median of 3 rounds, interleaved). Latency: with 1 worker and the same
+ * churn, one reader walks `net` through a sysctl-tree handle as fast as it
+ * can for the window and records each walk's duration (p50, p99, max).
+ * Writers never waiting for readers: the main thread stays inside one read
+ * section for --hold ms while churn runs; the control thread's changes
+ * during the hold, compared with its rate outside, show whether it waited.
+ * Needs idle CPUs to mean anything: the figures say so when the machine
+ * is shared.
+ */
+
+#include <inttypes.h>
+#include <sys/resource.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nbstack/stack.h"
+#include "sysctl-tree/sysctl.h"
+
+#define NROUNDS	3
+
+static unsigned ms = 1000, hold_ms = 300, churn = 1000;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_ms(unsigned n)
+{
+	struct timespec ts = { n / 1000, (long)(n % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+struct gq {
+	const char	*ctr;
+	uint64_t	 v;
+};
+
+static int
+group_cb(const struct nb_statgroup_info *info, void *arg)
+{
+	struct gq *q = arg;
+	unsigned i;
+
+	if (strcmp(info->mib, "net.sim.stats") != 0)
+		return 0;
+	for (i = 0; i < info->n; i++)
+		if (strcmp(info->descs[i].name, q->ctr) == 0)
+			q->v = nb_ctrgroup_sum(info->ctrs, i);
+	return 1;
+}
+
+static uint64_t
+sim_ctr(struct nb_stack *st, const char *ctr)
+{
+	struct gq q = { ctr, 0 };
+	struct nb_read rd;
+
+	nb_read_enter(st, &rd);
+	nb_statgroup_walk(&rd, group_cb, &q);
+	nb_read_exit(&rd);
+	return q.v;
+}
+
+static int
+sim_start(unsigned workers, bool big, struct nb_stack **st, struct nb_source **src)
+{
+	struct nb_stack_config cfg = { .nslots = workers + 1 };
+	struct nb_source_opts so = { 0 };
+	char args[200];
+	int error;
+
+	if ((error = nb_stack_create(&cfg, st)) != 0)
+		return error;
+	snprintf(args, sizeof(args), "workers=%u,ifaces=8,addrs=3,descs=4,rate=max,churn=%u,"
+	    "big_lock=%d", workers, churn, big);
+	so.args = args;
+	if ((error = nb_source_open(*st, "sim", &so, src)) != 0)
+		nb_stack_destroy(st);
+	return error;
+}
+
+static void
+sim_end(struct nb_stack **st, struct nb_source **src)
+{
+	int error = nb_source_check(*src);
+
+	if (error != 0)
+		fprintf(stderr, "bench_sim: invariant check failed: %s\n", nb_source_error(*src));
+	nb_source_close(src);
+	nb_stack_destroy(st);
+}
+
+/* CPU seconds used by the process so far (all threads). */
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Packets per second of one cell; *per_cpu: packets per CPU-second used. */
+static double
+throughput(unsigned workers, bool big, double *per_cpu)
+{
+	struct nb_stack *st;
+	struct nb_source *src;
+	uint64_t p0, p1;
+	double t0, t1, c0, c1;
+
+	*per_cpu = 0;
+	if (sim_start(workers, big, &st, &src) != 0)
+		return 0;
+	sleep_ms(ms / 5 + 1);
+	p0 = sim_ctr(st, "packets");
+	c0 = cpu_seconds();
+	t0 = now();
+	sleep_ms(ms);
+	p1 = sim_ctr(st, "packets");
+	c1 = cpu_seconds();
+	t1 = now();
+	sim_end(&st, &src);
+	*per_cpu = c1 > c0 ? (double)(p1 - p0) / (c1 - c0) : 0;
+	return (double)(p1 - p0) / (t1 - t0);
+}
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+count_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	(void)e;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+static void
+latency(void)
+{
+	struct nb_stack *st;
+	struct nb_source *src;
+	struct nb_sysctl *h;
+	struct nb_read rd;
+	double *lat, t0, t1, end, rate_out, rate_in;
+	size_t n = 0, cap = 1 << 20;
+	uint64_t leaves = 0, c0, c1, c2;
+
+	if (sim_start(1, false, &st, &src) != 0 || (lat = malloc(cap * sizeof(*lat))) == NULL)
+		return;
+	if (nb_sysctl_open_stack(st, src, &h) != 0)
+		return;
+	sleep_ms(ms / 5 + 1);
+	c0 = sim_ctr(st, "changes");
+	t0 = now();
+	end = t0 + (double)ms / 1000.0;
+	while ((t1 = now()) < end && n < cap) {
+		leaves = 0;
+		nb_sysctl_sample(h);
+		nb_sysctl_walk(h, "net", NB_SYSCTL_RD_PERCPU, count_cb, &leaves);
+		lat[n++] = (now() - t1) * 1e6;
+	}
+	c1 = sim_ctr(st, "changes");
+	rate_out = (double)(c1 - c0) / (now() - t0);
+	/* One long read section: do the writers go on? */
+	nb_read_enter(st, &rd);
+	t0 = now();
+	c1 = sim_ctr(st, "changes");
+	sleep_ms(hold_ms);
+	c2 = sim_ctr(st, "changes");
+	t1 = now();
+	nb_read_exit(&rd);
+	rate_in = (double)(c2 - c1) / (t1 - t0);
+	qsort(lat, n, sizeof(*lat), dcmp);
+	printf("tree read (walk net, %" PRIu64 " leaves, %zu walks, churn %.0f changes/s): "
+	    "p50 %.0f us, p99 %.0f us, max %.0f us\n", leaves, n, rate_out,
+	    n ? lat[n / 2] : 0, n ? lat[n * 99 / 100] : 0, n ? lat[n - 1] : 0);
+	printf("writers during a %u ms read section: %.0f changes/s (%.2f of the rate outside)\n",
+	    hold_ms, rate_in, rate_out > 0 ? rate_in / rate_out : 0);
+	printf("SUMMARY read_p50_us %.0f read_p99_us %.0f writer_rate_in_section_ratio %.2f\n",
+	    n ? lat[n / 2] : 0, n ? lat[n * 99 / 100] : 0, rate_out > 0 ? rate_in / rate_out : 0);
+	free(lat);
+	nb_sysctl_close(&h);
+	sim_end(&st, &src);
+}
+
+int
+main(int argc, char **argv)
+{
+	double v[2][3][NROUNDS], r[2][3], pc[2][3][NROUNDS], rc[2][3], cpus;
+	unsigned w, b, round;
+	int c;
+
+	for (c = 1; c < argc; c++) {
+		if (strcmp(argv[c], "--ms") == 0 && c + 1 < argc)
+			ms = (unsigned)strtoul(argv[++c], NULL, 10);
+		else if (strcmp(argv[c], "--hold") == 0 && c + 1 < argc)
+			hold_ms = (unsigned)strtoul(argv[++c], NULL, 10);
+		else if (strcmp(argv[c], "--churn") == 0 && c + 1 < argc)
+			churn = (unsigned)strtoul(argv[++c], NULL, 10);
+		else {
+			fprintf(stderr, "usage: bench_sim [--ms N] [--hold MS] [--churn N]\n");
+			return 2;
+		}
+	}
+	nb_thread_register();
+	for (round = 0; round < NROUNDS; round++)
+		for (b = 0; b < 2; b++)
+			for (w = 1; w <= 2; w++)
+				v[b][w][round] = throughput(w, b != 0, &pc[b][w][round]);
+	printf("%-9s %14s %14s   (packets/s, median of %d, churn %u changes/s)\n",
+	    "mode", "1 worker", "2 workers", NROUNDS, churn);
+	for (b = 0; b < 2; b++) {
+		for (w = 1; w <= 2; w++) {
+			qsort(v[b][w], NROUNDS, sizeof(double), dcmp);
+			r[b][w] = v[b][w][NROUNDS / 2];
+			qsort(pc[b][w], NROUNDS, sizeof(double), dcmp);
+			rc[b][w] = pc[b][w][NROUNDS / 2];
+		}
+		printf("%-9s %14.0f %14.0f   per CPU-second: %.0f, %.0f\n", b ? "big-lock" : "mp-safe",
+		    r[b][1], r[b][2], rc[b][1], rc[b][2]);
+	}
+	printf("SUMMARY mpsafe_2w_vs_1w %.2f biglock_2w_vs_1w %.2f mpsafe_vs_biglock_2w %.2f\n",
+	    r[0][2] / r[0][1], r[1][2] / r[1][1], r[0][2] / r[1][2]);
+	/*
+	 * On a shared machine two workers may not get two CPUs: the work per
+	 * CPU-second says whether they would scale if they did (1.0 = every
+	 * CPU-second as productive with two workers as with one).
+	 */
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("SUMMARY per_cpu_second_2w_vs_1w mpsafe %.2f biglock %.2f (online CPUs %.0f)\n",
+	    rc[0][2] / rc[0][1], rc[1][2] / rc[1][1], cpus);
+	latency();
+	return 0;
+}

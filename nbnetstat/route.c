@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * route.c - nbnetstat -r: collect net.route.inet and net.route.inet6 in one
+ * walk each into plain structs, then render the NetBSD netstat -r table
+ * (or JSON) from them. Flags are derived from the tree's flags, type and
+ * protocol; Refs and Use do not exist on Linux and print "-", as on NetBSD's
+ * sysctl path; Mtu prints "-" (the tree has no route MTU).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "nbtool/nbtool.h"
+#include "sysctl-tree/sysctl.h"
+
+#include "nbnetstat.h"
+
+#define RTF_UP_		0x1
+#define RTF_GATEWAY_	0x2
+#define RTF_HOST_	0x4
+#define RTF_REJECT_	0x200
+
+struct rt_info {
+	unsigned long	 n;
+	char		*dst, *gateway, *ifname, *protocol, *type, *scope;
+	int64_t		 prefixlen, flags, metric, table, nhops;
+};
+
+struct rt_list {
+	struct rt_info	*v;
+	size_t		 n, cap;
+};
+
+static int
+rt_dup(char **dst, const struct nb_sysctl_value *v)
+{
+	free(*dst);
+	*dst = strndup(v->str != NULL ? v->str : "", v->str != NULL ? v->len : 0);
+	return *dst != NULL ? 0 : -ENOMEM;
+}
+
+static int64_t
+rt_int(const struct nb_sysctl_value *v)
+{
+	return v->type == NB_SYSCTL_U64 ? (int64_t)v->u : v->i;
+}
+
+static int
+rt_collect_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct rt_list *l = arg;
+	struct rt_info *r;
+	const char *leaf;
+	unsigned long n;
+	char *end;
+
+	/* net route <fam> <n> <leaf> */
+	if (e->ncomp != 5 || e->val.type == NB_SYSCTL_NODE)
+		return 0;
+	errno = 0;
+	n = strtoul(e->comp[3], &end, 10);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	if (l->n == 0 || l->v[l->n - 1].n != n) {
+		if (l->n == l->cap) {
+			size_t cap = l->cap != 0 ? l->cap * 2 : 64;
+
+			if ((r = realloc(l->v, cap * sizeof(*r))) == NULL)
+				return -ENOMEM;
+			l->v = r;
+			l->cap = cap;
+		}
+		r = &l->v[l->n++];
+		memset(r, 0, sizeof(*r));
+		r->n = n;
+		r->nhops = 1;
+	}
+	r = &l->v[l->n - 1];
+	leaf = e->comp[4];
+	if (strcmp(leaf, "dst") == 0)
+		return rt_dup(&r->dst, &e->val);
+	if (strcmp(leaf, "gateway") == 0)
+		return rt_dup(&r->gateway, &e->val);
+	if (strcmp(leaf, "ifname") == 0)
+		return rt_dup(&r->ifname, &e->val);
+	if (strcmp(leaf, "protocol") == 0)
+		return rt_dup(&r->protocol, &e->val);
+	if (strcmp(leaf, "type") == 0)
+		return rt_dup(&r->type, &e->val);
+	if (strcmp(leaf, "scope") == 0)
+		return rt_dup(&r->scope, &e->val);
+	if (strcmp(leaf, "prefixlen") == 0)
+		r->prefixlen = rt_int(&e->val);
+	else if (strcmp(leaf, "flags") == 0)
+		r->flags = rt_int(&e->val);
+	else if (strcmp(leaf, "metric") == 0)
+		r->metric = rt_int(&e->val);
+	else if (strcmp(leaf, "table") == 0)
+		r->table = rt_int(&e->val);
+	else if (strcmp(leaf, "nhops") == 0)
+		r->nhops = rt_int(&e->val);
+	return 0;
+}
+
+static void
+rt_list_free(struct rt_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].dst);
+		free(l->v[i].gateway);
+		free(l->v[i].ifname);
+		free(l->v[i].protocol);
+		free(l->v[i].type);
+		free(l->v[i].scope);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void
+rt_collect(struct nb_sysctl *h, const char *fam, struct rt_list *l)
+{
+	const char *comp[3] = { "net", "route", fam };
+	const char *d;
+	int error;
+
+	error = nb_sysctl_walkv(h, comp, 3, 0, rt_collect_cb, l);
+	if (error == -ENOENT)
+		return;		/* no routes of this family */
+	if (error != 0) {
+		d = nb_sysctl_errdetail(h);
+		nb_errx(NB_EXIT_RUNTIME, "net.route.%s: %s", fam,
+		    d != NULL && *d != '\0' ? d : strerror(-error));
+	}
+}
+
+/* ---- -T and -f ---- */
+
+static bool
+rt_table_file(const char *path, const char *name, int64_t *out)
+{
+	char line[512], tname[256];
+	unsigned long id;
+	bool found = false;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, " %lu %255s", &id, tname) == 2 && tname[0] != '#' &&
+		    strcmp(tname, name) == 0) {
+			*out = (int64_t)id;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int64_t
+route_table_arg(const char *arg)
+{
+	static const char *const files[] = {
+		"/etc/iproute2/rt_tables", "/usr/share/iproute2/rt_tables",
+		"/usr/lib/iproute2/rt_tables",
+	};
+	static const struct { const char *name; int64_t id; } builtin[] = {
+		{ "unspec", 0 }, { "default", 253 }, { "main", 254 }, { "local", 255 },
+	};
+	unsigned long long v;
+	int64_t id;
+	char *end;
+	size_t i;
+
+	if (strcmp(arg, "all") == 0)
+		return ROUTE_TABLE_ALL;
+	if (isdigit((unsigned char)arg[0])) {
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (*end != '\0' || errno != 0 || v > UINT32_MAX)
+			nb_usagex("-T %s: not a table number (0 to 4294967295), name or all", arg);
+		return (int64_t)v;
+	}
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (strcmp(arg, builtin[i].name) == 0)
+			return builtin[i].id;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (rt_table_file(files[i], arg, &id))
+			return id;
+	nb_usagex("-T %s: unknown routing table (a number, a name of rt_tables, or all)", arg);
+}
+
+int
+route_family_arg(const char *arg)
+{
+	if (strcmp(arg, "inet") == 0)
+		return AF_INET;
+	if (strcmp(arg, "inet6") == 0)
+		return AF_INET6;
+	nb_usagex("-f %s: unknown address family (inet or inet6)", arg);
+}
+
+/* ---- render ---- */
+
+static const char *
+rt_table_name(int64_t t, char *buf, size_t size)
+{
+	switch (t) {
+	case 253: return "default";
+	case 254: return "main";
+	case 255: return "local";
+	}
+	snprintf(buf, size, "%" PRId64, t);
+	return buf;
+}
+
+static bool
+streq(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* NetBSD letters, in NetBSD's order (U G H R B D ... C ... S ... l b). */
+static void
+rt_flags(const struct rt_info *r, char *buf)
+{
+	char *p = buf;
+
+	if (r->flags & RTF_UP_)
+		*p++ = 'U';
+	if (r->flags & RTF_GATEWAY_)
+		*p++ = 'G';
+	if (r->flags & RTF_HOST_)
+		*p++ = 'H';
+	if (r->flags & RTF_REJECT_)
+		*p++ = 'R';
+	if (streq(r->type, "blackhole"))
+		*p++ = 'B';
+	if (streq(r->protocol, "redirect"))
+		*p++ = 'D';
+	if (streq(r->protocol, "kernel") && streq(r->type, "unicast") &&
+	    (r->gateway == NULL || *r->gateway == '\0'))
+		*p++ = 'C';			/* connected network */
+	if (streq(r->protocol, "boot") || streq(r->protocol, "static"))
+		*p++ = 'S';
+	if (streq(r->type, "local"))
+		*p++ = 'l';
+	if (streq(r->type, "broadcast"))
+		*p++ = 'b';
+	*p = '\0';
+}
+
+/* An address for text: numeric with -n, else a name (NI_NOFQDN) if any. */
+static const char *
+rt_addr_text(const struct netstat_opts *no, int af, const char *addr, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (no->nflag || addr == NULL || *addr == '\0')
+		return addr != NULL ? addr : "";
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
+			return addr;
+		len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
+			return addr;
+		len = sizeof(*s6);
+	}
+	if (getnameinfo((struct sockaddr *)&ss, len, buf, (socklen_t)size, NULL, 0,
+	    NI_NOFQDN | NI_NAMEREQD) != 0)
+		return addr;
+	return buf;
+}
+
+static void
+rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_info *r)
+{
+	int full = af == AF_INET ? 32 : 128;
+	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
+	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
+	char dst[INET6_ADDRSTRLEN + 8], name[NI_MAXHOST], flags[16];
+	const char *d;
+
+	rt_flags(r, flags);
+	nb_out_open_object(o, NULL);
+	if (r->prefixlen == 0)
+		d = "default";
+	else if (r->prefixlen == full)
+		d = rt_addr_text(no, af, r->dst, name, sizeof(name));
+	else {
+		snprintf(dst, sizeof(dst), "%s/%" PRId64, r->dst != NULL ? r->dst : "", r->prefixlen);
+		d = dst;
+	}
+	nb_out_text(o, "%-*s ", wdst, d);
+	nb_out_str(o, NB_OUT_JSON, "dst", NULL, r->dst != NULL ? r->dst : "");
+	nb_out_i64(o, NB_OUT_JSON, "prefixlen", NULL, r->prefixlen);
+	if (r->gateway != NULL && *r->gateway != '\0') {
+		nb_out_text(o, "%-*s ", wgw, rt_addr_text(no, af, r->gateway, name, sizeof(name)));
+		nb_out_str(o, NB_OUT_JSON, "gateway", NULL, r->gateway);
+	} else {
+		nb_out_text(o, "%-*s ", wgw, "-");
+	}
+	nb_out_str(o, NB_OUT_ANY, "flags", "%-6s ", flags);
+	nb_out_text(o, "%6s %8s %6s  ", "-", "-", "-");	/* Refs Use Mtu */
+	if (r->ifname != NULL && *r->ifname != '\0')
+		nb_out_str(o, NB_OUT_ANY, "interface", "%s", r->ifname);
+	else
+		nb_out_text(o, "-");
+	nb_out_i64(o, NB_OUT_JSON, "table", NULL, r->table);
+	nb_out_i64(o, NB_OUT_JSON, "metric", NULL, r->metric);
+	nb_out_str(o, NB_OUT_JSON, "type", NULL, r->type != NULL ? r->type : "");
+	nb_out_str(o, NB_OUT_JSON, "protocol", NULL, r->protocol != NULL ? r->protocol : "");
+	nb_out_str(o, NB_OUT_JSON, "scope", NULL, r->scope != NULL ? r->scope : "");
+	nb_out_i64(o, NB_OUT_JSON, "nhops", NULL, r->nhops);
+	nb_out_text(o, "\n");
+	nb_out_close_object(o);
+}
+
+static void
+rt_header(struct nb_out *o, const struct netstat_opts *no, int af)
+{
+	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
+	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
+
+	nb_out_text(o, "%-*s %-*s %-6s %6s %8s %6s %s\n", wdst, "Destination", wgw, "Gateway",
+	    "Flags", "Refs", "Use", "Mtu", "Interface");
+}
+
+/* One family's section: "Internet:" (or, with -T all, one per table). */
+static void
+rt_section(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_list *l)
+{
+	const char *title = af == AF_INET ? "Internet" : "Internet6";
+	char tbuf[24];
+	int64_t cur = -1;
+	bool any = false;
+	size_t i;
+
+	nb_out_open_array(o, af == AF_INET ? "inet" : "inet6");
+	for (i = 0; i < l->n; i++) {
+		const struct rt_info *r = &l->v[i];
+
+		if (no->rtable != ROUTE_TABLE_ALL && r->table != no->rtable)
+			continue;
+		if (!any || (no->rtable == ROUTE_TABLE_ALL && r->table != cur)) {
+			nb_out_text(o, "\n");
+			if (no->rtable == ROUTE_TABLE_ALL)
+				nb_out_text(o, "%s (table %s):\n", title,
+				    rt_table_name(r->table, tbuf, sizeof(tbuf)));
+			else
+				nb_out_text(o, "%s:\n", title);
+			rt_header(o, no, af);
+			cur = r->table;
+			any = true;
+		}
+		rt_render_one(o, no, af, r);
+	}
+	nb_out_close_array(o);
+}
+
+int
+route_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct rt_list l4 = { 0 }, l6 = { 0 };
+
+	if (no->rfamily != AF_INET6)
+		rt_collect(h, "inet", &l4);
+	if (no->rfamily != AF_INET)
+		rt_collect(h, "inet6", &l6);
+	nb_out_record_begin(o);
+	nb_out_text(o, "Routing tables\n");
+	if (no->rfamily != AF_INET6)
+		rt_section(o, no, AF_INET, &l4);
+	if (no->rfamily != AF_INET)
+		rt_section(o, no, AF_INET6, &l6);
+	nb_out_record_end(o);
+	rt_list_free(&l4);
+	rt_list_free(&l6);
+	return 0;
+}
