@@ -337,7 +337,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 	size_t i, j;
 	int error;
 
-	error = nb_sysctl_walkv(h, comp, ifname != NULL ? 3 : 2, 0, collect_cb, &w);
+	error = nb_sysctl_walkv(h, comp, ifname != NULL ? 3 : 2,
+	    w.mcast ? 0 : NB_SYSCTL_RD_NOMCAST, collect_cb, &w);
 	if (error == -ENOENT && ifname != NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
 	if (error != 0) {

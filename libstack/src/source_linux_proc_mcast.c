@@ -26,6 +26,7 @@
 
 struct mc_ent {
 	uint32_t		ifindex;
+	uint32_t		seq;		/* file order */
 	struct nb_mcastattrs	m;
 };
 
@@ -50,6 +51,7 @@ mc_push(struct mc_list *l, uint32_t ifindex, const struct nb_mcastattrs *m)
 		l->cap = cap;
 	}
 	l->v[l->n].ifindex = ifindex;
+	l->v[l->n].seq = (uint32_t)l->n;
 	l->v[l->n].m = *m;
 	l->n++;
 	return 0;
@@ -223,6 +225,33 @@ mc_collect(const struct nb_iface *ifp, void *arg)
 	return 0;
 }
 
+/* By interface, then file order: each interface's entries become one run. */
+static int
+mc_cmp(const void *x, const void *y)
+{
+	const struct mc_ent *a = x, *b = y;
+
+	if (a->ifindex != b->ifindex)
+		return a->ifindex < b->ifindex ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Index of the first entry of ifindex in the sorted list (l->n if none). */
+static size_t
+mc_first(const struct mc_list *l, uint32_t ifindex)
+{
+	size_t lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (l->v[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Store a parsed file: each interface's entries (in file order), or none. */
 static int
 mc_store(struct lx_proc *p, struct mc_list *l, int family)
@@ -241,10 +270,11 @@ mc_store(struct lx_proc *p, struct mc_list *l, int family)
 		return error;
 	if (l->n > 0 && (v = malloc(l->n * sizeof(*v))) == NULL)
 		return -ENOMEM;
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(l->v[0]), mc_cmp);
 	for (i = 0; i < l->nidx && error == 0; i++) {
-		for (j = n = 0; j < l->n; j++)
-			if (l->v[j].ifindex == l->idx[i])
-				v[n++] = l->v[j].m;
+		for (j = mc_first(l, l->idx[i]), n = 0; j < l->n && l->v[j].ifindex == l->idx[i]; j++)
+			v[n++] = l->v[j].m;
 		if ((error = nb_mcast_set(st, l->idx[i], family, v, n)) == -ENOENT)
 			error = 0;		/* gone meanwhile */
 	}

@@ -707,6 +707,8 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 		return -EBUSY;
 	lo->busy = true;
 	fams = families_for(comp, lens, n, offered, &known);
+	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
+		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg);

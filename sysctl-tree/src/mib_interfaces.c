@@ -234,7 +234,7 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 		mw_leave(w);
 	}
 	aw.n = 0;
-	if (!mw_stop(w) && mw_enter(w, "mcast", 5)) {
+	if (!mw_stop(w) && (w->rdflags & NB_SYSCTL_RD_NOMCAST) == 0 && mw_enter(w, "mcast", 5)) {
 		if (mib_node(w, "multicast memberships: inet, inet6, then link-layer")) {
 			error = nb_iface_mcast_walk(&w->rd, ifp, mcast_cb, &aw);
 			if (error < 0 && w->rc == 0)

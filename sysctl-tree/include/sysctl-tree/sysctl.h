@@ -80,6 +80,11 @@ struct nb_sysctl_entry {
 #define NB_SYSCTL_RD_SHALLOW	0x08u	/* only the immediate children of the name, the
 					   interior ones as NODE entries (a leaf name:
 					   the leaf itself) */
+#define NB_SYSCTL_RD_NOMCAST	0x10u	/* leave out net.interfaces.<if>.mcast: the
+					   memberships cost a procfs scan of every
+					   interface (/proc/net/igmp*, quadratic in
+					   the kernel), which an interface table
+					   without them (netstat -i) need not pay */
 
 /* ---- handles ---- */
 
