@@ -17,8 +17,9 @@
  *
  * Processes come and go while we scan: ENOENT/ESRCH at any step means
  * the process or descriptor vanished and it is skipped without a word.
- * EACCES/EPERM on the fd directory means the caller may not see that
- * process's files: counted in *denied, never an error for a full scan.
+ * EACCES/EPERM on the fd directory, or on the first of its links (the
+ * directory of a task we may not ptrace lists, but its links do not read),
+ * means the caller may not see that process's files: counted in *denied, never an error for a full scan.
  *
  * Concurrency: none; everything lives on the caller's stack or heap for
  * the duration of the call.
@@ -231,7 +232,7 @@ pfd_proc(const char *root, int32_t pid, unsigned what,
 	size_t nfd = 0, i;
 	int dfd, fdfd = -1, infofd = -1, rc = 0;
 	uint32_t uid = 0;
-	bool have_uid = false;
+	bool have_uid = false, reported = false;
 	ssize_t len;
 
 	snprintf(rel, sizeof(rel), "proc/%d", pid);
@@ -307,8 +308,15 @@ pfd_proc(const char *root, int32_t pid, unsigned what,
 
 		snprintf(name, sizeof(name), "%d", fds[i]);
 		len = readlinkat(fdfd, name, target, PFD_TARGETLEN - 1);
-		if (len < 0)
+		if (len < 0) {
+			/* The directory may list while the links stay hidden
+			 * (ptrace access check): the process is denied. */
+			if ((errno == EACCES || errno == EPERM) && !reported) {
+				rc = -EACCES;
+				goto out;
+			}
 			continue;	/* closed meanwhile, or not a link */
+		}
 		target[len] = '\0';
 		memset(&f, 0, sizeof(f));
 		f.pid = pid;
@@ -327,6 +335,7 @@ pfd_proc(const char *root, int32_t pid, unsigned what,
 		}
 		if (infofd >= 0)
 			pfd_fdinfo(infofd, fds[i], &f);
+		reported = true;
 		if ((rc = cb(&f, arg)) != 0) {
 			*stopped = true;
 			goto out;

@@ -95,6 +95,7 @@
 #include "nl_linux.h"
 #include "source.h"
 #include "source_linux_bpf.h"
+#include "source_linux_procfile.h"
 #include "source_linux_rn.h"
 
 #ifndef SOL_NETLINK
@@ -750,6 +751,8 @@ lx_refresh(void *priv, unsigned fams)
 		error = e;
 		lx_seterr(lx, "%s", lx_proc_error(lx->proc));
 	}
+	if ((fams & NB_FAM_PROC) != 0 && (e = lx_procfile_refresh(lx)) != 0 && error == 0)
+		error = e;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (error == 0) {
 		hs = nb_ctrgroup_slot(nb_stack_health(lx->st), NB_SLOT_SOURCE);
@@ -836,7 +839,7 @@ lx_error(void *priv)
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-	    NB_FAM_BPF | LX_PROC_FAMS,
+	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

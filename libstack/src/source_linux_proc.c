@@ -236,6 +236,12 @@ lx_proc_path(const struct lx_proc *p)
 	return p->path;
 }
 
+const char *
+lx_proc_root(const struct lx_proc *p)
+{
+	return p->root;
+}
+
 int
 lx_dec(const char *s, bool neg_ok, uint64_t *out)
 {

@@ -79,6 +79,8 @@ int	lx_proc_mcast(struct lx_proc *p);	/* source_linux_proc_mcast.c */
 /* Helpers (source_linux_proc.c). */
 struct nb_stack *lx_proc_stack(struct lx_proc *p);
 const char *lx_proc_path(const struct lx_proc *p);
+/* The root override as given (NULL or "" = "/"). */
+const char *lx_proc_root(const struct lx_proc *p);
 /* Read ROOT/rel whole into the reused buffer and start its lines. */
 int	lx_proc_read(struct lx_proc *p, const char *rel);
 /* The same for a file that may be empty (a list with nothing in it). */

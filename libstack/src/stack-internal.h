@@ -304,6 +304,10 @@ struct nb_stack {
 	struct nb_statgroup *health;
 	struct nb_list	 infos;		/* info.c: struct nb_infoent */
 
+	/* process files (proc.c): the snapshot (atomic) and the pid filter */
+	struct nb_procsnap *procs;
+	int32_t		 proc_scope;	/* atomic */
+
 	/* routes and neighbours (route.c), each under its own lock */
 	struct nb_ofam	 routes;
 	struct nb_ofam	 neighs;
@@ -321,6 +325,9 @@ void	nb_health_freed(struct nb_stack *st, uint64_t n);
 
 /* info.c: free the kernel-information registry (Exclusive, at destroy). */
 void	nb_info_fini(struct nb_stack *st);
+
+/* proc.c: free the process-files snapshot (Exclusive, at destroy). */
+void	nb_procs_fini(struct nb_stack *st);
 
 /* iface.c */
 int	nb_iface_init(struct nb_stack *st);

@@ -78,6 +78,7 @@ nb_registries_free(struct nb_stack *st)
 	nb_list_init(&st->statgroups);
 	st->health = NULL;
 	nb_info_fini(st);
+	nb_procs_fini(st);
 }
 
 int

@@ -4,7 +4,8 @@
  * Theory of operation
  *
  * The tree is a few static nodes (kern, net, ...) with dynamic subtree
- * providers (net.interfaces, net.interfaces_departed, kern.hashstat) plus
+ * providers (net.interfaces, net.interfaces_departed, kern.hashstat,
+ * net.route, net.neigh, kern.proc) plus
  * every libstack statgroup at its MIB name. A walk:
  *
  *  1. computes the source families the requested subtree needs and asks the
@@ -36,7 +37,8 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF };
+enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF,
+    DYN_PROC };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -76,6 +78,7 @@ static const struct snode {
 	{ 2, "route", CREATE_BASE + 2, DYN_ROUTE, "routes of all tables, by family" },
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
 	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
+	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -117,6 +120,7 @@ static const struct famrule {
 	{ "kern", "procs_running", NB_FAM_CPU },
 	{ "kern", "procs_blocked", NB_FAM_CPU },
 	{ "kern", "proc", NB_FAM_PROC },
+	{ "kern", "proc", NB_FAM_LINKS },	/* packet sockets' ifname */
 	{ "vm", NULL, NB_FAM_VM },
 	{ "stack", NULL, 0 },
 };
@@ -127,6 +131,7 @@ struct local {
 	bool		 own;
 	bool		 busy;		/* a walk is running (re-entry guard) */
 	unsigned	 loaded;	/* families refreshed in this sample */
+	int32_t		 proc_scope;	/* the pid NB_FAM_PROC was loaded for, 0: all */
 	int64_t		 sample_ns;
 	struct tnode	*nodes;
 	size_t		 nnodes, ncap;
@@ -586,6 +591,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 		case DYN_BPF:
 			mib_bpf(w);
 			break;
+		case DYN_PROC:
+			mib_proc(w);
+			break;
 		}
 		return;
 	default:
@@ -652,14 +660,29 @@ out:
 	return error;
 }
 
+/*
+ * load - refresh the families in fams not loaded in this sample. Process
+ * files are scanned for one pid when the name asks for kern.proc.<pid>
+ * (`scope`), else for all; a snapshot of one pid does not serve another
+ * pid or a wider name, so it is reloaded.
+ */
 static int
-load(struct nb_sysctl *h, struct local *lo, unsigned fams)
+load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope)
 {
 	unsigned missing;
 	int error;
 
 	if (lo->src == NULL)
 		return 0;
+	if ((fams & NB_FAM_PROC) != 0) {
+		if ((lo->loaded & NB_FAM_PROC) != 0 && lo->proc_scope != 0 &&
+		    lo->proc_scope != scope)
+			lo->loaded &= ~(unsigned)NB_FAM_PROC;
+		if ((lo->loaded & NB_FAM_PROC) == 0) {
+			nb_procs_set_scope(lo->st, scope);
+			lo->proc_scope = scope;
+		}
+	}
 	missing = fams & nb_source_families(lo->src) & ~lo->loaded;
 	if (missing == 0)
 		return 0;
@@ -686,12 +709,12 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 	fams = families_for(comp, lens, n, offered, &known);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
-	if ((error = load(h, lo, fams)) != 0)
+	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
-		if ((error = load(h, lo, offered)) != 0)
+		if ((error = load(h, lo, offered, 0)) != 0)
 			goto out;
 		error = walk_once(lo, comp, lens, n, rdflags, cb, arg);
 	}

@@ -634,6 +634,106 @@ int	nb_statgroup_walk(const struct nb_read *rd,
 	    int (*cb)(const struct nb_statgroup_info *info, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
+/* Processes and open files (kern.proc.<pid>.fd.<n>)                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Open files change all the time, so they are not objects updated in
+ * place: each NB_FAM_PROC refresh builds one immutable snapshot (every
+ * process in scope, each with its descriptors) and replaces the previous
+ * one whole; readers inside a read section see the old or the new one,
+ * and the old one is freed after a grace period. User names are not
+ * resolved here (the tools do that).
+ */
+enum nb_pfd_type {
+	NB_PFD_OTHER = 0,	/* none of the below (target tells) */
+	NB_PFD_FILE,		/* regular file */
+	NB_PFD_DIR,
+	NB_PFD_CHR,		/* character device */
+	NB_PFD_BLK,		/* block device */
+	NB_PFD_FIFO,		/* named pipe */
+	NB_PFD_PIPE,		/* "pipe:[N]" */
+	NB_PFD_SOCKET,		/* "socket:[N]" (AF_PACKET too: see family) */
+	NB_PFD_EVENTFD,		/* "anon_inode:[eventfd]" */
+	NB_PFD_EVENTPOLL,
+	NB_PFD_TIMERFD,
+	NB_PFD_SIGNALFD,
+	NB_PFD_INOTIFY,
+	NB_PFD_ANON,		/* another anon_inode */
+	NB_PFD_TYPE_MAX
+};
+
+/* Lower-case name of a type ("file", "pipe", "socket", ...). */
+const char *nb_pfd_type_name(unsigned type);
+
+/* One open descriptor of a process. */
+struct nb_pfd {
+	int32_t		 fd;
+	uint8_t		 type;		/* enum nb_pfd_type */
+	const char	*target;	/* the fd link: path, "socket:[N]", ... */
+	bool		 has_stat;	/* what stat() of the open file gave */
+	uint32_t	 mode;
+	uint64_t	 ino, dev, rdev;
+	int64_t		 size;
+	bool		 has_fdinfo;	/* what fdinfo gave */
+	uint32_t	 flags;		/* O_* */
+	uint64_t	 pos;
+	/* Sockets. sock_ino from the link; the rest only if sock_known
+	 * (found in a sock_diag dump of the current network namespace). */
+	uint64_t	 sock_ino;
+	bool		 sock_known;
+	uint8_t		 family;	/* AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, AF_PACKET */
+	uint8_t		 stype;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
+	uint16_t	 proto;		/* IPPROTO_* (inet), NETLINK_* (netlink),
+					   ethertype in host order (packet) */
+	uint8_t		 state;		/* TCP_* (inet, unix), 0 if none */
+	bool		 has_addr;	/* inet: laddr/raddr/ports are valid */
+	uint8_t		 laddr[16], raddr[16];	/* network order; v4 in the first 4 */
+	uint16_t	 lport, rport;	/* host order */
+	const char	*unix_path;	/* unix: bound name ("@..." abstract), or NULL */
+	uint64_t	 peer_ino;	/* unix: the peer's inode, 0 if none */
+	uint32_t	 ifindex;	/* packet: bound interface, 0 if any */
+	uint32_t	 portid;	/* netlink: the socket's port id */
+};
+
+struct nb_proc {
+	int32_t		 pid;
+	uint32_t	 uid;		/* real uid */
+	const char	*comm;
+	const struct nb_pfd *fds;	/* ascending fd */
+	size_t		 nfds;
+};
+
+/*
+ * Writer (the source). Replace the snapshot with a deep copy of procs[n]
+ * (ascending pid). scope: the pid it was limited to, 0 for all processes;
+ * denied: processes whose files the reader could not see.
+ */
+int	nb_procs_publish(struct nb_stack *st, int32_t scope, unsigned denied,
+	    const struct nb_proc *procs, size_t n);
+/*
+ * The pid filter a source applies at its next NB_FAM_PROC refresh: 0 (the
+ * default) scans every process, pid > 0 only that one.
+ */
+void	nb_procs_set_scope(struct nb_stack *st, int32_t pid);
+int32_t	nb_procs_scope(struct nb_stack *st);
+
+/*
+ * Reader. The snapshot current in the read section, NULL if nothing was
+ * published yet. Take it once and ask it everything: a writer may publish
+ * a newer one meanwhile, and each call of nb_procs_snapshot may return a
+ * different one (each valid until nb_read_exit).
+ */
+struct nb_procsnap;
+const struct nb_procsnap *nb_procs_snapshot(const struct nb_read *rd);
+/* Its scope and denied count (either may be NULL). */
+void	nb_procs_info(const struct nb_procsnap *sn, int32_t *scope, unsigned *denied);
+/* Processes in ascending pid; a non-zero cb return stops the walk. */
+int	nb_proc_walk(const struct nb_procsnap *sn,
+	    int (*cb)(const struct nb_proc *p, void *arg), void *arg);
+const struct nb_proc *nb_proc_lookup(const struct nb_procsnap *sn, int32_t pid);
+
+/* ------------------------------------------------------------------ */
 /* Kernel information (kern.hostname, kern.boottime, ...)              */
 /* ------------------------------------------------------------------ */
 

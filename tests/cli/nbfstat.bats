@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# nbfstat.bats - nbfstat on a fixture root (--root): processes, files and
+# unresolved sockets exactly as the fixture's proc/<pid>/fd links say;
+# -u and -n filters; --record/--replay give back the same output.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+nbfstat() { "$NB_BIN/nbfstat" "$@"; }
+
+setup() {
+	R="$BATS_TEST_TMPDIR/root"
+	mkdir -p "$R/proc/4242/fd" "$R/proc/4242/fdinfo" "$R/proc/77/fd" "$R/proc/net"
+	printf 'daemon\n' >"$R/proc/4242/comm"
+	printf 'Name:\tdaemon\nUid:\t0\t0\t0\t0\n' >"$R/proc/4242/status"
+	printf 'hello world\n' >"$R/data.txt"
+	chmod 640 "$R/data.txt"
+	ln -s "$R/data.txt" "$R/proc/4242/fd/3"
+	ln -s 'socket:[777]' "$R/proc/4242/fd/5"
+	ln -s 'pipe:[888]' "$R/proc/4242/fd/12"
+	printf 'pos:\t6\nflags:\t0100002\n' >"$R/proc/4242/fdinfo/3"
+	printf 'helper\n' >"$R/proc/77/comm"
+	printf 'Name:\thelper\nUid:\t65534\t65534\t65534\t65534\n' >"$R/proc/77/status"
+	ln -s /dev/null "$R/proc/77/fd/0"
+}
+
+@test "nbfstat --root: the fixture's processes and descriptors, in order" {
+	run -0 nbfstat --root "$R"
+	local ino
+	ino=$(stat -c %i "$R/data.txt")
+	assert_line --index 0 --regexp '^USER +CMD +PID +FD +MOUNT +INUM +MODE +SZ\|DV +R/W +NAME$'
+	assert_line --index 1 --regexp '^nobody +helper +77 +0 +[0-9]+,[0-9]+ +[0-9]+ crw-rw-rw- +1,3 -   /dev/null$'
+	assert_line --index 2 --regexp "^root +daemon +4242 +3 +[0-9]+,[0-9]+ +$ino -rw-r----- +12 rw  $R/data.txt\$"
+	assert_line --index 3 'root     daemon      4242    5* socket 777'
+	assert_line --index 4 'root     daemon      4242   12* pipe'
+	[ "${#lines[@]}" -eq 5 ]
+}
+
+@test "nbfstat --root -j: schema-valid, values as in the fixture" {
+	nbfstat --root "$R" -j >"$BATS_TEST_TMPDIR/f.json"
+	run -0 validate_json nbfstat.schema.json "$BATS_TEST_TMPDIR/f.json"
+	run -0 /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["files"]
+assert [(f["pid"], f["fd"], f["type"]) for f in d] == [(77, 0, "chr"), (4242, 3, "file"), (4242, 5, "socket"), (4242, 12, "pipe")], d
+f = d[1]
+assert (f["size"], f["offset"], f["flags"], f["mode"] & 0o777, f["user"], f["uid"]) == (12, 6, 0o100002, 0o640, "root", 0), f
+assert d[2] == {"user": "root", "uid": 0, "cmd": "daemon", "pid": 4242, "fd": 5, "type": "socket", "inode": 777}, d[2]
+print("ok")' "$BATS_TEST_TMPDIR/f.json"
+	assert_output "ok"
+}
+
+@test "nbfstat --root -u, -p, -n" {
+	run -0 nbfstat --root "$R" -u nobody
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --index 1 --partial "helper"
+	run -0 nbfstat --root "$R" -p 4242 -n
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line --index 1 --regexp '^0 +daemon +4242 +3 .* +100640 +12 rw '
+	run -1 nbfstat --root "$R" -p 4243
+	assert_output "nbfstat: -p 4243: no such process"
+}
+
+@test "nbfstat --record then --replay: the same output" {
+	run -0 nbfstat --root "$R" --record "$BATS_TEST_TMPDIR/h.db"
+	local live=$output
+	run -0 nbfstat --replay "$BATS_TEST_TMPDIR/h.db"
+	[ "$output" = "$live" ]
+	run -0 nbfstat --replay "$BATS_TEST_TMPDIR/h.db" -p 77 -j
+	assert_output --partial '"cmd":"helper"'
+}
