@@ -873,3 +873,19 @@ mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
 	*p = '\0';
 	return w->sbuf;
 }
+
+size_t
+mib_utoa(uint64_t v, char *buf)
+{
+	char tmp[21];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}

@@ -134,6 +134,8 @@ int	mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
 	    const struct nb_ctrgroup *g, unsigned idx);
 
 /* Providers of dynamic subtrees: called with their node entered. */
+/* Decimal text of v into buf (>= 21 bytes); returns the length. */
+size_t	mib_utoa(uint64_t v, char *buf);
 /* Text of an address / a link-layer address in w->sbuf ("" if unknown). */
 const char *mib_addr_text(struct mib_walk *w, int family, const uint8_t *a);
 const char *mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len);

@@ -49,22 +49,6 @@ bpf_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-static size_t
-utoa(uint64_t v, char *buf)
-{
-	char tmp[21];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = '\0';
-	return n;
-}
-
 static const char *
 type_text(unsigned t)
 {
@@ -196,7 +180,7 @@ mib_bpf(struct mib_walk *w)
 	if (!mw_stop(w) && mw_enter(w, "peers", 5)) {
 		if (mib_node(w, "capture descriptors (AF_PACKET sockets), by id")) {
 			for (i = 0; i < b.n && !mw_stop(w); i++) {
-				len = utoa(nb_bpf_attrs(b.v[i])->id, w->nbuf);
+				len = mib_utoa(nb_bpf_attrs(b.v[i])->id, w->nbuf);
 				if (!mw_enter(w, w->nbuf, len))
 					continue;
 				if (mib_node(w, "capture descriptor"))

@@ -21,29 +21,12 @@ static const char *const operstates[] = {
 	"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up",
 };
 
-/* Decimal text of v into buf (>= 21 bytes); returns the length. */
-static size_t
-utoa(uint64_t v, char *buf)
-{
-	char tmp[21];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = '\0';
-	return n;
-}
-
 static const char *
 operstate_text(struct mib_walk *w, unsigned st)
 {
 	if (st < sizeof(operstates) / sizeof(operstates[0]))
 		return operstates[st];
-	utoa(st, w->sbuf);
+	mib_utoa(st, w->sbuf);
 	return w->sbuf;
 }
 
@@ -62,7 +45,7 @@ scope_text(struct mib_walk *w, unsigned scope)
 	case 255:
 		return "nowhere";
 	}
-	utoa(scope, w->sbuf);
+	mib_utoa(scope, w->sbuf);
 	return w->sbuf;
 }
 
@@ -84,7 +67,7 @@ addr_leaves(struct mib_walk *w, const struct nb_addrattrs *a)
 	const char *fam = a->family == AF_INET ? "inet" : a->family == AF_INET6 ? "inet6" : NULL;
 
 	MIB_LEAF(w, "family", mib_leaf_str(w, "address family", NB_SYSCTL_STRING, 0,
-	    fam != NULL ? fam : (utoa(a->family, w->sbuf), w->sbuf)));
+	    fam != NULL ? fam : (mib_utoa(a->family, w->sbuf), w->sbuf)));
 	MIB_LEAF(w, "address", mib_leaf_str(w, "local address", NB_SYSCTL_ADDRESS, 0,
 	    mib_addr_text(w, a->family, a->addr)));
 	MIB_LEAF(w, "prefixlen", mib_leaf_int(w, "prefix length", NB_SYSCTL_F_GAUGE,
@@ -112,7 +95,7 @@ addr_cb(const struct nb_addr *ap, void *arg)
 	struct mib_walk *w = aw->w;
 	size_t len;
 
-	len = utoa(aw->n++, w->nbuf);
+	len = mib_utoa(aw->n++, w->nbuf);
 	if (mw_enter(w, w->nbuf, len)) {
 		if (mib_node(w, "address"))
 			addr_leaves(w, nb_addr_attrs(ap));
@@ -132,7 +115,7 @@ mcast_cb(const struct nb_mcastattrs *m, void *arg)
 	size_t len;
 
 	fam = m->family == AF_INET ? "inet" : m->family == AF_INET6 ? "inet6" : "link";
-	len = utoa(aw->n++, w->nbuf);
+	len = mib_utoa(aw->n++, w->nbuf);
 	if (mw_enter(w, w->nbuf, len)) {
 		if (mib_node(w, "multicast membership")) {
 			MIB_LEAF(w, "family", mib_leaf_str(w, "inet, inet6 or link",

@@ -46,22 +46,6 @@ static const char *const nl_protos[] = {
 	[NETLINK_CRYPTO] = "crypto", [NETLINK_SMC] = "smc",
 };
 
-static size_t
-utoa(uint64_t v, char *buf)
-{
-	char tmp[21];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = '\0';
-	return n;
-}
-
 static const char *
 type_text(const struct nb_pfd *f)
 {
@@ -117,16 +101,16 @@ proto_text(struct mib_walk *w, const struct nb_pfd *f)
 				return "icmp";
 			if (f->proto == IPPROTO_ICMPV6)
 				return "icmp6";
-			utoa(f->proto, w->sbuf);
+			mib_utoa(f->proto, w->sbuf);
 			return w->sbuf;
 		}
 		return f->proto == IPPROTO_TCP ? "tcp" : f->proto == IPPROTO_UDP ? "udp" :
-		    f->proto == IPPROTO_SCTP ? "sctp" : (utoa(f->proto, w->sbuf), w->sbuf);
+		    f->proto == IPPROTO_SCTP ? "sctp" : (mib_utoa(f->proto, w->sbuf), w->sbuf);
 	case AF_NETLINK:
 		if (f->proto < sizeof(nl_protos) / sizeof(nl_protos[0]) &&
 		    nl_protos[f->proto] != NULL)
 			return nl_protos[f->proto];
-		utoa(f->proto, w->sbuf);
+		mib_utoa(f->proto, w->sbuf);
 		return w->sbuf;
 	case AF_PACKET:
 		switch (f->proto) {
@@ -161,7 +145,7 @@ ifname_text(struct mib_walk *w, uint32_t index)
 	const struct nb_iface *ifp;
 
 	if ((ifp = nb_if_lookup_index(&w->rd, index)) == NULL) {
-		utoa(index, w->sbuf);	/* not (yet) known: its number */
+		mib_utoa(index, w->sbuf);	/* not (yet) known: its number */
 		return w->sbuf;
 	}
 	return nb_iface_attrs(ifp)->name;
@@ -273,7 +257,7 @@ proc_cb(const struct nb_proc *p, void *arg)
 	char name[24];
 	size_t len, i;
 
-	len = utoa((uint64_t)p->pid, name);
+	len = mib_utoa((uint64_t)p->pid, name);
 	if (!mw_enter(w, name, len))
 		return 0;
 	if (mib_node(w, "process")) {
@@ -282,7 +266,7 @@ proc_cb(const struct nb_proc *p, void *arg)
 		if (!mw_stop(w) && mw_enter(w, "fd", 2)) {
 			if (mib_node(w, "open descriptors, by number"))
 				for (i = 0; i < p->nfds && !mw_stop(w); i++) {
-					len = utoa((uint64_t)p->fds[i].fd, w->nbuf);
+					len = mib_utoa((uint64_t)p->fds[i].fd, w->nbuf);
 					if (!mw_enter(w, w->nbuf, len))
 						continue;
 					if (mib_node(w, "open file"))

@@ -52,26 +52,10 @@ static const struct {
 	{ NUD_FAILED, "failed" }, { NUD_NOARP, "noarp" }, { NUD_PERMANENT, "permanent" },
 };
 
-static size_t
-utoa(uint64_t v, char *buf)
-{
-	char tmp[21];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = '\0';
-	return n;
-}
-
 static const char *
 num_text(struct mib_walk *w, unsigned v)
 {
-	utoa(v, w->sbuf);
+	mib_utoa(v, w->sbuf);
 	return w->sbuf;
 }
 
@@ -146,7 +130,7 @@ nud_text(struct mib_walk *w, unsigned state)
 	if (state != 0 && n + 12 < sizeof(w->sbuf)) {	/* unknown bits: their value */
 		if (n > 0)
 			w->sbuf[n++] = ',';
-		utoa(state, w->sbuf + n);
+		mib_utoa(state, w->sbuf + n);
 	}
 	return w->sbuf;
 }
@@ -301,7 +285,7 @@ family_node(struct mib_walk *w, bool route, const char *name, int family, const 
 	if (m.n > 1)
 		qsort(m.v, m.n, sizeof(*m.v), route ? route_cmp : neigh_cmp);
 	for (i = 0; i < m.n && !mw_stop(w); i++) {
-		len = utoa(i, w->nbuf);
+		len = mib_utoa(i, w->nbuf);
 		if (!mw_enter(w, w->nbuf, len))
 			continue;
 		if (route && mib_node(w, "route"))

@@ -123,7 +123,7 @@ expected_row() {
 	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 	local ns want got
 	ns=$(netns_create hash)
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	netns_quiet "$ns"
 	netns_veth_pairs "$ns" 37 hv
 	want=$(ip -n "$ns" -j addr | jq '[.[].addr_info[]] | length')
 	[ "$want" -eq $((37 * 2 + 1)) ]

@@ -26,11 +26,7 @@ setup_file() {
 	A=$(netns_create bpfa) || return 1
 	B=$(netns_create bpfb) || return 1
 	export A B
-	local ns
-	for ns in "$A" "$B"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
+	netns_quiet "$A" "$B" || return 1
 	netns_pair "$A" "$B" a0 b0 10.77.0.1/24 10.77.0.2/24 || return 1
 	ip netns exec "$A" "$NB_BIN/pktsock" "${SPECS[@]}" >"$BATS_FILE_TMPDIR/pk.out" 2>&1 &
 	echo $! >"$BATS_FILE_TMPDIR/pk.pid"

@@ -16,12 +16,7 @@ setup_file() {
 	netns_cleanup
 	A=$(netns_create A) && B=$(netns_create B) || return 1
 	export A B
-	local ns
-	for ns in "$A" "$B"; do
-		# No IPv6: no autoconf, DAD or MLD traffic moves the counters.
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
+	netns_quiet "$A" "$B" || return 1
 	make_pair wa wb 198.18.0.0 198.18.0.1 || return 1
 }
 

@@ -14,6 +14,16 @@ netns_create() {
 	echo "$ns"
 }
 
+# netns_quiet NS...: no IPv6 in the namespaces, so no autoconf, DAD or MLD
+# traffic moves the counters a test compares.
+netns_quiet() {
+	local ns
+	for ns in "$@"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		    net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+}
+
 # netns_cleanup: delete every nbt-<our pid>-* namespace (and stale ones of
 # dead test runs).
 netns_cleanup() {

@@ -25,12 +25,8 @@ setup_file() {
 	netns_cleanup
 	A=$(netns_create A) && B=$(netns_create B) || return 1
 	export A B
-	local ns i f n
-	for ns in "$A" "$B"; do
-		# No IPv6: no autoconf, DAD or MLD traffic moves the counters.
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
+	local i f n
+	netns_quiet "$A" "$B" || return 1
 	f="$BATS_FILE_TMPDIR/batch"
 	# ip -batch cuts a line at any '#' (comment): such names get their own commands.
 	for ((i = 0; i < NPAIRS; i++)); do

@@ -19,8 +19,7 @@ setup_file() {
 	netns_cleanup
 	A=$(netns_create golden) || return 1
 	export A
-	ip netns exec "$A" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	    net.ipv6.conf.default.disable_ipv6=1 || return 1
+	netns_quiet "$A" || return 1
 	ip -n "$A" link add g0 address 02:00:00:00:00:01 type veth \
 	    peer name g1 address 02:00:00:00:00:02 || return 1
 	ip -n "$A" addr add 192.0.2.1/24 dev g0 || return 1

@@ -15,12 +15,7 @@ setup_file() {
 	netns_cleanup
 	A=$(netns_create uA) && B=$(netns_create uB) || return 1
 	export A B
-	local ns
-	for ns in "$A" "$B"; do
-		# No IPv6: nothing moves the counters between root's and nobody's reads.
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
+	netns_quiet "$A" "$B" || return 1
 	netns_pair "$A" "$B" ua ub 198.18.9.0/31 198.18.9.1/31 || return 1
 	ip -n "$A" route add 203.0.113.0/24 via 198.18.9.1 table 100 || return 1
 	# A capture socket of root's, bound to ua, that nobody may not trace.
