@@ -9,6 +9,11 @@
  * so the figures include the capture, the encoding and SQLite.
  *
  * Usage: bench_history [--days N] [--samples N] [--ifaces N] [--file PATH]
+ *                      [--sadc-bpv B --sadc-cpu MS]
+ * --sadc-bpv/--sadc-cpu: sadc's bytes per value and CPU ms per sample as
+ * bench/history_vs_sadc.sh measured them in the same run (sadc needs a
+ * namespace with real interfaces, hence the script); ratios are printed
+ * only when given.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -91,6 +96,7 @@ main(int argc, char **argv)
 	double t0, rec_ms = 0, plain_ms = 0, commit_ms = 0, lat[21];
 	int64_t first, last;
 	char path_wal[4200];
+	double sadc_bpv = 0, sadc_cpu = 0;
 
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--days") == 0 && a + 1 < argc)
@@ -99,10 +105,15 @@ main(int argc, char **argv)
 			nif = (unsigned)atoi(argv[++a]);
 		else if (strcmp(argv[a], "--file") == 0 && a + 1 < argc)
 			path = argv[++a];
+		else if (strcmp(argv[a], "--sadc-bpv") == 0 && a + 1 < argc)
+			sadc_bpv = atof(argv[++a]);
+		else if (strcmp(argv[a], "--sadc-cpu") == 0 && a + 1 < argc)
+			sadc_cpu = atof(argv[++a]);
 		else if (strcmp(argv[a], "--samples") == 0 && a + 1 < argc)
 			nsamples = (unsigned)atoi(argv[++a]);
 		else {
-			fprintf(stderr, "usage: bench_history [--days N] [--samples N] [--ifaces N] [--file PATH]\n");
+			fprintf(stderr, "usage: bench_history [--days N] [--samples N] [--ifaces N] [--file PATH] "
+			    "[--sadc-bpv B --sadc-cpu MS]\n");
 			return 2;
 		}
 	}
@@ -237,8 +248,13 @@ main(int argc, char **argv)
 	qsort(lat, 21, sizeof(lat[0]), cmp_double);
 	printf("replay of net.interfaces at a random time (open+seek+decode+walk): median %.2f ms, "
 	    "max %.2f ms\n", lat[10], lat[20]);
-	printf("reference (not measured here): sadc ~10.5 B/value and ~10 ms/sample "
-	    "(shared/research); ratio %.1fx smaller\n", 10.5 / ((double)sb.st_size / (double)ctrvals));
+	if (sadc_bpv > 0)
+		printf("ratio to sadc (measured by history_vs_sadc.sh in this run): bytes per value %.3f "
+		    "(%.3f / %.3f)\n", ((double)sb.st_size / (double)ctrvals) / sadc_bpv,
+		    (double)sb.st_size / (double)ctrvals, sadc_bpv);
+	if (sadc_cpu > 0)
+		printf("ratio to sadc: recording CPU per sample beyond the reads %.3f (%.3f ms / sadc whole sample, reads included, %.3f ms)\n",
+		    ((rec_ms - plain_ms) / nsamples) / sadc_cpu, (rec_ms - plain_ms) / nsamples, sadc_cpu);
 	nb_stack_destroy(&st);
 	free(m);
 	return 0;

@@ -52,7 +52,26 @@ struct nbh_reader {
 	struct nbh_entry *ents;
 	size_t		 nents, entcap;
 	char		 err[256];
+	nbh_progress_fn	 progress;
+	void		*progress_arg;
 };
+
+static nbh_progress_fn progress_fn;
+static void *progress_arg;
+
+void
+nbh_set_progress(nbh_progress_fn fn, void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
+static inline void
+progress(const struct nbh_reader *r, uint64_t done, uint64_t total)
+{
+	if (r->progress != NULL)
+		r->progress(done, total, r->progress_arg);
+}
 
 #define SAMPLE_COLS	"id, t_ns, source, boottime_ns, nobjects, nvalues, shape, keyframe, data"
 
@@ -109,6 +128,8 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 	err[0] = '\0';
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
+	r->progress = progress_fn;
+	r->progress_arg = progress_arg;
 	if ((error = nbh__db_open(path, false, &r->db, err, errlen)) != 0)
 		goto out;
 	stp[0] = &r->q_le;
@@ -517,9 +538,12 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 			error = corrupt(r, "its keyframe is missing", id);
 			break;
 		}
+		progress(r, (uint64_t)(sqlite3_column_int64(r->q_range, 0) - key),
+		    (uint64_t)(id - key + 1));
 		error = apply(r, r->q_range, first_row);
 		first_row = false;
 	}
+	progress(r, (uint64_t)(id - key + 1), (uint64_t)(id - key + 1));
 	if (error == 0 && rc != SQLITE_DONE)
 		error = rerr(r, rc, "decode");
 	sqlite3_reset(r->q_range);
@@ -580,8 +604,19 @@ nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
 {
 	struct nbh_sample_info si;
 	sqlite3_stmt *st = NULL;
+	int64_t lo = 0, hi = 0;
 	int rc, ret = 0;
 
+	/* min and max of the rowid: two b-tree descents, not a scan. */
+	if (r->progress != NULL && sqlite3_prepare_v2(r->db, "SELECT min(id), max(id) FROM sample",
+	    -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			lo = sqlite3_column_int64(st, 0);
+			hi = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
 	if ((rc = sqlite3_prepare_v2(r->db, "SELECT id, t_ns, source, boottime_ns, nobjects, "
 	    "nvalues, length(data) FROM sample ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "list");
@@ -594,9 +629,13 @@ nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
 		si.nobjects = (uint32_t)sqlite3_column_int64(st, 4);
 		si.nvalues = (uint32_t)sqlite3_column_int64(st, 5);
 		si.bytes = (size_t)sqlite3_column_int64(st, 6);
+		if (hi > lo && si.id >= lo && si.id <= hi && (si.id - lo) % 256 == 0)
+			progress(r, (uint64_t)(si.id - lo), (uint64_t)(hi - lo + 1));
 		if ((ret = cb(&si, arg)) != 0)
 			break;
 	}
+	if (hi > lo)
+		progress(r, (uint64_t)(hi - lo + 1), (uint64_t)(hi - lo + 1));
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = rerr(r, rc, "list");
 	sqlite3_finalize(st);

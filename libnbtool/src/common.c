@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nbhistory/history.h"
 #include "nbstack/stack.h"
@@ -136,6 +137,37 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 	return true;
 }
 
+/* ---- progress of long history reads, on a terminal only ---- */
+
+static int progress_shown = -1;	/* last percentage printed; -1: none */
+
+static void
+tty_progress(uint64_t done, uint64_t total, void *arg)
+{
+	const char *path = arg;
+	int pct;
+
+	if (done >= total) {
+		if (progress_shown >= 0)
+			fputs("\r\033[K", stderr);
+		progress_shown = -1;
+		return;
+	}
+	pct = (int)(done * 100 / total);
+	if (pct == progress_shown)
+		return;
+	progress_shown = pct;
+	fprintf(stderr, "\r%s: reading %s... %d%%", nb_tool_name(), path, pct);
+}
+
+/* Progress on stderr for the history reads of --replay PATH, if a terminal. */
+static void
+progress_init(const char *path)
+{
+	if (isatty(STDERR_FILENO))
+		nbh_set_progress(tty_progress, (void *)(uintptr_t)path);
+}
+
 /* ---- --replay FILE --list ---- */
 
 static void
@@ -183,6 +215,9 @@ list_samples(const struct nb_common *c)
 	char err[256];
 	int error;
 
+	/* On a terminal the rows are the progress. */
+	if (!isatty(STDOUT_FILENO))
+		progress_init(c->replay_path);
 	if ((error = nbh_reader_open(c->replay_path, &r, err, sizeof(err))) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "--replay %s: %s", c->replay_path,
 		    *err != '\0' ? err : strerror(-error));
@@ -275,6 +310,7 @@ nb_common_open(const struct nb_common *c)
 		if (c->to != NULL)
 			(void)nb_parse_time(c->to, now, &so.replay_to_ns, NULL);
 		snprintf(whatbuf, sizeof(whatbuf), "--replay %s", c->replay_path);
+		progress_init(c->replay_path);
 	} else if (c->socket_path != NULL) {
 		so.backend = NB_SYSCTL_REMOTE;
 		so.socket_path = c->socket_path;

@@ -308,11 +308,7 @@ join_name(struct nb_rec *rec, const struct nb_sysctl_entry *e)
 		start = d > 0 ? rec->jend[d - 1] + 1 : 0;
 		l = e->complen[d];
 		/* Equal lengths: the joined one has no escape, so equal bytes mean equal names. */
-		if (rec->jend[d] - start != l)
-			break;
-		for (i = 0; i < l && q[start + i] == e->comp[d][i]; i++)
-			;
-		if (i < l)
+		if (rec->jend[d] - start != l || memcmp(q + start, e->comp[d], l) != 0)
 			break;
 	}
 	at = d > 0 ? rec->jend[d - 1] : 0;
@@ -324,6 +320,15 @@ join_name(struct nb_rec *rec, const struct nb_sysctl_entry *e)
 			q[at++] = '.';
 		}
 		l = e->complen[c];
+		/* Most components need no escape: one copy. */
+		if (memchr(e->comp[c], '.', l) == NULL && memchr(e->comp[c], '\\', l) == NULL) {
+			if (at + l >= sizeof(rec->name))
+				return sizeof(rec->name);
+			memcpy(q + at, e->comp[c], l);
+			at += l;
+			rec->jend[c] = at;
+			continue;
+		}
 		for (i = 0; i < l; i++) {
 			bool esc = e->comp[c][i] == '.' || e->comp[c][i] == '\\';
 

@@ -243,3 +243,23 @@ sample_times() {
 	run -0 sqlite3 "$DB" ".load $ext" "SELECT count(*) FROM history_sample(99)"
 	assert_output 0
 }
+
+@test "progress: nothing on stderr unless it is a terminal; on a terminal a line cleared at the end" {
+	run -0 nbsysctl --record "$DB" --interval 0.1 -c 3 net.interfaces.lo
+	mapfile -t times < <(sample_times "$DB")
+	# Not a terminal: stderr stays empty for --list and a replay that seeks.
+	run -0 --separate-stderr nbsysctl --replay "$DB" --list
+	[ -z "$stderr" ]
+	run -0 --separate-stderr nbnetstat -i --replay "$DB" --at "${times[2]}"
+	[ -z "$stderr" ]
+	command -v script >/dev/null || skip "script(1) not installed"
+	# A terminal (script -q): the percentage, then the line is cleared.
+	run -0 script -qec "$NB_BIN/nbnetstat -i --replay $DB --at ${times[2]} >/dev/null" /dev/null
+	[[ "$output" == *"reading $DB... "*"%"* ]]
+	[[ "$output" == *$'\r\e[K'* ]]
+	run -0 script -qec "$NB_BIN/nbsysctl --replay $DB --list >/dev/null" /dev/null
+	[[ "$output" == *"reading $DB... 0%"* ]]
+	# --list to a terminal: the rows are the progress.
+	run -0 script -qec "$NB_BIN/nbsysctl --replay $DB --list" /dev/null
+	[[ "$output" != *"reading"* ]]
+}

@@ -132,6 +132,17 @@ const struct nbh_entry *nbh_reader_entries(const struct nbh_reader *r, size_t *n
 /* Time of the first and last samples (NBH_EEMPTY if none). */
 int	nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns);
 
+/*
+ * Progress of long reader operations (a seek's decode from its keyframe,
+ * nbh_reader_list): fn(done, total, arg) with done < total while running,
+ * then once done == total when the operation ends (also on error). One
+ * hook for the process (set it before the readers that use it are
+ * opened; a reader keeps the hook it was opened with); NULL: none. The
+ * library prints nothing itself: a tool shows it (on a terminal).
+ */
+typedef void (*nbh_progress_fn)(uint64_t done, uint64_t total, void *arg);
+void	nbh_set_progress(nbh_progress_fn fn, void *arg);
+
 /* Every sample, oldest first; a non-zero cb return stops and is returned. */
 typedef int (*nbh_list_fn)(const struct nbh_sample_info *si, void *arg);
 int	nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg);
