@@ -93,3 +93,10 @@ golden() {
 	run --separate-stderr nbnetstat -s -i
 	assert_equal "$status" 2
 }
+
+@test "-s, -ss, -P and -s -P JSON equal the golden files" {
+	golden netstat-s-j -s -j --pretty
+	golden netstat-ss-j -ss -j --pretty
+	golden netstat-P-j -P -j --pretty
+	golden netstat-s-P-j -s -P -j --pretty
+}

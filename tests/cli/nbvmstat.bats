@@ -219,3 +219,15 @@ has_vm() {
 	assert_equal "$output" ""
 	assert_regex "$stderr" '^nbvmstat: '
 }
+
+@test "fixture root: -s text and JSON equal the golden files" {
+	local root="$NB_SRC/tests/fixtures/good" gold="$NB_SRC/tests/cli/golden"
+	run --separate-stderr nbvmstat --root "$root" -s
+	assert_success
+	assert_equal "$stderr" ""
+	diff -u "$gold/vmstat-s.ok" <(printf '%s\n' "$output") || fail "vmstat-s differs"
+	run --separate-stderr nbvmstat --root "$root" -s -j --pretty
+	assert_success
+	diff -u "$gold/vmstat-s-j.ok" <(printf '%s\n' "$output") || fail "vmstat-s-j differs"
+	validate_json nbvmstat-s.schema.json <(printf '%s\n' "$output")
+}
