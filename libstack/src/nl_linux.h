@@ -56,7 +56,6 @@ struct lx {
 	struct nl_sock	*sk;
 	int		 fd;
 	uint8_t		*buf;		/* LX_MSGBUF receive buffer, reused */
-	uint8_t		*pipebuf;	/* the receive pipeline's ring, on first use */
 	char		 err[LX_ERRLEN];
 	uint32_t	 ifstat_mask;	/* what we told the stack */
 	/* reconcile maps, kept across refreshes */
@@ -105,14 +104,6 @@ void	lx_seterr(struct lx *lx, const char *fmt, ...)
  */
 int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
 	    lx_start_fn start, lx_msg_fn fn, void *arg);
-/*
- * LX_REQ_PIPED: read a dump's datagrams on a receiver thread while fn runs
- * on the caller (source_linux.c: the receive pipeline), for big dumps whose
- * handler does real work. Falls back to reading inline.
- */
-#define LX_REQ_PIPED	0x1u
-int	lx_request_flags(struct lx *lx, struct nl_msg *req, const char *what,
-	    lx_start_fn start, lx_msg_fn fn, void *arg, unsigned flags);
 
 /*
  * lx_attrs - index the attributes that follow a message's fixed header

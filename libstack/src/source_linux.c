@@ -203,8 +203,7 @@ lx_msg_done(struct lx *lx, struct nlmsghdr *h, const char *what)
 
 /*
  * One datagram from the kernel into buf (LX_MSGBUF bytes); its length in
- * *lenp. 0 or -errno (-EMSGSIZE: truncated). Touches nothing but fd and
- * buf, so the pipeline's receiver can run it.
+ * *lenp. 0 or -errno (-EMSGSIZE: truncated); lx_recv_fail words it.
  */
 static int
 lx_recv_raw(int fd, uint8_t *buf, size_t *lenp)
@@ -277,183 +276,29 @@ lx_recv_fail(struct lx *lx, const char *what, int error)
 	return error;
 }
 
-/*
- * The receive pipeline of a big dump (lx_request with LX_REQ_PIPED).
- *
- * Theory of operation. A dump's kernel work (filling each datagram) runs
- * inside recvmsg, on the thread that reads; parsing and applying run on the
- * caller. For the link dump both are large, so a receiver thread, started
- * after the request is sent and joined before lx_request_once returns,
- * reads datagrams into a ring of LX_PIPE_N buffers while the caller parses
- * the ones already read: the kernel's work and ours overlap on two CPUs.
- * Ownership: slot prod % N belongs to the receiver while prod - cons < N;
- * slots cons .. prod - 1 belong to the caller, which hands slot cons back
- * (cons++) when it asks for the next datagram. prod, cons, len[], err[],
- * stop and ended are guarded by mu (one condition variable, both ways);
- * buffer contents are handed over by the same mutex. The receiver touches
- * only the socket fd and the ring: never the stack or the rest of lx. It
- * stops after the datagram that ends the dump (NLMSG_DONE, an error, an
- * overrun), after a receive error, or when the caller sets stop (it gave
- * up: the rest of the dump is left in the socket and skipped by sequence
- * number, as after any aborted request).
- */
-#define LX_PIPE_N	4
-
-struct lx_pipe {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	int		 fd;
-	uint32_t	 seq;
-	uint8_t		*buf[LX_PIPE_N];	/* = lx->pipebuf + i * LX_MSGBUF */
-	size_t		 len[LX_PIPE_N];
-	int		 err[LX_PIPE_N];
-	unsigned	 prod;		/* datagrams read */
-	unsigned	 cons;		/* datagrams handed back */
-	bool		 held;		/* the caller holds slot cons */
-	bool		 stop;		/* the caller wants no more */
-	bool		 ended;		/* the receiver has returned */
-};
-
-/* Does this datagram end the dump with sequence number seq? */
-static bool
-lx_dump_ends(const uint8_t *buf, size_t len, uint32_t seq)
-{
-	const struct nlmsghdr *h;
-	const struct nlmsgerr *e;
-
-	for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-		if (h->nlmsg_seq != seq)
-			continue;
-		if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_OVERRUN)
-			return true;
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			e = NLMSG_DATA(h);
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error != 0)
-				return true;
-		}
-	}
-	return len != 0;		/* a malformed tail ends it too */
-}
-
-static void *
-lx_pipe_main(void *arg)
-{
-	struct lx_pipe *p = arg;
-	unsigned i;
-	size_t len = 0;
-	int error;
-	bool last;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->stop && p->prod - p->cons == LX_PIPE_N)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop)
-			break;
-		i = p->prod % LX_PIPE_N;
-		pthread_mutex_unlock(&p->mu);
-		error = lx_recv_raw(p->fd, p->buf[i], &len);
-		last = error != 0 || lx_dump_ends(p->buf[i], len, p->seq);
-		pthread_mutex_lock(&p->mu);
-		p->len[i] = error == 0 ? len : 0;
-		p->err[i] = error;
-		p->prod++;
-		pthread_cond_broadcast(&p->cv);
-		if (last)
-			break;
-	}
-	p->ended = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* The caller's next datagram: from the pipeline when p != NULL, else read. */
+/* Send req once and read its replies: 0, LX_INTERRUPTED or -errno. */
 static int
-lx_next(struct lx *lx, struct lx_pipe *p, const char *what, uint8_t **bufp, size_t *lenp)
+lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_msg_fn fn, void *arg)
 {
-	unsigned i;
-	int error;
-
-	if (p == NULL) {
-		*bufp = lx->buf;
-		error = lx_recv_raw(lx->fd, lx->buf, lenp);
-		return error != 0 ? lx_recv_fail(lx, what, error) : 0;
-	}
-	pthread_mutex_lock(&p->mu);
-	if (p->held) {
-		p->cons++;
-		p->held = false;
-		pthread_cond_broadcast(&p->cv);
-	}
-	while (p->cons == p->prod && !p->ended)
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (p->cons == p->prod) {
-		pthread_mutex_unlock(&p->mu);
-		lx_seterr(lx, "netlink: %s: dump ended without NLMSG_DONE", what);
-		return -EPROTO;
-	}
-	i = p->cons % LX_PIPE_N;
-	p->held = true;
-	*bufp = p->buf[i];
-	*lenp = p->len[i];
-	error = p->err[i];
-	pthread_mutex_unlock(&p->mu);
-	return error != 0 ? lx_recv_fail(lx, what, error) : 0;
-}
-
-/* Start the receiver for the request just sent: 0, or -errno (then read inline). */
-static int
-lx_pipe_start(struct lx *lx, struct lx_pipe *p, pthread_t *tid, uint32_t seq)
-{
-	unsigned i;
-
-	if (lx->pipebuf == NULL &&
-	    (lx->pipebuf = malloc((size_t)LX_PIPE_N * LX_MSGBUF)) == NULL)
-		return -ENOMEM;
-	memset(p, 0, sizeof(*p));
-	p->fd = lx->fd;
-	p->seq = seq;
-	for (i = 0; i < LX_PIPE_N; i++)
-		p->buf[i] = lx->pipebuf + (size_t)i * LX_MSGBUF;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(tid, NULL, lx_pipe_main, p) != 0) {
-		pthread_cond_destroy(&p->cv);
-		pthread_mutex_destroy(&p->mu);
-		return -EAGAIN;
-	}
-	return 0;
-}
-
-static void
-lx_pipe_stop(struct lx_pipe *p, pthread_t tid)
-{
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	if (pthread_join(tid, NULL) != 0)
-		abort();		/* a joinable thread we created: cannot happen */
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-}
-
-/* Read the replies to the request with sequence number seq (see lx_request_once). */
-static int
-lx_replies(struct lx *lx, struct lx_pipe *p, uint32_t seq, bool dump, bool ack,
-    const char *what, lx_msg_fn fn, void *arg)
-{
-	struct nlmsghdr *h;
+	struct nlmsghdr *rh = nlmsg_hdr(req), *h;
+	bool dump = (rh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	bool ack = (rh->nlmsg_flags & NLM_F_ACK) != 0;
 	bool intr = false;
-	uint8_t *buf;
+	uint32_t seq;
 	size_t len;
-	int error;
+	int n, error;
 
+	rh->nlmsg_seq = NL_AUTO_SEQ;		/* a fresh sequence number per attempt */
+	if ((n = nl_send_auto(lx->sk, req)) < 0) {
+		lx_seterr(lx, "netlink: %s: send: %s", what, nl_geterror(n));
+		return lx_nlerr(n);
+	}
+	seq = rh->nlmsg_seq;
 	for (;;) {
-		if ((error = lx_next(lx, p, what, &buf, &len)) != 0)
-			return error;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if ((error = lx_recv_raw(lx->fd, lx->buf, &len)) != 0)
+			return lx_recv_fail(lx, what, error);
+		for (h = (struct nlmsghdr *)lx->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != seq)	/* left over from an aborted request */
 				continue;
 			if ((h->nlmsg_flags & NLM_F_DUMP_INTR) != 0)
@@ -489,41 +334,16 @@ lx_replies(struct lx *lx, struct lx_pipe *p, uint32_t seq, bool dump, bool ack,
 	}
 }
 
-/* Send req once and read its replies: 0, LX_INTERRUPTED or -errno. */
-static int
-lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
-    lx_msg_fn fn, void *arg, bool piped)
-{
-	struct nlmsghdr *rh = nlmsg_hdr(req);
-	bool dump = (rh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	bool ack = (rh->nlmsg_flags & NLM_F_ACK) != 0;
-	struct lx_pipe pipe;
-	pthread_t tid;
-	int n, error;
-
-	rh->nlmsg_seq = NL_AUTO_SEQ;		/* a fresh sequence number per attempt */
-	if ((n = nl_send_auto(lx->sk, req)) < 0) {
-		lx_seterr(lx, "netlink: %s: send: %s", what, nl_geterror(n));
-		return lx_nlerr(n);
-	}
-	if (!piped || !dump || lx_pipe_start(lx, &pipe, &tid, rh->nlmsg_seq) != 0)
-		return lx_replies(lx, NULL, rh->nlmsg_seq, dump, ack, what, fn, arg);
-	error = lx_replies(lx, &pipe, rh->nlmsg_seq, dump, ack, what, fn, arg);
-	lx_pipe_stop(&pipe, tid);
-	return error;
-}
-
 int
-lx_request_flags(struct lx *lx, struct nl_msg *req, const char *what,
-    lx_start_fn start, lx_msg_fn fn, void *arg, unsigned flags)
+lx_request(struct lx *lx, struct nl_msg *req, const char *what,
+    lx_start_fn start, lx_msg_fn fn, void *arg)
 {
 	int tries, error;
 
 	for (tries = 1; ; tries++) {
 		if (start != NULL)
 			start(lx, arg);
-		if ((error = lx_request_once(lx, req, what, fn, arg,
-		    (flags & LX_REQ_PIPED) != 0)) != LX_INTERRUPTED)
+		if ((error = lx_request_once(lx, req, what, fn, arg)) != LX_INTERRUPTED)
 			return error;
 		if (tries == LX_DUMP_TRIES)
 			break;
@@ -534,12 +354,6 @@ lx_request_flags(struct lx *lx, struct nl_msg *req, const char *what,
 	return -EAGAIN;
 }
 
-int
-lx_request(struct lx *lx, struct nl_msg *req, const char *what,
-    lx_start_fn start, lx_msg_fn fn, void *arg)
-{
-	return lx_request_flags(lx, req, what, start, fn, arg, 0);
-}
 
 static void
 lx_close(void *priv)
@@ -562,7 +376,6 @@ lx_close(void *priv)
 	free(lx->alist.v);
 	free(lx->slist.v);
 	free(lx->buf);
-	free(lx->pipebuf);
 	pthread_mutex_destroy(&lx->mu);
 	free(lx);
 }

@@ -267,8 +267,7 @@ lx_links_refresh(struct lx *lx, struct lx_slist *stats)
 		error = -ENOMEM;
 		goto out;
 	}
-	if ((error = lx_request_flags(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c,
-	    LX_REQ_PIPED)) != 0)
+	if ((error = lx_request(lx, req, "RTM_GETLINK", link_dump_start, link_dump_msg, &c)) != 0)
 		goto out;
 	/* A cold start: size the tables once, then create the links. */
 	if (c.cold.n != 0)
