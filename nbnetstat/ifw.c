@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "nbtool/nbtool.h"
@@ -275,25 +274,6 @@ delta_if(struct wdelta *out, const struct wsample *cur, const struct wsample *pr
 
 /* ---- render ---- */
 
-static int
-page_lines(void)
-{
-	const char *s = getenv("LINES");
-	struct winsize ws;
-	char *end;
-	long n;
-
-	if (s != NULL && *s != '\0') {
-		errno = 0;
-		n = strtol(s, &end, 10);
-		if (*end == '\0' && errno == 0 && n >= 4 && n <= 100000)
-			return (int)n;
-	}
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 4)
-		return ws.ws_row;
-	return 24;
-}
-
 /* NetBSD sidewaysintpr's banner and column headers for one group. */
 static void
 render_banner_group(struct nb_out *o, const struct netstat_opts *no, const char *name,
@@ -432,7 +412,7 @@ if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o
 	struct nb_ticker t;
 	char *ifname;
 	bool have_prev = false, total;
-	int page = page_lines(), line = 0;
+	int page = nb_page_lines(), line = 0;
 	double secs;
 
 	collect(h, &cur);

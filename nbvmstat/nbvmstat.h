@@ -24,7 +24,5 @@ struct vmstat_opts {
 int	hash_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
 /* Default, -P, -s: the vmstat line, per-CPU lines, totals. */
 int	vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
-/* Lines of a terminal page: $LINES, else the tty's rows, else 24. */
-int	vm_page_lines(void);
 
 #endif /* NBVMSTAT_NBVMSTAT_H */

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "nbtool/nbtool.h"
@@ -384,25 +383,6 @@ elapsed(const struct vm_sample *cur, const struct vm_sample *prev)
 	return ns > 0 ? (double)ns / 1e9 : 0;
 }
 
-int
-vm_page_lines(void)
-{
-	const char *s = getenv("LINES");
-	struct winsize ws;
-	char *end;
-	long n;
-
-	if (s != NULL && *s != '\0') {
-		errno = 0;
-		n = strtol(s, &end, 10);
-		if (*end == '\0' && errno == 0 && n >= 4 && n <= 100000)
-			return (int)n;
-	}
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 4)
-		return ws.ws_row;
-	return 24;
-}
-
 /* ---- the vmstat line ---- */
 
 static const struct hdr {
@@ -572,7 +552,7 @@ vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 	struct vm_sample cur, prev;
 	struct nb_ticker t;
 	bool have_prev = false;
-	int page = vm_page_lines(), line = 0;
+	int page = nb_page_lines(), line = 0;
 
 	collect(h, &cur);
 	if (vo->sflag) {

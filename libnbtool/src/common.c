@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -442,4 +443,23 @@ nb_ticker_next(struct nb_ticker *t)
 	}
 	t->n++;
 	return true;
+}
+
+int
+nb_page_lines(void)
+{
+	const char *s = getenv("LINES");
+	struct winsize ws;
+	char *end;
+	long n;
+
+	if (s != NULL && *s != '\0') {
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (*end == '\0' && errno == 0 && n >= 4 && n <= 100000)
+			return (int)n;
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 4)
+		return ws.ws_row;
+	return 24;
 }

@@ -789,6 +789,49 @@ nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN])
 	return 0;
 }
 
+/*
+ * Writer: the interface of a new address, with addr_lock taken (and held on
+ * return, NULL or not). The interface cannot die while we hold addr_lock
+ * (if_delete commits under it) and cannot be freed before it dies.
+ */
+static struct nb_iface *
+nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex)
+{
+	struct nb_iface *ifp;
+
+	pthread_mutex_lock(&st->if_lock);
+	ifp = nb_if_writer_find(st, ifindex);
+	pthread_mutex_lock(&st->addr_lock);
+	pthread_mutex_unlock(&st->if_lock);
+	return ifp;
+}
+
+/*
+ * Writer (addr_lock): fill the new address ad (entry e) from n and link it
+ * into the address hash and its interface's list, unborn until the
+ * caller's commit stamps it (nb_addr_stamp_birth).
+ */
+static void
+nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
+    struct nb_hent *e, const struct nb_addrattrs *n)
+{
+	nb_vis_init(&ad->vis);
+	ad->first.a = *n;
+	ad->attrs = &ad->first;
+	ad->ifp = ifp;
+	ad->ifindex = n->ifindex;
+	ad->prefixlen = n->prefixlen;
+	nb_htab_writer_insert(&st->addr_hash, e);
+	nb_list_writer_append(&ifp->addrs, &ad->le);
+}
+
+static void
+nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
+{
+	NB_STORE_RELAXED(&ad->vis.birth, v);
+	NB_STORE_RELAXED(&e->vis.birth, v);
+}
+
 int
 nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 {
@@ -806,15 +849,7 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 		return error;
 	nb_addrattrs_norm(&n, a);
 	nb_thread_ensure();
-	/*
-	 * The interface cannot die while we hold addr_lock (if_delete commits
-	 * under it) and cannot be freed before it dies.
-	 */
-	pthread_mutex_lock(&st->if_lock);
-	ifp = nb_if_writer_find(st, n.ifindex);
-	pthread_mutex_lock(&st->addr_lock);
-	pthread_mutex_unlock(&st->if_lock);
-	if (ifp == NULL) {
+	if ((ifp = nb_addr_lock_iface(st, n.ifindex)) == NULL) {
 		error = -ENOENT;
 		goto out;
 	}
@@ -844,17 +879,9 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 		error = -ENOMEM;
 		goto out;
 	}
-	nb_vis_init(&ad->vis);
-	ad->first.a = n;
-	ad->attrs = &ad->first;
-	ad->ifp = ifp;
-	ad->ifindex = n.ifindex;
-	ad->prefixlen = n.prefixlen;
-	nb_htab_writer_insert(&st->addr_hash, e);
-	nb_list_writer_append(&ifp->addrs, &ad->le);
+	nb_addr_link(st, ifp, ad, e, &n);
 	v = nb_commit_begin(st);
-	NB_STORE_RELAXED(&ad->vis.birth, v);
-	NB_STORE_RELAXED(&e->vis.birth, v);
+	nb_addr_stamp_birth(ad, e, v);
 	nb_commit_end(st, v);
 	nb_htab_writer_maybe_grow(&st->addr_hash);
 	ad = NULL;
@@ -950,10 +977,7 @@ nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
 		return -EINVAL;
 	nb_addrattrs_norm(&n, a);
 	nb_thread_ensure();
-	pthread_mutex_lock(&st->if_lock);
-	ifp = nb_if_writer_find(st, n.ifindex);
-	pthread_mutex_lock(&st->addr_lock);
-	pthread_mutex_unlock(&st->if_lock);
+	ifp = nb_addr_lock_iface(st, n.ifindex);
 	pthread_mutex_lock(&st->routes.lock);
 	if (ifp == NULL) {
 		error = -ENOENT;
@@ -975,17 +999,9 @@ nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
 		free(e);
 		goto out;
 	}
-	nb_vis_init(&ad->vis);
-	ad->first.a = n;
-	ad->attrs = &ad->first;
-	ad->ifp = ifp;
-	ad->ifindex = n.ifindex;
-	ad->prefixlen = n.prefixlen;
-	nb_htab_writer_insert(&st->addr_hash, e);
-	nb_list_writer_append(&ifp->addrs, &ad->le);
+	nb_addr_link(st, ifp, ad, e, &n);
 	v = nb_commit_begin(st);
-	NB_STORE_RELAXED(&ad->vis.birth, v);
-	NB_STORE_RELAXED(&e->vis.birth, v);
+	nb_addr_stamp_birth(ad, e, v);
 	nb_route_stamp_birth(r, v);
 	nb_commit_end(st, v);
 	nb_route_published_locked(st);

@@ -162,6 +162,8 @@ struct nb_ticker {
 };
 void	nb_ticker_init(struct nb_ticker *t, const struct nb_common *c, struct nb_sysctl *h);
 bool	nb_ticker_next(struct nb_ticker *t);
+/* Lines of a terminal page for redrawing headers: $LINES, else the tty's rows, else 24. */
+int	nb_page_lines(void);
 
 /* ---- output: one printing path for text and JSON ---- */
 
