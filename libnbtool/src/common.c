@@ -31,7 +31,7 @@ const char nb_common_help[] =
 "      --from TIME, --to TIME\n"
 "                        with --replay: the samples in [from, to]\n"
 "                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
-"      --source NAME     local source: linux (the only one built so far)\n"
+"      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
 "      --source-args A   options for the source\n"
 "      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
 

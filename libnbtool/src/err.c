@@ -14,6 +14,7 @@ nb_tool_init(const char *progname)
 {
 	const char *p;
 
+	nb_heap_init();
 	if (progname == NULL || *progname == '\0')
 		return;
 	if ((p = strrchr(progname, '/')) != NULL && p[1] != '\0')

@@ -28,7 +28,8 @@ struct json_object;
 #define NB_EXIT_RUNTIME	1
 #define NB_EXIT_USAGE	2
 
-void	nb_tool_init(const char *progname);
+void	nb_tool_init(const char *progname);	/* also nb_heap_init() */
+void	nb_heap_init(void);
 const char *nb_tool_name(void);
 void	nb_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit with `code` after printing "tool: message". */
