@@ -153,6 +153,7 @@ bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		return walk_err(h, "net.bpf.peers", rc);
 	}
 	nb_out_record_begin(o);
+	nb_out_text(o, "Active BPF peers\n");
 	nb_out_text(o, "%-7s %-9s %9s %9s %9s %-5s %8s %s\n", "PID", "Int", "Recv", "Drop",
 	    "Capt", "Flags", "Bufsize", "Comm");
 	nb_out_open_array(o, "peers");
@@ -207,14 +208,16 @@ bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 
 static const struct bst_line {
 	const char	*leaf;
-	const char	*text;		/* after the number */
+	const char	*one;		/* after the number 1 */
+	const char	*text;		/* after any other number */
 	bool		 always;	/* shown by -ss even when zero */
 } bst_lines[] = {
-	{ "peers", "capture peers", true },
-	{ "promisc", "peers in promiscuous mode", false },
-	{ "rcount", "packets received", false },
-	{ "dcount", "packets dropped", false },
-	{ "ccount", "packets captured", false },
+	{ "peers", "capture peer", "capture peers", true },
+	{ "promisc", "peer in promiscuous mode", "peers in promiscuous mode", false },
+	/* NetBSD's three lines, in its order. */
+	{ "rcount", "total packets received", "total packets received", false },
+	{ "ccount", "total packets captured", "total packets captured", false },
+	{ "dcount", "total packets dropped", "total packets dropped", false },
 };
 #define NBST	(sizeof(bst_lines) / sizeof(bst_lines[0]))
 
@@ -257,7 +260,7 @@ bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out
 		if (no->sflag > 1 && w.v[k] == 0 && !bst_lines[k].always)
 			continue;
 		nb_out_u64(o, NB_OUT_ANY, bst_lines[k].leaf, "\t%" PRIu64, w.v[k]);
-		nb_out_text(o, " %s\n", bst_lines[k].text);
+		nb_out_text(o, " %s\n", w.v[k] == 1 ? bst_lines[k].one : bst_lines[k].text);
 	}
 	nb_out_close_object(o);
 	nb_out_record_end(o);

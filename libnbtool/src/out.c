@@ -9,6 +9,7 @@
  * a text run catches a bad JSON sequence.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,10 +418,40 @@ nb_out_i64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fm
 	out_text_i64(o, m, fmt, v);
 }
 
+/*
+ * A double for JSON in fixed point with the fewest decimals that read back
+ * as the same double (9.26, not json-c's %.17g 9.2599999999999998), and a
+ * ".0" on an integral value as json-c writes it; %.17g when no fixed form
+ * fits (huge or tiny values).
+ */
+static struct json_object *
+json_double(double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v))
+		return json_object_new_double(v);
+	/* Fixed point with the fewest decimals that round-trip. */
+	for (prec = 0; prec <= 17; prec++) {
+		if (snprintf(buf, sizeof(buf), "%.*f", prec, v) >= (int)sizeof(buf)) {
+			prec = 18;
+			break;
+		}
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec > 17)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	else if (strchr(buf, '.') == NULL)
+		strcat(buf, ".0");
+	return json_object_new_double_s(v, buf);
+}
+
 void
 nb_out_double(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, double v)
 {
-	out_value(o, m, key, want_json(o, m) ? json_object_new_double(v) : NULL);
+	out_value(o, m, key, want_json(o, m) ? json_double(v) : NULL);
 	OUT_TEXT(o, m, fmt, v);
 }
 

@@ -60,7 +60,8 @@ PY
 @test "nbnetstat --source sim -B lists the sim's capture descriptors" {
 	run nbnetstat --source sim --source-args descs=3,ifaces=3,churn=0 -B
 	assert_success
-	assert_line --index 0 --regexp '^PID +Int +Recv +Drop +Capt +Flags +Bufsize +Comm$'
+	assert_line --index 0 'Active BPF peers'
+	assert_line --index 1 --regexp '^PID +Int +Recv +Drop +Capt +Flags +Bufsize +Comm$'
 	assert_line --regexp '^[0-9]+ +sim0 +[0-9]+ +[0-9]+ +[0-9]+ +-+ +2048 +simcap0$'
 	assert_line --regexp '^[0-9]+ +sim2 +[0-9]+ +[0-9]+ +[0-9]+ +\S+ +2048 +simcap2$'
 }

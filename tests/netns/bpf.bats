@@ -130,6 +130,8 @@ d = sys.argv[1]
 tree = json.load(open(d + "/tree.json"))["net"]["bpf"]["peers"]
 rows = json.load(open(d + "/B.json"))["peers"]
 text = open(d + "/B.txt").read().splitlines()
+assert text[0] == "Active BPF peers", text[0]
+text = text[1:]
 assert text[0].split() == "PID Int Recv Drop Capt Flags Bufsize Comm".split(), text[0]
 assert text[0] == "%-7s %-9s %9s %9s %9s %-5s %8s %s" % tuple(text[0].split()), repr(text[0])
 assert len(text) == 1 + len(rows) == 1 + len(tree)
@@ -169,8 +171,9 @@ want = {"peers": len(peers), "promisc": sum(p["promisc"] for p in peers),
 assert st == want, (st, want)        # no rcount/ccount: no peer has them
 assert want["dcount"] > 0 and want["promisc"] == 1
 text = open(d + "/sB.txt").read()
-assert text == ("bpf:\n\t%d capture peers\n\t%d peers in promiscuous mode\n"
-                "\t%d packets dropped\n" % (want["peers"], want["promisc"], want["dcount"])), repr(text)
+assert text == ("bpf:\n\t%d capture peer%s\n\t%d peer in promiscuous mode\n"
+                "\t%d total packets dropped\n" % (want["peers"], "" if want["peers"] == 1 else "s",
+                want["promisc"], want["dcount"])), repr(text)
 print("ok", st)
 PY
 	echo "$output"
