@@ -202,13 +202,15 @@ missing(const char *what)
 	    "statistics of the linux source)", what);
 }
 
+/* Walk `name` into s; a name the tree lacks is an error only if `required`. */
 static void
-walk(struct nb_sysctl *h, const char *name, struct vm_sample *s)
+walk(struct nb_sysctl *h, const char *name, bool required, struct vm_sample *s)
 {
 	const char *d;
 	int error;
 
-	if ((error = nb_sysctl_walk(h, name, 0, sample_cb, s)) == 0)
+	if ((error = nb_sysctl_walk(h, name, 0, sample_cb, s)) == 0 ||
+	    (error == -ENOENT && !required))
 		return;
 	sample_free(s);
 	if (error == -ENOENT)
@@ -220,10 +222,20 @@ walk(struct nb_sysctl *h, const char *name, struct vm_sample *s)
 static void
 collect(struct nb_sysctl *h, struct vm_sample *s)
 {
+	int i;
+
 	memset(s, 0, sizeof(*s));
 	s->total.cpu = -1;
-	walk(h, "vm", s);
-	walk(h, "kern", s);
+	/*
+	 * vm, kern.cp_time and the kern leaves of the table, not all of kern:
+	 * kern.proc (every process's open files) is the costliest part of
+	 * the tree and the vmstat line uses none of it.
+	 */
+	walk(h, "vm", true, s);
+	walk(h, "kern.cp_time", true, s);
+	for (i = 0; i < V_N; i++)
+		if (strncmp(leaves[i].name, "kern.", 5) == 0)
+			walk(h, leaves[i].name, false, s);
 	s->time_ns = nb_sysctl_sample_time(h);
 	qsort(s->cpus, s->ncpus, sizeof(s->cpus[0]), cmp_cpu);
 	/* What the vmstat line cannot do without. */

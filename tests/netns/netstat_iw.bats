@@ -116,7 +116,10 @@ in_a() { ip netns exec "$A" "$@"; }
 	local d="$BATS_TEST_TMPDIR" k=40 m=70
 	make_pair wx wy 198.18.1.0 198.18.1.1
 	netns_udp_send "$A" 198.18.1.0 198.18.1.1 500 200	# a big since-boot count
-	in_a "$NB_BIN/nbnetstat" -i -I wx -w 1 -c 4 -j >"$d/iw.json" &
+	# -c 6: two spare intervals so that the m packets land before the last
+	# sample even when the recreation below is slow (a loaded machine);
+	# the deltas of spare intervals are 0 and the sums below are unchanged.
+	in_a "$NB_BIN/nbnetstat" -i -I wx -w 1 -c 6 -j >"$d/iw.json" &
 	local pid=$!
 	sleep 1.4
 	netns_udp_send "$A" 198.18.1.0 198.18.1.1 "$k" 100
