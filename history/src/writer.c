@@ -597,14 +597,15 @@ str_id(struct nbh_writer *w, uint32_t id, const char *str, size_t slen, uint32_t
 {
 	uint32_t p;
 
-	if (memchr(str, '\0', slen) != NULL)
-		return -EINVAL;
+	/* Equal to an interned text: it has no NUL either. */
 	if (w->stamp[id] == w->seq - 1 && (p = (uint32_t)w->prev[id]) != 0 && p <= w->last_str &&
 	    p < w->stext.cap && w->stext.len[p] == slen &&
 	    (slen == 0 || memcmp(w->strs.keys + w->stext.off[p], str, slen) == 0)) {
 		*sid = p;
 		return 0;
 	}
+	if (memchr(str, '\0', slen) != NULL)
+		return -EINVAL;
 	return intern(w, &w->strs, &w->last_str, w->ins_str, str, slen, sid);
 }
 
