@@ -49,6 +49,8 @@
 #include <string.h>
 #include <time.h>
 
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+
 #include "nbhistory/history.h"
 #include "nbstack/stack.h"
 
@@ -114,6 +116,15 @@ struct nb_rec {
 	size_t		 dlen, dcap;
 	uint32_t	*dslot;
 	size_t		 dn, dnslots;
+	/*
+	 * The descriptions seen in this walk, by pointer (its text does not
+	 * change during a walk): the offset of the same text in dtext, where
+	 * each text is once, so equal offsets are equal texts.
+	 */
+	struct dseen {
+		const char	*ptr;
+		uint32_t	 off;
+	}		 dseen[64];
 	char		 name[NB_SYSCTL_NAMEMAX + 1];
 	/* The components of the name last joined into name: the end of each in it. */
 	unsigned	 jn;
@@ -343,18 +354,21 @@ is_net_interfaces(const char *const *comp, const size_t *lens, unsigned n)
 /*
  * The escaped dotted name of e in rec->name (nb_sysctl_entry_name), reusing
  * the components it shares with the name joined before: a walk goes in tree
- * order, so usually only the last component is new. The result is the
- * length; >= sizeof(rec->name) if the name does not fit.
+ * order, so usually only the last component is new. comp[0..known) are
+ * known to be the joined name's (not compared). The result is the length;
+ * >= sizeof(rec->name) if the name does not fit.
  */
 static size_t
-join_name(struct nb_rec *rec, const struct nb_sysctl_entry *e)
+join_name(struct nb_rec *rec, const struct nb_sysctl_entry *e, unsigned known)
 {
 	char *q = rec->name;
 	size_t at = 0, l, i, start;
 	unsigned c, d = 0;
 
 	/* Keep the leading components that are the same (unescaped, compared as joined). */
-	for (; d < rec->jn && d < e->ncomp; d++) {
+	if (known > rec->jn || known > e->ncomp)
+		known = 0;
+	for (d = known; d < rec->jn && d < e->ncomp; d++) {
 		start = d > 0 ? rec->jend[d - 1] + 1 : 0;
 		l = e->complen[d];
 		/* Equal lengths: the joined one has no escape, so equal bytes mean equal names. */
@@ -461,6 +475,12 @@ descr_intern(struct nb_rec *rec, const char *d)
 	return off;
 }
 
+static inline struct dseen *
+dseen(struct nb_rec *rec, const char *descr)
+{
+	return &rec->dseen[((uintptr_t)descr >> 3) % (sizeof(rec->dseen) / sizeof(rec->dseen[0]))];
+}
+
 /* ---- the caches of the walks ---- */
 
 /* The length of component s once escaped ('.' and '\' get a '\'). */
@@ -544,10 +564,11 @@ wcache_get(struct nb_rec *rec, const char *const *comp, const size_t *lens, unsi
  * are compared.
  */
 static inline bool
-pos_same(const struct nb_rec *rec, const struct wcache *wc, const struct wpos *p,
+pos_same(struct nb_rec *rec, const struct wcache *wc, const struct wpos *p,
     const struct nb_sysctl_entry *e, unsigned same)
 {
 	const uint8_t *q = wc->pool + p->coff;
+	struct dseen *d;
 	uint32_t l;
 	unsigned k;
 
@@ -561,7 +582,13 @@ pos_same(const struct nb_rec *rec, const struct wcache *wc, const struct wpos *p
 			return false;
 		q += sizeof(l) + l;
 	}
-	return strcmp(e->descr, rec->dtext + p->doff) == 0;
+	if ((d = dseen(rec, e->descr))->ptr == e->descr)
+		return d->off == p->doff;
+	if (strcmp(e->descr, rec->dtext + p->doff) != 0)
+		return false;
+	d->ptr = e->descr;
+	d->off = p->doff;
+	return true;
 }
 
 /* Note the entry at position i anew: the positions from i on are dropped. 0 or -ENOMEM. */
@@ -572,6 +599,7 @@ pos_make(struct nb_rec *rec, struct wcache *wc, size_t i, const struct nb_sysctl
 	struct wpos *p;
 	uint32_t *ids;
 	int64_t *vals, doff;
+	struct dseen *d;
 	uint32_t l;
 	uint8_t *q;
 	unsigned k;
@@ -585,8 +613,12 @@ pos_make(struct nb_rec *rec, struct wcache *wc, size_t i, const struct nb_sysctl
 		if (e->complen[k] > UINT32_MAX - sizeof(l) - need)
 			return -ENOMEM;
 		need += sizeof(l) + e->complen[k];
-		esc += (k > 0) + esc_len(e->comp[k], e->complen[k]);
+		esc += (k > 0) + e->complen[k];
 	}
+	/* Escapes at most double a component: look for them only near the limit. */
+	if (esc + (need - (e->ncomp - wc->n) * sizeof(l)) >= sizeof(rec->name))
+		for (k = wc->n, esc = wc->esclen; k < e->ncomp; k++)
+			esc += (k > 0) + esc_len(e->comp[k], e->complen[k]);
 	if (wc->plen + need > UINT32_MAX)
 		return -ENOMEM;
 	if (wc->plen + need > wc->pcap) {
@@ -611,12 +643,17 @@ pos_make(struct nb_rec *rec, struct wcache *wc, size_t i, const struct nb_sysctl
 		wc->vals = vals;
 		wc->poscap = cap;
 	}
-	if ((doff = descr_intern(rec, e->descr)) < 0)
-		return -ENOMEM;
+	d = dseen(rec, e->descr);
+	if (d->ptr != e->descr) {
+		if ((doff = descr_intern(rec, e->descr)) < 0)
+			return -ENOMEM;
+		d->ptr = e->descr;
+		d->off = (uint32_t)doff;
+	}
 	p = &wc->pos[i];
 	memset(p, 0, sizeof(*p));
 	p->coff = (uint32_t)wc->plen;
-	p->doff = (uint32_t)doff;
+	p->doff = d->off;
 	p->flags = e->val.flags;
 	p->ncomp = (uint8_t)e->ncomp;
 	p->same = (uint8_t)(e->same < e->ncomp ? e->same : e->ncomp);
@@ -731,6 +768,7 @@ capture_walk(struct nb_sysctl *h, struct capture *c, const char *const *comp,
 {
 	c->wc->ncur = 0;
 	c->wc->slen = 0;
+	memset(c->rec->dseen, 0, sizeof(c->rec->dseen));
 	c->failed = 0;
 	c->sync = true;
 	return h->ops->walk(h, comp, lens, n, c->rdflags | NB_SYSCTL_RD_NODES, capture_cb, c);
@@ -778,9 +816,9 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 	return error;
 }
 
-/* The escaped dotted name of position i in rec->name; its length. */
+/* The escaped dotted name of position p in rec->name (comp[0..known) are there already); its length. */
 static size_t
-pos_name(struct nb_rec *rec, const struct wcache *wc, const struct wpos *p)
+pos_name(struct nb_rec *rec, const struct wcache *wc, const struct wpos *p, unsigned known)
 {
 	const char *comp[NB_SYSCTL_MAXDEPTH];
 	size_t lens[NB_SYSCTL_MAXDEPTH];
@@ -803,7 +841,7 @@ pos_name(struct nb_rec *rec, const struct wcache *wc, const struct wpos *p)
 	e.comp = comp;
 	e.complen = lens;
 	e.ncomp = p->ncomp;
-	return join_name(rec, &e);
+	return join_name(rec, &e, known);
 }
 
 /* Add this sample's walk of a subtree to the writer. */
@@ -813,7 +851,8 @@ add_walk(struct nb_rec *rec, struct wcache *wc)
 	uint64_t epoch = nbh_writer_epoch(rec->w);
 	const char *str;
 	struct wpos *p;
-	size_t i, run, len;
+	size_t i, run, len, joined;
+	unsigned known;
 	uint32_t l;
 	int64_t v;
 	int error;
@@ -824,6 +863,7 @@ add_walk(struct nb_rec *rec, struct wcache *wc)
 		wc->epoch = epoch;
 	}
 	rec->jn = 0;
+	joined = SIZE_MAX;
 	for (i = run = 0; i < wc->ncur; i++) {
 		p = &wc->pos[i];
 		/* Runs of known ids of numbers and nodes go in one call. */
@@ -848,7 +888,10 @@ add_walk(struct nb_rec *rec, struct wcache *wc)
 				return error;
 			continue;
 		}
-		len = pos_name(rec, wc, p);
+		/* The name joined last is this subtree's, or the position before (p->same). */
+		known = joined == SIZE_MAX ? 0 : joined + 1 == i ? MAX(p->same, wc->n) : wc->n;
+		len = pos_name(rec, wc, p, known);
+		joined = i;
 		if ((error = nbh_writer_add_get_id(rec->w, rec->name, len, p->type, p->flags,
 		    rec->dtext + p->doff, v, str, l, &wc->ids[i])) != 0)
 			return error;

@@ -531,6 +531,8 @@ test_record_from_replay(void)
 		return;
 	for (k = 0; k < 6; k++) {
 		CHECK_RC(nbh_writer_add(w, "a", 1, NB_SYSCTL_NODE, 0, "A", 0, NULL, 0), 0);
+		/* Its description is a.x's from sample 1 on, seen first in the walk. */
+		CHECK_RC(nbh_writer_add(w, "a.p", 3, NB_SYSCTL_INT, 0, "second", 1, NULL, 0), 0);
 		if (k < 5) {
 			/* 1: another description, 2: other flags, 3: another type, 4: as 3. */
 			CHECK_RC(nbh_writer_add(w, "a.x", 3, k < 3 ? NB_SYSCTL_U64 : NB_SYSCTL_INT,
