@@ -22,12 +22,13 @@
  *
  * A caller that adds the same names sample after sample (the recorder)
  * keeps the name ids nbh_writer_add_get_id() gave it and adds by id
- * (nbh_writer_add_id): no name text, no lookup. An id is valid until a
- * rollback (the names the sample inserted are gone, and the reload may
- * give their ids to other names): each rollback starts a new epoch, and an
- * add by an id of an older epoch is refused (-ESTALE). A string value
- * equal to the name's value in the previous sample reuses its string id
- * (compared by text, not hashed).
+ * (nbh_writer_add_id, or nbh_writer_add_ids for a run of numbers and
+ * nodes): no name text, no lookup; the type is the id's (ntype). An id is
+ * valid until a rollback (the names the sample inserted are gone, and the
+ * reload may give their ids to other names): each rollback starts a new
+ * epoch, and an add by an id of an older epoch is refused (-ESTALE). A
+ * string value equal to the name's value in the previous sample reuses its
+ * string id (compared by text, not hashed).
  */
 #include <errno.h>
 #include <fcntl.h>

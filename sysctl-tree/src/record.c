@@ -23,16 +23,21 @@
  * of its walk, the entry seen there last (its components below the
  * subtree, type, flags, description) and the writer's id of that name. A
  * walk goes in the same order each sample, so the entry at position i is
- * compared with position i of the cache, component by component, and
- * when it is the same only its value is kept: no name is joined, nothing
- * is looked up. The first entry that differs (an interface added or
+ * compared with position i of the cache, and when it is the same only its
+ * value is kept: no name is joined, nothing is looked up. While every
+ * entry so far was at its position, only the components the walk says
+ * changed since the previous entry (nb_sysctl_entry.same: usually the leaf
+ * name) are compared; a description is compared as text once per walk
+ * and pointer, then as its offset in the recorder's store of descriptions
+ * (each text once). The first entry that differs (an interface added or
  * deleted) truncates the cache there and the rest of the walk is noted
  * anew; that sample pays for the names, the next one is cheap again.
  *
  * When the sample ends (nb_sysctl_sample, nb_sysctl_record_commit, close),
  * the positions (and the walks again) go to the history writer, which
- * commits the sample as one transaction: by id (nbh_writer_add_id) where
- * the cache holds an id of the writer's current epoch, else by the escaped
+ * commits the sample as one transaction: by id where the cache holds an id
+ * of the writer's current epoch (runs of numbers and nodes in one
+ * nbh_writer_add_ids call, strings one by one), else by the escaped
  * dotted name joined from the stored components, and the id the writer
  * gives back is kept. A failed sample starts a new writer epoch: the next
  * sample adds every name by text again. A LOCAL backend loads each family
@@ -49,20 +54,21 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX(a, b)	((a) > (b) ? (a) : (b))
-
 #include "nbhistory/history.h"
 #include "nbstack/stack.h"
 
 #include "backend.h"
 
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+
 /*
  * One position of a subtree's walk: the entry seen there last. Its
  * components below the subtree are in the cache's pool at coff, last
  * first (the one most likely to differ), each as a uint32_t length then
- * the bytes (positions in order: the pool is truncated with them). `same` is the entry's nb_sysctl_entry.same when
- * the position was noted (the position before it was then what it is
- * now: noting a position drops the ones after it).
+ * the bytes (positions in order: the pool is truncated with them).
+ * `same` is the entry's nb_sysctl_entry.same when the position was noted
+ * (the position before it was then what it is now: noting a position
+ * drops the ones after it).
  */
 struct wpos {
 	uint32_t	 coff;
@@ -83,7 +89,8 @@ struct wcache {
 	size_t		 esclen;	/* of its escaped dotted name */
 	struct wpos	*pos;
 	uint32_t	*ids;		/* by position: the writer's id of the name, 0: not known */
-	int64_t		*vals;		/* by position: this sample's value (STRING/ADDRESS: offset in str) */
+	int64_t		*vals;		/* by position: this sample's value
+					   (STRING/ADDRESS: offset in str) */
 	size_t		 npos, poscap;	/* positions known */
 	size_t		 ncur;		/* positions of this sample's walk */
 	uint8_t		*pool;		/* components of the positions */
@@ -468,7 +475,8 @@ descr_intern(struct nb_rec *rec, const char *d)
 	off = (uint32_t)rec->dlen;
 	memcpy(rec->dtext + off, d, len + 1);
 	rec->dlen += len + 1;
-	for (i = text_hash(d) & (rec->dnslots - 1); rec->dslot[i] != 0; i = (i + 1) & (rec->dnslots - 1))
+	for (i = text_hash(d) & (rec->dnslots - 1); rec->dslot[i] != 0;
+	    i = (i + 1) & (rec->dnslots - 1))
 		;
 	rec->dslot[i] = off + 1;
 	rec->dn++;
@@ -816,7 +824,7 @@ nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
 	return error;
 }
 
-/* The escaped dotted name of position p in rec->name (comp[0..known) are there already); its length. */
+/* The escaped dotted name of position p in rec->name (comp[0..known) are there); its length. */
 static size_t
 pos_name(struct nb_rec *rec, const struct wcache *wc, const struct wpos *p, unsigned known)
 {
