@@ -8,7 +8,11 @@
  * recording handle exactly as a tool reads it (a walk of net.interfaces),
  * so the figures include the capture, the encoding and SQLite.
  *
- * Usage: bench_history [--days N] [--samples N] [--ifaces N] [--file PATH]
+ * --churn: before each sample the interface with the lowest index is
+ * deleted and a new one appended (the worst case for the recorder's copy
+ * by position: every entry of the walk is one place off, every sample).
+ *
+ * Usage: bench_history [--days N] [--samples N] [--ifaces N] [--file PATH] [--churn]
  *                      [--sadc-bpv B --sadc-cpu MS]
  * --sadc-bpv/--sadc-cpu: sadc's bytes per value and CPU ms per sample as
  * bench/history_vs_sadc.sh measured them in the same run (sadc needs a
@@ -18,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +64,34 @@ urand(void)
 }
 
 struct ifmodel {
+	uint32_t index;
 	double	 rate;		/* bytes/s */
 	double	 pktsize;
 	uint64_t c[NB_IFSTAT_MAX];
 };
+
+/* Interface `index`, named eth<index - 1>. */
+static int
+mkif(struct nb_stack *st, uint32_t index)
+{
+	struct nb_ifattrs a;
+
+	memset(&a, 0, sizeof(a));
+	a.index = index;
+	snprintf(a.name, sizeof(a.name), "eth%u", index - 1);
+	snprintf(a.kind, sizeof(a.kind), "veth");
+	a.type = 1;
+	a.flags = 0x1043;
+	a.mtu = 1500;
+	a.txqlen = 1000;
+	a.operstate = 6;
+	a.lladdr_len = 6;
+	a.lladdr[0] = 2;
+	a.lladdr[3] = (uint8_t)((index - 1) >> 16);
+	a.lladdr[4] = (uint8_t)((index - 1) >> 8);
+	a.lladdr[5] = (uint8_t)(index - 1);
+	return nb_if_upsert(st, &a, NULL);
+}
 
 static int
 count_cb(const struct nb_sysctl_entry *e, void *arg)
@@ -97,6 +126,8 @@ main(int argc, char **argv)
 	int64_t first, last;
 	char path_wal[4200];
 	double sadc_bpv = 0, sadc_cpu = 0;
+	bool churn = false;
+	uint32_t next_index;
 
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--days") == 0 && a + 1 < argc)
@@ -111,9 +142,11 @@ main(int argc, char **argv)
 			sadc_cpu = atof(argv[++a]);
 		else if (strcmp(argv[a], "--samples") == 0 && a + 1 < argc)
 			nsamples = (unsigned)atoi(argv[++a]);
+		else if (strcmp(argv[a], "--churn") == 0)
+			churn = true;
 		else {
 			fprintf(stderr, "usage: bench_history [--days N] [--samples N] [--ifaces N] [--file PATH] "
-			    "[--sadc-bpv B --sadc-cpu MS]\n");
+			    "[--churn] [--sadc-bpv B --sadc-cpu MS]\n");
 			return 2;
 		}
 	}
@@ -125,29 +158,18 @@ main(int argc, char **argv)
 	if (nb_stack_create(NULL, &st) != 0 || (m = calloc(nif, sizeof(*m))) == NULL)
 		return 1;
 	for (i = 0; i < nif; i++) {
-		struct nb_ifattrs a;
 		double r = urand();
 
-		memset(&a, 0, sizeof(a));
-		a.index = i + 1;
-		snprintf(a.name, sizeof(a.name), "eth%u", i);
-		snprintf(a.kind, sizeof(a.kind), "veth");
-		a.type = 1;
-		a.flags = 0x1043;
-		a.mtu = 1500;
-		a.txqlen = 1000;
-		a.operstate = 6;
-		a.lladdr_len = 6;
-		a.lladdr[0] = 2;
-		a.lladdr[4] = (uint8_t)(i >> 8);
-		a.lladdr[5] = (uint8_t)i;
-		if (nb_if_upsert(st, &a, NULL) != 0)
+		m[i].index = i + 1;
+		if (mkif(st, i + 1) != 0)
 			return 1;
 		m[i].rate = r < 0.10 ? pow(10, 6 + 2 * urand()) : r < 0.55 ? pow(10, 2 + 2 * urand()) : 0;
 		m[i].pktsize = 64 + 1436 * urand();
 		for (k = 0; k < NB_IFSTAT_MAX; k++)
 			m[i].c[k] = m[i].rate > 0 ? (uint64_t)(urand() * 1e9) : 0;
 	}
+	next_index = nif + 1;
+
 	/* The twelve counters DESIGN.md lists, all of them provided. */
 	if (nb_sysctl_open_stack(st, NULL, &h) != 0 || nb_sysctl_open_stack(st, NULL, &plain) != 0)
 		return 1;
@@ -156,6 +178,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (s = 0; s < nsamples; s++) {
+		if (churn) {
+			/* The lowest index goes (final counters), a new one comes last. */
+			struct ifmodel *x = &m[s % nif];
+
+			if (nb_if_delete(st, x->index, x->c) != 0 || mkif(st, next_index) != 0)
+				return 1;
+			x->index = next_index++;
+			memset(x->c, 0, sizeof(x->c));
+		}
 		for (i = 0; i < nif; i++) {
 			struct ifmodel *x = &m[i];
 			double bytes = x->rate * 10 * (0.8 + 0.4 * urand());
@@ -174,7 +205,7 @@ main(int argc, char **argv)
 				if (urand() < 0.002)
 					x->c[NB_IFSTAT_IERRORS]++;
 			}
-			nb_if_stats_store(st, i + 1, NB_SLOT_SOURCE, x->c);
+			nb_if_stats_store(st, x->index, NB_SLOT_SOURCE, x->c);
 		}
 		/* What the tool does: one walk of net.interfaces (recorded). */
 		n = 0;
@@ -209,8 +240,9 @@ main(int argc, char **argv)
 	if (stat(path, &sb) != 0)
 		return 1;
 	ctrvals = (uint64_t)nsamples * nif * NB_IFSTAT_MAX;
-	printf("workload: %u interfaces x %u counters, %u samples (%u day(s) at 10 s)\n",
-	    nif, NB_IFSTAT_MAX, nsamples, days);
+	printf("workload: %u interfaces x %u counters, %u samples (%u day(s) at 10 s)%s\n",
+	    nif, NB_IFSTAT_MAX, nsamples, days,
+	    churn ? ", one interface deleted and one added per sample" : "");
 	printf("file: %lld bytes\n", (long long)sb.st_size);
 	printf("bytes per counter value (all bytes / %" PRIu64 " counter values): %.3f\n",
 	    ctrvals, (double)sb.st_size / (double)ctrvals);

@@ -91,15 +91,12 @@ flush_zeros(struct nbh_venc *e)
 	return 0;
 }
 
+/* A value that is not 0 (nbh__venc_put, hist.h, counts the zeros). */
 int
-nbh__venc_put(struct nbh_venc *e, uint64_t u)
+nbh__venc_put_nz(struct nbh_venc *e, uint64_t u)
 {
 	int error;
 
-	if (u == 0) {
-		e->zrun++;
-		return 0;
-	}
 	if ((error = flush_zeros(e)) != 0)
 		return error;
 	return put1(e->b, u);

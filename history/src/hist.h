@@ -51,7 +51,18 @@ struct nbh_venc {
 	struct nbh_buf	*b;
 	uint64_t	 zrun;
 };
-int	nbh__venc_put(struct nbh_venc *e, uint64_t u);
+int	nbh__venc_put_nz(struct nbh_venc *e, uint64_t u);
+
+/* Zeros (idle counters, the common case) only lengthen the run: inline. */
+static inline int
+nbh__venc_put(struct nbh_venc *e, uint64_t u)
+{
+	if (u == 0) {
+		e->zrun++;
+		return 0;
+	}
+	return nbh__venc_put_nz(e, u);
+}
 int	nbh__venc_end(struct nbh_venc *e);
 
 struct nbh_vdec {

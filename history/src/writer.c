@@ -19,9 +19,20 @@
  * and for a name the previous sample did not have. Any failure rolls back
  * and marks the in-memory state stale: the next sample reloads the intern
  * maps from the file and is a keyframe.
+ *
+ * A caller that adds the same names sample after sample (the recorder)
+ * keeps the name ids nbh_writer_add_get_id() gave it and adds by id
+ * (nbh_writer_add_id, or nbh_writer_add_ids for a run of numbers and
+ * nodes): no name text, no lookup; the type is the id's (ntype). An id is
+ * valid until a rollback (the names the sample inserted are gone, and the
+ * reload may give their ids to other names): each rollback starts a new
+ * epoch, and an add by an id of an older epoch is refused (-ESTALE). A
+ * string value equal to the name's value in the previous sample reuses its
+ * string id (compared by text, not hashed).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +65,17 @@ struct nbh_writer {
 	/* By name id: the last value written and the sample (seq) it was in. */
 	int64_t		*prev;
 	uint64_t	*stamp;
+	uint8_t		*ntype;		/* the name's type */
 	size_t		*nkoff;		/* the name's key in names.keys */
 	uint32_t	*nklen;
 	size_t		 scap;
-	/* By description id: its text in descrs.keys. */
-	size_t		*dkoff;
-	uint32_t	*dklen;
-	size_t		 dcap;
+	/* By description id and by string id: its text in descrs.keys, strs.keys. */
+	struct idtext {
+		size_t		*off;
+		uint32_t	*len;
+		size_t		 cap;
+	}		 dtext, stext;
+	uint64_t	 epoch;		/* ids given out are valid in this epoch */
 	uint64_t	 seq;
 	/* The last shape written. */
 	uint32_t	*pshape;
@@ -140,6 +155,7 @@ grow_state(struct nbh_writer *w, uint32_t id)
 	uint64_t *s;
 	size_t *o;
 	uint32_t *l;
+	uint8_t *t;
 
 	if (id < w->scap)
 		return 0;
@@ -158,6 +174,10 @@ grow_state(struct nbh_writer *w, uint32_t id)
 	if ((l = realloc(w->nklen, cap * sizeof(*l))) == NULL)
 		return -ENOMEM;
 	w->nklen = l;
+	if ((t = realloc(w->ntype, cap)) == NULL)
+		return -ENOMEM;
+	w->ntype = t;
+	memset(w->ntype + w->scap, 0, cap - w->scap);
 	memset(w->nkoff + w->scap, 0, (cap - w->scap) * sizeof(*o));
 	memset(w->nklen + w->scap, 0, (cap - w->scap) * sizeof(*l));
 	memset(w->prev + w->scap, 0, (cap - w->scap) * sizeof(*p));
@@ -166,28 +186,37 @@ grow_state(struct nbh_writer *w, uint32_t id)
 	return 0;
 }
 
-/* Note where the text of description `id` is in descrs.keys (off: before its put). */
+/* Note where the text of interned value `id` is in its map's keys (off: before its put). */
 static int
-note_descr(struct nbh_writer *w, uint32_t id, size_t off, size_t len)
+note_text(struct idtext *t, uint32_t id, size_t off, size_t len)
 {
 	size_t cap, *o;
 	uint32_t *l;
 
-	if (id >= w->dcap) {
-		cap = w->dcap != 0 ? w->dcap : 64;
+	if (id >= t->cap) {
+		cap = t->cap != 0 ? t->cap : 64;
 		while (cap <= id)
 			cap *= 2;
-		if ((o = realloc(w->dkoff, cap * sizeof(*o))) == NULL)
+		if ((o = realloc(t->off, cap * sizeof(*o))) == NULL)
 			return -ENOMEM;
-		w->dkoff = o;
-		if ((l = realloc(w->dklen, cap * sizeof(*l))) == NULL)
+		t->off = o;
+		if ((l = realloc(t->len, cap * sizeof(*l))) == NULL)
 			return -ENOMEM;
-		w->dklen = l;
-		w->dcap = cap;
+		t->len = l;
+		memset(t->len + t->cap, 0, (cap - t->cap) * sizeof(*l));
+		t->cap = cap;
 	}
-	w->dkoff[id] = off;
-	w->dklen[id] = (uint32_t)len;
+	t->off[id] = off;
+	t->len[id] = (uint32_t)len;
 	return 0;
+}
+
+static void
+idtext_free(struct idtext *t)
+{
+	free(t->off);
+	free(t->len);
+	memset(t, 0, sizeof(*t));
 }
 
 /* Key of a name: text, NUL, type, flags, descr id. */
@@ -228,7 +257,7 @@ load_maps(struct nbh_writer *w)
 		len = w->descrs.klen;
 		if ((error = nbh__map_put(&w->descrs, txt, (size_t)sqlite3_column_bytes(st, 1),
 		    id)) == 0)
-			error = note_descr(w, id, len, (size_t)sqlite3_column_bytes(st, 1));
+			error = note_text(&w->dtext, id, len, (size_t)sqlite3_column_bytes(st, 1));
 		if (id > w->last_descr)
 			w->last_descr = id;
 	}
@@ -240,7 +269,10 @@ load_maps(struct nbh_writer *w)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
 		txt = (const char *)sqlite3_column_text(st, 1);
-		error = nbh__map_put(&w->strs, txt, (size_t)sqlite3_column_bytes(st, 1), id);
+		len = w->strs.klen;
+		if ((error = nbh__map_put(&w->strs, txt, (size_t)sqlite3_column_bytes(st, 1),
+		    id)) == 0)
+			error = note_text(&w->stext, id, len, (size_t)sqlite3_column_bytes(st, 1));
 		if (id > w->last_str)
 			w->last_str = id;
 	}
@@ -264,6 +296,7 @@ load_maps(struct nbh_writer *w)
 			break;
 		w->nkoff[id] = w->names.klen;
 		w->nklen[id] = (uint32_t)len;
+		w->ntype[id] = (uint8_t)sqlite3_column_int(st, 2);
 		error = nbh__map_put(&w->names, key, len, id);
 		if (id > w->last_name)
 			w->last_name = id;
@@ -308,7 +341,8 @@ intern(struct nbh_writer *w, struct nbh_map *m, uint32_t *last, sqlite3_stmt *in
 	off = m->klen;
 	if ((error = nbh__map_put(m, s, len, *last + 1)) != 0)
 		return error;
-	if (m == &w->descrs && (error = note_descr(w, *last + 1, off, len)) != 0)
+	if ((error = note_text(m == &w->descrs ? &w->dtext : &w->stext, *last + 1, off,
+	    len)) != 0)
 		return error;
 	*id = ++*last;
 	return 0;
@@ -348,6 +382,7 @@ name_id(struct nbh_writer *w, const char *name, size_t len, unsigned type, unsig
 		return error;
 	w->nkoff[w->last_name + 1] = w->names.klen;
 	w->nklen[w->last_name + 1] = (uint32_t)klen;
+	w->ntype[w->last_name + 1] = (uint8_t)type;
 	if ((error = nbh__map_put(&w->names, key, klen, w->last_name + 1)) != 0)
 		return error;
 	*id = ++w->last_name;
@@ -373,12 +408,12 @@ same_as_before(const struct nbh_writer *w, uint32_t id, const char *name, size_t
 	    memcmp(key + len + 2, &flags, sizeof(flags)) != 0 || memcmp(key, name, len) != 0)
 		return false;
 	memcpy(&did, key + len + 2 + sizeof(flags), sizeof(did));
-	if (did >= w->dcap)
+	if (did >= w->dtext.cap)
 		return false;
-	dl = w->dklen[did];
+	dl = w->dtext.len[did];
 	if (dl == 0)
 		return descr[0] == '\0';	/* descrs.keys may still be NULL */
-	dt = w->descrs.keys + w->dkoff[did];
+	dt = w->descrs.keys + w->dtext.off[did];
 	return strncmp(descr, dt, dl) == 0 && descr[dl] == '\0';
 }
 
@@ -469,8 +504,9 @@ nbh_writer_close(struct nbh_writer **wp)
 	free(w->stamp);
 	free(w->nkoff);
 	free(w->nklen);
-	free(w->dkoff);
-	free(w->dklen);
+	free(w->ntype);
+	idtext_free(&w->dtext);
+	idtext_free(&w->stext);
 	free(w->pshape);
 	nbh__buf_free(&w->buf);
 	free(w);
@@ -510,30 +546,45 @@ nbh_writer_abort(struct nbh_writer *w)
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		w->in_txn = false;
 		w->stale = true;
+		w->epoch++;		/* the ids given out may be gone or reused */
 	}
 	w->n = 0;
+}
+
+/* Room for `more` entries in the sample being built. */
+static int
+reserve(struct nbh_writer *w, size_t more)
+{
+	size_t cap;
+	uint32_t *ids;
+	int64_t *d;
+	uint8_t *nd;
+
+	if (w->n + more <= w->cap)
+		return 0;
+	cap = w->cap != 0 ? w->cap * 2 : 1024;
+	while (cap < w->n + more)
+		cap *= 2;
+	if ((ids = realloc(w->ids, cap * sizeof(*ids))) == NULL)
+		return -ENOMEM;
+	w->ids = ids;
+	if ((d = realloc(w->deltas, cap * sizeof(*d))) == NULL)
+		return -ENOMEM;
+	w->deltas = d;
+	if ((nd = realloc(w->isnode, cap)) == NULL)
+		return -ENOMEM;
+	w->isnode = nd;
+	w->cap = cap;
+	return 0;
 }
 
 static int
 push(struct nbh_writer *w, uint32_t id, int64_t delta, bool node)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap != 0 ? w->cap * 2 : 1024;
-		uint32_t *ids;
-		int64_t *d;
-		uint8_t *nd;
+	int error;
 
-		if ((ids = realloc(w->ids, cap * sizeof(*ids))) == NULL)
-			return -ENOMEM;
-		w->ids = ids;
-		if ((d = realloc(w->deltas, cap * sizeof(*d))) == NULL)
-			return -ENOMEM;
-		w->deltas = d;
-		if ((nd = realloc(w->isnode, cap)) == NULL)
-			return -ENOMEM;
-		w->isnode = nd;
-		w->cap = cap;
-	}
+	if (w->n == w->cap && (error = reserve(w, 1)) != 0)
+		return error;
 	w->ids[w->n] = id;
 	w->deltas[w->n] = delta;
 	w->isnode[w->n] = node;
@@ -541,13 +592,67 @@ push(struct nbh_writer *w, uint32_t id, int64_t delta, bool node)
 	return 0;
 }
 
+/* A string value's id: the one the name had in the previous sample if the text is the same. */
+static int
+str_id(struct nbh_writer *w, uint32_t id, const char *str, size_t slen, uint32_t *sid)
+{
+	uint32_t p;
+
+	/* Equal to an interned text: it has no NUL either. */
+	if (w->stamp[id] == w->seq - 1 && (p = (uint32_t)w->prev[id]) != 0 && p <= w->last_str &&
+	    p < w->stext.cap && w->stext.len[p] == slen &&
+	    (slen == 0 || memcmp(w->strs.keys + w->stext.off[p], str, slen) == 0)) {
+		*sid = p;
+		return 0;
+	}
+	if (memchr(str, '\0', slen) != NULL)
+		return -EINVAL;
+	return intern(w, &w->strs, &w->last_str, w->ins_str, str, slen, sid);
+}
+
+/* The value of name `id` (of type `type`) in the sample being built. */
+static int
+add_value(struct nbh_writer *w, uint32_t id, unsigned type, int64_t v, const char *str,
+    size_t slen)
+{
+	uint32_t sid;
+	int64_t base;
+	int error;
+
+	if (w->stamp[id] == w->seq)
+		return 0;		/* already in this sample */
+	if (type == NBH_TYPE_NODE) {
+		w->stamp[id] = w->seq;
+		w->nobjects++;
+		return push(w, id, 0, true);
+	}
+	if (type == NBH_TYPE_STRING || type == NBH_TYPE_ADDRESS) {
+		if ((error = str_id(w, id, str != NULL ? str : "", str != NULL ? slen : 0,
+		    &sid)) != 0)
+			return error;
+		v = sid;
+	}
+	base = !w->key && w->stamp[id] == w->seq - 1 ? w->prev[id] : 0;
+	w->prev[id] = v;
+	w->stamp[id] = w->seq;
+	/* Wrapping difference: exact for every 64-bit value, counter resets included. */
+	return push(w, id, (int64_t)((uint64_t)v - (uint64_t)base), false);
+}
+
 int
 nbh_writer_add(struct nbh_writer *w, const char *name, size_t namelen,
     unsigned type, unsigned flags, const char *descr, int64_t v,
     const char *str, size_t slen)
 {
-	uint32_t id, sid;
-	int64_t base;
+	return nbh_writer_add_get_id(w, name, namelen, type, flags, descr, v, str, slen, NULL);
+}
+
+int
+nbh_writer_add_get_id(struct nbh_writer *w, const char *name, size_t namelen,
+    unsigned type, unsigned flags, const char *descr, int64_t v,
+    const char *str, size_t slen, uint32_t *idp)
+{
+	uint32_t id;
 	int error;
 
 	if (!w->in_txn && (error = begin(w)) != 0)
@@ -558,33 +663,45 @@ nbh_writer_add(struct nbh_writer *w, const char *name, size_t namelen,
 		id = w->pshape[w->n];
 	else if ((error = name_id(w, name, namelen, type, flags, descr, &id)) != 0)
 		goto out;
-	if (w->stamp[id] == w->seq)
-		return 0;		/* already in this sample */
-	if (type == NBH_TYPE_NODE) {
-		w->stamp[id] = w->seq;
-		w->nobjects++;
-		return push(w, id, 0, true);
-	}
-	if (type == NBH_TYPE_STRING || type == NBH_TYPE_ADDRESS) {
-		if (str == NULL)
-			str = "";
-		if (memchr(str, '\0', slen) != NULL) {
-			error = -EINVAL;
-			goto out;
-		}
-		if ((error = intern(w, &w->strs, &w->last_str, w->ins_str, str, slen, &sid)) != 0)
-			goto out;
-		v = sid;
-	}
-	base = !w->key && w->stamp[id] == w->seq - 1 ? w->prev[id] : 0;
-	w->prev[id] = v;
-	w->stamp[id] = w->seq;
-	/* Wrapping difference: exact for every 64-bit value, counter resets included. */
-	return push(w, id, (int64_t)((uint64_t)v - (uint64_t)base), false);
+	if (idp != NULL)
+		*idp = id;
+	if ((error = add_value(w, id, type, v, str, slen)) != 0)
+		goto out;
+	return 0;
 out:
 	if (error < 0 && w->err[0] == '\0')
 		snprintf(w->err, sizeof(w->err), "add %.*s: %s", (int)(namelen > 200 ? 200 : namelen),
 		    name, strerror(-error));
+	nbh_writer_abort(w);
+	return error;
+}
+
+uint64_t
+nbh_writer_epoch(const struct nbh_writer *w)
+{
+	return w->epoch;
+}
+
+int
+nbh_writer_add_id(struct nbh_writer *w, uint64_t epoch, uint32_t id, int64_t v,
+    const char *str, size_t slen)
+{
+	int error;
+
+	if (epoch != w->epoch)
+		return -ESTALE;		/* nothing added: the caller adds by name */
+	if (!w->in_txn && (error = begin(w)) != 0)
+		goto out;
+	if (id == 0 || id > w->last_name) {
+		error = -EINVAL;
+		goto out;
+	}
+	if ((error = add_value(w, id, w->ntype[id], v, str, slen)) != 0)
+		goto out;
+	return 0;
+out:
+	if (error < 0 && w->err[0] == '\0')
+		snprintf(w->err, sizeof(w->err), "add name %" PRIu32 ": %s", id, strerror(-error));
 	nbh_writer_abort(w);
 	return error;
 }
@@ -618,6 +735,68 @@ write_shape(struct nbh_writer *w)
 	w->pn = w->n;
 	w->shape_id = sqlite3_last_insert_rowid(w->db);
 	return 0;
+}
+
+int
+nbh_writer_add_ids(struct nbh_writer *w, uint64_t epoch, const uint32_t *ids, const int64_t *v,
+    size_t n)
+{
+	/* add_value() unrolled for the recorder's steady state; locals: the stores alias nothing. */
+	const uint8_t *ntype;
+	uint64_t *stamp, seq;
+	int64_t *prev, *deltas, base;
+	uint32_t *wids, id, last;
+	uint8_t *isnode, t;
+	size_t i, at;
+	uint32_t nobj = 0;
+	bool key;
+	int error;
+
+	if (epoch != w->epoch)
+		return -ESTALE;
+	if (!w->in_txn && (error = begin(w)) != 0)
+		goto out;
+	if ((error = reserve(w, n)) != 0)
+		goto out;
+	ntype = w->ntype;
+	stamp = w->stamp;
+	prev = w->prev;
+	wids = w->ids;
+	deltas = w->deltas;
+	isnode = w->isnode;
+	seq = w->seq;
+	last = w->last_name;
+	key = w->key;
+	for (i = 0, at = w->n; i < n; i++) {
+		id = ids[i];
+		if (id == 0 || id > last || (t = ntype[id]) == NBH_TYPE_STRING ||
+		    t == NBH_TYPE_ADDRESS) {
+			error = -EINVAL;
+			snprintf(w->err, sizeof(w->err), "add name %" PRIu32 ": %s", id,
+			    strerror(-error));
+			goto out;
+		}
+		if (stamp[id] == seq)
+			continue;	/* already in this sample */
+		wids[at] = id;
+		if (t == NBH_TYPE_NODE) {
+			deltas[at] = 0;
+			isnode[at++] = true;
+			nobj++;
+		} else {
+			base = !key && stamp[id] == seq - 1 ? prev[id] : 0;
+			prev[id] = v[i];
+			deltas[at] = (int64_t)((uint64_t)v[i] - (uint64_t)base);
+			isnode[at++] = false;
+		}
+		stamp[id] = seq;
+	}
+	w->n = at;
+	w->nobjects += nobj;
+	return 0;
+out:
+	nbh_writer_abort(w);
+	return error;
 }
 
 /* Free pages given back to the file system per sample, at most. */

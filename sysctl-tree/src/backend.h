@@ -22,6 +22,11 @@
  *    interior ones as NODE entries whatever RD_NODES says (or the leaf
  *    itself when the name is a leaf);
  *  - the components of an entry are NUL-terminated;
+ *  - an entry's descr points to text that stays valid and unchanged for the
+ *    whole walk (the recorder knows a description it saw by its pointer
+ *    within one walk);
+ *  - nb_sysctl_entry.same never says more than is true: comp[0..same)
+ *    are the previous entry's (the recorder compares only the rest);
  *  - a non-zero cb return stops the walk and is returned; -ENOENT when the
  *    name does not exist.
  */

@@ -128,6 +128,7 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 
 	if (rp->busy)
 		return -EBUSY;
+	e->same = 0;			/* no hint */
 	rp->busy = true;
 	ents = nbh_reader_entries(rp->r, &nents);
 	for (i = 0; i < nents && rc == 0; i++) {

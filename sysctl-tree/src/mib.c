@@ -442,6 +442,8 @@ mib_emit(struct mib_walk *w, const char *descr)
 	int rc;
 
 	w->e.ncomp = w->depth;
+	w->e.same = w->same < w->depth ? w->same : w->depth;
+	w->same = w->depth;
 	w->e.descr = descr != NULL ? descr : "";
 	if ((rc = w->cb(&w->e, w->arg)) != 0)
 		w->rc = rc;
@@ -624,6 +626,7 @@ walk_once(struct local *lo, const char *const *comp, const size_t *lens, unsigne
 	w->tlen = lens;
 	w->tdepth = n;
 	w->depth = 0;
+	w->same = 0;
 	w->found = n == 0;
 	w->done = false;
 	w->rc = 0;

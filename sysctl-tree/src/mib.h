@@ -16,7 +16,11 @@
  * current path in comp/complen (depth entries) and the target name in
  * tcomp/tlen (tdepth entries): above the target only the matching child is
  * entered; at and below it the subtree is reported. Buffers are reused for
- * every leaf: the walk allocates nothing per leaf.
+ * every leaf: the walk allocates nothing per leaf. A component changes only
+ * by mw_enter (a reused buffer is rewritten only when it is not part of the
+ * current path, just before it is entered again), so the lowest depth
+ * entered since the last report is what the entry reported next has new
+ * (nb_sysctl_entry.same).
  */
 struct mib_walk {
 	struct nb_read	 rd;
@@ -30,6 +34,7 @@ struct mib_walk {
 	const char	*comp[NB_SYSCTL_MAXDEPTH];
 	size_t		 complen[NB_SYSCTL_MAXDEPTH];
 	unsigned	 depth;
+	unsigned	 same;		/* comp[0..same) unchanged since the last entry reported */
 	bool		 found;		/* the target node was entered */
 	bool		 done;		/* ... and left: nothing more to see */
 	int		 rc;		/* first non-zero cb return or error */
@@ -68,6 +73,8 @@ mw_enter(struct mib_walk *w, const char *name, size_t len)
 		return false;
 	w->comp[d] = name;
 	w->complen[d] = len;
+	if (w->same > d)
+		w->same = d;
 	w->depth = d + 1;
 	if (w->depth == w->tdepth)
 		w->found = true;

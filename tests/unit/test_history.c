@@ -402,6 +402,248 @@ out:
 	nb_stack_destroy(&st);
 }
 
+/* ---- the recorder's cache by position: what it must notice ---- */
+
+static void sq_exec(const char *path, const char *sql);
+
+/* Replay sample `at` of db: each of the names walks as text, equal to want[]. */
+static void
+replay_eq(const char *db, int64_t at, const char *const *subtrees, unsigned n,
+    const struct snap *want, unsigned k)
+{
+	struct nb_sysctl_opts o = { 0 };
+	struct nb_sysctl *rh = NULL;
+	struct snap s = { 0 };
+	unsigned i;
+
+	o.backend = NB_SYSCTL_REPLAY;
+	o.replay_path = db;
+	o.replay_at_ns = at;
+	o.replay_to_ns = 0;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	for (i = 0; rh != NULL && i < n; i++) {
+		if (want[i].n == 0)
+			continue;
+		CHECK_RC(snap_take(rh, subtrees[i], 0, &s), 0);
+		if (!snap_eq(&s, &want[i])) {
+			fprintf(stderr, "sample %u, \"%s\": %u/%u entries\n", k, subtrees[i],
+			    want[i].n, s.n);
+			dump_diff(want[i].text, s.text);
+			CHECK(!"replayed walk differs from the recorded one");
+		}
+	}
+	free(s.text);
+	nb_sysctl_close(&rh);
+}
+
+#define NPOS	7
+
+/*
+ * A local stack: a rename at the same position, a sample that fails to
+ * commit after inserting names (its ids are rolled back), then a sample
+ * that inserts other names first and still has the failed sample's
+ * interface at its cached positions: it must not add by the stale ids.
+ */
+static void
+test_record_positions(void)
+{
+	static const char *const subtrees[] = { "stack", "net.interfaces" };
+	static struct snap live[NPOS][2];
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL;
+	struct tlist tl = { { 0 }, 0 };
+	struct nbh_reader *r = NULL;
+	const char *db = tpath("pos.db");
+	unsigned k, i, got;
+	uint32_t ix;
+	char nm[16];
+	int rc;
+
+	CHECK_RC(nb_stack_create(NULL, &st), 0);
+	for (ix = 1; ix <= 6; ix++) {
+		snprintf(nm, sizeof(nm), "if%u", ix);
+		mkif(st, ix, nm, "veth", 6);
+	}
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	CHECK_RC(nb_sysctl_record_open(h, db, "pos"), 0);
+	for (k = 0; k < NPOS; k++) {
+		for (ix = 1; ix <= 6; ix++)
+			setstats(st, ix, k, 1000);
+		if (k == 2)
+			mkif(st, 3, "ifx", "veth", 6);		/* renamed, same length, same place */
+		if (k == 4) {
+			mkif(st, 20, "if20", "dummy", 6);	/* new names, last in the walk */
+			sq_exec(db, "CREATE TABLE inject(x); CREATE TRIGGER inject BEFORE INSERT "
+			    "ON sample BEGIN SELECT RAISE(ABORT, 'injected'); END");
+		}
+		nb_stack_barrier(st);
+		/* From sample 5 on, names new to the file come before the cached ones. */
+		if (k >= 5)
+			CHECK_RC(snap_take(h, subtrees[0], 0, &live[k][0]), 0);
+		CHECK_RC(snap_take(h, subtrees[1], 0, &live[k][1]), 0);
+		rc = nb_sysctl_sample(h);
+		if (k == 4) {
+			CHECK(rc < 0 && strstr(nb_sysctl_errdetail(h), "injected") != NULL);
+			sq_exec(db, "DROP TRIGGER inject; DROP TABLE inject");
+		} else
+			CHECK_RC(rc, 0);
+	}
+	nb_sysctl_close(&h);
+
+	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
+	if (r != NULL)
+		CHECK_RC(nbh_reader_list(r, tlist_cb, &tl), 0);
+	nbh_reader_close(&r);
+	CHECK(tl.n == NPOS - 1);
+	for (k = got = 0; k < NPOS && got < tl.n; k++) {
+		if (k == 4)
+			continue;			/* the failed one */
+		replay_eq(db, tl.t[got++], subtrees, 2, live[k], k);
+	}
+	for (k = 0; k < NPOS; k++)
+		for (i = 0; i < 2; i++)
+			free(live[k][i].text);
+	nb_stack_destroy(&st);
+}
+
+/*
+ * A backend that gives no hint (replay) as the recorder's source: the same
+ * name at the same position with another description, other flags, another
+ * type, a string that changes, a leaf that becomes a node.
+ */
+static void
+test_record_from_replay(void)
+{
+	static const char *const subtrees[] = { "a" };
+	static struct snap live[6][1];
+	struct nbh_writer *w = NULL;
+	struct nbh_sample_info si = { .source = "unit" };
+	struct nb_sysctl_opts o = { 0 };
+	struct nb_sysctl *h = NULL;
+	struct nbh_reader *r = NULL;
+	struct tlist tl = { { 0 }, 0 };
+	const char *src = tpath("src.db"), *db = tpath("fromreplay.db");
+	unsigned k;
+	int rc;
+
+	CHECK_RC(nbh_writer_open(src, NULL, &w, NULL, 0), 0);
+	if (w == NULL)
+		return;
+	for (k = 0; k < 6; k++) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, NB_SYSCTL_NODE, 0, "A", 0, NULL, 0), 0);
+		/* Its description is a.x's from sample 1 on, seen first in the walk. */
+		CHECK_RC(nbh_writer_add(w, "a.p", 3, NB_SYSCTL_INT, 0, "second", 1, NULL, 0), 0);
+		if (k < 5) {
+			/* 1: another description, 2: other flags, 3: another type, 4: as 3. */
+			CHECK_RC(nbh_writer_add(w, "a.x", 3, k < 3 ? NB_SYSCTL_U64 : NB_SYSCTL_INT,
+			    k < 2 ? NB_SYSCTL_F_COUNTER : NB_SYSCTL_F_GAUGE,
+			    k == 0 ? "first" : "second", 10 + k, NULL, 0), 0);
+		} else {
+			CHECK_RC(nbh_writer_add(w, "a.x", 3, NB_SYSCTL_NODE, 0, "", 0, NULL, 0), 0);
+			CHECK_RC(nbh_writer_add(w, "a.x.q", 5, NB_SYSCTL_INT, 0, "q", 7, NULL, 0), 0);
+		}
+		CHECK_RC(nbh_writer_add(w, "a.y\\.z", 6, NB_SYSCTL_INT, 0, "", 5, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.s", 3, NB_SYSCTL_STRING, 0, "s",  0,
+		    k < 3 ? "one" : "two", 3), 0);
+		si.t_ns = 1000 + k;
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	nbh_writer_close(&w);
+
+	o.backend = NB_SYSCTL_REPLAY;
+	o.replay_path = src;
+	o.replay_at_ns = 0;
+	o.replay_to_ns = INT64_MAX;
+	CHECK_RC(nb_sysctl_open(&o, &h), 0);
+	if (h == NULL)
+		return;
+	CHECK_RC(nb_sysctl_record_open(h, db, "re"), 0);
+	for (k = 0; k < 6; k++) {
+		CHECK_RC(snap_take(h, "a", 0, &live[k][0]), 0);
+		rc = nb_sysctl_sample(h);
+		CHECK_RC(rc, k < 5 ? 0 : -ENOENT);
+	}
+	nb_sysctl_close(&h);
+	CHECK(live[1][0].text != NULL && strstr(live[1][0].text, "|second|") != NULL);
+	CHECK(live[5][0].text != NULL && strstr(live[5][0].text, "a.x.q|") != NULL);
+
+	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
+	if (r != NULL)
+		CHECK_RC(nbh_reader_list(r, tlist_cb, &tl), 0);
+	nbh_reader_close(&r);
+	CHECK(tl.n == 6);
+	for (k = 0; k < 6 && k < tl.n; k++) {
+		replay_eq(db, tl.t[k], subtrees, 1, live[k], k);
+		free(live[k][0].text);
+	}
+}
+
+/* Adding by id: the epoch of a rolled-back sample is refused, ids stay valid across commits. */
+static void
+test_add_by_id(void)
+{
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	struct nbh_sample_info si = { .source = "id" };
+	const struct nbh_entry *e;
+	const char *db = tpath("byid.db");
+	uint32_t a = 0, b = 0, s = 0, c = 0, ids[2];
+	int64_t v[2];
+	uint64_t ep;
+	size_t n;
+
+	CHECK_RC(nbh_writer_open(db, NULL, &w, NULL, 0), 0);
+	if (w == NULL)
+		return;
+	ep = nbh_writer_epoch(w);
+	CHECK_RC(nbh_writer_add_get_id(w, "a", 1, NB_SYSCTL_NODE, 0, "", 0, NULL, 0, &a), 0);
+	CHECK_RC(nbh_writer_add_get_id(w, "a.b", 3, NB_SYSCTL_U64, 0, "", 5, NULL, 0, &b), 0);
+	CHECK_RC(nbh_writer_add_get_id(w, "a.s", 3, NB_SYSCTL_STRING, 0, "", 0, "x", 1, &s), 0);
+	CHECK(a != 0 && b != 0 && s != 0 && a != b && b != s);
+	si.t_ns = 1;
+	CHECK_RC(nbh_writer_commit(w, &si), 0);
+	CHECK(nbh_writer_epoch(w) == ep);
+	/* By id: a string name is not for the batch. */
+	ids[0] = a;
+	ids[1] = s;
+	v[0] = v[1] = 0;
+	CHECK_RC(nbh_writer_add_ids(w, ep, ids, v, 2), -EINVAL);	/* and the sample is dropped */
+	CHECK(nbh_writer_epoch(w) != ep);
+	ep = nbh_writer_epoch(w);
+	ids[1] = b;
+	v[1] = 9;
+	CHECK_RC(nbh_writer_add_ids(w, ep, ids, v, 2), 0);
+	CHECK_RC(nbh_writer_add_id(w, ep, s, 0, "y", 1), 0);
+	CHECK_RC(nbh_writer_add_id(w, ep, b, 99, NULL, 0), 0);		/* already in: ignored */
+	/* A name new in this sample, then the sample fails: its id goes with it. */
+	CHECK_RC(nbh_writer_add_get_id(w, "a.c", 3, NB_SYSCTL_INT, 0, "", 3, NULL, 0, &c), 0);
+	nbh_writer_abort(w);
+	CHECK_RC(nbh_writer_add_id(w, ep, c, 3, NULL, 0), -ESTALE);
+	CHECK_RC(nbh_writer_add_ids(w, ep, &b, v, 1), -ESTALE);
+	ep = nbh_writer_epoch(w);
+	CHECK_RC(nbh_writer_add_id(w, ep, c + 1000, 3, NULL, 0), -EINVAL);
+	ep = nbh_writer_epoch(w);
+	CHECK_RC(nbh_writer_add_ids(w, ep, &a, v, 1), 0);
+	CHECK_RC(nbh_writer_add_id(w, ep, b, 11, NULL, 0), 0);
+	CHECK_RC(nbh_writer_add_id(w, ep, s, 0, "x", 1), 0);
+	si.t_ns = 2;
+	CHECK_RC(nbh_writer_commit(w, &si), 0);
+	nbh_writer_close(&w);
+
+	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
+	if (r == NULL)
+		return;
+	CHECK_RC(nbh_reader_seek(r, INT64_MAX, false), 0);
+	e = nbh_reader_entries(r, &n);
+	CHECK(n == 3);
+	if (n == 3) {
+		CHECK(strcmp(e[0].name, "a") == 0 && e[0].type == NB_SYSCTL_NODE);
+		CHECK(strcmp(e[1].name, "a.b") == 0 && e[1].v == 11);
+		CHECK(strcmp(e[2].name, "a.s") == 0 && e[2].slen == 1 && e[2].str[0] == 'x');
+	}
+	nbh_reader_close(&r);
+}
+
 /* ---- the store directly: strings, resets, keyframes ---- */
 
 static void
@@ -720,7 +962,10 @@ main(void)
 		return 1;
 	}
 	test_store();
+	test_add_by_id();
 	test_record_replay();
+	test_record_positions();
+	test_record_from_replay();
 	test_bad_files();
 	test_migration();
 	test_concurrent_reader();

@@ -379,6 +379,60 @@ test_order_and_root(struct nb_sysctl *h)
 	free(rs.r);
 }
 
+/* nb_sysctl_entry.same: the components the previous entry of the walk had, exactly. */
+struct samechk {
+	char	 comp[NB_SYSCTL_MAXDEPTH][NB_SYSCTL_NAMEMAX + 1];
+	size_t	 len[NB_SYSCTL_MAXDEPTH];
+	unsigned n;		/* of the previous entry */
+	unsigned entries, bad, hinted;
+};
+
+static int
+same_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct samechk *c = arg;
+	unsigned k, common = 0;
+
+	while (common < c->n && common < e->ncomp && c->len[common] == e->complen[common] &&
+	    memcmp(c->comp[common], e->comp[common], e->complen[common]) == 0)
+		common++;
+	/* Never more than is true; for the local walk, all that is true. */
+	if (e->same != common) {
+		if (c->bad++ < 5)
+			fprintf(stderr, "entry %u: same %u, %u components in common\n", c->entries,
+			    e->same, common);
+	}
+	c->hinted += e->same > 0;
+	for (k = 0; k < e->ncomp && e->complen[k] <= NB_SYSCTL_NAMEMAX; k++) {
+		memcpy(c->comp[k], e->comp[k], e->complen[k]);
+		c->len[k] = e->complen[k];
+	}
+	c->n = k;
+	c->entries++;
+	return 0;
+}
+
+static void
+test_same(struct nb_sysctl *h)
+{
+	static const char *const names[] = { "", "net.interfaces", "net.interfaces.br0.addrs",
+	    "kern" };
+	static const unsigned flags[] = { 0, NB_SYSCTL_RD_NODES, NB_SYSCTL_RD_PERCPU };
+	static struct samechk c;
+	size_t i, f;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+			memset(&c, 0, sizeof(c));
+			CHECK_RC(nb_sysctl_walk(h, names[i], flags[f], same_cb, &c), 0);
+			if (c.bad != 0)
+				fprintf(stderr, "walk of \"%s\", flags %#x\n", names[i], flags[f]);
+			CHECK(c.bad == 0);
+			CHECK(c.entries < 2 || c.hinted > 0);
+		}
+	}
+}
+
 static void
 test_percpu(struct nb_sysctl *h, struct nb_stack *st)
 {
@@ -867,6 +921,7 @@ main(void)
 	if (h != NULL) {
 		test_odd_interface(h, oddgen);
 		test_order_and_root(h);
+		test_same(h);
 		test_percpu(h, st);
 		test_mask(h, st);
 		test_hashstat(h, st);

@@ -84,6 +84,24 @@ const char *nbh_writer_error(const struct nbh_writer *w);
 int	nbh_writer_add(struct nbh_writer *w, const char *name, size_t namelen,
 	    unsigned type, unsigned flags, const char *descr, int64_t v,
 	    const char *str, size_t slen);
+/*
+ * Adding by id, for a caller that adds the same names sample after sample:
+ * nbh_writer_add_get_id() is nbh_writer_add() that also sets *idp to the
+ * id of the name (with its type, flags and description); nbh_writer_add_id()
+ * adds a value under such an id without the name. An id is valid while
+ * nbh_writer_epoch() returns what it returned when the id was given: a
+ * failed sample (rolled back) starts a new epoch, and nbh_writer_add_id()
+ * with an older epoch adds nothing and returns -ESTALE (add by name again).
+ */
+int	nbh_writer_add_get_id(struct nbh_writer *w, const char *name, size_t namelen,
+	    unsigned type, unsigned flags, const char *descr, int64_t v,
+	    const char *str, size_t slen, uint32_t *idp);
+int	nbh_writer_add_id(struct nbh_writer *w, uint64_t epoch, uint32_t id, int64_t v,
+	    const char *str, size_t slen);
+/* n values by id at once (ids[i] gets v[i]); not for STRING/ADDRESS names (-EINVAL). */
+int	nbh_writer_add_ids(struct nbh_writer *w, uint64_t epoch, const uint32_t *ids,
+	    const int64_t *v, size_t n);
+uint64_t nbh_writer_epoch(const struct nbh_writer *w);
 /* Write the sample built by the adds as one transaction (nothing if empty). */
 int	nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si);
 /* Drop the sample being built. */

@@ -70,6 +70,9 @@ struct nb_sysctl_entry {
 	unsigned	 ncomp;
 	const char	*descr;		/* one line, never NULL */
 	struct nb_sysctl_value val;	/* .type NODE for interior nodes */
+	unsigned	 same;		/* comp[0..same) are those of the previous entry
+					   of this walk, same text (a hint: the walk may
+					   say less, 0 when it does not know) */
 };
 
 /* Read flags for walk/get. */
