@@ -193,6 +193,47 @@ read_all(struct nb_sysctl *h, struct req *rq, size_t nrq, unsigned rdflags,
 	return ret;
 }
 
+static int
+discard_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	return 0;
+}
+
+/*
+ * Recorder mode: walk the subtrees and nothing else; the handle records
+ * what the walks read (one sample per tick). No list, no renderer, no
+ * deltas: they would cost more than the recording (a sorted copy of every
+ * leaf and a second walk per subtree, for nothing printed).
+ */
+static int
+record_loop(const struct nb_common *c, struct nb_sysctl *h, struct req *rq,
+    size_t nrq, unsigned rdflags, bool quiet)
+{
+	struct nb_ticker t;
+	int ret = 0, rc;
+
+	nb_ticker_init(&t, c, h);
+	for (;;) {
+		for (size_t i = 0; i < nrq; i++) {
+			rc = nb_sysctl_walkv(h, (const char *const *)rq[i].comp, rq[i].ncomp,
+			    rdflags, discard_cb, NULL);
+			if (rc < 0) {
+				if (!rq[i].missing)
+					read_error(h, rq[i].arg, rc, quiet);
+				rq[i].missing = true;
+				ret = NB_EXIT_RUNTIME;
+			} else {
+				rq[i].missing = false;
+			}
+		}
+		if (!c->interval_set || !nb_ticker_next(&t))
+			break;
+	}
+	return ret;
+}
+
 /* --interval: counters print their delta since the previous sample. */
 static int
 interval_loop(const struct nb_common *c, struct nb_sysctl *h, struct req *rq,
@@ -348,6 +389,10 @@ main(int argc, char **argv)
 
 	if (iflag) {
 		ret = nbs_shell(h, ro.percpu);
+		goto out;
+	}
+	if (recorder) {
+		ret = record_loop(&c, h, rq, nrq, rdflags, ro.quiet);
 		goto out;
 	}
 	r = nbs_renderer_create(&ro, stdout);
