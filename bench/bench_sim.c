@@ -255,7 +255,7 @@ main(int argc, char **argv)
 		for (b = 0; b < 2; b++)
 			for (w = 1; w <= 2; w++)
 				v[b][w][round] = throughput(1, w, b != 0, &pc[b][w][round]);
-		/* The machine's ceiling for this workload: two stacks, nothing shared. */
+		/* The machine's ceiling for this workload: two unshared stacks. */
 		vi[round] = throughput(2, 1, false, &pci[round]);
 	}
 	printf("%-9s %14s %14s   (packets/s, median of %d, churn %u changes/s)\n",
@@ -279,9 +279,10 @@ main(int argc, char **argv)
 	printf("SUMMARY mpsafe_2w_vs_1w %.2f biglock_2w_vs_1w %.2f mpsafe_vs_biglock_2w %.2f\n",
 	    r[0][2] / r[0][1], r[1][2] / r[1][1], r[0][2] / r[1][2]);
 	/*
-	 * The ceiling: two one-worker stacks that share nothing (no object,
-	 * no counter, no grace period) show what two CPUs of this machine give
-	 * this workload; MP-safe 2 workers against it is the design's own loss.
+	 * The ceiling: two one-worker stacks that share no object and no
+	 * counter (only liburcu's grace periods) show what two CPUs of this
+	 * machine give this workload; MP-safe 2 workers against it is the
+	 * design's own loss.
 	 */
 	printf("SUMMARY unshared_2x1w_vs_1w %.2f mpsafe_2w_vs_unshared %.2f\n",
 	    ri / r[0][1], r[0][2] / ri);

@@ -169,6 +169,24 @@ do_write(struct nb_sysctl *h, const struct wreq *w, bool quiet, struct nbs_list 
 	return 0;
 }
 
+/*
+ * Account for the read of rq (rc: its result): report a failure (with
+ * report_once, only the first of a run of failures of this name) and
+ * return the exit status it adds.
+ */
+static int
+req_done(struct nb_sysctl *h, struct req *rq, int rc, bool quiet, bool report_once)
+{
+	if (rc >= 0) {
+		rq->missing = false;
+		return 0;
+	}
+	if (!report_once || !rq->missing)
+		read_error(h, rq->arg, rc, quiet);
+	rq->missing = true;
+	return NB_EXIT_RUNTIME;
+}
+
 /* Read every requested subtree into l (and the renderer). */
 static int
 read_all(struct nb_sysctl *h, struct req *rq, size_t nrq, unsigned rdflags,
@@ -181,14 +199,7 @@ read_all(struct nb_sysctl *h, struct req *rq, size_t nrq, unsigned rdflags,
 
 		if ((rc = nbs_collect(h, comp, rq[i].ncomp, rdflags, l)) == 0)
 			rc = nbs_render_subtree(r, h, comp, rq[i].ncomp, rdflags);
-		if (rc < 0) {
-			if (!report_once || !rq[i].missing)
-				read_error(h, rq[i].arg, rc, quiet);
-			rq[i].missing = true;
-			ret = NB_EXIT_RUNTIME;
-		} else {
-			rq[i].missing = false;
-		}
+		ret |= req_done(h, &rq[i], rc, quiet, report_once);
 	}
 	return ret;
 }
@@ -212,22 +223,14 @@ record_loop(const struct nb_common *c, struct nb_sysctl *h, struct req *rq,
     size_t nrq, unsigned rdflags, bool quiet)
 {
 	struct nb_ticker t;
-	int ret = 0, rc;
+	int ret = 0;
 
 	nb_ticker_init(&t, c, h);
 	for (;;) {
-		for (size_t i = 0; i < nrq; i++) {
-			rc = nb_sysctl_walkv(h, (const char *const *)rq[i].comp, rq[i].ncomp,
-			    rdflags, discard_cb, NULL);
-			if (rc < 0) {
-				if (!rq[i].missing)
-					read_error(h, rq[i].arg, rc, quiet);
-				rq[i].missing = true;
-				ret = NB_EXIT_RUNTIME;
-			} else {
-				rq[i].missing = false;
-			}
-		}
+		for (size_t i = 0; i < nrq; i++)
+			ret |= req_done(h, &rq[i], nb_sysctl_walkv(h,
+			    (const char *const *)rq[i].comp, rq[i].ncomp, rdflags,
+			    discard_cb, NULL), quiet, true);
 		if (!c->interval_set || !nb_ticker_next(&t))
 			break;
 	}
