@@ -8,7 +8,7 @@
  * What may run at once
  *   Readers (walks, lookups, the sim's workers offering packets through
  *   nb_iface_bpf_walk), one writer (st->bpf.lock), slot owners updating a
- *   descriptor's counters, and the call_rcu thread running our callbacks
+ *   descriptor's counters, and the reclaimer thread running our callbacks
  *   (which take bpf.lock). Lock order: if_lock -> addr_lock -> dep_lock ->
  *   bpf.lock -> commit_lock; upsert takes if_lock to resolve the interface,
  *   nb_if_delete holds all of them while it detaches.
@@ -162,7 +162,7 @@ nb_bpflink_phase2(struct nb_rcu *r)
 
 	nb_iface_release(l->ifp);
 	free(l);
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
 
 static void
@@ -362,7 +362,7 @@ nb_bpf_phase2(struct nb_rcu *r)
 
 	free(d->ent);
 	nb_bpf_free(d);
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
 
 static void

@@ -8,7 +8,7 @@
  * What may run at once
  *   Readers, one interface writer (if_lock), one address writer
  *   (addr_lock), one departed writer (dep_lock), slot owners storing
- *   counters, holders, and the call_rcu thread running phase-1/phase-2
+ *   counters, holders, and the reclaimer thread running phase-1/phase-2
  *   callbacks (which take the same locks, in the same order:
  *   if_lock -> addr_lock -> dep_lock -> commit_lock).
  *
@@ -269,7 +269,7 @@ nb_iface_put(struct nb_iface *ifp)
 
 	if (__atomic_sub_fetch(&ifp->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		nb_iface_free(ifp);
-		nb_health_freed(st, 1);
+		nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 	}
 }
 
@@ -343,7 +343,7 @@ nb_rename_phase2(struct nb_rcu *r)
 
 	free(rec->ent);
 	free(rec);
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
 
 static void
@@ -523,7 +523,7 @@ nb_if_phase2(struct nb_rcu *r)
 	}
 	ifp->gc = NULL;
 	if (n > 0)
-		nb_health_freed(st, n);
+		nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, n);
 	nb_iface_put(ifp);
 }
 
@@ -900,7 +900,7 @@ nb_addr_phase2(struct nb_rcu *r)
 
 	free(ad->ent);
 	nb_addr_free(ad);
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 	nb_iface_put(ifp);
 }
 
@@ -1127,7 +1127,7 @@ nb_dep_phase2(struct nb_rcu *r)
 	struct nb_stack *st = r->st;
 
 	free(caa_container_of(r, struct nb_dep, rcu));
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
 
 static void

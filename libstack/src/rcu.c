@@ -4,19 +4,29 @@
 /*
  * Theory of operation
  *
- * Threads. liburcu memb needs every reader (and every caller of call_rcu)
- * registered. nb_thread_ensure() registers a thread on first use and sets
+ * Threads. liburcu memb needs every reader registered. nb_thread_ensure() registers a thread on first use and sets
  * a pthread key whose destructor unregisters it at thread exit, so writers
  * and sources may run on any thread. A thread-local flag makes
  * registration idempotent.
  *
  * Deferral. nb_defer() counts the callback in st->pending, releases the
- * record for TSan and hands it to urcu_memb_call_rcu(). The trampoline
- * acquires the grace-period token and the record, runs the callback (which
- * may free the record, or defer it again) and then decrements pending with
- * release order (its last access to st): nb_stack_destroy() acquire-loads
- * pending, calls urcu_memb_barrier() while it is not 0, and may then free
- * everything.
+ * record for TSan and pushes it on st->rc.q (liburcu's lfstack: push from
+ * any thread, wait-free for our purpose, reports whether the queue was
+ * empty). The pusher of a batch's first record, and of the NB_DEFER_HIGH-th
+ * pending one, wakes the reclaimer under rc.lock (so the wake-up cannot be
+ * lost: the reclaimer tests the queue under that lock before it sleeps).
+ * The reclaimer is the only popper. It sleeps until the queue is not
+ * empty, then until the batch is NB_DEFER_BATCH_MS old or someone asks for
+ * it (nb_stack_barrier's flush, pending at NB_DEFER_HIGH, stop); it pops
+ * the whole queue, waits one grace period (urcu_memb_synchronize_rcu),
+ * acquires the grace-period token, and runs the batch in the order it was
+ * queued. Each callback may free its record or defer it again (into the
+ * next batch); after it, pending is decremented with release order (the
+ * callback's last access to st). Then batches++ and a broadcast of
+ * rc.done under rc.lock: nb_stack_barrier waits on it until pending is 0.
+ * The reclaimer is registered as a reader thread (callbacks may read); it
+ * is never inside a read section when it calls synchronize_rcu. nb_reclaim_stop() sets stop after the barrier, so
+ * nothing is left to run, and joins it.
  *
  * List (after NetBSD pslist). Writers, serialised by the owner's family
  * mutex, append at the tail and unlink in O(1) through prevp. The new
@@ -44,26 +54,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stack-internal.h"
-
-#ifdef NB_TSAN
-/*
- * Debian's liburcu 0.13 is not TSan-instrumented: urcu_memb_barrier()
- * callocs a completion that the call_rcu thread frees, synchronised only by
- * liburcu's own atomics and futexes, which TSan cannot see. Ignore the
- * interceptors (malloc/free/mutex) called directly from liburcu-memb.so and
- * nothing else: our callbacks, run by liburcu, are still fully checked and
- * their grace periods are annotated (gp_token). Same text as
- * tests/stress/tsan.supp; weak so that a program may supply its own.
- */
-const char *__tsan_default_suppressions(void) __attribute__((weak));
-const char *
-__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-memb.so\n";
-}
-#endif
 
 static pthread_once_t	nb_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t	nb_key;
@@ -113,30 +106,135 @@ nb_thread_unregister(void)
 	pthread_setspecific(nb_key, NULL);
 }
 
+/* Wake the reclaimer (any thread, never inside rc.lock). */
 static void
-nb_rcu_trampoline(struct rcu_head *h)
+nb_reclaim_wake(struct nb_reclaim *rc)
 {
-	struct nb_rcu *r = caa_container_of(h, struct nb_rcu, rh);
-	struct nb_stack *st;
-
-	/* liburcu registered its call_rcu thread itself: never (un)register it. */
-	nb_registered = true;
-	NB_TSAN_ACQUIRE(r);		/* before reading the record */
-	st = r->st;
-	NB_TSAN_ACQUIRE(&st->gp_token);
-	r->fn(r);
-	__atomic_sub_fetch(&st->pending, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&rc->lock);
+	pthread_cond_signal(&rc->wake);
+	pthread_mutex_unlock(&rc->lock);
 }
 
 void
 nb_defer(struct nb_stack *st, struct nb_rcu *r, void (*fn)(struct nb_rcu *r))
 {
-	nb_thread_ensure();
+	uint64_t n;
+
 	r->st = st;
 	r->fn = fn;
-	__atomic_add_fetch(&st->pending, 1, __ATOMIC_RELAXED);
+	n = __atomic_add_fetch(&st->pending, 1, __ATOMIC_RELAXED);
 	NB_TSAN_RELEASE(r);
-	urcu_memb_call_rcu(&r->rh, nb_rcu_trampoline);
+	cds_lfs_node_init(&r->node);
+	if (!cds_lfs_push(&st->rc.q, &r->node) || n == NB_DEFER_HIGH)
+		nb_reclaim_wake(&st->rc);
+}
+
+/* rc.lock held: should the open batch be taken now? */
+static bool
+nb_reclaim_due(struct nb_stack *st)
+{
+	return st->rc.stop || st->rc.flush > 0 ||
+	    __atomic_load_n(&st->pending, __ATOMIC_RELAXED) >= NB_DEFER_HIGH;
+}
+
+/* Run one batch (popped from the queue, newest first) after a grace period. */
+static void
+nb_reclaim_run(struct nb_stack *st, struct cds_lfs_node *n)
+{
+	struct cds_lfs_node *fifo = NULL, *next;
+
+	for (; n != NULL; n = next) {	/* reverse: queue order */
+		NB_TSAN_ACQUIRE(caa_container_of(n, struct nb_rcu, node));
+		next = n->next;
+		n->next = fifo;
+		fifo = n;
+	}
+	urcu_memb_synchronize_rcu();
+	NB_TSAN_ACQUIRE(&st->gp_token);
+	nb_health_atomic(st, NB_HEALTH_GRACE_PERIODS, 1);
+	for (n = fifo; n != NULL; n = next) {
+		struct nb_rcu *r = caa_container_of(n, struct nb_rcu, node);
+
+		next = n->next;		/* before fn: it may free r */
+		r->fn(r);
+		__atomic_sub_fetch(&st->pending, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void *
+nb_reclaim_main(void *arg)
+{
+	struct nb_stack *st = arg;
+	struct nb_reclaim *rc = &st->rc;
+	struct cds_lfs_head *head;
+	struct timespec due;
+
+	nb_thread_ensure();
+	pthread_mutex_lock(&rc->lock);
+	for (;;) {
+		while (!rc->stop && cds_lfs_empty(&rc->q))
+			pthread_cond_wait(&rc->wake, &rc->lock);
+		if (cds_lfs_empty(&rc->q))
+			break;			/* stop, nothing queued */
+		clock_gettime(CLOCK_MONOTONIC, &due);
+		due.tv_nsec += NB_DEFER_BATCH_MS * 1000000L;
+		due.tv_sec += due.tv_nsec / 1000000000L;
+		due.tv_nsec %= 1000000000L;
+		while (!nb_reclaim_due(st) &&
+		    pthread_cond_timedwait(&rc->wake, &rc->lock, &due) == 0)
+			;
+		pthread_mutex_unlock(&rc->lock);
+		head = __cds_lfs_pop_all(&rc->q);
+		nb_reclaim_run(st, head != NULL ? &head->node : NULL);
+		pthread_mutex_lock(&rc->lock);
+		rc->batches++;
+		pthread_cond_broadcast(&rc->done);
+	}
+	pthread_mutex_unlock(&rc->lock);
+	nb_thread_unregister();
+	return NULL;
+}
+
+int
+nb_reclaim_start(struct nb_stack *st)
+{
+	struct nb_reclaim *rc = &st->rc;
+	pthread_condattr_t ca;
+	int error;
+
+	__cds_lfs_init(&rc->q);
+	pthread_mutex_init(&rc->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&rc->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&rc->done, NULL);
+	if ((error = pthread_create(&rc->thread, NULL, nb_reclaim_main, st)) != 0) {
+		pthread_cond_destroy(&rc->done);
+		pthread_cond_destroy(&rc->wake);
+		pthread_mutex_destroy(&rc->lock);
+		return -error;
+	}
+	rc->running = true;
+	return 0;
+}
+
+void
+nb_reclaim_stop(struct nb_stack *st)
+{
+	struct nb_reclaim *rc = &st->rc;
+
+	if (!rc->running)
+		return;
+	pthread_mutex_lock(&rc->lock);
+	rc->stop = true;
+	pthread_cond_signal(&rc->wake);
+	pthread_mutex_unlock(&rc->lock);
+	pthread_join(rc->thread, NULL);
+	pthread_cond_destroy(&rc->done);
+	pthread_cond_destroy(&rc->wake);
+	pthread_mutex_destroy(&rc->lock);
+	rc->running = false;
 }
 
 /* ---- list ---- */

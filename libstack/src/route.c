@@ -14,7 +14,7 @@
  *   the oif/ifindex is a number that readers resolve themselves.
  *
  * What may run at once
- *   Readers, one writer per family (its lock), and the call_rcu thread
+ *   Readers, one writer per family (its lock), and the reclaimer thread
  *   running phase-1 callbacks (which take the same lock). A family lock is
  *   taken before commit_lock and never together with another stack lock.
  *
@@ -372,7 +372,7 @@ nb_obj_phase2(struct nb_rcu *r)
 	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;		/* the last nb_route_release frees it */
 	nb_obj_free(o);
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
 
 static void
@@ -658,7 +658,7 @@ nb_route_release(struct nb_route *r)
 		return;
 	/* Phase 2 has run: unlinked for two grace periods, no reader left. */
 	nb_obj_free(&r->o);
-	nb_health_freed(st, 1);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
 
 /* ---- an address's local route, published with it (iface.c) ---- */

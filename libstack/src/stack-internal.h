@@ -10,7 +10,7 @@
  *   Any number of readers (nb_read_enter .. nb_read_exit, liburcu memb
  *   read-side sections), one writer per family (interfaces, addresses,
  *   departed, registries: each family has a mutex), slot owners updating
- *   per-CPU counters, and liburcu's call_rcu thread running our deferred
+ *   per-CPU counters, and the stack's reclaimer thread running our deferred
  *   callbacks (which take family mutexes like any writer).
  *
  * Publication (no liburcu pointer macros: they are invisible to TSan)
@@ -35,25 +35,39 @@
  *
  * Retirement (who frees what, when)
  *   A removed object stays linked (dead) until a grace period has passed
- *   (phase 1, a call_rcu callback: every reader that could have ver < death
+ *   (phase 1, a deferred callback: every reader that could have ver < death
  *   has left). Phase 1 unlinks it under its family mutex and defers again;
  *   after a second grace period no reader can hold a pointer to it and
  *   phase 2 frees it (interfaces: drops the table reference; the last of
  *   table reference, holds and retiring addresses frees). Superseded
  *   attribute blocks and old hash bucket arrays need only one grace period.
- *   Writers never wait for readers: only call_rcu is used on write paths.
- *   st->pending counts queued callbacks so that nb_stack_destroy can loop
- *   on urcu_memb_barrier() until phase-2 callbacks queued by phase-1 ones
- *   have run too (and skip the barrier when nothing is pending). Destroy
- *   frees the live objects directly (Exclusive: no reader remains).
+ *   Writers never wait for readers: write paths only queue (nb_defer).
+ *   st->pending counts queued callbacks so that nb_stack_barrier can wait
+ *   until phase-2 callbacks queued by phase-1 ones have run too (and
+ *   return at once when nothing is pending). Destroy frees the live
+ *   objects directly (Exclusive: no reader remains).
+ *
+ * Deferral in batches (rcu.c)
+ *   nb_defer pushes the record on the stack's lock-free queue (liburcu's
+ *   lfstack) and never waits. The stack's reclaimer thread takes the whole
+ *   queue as one batch NB_DEFER_BATCH_MS after the batch's first record
+ *   (at once when nb_stack_barrier waits, or when NB_DEFER_HIGH records
+ *   are pending), waits for one grace period (urcu_memb_synchronize_rcu)
+ *   and runs the batch in queue order. A grace period costs the CPUs that
+ *   run readers: with memb, membarrier IPIs, and a reader preempted inside
+ *   its section by the grace-period thread delays it, so fewer grace
+ *   periods are cheaper for the readers; liburcu's call_rcu thread batches
+ *   only 10 ms and cannot be told otherwise.
  *
  * ThreadSanitizer
  *   Debian's liburcu 0.13 is not instrumented, so under NB_TSAN readers
  *   __tsan_release(&st->gp_token) at nb_read_exit and every deferred
  *   callback __tsan_acquire(&st->gp_token) before touching retired memory:
  *   that is the grace period's happens-before. Each deferred record is
- *   __tsan_release()d before call_rcu and __tsan_acquire()d in the
- *   callback (the call_rcu queue is invisible to TSan).
+ *   __tsan_release()d before it is queued and __tsan_acquire()d before its
+ *   callback runs (liburcu's lfstack is invisible to TSan). No liburcu
+ *   call allocates memory that another thread frees any more (call_rcu and
+ *   rcu_barrier did), so the suite needs no TSan suppression at all.
  *
  * Lock order
  *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock and
@@ -69,6 +83,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <urcu/lfstack.h>
 #include <urcu/urcu-memb.h>
 
 #include "nbstack/stack.h"
@@ -117,16 +132,34 @@ nb_vis_live(const struct nb_vis *v)
 	return NB_LOAD_RELAXED(&v->death) == NB_VER_NEVER;
 }
 
-/* ---- deferred work (call_rcu) ---- */
+/* ---- deferred work (batches, the reclaimer thread) ---- */
 
 struct nb_rcu {
-	struct rcu_head	 rh;
+	struct cds_lfs_node node;
 	struct nb_stack	*st;
 	void		(*fn)(struct nb_rcu *r);
 };
 
-/* Run fn(r) after a grace period. Any registered thread; never blocks. */
+#define NB_DEFER_BATCH_MS	50	/* a batch closes this long after its first record */
+#define NB_DEFER_HIGH		4096	/* ... or at once when this many are pending */
+
+struct nb_reclaim {
+	struct __cds_lfs_stack q;	/* queued records: push any thread, pop-all reclaimer */
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;		/* reclaimer: queued, flush, high or stop */
+	pthread_cond_t	 done;		/* barrier waiters: a batch has run */
+	uint64_t	 batches;	/* lock: batches run */
+	unsigned	 flush;		/* lock: barrier waiters wanting the batch now */
+	bool		 stop;		/* lock */
+	bool		 running;	/* the thread exists (create/destroy only) */
+	pthread_t	 thread;
+};
+
+/* Run fn(r) after a grace period. Any thread; never waits. */
 void	nb_defer(struct nb_stack *st, struct nb_rcu *r, void (*fn)(struct nb_rcu *r));
+/* Start / stop (after nb_stack_barrier) the stack's reclaimer thread. */
+int	nb_reclaim_start(struct nb_stack *st);
+void	nb_reclaim_stop(struct nb_stack *st);
 /* Make sure the calling thread is an RCU reader thread (auto-unregisters at exit). */
 void	nb_thread_ensure(void);
 
@@ -275,6 +308,7 @@ struct nb_stack {
 	uint64_t	 pending;	/* atomic: deferred callbacks queued */
 	uint32_t	 ifstat_mask;	/* atomic */
 	char		 gp_token;	/* TSan: grace-period synchronisation */
+	struct nb_reclaim rc;		/* deferred callbacks (rcu.c) */
 
 	pthread_mutex_t	 commit_lock;
 	pthread_mutex_t	 if_lock;
@@ -320,8 +354,11 @@ struct nb_stack {
 uint64_t nb_commit_begin(struct nb_stack *st);
 void	nb_commit_end(struct nb_stack *st, uint64_t v);
 
-/* Count a reclaimed object (any thread: atomic add into slot 0). */
-void	nb_health_freed(struct nb_stack *st, uint64_t n);
+/*
+ * Add n to health counter `which` from any thread (an atomic add into slot
+ * 0): the reclamation counters (objects_freed, grace_periods).
+ */
+void	nb_health_atomic(struct nb_stack *st, unsigned which, uint64_t n);
 
 /* info.c: free the kernel-information registry (Exclusive, at destroy). */
 void	nb_info_fini(struct nb_stack *st);

@@ -15,11 +15,13 @@
  *  - registries (hashstat, statgroups): append-only RCU lists under
  *    reg_lock; entries are fully built before the release store that links
  *    them and are freed only by nb_stack_destroy (Exclusive).
- *  - NB_HEALTH_OBJECTS_FREED is bumped by reclamation, which runs on the
- *    call_rcu thread or on whichever thread drops an interface's last hold,
- *    so it is the one counter updated with an atomic add (in slot 0, on a
- *    word no one else writes); every other health counter follows the
- *    slot-owner rule.
+ *  - NB_HEALTH_OBJECTS_FREED and NB_HEALTH_GRACE_PERIODS are bumped by
+ *    reclamation, which runs on the reclaimer thread or on whichever thread
+ *    drops an interface's last hold, so they are the counters updated with
+ *    an atomic add (in slot 0, on words no one else writes); every other
+ *    health counter follows the slot-owner rule.
+ *  - the reclaimer thread (rcu.c) is started by nb_stack_create and
+ *    stopped by nb_stack_destroy after its barrier.
  */
 
 #include <errno.h>
@@ -51,6 +53,7 @@ static const struct nb_ctr_desc nb_health_desc[NB_HEALTH_MAX] = {
 	[NB_HEALTH_SAMPLES] = { "samples", "refreshes done", NB_CTR_COUNTER },
 	[NB_HEALTH_SAMPLE_NS] = { "sample_ns", "cost of the last refresh in nanoseconds", NB_CTR_GAUGE },
 	[NB_HEALTH_OBJECTS_FREED] = { "objects_freed", "objects reclaimed after a grace period", NB_CTR_COUNTER },
+	[NB_HEALTH_GRACE_PERIODS] = { "grace_periods", "grace periods waited for by deferred frees", NB_CTR_COUNTER },
 };
 
 /* ---- lifecycle ---- */
@@ -132,6 +135,12 @@ nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 		nb_iface_fini(st);
 		goto out;
 	}
+	if ((error = nb_reclaim_start(st)) != 0) {
+		nb_bpf_fini(st);
+		nb_route_fini(st);
+		nb_iface_fini(st);
+		goto out;
+	}
 	*out = st;
 	return 0;
 out:
@@ -150,16 +159,25 @@ out:
 void
 nb_stack_barrier(struct nb_stack *st)
 {
-	nb_thread_ensure();
+	struct nb_reclaim *rc = &st->rc;
+	uint64_t seen;
+
 	/*
-	 * Phase-1 callbacks queue phase-2 ones: barrier until none is left.
-	 * pending reaches 0 only after the last of our callbacks returned
-	 * (the trampoline's release decrement is its last access to st), so
-	 * with nothing pending there is nothing to wait for: a barrier costs a
-	 * grace period or more even with an empty queue.
+	 * Phase-1 callbacks queue phase-2 ones: ask for the batch now and wait
+	 * for batches until none is pending. pending reaches 0 only after the
+	 * last of our callbacks returned (its release decrement is its last
+	 * access to st), so with nothing pending there is nothing to wait for.
 	 */
-	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0)
-		urcu_memb_barrier();
+	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0) {
+		pthread_mutex_lock(&rc->lock);
+		rc->flush++;
+		seen = rc->batches;
+		pthread_cond_signal(&rc->wake);
+		while (rc->batches == seen)
+			pthread_cond_wait(&rc->done, &rc->lock);
+		rc->flush--;
+		pthread_mutex_unlock(&rc->lock);
+	}
 	NB_TSAN_ACQUIRE(&st->gp_token);
 }
 
@@ -171,6 +189,7 @@ nb_stack_destroy(struct nb_stack **sp)
 	if (st == NULL)
 		return;
 	nb_stack_barrier(st);
+	nb_reclaim_stop(st);
 	nb_bpf_fini(st);		/* before interfaces: it frees their links */
 	nb_iface_fini(st);
 	nb_route_fini(st);
@@ -277,11 +296,11 @@ nb_stack_health(struct nb_stack *st)
 }
 
 void
-nb_health_freed(struct nb_stack *st, uint64_t n)
+nb_health_atomic(struct nb_stack *st, unsigned which, uint64_t n)
 {
 	uint64_t *s0 = nb_ctrgroup_slot(st->health->ctrs, NB_SLOT_SOURCE);
 
-	__atomic_add_fetch(&s0[NB_HEALTH_OBJECTS_FREED], n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s0[which], n, __ATOMIC_RELAXED);
 }
 
 /* ---- hashstat registry ---- */

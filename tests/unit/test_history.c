@@ -312,7 +312,7 @@ test_record_replay(void)
 		mutate(st, k);
 		/*
 		 * Let deferred frees settle: stack.objects_freed is bumped by
-		 * the call_rcu thread, and every walk of this sample must read
+		 * the reclaimer thread, and every walk of this sample must read
 		 * the same value the recorder stores.
 		 */
 		nb_stack_barrier(st);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <urcu/urcu-memb.h>
 
 #include "nbstack/stack.h"
 
@@ -121,14 +120,11 @@ freed(struct nb_stack *st)
 	return nb_ctrgroup_sum(nb_stack_health(st), NB_HEALTH_OBJECTS_FREED);
 }
 
-/* Wait (bounded) until `want` objects have been reclaimed. */
+/* Let every deferred free run; the objects reclaimed so far. */
 static uint64_t
-wait_freed(struct nb_stack *st, uint64_t want)
+reclaimed(struct nb_stack *st)
 {
-	int i;
-
-	for (i = 0; i < 50 && freed(st) < want; i++)
-		urcu_memb_barrier();
+	nb_stack_barrier(st);
 	return freed(st);
 }
 
@@ -246,7 +242,7 @@ test_snapshot_retire(void)
 	CHECK_EQ(freed(st), f0);
 	nb_read_exit(&old);
 	/* After the grace periods (phase 1 unlinks, phase 2 frees): reclaimed. */
-	CHECK_EQ(wait_freed(st, f0 + 1), f0 + 1);
+	CHECK_EQ(reclaimed(st), f0 + 1);
 	nb_stack_destroy(&st);
 }
 
@@ -488,8 +484,7 @@ test_hold(void)
 		CHECK_EQ(nb_route_upsert(st, &r1), 0);
 		r1.protocol = 3;
 		CHECK_EQ(nb_route_upsert(st, &r1), 0);
-		for (int i = 0; i < 10; i++)
-			urcu_memb_barrier();
+		nb_stack_barrier(st);
 		CHECK_EQ(seen->oif, 9);			/* ASan: not freed */
 		CHECK_EQ(nb_route_attrs(h)->protocol, 3);
 	}
@@ -499,8 +494,7 @@ test_hold(void)
 	CHECK(nb_route_lookup(&rd, AF_INET, a, 0) == NULL);
 	nb_read_exit(&rd);
 	/* ... but stays readable by its holders after the grace periods. */
-	for (int i = 0; i < 10; i++)
-		urcu_memb_barrier();
+	nb_stack_barrier(st);
 	CHECK_EQ(freed(st), f0);
 	CHECK(h != NULL && nb_route_attrs(h)->oif == 9);
 	nb_route_release(h2);
@@ -527,7 +521,7 @@ test_hold(void)
 	CHECK(h != NULL);
 	nb_route_release(h);
 	CHECK_EQ(nb_route_delete(st, &r1), 0);
-	CHECK_EQ(wait_freed(st, f0 + 3), f0 + 3);
+	CHECK_EQ(reclaimed(st), f0 + 3);
 	nb_stack_destroy(&st);
 }
 

@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <urcu/urcu-memb.h>
 
 #include "nbstack/stack.h"
 
@@ -62,16 +61,6 @@ mkaddr6(struct nb_addrattrs *a, uint32_t ifindex, const char *s, uint8_t plen)
 	a->prefixlen = plen;
 	if (inet_pton(AF_INET6, s, a->addr) != 1)
 		abort();
-}
-
-/* Let phase-1 and phase-2 callbacks run (outside any read section). */
-static void
-reclaim(void)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		urcu_memb_barrier();
 }
 
 static uint64_t
@@ -335,7 +324,7 @@ test_upsert(void)
 	/* the renamed-away name can be taken by another interface */
 	mkattrs(&a, 4, "eth0");
 	CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	nb_read_enter(st, &rd);
 	CHECK_EQ(nb_iface_attrs(nb_if_lookup_name(&rd, "eth0"))->index, 4);
 	nb_read_exit(&rd);
@@ -420,7 +409,7 @@ test_addresses(void)
 	CHECK(ad != NULL && nb_addr_attrs(ad)->ifindex == 2);	/* the other one */
 	CHECK_EQ(nb_addr_count(&rd), 4);
 	nb_read_exit(&rd);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	nb_read_enter(st, &rd);
 	CHECK_EQ(nb_addr_count(&rd), 4);
 	nb_read_exit(&rd);
@@ -435,7 +424,7 @@ test_addresses(void)
 	mkaddr4(&aa, 2, "10.0.0.1", 24);
 	CHECK_EQ(nb_addr_add(st, &aa), -ENOENT);
 	CHECK_EQ(nb_addr_del(st, &aa), -ENOENT);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	nb_stack_destroy(&st);
 }
 
@@ -518,7 +507,7 @@ test_snapshot(void)
 	nb_read_exit(&r1);
 
 	/* after reclamation the dead objects are gone for good */
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	nb_read_enter(st, &r3);
 	CHECK(nb_if_lookup_index(&r3, 1) == NULL);
 	CHECK_EQ(nb_if_count(&r3), 3);
@@ -594,7 +583,7 @@ test_departed(void)
 	CHECK_EQ(x.d[1].stats[NB_IFSTAT_IBYTES], 35);	/* slot 0 + slot 1 */
 
 	CHECK_EQ(nb_departed_drain(st, x.d[0].seq), 0);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	x.n = 0;
 	nb_read_enter(st, &rd);
 	nb_departed_walk(&rd, collect_dep, &x);
@@ -744,7 +733,7 @@ test_hashstat_and_scale(void)
 	for (i = 1; i <= 20000; i += 2)
 		err |= nb_if_delete(st, i, NULL);
 	CHECK_EQ(err, 0);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	x.n = 0;
 	nb_read_enter(st, &rd);
 	nb_hashstat_walk(&rd, collect_hs, &x);
@@ -964,7 +953,7 @@ test_holds(void)
 	nb_read_exit(&rd);
 
 	f0 = freed(st);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	f1 = freed(st);
 	CHECK_EQ(f1 - f0, 1);	/* the address, not the held interface */
 	/* still readable (ASan would flag a use after free) */
@@ -991,7 +980,7 @@ test_holds(void)
 	nb_iface_release(held);
 	nb_if_delete(st, 2, NULL);
 	f0 = freed(st);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	CHECK_EQ(freed(st) - f0, 1);
 	nb_stack_destroy(&st);
 }
@@ -1016,12 +1005,61 @@ test_reclaim_counts(void)
 	mkattrs(&a, 1, "b");		/* rename: the old name entry is reclaimed */
 	nb_if_upsert(st, &a, NULL);
 	nb_if_delete(st, 1, NULL);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	/* address + rename record + interface + its remaining address */
 	CHECK_EQ(freed(st) - f0, 4);
 	nb_departed_drain(st, UINT64_MAX);
-	reclaim();
+	nb_stack_barrier(st);	/* phase-1 and phase-2 callbacks run */
 	CHECK_EQ(freed(st) - f0, 5);
+	nb_stack_destroy(&st);
+}
+
+static uint64_t
+grace_periods(struct nb_stack *st)
+{
+	return nb_ctrgroup_sum(nb_stack_health(st), NB_HEALTH_GRACE_PERIODS);
+}
+
+/*
+ * Deferred frees run in batches: many removals in a row share a few grace
+ * periods, and the batch timer runs them with no barrier to push it.
+ */
+static void
+test_batches(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a;
+	struct timespec ts = { 0, 10 * 1000000L };
+	uint64_t f0, g0, gp;
+	unsigned i, n = 200;
+	int waited;
+
+	for (i = 1; i <= n; i++) {
+		mkattrs(&a, i, "x");
+		snprintf(a.name, sizeof(a.name), "x%u", i);
+		CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+	}
+	nb_stack_barrier(st);
+	f0 = freed(st);
+	g0 = grace_periods(st);
+	for (i = 1; i <= n; i++)
+		CHECK_EQ(nb_if_delete(st, i, NULL), 0);
+	nb_departed_drain(st, UINT64_MAX);
+	nb_stack_barrier(st);
+	gp = grace_periods(st) - g0;
+	CHECK(freed(st) - f0 >= n);
+	/* phase 1 and phase 2 need two; one each per removal would be 2n */
+	CHECK(gp >= 2);
+	CHECK(gp <= n / 10);
+	/* no barrier: the batch timer alone (NB_DEFER_BATCH_MS) frees them */
+	mkattrs(&a, 1, "y");
+	CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+	f0 = freed(st);
+	CHECK_EQ(nb_if_delete(st, 1, NULL), 0);
+	nb_departed_drain(st, UINT64_MAX);
+	for (waited = 0; waited < 1000 && freed(st) == f0; waited++)
+		nanosleep(&ts, NULL);
+	CHECK(freed(st) > f0);
 	nb_stack_destroy(&st);
 }
 
@@ -1042,6 +1080,7 @@ main(void)
 	test_percpu_ifstats();
 	test_holds();
 	test_reclaim_counts();
+	test_batches();
 	printf("test_stack: %d checks, %d failed\n", checks, failures);
 	return failures == 0 ? 0 : 1;
 }

@@ -56,7 +56,11 @@ struct nb_stack_config {
 
 /*
  * nb_stack_create - make an empty stack. The calling thread is registered
- * as an RCU reader thread (nb_thread_register) as a convenience.
+ * as an RCU reader thread (nb_thread_register) as a convenience. The stack
+ * has one thread of its own, the reclaimer: it runs deferred frees in
+ * batches, one grace period each (a batch closes 50 ms after its first
+ * free is queued; stack.grace_periods counts them). Only the forking
+ * thread survives fork(): a child must not use its parent's stacks.
  */
 int	nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out);
 /*
@@ -71,8 +75,9 @@ unsigned nb_stack_nslots(const struct nb_stack *st);
 /*
  * nb_stack_barrier - wait until every deferred free queued before the call
  * (and the frees those queue in turn) has run, so that stack.objects_freed
- * and memory use are settled. May block for grace periods; never call it
- * inside a read section. Returns at once when nothing is pending.
+ * and memory use are settled. Closes the open batch at once rather than
+ * when it is due, then blocks for grace periods; never call it inside a
+ * read section. Returns at once when nothing is pending.
  */
 void	nb_stack_barrier(struct nb_stack *st);
 
@@ -775,6 +780,7 @@ enum nb_health {
 	NB_HEALTH_SAMPLES,		/* refreshes done */
 	NB_HEALTH_SAMPLE_NS,		/* gauge: cost of the last refresh, ns */
 	NB_HEALTH_OBJECTS_FREED,	/* objects reclaimed after a grace period */
+	NB_HEALTH_GRACE_PERIODS,	/* grace periods waited for by deferred frees */
 	NB_HEALTH_MAX
 };
 /* Stack's own counters: registered as statgroup "stack" at create. */
