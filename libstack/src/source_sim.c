@@ -562,16 +562,20 @@ sim_control_main(void *arg)
 	struct sim *sim = arg;
 	double t0 = sim_now(), next = t0, end = t0 + sim->o.duration;
 	uint64_t *slot = nb_ctrgroup_slot(sim->simg, NB_SLOT_SOURCE);
-	unsigned i, batch;
+	unsigned i, tries, batch;
 	int error;
 
 	nb_thread_register();
-	/* Batches of about 1 ms worth of changes, paced on absolute deadlines. */
+	/*
+	 * Batches of about 1 ms worth of changes, paced on absolute deadlines.
+	 * A pick that finds nothing to change is drawn again (a few times at
+	 * most) so that `churn` counts changes made, not picks.
+	 */
 	batch = sim->o.churn < 0 ? 16 : (unsigned)(sim->o.churn / 1000.0) + 1;
 	while (!sim_stopping(sim)) {
 		if (sim->o.duration > 0 && sim_now() >= end)
 			break;
-		for (i = 0; i < batch; i++) {
+		for (i = 0, tries = 0; i < batch && tries < 4 * batch; tries++) {
 			if (sim->o.big_lock)
 				pthread_mutex_lock(&sim->big);
 			error = sim_change(sim);
@@ -579,6 +583,7 @@ sim_control_main(void *arg)
 				pthread_mutex_unlock(&sim->big);
 			if (error > 0)
 				continue;
+			i++;
 			if (error != 0) {
 				pthread_mutex_lock(&sim->errlock);
 				if (sim->err[0] == '\0')
