@@ -9,8 +9,10 @@
  * nb_ctrgroup (libstack per-CPU), a shared __atomic_fetch_add, a
  * pthread mutex around ++, and a hand-written 64-byte padded slot with a
  * relaxed load + store (the floor). Thread i is pinned to CPU i. Each cell
- * is run after a short warm-up, in 3 interleaved rounds; the median counts. Ratios need idle CPUs: on a loaded machine
- * two threads rarely run at once and the shared atomic is not contended.
+ * is run after a short warm-up, in 5 interleaved rounds; a cell reports
+ * its median round, a ratio the median of its per-round ratios (paired.h).
+ * Ratios need idle CPUs: on a loaded machine two threads rarely run at
+ * once and the shared atomic is not contended.
  * Not a test: prints M increments/s and one SUMMARY line with ratios.
  */
 
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "nbstack/stack.h"
+#include "paired.h"
 
 enum method { M_PERCPU, M_ATOMIC, M_MUTEX, M_BARE, M_MAX };
 static const char *const mname[M_MAX] = { "percpu", "atomic", "mutex", "bare" };
@@ -38,7 +41,7 @@ static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct bare_slot bare[4];
 static int stop;
 
-#define NROUNDS	3
+#define NROUNDS	5
 
 struct arg {
 	enum method m;
@@ -91,14 +94,6 @@ run(void *p)
 	return NULL;
 }
 
-static int
-dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 cell(enum method m, unsigned nthr, unsigned ms)
 {
@@ -128,11 +123,27 @@ cell(enum method m, unsigned nthr, unsigned ms)
 	return (double)total / el / 1e6;
 }
 
+enum { R_PA1, R_PA2, R_PM1, R_PM2, R_PB1, R_PB2, R_BA2, NRATIOS };
+static const struct {
+	const char *name;
+	enum method num, den;
+	unsigned nt, dt;
+} rt[NRATIOS] = {
+	[R_PA1] = { "percpu_vs_atomic_1t", M_PERCPU, M_ATOMIC, 1, 1 },
+	[R_PA2] = { "percpu_vs_atomic_2t", M_PERCPU, M_ATOMIC, 2, 2 },
+	[R_PM1] = { "percpu_vs_mutex_1t", M_PERCPU, M_MUTEX, 1, 1 },
+	[R_PM2] = { "percpu_vs_mutex_2t", M_PERCPU, M_MUTEX, 2, 2 },
+	[R_PB1] = { "percpu_vs_bare_1t", M_PERCPU, M_BARE, 1, 1 },
+	[R_PB2] = { "percpu_vs_bare_2t", M_PERCPU, M_BARE, 2, 2 },
+	[R_BA2] = { "bare_vs_atomic_2t", M_BARE, M_ATOMIC, 2, 2 },
+};
+
 int
 main(int argc, char **argv)
 {
 	double r[M_MAX][3], v[M_MAX][3][NROUNDS];
-	unsigned ms = 500, m, t, round;
+	struct bench_paired q[NRATIOS];
+	unsigned ms = 500, m, t, round, i;
 	int c;
 
 	for (c = 1; c < argc; c++) {
@@ -157,22 +168,31 @@ main(int argc, char **argv)
 	printf("%-8s %12s %12s   (M increments/s, all threads, median of %d)\n",
 	    "method", "1 thread", "2 threads", NROUNDS);
 	for (m = 0; m < M_MAX; m++) {
-		for (t = 1; t <= 2; t++) {
-			qsort(v[m][t], NROUNDS, sizeof(double), dcmp);
-			r[m][t] = v[m][t][NROUNDS / 2];
-		}
+		for (t = 1; t <= 2; t++)
+			r[m][t] = bench_median(v[m][t], NROUNDS);
 		printf("%-8s %12.1f %12.1f\n", mname[m], r[m][1], r[m][2]);
 	}
-	printf("SUMMARY percpu_vs_atomic_1t %.1f percpu_vs_atomic_2t %.1f "
-	    "percpu_vs_mutex_1t %.1f percpu_vs_mutex_2t %.1f "
-	    "percpu_vs_bare_1t %.2f percpu_vs_bare_2t %.2f bare_vs_atomic_2t %.1f\n",
-	    r[M_PERCPU][1] / r[M_ATOMIC][1], r[M_PERCPU][2] / r[M_ATOMIC][2],
-	    r[M_PERCPU][1] / r[M_MUTEX][1], r[M_PERCPU][2] / r[M_MUTEX][2],
-	    r[M_PERCPU][1] / r[M_BARE][1], r[M_PERCPU][2] / r[M_BARE][2],
-	    r[M_BARE][2] / r[M_ATOMIC][2]);
-	printf("targets at 2 threads: percpu >= 30x atomic (%s), percpu within 25%% of bare (%s)\n",
-	    r[M_PERCPU][2] >= 30 * r[M_ATOMIC][2] ? "met" : "NOT met",
-	    r[M_PERCPU][2] >= 0.75 * r[M_BARE][2] ? "met" : "NOT met");
+	for (i = 0; i < NRATIOS; i++)
+		q[i] = bench_pair(v[rt[i].num][rt[i].nt], v[rt[i].den][rt[i].dt], NROUNDS);
+	printf("paired ratios (median of the rounds' ratios, [min-max]):\n");
+	for (i = 0; i < NRATIOS; i++)
+		printf("  %-20s %7.2f  [%.2f-%.2f]\n", rt[i].name, q[i].med, q[i].min, q[i].max);
+	printf("SUMMARY");
+	for (i = 0; i < NRATIOS; i++)
+		printf(" %s %.2f", rt[i].name, q[i].med);
+	printf("\n");
+	/*
+	 * The per-CPU counter cannot beat the bare slot, so bare_vs_atomic_2t
+	 * bounds percpu_vs_atomic_2t on this machine: the first target needs
+	 * a host whose contended atomic is at least 30x slower than a core's
+	 * own store: about 50x on the host where the target was set, 20-27x
+	 * on the 2-vCPU host of 2026-12-03, where two threads' contended
+	 * fetch_add on one line still made 145-215 M/s together.
+	 */
+	printf("targets at 2 threads: percpu >= 30x atomic (%s; this machine's bound, bare vs atomic: %.1fx), "
+	    "percpu within 25%% of bare (%s)\n",
+	    q[R_PA2].med >= 30 ? "met" : "NOT met", q[R_BA2].med,
+	    q[R_PB2].med >= 0.75 ? "met" : "NOT met");
 	nb_ctrgroup_destroy(&grp);
 	return 0;
 }

@@ -36,8 +36,8 @@
 
 #include "nbstack/stack.h"
 #include "sysctl-tree/sysctl.h"
+#include "paired.h"
 
-#define MAXROUNDS	31
 
 static unsigned ms = 600, hold_ms = 300, churn = 1000;
 
@@ -169,14 +169,6 @@ throughput(unsigned nst, unsigned workers, bool big, double *per_cpu)
 }
 
 static int
-dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
 count_cb(const struct nb_sysctl_entry *e, void *arg)
 {
 	(void)e;
@@ -220,7 +212,7 @@ latency(void)
 	t1 = now();
 	nb_read_exit(&rd);
 	rate_in = (double)(c2 - c1) / (t1 - t0);
-	qsort(lat, n, sizeof(*lat), dcmp);
+	qsort(lat, n, sizeof(*lat), bench_dcmp);
 	printf("tree read (walk net, %" PRIu64 " leaves, %zu walks, churn %.0f changes/s): "
 	    "p50 %.0f us, p99 %.0f us, max %.0f us\n", leaves, n, rate_out,
 	    n ? lat[n / 2] : 0, n ? lat[n * 99 / 100] : 0, n ? lat[n - 1] : 0);
@@ -233,40 +225,6 @@ latency(void)
 	sim_end(&st, &src);
 }
 
-/* The median of a[0..n) (sorts a copy). */
-static double
-median(const double *a, unsigned n)
-{
-	double t[MAXROUNDS];
-
-	memcpy(t, a, n * sizeof(*a));
-	qsort(t, n, sizeof(*t), dcmp);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
-/* Per-round ratios num[i] / den[i]: their median, min and max. */
-struct paired {
-	double med, min, max;
-};
-
-static struct paired
-pair_ratio(const double *num, const double *den, unsigned n)
-{
-	double q[MAXROUNDS];
-	struct paired p = { 0, 0, 0 };
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		q[i] = den[i] > 0 ? num[i] / den[i] : 0;
-		if (i == 0 || q[i] < p.min)
-			p.min = q[i];
-		if (i == 0 || q[i] > p.max)
-			p.max = q[i];
-	}
-	p.med = median(q, n);
-	return p;
-}
-
 enum cell { C_MP1, C_MP2, C_BL1, C_BL2, C_UNSHARED, C_MAX };
 
 int
@@ -277,8 +235,8 @@ main(int argc, char **argv)
 	    "unshared_2x1w_vs_1w", "mpsafe_2w_vs_unshared" };
 	static const enum cell rnum[] = { C_MP2, C_BL2, C_MP2, C_UNSHARED, C_MP2 };
 	static const enum cell rden[] = { C_MP1, C_BL1, C_BL2, C_MP1, C_UNSHARED };
-	double v[C_MAX][MAXROUNDS], pc[C_MAX][MAXROUNDS], cpus;
-	struct paired p[5], pcr[2];
+	double v[C_MAX][BENCH_MAXROUNDS], pc[C_MAX][BENCH_MAXROUNDS], cpus;
+	struct bench_paired p[5], pcr[2];
 	unsigned i, round, rounds = 9;
 	int c;
 
@@ -290,11 +248,11 @@ main(int argc, char **argv)
 		else if (strcmp(argv[c], "--churn") == 0 && c + 1 < argc)
 			churn = (unsigned)strtoul(argv[++c], NULL, 10);
 		else if (strcmp(argv[c], "--rounds") == 0 && c + 1 < argc &&
-		    (rounds = (unsigned)strtoul(argv[++c], NULL, 10)) >= 1 && rounds <= MAXROUNDS)
+		    (rounds = (unsigned)strtoul(argv[++c], NULL, 10)) >= 1 && rounds <= BENCH_MAXROUNDS)
 			;
 		else {
 			fprintf(stderr, "usage: bench_sim [--ms N] [--hold MS] [--churn N] [--rounds 1..%d]\n",
-			    MAXROUNDS);
+			    BENCH_MAXROUNDS);
 			return 2;
 		}
 	}
@@ -311,19 +269,17 @@ main(int argc, char **argv)
 	printf("%-9s %14s %14s   (packets/s, median of %u rounds of %u ms, churn %u changes/s)\n",
 	    "mode", "1 worker", "2 workers", rounds, ms, churn);
 	printf("%-9s %14.0f %14.0f   per CPU-second: %.0f, %.0f\n", "mp-safe",
-	    median(v[C_MP1], rounds), median(v[C_MP2], rounds),
-	    median(pc[C_MP1], rounds), median(pc[C_MP2], rounds));
+	    bench_median(v[C_MP1], rounds), bench_median(v[C_MP2], rounds),
+	    bench_median(pc[C_MP1], rounds), bench_median(pc[C_MP2], rounds));
 	printf("%-9s %14.0f %14.0f   per CPU-second: %.0f, %.0f\n", "big-lock",
-	    median(v[C_BL1], rounds), median(v[C_BL2], rounds),
-	    median(pc[C_BL1], rounds), median(pc[C_BL2], rounds));
+	    bench_median(v[C_BL1], rounds), bench_median(v[C_BL2], rounds),
+	    bench_median(pc[C_BL1], rounds), bench_median(pc[C_BL2], rounds));
 	printf("%-9s %14s %14.0f   per CPU-second: %.0f   (2 one-worker stacks at once)\n",
-	    "unshared", "", median(v[C_UNSHARED], rounds), median(pc[C_UNSHARED], rounds));
+	    "unshared", "", bench_median(v[C_UNSHARED], rounds), bench_median(pc[C_UNSHARED], rounds));
 	/*
-	 * Ratios are taken within a round (cells a few seconds apart) and the
-	 * median of the rounds is reported with their range: the speed of a
-	 * shared host drifts over seconds (on the 2-vCPU VM this was tuned on,
-	 * a lone worker ran 4.0 M packets/s for a minute, then 5.4 M), and a
-	 * ratio of medians taken from different moments mixes those states.
+	 * Paired ratios (paired.h): on the 2-vCPU VM this was tuned on, a lone
+	 * worker ran 4.0 M packets/s for half a minute, then 4.8-5.4 M; a ratio of
+	 * medians taken from different moments mixes those states.
 	 * The ceiling: two one-worker stacks that share no object and no
 	 * counter (only liburcu's grace periods) show what two CPUs of this
 	 * machine give this workload; MP-safe 2 workers against it is the
@@ -331,7 +287,7 @@ main(int argc, char **argv)
 	 */
 	printf("paired ratios (median of the rounds' ratios, [min-max]):\n");
 	for (i = 0; i < 5; i++) {
-		p[i] = pair_ratio(v[rnum[i]], v[rden[i]], rounds);
+		p[i] = bench_pair(v[rnum[i]], v[rden[i]], rounds);
 		printf("  %-22s %5.2f  [%.2f-%.2f]\n", rname[i], p[i].med, p[i].min, p[i].max);
 	}
 	printf("SUMMARY mpsafe_2w_vs_1w %.2f biglock_2w_vs_1w %.2f mpsafe_vs_biglock_2w %.2f\n",
@@ -343,8 +299,8 @@ main(int argc, char **argv)
 	 * CPU-second as productive with two workers as with one).
 	 */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	pcr[0] = pair_ratio(pc[C_MP2], pc[C_MP1], rounds);
-	pcr[1] = pair_ratio(pc[C_BL2], pc[C_BL1], rounds);
+	pcr[0] = bench_pair(pc[C_MP2], pc[C_MP1], rounds);
+	pcr[1] = bench_pair(pc[C_BL2], pc[C_BL1], rounds);
 	printf("SUMMARY per_cpu_second_2w_vs_1w mpsafe %.2f biglock %.2f (online CPUs %.0f)\n",
 	    pcr[0].med, pcr[1].med, cpus);
 	printf("targets: mp-safe 2 workers >= 1.8x 1 worker (%s), ahead of big lock at 2 workers (%s)\n",
