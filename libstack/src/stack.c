@@ -84,10 +84,39 @@ nb_registries_free(struct nb_stack *st)
 	nb_procs_fini(st);
 }
 
+/* How far nb_stack_create got: what nb_stack_teardown has to undo. */
+enum nb_stack_stage { NB_ST_BASE, NB_ST_IFACE, NB_ST_ROUTE, NB_ST_BPF, NB_ST_RECLAIM };
+
+/* Undo nb_stack_create up to `stage` and free st (Exclusive). */
+static void
+nb_stack_teardown(struct nb_stack *st, enum nb_stack_stage stage)
+{
+	if (stage >= NB_ST_RECLAIM) {
+		nb_stack_barrier(st);
+		nb_reclaim_stop(st);
+	}
+	if (stage >= NB_ST_BPF)
+		nb_bpf_fini(st);	/* before interfaces: it frees their links */
+	if (stage >= NB_ST_IFACE)
+		nb_iface_fini(st);
+	if (stage >= NB_ST_ROUTE)
+		nb_route_fini(st);
+	nb_registries_free(st);
+	free(st->slot_used);
+	pthread_mutex_destroy(&st->commit_lock);
+	pthread_mutex_destroy(&st->if_lock);
+	pthread_mutex_destroy(&st->addr_lock);
+	pthread_mutex_destroy(&st->dep_lock);
+	pthread_mutex_destroy(&st->reg_lock);
+	pthread_mutex_destroy(&st->slot_lock);
+	free(st);
+}
+
 int
 nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 {
 	struct nb_stack *st = NULL;
+	enum nb_stack_stage stage = NB_ST_BASE;
 	long ncpu;
 	int error;
 
@@ -126,33 +155,19 @@ nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 		goto out;
 	if ((error = nb_iface_init(st)) != 0)
 		goto out;
-	if ((error = nb_route_init(st)) != 0) {
-		nb_iface_fini(st);
+	stage = NB_ST_IFACE;
+	if ((error = nb_route_init(st)) != 0)
 		goto out;
-	}
-	if ((error = nb_bpf_init(st)) != 0) {
-		nb_route_fini(st);
-		nb_iface_fini(st);
+	stage = NB_ST_ROUTE;
+	if ((error = nb_bpf_init(st)) != 0)
 		goto out;
-	}
-	if ((error = nb_reclaim_start(st)) != 0) {
-		nb_bpf_fini(st);
-		nb_route_fini(st);
-		nb_iface_fini(st);
+	stage = NB_ST_BPF;
+	if ((error = nb_reclaim_start(st)) != 0)
 		goto out;
-	}
 	*out = st;
 	return 0;
 out:
-	nb_registries_free(st);
-	free(st->slot_used);
-	pthread_mutex_destroy(&st->commit_lock);
-	pthread_mutex_destroy(&st->if_lock);
-	pthread_mutex_destroy(&st->addr_lock);
-	pthread_mutex_destroy(&st->dep_lock);
-	pthread_mutex_destroy(&st->reg_lock);
-	pthread_mutex_destroy(&st->slot_lock);
-	free(st);
+	nb_stack_teardown(st, stage);
 	return error;
 }
 
@@ -188,20 +203,7 @@ nb_stack_destroy(struct nb_stack **sp)
 
 	if (st == NULL)
 		return;
-	nb_stack_barrier(st);
-	nb_reclaim_stop(st);
-	nb_bpf_fini(st);		/* before interfaces: it frees their links */
-	nb_iface_fini(st);
-	nb_route_fini(st);
-	nb_registries_free(st);
-	free(st->slot_used);
-	pthread_mutex_destroy(&st->commit_lock);
-	pthread_mutex_destroy(&st->if_lock);
-	pthread_mutex_destroy(&st->addr_lock);
-	pthread_mutex_destroy(&st->dep_lock);
-	pthread_mutex_destroy(&st->reg_lock);
-	pthread_mutex_destroy(&st->slot_lock);
-	free(st);
+	nb_stack_teardown(st, NB_ST_RECLAIM);
 	*sp = NULL;
 }
 
