@@ -277,7 +277,7 @@ ev_main(void *arg)
 			memcpy(lx->err, saved, sizeof(saved));
 		} else if (ev->routes_stale && lx->rn != NULL) {
 			memcpy(saved, lx->err, sizeof(saved));
-			if (lx_routes_refresh(lx, lx->rn) == 0)
+			if (lx_rn_refresh(lx, NB_FAM_ROUTES) == 0)
 				ev->routes_stale = false;
 			else
 				pending = ev->resync = true;

@@ -5,18 +5,55 @@
 
 #include "nl_linux.h"
 
+/* A record of either family (keys are built in one of these). */
+union lx_rn_rec {
+	struct nb_routeattrs r;
+	struct nb_neighattrs n;
+};
+
+struct lx_rn_set;
+
+/*
+ * One family (routes in source_linux_route.c, neighbours in
+ * source_linux_neigh.c): how its dump is asked for and parsed, what its
+ * identity is, and how a record is applied to the stack.
+ */
+struct lx_rn_fam {
+	const char	*what;		/* "routes", "neighbours" (messages) */
+	const char	*req;		/* "RTM_GETROUTE" (messages) */
+	const char	*upsert_fn;	/* "nb_route_upsert" (messages) */
+	const char	*delete_fn;
+	int		 msgtype;	/* RTM_GETROUTE: a dump of every table, AF_UNSPEC */
+	size_t		 hdrlen;	/* its family header, sent all zero */
+	size_t		 size;		/* of a record */
+	/* Parse a message into rec: 0, 1 (not one we keep) or -errno (lx->err set). */
+	int	(*parse)(struct lx *lx, struct nlmsghdr *nlh, void *rec);
+	/* The identity fields of rec in key (zero elsewhere): the reconcile key. */
+	void	(*key)(void *key, const void *rec);
+	/* Walk the stack's records, lx_rn_note_old() for each. */
+	int	(*walk)(struct nb_read *rd, struct lx_rn_set *s);
+	int	(*upsert)(struct nb_stack *st, const void *rec);
+	int	(*del)(struct nb_stack *st, const void *rec);
+};
+
+extern const struct lx_rn_fam lx_route_fam, lx_neigh_fam;
+
+/* A family's parsed dump and reconcile map, kept across refreshes. */
+struct lx_rn_set {
+	const struct lx_rn_fam *fam;
+	void		*v;		/* n records of fam->size bytes */
+	size_t		 n, cap;
+	struct nl_kmap	 map;		/* identity -> record */
+};
+
 /*
  * State of both families (lx->rn), allocated on the first refresh that
- * asks for ROUTES or NEIGH: the parsed dumps and the reconcile maps, kept
- * across refreshes. Used only with lx->mu held (the refresh thread).
+ * asks for ROUTES or NEIGH. Used only with lx->mu held (the refresh
+ * thread; the event thread for lx_route_event/lx_neigh_event).
  */
 struct lx_rn {
-	struct nb_routeattrs *rv;	/* parsed RTM_GETROUTE dump */
-	size_t		 nr, rcap;
-	struct nb_neighattrs *nv;	/* parsed RTM_GETNEIGH dump */
-	size_t		 nn, ncap;
-	struct nl_kmap	 routes;	/* identity -> struct nb_routeattrs */
-	struct nl_kmap	 neighs;	/* identity -> struct nb_neighattrs */
+	struct lx_rn_set routes;
+	struct lx_rn_set neighs;
 	unsigned	 live;		/* event mode: NB_FAM_ROUTES/NEIGH loaded, kept by events */
 };
 
@@ -24,9 +61,7 @@ struct lx_rn {
 int	lx_rn_refresh(struct lx *lx, unsigned fams);
 /* Free lx->rn (NULL is fine). */
 void	lx_rn_free(struct lx *lx);
-
-/* source_linux_route.c / source_linux_neigh.c */
-int	lx_routes_refresh(struct lx *lx, struct lx_rn *rn);
-int	lx_neighs_refresh(struct lx *lx, struct lx_rn *rn);
+/* A walk callback's part: put the stack's record rec into s's map as OLD. */
+int	lx_rn_note_old(struct lx_rn_set *s, const void *rec);
 
 #endif

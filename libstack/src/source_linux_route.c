@@ -32,10 +32,13 @@
 
 #include "source_linux_rn.h"
 
-/* The identity fields of a route (the reconcile key), zero elsewhere. */
+/* The identity fields of a route (struct nb_routeattrs): the reconcile key, zero elsewhere. */
 static void
-route_key(struct nb_routeattrs *k, const struct nb_routeattrs *a)
+route_key(void *key, const void *rec)
 {
+	struct nb_routeattrs *k = key;
+	const struct nb_routeattrs *a = rec;
+
 	memset(k, 0, sizeof(*k));
 	k->family = a->family;
 	k->dst_len = a->dst_len;
@@ -89,10 +92,14 @@ route_multipath(struct nb_routeattrs *a, const struct nlattr *mp, int alen)
 		a->nhops = 1;
 }
 
-/* Parse an RTM_NEWROUTE (or DELROUTE) into *a. 1 if it is not a route we keep. */
+/*
+ * Parse an RTM_NEWROUTE (or DELROUTE) into rec, a struct nb_routeattrs.
+ * 1 if it is not a route we keep.
+ */
 static int
-route_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_routeattrs *a)
+route_parse(struct lx *lx, struct nlmsghdr *nlh, void *rec)
 {
+	struct nb_routeattrs *a = rec;
 	struct nlattr *tb[RTA_MAX + 1];
 	struct rtmsg *rtm;
 	int alen, error;
@@ -137,113 +144,38 @@ route_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_routeattrs *a)
 }
 
 static int
-route_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
-{
-	struct lx_rn *rn = arg;
-	struct nb_routeattrs *v;
-	size_t cap;
-	int error;
-
-	if (rn->nr == rn->rcap) {
-		cap = rn->rcap != 0 ? rn->rcap * 2 : 64;
-		if ((v = realloc(rn->rv, cap * sizeof(*v))) == NULL)
-			return -ENOMEM;
-		rn->rv = v;
-		rn->rcap = cap;
-	}
-	if ((error = route_parse(lx, nlh, &rn->rv[rn->nr])) != 0)
-		return error > 0 ? 0 : error;
-	rn->nr++;
-	return 0;
-}
-
-static void
-route_dump_start(struct lx *lx, void *arg)
-{
-	struct lx_rn *rn = arg;
-
-	(void)lx;
-	rn->nr = 0;
-}
-
-static int
-route_dump(struct lx *lx, struct lx_rn *rn)
-{
-	struct rtmsg rtm;
-	struct nl_msg *req;
-	int error;
-
-	memset(&rtm, 0, sizeof(rtm));
-	rtm.rtm_family = AF_UNSPEC;
-	rtm.rtm_table = RT_TABLE_UNSPEC;
-	if ((req = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP)) == NULL)
-		return -ENOMEM;
-	if (nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0)
-		error = -ENOMEM;
-	else
-		error = lx_request(lx, req, "RTM_GETROUTE", route_dump_start, route_dump_msg, rn);
-	nlmsg_free(req);
-	return error;
-}
-
-static int
 route_collect(const struct nb_route *r, void *arg)
 {
-	struct nl_kmap *m = arg;
-	const struct nb_routeattrs *a = nb_route_attrs(r);
-	struct nb_routeattrs k;
-	ptrdiff_t s;
-
-	route_key(&k, a);
-	if (nl_kmap_find(m, &k) >= 0)
-		return 0;
-	if ((s = nl_kmap_insert(m, &k, NL_KMAP_OLD)) < 0)
-		return (int)s;
-	memcpy(nl_kmap_val(m, (size_t)s), a, sizeof(*a));
-	return 0;
+	return lx_rn_note_old(arg, nb_route_attrs(r));
 }
 
-int
-lx_routes_refresh(struct lx *lx, struct lx_rn *rn)
+static int
+route_walk(struct nb_read *rd, struct lx_rn_set *s)
 {
-	struct nb_routeattrs k;
-	struct nb_read rd;
-	ptrdiff_t s;
-	size_t i;
-	int error;
-
-	if ((error = route_dump(lx, rn)) != 0)
-		return error;
-	nl_kmap_clear(&rn->routes);
-	nb_read_enter(lx->st, &rd);
-	error = nb_route_walk(&rd, route_collect, &rn->routes);
-	nb_read_exit(&rd);
-	if (error != 0) {
-		lx_seterr(lx, "linux: routes: %s", strerror(-error));
-		return error;
-	}
-	for (i = 0; i < rn->nr; i++) {
-		route_key(&k, &rn->rv[i]);
-		if ((s = nl_kmap_find(&rn->routes, &k)) >= 0)
-			rn->routes.state[s] = NL_KMAP_SEEN;
-		else if ((s = nl_kmap_insert(&rn->routes, &k, NL_KMAP_SEEN)) < 0)
-			return (int)s;
-		if ((error = nb_route_upsert(lx->st, &rn->rv[i])) != 0) {
-			lx_seterr(lx, "libstack: nb_route_upsert: %s", strerror(-error));
-			return error;
-		}
-	}
-	for (i = 0; i < rn->routes.cap; i++) {
-		if (rn->routes.state[i] != NL_KMAP_OLD)
-			continue;
-		error = nb_route_delete(lx->st, nl_kmap_val(&rn->routes, i));
-		if (error != 0 && error != -ENOENT) {
-			lx_seterr(lx, "libstack: nb_route_delete: %s", strerror(-error));
-			return error;
-		}
-	}
-	return 0;
+	return nb_route_walk(rd, route_collect, s);
 }
+
+static int
+route_upsert(struct nb_stack *st, const void *rec)
+{
+	return nb_route_upsert(st, rec);
+}
+
+static int
+route_delete(struct nb_stack *st, const void *rec)
+{
+	return nb_route_delete(st, rec);
+}
+
+/* rtm_family AF_UNSPEC, rtm_table RT_TABLE_UNSPEC: every table of every family. */
+const struct lx_rn_fam lx_route_fam = {
+	.what = "routes", .req = "RTM_GETROUTE",
+	.upsert_fn = "nb_route_upsert", .delete_fn = "nb_route_delete",
+	.msgtype = RTM_GETROUTE, .hdrlen = sizeof(struct rtmsg),
+	.size = sizeof(struct nb_routeattrs),
+	.parse = route_parse, .key = route_key, .walk = route_walk,
+	.upsert = route_upsert, .del = route_delete,
+};
 
 /* Routes that an NLM_F_REPLACE of `a` replaced: same slot, another identity. */
 struct route_victims {
@@ -311,58 +243,4 @@ lx_route_event(struct lx *lx, struct nlmsghdr *nlh)
 	if ((error = nb_route_upsert(lx->st, &a)) != 0)
 		lx_seterr(lx, "libstack: nb_route_upsert: %s", strerror(-error));
 	return error;
-}
-
-int
-lx_rn_refresh(struct lx *lx, unsigned fams)
-{
-	struct lx_rn *rn = lx->rn;
-	int error = 0, e;
-
-	if (rn == NULL) {
-		if ((rn = calloc(1, sizeof(*rn))) == NULL)
-			return -ENOMEM;
-		if ((error = nl_kmap_init(&rn->routes, sizeof(struct nb_routeattrs),
-		    sizeof(struct nb_routeattrs))) != 0 ||
-		    (error = nl_kmap_init(&rn->neighs, sizeof(struct nb_neighattrs),
-		    sizeof(struct nb_neighattrs))) != 0) {
-			nl_kmap_fini(&rn->routes);
-			free(rn);
-			return error;
-		}
-		lx->rn = rn;
-	}
-	/* In event mode a loaded family is kept current by events (rn->live). */
-	if ((fams & NB_FAM_ROUTES) != 0) {
-		if ((error = lx_routes_refresh(lx, rn)) == 0 && lx->ev != NULL)
-			rn->live |= NB_FAM_ROUTES;
-	}
-	if ((fams & NB_FAM_NEIGH) != 0) {
-		if ((e = lx_neighs_refresh(lx, rn)) != 0 && error == 0)
-			error = e;
-		else if (e == 0 && lx->ev != NULL)
-			rn->live |= NB_FAM_NEIGH;
-	}
-	return error;
-}
-
-void
-lx_rn_free(struct lx *lx)
-{
-	struct lx_rn *rn = lx->rn;
-
-	if (rn == NULL)
-		return;
-	nl_kmap_fini(&rn->routes);
-	nl_kmap_fini(&rn->neighs);
-	free(rn->rv);
-	free(rn->nv);
-	free(rn);
-	lx->rn = NULL;
-}
-
-unsigned
-lx_rn_live(const struct lx *lx)
-{
-	return lx->rn != NULL ? lx->rn->live : 0;
 }
