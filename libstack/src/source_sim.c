@@ -35,7 +35,10 @@
  *   and deletes routes that workers may hold, creates, moves, refilters and
  *   deletes capture descriptors, and detaches and re-attaches interfaces
  *   while descriptors sniff them (bpfdetach). It paces itself to `churn`
- *   changes per second (0 = no churn, "max" = as fast as it can).
+ *   changes per second (0 = no churn, "max" = as fast as it can) and stops
+ *   after `changes` of them when that is given. Its choices come from its
+ *   own generator (seeded by `seed`) and depend on nothing the workers do,
+ *   so a seed and a number of changes give one configuration, run after run.
  *
  *   --big-lock (args big_lock=1): every packet and every configuration
  *   change is processed under one global mutex, with the very same code
@@ -131,6 +134,7 @@ struct sim_opts {
 	double		rate;		/* packets/s per worker; 0 = unbounded */
 	double		churn;		/* changes/s; 0 = none; < 0 = unbounded */
 	double		duration;	/* seconds; 0 = until close */
+	uint64_t	changes;	/* the control thread stops after this many; 0 = never */
 	uint64_t	seed;
 	bool		big_lock;
 	unsigned	bufsize;	/* descriptor buffer, bytes */
@@ -576,6 +580,8 @@ sim_control_main(void *arg)
 		if (sim->o.duration > 0 && sim_now() >= end)
 			break;
 		for (i = 0, tries = 0; i < batch && tries < 4 * batch; tries++) {
+			if (sim->o.changes > 0 && sim->changes >= sim->o.changes)
+				goto out;
 			if (sim->o.big_lock)
 				pthread_mutex_lock(&sim->big);
 			error = sim_change(sim);
@@ -917,6 +923,7 @@ sim_parse(struct sim_opts *o, const char *args, char *err, size_t errlen)
 	o->rate = 20000;
 	o->churn = 100;
 	o->duration = 0;
+	o->changes = 0;
 	o->seed = 1;
 	o->big_lock = false;
 	o->bufsize = 2048;
@@ -964,6 +971,8 @@ sim_parse(struct sim_opts *o, const char *args, char *err, size_t errlen)
 			o->churn = v;
 		else if (strcmp(tok, "duration") == 0)
 			o->duration = v;
+		else if (strcmp(tok, "changes") == 0)
+			o->changes = (uint64_t)v;
 		else if (strcmp(tok, "seed") == 0)
 			o->seed = (uint64_t)v;
 		else if (strcmp(tok, "big_lock") == 0 || strcmp(tok, "big-lock") == 0)
@@ -972,7 +981,7 @@ sim_parse(struct sim_opts *o, const char *args, char *err, size_t errlen)
 			o->bufsize = (unsigned)v;
 		else {
 			snprintf(err, errlen, "sim: %s=%s: unknown option or out of range "
-			    "(workers, ifaces, addrs, descs, rate, churn, duration, seed, "
+			    "(workers, ifaces, addrs, descs, rate, churn, duration, changes, seed, "
 			    "big_lock, bufsize)", tok, eq);
 			error = -EINVAL;
 			break;
