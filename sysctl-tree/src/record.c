@@ -31,7 +31,14 @@
  * and pointer, then as its offset in the recorder's store of descriptions
  * (each text once). The first entry that differs (an interface added or
  * deleted) truncates the cache there and the rest of the walk is noted
- * anew; that sample pays for the names, the next one is cheap again.
+ * anew. The positions it drops are kept aside as the walk's tail: each
+ * entry noted anew looks for itself there (full name, type, flags,
+ * description), from where the previous one was found and a window of
+ * positions on, and takes the writer's id of the position it finds, so
+ * the entries after an interface added or deleted are still added by id.
+ * What the tail does not hold (the added interface) is added by name;
+ * after a long run of misses the walk is another one and the tail is
+ * dropped. The next sample is cheap again.
  *
  * When the sample ends (nb_sysctl_sample, nb_sysctl_record_commit, close),
  * the positions (and the walks again) go to the history writer, which
@@ -99,6 +106,18 @@ struct wcache {
 	size_t		 slen, scap;
 	uint64_t	 epoch;		/* the writer epoch of the ids in pos */
 	bool		 used;		/* read in this sample */
+	/*
+	 * The tail: the positions a walk's first difference dropped (from
+	 * there to the end), with their ids and components, so that the
+	 * entries after an interface added or deleted find their ids there
+	 * (see resync). Scratch of one walk; the memory is kept.
+	 */
+	struct wpos	*tpos;
+	uint32_t	*tids;
+	uint8_t		*tpool;		/* components; tpos[].coff - tbase */
+	size_t		 tn, tcap, tplen, tpcap;
+	size_t		 tbase, tnext;	/* tnext: where the next entry is looked for */
+	unsigned	 tmiss;		/* entries in a row found nowhere in the tail */
 };
 
 struct prefix {
@@ -513,6 +532,9 @@ wcache_free(struct wcache *wc)
 	free(wc->vals);
 	free(wc->pool);
 	free(wc->str);
+	free(wc->tpos);
+	free(wc->tids);
+	free(wc->tpool);
 	free(wc);
 }
 
@@ -679,6 +701,107 @@ pos_make(struct nb_rec *rec, struct wcache *wc, size_t i, const struct nb_sysctl
 	return 0;
 }
 
+/* ---- resync: ids of the positions a difference moved ---- */
+
+#define TAIL_WINDOW	256	/* tail positions looked at for one entry */
+
+/*
+ * Keep positions [i, npos) of wc as the tail before pos_make(i) drops
+ * them: the rest of the walk is most likely the same entries one
+ * interface's worth of positions away. No memory: no tail (the rest is
+ * added by name, as without one).
+ */
+static void
+tail_keep(struct wcache *wc, size_t i)
+{
+	size_t n = wc->npos - i, plen, cap;
+	void *q;
+
+	wc->tn = wc->tnext = 0;
+	wc->tmiss = 0;
+	if (i >= wc->npos)
+		return;
+	plen = wc->plen - wc->pos[i].coff;
+	if (n > wc->tcap) {
+		cap = wc->tcap != 0 ? wc->tcap : 256;
+		while (cap < n)
+			cap *= 2;
+		if ((q = realloc(wc->tpos, cap * sizeof(*wc->tpos))) == NULL)
+			return;
+		wc->tpos = q;
+		if ((q = realloc(wc->tids, cap * sizeof(*wc->tids))) == NULL)
+			return;
+		wc->tids = q;
+		wc->tcap = cap;
+	}
+	if (plen > wc->tpcap) {
+		cap = wc->tpcap != 0 ? wc->tpcap : 4096;
+		while (cap < plen)
+			cap *= 2;
+		if ((q = realloc(wc->tpool, cap)) == NULL)
+			return;
+		wc->tpool = q;
+		wc->tpcap = cap;
+	}
+	memcpy(wc->tpos, wc->pos + i, n * sizeof(*wc->tpos));
+	memcpy(wc->tids, wc->ids + i, n * sizeof(*wc->tids));
+	memcpy(wc->tpool, wc->pool + wc->pos[i].coff, plen);
+	wc->tbase = wc->pos[i].coff;
+	wc->tplen = plen;
+	wc->tn = n;
+}
+
+/* Is tail position j the entry e, whose position pos_make just made as p? */
+static bool
+tail_same(const struct wcache *wc, size_t j, const struct wpos *p,
+    const struct nb_sysctl_entry *e)
+{
+	const struct wpos *t = &wc->tpos[j];
+	const uint8_t *q = wc->tpool + (t->coff - wc->tbase);
+	uint32_t l;
+	unsigned k;
+
+	/* Equal description offsets are equal texts (each text is once in dtext). */
+	if (t->ncomp != p->ncomp || t->type != p->type || t->flags != p->flags ||
+	    t->doff != p->doff || t->unnamed != p->unnamed)
+		return false;
+	for (k = e->ncomp; k-- > wc->n;) {
+		memcpy(&l, q, sizeof(l));
+		if (l != e->complen[k] || memcmp(q + sizeof(l), e->comp[k], l) != 0)
+			return false;
+		q += sizeof(l) + l;
+	}
+	return true;
+}
+
+/*
+ * Position i was just made anew for e: if the tail holds e near where the
+ * previous entry was found, i takes that position's id (same name, type,
+ * flags and description: the writer's id of the same key), so the writer
+ * adds it by id instead of looking its name up. Entries deleted from the
+ * walk are skipped over; an entry found nowhere (added) leaves the place
+ * where the next one is looked for. After 2 * TAIL_WINDOW such entries in
+ * a row the walk is another one: the tail is dropped.
+ */
+static void
+tail_find(struct wcache *wc, size_t i, const struct nb_sysctl_entry *e)
+{
+	size_t j, end;
+
+	if (wc->tnext >= wc->tn)
+		return;
+	end = wc->tn - wc->tnext > TAIL_WINDOW ? wc->tnext + TAIL_WINDOW : wc->tn;
+	for (j = wc->tnext; j < end; j++)
+		if (tail_same(wc, j, &wc->pos[i], e)) {
+			wc->ids[i] = wc->tids[j];
+			wc->tnext = j + 1;
+			wc->tmiss = 0;
+			return;
+		}
+	if (++wc->tmiss > 2 * TAIL_WINDOW)
+		wc->tn = 0;
+}
+
 /* ---- copying a walk ---- */
 
 struct capture {
@@ -706,9 +829,12 @@ capture1(struct capture *c, const struct nb_sysctl_entry *e)
 	/* The previous entry at its position: what the walk says is unchanged is the same. */
 	if (!c->sync || i >= wc->npos ||
 	    !pos_same(c->rec, wc, &wc->pos[i], e, i > 0 ? e->same : 0)) {
+		if (c->sync)
+			tail_keep(wc, i);	/* the first difference of this walk */
 		c->sync = false;
 		if ((error = pos_make(c->rec, wc, i, e)) != 0)
 			return error;
+		tail_find(wc, i, e);
 	}
 	switch (v->type) {
 	case NB_SYSCTL_INT:
@@ -776,6 +902,7 @@ capture_walk(struct nb_sysctl *h, struct capture *c, const char *const *comp,
 {
 	c->wc->ncur = 0;
 	c->wc->slen = 0;
+	c->wc->tn = 0;
 	memset(c->rec->dseen, 0, sizeof(c->rec->dseen));
 	c->failed = 0;
 	c->sync = true;

@@ -436,6 +436,49 @@ replay_eq(const char *db, int64_t at, const char *const *subtrees, unsigned n,
 	nb_sysctl_close(&rh);
 }
 
+/* Make the commit of the next sample fail (a trigger on the sample table). */
+static void
+inject_fail(const char *db)
+{
+	sq_exec(db, "CREATE TABLE inject(x); CREATE TRIGGER inject BEFORE INSERT "
+	    "ON sample BEGIN SELECT RAISE(ABORT, 'injected'); END");
+}
+
+/* Take a sample: with `failing` it must fail on the injected error (then gone), else succeed. */
+static void
+sample_expect(struct nb_sysctl *h, const char *db, bool failing)
+{
+	int rc = nb_sysctl_sample(h);
+
+	if (failing) {
+		CHECK(rc < 0 && strstr(nb_sysctl_errdetail(h), "injected") != NULL);
+		sq_exec(db, "DROP TRIGGER inject; DROP TABLE inject");
+	} else
+		CHECK_RC(rc, 0);
+}
+
+/*
+ * Samples 0..nk-1 were read as live[k * nsub ..] (nsub subtrees each) and
+ * sample `failed` did not commit: the file replays every other one as read.
+ */
+static void
+replay_all(const char *db, const char *const *subtrees, unsigned nsub, const struct snap *live,
+    unsigned nk, unsigned failed)
+{
+	struct tlist tl = { { 0 }, 0 };
+	struct nbh_reader *r = NULL;
+	unsigned k, got;
+
+	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
+	if (r != NULL)
+		CHECK_RC(nbh_reader_list(r, tlist_cb, &tl), 0);
+	nbh_reader_close(&r);
+	CHECK(tl.n == nk - 1);
+	for (k = got = 0; k < nk && got < tl.n; k++)
+		if (k != failed)
+			replay_eq(db, tl.t[got++], subtrees, nsub, live + (size_t)k * nsub, k);
+}
+
 #define NPOS	7
 
 /*
@@ -451,13 +494,10 @@ test_record_positions(void)
 	static struct snap live[NPOS][2];
 	struct nb_stack *st = NULL;
 	struct nb_sysctl *h = NULL;
-	struct tlist tl = { { 0 }, 0 };
-	struct nbh_reader *r = NULL;
 	const char *db = tpath("pos.db");
-	unsigned k, i, got;
+	unsigned k, i;
 	uint32_t ix;
 	char nm[16];
-	int rc;
 
 	CHECK_RC(nb_stack_create(NULL, &st), 0);
 	for (ix = 1; ix <= 6; ix++) {
@@ -473,36 +513,92 @@ test_record_positions(void)
 			mkif(st, 3, "ifx", "veth", 6);		/* renamed, same length, same place */
 		if (k == 4) {
 			mkif(st, 20, "if20", "dummy", 6);	/* new names, last in the walk */
-			sq_exec(db, "CREATE TABLE inject(x); CREATE TRIGGER inject BEFORE INSERT "
-			    "ON sample BEGIN SELECT RAISE(ABORT, 'injected'); END");
+			inject_fail(db);
 		}
 		nb_stack_barrier(st);
 		/* From sample 5 on, names new to the file come before the cached ones. */
 		if (k >= 5)
 			CHECK_RC(snap_take(h, subtrees[0], 0, &live[k][0]), 0);
 		CHECK_RC(snap_take(h, subtrees[1], 0, &live[k][1]), 0);
-		rc = nb_sysctl_sample(h);
-		if (k == 4) {
-			CHECK(rc < 0 && strstr(nb_sysctl_errdetail(h), "injected") != NULL);
-			sq_exec(db, "DROP TRIGGER inject; DROP TABLE inject");
-		} else
-			CHECK_RC(rc, 0);
+		sample_expect(h, db, k == 4);
 	}
 	nb_sysctl_close(&h);
-
-	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
-	if (r != NULL)
-		CHECK_RC(nbh_reader_list(r, tlist_cb, &tl), 0);
-	nbh_reader_close(&r);
-	CHECK(tl.n == NPOS - 1);
-	for (k = got = 0; k < NPOS && got < tl.n; k++) {
-		if (k == 4)
-			continue;			/* the failed one */
-		replay_eq(db, tl.t[got++], subtrees, 2, live[k], k);
-	}
+	replay_all(db, subtrees, 2, &live[0][0], NPOS, 4);
 	for (k = 0; k < NPOS; k++)
 		for (i = 0; i < 2; i++)
 			free(live[k][i].text);
+	nb_stack_destroy(&st);
+}
+
+#define NCHURN	14
+
+/*
+ * Interfaces come and go before every sample, so the walk differs early
+ * and the recorder finds the ids of the rest in its tail (record.c,
+ * resync): the lowest one deleted and one added last every sample, one
+ * added in the middle and one deleted from the middle now and then, a
+ * rename, addresses on some, and a sample that fails to commit (its ids
+ * are rolled back: the next samples must not add by them, tail or not).
+ * Every sample replays as it was read.
+ */
+static void
+test_record_churn(void)
+{
+	static const char *const subtrees[] = { "net.interfaces" };
+	static struct snap live[NCHURN];
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL;
+	const char *db = tpath("churn.db");
+	bool up[200] = { false };
+	unsigned k, lowest = 1;
+	uint32_t ix;
+	char nm[16];
+
+	CHECK_RC(nb_stack_create(NULL, &st), 0);
+	for (ix = 1; ix <= 12; ix++) {
+		snprintf(nm, sizeof(nm), "if%u", ix);
+		mkif(st, ix, nm, ix % 3 ? "veth" : "bridge", 6);
+		if (ix % 4 == 0)
+			mkaddr(st, ix, AF_INET, ix == 4 ? "10.0.4.1" : "10.0.8.1", 24);
+		up[ix] = true;
+	}
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	CHECK_RC(nb_sysctl_record_open(h, db, "churn"), 0);
+	for (k = 0; k < NCHURN; k++) {
+		if (k > 0) {
+			while (!up[lowest])
+				lowest++;
+			CHECK_RC(nb_if_delete(st, lowest, NULL), 0);
+			up[lowest] = false;
+			snprintf(nm, sizeof(nm), "if%u", 100 + k);
+			mkif(st, 100 + k, nm, "veth", 6);
+			up[100 + k] = true;
+		}
+		if (k % 3 == 1) {
+			snprintf(nm, sizeof(nm), "if%u", 40 + k);
+			mkif(st, 40 + k, nm, "dummy", 2);
+			mkaddr(st, 40 + k, AF_INET6, "fe80::2", 64);
+			up[40 + k] = true;
+		}
+		if (k % 4 == 2 && up[7 + k / 4]) {
+			CHECK_RC(nb_if_delete(st, 7 + k / 4, NULL), 0);
+			up[7 + k / 4] = false;
+		}
+		if (k == 5)
+			mkif(st, 11, "ifz", "veth", 6);		/* renamed in place */
+		if (k == 8)
+			inject_fail(db);
+		for (ix = 1; ix < 200; ix++)
+			if (up[ix])
+				setstats(st, ix, k, 1000);
+		nb_stack_barrier(st);
+		CHECK_RC(snap_take(h, subtrees[0], 0, &live[k]), 0);
+		sample_expect(h, db, k == 8);
+	}
+	nb_sysctl_close(&h);
+	replay_all(db, subtrees, 1, live, NCHURN, 8);
+	for (k = 0; k < NCHURN; k++)
+		free(live[k].text);
 	nb_stack_destroy(&st);
 }
 
@@ -965,6 +1061,7 @@ main(void)
 	test_add_by_id();
 	test_record_replay();
 	test_record_positions();
+	test_record_churn();
 	test_record_from_replay();
 	test_bad_files();
 	test_migration();
