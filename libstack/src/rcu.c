@@ -4,9 +4,10 @@
 /*
  * Theory of operation
  *
- * Threads. liburcu memb needs every reader registered. nb_thread_ensure() registers a thread on first use and sets
- * a pthread key whose destructor unregisters it at thread exit, so writers
- * and sources may run on any thread. A thread-local flag makes
+ * Threads. liburcu memb needs every reader registered. nb_thread_ensure()
+ * registers a thread on first use and sets a pthread key whose destructor
+ * unregisters it at thread exit, so writers and sources may run on any
+ * thread. A thread-local flag makes
  * registration idempotent.
  *
  * Deferral. nb_defer() counts the callback in st->pending, releases the
@@ -25,8 +26,9 @@
  * callback's last access to st). Then batches++ and a broadcast of
  * rc.done under rc.lock: nb_stack_barrier waits on it until pending is 0.
  * The reclaimer is registered as a reader thread (callbacks may read); it
- * is never inside a read section when it calls synchronize_rcu. nb_reclaim_stop() sets stop after the barrier, so
- * nothing is left to run, and joins it.
+ * is never inside a read section when it calls synchronize_rcu.
+ * nb_reclaim_stop() (nb_stack_destroy, after its barrier: nothing is left
+ * to run) sets stop and joins it.
  *
  * List (after NetBSD pslist). Writers, serialised by the owner's family
  * mutex, append at the tail and unlink in O(1) through prevp. The new
@@ -215,7 +217,6 @@ nb_reclaim_start(struct nb_stack *st)
 		pthread_mutex_destroy(&rc->lock);
 		return -error;
 	}
-	rc->running = true;
 	return 0;
 }
 
@@ -224,8 +225,6 @@ nb_reclaim_stop(struct nb_stack *st)
 {
 	struct nb_reclaim *rc = &st->rc;
 
-	if (!rc->running)
-		return;
 	pthread_mutex_lock(&rc->lock);
 	rc->stop = true;
 	pthread_cond_signal(&rc->wake);
@@ -234,7 +233,6 @@ nb_reclaim_stop(struct nb_stack *st)
 	pthread_cond_destroy(&rc->done);
 	pthread_cond_destroy(&rc->wake);
 	pthread_mutex_destroy(&rc->lock);
-	rc->running = false;
 }
 
 /* ---- list ---- */

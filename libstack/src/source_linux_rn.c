@@ -12,9 +12,9 @@
  *
  * Runs on the refresh thread, or on the event thread (a resync, or routes
  * the kernel removed silently), always with lx->mu held: one thread at a
- * time touches lx->rn. In
- * event mode a family a refresh has loaded is "live" (rn->live): events
- * keep it current from then on and refreshes leave it alone.
+ * time touches lx->rn. In event mode a family a refresh has loaded is
+ * "live" (rn->live): events keep it current from then on and refreshes
+ * leave it alone.
  */
 #include <errno.h>
 #include <stdint.h>

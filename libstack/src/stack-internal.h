@@ -151,13 +151,12 @@ struct nb_reclaim {
 	uint64_t	 batches;	/* lock: batches run */
 	unsigned	 flush;		/* lock: barrier waiters wanting the batch now */
 	bool		 stop;		/* lock */
-	bool		 running;	/* the thread exists (create/destroy only) */
 	pthread_t	 thread;
 };
 
 /* Run fn(r) after a grace period. Any thread; never waits. */
 void	nb_defer(struct nb_stack *st, struct nb_rcu *r, void (*fn)(struct nb_rcu *r));
-/* Start / stop (after nb_stack_barrier) the stack's reclaimer thread. */
+/* Start the stack's reclaimer thread; stop it (once started, after nb_stack_barrier). */
 int	nb_reclaim_start(struct nb_stack *st);
 void	nb_reclaim_stop(struct nb_stack *st);
 /* Make sure the calling thread is an RCU reader thread (auto-unregisters at exit). */

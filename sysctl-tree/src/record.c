@@ -115,7 +115,7 @@ struct wcache {
 	struct wpos	*tpos;
 	uint32_t	*tids;
 	uint8_t		*tpool;		/* components; tpos[].coff - tbase */
-	size_t		 tn, tcap, tplen, tpcap;
+	size_t		 tn, tcap, tpcap;
 	size_t		 tbase, tnext;	/* tnext: where the next entry is looked for */
 	unsigned	 tmiss;		/* entries in a row found nowhere in the tail */
 };
@@ -747,7 +747,6 @@ tail_keep(struct wcache *wc, size_t i)
 	memcpy(wc->tids, wc->ids + i, n * sizeof(*wc->tids));
 	memcpy(wc->tpool, wc->pool + wc->pos[i].coff, plen);
 	wc->tbase = wc->pos[i].coff;
-	wc->tplen = plen;
 	wc->tn = n;
 }
 

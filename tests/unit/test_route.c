@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-
 #include "nbstack/stack.h"
 
 #include "check.h"

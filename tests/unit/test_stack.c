@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "nbstack/stack.h"
 
 #include "check.h"
