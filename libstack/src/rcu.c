@@ -23,8 +23,10 @@
  * acquires the grace-period token, and runs the batch in the order it was
  * queued. Each callback may free its record or defer it again (into the
  * next batch); after it, pending is decremented with release order (the
- * callback's last access to st). Then batches++ and a broadcast of
- * rc.done under rc.lock: nb_stack_barrier waits on it until pending is 0.
+ * callback's last access to st). Then a broadcast of rc.done under
+ * rc.lock: nb_stack_barrier, testing pending under that lock, waits on it
+ * until pending is 0 (the last decrement of a batch precedes its
+ * broadcast, so a barrier cannot miss the one that empties pending).
  * The reclaimer is registered as a reader thread (callbacks may read); it
  * is never inside a read section when it calls synchronize_rcu.
  * nb_reclaim_stop() (nb_stack_destroy, after its barrier: nothing is left
@@ -189,7 +191,6 @@ nb_reclaim_main(void *arg)
 		head = __cds_lfs_pop_all(&rc->q);
 		nb_reclaim_run(st, head != NULL ? &head->node : NULL);
 		pthread_mutex_lock(&rc->lock);
-		rc->batches++;
 		pthread_cond_broadcast(&rc->done);
 	}
 	pthread_mutex_unlock(&rc->lock);

@@ -148,7 +148,6 @@ struct nb_reclaim {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;		/* reclaimer: queued, flush, high or stop */
 	pthread_cond_t	 done;		/* barrier waiters: a batch has run */
-	uint64_t	 batches;	/* lock: batches run */
 	unsigned	 flush;		/* lock: barrier waiters wanting the batch now */
 	bool		 stop;		/* lock */
 	pthread_t	 thread;

@@ -175,24 +175,25 @@ void
 nb_stack_barrier(struct nb_stack *st)
 {
 	struct nb_reclaim *rc = &st->rc;
-	uint64_t seen;
 
 	/*
-	 * Phase-1 callbacks queue phase-2 ones: ask for the batch now and wait
-	 * for batches until none is pending. pending reaches 0 only after the
+	 * Phase-1 callbacks queue phase-2 ones: ask for batches now (flush)
+	 * and wait until none is pending. pending reaches 0 only after the
 	 * last of our callbacks returned (its release decrement is its last
-	 * access to st), so with nothing pending there is nothing to wait for.
+	 * access to st). It is tested under rc.lock, and the reclaimer
+	 * broadcasts rc.done under that lock after each batch's last
+	 * decrement, so the wake-up cannot fall between the test and the
+	 * wait. (Waiting for "the next batch" instead would wait forever when
+	 * the batch that emptied pending ended between a test outside the
+	 * lock and the wait.)
 	 */
-	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0) {
-		pthread_mutex_lock(&rc->lock);
-		rc->flush++;
-		seen = rc->batches;
-		pthread_cond_signal(&rc->wake);
-		while (rc->batches == seen)
-			pthread_cond_wait(&rc->done, &rc->lock);
-		rc->flush--;
-		pthread_mutex_unlock(&rc->lock);
-	}
+	pthread_mutex_lock(&rc->lock);
+	rc->flush++;
+	pthread_cond_signal(&rc->wake);
+	while (__atomic_load_n(&st->pending, __ATOMIC_ACQUIRE) != 0)
+		pthread_cond_wait(&rc->done, &rc->lock);
+	rc->flush--;
+	pthread_mutex_unlock(&rc->lock);
 	NB_TSAN_ACQUIRE(&st->gp_token);
 }
 

@@ -7,7 +7,9 @@
 #ifndef NB_TEST_CHECK_H
 #define NB_TEST_CHECK_H
 
+#include <ftw.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static int failures;
 static int checks;
@@ -44,5 +46,23 @@ static int checks;
 		    __FILE__, __LINE__, #a, a_, #b, b_);		\
 	}								\
 } while (0)
+
+/*
+ * Remove a test's scratch tree. No rm(1): a fork from a threaded program
+ * under TSan can hang its child in the runtime's own locks.
+ */
+static int
+check_rmtree_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : -1;
+}
+
+static inline int
+check_rmtree(const char *dir)
+{
+	return nftw(dir, check_rmtree_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #endif

@@ -1051,8 +1051,6 @@ test_concurrent_reader(void)
 int
 main(void)
 {
-	char cmd[300];
-
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -1066,8 +1064,7 @@ main(void)
 	test_bad_files();
 	test_migration();
 	test_concurrent_reader();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (failures == 0 && system(cmd) != 0)
+	if (failures == 0 && check_rmtree(dir) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	if (failures != 0) {
 		fprintf(stderr, "%d failure(s) (files in %s)\n", failures, dir);

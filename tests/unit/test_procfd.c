@@ -217,8 +217,7 @@ test_fixture(void)
 		CHECK(chmod(p, 0755) == 0);
 	}
 
-	snprintf(p, sizeof(p), "rm -rf '%s'", root);
-	CHECK(system(p) == 0);
+	CHECK(check_rmtree(root) == 0);
 	free(l);
 }
 

@@ -406,8 +406,7 @@ test_tree(void)
 		want_num(h, "kern.proc.denied", 0);
 		nb_sysctl_close(&h);
 	}
-	snprintf(p, sizeof(p), "rm -rf '%s'", tmpl);
-	CHECK(system(p) == 0);
+	CHECK(check_rmtree(tmpl) == 0);
 	close(tcp);
 	close(pfd[0]);
 	close(pfd[1]);

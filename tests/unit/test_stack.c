@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "nbstack/stack.h"
+#include "stack-internal.h"	/* nb_defer and rc.lock: the barrier race */
 
 #include "check.h"
 
@@ -1062,6 +1064,93 @@ test_batches(void)
 	nb_stack_destroy(&st);
 }
 
+/* ---- a barrier while the batch that empties pending ends ---- */
+
+struct slow {
+	struct nb_rcu	rcu;
+	int		state;	/* 0 queued, 1 running, 2 let go (atomic) */
+};
+
+static void
+slow_cb(struct nb_rcu *r)
+{
+	struct slow *s = caa_container_of(r, struct slow, rcu);
+	struct timespec ms = { 0, 1000000L };
+
+	__atomic_store_n(&s->state, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 2)
+		nanosleep(&ms, NULL);
+}
+
+static void
+noop_cb(struct nb_rcu *r)
+{
+	(void)r;
+}
+
+static void *
+barrier_main(void *arg)
+{
+	nb_stack_barrier(arg);
+	return NULL;
+}
+
+/*
+ * nb_stack_barrier called as the batch that empties pending ends: it finds
+ * a callback pending, then the reclaimer ends the batch and broadcasts
+ * before the barrier holds rc.lock. The test holds rc.lock so that both
+ * queue on it, and lets them go in whichever order the mutex picks; the
+ * barrier must return every time. (It used to wait for one more batch,
+ * which never came: test_route and test_history hung in CI.)
+ */
+static void
+test_barrier_race(void)
+{
+	struct nb_stack *st = mkstack(2);
+	struct timespec ms = { 0, 1000000L }, tenms = { 0, 10 * 1000000L }, until;
+	struct nb_rcu extra;
+	pthread_t t;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < 16; i++) {
+		struct slow s = { .state = 0 };
+
+		nb_defer(st, &s.rcu, slow_cb);
+		while (__atomic_load_n(&s.state, __ATOMIC_ACQUIRE) != 1)
+			nanosleep(&ms, NULL);		/* the batch timer runs it */
+		pthread_mutex_lock(&st->rc.lock);
+		if (pthread_create(&t, NULL, barrier_main, st) != 0) {
+			pthread_mutex_unlock(&st->rc.lock);
+			CHECK(!"pthread_create");
+			break;
+		}
+		nanosleep(&tenms, NULL);	/* the barrier waits for rc.lock */
+		__atomic_store_n(&s.state, 2, __ATOMIC_RELEASE);
+		nanosleep(&tenms, NULL);	/* pending is 0; the reclaimer waits for rc.lock */
+		/*
+		 * The barrier queued on rc.lock first and would get it first.
+		 * Unlocking and taking it again at once (before the woken
+		 * barrier runs) sends the barrier to the back of the queue:
+		 * then the reclaimer usually goes first, the case that hung.
+		 */
+		pthread_mutex_unlock(&st->rc.lock);
+		pthread_mutex_lock(&st->rc.lock);
+		nanosleep(&tenms, NULL);
+		pthread_mutex_unlock(&st->rc.lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		rc = pthread_timedjoin_np(t, NULL, &until);
+		CHECK(rc == 0, "round %u: the barrier did not return in 10 s", i);
+		if (rc != 0) {
+			nb_defer(st, &extra, noop_cb);	/* one more batch lets it go */
+			pthread_join(t, NULL);
+			break;
+		}
+	}
+	nb_stack_destroy(&st);
+}
+
 int
 main(void)
 {
@@ -1080,6 +1169,7 @@ main(void)
 	test_holds();
 	test_reclaim_counts();
 	test_batches();
+	test_barrier_race();
 	printf("test_stack: %d checks, %d failed\n", checks, failures);
 	return failures == 0 ? 0 : 1;
 }
