@@ -64,18 +64,20 @@ struct nb_stack_config {
  */
 int	nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out);
 /*
- * nb_stack_destroy - free everything, after waiting for a grace period and
- * for deferred frees (rcu_barrier). Exclusive: no readers, writers or
- * sources may remain. NULLs *sp.
+ * nb_stack_destroy - free everything, after waiting for the deferred frees
+ * (nb_stack_barrier) and stopping the reclaimer. Exclusive: no readers,
+ * writers or sources may remain. NULLs *sp.
  */
 void	nb_stack_destroy(struct nb_stack **sp);
 
 unsigned nb_stack_nslots(const struct nb_stack *st);
 
 /*
- * nb_stack_barrier - wait until every deferred free queued before the call
- * (and the frees those queue in turn) has run, so that stack.objects_freed
- * and memory use are settled. Closes the open batch at once rather than
+ * nb_stack_barrier - wait until no deferred free is pending: every one
+ * queued before the call and the frees those queue in turn have run, so
+ * that stack.objects_freed and memory use are settled. Frees that other
+ * threads queue meanwhile are waited for too: with writers that never
+ * pause it waits until they do. Closes the open batch at once rather than
  * when it is due, then blocks for grace periods; never call it inside a
  * read section. Returns at once when nothing is pending.
  */
