@@ -164,3 +164,84 @@ nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n)
 	}
 	return p == end ? 0 : NBH_ECORRUPT;
 }
+
+/* Where id is in base (its index), or nb: not there (pos is only a hint). */
+static size_t
+base_index(const uint32_t *base, size_t nb, const uint32_t *pos, size_t npos, uint32_t id)
+{
+	size_t k;
+
+	if (id >= npos || pos[id] == 0 || (k = pos[id] - 1) >= nb || base[k] != id)
+		return nb;
+	return k;
+}
+
+int
+nbh__shape_diff_encode(struct nbh_buf *b, const uint32_t *base, size_t nb, const uint32_t *pos,
+    size_t npos, const uint32_t *ids, size_t n)
+{
+	size_t i = 0, j = 0, copy, add, k;
+	int64_t prev = 0;
+	int error;
+
+	for (;;) {
+		for (copy = 0; i < nb && j < n && base[i] == ids[j]; i++, j++, copy++)
+			prev = ids[j];
+		if (j == n && i == nb)
+			return 0;		/* the last run is the rest of the base */
+		/* Added: ids not in the base, or in it before i (moved back). */
+		for (add = 0; j + add < n &&
+		    ((k = base_index(base, nb, pos, npos, ids[j + add])) == nb || k < i); add++)
+			;
+		/* Dropped: the base up to the next id kept (all of it at the end). */
+		k = j + add < n ? base_index(base, nb, pos, npos, ids[j + add]) : nb;
+		if ((error = put1(b, copy)) != 0 || (error = put1(b, k - i)) != 0 ||
+		    (error = put1(b, add)) != 0)
+			return error;
+		for (; add > 0; add--, j++) {
+			if ((error = put1(b, nbh__zz((int64_t)ids[j] - prev))) != 0)
+				return error;
+			prev = ids[j];
+		}
+		i = k;
+	}
+}
+
+int
+nbh__shape_diff_decode(const uint8_t *p, size_t len, const uint32_t *base, size_t nb,
+    uint32_t *out, size_t n)
+{
+	const uint8_t *end = p + len;
+	uint64_t copy, drop, add, u;
+	size_t i = 0, j = 0;
+	int64_t prev = 0, v;
+	int error;
+
+	while (p < end) {
+		if ((error = nbh__varint_get(&p, end, &copy)) != 0 ||
+		    (error = nbh__varint_get(&p, end, &drop)) != 0 ||
+		    (error = nbh__varint_get(&p, end, &add)) != 0)
+			return error;
+		if (copy > nb - i || drop > nb - i - copy || copy > n - j || add > n - j - copy)
+			return NBH_ECORRUPT;
+		memcpy(out + j, base + i, copy * sizeof(*out));
+		i += copy;
+		j += copy;
+		if (copy > 0)
+			prev = out[j - 1];
+		i += drop;
+		for (; add > 0; add--) {
+			if ((error = nbh__varint_get(&p, end, &u)) != 0)
+				return error;
+			v = prev + nbh__unzz(u);
+			if (v <= 0 || v > UINT32_MAX)
+				return NBH_ECORRUPT;
+			out[j++] = (uint32_t)v;
+			prev = v;
+		}
+	}
+	if (nb - i != n - j)
+		return NBH_ECORRUPT;
+	memcpy(out + j, base + i, (nb - i) * sizeof(*out));
+	return 0;
+}

@@ -74,6 +74,20 @@ int	nbh__vdec_get(struct nbh_vdec *d, uint64_t *u);
 /* Id lists (shape.names): zig-zag varint deltas of consecutive ids. */
 int	nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n);
 int	nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n);
+/*
+ * A shape as edits of its base shape (schema 3, shape.base): hunks of
+ * varints (copy, drop, add, then the `add` ids as zig-zag deltas from the
+ * id before them in the result), the rest of the base copied after the
+ * last hunk. The encoder finds where an id sits in the base through pos
+ * (pos[id] = 1 + its index in base, 0 or out of range: not there; only a
+ * hint: a wrong one costs bytes, never correctness). The decoder checks
+ * every count against the base and the result's length n.
+ */
+#define NBH_SHAPE_DEPTH_MAX	1024	/* edits on edits, at most: then a whole shape */
+int	nbh__shape_diff_encode(struct nbh_buf *b, const uint32_t *base, size_t nb,
+	    const uint32_t *pos, size_t npos, const uint32_t *ids, size_t n);
+int	nbh__shape_diff_decode(const uint8_t *p, size_t len, const uint32_t *base, size_t nb,
+	    uint32_t *out, size_t n);
 
 /* ---- intern.c: byte string -> id ---- */
 

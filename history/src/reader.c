@@ -43,8 +43,8 @@ struct nbh_reader {
 	uint64_t	 seq;
 	/* The shape of the current sample. */
 	int64_t		 shape_id;
-	uint32_t	*shape;
-	size_t		 nshape, shcap;
+	uint32_t	*shape, *shtmp;	/* shtmp: a shape decoded from its base */
+	size_t		 nshape, shcap, tmpcap;
 	/* The current sample. */
 	bool		 have;
 	struct nbh_sample_info info;
@@ -113,8 +113,10 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 		"SELECT id, keyframe FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1",
 		"SELECT " SAMPLE_COLS " FROM sample WHERE id BETWEEN ? AND ? ORDER BY id",
 		"SELECT " SAMPLE_COLS " FROM sample WHERE id > ? ORDER BY id LIMIT 1",
-		"SELECT nnames, names FROM shape WHERE id = ?",
+		"SELECT nnames, names, base FROM shape WHERE id = ?",
 	};
+	/* Files before schema 3 have no shape.base: every shape is whole. */
+	static const char shape_v2[] = "SELECT nnames, names, NULL FROM shape WHERE id = ?";
 	char dummy[8];
 	struct nbh_reader *r;
 	sqlite3_stmt **stp[5];
@@ -139,7 +141,10 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 	stp[4] = &r->q_shape;
 	for (i = 0; i < 5; i++) {
 		if ((rc = sqlite3_prepare_v3(r->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    stp[i], NULL)) != SQLITE_OK) {
+		    stp[i], NULL)) != SQLITE_OK && i == 4)
+			rc = sqlite3_prepare_v3(r->db, shape_v2, -1, SQLITE_PREPARE_PERSISTENT,
+			    stp[i], NULL);
+		if (rc != SQLITE_OK) {
 			error = rerr(r, rc, "prepare");
 			snprintf(err, errlen, "%s", r->err);
 			goto out;
@@ -185,6 +190,7 @@ nbh_reader_close(struct nbh_reader **rp)
 	free(r->val);
 	free(r->stamp);
 	free(r->shape);
+	free(r->shtmp);
 	free(r->ents);
 	free(r);
 	*rp = NULL;
@@ -318,12 +324,27 @@ names_load(struct nbh_reader *r, uint32_t need)
 /* ---- decoding ---- */
 
 static int
-load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
+grow_ids(uint32_t **p, size_t *cap, size_t n)
 {
-	const void *blob;
-	uint32_t *p, max = 0;
-	int64_t nn;
-	size_t i;
+	uint32_t *q;
+
+	if (n <= *cap)
+		return 0;
+	if ((q = realloc(*p, n * sizeof(*q))) == NULL)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Make shape sid the current one: decoded whole, or from its base (decoded first). */
+static int
+shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
+{
+	uint8_t *blob = NULL;
+	uint32_t *t;
+	int64_t nn, base;
+	size_t len, tc;
 	int rc, error;
 
 	if (sid == r->shape_id)
@@ -335,26 +356,66 @@ load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
 		return rc == SQLITE_DONE ? corrupt(r, "missing shape", sample) : rerr(r, rc, "shape");
 	}
 	nn = sqlite3_column_int64(r->q_shape, 0);
-	blob = sqlite3_column_blob(r->q_shape, 1);
-	if (nn < 0 || nn > sqlite3_column_bytes(r->q_shape, 1)) {
+	base = sqlite3_column_int64(r->q_shape, 2);	/* NULL: 0 */
+	len = (size_t)sqlite3_column_bytes(r->q_shape, 1);
+	if (nn < 0 || (base == 0 && (size_t)nn > len) || base < 0 || base >= sid ||
+	    depth > NBH_SHAPE_DEPTH_MAX) {
 		sqlite3_reset(r->q_shape);
 		return corrupt(r, "bad shape", sample);
 	}
-	if ((size_t)nn > r->shcap) {
-		if ((p = realloc(r->shape, (size_t)nn * sizeof(*p))) == NULL) {
-			sqlite3_reset(r->q_shape);
-			return -ENOMEM;
-		}
-		r->shape = p;
-		r->shcap = (size_t)nn;
+	/* The row is gone at the next step: keep the blob. */
+	if ((blob = malloc(len + 1)) == NULL) {
+		sqlite3_reset(r->q_shape);
+		return -ENOMEM;
 	}
-	error = nbh__ids_decode(blob, (size_t)sqlite3_column_bytes(r->q_shape, 1), r->shape,
-	    (size_t)nn);
+	if (len > 0)
+		memcpy(blob, sqlite3_column_blob(r->q_shape, 1), len);
 	sqlite3_reset(r->q_shape);
-	r->shape_id = 0;
-	if (error != 0)
-		return corrupt(r, "bad shape", sample);
+	if (base != 0) {
+		if ((error = shape_decode(r, base, sample, depth + 1)) != 0 ||
+		    (error = grow_ids(&r->shtmp, &r->tmpcap, (size_t)nn)) != 0)
+			goto out;
+		if (nbh__shape_diff_decode(blob, len, r->shape, r->nshape, r->shtmp, (size_t)nn) != 0) {
+			error = corrupt(r, "bad shape", sample);
+			goto out;
+		}
+		t = r->shape;		/* the result becomes the current shape */
+		r->shape = r->shtmp;
+		r->shtmp = t;
+		tc = r->shcap;
+		r->shcap = r->tmpcap;
+		r->tmpcap = tc;
+	} else {
+		r->shape_id = 0;
+		if ((error = grow_ids(&r->shape, &r->shcap, (size_t)nn)) != 0)
+			goto out;
+		if (nbh__ids_decode(blob, len, r->shape, (size_t)nn) != 0) {
+			error = corrupt(r, "bad shape", sample);
+			goto out;
+		}
+	}
 	r->nshape = (size_t)nn;
+	r->shape_id = sid;
+	error = 0;
+out:
+	if (error != 0)
+		r->shape_id = 0;
+	free(blob);
+	return error;
+}
+
+static int
+load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
+{
+	uint32_t max = 0;
+	size_t i;
+	int error;
+
+	if (sid == r->shape_id)
+		return 0;
+	if ((error = shape_decode(r, sid, sample, 0)) != 0)
+		return error;
+	r->shape_id = 0;
 	for (i = 0; i < r->nshape; i++)
 		if (r->shape[i] > max)
 			max = r->shape[i];

@@ -77,10 +77,12 @@ struct nbh_writer {
 	}		 dtext, stext;
 	uint64_t	 epoch;		/* ids given out are valid in this epoch */
 	uint64_t	 seq;
-	/* The last shape written. */
-	uint32_t	*pshape;
-	size_t		 pn, pcap;
+	/* The last shape written; ppos[id] = 1 + its index there (a hint). */
+	uint32_t	*pshape, *ppos;
+	size_t		 pn, pcap, ppcap;
 	int64_t		 shape_id;
+	bool		 shape_full;	/* shape_id is stored whole (base NULL) */
+	unsigned	 shape_depth;	/* edits between shape_id and a whole shape */
 	int64_t		 next_id, last_t, key_id;
 	unsigned	 since_key;
 	struct nbh_buf	 buf;
@@ -427,7 +429,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 		"INSERT INTO name(id, name, type, flags, descr) VALUES (?, ?, ?, ?, ?)",
 		"INSERT INTO str(id, text) VALUES (?, ?)",
 		"INSERT INTO descr(id, text) VALUES (?, ?)",
-		"INSERT INTO shape(nnames, names) VALUES (?, ?)",
+		"INSERT INTO shape(nnames, names, base) VALUES (?, ?, ?)",
 		"INSERT INTO sample(id, t_ns, source, boottime_ns, nobjects, nvalues, shape, "
 		"keyframe, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	};
@@ -508,6 +510,7 @@ nbh_writer_close(struct nbh_writer **wp)
 	idtext_free(&w->dtext);
 	idtext_free(&w->stext);
 	free(w->pshape);
+	free(w->ppos);
 	nbh__buf_free(&w->buf);
 	free(w);
 	*wp = NULL;
@@ -706,34 +709,88 @@ out:
 	return error;
 }
 
+/* The sample's names become the last shape: pshape and the index hints ppos. */
 static int
-write_shape(struct nbh_writer *w)
+keep_shape(struct nbh_writer *w)
 {
-	uint32_t *p;
-	int rc, error;
+	uint32_t *p, max = 0;
+	size_t i, cap;
 
-	if (w->shape_id != 0 && w->pn == w->n && memcmp(w->pshape, w->ids, w->n * sizeof(*w->ids)) == 0)
-		return 0;
-	w->buf.len = 0;
-	if ((error = nbh__ids_encode(&w->buf, w->ids, w->n)) != 0)
-		return error;
-	sqlite3_reset(w->ins_shape);
-	sqlite3_bind_int64(w->ins_shape, 1, (int64_t)w->n);
-	sqlite3_bind_blob(w->ins_shape, 2, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
-	rc = sqlite3_step(w->ins_shape);
-	sqlite3_reset(w->ins_shape);
-	sqlite3_clear_bindings(w->ins_shape);
-	if (rc != SQLITE_DONE)
-		return werr(w, rc, "insert shape");
+	for (i = 0; i < w->n; i++)
+		if (w->ids[i] > max)
+			max = w->ids[i];
+	if (max >= w->ppcap) {
+		cap = w->ppcap != 0 ? w->ppcap : 1024;
+		while (cap <= max)
+			cap *= 2;
+		if ((p = realloc(w->ppos, cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		memset(p + w->ppcap, 0, (cap - w->ppcap) * sizeof(*p));
+		w->ppos = p;
+		w->ppcap = cap;
+	}
 	if (w->n > w->pcap) {
 		if ((p = realloc(w->pshape, w->n * sizeof(*p))) == NULL)
 			return -ENOMEM;
 		w->pshape = p;
 		w->pcap = w->n;
 	}
+	for (i = 0; i < w->pn; i++)
+		if (w->pshape[i] < w->ppcap)
+			w->ppos[w->pshape[i]] = 0;
 	memcpy(w->pshape, w->ids, w->n * sizeof(*w->ids));
 	w->pn = w->n;
+	for (i = 0; i < w->n; i++)
+		w->ppos[w->ids[i]] = (uint32_t)(i + 1);
+	return 0;
+}
+
+/*
+ * The sample's shape: the last one when the names are the same (and, in a
+ * keyframe, it is stored whole), else a new row. A new shape is stored as
+ * edits of the last one (shape.base) when that is under half its size; a
+ * keyframe's shape is always whole, so that a sample's shape decodes from
+ * shapes at or after its keyframe's (retention keeps those).
+ */
+static int
+write_shape(struct nbh_writer *w)
+{
+	bool same, delta = false;
+	int rc, error;
+
+	same = w->shape_id != 0 && w->pn == w->n &&
+	    memcmp(w->pshape, w->ids, w->n * sizeof(*w->ids)) == 0;
+	if (same && (w->shape_full || !w->key))
+		return 0;
+	w->buf.len = 0;
+	if (w->shape_id != 0 && !w->key && w->shape_depth < NBH_SHAPE_DEPTH_MAX) {
+		if ((error = nbh__shape_diff_encode(&w->buf, w->pshape, w->pn, w->ppos, w->ppcap,
+		    w->ids, w->n)) != 0)
+			return error;
+		delta = w->buf.len * 2 < w->n;
+	}
+	if (!delta) {
+		w->buf.len = 0;
+		if ((error = nbh__ids_encode(&w->buf, w->ids, w->n)) != 0)
+			return error;
+	}
+	sqlite3_reset(w->ins_shape);
+	sqlite3_bind_int64(w->ins_shape, 1, (int64_t)w->n);
+	sqlite3_bind_blob(w->ins_shape, 2, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
+	if (delta)
+		sqlite3_bind_int64(w->ins_shape, 3, w->shape_id);
+	else
+		sqlite3_bind_null(w->ins_shape, 3);
+	rc = sqlite3_step(w->ins_shape);
+	sqlite3_reset(w->ins_shape);
+	sqlite3_clear_bindings(w->ins_shape);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "insert shape");
+	if (!same && (error = keep_shape(w)) != 0)
+		return error;
 	w->shape_id = sqlite3_last_insert_rowid(w->db);
+	w->shape_full = !delta;
+	w->shape_depth = delta ? w->shape_depth + 1 : 0;
 	return 0;
 }
 

@@ -1048,6 +1048,138 @@ test_concurrent_reader(void)
 	nbh_writer_close(&w);
 }
 
+/* Sample k of test_shape_edits: nm n<k>..n<k+19> (a window sliding by one) and x<k % 3>. */
+#define SH_WIN	20
+
+static size_t
+sh_names(unsigned k, char nm[][16], int64_t *v)
+{
+	size_t n = 0;
+	unsigned j;
+
+	for (j = k; j < k + SH_WIN; j++) {
+		snprintf(nm[n], 16, "n%03u", j);
+		v[n++] = (int64_t)j * 100 + k;
+	}
+	snprintf(nm[n], 16, "x%u", k % 3);
+	v[n++] = -(int64_t)k;
+	return n;
+}
+
+static int64_t
+sq_int(const char *path, const char *sql)
+{
+	sqlite3 *sq;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	CHECK_RC(sqlite3_open(path, &sq), SQLITE_OK);
+	CHECK_RC(sqlite3_prepare_v2(sq, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(sq);
+	return v;
+}
+
+/* Write sample k at t_ns k + 1. */
+static void
+sh_commit(struct nbh_writer *w, unsigned k)
+{
+	struct nbh_sample_info si = { .source = "sh", .t_ns = (int64_t)k + 1 };
+	char nm[SH_WIN + 1][16];
+	int64_t v[SH_WIN + 1];
+	size_t n = sh_names(k, nm, v), i;
+
+	for (i = 0; i < n; i++)
+		CHECK_RC(nbh_writer_add(w, nm[i], strlen(nm[i]), 2, 2, "", v[i], NULL, 0), 0);
+	CHECK_RC(nbh_writer_commit(w, &si), 0);
+}
+
+/* Reader at sample k (t_ns k + 1) holds exactly sample k's nm and values. */
+static void
+sh_expect(struct nbh_reader *r, unsigned k)
+{
+	char nm[SH_WIN + 1][16];
+	int64_t v[SH_WIN + 1];
+	const struct nbh_entry *e;
+	size_t n, want = sh_names(k, nm, v), i;
+	struct nbh_sample_info si;
+
+	CHECK_RC(nbh_reader_info(r, &si), 0);
+	CHECK(si.t_ns == (int64_t)k + 1, "at %" PRId64 ", want %u", si.t_ns, k + 1);
+	e = nbh_reader_entries(r, &n);
+	CHECK(n == want, "sample %u: %zu nm, want %zu", k, n, want);
+	for (i = 0; i < n && i < want; i++)
+		CHECK(strcmp(e[i].name, nm[i]) == 0 && e[i].v == v[i], "sample %u, %zu: %s = %"
+		    PRId64 ", want %s = %" PRId64, k, i, e[i].name, e[i].v, nm[i], v[i]);
+}
+
+/* A reader opened for sample k alone: its shape decodes from nothing cached. */
+static void
+sh_cold(const char *path, unsigned k)
+{
+	struct nbh_reader *r = NULL;
+
+	CHECK_RC(nbh_reader_open(path, &r, NULL, 0), 0);
+	if (r == NULL)
+		return;
+	CHECK_RC(nbh_reader_seek(r, (int64_t)k + 1, false), 0);
+	sh_expect(r, k);
+	nbh_reader_close(&r);
+}
+
+/*
+ * Shapes stored as edits of the one before (schema 3): the nm change
+ * every sample, keyframes every 4. Every sample decodes in order and by a
+ * cold seek; keyframes' shapes are whole; retention keeps every base a
+ * kept shape needs.
+ */
+static void
+test_shape_edits(void)
+{
+	const char *p = tpath("shapes.db");
+	struct nbh_writer_opts o = { .keyframe_every = 4 };
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	unsigned k, nk = 24;
+
+	CHECK_RC(nbh_writer_open(p, &o, &w, NULL, 0), 0);
+	if (w == NULL)
+		return;
+	for (k = 0; k < nk; k++) {
+		sh_commit(w, k);
+	}
+	CHECK(sq_int(p, "SELECT count(*) FROM shape WHERE base IS NOT NULL") >= nk / 2);
+	CHECK(sq_int(p, "SELECT count(*) FROM sample s JOIN shape h ON h.id = s.shape "
+	    "WHERE s.id = s.keyframe AND h.base IS NOT NULL") == 0);
+	CHECK(sq_int(p, "SELECT count(*) FROM shape WHERE base IS NOT NULL AND "
+	    "length(names) * 2 >= nnames") == 0);
+	/* In order (each shape from the one before), then cold seeks, newest first. */
+	CHECK_RC(nbh_reader_open(p, &r, NULL, 0), 0);
+	if (r != NULL) {
+		CHECK_RC(nbh_reader_seek(r, 1, false), 0);
+		for (k = 0; k < nk; k++) {
+			sh_expect(r, k);
+			if (k + 1 < nk)
+				CHECK_RC(nbh_reader_next(r), 0);
+		}
+		nbh_reader_close(&r);
+	}
+	for (k = nk; k-- > 0;)
+		sh_cold(p, k);
+	/* Retention: keep the last 6 ns; pruned by keyframe, every kept base is there. */
+	CHECK_RC(nbh_writer_set_retain(w, 6), 0);
+	for (k = nk; k < nk + 3; k++)
+		sh_commit(w, k);
+	nbh_writer_close(&w);
+	CHECK(sq_int(p, "SELECT min(t_ns) FROM sample") > 1);
+	CHECK(sq_int(p, "SELECT count(*) FROM shape WHERE base IS NOT NULL AND "
+	    "base NOT IN (SELECT id FROM shape)") == 0);
+	for (k = (unsigned)sq_int(p, "SELECT min(t_ns) FROM sample") - 1; k < nk + 3; k++)
+		sh_cold(p, k);
+}
+
 int
 main(void)
 {
@@ -1064,6 +1196,7 @@ main(void)
 	test_bad_files();
 	test_migration();
 	test_concurrent_reader();
+	test_shape_edits();
 	if (failures == 0 && check_rmtree(dir) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	if (failures != 0) {

@@ -162,6 +162,97 @@ test_map(void)
 	nbh__map_free(&m);
 }
 
+/* ---- shapes as edits of a base ---- */
+
+#define SHN	600
+
+/* Encode ids as edits of base (with the index hints), decode, compare; the size in bytes. */
+static size_t
+shape_roundtrip(const uint32_t *base, size_t nb, const uint32_t *ids, size_t n)
+{
+	static uint32_t pos[4 * SHN + 8], out[SHN + 1];
+	struct nbh_buf b = { 0 };
+	size_t i, len;
+
+	memset(pos, 0, sizeof(pos));
+	for (i = 0; i < nb; i++)
+		pos[base[i]] = (uint32_t)(i + 1);
+	CHECK(nbh__shape_diff_encode(&b, base, nb, pos, 4 * SHN + 8, ids, n) == 0);
+	out[n] = 0xdeadbeef;
+	CHECK(nbh__shape_diff_decode(b.p, b.len, base, nb, out, n) == 0);
+	CHECK(n == 0 || memcmp(out, ids, n * sizeof(*ids)) == 0, "%zu of %zu names", nb, n);
+	CHECK(out[n] == 0xdeadbeef);		/* nothing written past n */
+	/* Every other length is refused, and so is every truncation. */
+	CHECK(nbh__shape_diff_decode(b.p, b.len, base, nb, out, n + 1) == NBH_ECORRUPT);
+	if (n > 0)
+		CHECK(nbh__shape_diff_decode(b.p, b.len, base, nb, out, n - 1) == NBH_ECORRUPT);
+	for (i = 0; i < b.len; i++)
+		CHECK(nbh__shape_diff_decode(b.p, i, base, nb, out, n) == NBH_ECORRUPT ||
+		    memcmp(out, ids, n * sizeof(*ids)) != 0, "truncated to %zu", i);
+	len = b.len;
+	nbh__buf_free(&b);
+	return len;
+}
+
+static void
+test_shape_diff(void)
+{
+	static uint32_t base[SHN], ids[SHN];
+	struct nbh_buf b = { 0 };
+	uint32_t out[4];
+	size_t nb, n, i, len, round;
+	unsigned seed = 7;
+
+	for (i = 0; i < SHN / 2; i++)
+		base[i] = (uint32_t)(2 * i + 1);
+	nb = SHN / 2;
+	/* The same list: nothing to say. */
+	CHECK(shape_roundtrip(base, nb, base, nb) == 0);
+	/* From and to nothing. */
+	shape_roundtrip(base, 0, base, nb);
+	shape_roundtrip(base, nb, base, 0);
+	/* Churn as the recorder sees it: the first name gone, one added last. */
+	memcpy(ids, base + 1, (nb - 1) * sizeof(*ids));
+	ids[nb - 1] = 2 * SHN + 1;
+	len = shape_roundtrip(base, nb, ids, nb);
+	CHECK(len > 0 && len <= 12, "%zu bytes", len);	/* whole: 300 */
+	/* A block moved back: its names come again as added ones. */
+	memcpy(ids, base + 100, 50 * sizeof(*ids));
+	memcpy(ids + 50, base, 100 * sizeof(*ids));
+	memcpy(ids + 150, base + 150, (nb - 150) * sizeof(*ids));
+	shape_roundtrip(base, nb, ids, nb);
+	/* Random edits: drops, inserts of new and of far ids, runs kept. */
+	for (round = 0; round < 200; round++) {
+		for (i = n = 0; i < nb && n < SHN; i++) {
+			switch (rand_r(&seed) % 8) {
+			case 0:
+				break;			/* dropped */
+			case 1:
+				ids[n++] = (uint32_t)(2 * SHN + 2 + rand_r(&seed) % (2 * SHN));
+				ids[n++] = base[i];	/* one added before */
+				break;
+			default:
+				ids[n++] = base[i];
+			}
+			if (n >= SHN - 1)
+				break;
+		}
+		shape_roundtrip(base, nb, ids, n);
+	}
+	/* Damaged: counts past the base or past the result, an id of 0. */
+	b.len = 0;
+	CHECK(nbh__buf_reserve(&b, 16) == 0);
+	b.p[0] = 5; b.p[1] = 0; b.p[2] = 0;		/* copy 5 of a base of 3 */
+	CHECK(nbh__shape_diff_decode(b.p, 3, base, 3, out, 4) == NBH_ECORRUPT);
+	b.p[0] = 0; b.p[1] = 4; b.p[2] = 0;		/* drop 4 of 3 */
+	CHECK(nbh__shape_diff_decode(b.p, 3, base, 3, out, 0) == NBH_ECORRUPT);
+	b.p[0] = 0; b.p[1] = 3; b.p[2] = 1; b.p[3] = 0;	/* add the id 0 */
+	CHECK(nbh__shape_diff_decode(b.p, 4, base, 3, out, 1) == NBH_ECORRUPT);
+	b.p[0] = 0; b.p[1] = 0; b.p[2] = 5; b.p[3] = 2;	/* add 5 to a result of 4 */
+	CHECK(nbh__shape_diff_decode(b.p, 4, base, 3, out, 4) == NBH_ECORRUPT);
+	nbh__buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -169,6 +260,7 @@ main(void)
 	test_zigzag();
 	test_stream();
 	test_ids();
+	test_shape_diff();
 	test_map();
 	if (failures != 0) {
 		fprintf(stderr, "%d failure(s)\n", failures);
