@@ -130,6 +130,20 @@ nbh__vdec_get(struct nbh_vdec *d, uint64_t *u)
 }
 
 int
+nbh__ids_reserve(uint32_t **p, size_t *cap, size_t n)
+{
+	uint32_t *q;
+
+	if (n <= *cap)
+		return 0;
+	if ((q = realloc(*p, n * sizeof(*q))) == NULL)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+int
 nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n)
 {
 	int64_t prev = 0;

@@ -71,6 +71,8 @@ struct nbh_vdec {
 };
 int	nbh__vdec_get(struct nbh_vdec *d, uint64_t *u);
 
+/* Room for n ids in *p (*cap of them now): 0 or -ENOMEM, *p unchanged then. */
+int	nbh__ids_reserve(uint32_t **p, size_t *cap, size_t n);
 /* Id lists (shape.names): zig-zag varint deltas of consecutive ids. */
 int	nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n);
 int	nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n);

@@ -323,20 +323,6 @@ names_load(struct nbh_reader *r, uint32_t need)
 
 /* ---- decoding ---- */
 
-static int
-grow_ids(uint32_t **p, size_t *cap, size_t n)
-{
-	uint32_t *q;
-
-	if (n <= *cap)
-		return 0;
-	if ((q = realloc(*p, n * sizeof(*q))) == NULL)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /* Make shape sid the current one: decoded whole, or from its base (decoded first). */
 static int
 shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
@@ -373,7 +359,7 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 	sqlite3_reset(r->q_shape);
 	if (base != 0) {
 		if ((error = shape_decode(r, base, sample, depth + 1)) != 0 ||
-		    (error = grow_ids(&r->shtmp, &r->tmpcap, (size_t)nn)) != 0)
+		    (error = nbh__ids_reserve(&r->shtmp, &r->tmpcap, (size_t)nn)) != 0)
 			goto out;
 		if (nbh__shape_diff_decode(blob, len, r->shape, r->nshape, r->shtmp, (size_t)nn) != 0) {
 			error = corrupt(r, "bad shape", sample);
@@ -386,8 +372,7 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 		r->shcap = r->tmpcap;
 		r->tmpcap = tc;
 	} else {
-		r->shape_id = 0;
-		if ((error = grow_ids(&r->shape, &r->shcap, (size_t)nn)) != 0)
+		if ((error = nbh__ids_reserve(&r->shape, &r->shcap, (size_t)nn)) != 0)
 			goto out;
 		if (nbh__ids_decode(blob, len, r->shape, (size_t)nn) != 0) {
 			error = corrupt(r, "bad shape", sample);

@@ -715,6 +715,7 @@ keep_shape(struct nbh_writer *w)
 {
 	uint32_t *p, max = 0;
 	size_t i, cap;
+	int error;
 
 	for (i = 0; i < w->n; i++)
 		if (w->ids[i] > max)
@@ -729,12 +730,8 @@ keep_shape(struct nbh_writer *w)
 		w->ppos = p;
 		w->ppcap = cap;
 	}
-	if (w->n > w->pcap) {
-		if ((p = realloc(w->pshape, w->n * sizeof(*p))) == NULL)
-			return -ENOMEM;
-		w->pshape = p;
-		w->pcap = w->n;
-	}
+	if ((error = nbh__ids_reserve(&w->pshape, &w->pcap, w->n)) != 0)
+		return error;
 	for (i = 0; i < w->pn; i++)
 		if (w->pshape[i] < w->ppcap)
 			w->ppos[w->pshape[i]] = 0;
