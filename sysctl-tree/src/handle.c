@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "nbsource/linux.h"
+#include "nbsource/sim.h"
 #include "nbstack/stack.h"
 
 #include "backend.h"
@@ -22,6 +24,23 @@ nb__sysctl_errdetail(struct nb_sysctl *h, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The sources a LOCAL handle can open, by kind (the first is the default). */
+static const struct nb_source_ops *const sources[] = {
+	&nb_source_linux_ops,
+	&nb_source_sim_ops,
+};
+
+static const struct nb_source_ops *
+source_find(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (kind == NULL || strcmp(sources[i]->kind, kind) == 0)
+			return sources[i];
+	return NULL;
+}
+
 int
 nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 {
@@ -31,7 +50,7 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	struct nb_stack *st = NULL;
 	struct nb_source *src = NULL;
 	struct nb_sysctl *h = NULL;
-	const char *kind;
+	const struct nb_source_ops *sops;
 	int error;
 
 	if (opts == NULL)
@@ -52,22 +71,17 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	default:
 		return -EINVAL;
 	}
+	if ((sops = source_find(opts->source)) == NULL)
+		return -ENOENT;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -ENOMEM;
-	kind = opts->source != NULL ? opts->source : "linux";
-	/*
-	 * The linux source mirrors kernel totals into NB_SLOT_SOURCE and never
-	 * takes another slot: one slot per counter group instead of one per
-	 * CPU (10,001 interfaces on a 64-CPU host would otherwise allocate and
-	 * sum 65 cache lines each for one live value).
-	 */
-	cfg.nslots = strcmp(kind, "linux") == 0 ? 1 : 0;
+	cfg.nslots = sops->nslots;	/* the source's per-CPU slot policy */
 	if ((error = nb_stack_create(&cfg, &st)) != 0)
 		goto out;
 	so.root = opts->root;
 	so.args = opts->source_args;
-	so.flags = opts->source_flags;
-	if ((error = nb_source_open(st, kind, &so, &src)) != 0)
+	so.events = opts->follow_events;
+	if ((error = nb_source_open(st, sops, &so, &src)) != 0)
 		goto out;
 	if ((error = nb__sysctl_local_open(h, st, src, true)) != 0)
 		goto out;
