@@ -61,6 +61,14 @@ nb_common_init(struct nb_common *c)
 		c->root = root;
 }
 
+/* A time option given twice is a usage error: which one was meant? */
+static void
+once(const char *opt, const char *prev)
+{
+	if (prev != NULL)
+		nb_usagex("%s given twice", opt);
+}
+
 bool
 nb_common_option(struct nb_common *c, int opt, const char *arg)
 {
@@ -109,12 +117,15 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 		c->list = true;
 		break;
 	case NB_OPT_AT:
+		once("--at", c->at);
 		c->at = arg;
 		break;
 	case NB_OPT_FROM:
+		once("--from", c->from);
 		c->from = arg;
 		break;
 	case NB_OPT_TO:
+		once("--to", c->to);
 		c->to = arg;
 		break;
 	case NB_OPT_SOURCE:
@@ -129,6 +140,7 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 		if (*arg == '\0')
 			nb_usagex("--root: empty directory");
 		c->root = arg;
+		c->root_opt = true;
 		break;
 	default:
 		return false;
@@ -281,6 +293,10 @@ nb_common_check(const struct nb_common *c)
 	if ((c->source != NULL || c->source_args != NULL) &&
 	    (c->replay_path != NULL || c->socket_path != NULL))
 		nb_usagex("--source and --source-args select a local source: not with -S or --replay");
+	if (c->source_args != NULL && c->source == NULL)
+		nb_usagex("--source-args needs --source linux|sim (whose arguments they are)");
+	if (c->root_opt && (c->replay_path != NULL || c->socket_path != NULL))
+		nb_usagex("--root reads a fixture root: not with --replay or -S");
 	if (c->at != NULL)
 		(void)check_time("--at", c->at, now);
 	if (c->from != NULL) {

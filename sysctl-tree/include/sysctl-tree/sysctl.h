@@ -290,6 +290,20 @@ const char *nb_sysctl_type_name(enum nb_sysctl_type t);
  */
 char	*nb_sysctl_ntop(int family, const void *src, char *dst, size_t size);
 
+/* ---- safe text: the one escaping rule (vis.c) ---- */
+
+/*
+ * nb_sysctl_strvis - s[0..len) made safe for a terminal and for JSON:
+ * printable ASCII and well-formed, visible UTF-8 characters pass; every
+ * other byte (controls, DEL, C1 controls, bidirectional overrides, bytes
+ * that are not UTF-8) becomes "\ooo" (vis(3)'s octal form). Writes at most
+ * size bytes with a NUL; returns the length it needs, like snprintf (at
+ * most 4 * len).
+ */
+size_t	nb_sysctl_strvis(const char *s, size_t len, char *dst, size_t size);
+/* True when nb_sysctl_strvis would leave s[0..len) unchanged. */
+bool	nb_sysctl_strsafe(const char *s, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
