@@ -39,7 +39,7 @@ static const struct mode {
 static void
 usage(void)
 {
-	printf("usage: nbnetstat -i [-bdhnq] [-I interface] [-j [--pretty]] [common options]\n"
+	printf("usage: nbnetstat -i [-abdhnq] [-I interface] [-j [--pretty]] [common options]\n"
 	    "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
 	    "       nbnetstat -r [-n] [-f inet|inet6] [-T table|all] [-j]\n"
 	    "       nbnetstat -s[s] [-p protocol] [-j]\n"
@@ -69,6 +69,7 @@ usage(void)
 	    "  -r               routing tables (NetBSD netstat -r layout); -n numeric,\n"
 	    "                   -f inet|inet6 one family, -T table|all (default main)\n"
 	    "      --help       this help\n"
+	    "      --version    the version\n"
 	    "\n"
 	    "Common options:\n%s", nb_common_help);
 }

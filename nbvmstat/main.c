@@ -39,6 +39,7 @@ usage(void)
 	    "  -w SECS          repeat every SECS seconds (deltas)\n"
 	    "  -c N             stop after N displays (default interval 1 second)\n"
 	    "      --help       this help\n"
+	    "      --version    the version\n"
 	    "\n"
 	    "Common options:\n%s", nb_common_help);
 }

@@ -18,7 +18,7 @@
 #define MAX_COUNT	UINT64_C(1000000000)
 
 const char nb_common_help[] =
-"  -j, --json            one JSON document (one object per line with -w)\n"
+"  -j, --json            one JSON document (one per line in interval mode)\n"
 "      --pretty          indented JSON (implies -j)\n"
 "      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
 "      --count N         stop after N displays (interval mode)\n"
