@@ -50,7 +50,8 @@ usage(FILE *fp)
 	    "  -c COUNT    with --interval: number of samples\n"
 	    "  --help      this help\n"
 	    "  --version   the version\n"
-	    "%s", nb_common_help);
+	    "%s",
+	    nb_common_help);
 }
 
 /* What the command line asks for. */

@@ -53,16 +53,16 @@ int	nb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const
 /* Seconds, possibly fractional ("0.5", "10"); > 0 and <= 1 day. */
 int	nb_parse_interval(const char *s, double *out, const char **errstr);
 /*
+ * nb_parse_time (below nb_parse_duration) - a TIME of --at/--from/--to as
+ * realtime ns: ISO-8601 "YYYY-MM-DD[(T| )hh:mm[:ss[.frac]]][Z|(+|-)hh[:]mm]"
+ * (local time without a zone), "now", or relative to now_ns: "-30s",
+ * "-15m", "-2h", "-1d". Returns 0 or -EINVAL (*errstr says why).
+ */
+/*
  * nb_parse_duration - "N" + unit s, m, h, d or w ("7d", "12h", "90s"; N a
  * positive integer) in ns. Returns 0 or -EINVAL (*errstr says why).
  */
 int	nb_parse_duration(const char *s, int64_t *out_ns, const char **errstr);
-/*
- * A TIME of --at/--from/--to as realtime ns: ISO-8601 "YYYY-MM-DD[(T| )hh:mm
- * [:ss[.frac]]][Z|(+|-)hh[:]mm]" (local time without a zone), "now", or
- * relative to now_ns: "-30s", "-15m", "-2h", "-1d". Returns 0 or -EINVAL
- * (*errstr says why).
- */
 int	nb_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, const char **errstr);
 
 /* ---- common options ---- */
