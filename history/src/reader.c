@@ -51,6 +51,8 @@ struct nbh_reader {
 	char		 source[64];
 	struct nbh_entry *ents;
 	size_t		 nents, entcap;
+	/* The sample a seek or next is reading, for messages (at_id 0: none). */
+	int64_t		 at_id, at_t;
 	char		 err[256];
 	nbh_progress_fn	 progress;
 	void		*progress_arg;
@@ -90,11 +92,38 @@ rerr(struct nbh_reader *r, int rc, const char *what)
 	return error;
 }
 
+static void fmt_time(int64_t t_ns, char *buf, size_t size);
+
+/*
+ * Damage found in row `row` of `table` while reading the sample at_id:
+ * "damaged sample at TIME (id N): what", naming the table and row when
+ * they are not that sample's; "damaged TABLE row R: what" outside a read.
+ */
 static int
-corrupt(struct nbh_reader *r, const char *what, int64_t id)
+damaged(struct nbh_reader *r, const char *table, int64_t row, const char *what)
 {
-	snprintf(r->err, sizeof(r->err), "damaged sample %lld: %s", (long long)id, what);
+	char when[40];
+
+	if (r->at_id == 0) {
+		snprintf(r->err, sizeof(r->err), "damaged %s row %lld: %s", table, (long long)row,
+		    what);
+		return NBH_ECORRUPT;
+	}
+	fmt_time(r->at_t, when, sizeof(when));
+	if (strcmp(table, "sample") == 0 && row == r->at_id)
+		snprintf(r->err, sizeof(r->err), "damaged sample at %s (id %lld): %s", when,
+		    (long long)r->at_id, what);
+	else
+		snprintf(r->err, sizeof(r->err), "damaged sample at %s (id %lld): %s row %lld: %s",
+		    when, (long long)r->at_id, table, (long long)row, what);
 	return NBH_ECORRUPT;
+}
+
+/* Damage in the sample being read itself. */
+static int
+corrupt(struct nbh_reader *r, const char *what)
+{
+	return damaged(r, "sample", r->at_id, what);
 }
 
 const char *
@@ -109,8 +138,8 @@ int
 nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t errlen)
 {
 	static const char *const sql[] = {
-		"SELECT id, keyframe FROM sample WHERE t_ns <= ? ORDER BY t_ns DESC LIMIT 1",
-		"SELECT id, keyframe FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1",
+		"SELECT id, keyframe, t_ns FROM sample WHERE t_ns <= ? ORDER BY t_ns DESC LIMIT 1",
+		"SELECT id, keyframe, t_ns FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1",
 		"SELECT " SAMPLE_COLS " FROM sample WHERE id BETWEEN ? AND ? ORDER BY id",
 		"SELECT " SAMPLE_COLS " FROM sample WHERE id > ? ORDER BY id LIMIT 1",
 		"SELECT nnames, names, base FROM shape WHERE id = ?",
@@ -216,7 +245,12 @@ strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t 
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
 		if (id != t->max + 1) {
-			error = corrupt(r, table, id);
+			error = damaged(r, table, id, t->max + 1 < id ? "rows missing before it" :
+			    "out of order");
+			break;
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_TEXT) {
+			error = damaged(r, table, id, "no text");
 			break;
 		}
 		if (id >= t->cap) {
@@ -248,7 +282,7 @@ strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t 
 	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		error = rerr(r, rc, table);
 	if (error == 0 && need > t->max)
-		error = corrupt(r, table, need);
+		error = damaged(r, table, need, "missing");
 	return error;
 }
 
@@ -270,7 +304,12 @@ names_load(struct nbh_reader *r, uint32_t need)
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
 		if (id != r->max_name + 1) {
-			error = corrupt(r, "name ids", id);
+			error = damaged(r, "name", id, r->max_name + 1 < id ? "rows missing before it" :
+			    "out of order");
+			break;
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_TEXT) {
+			error = damaged(r, "name", id, "no text");
 			break;
 		}
 		if (id >= r->ncap) {
@@ -317,7 +356,7 @@ names_load(struct nbh_reader *r, uint32_t need)
 	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		error = rerr(r, rc, "names");
 	if (error == 0 && need > r->max_name)
-		error = corrupt(r, "unknown name id", need);
+		error = damaged(r, "name", need, "missing");
 	return error;
 }
 
@@ -325,7 +364,7 @@ names_load(struct nbh_reader *r, uint32_t need)
 
 /* Make shape sid the current one: decoded whole, or from its base (decoded first). */
 static int
-shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
+shape_decode(struct nbh_reader *r, int64_t sid, unsigned depth)
 {
 	uint8_t *blob = NULL;
 	uint32_t *t;
@@ -339,7 +378,7 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 	sqlite3_bind_int64(r->q_shape, 1, sid);
 	if ((rc = sqlite3_step(r->q_shape)) != SQLITE_ROW) {
 		sqlite3_reset(r->q_shape);
-		return rc == SQLITE_DONE ? corrupt(r, "missing shape", sample) : rerr(r, rc, "shape");
+		return rc == SQLITE_DONE ? damaged(r, "shape", sid, "missing") : rerr(r, rc, "shape");
 	}
 	nn = sqlite3_column_int64(r->q_shape, 0);
 	base = sqlite3_column_int64(r->q_shape, 2);	/* NULL: 0 */
@@ -347,7 +386,7 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 	if (nn < 0 || (base == 0 && (size_t)nn > len) || base < 0 || base >= sid ||
 	    depth > NBH_SHAPE_DEPTH_MAX) {
 		sqlite3_reset(r->q_shape);
-		return corrupt(r, "bad shape", sample);
+		return damaged(r, "shape", sid, "bad header");
 	}
 	/* The row is gone at the next step: keep the blob. */
 	if ((blob = malloc(len + 1)) == NULL) {
@@ -358,11 +397,11 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 		memcpy(blob, sqlite3_column_blob(r->q_shape, 1), len);
 	sqlite3_reset(r->q_shape);
 	if (base != 0) {
-		if ((error = shape_decode(r, base, sample, depth + 1)) != 0 ||
+		if ((error = shape_decode(r, base, depth + 1)) != 0 ||
 		    (error = nbh__ids_reserve(&r->shtmp, &r->tmpcap, (size_t)nn)) != 0)
 			goto out;
 		if (nbh__shape_diff_decode(blob, len, r->shape, r->nshape, r->shtmp, (size_t)nn) != 0) {
-			error = corrupt(r, "bad shape", sample);
+			error = damaged(r, "shape", sid, "bad name list");
 			goto out;
 		}
 		t = r->shape;		/* the result becomes the current shape */
@@ -375,7 +414,7 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 		if ((error = nbh__ids_reserve(&r->shape, &r->shcap, (size_t)nn)) != 0)
 			goto out;
 		if (nbh__ids_decode(blob, len, r->shape, (size_t)nn) != 0) {
-			error = corrupt(r, "bad shape", sample);
+			error = damaged(r, "shape", sid, "bad name list");
 			goto out;
 		}
 	}
@@ -390,7 +429,7 @@ out:
 }
 
 static int
-load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
+load_shape(struct nbh_reader *r, int64_t sid)
 {
 	uint32_t max = 0;
 	size_t i;
@@ -398,7 +437,7 @@ load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
 
 	if (sid == r->shape_id)
 		return 0;
-	if ((error = shape_decode(r, sid, sample, 0)) != 0)
+	if ((error = shape_decode(r, sid, 0)) != 0)
 		return error;
 	r->shape_id = 0;
 	for (i = 0; i < r->nshape; i++)
@@ -424,10 +463,10 @@ apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
 	size_t i;
 	int error;
 
-	if ((error = load_shape(r, sqlite3_column_int64(st, 6), id)) != 0)
+	if ((error = load_shape(r, sqlite3_column_int64(st, 6))) != 0)
 		return error;
 	if (len < 1 || data[0] != NBH_DATA_V1)
-		return corrupt(r, "unknown data format", id);
+		return damaged(r, "sample", id, "unknown data format");
 	d.p = data + 1;
 	d.end = data + len;
 	d.zrun = 0;
@@ -436,14 +475,14 @@ apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
 		nid = r->shape[i];
 		if (r->names[nid].type != NBH_TYPE_NODE) {
 			if ((error = nbh__vdec_get(&d, &u)) != 0)
-				return corrupt(r, "truncated values", id);
+				return damaged(r, "sample", id, "truncated values");
 			base = !key && r->stamp[nid] == r->seq - 1 ? r->val[nid] : 0;
 			r->val[nid] = (int64_t)((uint64_t)base + (uint64_t)nbh__unzz(u));
 		}
 		r->stamp[nid] = r->seq;
 	}
 	if (d.p != d.end || d.zrun != 0)
-		return corrupt(r, "trailing values", id);
+		return damaged(r, "sample", id, "trailing values");
 	r->info.id = id;
 	r->info.t_ns = sqlite3_column_int64(st, 1);
 	snprintf(r->source, sizeof(r->source), "%s", src != NULL ? src : "");
@@ -478,7 +517,7 @@ build_entries(struct nbh_reader *r)
 		if (n->type == NBH_TYPE_STRING || n->type == NBH_TYPE_ADDRESS) {
 			sid = (uint32_t)r->val[r->shape[i]];
 			if (r->val[r->shape[i]] <= 0 || r->val[r->shape[i]] > UINT32_MAX)
-				return corrupt(r, "bad string id", r->info.id);
+				return corrupt(r, "bad string id");
 			if ((error = strtab_load(r, &r->strs, "str", sid)) != 0)
 				return error;
 		}
@@ -551,6 +590,7 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 
 	r->err[0] = '\0';
 	r->have = false;
+	r->at_id = 0;
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, t_ns);
 	rc = sqlite3_step(q);
@@ -572,16 +612,18 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 	}
 	id = sqlite3_column_int64(q, 0);
 	key = sqlite3_column_int64(q, 1);
+	r->at_id = id;
+	r->at_t = sqlite3_column_int64(q, 2);
 	sqlite3_reset(q);
 	if (key > id)
-		return corrupt(r, "keyframe after the sample", id);
+		return corrupt(r, "keyframe after the sample");
 	sqlite3_reset(r->q_range);
 	sqlite3_bind_int64(r->q_range, 1, key);
 	sqlite3_bind_int64(r->q_range, 2, id);
 	error = 0;
 	while (error == 0 && (rc = sqlite3_step(r->q_range)) == SQLITE_ROW) {
 		if (first_row && sqlite3_column_int64(r->q_range, 0) != key) {
-			error = corrupt(r, "its keyframe is missing", id);
+			error = corrupt(r, "its keyframe is missing");
 			break;
 		}
 		progress(r, (uint64_t)(sqlite3_column_int64(r->q_range, 0) - key),
@@ -594,7 +636,7 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 		error = rerr(r, rc, "decode");
 	sqlite3_reset(r->q_range);
 	if (error == 0 && (first_row || r->info.id != id))
-		error = corrupt(r, "samples missing between it and its keyframe", id);
+		error = corrupt(r, "samples missing between it and its keyframe");
 	if (error != 0)
 		return error;
 	return build_entries(r);
@@ -616,10 +658,12 @@ nbh_reader_next(struct nbh_reader *r)
 	}
 	id = sqlite3_column_int64(r->q_next, 0);
 	key = sqlite3_column_int64(r->q_next, 7);
+	r->at_id = id;
+	r->at_t = sqlite3_column_int64(r->q_next, 1);
 	if (key != id && id != r->info.id + 1) {
 		sqlite3_reset(r->q_next);
 		/* A hole in a delta chain: decode this sample from its keyframe. */
-		return corrupt(r, "samples missing before it", id);
+		return corrupt(r, "samples missing before it");
 	}
 	r->have = false;
 	error = apply(r, r->q_next, key == id);

@@ -100,6 +100,15 @@ werr(struct nbh_writer *w, int rc, const char *what)
 	return error;
 }
 
+/* Damage found in a row the writer reads back (its intern tables). */
+static int
+wdamaged(struct nbh_writer *w, const char *table, int64_t row, const char *what)
+{
+	snprintf(w->err, sizeof(w->err), "damaged database (%s row %lld: %s)", table,
+	    (long long)row, what);
+	return NBH_ECORRUPT;
+}
+
 const char *
 nbh_writer_error(const struct nbh_writer *w)
 {
@@ -255,7 +264,10 @@ load_maps(struct nbh_writer *w)
 		return werr(w, rc, "load descriptions");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
-		txt = (const char *)sqlite3_column_text(st, 1);
+		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
+			error = wdamaged(w, "descr", id, "no text");
+			break;
+		}
 		len = w->descrs.klen;
 		if ((error = nbh__map_put(&w->descrs, txt, (size_t)sqlite3_column_bytes(st, 1),
 		    id)) == 0)
@@ -270,7 +282,10 @@ load_maps(struct nbh_writer *w)
 		return werr(w, rc, "load strings");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
-		txt = (const char *)sqlite3_column_text(st, 1);
+		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
+			error = wdamaged(w, "str", id, "no text");
+			break;
+		}
 		len = w->strs.klen;
 		if ((error = nbh__map_put(&w->strs, txt, (size_t)sqlite3_column_bytes(st, 1),
 		    id)) == 0)
@@ -286,10 +301,13 @@ load_maps(struct nbh_writer *w)
 		return werr(w, rc, "load names");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
-		txt = (const char *)sqlite3_column_text(st, 1);
+		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
+			error = wdamaged(w, "name", id, "no text");
+			break;
+		}
 		len = (size_t)sqlite3_column_bytes(st, 1);
 		if (len + 16 > sizeof(key)) {
-			error = NBH_ECORRUPT;
+			error = wdamaged(w, "name", id, "name too long");
 			break;
 		}
 		len = name_key(key, txt, len, (unsigned)sqlite3_column_int(st, 2),
