@@ -147,6 +147,21 @@ null_text() {
 	done
 }
 
+@test "a value changed in a sample row: damaged sample at TIME (id N), exit 1; the other samples replay" {
+	run -0 nbsysctl --record "$DB" --interval 0.05 -c 3 net.interfaces.lo
+	mapfile -t times < <(sample_times "$DB")
+	want=$(nbsysctl --replay "$DB" --at "${times[1]}" net.interfaces.lo)
+	sqlite3 "$DB" 'UPDATE sample SET nvalues = nvalues + 1 WHERE id = 3'
+	[ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]
+	t=$(sqlite3 "$DB" "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', t_ns / 1000000000, 'unixepoch') FROM sample WHERE id = 3")
+	run -1 nbnetstat -i --replay "$DB"
+	assert_output "nbnetstat: --replay $DB: damaged sample at $t (id 3): checksum mismatch"
+	run -1 nbsysctl --replay "$DB" --list
+	assert_output --partial "damaged sample row 3: checksum mismatch"
+	run -0 nbsysctl --replay "$DB" --at "${times[1]}" net.interfaces.lo
+	[ "$output" = "$want" ]
+}
+
 @test "a second recorder on the same file is refused; the first goes on" {
 	"$NB_BIN/nbsysctl" --record "$DB" --interval 0.1 -c 15 net.interfaces.lo >/dev/null &
 	pid=$!
