@@ -162,6 +162,12 @@ null_text() {
 	[ "$output" = "$want" ]
 }
 
+@test "one byte changed anywhere in the file: 200 files, no replay exits 0 with wrong output" {
+	run -0 "$NB_SRC/bench/history_flip.sh" "$NB_BIN/.." 200
+	echo "$output"
+	assert_line --partial "0 wrong, 0 bad exit"
+}
+
 @test "a second recorder on the same file is refused; the first goes on" {
 	"$NB_BIN/nbsysctl" --record "$DB" --interval 0.1 -c 15 net.interfaces.lo >/dev/null &
 	pid=$!
