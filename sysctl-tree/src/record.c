@@ -62,7 +62,6 @@
 #include <time.h>
 
 #include "nbhistory/history.h"
-#include "nbstack/stack.h"
 
 #include "backend.h"
 
@@ -189,58 +188,17 @@ note_departed(struct nb_rec *rec, const struct nb_sysctl_entry *e)
 	rec->deplen += l + 1;
 }
 
-struct drain {
-	const struct nb_rec *rec;
-	uint64_t	 upto;
-	bool		 stop;
-};
-
-static bool
-dep_recorded(const struct nb_rec *rec, const char *name)
-{
-	size_t at;
-
-	for (at = 0; at < rec->deplen; at += strlen(rec->dep + at) + 1)
-		if (strcmp(rec->dep + at, name) == 0)
-			return true;
-	return false;
-}
-
-/* Oldest first: the departed entries up to the first one the sample does not hold. */
-static int
-drain_cb(const struct nb_departed *d, void *arg)
-{
-	struct drain *dr = arg;
-	char name[NB_IFNAMSIZ + 32];
-
-	snprintf(name, sizeof(name), "%.*s@%" PRIu64, (int)strnlen(d->attrs.name, NB_IFNAMSIZ),
-	    d->attrs.name, d->gen);
-	if (!dep_recorded(dr->rec, name))
-		return 1;
-	dr->upto = d->seq;
-	return 0;
-}
-
 /*
- * After a committed sample: the stack forgets the departed interfaces the
- * sample recorded (nb_departed_drain), so each is recorded once and the
- * list does not grow for the recorder's life. Only a local tree has them.
+ * After a committed sample: the backend forgets the departed interfaces the
+ * sample recorded (departed_ack), so each is recorded once and the list
+ * does not grow for the recorder's life. Only a local tree has them.
  */
 static void
-drain_departed(struct nb_sysctl *h, struct nb_rec *rec)
+ack_departed(struct nb_sysctl *h, struct nb_rec *rec)
 {
-	struct drain dr = { rec, 0, false };
-	struct nb_stack *st;
-	struct nb_read rd;
-
-	if (rec->deplen == 0 || rec->depfail || h->ops->stack == NULL ||
-	    (st = h->ops->stack(h)) == NULL)
+	if (rec->deplen == 0 || rec->depfail || h->ops->departed_ack == NULL)
 		return;
-	nb_read_enter(st, &rd);
-	(void)nb_departed_walk(&rd, drain_cb, &dr);
-	nb_read_exit(&rd);
-	if (dr.upto != 0)
-		(void)nb_departed_drain(st, dr.upto);
+	h->ops->departed_ack(h, rec->dep, rec->deplen);
 }
 
 static int64_t
@@ -1109,7 +1067,7 @@ nb__rec_commit(struct nb_sysctl *h)
 	if ((error = nbh_writer_commit(rec->w, &si)) != 0)
 		snprintf(h->errdetail, sizeof(h->errdetail), "record: %s", nbh_writer_error(rec->w));
 	else
-		drain_departed(h, rec);
+		ack_departed(h, rec);
 out:
 	if (error != 0)
 		nbh_writer_abort(rec->w);

@@ -82,6 +82,7 @@ struct nb_common {
 	const char	*source;	/* --source linux|sim */
 	const char	*source_args;	/* --source-args */
 	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
+	bool		 root_opt;	/* root came from --root, not the environment */
 };
 
 enum {

@@ -72,6 +72,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +81,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "source.h"
-#include "stack-internal.h"
+#include "nbsource/sim.h"
+#include "nbstack/stack.h"
 
 #define SIM_MAXIFACES	250	/* 10.<if>.<k>.1 */
 #define SIM_MAXADDRS	250
@@ -351,15 +352,14 @@ sim_route(struct nb_routeattrs *r, unsigned j, unsigned oif, unsigned gwhost)
 /* ---- deferred "removal completed" records ---- */
 
 struct sim_done {
-	struct nb_rcu	 rcu;
 	uint64_t	*where;
 	uint64_t	 val;
 };
 
 static void
-sim_done_cb(struct nb_rcu *r)
+sim_done_cb(void *arg)
 {
-	struct sim_done *d = caa_container_of(r, struct sim_done, rcu);
+	struct sim_done *d = arg;
 
 	__atomic_store_n(d->where, d->val, __ATOMIC_RELEASE);
 	free(d);
@@ -375,8 +375,10 @@ sim_done_after_gp(struct sim *sim, uint64_t *where, uint64_t val)
 		return -ENOMEM;
 	d->where = where;
 	d->val = val;
-	NB_TSAN_RELEASE(d);
-	nb_defer(sim->st, &d->rcu, sim_done_cb);
+	if (nb_stack_defer(sim->st, sim_done_cb, d) != 0) {
+		free(d);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -1323,7 +1325,7 @@ sim_check(void *priv)
 	unsigned i, k;
 
 	sim_stop(sim);
-	nb_thread_ensure();
+	nb_thread_register();
 	if (sim->err[0] != '\0')
 		return -EPROTO;
 	for (k = 0; k < SIM_IP_MAX; k++) {
@@ -1364,6 +1366,7 @@ sim_close(void *priv)
 
 const struct nb_source_ops nb_source_sim_ops = {
 	.kind = "sim",
+	.nslots = 0,	/* one slot per worker, and slot 0 */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES |
 	    NB_FAM_PROTO | NB_FAM_BPF,
 	.open = sim_open,
