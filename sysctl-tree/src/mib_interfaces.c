@@ -275,7 +275,7 @@ mib_interfaces(struct mib_walk *w)
 	size_t i;
 	int error;
 
-	if (w->depth < w->tdepth) {
+	if (mw_named(w)) {
 		/* One named interface: the by-name table, not a scan. */
 		if (w->tlen[w->depth] < NB_IFNAMSIZ &&
 		    (ifp = nb_if_lookup_name(&w->rd, w->tcomp[w->depth])) != NULL)
