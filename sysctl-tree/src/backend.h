@@ -154,6 +154,8 @@ nb__tab_child(const struct nb__tab *tab, int at, const char *name, size_t len)
 
 /* Open a new row for the object whose path is comp[0..pn) (keys at the '*'s). */
 int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens);
+/* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
+int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */
 int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);
 /*

@@ -168,6 +168,8 @@ const char *mib_addr_text(struct mib_walk *w, int family, const uint8_t *a);
 const char *mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len);
 
 int	mib_interfaces(struct mib_walk *w);
+/* Table mode: serve net.interfaces.* / .addrs.* straight from the objects; false: not this shape. */
+bool	mib_if_table(struct mib_walk *w);
 int	mib_departed(struct mib_walk *w);
 int	mib_hashstat(struct mib_walk *w);
 /* mib_route.c: net.route and net.neigh */

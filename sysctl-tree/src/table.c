@@ -45,9 +45,8 @@ grow(void *p, size_t n, size_t size)
 }
 
 static int
-store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu)
+store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_t cap)
 {
-	size_t cap = ts->cap != 0 ? ts->cap * 2 : 64;
 	void *p;
 
 	if ((p = grow(t->rows, cap, t->rowsize != 0 ? t->rowsize : 1)) == NULL)
@@ -121,7 +120,8 @@ nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
 	unsigned d, k = 0;
 	int error;
 
-	if (r == ts->cap && (error = store_reserve(t, ts, percpu)) != 0)
+	if (r == ts->cap &&
+	    (error = store_reserve(t, ts, percpu, ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
 		return error;
 	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
 	id = &t->ids[r];
@@ -157,6 +157,17 @@ val_i64(const struct nb_sysctl_value *v)
 	default:
 		return v->i;
 	}
+}
+
+int
+nb__tab_reserve(struct nb__tab *tab, size_t rows)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct tabstore *ts = t->priv;
+
+	if (t->nrows + rows <= ts->cap)
+		return 0;
+	return store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0, t->nrows + rows);
 }
 
 int
