@@ -15,6 +15,10 @@ nbs_req_split(const char *arg, struct nbs_req *rq)
 
 	memset(rq, 0, sizeof(*rq));
 	rq->arg = arg;
+	/* "" would split to the root (the whole tree): an empty name is a
+	 * malformed name, as nbsysctl.8 says, not a way to say -a. */
+	if (*arg == '\0')
+		nb_usagex("empty name (-a reads the whole tree)");
 	if ((rc = nb_sysctl_name_split(arg, &rq->comp, NULL, &rq->ncomp)) == 0)
 		return;
 	if (rc == -ENAMETOOLONG)
