@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nbsource/sim.h"
 #include "nbstack/stack.h"
 #include "sysctl-tree/sysctl.h"
 #include "paired.h"
@@ -102,7 +103,7 @@ sim_start(unsigned workers, bool big, unsigned chg, struct nb_stack **st, struct
 	snprintf(args, sizeof(args), "workers=%u,ifaces=8,addrs=3,descs=4,rate=max,churn=%u,"
 	    "big_lock=%d", workers, chg, big);
 	so.args = args;
-	if ((error = nb_source_open(*st, "sim", &so, src)) != 0)
+	if ((error = nb_source_open(*st, &nb_source_sim_ops, &so, src)) != 0)
 		nb_stack_destroy(st);
 	return error;
 }

@@ -26,6 +26,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "nbsource/linux.h"
 #include "nbstack/stack.h"
 
 #define BUFSZ	(64 << 10)
@@ -162,7 +163,7 @@ main(int argc, char **argv)
 	}
 
 	if ((error = nb_stack_create(NULL, &st)) != 0 ||
-	    (error = nb_source_open(st, "linux", NULL, &src)) != 0) {
+	    (error = nb_source_open(st, &nb_source_linux_ops, NULL, &src)) != 0) {
 		fprintf(stderr, "bench_source_linux: open: %s\n", strerror(-error));
 		goto out;
 	}
@@ -176,7 +177,7 @@ main(int argc, char **argv)
 			nb_stack_destroy(&st);
 			d[r - 1] = now_ms() - t0;
 			if ((error = nb_stack_create(NULL, &st)) != 0 ||
-			    (error = nb_source_open(st, "linux", NULL, &src)) != 0) {
+			    (error = nb_source_open(st, &nb_source_linux_ops, NULL, &src)) != 0) {
 				fprintf(stderr, "bench_source_linux: open: %s\n", strerror(-error));
 				goto out;
 			}

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* main.c - nbsysctl: NetBSD sysctl(8) over the nbstat MIB tree. */
+/*
+ * main.c - nbsysctl: NetBSD sysctl(8) over the nbstat MIB tree. The
+ * options, the checks between them, and the table of modes (read, write,
+ * interval, record, shell) they select.
+ */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,20 +14,6 @@
 #include <sysctl-tree/sysctl.h>
 
 #include "nbsysctl.h"
-
-/* A name from the command line, split once. */
-struct req {
-	const char	*arg;		/* as given (for messages) */
-	char		**comp;
-	unsigned	 ncomp;
-	bool		 missing;	/* interval mode: reported missing */
-};
-
-/* A -w name=value. */
-struct wreq {
-	char		*name;		/* escaped name (copy) */
-	const char	*value;
-};
 
 enum {
 	OPT_HELP = 0x2000,
@@ -57,255 +48,127 @@ usage(FILE *fp)
 	    "  -q          quiet: exit status only\n"
 	    "  -w N=V      write V to the writable node N (repeatable)\n"
 	    "  -c COUNT    with --interval: number of samples\n"
-	    "%s", nb_common_help);
+	    "  --help      this help\n"
+	    "  --version   the version\n"
+	    "%s",
+	    nb_common_help);
 }
 
-/* Split a command-line name; malformed names are usage errors. */
-static void
-req_split(const char *arg, char ***comp, unsigned *ncomp)
-{
-	int rc;
-
-	if ((rc = nb_sysctl_name_split(arg, comp, NULL, ncomp)) == 0)
-		return;
-	if (rc == -ENAMETOOLONG)
-		nb_usagex("%s: name too long", arg);
-	if (rc == -EINVAL)
-		nb_usagex("%s: invalid name", arg);
-	nb_errx(NB_EXIT_RUNTIME, "%s: %s", arg, strerror(-rc));
-}
-
-/* Report a failed read of `name` unless it is a quiet existence test. */
-static void
-read_error(struct nb_sysctl *h, const char *name, int rc, bool quiet)
-{
-	const char *d = nb_sysctl_errdetail(h);
-
-	if (rc == -ENOENT && (d == NULL || *d == '\0')) {	/* no detail: the name */
-		if (!quiet)
-			nb_warnx("%s: no such node", name);
-	} else if (d != NULL && *d != '\0') {
-		nb_warnx("%s: %s (%s)", name, strerror(-rc), d);
-	} else {
-		nb_warnx("%s: %s", name, strerror(-rc));
-	}
-}
-
-/*
- * "name=value": the name ends at the first '=' whose left side names a node
- * (interface names may contain '='); if none does, at the first '='.
- */
-static void
-wreq_parse(struct nb_sysctl *h, const char *arg, struct wreq *w)
-{
-	struct nb_sysctl_value v;
-	const char *eq, *first;
-	char **comp;
-	unsigned n;
-
-	if ((first = strchr(arg, '=')) == NULL)
-		nb_usagex("%s: -w needs name=value", arg);
-	for (eq = first; eq != NULL; eq = strchr(eq + 1, '=')) {
-		char *name = strndup(arg, (size_t)(eq - arg));
-
-		if (name == NULL)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		if (h != NULL && nb_sysctl_get(h, name, NB_SYSCTL_RD_NOVALUE, &v) != -ENOENT) {
-			w->name = name;
-			w->value = eq + 1;
-			return;
-		}
-		free(name);
-	}
-	if ((w->name = strndup(arg, (size_t)(first - arg))) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	w->value = first + 1;
-	if (h == NULL) {
-		/* Syntax check before the tree is opened. */
-		req_split(w->name, &comp, &n);
-		free(comp);
-	}
-}
-
-/* Write one node; on success the list gets an item with old and new values. */
-static int
-do_write(struct nb_sysctl *h, const struct wreq *w, bool quiet, struct nbs_list *l)
-{
-	struct nb_sysctl_value v, old;
-	struct nbs_item *it;
-	int rc;
-
-	if ((rc = nb_sysctl_get(h, w->name, 0, &v)) < 0) {
-		if (rc == -EISDIR)
-			nb_warnx("%s: not a leaf node", w->name);
-		else
-			read_error(h, w->name, rc, false);
-		return NB_EXIT_RUNTIME;
-	}
-	if ((v.flags & NB_SYSCTL_F_WRITABLE) == 0) {
-		nb_warnx("%s: read-only node", w->name);
-		return NB_EXIT_RUNTIME;
-	}
-	if ((rc = nbs_value_copy(&old, &v)) < 0)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(-rc));
-	if ((rc = nb_sysctl_write(h, w->name, w->value)) < 0) {
-		if (rc == -EINVAL)
-			nb_warnx("%s: invalid value '%s'", w->name, w->value);
-		else
-			read_error(h, w->name, rc, false);
-		nbs_value_free(&old);
-		return NB_EXIT_RUNTIME;
-	}
-	if ((rc = nb_sysctl_sample(h)) < 0 ||
-	    (rc = nb_sysctl_get(h, w->name, 0, &v)) < 0 ||
-	    (rc = nbs_append_value(l, w->name, &v)) < 0) {
-		read_error(h, w->name, rc, quiet);
-		nbs_value_free(&old);
-		return NB_EXIT_RUNTIME;
-	}
-	it = nbs_last(l);
-	it->old = old;
-	it->has_old = true;
-	return 0;
-}
-
-/*
- * Account for the read of rq (rc: its result): report a failure (with
- * report_once, only the first of a run of failures of this name) and
- * return the exit status it adds.
- */
-static int
-req_done(struct nb_sysctl *h, struct req *rq, int rc, bool quiet, bool report_once)
-{
-	if (rc >= 0) {
-		rq->missing = false;
-		return 0;
-	}
-	if (!report_once || !rq->missing)
-		read_error(h, rq->arg, rc, quiet);
-	rq->missing = true;
-	return NB_EXIT_RUNTIME;
-}
-
-/* Read every requested subtree into l (and the renderer). */
-static int
-read_all(struct nb_sysctl *h, struct req *rq, size_t nrq, unsigned rdflags,
-    bool quiet, bool report_once, struct nbs_renderer *r, struct nbs_list *l)
-{
-	int ret = 0, rc;
-
-	for (size_t i = 0; i < nrq; i++) {
-		const char *const *comp = (const char *const *)rq[i].comp;
-
-		if ((rc = nbs_collect(h, comp, rq[i].ncomp, rdflags, l)) == 0)
-			rc = nbs_render_subtree(r, h, comp, rq[i].ncomp, rdflags);
-		ret |= req_done(h, &rq[i], rc, quiet, report_once);
-	}
-	return ret;
-}
-
-static int
-discard_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	(void)e;
-	(void)arg;
-	return 0;
-}
-
-/*
- * Recorder mode: walk the subtrees and nothing else; the handle records
- * what the walks read (one sample per tick). No list, no renderer, no
- * deltas: they would cost more than the recording (a sorted copy of every
- * leaf and a second walk per subtree, for nothing printed).
- */
-static int
-record_loop(const struct nb_common *c, struct nb_sysctl *h, struct req *rq,
-    size_t nrq, unsigned rdflags, bool quiet)
-{
-	struct nb_ticker t;
-	int ret = 0;
-
-	nb_ticker_init(&t, c, h);
-	for (;;) {
-		for (size_t i = 0; i < nrq; i++)
-			ret |= req_done(h, &rq[i], nb_sysctl_walkv(h,
-			    (const char *const *)rq[i].comp, rq[i].ncomp, rdflags,
-			    discard_cb, NULL), quiet, true);
-		if (!c->interval_set || !nb_ticker_next(&t))
-			break;
-	}
-	return ret;
-}
-
-/* --interval: counters print their delta since the previous sample. */
-static int
-interval_loop(const struct nb_common *c, struct nb_sysctl *h, struct req *rq,
-    size_t nrq, unsigned rdflags, struct nbs_renderer *r, bool quiet)
-{
-	struct nbs_list prev = { 0 }, cur = { 0 };
-	struct nb_ticker t;
-	int ret = 0;
-
-	nb_ticker_init(&t, c, h);
-	for (;;) {
-		ret |= read_all(h, rq, nrq, rdflags, quiet, true, r, &cur);
-		nbs_render_step(r, &prev, &cur);
-		if (!nb_ticker_next(&t))
-			break;
-	}
-	nbs_list_free(&prev);
-	return ret;
-}
-
-int
-main(int argc, char **argv)
-{
+/* What the command line asks for. */
+struct opts {
 	struct nb_common c;
-	struct nbs_render_opts ro = { 0 };
-	struct nbs_renderer *r = NULL;
-	struct nbs_list wl = { 0 }, l = { 0 };
-	struct nb_sysctl *h;
-	struct req *rq = NULL;
-	struct wreq *wr = NULL;
-	const char **wargs = NULL;
-	size_t nrq = 0, nw = 0;
-	bool aflag = false, iflag = false, recorder;
-	unsigned rdflags = 0;
-	int ch, ret = 0;
+	struct nbs_render_opts ro;
+	bool		 aflag;		/* -a */
+	bool		 iflag;		/* -i */
+	const char	**wargs;	/* -w name=value, in order */
+	size_t		 nw;
+	char		**names;	/* operands */
+	size_t		 nnames;
+};
 
-	nb_tool_init(argv[0]);
-	nb_common_init(&c);
+/* The options that only set a flag. */
+static const struct flagopt {
+	int	 ch;
+	size_t	 off;		/* of the bool in struct opts */
+} flagopts[] = {
+	{ 'a', offsetof(struct opts, aflag) },
+	{ 'd', offsetof(struct opts, ro.dflag) },
+	{ 'e', offsetof(struct opts, ro.eflag) },
+	{ 'i', offsetof(struct opts, iflag) },
+	{ 'n', offsetof(struct opts, ro.nflag) },
+	{ 'P', offsetof(struct opts, ro.percpu) },
+	{ 'q', offsetof(struct opts, ro.quiet) },
+};
+
+/* One run of a mode: the handle, the requests and the writes, read with rdflags. */
+struct run {
+	struct opts	*o;
+	struct nb_sysctl *h;
+	struct nbs_reqs	 rq;
+	struct nbs_wreq	*wr;		/* o->nw of them */
+	unsigned	 rdflags;
+};
+
+static int
+run_shell(struct run *rn)
+{
+	return nbs_shell(rn->h, rn->o->ro.percpu);
+}
+
+static int
+run_record(struct run *rn)
+{
+	return nbs_record_loop(&rn->o->c, rn->h, &rn->rq, rn->rdflags, rn->o->ro.quiet);
+}
+
+static int
+run_interval(struct run *rn)
+{
+	struct nbs_renderer *r = nbs_renderer_create(&rn->o->ro, stdout);
+	int ret;
+
+	ret = nbs_interval_loop(&rn->o->c, rn->h, &rn->rq, rn->rdflags, r, rn->o->ro.quiet);
+	nbs_renderer_destroy(&r);
+	return ret;
+}
+
+/* Writes first (each printed as "name: old -> new"), then the reads. */
+static int
+run_once(struct run *rn)
+{
+	struct nbs_renderer *r = nbs_renderer_create(&rn->o->ro, stdout);
+	struct nbs_list wl = { 0 }, l = { 0 };
+	bool quiet = rn->o->ro.quiet;
+	int ret = 0;
+
+	for (size_t i = 0; i < rn->o->nw; i++) {
+		nbs_wreq_parse(rn->h, rn->o->wargs[i], &rn->wr[i]);
+		ret |= nbs_write(rn->h, &rn->wr[i], quiet, &wl);
+	}
+	ret |= nbs_read_all(rn->h, &rn->rq, rn->rdflags, quiet, false, r, &l);
+	nbs_render_items(r, &wl);
+	nbs_render_items(r, &l);
+	nbs_render_end(r);
+	nbs_renderer_destroy(&r);
+	nbs_list_free(&wl);
+	nbs_list_free(&l);
+	return ret;
+}
+
+enum mode { M_SHELL, M_RECORD, M_INTERVAL, M_ONCE };
+
+static int (*const modes[])(struct run *) = {
+	[M_SHELL] = run_shell,
+	[M_RECORD] = run_record,
+	[M_INTERVAL] = run_interval,
+	[M_ONCE] = run_once,
+};
+
+static void
+parse(struct opts *o, int argc, char **argv)
+{
+	int ch;
+
+	nb_common_init(&o->c);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":adeinPqjw:c:S:", longopts, NULL)) != -1) {
+		size_t i;
+
+		for (i = 0; i < sizeof(flagopts) / sizeof(flagopts[0]); i++)
+			if (flagopts[i].ch == ch)
+				break;
+		if (i < sizeof(flagopts) / sizeof(flagopts[0])) {
+			*(bool *)((char *)o + flagopts[i].off) = true;
+			continue;
+		}
 		switch (ch) {
-		case 'a':
-			aflag = true;
-			break;
-		case 'd':
-			ro.dflag = true;
-			break;
-		case 'e':
-			ro.eflag = true;
-			break;
-		case 'i':
-			iflag = true;
-			break;
-		case 'n':
-			ro.nflag = true;
-			break;
-		case 'P':
-			ro.percpu = true;
-			break;
-		case 'q':
-			ro.quiet = true;
-			break;
 		case 'w':
-			if ((wargs = reallocarray(wargs, nw + 1, sizeof(*wargs))) == NULL)
+			if ((o->wargs = reallocarray(o->wargs, o->nw + 1, sizeof(*o->wargs))) == NULL)
 				nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-			wargs[nw++] = optarg;
+			o->wargs[o->nw++] = optarg;
 			break;
 		case 'c':
-			nb_common_option(&c, NB_OPT_COUNT, optarg);
+			nb_common_option(&o->c, NB_OPT_COUNT, optarg);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -314,115 +177,96 @@ main(int argc, char **argv)
 			printf("nbsysctl %s\n", NBSTAT_VERSION);
 			exit(0);
 		case ':':
-			nb_usagex("option %s needs an argument", argv[optind - 1]);
 		case '?':
-			if (optopt != 0)
-				nb_usagex("unknown option -%c", optopt);
-			nb_usagex("unknown option %s", argv[optind - 1]);
+			nb_bad_option(ch, argv);
 		default:
-			if (!nb_common_option(&c, ch, optarg))
-				nb_usagex("unknown option %s", argv[optind - 1]);
+			if (!nb_common_option(&o->c, ch, optarg))
+				nb_bad_option('?', argv);
 			break;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	nb_common_check(&c);
-	ro.json = c.json;
-	ro.pretty = c.pretty;
-	ro.json_lines = c.interval_set;
+	o->names = argv + optind;
+	o->nnames = (size_t)(argc - optind);
+	o->ro.json = o->c.json;
+	o->ro.pretty = o->c.pretty;
+	o->ro.json_lines = o->c.interval_set;
+}
 
-	if (iflag && (aflag || argc > 0 || nw > 0 || c.interval_set))
+/* The checks between options (usage errors exit 2); returns the mode. */
+static enum mode
+check(struct opts *o)
+{
+	bool names = o->nnames > 0, recorder;
+
+	nb_common_check(&o->c);
+	if (o->iflag && (o->aflag || names || o->nw > 0 || o->c.interval_set))
 		nb_usagex("-i takes no names, -a, -w or --interval");
-	if (aflag && argc > 0)
+	if (o->aflag && names)
 		nb_usagex("-a takes no names");
 	/* Recorder mode: --record without names records the default subtrees, silently. */
-	recorder = c.record_path != NULL && !iflag && !aflag && argc == 0 && nw == 0;
+	recorder = o->c.record_path != NULL && !o->iflag && !o->aflag && !names && o->nw == 0;
 	if (recorder)
-		ro.quiet = true;
-	if (!iflag && !aflag && argc == 0 && nw == 0 && !recorder)
+		o->ro.quiet = true;
+	if (!o->iflag && !o->aflag && !names && o->nw == 0 && !recorder)
 		nb_usagex("no name given");
-	if (nw > 0 && c.interval_set)
+	if (o->nw > 0 && o->c.interval_set)
 		nb_usagex("-w cannot be used with --interval");
-	if (c.count_set && !c.interval_set)
+	if (o->c.count_set && !o->c.interval_set)
 		nb_usagex("-c needs --interval");
+	return o->iflag ? M_SHELL : recorder ? M_RECORD : o->c.interval_set ? M_INTERVAL : M_ONCE;
+}
 
+/* Recorder mode: the default subtrees this tree has (vm, kern.cp_time may be absent). */
+static void
+record_defaults(struct nb_sysctl *h, struct nbs_reqs *rs)
+{
+	static const char *const defaults[] = {
+		"net", "vm", "kern.cp_time", "kern.hashstat",
+	};
+	struct nb_sysctl_value probe;
+
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (nb_sysctl_get(h, defaults[i], NB_SYSCTL_RD_NOVALUE, &probe) != -ENOENT)
+			nbs_reqs_add(rs, defaults[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct run rn = { .o = &o };
+	enum mode m;
+	int ret;
+
+	nb_tool_init(argv[0]);
+	parse(&o, argc, argv);
+	m = check(&o);
 	/* Every name is checked before anything is read or printed. */
-	nrq = aflag ? 1 : (size_t)argc;
-	if (nrq > 0 && (rq = calloc(nrq, sizeof(*rq))) == NULL)
+	if (o.aflag)
+		nbs_reqs_add(&rn.rq, "");
+	for (size_t i = 0; i < o.nnames; i++)
+		nbs_reqs_add(&rn.rq, o.names[i]);
+	if (o.nw > 0 && (rn.wr = calloc(o.nw, sizeof(*rn.wr))) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	if (aflag) {
-		rq[0].arg = "";
-		req_split("", &rq[0].comp, &rq[0].ncomp);
-	}
-	for (int i = 0; !aflag && i < argc; i++) {
-		rq[i].arg = argv[i];
-		req_split(argv[i], &rq[i].comp, &rq[i].ncomp);
-	}
-	if (nw > 0 && (wr = calloc(nw, sizeof(*wr))) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	for (size_t i = 0; i < nw; i++) {
-		wreq_parse(NULL, wargs[i], &wr[i]);
-		free(wr[i].name);
-		wr[i].name = NULL;
+	for (size_t i = 0; i < o.nw; i++) {
+		nbs_wreq_parse(NULL, o.wargs[i], &rn.wr[i]);
+		free(rn.wr[i].name);
+		rn.wr[i].name = NULL;
 	}
 
-	h = nb_common_open(&c);
-	if (recorder) {
-		/* The default subtrees this tree has (vm, kern.cp_time may be absent). */
-		static const char *const defaults[] = {
-			"net", "vm", "kern.cp_time", "kern.hashstat",
-		};
-		struct nb_sysctl_value probe;
+	rn.h = nb_common_open(&o.c);
+	if (m == M_RECORD)
+		record_defaults(rn.h, &rn.rq);
+	rn.rdflags = (o.ro.percpu ? NB_SYSCTL_RD_PERCPU : 0) |
+	    (o.ro.dflag ? NB_SYSCTL_RD_NOVALUE : 0);
+	ret = modes[m](&rn);
 
-		if ((rq = calloc(sizeof(defaults) / sizeof(defaults[0]), sizeof(*rq))) == NULL)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-			if (nb_sysctl_get(h, defaults[i], NB_SYSCTL_RD_NOVALUE, &probe) == -ENOENT)
-				continue;
-			rq[nrq].arg = defaults[i];
-			req_split(defaults[i], &rq[nrq].comp, &rq[nrq].ncomp);
-			nrq++;
-		}
-	}
-	if (ro.percpu)
-		rdflags |= NB_SYSCTL_RD_PERCPU;
-	if (ro.dflag)
-		rdflags |= NB_SYSCTL_RD_NOVALUE;
-
-	if (iflag) {
-		ret = nbs_shell(h, ro.percpu);
-		goto out;
-	}
-	if (recorder) {
-		ret = record_loop(&c, h, rq, nrq, rdflags, ro.quiet);
-		goto out;
-	}
-	r = nbs_renderer_create(&ro, stdout);
-	if (c.interval_set) {
-		ret = interval_loop(&c, h, rq, nrq, rdflags, r, ro.quiet);
-		goto out;
-	}
-	for (size_t i = 0; i < nw; i++) {
-		wreq_parse(h, wargs[i], &wr[i]);
-		ret |= do_write(h, &wr[i], ro.quiet, &wl);
-	}
-	ret |= read_all(h, rq, nrq, rdflags, ro.quiet, false, r, &l);
-	nbs_render_items(r, &wl);
-	nbs_render_items(r, &l);
-	nbs_render_end(r);
-out:
-	nbs_renderer_destroy(&r);
-	nbs_list_free(&wl);
-	nbs_list_free(&l);
-	for (size_t i = 0; i < nrq; i++)
-		free(rq[i].comp);
-	for (size_t i = 0; i < nw; i++)
-		free(wr[i].name);
-	free(rq);
-	free(wr);
-	free(wargs);
-	nb_common_close(&h);
+	nbs_reqs_free(&rn.rq);
+	for (size_t i = 0; i < o.nw; i++)
+		free(rn.wr[i].name);
+	free(rn.wr);
+	free(o.wargs);
+	nb_common_close(&rn.h);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
 	return ret;

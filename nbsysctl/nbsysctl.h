@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* nbsysctl.h - nbsysctl internals: collected entries, renderers, the shell. */
+/* nbsysctl.h - nbsysctl internals: requests, writes, collected entries, the renderer, the shell. */
 #ifndef NBSYSCTL_NBSYSCTL_H
 #define NBSYSCTL_NBSYSCTL_H
 
@@ -10,7 +10,6 @@
 
 #include <sysctl-tree/sysctl.h>
 
-struct json_object;
 
 /*
  * One node read from the tree, copied out of the walk callback so that it
@@ -55,7 +54,60 @@ const struct nb_sysctl_value *nbs_shown(const struct nbs_item *it);
 /* "rw, counter, percpu" (empty string if none). */
 void	nbs_flags_format(unsigned flags, char *buf, size_t size);
 
-/* render.c */
+/* request.c: the names asked for and the loops that read them */
+struct nb_common;
+struct nbs_renderer;
+
+/* A name from the command line, split once. */
+struct nbs_req {
+	const char	*arg;		/* as given (for messages) */
+	char		**comp;
+	unsigned	 ncomp;
+	bool		 missing;	/* interval mode: reported missing */
+};
+
+struct nbs_reqs {
+	struct nbs_req	*v;
+	size_t		 n;
+};
+
+/* Split a name into *rq; a malformed name is a usage error (exits 2). */
+void	nbs_req_split(const char *arg, struct nbs_req *rq);
+void	nbs_reqs_add(struct nbs_reqs *rs, const char *arg);
+void	nbs_reqs_free(struct nbs_reqs *rs);
+/* Report a failed read of `name` ("no such node" unless quiet). */
+void	nbs_read_error(struct nb_sysctl *h, const char *name, int rc, bool quiet);
+/*
+ * Read every request into l, telling r of each subtree read; report the
+ * failures (report_once: only the first of a run for a name). Returns the
+ * exit status the failures add.
+ */
+int	nbs_read_all(struct nb_sysctl *h, struct nbs_reqs *rs, unsigned rdflags,
+	    bool quiet, bool report_once, struct nbs_renderer *r, struct nbs_list *l);
+/* --record without names: walk the requests once per tick, print nothing. */
+int	nbs_record_loop(const struct nb_common *c, struct nb_sysctl *h,
+	    struct nbs_reqs *rs, unsigned rdflags, bool quiet);
+/* --interval: counters print their delta since the previous sample. */
+int	nbs_interval_loop(const struct nb_common *c, struct nb_sysctl *h,
+	    struct nbs_reqs *rs, unsigned rdflags, struct nbs_renderer *r, bool quiet);
+
+/* write.c: -w name=value */
+struct nbs_wreq {
+	char		*name;		/* escaped name (copy) */
+	const char	*value;
+};
+
+/*
+ * Split "name=value": the name ends at the first '=' whose left side names
+ * a node of h (interface names may contain '='), else at the first '='.
+ * With h NULL (before the tree is open) only the syntax is checked.
+ */
+void	nbs_wreq_parse(struct nb_sysctl *h, const char *arg, struct nbs_wreq *w);
+/* Write one node; on success l gets an item with its old and new values. */
+int	nbs_write(struct nb_sysctl *h, const struct nbs_wreq *w, bool quiet,
+	    struct nbs_list *l);
+
+/* render.c: every record printed through nb_out (text or JSON) */
 struct nbs_render_opts {
 	bool	 nflag;		/* -n: value only */
 	bool	 eflag;		/* -e: name=value */
@@ -67,20 +119,19 @@ struct nbs_render_opts {
 	bool	 json_lines;	/* interval mode: one object per line */
 };
 
-struct nbs_renderer;
-
 /*
- * A renderer prints one record: the subtrees read (begin_subtree, for the
- * JSON document) and the items collected from them, in order. It is chosen
- * once from the options: text, JSON or nothing (-q).
+ * A renderer prints one record per nbs_render_end: the items given since
+ * the last one (they must stay alive until then), as text lines or as one
+ * JSON document nested as the tree. Items must be read with
+ * NB_SYSCTL_RD_NODES so that an empty node is an empty JSON object; text
+ * skips nodes.
  */
 struct nbs_renderer *nbs_renderer_create(const struct nbs_render_opts *o, FILE *fp);
 void	nbs_renderer_destroy(struct nbs_renderer **rp);
-/* A requested subtree (escaped name; "" = root) read with rdflags. */
-int	nbs_render_subtree(struct nbs_renderer *r, struct nb_sysctl *h,
-	    const char *const *comp, unsigned ncomp, unsigned rdflags);
+/* A requested subtree was read: JSON prints a document even if it is empty. */
+void	nbs_render_subtree(struct nbs_renderer *r);
 void	nbs_render_items(struct nbs_renderer *r, const struct nbs_list *l);
-/* End of record: JSON prints the document. */
+/* End of record: print it. */
 void	nbs_render_end(struct nbs_renderer *r);
 /*
  * One step of interval output: turn *cur into deltas against *prev, render

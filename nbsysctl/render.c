@@ -1,273 +1,252 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* render.c - the two ways nbsysctl prints collected items: text and JSON. */
+/*
+ * render.c - print collected items through nb_out, the one printing path.
+ *
+ * Text is sysctl(8)'s: one line per leaf in the order the items came
+ * ("name = value", "name=value" with -e, the value alone with -n, the
+ * description with -d, "name: old -> new" for a write). JSON is one
+ * document per record, nested as the tree: the subtrees read are merged
+ * (a name read twice, or inside another one read, appears once, where it
+ * first appeared), then the writes are added (a write replaces the leaf
+ * read); an empty interior node is an empty object. The renderer keeps pointers to the items until
+ * nbs_render_end, so the lists must live until then.
+ */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <json-c/json.h>
 
 #include <nbtool/nbtool.h>
 
 #include "nbsysctl.h"
 
-#define NBS_JSON_VERSION "1"
-
-struct nbs_renderer;
-
-struct nbs_render_ops {
-	int	(*subtree)(struct nbs_renderer *, struct nb_sysctl *,
-		    const char *const *, unsigned, unsigned);
-	void	(*item)(struct nbs_renderer *, const struct nbs_item *);
-	void	(*end)(struct nbs_renderer *);
+/*
+ * A node of the JSON document: an object (it == NULL) with its children
+ * in insertion order, or a leaf showing an item. Children are found by a
+ * hash index once there are more than a few (an interface list has
+ * thousands).
+ */
+struct jnode {
+	const char	*key;		/* the item's component (not owned) */
+	const struct nbs_item *it;	/* leaf: what it shows */
+	struct jnode	**kid;		/* in insertion order */
+	size_t		 nkid, kcap;
+	struct jnode	**idx;		/* open addressing over kid; NULL below JIDX_MIN */
+	size_t		 icap;		/* power of 2 */
 };
+
+#define JIDX_MIN	8
 
 struct nbs_renderer {
-	const struct nbs_render_ops *ops;
 	struct nbs_render_opts o;
-	FILE		*fp;
-	struct json_object *doc;	/* JSON: the record being built */
+	struct nb_out	*out;
+	const struct nbs_item **line;	/* text: the items in order */
+	size_t		 nline, lcap;
+	struct jnode	 root;		/* JSON: the document */
+	bool		 any;		/* JSON: a subtree or a write to print */
 };
 
-/* ---- text ---- */
-
-/* Text of a value as sysctl(8) prints it; malloc'd. */
-static char *
-value_text(const struct nb_sysctl_value *v)
+static _Noreturn void
+nomem(void)
 {
-	char small[128], *s;
-	size_t n;
+	nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+}
 
-	n = nb_sysctl_value_format(v, small, sizeof(small));
-	if (n < sizeof(small))
-		return strdup(small);
-	if ((s = malloc(n + 1)) == NULL)
+/* ---- the JSON document ---- */
+
+static size_t
+jhash(const char *s)
+{
+	size_t h = 2166136261u;		/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static void
+jidx_put(struct jnode **idx, size_t icap, struct jnode *n)
+{
+	size_t i = jhash(n->key) & (icap - 1);
+
+	while (idx[i] != NULL)
+		i = (i + 1) & (icap - 1);
+	idx[i] = n;
+}
+
+static struct jnode *
+jkid_find(const struct jnode *p, const char *key)
+{
+	size_t i;
+
+	if (p->nkid > 0 && strcmp(p->kid[p->nkid - 1]->key, key) == 0)
+		return p->kid[p->nkid - 1];	/* walks come in tree order */
+	if (p->idx == NULL) {
+		for (i = 0; i < p->nkid; i++)
+			if (strcmp(p->kid[i]->key, key) == 0)
+				return p->kid[i];
 		return NULL;
-	nb_sysctl_value_format(v, s, n + 1);
-	return s;
-}
-
-/* The library's text form, which carries the per-CPU vector when one was read (-P). */
-static void
-text_value(struct nbs_renderer *r, const struct nb_sysctl_value *v)
-{
-	char *s;
-
-	if ((s = value_text(v)) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	fputs(s, r->fp);
-	free(s);
-}
-
-static int
-text_subtree(struct nbs_renderer *r, struct nb_sysctl *h, const char *const *comp,
-    unsigned ncomp, unsigned rdflags)
-{
-	return 0;
-}
-
-static void
-text_item(struct nbs_renderer *r, const struct nbs_item *it)
-{
-	if (it->has_old) {
-		/* NetBSD: "name: old -> new" */
-		if (!r->o.nflag)
-			fprintf(r->fp, "%s: ", it->name);
-		text_value(r, &it->old);
-		fputs(" -> ", r->fp);
-		text_value(r, &it->val);
-	} else if (r->o.dflag) {
-		if (!r->o.nflag)
-			fprintf(r->fp, "%s: ", it->name);
-		fputs(it->descr, r->fp);
-	} else {
-		if (r->o.eflag && !r->o.nflag)
-			fprintf(r->fp, "%s=", it->name);
-		else if (!r->o.nflag)
-			fprintf(r->fp, "%s = ", it->name);
-		text_value(r, nbs_shown(it));
 	}
-	fputc('\n', r->fp);
+	for (i = jhash(key) & (p->icap - 1); p->idx[i] != NULL; i = (i + 1) & (p->icap - 1))
+		if (strcmp(p->idx[i]->key, key) == 0)
+			return p->idx[i];
+	return NULL;
+}
+
+static struct jnode *
+jkid_add(struct jnode *p, const char *key)
+{
+	struct jnode *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		nomem();
+	n->key = key;
+	if (p->nkid == p->kcap) {
+		p->kcap = p->kcap ? p->kcap * 2 : 4;
+		if ((p->kid = reallocarray(p->kid, p->kcap, sizeof(*p->kid))) == NULL)
+			nomem();
+	}
+	p->kid[p->nkid++] = n;
+	if (p->nkid < JIDX_MIN)
+		return n;
+	if (p->nkid * 2 > p->icap) {	/* (re)build at half load */
+		free(p->idx);
+		p->icap = p->icap ? p->icap * 2 : 4 * JIDX_MIN;
+		if ((p->idx = calloc(p->icap, sizeof(*p->idx))) == NULL)
+			nomem();
+		for (size_t i = 0; i < p->nkid; i++)
+			jidx_put(p->idx, p->icap, p->kid[i]);
+	} else {
+		jidx_put(p->idx, p->icap, n);
+	}
+	return n;
+}
+
+/* Put an item at its path, making the objects on the way. */
+static void
+jdoc_set(struct jnode *root, const struct nbs_item *it)
+{
+	struct jnode *p = root, *n;
+
+	for (unsigned i = 0; i < it->ncomp; i++) {
+		if ((n = jkid_find(p, it->comp[i])) == NULL)
+			n = jkid_add(p, it->comp[i]);
+		p = n;
+	}
+	if (p != root && it->val.type != NB_SYSCTL_NODE)
+		p->it = it;
 }
 
 static void
-text_end(struct nbs_renderer *r)
+jdoc_free(struct jnode *n, bool self)
 {
-	fflush(r->fp);
+	for (size_t i = 0; i < n->nkid; i++)
+		jdoc_free(n->kid[i], true);
+	free(n->kid);
+	free(n->idx);
+	if (self)
+		free(n);
+	else
+		memset(n, 0, sizeof(*n));
 }
 
-static const struct nbs_render_ops text_ops = {
-	text_subtree, text_item, text_end,
-};
+/* ---- values ---- */
 
-/* ---- JSON ---- */
-
-static struct json_object *
-json_value(const struct nb_sysctl_value *v, bool percpu)
+/* A value as JSON under key; a per-CPU counter as {"total", "percpu": [...]}. */
+static void
+json_value(struct nb_out *out, const char *key, const struct nb_sysctl_value *v, bool percpu)
 {
-	struct json_object *jo = NULL, *arr;
-
 	switch (v->type) {
 	case NB_SYSCTL_INT:
-		jo = json_object_new_int64(v->i);
+		nb_out_i64(out, NB_OUT_JSON, key, NULL, v->i);
 		break;
 	case NB_SYSCTL_U64:
-		jo = json_object_new_uint64(v->u);
+		if (!percpu || v->percpu == NULL) {
+			nb_out_u64(out, NB_OUT_JSON, key, NULL, v->u);
+			break;
+		}
+		nb_out_open_object(out, key);
+		nb_out_u64(out, NB_OUT_JSON, "total", NULL, v->u);
+		nb_out_open_array(out, "percpu");
+		for (unsigned c = 0; c < v->ncpu; c++)
+			nb_out_u64(out, NB_OUT_JSON, NULL, NULL, v->percpu[c]);
+		nb_out_close_array(out);
+		nb_out_close_object(out);
 		break;
 	case NB_SYSCTL_BOOL:
-		jo = json_object_new_boolean(v->b);
+		nb_out_bool(out, NB_OUT_JSON, key, NULL, v->b);
 		break;
 	case NB_SYSCTL_STRING:
 	case NB_SYSCTL_ADDRESS:
-		jo = json_object_new_string_len(v->str != NULL ? v->str : "",
-		    v->str != NULL ? (int)v->len : 0);
+		nb_out_str(out, NB_OUT_JSON, key, NULL, v->str != NULL ? v->str : "");
 		break;
 	case NB_SYSCTL_NODE:
-		jo = json_object_new_object();
+		nb_out_open_object(out, key);
+		nb_out_close_object(out);
 		break;
 	}
-	if (jo == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	if (!percpu || v->percpu == NULL)
-		return jo;
-	{
-		struct json_object *o = json_object_new_object();
-
-		if (o == NULL || (arr = json_object_new_array()) == NULL)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		json_object_object_add(o, "total", jo);
-		for (unsigned c = 0; c < v->ncpu; c++)
-			json_object_array_add(arr, json_object_new_uint64(v->percpu[c]));
-		json_object_object_add(o, "percpu", arr);
-		return o;
-	}
 }
 
-static struct json_object *
-json_doc(struct nbs_renderer *r)
-{
-	if (r->doc == NULL) {
-		if ((r->doc = json_object_new_object()) == NULL)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		json_object_object_add(r->doc, "version",
-		    json_object_new_string(NBS_JSON_VERSION));
-	}
-	return r->doc;
-}
-
-/* Merge src into dst (objects recursively; anything else replaces). */
+/* A value as sysctl(8) prints it: the library's text form (with the vector under -P). */
 static void
-json_merge(struct json_object *dst, struct json_object *src)
+text_value(struct nb_out *out, const struct nb_sysctl_value *v)
 {
-	json_object_object_foreach(src, key, val) {
-		struct json_object *d;
+	char small[128], *s = small;
+	size_t n;
 
-		if (json_object_object_get_ex(dst, key, &d) &&
-		    json_object_is_type(d, json_type_object) &&
-		    json_object_is_type(val, json_type_object))
-			json_merge(d, val);
-		else
-			json_object_object_add(dst, key, json_object_get(val));
+	if ((n = nb_sysctl_value_format(v, small, sizeof(small))) >= sizeof(small)) {
+		if ((s = malloc(n + 1)) == NULL)
+			nomem();
+		nb_sysctl_value_format(v, s, n + 1);
 	}
+	nb_out_str(out, NB_OUT_TEXT, NULL, "%s", s);
+	if (s != small)
+		free(s);
 }
 
-/* Set doc.comp[0]...comp[n-1] = jo (taking ownership), making objects on the way. */
+/* ---- the two layouts of a record ---- */
+
 static void
-json_set_path(struct json_object *doc, char *const *comp, unsigned n,
-    struct json_object *jo)
+text_line(struct nbs_renderer *r, const struct nbs_item *it)
 {
-	struct json_object *cur = doc, *next;
+	const char *label = r->o.nflag ? NULL : it->has_old || r->o.dflag ? "%s: " :
+	    r->o.eflag ? "%s=" : "%s = ";
 
-	for (unsigned i = 0; i + 1 < n; i++) {
-		if (!json_object_object_get_ex(cur, comp[i], &next) ||
-		    !json_object_is_type(next, json_type_object)) {
-			if ((next = json_object_new_object()) == NULL)
-				nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-			json_object_object_add(cur, comp[i], next);
-		}
-		cur = next;
-	}
-	if (n > 0)
-		json_object_object_add(cur, comp[n - 1], jo);
-	else
-		json_object_put(jo);
-}
-
-static int
-json_subtree(struct nbs_renderer *r, struct nb_sysctl *h, const char *const *comp,
-    unsigned ncomp, unsigned rdflags)
-{
-	struct json_object *jo = NULL;
-	char name[NB_SYSCTL_NAMEMAX + 1];
-	int rc;
-
-	if (nb_sysctl_name_join(comp, ncomp, name, sizeof(name)) >= sizeof(name))
-		return -ENAMETOOLONG;
-	if ((rc = nb_sysctl_json(h, name, rdflags, &jo)) < 0)
-		return rc;
-	json_merge(json_doc(r), jo);
-	json_object_put(jo);
-	return 0;
-}
-
-/*
- * The document holds the library's own JSON of each subtree read; an item
- * that displays something other than the value read (an interval delta, a
- * description, a write) replaces its leaf.
- */
-static void
-json_item(struct nbs_renderer *r, const struct nbs_item *it)
-{
-	struct json_object *jo;
-
-	if (it->has_old) {
-		if ((jo = json_object_new_object()) == NULL)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		json_object_object_add(jo, "old", json_value(&it->old, false));
-		json_object_object_add(jo, "new", json_value(&it->val, false));
+	if (label != NULL)
+		nb_out_str(r->out, NB_OUT_TEXT, NULL, label, it->name);
+	if (it->has_old) {			/* NetBSD: "name: old -> new" */
+		text_value(r->out, &it->old);
+		nb_out_text(r->out, " -> ");
+		text_value(r->out, &it->val);
 	} else if (r->o.dflag) {
-		jo = json_object_new_string(it->descr);
-	} else if (it->has_delta) {
-		jo = json_value(&it->delta, r->o.percpu);
+		nb_out_str(r->out, NB_OUT_TEXT, NULL, "%s", it->descr);
 	} else {
-		return;
+		text_value(r->out, nbs_shown(it));
 	}
-	json_set_path(json_doc(r), it->comp, it->ncomp, jo);
+	nb_out_text(r->out, "\n");
 }
 
 static void
-json_end(struct nbs_renderer *r)
+json_node(struct nbs_renderer *r, const struct jnode *n)
 {
-	int fl = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const struct nbs_item *it = n->it;
 
-	if (r->doc == NULL)
-		return;
-	fl |= r->o.pretty && !r->o.json_lines ? JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
-	fprintf(r->fp, "%s\n", json_object_to_json_string_ext(r->doc, fl));
-	fflush(r->fp);
-	json_object_put(r->doc);
-	r->doc = NULL;
+	if (it == NULL) {
+		nb_out_open_object(r->out, n->key);
+		for (size_t i = 0; i < n->nkid; i++)
+			json_node(r, n->kid[i]);
+		nb_out_close_object(r->out);
+	} else if (it->has_old) {
+		nb_out_open_object(r->out, n->key);
+		json_value(r->out, "old", &it->old, false);
+		json_value(r->out, "new", &it->val, false);
+		nb_out_close_object(r->out);
+	} else if (r->o.dflag) {
+		nb_out_str(r->out, NB_OUT_JSON, n->key, NULL, it->descr);
+	} else {
+		json_value(r->out, n->key, nbs_shown(it), true);
+	}
 }
-
-static const struct nbs_render_ops json_ops = {
-	json_subtree, json_item, json_end,
-};
-
-/* ---- quiet (-q): exit status only ---- */
-
-static void
-quiet_item(struct nbs_renderer *r, const struct nbs_item *it)
-{
-}
-
-static void
-quiet_end(struct nbs_renderer *r)
-{
-}
-
-static const struct nbs_render_ops quiet_ops = {
-	text_subtree, quiet_item, quiet_end,
-};
 
 /* ---- interface ---- */
 
@@ -277,41 +256,76 @@ nbs_renderer_create(const struct nbs_render_opts *o, FILE *fp)
 	struct nbs_renderer *r;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		nomem();
 	r->o = *o;
-	r->fp = fp;
-	r->ops = o->quiet ? &quiet_ops : o->json ? &json_ops : &text_ops;
+	/* Interval mode: one document per line. */
+	if ((r->out = nb_out_create(fp, o->json, o->pretty && !o->json_lines)) == NULL)
+		nomem();
 	return r;
 }
 
 void
 nbs_renderer_destroy(struct nbs_renderer **rp)
 {
-	if (*rp == NULL)
+	struct nbs_renderer *r = *rp;
+
+	if (r == NULL)
 		return;
-	json_object_put((*rp)->doc);
-	free(*rp);
+	jdoc_free(&r->root, false);
+	free(r->line);
+	nb_out_destroy(&r->out);
+	free(r);
 	*rp = NULL;
 }
 
-int
-nbs_render_subtree(struct nbs_renderer *r, struct nb_sysctl *h,
-    const char *const *comp, unsigned ncomp, unsigned rdflags)
+void
+nbs_render_subtree(struct nbs_renderer *r)
 {
-	return r->ops->subtree(r, h, comp, ncomp, rdflags);
+	r->any = true;
 }
 
 void
 nbs_render_items(struct nbs_renderer *r, const struct nbs_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		r->ops->item(r, &l->v[i]);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct nbs_item *it = &l->v[i];
+
+		if (r->o.json && !it->has_old) {
+			jdoc_set(&r->root, it);
+			continue;
+		}
+		if (it->val.type == NB_SYSCTL_NODE)
+			continue;	/* read for the JSON document only */
+		if (r->nline == r->lcap) {
+			r->lcap = r->lcap ? r->lcap * 2 : 64;
+			if ((r->line = reallocarray(r->line, r->lcap, sizeof(*r->line))) == NULL)
+				nomem();
+		}
+		r->line[r->nline++] = it;
+	}
 }
 
 void
 nbs_render_end(struct nbs_renderer *r)
 {
-	r->ops->end(r);
+	if (r->o.json) {
+		/* The writes come after the reads, and win over them. */
+		for (size_t i = 0; i < r->nline; i++)
+			jdoc_set(&r->root, r->line[i]);
+		r->any |= r->nline > 0;
+		r->nline = 0;
+	}
+	if (!r->o.quiet && (r->any || r->nline > 0)) {
+		nb_out_record_begin(r->out);
+		for (size_t i = 0; i < r->nline; i++)
+			text_line(r, r->line[i]);
+		for (size_t i = 0; i < r->root.nkid; i++)
+			json_node(r, r->root.kid[i]);
+		nb_out_record_end(r->out);
+	}
+	r->nline = 0;
+	r->any = false;
+	jdoc_free(&r->root, false);
 }
 
 void

@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nbhistory/history.h"
-#include "nbstack/stack.h"
 #include "nbtool/nbtool.h"
 #include "sysctl-tree/sysctl.h"
 
@@ -18,22 +16,22 @@
 #define MAX_COUNT	UINT64_C(1000000000)
 
 const char nb_common_help[] =
-"  -j, --json            one JSON document (one object per line with -w)\n"
-"      --pretty          indented JSON (implies -j)\n"
-"      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
-"      --count N         stop after N displays (interval mode)\n"
-"  -S, --socket PATH     read nbstatd's tree at PATH (the daemon is not built yet)\n"
-"      --record FILE     append what is read to history FILE (one sample per read)\n"
-"      --retain DURATION with --record: delete samples older than DURATION (7d, 12h, 30m)\n"
-"      --replay FILE     read history from FILE instead of the live system\n"
-"      --list            with --replay: list the samples (time, source, objects)\n"
-"      --at TIME         with --replay: the sample at TIME\n"
-"      --from TIME, --to TIME\n"
-"                        with --replay: the samples in [from, to]\n"
-"                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
-"      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
-"      --source-args A   options for the source\n"
-"      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
+    "  -j, --json            one JSON document (one per line in interval mode)\n"
+    "      --pretty          indented JSON (implies -j)\n"
+    "      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
+    "      --count N         stop after N displays (interval mode)\n"
+    "  -S, --socket PATH     read nbstatd's tree at PATH (the daemon is not built yet)\n"
+    "      --record FILE     append what is read to history FILE (one sample per read)\n"
+    "      --retain DURATION with --record: delete samples older than DURATION (7d, 12h, 30m)\n"
+    "      --replay FILE     read history from FILE instead of the live system\n"
+    "      --list            with --replay: list the samples (time, source, objects)\n"
+    "      --at TIME         with --replay: the sample at TIME\n"
+    "      --from TIME, --to TIME\n"
+    "                        with --replay: the samples in [from, to]\n"
+    "                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
+    "      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
+    "      --source-args A   options for the source\n"
+    "      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
 
 static int64_t
 now_realtime_ns(void)
@@ -61,6 +59,14 @@ nb_common_init(struct nb_common *c)
 	memset(c, 0, sizeof(*c));
 	if ((root = getenv("NBSTAT_ROOT")) != NULL && *root != '\0')
 		c->root = root;
+}
+
+/* A time option given twice is a usage error: which one was meant? */
+static void
+once(const char *opt, const char *prev)
+{
+	if (prev != NULL)
+		nb_usagex("%s given twice", opt);
 }
 
 bool
@@ -111,12 +117,15 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 		c->list = true;
 		break;
 	case NB_OPT_AT:
+		once("--at", c->at);
 		c->at = arg;
 		break;
 	case NB_OPT_FROM:
+		once("--from", c->from);
 		c->from = arg;
 		break;
 	case NB_OPT_TO:
+		once("--to", c->to);
 		c->to = arg;
 		break;
 	case NB_OPT_SOURCE:
@@ -131,6 +140,7 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 		if (*arg == '\0')
 			nb_usagex("--root: empty directory");
 		c->root = arg;
+		c->root_opt = true;
 		break;
 	default:
 		return false;
@@ -162,11 +172,10 @@ tty_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 /* Progress on stderr for the history reads of --replay PATH, if a terminal. */
-static void
-progress_init(const char *path)
+static nb_sysctl_progress_fn
+progress_fn(void)
 {
-	if (isatty(STDERR_FILENO))
-		nbh_set_progress(tty_progress, (void *)(uintptr_t)path);
+	return isatty(STDERR_FILENO) ? tty_progress : NULL;
 }
 
 /* ---- --replay FILE --list ---- */
@@ -189,10 +198,31 @@ iso_time(int64_t t_ns, char *buf, size_t size)
 	    zone + 3);
 }
 
-static int
-list_cb(const struct nbh_sample_info *si, void *arg)
+/* The output opens with the first sample: an unreadable file prints nothing. */
+struct list_state {
+	struct nb_out	*o;
+	const struct nb_common *c;
+};
+
+static struct nb_out *
+list_open(struct list_state *ls)
 {
-	struct nb_out *o = arg;
+	struct nb_out *o;
+
+	if (ls->o != NULL)
+		return ls->o;
+	if ((o = nb_out_create(stdout, ls->c->json, ls->c->pretty)) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	nb_out_record_begin(o);
+	nb_out_text(o, "%-36s %-8s %7s %7s %8s\n", "TIME", "SOURCE", "OBJECTS", "VALUES", "BYTES");
+	nb_out_open_array(o, "samples");
+	return ls->o = o;
+}
+
+static int
+list_cb(const struct nb_sysctl_sample_info *si, void *arg)
+{
+	struct nb_out *o = list_open(arg);
 	char when[64];
 
 	iso_time(si->t_ns, when, sizeof(when));
@@ -211,33 +241,24 @@ list_cb(const struct nbh_sample_info *si, void *arg)
 static _Noreturn void
 list_samples(const struct nb_common *c)
 {
-	struct nbh_reader *r = NULL;
-	struct nb_out *o;
+	struct list_state ls = { NULL, c };
 	char err[256];
 	int error;
 
 	/* On a terminal the rows are the progress. */
-	if (!isatty(STDOUT_FILENO))
-		progress_init(c->replay_path);
-	if ((error = nbh_reader_open(c->replay_path, &r, err, sizeof(err))) != 0)
-		nb_errx(NB_EXIT_RUNTIME, "--replay %s: %s", c->replay_path,
-		    *err != '\0' ? err : strerror(-error));
-	if ((o = nb_out_create(stdout, c->json, c->pretty)) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	nb_out_record_begin(o);
-	nb_out_text(o, "%-36s %-8s %7s %7s %8s\n", "TIME", "SOURCE", "OBJECTS", "VALUES", "BYTES");
-	nb_out_open_array(o, "samples");
-	error = nbh_reader_list(r, list_cb, o);
-	nb_out_close_array(o);
-	nb_out_record_end(o);
-	nb_out_destroy(&o);
-	if (error != 0) {
-		snprintf(err, sizeof(err), "%s", nbh_reader_error(r));
-		nbh_reader_close(&r);
-		nb_errx(NB_EXIT_RUNTIME, "--replay %s: %s", c->replay_path,
-		    *err != '\0' ? err : strerror(-error));
+	error = nb_sysctl_replay_list(c->replay_path,
+	    isatty(STDOUT_FILENO) ? NULL : progress_fn(), (void *)(uintptr_t)c->replay_path,
+	    list_cb, &ls, err, sizeof(err));
+	if (error == 0)
+		(void)list_open(&ls);	/* no sample: the header and an empty list */
+	if (ls.o != NULL) {
+		nb_out_close_array(ls.o);
+		nb_out_record_end(ls.o);
+		nb_out_destroy(&ls.o);
 	}
-	nbh_reader_close(&r);
+	if (error != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--replay %s: %s", c->replay_path,
+		    *err != '\0' ? err : strerror(-error));
 	if (fflush(stdout) != 0 || ferror(stdout))
 		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
 	exit(0);
@@ -272,6 +293,10 @@ nb_common_check(const struct nb_common *c)
 	if ((c->source != NULL || c->source_args != NULL) &&
 	    (c->replay_path != NULL || c->socket_path != NULL))
 		nb_usagex("--source and --source-args select a local source: not with -S or --replay");
+	if (c->source_args != NULL && c->source == NULL)
+		nb_usagex("--source-args needs --source linux|sim (whose arguments they are)");
+	if (c->root_opt && (c->replay_path != NULL || c->socket_path != NULL))
+		nb_usagex("--root reads a fixture root: not with --replay or -S");
 	if (c->at != NULL)
 		(void)check_time("--at", c->at, now);
 	if (c->from != NULL) {
@@ -311,7 +336,8 @@ nb_common_open(const struct nb_common *c)
 		if (c->to != NULL)
 			(void)nb_parse_time(c->to, now, &so.replay_to_ns, NULL);
 		snprintf(whatbuf, sizeof(whatbuf), "--replay %s", c->replay_path);
-		progress_init(c->replay_path);
+		so.progress = progress_fn();
+		so.progress_arg = (void *)(uintptr_t)c->replay_path;
 	} else if (c->socket_path != NULL) {
 		so.backend = NB_SYSCTL_REMOTE;
 		so.socket_path = c->socket_path;
@@ -328,8 +354,7 @@ nb_common_open(const struct nb_common *c)
 		 * kernel's, from RTM_DELLINK), and is recorded when recording;
 		 * links and addresses are then not re-dumped at every interval.
 		 */
-		if (c->interval_set && strcmp(so.source, "linux") == 0)
-			so.source_flags = NB_SOURCE_EVENTS;
+		so.follow_events = c->interval_set;
 		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
 	}
 	what = whatbuf;

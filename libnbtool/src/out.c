@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "nbtool/nbtool.h"
+#include "sysctl-tree/sysctl.h"
 
 #define NB_OUT_VERSION	"1"	/* JSON output format version, see schema/ */
 #define NB_OUT_MAXDEPTH	32
@@ -160,11 +161,31 @@ nb_out_record_end(struct nb_out *o)
 	fflush(o->fp);
 }
 
+/*
+ * v as it may be shown: itself when the escaping rule leaves it unchanged
+ * (the common case, one scan), else its escaped copy in *tmp (the caller
+ * frees *tmp). Every string value and key passes here, text and JSON alike.
+ */
+static const char *
+out_safe(const char *v, char **tmp)
+{
+	size_t len = strlen(v), need;
+
+	if (nb_sysctl_strsafe(v, len))
+		return v;
+	need = nb_sysctl_strvis(v, len, NULL, 0);
+	if ((*tmp = malloc(need + 1)) == NULL)
+		out_die("out of memory");
+	nb_sysctl_strvis(v, len, *tmp, need + 1);
+	return *tmp;
+}
+
 /* Attach jo (owned) under key to the innermost container, checking the key. */
 static void
 out_add(struct nb_out *o, const char *key, struct json_object *jo)
 {
 	struct json_object *parent;
+	char *tmp = NULL;
 
 	if (!o->in_record)
 		out_die("value \"%s\" outside a record", key != NULL ? key : "(null)");
@@ -181,11 +202,13 @@ out_add(struct nb_out *o, const char *key, struct json_object *jo)
 		json_object_array_add(parent, jo);
 		return;
 	}
+	key = out_safe(key, &tmp);
 	if (json_object_object_get_ex(parent, key, NULL)) {
 		json_object_put(jo);
 		out_die("duplicate key \"%s\"", key);
 	}
 	json_object_object_add(parent, key, jo);
+	free(tmp);
 }
 
 static void
@@ -458,8 +481,13 @@ nb_out_double(struct nb_out *o, enum nb_out_mode m, const char *key, const char 
 void
 nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, const char *v)
 {
+	char *tmp = NULL;
+
+	if (v != NULL)
+		v = out_safe(v, &tmp);
 	out_value(o, m, key, want_json(o, m) && v != NULL ? json_object_new_string(v) : NULL);
 	out_text_str(o, m, fmt, v != NULL ? v : "");
+	free(tmp);
 }
 
 void

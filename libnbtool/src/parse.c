@@ -207,6 +207,7 @@ nb_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, const char **errst
 	bool utc = false;
 	long off = 0;
 	time_t t;
+	int64_t secs, ns;
 
 	if (errstr == NULL)
 		errstr = &dummy;
@@ -281,7 +282,15 @@ nb_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, const char **errst
 	}
 	if (ss == 60)
 		t += 1;
-	*out_ns = ((int64_t)t - off) * NS_PER_SEC + frac_ns;
+	/* Realtime ns in an int64_t span 1677-09-21 to 2262-04-11: outside it
+	 * the sum would wrap and a far-future time would read as the past. */
+	if (__builtin_sub_overflow((int64_t)t, (int64_t)off, &secs) ||
+	    __builtin_mul_overflow(secs, NS_PER_SEC, &ns) ||
+	    __builtin_add_overflow(ns, frac_ns, &ns)) {
+		*errstr = "time out of range (1678 to 2262)";
+		return -EINVAL;
+	}
+	*out_ns = ns;
 	return 0;
 bad:
 	*errstr = "invalid time (ISO-8601 like 2024-05-01T03:10[:00][Z|+02:00], "

@@ -133,6 +133,35 @@ nb_defer(struct nb_stack *st, struct nb_rcu *r, void (*fn)(struct nb_rcu *r))
 		nb_reclaim_wake(&st->rc);
 }
 
+/* nb_stack_defer's record: the caller's function and argument. */
+struct nb_userdefer {
+	struct nb_rcu	 rcu;
+	void		(*fn)(void *arg);
+	void		*arg;
+};
+
+static void
+nb_userdefer_run(struct nb_rcu *r)
+{
+	struct nb_userdefer *d = caa_container_of(r, struct nb_userdefer, rcu);
+
+	d->fn(d->arg);
+	free(d);
+}
+
+int
+nb_stack_defer(struct nb_stack *st, void (*fn)(void *arg), void *arg)
+{
+	struct nb_userdefer *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	d->fn = fn;
+	d->arg = arg;
+	nb_defer(st, &d->rcu, nb_userdefer_run);
+	return 0;
+}
+
 /* rc.lock held: should the open batch be taken now? */
 static bool
 nb_reclaim_due(struct nb_stack *st)

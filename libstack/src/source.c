@@ -1,41 +1,29 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* source.c - source dispatch: open a source by kind, forward calls. */
+/* source.c - source dispatch: open a source from its ops, forward calls. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "source.h"
+#include "nbstack/stack.h"
 
 struct nb_source {
 	const struct nb_source_ops *ops;
 	void		*priv;
 };
 
-static const struct nb_source_ops *const sources[] = {
-	&nb_source_linux_ops,
-	&nb_source_sim_ops,
-	NULL
-};
-
 int
-nb_source_open(struct nb_stack *st, const char *kind, const struct nb_source_opts *opts,
-    struct nb_source **out)
+nb_source_open(struct nb_stack *st, const struct nb_source_ops *ops,
+    const struct nb_source_opts *opts, struct nb_source **out)
 {
-	const struct nb_source_ops *const *o;
 	struct nb_source_opts def = { 0 };
 	struct nb_source *src;
 	int error;
 
-	if (kind == NULL)
-		kind = "linux";
-	for (o = sources; *o != NULL; o++)
-		if (strcmp((*o)->kind, kind) == 0)
-			break;
-	if (*o == NULL)
-		return -ENOENT;
+	if (ops == NULL || ops->open == NULL || ops->refresh == NULL || ops->close == NULL)
+		return -EINVAL;
 	if ((src = calloc(1, sizeof(*src))) == NULL)
 		return -ENOMEM;
-	src->ops = *o;
+	src->ops = ops;
 	if ((error = src->ops->open(st, opts != NULL ? opts : &def, &src->priv)) != 0) {
 		free(src);
 		return error;

@@ -46,6 +46,13 @@ struct nb_sysctl_backend_ops {
 	int	(*sample)(struct nb_sysctl *h);
 	int64_t	(*sample_time)(const struct nb_sysctl *h);
 	struct nb_stack *(*stack)(struct nb_sysctl *h);
+	/*
+	 * Optional (backends with departed interfaces: local): the recorder
+	 * has committed a sample holding the departed interfaces `names`
+	 * ("name@gen", NUL-terminated one after the other, len bytes in all);
+	 * forget them, oldest first, up to the first one not among them.
+	 */
+	void	(*departed_ack)(struct nb_sysctl *h, const char *names, size_t len);
 	void	(*close)(struct nb_sysctl *h);
 	/*
 	 * Optional: a native table read (table.c's contract, nb__tab_*).

@@ -313,8 +313,11 @@ nb__sysctl_replay_open(struct nb_sysctl *h, const struct nb_sysctl_opts *opts)
 		return -EINVAL;
 	if ((rp = calloc(1, sizeof(*rp))) == NULL)
 		return -ENOMEM;
-	if ((error = nbh_reader_open(opts->replay_path, &rp->r, h->errdetail,
-	    sizeof(h->errdetail))) != 0)
+	/* The hook is process-global; a reader keeps the one it was opened with. */
+	nbh_set_progress(opts->progress, opts->progress_arg);
+	error = nbh_reader_open(opts->replay_path, &rp->r, h->errdetail, sizeof(h->errdetail));
+	nbh_set_progress(NULL, NULL);
+	if (error != 0)
 		goto out;
 	rp->to_ns = opts->replay_to_ns;
 	if (rp->to_ns != 0) {
@@ -349,5 +352,54 @@ nb__sysctl_replay_open(struct nb_sysctl *h, const struct nb_sysctl_opts *opts)
 out:
 	nbh_reader_close(&rp->r);
 	free(rp);
+	return error;
+}
+
+/* ---- nb_sysctl_replay_list ---- */
+
+struct replay_list {
+	nb_sysctl_list_fn cb;
+	void		*arg;
+};
+
+static int
+replay_list_cb(const struct nbh_sample_info *hi, void *arg)
+{
+	struct replay_list *l = arg;
+	struct nb_sysctl_sample_info si = {
+		.t_ns = hi->t_ns,
+		.source = hi->source,
+		.nobjects = hi->nobjects,
+		.nvalues = hi->nvalues,
+		.bytes = hi->bytes,
+	};
+
+	return l->cb(&si, l->arg);
+}
+
+int
+nb_sysctl_replay_list(const char *path, nb_sysctl_progress_fn progress, void *progress_arg,
+    nb_sysctl_list_fn cb, void *arg, char *err, size_t errsize)
+{
+	struct replay_list l = { cb, arg };
+	struct nbh_reader *r = NULL;
+	char buf[256];
+	int error;
+
+	if (err != NULL && errsize > 0)
+		err[0] = '\0';
+	if (path == NULL || *path == '\0' || cb == NULL)
+		return -EINVAL;
+	nbh_set_progress(progress, progress_arg);
+	error = nbh_reader_open(path, &r, buf, sizeof(buf));
+	nbh_set_progress(NULL, NULL);
+	if (error != 0) {
+		if (err != NULL)
+			snprintf(err, errsize, "%s", buf);
+		return error;
+	}
+	if ((error = nbh_reader_list(r, replay_list_cb, &l)) != 0 && err != NULL)
+		snprintf(err, errsize, "%s", nbh_reader_error(r));
+	nbh_reader_close(&r);
 	return error;
 }

@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "nbsource/linux.h"
+#include "nbsource/sim.h"
 #include "nbstack/stack.h"
 
 #include "backend.h"
@@ -22,6 +24,23 @@ nb__sysctl_errdetail(struct nb_sysctl *h, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The sources a LOCAL handle can open, by kind (the first is the default). */
+static const struct nb_source_ops *const sources[] = {
+	&nb_source_linux_ops,
+	&nb_source_sim_ops,
+};
+
+static const struct nb_source_ops *
+source_find(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (kind == NULL || strcmp(sources[i]->kind, kind) == 0)
+			return sources[i];
+	return NULL;
+}
+
 int
 nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 {
@@ -31,7 +50,7 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	struct nb_stack *st = NULL;
 	struct nb_source *src = NULL;
 	struct nb_sysctl *h = NULL;
-	const char *kind;
+	const struct nb_source_ops *sops;
 	int error;
 
 	if (opts == NULL)
@@ -52,22 +71,17 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	default:
 		return -EINVAL;
 	}
+	if ((sops = source_find(opts->source)) == NULL)
+		return -ENOENT;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -ENOMEM;
-	kind = opts->source != NULL ? opts->source : "linux";
-	/*
-	 * The linux source mirrors kernel totals into NB_SLOT_SOURCE and never
-	 * takes another slot: one slot per counter group instead of one per
-	 * CPU (10,001 interfaces on a 64-CPU host would otherwise allocate and
-	 * sum 65 cache lines each for one live value).
-	 */
-	cfg.nslots = strcmp(kind, "linux") == 0 ? 1 : 0;
+	cfg.nslots = sops->nslots;	/* the source's per-CPU slot policy */
 	if ((error = nb_stack_create(&cfg, &st)) != 0)
 		goto out;
 	so.root = opts->root;
 	so.args = opts->source_args;
-	so.flags = opts->source_flags;
-	if ((error = nb_source_open(st, kind, &so, &src)) != 0)
+	so.events = opts->follow_events;
+	if ((error = nb_source_open(st, sops, &so, &src)) != 0)
 		goto out;
 	if ((error = nb__sysctl_local_open(h, st, src, true)) != 0)
 		goto out;
@@ -335,12 +349,37 @@ struct jctx {
 	size_t	 plen[NB_SYSCTL_MAXDEPTH];
 	size_t	 pcap[NB_SYSCTL_MAXDEPTH];
 	unsigned depth;						/* valid cached depth */
+	char	*vis;						/* a key or value made safe */
+	size_t	 viscap;
 };
+
+/* s[0..len) under the escaping rule (nb_sysctl_strvis): s itself when safe. */
+static const char *
+json_safe(struct jctx *j, const char *s, size_t len, size_t *outlen)
+{
+	size_t need;
+	char *p;
+
+	*outlen = len;
+	if (nb_sysctl_strsafe(s, len))
+		return s;
+	need = nb_sysctl_strvis(s, len, NULL, 0) + 1;
+	if (need > j->viscap) {
+		if ((p = realloc(j->vis, need)) == NULL)
+			return NULL;
+		j->vis = p;
+		j->viscap = need;
+	}
+	*outlen = nb_sysctl_strvis(s, len, j->vis, need);
+	return j->vis;
+}
 
 static int
 json_ensure(struct jctx *j, const struct nb_sysctl_entry *e, unsigned upto)
 {
 	struct json_object *o;
+	const char *key;
+	size_t klen;
 	unsigned d;
 
 	for (d = 0; d < upto; d++) {
@@ -348,10 +387,12 @@ json_ensure(struct jctx *j, const struct nb_sysctl_entry *e, unsigned upto)
 		    memcmp(j->path[d], e->comp[d], e->complen[d]) == 0)
 			continue;
 		j->depth = d;
-		if (!json_object_object_get_ex(j->obj[d], e->comp[d], &o)) {
+		if ((key = json_safe(j, e->comp[d], e->complen[d], &klen)) == NULL)
+			return -ENOMEM;
+		if (!json_object_object_get_ex(j->obj[d], key, &o)) {
 			if ((o = json_object_new_object()) == NULL)
 				return -ENOMEM;
-			if (json_object_object_add(j->obj[d], e->comp[d], o) != 0) {
+			if (json_object_object_add(j->obj[d], key, o) != 0) {
 				json_object_put(o);
 				return -ENOMEM;
 			}
@@ -409,8 +450,11 @@ out:
 }
 
 static struct json_object *
-json_value(const struct nb_sysctl_value *v)
+json_value(struct jctx *j, const struct nb_sysctl_value *v)
 {
+	const char *str;
+	size_t len;
+
 	switch (v->type) {
 	case NB_SYSCTL_INT:
 		return json_object_new_int64(v->i);
@@ -418,7 +462,11 @@ json_value(const struct nb_sysctl_value *v)
 		return json_object_new_boolean(v->b);
 	case NB_SYSCTL_STRING:
 	case NB_SYSCTL_ADDRESS:
-		return json_object_new_string_len(v->str != NULL ? v->str : "", (int)v->len);
+		if (v->str == NULL)
+			return json_object_new_string("");
+		if ((str = json_safe(j, v->str, v->len, &len)) == NULL)
+			return NULL;
+		return json_object_new_string_len(str, (int)len);
 	case NB_SYSCTL_U64:
 		if (v->percpu == NULL)
 			return json_object_new_uint64(v->u);
@@ -433,6 +481,8 @@ json_cb(const struct nb_sysctl_entry *e, void *arg)
 {
 	struct jctx *j = arg;
 	struct json_object *v;
+	const char *key;
+	size_t klen;
 	int error;
 
 	if (e->ncomp == 0)
@@ -441,9 +491,13 @@ json_cb(const struct nb_sysctl_entry *e, void *arg)
 		return json_ensure(j, e, e->ncomp);
 	if ((error = json_ensure(j, e, e->ncomp - 1)) != 0)
 		return error;
-	if ((v = json_value(&e->val)) == NULL)
+	if ((v = json_value(j, &e->val)) == NULL)
 		return -ENOMEM;
-	if (json_object_object_add(j->obj[e->ncomp - 1], e->comp[e->ncomp - 1], v) != 0) {
+	if ((key = json_safe(j, e->comp[e->ncomp - 1], e->complen[e->ncomp - 1], &klen)) == NULL) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	if (json_object_object_add(j->obj[e->ncomp - 1], key, v) != 0) {
 		json_object_put(v);
 		return -ENOMEM;
 	}
@@ -464,6 +518,7 @@ nb_sysctl_json(struct nb_sysctl *h, const char *name, unsigned rdflags,
 	error = nb_sysctl_walk(h, name, rdflags | NB_SYSCTL_RD_NODES, json_cb, &j);
 	for (d = 0; d < NB_SYSCTL_MAXDEPTH; d++)
 		free(j.path[d]);
+	free(j.vis);
 	if (error != 0) {
 		json_object_put(j.obj[0]);
 		return error;

@@ -26,6 +26,7 @@
  * and its reusable buffers live in the backend without locking.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -863,6 +864,53 @@ local_stack(struct nb_sysctl *h)
 	return lo->st;
 }
 
+struct drain {
+	const char	*names;
+	size_t		 len;
+	uint64_t	 upto;
+};
+
+static bool
+dep_recorded(const struct drain *dr, const char *name)
+{
+	size_t at;
+
+	for (at = 0; at < dr->len; at += strlen(dr->names + at) + 1)
+		if (strcmp(dr->names + at, name) == 0)
+			return true;
+	return false;
+}
+
+/* Oldest first: the departed entries up to the first one the sample does not hold. */
+static int
+drain_cb(const struct nb_departed *d, void *arg)
+{
+	struct drain *dr = arg;
+	char name[NB_IFNAMSIZ + 32];
+
+	snprintf(name, sizeof(name), "%.*s@%" PRIu64, (int)strnlen(d->attrs.name, NB_IFNAMSIZ),
+	    d->attrs.name, d->gen);
+	if (!dep_recorded(dr, name))
+		return 1;
+	dr->upto = d->seq;
+	return 0;
+}
+
+/* The recorder wrote these departed interfaces: the stack forgets them (nb_departed_drain). */
+static void
+local_departed_ack(struct nb_sysctl *h, const char *names, size_t len)
+{
+	struct local *lo = h->priv;
+	struct drain dr = { names, len, 0 };
+	struct nb_read rd;
+
+	nb_read_enter(lo->st, &rd);
+	(void)nb_departed_walk(&rd, drain_cb, &dr);
+	nb_read_exit(&rd);
+	if (dr.upto != 0)
+		(void)nb_departed_drain(lo->st, dr.upto);
+}
+
 static void
 local_close(struct nb_sysctl *h)
 {
@@ -889,6 +937,7 @@ static const struct nb_sysctl_backend_ops local_ops = {
 	.sample = local_sample,
 	.sample_time = local_sample_time,
 	.stack = local_stack,
+	.departed_ack = local_departed_ack,
 	.close = local_close,
 	.table = local_table,
 };

@@ -33,3 +33,21 @@ for d in docs:
 print("valid", len(docs))
 PY
 }
+
+# hermetic CMD...: CMD in a private mount namespace whose /etc holds a hosts
+# file and an nsswitch.conf of the test's own (an overlay over the real
+# /etc), so a name the output resolves (127.0.0.1 -> localhost) never
+# depends on the machine's resolver: a minimal Debian has no /etc/hosts.
+hermetic() {
+	local d
+	d=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/hermetic.XXXXXX")
+	unshare -m /bin/bash -c '
+		set -e
+		d=$1; shift
+		mount -t tmpfs hermetic "$d"
+		mkdir "$d/upper" "$d/work"
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/upper,workdir=$d/work" /etc
+		printf "127.0.0.1\tlocalhost\n" >/etc/hosts
+		printf "hosts: files\nnetworks: files\n" >/etc/nsswitch.conf
+		exec "$@"' hermetic "$d" "$@"
+}

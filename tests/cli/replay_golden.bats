@@ -24,11 +24,12 @@ setup_file() {
 }
 
 # golden NAME TOOL ARGS...: TOOL --replay on the fixture prints exactly
-# tests/cli/golden/NAME.ok, nothing on stderr, exit 0.
+# tests/cli/golden/NAME.ok, nothing on stderr, exit 0. Names resolve from
+# the test's own hosts file (hermetic), never the machine's resolver.
 golden() {
 	local name=$1 tool=$2
 	shift 2
-	run --separate-stderr "$NB_BIN/$tool" --replay "$DB" "$@"
+	run --separate-stderr hermetic "$NB_BIN/$tool" --replay "$DB" "$@"
 	assert_equal "$status" 0
 	assert_equal "$stderr" ""
 	diff -u "$GOLD/$name.ok" <(printf '%s\n' "$output") || fail "$name differs"
@@ -69,6 +70,23 @@ golden_json() {
 	run --separate-stderr "$NB_BIN/histsql" load /dev/null "$d/c.db"
 	assert_equal "$status" 1
 	assert_regex "$stderr" '^histsql: '
+}
+
+@test "golden routes hold on a machine without /etc/hosts (a minimal Debian)" {
+	local d="$BATS_TEST_TMPDIR/bare"
+	mkdir -p "$d"
+	export -f hermetic
+	# The machine as debootstrap --variant=minbase leaves it: no /etc/hosts.
+	run --separate-stderr unshare -m /bin/bash -c '
+		set -e
+		mount -t tmpfs bare "$1"; mkdir "$1/u" "$1/w"
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/u,workdir=$1/w" /etc
+		rm -f /etc/hosts
+		! getent hosts 127.0.0.1 >/dev/null || { echo "127.0.0.1 still resolves" >&2; exit 1; }
+		hermetic "$2/nbnetstat" --replay "$3" --at "$4" -r -T all' bare "$d" "$NB_BIN" "$DB" "$T1"
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	diff -u "$GOLD/netstat-r-T-all.ok" <(printf '%s\n' "$output")
 }
 
 @test "nbnetstat -r, -r -n, -r -f inet6, -r -T all: text and JSON" {

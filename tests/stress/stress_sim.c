@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nbsource/sim.h"
 #include "nbstack/stack.h"
 #include "sysctl-tree/sysctl.h"
 
@@ -152,7 +153,7 @@ phase(const char *label, unsigned workers, double secs, bool big_lock, uint64_t 
 	snprintf(args, sizeof(args), "workers=%u,ifaces=8,addrs=3,descs=8,rate=max,churn=%d,"
 	    "seed=%" PRIu64 ",big_lock=%d,bufsize=2048", workers, CHURN, seed, big_lock);
 	so.args = args;
-	if ((error = nb_source_open(st, "sim", &so, &src)) != 0) {
+	if ((error = nb_source_open(st, &nb_source_sim_ops, &so, &src)) != 0) {
 		fprintf(stderr, "stress_sim: open sim (%s): %s\n", args, strerror(-error));
 		nb_stack_destroy(&st);
 		return 1;

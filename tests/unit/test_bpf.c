@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nbsource/linux.h"
 #include "nbstack/stack.h"
 
 #include "check.h"
@@ -403,7 +404,7 @@ linux_source_one(const char *root, bool owned)
 	}
 	CHECK(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) == 0);
 	CHECK(fstat(fd, &sb) == 0);
-	CHECK_RC(nb_source_open(st, "linux", &opts, &src), 0);
+	CHECK_RC(nb_source_open(st, &nb_source_linux_ops, &opts, &src), 0);
 	CHECK(nb_source_families(src) & NB_FAM_BPF);
 	CHECK_RC(nb_source_refresh(src, NB_FAM_BPF), 0);
 	nb_read_enter(st, &rd);

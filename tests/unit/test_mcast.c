@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nbsource/linux.h"
 #include "nbstack/stack.h"
 
 #include "check.h"
@@ -114,7 +115,7 @@ open_src(struct nb_stack *st, const char *root, struct nb_source **src)
 {
 	struct nb_source_opts o = { .root = root };
 
-	return nb_source_open(st, "linux", &o, src);
+	return nb_source_open(st, &nb_source_linux_ops, &o, src);
 }
 
 int

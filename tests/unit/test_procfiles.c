@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "nbsource/linux.h"
 #include "nbstack/stack.h"
 #include "sysctl-tree/sysctl.h"
 
@@ -178,7 +179,7 @@ test_live(void)
 	if (st == NULL)
 		return;
 	nb_thread_register();
-	CHECK_RC(nb_source_open(st, "linux", NULL, &src), 0);
+	CHECK_RC(nb_source_open(st, &nb_source_linux_ops, NULL, &src), 0);
 	if (src == NULL)
 		goto out;
 	CHECK((nb_source_families(src) & NB_FAM_PROC) != 0);

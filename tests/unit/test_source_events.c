@@ -3,7 +3,7 @@
 /*
  * Runs in a network namespace of its own (unshare; root needed, skipped
  * with 77 otherwise); no traffic leaves it. The source is opened with
- * NB_SOURCE_EVENTS and refresh(LINKS|ADDRS) is never called: whatever the
+ * nb_source_opts.events and refresh(LINKS|ADDRS) is never called: whatever the
  * stack holds after open was applied by the event thread (or its resyncs).
  *
  * Oracle: `ip -j -d link show` and `ip -j addr show`. "Converged" means a
@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nbsource/linux.h"
 #include "nbstack/stack.h"
 
 #include "check.h"
@@ -920,7 +921,7 @@ gen_route_burst(FILE *f, void *arg)
 static void
 test_routes(const char *path)
 {
-	struct nb_source_opts o = { .flags = NB_SOURCE_EVENTS };
+	struct nb_source_opts o = { .events = true };
 	struct nb_stack *st = NULL;
 	struct nb_source *src = NULL;
 	uint64_t r0, e0, d0;
@@ -935,7 +936,7 @@ test_routes(const char *path)
 		return;
 	}
 	if ((error = nb_stack_create(NULL, &st)) != 0 ||
-	    (error = nb_source_open(st, "linux", &o, &src)) != 0) {
+	    (error = nb_source_open(st, &nb_source_linux_ops, &o, &src)) != 0) {
 		CHECK(0, "routes: stack/source: %d", error);
 		goto out;
 	}
@@ -969,7 +970,7 @@ test_routes(const char *path)
 	/* overrun: tiny buffer, bursts of route changes */
 	o.args = "evbuf=4096";
 	if ((error = nb_stack_create(NULL, &st)) != 0 ||
-	    (error = nb_source_open(st, "linux", &o, &src)) != 0) {
+	    (error = nb_source_open(st, &nb_source_linux_ops, &o, &src)) != 0) {
 		CHECK(0, "routes overrun: stack/source: %d", error);
 		goto out;
 	}
@@ -1029,14 +1030,14 @@ gen_burst_undo(FILE *f, void *arg)
 static void
 test_overrun(const char *path)
 {
-	struct nb_source_opts o = { .flags = NB_SOURCE_EVENTS, .args = "evbuf=4096" };
+	struct nb_source_opts o = { .events = true, .args = "evbuf=4096" };
 	struct nb_stack *st = NULL;
 	struct nb_source *src = NULL;
 	uint64_t d0, r0;
 	int error, round;
 
 	if ((error = nb_stack_create(NULL, &st)) != 0 ||
-	    (error = nb_source_open(st, "linux", &o, &src)) != 0) {
+	    (error = nb_source_open(st, &nb_source_linux_ops, &o, &src)) != 0) {
 		CHECK(0, "overrun: stack/source: %d", error);
 		goto out;
 	}
@@ -1057,7 +1058,7 @@ test_overrun(const char *path)
 	/* a bad evbuf is refused */
 	o.args = "evbuf=x";
 	nb_source_close(&src);
-	CHECK(nb_source_open(st, "linux", &o, &src) == -EINVAL, "evbuf=x accepted");
+	CHECK(nb_source_open(st, &nb_source_linux_ops, &o, &src) == -EINVAL, "evbuf=x accepted");
 out:
 	nb_source_close(&src);
 	if (st != NULL)
@@ -1067,7 +1068,7 @@ out:
 int
 main(void)
 {
-	struct nb_source_opts o = { .flags = NB_SOURCE_EVENTS };
+	struct nb_source_opts o = { .events = true };
 	char path[] = "/tmp/nbstat-events-XXXXXX";
 	struct nb_stack *st = NULL;
 	struct nb_source *src = NULL;
@@ -1095,7 +1096,7 @@ main(void)
 		goto out;
 	}
 	if ((error = nb_stack_create(NULL, &st)) != 0 ||
-	    (error = nb_source_open(st, "linux", &o, &src)) != 0) {
+	    (error = nb_source_open(st, &nb_source_linux_ops, &o, &src)) != 0) {
 		CHECK(0, "stack/source: %d", error);
 		goto out;
 	}

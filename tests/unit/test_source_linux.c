@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nbsource/linux.h"
 #include "nbstack/stack.h"
 
 #include "check.h"
@@ -734,7 +735,7 @@ main(void)
 		goto out;
 	}
 	if ((error = nb_stack_create(NULL, &st)) != 0 ||
-	    (error = nb_source_open(st, "linux", NULL, &src)) != 0) {
+	    (error = nb_source_open(st, &nb_source_linux_ops, NULL, &src)) != 0) {
 		CHECK(0, "stack/source: %d", error);
 		goto out;
 	}

@@ -24,6 +24,8 @@
 /* The odd interface: '-', '.', '\', '@', '#', UTF-8 and an invalid byte. */
 static const char ODD[] = "-b.r\\@#\xc3\xa9\xff";
 static const char ODD_ESC[] = "-b\\.r\\\\@#\xc3\xa9\xff";
+/* ODD as JSON shows it: the byte that is not UTF-8 as vis(3)'s octal. */
+static const char ODD_VIS[] = "-b.r\\@#\xc3\xa9\\377";
 
 enum { IX_LO = 1, IX_BR = 3, IX_ODD = 7, IX_LATE = 2 };
 
@@ -650,11 +652,13 @@ test_json(struct nb_sysctl *h, struct nb_stack *st)
 	s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
 	back = json_tokener_parse(s);
 	CHECK(back != NULL);
+	/* Valid UTF-8 with no control character, whatever the names hold. */
+	CHECK(nb_sysctl_strsafe(s, strlen(s)));
 	{
-		const char *k1[] = { "net", "interfaces", ODD, "mtu", NULL };
-		const char *k2[] = { "net", "interfaces", ODD, "stats", "ibytes", NULL };
-		const char *k3[] = { "net", "interfaces", ODD, "addrs", "2", "peer", NULL };
-		const char *k4[] = { "net", "interfaces", ODD, "gen", NULL };
+		const char *k1[] = { "net", "interfaces", ODD_VIS, "mtu", NULL };
+		const char *k2[] = { "net", "interfaces", ODD_VIS, "stats", "ibytes", NULL };
+		const char *k3[] = { "net", "interfaces", ODD_VIS, "addrs", "2", "peer", NULL };
+		const char *k4[] = { "net", "interfaces", ODD_VIS, "gen", NULL };
 		const char *k5[] = { "kern", "hashstat", NB_HASH_IFNAME, "items", NULL };
 		const char *k6[] = { "stack", "samples", NULL };
 		const char *k7[] = { "net", "interfaces", "lo", "addrs", NULL };

@@ -4,7 +4,8 @@
  * options (DESIGN.md section 5), opening the tree handle they select, and
  * the one emitter that prints text and JSON from the same calls.
  *
- * Unlike the libraries, this module is for programs: nb_die() exits.
+ * Unlike the libraries, this module is for programs: nb_errx() and
+ * nb_usagex() exit.
  * Single-threaded.
  */
 #ifndef NBTOOL_NBTOOL_H
@@ -52,10 +53,10 @@ int	nb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const
 /* Seconds, possibly fractional ("0.5", "10"); > 0 and <= 1 day. */
 int	nb_parse_interval(const char *s, double *out, const char **errstr);
 /*
- * A TIME of --at/--from/--to as realtime ns: ISO-8601 "YYYY-MM-DD[(T| )hh:mm
- * [:ss[.frac]]][Z|(+|-)hh[:]mm]" (local time without a zone), "now", or
- * relative to now_ns: "-30s", "-15m", "-2h", "-1d". Returns 0 or -EINVAL
- * (*errstr says why).
+ * nb_parse_time (below nb_parse_duration) - a TIME of --at/--from/--to as
+ * realtime ns: ISO-8601 "YYYY-MM-DD[(T| )hh:mm[:ss[.frac]]][Z|(+|-)hh[:]mm]"
+ * (local time without a zone), "now", or relative to now_ns: "-30s",
+ * "-15m", "-2h", "-1d". Returns 0 or -EINVAL (*errstr says why).
  */
 /*
  * nb_parse_duration - "N" + unit s, m, h, d or w ("7d", "12h", "90s"; N a
@@ -82,6 +83,7 @@ struct nb_common {
 	const char	*source;	/* --source linux|sim */
 	const char	*source_args;	/* --source-args */
 	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
+	bool		 root_opt;	/* root came from --root, not the environment */
 };
 
 enum {
@@ -227,8 +229,10 @@ const void *nb_delta_gone(const struct nb_delta *d, size_t i, const struct nb_sy
  * in JSON. Objects and arrays nest; text ignores them.
  *
  * A document (or, in interval mode, a record: one JSON object per line)
- * always carries a "version" key first. The emitter aborts (nb_die) if
- * opens and closes are unbalanced at record end.
+ * always carries a "version" key first. A broken sequence (opens and
+ * closes unbalanced at record end, a duplicate key, a value without a
+ * key in an object or with one in an array) prints "tool: nb_out: why"
+ * and aborts.
  */
 struct nb_out;
 

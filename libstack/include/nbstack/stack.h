@@ -811,31 +811,66 @@ enum nb_family {
 	NB_FAM_ALL	= (1u << 12) - 1,
 };
 
-/*
- * nb_source_opts.flags. NB_SOURCE_EVENTS ("linux"): keep links,
- * addresses, routes and neighbours current from kernel events. open()
- * subscribes to them, loads links and addresses once (so it needs a
- * registered thread, like refresh) and starts an event thread that applies
- * every change as it arrives; routes and neighbours are loaded by the first
- * refresh(ROUTES|NEIGH) and kept by events from then on.
- * refresh(LINKS|ADDRS|ROUTES|NEIGH) then re-dumps only after lost events, while IFSTATS
- * still polls the counters. stack.events, stack.dropped_events (+1 per
- * overrun) and stack.resyncs count its work. args "evbuf=BYTES" sets the
- * event socket's receive buffer.
- */
-#define NB_SOURCE_EVENTS	(1u << 0)
+/* Link attributes a source can change in the kernel (nbsysctl -w). */
+enum nb_linkset {
+	NB_LINKSET_MTU,
+	NB_LINKSET_TXQLEN,
+	NB_LINKSET_UP,			/* 0 = down, 1 = up */
+};
 
 struct nb_source_opts {
 	const char	*root;		/* procfs/sysfs root override; NULL = "/" */
-	unsigned	 flags;		/* NB_SOURCE_* */
+	/*
+	 * Keep the objects current from the kernel's events where the source
+	 * can (linux: nbsource/linux.h); sources without events ignore it.
+	 */
+	bool		 events;
 	const char	*args;		/* source-specific "key=value,..." (sim) */
 };
 
 /*
- * nb_source_open - Exclusive on the source. Attach source `kind` ("linux",
- * "sim") to the stack. Loads nothing yet. -ENOENT for an unknown kind.
+ * For source implementers (sources/linux, sources/sim): the vtable a
+ * source library exports (nbsource/<kind>.h), and what the stack lends it.
+ * A source fills the stack only through the Writer calls of this header.
  */
-int	nb_source_open(struct nb_stack *st, const char *kind,
+struct nb_source_ops {
+	const char	*kind;		/* "linux", "sim" */
+	unsigned	 families;	/* NB_FAM_* it can provide */
+	/*
+	 * Per-CPU counter slots the stack should have (nb_stack_config.nslots)
+	 * for this source: 0 = one per online CPU (+1), for sources whose
+	 * threads count per CPU (sim); 1 = NB_SLOT_SOURCE only, for sources
+	 * that mirror kernel totals (linux: 10,001 interfaces on a 64-CPU host
+	 * would otherwise allocate and sum 65 cache lines each).
+	 */
+	unsigned	 nslots;
+	/* Allocate private state into *priv; load nothing yet. */
+	int	(*open)(struct nb_stack *st, const struct nb_source_opts *opts, void **priv);
+	int	(*refresh)(void *priv, unsigned fams);
+	/* Optional (NULL: -EOPNOTSUPP). */
+	int	(*link_set)(void *priv, uint32_t index, enum nb_linkset what, uint64_t value);
+	const char *(*error)(void *priv);
+	/* Optional: stop generating and verify the source's invariants. */
+	int	(*check)(void *priv);
+	void	(*close)(void *priv);
+};
+
+/*
+ * nb_stack_defer - Writer (a source's own threads: the sim's control
+ * thread records when a removal has completed). Call fn(arg) on the
+ * stack's reclaimer thread once a grace period has passed: every read
+ * section that began before the call has ended. Never waits; -ENOMEM.
+ * nb_stack_barrier waits for it, so a source that closes calls
+ * nb_stack_barrier before freeing what arg points to.
+ */
+int	nb_stack_defer(struct nb_stack *st, void (*fn)(void *arg), void *arg);
+
+/*
+ * nb_source_open - Exclusive on the source. Attach the source that `ops`
+ * describes (nb_source_linux_ops, nb_source_sim_ops) to the stack. Loads
+ * nothing yet.
+ */
+int	nb_source_open(struct nb_stack *st, const struct nb_source_ops *ops,
 	    const struct nb_source_opts *opts, struct nb_source **out);
 /*
  * nb_source_refresh - Writer (one caller at a time per source). Bring the
@@ -850,14 +885,6 @@ int	nb_source_refresh(struct nb_source *src, unsigned fams);
  * equals what its threads tallied privately, and none of the checks made
  * while running failed. 0, -EPROTO (detail in nb_source_error), or
  * -EOPNOTSUPP for sources without such checks.
- *
- * The "sim" source (args "key=value,..."): workers=N (threads acting as
- * CPUs, each with its own per-CPU slot; the stack needs N + 1 slots),
- * ifaces=N, addrs=N (per interface), descs=N (capture descriptors),
- * rate=PPS (per worker; 0 or "max" = unbounded), churn=N (configuration
- * changes per second; 0 = none, "max" = unbounded), duration=SECONDS (0 =
- * until closed), seed=N, big_lock=1 (every packet and change under one
- * global lock), bufsize=BYTES (descriptor buffers).
  */
 int	nb_source_check(struct nb_source *src);
 /* Families this source can provide. */
@@ -867,12 +894,6 @@ const char *nb_source_kind(const struct nb_source *src);
 const char *nb_source_error(const struct nb_source *src);
 void	nb_source_close(struct nb_source **srcp);
 
-/* Link attributes a source can change in the kernel (nbsysctl -w). */
-enum nb_linkset {
-	NB_LINKSET_MTU,
-	NB_LINKSET_TXQLEN,
-	NB_LINKSET_UP,			/* 0 = down, 1 = up */
-};
 /*
  * nb_source_link_set - ask the kernel to change an attribute of interface
  * `index`; on success the stack is updated before returning.

@@ -97,16 +97,31 @@ enum nb_sysctl_backend {
 	NB_SYSCTL_REPLAY,		/* SQLite history */
 };
 
+/*
+ * Progress of a long history read (opening a big file, listing it):
+ * fn(done, total, arg) with done < total while it runs, then once with
+ * done == total when it ends (also on error).
+ */
+typedef void (*nb_sysctl_progress_fn)(uint64_t done, uint64_t total, void *arg);
+
 struct nb_sysctl_opts {
 	enum nb_sysctl_backend backend;
 	const char	*source;	/* LOCAL: "linux" (default) or "sim" */
 	const char	*source_args;	/* LOCAL: source-specific options */
 	const char	*root;		/* LOCAL: procfs/sysfs root override */
-	unsigned	 source_flags;	/* LOCAL: NB_SOURCE_* (nbstack/stack.h), e.g. events */
+	/*
+	 * LOCAL: follow the kernel's events where the source can (linux), for
+	 * callers that read more than once: an interface deleted between two
+	 * samples then shows in net.interfaces_departed with its final
+	 * counters, and links and addresses are not re-dumped every sample.
+	 */
+	bool		 follow_events;
 	const char	*socket_path;	/* REMOTE */
 	const char	*replay_path;	/* REPLAY */
 	int64_t		 replay_at_ns;	/* REPLAY: realtime ns; INT64_MAX = last sample */
 	int64_t		 replay_to_ns;	/* REPLAY range end (interval mode); 0 = none */
+	nb_sysctl_progress_fn progress;	/* REPLAY: reads of this handle; NULL = none */
+	void		*progress_arg;
 };
 
 /*
@@ -116,8 +131,9 @@ struct nb_sysctl_opts {
  * file at the last sample at or before replay_at_ns (with replay_to_ns: at
  * the first sample at or after it); on failure *out may be a handle that
  * only carries nb_sysctl_errdetail() (close it), and on success a time
- * after the last sample leaves a notice there. Errors of the history file:
- * nbhistory/history.h (NBH_E*).
+ * after the last sample leaves a notice there. Errors of the history file
+ * (docs/history.md): -EBUSY, -ERANGE (before the first sample), -ENODATA
+ * (no sample yet), -EPROTO (damaged or unknown format).
  */
 int	nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out);
 void	nb_sysctl_close(struct nb_sysctl **hp);
@@ -144,6 +160,26 @@ struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
 
 /* Human-readable detail of the last error, or "" (e.g. "netlink: ..."). */
 const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
+
+/* One recorded sample, as nb_sysctl_replay_list reports it. */
+struct nb_sysctl_sample_info {
+	int64_t		 t_ns;		/* realtime of the sample */
+	const char	*source;	/* "linux", "sim", ... (valid during the callback) */
+	uint64_t	 nobjects;	/* interior nodes recorded */
+	uint64_t	 nvalues;	/* leaves recorded */
+	uint64_t	 bytes;		/* encoded size of the values */
+};
+typedef int (*nb_sysctl_list_fn)(const struct nb_sysctl_sample_info *si, void *arg);
+
+/*
+ * nb_sysctl_replay_list - every sample of the history file at `path`,
+ * oldest first (--replay FILE --list). A non-zero cb return stops and is
+ * returned. progress (may be NULL) as nb_sysctl_opts.progress. Errors of
+ * the history file (docs/history.md), with one line of detail in err
+ * (if not NULL).
+ */
+int	nb_sysctl_replay_list(const char *path, nb_sysctl_progress_fn progress,
+	    void *progress_arg, nb_sysctl_list_fn cb, void *arg, char *err, size_t errsize);
 
 /* ---- history ---- */
 
@@ -355,6 +391,20 @@ const char *nb_sysctl_type_name(enum nb_sysctl_type t);
  * another family (dst is then "").
  */
 char	*nb_sysctl_ntop(int family, const void *src, char *dst, size_t size);
+
+/* ---- safe text: the one escaping rule (vis.c) ---- */
+
+/*
+ * nb_sysctl_strvis - s[0..len) made safe for a terminal and for JSON:
+ * printable ASCII and well-formed, visible UTF-8 characters pass; every
+ * other byte (controls, DEL, C1 controls, bidirectional overrides, bytes
+ * that are not UTF-8) becomes "\ooo" (vis(3)'s octal form). Writes at most
+ * size bytes with a NUL; returns the length it needs, like snprintf (at
+ * most 4 * len).
+ */
+size_t	nb_sysctl_strvis(const char *s, size_t len, char *dst, size_t size);
+/* True when nb_sysctl_strvis would leave s[0..len) unchanged. */
+bool	nb_sysctl_strsafe(const char *s, size_t len);
 
 #ifdef __cplusplus
 }

@@ -5,9 +5,24 @@
 #include <string.h>
 
 #include "nl_kmap.h"
-#include "stack-internal.h"	/* nb_hash_key */
 
 #define KMAP_MINCAP	64
+
+/* FNV-1a over the key, then a 64-bit mixer so small integers spread. */
+static size_t
+kmap_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	h ^= h >> 31;
+	h *= 0x7fb5d329728ea185ull;
+	h ^= h >> 27;
+	return (size_t)h;
+}
 
 int
 nl_kmap_init(struct nl_kmap *m, size_t keysz, size_t valsz)
@@ -46,7 +61,7 @@ nl_kmap_find(const struct nl_kmap *m, const void *key)
 	if (m->n == 0)
 		return -1;
 	mask = m->cap - 1;
-	for (i = nb_hash_key(key, (unsigned)m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
+	for (i = kmap_hash(key, m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
 		if (memcmp(nl_kmap_key(m, i), key, m->keysz) == 0)
 			return (ptrdiff_t)i;
 	return -1;
@@ -57,7 +72,7 @@ kmap_place(struct nl_kmap *m, const void *key, uint8_t st)
 {
 	size_t i, mask = m->cap - 1;
 
-	for (i = nb_hash_key(key, (unsigned)m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
+	for (i = kmap_hash(key, m->keysz) & mask; m->state[i] != NL_KMAP_EMPTY; i = (i + 1) & mask)
 		;
 	m->state[i] = st;
 	memcpy(nl_kmap_key(m, i), key, m->keysz);

@@ -81,7 +81,7 @@ struct lx {
 	/* event mode (source_linux_events.c); mu guards all of the above */
 	pthread_mutex_t	 mu;		/* the source mutex: see source_linux.c */
 	char		 errout[LX_ERRLEN];	/* lx_error's copy of err */
-	struct lx_ev	*ev;		/* NULL unless NB_SOURCE_EVENTS */
+	struct lx_ev	*ev;		/* NULL unless nb_source_opts.events */
 	struct lx_rn	*rn;		/* ROUTES, NEIGH (source_linux_rn.h), lazily */
 	struct lx_bpf	*bpf;		/* BPF (source_linux_bpf.h) */
 };

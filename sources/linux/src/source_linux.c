@@ -53,7 +53,7 @@
  * addresses, counters) is returned. If the second socket or the thread
  * cannot be had, the refresh runs sequentially.
  *
- * Event mode (NB_SOURCE_EVENTS, source_linux_events.c). open() joins the
+ * Event mode (nb_source_opts.events, source_linux_events.c). open() joins the
  * link, address, route and neighbour multicast groups on a third socket,
  * loads links and addresses once, and starts an event thread that applies
  * each RTM_NEWLINK/DELLINK/NEWADDR/DELADDR as it arrives (lx_link_event,
@@ -93,7 +93,7 @@
 #include <netlink/netlink.h>
 
 #include "nl_linux.h"
-#include "source.h"
+#include "nbsource/linux.h"
 #include "source_linux_bpf.h"
 #include "source_linux_procfile.h"
 #include "source_linux_rn.h"
@@ -423,7 +423,7 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
 	lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) & ~(1u << NB_IFSTAT_OMCASTS);
 	nb_stack_set_ifstat_mask(st, lx->ifstat_mask);
-	if ((opts->flags & NB_SOURCE_EVENTS) != 0 &&
+	if (opts->events &&
 	    (error = lx_events_start(lx, opts->args)) != 0)
 		goto out;
 	*priv = lx;
@@ -651,6 +651,7 @@ lx_error(void *priv)
 
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
+	.nslots = 1,	/* kernel totals mirrored into NB_SLOT_SOURCE */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
 	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC,
 	.open = lx_open,

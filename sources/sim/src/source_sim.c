@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* source_sim.c - the "sim" source: worker threads as CPUs, synthetic traffic, configuration churn. */
+
+/*
+ * Theory of operation
+ *
+ * What runs at once
+ *   open() builds the initial configuration on the caller's thread, then
+ *   starts `workers` worker threads and one control thread; they run until
+ *   `duration` ends or until close()/check() stops them (sim->stop, set with
+ *   release order, polled by every thread). Tree readers (tools, the stress
+ *   test) run at the same time through libstack's read side. refresh() only
+ *   reports errors: the sim's state is live.
+ *
+ *   Workers (the CPUs) each own one per-CPU slot (nb_slot_acquire) and are
+ *   the only writers of that slot in every counter group. Per packet, inside
+ *   one read section: look up the receiving interface by index, count it,
+ *   offer it to the capture descriptors on the interface's bpf list
+ *   (rcount; libpcap's bpf_filter decides ccount; a simulated buffer per
+ *   descriptor decides dcount), then the to-self check of the seeds
+ *   (nb_addr_lookup), else a route lookup. A forwarded packet goes
+ *   through the worker's rtcache: a held route (nb_route_hold) per
+ *   destination network, reused while the stack's publication version is
+ *   the one of the cached lookup (NetBSD's rtcache_validate checks a
+ *   generation the same way), else looked up again and re-held, the old
+ *   reference released. The worker leaves the read section, reads the
+ *   held route's attributes, and re-enters to count the output interface.
+ *   So routes are changed and deleted while workers hold them; a deleted
+ *   route lives until the last cache lets it go. A worker releases its
+ *   cache when it exits.
+ *
+ *   The control thread is the only configuration writer (so it knows what
+ *   exists and every call must succeed): it adds and removes addresses
+ *   with their local routes (nb_addr_add_route: one commit), adds, changes
+ *   and deletes routes that workers may hold, creates, moves, refilters and
+ *   deletes capture descriptors, and detaches and re-attaches interfaces
+ *   while descriptors sniff them (bpfdetach). It paces itself to `churn`
+ *   changes per second (0 = no churn, "max" = as fast as it can) and stops
+ *   after `changes` of them when that is given. Its choices come from its
+ *   own generator (seeded by `seed`) and depend on nothing the workers do,
+ *   so a seed and a number of changes give one configuration, run after run.
+ *
+ *   --big-lock (args big_lock=1): every packet and every configuration
+ *   change is processed under one global mutex, with the very same code
+ *   paths: the baseline the seeds start from.
+ *
+ * Invariants
+ *   Continuous (each worker, in each read section): an address found in
+ *   the hash is on its interface's list and has its local route, and a
+ *   local destination without an address has no local route (nothing is
+ *   half-published); an interface or descriptor whose removal has
+ *   completed (a grace period after its delete: a deferred callback
+ *   records its generation / id in done_gen / done_id) is never visible;
+ *   a held route's attributes still match the destination it was found
+ *   for; a generation never goes backwards. Violations are counted
+ *   (net.sim.stats.violations) and the first is kept for nb_source_error.
+ *   At the end (check(), after the threads are joined): for every counter
+ *   of the ip and sim groups, and for every live interface and descriptor,
+ *   the sum of the per-CPU slots equals the sum of the workers' private
+ *   tallies (which record exactly what they added, per interface
+ *   generation and per descriptor id).
+ *
+ * Who frees what
+ *   libstack frees its objects after grace periods; the sim frees only its
+ *   own memory: done-records free themselves in their callback; close()
+ *   joins the threads, waits for every deferred callback (nb_stack_barrier,
+ *   the records point at the sim), releases the slots and frees the sim.
+ *   Interfaces, addresses, routes and descriptors stay in the stack.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nbsource/sim.h"
+#include "nbstack/stack.h"
+
+#include "sim.h"
+
+static const struct nb_ctr_desc sim_ip_desc[SIM_IP_MAX] = {
+	{ "inreceives", "datagrams received", NB_CTR_COUNTER },
+	{ "indelivers", "datagrams delivered to this host", NB_CTR_COUNTER },
+	{ "forwdatagrams", "datagrams forwarded", NB_CTR_COUNTER },
+	{ "outnoroutes", "datagrams dropped: no route", NB_CTR_COUNTER },
+	{ "outdiscards", "datagrams dropped: output interface gone", NB_CTR_COUNTER },
+};
+
+static const struct nb_ctr_desc sim_desc[SIM_C_MAX] = {
+	{ "packets", "packets generated by the workers", NB_CTR_COUNTER },
+	{ "noiface", "packets for an interface that does not exist", NB_CTR_COUNTER },
+	{ "route_holds", "route references taken and released", NB_CTR_COUNTER },
+	{ "bpf_offers", "packets offered to capture descriptors", NB_CTR_COUNTER },
+	{ "checks", "consistency checks made by the workers", NB_CTR_COUNTER },
+	{ "violations", "consistency checks failed (must stay 0)", NB_CTR_COUNTER },
+	{ "changes", "configuration changes made by the control thread", NB_CTR_COUNTER },
+};
+
+/* Filters compiled with libpcap; descriptor slot s starts with s % n. */
+static const char *const sim_filters[SIM_NFILTERS] = {
+	"", "udp", "tcp", "dst net 10.0.0.0/8", "udp and dst port 53",
+	"ip and len > 512", "not tcp port 80",
+};
+
+/* ---- options ---- */
+
+static int
+sim_parse(struct sim_opts *o, const char *args, char *err, size_t errlen)
+{
+	char *copy, *tok, *save = NULL, *eq, *end;
+	double v;
+	int error = 0;
+
+	o->workers = 2;
+	o->ifaces = 4;
+	o->addrs = 2;
+	o->descs = 2;
+	o->rate = 20000;
+	o->churn = 100;
+	o->duration = 0;
+	o->changes = 0;
+	o->seed = 1;
+	o->big_lock = false;
+	o->bufsize = 2048;
+	if (args == NULL || *args == '\0')
+		return 0;
+	if ((copy = strdup(args)) == NULL)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL) {
+			if (strcmp(tok, "big_lock") == 0 || strcmp(tok, "big-lock") == 0) {
+				o->big_lock = true;
+				continue;
+			}
+			snprintf(err, errlen, "sim: '%s': expected key=value", tok);
+			error = -EINVAL;
+			break;
+		}
+		*eq++ = '\0';
+		if ((strcmp(tok, "rate") == 0 || strcmp(tok, "churn") == 0) &&
+		    (strcmp(eq, "max") == 0 || strcmp(eq, "unbounded") == 0)) {
+			if (strcmp(tok, "rate") == 0)
+				o->rate = 0;
+			else
+				o->churn = -1;
+			continue;
+		}
+		errno = 0;
+		v = strtod(eq, &end);
+		if (errno != 0 || end == eq || *end != '\0' || v < 0) {
+			snprintf(err, errlen, "sim: %s=%s: not a number", tok, eq);
+			error = -EINVAL;
+			break;
+		}
+		if (strcmp(tok, "workers") == 0 && v >= 1 && v <= 64)
+			o->workers = (unsigned)v;
+		else if (strcmp(tok, "ifaces") == 0 && v >= 1 && v <= SIM_MAXIFACES)
+			o->ifaces = (unsigned)v;
+		else if (strcmp(tok, "addrs") == 0 && v <= SIM_MAXADDRS)
+			o->addrs = (unsigned)v;
+		else if (strcmp(tok, "descs") == 0 && v <= SIM_MAXDESCS)
+			o->descs = (unsigned)v;
+		else if (strcmp(tok, "rate") == 0)
+			o->rate = v;
+		else if (strcmp(tok, "churn") == 0)
+			o->churn = v;
+		else if (strcmp(tok, "duration") == 0)
+			o->duration = v;
+		else if (strcmp(tok, "changes") == 0)
+			o->changes = (uint64_t)v;
+		else if (strcmp(tok, "seed") == 0)
+			o->seed = (uint64_t)v;
+		else if (strcmp(tok, "big_lock") == 0 || strcmp(tok, "big-lock") == 0)
+			o->big_lock = v != 0;
+		else if (strcmp(tok, "bufsize") == 0 && v >= 64)
+			o->bufsize = (unsigned)v;
+		else {
+			snprintf(err, errlen, "sim: %s=%s: unknown option or out of range "
+			    "(workers, ifaces, addrs, descs, rate, churn, duration, changes, seed, "
+			    "big_lock, bufsize)", tok, eq);
+			error = -EINVAL;
+			break;
+		}
+	}
+	free(copy);
+	return error;
+}
+
+/* ---- source ops ---- */
+
+static int
+sim_compile(struct sim *sim)
+{
+	pcap_t *p;
+	struct bpf_program bp;
+	size_t i, j;
+	int error = 0;
+
+	if ((p = pcap_open_dead(DLT_EN10MB, 65535)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < SIM_NFILTERS && error == 0; i++) {
+		if (sim_filters[i][0] == '\0')
+			continue;
+		if (pcap_compile(p, &bp, sim_filters[i], 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(sim->err, sizeof(sim->err), "sim: pcap_compile '%s': %s",
+			    sim_filters[i], pcap_geterr(p));
+			error = -EINVAL;
+			break;
+		}
+		if ((sim->filt[i].prog = calloc(bp.bf_len, sizeof(struct nb_bpf_insn))) == NULL)
+			error = -ENOMEM;
+		else {
+			for (j = 0; j < bp.bf_len; j++) {
+				sim->filt[i].prog[j].code = bp.bf_insns[j].code;
+				sim->filt[i].prog[j].jt = bp.bf_insns[j].jt;
+				sim->filt[i].prog[j].jf = bp.bf_insns[j].jf;
+				sim->filt[i].prog[j].k = bp.bf_insns[j].k;
+			}
+			sim->filt[i].n = bp.bf_len;
+		}
+		pcap_freecode(&bp);
+	}
+	pcap_close(p);
+	return error;
+}
+
+/* Zeroed, cache-line aligned and padded (per-worker memory). */
+static void *
+sim_zalloc(size_t n)
+{
+	void *p;
+
+	n = (n + NB_CACHELINE - 1) / NB_CACHELINE * NB_CACHELINE;
+	if ((p = aligned_alloc(NB_CACHELINE, n)) != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
+static void sim_stop(struct sim *sim);
+static void sim_free(struct sim *sim);
+
+static int
+sim_setup(struct sim *sim)
+{
+	struct nb_statgroup *sg;
+	struct nb_routeattrs r;
+	unsigned i, s;
+	int error;
+
+	if ((error = nb_statgroup_register(sim->st, "net.inet.ip.stats", "IP (sim)",
+	    sim_ip_desc, SIM_IP_MAX, nb_stack_nslots(sim->st), &sg)) != 0)
+		return error;
+	sim->ipg = nb_statgroup_ctrs(sg);
+	if ((error = nb_statgroup_register(sim->st, "net.sim.stats", "the sim source's work",
+	    sim_desc, SIM_C_MAX, nb_stack_nslots(sim->st), &sg)) != 0)
+		return error;
+	sim->simg = nb_statgroup_ctrs(sg);
+	if ((error = sim_compile(sim)) != 0)
+		return error;
+	nb_stack_reserve(sim->st, sim->o.ifaces, (size_t)sim->o.ifaces * sim->o.addrs);
+	for (i = 1; i <= sim->o.ifaces; i++)
+		if ((error = sim_if_attach(sim, i)) != 0)
+			return error;
+	for (i = 0; i < sim->nroutes; i++) {
+		sim_route(&r, i, 1 + (i % sim->o.ifaces), 254);
+		if ((error = nb_route_upsert(sim->st, &r)) != 0)
+			return error;
+		sim->rt_up[i] = true;
+	}
+	for (s = 0; s < sim->o.descs; s++) {
+		uint64_t id = s + 1;
+
+		if ((error = sim_desc_upsert(sim, s, id, 1 + (s % sim->o.ifaces), s)) != 0)
+			return error;
+		sim->desc_id[s] = sim->last_id[s] = id;
+	}
+	return 0;
+}
+
+static int
+sim_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
+{
+	struct sim *sim;
+	unsigned i, nslots = nb_stack_nslots(st);
+	int error;
+
+	if ((sim = calloc(1, sizeof(*sim))) == NULL)
+		return -ENOMEM;
+	sim->st = st;
+	pthread_mutex_init(&sim->big, NULL);
+	pthread_mutex_init(&sim->errlock, NULL);
+	*priv = sim;		/* error() may be asked for the detail even on failure */
+	if ((error = sim_parse(&sim->o, opts->args, sim->err, sizeof(sim->err))) != 0)
+		goto fail;
+	if (sim->o.workers + 1 > nslots) {
+		snprintf(sim->err, sizeof(sim->err), "sim: workers=%u needs %u per-CPU slots, "
+		    "the stack has %u", sim->o.workers, sim->o.workers + 1, nslots);
+		error = -E2BIG;
+		goto fail;
+	}
+	sim->nroutes = 2 * sim->o.ifaces;
+	sim->ctl_rng = sim->o.seed * 0x9E3779B97F4A7C15ULL + 1;
+	if ((sim->w = sim_zalloc(sim->o.workers * sizeof(*sim->w))) == NULL ||
+	    (sim->if_up = calloc(sim->o.ifaces + 1, sizeof(bool))) == NULL ||
+	    (sim->if_gen = calloc(sim->o.ifaces + 1, sizeof(uint64_t))) == NULL ||
+	    (sim->done_gen = calloc(sim->o.ifaces + 1, sizeof(uint64_t))) == NULL ||
+	    (sim->addr_up = calloc((size_t)(sim->o.ifaces + 1) * (sim->o.addrs + 1),
+	    sizeof(bool))) == NULL ||
+	    (sim->rt_up = calloc(sim->nroutes, sizeof(bool))) == NULL ||
+	    (sim->desc_id = calloc(sim->o.descs + 1, sizeof(uint64_t))) == NULL ||
+	    (sim->last_id = calloc(sim->o.descs + 1, sizeof(uint64_t))) == NULL ||
+	    (sim->done_id = calloc(sim->o.descs + 1, sizeof(uint64_t))) == NULL) {
+		error = -ENOMEM;
+		goto fail;
+	}
+	if ((error = sim_setup(sim)) != 0)
+		goto fail;
+	for (i = 0; i < sim->o.workers; i++) {
+		struct sim_worker *w = &sim->w[i];
+
+		w->sim = sim;
+		w->id = i;
+		w->rng = (sim->o.seed + 1) * 0xD1B54A32D192ED03ULL + i * 0x9E3779B97F4A7C15ULL + 1;
+		if ((w->ift = sim_zalloc((sim->o.ifaces + 1) * sizeof(*w->ift))) == NULL ||
+		    (w->bt = sim_zalloc((sim->o.descs + 1) * sizeof(*w->bt))) == NULL ||
+		    (w->rtc = sim_zalloc(sim->nroutes * sizeof(*w->rtc))) == NULL) {
+			error = -ENOMEM;
+			goto fail;
+		}
+		if ((error = nb_slot_acquire(st, &w->slot)) != 0) {
+			snprintf(sim->err, sizeof(sim->err), "sim: no free per-CPU slot for worker %u", i);
+			goto fail;
+		}
+		w->has_slot = true;
+		w->ipslot = nb_ctrgroup_slot(sim->ipg, w->slot);
+		w->simslot = nb_ctrgroup_slot(sim->simg, w->slot);
+	}
+	for (i = 0; i < sim->o.workers; i++) {
+		if ((error = -pthread_create(&sim->w[i].tid, NULL, sim_worker_main, &sim->w[i])) != 0)
+			goto fail;
+		sim->w[i].started = true;
+	}
+	if (sim->o.churn != 0) {
+		if ((error = -pthread_create(&sim->ctl, NULL, sim_control_main, sim)) != 0)
+			goto fail;
+		sim->ctl_started = true;
+	}
+	return 0;
+fail:
+	sim_stop(sim);
+	/* Keep the detail for nb_source_error? The source is not created: drop it. */
+	sim_free(sim);
+	*priv = NULL;
+	return error;
+}
+
+static void
+sim_stop(struct sim *sim)
+{
+	unsigned i;
+
+	if (sim->stopped)
+		return;
+	__atomic_store_n(&sim->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; sim->w != NULL && i < sim->o.workers; i++)
+		if (sim->w[i].started)
+			pthread_join(sim->w[i].tid, NULL);
+	if (sim->ctl_started)
+		pthread_join(sim->ctl, NULL);
+	sim->stopped = true;
+}
+
+static void
+sim_free(struct sim *sim)
+{
+	unsigned i;
+
+	/* Done-records point into the sim: let every deferred callback run. */
+	nb_stack_barrier(sim->st);
+	for (i = 0; sim->w != NULL && i < sim->o.workers; i++) {
+		if (sim->w[i].has_slot)
+			nb_slot_release(sim->st, sim->w[i].slot);
+		free(sim->w[i].ift);
+		free(sim->w[i].bt);
+		free(sim->w[i].rtc);
+	}
+	for (i = 0; i < SIM_NFILTERS; i++)
+		free(sim->filt[i].prog);
+	free(sim->w);
+	free(sim->if_up);
+	free(sim->if_gen);
+	free(sim->done_gen);
+	free(sim->addr_up);
+	free(sim->rt_up);
+	free(sim->desc_id);
+	free(sim->last_id);
+	free(sim->done_id);
+	pthread_mutex_destroy(&sim->big);
+	pthread_mutex_destroy(&sim->errlock);
+	free(sim);
+}
+
+static int
+sim_refresh(void *priv, unsigned fams)
+{
+	struct sim *sim = priv;
+
+	int error;
+
+	(void)fams;
+	/* The state is live: only report a control thread that gave up. */
+	pthread_mutex_lock(&sim->errlock);
+	error = strstr(sim->err, "configuration change failed") != NULL ? -EIO : 0;
+	pthread_mutex_unlock(&sim->errlock);
+	return error;
+}
+
+static const char *
+sim_error(void *priv)
+{
+	struct sim *sim = priv;
+	const char *e;
+
+	if (sim == NULL)
+		return "";
+	pthread_mutex_lock(&sim->errlock);
+	e = sim->err;
+	pthread_mutex_unlock(&sim->errlock);
+	return e;
+}
+
+/* ---- the end-of-run check ---- */
+
+static int
+sim_fail(struct sim *sim, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&sim->errlock);
+	if (sim->err[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(sim->err, sizeof(sim->err), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&sim->errlock);
+	return -EPROTO;
+}
+
+struct sim_check {
+	struct sim	*sim;
+	int		 error;
+	unsigned	 ifaces, descs;
+};
+
+static int
+sim_check_if_cb(const struct nb_iface *ifp, void *arg)
+{
+	struct sim_check *c = arg;
+	struct sim *sim = c->sim;
+	uint32_t idx = nb_iface_attrs(ifp)->index;
+	uint64_t gen = nb_iface_gen(ifp), got[NB_IFSTAT_MAX], want;
+	unsigned i, k;
+
+	if (idx < 1 || idx > sim->o.ifaces)
+		return 0;
+	c->ifaces++;
+	nb_iface_stats(ifp, got);
+	for (k = 0; k < NB_IFSTAT_MAX; k++) {
+		want = 0;
+		for (i = 0; i < sim->o.workers; i++)
+			if (sim->w[i].ift[idx].gen == gen)
+				want += sim->w[i].ift[idx].v[k];
+		if (got[k] != want) {
+			c->error = sim_fail(sim, "sim: %s.stats.%s: per-CPU sum %" PRIu64
+			    " != workers' tally %" PRIu64, nb_iface_attrs(ifp)->name,
+			    nb_ifstat_desc[k].name, got[k], want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+sim_check_bpf_cb(const struct nb_bpf *d, void *arg)
+{
+	struct sim_check *c = arg;
+	struct sim *sim = c->sim;
+	uint64_t id = nb_bpf_attrs(d)->id, got[NB_BPFSTAT_MAX], want;
+	unsigned i, k, s;
+
+	if (id == 0 || sim->o.descs == 0)
+		return 0;
+	s = (unsigned)((id - 1) % sim->o.descs);
+	c->descs++;
+	nb_bpf_stats(d, got);
+	for (k = 0; k < NB_BPFSTAT_MAX; k++) {
+		want = 0;
+		for (i = 0; i < sim->o.workers; i++)
+			if (sim->w[i].bt[s].id == id)
+				want += sim->w[i].bt[s].v[k];
+		if (got[k] != want) {
+			c->error = sim_fail(sim, "sim: descriptor %" PRIu64 " %s: per-CPU sum %"
+			    PRIu64 " != workers' tally %" PRIu64, id, nb_bpfstat_desc[k].name,
+			    got[k], want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+sim_check(void *priv)
+{
+	struct sim *sim = priv;
+	struct sim_check c = { sim, 0, 0, 0 };
+	struct nb_read rd;
+	uint64_t want, got;
+	unsigned i, k;
+
+	sim_stop(sim);
+	nb_thread_register();
+	if (sim->err[0] != '\0')
+		return -EPROTO;
+	for (k = 0; k < SIM_IP_MAX; k++) {
+		for (want = 0, i = 0; i < sim->o.workers; i++)
+			want += sim->w[i].ip[k];
+		if ((got = nb_ctrgroup_sum(sim->ipg, k)) != want)
+			return sim_fail(sim, "sim: net.inet.ip.stats.%s: per-CPU sum %" PRIu64
+			    " != workers' tally %" PRIu64, sim_ip_desc[k].name, got, want);
+	}
+	for (k = 0; k < SIM_C_MAX; k++) {
+		if (k == SIM_C_CHANGES)
+			continue;	/* the control thread's, in slot 0 */
+		for (want = 0, i = 0; i < sim->o.workers; i++)
+			want += sim->w[i].sc[k];
+		if ((got = nb_ctrgroup_sum(sim->simg, k)) != want)
+			return sim_fail(sim, "sim: net.sim.stats.%s: per-CPU sum %" PRIu64
+			    " != workers' tally %" PRIu64, sim_desc[k].name, got, want);
+	}
+	if (nb_ctrgroup_sum(sim->simg, SIM_C_CHANGES) != sim->changes)
+		return sim_fail(sim, "sim: net.sim.stats.changes %" PRIu64 " != %" PRIu64,
+		    nb_ctrgroup_sum(sim->simg, SIM_C_CHANGES), sim->changes);
+	nb_read_enter(sim->st, &rd);
+	nb_if_walk(&rd, sim_check_if_cb, &c);
+	if (c.error == 0)
+		nb_bpf_walk(&rd, sim_check_bpf_cb, &c);
+	nb_read_exit(&rd);
+	return c.error;
+}
+
+static void
+sim_close(void *priv)
+{
+	struct sim *sim = priv;
+
+	sim_stop(sim);
+	sim_free(sim);
+}
+
+const struct nb_source_ops nb_source_sim_ops = {
+	.kind = "sim",
+	.nslots = 0,	/* one slot per worker, and slot 0 */
+	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES |
+	    NB_FAM_PROTO | NB_FAM_BPF,
+	.open = sim_open,
+	.refresh = sim_refresh,
+	.error = sim_error,
+	.check = sim_check,
+	.close = sim_close,
+};
