@@ -5,7 +5,14 @@
  * statement runs in a read transaction on a snapshot, so a recorder's
  * sample is seen whole or not at all; the range decode (keyframe .. target)
  * is one statement, hence one snapshot. Samples are only appended, so ids
- * learned from one snapshot stay valid in the next. Nothing here writes.
+ * learned from one snapshot stay valid in the next. Nothing here writes:
+ * the connection is read-only, and immutable (no locks, no -shm) when no
+ * recorder held the file's lock at open and no WAL frames waited
+ * (schema.c). A recorder that starts later writes the file itself only
+ * when it checkpoints (its WAL past 1,000 pages, or its close): an
+ * immutable reader does not see its samples, and a read that meets such a
+ * checkpoint may find pages of two states, which the row checksums (or
+ * SQLite) report as damage; it never gives values of a row not written.
  */
 #include <errno.h>
 #include <stdio.h>

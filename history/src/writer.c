@@ -5,7 +5,9 @@
  *
  * One writer per file: an exclusive flock(2) on "FILE.lock" taken at open
  * and held until close (the kernel drops it if the process dies, so a
- * killed recorder never blocks the next one). Readers never take it.
+ * killed recorder never blocks the next one). Readers only test it (a
+ * shared lock dropped at once, to choose an immutable open: schema.c), so
+ * a refused lock is tried again a few times over 50 ms before giving up.
  *
  * A sample is built by nbh_writer_add() calls and written by
  * nbh_writer_commit(). The first add opens BEGIN IMMEDIATE, so new names,
@@ -37,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hist.h"
@@ -123,7 +126,7 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 {
 	char lpath[4096], buf[32];
 	ssize_t len;
-	int fd, e;
+	int fd, e, tries;
 
 	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath)) {
 		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
@@ -134,6 +137,10 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 		snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
 		return -e;
 	}
+	/* A reader tests the lock with a shared one it drops at once: try a few times. */
+	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && tries < 5;
+	    tries++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		e = errno;
 		if (e == EWOULDBLOCK) {
