@@ -136,6 +136,11 @@ int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
 /* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it). */
 int	nbh__sum_register(sqlite3 *db);
 
+/* ---- faultvfs.c: a test hook ---- */
+
+/* "nbh-eio" when NBH_TEST_EIO_AFTER=N is set (writes fail with EIO after N), else NULL. */
+const char *nbh__test_vfs(void);
+
 /* ---- schema.c ---- */
 
 /* The embedded schema/history/NNN-*.sql, versions 1..nbh__nmigrations. */

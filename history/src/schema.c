@@ -287,7 +287,7 @@ nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t e
 	    on_readonly_fs(path)))
 		rc = open_immutable(path, &db);
 	else
-		rc = sqlite3_open_v2(path, &db, flags, NULL);
+		rc = sqlite3_open_v2(path, &db, flags, writable ? nbh__test_vfs() : NULL);
 	if (rc != SQLITE_OK) {
 		error = fail(db, rc, err, errlen, "open");
 		goto out;

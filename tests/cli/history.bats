@@ -253,13 +253,44 @@ null_text() {
 	MNT="$BATS_TEST_TMPDIR/mnt"
 	mkdir -p "$MNT"
 	mount -t tmpfs -o size=1m tmpfs "$MNT" || skip "cannot mount tmpfs"
-	run -1 nbsysctl --record "$MNT/h.db" --interval 0.01 -c 100000 net
-	assert_output --regexp "(full|No space)"
+	run -1 --separate-stderr nbsysctl --record "$MNT/h.db" --interval 0.01 -c 100000 net
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" =~ ^nbsysctl:\ .*(full|No\ space) ]]
 	run -0 sqlite3 "$MNT/h.db" 'PRAGMA integrity_check'
 	[ "$output" = ok ]
 	n=$(sample_times "$MNT/h.db" | wc -l)
 	[ "$n" -ge 1 ]
 	run -0 nbsysctl --replay "$MNT/h.db" net.interfaces.lo.mtu
+}
+
+@test "EIO from the disk during --record (NBH_TEST_EIO_AFTER): a clear error, the file stays valid, every committed sample replays" {
+	# The test hook fails every write and sync of the recorder's files after
+	# the first N (history/src/faultvfs.c): during the first sample (its
+	# names), and after some samples were committed.
+	for n in 40 150 400; do
+		f="$BATS_TEST_TMPDIR/eio$n.db"
+		NBH_TEST_EIO_AFTER=$n run -1 --separate-stderr \
+		    nbsysctl --record "$f" --interval 0.02 -c 100000 net.interfaces
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" =~ ^nbsysctl:\ .*(I/O\ error|Input/output\ error)$ ]]
+		run -0 sqlite3 "$f" 'PRAGMA integrity_check'
+		[ "$output" = ok ]
+		mapfile -t times < <(sample_times "$f")
+		if [ "$n" -eq 40 ]; then
+			[ "${#times[@]}" -eq 0 ]
+			run -1 nbsysctl --replay "$f" net.interfaces.lo.mtu
+			assert_output --regexp "no (sample|history) recorded in this file yet"
+			continue
+		fi
+		[ "${#times[@]}" -ge 2 ]
+		for t in "${times[@]}"; do
+			run -0 nbsysctl --replay "$f" --at "$t" net.interfaces.lo.mtu
+			[ "$output" = "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)" ]
+		done
+		# And a recorder (no fault now) appends to it.
+		run -0 nbsysctl --record "$f" net.interfaces.lo.mtu
+		[ "$(sample_times "$f" | wc -l)" -eq $(( ${#times[@]} + 1 )) ]
+	done
 }
 
 @test "read-only file system: a clear error, the file untouched" {
