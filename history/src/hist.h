@@ -147,6 +147,8 @@ const char *nbh__test_vfs(void);
 extern const char *const nbh__migrations[];
 extern const unsigned nbh__nmigrations;
 
+/* Control characters of an SQLite message (a damaged schema's text) become spaces: one line. */
+void	nbh__oneline(char *s);
 /* -errno for an SQLite result code (with the system errno where it helps). */
 int	nbh__sqlerr(sqlite3 *db, int rc);
 /*

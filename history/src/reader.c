@@ -97,6 +97,7 @@ rerr(struct nbh_reader *r, int rc, const char *what)
 		    sqlite3_errmsg(r->db));
 	else
 		snprintf(r->err, sizeof(r->err), "%s: %s", what, sqlite3_errmsg(r->db));
+	nbh__oneline(r->err);
 	return error;
 }
 
@@ -207,6 +208,7 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 			if (r->sums && error != NBH_ECORRUPT)
 				snprintf(r->err, sizeof(r->err), "damaged database (%s)",
 				    sqlite3_errmsg(r->db));
+			nbh__oneline(r->err);
 			snprintf(err, errlen, "%s", r->err);
 			if (r->sums)
 				error = NBH_ECORRUPT;

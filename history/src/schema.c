@@ -65,6 +65,14 @@ nbh__sqlerr(sqlite3 *db, int rc)
 	}
 }
 
+void
+nbh__oneline(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static int
 fail(sqlite3 *db, int rc, char *err, size_t errlen, const char *what)
 {
@@ -80,6 +88,7 @@ fail(sqlite3 *db, int rc, char *err, size_t errlen, const char *what)
 		else
 			snprintf(err, errlen, "%s: %s", what, db != NULL ? sqlite3_errmsg(db) :
 			    sqlite3_errstr(rc));
+		nbh__oneline(err);
 	}
 	return error;
 }

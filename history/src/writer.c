@@ -101,6 +101,7 @@ werr(struct nbh_writer *w, int rc, const char *what)
 	if (error == 0)
 		error = -EIO;
 	snprintf(w->err, sizeof(w->err), "%s: %s", what, sqlite3_errmsg(w->db));
+	nbh__oneline(w->err);
 	return error;
 }
 

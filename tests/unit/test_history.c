@@ -1146,6 +1146,14 @@ test_row_checksums(void)
 		    "%s", nbh_writer_error(w));
 		nbh_writer_close(&w);
 	}
+	/* A damaged schema text: SQLite's message quotes it, newline and all; ours is one line. */
+	three_samples(p);
+	sq_exec(p, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = "
+	    "'CREATE TABLE name(\"id' || char(10) || 'x' WHERE name = 'name'");
+	CHECK(nbh_reader_open(p, &r, err, sizeof(err)) == NBH_ECORRUPT, "%s", err);
+	CHECK(strstr(err, "malformed database schema") != NULL && strchr(err, '\n') == NULL,
+	    "%s", err);
+	nbh_reader_close(&r);
 	/* A user_version that says "no checksums" on a file whose rows have them. */
 	three_samples(p);
 	sq_exec(p, "PRAGMA user_version = 3");
