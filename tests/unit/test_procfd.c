@@ -304,10 +304,51 @@ test_live(void)
 	free(l);
 }
 
+/*
+ * A hostile fixture root: an fdinfo file that is a fifo is skipped without
+ * blocking (the scan would wait forever for a writer), and "pos: -1" is no
+ * position rather than 2^64 - 1.
+ */
+static void
+test_hostile(void)
+{
+	char tmpl[] = "/tmp/nb-procfd-XXXXXX", p[1024];
+	const char *root;
+	struct log *l = calloc(1, sizeof(*l));
+
+	root = mkdtemp(tmpl);
+	CHECK(root != NULL && l != NULL);
+	if (root == NULL || l == NULL)
+		return;
+	mkdirs(root, "proc");
+	mkdirs(root, "proc/5");
+	mkdirs(root, "proc/5/fd");
+	mkdirs(root, "proc/5/fdinfo");
+	snprintf(p, sizeof(p), "%s/proc/5/comm", root);
+	put(p, "odd\n");
+	link_at(root, "proc/5/fd/0", "/dev/null");
+	link_at(root, "proc/5/fd/1", "/dev/null");
+	snprintf(p, sizeof(p), "%s/proc/5/fdinfo/0", root);
+	CHECK(mkfifo(p, 0644) == 0);
+	snprintf(p, sizeof(p), "%s/proc/5/fdinfo/1", root);
+	put(p, "pos:\t-1\nflags:\t02\n");
+	alarm(20);	/* a blocked open fails the test instead of hanging it */
+	CHECK_RC(nb_procfd_scan(root, 0, NB_PROCFD_STAT | NB_PROCFD_FDINFO, record, l, NULL), 0);
+	alarm(0);
+	CHECK_EQ(l->n, 2);
+	if (l->n == 2) {
+		CHECK(!l->s[0].has_fdinfo);
+		CHECK(!l->s[1].has_fdinfo && l->s[1].pos == 0);
+	}
+	check_rmtree(root);
+	free(l);
+}
+
 int
 main(void)
 {
 	test_fixture();
+	test_hostile();
 	test_live();
 	printf("test_procfd: %d checks, %d failures\n", checks, failures);
 	return failures != 0;

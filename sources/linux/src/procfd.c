@@ -184,16 +184,25 @@ pfd_fdinfo(int fdinfo_dfd, int32_t fd, struct nb_procfd *f)
 	char name[16], buf[4096], *line, *save = NULL, *end;
 	unsigned long long v;
 	bool has_pos = false, has_flags = false;
+	struct stat sb;
 	int ffd;
 
 	snprintf(name, sizeof(name), "%d", fd);
-	if ((ffd = openat(fdinfo_dfd, name, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((ffd = openat(fdinfo_dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return;
+	if (fstat(ffd, &sb) != 0 || !S_ISREG(sb.st_mode)) {	/* a fifo in a fixture root */
+		close(ffd);
+		return;
+	}
 	if (pfd_readfd(ffd, buf, sizeof(buf)) != 0)
 		return;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "pos:", 4) == 0) {
+			/* An offset is never negative: "-1" is no position
+			 * (strtoull would take it as 2^64 - 1). */
+			if (strchr(line + 4, '-') != NULL)
+				continue;
 			errno = 0;
 			v = strtoull(line + 4, &end, 10);
 			if (errno == 0 && end != line + 4) {

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "source_linux_proc.h"
@@ -70,6 +71,7 @@ struct lx_proc {
 int
 nb_lx_proc_open(const char *root, const char *rel, char *path, size_t size)
 {
+	struct stat sb;
 	size_t rl;
 	int n, fd;
 
@@ -84,8 +86,20 @@ nb_lx_proc_open(const char *root, const char *rel, char *path, size_t size)
 	    root[rl - 1] == '/' ? "" : "/", rel);
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	/* Never block on what a fixture root may hold instead of a file (a
+	 * fifo, a device): open without waiting, then take only a regular
+	 * file or a directory. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -errno;
+	if (fstat(fd, &sb) != 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	return fd;
 }
 
@@ -119,7 +133,7 @@ lx_proc_read1(struct lx_proc *p, const char *rel, bool empty_ok)
 	if ((fd = nb_lx_proc_open(p->root, rel, p->path, sizeof(p->path))) < 0) {
 		if (fd == -ENAMETOOLONG)
 			snprintf(p->path, sizeof(p->path), "%s/%s", p->root, rel);
-		return lx_proc_err(p, fd, 0, "%s", strerror(-fd));
+		return lx_proc_err(p, fd, 0, "%s", fd == -EINVAL ? "not a regular file" : strerror(-fd));
 	}
 	for (;;) {
 		if (p->cap - p->len < 4096 + 1) {

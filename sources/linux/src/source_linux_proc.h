@@ -37,7 +37,9 @@ const char *lx_proc_error(const struct lx_proc *p);
 /*
  * The one seam of every procfs/sysfs read: open ROOT/rel read-only
  * (rel without a leading '/', e.g. "proc/net/snmp"). The joined path is
- * written to path (for error details). Returns an fd or -errno.
+ * written to path (for error details). Returns an fd or -errno; -EINVAL
+ * when it is neither a regular file nor a directory (a fifo in a fixture
+ * root is refused, never waited on).
  */
 int	nb_lx_proc_open(const char *root, const char *rel, char *path, size_t size);
 
