@@ -153,9 +153,13 @@ void	nbh__oneline(char *s);
 int	nbh__sqlerr(sqlite3 *db, int rc);
 /*
  * Open path (writable: create and migrate; else read-only) and check that it
- * is a history file this version can use. Fills err on failure.
+ * is a history file this version can use. Fills err on failure. *immutable
+ * (if not NULL): opened immutable (a reader of a file nobody writes).
  */
-int	nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen);
+int	nbh__db_open(const char *path, bool writable, sqlite3 **out, bool *immutable, char *err,
+	    size_t errlen);
+/* A recorder holds path's lock, or its WAL has frames: the file is being (or was) written. */
+bool	nbh__db_written(const char *path);
 /* The file's schema version (PRAGMA user_version), or -1. */
 int64_t	nbh__db_version(sqlite3 *db);
 /* Apply migrations from the file's version up to `upto` (tests: a v1 file). */

@@ -224,6 +224,12 @@ wal_has_frames(const char *path)
 	return stat(wpath, &sb) == 0 && sb.st_size > 0;
 }
 
+bool
+nbh__db_written(const char *path)
+{
+	return recorder_holds_lock(path) || wal_has_frames(path);
+}
+
 /*
  * Open path read-only as immutable (file:PATH?immutable=1): SQLite takes no
  * lock and makes no -shm index, so nothing in the directory need be
@@ -269,8 +275,10 @@ on_readonly_fs(const char *path)
 }
 
 int
-nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen)
+nbh__db_open(const char *path, bool writable, sqlite3 **out, bool *immutable, char *err,
+    size_t errlen)
 {
+	bool imm;
 	char dummy[8];
 	sqlite3 *db = NULL;
 	int64_t appid = 0, ver = 0, ntables = 0;
@@ -292,8 +300,10 @@ nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t e
 	 * file can replay it). Else WAL as usual, to see the recorder's
 	 * commits (a -shm it cannot write is read as SQLite's read-only shm).
 	 */
-	if (!writable && ((!recorder_holds_lock(path) && !wal_has_frames(path)) ||
-	    on_readonly_fs(path)))
+	imm = !writable && (!nbh__db_written(path) || on_readonly_fs(path));
+	if (immutable != NULL)
+		*immutable = imm;
+	if (imm)
 		rc = open_immutable(path, &db);
 	else
 		rc = sqlite3_open_v2(path, &db, flags, writable ? nbh__test_vfs() : NULL);

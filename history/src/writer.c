@@ -508,7 +508,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 	w->key_every = opts != NULL && opts->keyframe_every != 0 ? opts->keyframe_every : 60;
 	if ((error = take_lock(path, &w->lockfd, err, errlen)) != 0)
 		goto out;
-	if ((error = nbh__db_open(path, true, &w->db, err, errlen)) != 0)
+	if ((error = nbh__db_open(path, true, &w->db, NULL, err, errlen)) != 0)
 		goto out;
 	stp[0] = &w->ins_name;
 	stp[1] = &w->ins_str;
