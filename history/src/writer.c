@@ -31,6 +31,11 @@
  * epoch, and an add by an id of an older epoch is refused (-ESTALE). A
  * string value equal to the name's value in the previous sample reuses its
  * string id (compared by text, not hashed).
+ *
+ * Every row is inserted with its checksum (rowsum.c, schema 4), computed
+ * from the values bound: the sample's over its blob once, at commit. The
+ * rows the writer loads back (names, strings, descriptions) are verified
+ * and a mismatch stops it (NBH_ECORRUPT): it never appends to damage.
  */
 #include <errno.h>
 #include <fcntl.h>
