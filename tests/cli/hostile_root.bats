@@ -34,3 +34,11 @@ setup() {
 	run -0 jq -r .kern.hostname <<<"$output"
 	assert_equal "$output" 'evil\033[31mred\377'
 }
+
+@test "a boot time after the sample is refused, not read as rates of totals" {
+	sed -i 's/^btime .*/btime 9999999999/' "$ROOT/proc/stat"
+	run --separate-stderr "$NB_BIN/nbvmstat" --root "$ROOT"
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_regex "$stderr" "^nbvmstat: kern.boottime 9999999999 is after the sample's time"
+}
