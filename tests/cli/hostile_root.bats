@@ -42,3 +42,13 @@ setup() {
 	assert_equal "$output" ""
 	assert_regex "$stderr" "^nbvmstat: kern.boottime 9999999999 is after the sample's time"
 }
+
+@test "a fifo given to --replay or --record is refused without blocking" {
+	mkfifo "$BATS_TEST_TMPDIR/h.db"
+	run --separate-stderr timeout 20 "$NB_BIN/nbnetstat" --replay "$BATS_TEST_TMPDIR/h.db" -i
+	assert_equal "$status" 1
+	assert_regex "$stderr" "^nbnetstat: --replay .*/h.db: not a regular file"
+	run --separate-stderr timeout 20 "$NB_BIN/nbsysctl" --record "$BATS_TEST_TMPDIR/h.db" kern.hostname
+	assert_equal "$status" 1
+	assert_regex "$stderr" "^nbsysctl: --record .*/h.db: not a regular file"
+}
