@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: BSD-2-Clause
-# hostile_root.bats - a fixture root (--root) whose files are not what they
-# should be: the tools refuse them at once, naming the file, never block.
+# hostile_root.bats - files that are not what they should be (a fixture
+# root's procfs files, a history file): the tools refuse them at once,
+# naming the file, never block; hostile text comes out escaped.
 
 bats_require_minimum_version 1.5.0
 load helpers
