@@ -179,6 +179,8 @@ grow(void *p, size_t *cap, size_t need, size_t size)
 	size_t c = *cap != 0 ? *cap : 16;
 	void *q;
 
+	if (need == 0)
+		need = 1;	/* never NULL: an empty table is no error */
 	if (need <= *cap)
 		return p;
 	while (c < need)
@@ -361,7 +363,7 @@ nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t, const struct nb_sys
 	}
 	/* The raw values, kept for the next step. */
 	nraw = t->nrows * (d->nctr > 0 ? d->nctr : 1);
-	if ((raw = malloc(nraw * sizeof(*raw))) == NULL)
+	if ((raw = malloc((nraw + 1) * sizeof(*raw))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < t->nrows; i++)
 		for (c = 0; c < d->nctr; c++)

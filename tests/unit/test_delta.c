@@ -163,6 +163,16 @@ main(void)
 		free(big);
 		free(names);
 	}
+	/* An empty table (nothing to follow) is no error. */
+	memset(&t, 0, sizeof(t));
+	t.rowsize = sizeof(struct row);
+	t.ncols = 2;
+	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
+	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
+	nb_delta_destroy(&d);
+	CHECK_RC(nb_delta_create(&d), 0);	/* ... from the first step on */
+	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
+	CHECK_RC(nb_delta_step(d, &t, cols, &t), 0);
 	nb_delta_destroy(&d);
 	CHECK(d == NULL);
 
