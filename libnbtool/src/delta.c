@@ -32,6 +32,7 @@ struct prow {
 };
 
 struct nb_delta {
+	enum nb_delta_backwards backwards;
 	bool		 have_prev;
 	bool		 first;		/* the last step had no previous sample */
 	/* The previous sample. */
@@ -388,8 +389,11 @@ nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t, const struct nb_sys
 					continue;
 				if (v >= pv)
 					set_ctr(row, &cols[col], v - pv);
-				else
+				else {
 					d->state[i] = NB_DELTA_RESET;	/* reset: from 0 */
+					if (d->backwards == NB_DELTA_CLAMP)
+						set_ctr(row, &cols[col], 0);
+				}
 			}
 		}
 	}
@@ -410,6 +414,12 @@ nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t, const struct nb_sys
 		return error;
 	d->have_prev = true;
 	return 0;
+}
+
+void
+nb_delta_set_backwards(struct nb_delta *d, enum nb_delta_backwards b)
+{
+	d->backwards = b;
 }
 
 bool
