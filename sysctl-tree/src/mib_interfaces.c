@@ -431,12 +431,20 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, uns
 				nb_iface_stats(ifp, w->ifstats);
 				stats = true;
 			}
-			v.type = NB_SYSCTL_U64;
-			v.flags = NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU;
-			v.percpu = NULL;
-			v.ncpu = 0;
-			v.u = w->ifstats[l - IFL_STATS];
-			goto store;
+			if ((rc = nb__tab_store_num(w->tab, p[i].node, NB_SYSCTL_U64,
+			    NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU, w->ifstats[l - IFL_STATS])) != 0)
+				w->rc = rc;
+			continue;
+		}
+		if (if_defs[l].type == NB_SYSCTL_INT || if_defs[l].type == NB_SYSCTL_U64) {
+			uint64_t n = l == IFL_INDEX ? a->index : l == IFL_GEN ? nb_iface_gen(ifp) :
+			    l == IFL_TYPE ? a->type : l == IFL_FLAGS ? a->flags : l == IFL_MTU ? a->mtu :
+			    l == IFL_TXQLEN ? a->txqlen : a->link;
+
+			if ((rc = nb__tab_store_num(w->tab, p[i].node, if_defs[l].type,
+			    if_defs[l].flags, n)) != 0)
+				w->rc = rc;
+			continue;
 		}
 		setval(&v, &if_defs[l]);
 		switch (l) {
@@ -474,7 +482,6 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, uns
 			v.i = a->link;
 			break;
 		}
-store:
 		if ((rc = nb__tab_store(w->tab, p[i].node, &v)) != 0)
 			w->rc = rc;
 	}

@@ -143,6 +143,8 @@ nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
 	}
 	t->nrows = r + 1;
 	tab->inrow = true;
+	tab->row = (char *)t->rows + r * t->rowsize;
+	tab->id = id;
 	return 0;
 }
 
