@@ -49,11 +49,17 @@ struct if_info {
 	char		*operstate;
 	uint64_t	 stats[C_N];
 	unsigned	 present;	/* bit c: stats[c] is in the tree */
+	unsigned	 attrs;		/* A_*: index, flags, mtu are in the tree */
 	struct if_addr	*addrs;
 	size_t		 naddrs, addrcap;
 	struct if_mcast	*mcast;		/* -a */
 	size_t		 nmcast, mcastcap;
 };
+
+/* if_info.attrs: leaves a source may not know (--root without sysfs): "-". */
+#define A_INDEX	0x1u
+#define A_FLAGS	0x2u
+#define A_MTU	0x4u
 
 struct if_list {
 	struct if_info	*v;
@@ -139,6 +145,7 @@ if_new(struct if_list *l, const char *name, size_t len)
 	if ((ifp->name = strndup(name, len)) == NULL)
 		return NULL;
 	ifp->namelen = len;
+	ifp->index = INT64_MAX;		/* no index: after the others, in tree order */
 	l->n++;
 	return ifp;
 }
@@ -237,12 +244,16 @@ collect_cb(const struct nb_sysctl_entry *e, void *arg)
 			return -ENOMEM;
 	}
 	if (e->ncomp == 4) {
-		if (COMP_IS(e, 3, "index"))
+		if (COMP_IS(e, 3, "index")) {
 			ifp->index = val_int(&e->val);
-		else if (COMP_IS(e, 3, "flags"))
+			ifp->attrs |= A_INDEX;
+		} else if (COMP_IS(e, 3, "flags")) {
 			ifp->flags = val_int(&e->val);
-		else if (COMP_IS(e, 3, "mtu"))
+			ifp->attrs |= A_FLAGS;
+		} else if (COMP_IS(e, 3, "mtu")) {
 			ifp->mtu = val_int(&e->val);
+			ifp->attrs |= A_MTU;
+		}
 		else if (COMP_IS(e, 3, "lladdr"))
 			return dupstr(&ifp->lladdr, &e->val);
 		else if (COMP_IS(e, 3, "operstate"))
@@ -446,14 +457,17 @@ pad(struct nb_out *o, int used, int width)
 static void
 render_name_mtu(struct nb_out *o, const struct if_info *ifp, enum nb_out_mode m)
 {
-	bool down = (ifp->flags & IFF_UP) == 0;
+	bool down = (ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0;
 
 	nb_out_str(o, m, "name", "%s", ifp->name);
 	if (down)
 		nb_out_text(o, "*");
 	pad(o, dispwidth(ifp->name) + down, 5);
 	nb_out_text(o, " ");
-	nb_out_i64(o, m, "mtu", "%-5" PRId64 " ", ifp->mtu);
+	if ((ifp->attrs & A_MTU) != 0)
+		nb_out_i64(o, m, "mtu", "%-5" PRId64 " ", ifp->mtu);
+	else
+		nb_out_text(o, "%-5s ", "-");
 }
 
 /*
@@ -515,9 +529,12 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 
 	nb_out_open_object(o, NULL);
 	render_name_mtu(o, ifp, NB_OUT_ANY);
-	nb_out_i64(o, NB_OUT_JSON, "index", NULL, ifp->index);
-	nb_out_i64(o, NB_OUT_JSON, "flags", NULL, ifp->flags);
-	nb_out_bool(o, NB_OUT_JSON, "up", NULL, (ifp->flags & IFF_UP) != 0);
+	if ((ifp->attrs & A_INDEX) != 0)
+		nb_out_i64(o, NB_OUT_JSON, "index", NULL, ifp->index);
+	if ((ifp->attrs & A_FLAGS) != 0) {
+		nb_out_i64(o, NB_OUT_JSON, "flags", NULL, ifp->flags);
+		nb_out_bool(o, NB_OUT_JSON, "up", NULL, (ifp->flags & IFF_UP) != 0);
+	}
 	if (ifp->operstate != NULL)
 		nb_out_str(o, NB_OUT_JSON, "operstate", NULL, ifp->operstate);
 	nb_out_text(o, "%-13s ", "<Link>");

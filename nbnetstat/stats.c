@@ -363,8 +363,10 @@ collect_family(struct nb_sysctl *h, const char *family, struct stats_walk *w)
 	snprintf(name, sizeof(name), "net.%s", family);
 	w->family = family;
 	rc = nb_sysctl_walk(h, name, 0, collect_cb, w);
-	if (rc == -ENOENT)
-		return 0;	/* no IPv6 in this kernel: nothing to show */
+	/* No IPv6 in this kernel: nothing to show. With a detail, -ENOENT is
+	 * a file the source needs that is missing (--root): an error. */
+	if (rc == -ENOENT && *nb_sysctl_errdetail(h) == '\0')
+		return 0;
 	if (rc < 0) {
 		const char *d = nb_sysctl_errdetail(h);
 

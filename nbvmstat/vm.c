@@ -209,13 +209,14 @@ walk(struct nb_sysctl *h, const char *name, bool required, struct vm_sample *s)
 	const char *d;
 	int error;
 
+	/* -ENOENT with a detail: a file the source needs is missing (--root). */
+	d = nb_sysctl_errdetail(h);
 	if ((error = nb_sysctl_walk(h, name, 0, sample_cb, s)) == 0 ||
-	    (error == -ENOENT && !required))
+	    (error == -ENOENT && !required && *d == '\0'))
 		return;
 	sample_free(s);
-	if (error == -ENOENT)
+	if (error == -ENOENT && *d == '\0')
 		missing(name);
-	d = nb_sysctl_errdetail(h);
 	nb_errx(NB_EXIT_RUNTIME, "%s: %s", name, d != NULL && *d != '\0' ? d : strerror(-error));
 }
 

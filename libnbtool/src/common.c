@@ -417,6 +417,9 @@ nb_common_close(struct nb_sysctl **hp)
 
 	if (*hp == NULL)
 		return;
+	/* What the source could not read (--root without sysfs): one note. */
+	if (*(d = nb_sysctl_notice(*hp)) != '\0')
+		nb_warnx("note: %s", d);
 	if ((error = nb_sysctl_record_commit(*hp)) != 0) {
 		d = nb_sysctl_errdetail(*hp);
 		snprintf(msg, sizeof(msg), "%s", *d != '\0' ? d : strerror(-error));

@@ -179,25 +179,33 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 	int error;
 
 	w->ifstats_ok = false;
-	MIB_LEAF(w, "index", mib_leaf_int(w, "kernel interface index", NB_SYSCTL_F_GAUGE,
-	    a->index));
+	/* What the source does not know (a->unknown) is absent, not zero. */
+#define IF_LEAF(bit, name, expr) do {					\
+	if ((a->unknown & (bit)) == 0)					\
+		MIB_LEAF(w, name, expr);				\
+} while (0)
+	IF_LEAF(NB_IFA_INDEX, "index", mib_leaf_int(w, "kernel interface index",
+	    NB_SYSCTL_F_GAUGE, a->index));
 	MIB_LEAF(w, "gen", mib_leaf_u64(w, "libstack generation: (index, gen) is the identity",
 	    NB_SYSCTL_F_GAUGE, gen));
-	MIB_LEAF(w, "kind", mib_leaf_str(w, "link kind", NB_SYSCTL_STRING, 0, a->kind));
-	MIB_LEAF(w, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE, a->type));
-	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE, a->flags));
-	MIB_LEAF(w, "mtu", mib_leaf_int(w, "maximum transmission unit",
+	IF_LEAF(NB_IFA_KIND, "kind", mib_leaf_str(w, "link kind", NB_SYSCTL_STRING, 0, a->kind));
+	IF_LEAF(NB_IFA_TYPE, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE,
+	    a->type));
+	IF_LEAF(NB_IFA_FLAGS, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE,
+	    a->flags));
+	IF_LEAF(NB_IFA_MTU, "mtu", mib_leaf_int(w, "maximum transmission unit",
 	    NB_SYSCTL_F_GAUGE | rw, a->mtu));
-	MIB_LEAF(w, "txqlen", mib_leaf_int(w, "transmit queue length",
+	IF_LEAF(NB_IFA_TXQLEN, "txqlen", mib_leaf_int(w, "transmit queue length",
 	    NB_SYSCTL_F_GAUGE | rw, a->txqlen));
-	MIB_LEAF(w, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0,
-	    mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
-	MIB_LEAF(w, "operstate", mib_leaf_str(w, "RFC 2863 operational state",
+	IF_LEAF(NB_IFA_LLADDR, "lladdr", mib_leaf_str(w, "link-layer address",
+	    NB_SYSCTL_ADDRESS, 0, mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
+	IF_LEAF(NB_IFA_OPERSTATE, "operstate", mib_leaf_str(w, "RFC 2863 operational state",
 	    NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
-	MIB_LEAF(w, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0,
-	    master_text(w, a->master)));
-	MIB_LEAF(w, "link", mib_leaf_int(w, "IFLA_LINK peer interface index",
+	IF_LEAF(NB_IFA_MASTER, "master", mib_leaf_str(w, "master interface",
+	    NB_SYSCTL_STRING, 0, master_text(w, a->master)));
+	IF_LEAF(NB_IFA_LINK, "link", mib_leaf_int(w, "IFLA_LINK peer interface index",
 	    NB_SYSCTL_F_GAUGE, a->link));
+#undef IF_LEAF
 	if (!mw_stop(w) && mw_enter(w, "stats", 5)) {
 		if (mib_node(w, "interface counters"))
 			stat_leaves(w, ifp, d);
@@ -208,7 +216,7 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 		    (int64_t)d->when.tv_sec));
 		return;
 	}
-	if (!mw_stop(w) && mw_enter(w, "addrs", 5)) {
+	if (!mw_stop(w) && (a->unknown & NB_IFA_ADDRS) == 0 && mw_enter(w, "addrs", 5)) {
 		if (mib_node(w, "addresses, in list order")) {
 			error = nb_iface_addr_walk(&w->rd, ifp, addr_cb, &aw);
 			if (error < 0 && w->rc == 0)

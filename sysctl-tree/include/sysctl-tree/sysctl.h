@@ -158,8 +158,20 @@ int64_t	nb_sysctl_sample_time(const struct nb_sysctl *h);
 /* LOCAL only: the stack behind the handle (tests, daemon); NULL otherwise. */
 struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
 
-/* Human-readable detail of the last error, or "" (e.g. "netlink: ..."). */
+/*
+ * Human-readable detail of the last error, or "" (e.g. "netlink: ...").
+ * A walk's -ENOENT with a detail set is a source error (a file missing
+ * under --root), not a missing node.
+ */
 const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
+/*
+ * A notice of the source about what it could not read though a read
+ * asked for it (LOCAL, linux under a root without sysfs: "ROOT/sys/class/
+ * net: absent: ..."), the first one of the handle's life, or "". The
+ * values concerned are absent from the tree. Libraries report, the tool
+ * prints it (once).
+ */
+const char *nb_sysctl_notice(const struct nb_sysctl *h);
 
 /* One recorded sample, as nb_sysctl_replay_list reports it. */
 struct nb_sysctl_sample_info {
