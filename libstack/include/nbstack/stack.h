@@ -836,7 +836,8 @@ enum nb_linkset {
 };
 
 struct nb_source_opts {
-	const char	*root;		/* procfs/sysfs root override; NULL = "/" */
+	const char	*root;		/* procfs/sysfs root override; NULL = "/". linux:
+					   another root is read from its files only */
 	/*
 	 * Keep the objects current from the kernel's events where the source
 	 * can (linux: nbsource/linux.h); sources without events ignore it.
