@@ -77,17 +77,21 @@ static void
 usage(void)
 {
 	printf("usage: nbfstat [-n] [-p PID] [-u USER] [-j [--pretty]] [common options]\n"
-	    "\n"
-	    "  (none)           every process's open files: USER CMD PID FD and a\n"
-	    "                   description (files: MOUNT INUM MODE SZ|DV R/W NAME;\n"
-	    "                   sockets: protocol, state and addresses; capture\n"
-	    "                   sockets: bpf@IF rec=, dr=, cap=)\n"
-	    "  -p PID           only process PID\n"
-	    "  -u USER          only processes of USER (a name or a number)\n"
-	    "  -n               numeric: user ids and octal modes\n"
-	    "      --help       this help\n"
-	    "\n"
-	    "Common options:\n%s", nb_common_help);
+	       "       nbfstat [-n] [-p PID] [-u USER] [-j] --interval SECS [-c N]\n"
+	       "\n"
+	       "  (none)           every process's open files: USER CMD PID FD and a\n"
+	       "                   description (files: MOUNT INUM MODE SZ|DV R/W NAME;\n"
+	       "                   sockets: protocol, state and addresses; capture\n"
+	       "                   sockets: bpf@IF rec=, dr=, cap=)\n"
+	       "  -p PID           only process PID\n"
+	       "  -u USER          only processes of USER (a name or a number)\n"
+	       "  -n               numeric: user ids and octal modes\n"
+	       "  -c N             with --interval: stop after N snapshots\n"
+	       "      --help       this help\n"
+	       "      --version    the version\n"
+	       "\n"
+	       "Common options:\n%s",
+	    nb_common_help);
 }
 
 static void *

@@ -48,7 +48,10 @@ usage(FILE *fp)
 	    "  -q          quiet: exit status only\n"
 	    "  -w N=V      write V to the writable node N (repeatable)\n"
 	    "  -c COUNT    with --interval: number of samples\n"
-	    "%s", nb_common_help);
+	    "  --help      this help\n"
+	    "  --version   the version\n"
+	    "%s",
+	    nb_common_help);
 }
 
 /* What the command line asks for. */
@@ -174,14 +177,11 @@ parse(struct opts *o, int argc, char **argv)
 			printf("nbsysctl %s\n", NBSTAT_VERSION);
 			exit(0);
 		case ':':
-			nb_usagex("option %s needs an argument", argv[optind - 1]);
 		case '?':
-			if (optopt != 0)
-				nb_usagex("unknown option -%c", optopt);
-			nb_usagex("unknown option %s", argv[optind - 1]);
+			nb_bad_option(ch, argv);
 		default:
 			if (!nb_common_option(&o->c, ch, optarg))
-				nb_usagex("unknown option %s", argv[optind - 1]);
+				nb_bad_option('?', argv);
 			break;
 		}
 	}

@@ -26,21 +26,23 @@ static void
 usage(void)
 {
 	printf("usage: nbvmstat [-P] [-w SECS] [-c N] [-j [--pretty]] [common options]\n"
-	    "       nbvmstat -s [-j]\n"
-	    "       nbvmstat -H | -h NAME [-h NAME ...] | -L [-j]\n"
-	    "\n"
-	    "  (none)           procs, memory, page, faults and cpu: since boot, then\n"
-	    "                   per interval with -w/-c\n"
-	    "  -P               per-CPU cpu lines (us sy id wa) instead\n"
-	    "  -s               totals as a list, one value per line\n"
-	    "  -h NAME          statistics of hash table NAME (repeatable)\n"
-	    "  -H               statistics of every hash table\n"
-	    "  -L               list the hash tables\n"
-	    "  -w SECS          repeat every SECS seconds (deltas)\n"
-	    "  -c N             stop after N displays (default interval 1 second)\n"
-	    "      --help       this help\n"
-	    "\n"
-	    "Common options:\n%s", nb_common_help);
+	       "       nbvmstat -s [-j]\n"
+	       "       nbvmstat -H | -h NAME [-h NAME ...] | -L [-j]\n"
+	       "\n"
+	       "  (none)           procs, memory, page, faults and cpu: since boot, then\n"
+	       "                   per interval with -w/-c\n"
+	       "  -P               per-CPU cpu lines (us sy id wa) instead\n"
+	       "  -s               totals as a list, one value per line\n"
+	       "  -h NAME          statistics of hash table NAME (repeatable)\n"
+	       "  -H               statistics of every hash table\n"
+	       "  -L               list the hash tables\n"
+	       "  -w SECS          repeat every SECS seconds (deltas)\n"
+	       "  -c N             stop after N displays (default interval 1 second)\n"
+	       "      --help       this help\n"
+	       "      --version    the version\n"
+	       "\n"
+	       "Common options:\n%s",
+	    nb_common_help);
 }
 
 /* Cross-option rules of the modes (usage errors, exit 2). */

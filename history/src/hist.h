@@ -111,6 +111,31 @@ uint32_t nbh__map_get(const struct nbh_map *m, const void *key, size_t len);
 /* Insert key (absent) with id != 0. */
 int	nbh__map_put(struct nbh_map *m, const void *key, size_t len, uint32_t id);
 
+/* ---- rowsum.c: row checksums (schema 4, the checksum column of every table) ---- */
+
+/* The columns of a sample row, in table order. */
+struct nbh_sample_row {
+	int64_t		 id, t_ns;
+	const void	*source;
+	size_t		 slen;
+	int64_t		 boottime_ns, nobjects, nvalues, shape, keyframe;
+	const void	*data;
+	size_t		 dlen;
+};
+
+/* Schema version from which every row carries its checksum. */
+#define NBH_SUM_VERSION	4
+
+/* table 'd' (descr) or 's' (str). */
+int64_t	nbh__sum_text(char table, int64_t id, const void *text, size_t len);
+int64_t	nbh__sum_name(int64_t id, const void *name, size_t len, int64_t type, int64_t flags,
+	    int64_t descr);
+/* base: 0 for NULL. */
+int64_t	nbh__sum_shape(int64_t id, int64_t nnames, const void *names, size_t len, int64_t base);
+int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
+/* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it). */
+int	nbh__sum_register(sqlite3 *db);
+
 /* ---- schema.c ---- */
 
 /* The embedded schema/history/NNN-*.sql, versions 1..nbh__nmigrations. */
@@ -124,6 +149,8 @@ int	nbh__sqlerr(sqlite3 *db, int rc);
  * is a history file this version can use. Fills err on failure.
  */
 int	nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen);
+/* The file's schema version (PRAGMA user_version), or -1. */
+int64_t	nbh__db_version(sqlite3 *db);
 /* Apply migrations from the file's version up to `upto` (tests: a v1 file). */
 int	nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen);
 

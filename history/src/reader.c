@@ -31,7 +31,8 @@ struct strtab {
 
 struct nbh_reader {
 	sqlite3		*db;
-	sqlite3_stmt	*q_le, *q_ge, *q_range, *q_next, *q_shape;
+	bool		 sums;		/* schema 4: every row has its checksum */
+	sqlite3_stmt	*q_le, *q_ge, *q_range, *q_next, *q_prev, *q_shape;
 	struct rname	*names;
 	uint32_t	 max_name;
 	size_t		 ncap;
@@ -51,6 +52,8 @@ struct nbh_reader {
 	char		 source[64];
 	struct nbh_entry *ents;
 	size_t		 nents, entcap;
+	/* The sample a seek or next is reading, for messages (at_id 0: none). */
+	int64_t		 at_id, at_t;
 	char		 err[256];
 	nbh_progress_fn	 progress;
 	void		*progress_arg;
@@ -90,11 +93,38 @@ rerr(struct nbh_reader *r, int rc, const char *what)
 	return error;
 }
 
+static void fmt_time(int64_t t_ns, char *buf, size_t size);
+
+/*
+ * Damage found in row `row` of `table` while reading the sample at_id:
+ * "damaged sample at TIME (id N): what", naming the table and row when
+ * they are not that sample's; "damaged TABLE row R: what" outside a read.
+ */
 static int
-corrupt(struct nbh_reader *r, const char *what, int64_t id)
+damaged(struct nbh_reader *r, const char *table, int64_t row, const char *what)
 {
-	snprintf(r->err, sizeof(r->err), "damaged sample %lld: %s", (long long)id, what);
+	char when[40];
+
+	if (r->at_id == 0) {
+		snprintf(r->err, sizeof(r->err), "damaged %s row %lld: %s", table, (long long)row,
+		    what);
+		return NBH_ECORRUPT;
+	}
+	fmt_time(r->at_t, when, sizeof(when));
+	if (strcmp(table, "sample") == 0 && row == r->at_id)
+		snprintf(r->err, sizeof(r->err), "damaged sample at %s (id %lld): %s", when,
+		    (long long)r->at_id, what);
+	else
+		snprintf(r->err, sizeof(r->err), "damaged sample at %s (id %lld): %s row %lld: %s",
+		    when, (long long)r->at_id, table, (long long)row, what);
 	return NBH_ECORRUPT;
+}
+
+/* Damage in the sample being read itself. */
+static int
+corrupt(struct nbh_reader *r, const char *what)
+{
+	return damaged(r, "sample", r->at_id, what);
 }
 
 const char *
@@ -108,19 +138,23 @@ nbh_reader_error(const struct nbh_reader *r)
 int
 nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t errlen)
 {
+	/* %s: ", checksum" (schema 4) or ", NULL" (older files: nothing to verify). */
 	static const char *const sql[] = {
-		"SELECT id, keyframe FROM sample WHERE t_ns <= ? ORDER BY t_ns DESC LIMIT 1",
-		"SELECT id, keyframe FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1",
-		"SELECT " SAMPLE_COLS " FROM sample WHERE id BETWEEN ? AND ? ORDER BY id",
-		"SELECT " SAMPLE_COLS " FROM sample WHERE id > ? ORDER BY id LIMIT 1",
-		"SELECT nnames, names, base FROM shape WHERE id = ?",
+		"SELECT id, keyframe, t_ns FROM sample WHERE t_ns <= ? ORDER BY t_ns DESC LIMIT 1",
+		"SELECT id, keyframe, t_ns FROM sample WHERE t_ns >= ? ORDER BY t_ns LIMIT 1",
+		"SELECT " SAMPLE_COLS "%s FROM sample WHERE id BETWEEN ? AND ? ORDER BY id",
+		"SELECT " SAMPLE_COLS "%s FROM sample WHERE id > ? ORDER BY id LIMIT 1",
+		"SELECT " SAMPLE_COLS "%s FROM sample WHERE id < ? ORDER BY id DESC LIMIT 1",
+		"SELECT nnames, names, base, id%s FROM shape WHERE id = ?",
 	};
 	/* Files before schema 3 have no shape.base: every shape is whole. */
-	static const char shape_v2[] = "SELECT nnames, names, NULL FROM shape WHERE id = ?";
-	char dummy[8];
+	static const char shape_v2[] = "SELECT nnames, names, NULL, id, NULL FROM shape WHERE id = ?";
+	char dummy[8], q[256];
 	struct nbh_reader *r;
-	sqlite3_stmt **stp[5];
+	sqlite3_stmt **stp[6], *st;
+	int64_t ver;
 	unsigned i;
+	bool has_sum;
 	int rc, error;
 
 	if (err == NULL) {
@@ -134,19 +168,41 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 	r->progress_arg = progress_arg;
 	if ((error = nbh__db_open(path, false, &r->db, err, errlen)) != 0)
 		goto out;
+	/*
+	 * Whether rows carry checksums is the schema version's word, and the
+	 * tables must agree: a damaged user_version must not turn checks off.
+	 */
+	ver = nbh__db_version(r->db);
+	has_sum = sqlite3_prepare_v2(r->db, "SELECT checksum FROM sample", -1, &st, NULL) ==
+	    SQLITE_OK;
+	sqlite3_finalize(st);
+	r->sums = ver >= NBH_SUM_VERSION;
+	if (ver < 0 || has_sum != r->sums) {
+		snprintf(err, errlen, "damaged database (schema version %lld, %s checksums)",
+		    (long long)ver, has_sum ? "with" : "without");
+		error = NBH_ECORRUPT;
+		goto out;
+	}
 	stp[0] = &r->q_le;
 	stp[1] = &r->q_ge;
 	stp[2] = &r->q_range;
 	stp[3] = &r->q_next;
-	stp[4] = &r->q_shape;
-	for (i = 0; i < 5; i++) {
-		if ((rc = sqlite3_prepare_v3(r->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    stp[i], NULL)) != SQLITE_OK && i == 4)
+	stp[4] = &r->q_prev;
+	stp[5] = &r->q_shape;
+	for (i = 0; i < 6; i++) {
+		snprintf(q, sizeof(q), sql[i], r->sums ? ", checksum" : ", NULL");
+		if ((rc = sqlite3_prepare_v3(r->db, q, -1, SQLITE_PREPARE_PERSISTENT,
+		    stp[i], NULL)) != SQLITE_OK && i == 5 && !r->sums)
 			rc = sqlite3_prepare_v3(r->db, shape_v2, -1, SQLITE_PREPARE_PERSISTENT,
 			    stp[i], NULL);
 		if (rc != SQLITE_OK) {
 			error = rerr(r, rc, "prepare");
+			if (r->sums && error != NBH_ECORRUPT)
+				snprintf(r->err, sizeof(r->err), "damaged database (%s)",
+				    sqlite3_errmsg(r->db));
 			snprintf(err, errlen, "%s", r->err);
+			if (r->sums)
+				error = NBH_ECORRUPT;
 			goto out;
 		}
 	}
@@ -180,6 +236,7 @@ nbh_reader_close(struct nbh_reader **rp)
 	sqlite3_finalize(r->q_ge);
 	sqlite3_finalize(r->q_range);
 	sqlite3_finalize(r->q_next);
+	sqlite3_finalize(r->q_prev);
 	sqlite3_finalize(r->q_shape);
 	sqlite3_close(r->db);
 	for (i = 1; i <= r->max_name; i++)
@@ -201,7 +258,7 @@ nbh_reader_close(struct nbh_reader **rp)
 static int
 strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t need)
 {
-	char sql[96];
+	char sql[128];
 	sqlite3_stmt *st = NULL;
 	uint32_t id;
 	size_t len;
@@ -209,14 +266,26 @@ strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t 
 
 	if (need <= t->max)
 		return 0;
-	snprintf(sql, sizeof(sql), "SELECT id, text FROM %s WHERE id > ? ORDER BY id", table);
+	snprintf(sql, sizeof(sql), "SELECT id, text, %s FROM %s WHERE id > ? ORDER BY id",
+	    r->sums ? "checksum" : "NULL", table);
 	if ((rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, table);
 	sqlite3_bind_int64(st, 1, t->max);
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
 		if (id != t->max + 1) {
-			error = corrupt(r, table, id);
+			error = damaged(r, table, id, t->max + 1 < id ? "rows missing before it" :
+			    "out of order");
+			break;
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_TEXT) {
+			error = damaged(r, table, id, "no text");
+			break;
+		}
+		if (r->sums && (sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 2) != nbh__sum_text(table[0], sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1)))) {
+			error = damaged(r, table, id, "checksum mismatch");
 			break;
 		}
 		if (id >= t->cap) {
@@ -248,7 +317,7 @@ strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t 
 	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		error = rerr(r, rc, table);
 	if (error == 0 && need > t->max)
-		error = corrupt(r, table, need);
+		error = damaged(r, table, need, "missing");
 	return error;
 }
 
@@ -263,14 +332,28 @@ names_load(struct nbh_reader *r, uint32_t need)
 
 	if (need <= r->max_name)
 		return 0;
-	if ((rc = sqlite3_prepare_v2(r->db, "SELECT id, name, type, flags, descr FROM name "
-	    "WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(r->db, r->sums ? "SELECT id, name, type, flags, descr, "
+	    "checksum FROM name WHERE id > ? ORDER BY id" : "SELECT id, name, type, flags, descr, "
+	    "NULL FROM name WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "names");
 	sqlite3_bind_int64(st, 1, r->max_name);
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
 		if (id != r->max_name + 1) {
-			error = corrupt(r, "name ids", id);
+			error = damaged(r, "name", id, r->max_name + 1 < id ? "rows missing before it" :
+			    "out of order");
+			break;
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_TEXT) {
+			error = damaged(r, "name", id, "no text");
+			break;
+		}
+		if (r->sums && (sqlite3_column_type(st, 5) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 5) != nbh__sum_name(sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+		    sqlite3_column_int64(st, 4)))) {
+			error = damaged(r, "name", id, "checksum mismatch");
 			break;
 		}
 		if (id >= r->ncap) {
@@ -317,7 +400,7 @@ names_load(struct nbh_reader *r, uint32_t need)
 	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		error = rerr(r, rc, "names");
 	if (error == 0 && need > r->max_name)
-		error = corrupt(r, "unknown name id", need);
+		error = damaged(r, "name", need, "missing");
 	return error;
 }
 
@@ -325,9 +408,10 @@ names_load(struct nbh_reader *r, uint32_t need)
 
 /* Make shape sid the current one: decoded whole, or from its base (decoded first). */
 static int
-shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
+shape_decode(struct nbh_reader *r, int64_t sid, unsigned depth)
 {
 	uint8_t *blob = NULL;
+	const void *pblob;
 	uint32_t *t;
 	int64_t nn, base;
 	size_t len, tc;
@@ -339,15 +423,23 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 	sqlite3_bind_int64(r->q_shape, 1, sid);
 	if ((rc = sqlite3_step(r->q_shape)) != SQLITE_ROW) {
 		sqlite3_reset(r->q_shape);
-		return rc == SQLITE_DONE ? corrupt(r, "missing shape", sample) : rerr(r, rc, "shape");
+		return rc == SQLITE_DONE ? damaged(r, "shape", sid, "missing") : rerr(r, rc, "shape");
 	}
 	nn = sqlite3_column_int64(r->q_shape, 0);
 	base = sqlite3_column_int64(r->q_shape, 2);	/* NULL: 0 */
+	pblob = sqlite3_column_blob(r->q_shape, 1);
 	len = (size_t)sqlite3_column_bytes(r->q_shape, 1);
+	if (sqlite3_column_int64(r->q_shape, 3) != sid || (r->sums &&
+	    (sqlite3_column_type(r->q_shape, 1) != SQLITE_BLOB ||
+	    sqlite3_column_type(r->q_shape, 4) != SQLITE_INTEGER ||
+	    sqlite3_column_int64(r->q_shape, 4) != nbh__sum_shape(sid, nn, pblob, len, base)))) {
+		sqlite3_reset(r->q_shape);
+		return damaged(r, "shape", sid, "checksum mismatch");
+	}
 	if (nn < 0 || (base == 0 && (size_t)nn > len) || base < 0 || base >= sid ||
 	    depth > NBH_SHAPE_DEPTH_MAX) {
 		sqlite3_reset(r->q_shape);
-		return corrupt(r, "bad shape", sample);
+		return damaged(r, "shape", sid, "bad header");
 	}
 	/* The row is gone at the next step: keep the blob. */
 	if ((blob = malloc(len + 1)) == NULL) {
@@ -355,14 +447,14 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 		return -ENOMEM;
 	}
 	if (len > 0)
-		memcpy(blob, sqlite3_column_blob(r->q_shape, 1), len);
+		memcpy(blob, pblob, len);
 	sqlite3_reset(r->q_shape);
 	if (base != 0) {
-		if ((error = shape_decode(r, base, sample, depth + 1)) != 0 ||
+		if ((error = shape_decode(r, base, depth + 1)) != 0 ||
 		    (error = nbh__ids_reserve(&r->shtmp, &r->tmpcap, (size_t)nn)) != 0)
 			goto out;
 		if (nbh__shape_diff_decode(blob, len, r->shape, r->nshape, r->shtmp, (size_t)nn) != 0) {
-			error = corrupt(r, "bad shape", sample);
+			error = damaged(r, "shape", sid, "bad name list");
 			goto out;
 		}
 		t = r->shape;		/* the result becomes the current shape */
@@ -375,7 +467,7 @@ shape_decode(struct nbh_reader *r, int64_t sid, int64_t sample, unsigned depth)
 		if ((error = nbh__ids_reserve(&r->shape, &r->shcap, (size_t)nn)) != 0)
 			goto out;
 		if (nbh__ids_decode(blob, len, r->shape, (size_t)nn) != 0) {
-			error = corrupt(r, "bad shape", sample);
+			error = damaged(r, "shape", sid, "bad name list");
 			goto out;
 		}
 	}
@@ -390,7 +482,7 @@ out:
 }
 
 static int
-load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
+load_shape(struct nbh_reader *r, int64_t sid)
 {
 	uint32_t max = 0;
 	size_t i;
@@ -398,7 +490,7 @@ load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
 
 	if (sid == r->shape_id)
 		return 0;
-	if ((error = shape_decode(r, sid, sample, 0)) != 0)
+	if ((error = shape_decode(r, sid, 0)) != 0)
 		return error;
 	r->shape_id = 0;
 	for (i = 0; i < r->nshape; i++)
@@ -410,24 +502,54 @@ load_shape(struct nbh_reader *r, int64_t sid, int64_t sample)
 	return 0;
 }
 
+/* The sample row under st (SAMPLE_COLS, checksum) is as written (schema 4). */
+static bool
+sample_ok(const struct nbh_reader *r, sqlite3_stmt *st)
+{
+	struct nbh_sample_row s;
+
+	if (!r->sums)
+		return true;
+	if (sqlite3_column_type(st, 2) != SQLITE_TEXT || sqlite3_column_type(st, 8) != SQLITE_BLOB ||
+	    sqlite3_column_type(st, 9) != SQLITE_INTEGER)
+		return false;
+	s.id = sqlite3_column_int64(st, 0);
+	s.t_ns = sqlite3_column_int64(st, 1);
+	s.source = sqlite3_column_text(st, 2);
+	s.slen = (size_t)sqlite3_column_bytes(st, 2);
+	s.boottime_ns = sqlite3_column_int64(st, 3);
+	s.nobjects = sqlite3_column_int64(st, 4);
+	s.nvalues = sqlite3_column_int64(st, 5);
+	s.shape = sqlite3_column_int64(st, 6);
+	s.keyframe = sqlite3_column_int64(st, 7);
+	s.data = sqlite3_column_blob(st, 8);
+	s.dlen = (size_t)sqlite3_column_bytes(st, 8);
+	return sqlite3_column_int64(st, 9) == nbh__sum_sample(&s);
+}
+
 /* Apply the sample row under `st` on top of the state. */
 static int
 apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
 {
 	int64_t id = sqlite3_column_int64(st, 0), base;
-	const uint8_t *data = sqlite3_column_blob(st, 8);
-	int len = sqlite3_column_bytes(st, 8);
-	const char *src = (const char *)sqlite3_column_text(st, 2);
+	const uint8_t *data;
+	const char *src;
+	int len;
 	struct nbh_vdec d;
 	uint64_t u;
 	uint32_t nid;
 	size_t i;
 	int error;
 
-	if ((error = load_shape(r, sqlite3_column_int64(st, 6), id)) != 0)
+	if (!sample_ok(r, st))
+		return damaged(r, "sample", id, "checksum mismatch");
+	data = sqlite3_column_blob(st, 8);
+	len = sqlite3_column_bytes(st, 8);
+	src = (const char *)sqlite3_column_text(st, 2);
+	if ((error = load_shape(r, sqlite3_column_int64(st, 6))) != 0)
 		return error;
 	if (len < 1 || data[0] != NBH_DATA_V1)
-		return corrupt(r, "unknown data format", id);
+		return damaged(r, "sample", id, "unknown data format");
 	d.p = data + 1;
 	d.end = data + len;
 	d.zrun = 0;
@@ -436,14 +558,14 @@ apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
 		nid = r->shape[i];
 		if (r->names[nid].type != NBH_TYPE_NODE) {
 			if ((error = nbh__vdec_get(&d, &u)) != 0)
-				return corrupt(r, "truncated values", id);
+				return damaged(r, "sample", id, "truncated values");
 			base = !key && r->stamp[nid] == r->seq - 1 ? r->val[nid] : 0;
 			r->val[nid] = (int64_t)((uint64_t)base + (uint64_t)nbh__unzz(u));
 		}
 		r->stamp[nid] = r->seq;
 	}
 	if (d.p != d.end || d.zrun != 0)
-		return corrupt(r, "trailing values", id);
+		return damaged(r, "sample", id, "trailing values");
 	r->info.id = id;
 	r->info.t_ns = sqlite3_column_int64(st, 1);
 	snprintf(r->source, sizeof(r->source), "%s", src != NULL ? src : "");
@@ -478,7 +600,7 @@ build_entries(struct nbh_reader *r)
 		if (n->type == NBH_TYPE_STRING || n->type == NBH_TYPE_ADDRESS) {
 			sid = (uint32_t)r->val[r->shape[i]];
 			if (r->val[r->shape[i]] <= 0 || r->val[r->shape[i]] > UINT32_MAX)
-				return corrupt(r, "bad string id", r->info.id);
+				return corrupt(r, "bad string id");
 			if ((error = strtab_load(r, &r->strs, "str", sid)) != 0)
 				return error;
 		}
@@ -540,17 +662,53 @@ nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns)
 	return error;
 }
 
+/*
+ * The sample the index of times gave is the one asked for: its time is
+ * the one the index holds and on the right side of t, and its neighbour
+ * by id (the next one; at_or_after: the one before) is on the other side.
+ * Times increase with ids, so a damaged index cannot give another sample.
+ * A damaged neighbour leaves the question open: that is damage too, unless
+ * the sample is at t itself.
+ */
+static int
+check_neighbour(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
+{
+	sqlite3_stmt *q = at_or_after ? r->q_prev : r->q_next;
+	int64_t nid, nt;
+	int rc, error = 0;
+
+	if (r->info.t_ns != r->at_t || (at_or_after ? r->info.t_ns < t_ns : r->info.t_ns > t_ns))
+		return corrupt(r, "the index of sample times does not match it");
+	if (r->info.t_ns == t_ns)
+		return 0;	/* times are unique: no other sample is at t */
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, r->info.id);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		nid = sqlite3_column_int64(q, 0);
+		nt = sqlite3_column_int64(q, 1);
+		if (!sample_ok(r, q))
+			error = damaged(r, "sample", nid, "checksum mismatch");
+		else if (at_or_after ? nt >= t_ns || nid >= r->info.id :
+		    nt <= t_ns || nid <= r->info.id)
+			error = corrupt(r, "the index of sample times does not match it");
+	} else if (rc != SQLITE_DONE)
+		error = rerr(r, rc, "seek");
+	sqlite3_reset(q);
+	return error;
+}
+
 int
 nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 {
 	sqlite3_stmt *q = at_or_after ? r->q_ge : r->q_le;
-	int64_t id, key, first, last;
+	int64_t id, key, first, last, rid, prev_t;
 	char when[40];
 	bool first_row = true;
 	int rc, error;
 
 	r->err[0] = '\0';
 	r->have = false;
+	r->at_id = 0;
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, t_ns);
 	rc = sqlite3_step(q);
@@ -572,21 +730,33 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 	}
 	id = sqlite3_column_int64(q, 0);
 	key = sqlite3_column_int64(q, 1);
+	r->at_id = id;
+	r->at_t = sqlite3_column_int64(q, 2);
 	sqlite3_reset(q);
 	if (key > id)
-		return corrupt(r, "keyframe after the sample", id);
+		return corrupt(r, "keyframe after the sample");
 	sqlite3_reset(r->q_range);
 	sqlite3_bind_int64(r->q_range, 1, key);
 	sqlite3_bind_int64(r->q_range, 2, id);
 	error = 0;
+	prev_t = INT64_MIN;
 	while (error == 0 && (rc = sqlite3_step(r->q_range)) == SQLITE_ROW) {
-		if (first_row && sqlite3_column_int64(r->q_range, 0) != key) {
-			error = corrupt(r, "its keyframe is missing", id);
+		rid = sqlite3_column_int64(r->q_range, 0);
+		if (first_row && rid != key) {
+			error = corrupt(r, "its keyframe is missing");
 			break;
 		}
-		progress(r, (uint64_t)(sqlite3_column_int64(r->q_range, 0) - key),
-		    (uint64_t)(id - key + 1));
-		error = apply(r, r->q_range, first_row);
+		if (!first_row && rid != r->info.id + 1) {
+			error = corrupt(r, "samples missing between it and its keyframe");
+			break;
+		}
+		progress(r, (uint64_t)(rid - key), (uint64_t)(id - key + 1));
+		if ((error = apply(r, r->q_range, first_row)) != 0)
+			break;
+		/* A row in the chain that is not of it (checksums match: a moved row). */
+		if (sqlite3_column_int64(r->q_range, 7) != key || r->info.t_ns <= prev_t)
+			error = damaged(r, "sample", rid, "not in the keyframe's chain");
+		prev_t = r->info.t_ns;
 		first_row = false;
 	}
 	progress(r, (uint64_t)(id - key + 1), (uint64_t)(id - key + 1));
@@ -594,7 +764,9 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 		error = rerr(r, rc, "decode");
 	sqlite3_reset(r->q_range);
 	if (error == 0 && (first_row || r->info.id != id))
-		error = corrupt(r, "samples missing between it and its keyframe", id);
+		error = corrupt(r, "samples missing between it and its keyframe");
+	if (error == 0)
+		error = check_neighbour(r, t_ns, at_or_after);
 	if (error != 0)
 		return error;
 	return build_entries(r);
@@ -603,7 +775,7 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 int
 nbh_reader_next(struct nbh_reader *r)
 {
-	int64_t id, key;
+	int64_t id, key, prev_t;
 	int rc, error;
 
 	if (!r->have)
@@ -616,14 +788,19 @@ nbh_reader_next(struct nbh_reader *r)
 	}
 	id = sqlite3_column_int64(r->q_next, 0);
 	key = sqlite3_column_int64(r->q_next, 7);
+	r->at_id = id;
+	r->at_t = sqlite3_column_int64(r->q_next, 1);
 	if (key != id && id != r->info.id + 1) {
 		sqlite3_reset(r->q_next);
 		/* A hole in a delta chain: decode this sample from its keyframe. */
-		return corrupt(r, "samples missing before it", id);
+		return corrupt(r, "samples missing before it");
 	}
 	r->have = false;
+	prev_t = r->info.t_ns;
 	error = apply(r, r->q_next, key == id);
 	sqlite3_reset(r->q_next);
+	if (error == 0 && r->info.t_ns <= prev_t)
+		error = corrupt(r, "its time is not after the sample before it");
 	if (error != 0)
 		return error;
 	return build_entries(r);
@@ -650,7 +827,7 @@ nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
 {
 	struct nbh_sample_info si;
 	sqlite3_stmt *st = NULL;
-	int64_t lo = 0, hi = 0;
+	int64_t lo = 0, hi = 0, prev_id = INT64_MIN, prev_t = INT64_MIN;
 	int rc, ret = 0;
 
 	/* min and max of the rowid: two b-tree descents, not a scan. */
@@ -663,18 +840,31 @@ nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if ((rc = sqlite3_prepare_v2(r->db, "SELECT id, t_ns, source, boottime_ns, nobjects, "
-	    "nvalues, length(data) FROM sample ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+	/* Each row read whole: its checksum covers the data too. */
+	r->at_id = 0;
+	if ((rc = sqlite3_prepare_v2(r->db, r->sums ? "SELECT " SAMPLE_COLS ", checksum FROM "
+	    "sample ORDER BY id" : "SELECT " SAMPLE_COLS ", NULL FROM sample ORDER BY id", -1, &st,
+	    NULL)) != SQLITE_OK)
 		return rerr(r, rc, "list");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&si, 0, sizeof(si));
 		si.id = sqlite3_column_int64(st, 0);
 		si.t_ns = sqlite3_column_int64(st, 1);
+		if (!sample_ok(r, st)) {
+			ret = damaged(r, "sample", si.id, "checksum mismatch");
+			break;
+		}
+		if (si.id <= prev_id || si.t_ns <= prev_t) {
+			ret = damaged(r, "sample", si.id, "out of order");
+			break;
+		}
+		prev_id = si.id;
+		prev_t = si.t_ns;
 		si.source = (const char *)sqlite3_column_text(st, 2);
 		si.boottime_ns = sqlite3_column_int64(st, 3);
 		si.nobjects = (uint32_t)sqlite3_column_int64(st, 4);
 		si.nvalues = (uint32_t)sqlite3_column_int64(st, 5);
-		si.bytes = (size_t)sqlite3_column_int64(st, 6);
+		si.bytes = (size_t)sqlite3_column_bytes(st, 8);
 		if (hi > lo && si.id >= lo && si.id <= hi && (si.id - lo) % 256 == 0)
 			progress(r, (uint64_t)(si.id - lo), (uint64_t)(hi - lo + 1));
 		if ((ret = cb(&si, arg)) != 0)

@@ -94,6 +94,14 @@ pragma_int(sqlite3 *db, const char *sql, int64_t *out)
 	return rc;
 }
 
+int64_t
+nbh__db_version(sqlite3 *db)
+{
+	int64_t ver = -1;
+
+	return pragma_int(db, "PRAGMA user_version", &ver) == SQLITE_OK ? ver : -1;
+}
+
 int
 nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 {
@@ -105,6 +113,8 @@ nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 
 	if (upto > nbh__nmigrations)
 		return -EINVAL;
+	if ((rc = nbh__sum_register(db)) != SQLITE_OK)
+		return fail(db, rc, err, errlen, "migrate");
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return fail(db, rc, err, errlen, "migrate");
 	/* Re-read under the write lock: another process may have migrated. */

@@ -84,6 +84,7 @@ struct nbh_writer {
 	bool		 shape_full;	/* shape_id is stored whole (base NULL) */
 	unsigned	 shape_depth;	/* edits between shape_id and a whole shape */
 	int64_t		 next_id, last_t, key_id;
+	int64_t		 last_shape;	/* the highest shape id */
 	unsigned	 since_key;
 	struct nbh_buf	 buf;
 	char		 err[256];
@@ -98,6 +99,15 @@ werr(struct nbh_writer *w, int rc, const char *what)
 		error = -EIO;
 	snprintf(w->err, sizeof(w->err), "%s: %s", what, sqlite3_errmsg(w->db));
 	return error;
+}
+
+/* Damage found in a row the writer reads back (its intern tables). */
+static int
+wdamaged(struct nbh_writer *w, const char *table, int64_t row, const char *what)
+{
+	snprintf(w->err, sizeof(w->err), "damaged database (%s row %lld: %s)", table,
+	    (long long)row, what);
+	return NBH_ECORRUPT;
 }
 
 const char *
@@ -237,6 +247,16 @@ name_key(char *key, const char *name, size_t len, unsigned type, unsigned flags,
 
 #define KEYMAX	(4096 + 16)
 
+/* The row under st (id, text, checksum) of descr ('d') or str ('s') is as written. */
+static bool
+text_sum_ok(sqlite3_stmt *st, char table)
+{
+	const void *p = sqlite3_column_text(st, 1);
+
+	return sqlite3_column_type(st, 2) == SQLITE_INTEGER && sqlite3_column_int64(st, 2) ==
+	    nbh__sum_text(table, sqlite3_column_int64(st, 0), p, (size_t)sqlite3_column_bytes(st, 1));
+}
+
 static int
 load_maps(struct nbh_writer *w)
 {
@@ -251,11 +271,18 @@ load_maps(struct nbh_writer *w)
 	nbh__map_free(&w->strs);
 	nbh__map_free(&w->descrs);
 	w->last_name = w->last_str = w->last_descr = 0;
-	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, text FROM descr", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, text, checksum FROM descr", -1, &st, NULL)) != SQLITE_OK)
 		return werr(w, rc, "load descriptions");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
-		txt = (const char *)sqlite3_column_text(st, 1);
+		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
+			error = wdamaged(w, "descr", id, "no text");
+			break;
+		}
+		if (!text_sum_ok(st, 'd')) {
+			error = wdamaged(w, "descr", id, "checksum mismatch");
+			break;
+		}
 		len = w->descrs.klen;
 		if ((error = nbh__map_put(&w->descrs, txt, (size_t)sqlite3_column_bytes(st, 1),
 		    id)) == 0)
@@ -266,11 +293,18 @@ load_maps(struct nbh_writer *w)
 	sqlite3_finalize(st);
 	if (error != 0 || rc != SQLITE_DONE)
 		return error != 0 ? error : werr(w, rc, "load descriptions");
-	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, text FROM str", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, text, checksum FROM str", -1, &st, NULL)) != SQLITE_OK)
 		return werr(w, rc, "load strings");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
-		txt = (const char *)sqlite3_column_text(st, 1);
+		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
+			error = wdamaged(w, "str", id, "no text");
+			break;
+		}
+		if (!text_sum_ok(st, 's')) {
+			error = wdamaged(w, "str", id, "checksum mismatch");
+			break;
+		}
 		len = w->strs.klen;
 		if ((error = nbh__map_put(&w->strs, txt, (size_t)sqlite3_column_bytes(st, 1),
 		    id)) == 0)
@@ -281,15 +315,25 @@ load_maps(struct nbh_writer *w)
 	sqlite3_finalize(st);
 	if (error != 0 || rc != SQLITE_DONE)
 		return error != 0 ? error : werr(w, rc, "load strings");
-	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, name, type, flags, descr FROM name",
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, name, type, flags, descr, checksum "
+	    "FROM name",
 	    -1, &st, NULL)) != SQLITE_OK)
 		return werr(w, rc, "load names");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
-		txt = (const char *)sqlite3_column_text(st, 1);
+		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
+			error = wdamaged(w, "name", id, "no text");
+			break;
+		}
 		len = (size_t)sqlite3_column_bytes(st, 1);
 		if (len + 16 > sizeof(key)) {
-			error = NBH_ECORRUPT;
+			error = wdamaged(w, "name", id, "name too long");
+			break;
+		}
+		if (sqlite3_column_type(st, 5) != SQLITE_INTEGER || sqlite3_column_int64(st, 5) !=
+		    nbh__sum_name(sqlite3_column_int64(st, 0), txt, len, sqlite3_column_int64(st, 2),
+		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4))) {
+			error = wdamaged(w, "name", id, "checksum mismatch");
 			break;
 		}
 		len = name_key(key, txt, len, (unsigned)sqlite3_column_int(st, 2),
@@ -307,11 +351,13 @@ load_maps(struct nbh_writer *w)
 	if (error != 0 || rc != SQLITE_DONE)
 		return error != 0 ? error : werr(w, rc, "load names");
 	if ((rc = sqlite3_prepare_v2(w->db, "SELECT coalesce(max(id), 0), coalesce(max(t_ns), "
-	    "-9223372036854775807) FROM sample", -1, &st, NULL)) != SQLITE_OK)
+	    "-9223372036854775807), (SELECT coalesce(max(id), 0) FROM shape) FROM sample", -1, &st,
+	    NULL)) != SQLITE_OK)
 		return werr(w, rc, "load samples");
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		w->next_id = sqlite3_column_int64(st, 0) + 1;
 		w->last_t = sqlite3_column_int64(st, 1);
+		w->last_shape = sqlite3_column_int64(st, 2);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
@@ -335,6 +381,8 @@ intern(struct nbh_writer *w, struct nbh_map *m, uint32_t *last, sqlite3_stmt *in
 	sqlite3_reset(ins);
 	sqlite3_bind_int64(ins, 1, (int64_t)*last + 1);
 	sqlite3_bind_text(ins, 2, s, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, nbh__sum_text(m == &w->descrs ? 'd' : 's', (int64_t)*last + 1,
+	    s, len));
 	rc = sqlite3_step(ins);
 	sqlite3_reset(ins);
 	sqlite3_clear_bindings(ins);
@@ -375,6 +423,8 @@ name_id(struct nbh_writer *w, const char *name, size_t len, unsigned type, unsig
 	sqlite3_bind_int(w->ins_name, 3, (int)type);
 	sqlite3_bind_int64(w->ins_name, 4, flags);
 	sqlite3_bind_int64(w->ins_name, 5, did);
+	sqlite3_bind_int64(w->ins_name, 6, nbh__sum_name((int64_t)w->last_name + 1, name, len,
+	    type, flags, did));
 	rc = sqlite3_step(w->ins_name);
 	sqlite3_reset(w->ins_name);
 	sqlite3_clear_bindings(w->ins_name);
@@ -426,12 +476,12 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
     struct nbh_writer **out, char *err, size_t errlen)
 {
 	static const char *const sql[] = {
-		"INSERT INTO name(id, name, type, flags, descr) VALUES (?, ?, ?, ?, ?)",
-		"INSERT INTO str(id, text) VALUES (?, ?)",
-		"INSERT INTO descr(id, text) VALUES (?, ?)",
-		"INSERT INTO shape(nnames, names, base) VALUES (?, ?, ?)",
+		"INSERT INTO name(id, name, type, flags, descr, checksum) VALUES (?, ?, ?, ?, ?, ?)",
+		"INSERT INTO str(id, text, checksum) VALUES (?, ?, ?)",
+		"INSERT INTO descr(id, text, checksum) VALUES (?, ?, ?)",
+		"INSERT INTO shape(id, nnames, names, base, checksum) VALUES (?, ?, ?, ?, ?)",
 		"INSERT INTO sample(id, t_ns, source, boottime_ns, nobjects, nvalues, shape, "
-		"keyframe, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"keyframe, data, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	};
 	char dummy[8];
 	struct nbh_writer *w;
@@ -772,12 +822,15 @@ write_shape(struct nbh_writer *w)
 			return error;
 	}
 	sqlite3_reset(w->ins_shape);
-	sqlite3_bind_int64(w->ins_shape, 1, (int64_t)w->n);
-	sqlite3_bind_blob(w->ins_shape, 2, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins_shape, 1, w->last_shape + 1);
+	sqlite3_bind_int64(w->ins_shape, 2, (int64_t)w->n);
+	sqlite3_bind_blob(w->ins_shape, 3, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
 	if (delta)
-		sqlite3_bind_int64(w->ins_shape, 3, w->shape_id);
+		sqlite3_bind_int64(w->ins_shape, 4, w->shape_id);
 	else
-		sqlite3_bind_null(w->ins_shape, 3);
+		sqlite3_bind_null(w->ins_shape, 4);
+	sqlite3_bind_int64(w->ins_shape, 5, nbh__sum_shape(w->last_shape + 1, (int64_t)w->n,
+	    w->buf.p, w->buf.len, delta ? w->shape_id : 0));
 	rc = sqlite3_step(w->ins_shape);
 	sqlite3_reset(w->ins_shape);
 	sqlite3_clear_bindings(w->ins_shape);
@@ -785,7 +838,7 @@ write_shape(struct nbh_writer *w)
 		return werr(w, rc, "insert shape");
 	if (!same && (error = keep_shape(w)) != 0)
 		return error;
-	w->shape_id = sqlite3_last_insert_rowid(w->db);
+	w->shape_id = ++w->last_shape;
 	w->shape_full = !delta;
 	w->shape_depth = delta ? w->shape_depth + 1 : 0;
 	return 0;
@@ -924,6 +977,7 @@ nbh_writer_set_retain(struct nbh_writer *w, int64_t retain_ns)
 int
 nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
 {
+	struct nbh_sample_row row;
 	struct nbh_venc e;
 	int64_t t;
 	size_t i;
@@ -947,16 +1001,28 @@ nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
 		goto out;
 	/* Sample times are unique and increasing (the clock may step back). */
 	t = si->t_ns > w->last_t ? si->t_ns : w->last_t + 1;
+	row.id = w->next_id;
+	row.t_ns = t;
+	row.source = si->source != NULL ? si->source : "";
+	row.slen = strlen(row.source);
+	row.boottime_ns = si->boottime_ns;
+	row.nobjects = w->nobjects;
+	row.nvalues = (int64_t)(w->n - w->nobjects);
+	row.shape = w->shape_id;
+	row.keyframe = w->key ? w->next_id : w->key_id;
+	row.data = w->buf.p;
+	row.dlen = w->buf.len;
 	sqlite3_reset(w->ins_sample);
-	sqlite3_bind_int64(w->ins_sample, 1, w->next_id);
-	sqlite3_bind_int64(w->ins_sample, 2, t);
-	sqlite3_bind_text(w->ins_sample, 3, si->source != NULL ? si->source : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->ins_sample, 4, si->boottime_ns);
-	sqlite3_bind_int64(w->ins_sample, 5, w->nobjects);
-	sqlite3_bind_int64(w->ins_sample, 6, (int64_t)(w->n - w->nobjects));
-	sqlite3_bind_int64(w->ins_sample, 7, w->shape_id);
-	sqlite3_bind_int64(w->ins_sample, 8, w->key ? w->next_id : w->key_id);
-	sqlite3_bind_blob(w->ins_sample, 9, w->buf.p, (int)w->buf.len, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins_sample, 1, row.id);
+	sqlite3_bind_int64(w->ins_sample, 2, row.t_ns);
+	sqlite3_bind_text(w->ins_sample, 3, row.source, (int)row.slen, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins_sample, 4, row.boottime_ns);
+	sqlite3_bind_int64(w->ins_sample, 5, row.nobjects);
+	sqlite3_bind_int64(w->ins_sample, 6, row.nvalues);
+	sqlite3_bind_int64(w->ins_sample, 7, row.shape);
+	sqlite3_bind_int64(w->ins_sample, 8, row.keyframe);
+	sqlite3_bind_blob(w->ins_sample, 9, row.data, (int)row.dlen, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins_sample, 10, nbh__sum_sample(&row));
 	rc = sqlite3_step(w->ins_sample);
 	sqlite3_reset(w->ins_sample);
 	sqlite3_clear_bindings(w->ins_sample);

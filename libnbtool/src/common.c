@@ -16,23 +16,23 @@
 #define MAX_COUNT	UINT64_C(1000000000)
 
 const char nb_common_help[] =
-"  -j, --json            one JSON document (one object per line with -w)\n"
-"      --pretty          indented JSON (implies -j)\n"
-"      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
-"      --count N         stop after N displays (interval mode)\n"
-"  -S, --socket PATH     read nbstatd's tree at PATH (the daemon is not built yet)\n"
-"      --record FILE     append what is read to history FILE (one sample per read)\n"
-"      --retain DURATION with --record: delete samples older than DURATION (7d, 12h, 30m)\n"
-"      --replay FILE     read history from FILE instead of the live system\n"
-"      --list            with --replay: list the samples (time, source, objects)\n"
-"      --at TIME         with --replay: the sample at TIME\n"
-"      --from TIME, --to TIME\n"
-"                        with --replay: the samples in [from, to]\n"
-"                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
-"      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
-"      --source-args A   options for the source\n"
-"      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
-"                        the running kernel ($NBSTAT_ROOT)\n";
+    "  -j, --json            one JSON document (one per line in interval mode)\n"
+    "      --pretty          indented JSON (implies -j)\n"
+    "      --interval SECS   interval mode: repeat every SECS seconds (deltas)\n"
+    "      --count N         stop after N displays (interval mode)\n"
+    "  -S, --socket PATH     read nbstatd's tree at PATH (the daemon is not built yet)\n"
+    "      --record FILE     append what is read to history FILE (one sample per read)\n"
+    "      --retain DURATION with --record: delete samples older than DURATION (7d, 12h, 30m)\n"
+    "      --replay FILE     read history from FILE instead of the live system\n"
+    "      --list            with --replay: list the samples (time, source, objects)\n"
+    "      --at TIME         with --replay: the sample at TIME\n"
+    "      --from TIME, --to TIME\n"
+    "                        with --replay: the samples in [from, to]\n"
+    "                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
+    "      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
+    "      --source-args A   options for the source\n"
+    "      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
+    "                        the running kernel ($NBSTAT_ROOT)\n";
 
 static int64_t
 now_realtime_ns(void)

@@ -30,8 +30,10 @@
  *     descriptor.
  *
  * bpfdetach
- *   nb_if_delete kills the interface's live links in its own commit and
- *   then swaps each such descriptor's attributes for a copy with
+ *   nb_if_delete calls the interface-detach notifier bpf.c registers at
+ *   init (st->ifdetach: prep takes bpf.lock, finish releases it), so
+ *   iface.c never calls bpf.c. It kills the interface's live links in its
+ *   own commit and then swaps each such descriptor's attributes for a copy with
  *   NB_BPF_F_DETACHED; the descriptors stay in the list and the hash. A
  *   later upsert that still names the vanished index (and no interface has
  *   it again) keeps the flag; one that names a live interface attaches.
@@ -187,6 +189,17 @@ nb_bpf_free(struct nb_bpf *d)
 	free(d);
 }
 
+/* bpfdetach (below), the interface-detach notifier nb_if_delete calls. */
+static int	nb_bpf_ifdetach_prep(struct nb_stack *st, struct nb_iface *ifp);
+static void	nb_bpf_ifdetach_mark(struct nb_iface *ifp, uint64_t v);
+static void	nb_bpf_ifdetach_finish(struct nb_stack *st, struct nb_iface *ifp);
+
+static const struct nb_ifdetach_ops nb_bpf_ifdetach = {
+	.prep = nb_bpf_ifdetach_prep,
+	.mark = nb_bpf_ifdetach_mark,
+	.finish = nb_bpf_ifdetach_finish,
+};
+
 int
 nb_bpf_init(struct nb_stack *st)
 {
@@ -195,9 +208,12 @@ nb_bpf_init(struct nb_stack *st)
 	pthread_mutex_init(&st->bpf.lock, NULL);
 	nb_list_init(&st->bpf.list);
 	st->bpf.hs_registered = false;
-	if ((error = nb_htab_init(&st->bpf.hash, st, sizeof(uint64_t), 16)) != 0)
+	if ((error = nb_htab_init(&st->bpf.hash, st, sizeof(uint64_t), 16)) != 0) {
 		pthread_mutex_destroy(&st->bpf.lock);
-	return error;
+		return error;
+	}
+	st->ifdetach = &nb_bpf_ifdetach;	/* bpfdetach on nb_if_delete */
+	return 0;
 }
 
 void
@@ -437,12 +453,12 @@ out:
 
 /* ---- bpfdetach (nb_if_delete) ---- */
 
-int
+static int
 nb_bpf_ifdetach_prep(struct nb_stack *st, struct nb_iface *ifp)
 {
 	struct nb_lent *e;
 
-	(void)st;
+	pthread_mutex_lock(&st->bpf.lock);
 	for (e = nb_iface_bpflist(ifp)->head; e != NULL; e = e->next) {
 		struct nb_bpflink *l = caa_container_of(e, struct nb_bpflink, le);
 		struct nb_bpfblk *cur = l->d->attrs;
@@ -465,10 +481,11 @@ fail:
 			l->d->detblk = NULL;
 		}
 	}
+	pthread_mutex_unlock(&st->bpf.lock);
 	return -ENOMEM;
 }
 
-void
+static void
 nb_bpf_ifdetach_mark(struct nb_iface *ifp, uint64_t v)
 {
 	struct nb_lent *e;
@@ -481,7 +498,7 @@ nb_bpf_ifdetach_mark(struct nb_iface *ifp, uint64_t v)
 	}
 }
 
-void
+static void
 nb_bpf_ifdetach_finish(struct nb_stack *st, struct nb_iface *ifp)
 {
 	struct nb_lent *e;
@@ -499,7 +516,7 @@ nb_bpf_ifdetach_finish(struct nb_stack *st, struct nb_iface *ifp)
 		d->link = NULL;
 		nb_defer(st, &old->rcu, nb_bpfblk_free_cb);
 		nb_defer(st, &l->rcu, nb_bpflink_phase1);
-	}
+	}	pthread_mutex_unlock(&st->bpf.lock);
 }
 
 /* ---- readers ---- */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* iface.c - interfaces, addresses and departed interfaces: snapshot-consistent RCU objects. */
+/* iface.c - interfaces: snapshot-consistent RCU objects, their writers and readers. */
 
 /*
- * Theory of operation (versions, publication and the two-phase retirement
- * are described in stack-internal.h; this is what is specific here)
+ * Theory of operation of the interface family: iface.c (interfaces),
+ * addr.c and addr_route.c (addresses), departed.c, mcast.c share it
+ * (versions, publication and the two-phase retirement are described in
+ * stack-internal.h; this is what is specific here)
  *
  * What may run at once
  *   Readers, one interface writer (if_lock), one address writer
@@ -60,54 +62,13 @@
  *   published, so its grace period covers every reader that could see it.
  */
 
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "stack-internal.h"
-
-struct nb_ifattrs_blk {
-	struct nb_rcu	 rcu;
-	struct nb_ifattrs a;
-};
-
-struct nb_addrattrs_blk {
-	struct nb_rcu	 rcu;
-	struct nb_addrattrs a;
-};
-
-struct nb_addr;
-
-/* Multicast lists: AF_INET, AF_INET6, AF_PACKET (nb_mcast_fam). */
-#define NB_MCAST_NFAM	3
-
-struct nb_mcast_blk {
-	struct nb_rcu	 rcu;
-	size_t		 n;
-	struct nb_mcastattrs v[];
-};
-
-struct nb_iface {
-	struct nb_lent	 le;		/* st->ifaces */
-	struct nb_vis	 vis;
-	struct nb_ifattrs_blk *attrs;	/* atomic */
-	uint64_t	 gen;		/* immutable */
-	uint32_t	 index;		/* immutable */
-	struct nb_ctrgroup *ctrs;	/* immutable */
-	struct nb_list	 addrs;		/* addr_lock */
-	struct nb_list	 bpfs;		/* bpf.c's links, st->bpf.lock */
-	struct nb_stack	*st;
-	/* writer only */
-	struct nb_hent	*ent_index;
-	struct nb_hent	*ent_name;
-	uint64_t	 refs;		/* atomic */
-	struct nb_addr	*gc;		/* addresses that died with it (phase 1 -> 2) */
-	struct nb_mcast_blk *mcast[NB_MCAST_NFAM];	/* atomic; NULL = none */
-	struct nb_rcu	 rcu;
-	struct nb_ifattrs_blk first;	/* the initial attribute block */
-	struct nb_ctrgroup ctrs_emb;	/* *ctrs; its slots follow the struct */
-};
+#include "ifaddr.h"
 
 /*
  * An interface's allocation: the object, then its counter slots at the
@@ -124,37 +85,6 @@ nb_iface_ctrbase(struct nb_iface *ifp)
 	return (uint64_t *)((p + NB_CACHELINE - 1) & ~(uintptr_t)(NB_CACHELINE - 1));
 }
 
-struct nb_addr {
-	struct nb_lent	 le;		/* ifp->addrs */
-	struct nb_vis	 vis;
-	struct nb_addrattrs_blk *attrs;	/* atomic */
-	/* writer only */
-	struct nb_iface	*ifp;
-	struct nb_hent	*ent;
-	uint32_t	 ifindex;
-	uint8_t		 prefixlen;
-	bool		 retiring;	/* removed on its own (holds an ifp ref) */
-	struct nb_addr	*gc_next;
-	struct nb_rcu	 rcu;
-	struct nb_addrattrs_blk first;
-};
-
-struct nb_rename_rec {
-	struct nb_rcu	 rcu;
-	struct nb_hent	*ent;		/* the old name entry (owner pointer) */
-};
-
-struct nb_dep {
-	struct nb_lent	 le;
-	struct nb_vis	 vis;
-	struct nb_departed d;
-	struct nb_rcu	 rcu;
-};
-
-#define NB_ADDR_KEYLEN	17	/* family + 16 address bytes */
-
-/* ---- helpers ---- */
-
 static int
 nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 {
@@ -167,21 +97,6 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-static int
-nb_addr_key(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
-{
-	memset(key, 0, NB_ADDR_KEYLEN);
-	key[0] = (uint8_t)family;
-	if (family == AF_INET)
-		memcpy(key + 1, addr, 4);
-	else if (family == AF_INET6)
-		memcpy(key + 1, addr, 16);
-	else
-		return -EAFNOSUPPORT;
-	return 0;
-}
-
-/* A canonical copy: no padding or stale bytes, so blocks compare with memcmp. */
 static void
 nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 {
@@ -203,51 +118,20 @@ nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 	n->unknown = a->unknown;
 }
 
-static void
-nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
-{
-	size_t alen = a->family == AF_INET ? 4 : 16;
-
-	memset(n, 0, sizeof(*n));
-	n->ifindex = a->ifindex;
-	n->family = a->family;
-	n->prefixlen = a->prefixlen;
-	n->scope = a->scope;
-	n->has_peer = a->has_peer != 0;
-	n->has_brd = a->has_brd != 0;
-	n->flags = a->flags;
-	memcpy(n->addr, a->addr, alen);
-	if (n->has_peer)
-		memcpy(n->peer, a->peer, alen);
-	if (n->has_brd)
-		memcpy(n->brd, a->brd, alen);
-	memcpy(n->label, a->label, strnlen(a->label, NB_IFNAMSIZ - 1));
-	n->valid_lft = a->valid_lft;
-	n->preferred_lft = a->preferred_lft;
-}
-
-static void
+void
 nb_free_cb(struct nb_rcu *r)
 {
 	/* Attribute blocks: struct nb_rcu is their first member. */
 	free(r);
 }
 
-static struct nb_iface *
+struct nb_iface *
 nb_if_writer_find(struct nb_stack *st, uint32_t index)
 {
 	struct nb_hent *e;
 
 	e = nb_htab_writer_find(&st->if_byindex, &index, NULL, NULL);
 	return e != NULL ? e->obj : NULL;
-}
-
-static void
-nb_addr_free(struct nb_addr *ad)
-{
-	if (ad->attrs != &ad->first)
-		free(ad->attrs);
-	free(ad);
 }
 
 static void
@@ -262,8 +146,7 @@ nb_iface_free(struct nb_iface *ifp)
 	free(ifp);			/* counters are embedded */
 }
 
-/* Drop a reference; the last one frees (a grace period has passed by then). */
-static void
+void
 nb_iface_put(struct nb_iface *ifp)
 {
 	struct nb_stack *st = ifp->st;
@@ -569,7 +452,6 @@ nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final)
 	pthread_mutex_lock(&st->if_lock);
 	pthread_mutex_lock(&st->addr_lock);
 	pthread_mutex_lock(&st->dep_lock);
-	pthread_mutex_lock(&st->bpf.lock);
 	if ((ifp = nb_if_writer_find(st, index)) == NULL) {
 		error = -ENOENT;
 		goto out;
@@ -578,7 +460,7 @@ nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final)
 		error = -ENOMEM;
 		goto out;
 	}
-	if ((error = nb_bpf_ifdetach_prep(st, ifp)) != 0) {
+	if (st->ifdetach != NULL && (error = st->ifdetach->prep(st, ifp)) != 0) {
 		free(dep);
 		goto out;
 	}
@@ -606,12 +488,13 @@ nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final)
 		NB_STORE_RELAXED(&ad->vis.death, v);
 		NB_STORE_RELAXED(&ad->ent->vis.death, v);
 	}
-	nb_bpf_ifdetach_mark(ifp, v);
+	if (st->ifdetach != NULL)
+		st->ifdetach->mark(ifp, v);
 	nb_commit_end(st, v);
-	nb_bpf_ifdetach_finish(st, ifp);
+	if (st->ifdetach != NULL)
+		st->ifdetach->finish(st, ifp);
 	nb_defer(st, &ifp->rcu, nb_if_phase1);
 out:
-	pthread_mutex_unlock(&st->bpf.lock);
 	pthread_mutex_unlock(&st->dep_lock);
 	pthread_mutex_unlock(&st->addr_lock);
 	pthread_mutex_unlock(&st->if_lock);
@@ -643,7 +526,7 @@ out:
 	return error;
 }
 
-/* ---- interfaces: what bpf.c needs ---- */
+/* ---- interfaces: what bpf.c needs (bpf.c calls iface.c, never the reverse) ---- */
 
 struct nb_iface *
 nb_if_writer_get(struct nb_stack *st, uint32_t index)
@@ -760,503 +643,4 @@ nb_iface_release(struct nb_iface *ifp)
 {
 	if (ifp != NULL)
 		nb_iface_put(ifp);
-}
-
-/* ---- addresses ---- */
-
-struct nb_addr_match {
-	uint32_t	ifindex;
-	uint8_t		prefixlen;
-};
-
-static bool
-nb_addr_match_fn(const struct nb_hent *e, const void *arg)
-{
-	const struct nb_addr *ad = e->obj;
-	const struct nb_addr_match *m = arg;
-
-	return ad->ifindex == m->ifindex && ad->prefixlen == m->prefixlen;
-}
-
-static int
-nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN])
-{
-	if (a == NULL)
-		return -EINVAL;
-	if (nb_addr_key(a->family, a->addr, key) != 0)
-		return -EAFNOSUPPORT;
-	if (a->prefixlen > (a->family == AF_INET ? 32 : 128))
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * Writer: the interface of a new address, with addr_lock taken (and held on
- * return, NULL or not). The interface cannot die while we hold addr_lock
- * (if_delete commits under it) and cannot be freed before it dies.
- */
-static struct nb_iface *
-nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex)
-{
-	struct nb_iface *ifp;
-
-	pthread_mutex_lock(&st->if_lock);
-	ifp = nb_if_writer_find(st, ifindex);
-	pthread_mutex_lock(&st->addr_lock);
-	pthread_mutex_unlock(&st->if_lock);
-	return ifp;
-}
-
-/*
- * Writer (addr_lock): fill the new address ad (entry e) from n and link it
- * into the address hash and its interface's list, unborn until the
- * caller's commit stamps it (nb_addr_stamp_birth).
- */
-static void
-nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
-    struct nb_hent *e, const struct nb_addrattrs *n)
-{
-	nb_vis_init(&ad->vis);
-	ad->first.a = *n;
-	ad->attrs = &ad->first;
-	ad->ifp = ifp;
-	ad->ifindex = n->ifindex;
-	ad->prefixlen = n->prefixlen;
-	nb_htab_writer_insert(&st->addr_hash, e);
-	nb_list_writer_append(&ifp->addrs, &ad->le);
-}
-
-static void
-nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
-{
-	NB_STORE_RELAXED(&ad->vis.birth, v);
-	NB_STORE_RELAXED(&e->vis.birth, v);
-}
-
-int
-nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
-{
-	uint8_t key[NB_ADDR_KEYLEN];
-	struct nb_addr_match m;
-	struct nb_addrattrs n;
-	struct nb_addrattrs_blk *blk, *old;
-	struct nb_iface *ifp;
-	struct nb_addr *ad = NULL;
-	struct nb_hent *e;
-	uint64_t v;
-	int error = 0;
-
-	if ((error = nb_addr_check(a, key)) != 0)
-		return error;
-	nb_addrattrs_norm(&n, a);
-	nb_thread_ensure();
-	if ((ifp = nb_addr_lock_iface(st, n.ifindex)) == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	m.ifindex = n.ifindex;
-	m.prefixlen = n.prefixlen;
-	if ((e = nb_htab_writer_find(&st->addr_hash, key, nb_addr_match_fn, &m)) != NULL) {
-		ad = e->obj;
-		old = ad->attrs;
-		if (memcmp(&old->a, &n, sizeof(n)) != 0) {
-			if ((blk = malloc(sizeof(*blk))) == NULL) {
-				error = -ENOMEM;
-				goto out;
-			}
-			blk->a = n;
-			NB_STORE(&ad->attrs, blk);
-			if (old != &ad->first)
-				nb_defer(st, &old->rcu, nb_free_cb);
-		}
-		ad = NULL;
-		goto out;
-	}
-	if ((ad = calloc(1, sizeof(*ad))) == NULL) {
-		error = -ENOMEM;
-		goto out;
-	}
-	if ((e = nb_hent_new(&st->addr_hash, key, ad, &ad->ent)) == NULL) {
-		error = -ENOMEM;
-		goto out;
-	}
-	nb_addr_link(st, ifp, ad, e, &n);
-	v = nb_commit_begin(st);
-	nb_addr_stamp_birth(ad, e, v);
-	nb_commit_end(st, v);
-	nb_htab_writer_maybe_grow(&st->addr_hash);
-	ad = NULL;
-out:
-	pthread_mutex_unlock(&st->addr_lock);
-	free(ad);
-	return error;
-}
-
-static void
-nb_addr_phase2(struct nb_rcu *r)
-{
-	struct nb_addr *ad = caa_container_of(r, struct nb_addr, rcu);
-	struct nb_iface *ifp = ad->ifp;
-	struct nb_stack *st = r->st;
-
-	free(ad->ent);
-	nb_addr_free(ad);
-	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
-	nb_iface_put(ifp);
-}
-
-static void
-nb_addr_phase1(struct nb_rcu *r)
-{
-	struct nb_addr *ad = caa_container_of(r, struct nb_addr, rcu);
-	struct nb_stack *st = r->st;
-
-	pthread_mutex_lock(&st->addr_lock);
-	nb_htab_writer_unlink(&st->addr_hash, ad->ent);
-	nb_list_writer_unlink(&ad->ifp->addrs, &ad->le);
-	pthread_mutex_unlock(&st->addr_lock);
-	nb_defer(st, &ad->rcu, nb_addr_phase2);
-}
-
-int
-nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key)
-{
-	uint8_t k[NB_ADDR_KEYLEN];
-	struct nb_addr_match m;
-	struct nb_addr *ad;
-	struct nb_hent *e;
-	uint64_t v;
-	int error = 0;
-
-	if ((error = nb_addr_check(key, k)) != 0)
-		return error;
-	nb_thread_ensure();
-	m.ifindex = key->ifindex;
-	m.prefixlen = key->prefixlen;
-	pthread_mutex_lock(&st->addr_lock);
-	if ((e = nb_htab_writer_find(&st->addr_hash, k, nb_addr_match_fn, &m)) == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	ad = e->obj;
-	/* Live address => live interface (if_delete kills both under addr_lock). */
-	__atomic_add_fetch(&ad->ifp->refs, 1, __ATOMIC_RELAXED);
-	ad->retiring = true;
-	v = nb_commit_begin(st);
-	NB_STORE_RELAXED(&ad->vis.death, v);
-	NB_STORE_RELAXED(&e->vis.death, v);
-	nb_commit_end(st, v);
-	nb_defer(st, &ad->rcu, nb_addr_phase1);
-out:
-	pthread_mutex_unlock(&st->addr_lock);
-	return error;
-}
-
-/*
- * An address with its local route, in one commit: the route goes into the
- * route family (lock order addr_lock -> routes.lock -> commit_lock), so a
- * reader sees the address in the hash, on the interface's list and its
- * route, or none of them.
- */
-int
-nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
-    const struct nb_routeattrs *rt)
-{
-	uint8_t key[NB_ADDR_KEYLEN];
-	struct nb_addr_match m;
-	struct nb_addrattrs n;
-	struct nb_iface *ifp;
-	struct nb_addr *ad = NULL;
-	struct nb_route *r;
-	struct nb_hent *e = NULL;
-	uint64_t v;
-	int error;
-
-	if ((error = nb_addr_check(a, key)) != 0)
-		return error;
-	if (rt == NULL)
-		return -EINVAL;
-	nb_addrattrs_norm(&n, a);
-	nb_thread_ensure();
-	ifp = nb_addr_lock_iface(st, n.ifindex);
-	pthread_mutex_lock(&st->routes.lock);
-	if (ifp == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	m.ifindex = n.ifindex;
-	m.prefixlen = n.prefixlen;
-	if (nb_htab_writer_find(&st->addr_hash, key, nb_addr_match_fn, &m) != NULL) {
-		error = -EEXIST;
-		goto out;
-	}
-	if ((ad = calloc(1, sizeof(*ad))) == NULL ||
-	    (e = nb_hent_new(&st->addr_hash, key, ad, &ad->ent)) == NULL) {
-		error = -ENOMEM;
-		goto out;
-	}
-	/* Last step that can fail; it links the route (birth NEVER). */
-	if ((error = nb_route_prepare_locked(st, rt, &r)) != 0) {
-		free(e);
-		goto out;
-	}
-	nb_addr_link(st, ifp, ad, e, &n);
-	v = nb_commit_begin(st);
-	nb_addr_stamp_birth(ad, e, v);
-	nb_route_stamp_birth(r, v);
-	nb_commit_end(st, v);
-	nb_route_published_locked(st);
-	nb_htab_writer_maybe_grow(&st->addr_hash);
-	ad = NULL;
-out:
-	pthread_mutex_unlock(&st->routes.lock);
-	pthread_mutex_unlock(&st->addr_lock);
-	free(ad);
-	return error;
-}
-
-int
-nb_addr_del_route(struct nb_stack *st, const struct nb_addrattrs *key,
-    const struct nb_routeattrs *rt)
-{
-	uint8_t k[NB_ADDR_KEYLEN];
-	struct nb_addr_match m;
-	struct nb_addr *ad;
-	struct nb_route *r;
-	struct nb_hent *e;
-	uint64_t v;
-	int error;
-
-	if ((error = nb_addr_check(key, k)) != 0)
-		return error;
-	if (rt == NULL)
-		return -EINVAL;
-	nb_thread_ensure();
-	m.ifindex = key->ifindex;
-	m.prefixlen = key->prefixlen;
-	pthread_mutex_lock(&st->addr_lock);
-	pthread_mutex_lock(&st->routes.lock);
-	if ((e = nb_htab_writer_find(&st->addr_hash, k, nb_addr_match_fn, &m)) == NULL ||
-	    (r = nb_route_find_locked(st, rt)) == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	ad = e->obj;
-	__atomic_add_fetch(&ad->ifp->refs, 1, __ATOMIC_RELAXED);
-	ad->retiring = true;
-	v = nb_commit_begin(st);
-	NB_STORE_RELAXED(&ad->vis.death, v);
-	NB_STORE_RELAXED(&e->vis.death, v);
-	nb_route_stamp_death(r, v);
-	nb_commit_end(st, v);
-	nb_defer(st, &ad->rcu, nb_addr_phase1);
-	nb_route_retire_locked(st, r);
-out:
-	pthread_mutex_unlock(&st->routes.lock);
-	pthread_mutex_unlock(&st->addr_lock);
-	return error;
-}
-
-const struct nb_addr *
-nb_addr_lookup(const struct nb_read *rd, int family, const void *addr)
-{
-	uint8_t key[NB_ADDR_KEYLEN];
-	struct nb_hent *e;
-
-	if (addr == NULL || nb_addr_key(family, addr, key) != 0)
-		return NULL;
-	e = nb_htab_reader_find(&rd->st->addr_hash, rd->ver, key);
-	return e != NULL ? e->obj : NULL;
-}
-
-int
-nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
-    int (*cb)(const struct nb_addr *a, void *arg), void *arg)
-{
-	struct nb_lent *e;
-	int error;
-
-	for (e = nb_list_reader_first(&ifp->addrs); e != NULL; e = nb_list_reader_next(e)) {
-		const struct nb_addr *ad = caa_container_of(e, struct nb_addr, le);
-
-		if (!nb_vis_at(&ad->vis, rd->ver))
-			continue;
-		if ((error = cb(ad, arg)) != 0)
-			return error;
-	}
-	return 0;
-}
-
-size_t
-nb_addr_count(const struct nb_read *rd)
-{
-	struct nb_hashstat hs;
-
-	nb_htab_reader_stat(&rd->st->addr_hash, rd->ver, &hs);
-	return (size_t)hs.items;
-}
-
-const struct nb_addrattrs *
-nb_addr_attrs(const struct nb_addr *a)
-{
-	return &NB_LOAD(&a->attrs)->a;
-}
-
-/* ---- departed ---- */
-
-int
-nb_departed_walk(const struct nb_read *rd, int (*cb)(const struct nb_departed *d, void *arg),
-    void *arg)
-{
-	struct nb_lent *e;
-	int error;
-
-	for (e = nb_list_reader_first(&rd->st->departed); e != NULL; e = nb_list_reader_next(e)) {
-		const struct nb_dep *dep = caa_container_of(e, struct nb_dep, le);
-
-		if (!nb_vis_at(&dep->vis, rd->ver))
-			continue;
-		if ((error = cb(&dep->d, arg)) != 0)
-			return error;
-	}
-	return 0;
-}
-
-static void
-nb_dep_phase2(struct nb_rcu *r)
-{
-	struct nb_stack *st = r->st;
-
-	free(caa_container_of(r, struct nb_dep, rcu));
-	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
-}
-
-static void
-nb_dep_phase1(struct nb_rcu *r)
-{
-	struct nb_dep *dep = caa_container_of(r, struct nb_dep, rcu);
-	struct nb_stack *st = r->st;
-
-	pthread_mutex_lock(&st->dep_lock);
-	nb_list_writer_unlink(&st->departed, &dep->le);
-	pthread_mutex_unlock(&st->dep_lock);
-	nb_defer(st, &dep->rcu, nb_dep_phase2);
-}
-
-int
-nb_departed_drain(struct nb_stack *st, uint64_t upto)
-{
-	struct nb_lent *e;
-	struct nb_dep *dep;
-	uint64_t v;
-
-	nb_thread_ensure();
-	pthread_mutex_lock(&st->dep_lock);
-	v = nb_commit_begin(st);
-	for (e = st->departed.head; e != NULL; e = e->next) {
-		dep = caa_container_of(e, struct nb_dep, le);
-		if (dep->d.seq > upto)
-			break;
-		if (nb_vis_live(&dep->vis))
-			NB_STORE_RELAXED(&dep->vis.death, v);
-	}
-	nb_commit_end(st, v);
-	for (e = st->departed.head; e != NULL; e = e->next) {
-		dep = caa_container_of(e, struct nb_dep, le);
-		if (dep->d.seq > upto)
-			break;
-		if (NB_LOAD_RELAXED(&dep->vis.death) == v)
-			nb_defer(st, &dep->rcu, nb_dep_phase1);
-	}
-	pthread_mutex_unlock(&st->dep_lock);
-	return 0;
-}
-
-/* ---- multicast memberships ---- */
-
-static int
-nb_mcast_fam(int family)
-{
-	switch (family) {
-	case AF_INET:
-		return 0;
-	case AF_INET6:
-		return 1;
-	case AF_PACKET:
-		return 2;
-	}
-	return -1;
-}
-
-int
-nb_mcast_set(struct nb_stack *st, uint32_t ifindex, int family,
-    const struct nb_mcastattrs *v, size_t n)
-{
-	struct nb_mcast_blk *blk = NULL, *old;
-	struct nb_iface *ifp;
-	int f, error = 0;
-	size_t i;
-	uint64_t ver;
-
-	if ((f = nb_mcast_fam(family)) < 0)
-		return -EAFNOSUPPORT;
-	if (n > 0 && v == NULL)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (v[i].family != family || v[i].addr_len == 0 || v[i].addr_len > NB_LLADDR_MAX ||
-		    (family == AF_INET && v[i].addr_len != 4) ||
-		    (family == AF_INET6 && v[i].addr_len != 16))
-			return -EINVAL;
-	}
-	if (n > 0) {
-		if ((blk = calloc(1, sizeof(*blk) + n * sizeof(blk->v[0]))) == NULL)
-			return -ENOMEM;
-		blk->n = n;
-		for (i = 0; i < n; i++) {	/* normalised: nothing past addr_len */
-			blk->v[i].family = v[i].family;
-			blk->v[i].addr_len = v[i].addr_len;
-			blk->v[i].users = v[i].users;
-			memcpy(blk->v[i].addr, v[i].addr, v[i].addr_len);
-		}
-	}
-	nb_thread_ensure();
-	pthread_mutex_lock(&st->if_lock);
-	if ((ifp = nb_if_writer_find(st, ifindex)) == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	old = ifp->mcast[f];
-	if ((old == NULL && n == 0) || (old != NULL && blk != NULL && old->n == n &&
-	    memcmp(old->v, blk->v, n * sizeof(blk->v[0])) == 0))
-		goto out;			/* unchanged */
-	ver = nb_commit_begin(st);
-	NB_STORE(&ifp->mcast[f], blk);
-	nb_commit_end(st, ver);
-	blk = NULL;
-	if (old != NULL)
-		nb_defer(st, &old->rcu, nb_free_cb);
-out:
-	pthread_mutex_unlock(&st->if_lock);
-	free(blk);
-	return error;
-}
-
-int
-nb_iface_mcast_walk(const struct nb_read *rd, const struct nb_iface *ifp,
-    int (*cb)(const struct nb_mcastattrs *m, void *arg), void *arg)
-{
-	const struct nb_mcast_blk *blk;
-	unsigned f;
-	size_t i;
-	int error;
-
-	(void)rd;
-	for (f = 0; f < NB_MCAST_NFAM; f++) {
-		if ((blk = NB_LOAD(&ifp->mcast[f])) == NULL)
-			continue;
-		for (i = 0; i < blk->n; i++)
-			if ((error = cb(&blk->v[i], arg)) != 0)
-				return error;
-	}
-	return 0;
 }

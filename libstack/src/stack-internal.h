@@ -76,7 +76,8 @@
  *   address with its local route (nb_addr_add_route): addr_lock ->
  *   routes.lock -> commit_lock.
  *   Capture descriptors (bpf.c): if_lock -> addr_lock -> dep_lock ->
- *   bpf.lock -> commit_lock (nb_if_delete detaches descriptors holding all).
+ *   bpf.lock -> commit_lock (nb_if_delete detaches descriptors holding
+ *   all, through the interface-detach notifier: st->ifdetach).
  */
 
 #include <pthread.h>
@@ -298,6 +299,24 @@ struct nb_bpffam {
 	bool		 hs_registered;	/* lock: "bpf_d" is in the registry */
 };
 
+/* ---- interface detach notifier (iface.c calls it; bpf.c registers) ---- */
+
+/*
+ * What a family attached to interfaces does when one is deleted
+ * (bpfdetach), called by nb_if_delete holding if_lock, addr_lock and
+ * dep_lock, so that the detach is part of the interface's own commit:
+ * prep takes the family's lock (after dep_lock, before commit_lock) and
+ * allocates (on failure it releases the lock and nothing changed); mark
+ * sets death v on what dies with ifp, inside the commit; finish (after the
+ * commit) publishes the results, defers the retirements and releases the
+ * lock. One subscriber (a second would need prep to be undone).
+ */
+struct nb_ifdetach_ops {
+	int	(*prep)(struct nb_stack *st, struct nb_iface *ifp);
+	void	(*mark)(struct nb_iface *ifp, uint64_t v);
+	void	(*finish)(struct nb_stack *st, struct nb_iface *ifp);
+};
+
 /* ---- the stack ---- */
 
 struct nb_stack {
@@ -346,6 +365,8 @@ struct nb_stack {
 
 	/* capture descriptors (bpf.c) */
 	struct nb_bpffam bpf;
+	/* set once at create (nb_bpf_init), before any writer: NULL = none */
+	const struct nb_ifdetach_ops *ifdetach;
 };
 
 /* Commit: bump the version; callers hold their family mutexes. */
@@ -391,17 +412,8 @@ void	nb_route_retire_locked(struct nb_stack *st, struct nb_route *r);
 struct nb_iface *nb_if_writer_get(struct nb_stack *st, uint32_t index);
 struct nb_list *nb_iface_bpflist(const struct nb_iface *ifp);
 
-/* bpf.c */
+/* bpf.c (registers the interface-detach notifier: st->ifdetach) */
 int	nb_bpf_init(struct nb_stack *st);
 void	nb_bpf_fini(struct nb_stack *st);
-/*
- * bpfdetach, called by nb_if_delete holding if_lock .. bpf.lock: prep
- * allocates (may fail, nothing changed), mark sets death v on ifp's live
- * links inside the commit, finish (after the commit) publishes the
- * descriptors' F_DETACHED attributes and defers the links' retirement.
- */
-int	nb_bpf_ifdetach_prep(struct nb_stack *st, struct nb_iface *ifp);
-void	nb_bpf_ifdetach_mark(struct nb_iface *ifp, uint64_t v);
-void	nb_bpf_ifdetach_finish(struct nb_stack *st, struct nb_iface *ifp);
 
 #endif

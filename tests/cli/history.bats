@@ -122,6 +122,52 @@ sample_times() {
 	run -2 nbsysctl --record "$DB" --replay "$DB" net
 }
 
+# null_text FILE TABLE COLUMN ID: that row's text becomes NULL, as a damaged
+# file may hold it: the column's NOT NULL is dropped from the schema first,
+# so that PRAGMA integrity_check still passes.
+null_text() {
+	sqlite3 "$1" ".dbconfig defensive off" "PRAGMA writable_schema = ON;
+	    UPDATE sqlite_schema SET sql = replace(sql, '$3	TEXT NOT NULL', '$3	TEXT') WHERE name = '$2';" >/dev/null
+	sqlite3 "$1" "UPDATE $2 SET $3 = NULL WHERE id = $4"
+	[ "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok ]
+}
+
+@test "a NULL name, string or description: damaged, exit 1, for replay and for record" {
+	nbsysctl --record "$DB" net.interfaces.lo >/dev/null
+	for t in name:name str:text descr:text; do
+		f="$BATS_TEST_TMPDIR/${t%%:*}.db"
+		cp "$DB" "$f"
+		null_text "$f" "${t%%:*}" "${t#*:}" 1
+		run -1 nbsysctl --replay "$f" net.interfaces.lo
+		assert_output --regexp "^nbsysctl: --replay .*: damaged sample at [0-9T:-]+Z \(id 1\): ${t%%:*} row 1: no text$"
+		run -1 nbnetstat -i --replay "$f"
+		assert_output --partial "${t%%:*} row 1: no text"
+		run -1 nbsysctl --record "$f" net.interfaces.lo.mtu
+		assert_output --partial "damaged database (${t%%:*} row 1: no text)"
+	done
+}
+
+@test "a value changed in a sample row: damaged sample at TIME (id N), exit 1; the other samples replay" {
+	run -0 nbsysctl --record "$DB" --interval 0.05 -c 3 net.interfaces.lo
+	mapfile -t times < <(sample_times "$DB")
+	want=$(nbsysctl --replay "$DB" --at "${times[1]}" net.interfaces.lo)
+	sqlite3 "$DB" 'UPDATE sample SET nvalues = nvalues + 1 WHERE id = 3'
+	[ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]
+	t=$(sqlite3 "$DB" "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', t_ns / 1000000000, 'unixepoch') FROM sample WHERE id = 3")
+	run -1 nbnetstat -i --replay "$DB"
+	assert_output "nbnetstat: --replay $DB: damaged sample at $t (id 3): checksum mismatch"
+	run -1 nbsysctl --replay "$DB" --list
+	assert_output --partial "damaged sample row 3: checksum mismatch"
+	run -0 nbsysctl --replay "$DB" --at "${times[1]}" net.interfaces.lo
+	[ "$output" = "$want" ]
+}
+
+@test "one byte changed anywhere in the file: 200 files, no replay exits 0 with wrong output" {
+	run -0 "$NB_SRC/bench/history_flip.sh" "$NB_BIN/.." 200
+	echo "$output"
+	assert_line --partial "0 wrong, 0 bad exit"
+}
+
 @test "a second recorder on the same file is refused; the first goes on" {
 	"$NB_BIN/nbsysctl" --record "$DB" --interval 0.1 -c 15 net.interfaces.lo >/dev/null &
 	pid=$!

@@ -266,10 +266,10 @@ pane() { tmux -L "$TMUX_SOCK" capture-pane -p -t t; }
 @test "usage errors: unknown option, -w without '=', no name" {
 	run --separate-stderr -2 nbsysctl -Z net
 	assert_output ""
-	[[ "$stderr" == "nbsysctl: unknown option -Z"* ]]
+	[[ "$stderr" == "nbsysctl: -Z: unknown option"* ]]
 	run --separate-stderr -2 nbsysctl --bogus net
 	assert_output ""
-	[[ "$stderr" == "nbsysctl: unknown option --bogus"* ]]
+	[[ "$stderr" == "nbsysctl: --bogus: unknown option"* ]]
 	run --separate-stderr -2 nbsysctl -w net.interfaces.lo.mtu
 	assert_output ""
 	[[ "$stderr" == "nbsysctl: net.interfaces.lo.mtu: -w needs name=value"* ]]

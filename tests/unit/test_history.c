@@ -950,6 +950,57 @@ test_bad_files(void)
 	nbh_writer_close(&w2);
 }
 
+/* A file of three samples: a node, a u64 and a string under descriptions; sample 3 at T3. */
+#define T3	1700000000000000000LL
+static void
+three_samples(const char *path)
+{
+	struct nbh_writer *w = NULL;
+	struct nbh_sample_info si = { .source = "x" };
+	char err[256];
+	int k;
+
+	unlink(path);
+	CHECK_RC(nbh_writer_open(path, NULL, &w, err, sizeof(err)), 0);
+	if (w == NULL)
+		return;
+	for (k = 1; k <= 3; k++) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.x", 3, 4, 2, "count", 100 * k, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.s", 3, 3, 0, "text", 0, k < 3 ? "up" : "down", k < 3 ? 2 : 4), 0);
+		si.t_ns = T3 - (3 - k) * 1000000000LL;
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	nbh_writer_close(&w);
+}
+
+static int
+list_count(const struct nbh_sample_info *si, void *arg)
+{
+	(void)si;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/* Seek to the last sample of path at or before t: damage, and the reader's message holds msg. */
+static void
+seek_fails_at(const char *path, int64_t t, const char *msg)
+{
+	struct nbh_reader *r = NULL;
+	const int want = NBH_ECORRUPT;
+	char err[256];
+	int rc;
+
+	rc = nbh_reader_open(path, &r, err, sizeof(err));
+	if (rc == 0) {
+		rc = nbh_reader_seek(r, t, false);
+		snprintf(err, sizeof(err), "%s", nbh_reader_error(r));
+	}
+	CHECK(rc == want, "%s: rc %d, want %d (%s)", msg, rc, want, err);
+	CHECK(strstr(err, msg) != NULL, "message \"%s\", want \"%s\"", err, msg);
+	nbh_reader_close(&r);
+}
+
 static void
 test_migration(void)
 {
@@ -1004,6 +1055,102 @@ test_migration(void)
 	CHECK(strcmp((const char *)sqlite3_column_text(stmt, 2), "wal") == 0);
 	sqlite3_finalize(stmt);
 	sqlite3_close(sq);
+	/* The rows version 1 wrote were summed by the upgrade (schema 4): both samples verify. */
+	CHECK_RC(nbh_reader_open(p, &r, err, sizeof(err)), 0);
+	if (r != NULL) {
+		const struct nbh_entry *e;
+		size_t n;
+
+		CHECK_RC(nbh_reader_seek(r, 5, false), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(n == 1 && e[0].v == 10);
+		CHECK_RC(nbh_reader_seek(r, INT64_MAX, false), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(n == 1 && e[0].v == 11);
+		nbh_reader_close(&r);
+	}
+	sq_exec(p, "UPDATE sample SET source = 'new' WHERE id = 1");
+	seek_fails_at(p, 5, "damaged sample at 1970-01-01T00:00:00Z (id 1): checksum mismatch");
+}
+
+/*
+ * Every column of every table is under its row's checksum (schema 4): a
+ * value changed behind the library's back (integrity_check still passes)
+ * is damage, named by the sample read and the table and row it was found in.
+ */
+static void
+test_row_checksums(void)
+{
+	static const struct {
+		const char *sql, *msg;
+	} cases[] = {
+		{ "UPDATE sample SET t_ns = t_ns + 1 WHERE id = 3", "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET source = 'y' WHERE id = 3", "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET boottime_ns = 1 WHERE id = 3", "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET nobjects = 2 WHERE id = 3", "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET nvalues = 3 WHERE id = 3", "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET keyframe = 3 WHERE id = 3", "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET data = x'01' || substr(data, 2) || x'00' WHERE id = 3",
+		    "(id 3): checksum mismatch" },
+		{ "UPDATE sample SET data = x'0102' WHERE id = 2", "(id 3): sample row 2: checksum mismatch" },
+		{ "UPDATE sample SET checksum = NULL WHERE id = 1", "(id 3): sample row 1: checksum mismatch" },
+		{ "UPDATE shape SET nnames = nnames + 1", "(id 3): shape row 1: checksum mismatch" },
+		{ "UPDATE shape SET names = names || x'00'", "(id 3): shape row 1: checksum mismatch" },
+		{ "UPDATE name SET flags = 6 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET descr = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET name = 'a.y' WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE str SET text = 'upp' WHERE id = 2", "(id 3): str row 2: checksum mismatch" },
+		{ "UPDATE descr SET text = 'Text' WHERE id = 3", "(id 3): descr row 3: checksum mismatch" },
+		{ "UPDATE descr SET checksum = checksum + 1 WHERE id = 1",
+		    "(id 3): descr row 1: checksum mismatch" },
+	};
+	const char *p = tpath("sums.db");
+	struct nbh_reader *r = NULL;
+	struct nbh_writer *w = NULL;
+	const struct nbh_entry *e;
+	char err[256], want[64];
+	size_t i, n;
+
+	three_samples(p);
+	/* Undamaged: the values as written, the time in the message as recorded. */
+	CHECK_RC(nbh_reader_open(p, &r, err, sizeof(err)), 0);
+	if (r != NULL) {
+		CHECK_RC(nbh_reader_seek(r, INT64_MAX, false), 0);
+		e = nbh_reader_entries(r, &n);
+		CHECK(n == 3 && e[1].v == 300 && e[2].slen == 4 && memcmp(e[2].str, "down", 4) == 0);
+		nbh_reader_close(&r);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		three_samples(p);
+		sq_exec(p, cases[i].sql);
+		seek_fails_at(p, INT64_MAX, cases[i].msg);
+		seek_fails_at(p, INT64_MAX, "damaged sample at 2023-11-14T22:13:");
+	}
+	/* --list reads each row whole. */
+	three_samples(p);
+	sq_exec(p, "UPDATE sample SET nvalues = 7 WHERE id = 2");
+	CHECK_RC(nbh_reader_open(p, &r, err, sizeof(err)), 0);
+	if (r != NULL) {
+		CHECK_RC(nbh_reader_list(r, list_count, &n), NBH_ECORRUPT);
+		CHECK(strcmp(nbh_reader_error(r), "damaged sample row 2: checksum mismatch") == 0,
+		    "%s", nbh_reader_error(r));
+		nbh_reader_close(&r);
+	}
+	/* A recorder appending to a file with a damaged name stops there. */
+	three_samples(p);
+	sq_exec(p, "UPDATE name SET type = 2 WHERE id = 2");
+	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
+	if (w != NULL) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), NBH_ECORRUPT);
+		CHECK(strcmp(nbh_writer_error(w), "damaged database (name row 2: checksum mismatch)") == 0,
+		    "%s", nbh_writer_error(w));
+		nbh_writer_close(&w);
+	}
+	/* A user_version that says "no checksums" on a file whose rows have them. */
+	three_samples(p);
+	sq_exec(p, "PRAGMA user_version = 3");
+	snprintf(want, sizeof(want), "damaged database (schema version 3, with checksums)");
+	seek_fails_at(p, INT64_MAX, want);
 }
 
 /* A reader sees whole samples only, while the writer has one in flight. */
@@ -1195,6 +1342,7 @@ main(void)
 	test_record_from_replay();
 	test_bad_files();
 	test_migration();
+	test_row_checksums();
 	test_concurrent_reader();
 	test_shape_edits();
 	if (failures == 0 && check_rmtree(dir) != 0)

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* addr.c - addresses: RCU objects in the address hash and on their interface's list. */
+
+/*
+ * Theory of operation
+ *
+ * What may run at once
+ *   Readers, one address writer (addr_lock, taken after if_lock when the
+ *   interface is looked up: nb_addr_lock_iface), and the reclaimer running
+ *   phase-1/phase-2 callbacks under the same lock.
+ *
+ * Invariants
+ *   An address is linked into addr_hash and its interface's addrs list
+ *   with one birth version in one commit (and killed likewise), so every
+ *   reader sees it in both or neither. Addresses are added only to a live
+ *   interface under addr_lock, which nb_if_delete holds while it commits.
+ *
+ * Who frees what
+ *   An address removed on its own (nb_addr_del, nb_addr_del_route) takes a
+ *   reference on its interface and is marked retiring; phase 1 unlinks it,
+ *   phase 2 frees it and drops the reference. Addresses that die with
+ *   their interface are unlinked and freed by the interface's phases
+ *   (iface.c). Attribute blocks are swapped whole and freed after a grace
+ *   period.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ifaddr.h"
+
+int
+nb_addr_key(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
+{
+	memset(key, 0, NB_ADDR_KEYLEN);
+	key[0] = (uint8_t)family;
+	if (family == AF_INET)
+		memcpy(key + 1, addr, 4);
+	else if (family == AF_INET6)
+		memcpy(key + 1, addr, 16);
+	else
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+void
+nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+
+	memset(n, 0, sizeof(*n));
+	n->ifindex = a->ifindex;
+	n->family = a->family;
+	n->prefixlen = a->prefixlen;
+	n->scope = a->scope;
+	n->has_peer = a->has_peer != 0;
+	n->has_brd = a->has_brd != 0;
+	n->flags = a->flags;
+	memcpy(n->addr, a->addr, alen);
+	if (n->has_peer)
+		memcpy(n->peer, a->peer, alen);
+	if (n->has_brd)
+		memcpy(n->brd, a->brd, alen);
+	memcpy(n->label, a->label, strnlen(a->label, NB_IFNAMSIZ - 1));
+	n->valid_lft = a->valid_lft;
+	n->preferred_lft = a->preferred_lft;
+}
+
+void
+nb_addr_free(struct nb_addr *ad)
+{
+	if (ad->attrs != &ad->first)
+		free(ad->attrs);
+	free(ad);
+}
+
+bool
+nb_addr_match_fn(const struct nb_hent *e, const void *arg)
+{
+	const struct nb_addr *ad = e->obj;
+	const struct nb_addr_match *m = arg;
+
+	return ad->ifindex == m->ifindex && ad->prefixlen == m->prefixlen;
+}
+
+int
+nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN])
+{
+	if (a == NULL)
+		return -EINVAL;
+	if (nb_addr_key(a->family, a->addr, key) != 0)
+		return -EAFNOSUPPORT;
+	if (a->prefixlen > (a->family == AF_INET ? 32 : 128))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Writer: the interface of a new address, with addr_lock taken (and held on
+ * return, NULL or not). The interface cannot die while we hold addr_lock
+ * (if_delete commits under it) and cannot be freed before it dies.
+ */
+struct nb_iface *
+nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex)
+{
+	struct nb_iface *ifp;
+
+	pthread_mutex_lock(&st->if_lock);
+	ifp = nb_if_writer_find(st, ifindex);
+	pthread_mutex_lock(&st->addr_lock);
+	pthread_mutex_unlock(&st->if_lock);
+	return ifp;
+}
+
+/*
+ * Writer (addr_lock): fill the new address ad (entry e) from n and link it
+ * into the address hash and its interface's list, unborn until the
+ * caller's commit stamps it (nb_addr_stamp_birth).
+ */
+void
+nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
+    struct nb_hent *e, const struct nb_addrattrs *n)
+{
+	nb_vis_init(&ad->vis);
+	ad->first.a = *n;
+	ad->attrs = &ad->first;
+	ad->ifp = ifp;
+	ad->ifindex = n->ifindex;
+	ad->prefixlen = n->prefixlen;
+	nb_htab_writer_insert(&st->addr_hash, e);
+	nb_list_writer_append(&ifp->addrs, &ad->le);
+}
+
+void
+nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
+{
+	NB_STORE_RELAXED(&ad->vis.birth, v);
+	NB_STORE_RELAXED(&e->vis.birth, v);
+}
+
+int
+nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
+{
+	uint8_t key[NB_ADDR_KEYLEN];
+	struct nb_addr_match m;
+	struct nb_addrattrs n;
+	struct nb_addrattrs_blk *blk, *old;
+	struct nb_iface *ifp;
+	struct nb_addr *ad = NULL;
+	struct nb_hent *e;
+	uint64_t v;
+	int error = 0;
+
+	if ((error = nb_addr_check(a, key)) != 0)
+		return error;
+	nb_addrattrs_norm(&n, a);
+	nb_thread_ensure();
+	if ((ifp = nb_addr_lock_iface(st, n.ifindex)) == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	m.ifindex = n.ifindex;
+	m.prefixlen = n.prefixlen;
+	if ((e = nb_htab_writer_find(&st->addr_hash, key, nb_addr_match_fn, &m)) != NULL) {
+		ad = e->obj;
+		old = ad->attrs;
+		if (memcmp(&old->a, &n, sizeof(n)) != 0) {
+			if ((blk = malloc(sizeof(*blk))) == NULL) {
+				error = -ENOMEM;
+				goto out;
+			}
+			blk->a = n;
+			NB_STORE(&ad->attrs, blk);
+			if (old != &ad->first)
+				nb_defer(st, &old->rcu, nb_free_cb);
+		}
+		ad = NULL;
+		goto out;
+	}
+	if ((ad = calloc(1, sizeof(*ad))) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	if ((e = nb_hent_new(&st->addr_hash, key, ad, &ad->ent)) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	nb_addr_link(st, ifp, ad, e, &n);
+	v = nb_commit_begin(st);
+	nb_addr_stamp_birth(ad, e, v);
+	nb_commit_end(st, v);
+	nb_htab_writer_maybe_grow(&st->addr_hash);
+	ad = NULL;
+out:
+	pthread_mutex_unlock(&st->addr_lock);
+	free(ad);
+	return error;
+}
+
+static void
+nb_addr_phase2(struct nb_rcu *r)
+{
+	struct nb_addr *ad = caa_container_of(r, struct nb_addr, rcu);
+	struct nb_iface *ifp = ad->ifp;
+	struct nb_stack *st = r->st;
+
+	free(ad->ent);
+	nb_addr_free(ad);
+	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
+	nb_iface_put(ifp);
+}
+
+void
+nb_addr_phase1(struct nb_rcu *r)
+{
+	struct nb_addr *ad = caa_container_of(r, struct nb_addr, rcu);
+	struct nb_stack *st = r->st;
+
+	pthread_mutex_lock(&st->addr_lock);
+	nb_htab_writer_unlink(&st->addr_hash, ad->ent);
+	nb_list_writer_unlink(&ad->ifp->addrs, &ad->le);
+	pthread_mutex_unlock(&st->addr_lock);
+	nb_defer(st, &ad->rcu, nb_addr_phase2);
+}
+
+int
+nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key)
+{
+	uint8_t k[NB_ADDR_KEYLEN];
+	struct nb_addr_match m;
+	struct nb_addr *ad;
+	struct nb_hent *e;
+	uint64_t v;
+	int error = 0;
+
+	if ((error = nb_addr_check(key, k)) != 0)
+		return error;
+	nb_thread_ensure();
+	m.ifindex = key->ifindex;
+	m.prefixlen = key->prefixlen;
+	pthread_mutex_lock(&st->addr_lock);
+	if ((e = nb_htab_writer_find(&st->addr_hash, k, nb_addr_match_fn, &m)) == NULL) {
+		error = -ENOENT;
+		goto out;
+	}
+	ad = e->obj;
+	/* Live address => live interface (if_delete kills both under addr_lock). */
+	__atomic_add_fetch(&ad->ifp->refs, 1, __ATOMIC_RELAXED);
+	ad->retiring = true;
+	v = nb_commit_begin(st);
+	NB_STORE_RELAXED(&ad->vis.death, v);
+	NB_STORE_RELAXED(&e->vis.death, v);
+	nb_commit_end(st, v);
+	nb_defer(st, &ad->rcu, nb_addr_phase1);
+out:
+	pthread_mutex_unlock(&st->addr_lock);
+	return error;
+}
+
+/* ---- addresses: readers ---- */
+
+const struct nb_addr *
+nb_addr_lookup(const struct nb_read *rd, int family, const void *addr)
+{
+	uint8_t key[NB_ADDR_KEYLEN];
+	struct nb_hent *e;
+
+	if (addr == NULL || nb_addr_key(family, addr, key) != 0)
+		return NULL;
+	e = nb_htab_reader_find(&rd->st->addr_hash, rd->ver, key);
+	return e != NULL ? e->obj : NULL;
+}
+
+int
+nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
+    int (*cb)(const struct nb_addr *a, void *arg), void *arg)
+{
+	struct nb_lent *e;
+	int error;
+
+	for (e = nb_list_reader_first(&ifp->addrs); e != NULL; e = nb_list_reader_next(e)) {
+		const struct nb_addr *ad = caa_container_of(e, struct nb_addr, le);
+
+		if (!nb_vis_at(&ad->vis, rd->ver))
+			continue;
+		if ((error = cb(ad, arg)) != 0)
+			return error;
+	}
+	return 0;
+}
+
+size_t
+nb_addr_count(const struct nb_read *rd)
+{
+	struct nb_hashstat hs;
+
+	nb_htab_reader_stat(&rd->st->addr_hash, rd->ver, &hs);
+	return (size_t)hs.items;
+}
+
+const struct nb_addrattrs *
+nb_addr_attrs(const struct nb_addr *a)
+{
+	return &NB_LOAD(&a->attrs)->a;
+}
