@@ -78,9 +78,12 @@ addr_leaves(struct mib_walk *w, const struct nb_addrattrs *a)
 	if (a->has_peer)
 		MIB_LEAF(w, "peer", mib_leaf_str(w, "point-to-point peer address",
 		    NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, a->family, a->peer)));
-	MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0,
-	    scope_text(w, a->scope)));
-	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE, a->flags));
+	if ((a->unknown & NB_ADDRA_SCOPE) == 0)
+		MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0,
+		    scope_text(w, a->scope)));
+	if ((a->unknown & NB_ADDRA_FLAGS) == 0)
+		MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE,
+		    a->flags));
 }
 
 struct addrwalk {
@@ -548,9 +551,13 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 			setstr(&v, mib_addr_text(w, a->family, a->peer));
 			break;
 		case AL_SCOPE:
+			if ((a->unknown & NB_ADDRA_SCOPE) != 0)
+				continue;
 			setstr(&v, scope_text(w, a->scope));
 			break;
 		case AL_FLAGS:
+			if ((a->unknown & NB_ADDRA_FLAGS) != 0)
+				continue;
 			v.i = a->flags;
 			break;
 		}

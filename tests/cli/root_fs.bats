@@ -35,6 +35,38 @@ write_sys() {
 00000000000000000000000000000001 01 80 10 80       lo
 fd000000000000000000000000000007 07 40 00 80   nbfix0
 EOF
+	# IPv4: 127.0.0.1 in lo's LOCAL /8, 192.0.2.7 in nbfix0's connected
+	# /24, 203.0.113.9 on no route (left out, counted in the note)
+	local t
+	t=$(cat <<'EOF'
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.0
+              /8 host LOCAL
+           |-- 127.0.0.1
+              /32 host LOCAL
+        |-- 127.255.255.255
+           /32 link BROADCAST
+     +-- 192.0.2.0/24 2 0 2
+        +-- 192.0.2.0/29 2 0 2
+           |-- 192.0.2.0
+              /24 link UNICAST
+           |-- 192.0.2.7
+              /32 host LOCAL
+        |-- 192.0.2.255
+           /32 link BROADCAST
+     |-- 203.0.113.9
+        /32 host LOCAL
+EOF
+)
+	printf 'Main:\n%s\nLocal:\n%s\n' "$t" "$t" >"$1/proc/net/fib_trie"
+	printf 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' \
+	    >"$1/proc/net/route"
+	printf 'nbfix0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' >>"$1/proc/net/route"
+	printf 'nbfix0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n' >>"$1/proc/net/route"
 }
 
 setup() {
@@ -78,16 +110,27 @@ print("ok")' "$BATS_TEST_TMPDIR/i.json"
 	run --separate-stderr nbnetstat -i --root "$R"
 	assert_success
 	assert_line --index 1 --regexp '^lo +65536 +<Link> +00:00:00:00:00:00 +50 +0 +50 +0 +0$'
-	assert_line --index 2 --regexp '^lo +65536 +::1/128 +::1 +50 '
-	assert_line --index 3 --regexp '^nbfix0\* +1280 +<Link> +02:ab:cd:00:00:07 +424242 '
-	assert_line --index 4 --regexp '^nbfix0\* +1280 +fd00::/64 +fd00::7 +424242 '
-	assert_line --index 5 --regexp '^nbfixture-long1 +- +<Link> +12 '
+	assert_line --index 2 --regexp '^lo +65536 +127\.0\.0\.0/8 +127\.0\.0\.1 +50 '
+	assert_line --index 3 --regexp '^lo +65536 +::1/128 +::1 +50 '
+	assert_line --index 4 --regexp '^nbfix0\* +1280 +<Link> +02:ab:cd:00:00:07 +424242 '
+	assert_line --index 5 --regexp '^nbfix0\* +1280 +192\.0\.2\.0/24 +192\.0\.2\.7 +424242 '
+	assert_line --index 6 --regexp '^nbfix0\* +1280 +fd00::/64 +fd00::7 +424242 '
+	assert_line --index 7 --regexp '^nbfixture-long1 +- +<Link> +12 '
+	assert_equal "${#lines[@]}" 8
+	assert_regex "$stderr" "^nbnetstat: note: .*[:;] 1 IPv4 address of proc/net/fib_trie on no interface that proc/net/route tells: left out\$"
 	run -0 --separate-stderr nbsysctl --root "$R" -n net.interfaces.nbfix0.index net.interfaces.nbfix0.flags \
-	    net.interfaces.nbfix0.operstate net.interfaces.nbfix0.addrs.0.scope
+	    net.interfaces.nbfix0.operstate net.interfaces.nbfix0.addrs.1.scope \
+	    net.interfaces.nbfix0.addrs.0.prefixlen
 	assert_output "7
 4098
 down
-global"
+global
+24"
+	# an IPv4 address's broadcast, scope and flags are not in those files: absent
+	run -0 --separate-stderr nbsysctl --root "$R" net.interfaces.nbfix0.addrs.0
+	assert_output "net.interfaces.nbfix0.addrs.0.family = inet
+net.interfaces.nbfix0.addrs.0.address = 192.0.2.7
+net.interfaces.nbfix0.addrs.0.prefixlen = 24"
 	run -1 --separate-stderr nbsysctl --root "$R" net.interfaces.nbfixture-long1.mtu
 	nbnetstat -i -j --root "$R" >"$BATS_TEST_TMPDIR/i.json" 2>/dev/null
 	run -0 validate_json nbnetstat-i.schema.json "$BATS_TEST_TMPDIR/i.json"

@@ -64,6 +64,29 @@ p_rootfs(struct lx_proc *p, const char *rel)
 	"    lo:    5000      50    0    0    0     0          0         0     5000      " \
 	"50    0    0    0     0       0          0\n" \
 	"   fz0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+#define FIB_BASE \
+	"Main:\n" \
+	"  +-- 0.0.0.0/0 3 0 5\n" \
+	"     +-- 10.0.0.0/24 2 0 2\n" \
+	"        |-- 10.0.0.0\n" \
+	"           /24 link UNICAST\n" \
+	"        |-- 10.0.0.2\n" \
+	"           /32 host LOCAL\n" \
+	"     |-- 127.0.0.1\n" \
+	"        /32 host LOCAL tos=4\n" \
+	"Local:\n" \
+	"  +-- 10.0.0.0/30 2 0 2\n" \
+	"     |-- 10.0.0.2\n" \
+	"        /32 host LOCAL\n" \
+	"  |-- 127.0.0.0\n" \
+	"     /8 host LOCAL\n" \
+	"Id 100:\n" \
+	"  |-- 10.9.0.0\n" \
+	"     /16 253 type 12\n"
+#define ROUTE_BASE \
+	"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" \
+	"fz0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n" \
+	"fz0\t00000000\t0100000A\t0003\t0\t0\t-1\t00000000\t0\t0\t0\n"
 #define INET6_BASE \
 	"00000000000000000000000000000001 01 80 10 80       lo\n" \
 	"fe800000000000000000000000000002 02 40 20 80      fz0\n"
@@ -108,6 +131,8 @@ static const struct target targets[] = {
 	{ "sys/class/net/fz0/address", p_rootfs, "02:00:00:00:00:02\n" },
 	{ "sys/class/net/fz0/operstate", p_rootfs, "up\n" },
 	{ "sys/class/net/fz0/type", p_rootfs, "1\n" },
+	{ "proc/net/fib_trie", p_rootfs, FIB_BASE },
+	{ "proc/net/route", p_rootfs, ROUTE_BASE },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 

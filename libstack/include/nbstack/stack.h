@@ -312,7 +312,12 @@ struct nb_addrattrs {
 	char		label[NB_IFNAMSIZ];
 	uint32_t	valid_lft;	/* seconds, UINT32_MAX = forever */
 	uint32_t	preferred_lft;
+	/* NB_ADDRA_* bits: what the source does not know (a root file
+	 * system): left out of the tree. 0 for the kernel's own dumps. */
+	uint32_t	unknown;
 };
+#define NB_ADDRA_SCOPE	0x1u
+#define NB_ADDRA_FLAGS	0x2u
 
 /*
  * nb_addr_add - Writer. Add (or update the flags/lifetimes of) the address

@@ -15,6 +15,22 @@
  *                              mtu, tx_queue_len, address, operstate
  *   ROOT/proc/net/if_inet6     optional: IPv6 addresses (flags: the low 8
  *                              bits the kernel prints)
+ *   ROOT/proc/net/fib_trie     optional, with ROOT/proc/net/route: IPv4
+ *                              addresses. fib_trie has each local address
+ *                              (a /32 LOCAL route of the Local table) but
+ *                              no interface: an
+ *                              address gets the interface and prefix of
+ *                              the longest connected route (gateway 0, not
+ *                              RTF_GATEWAY) of /proc/net/route containing
+ *                              it, or, inside a LOCAL prefix route (the
+ *                              kernel makes those for loopback devices
+ *                              only), the interface whose sysfs flags say
+ *                              IFF_LOOPBACK. One that matches no interface
+ *                              or two is left out (counted in the
+ *                              notice). Its broadcast, scope and flags
+ *                              are unknown (absent: the kernel makes the
+ *                              prefix's broadcast route whether or not the
+ *                              address has one).
  *
  * What is absent is unknown (nb_ifattrs.unknown): its leaf is left out of
  * the tree, and one notice (lx_rootfs_notice) names the first file that
@@ -32,6 +48,7 @@
  * (one caller at a time); it writes the stack through the Writer API and
  * reads it in no read section. Its state belongs to the source.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +61,7 @@
 #include "source_linux_proc.h"
 #include "source_linux_rootfs.h"
 
-#define RF_NOTICE	"what they give is unknown (shown as -); IPv4 addresses " \
-			"are not read from a root file system"
+#define RF_NOTICE	"what they give is unknown (shown as -)"
 #define RF_SYNTH_BASE	0x80000000u	/* keys of interfaces without ifindex */
 
 struct rf_if {
@@ -63,6 +79,21 @@ struct rf_addrv {
 	size_t		 n, cap;
 };
 
+/* A fib_trie alias: leaf address, prefix length, type (RTN_*). */
+struct rf_v4 {
+	uint32_t	 addr;
+	uint8_t		 plen;
+	uint8_t		 type;
+	bool		 local;		/* in the Local table: the kernel's own */
+};
+
+/* A /proc/net/route row. */
+struct rf_rt {
+	char		 ifname[NB_IFNAMSIZ];
+	uint32_t	 dst, gw, mask;
+	unsigned	 flags;
+};
+
 struct lx_rootfs {
 	struct nb_stack	*st;
 	struct lx_proc	*io;		/* the file reader over the root */
@@ -74,7 +105,13 @@ struct lx_rootfs {
 	/* absent files of this refresh */
 	char		 first_absent[PATH_MAX];
 	unsigned	 nabsent;
-	bool		 no_inet6;
+	bool		 no_inet6, no_inet;
+	unsigned	 unplaced;	/* IPv4 addresses without an interface */
+	/* fib_trie and route, parsed (host-order IPv4) */
+	struct rf_v4	*fib;
+	size_t		 nfib, fibcap;
+	struct rf_rt	*rt;
+	size_t		 nrt, rtcap;
 	char		 notice[PATH_MAX + 256];
 };
 
@@ -107,6 +144,8 @@ lx_rootfs_free(struct lx_rootfs **rp)
 	free(r->addrs.v);
 	free(r->paddrs.v);
 	free(r->pub);
+	free(r->fib);
+	free(r->rt);
 	free(r);
 	*rp = NULL;
 }
@@ -434,7 +473,6 @@ rf_parse_inet6(struct lx_rootfs *r)
 	size_t k;
 	int rc, error, hi, lo;
 
-	r->addrs.n = 0;
 	r->no_inet6 = false;
 	if ((error = lx_proc_read_empty_ok(p, "proc/net/if_inet6")) != 0) {
 		if (error != -ENOENT && error != -ENOTDIR)
@@ -483,6 +521,312 @@ rf_parse_inet6(struct lx_rootfs *r)
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- /proc/net/fib_trie and /proc/net/route: IPv4 ---- */
+
+static const char *const rtn_types[] = {	/* RTN_* order (rtn_type()) */
+	"UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE",
+	"UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
+};
+static const char *const rtn_scopes[] = { "universe", "site", "link", "host", "nowhere" };
+
+/* "a.b.c.d" -> host order; "a.b.c.d/n" with plen != NULL. */
+static bool
+rf_ipv4(const char *s, uint32_t *a, unsigned *plen)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *sl = plen != NULL ? strchr(s, '/') : NULL;
+	size_t n = sl != NULL ? (size_t)(sl - s) : strlen(s);
+	struct in_addr in;
+	uint64_t v;
+
+	if ((plen != NULL) != (sl != NULL) || n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return false;
+	*a = ntohl(in.s_addr);
+	if (plen != NULL) {
+		if (lx_dec(sl + 1, false, &v) != 0 || v > 32)
+			return false;
+		*plen = (unsigned)v;
+	}
+	return true;
+}
+
+static int
+rf_fib_push(struct lx_rootfs *r, uint32_t addr, unsigned plen, unsigned type, bool local)
+{
+	struct rf_v4 *v;
+	size_t cap;
+
+	if (r->nfib == r->fibcap) {
+		cap = r->fibcap != 0 ? r->fibcap * 2 : 64;
+		if ((v = realloc(r->fib, cap * sizeof(*v))) == NULL)
+			return -ENOMEM;
+		r->fib = v;
+		r->fibcap = cap;
+	}
+	r->fib[r->nfib++] = (struct rf_v4){ addr, (uint8_t)plen, (uint8_t)type, local };
+	return 0;
+}
+
+/* The kernel's fib_trie_seq_show(): tables, "+--" nodes, "|--" leaves, "/N scope type" aliases. */
+static int
+rf_parse_fib(struct lx_rootfs *r)
+{
+	struct lx_proc *p = r->io;
+	char **tok;
+	unsigned ntok, ln, plen, i, k, type;
+	uint32_t a, leaf = 0;
+	uint64_t v;
+	bool table = false, have_leaf = false, local = false;
+	int rc, error;
+
+	r->nfib = 0;
+	while ((rc = lx_proc_line(p, &tok, &ntok)) == 1) {
+		ln = lx_proc_lineno(p);
+		if (ntok == 1 && (strcmp(tok[0], "Main:") == 0 || strcmp(tok[0], "Local:") == 0)) {
+			table = true;
+			local = tok[0][0] == 'L';
+			have_leaf = false;
+			continue;
+		}
+		if (ntok == 2 && strcmp(tok[0], "Id") == 0 && strlen(tok[1]) > 1 &&
+		    tok[1][strlen(tok[1]) - 1] == ':') {
+			tok[1][strlen(tok[1]) - 1] = '\0';
+			if (lx_dec(tok[1], false, &v) != 0 || v > UINT32_MAX)
+				return lx_proc_err(p, -EINVAL, ln, "bad table id");
+			table = true;
+			local = false;
+			have_leaf = false;
+			continue;
+		}
+		if (!table)
+			return lx_proc_err(p, -EINVAL, ln, "no table header before it");
+		if (ntok == 5 && strcmp(tok[0], "+--") == 0) {
+			if (!rf_ipv4(tok[1], &a, &plen))
+				return lx_proc_err(p, -EINVAL, ln, "'%s' is not a prefix", tok[1]);
+			for (i = 2; i < 5; i++)
+				if (lx_dec(tok[i], false, &v) != 0)
+					return lx_proc_err(p, -EINVAL, ln, "'%s' is not a count",
+					    tok[i]);
+			have_leaf = false;
+			continue;
+		}
+		if (ntok == 2 && strcmp(tok[0], "|--") == 0) {
+			if (!rf_ipv4(tok[1], &leaf, NULL))
+				return lx_proc_err(p, -EINVAL, ln, "'%s' is not an address", tok[1]);
+			have_leaf = true;
+			continue;
+		}
+		if (ntok >= 3 && tok[0][0] == '/') {
+			if (!have_leaf)
+				return lx_proc_err(p, -EINVAL, ln, "a route without its leaf");
+			if (lx_dec(tok[0] + 1, false, &v) != 0 || v > 32)
+				return lx_proc_err(p, -EINVAL, ln, "'%s' is not /length", tok[0]);
+			plen = (unsigned)v;
+			for (k = 0; k < sizeof(rtn_scopes) / sizeof(rtn_scopes[0]); k++)
+				if (strcmp(tok[1], rtn_scopes[k]) == 0)
+					break;
+			if (k == sizeof(rtn_scopes) / sizeof(rtn_scopes[0]) &&
+			    (lx_dec(tok[1], false, &v) != 0 || v > 255))
+				return lx_proc_err(p, -EINVAL, ln, "'%s' is not a scope", tok[1]);
+			i = 3;
+			for (type = 0; type < sizeof(rtn_types) / sizeof(rtn_types[0]); type++)
+				if (strcmp(tok[2], rtn_types[type]) == 0)
+					break;
+			if (type == sizeof(rtn_types) / sizeof(rtn_types[0])) {
+				if (strcmp(tok[2], "type") != 0 || ntok < 4 ||
+				    lx_dec(tok[3], false, &v) != 0 || v > 255)
+					return lx_proc_err(p, -EINVAL, ln, "'%s' is not a route type",
+					    tok[2]);
+				type = (unsigned)v;
+				i = 4;
+			}
+			if (ntok > i + 1 || (ntok == i + 1 && (strncmp(tok[i], "tos=", 4) != 0 ||
+			    lx_dec(tok[i] + 4, false, &v) != 0 || v > 255)))
+				return lx_proc_err(p, -EINVAL, ln, "unexpected '%s'", tok[i]);
+			if ((error = rf_fib_push(r, leaf, plen, type, local)) != 0)
+				return error;
+			continue;
+		}
+		return lx_proc_err(p, -EINVAL, ln, "not a line of /proc/net/fib_trie");
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static unsigned
+mask_len(uint32_t m)
+{
+	unsigned n = 0;
+
+	while (n < 32 && (m & (0x80000000u >> n)) != 0)
+		n++;
+	return n;
+}
+
+static const char *const route_hdr[] = {
+	"Iface", "Destination", "Gateway", "Flags", "RefCnt", "Use", "Metric", "Mask", "MTU",
+	"Window", "IRTT",
+};
+
+/* The kernel's fib_route_seq_show() (the main table). */
+static int
+rf_parse_route(struct lx_rootfs *r)
+{
+	struct lx_proc *p = r->io;
+	struct rf_rt *t;
+	char **tok;
+	unsigned ntok, ln, i;
+	uint64_t v[11];
+	size_t cap;
+	int rc;
+
+	r->nrt = 0;
+	if ((rc = lx_proc_line(p, &tok, &ntok)) != 1 || !tokens_are(tok, ntok, route_hdr, 11))
+		return rc < 0 ? rc : lx_proc_err(p, -EINVAL, 1, "not the header of /proc/net/route");
+	while ((rc = lx_proc_line(p, &tok, &ntok)) == 1) {
+		ln = lx_proc_lineno(p);
+		if (ntok != 11)
+			return lx_proc_err(p, -EINVAL, ln, "%u columns, expected 11", ntok);
+		if (!valid_ifname(tok[0], strlen(tok[0])) && strcmp(tok[0], "*") != 0)
+			return lx_proc_err(p, -EINVAL, ln, "bad interface name");
+		for (i = 1; i < 11; i++) {
+			if ((i == 1 || i == 2 || i == 3 || i == 7) ?
+			    (strlen(tok[i]) != (i == 3 ? 4u : 8u) || lx_hex(tok[i], &v[i]) != 0) :
+			    lx_dec(tok[i], i == 4 || i == 6 || i == 8, &v[i]) != 0)
+				return lx_proc_err(p, -EINVAL, ln, "column %u: '%s'", i + 1, tok[i]);
+		}
+		if (r->nrt == r->rtcap) {
+			cap = r->rtcap != 0 ? r->rtcap * 2 : 32;
+			if ((t = realloc(r->rt, cap * sizeof(*t))) == NULL)
+				return -ENOMEM;
+			r->rt = t;
+			r->rtcap = cap;
+		}
+		t = &r->rt[r->nrt++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->ifname, sizeof(t->ifname), "%s", tok[0]);
+		/* The __be32 printed as a host integer (%08X). */
+		t->dst = ntohl((uint32_t)v[1]);
+		t->gw = ntohl((uint32_t)v[2]);
+		t->flags = (unsigned)v[3];
+		t->mask = ntohl((uint32_t)v[7]);
+		if (t->mask != (mask_len(t->mask) == 0 ? 0 : 0xffffffffu << (32 - mask_len(t->mask))))
+			return lx_proc_err(p, -EINVAL, ln, "column 8: '%s' is not a prefix mask",
+			    tok[7]);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int
+u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The IPv4 addresses of fib_trie, placed on interfaces (see the top). */
+static int
+rf_inet(struct lx_rootfs *r)
+{
+	struct nb_addrattrs a;
+	struct rf_if *f, *g;
+	uint32_t addr, m, *loc;
+	size_t i, j, k, nloc = 0;
+	unsigned best, plen;
+	bool amb;
+	int error = 0;
+
+	r->unplaced = 0;
+	/* The local addresses, once each (Main and Local may show the same leaves). */
+	if ((loc = malloc((r->nfib + 1) * sizeof(*loc))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < r->nfib; i++)
+		if (r->fib[i].local && r->fib[i].type == RTN_LOCAL && r->fib[i].plen == 32)
+			loc[nloc++] = r->fib[i].addr;
+	qsort(loc, nloc, sizeof(*loc), u32_cmp);
+	for (i = 0; i < nloc && error == 0; i++) {
+		addr = loc[i];
+		if (i > 0 && loc[i - 1] == addr)
+			continue;
+		f = NULL;
+		amb = false;
+		best = 0;
+		for (j = 0; j < r->nrt; j++) {
+			const struct rf_rt *t = &r->rt[j];
+
+			if ((t->flags & 0x1) == 0 || (t->flags & 0x2) != 0 || t->gw != 0 ||
+			    mask_len(t->mask) == 0 || (addr & t->mask) != t->dst ||
+			    mask_len(t->mask) < best)
+				continue;
+			g = rf_find(r, t->ifname);
+			if (mask_len(t->mask) > best) {
+				best = mask_len(t->mask);
+				f = g;
+				amb = g == NULL;
+			} else if (g != f)
+				amb = true;
+		}
+		plen = best;
+		if (best == 0) {
+			/* a LOCAL prefix route: a loopback device's */
+			for (j = 0; j < r->nfib; j++) {
+				m = r->fib[j].plen == 0 ? 0 : 0xffffffffu << (32 - r->fib[j].plen);
+				if (r->fib[j].local && r->fib[j].type == RTN_LOCAL && r->fib[j].plen < 32 &&
+				    r->fib[j].plen > best && (addr & m) == r->fib[j].addr)
+					best = r->fib[j].plen;
+			}
+			plen = best;
+			for (k = 0, f = NULL; best > 0 && k < r->ifs.n; k++) {
+				g = &r->ifs.v[k];
+				if ((g->a.unknown & NB_IFA_FLAGS) == 0 && (g->a.flags & IFF_LOOPBACK) != 0) {
+					if (f != NULL)
+						amb = true;
+					f = g;
+				}
+			}
+		}
+		if (f == NULL || amb || best == 0) {
+			r->unplaced++;
+			continue;
+		}
+		memset(&a, 0, sizeof(a));
+		a.family = AF_INET;
+		a.ifindex = f->a.index;
+		a.prefixlen = (uint8_t)plen;
+		a.unknown = NB_ADDRA_SCOPE | NB_ADDRA_FLAGS;
+		a.valid_lft = a.preferred_lft = UINT32_MAX;
+		m = htonl(addr);
+		memcpy(a.addr, &m, 4);
+		error = rf_addr_push(&r->addrs, &a);
+	}
+	free(loc);
+	return error;
+}
+
+/* fib_trie and route: both, or no IPv4 addresses (counted absent). */
+static int
+rf_parse_inet(struct lx_rootfs *r)
+{
+	int error;
+
+	r->no_inet = false;
+	r->unplaced = 0;
+	if ((error = lx_proc_read_empty_ok(r->io, "proc/net/fib_trie")) == 0 &&
+	    (error = rf_parse_fib(r)) == 0 &&
+	    (error = lx_proc_read(r->io, "proc/net/route")) == 0 &&
+	    (error = rf_parse_route(r)) == 0)
+		return rf_inet(r);
+	if (error != -ENOENT && error != -ENOTDIR)
+		return error;
+	rf_absent(r);
+	r->no_inet = true;
+	return 0;
+}
+
 /* ---- parse all, then publish ---- */
 
 static int
@@ -503,12 +847,12 @@ rf_parse(struct lx_rootfs *r)
 			if (r->ifs.v[i].a.index == r->ifs.v[j].a.index)
 				return lx_proc_err(r->io, -EINVAL, 0, "ifindex %u of %s and %s",
 				    r->ifs.v[i].a.index, r->ifs.v[i].a.name, r->ifs.v[j].a.name);
-	if ((error = rf_parse_inet6(r)) != 0)
+	r->addrs.n = 0;		/* inet then inet6, as the kernel dumps them */
+	if ((error = rf_parse_inet(r)) != 0 || (error = rf_parse_inet6(r)) != 0)
 		return error;
-	/* No IPv4 source yet (fib_trie names no interface): the lists are
-	 * known only as far as IPv6 goes; the notice says so. */
+	/* Neither file: the lists are unknown, not empty. */
 	for (i = 0; i < r->ifs.n; i++)
-		if (r->no_inet6)
+		if (r->no_inet6 && r->no_inet)
 			r->ifs.v[i].a.unknown |= NB_IFA_ADDRS;
 	return 0;
 }
@@ -567,19 +911,23 @@ int
 lx_rootfs_refresh(struct lx_rootfs *r)
 {
 	const char *root = lx_proc_root(r->io);
+	char unplaced[160] = "";
 	int error;
 
 	if ((error = rf_parse(r)) != 0 || (error = rf_publish(r)) != 0)
 		return error;
 	r->notice[0] = '\0';
+	if (r->unplaced > 0)
+		snprintf(unplaced, sizeof(unplaced), "%s%u IPv4 address%s of proc/net/fib_trie "
+		    "on no interface that proc/net/route tells: left out",
+		    r->nabsent > 0 ? "; " : "", r->unplaced, r->unplaced != 1 ? "es" : "");
 	if (r->nabsent == 1)
-		snprintf(r->notice, sizeof(r->notice), "%s: absent: %s", r->first_absent,
-		    RF_NOTICE);
+		snprintf(r->notice, sizeof(r->notice), "%s: absent: %s%s", r->first_absent,
+		    RF_NOTICE, unplaced);
 	else if (r->nabsent > 1)
-		snprintf(r->notice, sizeof(r->notice), "%s and %u more files: absent: %s",
-		    r->first_absent, r->nabsent - 1, RF_NOTICE);
-	else
-		snprintf(r->notice, sizeof(r->notice), "%s: IPv4 addresses are not read "
-		    "from a root file system", root);
+		snprintf(r->notice, sizeof(r->notice), "%s and %u more files: absent: %s%s",
+		    r->first_absent, r->nabsent - 1, RF_NOTICE, unplaced);
+	else if (r->unplaced > 0)
+		snprintf(r->notice, sizeof(r->notice), "%s: %s", root, unplaced);
 	return 0;
 }
