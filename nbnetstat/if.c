@@ -83,9 +83,9 @@ struct if_mcast {
 };
 
 /* if_info.attrs: leaves a source may not know (--root without sysfs): "-". */
-#define A_INDEX	0x1u
-#define A_FLAGS	0x2u
-#define A_MTU	0x4u
+#define A_INDEX 0x1u
+#define A_FLAGS 0x2u
+#define A_MTU 0x4u
 
 /* One interface: pointers into the tables of struct if_list. */
 struct if_info {
@@ -97,7 +97,7 @@ struct if_info {
 	const char	*operstate;	/* NULL if none */
 	const uint64_t	*stats;		/* [C_N] */
 	unsigned	 present;	/* bit c: stats[c] is in the tree */
-	unsigned	 attrs;		/* A_*: index, flags, mtu are in the tree */
+	unsigned attrs; /* A_*: index, flags, mtu are in the tree */
 	struct if_addr	*addrs;		/* naddrs, in if_list.addrv */
 	size_t		 naddrs;
 	struct if_mcast	*mcast;		/* -a */
@@ -183,7 +183,7 @@ read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
 		return;
 	if_list_free(l);
 	d = nb_sysctl_errdetail(h);
-	if (error == -ENOENT && ifname != NULL && *d == '\0')	/* with a detail: a file */
+	if (error == -ENOENT && ifname != NULL && *d == '\0') /* with a detail: a file */
 		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
 	nb_errx(NB_EXIT_RUNTIME, "net.interfaces: %s", d != NULL && *d != '\0' ? d : strerror(-error));
 }

@@ -96,7 +96,7 @@ static const struct {
 static const struct famrule {
 	const char *c0, *c1;
 	unsigned fams;
-	bool	 aux;	/* only names other objects: a source error leaves them out */
+	bool aux; /* only names other objects: a source error leaves them out */
 } famrules[] = {
 	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_MCAST, false },
 	{ "net", "interfaces_departed", NB_FAM_LINKS, false },
@@ -104,8 +104,8 @@ static const struct famrule {
 	{ "net", "inet6", NB_FAM_PROTO, false },
 	{ "net", "route", NB_FAM_ROUTES, false },
 	{ "net", "neigh", NB_FAM_NEIGH, false },
-	{ "net", "route", NB_FAM_LINKS, true },	/* ifname */
-	{ "net", "neigh", NB_FAM_LINKS, true },	/* ifname */
+	{ "net", "route", NB_FAM_LINKS, true }, /* ifname */
+	{ "net", "neigh", NB_FAM_LINKS, true }, /* ifname */
 	{ "net", "bpf", NB_FAM_BPF, false },
 	{ "net", "softnet", NB_FAM_SOFTNET, false },
 	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS, false },
@@ -122,7 +122,7 @@ static const struct famrule {
 	{ "kern", "procs_running", NB_FAM_CPU, false },
 	{ "kern", "procs_blocked", NB_FAM_CPU, false },
 	{ "kern", "proc", NB_FAM_PROC, false },
-	{ "kern", "proc", NB_FAM_LINKS, true },	/* packet sockets' ifname */
+	{ "kern", "proc", NB_FAM_LINKS, true }, /* packet sockets' ifname */
 	{ "vm", NULL, NB_FAM_VM, false },
 	{ "stack", NULL, 0, false },
 };
@@ -800,8 +800,7 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	load_aux(h, lo, aux);
-	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen,
-	    tab->pn))) != 0)
+	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn))) != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {

@@ -79,11 +79,9 @@ addr_leaves(struct mib_walk *w, const struct nb_addrattrs *a)
 		MIB_LEAF(w, "peer", mib_leaf_str(w, "point-to-point peer address",
 		    NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, a->family, a->peer)));
 	if ((a->unknown & NB_ADDRA_SCOPE) == 0)
-		MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0,
-		    scope_text(w, a->scope)));
+		MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0, scope_text(w, a->scope)));
 	if ((a->unknown & NB_ADDRA_FLAGS) == 0)
-		MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE,
-		    a->flags));
+		MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE, a->flags));
 }
 
 struct addrwalk {
@@ -183,31 +181,23 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 
 	w->ifstats_ok = false;
 	/* What the source does not know (a->unknown) is absent, not zero. */
-#define IF_LEAF(bit, name, expr) do {					\
-	if ((a->unknown & (bit)) == 0)					\
-		MIB_LEAF(w, name, expr);				\
-} while (0)
-	IF_LEAF(NB_IFA_INDEX, "index", mib_leaf_int(w, "kernel interface index",
-	    NB_SYSCTL_F_GAUGE, a->index));
+#define IF_LEAF(bit, name, expr)                 \
+	do {                                     \
+		if ((a->unknown & (bit)) == 0)   \
+			MIB_LEAF(w, name, expr); \
+	} while (0)
+	IF_LEAF(NB_IFA_INDEX, "index", mib_leaf_int(w, "kernel interface index", NB_SYSCTL_F_GAUGE, a->index));
 	MIB_LEAF(w, "gen", mib_leaf_u64(w, "libstack generation: (index, gen) is the identity",
 	    NB_SYSCTL_F_GAUGE, gen));
 	IF_LEAF(NB_IFA_KIND, "kind", mib_leaf_str(w, "link kind", NB_SYSCTL_STRING, 0, a->kind));
-	IF_LEAF(NB_IFA_TYPE, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE,
-	    a->type));
-	IF_LEAF(NB_IFA_FLAGS, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE,
-	    a->flags));
-	IF_LEAF(NB_IFA_MTU, "mtu", mib_leaf_int(w, "maximum transmission unit",
-	    NB_SYSCTL_F_GAUGE | rw, a->mtu));
-	IF_LEAF(NB_IFA_TXQLEN, "txqlen", mib_leaf_int(w, "transmit queue length",
-	    NB_SYSCTL_F_GAUGE | rw, a->txqlen));
-	IF_LEAF(NB_IFA_LLADDR, "lladdr", mib_leaf_str(w, "link-layer address",
-	    NB_SYSCTL_ADDRESS, 0, mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
-	IF_LEAF(NB_IFA_OPERSTATE, "operstate", mib_leaf_str(w, "RFC 2863 operational state",
-	    NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
-	IF_LEAF(NB_IFA_MASTER, "master", mib_leaf_str(w, "master interface",
-	    NB_SYSCTL_STRING, 0, master_text(w, a->master)));
-	IF_LEAF(NB_IFA_LINK, "link", mib_leaf_int(w, "IFLA_LINK peer interface index",
-	    NB_SYSCTL_F_GAUGE, a->link));
+	IF_LEAF(NB_IFA_TYPE, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE, a->type));
+	IF_LEAF(NB_IFA_FLAGS, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE, a->flags));
+	IF_LEAF(NB_IFA_MTU, "mtu", mib_leaf_int(w, "maximum transmission unit", NB_SYSCTL_F_GAUGE | rw, a->mtu));
+	IF_LEAF(NB_IFA_TXQLEN, "txqlen", mib_leaf_int(w, "transmit queue length", NB_SYSCTL_F_GAUGE | rw, a->txqlen));
+	IF_LEAF(NB_IFA_LLADDR, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0, mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
+	IF_LEAF(NB_IFA_OPERSTATE, "operstate", mib_leaf_str(w, "RFC 2863 operational state", NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
+	IF_LEAF(NB_IFA_MASTER, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0, master_text(w, a->master)));
+	IF_LEAF(NB_IFA_LINK, "link", mib_leaf_int(w, "IFLA_LINK peer interface index", NB_SYSCTL_F_GAUGE, a->link));
 #undef IF_LEAF
 	if (!mw_stop(w) && mw_enter(w, "stats", 5)) {
 		if (mib_node(w, "interface counters"))
@@ -361,10 +351,16 @@ static const struct leafdef {
 
 /* The nb_ifattrs.unknown bit of each leaf: an unknown one is left out. */
 static const uint32_t if_unknown[IFL_STATS] = {
-	[IFL_INDEX] = NB_IFA_INDEX, [IFL_KIND] = NB_IFA_KIND, [IFL_TYPE] = NB_IFA_TYPE,
-	[IFL_FLAGS] = NB_IFA_FLAGS, [IFL_MTU] = NB_IFA_MTU, [IFL_TXQLEN] = NB_IFA_TXQLEN,
-	[IFL_LLADDR] = NB_IFA_LLADDR, [IFL_OPERSTATE] = NB_IFA_OPERSTATE,
-	[IFL_MASTER] = NB_IFA_MASTER, [IFL_LINK] = NB_IFA_LINK,
+	[IFL_INDEX] = NB_IFA_INDEX,
+	[IFL_KIND] = NB_IFA_KIND,
+	[IFL_TYPE] = NB_IFA_TYPE,
+	[IFL_FLAGS] = NB_IFA_FLAGS,
+	[IFL_MTU] = NB_IFA_MTU,
+	[IFL_TXQLEN] = NB_IFA_TXQLEN,
+	[IFL_LLADDR] = NB_IFA_LLADDR,
+	[IFL_OPERSTATE] = NB_IFA_OPERSTATE,
+	[IFL_MASTER] = NB_IFA_MASTER,
+	[IFL_LINK] = NB_IFA_LINK,
 };
 
 enum { AL_FAMILY, AL_ADDRESS, AL_PREFIXLEN, AL_BROADCAST, AL_PEER, AL_SCOPE, AL_FLAGS, AL_N };
@@ -623,7 +619,7 @@ mib_if_table(struct mib_walk *w)
 			continue;
 		}
 		if ((nb_iface_attrs(ifp)->unknown & NB_IFA_ADDRS) != 0)
-			continue;	/* unknown, not empty: no rows, as the walk */
+			continue; /* unknown, not empty: no rows, as the walk */
 		ar = (struct addrrows){ .w = w, .p = p, .np = np,
 		    .comp = { "net", "interfaces", nb_iface_attrs(ifp)->name, "addrs", NULL },
 		    .lens = { 3, 10, strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ), 5, 0 } };

@@ -29,7 +29,7 @@ static char root[64];
 static const struct target {
 	const char *rel;		/* the file the bytes become */
 	int	  (*parse)(struct lx_proc *p, const char *rel);
-	const char *base;		/* its valid content, put back after a run */
+	const char *base; /* its valid content, put back after a run */
 } targets[];
 
 static int p_snmp(struct lx_proc *p, const char *rel) { return lx_proc_snmp(p, rel); }
@@ -57,37 +57,37 @@ p_rootfs(struct lx_proc *p, const char *rel)
 	return error;
 }
 
-#define DEV_BASE \
-	"Inter-|   Receive                                                |  Transmit\n" \
-	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    " \
-	"packets errs drop fifo colls carrier compressed\n" \
+#define DEV_BASE                                                                           \
+	"Inter-|   Receive                                                |  Transmit\n"   \
+	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "      \
+	"packets errs drop fifo colls carrier compressed\n"                                \
 	"    lo:    5000      50    0    0    0     0          0         0     5000      " \
-	"50    0    0    0     0       0          0\n" \
+	"50    0    0    0     0       0          0\n"                                     \
 	"   fz0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
-#define FIB_BASE \
-	"Main:\n" \
-	"  +-- 0.0.0.0/0 3 0 5\n" \
-	"     +-- 10.0.0.0/24 2 0 2\n" \
-	"        |-- 10.0.0.0\n" \
-	"           /24 link UNICAST\n" \
-	"        |-- 10.0.0.2\n" \
-	"           /32 host LOCAL\n" \
-	"     |-- 127.0.0.1\n" \
+#define FIB_BASE                         \
+	"Main:\n"                        \
+	"  +-- 0.0.0.0/0 3 0 5\n"        \
+	"     +-- 10.0.0.0/24 2 0 2\n"   \
+	"        |-- 10.0.0.0\n"         \
+	"           /24 link UNICAST\n"  \
+	"        |-- 10.0.0.2\n"         \
+	"           /32 host LOCAL\n"    \
+	"     |-- 127.0.0.1\n"           \
 	"        /32 host LOCAL tos=4\n" \
-	"Local:\n" \
-	"  +-- 10.0.0.0/30 2 0 2\n" \
-	"     |-- 10.0.0.2\n" \
-	"        /32 host LOCAL\n" \
-	"  |-- 127.0.0.0\n" \
-	"     /8 host LOCAL\n" \
-	"Id 100:\n" \
-	"  |-- 10.9.0.0\n" \
+	"Local:\n"                       \
+	"  +-- 10.0.0.0/30 2 0 2\n"      \
+	"     |-- 10.0.0.2\n"            \
+	"        /32 host LOCAL\n"       \
+	"  |-- 127.0.0.0\n"              \
+	"     /8 host LOCAL\n"           \
+	"Id 100:\n"                      \
+	"  |-- 10.9.0.0\n"               \
 	"     /16 253 type 12\n"
-#define ROUTE_BASE \
+#define ROUTE_BASE                                                                              \
 	"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" \
-	"fz0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n" \
+	"fz0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"                           \
 	"fz0\t00000000\t0100000A\t0003\t0\t0\t-1\t00000000\t0\t0\t0\n"
-#define INET6_BASE \
+#define INET6_BASE                                                \
 	"00000000000000000000000000000001 01 80 10 80       lo\n" \
 	"fe800000000000000000000000000002 02 40 20 80      fz0\n"
 

@@ -220,19 +220,19 @@ struct nb_ifattrs {
 	 * system without sysfs): their leaves are absent from the tree, never
 	 * a made-up zero. 0 (all known) for the kernel's own dumps.
 	 */
-	uint32_t	unknown;
+	uint32_t unknown;
 };
-#define NB_IFA_INDEX	0x001u	/* .index is the source's own key, not an ifindex */
-#define NB_IFA_KIND	0x002u
-#define NB_IFA_TYPE	0x004u
-#define NB_IFA_FLAGS	0x008u
-#define NB_IFA_MTU	0x010u
-#define NB_IFA_MASTER	0x020u
-#define NB_IFA_TXQLEN	0x040u
-#define NB_IFA_LINK	0x080u
+#define NB_IFA_INDEX 0x001u /* .index is the source's own key, not an ifindex */
+#define NB_IFA_KIND 0x002u
+#define NB_IFA_TYPE 0x004u
+#define NB_IFA_FLAGS 0x008u
+#define NB_IFA_MTU 0x010u
+#define NB_IFA_MASTER 0x020u
+#define NB_IFA_TXQLEN 0x040u
+#define NB_IFA_LINK 0x080u
 #define NB_IFA_OPERSTATE 0x100u
-#define NB_IFA_LLADDR	0x200u
-#define NB_IFA_ADDRS	0x400u	/* the address list is unknown, not empty */
+#define NB_IFA_LLADDR 0x200u
+#define NB_IFA_ADDRS 0x400u /* the address list is unknown, not empty */
 
 /*
  * nb_if_upsert - Writer. Create the interface `a->index`, or update it.
@@ -314,10 +314,10 @@ struct nb_addrattrs {
 	uint32_t	preferred_lft;
 	/* NB_ADDRA_* bits: what the source does not know (a root file
 	 * system): left out of the tree. 0 for the kernel's own dumps. */
-	uint32_t	unknown;
+	uint32_t unknown;
 };
-#define NB_ADDRA_SCOPE	0x1u
-#define NB_ADDRA_FLAGS	0x2u
+#define NB_ADDRA_SCOPE 0x1u
+#define NB_ADDRA_FLAGS 0x2u
 
 /*
  * nb_addr_add - Writer. Add (or update the flags/lifetimes of) the address
@@ -844,8 +844,9 @@ enum nb_linkset {
 };
 
 struct nb_source_opts {
-	const char	*root;		/* procfs/sysfs root override; NULL = "/". linux:
-					   another root is read from its files only */
+	/* procfs/sysfs root override; NULL = "/" (linux: another root is read
+	 * from its files only, never from the running kernel) */
+	const char	*root;
 	/*
 	 * Keep the objects current from the kernel's events where the source
 	 * can (linux: nbsource/linux.h); sources without events ignore it.

@@ -543,12 +543,14 @@ lx_refresh_rootfs(struct lx *lx, unsigned fams)
 		lx_seterr(lx, "%s", lx_rootfs_error(lx->rootfs));
 	if (error == 0 && (fams & (NB_FAM_ROUTES | NB_FAM_NEIGH)) != 0) {
 		lx_seterr(lx, "--root %s: routes and neighbours come from the running kernel "
-		    "(netlink): not read from a root file system", root);
+			      "(netlink): not read from a root file system",
+		    root);
 		error = -EOPNOTSUPP;
 	}
 	if (error == 0 && (fams & NB_FAM_BPF) != 0) {
 		lx_seterr(lx, "--root %s: capture peers come from the running kernel "
-		    "(sock_diag): not read from a root file system", root);
+			      "(sock_diag): not read from a root file system",
+		    root);
 		error = -EOPNOTSUPP;
 	}
 	if ((fams & LX_PROC_FAMS) != 0 && (e = lx_proc_refresh(lx->proc, fams)) != 0 &&
@@ -656,7 +658,8 @@ lx_link_set_locked(struct lx *lx, uint32_t index, enum nb_linkset what, uint64_t
 	lx->err[0] = '\0';
 	if (lx->rootfs != NULL) {
 		lx_seterr(lx, "--root %s: a root file system is read only: nothing is "
-		    "written to the running kernel", lx_proc_root(lx->proc));
+			      "written to the running kernel",
+		    lx_proc_root(lx->proc));
 		return -EROFS;
 	}
 	if (index == 0 || index > INT32_MAX)
@@ -717,7 +720,7 @@ lx_notice(void *priv)
 
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
-	.nslots = 1,	/* kernel totals mirrored into NB_SLOT_SOURCE */
+	.nslots = 1, /* kernel totals mirrored into NB_SLOT_SOURCE */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
 	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC,
 	.open = lx_open,

@@ -61,58 +61,58 @@
 #include "source_linux_proc.h"
 #include "source_linux_rootfs.h"
 
-#define RF_NOTICE	"what they give is unknown (shown as -)"
-#define RF_SYNTH_BASE	0x80000000u	/* keys of interfaces without ifindex */
+#define RF_NOTICE "what they give is unknown (shown as -)"
+#define RF_SYNTH_BASE 0x80000000u /* keys of interfaces without ifindex */
 
 struct rf_if {
 	struct nb_ifattrs a;
-	uint64_t	 v[NB_IFSTAT_MAX];
+	uint64_t v[NB_IFSTAT_MAX];
 };
 
 struct rf_ifv {
-	struct rf_if	*v;
-	size_t		 n, cap;
+	struct rf_if *v;
+	size_t n, cap;
 };
 
 struct rf_addrv {
 	struct nb_addrattrs *v;
-	size_t		 n, cap;
+	size_t n, cap;
 };
 
 /* A fib_trie alias: leaf address, prefix length, type (RTN_*). */
 struct rf_v4 {
-	uint32_t	 addr;
-	uint8_t		 plen;
-	uint8_t		 type;
-	bool		 local;		/* in the Local table: the kernel's own */
+	uint32_t addr;
+	uint8_t plen;
+	uint8_t type;
+	bool local; /* in the Local table: the kernel's own */
 };
 
 /* A /proc/net/route row. */
 struct rf_rt {
-	char		 ifname[NB_IFNAMSIZ];
-	uint32_t	 dst, gw, mask;
-	unsigned	 flags;
+	char ifname[NB_IFNAMSIZ];
+	uint32_t dst, gw, mask;
+	unsigned flags;
 };
 
 struct lx_rootfs {
-	struct nb_stack	*st;
-	struct lx_proc	*io;		/* the file reader over the root */
-	struct rf_ifv	 ifs;		/* staged */
-	struct rf_addrv	 addrs;		/* staged */
-	uint32_t	*pub;		/* keys published by the last refresh */
-	size_t		 npub, pubcap;
-	struct rf_addrv	 paddrs;	/* addresses published by the last refresh */
+	struct nb_stack *st;
+	struct lx_proc *io; /* the file reader over the root */
+	struct rf_ifv ifs; /* staged */
+	struct rf_addrv addrs; /* staged */
+	uint32_t *pub; /* keys published by the last refresh */
+	size_t npub, pubcap;
+	struct rf_addrv paddrs; /* addresses published by the last refresh */
 	/* absent files of this refresh */
-	char		 first_absent[PATH_MAX];
-	unsigned	 nabsent;
-	bool		 no_inet6, no_inet;
-	unsigned	 unplaced;	/* IPv4 addresses without an interface */
+	char first_absent[PATH_MAX];
+	unsigned nabsent;
+	bool no_inet6, no_inet;
+	unsigned unplaced; /* IPv4 addresses without an interface */
 	/* fib_trie and route, parsed (host-order IPv4) */
-	struct rf_v4	*fib;
-	size_t		 nfib, fibcap;
-	struct rf_rt	*rt;
-	size_t		 nrt, rtcap;
-	char		 notice[PATH_MAX + 256];
+	struct rf_v4 *fib;
+	size_t nfib, fibcap;
+	struct rf_rt *rt;
+	size_t nrt, rtcap;
+	char notice[PATH_MAX + 256];
 };
 
 int
@@ -171,7 +171,7 @@ lx_rootfs_wanted(const char *root)
 		return false;
 	for (n = strlen(root); n > 0 && root[n - 1] == '/'; n--)
 		;
-	return n > 0;		/* "/", "//": the live root */
+	return n > 0; /* "/", "//": the live root */
 }
 
 static void
@@ -186,8 +186,21 @@ rf_absent(struct lx_rootfs *r)
 /* The kernel's header, token by token (net/core/net-procfs.c). */
 static const char *const dev_hdr1[] = { "Inter-|", "Receive", "|", "Transmit" };
 static const char *const dev_hdr2[] = {
-	"face", "|bytes", "packets", "errs", "drop", "fifo", "frame", "compressed",
-	"multicast|bytes", "packets", "errs", "drop", "fifo", "colls", "carrier",
+	"face",
+	"|bytes",
+	"packets",
+	"errs",
+	"drop",
+	"fifo",
+	"frame",
+	"compressed",
+	"multicast|bytes",
+	"packets",
+	"errs",
+	"drop",
+	"fifo",
+	"colls",
+	"carrier",
 	"compressed",
 };
 
@@ -265,7 +278,7 @@ rf_parse_dev(struct lx_rootfs *r)
 		if (!valid_ifname(name, nlen))
 			return lx_proc_err(p, -EINVAL, ln, "bad interface name");
 		first = 1;
-		if (colon[1] != '\0') {		/* "name:123" */
+		if (colon[1] != '\0') { /* "name:123" */
 			tok[0] = colon + 1;
 			first = 0;
 		}
@@ -285,7 +298,7 @@ rf_parse_dev(struct lx_rootfs *r)
 		f->v[NB_IFSTAT_IBYTES] = c[0];
 		f->v[NB_IFSTAT_IPACKETS] = c[1];
 		f->v[NB_IFSTAT_IERRORS] = c[2];
-		f->v[NB_IFSTAT_IQDROPS] = c[3];		/* rx_dropped + rx_missed_errors */
+		f->v[NB_IFSTAT_IQDROPS] = c[3]; /* rx_dropped + rx_missed_errors */
 		f->v[NB_IFSTAT_IMCASTS] = c[7];
 		f->v[NB_IFSTAT_OBYTES] = c[8];
 		f->v[NB_IFSTAT_OPACKETS] = c[9];
@@ -345,8 +358,15 @@ rf_sysnum(struct lx_rootfs *r, const char *ifname, const char *file, bool hex,
 	return 1;
 }
 
-static const char *const operstates[] = {	/* IF_OPER_* order */
-	"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up",
+static const char *const operstates[] = {
+	/* IF_OPER_* order */
+	"unknown",
+	"notpresent",
+	"down",
+	"lowerlayerdown",
+	"testing",
+	"dormant",
+	"up",
 };
 
 static int
@@ -379,14 +399,15 @@ rf_sys_if(struct lx_rootfs *r, struct rf_if *f, size_t pos)
 		a->index = RF_SYNTH_BASE + (uint32_t)pos;
 		a->unknown |= NB_IFA_INDEX;
 	}
-#define RF_NUM(file, hex, max, field, bit) do {					\
-	if ((rc = rf_sysnum(r, a->name, file, hex, max, &v)) < 0)		\
-		return rc;							\
-	if (rc == 1)								\
-		a->field = (uint32_t)v;						\
-	else									\
-		a->unknown |= (bit);						\
-} while (0)
+#define RF_NUM(file, hex, max, field, bit)                                \
+	do {                                                              \
+		if ((rc = rf_sysnum(r, a->name, file, hex, max, &v)) < 0) \
+			return rc;                                        \
+		if (rc == 1)                                              \
+			a->field = (uint32_t)v;                           \
+		else                                                      \
+			a->unknown |= (bit);                              \
+	} while (0)
 	RF_NUM("type", false, UINT16_MAX, type, NB_IFA_TYPE);
 	RF_NUM("flags", true, UINT32_MAX, flags, NB_IFA_FLAGS);
 	RF_NUM("mtu", false, UINT32_MAX, mtu, NB_IFA_MTU);
@@ -508,8 +529,9 @@ rf_parse_inet6(struct lx_rootfs *r)
 		a.ifindex = f->a.index;
 		a.prefixlen = (uint8_t)plen;
 		/* IFA_HOST/LINK/SITE -> RT_SCOPE_* as the kernel's rt_scope(). */
-		a.scope = (scope & 0x10) != 0 ? RT_SCOPE_HOST : (scope & 0x20) != 0 ?
-		    RT_SCOPE_LINK : (scope & 0x40) != 0 ? RT_SCOPE_SITE : RT_SCOPE_UNIVERSE;
+		a.scope = (scope & 0x10) != 0 ? RT_SCOPE_HOST : (scope & 0x20) != 0 ? RT_SCOPE_LINK :
+		    (scope & 0x40) != 0						    ? RT_SCOPE_SITE :
+										      RT_SCOPE_UNIVERSE;
 		a.flags = (uint32_t)flags;
 		a.valid_lft = a.preferred_lft = UINT32_MAX;
 		for (k = 0; k < r->addrs.n; k++)
@@ -523,9 +545,20 @@ rf_parse_inet6(struct lx_rootfs *r)
 
 /* ---- /proc/net/fib_trie and /proc/net/route: IPv4 ---- */
 
-static const char *const rtn_types[] = {	/* RTN_* order (rtn_type()) */
-	"UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE",
-	"UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
+static const char *const rtn_types[] = {
+	/* RTN_* order (rtn_type()) */
+	"UNSPEC",
+	"UNICAST",
+	"LOCAL",
+	"BROADCAST",
+	"ANYCAST",
+	"MULTICAST",
+	"BLACKHOLE",
+	"UNREACHABLE",
+	"PROHIBIT",
+	"THROW",
+	"NAT",
+	"XRESOLVE",
 };
 static const char *const rtn_scopes[] = { "universe", "site", "link", "host", "nowhere" };
 
@@ -644,8 +677,7 @@ rf_parse_fib(struct lx_rootfs *r)
 				type = (unsigned)v;
 				i = 4;
 			}
-			if (ntok > i + 1 || (ntok == i + 1 && (strncmp(tok[i], "tos=", 4) != 0 ||
-			    lx_dec(tok[i] + 4, false, &v) != 0 || v > 255)))
+			if (ntok > i + 1 || (ntok == i + 1 && (strncmp(tok[i], "tos=", 4) != 0 || lx_dec(tok[i] + 4, false, &v) != 0 || v > 255)))
 				return lx_proc_err(p, -EINVAL, ln, "unexpected '%s'", tok[i]);
 			if ((error = rf_fib_push(r, leaf, plen, type, local)) != 0)
 				return error;
@@ -667,8 +699,17 @@ mask_len(uint32_t m)
 }
 
 static const char *const route_hdr[] = {
-	"Iface", "Destination", "Gateway", "Flags", "RefCnt", "Use", "Metric", "Mask", "MTU",
-	"Window", "IRTT",
+	"Iface",
+	"Destination",
+	"Gateway",
+	"Flags",
+	"RefCnt",
+	"Use",
+	"Metric",
+	"Mask",
+	"MTU",
+	"Window",
+	"IRTT",
 };
 
 /* The kernel's fib_route_seq_show() (the main table). */
@@ -694,8 +735,8 @@ rf_parse_route(struct lx_rootfs *r)
 			return lx_proc_err(p, -EINVAL, ln, "bad interface name");
 		for (i = 1; i < 11; i++) {
 			if ((i == 1 || i == 2 || i == 3 || i == 7) ?
-			    (strlen(tok[i]) != (i == 3 ? 4u : 8u) || lx_hex(tok[i], &v[i]) != 0) :
-			    lx_dec(tok[i], i == 4 || i == 6 || i == 8, &v[i]) != 0)
+				(strlen(tok[i]) != (i == 3 ? 4u : 8u) || lx_hex(tok[i], &v[i]) != 0) :
+				lx_dec(tok[i], i == 4 || i == 6 || i == 8, &v[i]) != 0)
 				return lx_proc_err(p, -EINVAL, ln, "column %u: '%s'", i + 1, tok[i]);
 		}
 		if (r->nrt == r->rtcap) {
@@ -847,7 +888,7 @@ rf_parse(struct lx_rootfs *r)
 			if (r->ifs.v[i].a.index == r->ifs.v[j].a.index)
 				return lx_proc_err(r->io, -EINVAL, 0, "ifindex %u of %s and %s",
 				    r->ifs.v[i].a.index, r->ifs.v[i].a.name, r->ifs.v[j].a.name);
-	r->addrs.n = 0;		/* inet then inet6, as the kernel dumps them */
+	r->addrs.n = 0; /* inet then inet6, as the kernel dumps them */
 	if ((error = rf_parse_inet(r)) != 0 || (error = rf_parse_inet6(r)) != 0)
 		return error;
 	/* Neither file: the lists are unknown, not empty. */
@@ -887,7 +928,7 @@ rf_publish(struct lx_rootfs *r)
 	r->npub = r->ifs.n;
 	for (i = 0; i < r->ifs.n; i++)
 		if ((error = nb_if_stats_store(st, r->ifs.v[i].a.index, NB_SLOT_SOURCE,
-		    r->ifs.v[i].v)) != 0)
+			 r->ifs.v[i].v)) != 0)
 			return error;
 	/* Addresses: drop those gone (or of a gone interface), add the rest. */
 	for (j = 0; j < r->paddrs.n; j++) {
@@ -919,7 +960,7 @@ lx_rootfs_refresh(struct lx_rootfs *r)
 	r->notice[0] = '\0';
 	if (r->unplaced > 0)
 		snprintf(unplaced, sizeof(unplaced), "%s%u IPv4 address%s of proc/net/fib_trie "
-		    "on no interface that proc/net/route tells: left out",
+						     "on no interface that proc/net/route tells: left out",
 		    r->nabsent > 0 ? "; " : "", r->unplaced, r->unplaced != 1 ? "es" : "");
 	if (r->nabsent == 1)
 		snprintf(r->notice, sizeof(r->notice), "%s: absent: %s%s", r->first_absent,
