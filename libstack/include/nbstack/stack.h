@@ -846,7 +846,7 @@ enum nb_linkset {
 struct nb_source_opts {
 	/* procfs/sysfs root override; NULL = "/" (linux: another root is read
 	 * from its files only, never from the running kernel) */
-	const char	*root;
+	const char *root;
 	/*
 	 * Keep the objects current from the kernel's events where the source
 	 * can (linux: nbsource/linux.h); sources without events ignore it.
