@@ -155,14 +155,16 @@ read_table(struct nb_sysctl *h, const char *pattern, const struct nb_sysctl_colu
 	const char *d;
 	int error;
 
-	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, 0, t)) == 0 ||
-	    (error == -ENOENT && !required))
+	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, 0, t)) == 0)
+		return;
+	/* -ENOENT with a detail: a file the source needs is missing (--root). */
+	d = nb_sysctl_errdetail(h);
+	if (error == -ENOENT && !required && *d == '\0')
 		return;
 	nb_sysctl_table_free(t);
 	sample_free(s);
-	if (error == -ENOENT)
+	if (error == -ENOENT && *d == '\0')
 		missing(pattern);
-	d = nb_sysctl_errdetail(h);
 	nb_errx(NB_EXIT_RUNTIME, "%s: %s", pattern, d != NULL && *d != '\0' ? d : strerror(-error));
 }
 

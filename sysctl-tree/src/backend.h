@@ -65,6 +65,7 @@ struct nb_sysctl {
 	const struct nb_sysctl_backend_ops *ops;
 	void		*priv;			/* the backend's state */
 	char		 errdetail[256];	/* nb_sysctl_errdetail() */
+	char notice[512]; /* nb_sysctl_notice(): the first, kept */
 	/* nb_sysctl_get() storage, owned by the handle */
 	char		*getstr;
 	size_t		 getstrcap;
