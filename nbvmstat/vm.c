@@ -259,6 +259,14 @@ collect(struct nb_sysctl *h, struct vm_sample *s, struct vm_deltas *dl)
 		sample_free(s);
 		missing("kern.boottime");
 	}
+	/* A boot after the sample (a damaged or hostile root's btime) would
+	 * overflow the since-boot span or make its rates the totals. */
+	if (s->v[V_BOOTTIME] > (uint64_t)(s->time_ns / 1000000000LL)) {
+		uint64_t bt = s->v[V_BOOTTIME];
+
+		sample_free(s);
+		nb_errx(NB_EXIT_RUNTIME, "kern.boottime %" PRIu64 " is after the sample's time", bt);
+	}
 	if (!HAVE(s, V_MEMFREE)) {
 		sample_free(s);
 		missing("vm.meminfo.memfree");

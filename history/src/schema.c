@@ -184,6 +184,10 @@ check_path(const char *path, bool writable, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(EISDIR));
 		return -EISDIR;
 	}
+	if (!S_ISREG(sb.st_mode)) {	/* a fifo would block SQLite's open forever */
+		snprintf(err, errlen, "not a regular file");
+		return -EINVAL;
+	}
 	if (access(path, writable ? R_OK | W_OK : R_OK) != 0) {
 		e = errno;
 		snprintf(err, errlen, "%s", strerror(e));
