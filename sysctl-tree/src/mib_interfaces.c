@@ -424,6 +424,28 @@ setstr(struct nb_sysctl_value *v, const char *s)
 	v->len = strlen(s);
 }
 
+/* The number leaf l (IFL_*) of an interface. */
+static uint64_t
+if_num(const struct nb_ifattrs *a, const struct nb_iface *ifp, unsigned l)
+{
+	switch (l) {
+	case IFL_INDEX:
+		return a->index;
+	case IFL_GEN:
+		return nb_iface_gen(ifp);
+	case IFL_TYPE:
+		return a->type;
+	case IFL_FLAGS:
+		return a->flags;
+	case IFL_MTU:
+		return a->mtu;
+	case IFL_TXQLEN:
+		return a->txqlen;
+	default:
+		return a->link;
+	}
+}
+
 static void
 if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, unsigned np)
 {
@@ -454,12 +476,8 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, uns
 		if ((a->unknown & if_unknown[l]) != 0)
 			continue;	/* unknown to the source (--root): absent */
 		if (if_defs[l].type == NB_SYSCTL_INT || if_defs[l].type == NB_SYSCTL_U64) {
-			uint64_t n = l == IFL_INDEX ? a->index : l == IFL_GEN ? nb_iface_gen(ifp) :
-			    l == IFL_TYPE ? a->type : l == IFL_FLAGS ? a->flags : l == IFL_MTU ? a->mtu :
-			    l == IFL_TXQLEN ? a->txqlen : a->link;
-
 			if ((rc = nb__tab_store_num(w->tab, p[i].node, if_defs[l].type,
-			    if_defs[l].flags, n)) != 0)
+			    if_defs[l].flags, if_num(a, ifp, l))) != 0)
 				w->rc = rc;
 			continue;
 		}
