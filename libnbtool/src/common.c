@@ -32,7 +32,7 @@ const char nb_common_help[] =
     "      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
     "      --source-args A   options for the source\n"
     "      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
-    "                        the running kernel ($NBSTAT_ROOT)\n";
+    "                        the running kernel ($NBSTAT_ROOT); one moment: no interval\n";
 
 static int64_t
 now_realtime_ns(void)
@@ -298,6 +298,10 @@ nb_common_check(const struct nb_common *c)
 		nb_usagex("--source-args needs --source linux|sim (whose arguments they are)");
 	if (c->root_opt && (c->replay_path != NULL || c->socket_path != NULL))
 		nb_usagex("--root reads a fixture root: not with --replay or -S");
+	/* A fixture root is one moment: its intervals would all be zero.
+	 * (--replay keeps interval mode: it steps through recorded samples.) */
+	if (c->root != NULL && c->interval_set && c->replay_path == NULL && c->socket_path == NULL)
+		nb_usagex("--root is one moment of a fixture: no interval mode (record it with --record)");
 	if (c->at != NULL)
 		(void)check_time("--at", c->at, now);
 	if (c->from != NULL) {
