@@ -5,7 +5,7 @@
  *
  * The tree is a few static nodes (kern, net, ...) with dynamic subtree
  * providers (net.interfaces, net.interfaces_departed, kern.hashstat,
- * net.route, net.neigh, kern.proc) plus
+ * net.route, net.neigh, kern.proc, net.pcb) plus
  * every libstack statgroup at its MIB name. A walk:
  *
  *  1. computes the source families the requested subtree needs and asks the
@@ -39,7 +39,7 @@
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
 enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF,
-    DYN_PROC };
+    DYN_PROC, DYN_PCB };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -80,6 +80,7 @@ static const struct snode {
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
 	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
 	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
+	{ 2, "pcb", CREATE_BASE + 5, DYN_PCB, "sockets, by kind and sock_diag cookie" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -107,6 +108,7 @@ static const struct famrule {
 	{ "net", "neigh", NB_FAM_LINKS },	/* ifname */
 	{ "net", "bpf", NB_FAM_BPF },
 	{ "net", "softnet", NB_FAM_SOFTNET },
+	{ "net", "pcb", NB_FAM_PCB | NB_FAM_PCBX },
 	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS },
 	{ "kern", "cp_time", NB_FAM_CPU },
 	{ "kern", "ncpu", NB_FAM_CPU },
@@ -615,6 +617,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 		case DYN_PROC:
 			mib_proc(w);
 			break;
+		case DYN_PCB:
+			mib_pcb(w);
+			break;
 		}
 		return;
 	default:
@@ -732,6 +737,8 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 	fams = families_for(comp, lens, n, offered, &known);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
+	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
+		fams &= ~(unsigned)NB_FAM_PCBX;
 	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
@@ -768,6 +775,8 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 	fams = families_for(tab->pcomp, tab->plen, tab->prefix, offered, &known);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
+	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
+		fams &= ~(unsigned)NB_FAM_PCBX;
 	if ((error = load(h, lo, fams, mib_proc_scope(tab->pcomp, tab->plen, tab->pn))) != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
