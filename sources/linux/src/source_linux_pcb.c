@@ -16,6 +16,11 @@
  * the owner is the lowest pid (the scan ascends). Then one publish.
  *
  * A kind the kernel cannot dump (module absent, family off) is left out.
+ * Raw sockets are the exception: kernels built without raw_diag answer
+ * the raw dump with nothing, so when it yields no socket the list comes
+ * from ROOT/proc/net/raw and raw6 through the procfs seam, as ss(8) does;
+ * their id there is the socket's hashed kernel pointer (unique and stable
+ * while it lives, like a cookie).
  * Sockets exist only on the live system: under a root override (a
  * fixture) the snapshot is empty rather than the host's sockets.
  */
@@ -23,7 +28,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -433,6 +440,84 @@ pcb_owners(struct lx *lx, struct pcb_dump *d, size_t **commoff)
 	return error;
 }
 
+/* ---- raw sockets without raw_diag ---- */
+
+/* Hex address of /proc/net/raw{,6}: 32-bit words in host order. */
+static bool
+pcb_hexaddr(const char *s, size_t nwords, uint8_t *out)
+{
+	char word[9];
+	uint32_t w;
+	size_t i;
+	char *end;
+
+	for (i = 0; i < nwords; i++) {
+		memcpy(word, s + 8 * i, 8);
+		word[8] = '\0';
+		w = (uint32_t)strtoul(word, &end, 16);
+		if (*end != '\0')
+			return false;
+		memcpy(out + 4 * i, &w, 4);
+	}
+	return true;
+}
+
+int
+lx_pcb_parse_raw_line(const char *line, unsigned kind, struct nb_pcb *p)
+{
+	char la[40], fa[40];
+	unsigned lport, fport, st, tx, rx, uid;
+	unsigned long long ino, ptr;
+	size_t nw = kind == NB_PCB_RAW ? 1 : 4;
+
+	if (kind != NB_PCB_RAW && kind != NB_PCB_RAW6)
+		return -EINVAL;
+	if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %x:%x %*x:%*x %*x %u %*d "
+	    "%llu %*d %llx", la, &lport, fa, &fport, &st, &tx, &rx, &uid, &ino, &ptr) != 10 ||
+	    strlen(la) != 8 * nw || strlen(fa) != 8 * nw)
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	if (!pcb_hexaddr(la, nw, p->laddr) || !pcb_hexaddr(fa, nw, p->faddr))
+		return -EINVAL;
+	p->kind = (uint8_t)kind;
+	p->family = kind == NB_PCB_RAW ? AF_INET : AF_INET6;
+	p->stype = SOCK_RAW;
+	p->proto = (uint8_t)lport;
+	p->state = (uint8_t)st;
+	p->txq = tx;
+	p->rxq = rx;
+	p->uid = uid;
+	p->inode = ino;
+	p->cookie = ptr;
+	return 0;
+}
+
+static int
+pcb_raw_proc(struct lx *lx, struct pcb_dump *d, unsigned kind)
+{
+	char path[512], line[512];
+	FILE *f;
+	int fd, error = 0;
+
+	fd = nb_lx_proc_open(lx_proc_root(lx->proc),
+	    kind == NB_PCB_RAW ? "proc/net/raw" : "proc/net/raw6", path, sizeof(path));
+	if (fd < 0)
+		return 0;	/* no such table: no sockets of the kind */
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((error = pcb_grow(d)) != 0)
+			break;
+		d->off[d->n] = 0;
+		if (lx_pcb_parse_raw_line(line, kind, &d->v[d->n]) == 0)
+			d->n++;
+	}
+	fclose(f);
+	return error;
+}
+
 int
 lx_pcb_refresh(struct lx *lx, bool details)
 {
@@ -457,7 +542,12 @@ lx_pcb_refresh(struct lx *lx, bool details)
 	(void)nl_socket_set_buffer_size(d.sk, 1 << 20, 0);
 	d.fd = nl_socket_get_fd(d.sk);
 	for (k = 0; k < NB_PCB_KIND_MAX; k++) {
+		size_t before = d.n;
+
 		e = k == NB_PCB_UNIX ? pcb_dump_unix(&d) : pcb_dump_inet(&d, k, details);
+		if ((k == NB_PCB_RAW || k == NB_PCB_RAW6) && d.n == before &&
+		    (e == 0 || e == -ENOENT || e == -EINVAL))
+			e = pcb_raw_proc(lx, &d, k);
 		if (e == -ENOMEM) {
 			error = e;
 			goto out;

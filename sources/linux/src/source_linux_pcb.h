@@ -26,6 +26,9 @@ int	lx_pcb_parse_inet(const struct nlmsghdr *nlh, unsigned kind, struct nb_pcb *
  */
 int	lx_pcb_parse_unix(const struct nlmsghdr *nlh, struct nb_pcb *p, char *path, size_t size);
 
+/* One line of /proc/net/raw (kind NB_PCB_RAW) or raw6 into *p: 0 or -EINVAL. */
+int	lx_pcb_parse_raw_line(const char *line, unsigned kind, struct nb_pcb *p);
+
 /* Dump every socket and publish the snapshot; details: owners and tcp_info. */
 int	lx_pcb_refresh(struct lx *lx, bool details);
 
