@@ -7,7 +7,10 @@
  * Addresses as NetBSD prints them: ADDR.PORT, '*' for the unspecified
  * address and port 0. Linux has no kernel pcb addresses: -A shows the
  * socket's cookie (its name in the tree), the unix section inodes where
- * NetBSD shows pointers. Owners and TCP details are read only with -v
+ * NetBSD shows pointers. Within a protocol, rows are sorted by local then
+ * foreign address and port (unix: by inode), so that the list reads the
+ * same from run to run (cookies are handed out in the order of the
+ * kernel's first dump, which follows its hash tables). Owners and TCP details are read only with -v
  * (NB_SYSCTL_RD_NOPCBX otherwise: no scan of every process's files).
  */
 #include <arpa/inet.h>
@@ -333,6 +336,66 @@ unix_row(struct nb_out *o, const struct netstat_opts *no, const struct sock_row 
 	nb_out_close_object(o);
 }
 
+/* Sort key of a row: the addresses as bytes, then the ports (unix: inode). */
+struct sort_key {
+	uint8_t		 la[16], fa[16];
+	int64_t		 lp, fp;
+	uint64_t	 inode;
+	size_t		 i;
+};
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+	int c;
+
+	if ((c = memcmp(x->la, y->la, sizeof(x->la))) != 0)
+		return c;
+	if (x->lp != y->lp)
+		return x->lp < y->lp ? -1 : 1;
+	if ((c = memcmp(x->fa, y->fa, sizeof(x->fa))) != 0)
+		return c;
+	if (x->fp != y->fp)
+		return x->fp < y->fp ? -1 : 1;
+	return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
+static void
+addr_bytes(const char *a, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, a, out) != 1)
+		(void)inet_pton(AF_INET6, a, out);
+}
+
+/* The row order of table t: an array of row numbers (free it). */
+static size_t *
+sort_rows(const struct nb_sysctl_table *t)
+{
+	struct sort_key *k;
+	size_t *order, i;
+
+	if ((k = calloc(t->nrows + 1, sizeof(*k))) == NULL ||
+	    (order = malloc((t->nrows + 1) * sizeof(*order))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (i = 0; i < t->nrows; i++) {
+		const struct sock_row *r = nb_sysctl_table_row(t, i);
+
+		addr_bytes(r->laddr, k[i].la);
+		addr_bytes(r->faddr, k[i].fa);
+		k[i].lp = r->lport;
+		k[i].fp = r->fport;
+		k[i].inode = r->inode;
+		k[i].i = i;
+	}
+	qsort(k, t->nrows, sizeof(*k), key_cmp);
+	for (i = 0; i < t->nrows; i++)
+		order[i] = k[i].i;
+	free(k);
+	return order;
+}
+
 int
 sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
@@ -356,11 +419,14 @@ sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		nb_out_open_array(o, sec_keys[sec]);
 		header = false;
 		for (k = 0; k < NKINDS; k++) {
+			size_t *order;
+
 			if (!wanted[k] || kinds[k].sec != sec)
 				continue;
+			order = sort_rows(&t[k]);
 			for (i = 0; i < t[k].nrows; i++) {
-				const struct sock_row *r = nb_sysctl_table_row(&t[k], i);
-				const struct nb_sysctl_rowid *id = &t[k].ids[i];
+				const struct sock_row *r = nb_sysctl_table_row(&t[k], order[i]);
+				const struct nb_sysctl_rowid *id = &t[k].ids[order[i]];
 
 				if (!no->aflag && is_server(r, id, sec == SEC_UNIX))
 					continue;
@@ -379,6 +445,7 @@ sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 				else
 					inet_row(o, no, kinds[k].name, r, id);
 			}
+			free(order);
 		}
 		nb_out_close_array(o);
 	}
