@@ -139,6 +139,23 @@ nb_pcbs_owners(const struct nb_pcbsnap *sn)
 }
 
 void
+nb_pcbs_set_scope(struct nb_stack *st, unsigned kinds, unsigned keep)
+{
+	NB_STORE_RELAXED(&st->pcb_kinds, kinds);
+	NB_STORE_RELAXED(&st->pcb_keep, keep & kinds);
+}
+
+unsigned
+nb_pcbs_scope(struct nb_stack *st, unsigned *keep)
+{
+	unsigned k = NB_LOAD_RELAXED(&st->pcb_kinds);
+
+	if (keep != NULL)
+		*keep = NB_LOAD_RELAXED(&st->pcb_keep);
+	return k != 0 ? k : (1u << NB_PCB_KIND_MAX) - 1;
+}
+
+void
 nb_pcbs_fini(struct nb_stack *st)
 {
 	free(st->pcbs);

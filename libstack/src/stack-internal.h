@@ -358,6 +358,7 @@ struct nb_stack {
 	/* process files (proc.c): the snapshot (atomic) and the pid filter */
 	struct nb_procsnap *procs;
 	struct nb_pcbsnap *pcbs;
+	unsigned	 pcb_kinds, pcb_keep;	/* atomic: nb_pcbs_set_scope */
 	int32_t		 proc_scope;	/* atomic */
 
 	/* routes and neighbours (route.c), each under its own lock */

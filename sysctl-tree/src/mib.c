@@ -135,6 +135,7 @@ struct local {
 	bool		 busy;		/* a walk is running (re-entry guard) */
 	unsigned	 loaded;	/* families refreshed in this sample */
 	int32_t		 proc_scope;	/* the pid NB_FAM_PROC was loaded for, 0: all */
+	unsigned	 pcb_kinds;	/* the net.pcb kinds NB_FAM_PCB was loaded for */
 	int64_t		 sample_ns;
 	struct tnode	*nodes;
 	size_t		 nnodes, ncap;
@@ -695,13 +696,30 @@ out:
  * pid or a wider name, so it is reloaded.
  */
 static int
-load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope)
+load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope, unsigned pcbkinds)
 {
-	unsigned missing;
+	unsigned missing, want, keep;
+	bool have;
 	int error;
 
 	if (lo->src == NULL)
 		return 0;
+	/* Sockets: only the kinds named (net.pcb.tcp...); more kinds later in
+	 * the sample are a reload that keeps the ones already dumped. */
+	if ((fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+		want = pcbkinds != 0 ? pcbkinds : (1u << NB_PCB_KIND_MAX) - 1;
+		have = (lo->loaded & NB_FAM_PCB) != 0;
+		if (have && (lo->pcb_kinds & want) != want) {
+			if ((lo->loaded & NB_FAM_PCBX) != 0)
+				fams |= NB_FAM_PCBX;
+			lo->loaded &= ~(unsigned)(NB_FAM_PCB | NB_FAM_PCBX);
+		}
+		if ((fams & ~lo->loaded & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+			keep = have ? lo->pcb_kinds : 0;
+			lo->pcb_kinds = want | keep;
+			nb_pcbs_set_scope(lo->st, lo->pcb_kinds, keep);
+		}
+	}
 	if ((fams & NB_FAM_PROC) != 0) {
 		if ((lo->loaded & NB_FAM_PROC) != 0 && lo->proc_scope != 0 &&
 		    lo->proc_scope != scope)
@@ -739,12 +757,13 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
 		fams &= ~(unsigned)NB_FAM_PCBX;
-	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n))) != 0)
+	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n),
+	    mib_pcb_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
-		if ((error = load(h, lo, offered, 0)) != 0)
+		if ((error = load(h, lo, offered, 0, 0)) != 0)
 			goto out;
 		error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	}
@@ -777,11 +796,12 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
 		fams &= ~(unsigned)NB_FAM_PCBX;
-	if ((error = load(h, lo, fams, mib_proc_scope(tab->pcomp, tab->plen, tab->pn))) != 0)
+	if ((error = load(h, lo, fams, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
+	    mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix))) != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
-		if ((error = load(h, lo, offered, 0)) != 0)
+		if ((error = load(h, lo, offered, 0, 0)) != 0)
 			goto out;
 		error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	}

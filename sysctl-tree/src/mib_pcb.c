@@ -187,3 +187,20 @@ mib_pcb(struct mib_walk *w)
 	}
 	return w->rc;
 }
+
+unsigned
+mib_pcb_scope(const char *const *comp, const size_t *lens, unsigned n)
+{
+	const char *name;
+	unsigned k;
+
+	if (n < 3 || lens[0] != 3 || memcmp(comp[0], "net", 3) != 0 ||
+	    lens[1] != 3 || memcmp(comp[1], "pcb", 3) != 0)
+		return 0;
+	for (k = 0; k < NB_PCB_KIND_MAX; k++) {
+		name = nb_pcb_kind_name(k);
+		if (strlen(name) == lens[2] && memcmp(name, comp[2], lens[2]) == 0)
+			return 1u << k;
+	}
+	return 0;
+}

@@ -796,6 +796,15 @@ const struct nb_pcbsnap *nb_pcbs_snapshot(const struct nb_read *rd);
 /* Its sockets of one kind, by cookie: *n of them (0 for a NULL snapshot). */
 const struct nb_pcb *nb_pcbs_kind(const struct nb_pcbsnap *sn, unsigned kind, size_t *n);
 bool	nb_pcbs_owners(const struct nb_pcbsnap *sn);
+/*
+ * The kinds a source dumps at its next NB_FAM_PCB refresh (bit k = kind k;
+ * 0, the default, means all), and of those the ones it may take from the
+ * current snapshot instead (already dumped in this sample): a tool that
+ * reads net.pcb.tcp then net.pcb.udp pays for no tcp6 or unix dump, and
+ * for each dump once. Writer; the source reads them back.
+ */
+void	nb_pcbs_set_scope(struct nb_stack *st, unsigned kinds, unsigned keep);
+unsigned nb_pcbs_scope(struct nb_stack *st, unsigned *keep);
 
 /* ------------------------------------------------------------------ */
 /* Kernel information (kern.hostname, kern.boottime, ...)              */

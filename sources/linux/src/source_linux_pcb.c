@@ -23,6 +23,11 @@
  * while it lives, like a cookie).
  * Sockets exist only on the live system: under a root override (a
  * fixture) the snapshot is empty rather than the host's sockets.
+ *
+ * Only the kinds of nb_pcbs_scope are dumped; those it says to keep
+ * (dumped earlier in this sample) are copied from the current snapshot,
+ * inside a read section held until the publish has copied them, unless
+ * that snapshot was taken with other details.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -251,6 +257,27 @@ pcb_pool_add(struct pcb_dump *d, const char *s, size_t *off)
 	return 0;
 }
 
+/* off[] of a socket taken from the current snapshot (strings and owner its own). */
+#define PCB_KEPT	SIZE_MAX
+
+/* Copy kind k of snapshot sn (read section held until the publish). */
+static int
+pcb_keep(struct pcb_dump *d, const struct nb_pcbsnap *sn, unsigned k)
+{
+	const struct nb_pcb *v;
+	size_t n, i;
+	int error;
+
+	v = nb_pcbs_kind(sn, k, &n);
+	for (i = 0; i < n; i++) {
+		if ((error = pcb_grow(d)) != 0)
+			return error;
+		d->v[d->n] = v[i];
+		d->off[d->n++] = PCB_KEPT;
+	}
+	return 0;
+}
+
 static int
 pcb_msg(struct pcb_dump *d, const struct nlmsghdr *nlh)
 {
@@ -426,7 +453,7 @@ pcb_owners(struct lx *lx, struct pcb_dump *d, size_t **commoff)
 		return -ENOMEM;
 	}
 	for (i = 0; i < d->n; i++)
-		if (d->v[i].inode != 0) {
+		if (d->v[i].inode != 0 && d->off[i] != PCB_KEPT) {
 			o.ix[o.nix].ino = d->v[i].inode;
 			o.ix[o.nix++].i = i;
 		}
@@ -522,8 +549,11 @@ int
 lx_pcb_refresh(struct lx *lx, bool details)
 {
 	struct pcb_dump d;
+	struct nb_read rd;
+	const struct nb_pcbsnap *sn;
 	size_t *commoff = NULL, i;
-	unsigned k;
+	unsigned k, kinds, keep;
+	bool inread = false;
 	int error = 0, e, n;
 
 	memset(&d, 0, sizeof(d));
@@ -541,8 +571,22 @@ lx_pcb_refresh(struct lx *lx, bool details)
 	}
 	(void)nl_socket_set_buffer_size(d.sk, 1 << 20, 0);
 	d.fd = nl_socket_get_fd(d.sk);
+	kinds = nb_pcbs_scope(lx->st, &keep);
+	nb_read_enter(lx->st, &rd);
+	inread = true;
+	sn = nb_pcbs_snapshot(&rd);
+	if (nb_pcbs_owners(sn) != details)
+		keep = 0;
 	for (k = 0; k < NB_PCB_KIND_MAX; k++) {
 		size_t before = d.n;
+
+		if ((kinds & 1u << k) == 0)
+			continue;
+		if ((keep & 1u << k) != 0) {
+			if ((error = pcb_keep(&d, sn, k)) != 0)
+				goto out;
+			continue;
+		}
 
 		e = k == NB_PCB_UNIX ? pcb_dump_unix(&d) : pcb_dump_inet(&d, k, details);
 		if ((k == NB_PCB_RAW || k == NB_PCB_RAW6) && d.n == before &&
@@ -563,11 +607,18 @@ lx_pcb_refresh(struct lx *lx, bool details)
 	if (details && (error = pcb_owners(lx, &d, &commoff)) != 0)
 		goto out;
 	for (i = 0; i < d.n; i++) {
+		if (d.off[i] == PCB_KEPT)
+			continue;	/* a kept socket: its strings are the snapshot's */
 		d.v[i].path = d.off[i] != 0 ? d.pool + d.off[i] - 1 : NULL;
-		d.v[i].comm = commoff != NULL && commoff[i] != 0 ? d.pool + commoff[i] - 1 : NULL;
+		if (commoff != NULL && commoff[i] != 0)
+			d.v[i].comm = d.pool + commoff[i] - 1;
+		else if ((d.v[i].has & NB_PCB_HAS_OWNER) == 0)
+			d.v[i].comm = NULL;
 	}
 	error = nb_pcbs_publish(lx->st, details, d.v, d.n);
 out:
+	if (inread)
+		nb_read_exit(&rd);
 	if (d.sk != NULL)
 		nl_socket_free(d.sk);
 	free(commoff);
