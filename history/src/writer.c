@@ -5,7 +5,9 @@
  *
  * One writer per file: an exclusive flock(2) on "FILE.lock" taken at open
  * and held until close (the kernel drops it if the process dies, so a
- * killed recorder never blocks the next one). Readers never take it.
+ * killed recorder never blocks the next one). Readers only test it (a
+ * shared lock dropped at once, to choose an immutable open: schema.c), so
+ * a refused lock is tried again a few times over 50 ms before giving up.
  *
  * A sample is built by nbh_writer_add() calls and written by
  * nbh_writer_commit(). The first add opens BEGIN IMMEDIATE, so new names,
@@ -29,6 +31,11 @@
  * epoch, and an add by an id of an older epoch is refused (-ESTALE). A
  * string value equal to the name's value in the previous sample reuses its
  * string id (compared by text, not hashed).
+ *
+ * Every row is inserted with its checksum (rowsum.c, schema 4), computed
+ * from the values bound: the sample's over its blob once, at commit. The
+ * rows the writer loads back (names, strings, descriptions) are verified
+ * and a mismatch stops it (NBH_ECORRUPT): it never appends to damage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hist.h"
@@ -98,6 +106,7 @@ werr(struct nbh_writer *w, int rc, const char *what)
 	if (error == 0)
 		error = -EIO;
 	snprintf(w->err, sizeof(w->err), "%s: %s", what, sqlite3_errmsg(w->db));
+	nbh__oneline(w->err);
 	return error;
 }
 
@@ -123,7 +132,7 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 {
 	char lpath[4096], buf[32];
 	ssize_t len;
-	int fd, e;
+	int fd, e, tries;
 
 	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath)) {
 		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
@@ -134,6 +143,10 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 		snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
 		return -e;
 	}
+	/* A reader tests the lock with a shared one it drops at once: try a few times. */
+	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && tries < 5;
+	    tries++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		e = errno;
 		if (e == EWOULDBLOCK) {
@@ -500,7 +513,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 	w->key_every = opts != NULL && opts->keyframe_every != 0 ? opts->keyframe_every : 60;
 	if ((error = take_lock(path, &w->lockfd, err, errlen)) != 0)
 		goto out;
-	if ((error = nbh__db_open(path, true, &w->db, err, errlen)) != 0)
+	if ((error = nbh__db_open(path, true, &w->db, NULL, err, errlen)) != 0)
 		goto out;
 	stp[0] = &w->ins_name;
 	stp[1] = &w->ins_str;

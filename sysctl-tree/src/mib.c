@@ -326,7 +326,9 @@ arena_ctrs(struct local *lo, int cur, const struct nb_statgroup_info *info, unsi
 		t->ctrs = info->ctrs;
 		t->idx = i;
 		t->slot = slot;
-		if (d->kind == NB_CTR_GAUGE)
+		if (d->kind == NB_CTR_GAUGE_SIGNED)
+			t->flags = NB_SYSCTL_F_GAUGE | MIB_F_SIGNED;
+		else if (d->kind == NB_CTR_GAUGE)
 			t->flags = NB_SYSCTL_F_GAUGE;
 		else
 			t->flags = NB_SYSCTL_F_COUNTER |
@@ -536,6 +538,13 @@ mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
 	uint64_t total = 0, max = 0;
 	unsigned n, i;
 
+	if (flags & MIB_F_SIGNED) {
+		/* One written slot, the others 0: the sum is its int64_t's bits. */
+		val_reset(w, NB_SYSCTL_INT, flags & ~MIB_F_SIGNED);
+		if (!mw_novalue(w))
+			v->i = (int64_t)nb_ctrgroup_sum(g, idx);
+		return mib_emit(w, descr);
+	}
 	val_reset(w, NB_SYSCTL_U64, flags);
 	if (mw_novalue(w))
 		return mib_emit(w, descr);
@@ -564,10 +573,10 @@ mib_leaf_slot(struct mib_walk *w, const char *descr, unsigned flags,
 	uint64_t total = 0;
 	unsigned n;
 
-	val_reset(w, NB_SYSCTL_U64, flags);
+	val_reset(w, flags & MIB_F_SIGNED ? NB_SYSCTL_INT : NB_SYSCTL_U64, flags & ~MIB_F_SIGNED);
 	if (!mw_novalue(w)) {
 		n = (unsigned)nb_ctrgroup_percpu(g, idx, w->vec, w->nvec, &total);
-		w->e.val.u = slot < n && slot < w->nvec ? w->vec[slot] : 0;
+		w->e.val.u = slot < n && slot < w->nvec ? w->vec[slot] : 0;	/* .i's bits too */
 	}
 	return mib_emit(w, descr);
 }

@@ -146,6 +146,10 @@ mw_novalue(const struct mib_walk *w)
 	return (w->rdflags & NB_SYSCTL_RD_NOVALUE) != 0;
 }
 
+/* Node flag private to the local backend (never reported): a gauge whose
+ * slot holds an int64_t (NB_CTR_GAUGE_SIGNED), read as an INT. */
+#define MIB_F_SIGNED	0x8000u
+
 /* mib.c: report the current node with the value already in w->e.val. */
 int	mib_emit(struct mib_walk *w, const char *descr);
 /* Report the current node as an interior node (if wanted); true: descend. */

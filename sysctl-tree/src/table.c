@@ -387,6 +387,40 @@ walk_cb(const struct nb_sysctl_entry *e, void *arg)
 	return nb__tab_entry(arg, e->comp, e->complen, e->ncomp, &e->val);
 }
 
+/*
+ * One named object ("kern", "net.inet.tcp.stats"): walk only the children
+ * its columns lie under, not the whole object (kern.proc is every
+ * process's files). -ENOENT if none of them is there.
+ */
+static int
+walk_columns(struct nb_sysctl *h, struct nb__tab *tab, unsigned rdflags)
+{
+	const char *comp[NB_SYSCTL_MAXDEPTH];
+	char name[NB_SYSCTL_NAMEMAX + 1];
+	bool found = false;
+	unsigned d;
+	int c, error;
+
+	if (tab->pn + 1 > NB_SYSCTL_MAXDEPTH)
+		return -ENAMETOOLONG;
+	for (d = 0; d < tab->pn; d++)
+		comp[d] = tab->pcomp[d];
+	for (c = tab->trie[0].child; c >= 0; c = tab->trie[c].next) {
+		if (tab->trie[c].len >= sizeof(name))
+			continue;
+		memcpy(name, tab->trie[c].name, tab->trie[c].len);
+		name[tab->trie[c].len] = '\0';
+		comp[tab->pn] = name;
+		error = nb_sysctl_walkv(h, comp, tab->pn + 1, rdflags, walk_cb, tab);
+		if (error == -ENOENT || error == -EINVAL)
+			continue;	/* not there (or not a name: "*" in a column) */
+		if (error != 0)
+			return error;
+		found = true;
+	}
+	return found ? 0 : -ENOENT;
+}
+
 /* Point the rows' keys into the finished string pool. */
 static void
 finish(struct nb_sysctl_table *t)
@@ -453,9 +487,11 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	h->errdetail[0] = '\0';
 	if (h->rec == NULL && h->ops->table != NULL && (rdflags & NB_SYSCTL_RD_WALKED) == 0)
 		error = h->ops->table(h, &tab);
-	else
+	else if (nwild > 0)
 		error = nb_sysctl_walkv(h, tab.pcomp, tab.prefix,
 		    rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED, walk_cb, &tab);
+	else
+		error = walk_columns(h, &tab, rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED);
 	if (error == -ENOENT && nwild > 0)
 		error = 0;	/* nothing there: an empty table */
 	else if (error == 0 && nwild == 0 && t->nrows == 0)

@@ -136,8 +136,10 @@ struct nb_sysctl_opts {
  * the first sample at or after it); on failure *out may be a handle that
  * only carries nb_sysctl_errdetail() (close it), and on success a time
  * after the last sample leaves a notice there. Errors of the history file
- * (docs/history.md): -EBUSY, -ERANGE (before the first sample), -ENODATA
- * (no sample yet), -EPROTO (damaged or unknown format).
+ * (docs/history.md): -EMEDIUMTYPE (not an SQLite database), -ENOMSG (a
+ * database of another program), -ENOTSUP (written by a newer nbstat),
+ * -EUCLEAN (damaged), -ERANGE (the time is before the first sample),
+ * -ENODATA (no sample recorded yet), else -errno.
  */
 int	nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out);
 void	nb_sysctl_close(struct nb_sysctl **hp);
@@ -194,8 +196,8 @@ int	nb_sysctl_replay_list(const char *path, nb_sysctl_progress_fn progress,
  * sample is written as one sample when the next sample begins
  * (nb_sysctl_sample), at nb_sysctl_record_commit(), or at close. `source`
  * labels the samples ("linux"; NULL: the backend's name). A second
- * recorder on the file gets -EBUSY; other errors are the history store's
- * (nbhistory/history.h), with nb_sysctl_errdetail() set.
+ * recorder on the file gets -EBUSY; other errors are the history file's
+ * as for nb_sysctl_open's REPLAY, with nb_sysctl_errdetail() set.
  */
 int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
