@@ -131,13 +131,13 @@ unspecified(const char *a)
 
 /* A server (listener, unconnected datagram or raw socket): shown with -a only. */
 static bool
-is_server(const struct sock_row *r, const struct nb_sysctl_rowid *id, bool unix_sec)
+is_server(const struct sock_row *r, const struct nb_sysctl_rowid *id, const struct kind *k)
 {
 	if (strcmp(r->state, "LISTEN") == 0)
 		return true;
-	if (unix_sec)
+	if (k->sec == SEC_UNIX)
 		return false;
-	return strcmp(r->type, "stream") != 0 && unspecified(r->faddr) &&
+	return strcmp(k->proto, "tcp") != 0 && unspecified(r->faddr) &&
 	    (!nb_sysctl_row_has(id, S_FPORT) || r->fport == 0);
 }
 
@@ -253,10 +253,11 @@ common_json(struct nb_out *o, const struct sock_row *r, const struct nb_sysctl_r
 }
 
 static void
-inet_row(struct nb_out *o, const struct netstat_opts *no, const char *kind,
+inet_row(struct nb_out *o, const struct netstat_opts *no, const struct kind *k,
     const struct sock_row *r, const struct nb_sysctl_rowid *id)
 {
-	bool raw = strcmp(r->type, "raw") == 0, tcp = strcmp(r->type, "stream") == 0;
+	const char *kind = k->name;
+	bool raw = strcmp(k->proto, "raw") == 0, tcp = strcmp(k->proto, "tcp") == 0;
 	const char *sproto = tcp ? "tcp" : "udp";
 	char la[INET6_ADDRSTRLEN + 40], fa[INET6_ADDRSTRLEN + 40];
 
@@ -428,7 +429,7 @@ sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 				const struct sock_row *r = nb_sysctl_table_row(&t[k], order[i]);
 				const struct nb_sysctl_rowid *id = &t[k].ids[order[i]];
 
-				if (!no->aflag && is_server(r, id, sec == SEC_UNIX))
+				if (!no->aflag && is_server(r, id, &kinds[k]))
 					continue;
 				if (!header) {
 					nb_out_text(o, "%s%s\n", sec_titles[sec],
@@ -443,7 +444,7 @@ sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 				if (sec == SEC_UNIX)
 					unix_row(o, no, r, id);
 				else
-					inet_row(o, no, kinds[k].name, r, id);
+					inet_row(o, no, &kinds[k], r, id);
 			}
 			free(order);
 		}
