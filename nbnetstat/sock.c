@@ -30,64 +30,111 @@
 #include "nbnetstat.h"
 
 struct sock_row {
-	char		 family[8];
-	char		 type[12];
-	int64_t		 proto;
-	char		 laddr[48];
-	int64_t		 lport;
-	char		 faddr[48];
-	int64_t		 fport;
-	char		 state[16];
-	uint64_t	 rxq, txq;
-	int64_t		 uid;
-	uint64_t	 inode;
-	char		 path[256];
-	uint64_t	 peer;
-	int64_t		 pid;
-	char		 comm[64];
-	uint64_t	 rtt, rttvar, cwnd, retrans, bytes_acked, bytes_received;
+	char family[8];
+	char type[12];
+	int64_t proto;
+	char laddr[48];
+	int64_t lport;
+	char faddr[48];
+	int64_t fport;
+	char state[16];
+	uint64_t rxq, txq;
+	int64_t uid;
+	uint64_t inode;
+	char path[256];
+	uint64_t peer;
+	int64_t pid;
+	char comm[64];
+	uint64_t rtt, rttvar, cwnd, retrans, bytes_acked, bytes_received;
 };
 
-enum { S_FAMILY, S_TYPE, S_PROTO, S_LADDR, S_LPORT, S_FADDR, S_FPORT, S_STATE, S_RXQ, S_TXQ,
-	S_UID, S_INODE, S_PATH, S_PEER, S_PID, S_COMM, S_RTT, S_RTTVAR, S_CWND, S_RETRANS,
-	S_ACKED, S_RECEIVED, S_N };
+enum { S_FAMILY,
+	S_TYPE,
+	S_PROTO,
+	S_LADDR,
+	S_LPORT,
+	S_FADDR,
+	S_FPORT,
+	S_STATE,
+	S_RXQ,
+	S_TXQ,
+	S_UID,
+	S_INODE,
+	S_PATH,
+	S_PEER,
+	S_PID,
+	S_COMM,
+	S_RTT,
+	S_RTTVAR,
+	S_CWND,
+	S_RETRANS,
+	S_ACKED,
+	S_RECEIVED,
+	S_N };
 
-#define COL_S(leaf, f)	{ leaf, NB_SYSCTL_STRING, offsetof(struct sock_row, f), \
-			  sizeof(((struct sock_row *)0)->f) }
-#define COL_I(leaf, f)	{ leaf, NB_SYSCTL_INT, offsetof(struct sock_row, f), 0 }
-#define COL_U(leaf, f)	{ leaf, NB_SYSCTL_U64, offsetof(struct sock_row, f), 0 }
+#define COL_S(leaf, f)                                                \
+	{                                                             \
+		leaf, NB_SYSCTL_STRING, offsetof(struct sock_row, f), \
+		    sizeof(((struct sock_row *)0)->f)                 \
+	}
+#define COL_I(leaf, f)                                               \
+	{                                                            \
+		leaf, NB_SYSCTL_INT, offsetof(struct sock_row, f), 0 \
+	}
+#define COL_U(leaf, f)                                               \
+	{                                                            \
+		leaf, NB_SYSCTL_U64, offsetof(struct sock_row, f), 0 \
+	}
 
 static const struct nb_sysctl_column sock_cols[S_N] = {
-	[S_FAMILY] = COL_S("family", family), [S_TYPE] = COL_S("type", type),
-	[S_PROTO] = COL_I("proto", proto), [S_LADDR] = COL_S("laddr", laddr),
-	[S_LPORT] = COL_I("lport", lport), [S_FADDR] = COL_S("faddr", faddr),
-	[S_FPORT] = COL_I("fport", fport), [S_STATE] = COL_S("state", state),
-	[S_RXQ] = COL_U("rxq", rxq), [S_TXQ] = COL_U("txq", txq),
-	[S_UID] = COL_I("uid", uid), [S_INODE] = COL_U("inode", inode),
-	[S_PATH] = COL_S("path", path), [S_PEER] = COL_U("peer", peer),
-	[S_PID] = COL_I("pid", pid), [S_COMM] = COL_S("comm", comm),
-	[S_RTT] = COL_U("rtt", rtt), [S_RTTVAR] = COL_U("rttvar", rttvar),
-	[S_CWND] = COL_U("cwnd", cwnd), [S_RETRANS] = COL_U("retrans", retrans),
+	[S_FAMILY] = COL_S("family", family),
+	[S_TYPE] = COL_S("type", type),
+	[S_PROTO] = COL_I("proto", proto),
+	[S_LADDR] = COL_S("laddr", laddr),
+	[S_LPORT] = COL_I("lport", lport),
+	[S_FADDR] = COL_S("faddr", faddr),
+	[S_FPORT] = COL_I("fport", fport),
+	[S_STATE] = COL_S("state", state),
+	[S_RXQ] = COL_U("rxq", rxq),
+	[S_TXQ] = COL_U("txq", txq),
+	[S_UID] = COL_I("uid", uid),
+	[S_INODE] = COL_U("inode", inode),
+	[S_PATH] = COL_S("path", path),
+	[S_PEER] = COL_U("peer", peer),
+	[S_PID] = COL_I("pid", pid),
+	[S_COMM] = COL_S("comm", comm),
+	[S_RTT] = COL_U("rtt", rtt),
+	[S_RTTVAR] = COL_U("rttvar", rttvar),
+	[S_CWND] = COL_U("cwnd", cwnd),
+	[S_RETRANS] = COL_U("retrans", retrans),
 	[S_ACKED] = COL_U("bytes_acked", bytes_acked),
 	[S_RECEIVED] = COL_U("bytes_received", bytes_received),
 };
 
 /* The kinds of net.pcb, in the tree's order, and their sections. */
-enum { SEC_INET, SEC_INET6, SEC_UNIX, SEC_N };
+enum { SEC_INET,
+	SEC_INET6,
+	SEC_UNIX,
+	SEC_N };
 static const struct kind {
-	const char	*name;
-	int		 sec;
-	const char	*proto;		/* for -p */
+	const char *name;
+	int sec;
+	const char *proto; /* for -p */
 } kinds[] = {
-	{ "tcp", SEC_INET, "tcp" }, { "udp", SEC_INET, "udp" }, { "raw", SEC_INET, "raw" },
-	{ "tcp6", SEC_INET6, "tcp" }, { "udp6", SEC_INET6, "udp" }, { "raw6", SEC_INET6, "raw" },
+	{ "tcp", SEC_INET, "tcp" },
+	{ "udp", SEC_INET, "udp" },
+	{ "raw", SEC_INET, "raw" },
+	{ "tcp6", SEC_INET6, "tcp" },
+	{ "udp6", SEC_INET6, "udp" },
+	{ "raw6", SEC_INET6, "raw" },
 	{ "unix", SEC_UNIX, "unix" },
 };
-#define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static const char *const sec_keys[SEC_N] = { "inet", "inet6", "unix" };
 static const char *const sec_titles[SEC_N] = {
-	"Active Internet connections", "Active Internet6 connections",
+	"Active Internet connections",
+	"Active Internet6 connections",
 	"Active UNIX domain sockets",
 };
 
@@ -138,7 +185,7 @@ is_server(const struct sock_row *r, const struct nb_sysctl_rowid *id, const stru
 	if (k->sec == SEC_UNIX)
 		return false;
 	return strcmp(k->proto, "tcp") != 0 && unspecified(r->faddr) &&
-	    (!nb_sysctl_row_has(id, S_FPORT) || r->fport == 0);
+	       (!nb_sysctl_row_has(id, S_FPORT) || r->fport == 0);
 }
 
 /* NetBSD's inetprint: ADDR.PORT, '*' for the unspecified address and port 0. */
@@ -339,10 +386,10 @@ unix_row(struct nb_out *o, const struct netstat_opts *no, const struct sock_row 
 
 /* Sort key of a row: the addresses as bytes, then the ports (unix: inode). */
 struct sort_key {
-	uint8_t		 la[16], fa[16];
-	int64_t		 lp, fp;
-	uint64_t	 inode;
-	size_t		 i;
+	uint8_t la[16], fa[16];
+	int64_t lp, fp;
+	uint64_t inode;
+	size_t i;
 };
 
 static int
@@ -434,7 +481,8 @@ sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 				if (!header) {
 					nb_out_text(o, "%s%s\n", sec_titles[sec],
 					    no->aflag && sec != SEC_UNIX ?
-					    " (including servers)" : "");
+						" (including servers)" :
+						"");
 					if (sec == SEC_UNIX)
 						unix_header(o, no);
 					else

@@ -241,7 +241,9 @@ static void
 record_defaults(struct nb_sysctl *h, struct nbs_reqs *rs)
 {
 	static const char *const defaults[] = {
-		"vm", "kern.cp_time", "kern.hashstat",
+		"vm",
+		"kern.cp_time",
+		"kern.hashstat",
 	};
 	struct nb_sysctl_value probe;
 

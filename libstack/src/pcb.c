@@ -17,16 +17,20 @@
 #include "stack-internal.h"
 
 struct nb_pcbsnap {
-	struct nb_rcu	 rcu;
-	bool		 owners;
-	size_t		 n;
-	size_t		 first[NB_PCB_KIND_MAX + 1];	/* kind k: v[first[k] .. first[k+1]) */
-	struct nb_pcb	*v;
+	struct nb_rcu rcu;
+	bool owners;
+	size_t n;
+	size_t first[NB_PCB_KIND_MAX + 1]; /* kind k: v[first[k] .. first[k+1]) */
+	struct nb_pcb *v;
 };
 
 static const char *const kind_names[NB_PCB_KIND_MAX] = {
-	[NB_PCB_TCP] = "tcp", [NB_PCB_TCP6] = "tcp6", [NB_PCB_UDP] = "udp",
-	[NB_PCB_UDP6] = "udp6", [NB_PCB_RAW] = "raw", [NB_PCB_RAW6] = "raw6",
+	[NB_PCB_TCP] = "tcp",
+	[NB_PCB_TCP6] = "tcp6",
+	[NB_PCB_UDP] = "udp",
+	[NB_PCB_UDP6] = "udp6",
+	[NB_PCB_RAW] = "raw",
+	[NB_PCB_RAW6] = "raw6",
 	[NB_PCB_UNIX] = "unix",
 };
 

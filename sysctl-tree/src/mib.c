@@ -38,8 +38,17 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF,
-    DYN_PROC, DYN_PCB };
+enum {
+	DYN_NONE,
+	DYN_IFACES,
+	DYN_DEPARTED,
+	DYN_HASHSTAT,
+	DYN_ROUTE,
+	DYN_NEIGH,
+	DYN_BPF,
+	DYN_PROC,
+	DYN_PCB
+};
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 

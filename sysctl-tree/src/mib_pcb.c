@@ -22,15 +22,27 @@
 #include "mib.h"
 
 static const char *const tcp_states[] = {
-	"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-	"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+	"",
+	"ESTABLISHED",
+	"SYN_SENT",
+	"SYN_RECV",
+	"FIN_WAIT1",
+	"FIN_WAIT2",
+	"TIME_WAIT",
+	"CLOSE",
+	"CLOSE_WAIT",
+	"LAST_ACK",
+	"LISTEN",
+	"CLOSING",
 	"NEW_SYN_RECV",
 };
 
 static const char *
 family_text(unsigned f)
 {
-	return f == AF_INET ? "inet" : f == AF_INET6 ? "inet6" : f == AF_UNIX ? "unix" : "other";
+	return f == AF_INET ? "inet" : f == AF_INET6 ? "inet6" :
+				   f == AF_UNIX	     ? "unix" :
+						       "other";
 }
 
 static const char *
@@ -54,61 +66,43 @@ pcb_leaves(struct mib_walk *w, const struct nb_pcb *p)
 {
 	bool inet = p->family == AF_INET || p->family == AF_INET6;
 
-	MIB_LEAF(w, "family", mib_leaf_str(w, "address family: inet, inet6, unix",
-	    NB_SYSCTL_STRING, 0, family_text(p->family)));
-	MIB_LEAF(w, "type", mib_leaf_str(w, "socket type: stream, dgram, raw, seqpacket",
-	    NB_SYSCTL_STRING, 0, type_text(p->stype)));
+	MIB_LEAF(w, "family", mib_leaf_str(w, "address family: inet, inet6, unix", NB_SYSCTL_STRING, 0, family_text(p->family)));
+	MIB_LEAF(w, "type", mib_leaf_str(w, "socket type: stream, dgram, raw, seqpacket", NB_SYSCTL_STRING, 0, type_text(p->stype)));
 	if (p->stype == SOCK_RAW && inet)
-		MIB_LEAF(w, "proto", mib_leaf_int(w, "IP protocol of a raw socket",
-		    NB_SYSCTL_F_GAUGE, p->proto));
+		MIB_LEAF(w, "proto", mib_leaf_int(w, "IP protocol of a raw socket", NB_SYSCTL_F_GAUGE, p->proto));
 	if (inet) {
-		MIB_LEAF(w, "laddr", mib_leaf_str(w, "local address", NB_SYSCTL_ADDRESS, 0,
-		    mib_addr_text(w, p->family, p->laddr)));
+		MIB_LEAF(w, "laddr", mib_leaf_str(w, "local address", NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, p->family, p->laddr)));
 		if (p->stype != SOCK_RAW)
-			MIB_LEAF(w, "lport", mib_leaf_int(w, "local port (0: unbound)",
-			    NB_SYSCTL_F_GAUGE, p->lport));
-		MIB_LEAF(w, "faddr", mib_leaf_str(w, "foreign address (unspecified: none)",
-		    NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, p->family, p->faddr)));
+			MIB_LEAF(w, "lport", mib_leaf_int(w, "local port (0: unbound)", NB_SYSCTL_F_GAUGE, p->lport));
+		MIB_LEAF(w, "faddr", mib_leaf_str(w, "foreign address (unspecified: none)", NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, p->family, p->faddr)));
 		if (p->stype != SOCK_RAW)
-			MIB_LEAF(w, "fport", mib_leaf_int(w, "foreign port (0: none)",
-			    NB_SYSCTL_F_GAUGE, p->fport));
+			MIB_LEAF(w, "fport", mib_leaf_int(w, "foreign port (0: none)", NB_SYSCTL_F_GAUGE, p->fport));
 	}
 	if (p->state < sizeof(tcp_states) / sizeof(tcp_states[0]) && p->state != 0)
 		MIB_LEAF(w, "state", mib_leaf_str(w, "state (TCP's names; unix and datagram "
-		    "sockets: ESTABLISHED when connected, LISTEN, CLOSE)", NB_SYSCTL_STRING, 0,
-		    tcp_states[p->state]));
+						     "sockets: ESTABLISHED when connected, LISTEN, CLOSE)",
+					 NB_SYSCTL_STRING, 0, tcp_states[p->state]));
 	MIB_LEAF(w, "rxq", mib_leaf_u64(w, "receive queue, bytes (a listener: connections "
-	    "waiting for accept)", NB_SYSCTL_F_GAUGE, p->rxq));
-	MIB_LEAF(w, "txq", mib_leaf_u64(w, "send queue, bytes (a listener: the backlog)",
-	    NB_SYSCTL_F_GAUGE, p->txq));
+					   "waiting for accept)",
+			       NB_SYSCTL_F_GAUGE, p->rxq));
+	MIB_LEAF(w, "txq", mib_leaf_u64(w, "send queue, bytes (a listener: the backlog)", NB_SYSCTL_F_GAUGE, p->txq));
 	MIB_LEAF(w, "uid", mib_leaf_int(w, "owner user id", NB_SYSCTL_F_GAUGE, p->uid));
-	MIB_LEAF(w, "inode", mib_leaf_u64(w, "socket inode (0: none, as in TIME_WAIT)",
-	    NB_SYSCTL_F_GAUGE, p->inode));
+	MIB_LEAF(w, "inode", mib_leaf_u64(w, "socket inode (0: none, as in TIME_WAIT)", NB_SYSCTL_F_GAUGE, p->inode));
 	if (p->family == AF_UNIX && p->path != NULL)
-		MIB_LEAF(w, "path", mib_leaf_str(w, "bound name (@ for abstract)",
-		    NB_SYSCTL_STRING, 0, p->path));
+		MIB_LEAF(w, "path", mib_leaf_str(w, "bound name (@ for abstract)", NB_SYSCTL_STRING, 0, p->path));
 	if (p->family == AF_UNIX && (p->has & NB_PCB_HAS_PEER) != 0)
-		MIB_LEAF(w, "peer", mib_leaf_u64(w, "the peer socket's inode", NB_SYSCTL_F_GAUGE,
-		    p->peer));
+		MIB_LEAF(w, "peer", mib_leaf_u64(w, "the peer socket's inode", NB_SYSCTL_F_GAUGE, p->peer));
 	if ((p->has & NB_PCB_HAS_OWNER) != 0) {
-		MIB_LEAF(w, "pid", mib_leaf_int(w, "owner: the lowest pid holding the socket",
-		    NB_SYSCTL_F_GAUGE, p->pid));
-		MIB_LEAF(w, "comm", mib_leaf_str(w, "owner's command name", NB_SYSCTL_STRING, 0,
-		    p->comm != NULL ? p->comm : ""));
+		MIB_LEAF(w, "pid", mib_leaf_int(w, "owner: the lowest pid holding the socket", NB_SYSCTL_F_GAUGE, p->pid));
+		MIB_LEAF(w, "comm", mib_leaf_str(w, "owner's command name", NB_SYSCTL_STRING, 0, p->comm != NULL ? p->comm : ""));
 	}
 	if ((p->has & NB_PCB_HAS_TCPINFO) != 0) {
-		MIB_LEAF(w, "rtt", mib_leaf_u64(w, "smoothed round-trip time, microseconds",
-		    NB_SYSCTL_F_GAUGE, p->rtt));
-		MIB_LEAF(w, "rttvar", mib_leaf_u64(w, "round-trip time variance, microseconds",
-		    NB_SYSCTL_F_GAUGE, p->rttvar));
-		MIB_LEAF(w, "cwnd", mib_leaf_u64(w, "congestion window, segments",
-		    NB_SYSCTL_F_GAUGE, p->cwnd));
-		MIB_LEAF(w, "retrans", mib_leaf_u64(w, "retransmitted segments, total",
-		    NB_SYSCTL_F_COUNTER, p->retrans));
-		MIB_LEAF(w, "bytes_acked", mib_leaf_u64(w, "bytes sent and acknowledged",
-		    NB_SYSCTL_F_COUNTER, p->bytes_acked));
-		MIB_LEAF(w, "bytes_received", mib_leaf_u64(w, "bytes received",
-		    NB_SYSCTL_F_COUNTER, p->bytes_received));
+		MIB_LEAF(w, "rtt", mib_leaf_u64(w, "smoothed round-trip time, microseconds", NB_SYSCTL_F_GAUGE, p->rtt));
+		MIB_LEAF(w, "rttvar", mib_leaf_u64(w, "round-trip time variance, microseconds", NB_SYSCTL_F_GAUGE, p->rttvar));
+		MIB_LEAF(w, "cwnd", mib_leaf_u64(w, "congestion window, segments", NB_SYSCTL_F_GAUGE, p->cwnd));
+		MIB_LEAF(w, "retrans", mib_leaf_u64(w, "retransmitted segments, total", NB_SYSCTL_F_COUNTER, p->retrans));
+		MIB_LEAF(w, "bytes_acked", mib_leaf_u64(w, "bytes sent and acknowledged", NB_SYSCTL_F_COUNTER, p->bytes_acked));
+		MIB_LEAF(w, "bytes_received", mib_leaf_u64(w, "bytes received", NB_SYSCTL_F_COUNTER, p->bytes_received));
 	}
 }
 

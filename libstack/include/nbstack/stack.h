@@ -754,8 +754,14 @@ const struct nb_proc *nb_proc_lookup(const struct nb_procsnap *sn, int32_t pid);
  * dumps), replacing the previous one whole.
  */
 enum nb_pcb_kind {
-	NB_PCB_TCP, NB_PCB_TCP6, NB_PCB_UDP, NB_PCB_UDP6, NB_PCB_RAW, NB_PCB_RAW6,
-	NB_PCB_UNIX, NB_PCB_KIND_MAX
+	NB_PCB_TCP,
+	NB_PCB_TCP6,
+	NB_PCB_UDP,
+	NB_PCB_UDP6,
+	NB_PCB_RAW,
+	NB_PCB_RAW6,
+	NB_PCB_UNIX,
+	NB_PCB_KIND_MAX
 };
 /* Its MIB component ("tcp", "tcp6", ..., "unix"); NULL past the end. */
 const char *nb_pcb_kind_name(unsigned kind);

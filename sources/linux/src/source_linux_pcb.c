@@ -51,22 +51,22 @@
 #include "procfd.h"
 #include "source_linux_pcb.h"
 
-#define PCB_MSGBUF	(64 << 10)
+#define PCB_MSGBUF (64 << 10)
 /* struct tcp_info of linux/tcp.h past glibc's copy (which ends at
  * tcpi_total_retrans): the kernel's ABI offsets of two u64 fields. */
-#define PCB_TI_BYTES_ACKED	120
-#define PCB_TI_BYTES_RECEIVED	128
+#define PCB_TI_BYTES_ACKED 120
+#define PCB_TI_BYTES_RECEIVED 128
 
 struct pcb_dump {
-	struct nl_sock	*sk;
-	int		 fd;
-	uint8_t		*buf;
-	struct nb_pcb	*v;
-	size_t		 n, cap;
-	size_t		*off;		/* [cap]: path (unix) offset + 1 into pool, 0 = none */
-	char		*pool;
-	size_t		 plen, pcap;
-	unsigned	 kind;
+	struct nl_sock *sk;
+	int fd;
+	uint8_t *buf;
+	struct nb_pcb *v;
+	size_t n, cap;
+	size_t *off; /* [cap]: path (unix) offset + 1 into pool, 0 = none */
+	char *pool;
+	size_t plen, pcap;
+	unsigned kind;
 };
 
 /* The attribute `type` after a fixed header of hlen bytes, or NULL. */
@@ -152,10 +152,8 @@ lx_pcb_parse_inet(const struct nlmsghdr *nlh, unsigned kind, struct nb_pcb *p)
 		p->cwnd = ti.tcpi_snd_cwnd;
 		p->retrans = ti.tcpi_total_retrans;
 		if (pcb_attr_len(a) >= PCB_TI_BYTES_RECEIVED + sizeof(uint64_t)) {
-			memcpy(&p->bytes_acked, (const char *)pcb_attr_data(a) +
-			    PCB_TI_BYTES_ACKED, sizeof(uint64_t));
-			memcpy(&p->bytes_received, (const char *)pcb_attr_data(a) +
-			    PCB_TI_BYTES_RECEIVED, sizeof(uint64_t));
+			memcpy(&p->bytes_acked, (const char *)pcb_attr_data(a) + PCB_TI_BYTES_ACKED, sizeof(uint64_t));
+			memcpy(&p->bytes_received, (const char *)pcb_attr_data(a) + PCB_TI_BYTES_RECEIVED, sizeof(uint64_t));
 		}
 	}
 	return 0;
@@ -258,7 +256,7 @@ pcb_pool_add(struct pcb_dump *d, const char *s, size_t *off)
 }
 
 /* off[] of a socket taken from the current snapshot (strings and owner its own). */
-#define PCB_KEPT	SIZE_MAX
+#define PCB_KEPT SIZE_MAX
 
 /* Copy kind k of snapshot sn (read section held until the publish). */
 static int
@@ -289,7 +287,7 @@ pcb_msg(struct pcb_dump *d, const struct nlmsghdr *nlh)
 	d->off[d->n] = 0;
 	if (d->kind == NB_PCB_UNIX) {
 		if (lx_pcb_parse_unix(nlh, &d->v[d->n], path, sizeof(path)) != 0)
-			return 0;	/* not one of ours: skip */
+			return 0; /* not one of ours: skip */
 		if (path[0] != '\0' && (error = pcb_pool_add(d, path, &d->off[d->n])) != 0)
 			return error;
 	} else if (lx_pcb_parse_inet(nlh, d->kind, &d->v[d->n]) != 0)
@@ -328,7 +326,7 @@ pcb_dump(struct pcb_dump *d, const void *req, size_t len)
 		if (r == 0)
 			return -EIO;
 		for (nlh = (struct nlmsghdr *)d->buf; NLMSG_OK(nlh, (size_t)r);
-		    nlh = NLMSG_NEXT(nlh, r)) {
+		     nlh = NLMSG_NEXT(nlh, r)) {
 			if (nlh->nlmsg_seq != seq)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_DONE)
@@ -341,7 +339,7 @@ pcb_dump(struct pcb_dump *d, const void *req, size_t len)
 				return e->error != 0 ? e->error : error;
 			}
 			if (error == 0 && (n = pcb_msg(d, nlh)) != 0)
-				error = n;	/* read on to DONE */
+				error = n; /* read on to DONE */
 		}
 	}
 }
@@ -351,9 +349,12 @@ pcb_dump_inet(struct pcb_dump *d, unsigned kind, bool details)
 {
 	struct inet_diag_req_v2 req;
 	static const uint8_t protos[] = {
-		[NB_PCB_TCP] = IPPROTO_TCP, [NB_PCB_TCP6] = IPPROTO_TCP,
-		[NB_PCB_UDP] = IPPROTO_UDP, [NB_PCB_UDP6] = IPPROTO_UDP,
-		[NB_PCB_RAW] = IPPROTO_RAW, [NB_PCB_RAW6] = IPPROTO_RAW,
+		[NB_PCB_TCP] = IPPROTO_TCP,
+		[NB_PCB_TCP6] = IPPROTO_TCP,
+		[NB_PCB_UDP] = IPPROTO_UDP,
+		[NB_PCB_UDP6] = IPPROTO_UDP,
+		[NB_PCB_RAW] = IPPROTO_RAW,
+		[NB_PCB_RAW6] = IPPROTO_RAW,
 	};
 
 	memset(&req, 0, sizeof(req));
@@ -382,17 +383,17 @@ pcb_dump_unix(struct pcb_dump *d)
 /* ---- owners ---- */
 
 struct pcb_ino {
-	uint64_t	 ino;
-	size_t		 i;
+	uint64_t ino;
+	size_t i;
 };
 
 struct pcb_owners {
-	struct pcb_dump	*d;
-	struct pcb_ino	*ix;
-	size_t		 nix;
-	size_t		*commoff;	/* [d->n]: comm offset + 1, 0 = no owner */
-	int32_t		 lastpid;
-	size_t		 lastoff;
+	struct pcb_dump *d;
+	struct pcb_ino *ix;
+	size_t nix;
+	size_t *commoff; /* [d->n]: comm offset + 1, 0 = no owner */
+	int32_t lastpid;
+	size_t lastoff;
 };
 
 static int
@@ -423,10 +424,10 @@ pcb_owner_cb(const struct nb_procfd *f, void *arg)
 		struct nb_pcb *p = &o->d->v[o->ix[lo].i];
 
 		if ((p->has & NB_PCB_HAS_OWNER) != 0)
-			continue;	/* a lower pid holds it */
+			continue; /* a lower pid holds it */
 		if (o->lastpid != f->pid) {
 			if ((error = pcb_pool_add(o->d, f->comm != NULL ? f->comm : "",
-			    &o->lastoff)) != 0)
+				 &o->lastoff)) != 0)
 				return error;
 			o->lastpid = f->pid;
 		}
@@ -500,7 +501,8 @@ lx_pcb_parse_raw_line(const char *line, unsigned kind, struct nb_pcb *p)
 	if (kind != NB_PCB_RAW && kind != NB_PCB_RAW6)
 		return -EINVAL;
 	if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %x:%x %*x:%*x %*x %u %*d "
-	    "%llu %*d %llx", la, &lport, fa, &fport, &st, &tx, &rx, &uid, &ino, &ptr) != 10 ||
+			 "%llu %*d %llx",
+		la, &lport, fa, &fport, &st, &tx, &rx, &uid, &ino, &ptr) != 10 ||
 	    strlen(la) != 8 * nw || strlen(fa) != 8 * nw)
 		return -EINVAL;
 	memset(p, 0, sizeof(*p));
@@ -529,7 +531,7 @@ pcb_raw_proc(struct lx *lx, struct pcb_dump *d, unsigned kind)
 	fd = nb_lx_proc_open(lx_proc_root(lx->proc),
 	    kind == NB_PCB_RAW ? "proc/net/raw" : "proc/net/raw6", path, sizeof(path));
 	if (fd < 0)
-		return 0;	/* no such table: no sockets of the kind */
+		return 0; /* no such table: no sockets of the kind */
 	if ((f = fdopen(fd, "r")) == NULL) {
 		close(fd);
 		return -errno;
@@ -608,7 +610,7 @@ lx_pcb_refresh(struct lx *lx, bool details)
 		goto out;
 	for (i = 0; i < d.n; i++) {
 		if (d.off[i] == PCB_KEPT)
-			continue;	/* a kept socket: its strings are the snapshot's */
+			continue; /* a kept socket: its strings are the snapshot's */
 		d.v[i].path = d.off[i] != 0 ? d.pool + d.off[i] - 1 : NULL;
 		if (commoff != NULL && commoff[i] != 0)
 			d.v[i].comm = d.pool + commoff[i] - 1;
