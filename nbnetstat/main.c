@@ -244,7 +244,7 @@ main(int argc, char *argv[])
 			nb_usagex("-p %s: unknown protocol (tcp, udp, raw, unix, tcp6, udp6, raw6)",
 			    no.proto);
 	} else if (no.proto != NULL && (mode->opt != 's' || no.Pflag || no.Bflag))
-		nb_usagex("-p: only with -s (protocol statistics) or the socket list");
+		nb_usagex("-p: only with -s (protocol statistics)");
 	else if (no.proto != NULL && !stats_proto_valid(no.proto))
 		nb_usagex("-p %s: unknown protocol (one of %s)", no.proto, stats_proto_list());
 	run = mode->run;
