@@ -31,7 +31,8 @@ const char nb_common_help[] =
     "                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
     "      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
     "      --source-args A   options for the source\n"
-    "      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
+    "      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
+    "                        the running kernel ($NBSTAT_ROOT)\n";
 
 static int64_t
 now_realtime_ns(void)
@@ -417,6 +418,9 @@ nb_common_close(struct nb_sysctl **hp)
 
 	if (*hp == NULL)
 		return;
+	/* What the source could not read (--root without sysfs): one note. */
+	if (*(d = nb_sysctl_notice(*hp)) != '\0')
+		nb_warnx("note: %s", d);
 	if ((error = nb_sysctl_record_commit(*hp)) != 0) {
 		d = nb_sysctl_errdetail(*hp);
 		snprintf(msg, sizeof(msg), "%s", *d != '\0' ? d : strerror(-error));

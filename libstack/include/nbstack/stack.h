@@ -215,7 +215,24 @@ struct nb_ifattrs {
 	uint8_t		lladdr[NB_LLADDR_MAX];
 	uint8_t		brd_len;
 	uint8_t		brd[NB_LLADDR_MAX];
+	/*
+	 * NB_IFA_* bits: attributes the source does not know (a root file
+	 * system without sysfs): their leaves are absent from the tree, never
+	 * a made-up zero. 0 (all known) for the kernel's own dumps.
+	 */
+	uint32_t unknown;
 };
+#define NB_IFA_INDEX 0x001u /* .index is the source's own key, not an ifindex */
+#define NB_IFA_KIND 0x002u
+#define NB_IFA_TYPE 0x004u
+#define NB_IFA_FLAGS 0x008u
+#define NB_IFA_MTU 0x010u
+#define NB_IFA_MASTER 0x020u
+#define NB_IFA_TXQLEN 0x040u
+#define NB_IFA_LINK 0x080u
+#define NB_IFA_OPERSTATE 0x100u
+#define NB_IFA_LLADDR 0x200u
+#define NB_IFA_ADDRS 0x400u /* the address list is unknown, not empty */
 
 /*
  * nb_if_upsert - Writer. Create the interface `a->index`, or update it.
@@ -295,7 +312,12 @@ struct nb_addrattrs {
 	char		label[NB_IFNAMSIZ];
 	uint32_t	valid_lft;	/* seconds, UINT32_MAX = forever */
 	uint32_t	preferred_lft;
+	/* NB_ADDRA_* bits: what the source does not know (a root file
+	 * system): left out of the tree. 0 for the kernel's own dumps. */
+	uint32_t unknown;
 };
+#define NB_ADDRA_SCOPE 0x1u
+#define NB_ADDRA_FLAGS 0x2u
 
 /*
  * nb_addr_add - Writer. Add (or update the flags/lifetimes of) the address
@@ -897,7 +919,9 @@ enum nb_linkset {
 };
 
 struct nb_source_opts {
-	const char	*root;		/* procfs/sysfs root override; NULL = "/" */
+	/* procfs/sysfs root override; NULL = "/" (linux: another root is read
+	 * from its files only, never from the running kernel) */
+	const char *root;
 	/*
 	 * Keep the objects current from the kernel's events where the source
 	 * can (linux: nbsource/linux.h); sources without events ignore it.
@@ -928,6 +952,12 @@ struct nb_source_ops {
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int	(*link_set)(void *priv, uint32_t index, enum nb_linkset what, uint64_t value);
 	const char *(*error)(void *priv);
+	/*
+	 * Optional: a standing notice about what the source could not read
+	 * though it was asked to (values absent from the tree), or "".
+	 * Valid until the next refresh; libraries report, tools print.
+	 */
+	const char *(*notice)(void *priv);
 	/* Optional: stop generating and verify the source's invariants. */
 	int	(*check)(void *priv);
 	void	(*close)(void *priv);
@@ -970,6 +1000,8 @@ unsigned nb_source_families(const struct nb_source *src);
 const char *nb_source_kind(const struct nb_source *src);
 /* Last error detail for the tool's message ("netlink: ..."), or "". */
 const char *nb_source_error(const struct nb_source *src);
+/* The source's notice (struct nb_source_ops.notice), or "". */
+const char *nb_source_notice(const struct nb_source *src);
 void	nb_source_close(struct nb_source **srcp);
 
 /*
