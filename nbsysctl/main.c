@@ -221,15 +221,39 @@ check(struct opts *o)
 	return o->iflag ? M_SHELL : recorder ? M_RECORD : o->c.interval_set ? M_INTERVAL : M_ONCE;
 }
 
-/* Recorder mode: the default subtrees this tree has (vm, kern.cp_time may be absent). */
+/* net's children but net.pcb, for the recorder's defaults. */
+static int
+net_child_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	char name[NB_SYSCTL_NAMEMAX + 1];
+
+	if (e->ncomp != 2 || (e->complen[1] == 3 && memcmp(e->comp[1], "pcb", 3) == 0))
+		return 0;
+	if (nb_sysctl_entry_name(e, name, sizeof(name)) < sizeof(name))
+		nbs_reqs_add(arg, name);
+	return 0;
+}
+
+/*
+ * Recorder mode: the default subtrees this tree has (vm, kern.cp_time may
+ * be absent). Not net.pcb, as not kern.proc: every socket is an object of
+ * its own that comes and goes between samples (a busy host's 100,000
+ * sockets would be most of every sample and of the file, and owners cost a
+ * scan of every process's descriptors each time); name it to record it
+ * (nbsysctl --record FILE net.pcb, or nbnetstat -an --record FILE).
+ */
 static void
 record_defaults(struct nb_sysctl *h, struct nbs_reqs *rs)
 {
 	static const char *const defaults[] = {
-		"net", "vm", "kern.cp_time", "kern.hashstat",
+		"vm",
+		"kern.cp_time",
+		"kern.hashstat",
 	};
 	struct nb_sysctl_value probe;
 
+	(void)nb_sysctl_walk(h, "net", NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NOPCBX,
+	    net_child_cb, rs);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (nb_sysctl_get(h, defaults[i], NB_SYSCTL_RD_NOVALUE, &probe) != -ENOENT)
 			nbs_reqs_add(rs, defaults[i]);

@@ -5,7 +5,7 @@
  *
  * The tree is a few static nodes (kern, net, ...) with dynamic subtree
  * providers (net.interfaces, net.interfaces_departed, kern.hashstat,
- * net.route, net.neigh, kern.proc) plus
+ * net.route, net.neigh, kern.proc, net.pcb) plus
  * every libstack statgroup at its MIB name. A walk:
  *
  *  1. computes the source families the requested subtree needs and asks the
@@ -38,8 +38,17 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF,
-    DYN_PROC };
+enum {
+	DYN_NONE,
+	DYN_IFACES,
+	DYN_DEPARTED,
+	DYN_HASHSTAT,
+	DYN_ROUTE,
+	DYN_NEIGH,
+	DYN_BPF,
+	DYN_PROC,
+	DYN_PCB
+};
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -80,6 +89,7 @@ static const struct snode {
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
 	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
 	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
+	{ 2, "pcb", CREATE_BASE + 5, DYN_PCB, "sockets, by kind and sock_diag cookie" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -108,6 +118,7 @@ static const struct famrule {
 	{ "net", "neigh", NB_FAM_LINKS, true }, /* ifname */
 	{ "net", "bpf", NB_FAM_BPF, false },
 	{ "net", "softnet", NB_FAM_SOFTNET, false },
+	{ "net", "pcb", NB_FAM_PCB | NB_FAM_PCBX, false },
 	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS, false },
 	{ "kern", "cp_time", NB_FAM_CPU, false },
 	{ "kern", "ncpu", NB_FAM_CPU, false },
@@ -134,6 +145,7 @@ struct local {
 	bool		 busy;		/* a walk is running (re-entry guard) */
 	unsigned	 loaded;	/* families refreshed in this sample */
 	int32_t		 proc_scope;	/* the pid NB_FAM_PROC was loaded for, 0: all */
+	unsigned	 pcb_kinds;	/* the net.pcb kinds NB_FAM_PCB was loaded for */
 	int64_t		 sample_ns;
 	struct tnode	*nodes;
 	size_t		 nnodes, ncap;
@@ -630,6 +642,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 		case DYN_PROC:
 			mib_proc(w);
 			break;
+		case DYN_PCB:
+			mib_pcb(w);
+			break;
 		}
 		return;
 	default:
@@ -705,13 +720,30 @@ out:
  * pid or a wider name, so it is reloaded.
  */
 static int
-load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope)
+load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope, unsigned pcbkinds)
 {
-	unsigned missing;
+	unsigned missing, want, keep;
+	bool have;
 	int error;
 
 	if (lo->src == NULL)
 		return 0;
+	/* Sockets: only the kinds named (net.pcb.tcp...); more kinds later in
+	 * the sample are a reload that keeps the ones already dumped. */
+	if ((fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+		want = pcbkinds != 0 ? pcbkinds : (1u << NB_PCB_KIND_MAX) - 1;
+		have = (lo->loaded & NB_FAM_PCB) != 0;
+		if (have && (lo->pcb_kinds & want) != want) {
+			if ((lo->loaded & NB_FAM_PCBX) != 0)
+				fams |= NB_FAM_PCBX;
+			lo->loaded &= ~(unsigned)(NB_FAM_PCB | NB_FAM_PCBX);
+		}
+		if ((fams & ~lo->loaded & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+			keep = have ? lo->pcb_kinds : 0;
+			lo->pcb_kinds = want | keep;
+			nb_pcbs_set_scope(lo->st, lo->pcb_kinds, keep);
+		}
+	}
 	if ((fams & NB_FAM_PROC) != 0) {
 		if ((lo->loaded & NB_FAM_PROC) != 0 && lo->proc_scope != 0 &&
 		    lo->proc_scope != scope)
@@ -743,7 +775,7 @@ load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope)
 static void
 load_aux(struct nb_sysctl *h, struct local *lo, unsigned aux)
 {
-	if ((aux & ~lo->loaded) != 0 && load(h, lo, aux, 0) != 0)
+	if ((aux & ~lo->loaded) != 0 && load(h, lo, aux, 0, 0) != 0)
 		h->errdetail[0] = '\0';
 }
 
@@ -762,13 +794,16 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 	fams = families_for(comp, lens, n, offered, &known, &aux);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
+	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
+		fams &= ~(unsigned)NB_FAM_PCBX;
 	load_aux(h, lo, aux);
-	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n))) != 0)
+	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n),
+	    mib_pcb_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
-		if ((error = load(h, lo, offered, 0)) != 0)
+		if ((error = load(h, lo, offered, 0, 0)) != 0)
 			goto out;
 		error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	}
@@ -834,12 +869,15 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 	fams = tab_families(tab, offered, &known, &aux);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
+	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
+		fams &= ~(unsigned)NB_FAM_PCBX;
 	load_aux(h, lo, aux);
-	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn))) != 0)
+	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
+	    mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix))) != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
-		if ((error = load(h, lo, offered, 0)) != 0)
+		if ((error = load(h, lo, offered, 0, 0)) != 0)
 			goto out;
 		error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	}

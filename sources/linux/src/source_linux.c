@@ -95,6 +95,7 @@
 #include "nl_linux.h"
 #include "nbsource/linux.h"
 #include "source_linux_bpf.h"
+#include "source_linux_pcb.h"
 #include "source_linux_procfile.h"
 #include "source_linux_rn.h"
 #include "source_linux_rootfs.h"
@@ -620,6 +621,9 @@ lx_refresh(void *priv, unsigned fams)
 	}
 	if ((fams & NB_FAM_PROC) != 0 && (e = lx_procfile_refresh(lx)) != 0 && error == 0)
 		error = e;
+	if ((fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0 &&
+	    (e = lx_pcb_refresh(lx, (fams & NB_FAM_PCBX) != 0)) != 0 && error == 0)
+		error = e;
 done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (error == 0) {
@@ -722,7 +726,7 @@ const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
 	.nslots = 1, /* kernel totals mirrored into NB_SLOT_SOURCE */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC,
+	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

@@ -88,6 +88,10 @@ struct nb_sysctl_entry {
 					   interface (/proc/net/igmp*, quadratic in
 					   the kernel), which an interface table
 					   without them (netstat -i) need not pay */
+#define NB_SYSCTL_RD_NOPCBX	0x40u	/* net.pcb without the owners (pid, comm) and
+					   TCP details (rtt ...): they cost a scan of
+					   every process's descriptors, which a plain
+					   socket list (netstat -an) need not pay */
 
 /* ---- handles ---- */
 
