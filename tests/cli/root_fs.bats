@@ -185,6 +185,11 @@ net.interfaces.nbfix0.addrs.0.prefixlen = 24"
 	run --separate-stderr nbnetstat -B --root "$R"
 	assert_failure 1
 	assert_regex "$stderr" "capture peers come from the running kernel"
+	# The socket list: nothing printed with exit 0 before.
+	run --separate-stderr nbnetstat -an --root "$R"
+	assert_failure 1
+	assert_output ""
+	assert_regex "$stderr" "sockets come from the running kernel"
 }
 
 @test "nbsysctl -w is refused with --root, \$NBSTAT_ROOT and --replay; nothing is written" {

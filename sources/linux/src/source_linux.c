@@ -531,7 +531,7 @@ lx_refresh_parallel(struct lx *lx, unsigned fams, int *errorp)
  * lx_refresh under a root file system: links, counters and addresses from
  * its files (source_linux_rootfs.c), procfs as always; what only the
  * running kernel can tell (routes and neighbours by netlink, capture peers
- * by sock_diag) is refused, never read from the live system instead.
+ * and sockets by sock_diag) is refused, never read from the live system instead.
  */
 static int
 lx_refresh_rootfs(struct lx *lx, unsigned fams)
@@ -550,6 +550,12 @@ lx_refresh_rootfs(struct lx *lx, unsigned fams)
 	}
 	if (error == 0 && (fams & NB_FAM_BPF) != 0) {
 		lx_seterr(lx, "--root %s: capture peers come from the running kernel "
+			      "(sock_diag): not read from a root file system",
+		    root);
+		error = -EOPNOTSUPP;
+	}
+	if (error == 0 && (fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+		lx_seterr(lx, "--root %s: sockets come from the running kernel "
 			      "(sock_diag): not read from a root file system",
 		    root);
 		error = -EOPNOTSUPP;
