@@ -84,9 +84,6 @@ void	nbs_read_error(struct nb_sysctl *h, const char *name, int rc, bool quiet);
  */
 int	nbs_read_all(struct nb_sysctl *h, struct nbs_reqs *rs, unsigned rdflags,
 	    bool quiet, bool report_once, struct nbs_renderer *r, struct nbs_list *l);
-/* --record without names: walk the requests once per tick, print nothing. */
-int	nbs_record_loop(const struct nb_common *c, struct nb_sysctl *h,
-	    struct nbs_reqs *rs, unsigned rdflags, bool quiet);
 /* --interval: counters print their delta since the previous sample. */
 int	nbs_interval_loop(const struct nb_common *c, struct nb_sysctl *h,
 	    struct nbs_reqs *rs, unsigned rdflags, struct nbs_renderer *r, bool quiet);

@@ -5,7 +5,10 @@
  *
  * One writer per file: an exclusive flock(2) on "FILE.lock" taken at open
  * and held until close (the kernel drops it if the process dies, so a
- * killed recorder never blocks the next one). Readers never take it.
+ * killed recorder never blocks the next one). Readers never take it. A
+ * clean close unlinks the lock file before it lets the lock go; a writer
+ * that locked the file just unlinked sees that the path no longer names
+ * its inode and locks the new one.
  *
  * A sample is built by nbh_writer_add() calls and written by
  * nbh_writer_commit(). The first add opens BEGIN IMMEDIATE, so new names,
@@ -37,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hist.h"
@@ -47,6 +51,7 @@
 struct nbh_writer {
 	sqlite3		*db;
 	int		 lockfd;
+	char *lockpath; /* unlinked at close, under the lock */
 	unsigned	 key_every;
 	int64_t		 retain_ns;
 	sqlite3_stmt	*prune, *prune_shape;
@@ -119,9 +124,10 @@ nbh_writer_error(const struct nbh_writer *w)
 /* ---- lock ---- */
 
 static int
-take_lock(const char *path, int *fdp, char *err, size_t errlen)
+take_lock(const char *path, int *fdp, char **lockpathp, char *err, size_t errlen)
 {
 	char lpath[4096], buf[32];
+	struct stat fst, pst;
 	ssize_t len;
 	int fd, e;
 
@@ -134,6 +140,7 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 		snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
 		return -e;
 	}
+again:
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		e = errno;
 		if (e == EWOULDBLOCK) {
@@ -149,9 +156,29 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 		close(fd);
 		return -e;
 	}
+	/*
+	 * A clean close unlinks the lock file while it holds the lock; one
+	 * opened before that unlink locks an inode nobody else will see:
+	 * take the lock again on the file the path names now.
+	 */
+	if (fstat(fd, &fst) != 0 || stat(lpath, &pst) != 0 || fst.st_ino != pst.st_ino ||
+	    fst.st_dev != pst.st_dev) {
+		close(fd);
+		if ((fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+			e = errno;
+			snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
+			return -e;
+		}
+		goto again;
+	}
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
 		/* The pid is only for the message; the lock is what counts. */
+	}
+	if ((*lockpathp = strdup(lpath)) == NULL) {
+		close(fd);
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
 	*fdp = fd;
 	return 0;
@@ -498,7 +525,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 		return -ENOMEM;
 	w->lockfd = -1;
 	w->key_every = opts != NULL && opts->keyframe_every != 0 ? opts->keyframe_every : 60;
-	if ((error = take_lock(path, &w->lockfd, err, errlen)) != 0)
+	if ((error = take_lock(path, &w->lockfd, &w->lockpath, err, errlen)) != 0)
 		goto out;
 	if ((error = nbh__db_open(path, true, &w->db, err, errlen)) != 0)
 		goto out;
@@ -544,8 +571,13 @@ nbh_writer_close(struct nbh_writer **wp)
 	sqlite3_finalize(w->prune);
 	sqlite3_finalize(w->prune_shape);
 	sqlite3_close(w->db);		/* checkpoints the WAL when it is the last connection */
-	if (w->lockfd >= 0)
+	if (w->lockfd >= 0) {
+		/* No stale lock file after a clean stop (take_lock copes with the race). */
+		if (w->lockpath != NULL)
+			(void)unlink(w->lockpath);
 		close(w->lockfd);	/* after the database: never close an fd SQLite locks */
+	}
+	free(w->lockpath);
 	nbh__map_free(&w->names);
 	nbh__map_free(&w->strs);
 	nbh__map_free(&w->descrs);
