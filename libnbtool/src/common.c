@@ -396,7 +396,8 @@ nb_common_open(const struct nb_common *c)
 		case NB_SYSCTL_REPLAY:
 			nb_errx(NB_EXIT_RUNTIME, "--replay: history backend not available yet");
 		case NB_SYSCTL_REMOTE:
-			nb_errx(NB_EXIT_RUNTIME, "-S: daemon backend not available yet");
+			nb_errx(NB_EXIT_RUNTIME, "-S %s: %s", c->socket_path,
+			    h != NULL && *nb_sysctl_errdetail(h) != '\0' ? nb_sysctl_errdetail(h) : "another protocol version");
 		default:
 			nb_errx(NB_EXIT_RUNTIME, "--source %s: not available yet", so.source);
 		}

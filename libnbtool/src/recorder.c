@@ -17,7 +17,9 @@
  * signal that arrives while a sample is read stays pending until the
  * sample is committed, then ends the loop: the sample in flight is in the
  * file. Ticks are absolute (CLOCK_MONOTONIC, no drift); after a stall the
- * missed ticks are skipped.
+ * missed ticks are skipped. With r->lock (nbstatd: the tree's lock, which
+ * its server takes for each request), a sample is read and written, and
+ * the next begun, under the lock; the wait is outside it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -224,6 +226,8 @@ nb_record_loop(struct nb_recorder *r)
 			nmissing = r->n;
 		}
 		/* One sample: every subtree, then the commit (the sample is in the file now). */
+		if (r->lock != NULL)
+			pthread_mutex_lock(r->lock);
 		for (size_t i = 0; i < r->n; i++) {
 			rc = nb_sysctl_walk(r->h, r->names[i], r->rdflags, discard_cb, NULL);
 			if (rc < 0) {
@@ -239,8 +243,12 @@ nb_record_loop(struct nb_recorder *r)
 			d = nb_sysctl_errdetail(r->h);
 			nb_warnx("%s", *d != '\0' ? d : strerror(-rc));
 			ret = NB_EXIT_RUNTIME;
+			if (r->lock != NULL)
+				pthread_mutex_unlock(r->lock);
 			break;
 		}
+		if (r->lock != NULL)
+			pthread_mutex_unlock(r->lock);
 		taken_n++;
 		r->nsamples++;
 		if (r->count != 0 && taken_n >= r->count)
@@ -261,7 +269,12 @@ nb_record_loop(struct nb_recorder *r)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		next += step;
-		if ((rc = nb_sysctl_sample(r->h)) != 0) {
+		if (r->lock != NULL)
+			pthread_mutex_lock(r->lock);
+		rc = nb_sysctl_sample(r->h);
+		if (r->lock != NULL)
+			pthread_mutex_unlock(r->lock);
+		if (rc != 0) {
 			d = nb_sysctl_errdetail(r->h);
 			nb_warnx("sample: %s", *d != '\0' ? d : strerror(-rc));
 			ret = NB_EXIT_RUNTIME;

@@ -902,6 +902,16 @@ nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source
 	return 0;
 }
 
+int
+nb__sysctl_local_peer(struct nb_sysctl *h, struct nb_sysctl *of)
+{
+	struct local *lo = of->priv;
+
+	if (of->ops != &local_ops)
+		return -EINVAL;
+	return nb__sysctl_local_open(h, lo->st, lo->src, false);
+}
+
 const char *
 mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
 {

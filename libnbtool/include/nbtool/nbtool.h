@@ -12,6 +12,7 @@
 #define NBTOOL_NBTOOL_H
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -196,6 +197,8 @@ struct nb_recorder {
 	/* On SIGHUP (if taken): may change interval, names, n, the retention. */
 	void (*hup)(struct nb_recorder *r, void *arg);
 	void *arg;
+	/* Held while a sample is read, written and the next begun (NULL: none). */
+	pthread_mutex_t *lock;
 	uint64_t nsamples; /* samples committed so far */
 };
 
