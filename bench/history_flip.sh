@@ -22,7 +22,13 @@ seed=${3:-$$}
 bin=$(cd "$build/bin" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nbh_flip.XXXXXX")
 keep=${KEEP:-$work/kept}
-trap 'rm -rf "$work/f.db" "$work/f.db-wal" "$work/f.db-shm" "$work/f.db.lock" "$work"/out.* "$work"/err.*' EXIT
+# On exit: nothing left but the kept files (the whole directory when none).
+cleanup() {
+	rm -f "$work"/f.db* "$work"/h.db* "$work"/out.* "$work"/err.* "$work"/orig.*
+	rmdir "$keep" 2>/dev/null || true
+	rmdir "$work" 2>/dev/null || true
+}
+trap cleanup EXIT
 mkdir -p "$keep"
 RANDOM=$seed
 

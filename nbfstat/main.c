@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - nbfstat: the open files of processes, in BSD fstat's layout, from
- * kern.proc.<pid>.fd.<n>.* (one walk of the tree), and JSON (-j) from the
- * same printer. Packet sockets show their capture statistics from
- * net.bpf.peers.<inode>.{rcount,dcount,ccount} when the tree has them.
+ * kern.proc.<pid>.* and kern.proc.<pid>.fd.<n>.* (read as tables), and JSON
+ * (-j) from the same printer. Packet sockets show their capture statistics
+ * from net.bpf.peers.<inode>.{rcount,dcount,ccount} when the tree has them.
+ * Everything is read first, then printed; --interval prints a snapshot
+ * each interval (with -j one document per line).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,7 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":jnp:S:u:";
+static const char optstring[] = ":c:jnp:S:u:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -45,24 +48,47 @@ static const char *const leaf_names[L_MAX] = {
 struct ofile {
 	int32_t		 fd;
 	unsigned	 has;		/* bit per L_* */
-	char		*s[L_MAX];	/* string leaves */
+	const char	*s[L_MAX];	/* string leaves (into the table's rows) */
 	int64_t		 n[L_MAX];	/* number leaves */
 };
 
 struct oproc {
 	int32_t		 pid;
-	char		*comm;
+	const char	*comm;
 	int64_t		 uid;
 	bool		 has_uid;
-	struct ofile	*f;
-	size_t		 nf, fcap;
+	struct ofile	*f;		/* nf, in state.files */
+	size_t		 nf;
+};
+
+/* The capture counters of a packet socket (net.bpf.peers.<inode>). */
+enum { B_RCOUNT, B_DCOUNT, B_CCOUNT, B_PROMISC, B_N };
+
+struct bpf_row {
+	int64_t		 v[B_N];
 };
 
 struct state {
 	struct oproc	*p;
-	size_t		 np, pcap;
+	size_t		 np;
+	struct ofile	*files;
 	int64_t		 denied;
-	int		 error;
+	struct nb_sysctl_table procs, fds, peers;
+};
+
+/* A row of kern.proc.<pid>. */
+struct proc_row {
+	char		 comm[64];
+	int64_t		 uid;
+	int64_t		 denied;	/* kern.proc.denied (the "kern.proc" row) */
+};
+
+/* A row of kern.proc.<pid>.fd.<n>: numbers in n, text in the buffers. */
+struct fd_row {
+	int64_t		 n[L_MAX];
+	char		 type[16], family[16], socktype[16], proto[32], state[32];
+	char		 laddr[64], raddr[64], ifname[64];
+	char		 path[4096];
 };
 
 struct opts {
@@ -94,137 +120,173 @@ usage(void)
 	    nb_common_help);
 }
 
-static void *
-xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
+/* ---- collect ---- */
 
-	if (q == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	return q;
+/* What a descriptor's type says about how to print it. */
+enum kind { K_FILE, K_PACKET, K_SOCKET, K_OTHER };
+
+static enum kind
+file_kind(const char *t)
+{
+	static const struct {
+		const char	*type;
+		enum kind	 kind;
+	} kinds[] = {
+		{ "file", K_FILE }, { "dir", K_FILE }, { "chr", K_FILE }, { "blk", K_FILE },
+		{ "fifo", K_FILE }, { "packet", K_PACKET }, { "socket", K_SOCKET },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(t, kinds[i].type) == 0)
+			return kinds[i].kind;
+	return K_OTHER;
 }
 
-static char *
-xstrdup(const char *s)
+static struct nb_sysctl_column fd_cols[L_MAX];
+
+#define FS(f)	NB_SYSCTL_STRING, offsetof(struct fd_row, f), sizeof(((struct fd_row *)0)->f)
+
+static const struct nb_sysctl_column proc_cols[] = {
+	{ "comm", NB_SYSCTL_STRING, offsetof(struct proc_row, comm), 64 },
+	{ "uid", NB_SYSCTL_INT, offsetof(struct proc_row, uid), 0 },
+};
+
+static const struct nb_sysctl_column denied_col[] = {
+	{ "denied", NB_SYSCTL_INT, offsetof(struct proc_row, denied), 0 },
+};
+
+static const struct nb_sysctl_column bpf_cols[B_N] = {
+	{ "rcount", NB_SYSCTL_INT, B_RCOUNT * sizeof(int64_t), 0 },
+	{ "dcount", NB_SYSCTL_INT, B_DCOUNT * sizeof(int64_t), 0 },
+	{ "ccount", NB_SYSCTL_INT, B_CCOUNT * sizeof(int64_t), 0 },
+	{ "promisc", NB_SYSCTL_INT, B_PROMISC * sizeof(int64_t), 0 },
+};
+
+static void
+fd_cols_init(void)
 {
-	char *d = strdup(s);
-
-	if (d == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	return d;
-}
-
-static bool
-comp_is(const struct nb_sysctl_entry *e, unsigned i, const char *s)
-{
-	return e->complen[i] == strlen(s) && memcmp(e->comp[i], s, e->complen[i]) == 0;
-}
-
-/* A decimal component. */
-static int32_t
-comp_num(const struct nb_sysctl_entry *e, unsigned i)
-{
-	int64_t v = 0;
-
-	if (e->complen[i] == 0 || e->complen[i] > 10)
-		return -1;
-	for (size_t k = 0; k < e->complen[i]; k++) {
-		if (e->comp[i][k] < '0' || e->comp[i][k] > '9')
-			return -1;
-		v = v * 10 + (e->comp[i][k] - '0');
-	}
-	return v <= INT32_MAX ? (int32_t)v : -1;
-}
-
-static struct oproc *
-proc_get(struct state *s, int32_t pid)
-{
-	struct oproc *p;
-
-	if (s->np > 0 && s->p[s->np - 1].pid == pid)
-		return &s->p[s->np - 1];
-	if (s->np == s->pcap) {
-		s->pcap = s->pcap != 0 ? s->pcap * 2 : 64;
-		s->p = xrealloc(s->p, s->pcap * sizeof(*s->p));
-	}
-	p = &s->p[s->np++];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	return p;
-}
-
-static struct ofile *
-file_get(struct oproc *p, int32_t fd)
-{
-	struct ofile *f;
-
-	if (p->nf > 0 && p->f[p->nf - 1].fd == fd)
-		return &p->f[p->nf - 1];
-	if (p->nf == p->fcap) {
-		p->fcap = p->fcap != 0 ? p->fcap * 2 : 16;
-		p->f = xrealloc(p->f, p->fcap * sizeof(*p->f));
-	}
-	f = &p->f[p->nf++];
-	memset(f, 0, sizeof(*f));
-	f->fd = fd;
-	return f;
-}
-
-/* kern proc denied | kern proc <pid> comm|uid | kern proc <pid> fd <n> <leaf> */
-static int
-collect_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct state *s = arg;
-	const struct nb_sysctl_value *v = &e->val;
-	struct oproc *p;
-	struct ofile *f;
-	int32_t pid, fd;
+	static const struct nb_sysctl_column text[L_MAX] = {
+		[L_TYPE] = { NULL, FS(type) }, [L_PATH] = { NULL, FS(path) },
+		[L_FAMILY] = { NULL, FS(family) }, [L_SOCKTYPE] = { NULL, FS(socktype) },
+		[L_PROTO] = { NULL, FS(proto) }, [L_STATE] = { NULL, FS(state) },
+		[L_LADDR] = { NULL, FS(laddr) }, [L_RADDR] = { NULL, FS(raddr) },
+		[L_IFNAME] = { NULL, FS(ifname) },
+	};
 	unsigned i;
 
-	if (v->type == NB_SYSCTL_NODE || e->ncomp < 3)
-		return 0;
-	if (e->ncomp == 3 && comp_is(e, 2, "denied")) {
-		s->denied = v->i;
-		return 0;
+	for (i = 0; i < L_MAX; i++) {
+		if (text[i].size != 0)
+			fd_cols[i] = text[i];
+		else
+			fd_cols[i] = (struct nb_sysctl_column){ NULL, NB_SYSCTL_INT,
+			    offsetof(struct fd_row, n) + i * sizeof(int64_t), 0 };
+		fd_cols[i].leaf = leaf_names[i];
 	}
-	if ((pid = comp_num(e, 2)) <= 0)
-		return 0;
-	p = proc_get(s, pid);
-	if (e->ncomp == 4 && comp_is(e, 3, "comm")) {
-		free(p->comm);
-		p->comm = xstrdup(v->str);
-	} else if (e->ncomp == 4 && comp_is(e, 3, "uid")) {
-		p->uid = v->i;
-		p->has_uid = true;
-	} else if (e->ncomp == 6 && comp_is(e, 3, "fd") && (fd = comp_num(e, 4)) >= 0) {
-		f = file_get(p, fd);
-		for (i = 0; i < L_MAX; i++) {
-			if (!comp_is(e, 5, leaf_names[i]))
-				continue;
-			f->has |= 1u << i;
-			if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS)
-				f->s[i] = xstrdup(v->str);
-			else if (v->type == NB_SYSCTL_U64)
-				f->n[i] = (int64_t)v->u;
-			else
-				f->n[i] = v->i;
-			break;
-		}
-	}
-	return 0;
+}
+
+/* The string a column of an fd row holds. */
+static const char *
+fd_text(const struct fd_row *r, unsigned l)
+{
+	return (const char *)r + fd_cols[l].offset;
 }
 
 static void
 state_free(struct state *s)
 {
-	for (size_t i = 0; i < s->np; i++) {
-		for (size_t j = 0; j < s->p[i].nf; j++)
-			for (unsigned k = 0; k < L_MAX; k++)
-				free(s->p[i].f[j].s[k]);
-		free(s->p[i].f);
-		free(s->p[i].comm);
-	}
 	free(s->p);
+	free(s->files);
+	nb_sysctl_table_free(&s->procs);
+	nb_sysctl_table_free(&s->fds);
+	nb_sysctl_table_free(&s->peers);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The pid of a row: its first key when the pattern had a '*' for it (nkey of
+ * the pattern with '*' pids), else the one pid asked for. */
+static int32_t
+key_pid(const struct nb_sysctl_rowid *id, unsigned nkey_all, int32_t only)
+{
+	return id->nkey == nkey_all ? (int32_t)strtol(id->key[0], NULL, 10) : only;
+}
+
+/*
+ * Read kern.proc (or one pid of it) and its descriptors as tables, and the
+ * capture peers when a packet socket is among them; 0 or -errno.
+ */
+static int
+collect(struct nb_sysctl *h, int32_t pid, struct state *s)
+{
+	char pat[64], fpat[64];
+	struct nb_sysctl_table dt = { 0 };
+	size_t i, j, k;
+	bool packets = false;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	fd_cols_init();
+	if (pid > 0) {
+		snprintf(pat, sizeof(pat), "kern.proc.%d", pid);
+		snprintf(fpat, sizeof(fpat), "kern.proc.%d.fd.*", pid);
+	} else {
+		snprintf(pat, sizeof(pat), "kern.proc.*");
+		snprintf(fpat, sizeof(fpat), "kern.proc.*.fd.*");
+	}
+	if ((rc = nb_sysctl_table_read(h, pat, proc_cols, 2, sizeof(struct proc_row), 0,
+	    &s->procs)) != 0)
+		return rc;
+	if ((rc = nb_sysctl_table_read(h, fpat, fd_cols, L_MAX, sizeof(struct fd_row), 0,
+	    &s->fds)) != 0)
+		return rc;
+	/* How many processes the whole list hides (not asked with -p). */
+	if (pid == 0 && nb_sysctl_table_read(h, "kern.proc", denied_col, 1,
+	    sizeof(struct proc_row), 0, &dt) == 0 && dt.nrows > 0)
+		s->denied = ((const struct proc_row *)nb_sysctl_table_row(&dt, 0))->denied;
+	nb_sysctl_table_free(&dt);
+	s->np = s->procs.nrows;
+	if ((s->p = calloc(s->np + 1, sizeof(*s->p))) == NULL ||
+	    (s->files = calloc(s->fds.nrows + 1, sizeof(*s->files))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < s->np; i++) {
+		const struct proc_row *r = nb_sysctl_table_row(&s->procs, i);
+
+		s->p[i].pid = key_pid(&s->procs.ids[i], 1, pid);
+		s->p[i].comm = nb_sysctl_row_has(&s->procs.ids[i], 0) ? r->comm : NULL;
+		s->p[i].uid = r->uid;
+		s->p[i].has_uid = nb_sysctl_row_has(&s->procs.ids[i], 1);
+	}
+	/* Descriptors come in the processes' (tree) order: join by pid. */
+	for (j = 0, k = 0; j < s->fds.nrows; j++) {
+		const struct nb_sysctl_rowid *id = &s->fds.ids[j];
+		const struct fd_row *r = nb_sysctl_table_row(&s->fds, j);
+		struct ofile *f = &s->files[j];
+		int32_t fpid = key_pid(id, 2, pid);
+		unsigned l;
+
+		while (k < s->np && s->p[k].pid != fpid)
+			k++;
+		if (k == s->np)
+			break;
+		f->fd = (int32_t)id->index;
+		for (l = 0; l < L_MAX; l++) {
+			if (!nb_sysctl_row_has(id, l))
+				continue;
+			f->has |= 1u << l;
+			if (fd_cols[l].type == NB_SYSCTL_STRING)
+				f->s[l] = fd_text(r, l);
+			else
+				f->n[l] = r->n[l];
+		}
+		if (s->p[k].f == NULL)
+			s->p[k].f = f;
+		s->p[k].nf++;
+		if (f->s[L_TYPE] != NULL && file_kind(f->s[L_TYPE]) == K_PACKET)
+			packets = true;
+	}
+	if (packets && (rc = nb_sysctl_table_read(h, "net.bpf.peers.*", bpf_cols, B_N,
+	    sizeof(struct bpf_row), 0, &s->peers)) != 0 && rc != -ENOENT)
+		return rc;
+	return 0;
 }
 
 /* ---- printing: one path for text and JSON ---- */
@@ -359,13 +421,13 @@ print_file(struct nb_out *o, const struct opts *op, const struct ofile *f)
 
 /* A packet socket: bpf@IF and the capture counters the tree has. */
 static void
-print_packet(struct nb_out *o, struct nb_sysctl *h, const struct ofile *f)
+print_packet(struct nb_out *o, const struct state *s, const struct ofile *f)
 {
 	static const struct {
-		const char *leaf, *label;
+		const char *key, *label;
 	} ctrs[] = { { "rcount", "rec" }, { "dcount", "dr" }, { "ccount", "cap" } };
-	struct nb_sysctl_value v;
-	char name[96], fmt[32];
+	const struct bpf_row *b = NULL;
+	char fmt[32];
 	bool first = true;
 	size_t i;
 
@@ -374,22 +436,23 @@ print_packet(struct nb_out *o, struct nb_sysctl *h, const struct ofile *f)
 	str_leaf(o, f, L_PROTO, "proto");
 	if (!HAS(f, L_INODE))
 		return;
-	for (i = 0; i < sizeof(ctrs) / sizeof(ctrs[0]); i++) {
-		snprintf(name, sizeof(name), "net.bpf.peers.%" PRIu64 ".%s",
-		    (uint64_t)f->n[L_INODE], ctrs[i].leaf);
-		if (nb_sysctl_get(h, name, 0, &v) != 0 ||
-		    (v.type != NB_SYSCTL_U64 && v.type != NB_SYSCTL_INT))
+	for (i = 0; i < s->peers.nrows; i++)
+		if (s->peers.ids[i].index == f->n[L_INODE])
+			break;
+	if (i == s->peers.nrows)
+		return;
+	b = nb_sysctl_table_row(&s->peers, i);
+	for (size_t c = 0; c < sizeof(ctrs) / sizeof(ctrs[0]); c++) {
+		if (!nb_sysctl_row_has(&s->peers.ids[i], (unsigned)c))
 			continue;
-		snprintf(fmt, sizeof(fmt), "%s%s=%%" PRIu64, first ? " " : ", ", ctrs[i].label);
-		nb_out_u64(o, NB_OUT_ANY, ctrs[i].leaf, fmt,
-		    v.type == NB_SYSCTL_U64 ? v.u : (uint64_t)v.i);
+		snprintf(fmt, sizeof(fmt), "%s%s=%%" PRIu64, first ? " " : ", ", ctrs[c].label);
+		nb_out_u64(o, NB_OUT_ANY, ctrs[c].key, fmt, (uint64_t)b->v[c]);
 		first = false;
 	}
 	/* NetBSD's ", promisc" when the descriptor holds promiscuous mode. */
-	snprintf(name, sizeof(name), "net.bpf.peers.%" PRIu64 ".promisc", (uint64_t)f->n[L_INODE]);
-	if (nb_sysctl_get(h, name, 0, &v) == 0 && v.type == NB_SYSCTL_INT) {
-		nb_out_bool(o, NB_OUT_JSON, "promisc", "%s", v.i != 0);
-		if (v.i != 0)
+	if (nb_sysctl_row_has(&s->peers.ids[i], B_PROMISC)) {
+		nb_out_bool(o, NB_OUT_JSON, "promisc", "%s", b->v[B_PROMISC] != 0);
+		if (b->v[B_PROMISC] != 0)
 			nb_out_text(o, "%spromisc", first ? " " : ", ");
 	}
 }
@@ -439,19 +502,8 @@ print_socket(struct nb_out *o, const struct ofile *f)
 		nb_out_u64(o, NB_OUT_ANY, "portid", " portid=%" PRIu64, (uint64_t)f->n[L_PORTID]);
 }
 
-static bool
-is_file_type(const char *t)
-{
-	static const char *const ft[] = { "file", "dir", "chr", "blk", "fifo" };
-
-	for (size_t i = 0; i < sizeof(ft) / sizeof(ft[0]); i++)
-		if (strcmp(t, ft[i]) == 0)
-			return true;
-	return false;
-}
-
 static void
-print_all(struct nb_out *o, struct nb_sysctl *h, const struct opts *op, const struct state *s)
+print_all(struct nb_out *o, const struct opts *op, const struct state *s)
 {
 	char ubuf[32];
 	size_t i, j;
@@ -477,13 +529,13 @@ print_all(struct nb_out *o, struct nb_sysctl *h, const struct opts *op, const st
 			nb_out_i64(o, NB_OUT_ANY, "pid", " %5" PRId64, p->pid);
 			nb_out_i64(o, NB_OUT_ANY, "fd", " %4" PRId64, f->fd);
 			nb_out_str(o, NB_OUT_JSON, "type", "%s", type);
-			if (is_file_type(type))
+			if (file_kind(type) == K_FILE)
 				print_file(o, op, f);
 			else {
 				nb_out_text(o, "*");
-				if (strcmp(type, "packet") == 0)
-					print_packet(o, h, f);
-				else if (strcmp(type, "socket") == 0)
+				if (file_kind(type) == K_PACKET)
+					print_packet(o, s, f);
+				else if (file_kind(type) == K_SOCKET)
 					print_socket(o, f);
 				else {
 					nb_out_text(o, " %s", type);
@@ -514,7 +566,8 @@ main(int argc, char *argv[])
 	struct nb_sysctl *h = NULL;
 	struct nb_out *o = NULL;
 	struct passwd *pw;
-	char name[64];
+	struct nb_ticker tk;
+	bool interval, first = true;
 	const char *errstr;
 	uint64_t v;
 	int opt, rc;
@@ -528,6 +581,9 @@ main(int argc, char *argv[])
 		switch (opt) {
 		case 'n':
 			op.nflag = true;
+			break;
+		case 'c':
+			nb_common_option(&op.c, NB_OPT_COUNT, optarg);
 			break;
 		case 'p':
 			if (nb_parse_u64(optarg, 1, INT32_MAX, &v, &errstr) != 0)
@@ -561,32 +617,37 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		nb_usagex("%s: unexpected operand", argv[optind]);
 	nb_common_check(&op.c);
-	if (op.c.interval_set || op.c.count_set)
-		nb_usagex("--interval and --count are not used by nbfstat");
 
 	h = nb_common_open(&op.c);
-	if (op.pid > 0)
-		snprintf(name, sizeof(name), "kern.proc.%d", op.pid);
-	else
-		snprintf(name, sizeof(name), "kern.proc");
-	rc = nb_sysctl_walk(h, name, 0, collect_cb, &s);
-	if (op.pid > 0 && rc == -EACCES)
-		nb_errx(NB_EXIT_RUNTIME, "-p %d: the process's open files are hidden "
-		    "from this user", op.pid);
-	if (op.pid > 0 && (rc == -ENOENT || (rc == 0 && s.np == 0)))
-		nb_errx(NB_EXIT_RUNTIME, "-p %d: no such process", op.pid);
-	if (rc != 0)
-		nb_errx(NB_EXIT_RUNTIME, "%s: %s%s%s", name, strerror(-rc),
-		    *nb_sysctl_errdetail(h) != '\0' ? ": " : "", nb_sysctl_errdetail(h));
-	if (s.denied > 0)
-		nb_warnx("%" PRId64 " process%s not shown: open files hidden from this user",
-		    s.denied, s.denied == 1 ? "" : "es");
 	if ((o = nb_out_create(stdout, op.c.json, op.c.pretty)) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	print_all(o, h, &op, &s);
+	/* --interval/--count: a snapshot each interval (JSON: one document each). */
+	interval = op.c.interval_set || op.c.count_set;
+	if (interval)
+		nb_ticker_init(&tk, &op.c, h);
+	for (;;) {
+		rc = collect(h, op.pid, &s);
+		if (op.pid > 0 && rc == -EACCES)
+			nb_errx(NB_EXIT_RUNTIME, "-p %d: the process's open files are hidden "
+			    "from this user", op.pid);
+		if (op.pid > 0 && (rc == -ENOENT || (rc == 0 && s.np == 0)))
+			nb_errx(NB_EXIT_RUNTIME, "-p %d: no such process", op.pid);
+		if (rc != 0)
+			nb_errx(NB_EXIT_RUNTIME, "kern.proc: %s%s%s", strerror(-rc),
+			    *nb_sysctl_errdetail(h) != '\0' ? ": " : "", nb_sysctl_errdetail(h));
+		if (s.denied > 0 && first)
+			nb_warnx("%" PRId64 " process%s not shown: open files hidden from this user",
+			    s.denied, s.denied == 1 ? "" : "es");
+		if (!first)
+			nb_out_text(o, "\n");
+		print_all(o, &op, &s);
+		state_free(&s);
+		first = false;
+		if (!interval || !nb_ticker_next(&tk))
+			break;
+	}
 	nb_out_destroy(&o);
 	nb_common_close(&h);
-	state_free(&s);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
 	return 0;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +34,14 @@ static const char *const bpf_leaves[F_N] = {
 };
 
 struct bpf_row {
-	uint64_t	 id;
 	uint64_t	 v[F_N];
-	unsigned	 have;		/* bit f: leaf f is in the tree */
 	char		 comm[64];
 	char		 ifname[64];
-	bool		 has_comm;
 };
 
-struct bpf_rows {
-	struct bpf_row	*v;
-	size_t		 n, cap;
-};
+enum { C_COMM = F_N, C_IFNAME, NCOLS };
+
+static struct nb_sysctl_column bpf_cols[NCOLS];
 
 static int
 walk_err(struct nb_sysctl *h, const char *name, int rc)
@@ -55,68 +52,37 @@ walk_err(struct nb_sysctl *h, const char *name, int rc)
 	return NB_EXIT_RUNTIME;
 }
 
-static uint64_t
-leaf_u64(const struct nb_sysctl_value *v)
+static void
+cols_init(void)
 {
-	return v->type == NB_SYSCTL_INT ? (uint64_t)v->i : v->u;
+	unsigned f;
+
+	if (bpf_cols[0].leaf != NULL)
+		return;
+	for (f = 0; f < F_N; f++)
+		bpf_cols[f] = (struct nb_sysctl_column){ bpf_leaves[f], NB_SYSCTL_U64,
+		    offsetof(struct bpf_row, v) + f * sizeof(uint64_t), 0 };
+	bpf_cols[C_COMM] = (struct nb_sysctl_column){ "comm", NB_SYSCTL_STRING,
+	    offsetof(struct bpf_row, comm), 64 };
+	bpf_cols[C_IFNAME] = (struct nb_sysctl_column){ "ifname", NB_SYSCTL_STRING,
+	    offsetof(struct bpf_row, ifname), 64 };
 }
 
-/* net bpf peers <id> <leaf>: rows come in id order, one leaf after another. */
-static int
-bpf_collect_cb(const struct nb_sysctl_entry *e, void *arg)
+/* Leaf f of row i is in the tree. */
+static bool
+have(const struct nb_sysctl_table *t, size_t i, unsigned f)
 {
-	struct bpf_rows *r = arg;
-	struct bpf_row *row;
-	const char *leaf;
-	uint64_t id;
-	char *end;
-	size_t f;
-
-	if (e->ncomp != 5 || e->val.type == NB_SYSCTL_NODE)
-		return 0;
-	errno = 0;
-	id = strtoull(e->comp[3], &end, 10);
-	if (*end != '\0' || end == e->comp[3] || errno != 0)
-		return 0;
-	if (r->n == 0 || r->v[r->n - 1].id != id) {
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 16;
-			struct bpf_row *v = realloc(r->v, cap * sizeof(*v));
-
-			if (v == NULL)
-				return -ENOMEM;
-			r->v = v;
-			r->cap = cap;
-		}
-		row = &r->v[r->n++];
-		memset(row, 0, sizeof(*row));
-		row->id = id;
-	}
-	row = &r->v[r->n - 1];
-	leaf = e->comp[4];
-	if (strcmp(leaf, "comm") == 0) {
-		snprintf(row->comm, sizeof(row->comm), "%s", e->val.str);
-		row->has_comm = true;
-		return 0;
-	}
-	if (strcmp(leaf, "ifname") == 0) {
-		snprintf(row->ifname, sizeof(row->ifname), "%s", e->val.str);
-		return 0;
-	}
-	for (f = 0; f < F_N; f++)
-		if (strcmp(bpf_leaves[f], leaf) == 0) {
-			row->v[f] = leaf_u64(&e->val);
-			row->have |= 1u << f;
-		}
-	return 0;
+	return nb_sysctl_row_has(&t->ids[i], f);
 }
 
 /* A number column: the value, or "-" (null) when the tree has none. */
 static void
-num_cell(struct nb_out *o, const struct bpf_row *row, unsigned f, const char *key,
-    const char *fmt, int width)
+num_cell(struct nb_out *o, const struct nb_sysctl_table *t, size_t i, unsigned f,
+    const char *key, const char *fmt, int width)
 {
-	if (row->have & (1u << f))
+	const struct bpf_row *row = nb_sysctl_table_row(t, i);
+
+	if (have(t, i, f))
 		nb_out_u64(o, NB_OUT_ANY, key, fmt, row->v[f]);
 	else {
 		nb_out_pad(o, width - 1);
@@ -126,11 +92,12 @@ num_cell(struct nb_out *o, const struct bpf_row *row, unsigned f, const char *ke
 
 /* Flags as letters: p promisc, r RX ring, t TX ring, f fanout, d detached. */
 static void
-flags_text(const struct bpf_row *row, char buf[8])
+flags_text(const struct nb_sysctl_table *t, size_t i, char buf[8])
 {
+	const struct bpf_row *row = nb_sysctl_table_row(t, i);
 	uint64_t fl = row->v[F_FLAGS];
 
-	buf[0] = (row->have & (1u << F_PROMISC)) && row->v[F_PROMISC] ? 'p' : '-';
+	buf[0] = have(t, i, F_PROMISC) && row->v[F_PROMISC] ? 'p' : '-';
 	buf[1] = fl & BF_RX_RING ? 'r' : '-';
 	buf[2] = fl & BF_TX_RING ? 't' : '-';
 	buf[3] = fl & BF_FANOUT ? 'f' : '-';
@@ -138,69 +105,148 @@ flags_text(const struct bpf_row *row, char buf[8])
 	buf[5] = '\0';
 }
 
-int
-bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+/* The -B table of t (counters as read, or deltas in interval mode). */
+static void
+render_peers(struct nb_out *o, const struct nb_sysctl_table *t)
 {
-	struct bpf_rows r = { 0 };
 	char flags[8];
-	size_t i, nown;
-	int rc;
+	size_t i;
 
-	(void)no;
-	if ((rc = nb_sysctl_walk(h, "net.bpf.peers", 0, bpf_collect_cb, &r)) < 0 &&
-	    rc != -ENOENT) {
-		free(r.v);
-		return walk_err(h, "net.bpf.peers", rc);
-	}
-	nb_out_record_begin(o);
 	nb_out_text(o, "Active BPF peers\n");
 	nb_out_text(o, "%-7s %-9s %9s %9s %9s %-5s %8s %s\n", "PID", "Int", "Recv", "Drop",
 	    "Capt", "Flags", "Bufsize", "Comm");
 	nb_out_open_array(o, "peers");
-	for (i = 0; i < r.n; i++) {
-		const struct bpf_row *row = &r.v[i];
+	for (i = 0; i < t->nrows; i++) {
+		const struct bpf_row *row = nb_sysctl_table_row(t, i);
 
 		nb_out_open_object(o, NULL);
-		if (row->have & (1u << F_PID))
+		if (have(t, i, F_PID))
 			nb_out_u64(o, NB_OUT_ANY, "pid", "%-7" PRIu64, row->v[F_PID]);
 		else
 			nb_out_null(o, NB_OUT_ANY, "pid", "-      ");
 		nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s", row->ifname[0] != '\0' ? row->ifname :
 		    (row->v[F_FLAGS] & BF_DETACHED) ? "-" : "*");
-		num_cell(o, row, F_RCOUNT, "rcount", " %9" PRIu64, 10);
-		num_cell(o, row, F_DCOUNT, "dcount", " %9" PRIu64, 10);
-		num_cell(o, row, F_CCOUNT, "ccount", " %9" PRIu64, 10);
-		flags_text(row, flags);
+		num_cell(o, t, i, F_RCOUNT, "rcount", " %9" PRIu64, 10);
+		num_cell(o, t, i, F_DCOUNT, "dcount", " %9" PRIu64, 10);
+		num_cell(o, t, i, F_CCOUNT, "ccount", " %9" PRIu64, 10);
+		flags_text(t, i, flags);
 		nb_out_str(o, NB_OUT_ANY, "flags", " %-5s", flags);
-		num_cell(o, row, F_BUFSIZE, "bufsize", " %8" PRIu64, 9);
-		if (row->has_comm)
+		num_cell(o, t, i, F_BUFSIZE, "bufsize", " %8" PRIu64, 9);
+		if (have(t, i, C_COMM))
 			nb_out_str(o, NB_OUT_ANY, "comm", " %s", row->comm);
 		else
 			nb_out_null(o, NB_OUT_ANY, "comm", " -");
 		nb_out_text(o, "\n");
 		/* JSON only: the rest of the peer. */
-		nb_out_u64(o, NB_OUT_JSON, "inode", NULL, row->id);
-		if (row->have & (1u << F_FD))
+		nb_out_u64(o, NB_OUT_JSON, "inode", NULL, (uint64_t)t->ids[i].index);
+		if (have(t, i, F_FD))
 			nb_out_u64(o, NB_OUT_JSON, "fd", NULL, row->v[F_FD]);
-		if (row->have & (1u << F_UID))
+		if (have(t, i, F_UID))
 			nb_out_u64(o, NB_OUT_JSON, "uid", NULL, row->v[F_UID]);
-		if (row->have & (1u << F_FILTER))
+		if (have(t, i, F_FILTER))
 			nb_out_u64(o, NB_OUT_JSON, "filter_len", NULL, row->v[F_FILTER]);
-		if (row->have & (1u << F_PROMISC))
+		if (have(t, i, F_PROMISC))
 			nb_out_bool(o, NB_OUT_JSON, "promisc", NULL, row->v[F_PROMISC] != 0);
 		nb_out_close_object(o);
 	}
 	nb_out_close_array(o);
-	nb_out_record_end(o);
-	/* What the kernel hid from this user, said once (never an error). */
-	for (i = nown = 0; i < r.n; i++)
-		if ((r.v[i].have & (1u << F_PID)) == 0)
+}
+
+/* What the kernel hid from this user, said once (never an error). */
+static void
+warn_owners(const struct nb_sysctl_table *t)
+{
+	size_t i, nown;
+
+	for (i = nown = 0; i < t->nrows; i++)
+		if (!have(t, i, F_PID))
 			nown++;
 	if (nown > 0)
 		nb_warnx("%zu capture peer%s without a visible owner (processes of other "
 		    "users are hidden from this one, or live in another PID namespace)",
 		    nown, nown == 1 ? "" : "s");
-	free(r.v);
+}
+
+static int
+read_peers(struct nb_sysctl *h, struct nb_sysctl_table *t)
+{
+	int rc;
+
+	cols_init();
+	if ((rc = nb_sysctl_table_read(h, "net.bpf.peers.*", bpf_cols, NCOLS,
+	    sizeof(struct bpf_row), 0, t)) < 0 && rc != -ENOENT) {
+		nb_sysctl_table_free(t);
+		return walk_err(h, "net.bpf.peers", rc);
+	}
+	return 0;
+}
+
+/* Interval records: since_boot and seconds first (JSON), then the mode's body. */
+static void
+interval_head(struct nb_out *o, bool first, double secs)
+{
+	nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
+	nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
+	    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
+}
+
+/*
+ * -B -w: the -B table once per interval with Recv, Drop and Capt as what
+ * each peer moved in the interval (nb_delta: a peer new since the last
+ * sample counts from 0); the first table is since the peers opened.
+ */
+static int
+bpf_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct nb_sysctl_table t;
+	struct nb_delta *d = NULL;
+	struct nb_ticker tk;
+	int64_t prev_ns = 0, now_ns;
+	bool first = true;
+	int rc = 0;
+
+	if (nb_delta_create(&d) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	nb_ticker_init(&tk, &no->c, h);
+	for (;;) {
+		if ((rc = read_peers(h, &t)) != 0)
+			break;
+		if (nb_delta_step(d, &t, bpf_cols, NULL) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		now_ns = nb_sysctl_sample_time(h);
+		nb_out_record_begin(o);
+		if (!first)
+			nb_out_text(o, "\n");
+		interval_head(o, first, first ? 0 : (double)(now_ns - prev_ns) / 1e9);
+		render_peers(o, &t);
+		nb_out_record_end(o);
+		if (first)
+			warn_owners(&t);
+		nb_sysctl_table_free(&t);
+		prev_ns = now_ns;
+		first = false;
+		if (!nb_ticker_next(&tk))
+			break;
+	}
+	nb_delta_destroy(&d);
+	return rc;
+}
+
+int
+bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct nb_sysctl_table t;
+	int rc;
+
+	if (no->c.interval_set || no->c.count_set)
+		return bpf_interval(h, no, o);
+	if ((rc = read_peers(h, &t)) != 0)
+		return rc;
+	nb_out_record_begin(o);
+	render_peers(o, &t);
+	nb_out_record_end(o);
+	warn_owners(&t);
+	nb_sysctl_table_free(&t);
 	return 0;
 }
 
@@ -221,48 +267,86 @@ static const struct bst_line {
 };
 #define NBST	(sizeof(bst_lines) / sizeof(bst_lines[0]))
 
-struct bst_walk {
-	uint64_t	 v[NBST];
-	unsigned	 have;
-};
+static struct nb_sysctl_column bst_cols[NBST];
 
-static int
-bst_cb(const struct nb_sysctl_entry *e, void *arg)
+/* The totals line by line (deltas in interval mode: zeros hidden as -ss). */
+static void
+render_totals(struct nb_out *o, const struct nb_sysctl_table *t, int sflag)
 {
-	struct bst_walk *w = arg;
+	const uint64_t *v = nb_sysctl_table_row(t, 0);
 	size_t k;
 
-	if (e->ncomp != 4 || e->val.type == NB_SYSCTL_NODE)
-		return 0;
+	nb_out_open_object(o, "bpf");
+	nb_out_text(o, "bpf:\n");
+	for (k = 0; v != NULL && k < NBST; k++) {
+		if (!nb_sysctl_row_has(&t->ids[0], (unsigned)k))
+			continue;
+		if (sflag > 1 && v[k] == 0 && !bst_lines[k].always)
+			continue;
+		nb_out_u64(o, NB_OUT_ANY, bst_lines[k].leaf, "\t%" PRIu64, v[k]);
+		nb_out_text(o, " %s\n", v[k] == 1 ? bst_lines[k].one : bst_lines[k].text);
+	}
+	nb_out_close_object(o);
+}
+
+static int
+read_totals(struct nb_sysctl *h, struct nb_sysctl_table *t)
+{
+	size_t k;
+	int rc;
+
 	for (k = 0; k < NBST; k++)
-		if (strcmp(bst_lines[k].leaf, e->comp[3]) == 0) {
-			w->v[k] = leaf_u64(&e->val);
-			w->have |= 1u << k;
-		}
+		bst_cols[k] = (struct nb_sysctl_column){ bst_lines[k].leaf, NB_SYSCTL_U64,
+		    k * sizeof(uint64_t), 0 };
+	if ((rc = nb_sysctl_table_read(h, "net.bpf.stats", bst_cols, NBST,
+	    NBST * sizeof(uint64_t), 0, t)) < 0 && rc != -ENOENT) {
+		nb_sysctl_table_free(t);
+		return walk_err(h, "net.bpf.stats", rc);
+	}
 	return 0;
 }
 
 int
 bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
-	struct bst_walk w = { 0 };
-	size_t k;
-	int rc;
+	struct nb_sysctl_table t;
+	struct nb_delta *d = NULL;
+	struct nb_ticker tk;
+	int64_t prev_ns = 0, now_ns;
+	bool interval = no->c.interval_set || no->c.count_set, first = true;
+	int rc = 0;
 
-	if ((rc = nb_sysctl_walk(h, "net.bpf.stats", 0, bst_cb, &w)) < 0 && rc != -ENOENT)
-		return walk_err(h, "net.bpf.stats", rc);
-	nb_out_record_begin(o);
-	nb_out_open_object(o, "bpf");
-	nb_out_text(o, "bpf:\n");
-	for (k = 0; k < NBST; k++) {
-		if ((w.have & (1u << k)) == 0)
-			continue;
-		if (no->sflag > 1 && w.v[k] == 0 && !bst_lines[k].always)
-			continue;
-		nb_out_u64(o, NB_OUT_ANY, bst_lines[k].leaf, "\t%" PRIu64, w.v[k]);
-		nb_out_text(o, " %s\n", w.v[k] == 1 ? bst_lines[k].one : bst_lines[k].text);
+	if (!interval) {
+		if ((rc = read_totals(h, &t)) != 0)
+			return rc;
+		nb_out_record_begin(o);
+		render_totals(o, &t, no->sflag);
+		nb_out_record_end(o);
+		nb_sysctl_table_free(&t);
+		return 0;
 	}
-	nb_out_close_object(o);
-	nb_out_record_end(o);
-	return 0;
+	/* -s -B -w: the totals' deltas per interval (the gauges as they are). */
+	if (nb_delta_create(&d) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	nb_ticker_init(&tk, &no->c, h);
+	for (;;) {
+		if ((rc = read_totals(h, &t)) != 0)
+			break;
+		if (nb_delta_step(d, &t, bst_cols, NULL) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		now_ns = nb_sysctl_sample_time(h);
+		nb_out_record_begin(o);
+		if (!first)
+			nb_out_text(o, "\n");
+		interval_head(o, first, first ? 0 : (double)(now_ns - prev_ns) / 1e9);
+		render_totals(o, &t, 2);
+		nb_out_record_end(o);
+		nb_sysctl_table_free(&t);
+		prev_ns = now_ns;
+		first = false;
+		if (!nb_ticker_next(&tk))
+			break;
+	}
+	nb_delta_destroy(&d);
+	return rc;
 }

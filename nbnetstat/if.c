@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,242 +25,88 @@ const char *const ctr_names[C_N] = {
 	"collisions", "noproto",
 };
 
+/* The counters' leaves under net.interfaces.<if>, by enum ctr. */
+const char *const ctr_leaves[C_N] = {
+	"stats.ipackets", "stats.ierrors", "stats.iqdrops", "stats.ibytes", "stats.imcasts",
+	"stats.opackets", "stats.oerrors", "stats.oqdrops", "stats.obytes", "stats.omcasts",
+	"stats.collisions", "stats.noproto",
+};
+
+/* A row of net.interfaces.* (the table reader fills it). */
+struct if_row {
+	int64_t		 flags;
+	int64_t		 mtu;
+	char		 lladdr[64];
+	char		 operstate[16];
+	uint64_t	 stats[C_N];
+};
+
+enum { IC_FLAGS, IC_MTU, IC_LLADDR, IC_OPERSTATE, IC_STATS };
+
+static struct nb_sysctl_column if_cols[IC_STATS + C_N] = {
+	[IC_FLAGS] = { "flags", NB_SYSCTL_INT, offsetof(struct if_row, flags), 0 },
+	[IC_MTU] = { "mtu", NB_SYSCTL_INT, offsetof(struct if_row, mtu), 0 },
+	[IC_LLADDR] = { "lladdr", NB_SYSCTL_ADDRESS, offsetof(struct if_row, lladdr), 64 },
+	[IC_OPERSTATE] = { "operstate", NB_SYSCTL_STRING, offsetof(struct if_row, operstate), 16 },
+};
+
+/* A row of net.interfaces.*.addrs.* or .mcast.* */
+struct addr_row {
+	char		 family[8];	/* "inet", "inet6" ("link": mcast) */
+	char		 address[INET6_ADDRSTRLEN + 8];
+	int64_t		 n;		/* prefixlen (addrs) or users (mcast) */
+};
+
+static const struct nb_sysctl_column addr_cols[] = {
+	{ "family", NB_SYSCTL_STRING, offsetof(struct addr_row, family), 8 },
+	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct addr_row, address), INET6_ADDRSTRLEN + 8 },
+	{ "prefixlen", NB_SYSCTL_INT, offsetof(struct addr_row, n), 0 },
+};
+
+static const struct nb_sysctl_column mcast_cols[] = {
+	{ "family", NB_SYSCTL_STRING, offsetof(struct addr_row, family), 8 },
+	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct addr_row, address), INET6_ADDRSTRLEN + 8 },
+	{ "users", NB_SYSCTL_INT, offsetof(struct addr_row, n), 0 },
+};
+
 struct if_addr {
-	unsigned long	 n;		/* position in addrs.<n> */
-	char		 family[8];	/* "inet", "inet6" */
-	char		*address;
+	const char	*family;
+	const char	*address;
 	int64_t		 prefixlen;
 	char		 network[INET6_ADDRSTRLEN + 16];	/* "10.0.0.0/8", computed */
 };
 
 struct if_mcast {
-	unsigned long	 n;		/* position in mcast.<n> */
-	char		 family[8];	/* "inet", "inet6", "link" */
-	char		*address;
+	const char	*family;
+	const char	*address;
 	int64_t		 users;
 };
 
+/* One interface: pointers into the tables of struct if_list. */
 struct if_info {
-	char		*name;
-	size_t		 namelen;
+	const char	*name;
 	int64_t		 index;
 	int64_t		 flags;
 	int64_t		 mtu;
-	char		*lladdr;	/* NULL or "" if none */
-	char		*operstate;
-	uint64_t	 stats[C_N];
+	const char	*lladdr;	/* "" if none */
+	const char	*operstate;	/* NULL if none */
+	const uint64_t	*stats;		/* [C_N] */
 	unsigned	 present;	/* bit c: stats[c] is in the tree */
-	struct if_addr	*addrs;
-	size_t		 naddrs, addrcap;
+	struct if_addr	*addrs;		/* naddrs, in if_list.addrv */
+	size_t		 naddrs;
 	struct if_mcast	*mcast;		/* -a */
-	size_t		 nmcast, mcastcap;
+	size_t		 nmcast;
 };
 
 struct if_list {
 	struct if_info	*v;
-	size_t		 n, cap;
+	size_t		 n;
+	struct if_addr	*addrv;
+	struct if_mcast	*mcastv;
+	struct nb_sysctl_table ift, addrt, mcastt;
 };
 
 /* ---- collect ---- */
-
-struct if_walk {
-	struct if_list	*l;
-	struct if_info	*cur;
-	unsigned	 nextctr;	/* the stats leaf expected next (tree order) */
-	bool		 mcast;		/* -a: collect mcast.<n> too */
-};
-
-/* Component i of e is the literal s (lengths first: no strcmp per leaf). */
-#define COMP_IS(e, i, s) \
-	((e)->complen[i] == sizeof(s) - 1 && memcmp((e)->comp[i], (s), sizeof(s) - 1) == 0)
-
-static size_t ctr_lens[C_N];
-
-/* Counter index of component i of e, trying `hint` first; C_N if none. */
-static unsigned
-ctr_index(const struct nb_sysctl_entry *e, unsigned i, unsigned hint)
-{
-	unsigned c, k;
-
-	if (ctr_lens[0] == 0)
-		for (c = 0; c < C_N; c++)
-			ctr_lens[c] = strlen(ctr_names[c]);
-	for (k = 0; k < C_N; k++) {
-		c = (hint + k) % C_N;
-		if (e->complen[i] == ctr_lens[c] && memcmp(e->comp[i], ctr_names[c], ctr_lens[c]) == 0)
-			return c;
-	}
-	return C_N;
-}
-
-static int64_t
-val_int(const struct nb_sysctl_value *v)
-{
-	switch (v->type) {
-	case NB_SYSCTL_U64:
-		return (int64_t)v->u;
-	case NB_SYSCTL_BOOL:
-		return v->b;
-	default:
-		return v->i;
-	}
-}
-
-static uint64_t
-val_u64(const struct nb_sysctl_value *v)
-{
-	return v->type == NB_SYSCTL_INT ? (uint64_t)v->i : v->u;
-}
-
-static int
-dupstr(char **dst, const struct nb_sysctl_value *v)
-{
-	free(*dst);
-	if ((*dst = strndup(v->str != NULL ? v->str : "", v->str != NULL ? v->len : 0)) == NULL)
-		return -ENOMEM;
-	return 0;
-}
-
-static struct if_info *
-if_new(struct if_list *l, const char *name, size_t len)
-{
-	struct if_info *ifp;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap != 0 ? l->cap * 2 : 64;
-		struct if_info *v;
-
-		if ((v = realloc(l->v, cap * sizeof(*v))) == NULL)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
-	ifp = &l->v[l->n];
-	memset(ifp, 0, sizeof(*ifp));
-	if ((ifp->name = strndup(name, len)) == NULL)
-		return NULL;
-	ifp->namelen = len;
-	l->n++;
-	return ifp;
-}
-
-static struct if_addr *
-addr_get(struct if_info *ifp, unsigned long n)
-{
-	struct if_addr *a;
-
-	if (ifp->naddrs > 0 && ifp->addrs[ifp->naddrs - 1].n == n)
-		return &ifp->addrs[ifp->naddrs - 1];
-	if (ifp->naddrs == ifp->addrcap) {
-		size_t cap = ifp->addrcap != 0 ? ifp->addrcap * 2 : 2;
-
-		if ((a = realloc(ifp->addrs, cap * sizeof(*a))) == NULL)
-			return NULL;
-		ifp->addrs = a;
-		ifp->addrcap = cap;
-	}
-	a = &ifp->addrs[ifp->naddrs++];
-	memset(a, 0, sizeof(*a));
-	a->n = n;
-	return a;
-}
-
-static int
-collect_addr(struct if_info *ifp, const struct nb_sysctl_entry *e)
-{
-	struct if_addr *a;
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(e->comp[4], &end, 10);
-	if (*end != '\0' || errno != 0)
-		return 0;	/* not an address row */
-	if ((a = addr_get(ifp, n)) == NULL)
-		return -ENOMEM;
-	if (COMP_IS(e, 5, "family"))
-		snprintf(a->family, sizeof(a->family), "%s", e->val.str != NULL ? e->val.str : "");
-	else if (COMP_IS(e, 5, "address"))
-		return dupstr(&a->address, &e->val);
-	else if (COMP_IS(e, 5, "prefixlen"))
-		a->prefixlen = val_int(&e->val);
-	return 0;
-}
-
-static int
-collect_mcast(struct if_info *ifp, const struct nb_sysctl_entry *e)
-{
-	const char *leaf = e->comp[5];
-	struct if_mcast *m;
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(e->comp[4], &end, 10);
-	if (*end != '\0' || errno != 0)
-		return 0;
-	if (ifp->nmcast == 0 || ifp->mcast[ifp->nmcast - 1].n != n) {
-		if (ifp->nmcast == ifp->mcastcap) {
-			size_t cap = ifp->mcastcap != 0 ? ifp->mcastcap * 2 : 4;
-
-			if ((m = realloc(ifp->mcast, cap * sizeof(*m))) == NULL)
-				return -ENOMEM;
-			ifp->mcast = m;
-			ifp->mcastcap = cap;
-		}
-		m = &ifp->mcast[ifp->nmcast++];
-		memset(m, 0, sizeof(*m));
-		m->n = n;
-	}
-	m = &ifp->mcast[ifp->nmcast - 1];
-	if (strcmp(leaf, "family") == 0)
-		snprintf(m->family, sizeof(m->family), "%s", e->val.str != NULL ? e->val.str : "");
-	else if (strcmp(leaf, "address") == 0)
-		return dupstr(&m->address, &e->val);
-	else if (strcmp(leaf, "users") == 0)
-		m->users = val_int(&e->val);
-	return 0;
-}
-
-static int
-collect_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct if_walk *w = arg;
-	struct if_info *ifp = w->cur;
-	unsigned c;
-
-	/* net interfaces <if> <leaf> [...] */
-	if (e->ncomp < 4 || e->val.type == NB_SYSCTL_NODE)
-		return 0;
-	if (ifp == NULL || ifp->namelen != e->complen[2] ||
-	    memcmp(ifp->name, e->comp[2], e->complen[2]) != 0) {
-		if ((ifp = w->cur = if_new(w->l, e->comp[2], e->complen[2])) == NULL)
-			return -ENOMEM;
-	}
-	if (e->ncomp == 4) {
-		if (COMP_IS(e, 3, "index"))
-			ifp->index = val_int(&e->val);
-		else if (COMP_IS(e, 3, "flags"))
-			ifp->flags = val_int(&e->val);
-		else if (COMP_IS(e, 3, "mtu"))
-			ifp->mtu = val_int(&e->val);
-		else if (COMP_IS(e, 3, "lladdr"))
-			return dupstr(&ifp->lladdr, &e->val);
-		else if (COMP_IS(e, 3, "operstate"))
-			return dupstr(&ifp->operstate, &e->val);
-	} else if (e->ncomp == 5 && COMP_IS(e, 3, "stats")) {
-		if ((c = ctr_index(e, 4, w->nextctr)) < C_N) {
-			ifp->stats[c] = val_u64(&e->val);
-			ifp->present |= 1u << c;
-			w->nextctr = (c + 1) % C_N;
-		}
-	} else if (e->ncomp == 6 && COMP_IS(e, 3, "addrs")) {
-		return collect_addr(ifp, e);
-	} else if (e->ncomp == 6 && w->mcast && COMP_IS(e, 3, "mcast")) {
-		return collect_mcast(ifp, e);
-	}
-	return 0;
-}
 
 /* "10.1.2.3", 24 -> "10.1.2.0/24"; "fe80::1", 64 -> "fe80::/64". */
 static void
@@ -309,45 +156,128 @@ cmp_index(const void *a, const void *b)
 static void
 if_list_free(struct if_list *l)
 {
-	size_t i, j;
-
-	for (i = 0; i < l->n; i++) {
-		struct if_info *ifp = &l->v[i];
-
-		for (j = 0; j < ifp->naddrs; j++)
-			free(ifp->addrs[j].address);
-		free(ifp->addrs);
-		for (j = 0; j < ifp->nmcast; j++)
-			free(ifp->mcast[j].address);
-		free(ifp->mcast);
-		free(ifp->name);
-		free(ifp->lladdr);
-		free(ifp->operstate);
-	}
 	free(l->v);
+	free(l->addrv);
+	free(l->mcastv);
+	nb_sysctl_table_free(&l->ift);
+	nb_sysctl_table_free(&l->addrt);
+	nb_sysctl_table_free(&l->mcastt);
 	memset(l, 0, sizeof(*l));
+}
+
+static void
+read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
+    const struct nb_sysctl_column *cols, unsigned ncols, size_t rowsize, unsigned fl,
+    struct nb_sysctl_table *t, const char *ifname)
+{
+	const char *d;
+	int error;
+
+	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, fl, t)) == 0)
+		return;
+	if_list_free(l);
+	if (error == -ENOENT && ifname != NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
+	d = nb_sysctl_errdetail(h);
+	nb_errx(NB_EXIT_RUNTIME, "net.interfaces: %s", d != NULL && *d != '\0' ? d : strerror(-error));
+}
+
+/*
+ * The sub-rows (addresses, memberships) of table t, whose first key is the
+ * interface name (none with -I: all are the one interface's), to the
+ * interfaces in the same (tree) order: each interface gets [*first, n).
+ */
+static size_t
+owner_of(const struct if_list *l, const struct nb_sysctl_table *t, size_t row, size_t *at)
+{
+	const char *name = t->ids[row].nkey > 1 ? t->ids[row].key[0] : NULL;
+
+	if (name == NULL)
+		return 0;
+	while (*at < l->n && strcmp(l->v[*at].name, name) != 0)
+		(*at)++;
+	return *at;
 }
 
 static void
 collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 {
+	char pat[NB_SYSCTL_NAMEMAX + 16], sub[NB_SYSCTL_NAMEMAX + 32];
 	const char *comp[3] = { "net", "interfaces", ifname };
-	struct if_walk w = { .l = l, .cur = NULL, .mcast = mcast };
-	const char *d;
-	size_t i, j;
-	int error;
+	const struct if_row *r;
+	size_t i, j, at;
+	unsigned c;
 
-	error = nb_sysctl_walkv(h, comp, ifname != NULL ? 3 : 2,
-	    w.mcast ? 0 : NB_SYSCTL_RD_NOMCAST, collect_cb, &w);
-	if (error == -ENOENT && ifname != NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
-	if (error != 0) {
-		d = nb_sysctl_errdetail(h);
-		nb_errx(NB_EXIT_RUNTIME, "net.interfaces: %s",
-		    d != NULL && *d != '\0' ? d : strerror(-error));
+	memset(l, 0, sizeof(*l));
+	if (if_cols[IC_STATS].leaf == NULL)
+		for (c = 0; c < C_N; c++)
+			if_cols[IC_STATS + c] = (struct nb_sysctl_column){ ctr_leaves[c],
+			    NB_SYSCTL_U64, offsetof(struct if_row, stats) + c * sizeof(uint64_t), 0 };
+	if (ifname != NULL) {
+		if (nb_sysctl_name_join(comp, 3, pat, sizeof(pat)) >= sizeof(pat))
+			nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
+	} else
+		snprintf(pat, sizeof(pat), "net.interfaces.*");
+	read_table(h, l, pat, if_cols, IC_STATS + C_N, sizeof(struct if_row),
+	    NB_SYSCTL_RD_NOMCAST, &l->ift, ifname);
+	snprintf(sub, sizeof(sub), "%s.addrs.*", pat);
+	read_table(h, l, sub, addr_cols, 3, sizeof(struct addr_row), NB_SYSCTL_RD_NOMCAST,
+	    &l->addrt, ifname);
+	if (mcast) {
+		snprintf(sub, sizeof(sub), "%s.mcast.*", pat);
+		read_table(h, l, sub, mcast_cols, 3, sizeof(struct addr_row), 0, &l->mcastt, ifname);
 	}
-	if (ifname != NULL && l->n == 0)
-		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
+	if ((l->v = calloc(l->ift.nrows + 1, sizeof(*l->v))) == NULL ||
+	    (l->addrv = calloc(l->addrt.nrows + 1, sizeof(*l->addrv))) == NULL ||
+	    (l->mcastv = calloc(l->mcastt.nrows + 1, sizeof(*l->mcastv))) == NULL) {
+		if_list_free(l);
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	}
+	l->n = l->ift.nrows;
+	for (i = 0; i < l->n; i++) {
+		struct if_info *ifp = &l->v[i];
+		const struct nb_sysctl_rowid *id = &l->ift.ids[i];
+
+		r = nb_sysctl_table_row(&l->ift, i);
+		ifp->name = id->nkey > 0 ? id->key[0] : ifname;
+		ifp->index = id->index;
+		ifp->flags = r->flags;
+		ifp->mtu = r->mtu;
+		ifp->lladdr = r->lladdr;
+		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
+		ifp->stats = r->stats;
+		for (c = 0; c < C_N; c++)
+			if (nb_sysctl_row_has(id, IC_STATS + c))
+				ifp->present |= 1u << c;
+	}
+	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
+		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
+		struct if_addr *a = &l->addrv[i];
+
+		j = owner_of(l, &l->addrt, i, &at);
+		if (j >= l->n)
+			break;
+		a->family = ar->family;
+		a->address = ar->address;
+		a->prefixlen = ar->n;
+		if (l->v[j].addrs == NULL)
+			l->v[j].addrs = a;
+		l->v[j].naddrs++;
+	}
+	for (i = 0, at = 0; i < l->mcastt.nrows; i++) {
+		const struct addr_row *mr = nb_sysctl_table_row(&l->mcastt, i);
+		struct if_mcast *m = &l->mcastv[i];
+
+		j = owner_of(l, &l->mcastt, i, &at);
+		if (j >= l->n)
+			break;
+		m->family = mr->family;
+		m->address = mr->address;
+		m->users = mr->n;
+		if (l->v[j].mcast == NULL)
+			l->v[j].mcast = m;
+		l->v[j].nmcast++;
+	}
 	/* The tree lists interfaces by index already; sort only if it did not. */
 	for (i = 1; i < l->n && l->v[i - 1].index <= l->v[i].index; i++)
 		;
@@ -521,7 +451,7 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	if (ifp->operstate != NULL)
 		nb_out_str(o, NB_OUT_JSON, "operstate", NULL, ifp->operstate);
 	nb_out_text(o, "%-13s ", "<Link>");
-	if (ifp->lladdr != NULL && *ifp->lladdr != '\0')
+	if (*ifp->lladdr != '\0')
 		nb_out_str(o, NB_OUT_ANY, "lladdr", "%-17s ", ifp->lladdr);
 	else
 		nb_out_text(o, "%-17s ", "");

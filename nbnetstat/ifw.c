@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ifw.c - nbnetstat -i -w: NetBSD's interval ("sideways") interface display.
- * Each tick collects net.interfaces and net.interfaces_departed in one walk
- * each, then renders one line of deltas for the followed interface and the
- * total from the previous sample (the first line: since boot).
+ * Each tick reads net.interfaces.* and net.interfaces_departed.* as tables
+ * (their counters), turns them into deltas with nb_delta (libnbtool, the one
+ * delta path), then renders one line for the followed interface and the
+ * total (the first line: since boot).
  *
  * Deltas are taken per interface identity (index, gen), never per name: an
  * interface deleted and recreated under the same name is a new object whose
@@ -13,7 +14,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +34,16 @@ static const enum ctr wctrs[] = {
 };
 #define NW	(sizeof(wctrs) / sizeof(wctrs[0]))
 
-struct wif {
-	char		*name;		/* live: the name; departed: name@gen */
-	int64_t		 index;
-	uint64_t	 gen;
+/* A row of net.interfaces.* / net.interfaces_departed.*: the counters. */
+struct wrow {
 	uint64_t	 st[C_N];
-	unsigned	 present;	/* bit per enum ctr */
 };
 
-struct wlist {
-	struct wif	*v;
-	size_t		 n, cap;
-	struct wif	*cur;		/* walk: the interface being filled */
-};
+static struct nb_sysctl_column wcols[C_N];
 
 struct wsample {
 	int64_t		 time_ns;
-	struct wlist	 live, departed;
+	struct nb_sysctl_table live, departed;
 };
 
 /* Deltas of one line: the followed interface or the total. */
@@ -60,216 +56,126 @@ struct wdelta {
 
 /* ---- collect ---- */
 
-static uint64_t
-val_u64(const struct nb_sysctl_value *v)
-{
-	return v->type == NB_SYSCTL_INT ? (uint64_t)v->i : v->u;
-}
-
-static struct wif *
-wif_new(struct wlist *l, const char *name, size_t len)
-{
-	struct wif *w;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap != 0 ? l->cap * 2 : 64;
-
-		if ((w = realloc(l->v, cap * sizeof(*w))) == NULL)
-			return NULL;
-		l->v = w;
-		l->cap = cap;
-	}
-	w = &l->v[l->n];
-	memset(w, 0, sizeof(*w));
-	if ((w->name = strndup(name, len)) == NULL)
-		return NULL;
-	l->n++;
-	return w;
-}
-
-/* net interfaces[_departed] <name> <leaf> [<ctr>] */
-static int
-wif_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct wlist *l = arg;
-	struct wif *w = l->cur;
-	int c;
-
-	if (e->ncomp < 4 || e->val.type == NB_SYSCTL_NODE)
-		return 0;
-	if (w == NULL || strlen(w->name) != e->complen[2] ||
-	    memcmp(w->name, e->comp[2], e->complen[2]) != 0) {
-		if ((w = l->cur = wif_new(l, e->comp[2], e->complen[2])) == NULL)
-			return -ENOMEM;
-	}
-	if (e->ncomp == 4) {
-		if (strcmp(e->comp[3], "index") == 0)
-			w->index = e->val.type == NB_SYSCTL_U64 ? (int64_t)e->val.u : e->val.i;
-		else if (strcmp(e->comp[3], "gen") == 0)
-			w->gen = val_u64(&e->val);
-	} else if (e->ncomp == 5 && strcmp(e->comp[3], "stats") == 0) {
-		for (c = 0; c < C_N; c++) {
-			if (strcmp(e->comp[4], ctr_names[c]) == 0) {
-				w->st[c] = val_u64(&e->val);
-				w->present |= 1u << c;
-				break;
-			}
-		}
-	}
-	return 0;
-}
-
-static void
-wlist_free(struct wlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].name);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
 static void
 wsample_free(struct wsample *s)
 {
-	wlist_free(&s->live);
-	wlist_free(&s->departed);
+	nb_sysctl_table_free(&s->live);
+	nb_sysctl_table_free(&s->departed);
 }
 
 static void
-walk(struct nb_sysctl *h, const char *name, struct wlist *l, struct wsample *s)
+read_table(struct nb_sysctl *h, const char *pattern, struct nb_sysctl_table *t,
+    struct wsample *s)
 {
 	const char *d;
 	int error;
 
-	l->cur = NULL;
-	if ((error = nb_sysctl_walk(h, name, 0, wif_cb, l)) == 0)
+	if ((error = nb_sysctl_table_read(h, pattern, wcols, C_N, sizeof(struct wrow),
+	    NB_SYSCTL_RD_NOMCAST, t)) == 0)
 		return;
 	wsample_free(s);
 	d = nb_sysctl_errdetail(h);
-	nb_errx(NB_EXIT_RUNTIME, "%s: %s", name, d != NULL && *d != '\0' ? d : strerror(-error));
+	nb_errx(NB_EXIT_RUNTIME, "%.*s: %s", (int)(strlen(pattern) - 2), pattern,
+	    d != NULL && *d != '\0' ? d : strerror(-error));
 }
 
 static void
 collect(struct nb_sysctl *h, struct wsample *s)
 {
+	unsigned c;
+
+	if (wcols[0].leaf == NULL)
+		for (c = 0; c < C_N; c++)
+			wcols[c] = (struct nb_sysctl_column){ ctr_leaves[c], NB_SYSCTL_U64,
+			    offsetof(struct wrow, st) + c * sizeof(uint64_t), 0 };
 	memset(s, 0, sizeof(*s));
-	walk(h, "net.interfaces", &s->live, s);
-	walk(h, "net.interfaces_departed", &s->departed, s);
+	read_table(h, "net.interfaces.*", &s->live, s);
+	read_table(h, "net.interfaces_departed.*", &s->departed, s);
 	s->time_ns = nb_sysctl_sample_time(h);
 }
 
-/* ---- deltas ---- */
-
-static const struct wif *
-find_ident(const struct wlist *l, int64_t index, uint64_t gen)
+static unsigned
+present_of(const struct nb_sysctl_rowid *id)
 {
-	size_t i;
+	unsigned c, m = 0;
 
-	for (i = 0; l != NULL && i < l->n; i++)
-		if (l->v[i].index == index && l->v[i].gen == gen)
-			return &l->v[i];
-	return NULL;
+	for (c = 0; c < C_N; c++)
+		if (nb_sysctl_row_has(id, c))
+			m |= 1u << c;
+	return m;
 }
 
-static const struct wif *
-find_name(const struct wlist *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
-/*
- * Add what object `w` moved since `prev` (NULL: since it was created) to
- * `out`. A counter below its previous value without a change of identity
- * (a driver that resets its statistics) counts from 0 as well.
- */
 static void
-add_since(struct wdelta *out, const struct wif *w, const struct wif *prev)
+add_row(struct wdelta *out, const struct wrow *r, unsigned present)
 {
 	int c;
 
-	for (c = 0; c < C_N; c++) {
-		if ((w->present & (1u << c)) == 0)
-			continue;
-		out->present |= 1u << c;
-		if (prev != NULL && (prev->present & (1u << c)) != 0 && w->st[c] >= prev->st[c])
-			out->d[c] += w->st[c] - prev->st[c];
-		else
-			out->d[c] += w->st[c];
-		if (prev != NULL && w->st[c] < prev->st[c])
-			out->reset = true;
-	}
+	for (c = 0; c < C_N; c++)
+		if ((present & (1u << c)) != 0) {
+			out->present |= 1u << c;
+			out->d[c] += r->st[c];
+		}
 }
 
-/*
- * Departed objects that were live at the previous sample: the traffic they
- * moved between that sample and their deletion. (Older departed records
- * were accounted for when they departed, or precede the first sample.)
- */
-static void
-add_departed(struct wdelta *out, const struct wsample *cur, const struct wsample *prev,
-    const char *name)
-{
-	const struct wif *d, *p;
-	size_t i;
-	int c;
+/* ---- deltas (nb_delta: the one delta path) ---- */
 
-	if (prev == NULL)
-		return;
-	for (i = 0; i < cur->departed.n; i++) {
-		d = &cur->departed.v[i];
-		if ((p = find_ident(&prev->live, d->index, d->gen)) == NULL)
+/* What the departed objects once named `name` (NULL: all) moved before going. */
+static void
+add_gone(struct wdelta *out, const struct nb_delta *d, const char *name)
+{
+	const struct nb_sysctl_rowid *id;
+	const struct wrow *r;
+	size_t i;
+
+	for (i = 0; i < nb_delta_ngone(d); i++) {
+		r = nb_delta_gone(d, i, &id);
+		if (name != NULL && (id->nkey == 0 || strcmp(id->key[0], name) != 0))
 			continue;
-		if (name != NULL && strcmp(p->name, name) != 0)
-			continue;
-		for (c = 0; c < C_N; c++)
-			if ((d->present & p->present & (1u << c)) != 0) {
-				out->present |= 1u << c;
-				if (d->st[c] >= p->st[c])
-					out->d[c] += d->st[c] - p->st[c];
-			}
+		add_row(out, r, present_of(id));
 	}
 }
 
 static void
-delta_total(struct wdelta *out, const struct wsample *cur, const struct wsample *prev)
+delta_total(struct wdelta *out, const struct wsample *cur, const struct nb_delta *d)
 {
 	size_t i;
-	const struct wif *w;
 
 	memset(out, 0, sizeof(*out));
 	out->live = true;
-	for (i = 0; i < cur->live.n; i++) {
-		w = &cur->live.v[i];
-		add_since(out, w, prev != NULL ? find_ident(&prev->live, w->index, w->gen) : NULL);
-	}
-	add_departed(out, cur, prev, NULL);
-	out->reset = false;	/* the total has no identity */
+	for (i = 0; i < cur->live.nrows; i++)
+		add_row(out, nb_sysctl_table_row(&cur->live, i), present_of(&cur->live.ids[i]));
+	add_gone(out, d, NULL);
+}
+
+static ssize_t
+find_name(const struct nb_sysctl_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows; i++)
+		if (t->ids[i].nkey > 0 && strcmp(t->ids[i].key[0], name) == 0)
+			return (ssize_t)i;
+	return -1;
 }
 
 static void
-delta_if(struct wdelta *out, const struct wsample *cur, const struct wsample *prev,
+delta_if(struct wdelta *out, const struct wsample *cur, const struct nb_delta *d,
     const char *name)
 {
-	const struct wif *w, *p = NULL;
+	ssize_t i;
+	enum nb_delta_state st = NB_DELTA_NEW;
 
 	memset(out, 0, sizeof(*out));
-	if ((w = find_name(&cur->live, name)) != NULL) {
+	if ((i = find_name(&cur->live, name)) >= 0) {
 		out->live = true;
-		if (prev != NULL) {
-			p = find_ident(&prev->live, w->index, w->gen);
-			out->reset = p == NULL;
-		}
-		add_since(out, w, p);
+		st = nb_delta_state(d, (size_t)i);
+		out->reset = st == NB_DELTA_NEW || st == NB_DELTA_RESET;
+		add_row(out, nb_sysctl_table_row(&cur->live, (size_t)i),
+		    present_of(&cur->live.ids[i]));
 	}
-	if (prev != NULL && (w == NULL || p == NULL))
-		add_departed(out, cur, prev, name);
+	/* Not the object of the last sample: what that one moved before going. */
+	if (!nb_delta_first(d) && (i < 0 || st == NB_DELTA_NEW))
+		add_gone(out, d, name);
 }
 
 /* ---- render ---- */
@@ -390,18 +296,23 @@ render_line(struct nb_out *o, const struct netstat_opts *no, const char *ifname,
 static const char *
 busiest(const struct wsample *s)
 {
-	const struct wif *best = NULL, *w;
+	const struct wrow *best = NULL, *w;
+	int64_t bestix = 0;
+	const char *name = NULL;
 	size_t i;
 
-	for (i = 0; i < s->live.n; i++) {
-		w = &s->live.v[i];
+	for (i = 0; i < s->live.nrows; i++) {
+		w = nb_sysctl_table_row(&s->live, i);
 		if (best == NULL ||
 		    w->st[C_IBYTES] + w->st[C_OBYTES] > best->st[C_IBYTES] + best->st[C_OBYTES] ||
 		    (w->st[C_IBYTES] + w->st[C_OBYTES] == best->st[C_IBYTES] + best->st[C_OBYTES] &&
-		    w->index < best->index))
+		    s->live.ids[i].index < bestix)) {
 			best = w;
+			bestix = s->live.ids[i].index;
+			name = s->live.ids[i].key[0];
+		}
 	}
-	return best != NULL ? best->name : NULL;
+	return name;
 }
 
 int
@@ -410,14 +321,17 @@ if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o
 	struct wsample cur, prev;
 	struct wdelta dif, dtot;
 	struct nb_ticker t;
+	struct nb_delta *d = NULL;
 	char *ifname;
 	bool have_prev = false, total;
 	int page = nb_page_lines(), line = 0;
 	double secs;
 
+	if (nb_delta_create(&d) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	collect(h, &cur);
 	if (no->ifname != NULL) {
-		if (find_name(&cur.live, no->ifname) == NULL) {
+		if (find_name(&cur.live, no->ifname) < 0) {
 			wsample_free(&cur);
 			nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", no->ifname);
 		}
@@ -434,12 +348,14 @@ if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	}
 	/* As NetBSD: the total group only when there is more than one interface. */
-	total = cur.live.n > 1;
+	total = cur.live.nrows > 1;
 
 	nb_ticker_init(&t, &no->c, h);
 	for (;;) {
-		delta_if(&dif, &cur, have_prev ? &prev : NULL, ifname);
-		delta_total(&dtot, &cur, have_prev ? &prev : NULL);
+		if (nb_delta_step(d, &cur.live, wcols, &cur.departed) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		delta_if(&dif, &cur, d, ifname);
+		delta_total(&dtot, &cur, d);
 		secs = have_prev ? (double)(cur.time_ns - prev.time_ns) / 1e9 : 0;
 		/* The banner, then page - 3 lines (NetBSD: 21 on a 24-line terminal). */
 		if (line == 0)
@@ -459,6 +375,7 @@ if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o
 	if (have_prev)
 		wsample_free(&prev);
 	wsample_free(&cur);
+	nb_delta_destroy(&d);
 	free(ifname);
 	return 0;
 }

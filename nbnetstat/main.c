@@ -22,18 +22,36 @@ static const struct option longopts[] = {
 	{ NULL,		0,		NULL, 0 },
 };
 
-/* Modes: a NULL run is a mode NetBSD has that we have not built yet. */
+typedef int mode_fn(struct nb_sysctl *, const struct netstat_opts *, struct nb_out *);
+
+/*
+ * Modes: a NULL run is a mode NetBSD has that we have not built yet; a
+ * mode with counters has an interval mode (-w/-c), which its run enters.
+ */
 static const struct mode {
 	int		 opt;
 	const char	*what;
-	int		(*run)(struct nb_sysctl *, const struct netstat_opts *, struct nb_out *);
+	mode_fn		*run;
+	bool		 interval;
 } modes[] = {
-	{ 'i', "interface statistics", if_mode },
-	{ 'r', "routing tables", route_mode },
-	{ 's', "protocol statistics", stats_mode },
-	{ 'B', "packet capture peers", bpf_mode },
-	{ 'P', "per-CPU softnet statistics", softnet_mode },
-	{ 0, NULL, NULL },
+	{ 'i', "interface statistics", if_mode, true },
+	{ 'r', "routing tables", route_mode, false },
+	{ 's', "protocol statistics", stats_mode, true },
+	{ 'B', "packet capture peers", bpf_mode, true },
+	{ 'P', "per-CPU softnet statistics", softnet_mode, true },
+	{ 0, NULL, NULL, false },
+};
+
+/* Views: mode `opt` with option `with` runs `run` instead (-s -B, -s -P). */
+static const struct view {
+	int		 opt, with;
+	const char	*what;
+	mode_fn		*run;
+	bool		 interval;
+} views[] = {
+	{ 's', 'B', "capture totals", bpf_stats_mode, true },
+	{ 's', 'P', "per-CPU counters", softnet_stats_mode, false },
+	{ 0, 0, NULL, NULL, false },
 };
 
 static void
@@ -42,9 +60,10 @@ usage(void)
 	printf("usage: nbnetstat -i [-abdhnq] [-I interface] [-j [--pretty]] [common options]\n"
 	       "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
 	       "       nbnetstat -r [-n] [-f inet|inet6] [-T table|all] [-j]\n"
-	       "       nbnetstat -s[s] [-p protocol] [-j]\n"
+	       "       nbnetstat -s[s] [-p protocol] [-w SECS [-c N]] [-j]\n"
 	       "       nbnetstat -P [-s[s]] [-j]\n"
-	       "       nbnetstat -B [-s[s]] [-j]\n"
+	       "       nbnetstat -P -w SECS [-c N] [-j]\n"
+	       "       nbnetstat -B [-s[s]] [-w SECS [-c N]] [-j]\n"
 	       "\n"
 	       "  -i               interface statistics (NetBSD netstat -i layout)\n"
 	       "  -I interface     only this interface (implies -i)\n"
@@ -54,9 +73,12 @@ usage(void)
 	       "  -n               numeric: with -r, no names for addresses (-i never\n"
 	       "                   resolves)\n"
 	       "  -q               skip interfaces whose counters are all zero\n"
-	       "  -w SECS          with -i: interval mode, one line per SECS seconds for\n"
-	       "                   -I interface (else the busiest) and the total: the\n"
-	       "                   first line since boot, then deltas\n"
+	       "  -w SECS          interval mode: with -i one line per SECS seconds for\n"
+	       "                   -I interface (else the busiest) and the total; with\n"
+	       "                   -s the prose of each interval's deltas (zeros hidden);\n"
+	       "                   with -B the table with Recv Drop Capt as deltas; with\n"
+	       "                   -s -B the totals' deltas; with -P the per-CPU table\n"
+	       "                   as deltas. The first since boot, then deltas\n"
 	       "  -c N             stop after N lines (interval mode; default -w 1)\n"
 	       "  -s               protocol statistics (ip icmp tcp udp ip6 icmp6 udp6);\n"
 	       "                   -ss hides zero counters\n"
@@ -91,6 +113,10 @@ main(int argc, char *argv[])
 {
 	struct netstat_opts no;
 	const struct mode *mode = NULL, *m;
+	const struct view *v;
+	const char *what;
+	mode_fn *run;
+	bool interval;
 	struct nb_sysctl *h = NULL;
 	struct nb_out *o = NULL;
 	bool aflag = false, rflags = false;
@@ -196,13 +222,22 @@ main(int argc, char *argv[])
 		nb_usagex("-f/-T: only with -r (routing tables)");
 	if (no.proto != NULL && (mode->opt != 's' || no.Pflag || no.Bflag))
 		nb_usagex("-p: only with -s (protocol statistics)");
-	if ((no.c.interval_set || no.c.count_set) && mode->opt != 'i')
-		nb_usagex("-w/-c: interval mode is for -i only");
+	run = mode->run;
+	interval = mode->interval;
+	what = mode->what;
+	for (v = views; v->opt != 0; v++)
+		if (v->opt == mode->opt && ((v->with == 'B' && no.Bflag) || (v->with == 'P' && no.Pflag))) {
+			run = v->run;
+			interval = v->interval;
+			what = v->what;
+		}
+	if ((no.c.interval_set || no.c.count_set) && !interval)
+		nb_usagex("-w/-c: %s have no interval mode", what);
 
 	h = nb_common_open(&no.c);
 	if ((o = nb_out_create(stdout, no.c.json, no.c.pretty)) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	rc = (mode->opt == 's' && no.Bflag ? bpf_stats_mode : mode->run)(h, &no, o);
+	rc = run(h, &no, o);
 	nb_out_destroy(&o);
 	nb_common_close(&h);
 	if (fflush(stdout) == EOF || ferror(stdout))

@@ -19,6 +19,8 @@ enum ctr {
 };
 
 extern const char *const ctr_names[C_N];
+/* Their leaves relative to net.interfaces.<if> ("stats.ipackets"). */
+extern const char *const ctr_leaves[C_N];
 
 struct netstat_opts {
 	struct nb_common c;

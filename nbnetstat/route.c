@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * route.c - nbnetstat -r: collect net.route.inet and net.route.inet6 in one
- * walk each into plain structs, then render the NetBSD netstat -r table
+ * route.c - nbnetstat -r: read net.route.inet.* and net.route.inet6.* as
+ * tables (nb_sysctl_table_read) into plain rows, then render the NetBSD netstat -r table
  * (or JSON) from them. Flags are derived from the tree's flags, type and
  * protocol; Refs and Use do not exist on Linux and print "-", as on NetBSD's
  * sysctl path; Mtu prints "-" (the tree has no route MTU).
@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,120 +29,64 @@
 #define RTF_HOST_	0x4
 #define RTF_REJECT_	0x200
 
+/* A row of net.route.<fam>.* (the table reader fills it; "" where absent). */
 struct rt_info {
-	unsigned long	 n;
-	char		*dst, *gateway, *ifname, *protocol, *type, *scope;
+	char		 dst[INET6_ADDRSTRLEN + 8];
+	char		 gateway[INET6_ADDRSTRLEN + 8];
+	char		 ifname[64];
+	char		 protocol[32];
+	char		 type[32];
+	char		 scope[32];
 	int64_t		 prefixlen, flags, metric, table, nhops;
+};
+
+#define RS(f)	NB_SYSCTL_STRING, offsetof(struct rt_info, f), sizeof(((struct rt_info *)0)->f)
+#define RI(f)	NB_SYSCTL_INT, offsetof(struct rt_info, f), 0
+
+enum { RC_NHOPS = 10 };
+
+static const struct nb_sysctl_column rt_cols[] = {
+	{ "dst", RS(dst) }, { "gateway", RS(gateway) }, { "ifname", RS(ifname) },
+	{ "protocol", RS(protocol) }, { "type", RS(type) }, { "scope", RS(scope) },
+	{ "prefixlen", RI(prefixlen) }, { "flags", RI(flags) }, { "metric", RI(metric) },
+	{ "table", RI(table) }, [RC_NHOPS] = { "nhops", RI(nhops) },
 };
 
 struct rt_list {
 	struct rt_info	*v;
-	size_t		 n, cap;
+	size_t		 n;
+	struct nb_sysctl_table t;
 };
-
-static int
-rt_dup(char **dst, const struct nb_sysctl_value *v)
-{
-	free(*dst);
-	*dst = strndup(v->str != NULL ? v->str : "", v->str != NULL ? v->len : 0);
-	return *dst != NULL ? 0 : -ENOMEM;
-}
-
-static int64_t
-rt_int(const struct nb_sysctl_value *v)
-{
-	return v->type == NB_SYSCTL_U64 ? (int64_t)v->u : v->i;
-}
-
-static int
-rt_collect_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct rt_list *l = arg;
-	struct rt_info *r;
-	const char *leaf;
-	unsigned long n;
-	char *end;
-
-	/* net route <fam> <n> <leaf> */
-	if (e->ncomp != 5 || e->val.type == NB_SYSCTL_NODE)
-		return 0;
-	errno = 0;
-	n = strtoul(e->comp[3], &end, 10);
-	if (*end != '\0' || errno != 0)
-		return 0;
-	if (l->n == 0 || l->v[l->n - 1].n != n) {
-		if (l->n == l->cap) {
-			size_t cap = l->cap != 0 ? l->cap * 2 : 64;
-
-			if ((r = realloc(l->v, cap * sizeof(*r))) == NULL)
-				return -ENOMEM;
-			l->v = r;
-			l->cap = cap;
-		}
-		r = &l->v[l->n++];
-		memset(r, 0, sizeof(*r));
-		r->n = n;
-		r->nhops = 1;
-	}
-	r = &l->v[l->n - 1];
-	leaf = e->comp[4];
-	if (strcmp(leaf, "dst") == 0)
-		return rt_dup(&r->dst, &e->val);
-	if (strcmp(leaf, "gateway") == 0)
-		return rt_dup(&r->gateway, &e->val);
-	if (strcmp(leaf, "ifname") == 0)
-		return rt_dup(&r->ifname, &e->val);
-	if (strcmp(leaf, "protocol") == 0)
-		return rt_dup(&r->protocol, &e->val);
-	if (strcmp(leaf, "type") == 0)
-		return rt_dup(&r->type, &e->val);
-	if (strcmp(leaf, "scope") == 0)
-		return rt_dup(&r->scope, &e->val);
-	if (strcmp(leaf, "prefixlen") == 0)
-		r->prefixlen = rt_int(&e->val);
-	else if (strcmp(leaf, "flags") == 0)
-		r->flags = rt_int(&e->val);
-	else if (strcmp(leaf, "metric") == 0)
-		r->metric = rt_int(&e->val);
-	else if (strcmp(leaf, "table") == 0)
-		r->table = rt_int(&e->val);
-	else if (strcmp(leaf, "nhops") == 0)
-		r->nhops = rt_int(&e->val);
-	return 0;
-}
 
 static void
 rt_list_free(struct rt_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i].dst);
-		free(l->v[i].gateway);
-		free(l->v[i].ifname);
-		free(l->v[i].protocol);
-		free(l->v[i].type);
-		free(l->v[i].scope);
-	}
-	free(l->v);
+	nb_sysctl_table_free(&l->t);
 	memset(l, 0, sizeof(*l));
 }
 
 static void
 rt_collect(struct nb_sysctl *h, const char *fam, struct rt_list *l)
 {
-	const char *comp[3] = { "net", "route", fam };
+	char pat[32];
 	const char *d;
+	size_t i;
 	int error;
 
-	error = nb_sysctl_walkv(h, comp, 3, 0, rt_collect_cb, l);
-	if (error == -ENOENT)
-		return;		/* no routes of this family */
+	snprintf(pat, sizeof(pat), "net.route.%s.*", fam);
+	error = nb_sysctl_table_read(h, pat, rt_cols, sizeof(rt_cols) / sizeof(rt_cols[0]),
+	    sizeof(struct rt_info), 0, &l->t);
 	if (error != 0) {
 		d = nb_sysctl_errdetail(h);
 		nb_errx(NB_EXIT_RUNTIME, "net.route.%s: %s", fam,
 		    d != NULL && *d != '\0' ? d : strerror(-error));
 	}
+	l->v = l->t.rows;
+	l->n = l->t.nrows;
+	/* A route without the leaf has one hop. */
+	for (i = 0; i < l->n; i++)
+		if (!nb_sysctl_row_has(&l->t.ids[i], RC_NHOPS))
+			l->v[i].nhops = 1;
 }
 
 /* ---- -T and -f ---- */
@@ -249,7 +194,7 @@ rt_flags(const struct rt_info *r, char *buf)
 	if (streq(r->protocol, "redirect"))
 		*p++ = 'D';
 	if (streq(r->protocol, "kernel") && streq(r->type, "unicast") &&
-	    (r->gateway == NULL || *r->gateway == '\0'))
+	    (*r->gateway == '\0'))
 		*p++ = 'C';			/* connected network */
 	if (streq(r->protocol, "boot") || streq(r->protocol, "static"))
 		*p++ = 'S';
@@ -297,7 +242,7 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 	int full = af == AF_INET ? 32 : 128;
 	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
 	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
-	char dst[INET6_ADDRSTRLEN + 8], name[NI_MAXHOST], flags[16];
+	char dst[INET6_ADDRSTRLEN + 32], name[NI_MAXHOST], flags[16];
 	const char *d;
 
 	rt_flags(r, flags);
@@ -307,13 +252,13 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 	else if (r->prefixlen == full)
 		d = rt_addr_text(no, af, r->dst, name, sizeof(name));
 	else {
-		snprintf(dst, sizeof(dst), "%s/%" PRId64, r->dst != NULL ? r->dst : "", r->prefixlen);
+		snprintf(dst, sizeof(dst), "%s/%" PRId64, r->dst, r->prefixlen);
 		d = dst;
 	}
 	nb_out_text(o, "%-*s ", wdst, d);
-	nb_out_str(o, NB_OUT_JSON, "dst", NULL, r->dst != NULL ? r->dst : "");
+	nb_out_str(o, NB_OUT_JSON, "dst", NULL, r->dst);
 	nb_out_i64(o, NB_OUT_JSON, "prefixlen", NULL, r->prefixlen);
-	if (r->gateway != NULL && *r->gateway != '\0') {
+	if (*r->gateway != '\0') {
 		nb_out_text(o, "%-*s ", wgw, rt_addr_text(no, af, r->gateway, name, sizeof(name)));
 		nb_out_str(o, NB_OUT_JSON, "gateway", NULL, r->gateway);
 	} else {
@@ -321,15 +266,15 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 	}
 	nb_out_str(o, NB_OUT_ANY, "flags", "%-6s ", flags);
 	nb_out_text(o, "%6s %8s %6s  ", "-", "-", "-");	/* Refs Use Mtu */
-	if (r->ifname != NULL && *r->ifname != '\0')
+	if (*r->ifname != '\0')
 		nb_out_str(o, NB_OUT_ANY, "interface", "%s", r->ifname);
 	else
 		nb_out_text(o, "-");
 	nb_out_i64(o, NB_OUT_JSON, "table", NULL, r->table);
 	nb_out_i64(o, NB_OUT_JSON, "metric", NULL, r->metric);
-	nb_out_str(o, NB_OUT_JSON, "type", NULL, r->type != NULL ? r->type : "");
-	nb_out_str(o, NB_OUT_JSON, "protocol", NULL, r->protocol != NULL ? r->protocol : "");
-	nb_out_str(o, NB_OUT_JSON, "scope", NULL, r->scope != NULL ? r->scope : "");
+	nb_out_str(o, NB_OUT_JSON, "type", NULL, r->type);
+	nb_out_str(o, NB_OUT_JSON, "protocol", NULL, r->protocol);
+	nb_out_str(o, NB_OUT_JSON, "scope", NULL, r->scope);
 	nb_out_i64(o, NB_OUT_JSON, "nhops", NULL, r->nhops);
 	nb_out_text(o, "\n");
 	nb_out_close_object(o);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,57 +37,9 @@ static const struct sn_col {
 
 struct sn_row {
 	uint64_t	 v[NCOLS];
-	unsigned	 have;		/* bit c: column c is in the tree */
 };
 
-struct sn_walk {
-	struct sn_row	 total;
-	struct sn_row	*cpu;		/* [MAXCPU] */
-	long		 ncpu;		/* highest CPU seen + 1 */
-};
-
-static uint64_t
-leaf_u64(const struct nb_sysctl_value *v)
-{
-	return v->type == NB_SYSCTL_INT ? (uint64_t)v->i : v->u;
-}
-
-static int
-sn_collect_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct sn_walk *w = arg;
-	struct sn_row *row;
-	const char *leaf;
-	char *end;
-	unsigned long cpu;
-	size_t c;
-
-	/* net softnet <ctr> | net softnet <cpu> <ctr> */
-	if (e->val.type == NB_SYSCTL_NODE || e->val.type == NB_SYSCTL_STRING)
-		return 0;
-	if (e->ncomp == 3) {
-		row = &w->total;
-		leaf = e->comp[2];
-	} else if (e->ncomp == 4) {
-		errno = 0;
-		cpu = strtoul(e->comp[2], &end, 10);
-		if (*end != '\0' || end == e->comp[2] || errno != 0 || cpu >= MAXCPU)
-			return 0;
-		row = &w->cpu[cpu];
-		if ((long)cpu + 1 > w->ncpu)
-			w->ncpu = (long)cpu + 1;
-		leaf = e->comp[3];
-	} else {
-		return 0;
-	}
-	for (c = 0; c < NCOLS; c++) {
-		if (strcmp(sn_cols[c].leaf, leaf) == 0) {
-			row->v[c] = leaf_u64(&e->val);
-			row->have |= 1u << c;
-		}
-	}
-	return 0;
-}
+static struct nb_sysctl_column sn_tcols[NCOLS];
 
 static int
 walk_err(struct nb_sysctl *h, const char *name, int rc)
@@ -98,15 +51,16 @@ walk_err(struct nb_sysctl *h, const char *name, int rc)
 }
 
 static void
-sn_render_row(struct nb_out *o, const struct sn_row *row)
+sn_render_row(struct nb_out *o, const struct nb_sysctl_table *t, size_t i)
 {
+	const struct sn_row *row = nb_sysctl_table_row(t, i);
 	size_t c;
 
 	for (c = 0; c < NCOLS; c++) {
 		char fmt[16];
 
 		snprintf(fmt, sizeof(fmt), " %%%d" PRIu64, sn_cols[c].width - 1);
-		if (row->have & (1u << c))
+		if (row != NULL && nb_sysctl_row_has(&t->ids[i], (unsigned)c))
 			nb_out_u64(o, NB_OUT_ANY, sn_cols[c].key, fmt, row->v[c]);
 		else {
 			nb_out_pad(o, sn_cols[c].width - 1);
@@ -116,43 +70,128 @@ sn_render_row(struct nb_out *o, const struct sn_row *row)
 	nb_out_text(o, "\n");
 }
 
-int
-softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+/* net.softnet (the totals, one row) and net.softnet.* (a row per CPU). */
+struct sn_tables {
+	struct nb_sysctl_table total, cpus;
+};
+
+static void
+sn_free(struct sn_tables *st)
 {
-	struct sn_walk w;
+	nb_sysctl_table_free(&st->total);
+	nb_sysctl_table_free(&st->cpus);
+}
+
+static int
+sn_read(struct nb_sysctl *h, struct sn_tables *st)
+{
 	size_t c;
-	long i;
 	int rc;
 
-	(void)no;
-	memset(&w, 0, sizeof(w));
-	if ((w.cpu = calloc(MAXCPU, sizeof(*w.cpu))) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	if ((rc = nb_sysctl_walk(h, "net.softnet", 0, sn_collect_cb, &w)) < 0) {
-		free(w.cpu);
+	for (c = 0; c < NCOLS; c++)
+		sn_tcols[c] = (struct nb_sysctl_column){ sn_cols[c].leaf, NB_SYSCTL_U64,
+		    c * sizeof(uint64_t), 0 };
+	memset(st, 0, sizeof(*st));
+	if ((rc = nb_sysctl_table_read(h, "net.softnet", sn_tcols, NCOLS, sizeof(struct sn_row),
+	    0, &st->total)) < 0 ||
+	    (rc = nb_sysctl_table_read(h, "net.softnet.*", sn_tcols, NCOLS,
+	    sizeof(struct sn_row), 0, &st->cpus)) < 0) {
+		sn_free(st);
 		return walk_err(h, "net.softnet", rc);
 	}
-	nb_out_record_begin(o);
+	return 0;
+}
+
+/* The -P table (the CPUs by number, a missing one as "-", then the total). */
+static void
+sn_render(struct nb_out *o, const struct sn_tables *st)
+{
+	int64_t cpu, next = 0;
+	size_t c, i;
+
 	nb_out_open_object(o, "softnet");
 	nb_out_text(o, "%-5s", "CPU");
 	for (c = 0; c < NCOLS; c++)
 		nb_out_text(o, "%*s", sn_cols[c].width, sn_cols[c].title);
 	nb_out_text(o, "\n");
 	nb_out_open_array(o, "cpus");
-	for (i = 0; i < w.ncpu; i++) {
-		nb_out_open_object(o, NULL);
-		nb_out_i64(o, NB_OUT_ANY, "cpu", "%-5" PRId64, (int64_t)i);
-		sn_render_row(o, &w.cpu[i]);
-		nb_out_close_object(o);
+	for (i = 0; i < st->cpus.nrows; i++) {
+		if ((cpu = st->cpus.ids[i].index) < next || cpu >= MAXCPU)
+			continue;
+		for (; next <= cpu; next++) {
+			nb_out_open_object(o, NULL);
+			nb_out_i64(o, NB_OUT_ANY, "cpu", "%-5" PRId64, next);
+			sn_render_row(o, &st->cpus, next == cpu ? i : SIZE_MAX);
+			nb_out_close_object(o);
+		}
 	}
 	nb_out_close_array(o);
 	nb_out_open_object(o, "total");
 	nb_out_text(o, "%-5s", "total");
-	sn_render_row(o, &w.total);
+	sn_render_row(o, &st->total, 0);
 	nb_out_close_object(o);
 	nb_out_close_object(o);
+}
+
+/*
+ * -P -w: the per-CPU table once per interval, every counter as what the
+ * CPU moved in the interval (nb_delta; backlog is a gauge: as it is).
+ */
+static int
+softnet_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct nb_delta *dc = NULL, *dt = NULL;
+	struct sn_tables st;
+	struct nb_ticker tk;
+	int64_t prev_ns = 0, now_ns;
+	bool first = true;
+	double secs;
+	int rc = 0;
+
+	if (nb_delta_create(&dc) != 0 || nb_delta_create(&dt) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	nb_ticker_init(&tk, &no->c, h);
+	for (;;) {
+		if ((rc = sn_read(h, &st)) != 0)
+			break;
+		if (nb_delta_step(dc, &st.cpus, sn_tcols, NULL) != 0 ||
+		    nb_delta_step(dt, &st.total, sn_tcols, NULL) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		now_ns = nb_sysctl_sample_time(h);
+		secs = first ? 0 : (double)(now_ns - prev_ns) / 1e9;
+		nb_out_record_begin(o);
+		if (!first)
+			nb_out_text(o, "\n");
+		nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
+		nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
+		    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
+		sn_render(o, &st);
+		nb_out_record_end(o);
+		sn_free(&st);
+		prev_ns = now_ns;
+		first = false;
+		if (!nb_ticker_next(&tk))
+			break;
+	}
+	nb_delta_destroy(&dc);
+	nb_delta_destroy(&dt);
+	return rc;
+}
+
+int
+softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct sn_tables st;
+	int rc;
+
+	if (no->c.interval_set || no->c.count_set)
+		return softnet_interval(h, no, o);
+	if ((rc = sn_read(h, &st)) != 0)
+		return rc;
+	nb_out_record_begin(o);
+	sn_render(o, &st);
 	nb_out_record_end(o);
-	free(w.cpu);
+	sn_free(&st);
 	return 0;
 }
 

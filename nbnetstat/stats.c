@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * stats.c - nbnetstat -s: protocol statistics in the BSD layout, printed from
- * tables of (MIB leaf, JSON key, prose), collected in one walk per family.
+ * tables of (MIB leaf, JSON key, prose); each group of the tree is read as
+ * one table row whose columns are the fields (nb_sysctl_table_read), and
+ * -s -w turns them into deltas per interval (nb_delta).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -260,7 +262,7 @@ _Static_assert(NFIELDS(ip_fields) <= MAXFIELDS && NFIELDS(ip6_fields) <= MAXFIEL
     NFIELDS(icmp_fields) <= MAXFIELDS && NFIELDS(tcp_fields) <= MAXFIELDS &&
     NFIELDS(udp_fields) <= MAXFIELDS, "raise MAXFIELDS");
 
-/* What one walk found for one protocol. */
+/* What the reads found for one protocol. */
 struct proto_vals {
 	uint64_t	 v[MAXFIELDS];
 	bool		 have[MAXFIELDS];
@@ -268,11 +270,32 @@ struct proto_vals {
 	uint64_t	 hist_in[256], hist_out[256];
 };
 
-struct stats_walk {
-	const char	*family;
-	const struct proto *only;	/* -p, or NULL */
+/*
+ * One table read: net.<family>.<group>.stats as one row, the protocol's
+ * fields of that group as columns (a field's column lands at its index in
+ * the protocol's table), or one direction of a histogram group (column t
+ * is the count of type t). Interval mode keeps one nb_delta per read.
+ */
+enum { RD_FIELDS, RD_HIST_IN, RD_HIST_OUT };
+
+struct stats_read {
+	size_t		 proto;
+	int		 kind;
+	char		 name[48];	/* net.<family>.<group>.stats */
+	struct nb_sysctl_column cols[256];
+	unsigned	 ncols;
+	size_t		 field[256];	/* RD_FIELDS: column -> field index */
+	struct nb_delta	*delta;
+};
+
+struct stats_set {
+	struct stats_read *r;
+	size_t		 n;
 	struct proto_vals *vals;	/* [NPROTOS] */
 };
+
+/* "intype<t>" / "outtype<t>": the leaves of a histogram group. */
+static char hist_leaves[2][256][12];
 
 static const char *
 plural(uint64_t n, enum pl pl)
@@ -289,88 +312,146 @@ plural(uint64_t n, enum pl pl)
 	}
 }
 
-static uint64_t
-leaf_u64(const struct nb_sysctl_value *v)
+static struct stats_read *
+read_add(struct stats_set *ss, size_t p, int kind, const char *group)
 {
-	return v->type == NB_SYSCTL_INT ? (uint64_t)v->i : v->u;
+	struct stats_read *r;
+
+	if ((r = realloc(ss->r, (ss->n + 1) * sizeof(*r))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	ss->r = r;
+	r = &ss->r[ss->n++];
+	memset(r, 0, sizeof(*r));
+	r->proto = p;
+	r->kind = kind;
+	snprintf(r->name, sizeof(r->name), "net.%s.%s.stats", protos[p].family, group);
+	return r;
 }
 
-/* "intype3" / "outtype3" -> counts[3] of the in/out histogram. */
+/* The reads for the protocols shown (only: -p, or NULL). */
 static void
-collect_hist(struct proto_vals *pv, const char *field, uint64_t v)
+plan(struct stats_set *ss, const struct proto *only, bool interval)
 {
-	uint64_t *h;
-	char *end;
-	unsigned long t;
+	const char *groups[4], *g;
+	size_t p, i, ng, k;
+	int d, t;
 
-	if (strncmp(field, "intype", 6) == 0) {
-		h = pv->hist_in;
-		field += 6;
-	} else if (strncmp(field, "outtype", 7) == 0) {
-		h = pv->hist_out;
-		field += 7;
-	} else {
-		return;
-	}
-	t = strtoul(field, &end, 10);
-	if (end != field && *end == '\0' && t < 256)
-		h[t] = v;
-}
-
-static int
-collect_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct stats_walk *w = arg;
-	const char *group, *field;
-	size_t p, i;
-
-	/* net <family> <group> stats <field> */
-	if (e->ncomp != 5 || e->val.type == NB_SYSCTL_NODE ||
-	    e->val.type == NB_SYSCTL_STRING || strcmp(e->comp[3], "stats") != 0)
-		return 0;
-	group = e->comp[2];
-	field = e->comp[4];
+	for (d = 0; d < 2; d++)
+		for (t = 0; t < 256; t++)
+			snprintf(hist_leaves[d][t], sizeof(hist_leaves[d][t]), "%s%d",
+			    d == 0 ? "intype" : "outtype", t);
 	for (p = 0; p < NPROTOS; p++) {
 		const struct proto *pr = &protos[p];
-		struct proto_vals *pv = &w->vals[p];
 
-		if (strcmp(pr->family, w->family) != 0 || (w->only != NULL && w->only != pr))
+		if (only != NULL && only != pr)
 			continue;
-		if (pr->histgroup != NULL && strcmp(group, pr->histgroup) == 0) {
-			collect_hist(pv, field, leaf_u64(&e->val));
-			continue;
-		}
+		/* The groups the fields name, in order of first use. */
+		ng = 0;
 		for (i = 0; pr->fields[i].key != NULL; i++) {
-			const struct stat_field *f = &pr->fields[i];
-
-			if (f->field == NULL || strcmp(f->field, field) != 0 ||
-			    strcmp(f->group != NULL ? f->group : pr->group, group) != 0)
+			if (pr->fields[i].field == NULL)
 				continue;
-			pv->v[i] = leaf_u64(&e->val);
-			pv->have[i] = true;
-			pv->any = true;
+			g = pr->fields[i].group != NULL ? pr->fields[i].group : pr->group;
+			for (k = 0; k < ng && strcmp(groups[k], g) != 0; k++)
+				;
+			if (k == ng && ng < 4)
+				groups[ng++] = g;
+		}
+		for (k = 0; k < ng; k++) {
+			struct stats_read *r = read_add(ss, p, RD_FIELDS, groups[k]);
+
+			for (i = 0; pr->fields[i].key != NULL; i++) {
+				const struct stat_field *f = &pr->fields[i];
+
+				if (f->field == NULL ||
+				    strcmp(f->group != NULL ? f->group : pr->group, groups[k]) != 0)
+					continue;
+				r->field[r->ncols] = i;
+				r->cols[r->ncols++] = (struct nb_sysctl_column){ f->field,
+				    NB_SYSCTL_U64, i * sizeof(uint64_t), 0 };
+			}
+		}
+		for (d = 0; pr->histgroup != NULL && d < 2; d++) {
+			struct stats_read *r = read_add(ss, p, d == 0 ? RD_HIST_IN : RD_HIST_OUT,
+			    pr->histgroup);
+
+			for (t = 0; t < 256; t++)
+				r->cols[t] = (struct nb_sysctl_column){ hist_leaves[d][t],
+				    NB_SYSCTL_U64, (size_t)t * sizeof(uint64_t), 0 };
+			r->ncols = 256;
 		}
 	}
-	return 0;
+	for (k = 0; interval && k < ss->n; k++)
+		if (nb_delta_create(&ss->r[k].delta) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	if ((ss->vals = calloc(NPROTOS, sizeof(*ss->vals))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 }
 
-static int
-collect_family(struct nb_sysctl *h, const char *family, struct stats_walk *w)
+static void
+set_free(struct stats_set *ss)
 {
-	char name[32];
+	size_t k;
+
+	for (k = 0; k < ss->n; k++)
+		nb_delta_destroy(&ss->r[k].delta);
+	free(ss->r);
+	free(ss->vals);
+	memset(ss, 0, sizeof(*ss));
+}
+
+/*
+ * Read every group (a group the kernel lacks, e.g. no IPv6: nothing to
+ * show); in interval mode the counters become deltas. 0 or the error.
+ */
+static int
+collect(struct nb_sysctl *h, struct stats_set *ss)
+{
+	struct nb_sysctl_table t;
+	const uint64_t *row;
+	size_t k;
+	unsigned c;
 	int rc;
 
-	snprintf(name, sizeof(name), "net.%s", family);
-	w->family = family;
-	rc = nb_sysctl_walk(h, name, 0, collect_cb, w);
-	if (rc == -ENOENT)
-		return 0;	/* no IPv6 in this kernel: nothing to show */
-	if (rc < 0) {
-		const char *d = nb_sysctl_errdetail(h);
+	memset(ss->vals, 0, NPROTOS * sizeof(*ss->vals));
+	for (k = 0; k < ss->n; k++) {
+		struct stats_read *r = &ss->r[k];
+		struct proto_vals *pv = &ss->vals[r->proto];
 
-		nb_warnx("%s: %s%s%s", name, strerror(-rc), *d != '\0' ? ": " : "", d);
+		rc = nb_sysctl_table_read(h, r->name, r->cols, r->ncols,
+		    (r->kind == RD_FIELDS ? MAXFIELDS : 256) * sizeof(uint64_t), 0, &t);
+		if (rc == -ENOENT) {
+			nb_sysctl_table_free(&t);
+			if (r->delta != NULL)
+				(void)nb_delta_step(r->delta, &t, r->cols, NULL);
+			continue;
+		}
+		if (rc == 0 && r->delta != NULL && nb_delta_step(r->delta, &t, r->cols, NULL) != 0)
+			rc = -ENOMEM;
+		if (rc < 0) {
+			const char *d = nb_sysctl_errdetail(h);
+
+			nb_sysctl_table_free(&t);
+			nb_warnx("%s: %s%s%s", r->name, strerror(-rc), *d != '\0' ? ": " : "", d);
+			return rc;
+		}
+		if ((row = nb_sysctl_table_row(&t, 0)) != NULL) {
+			for (c = 0; c < r->ncols; c++) {
+				if (!nb_sysctl_row_has(&t.ids[0], c))
+					continue;
+				if (r->kind == RD_HIST_IN)
+					pv->hist_in[c] = row[c];
+				else if (r->kind == RD_HIST_OUT)
+					pv->hist_out[c] = row[c];
+				else {
+					pv->v[r->field[c]] = row[r->field[c]];
+					pv->have[r->field[c]] = true;
+					pv->any = true;
+				}
+			}
+		}
+		nb_sysctl_table_free(&t);
 	}
-	return rc;
+	return 0;
 }
 
 static void
@@ -446,32 +527,77 @@ stats_proto_valid(const char *name)
 	return false;
 }
 
+static void
+render_all(struct nb_out *o, const struct stats_set *ss, int sflag)
+{
+	size_t p;
+
+	for (p = 0; p < NPROTOS; p++)
+		if (ss->vals[p].any)
+			render_proto(o, &protos[p], &ss->vals[p], sflag);
+}
+
+/*
+ * -s -w: the -s prose once per interval, each counter's delta for the
+ * interval with the zeros hidden (as -ss); the first record is since boot.
+ * JSON: one document per interval, with since_boot and seconds.
+ */
+static int
+stats_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o,
+    struct stats_set *ss)
+{
+	struct nb_ticker t;
+	int64_t prev_ns = 0, now_ns;
+	bool first = true;
+	double secs;
+
+	nb_ticker_init(&t, &no->c, h);
+	for (;;) {
+		if (collect(h, ss) != 0)
+			return NB_EXIT_RUNTIME;
+		now_ns = nb_sysctl_sample_time(h);
+		secs = first ? 0 : (double)(now_ns - prev_ns) / 1e9;
+		nb_out_record_begin(o);
+		if (!first)
+			nb_out_text(o, "\n");
+		nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
+		nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
+		    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
+		render_all(o, ss, 2);
+		nb_out_record_end(o);
+		prev_ns = now_ns;
+		first = false;
+		if (!nb_ticker_next(&t))
+			break;
+	}
+	return 0;
+}
+
 int
 stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
-	struct stats_walk w;
+	struct stats_set ss;
+	const struct proto *only = NULL;
+	bool interval = no->c.interval_set || no->c.count_set;
 	size_t p;
-	int rc = 0;
+	int rc;
 
-	if (no->Pflag)
-		return softnet_stats_mode(h, no, o);
-	memset(&w, 0, sizeof(w));
+	memset(&ss, 0, sizeof(ss));
 	for (p = 0; p < NPROTOS; p++)
 		if (no->proto != NULL && strcmp(protos[p].name, no->proto) == 0)
-			w.only = &protos[p];
-	if ((w.vals = calloc(NPROTOS, sizeof(*w.vals))) == NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	if (w.only == NULL || strcmp(w.only->family, "inet") == 0)
-		rc = collect_family(h, "inet", &w);
-	if (rc == 0 && (w.only == NULL || strcmp(w.only->family, "inet6") == 0))
-		rc = collect_family(h, "inet6", &w);
+			only = &protos[p];
+	plan(&ss, only, interval);
+	if (interval) {
+		rc = stats_interval(h, no, o, &ss);
+		set_free(&ss);
+		return rc;
+	}
+	rc = collect(h, &ss);
 	if (rc == 0) {
 		nb_out_record_begin(o);
-		for (p = 0; p < NPROTOS; p++)
-			if (w.vals[p].any)
-				render_proto(o, &protos[p], &w.vals[p], no->sflag);
+		render_all(o, &ss, no->sflag);
 		nb_out_record_end(o);
 	}
-	free(w.vals);
+	set_free(&ss);
 	return rc == 0 ? 0 : NB_EXIT_RUNTIME;
 }

@@ -165,7 +165,7 @@ answer(struct server *sv, struct nb_sysctl *h, struct client *c)
 		const uint8_t *p = c->in + off;
 
 		len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		    (uint32_t)p[3] << 24;
+		      (uint32_t)p[3] << 24;
 		if (len > NB_SYSCTL_WIRE_MAXREQ) {
 			drop(sv, c, "request frame larger than the limit");
 			return false;

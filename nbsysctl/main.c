@@ -248,8 +248,10 @@ main(int argc, char **argv)
 	/* Every name is checked before anything is read or printed. */
 	if (o.aflag)
 		nbs_reqs_add(&rn.rq, "");
-	for (size_t i = 0; i < o.nnames; i++)
+	for (size_t i = 0; i < o.nnames; i++) {
+		nbs_req_check(o.names[i]);
 		nbs_reqs_add(&rn.rq, o.names[i]);
+	}
 	if (o.nw > 0 && (rn.wr = calloc(o.nw, sizeof(*rn.wr))) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	for (size_t i = 0; i < o.nw; i++) {

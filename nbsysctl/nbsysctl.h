@@ -74,6 +74,8 @@ struct nbs_reqs {
 /* Split a name into *rq; a malformed name is a usage error (exits 2). */
 void	nbs_req_split(const char *arg, struct nbs_req *rq);
 void	nbs_reqs_add(struct nbs_reqs *rs, const char *arg);
+/* A name the user gave: "" is a usage error (exits 2). */
+void	nbs_req_check(const char *arg);
 void	nbs_reqs_free(struct nbs_reqs *rs);
 /* Report a failed read of `name` ("no such node" unless quiet). */
 void	nbs_read_error(struct nb_sysctl *h, const char *name, int rc, bool quiet);

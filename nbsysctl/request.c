@@ -25,6 +25,15 @@ nbs_req_split(const char *arg, struct nbs_req *rq)
 }
 
 void
+nbs_req_check(const char *arg)
+{
+	/* "" splits to the root (what -a reads): as a name it is malformed
+	 * (nbsysctl.8), never a way to say -a or a write to ": ...". */
+	if (*arg == '\0')
+		nb_usagex("empty name (-a reads the whole tree)");
+}
+
+void
 nbs_reqs_add(struct nbs_reqs *rs, const char *arg)
 {
 	if ((rs->v = reallocarray(rs->v, rs->n + 1, sizeof(*rs->v))) == NULL)

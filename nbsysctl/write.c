@@ -17,6 +17,8 @@ nbs_wreq_parse(struct nb_sysctl *h, const char *arg, struct nbs_wreq *w)
 
 	if ((first = strchr(arg, '=')) == NULL)
 		nb_usagex("%s: -w needs name=value", arg);
+	if (first == arg)
+		nbs_req_check("");
 	for (eq = first; h != NULL && eq != NULL; eq = strchr(eq + 1, '=')) {
 		char *name = strndup(arg, (size_t)(eq - arg));
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vm.c - nbvmstat's default mode (the vmstat line), -P (per-CPU cpu lines)
- * and -s (totals): collect vm.* and kern.* into a sample in one walk each,
- * then render rates and percentages from two samples (or since boot).
+ * and -s (totals): read vm.* and kern.* into a sample as tables
+ * (nb_sysctl_table_read), then render rates and percentages from two samples (or since boot).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,41 +38,42 @@ enum val {
 };
 
 static const struct leaf {
-	const char	*name;
+	const char	*root;		/* "kern" or "vm" */
+	const char	*name;		/* the leaf under it */
 	const char	*prose;		/* -s; NULL: not listed */
 } leaves[V_N] = {
-	[V_PROCS_RUNNING] = { "kern.procs_running", "processes running or runnable" },
-	[V_PROCS_BLOCKED] = { "kern.procs_blocked", "processes blocked on I/O" },
-	[V_CTXT] = { "kern.ctxt", "cpu context switches" },
-	[V_INTR] = { "kern.intr.total", "interrupts" },
-	[V_FORKS] = { "kern.forks", "forks" },
-	[V_NCPU] = { "kern.ncpu", "cpus" },
-	[V_BOOTTIME] = { "kern.boottime", NULL },
-	[V_HZ] = { "kern.clockrate.hz", "clock ticks per second (cp_time)" },
-	[V_MEMTOTAL] = { "vm.meminfo.memtotal", "bytes of memory" },
-	[V_MEMFREE] = { "vm.meminfo.memfree", "bytes free" },
-	[V_MEMAVAILABLE] = { "vm.meminfo.memavailable", "bytes available" },
-	[V_BUFFERS] = { "vm.meminfo.buffers", "bytes in block device buffers" },
-	[V_CACHED] = { "vm.meminfo.cached", "bytes in the page cache" },
-	[V_ACTIVE] = { "vm.meminfo.active", "bytes active" },
-	[V_INACTIVE] = { "vm.meminfo.inactive", "bytes inactive" },
-	[V_SWAPTOTAL] = { "vm.meminfo.swaptotal", "bytes of swap" },
-	[V_SWAPFREE] = { "vm.meminfo.swapfree", "bytes of swap free" },
-	[V_COMMITTED_AS] = { "vm.meminfo.committed_as", "bytes committed (avm)" },
-	[V_PGFAULT] = { "vm.stats.pgfault", "page faults" },
-	[V_PGMAJFAULT] = { "vm.stats.pgmajfault", "major page faults (needed I/O)" },
-	[V_PGACTIVATE] = { "vm.stats.pgactivate", "pages activated (re)" },
-	[V_PSWPIN] = { "vm.stats.pswpin", "pages swapped in" },
-	[V_PSWPOUT] = { "vm.stats.pswpout", "pages swapped out" },
-	[V_PGPGIN] = { "vm.stats.pgpgin", "kilobytes paged in from block devices" },
-	[V_PGPGOUT] = { "vm.stats.pgpgout", "kilobytes paged out to block devices" },
-	[V_PGFREE] = { "vm.stats.pgfree", "pages freed" },
-	[V_PGSTEAL_KSWAPD] = { "vm.stats.pgsteal_kswapd", "pages reclaimed by kswapd" },
-	[V_PGSTEAL_DIRECT] = { "vm.stats.pgsteal_direct", "pages reclaimed directly" },
-	[V_PGSTEAL_KHUGEPAGED] = { "vm.stats.pgsteal_khugepaged", "pages reclaimed by khugepaged" },
-	[V_PGSCAN_KSWAPD] = { "vm.stats.pgscan_kswapd", "pages scanned by kswapd" },
-	[V_PGSCAN_DIRECT] = { "vm.stats.pgscan_direct", "pages scanned directly" },
-	[V_PGSCAN_KHUGEPAGED] = { "vm.stats.pgscan_khugepaged", "pages scanned by khugepaged" },
+	[V_PROCS_RUNNING] = { "kern", "procs_running", "processes running or runnable" },
+	[V_PROCS_BLOCKED] = { "kern", "procs_blocked", "processes blocked on I/O" },
+	[V_CTXT] = { "kern", "ctxt", "cpu context switches" },
+	[V_INTR] = { "kern", "intr.total", "interrupts" },
+	[V_FORKS] = { "kern", "forks", "forks" },
+	[V_NCPU] = { "kern", "ncpu", "cpus" },
+	[V_BOOTTIME] = { "kern", "boottime", NULL },
+	[V_HZ] = { "kern", "clockrate.hz", "clock ticks per second (cp_time)" },
+	[V_MEMTOTAL] = { "vm", "meminfo.memtotal", "bytes of memory" },
+	[V_MEMFREE] = { "vm", "meminfo.memfree", "bytes free" },
+	[V_MEMAVAILABLE] = { "vm", "meminfo.memavailable", "bytes available" },
+	[V_BUFFERS] = { "vm", "meminfo.buffers", "bytes in block device buffers" },
+	[V_CACHED] = { "vm", "meminfo.cached", "bytes in the page cache" },
+	[V_ACTIVE] = { "vm", "meminfo.active", "bytes active" },
+	[V_INACTIVE] = { "vm", "meminfo.inactive", "bytes inactive" },
+	[V_SWAPTOTAL] = { "vm", "meminfo.swaptotal", "bytes of swap" },
+	[V_SWAPFREE] = { "vm", "meminfo.swapfree", "bytes of swap free" },
+	[V_COMMITTED_AS] = { "vm", "meminfo.committed_as", "bytes committed (avm)" },
+	[V_PGFAULT] = { "vm", "stats.pgfault", "page faults" },
+	[V_PGMAJFAULT] = { "vm", "stats.pgmajfault", "major page faults (needed I/O)" },
+	[V_PGACTIVATE] = { "vm", "stats.pgactivate", "pages activated (re)" },
+	[V_PSWPIN] = { "vm", "stats.pswpin", "pages swapped in" },
+	[V_PSWPOUT] = { "vm", "stats.pswpout", "pages swapped out" },
+	[V_PGPGIN] = { "vm", "stats.pgpgin", "kilobytes paged in from block devices" },
+	[V_PGPGOUT] = { "vm", "stats.pgpgout", "kilobytes paged out to block devices" },
+	[V_PGFREE] = { "vm", "stats.pgfree", "pages freed" },
+	[V_PGSTEAL_KSWAPD] = { "vm", "stats.pgsteal_kswapd", "pages reclaimed by kswapd" },
+	[V_PGSTEAL_DIRECT] = { "vm", "stats.pgsteal_direct", "pages reclaimed directly" },
+	[V_PGSTEAL_KHUGEPAGED] = { "vm", "stats.pgsteal_khugepaged", "pages reclaimed by khugepaged" },
+	[V_PGSCAN_KSWAPD] = { "vm", "stats.pgscan_kswapd", "pages scanned by kswapd" },
+	[V_PGSCAN_DIRECT] = { "vm", "stats.pgscan_direct", "pages scanned directly" },
+	[V_PGSCAN_KHUGEPAGED] = { "vm", "stats.pgscan_khugepaged", "pages scanned by khugepaged" },
 };
 
 struct cpu_ticks {
@@ -94,97 +95,40 @@ struct vm_sample {
 
 /* ---- collect ---- */
 
-static uint64_t
-val_u64(const struct nb_sysctl_value *v)
-{
-	if (v->type == NB_SYSCTL_INT)
-		return v->i < 0 ? 0 : (uint64_t)v->i;
-	if (v->type == NB_SYSCTL_BOOL)
-		return v->b;
-	return v->u;
-}
+/* The leaves under one root as one table row: column i lands at v[i]. */
+enum { ROOT_KERN, ROOT_VM, NROOTS };
 
-static struct cpu_ticks *
-cpu_get(struct vm_sample *s, long cpu)
-{
-	struct cpu_ticks *c;
+static const char *const roots[NROOTS] = { "kern", "vm" };
 
-	if (s->ncpus > 0 && s->cpus[s->ncpus - 1].cpu == cpu)
-		return &s->cpus[s->ncpus - 1];
-	if (s->ncpus == s->cpucap) {
-		size_t cap = s->cpucap != 0 ? s->cpucap * 2 : 16;
+struct root_read {
+	struct nb_sysctl_column cols[V_N];
+	unsigned	 ncols;
+	unsigned	 val[V_N];	/* column -> enum val */
+};
 
-		if ((c = realloc(s->cpus, cap * sizeof(*c))) == NULL)
-			return NULL;
-		s->cpus = c;
-		s->cpucap = cap;
-	}
-	c = &s->cpus[s->ncpus++];
-	memset(c, 0, sizeof(*c));
-	c->cpu = cpu;
-	return c;
-}
+static struct root_read root_reads[NROOTS];
+static struct nb_sysctl_column cp_cols[CP_N];
+
+struct cp_row {
+	uint64_t	 t[CP_N];
+};
 
 static void
-cp_set(struct cpu_ticks *c, const char *name, uint64_t v)
+cols_init(void)
 {
-	int i;
+	unsigned i, r;
 
-	for (i = 0; i < CP_N; i++) {
-		if (strcmp(name, cp_names[i]) == 0) {
-			c->t[i] = v;
-			c->present |= 1u << i;
-			return;
-		}
-	}
-}
-
-static int
-sample_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	struct vm_sample *s = arg;
-	struct cpu_ticks *c;
-	char name[NB_SYSCTL_NAMEMAX + 1], *end;
-	long cpu;
-	int i;
-
-	if (e->val.type == NB_SYSCTL_NODE || e->val.type == NB_SYSCTL_STRING ||
-	    e->val.type == NB_SYSCTL_ADDRESS)
-		return 0;
-	/* kern cp_time <ctr> | kern cp_time <cpu> <ctr> */
-	if (e->ncomp >= 3 && strcmp(e->comp[0], "kern") == 0 &&
-	    strcmp(e->comp[1], "cp_time") == 0) {
-		if (e->ncomp == 3) {
-			cp_set(&s->total, e->comp[2], val_u64(&e->val));
-			return 0;
-		}
-		errno = 0;
-		cpu = strtol(e->comp[2], &end, 10);
-		if (e->ncomp != 4 || *end != '\0' || errno != 0 || cpu < 0)
-			return 0;
-		if ((c = cpu_get(s, cpu)) == NULL)
-			return -ENOMEM;
-		cp_set(c, e->comp[3], val_u64(&e->val));
-		return 0;
-	}
-	if (nb_sysctl_entry_name(e, name, sizeof(name)) >= sizeof(name))
-		return 0;
+	if (cp_cols[0].leaf != NULL)
+		return;
 	for (i = 0; i < V_N; i++) {
-		if (strcmp(name, leaves[i].name) == 0) {
-			s->v[i] = val_u64(&e->val);
-			s->present |= UINT64_C(1) << i;
-			break;
-		}
+		r = strcmp(leaves[i].root, roots[ROOT_VM]) == 0 ? ROOT_VM : ROOT_KERN;
+		root_reads[r].val[root_reads[r].ncols] = i;
+		root_reads[r].cols[root_reads[r].ncols++] = (struct nb_sysctl_column){
+		    leaves[i].name, NB_SYSCTL_U64, i * sizeof(uint64_t), 0 };
 	}
-	return 0;
-}
-
-static int
-cmp_cpu(const void *a, const void *b)
-{
-	const struct cpu_ticks *x = a, *y = b;
-
-	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
+	for (i = 0; i < CP_N; i++)
+		cp_cols[i] = (struct nb_sysctl_column){ cp_names[i], NB_SYSCTL_U64,
+		    i * sizeof(uint64_t), 0 };
 }
 
 static void
@@ -202,42 +146,82 @@ missing(const char *what)
 	    "statistics of the linux source)", what);
 }
 
-/* Walk `name` into s; a name the tree lacks is an error only if `required`. */
+/* Read `pattern` into t; a name the tree lacks is an error only if `required`. */
 static void
-walk(struct nb_sysctl *h, const char *name, bool required, struct vm_sample *s)
+read_table(struct nb_sysctl *h, const char *pattern, const struct nb_sysctl_column *cols,
+    unsigned ncols, size_t rowsize, bool required, struct nb_sysctl_table *t,
+    struct vm_sample *s)
 {
 	const char *d;
 	int error;
 
-	if ((error = nb_sysctl_walk(h, name, 0, sample_cb, s)) == 0 ||
+	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, 0, t)) == 0 ||
 	    (error == -ENOENT && !required))
 		return;
+	nb_sysctl_table_free(t);
 	sample_free(s);
 	if (error == -ENOENT)
-		missing(name);
+		missing(pattern);
 	d = nb_sysctl_errdetail(h);
-	nb_errx(NB_EXIT_RUNTIME, "%s: %s", name, d != NULL && *d != '\0' ? d : strerror(-error));
+	nb_errx(NB_EXIT_RUNTIME, "%s: %s", pattern, d != NULL && *d != '\0' ? d : strerror(-error));
+}
+
+/* Row 0 of t (CPU times) into c. */
+static void
+cp_take(struct cpu_ticks *c, const struct nb_sysctl_table *t, size_t row)
+{
+	const struct cp_row *r = nb_sysctl_table_row(t, row);
+	unsigned i;
+
+	for (i = 0; r != NULL && i < CP_N; i++)
+		if (nb_sysctl_row_has(&t->ids[row], i)) {
+			c->t[i] = r->t[i];
+			c->present |= 1u << i;
+		}
 }
 
 static void
 collect(struct nb_sysctl *h, struct vm_sample *s)
 {
-	int i;
+	struct nb_sysctl_table t;
+	const uint64_t *v;
+	size_t i;
+	unsigned r, c;
 
+	cols_init();
 	memset(s, 0, sizeof(*s));
 	s->total.cpu = -1;
 	/*
-	 * vm, kern.cp_time and the kern leaves of the table, not all of kern:
-	 * kern.proc (every process's open files) is the costliest part of
-	 * the tree and the vmstat line uses none of it.
+	 * The leaves of the table under vm and kern (not all of kern:
+	 * kern.proc, every process's open files, is the costliest part of the
+	 * tree and the vmstat line uses none of it), kern.cp_time and its CPUs.
 	 */
-	walk(h, "vm", true, s);
-	walk(h, "kern.cp_time", true, s);
-	for (i = 0; i < V_N; i++)
-		if (strncmp(leaves[i].name, "kern.", 5) == 0)
-			walk(h, leaves[i].name, false, s);
+	for (r = 0; r < NROOTS; r++) {
+		read_table(h, roots[r], root_reads[r].cols, root_reads[r].ncols,
+		    V_N * sizeof(uint64_t), r == ROOT_VM, &t, s);
+		if ((v = nb_sysctl_table_row(&t, 0)) != NULL)
+			for (c = 0; c < root_reads[r].ncols; c++)
+				if (nb_sysctl_row_has(&t.ids[0], c)) {
+					s->v[root_reads[r].val[c]] = v[root_reads[r].val[c]];
+					s->present |= UINT64_C(1) << root_reads[r].val[c];
+				}
+		nb_sysctl_table_free(&t);
+	}
+	read_table(h, "kern.cp_time", cp_cols, CP_N, sizeof(struct cp_row), true, &t, s);
+	cp_take(&s->total, &t, 0);
+	nb_sysctl_table_free(&t);
+	read_table(h, "kern.cp_time.*", cp_cols, CP_N, sizeof(struct cp_row), true, &t, s);
+	if (t.nrows > 0 && (s->cpus = calloc(t.nrows, sizeof(*s->cpus))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (i = 0; i < t.nrows; i++) {
+		if (t.ids[i].index < 0)
+			continue;
+		s->cpus[s->ncpus].cpu = (long)t.ids[i].index;
+		cp_take(&s->cpus[s->ncpus++], &t, i);
+	}
+	s->cpucap = t.nrows;
+	nb_sysctl_table_free(&t);
 	s->time_ns = nb_sysctl_sample_time(h);
-	qsort(s->cpus, s->ncpus, sizeof(s->cpus[0]), cmp_cpu);
 	/* What the vmstat line cannot do without. */
 	if (s->total.present == 0) {
 		sample_free(s);
@@ -246,6 +230,14 @@ collect(struct nb_sysctl *h, struct vm_sample *s)
 	if (!HAVE(s, V_BOOTTIME)) {
 		sample_free(s);
 		missing("kern.boottime");
+	}
+	/* A boot after the sample (a damaged or hostile root's btime) would
+	 * overflow the since-boot span or make its rates the totals. */
+	if (s->v[V_BOOTTIME] > (uint64_t)(s->time_ns / 1000000000LL)) {
+		uint64_t bt = s->v[V_BOOTTIME];
+
+		sample_free(s);
+		nb_errx(NB_EXIT_RUNTIME, "kern.boottime %" PRIu64 " is after the sample's time", bt);
 	}
 	if (!HAVE(s, V_MEMFREE)) {
 		sample_free(s);
@@ -538,8 +530,9 @@ render_totals(struct nb_out *o, const struct vm_sample *s)
 	for (i = 0; i < V_N; i++) {
 		if (leaves[i].prose == NULL || !HAVE(s, i))
 			continue;
+		snprintf(name, sizeof(name), "%s.%s", leaves[i].root, leaves[i].name);
 		nb_out_open_object(o, NULL);
-		nb_out_str(o, NB_OUT_JSON, "name", NULL, leaves[i].name);
+		nb_out_str(o, NB_OUT_JSON, "name", NULL, name);
 		nb_out_u64(o, NB_OUT_ANY, "value", "%12" PRIu64 " ", s->v[i]);
 		nb_out_str(o, NB_OUT_ANY, "description", "%s\n", leaves[i].prose);
 		nb_out_close_object(o);

@@ -158,6 +158,19 @@ nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n)
 	return 0;
 }
 
+/* The id after prev (an id, 0 before the first) by the zig-zag delta u: 0, or damage. */
+static inline int
+id_after(int64_t prev, uint64_t u, int64_t *v)
+{
+	int64_t d = nbh__unzz(u);
+
+	/* prev is 0..UINT32_MAX: compare before adding, which may not overflow. */
+	if (d <= -prev || d > (int64_t)UINT32_MAX - prev)
+		return NBH_ECORRUPT;
+	*v = prev + d;
+	return 0;
+}
+
 int
 nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n)
 {
@@ -170,8 +183,7 @@ nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n)
 	for (i = 0; i < n; i++) {
 		if ((error = nbh__varint_get(&p, end, &u)) != 0)
 			return error;
-		v = prev + nbh__unzz(u);
-		if (v <= 0 || v > UINT32_MAX)
+		if (id_after(prev, u, &v) != 0)
 			return NBH_ECORRUPT;
 		ids[i] = (uint32_t)v;
 		prev = v;
@@ -247,8 +259,7 @@ nbh__shape_diff_decode(const uint8_t *p, size_t len, const uint32_t *base, size_
 		for (; add > 0; add--) {
 			if ((error = nbh__varint_get(&p, end, &u)) != 0)
 				return error;
-			v = prev + nbh__unzz(u);
-			if (v <= 0 || v > UINT32_MAX)
+			if (id_after(prev, u, &v) != 0)
 				return NBH_ECORRUPT;
 			out[j++] = (uint32_t)v;
 			prev = v;

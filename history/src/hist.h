@@ -136,19 +136,30 @@ int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
 /* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it). */
 int	nbh__sum_register(sqlite3 *db);
 
+/* ---- faultvfs.c: a test hook ---- */
+
+/* "nbh-eio" when NBH_TEST_EIO_AFTER=N is set (writes fail with EIO after N), else NULL. */
+const char *nbh__test_vfs(void);
+
 /* ---- schema.c ---- */
 
 /* The embedded schema/history/NNN-*.sql, versions 1..nbh__nmigrations. */
 extern const char *const nbh__migrations[];
 extern const unsigned nbh__nmigrations;
 
+/* Control characters of an SQLite message (a damaged schema's text) become spaces: one line. */
+void	nbh__oneline(char *s);
 /* -errno for an SQLite result code (with the system errno where it helps). */
 int	nbh__sqlerr(sqlite3 *db, int rc);
 /*
  * Open path (writable: create and migrate; else read-only) and check that it
- * is a history file this version can use. Fills err on failure.
+ * is a history file this version can use. Fills err on failure. *immutable
+ * (if not NULL): opened immutable (a reader of a file nobody writes).
  */
-int	nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen);
+int	nbh__db_open(const char *path, bool writable, sqlite3 **out, bool *immutable, char *err,
+	    size_t errlen);
+/* A recorder holds path's lock, or its WAL has frames: the file is being (or was) written. */
+bool	nbh__db_written(const char *path);
 /* The file's schema version (PRAGMA user_version), or -1. */
 int64_t	nbh__db_version(sqlite3 *db);
 /* Apply migrations from the file's version up to `upto` (tests: a v1 file). */

@@ -5,7 +5,16 @@
  * statement runs in a read transaction on a snapshot, so a recorder's
  * sample is seen whole or not at all; the range decode (keyframe .. target)
  * is one statement, hence one snapshot. Samples are only appended, so ids
- * learned from one snapshot stay valid in the next. Nothing here writes.
+ * learned from one snapshot stay valid in the next. Nothing here writes:
+ * the connection is read-only, and immutable (no locks, no -shm) when no
+ * recorder held the file's lock at open and no WAL frames waited
+ * (schema.c). Before each operation an immutable reader tests that again
+ * (refresh) and reopens the file as WAL once a recorder has started, so
+ * it sees the recorder's samples. A recorder writes the file itself only
+ * when it checkpoints (its WAL past 1,000 pages, or its close): only an
+ * operation already running when a recorder starts and checkpoints could
+ * meet pages of two states, which the row checksums (or SQLite) report as
+ * damage; it never gives values of a row not written.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +39,9 @@ struct strtab {
 };
 
 struct nbh_reader {
+	char		*path;
 	sqlite3		*db;
+	bool		 immutable;	/* opened so: no recorder at the time */
 	bool		 sums;		/* schema 4: every row has its checksum */
 	sqlite3_stmt	*q_le, *q_ge, *q_range, *q_next, *q_prev, *q_shape;
 	struct rname	*names;
@@ -90,6 +101,7 @@ rerr(struct nbh_reader *r, int rc, const char *what)
 		    sqlite3_errmsg(r->db));
 	else
 		snprintf(r->err, sizeof(r->err), "%s: %s", what, sqlite3_errmsg(r->db));
+	nbh__oneline(r->err);
 	return error;
 }
 
@@ -135,8 +147,24 @@ nbh_reader_error(const struct nbh_reader *r)
 
 /* ---- open / close ---- */
 
-int
-nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t errlen)
+/* Close the connection and its statements (the decoded state stays). */
+static void
+disconnect(struct nbh_reader *r)
+{
+	sqlite3_finalize(r->q_le);
+	sqlite3_finalize(r->q_ge);
+	sqlite3_finalize(r->q_range);
+	sqlite3_finalize(r->q_next);
+	sqlite3_finalize(r->q_prev);
+	sqlite3_finalize(r->q_shape);
+	r->q_le = r->q_ge = r->q_range = r->q_next = r->q_prev = r->q_shape = NULL;
+	sqlite3_close(r->db);
+	r->db = NULL;
+}
+
+/* Open the file (immutable or WAL: schema.c), learn its version, prepare the queries. */
+static int
+connect(struct nbh_reader *r, char *err, size_t errlen)
 {
 	/* %s: ", checksum" (schema 4) or ", NULL" (older files: nothing to verify). */
 	static const char *const sql[] = {
@@ -149,25 +177,15 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 	};
 	/* Files before schema 3 have no shape.base: every shape is whole. */
 	static const char shape_v2[] = "SELECT nnames, names, NULL, id, NULL FROM shape WHERE id = ?";
-	char dummy[8], q[256];
-	struct nbh_reader *r;
+	char q[256];
 	sqlite3_stmt **stp[6], *st;
 	int64_t ver;
 	unsigned i;
 	bool has_sum;
 	int rc, error;
 
-	if (err == NULL) {
-		err = dummy;
-		errlen = sizeof(dummy);
-	}
-	err[0] = '\0';
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -ENOMEM;
-	r->progress = progress_fn;
-	r->progress_arg = progress_arg;
-	if ((error = nbh__db_open(path, false, &r->db, err, errlen)) != 0)
-		goto out;
+	if ((error = nbh__db_open(r->path, false, &r->db, &r->immutable, err, errlen)) != 0)
+		return error;
 	/*
 	 * Whether rows carry checksums is the schema version's word, and the
 	 * tables must agree: a damaged user_version must not turn checks off.
@@ -180,8 +198,7 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 	if (ver < 0 || has_sum != r->sums) {
 		snprintf(err, errlen, "damaged database (schema version %lld, %s checksums)",
 		    (long long)ver, has_sum ? "with" : "without");
-		error = NBH_ECORRUPT;
-		goto out;
+		return NBH_ECORRUPT;
 	}
 	stp[0] = &r->q_le;
 	stp[1] = &r->q_ge;
@@ -200,12 +217,56 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 			if (r->sums && error != NBH_ECORRUPT)
 				snprintf(r->err, sizeof(r->err), "damaged database (%s)",
 				    sqlite3_errmsg(r->db));
+			nbh__oneline(r->err);
 			snprintf(err, errlen, "%s", r->err);
-			if (r->sums)
-				error = NBH_ECORRUPT;
-			goto out;
+			return r->sums ? NBH_ECORRUPT : error;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Before each operation of a reader opened immutable: a recorder that has
+ * started since (its lock, or frames in the WAL) will write the file;
+ * reopen it as WAL, to read its commits and never a checkpoint half done.
+ * Sample, name, string and description ids stay valid (append-only).
+ */
+static int
+refresh(struct nbh_reader *r)
+{
+	int error;
+
+	if (r->db != NULL && (!r->immutable || !nbh__db_written(r->path)))
+		return 0;
+	disconnect(r);
+	if ((error = connect(r, r->err, sizeof(r->err))) != 0)
+		disconnect(r);
+	r->shape_id = 0;
+	return error;
+}
+
+int
+nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t errlen)
+{
+	char dummy[8];
+	struct nbh_reader *r;
+	int error;
+
+	if (err == NULL) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	r->progress = progress_fn;
+	r->progress_arg = progress_arg;
+	if ((r->path = strdup(path)) == NULL) {
+		error = -ENOMEM;
+		goto out;
+	}
+	if ((error = connect(r, err, errlen)) != 0)
+		goto out;
 	*out = r;
 	return 0;
 out:
@@ -232,13 +293,8 @@ nbh_reader_close(struct nbh_reader **rp)
 
 	if (r == NULL)
 		return;
-	sqlite3_finalize(r->q_le);
-	sqlite3_finalize(r->q_ge);
-	sqlite3_finalize(r->q_range);
-	sqlite3_finalize(r->q_next);
-	sqlite3_finalize(r->q_prev);
-	sqlite3_finalize(r->q_shape);
-	sqlite3_close(r->db);
+	disconnect(r);
+	free(r->path);
 	for (i = 1; i <= r->max_name; i++)
 		free(r->names[i].name);
 	free(r->names);
@@ -644,8 +700,10 @@ int
 nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, error = 0;
+	int rc, error;
 
+	if ((error = refresh(r)) != 0)
+		return error;
 	if ((rc = sqlite3_prepare_v2(r->db, "SELECT min(t_ns), max(t_ns), count(*) FROM sample",
 	    -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "span");
@@ -700,7 +758,7 @@ check_neighbour(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 int
 nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 {
-	sqlite3_stmt *q = at_or_after ? r->q_ge : r->q_le;
+	sqlite3_stmt *q;
 	int64_t id, key, first, last, rid, prev_t;
 	char when[40];
 	bool first_row = true;
@@ -709,6 +767,9 @@ nbh_reader_seek(struct nbh_reader *r, int64_t t_ns, bool at_or_after)
 	r->err[0] = '\0';
 	r->have = false;
 	r->at_id = 0;
+	if ((error = refresh(r)) != 0)
+		return error;
+	q = at_or_after ? r->q_ge : r->q_le;
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, t_ns);
 	rc = sqlite3_step(q);
@@ -780,6 +841,8 @@ nbh_reader_next(struct nbh_reader *r)
 
 	if (!r->have)
 		return -EINVAL;
+	if ((error = refresh(r)) != 0)
+		return error;
 	sqlite3_reset(r->q_next);
 	sqlite3_bind_int64(r->q_next, 1, r->info.id);
 	if ((rc = sqlite3_step(r->q_next)) != SQLITE_ROW) {
@@ -829,6 +892,9 @@ nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
 	sqlite3_stmt *st = NULL;
 	int64_t lo = 0, hi = 0, prev_id = INT64_MIN, prev_t = INT64_MIN;
 	int rc, ret = 0;
+
+	if ((ret = refresh(r)) != 0)
+		return ret;
 
 	/* min and max of the rowid: two b-tree descents, not a scan. */
 	if (r->progress != NULL && sqlite3_prepare_v2(r->db, "SELECT min(id), max(id) FROM sample",

@@ -7,12 +7,18 @@
  * one. Migrations run in one BEGIN IMMEDIATE transaction, so a reader sees
  * the old schema or the new one. Writer exclusion (one recorder per file)
  * is writer.c's flock, not SQLite's locks, which last one transaction only.
+ * A reader tests that flock (a shared lock dropped at once) and opens the
+ * file immutable when no recorder holds it and no WAL frames wait: it
+ * needs no -shm, so it never writes, and a user who may only read the file
+ * replays it. Migrations are a recorder's: a reader reads versions 1 to
+ * the newest as they are.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -59,6 +65,14 @@ nbh__sqlerr(sqlite3 *db, int rc)
 	}
 }
 
+void
+nbh__oneline(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static int
 fail(sqlite3 *db, int rc, char *err, size_t errlen, const char *what)
 {
@@ -74,6 +88,7 @@ fail(sqlite3 *db, int rc, char *err, size_t errlen, const char *what)
 		else
 			snprintf(err, errlen, "%s: %s", what, db != NULL ? sqlite3_errmsg(db) :
 			    sqlite3_errstr(rc));
+		nbh__oneline(err);
 	}
 	return error;
 }
@@ -169,6 +184,10 @@ check_path(const char *path, bool writable, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(EISDIR));
 		return -EISDIR;
 	}
+	if (!S_ISREG(sb.st_mode)) {	/* a fifo would block SQLite's open forever */
+		snprintf(err, errlen, "not a regular file");
+		return -EINVAL;
+	}
 	if (access(path, writable ? R_OK | W_OK : R_OK) != 0) {
 		e = errno;
 		snprintf(err, errlen, "%s", strerror(e));
@@ -178,24 +197,61 @@ check_path(const char *path, bool writable, char *err, size_t errlen)
 }
 
 /*
- * A WAL file on a read-only file system cannot get its -shm index; nobody
- * can write it there either, so it is opened as immutable (no locks, no
- * index). Only then: on a writable one, immutable would miss a recorder.
+ * Whether a recorder holds the file: its flock on FILE.lock (writer.c).
+ * A shared lock taken and dropped at once tests it without writing
+ * anything (a recorder that starts in that instant retries its lock).
+ */
+static bool
+recorder_holds_lock(const char *path)
+{
+	char lpath[4096];
+	int fd;
+	bool held;
+
+	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath) ||
+	    (fd = open(lpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return false;		/* no lock file: no recorder ever */
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);			/* drops our shared lock, if taken */
+	return held;
+}
+
+/* FILE-wal holds frames (a recorder was killed before it checkpointed them). */
+static bool
+wal_has_frames(const char *path)
+{
+	char wpath[4096];
+	struct stat sb;
+
+	if ((size_t)snprintf(wpath, sizeof(wpath), "%s-wal", path) >= sizeof(wpath))
+		return true;
+	return stat(wpath, &sb) == 0 && sb.st_size > 0;
+}
+
+bool
+nbh__db_written(const char *path)
+{
+	return recorder_holds_lock(path) || wal_has_frames(path);
+}
+
+/*
+ * Open path read-only as immutable (file:PATH?immutable=1): SQLite takes no
+ * lock and makes no -shm index, so nothing in the directory need be
+ * writable. Only for a file nobody writes: a reader that finds no recorder
+ * holding the lock and no WAL frames, or a file on a read-only file system.
  */
 static int
 open_immutable(const char *path, sqlite3 **db)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct statvfs vfs;
 	char *uri, *q;
 	const char *p;
 	int rc;
 
-	if (statvfs(path, &vfs) != 0 || (vfs.f_flag & ST_RDONLY) == 0)
-		return SQLITE_CANTOPEN;
 	if ((uri = malloc(strlen(path) * 3 + 32)) == NULL)
 		return SQLITE_NOMEM;
-	q = uri + sprintf(uri, "file:");
+	/* file:///abs/path or file:rel/path: never read as an authority. */
+	q = uri + sprintf(uri, path[0] == '/' ? "file://" : "file:");
 	for (p = path; *p != '\0'; p++) {
 		if (*p == '%' || *p == '?' || *p == '#') {
 			*q++ = '%';
@@ -213,9 +269,20 @@ open_immutable(const char *path, sqlite3 **db)
 	return rc;
 }
 
-int
-nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t errlen)
+/* A read-only file system: immutable too (a WAL file there cannot get its -shm). */
+static bool
+on_readonly_fs(const char *path)
 {
+	struct statvfs vfs;
+
+	return statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+}
+
+int
+nbh__db_open(const char *path, bool writable, sqlite3 **out, bool *immutable, char *err,
+    size_t errlen)
+{
+	bool imm;
 	char dummy[8];
 	sqlite3 *db = NULL;
 	int64_t appid = 0, ver = 0, ntables = 0;
@@ -230,12 +297,21 @@ nbh__db_open(const char *path, bool writable, sqlite3 **out, char *err, size_t e
 		return error;
 	flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
 	    SQLITE_OPEN_NOMUTEX;
-	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
-		error = fail(db, rc, err, errlen, "open");
-		goto out;
-	}
-	if (!writable && (rc = pragma_int(db, "PRAGMA application_id", &appid)) != SQLITE_OK &&
-	    (rc & 0xff) == SQLITE_CANTOPEN && (rc = open_immutable(path, &db)) != SQLITE_OK) {
+	/*
+	 * A reader never writes: read-only, and immutable when no recorder
+	 * holds the file and no WAL frames wait (then nothing but the file
+	 * itself is read, and no -shm is needed: any user who can read the
+	 * file can replay it). Else WAL as usual, to see the recorder's
+	 * commits (a -shm it cannot write is read as SQLite's read-only shm).
+	 */
+	imm = !writable && (!nbh__db_written(path) || on_readonly_fs(path));
+	if (immutable != NULL)
+		*immutable = imm;
+	if (imm)
+		rc = open_immutable(path, &db);
+	else
+		rc = sqlite3_open_v2(path, &db, flags, writable ? nbh__test_vfs() : NULL);
+	if (rc != SQLITE_OK) {
 		error = fail(db, rc, err, errlen, "open");
 		goto out;
 	}

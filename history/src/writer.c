@@ -5,7 +5,9 @@
  *
  * One writer per file: an exclusive flock(2) on "FILE.lock" taken at open
  * and held until close (the kernel drops it if the process dies, so a
- * killed recorder never blocks the next one). Readers never take it. A
+ * killed recorder never blocks the next one). Readers only test it (a
+ * shared lock dropped at once, to choose an immutable open: schema.c), so
+ * a refused lock is tried again a few times over 50 ms before giving up. A
  * clean close unlinks the lock file before it lets the lock go; a writer
  * that locked the file just unlinked sees that the path no longer names
  * its inode and locks the new one.
@@ -32,6 +34,11 @@
  * epoch, and an add by an id of an older epoch is refused (-ESTALE). A
  * string value equal to the name's value in the previous sample reuses its
  * string id (compared by text, not hashed).
+ *
+ * Every row is inserted with its checksum (rowsum.c, schema 4), computed
+ * from the values bound: the sample's over its blob once, at commit. The
+ * rows the writer loads back (names, strings, descriptions) are verified
+ * and a mismatch stops it (NBH_ECORRUPT): it never appends to damage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +48,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hist.h"
@@ -103,6 +111,7 @@ werr(struct nbh_writer *w, int rc, const char *what)
 	if (error == 0)
 		error = -EIO;
 	snprintf(w->err, sizeof(w->err), "%s: %s", what, sqlite3_errmsg(w->db));
+	nbh__oneline(w->err);
 	return error;
 }
 
@@ -129,7 +138,7 @@ take_lock(const char *path, int *fdp, char **lockpathp, char *err, size_t errlen
 	char lpath[4096], buf[32];
 	struct stat fst, pst;
 	ssize_t len;
-	int fd, e;
+	int fd, e, tries;
 
 	if ((size_t)snprintf(lpath, sizeof(lpath), "%s.lock", path) >= sizeof(lpath)) {
 		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
@@ -141,6 +150,10 @@ take_lock(const char *path, int *fdp, char **lockpathp, char *err, size_t errlen
 		return -e;
 	}
 again:
+	/* A reader tests the lock with a shared one it drops at once: try a few times. */
+	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && tries < 5;
+	     tries++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		e = errno;
 		if (e == EWOULDBLOCK) {
@@ -527,7 +540,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 	w->key_every = opts != NULL && opts->keyframe_every != 0 ? opts->keyframe_every : 60;
 	if ((error = take_lock(path, &w->lockfd, &w->lockpath, err, errlen)) != 0)
 		goto out;
-	if ((error = nbh__db_open(path, true, &w->db, err, errlen)) != 0)
+	if ((error = nbh__db_open(path, true, &w->db, NULL, err, errlen)) != 0)
 		goto out;
 	stp[0] = &w->ins_name;
 	stp[1] = &w->ins_str;

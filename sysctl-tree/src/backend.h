@@ -4,6 +4,7 @@
 #define SYSCTL_TREE_BACKEND_H
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "sysctl-tree/sysctl.h"
 
@@ -30,6 +31,8 @@
  *  - a non-zero cb return stops the walk and is returned; -ENOENT when the
  *    name does not exist.
  */
+struct nb__tab;
+
 struct nb_sysctl_backend_ops {
 	const char *name;
 	int	(*walk)(struct nb_sysctl *h, const char *const *comp, const size_t *lens,
@@ -51,6 +54,11 @@ struct nb_sysctl_backend_ops {
 	 */
 	void	(*departed_ack)(struct nb_sysctl *h, const char *names, size_t len);
 	void	(*close)(struct nb_sysctl *h);
+	/*
+	 * Optional: a native table read (table.c's contract, nb__tab_*).
+	 * NULL: the handle reads tables through walk.
+	 */
+	int	(*table)(struct nb_sysctl *h, struct nb__tab *tab);
 };
 
 struct nb_sysctl {
@@ -100,5 +108,74 @@ int	nb__rec_walk(struct nb_sysctl *h, const char *const *comp, const size_t *len
 	    unsigned n, unsigned rdflags, nb_sysctl_walk_fn cb, void *arg);
 int	nb__rec_commit(struct nb_sysctl *h);
 void	nb__rec_close(struct nb_sysctl *h);
+
+/*
+ * table.c: one table read in progress. The pattern is split into
+ * pcomp/plen (pn components, '*' where wild has the bit); rows are the
+ * objects at depth pn. The columns' relative names form a trie (one node
+ * per component; the identity leaves "index" and "gen" included) so that a
+ * reader finds the column of a relative path one component at a time, and
+ * stops descending where no column lies below.
+ */
+#define NB__TAB_COL_INDEX	(-2)	/* trie node is the row's "index" leaf */
+#define NB__TAB_COL_GEN		(-3)	/* ... its "gen" leaf */
+#define NB__TAB_NONE		(-1)
+
+struct nb__tabnode {
+	const char	*name;
+	size_t		 len;
+	int		 child;		/* first child, -1 none */
+	int		 next;		/* next sibling, -1 none */
+	int		 col;		/* column id or NB__TAB_NONE */
+	int		 id;		/* NB__TAB_COL_INDEX, _GEN or NB__TAB_NONE */
+};
+
+struct nb__tab {
+	struct nb_sysctl_table *t;
+	const struct nb_sysctl_column *cols;
+	unsigned	 ncols;
+	unsigned	 rdflags;
+	const char	*pcomp[NB_SYSCTL_MAXDEPTH];
+	size_t		 plen[NB_SYSCTL_MAXDEPTH];
+	unsigned	 pn;
+	uint32_t	 wild;		/* bit d: pcomp[d] is '*' */
+	unsigned	 prefix;	/* components before the first '*' */
+	struct nb__tabnode *trie;	/* [0] is the root */
+	unsigned	 ntrie;
+	bool		 inrow;		/* a row is open (the last one) */
+};
+
+/* Does component d of the pattern admit `name`? */
+static inline bool
+nb__tab_match(const struct nb__tab *tab, unsigned d, const char *name, size_t len)
+{
+	return (tab->wild >> d & 1) != 0 ||
+	    (tab->plen[d] == len && memcmp(tab->pcomp[d], name, len) == 0);
+}
+
+/* The trie child of node `at` named `name`, or -1. */
+static inline int
+nb__tab_child(const struct nb__tab *tab, int at, const char *name, size_t len)
+{
+	int c;
+
+	for (c = tab->trie[at].child; c >= 0; c = tab->trie[c].next)
+		if (tab->trie[c].len == len && memcmp(tab->trie[c].name, name, len) == 0)
+			return c;
+	return -1;
+}
+
+/* Open a new row for the object whose path is comp[0..pn) (keys at the '*'s). */
+int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens);
+/* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
+int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
+/* Store a leaf value in the open row: trie node `node` (its col). */
+int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);
+/*
+ * The generic feeder: one leaf entry of a walk (or of a replayed sample) in
+ * tree order; opens rows as the object changes and stores matched columns.
+ */
+int	nb__tab_entry(struct nb__tab *tab, const char *const *comp, const size_t *lens,
+	    unsigned n, const struct nb_sysctl_value *v);
 
 #endif /* SYSCTL_TREE_BACKEND_H */

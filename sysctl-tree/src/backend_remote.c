@@ -103,7 +103,7 @@ recv_frame(struct nb_sysctl *h, struct remote *rm, struct rbuf *r)
 	if ((error = read_full(rm->fd, hdr, 4)) != 0)
 		goto fail;
 	len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-	    (uint32_t)hdr[3] << 24;
+	      (uint32_t)hdr[3] << 24;
 	if (len < 2 || len > WIRE_MAXRESP) {
 		error = -EPROTO;
 		goto fail;

@@ -180,6 +180,52 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 	return rc;
 }
 
+/*
+ * The native table read: the sample's entries straight into the rows
+ * (table.c's feeder), without the walk's made-up nodes and callbacks.
+ */
+static int
+replay_table(struct nb_sysctl *h, struct nb__tab *tab)
+{
+	struct replay *rp = h->priv;
+	const struct nbh_entry *ents;
+	const struct split *s;
+	struct nb_sysctl_value v;
+	size_t nents, i;
+	bool found = false;
+	unsigned k;
+	int rc = 0;
+
+	if (rp->busy)
+		return -EBUSY;
+	rp->busy = true;
+	ents = nbh_reader_entries(rp->r, &nents);
+	for (i = 0; i < nents && rc == 0; i++) {
+		if ((s = split_of(rp, &ents[i])) == NULL) {
+			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
+			rc = -EUCLEAN;
+			break;
+		}
+		if (s->n < tab->prefix)
+			continue;
+		for (k = 0; k < tab->prefix; k++)
+			if (s->lens[k] != tab->plen[k] ||
+			    memcmp(s->comp[k], tab->pcomp[k], s->lens[k]) != 0)
+				break;
+		if (k < tab->prefix)
+			continue;
+		found = true;
+		if (ents[i].type == NB_SYSCTL_NODE || s->n <= tab->pn)
+			continue;
+		fill_value(&v, &ents[i], false);
+		rc = nb__tab_entry(tab, (const char *const *)s->comp, s->lens, s->n, &v);
+	}
+	rp->busy = false;
+	if (rc == 0 && !found)
+		return -ENOENT;
+	return rc;
+}
+
 static int
 replay_sample(struct nb_sysctl *h)
 {
@@ -232,6 +278,7 @@ static const struct nb_sysctl_backend_ops replay_ops = {
 	.sample_time = replay_sample_time,
 	.stack = NULL,
 	.close = replay_close,
+	.table = replay_table,
 };
 
 static void

@@ -323,7 +323,9 @@ arena_ctrs(struct local *lo, int cur, const struct nb_statgroup_info *info, unsi
 		t->ctrs = info->ctrs;
 		t->idx = i;
 		t->slot = slot;
-		if (d->kind == NB_CTR_GAUGE)
+		if (d->kind == NB_CTR_GAUGE_SIGNED)
+			t->flags = NB_SYSCTL_F_GAUGE | MIB_F_SIGNED;
+		else if (d->kind == NB_CTR_GAUGE)
 			t->flags = NB_SYSCTL_F_GAUGE;
 		else
 			t->flags = NB_SYSCTL_F_COUNTER |
@@ -440,8 +442,17 @@ arena_build(struct local *lo, const struct nb_read *rd)
 int
 mib_emit(struct mib_walk *w, const char *descr)
 {
-	int rc;
+	int rc, node;
 
+	if (w->tab != NULL) {
+		/* Table mode: straight into the row, no callback. */
+		if (w->depth <= w->tdepth || w->e.val.type == NB_SYSCTL_NODE)
+			return w->rc;
+		node = w->tnode[w->depth - 1];
+		if ((rc = nb__tab_store(w->tab, node, &w->e.val)) != 0)
+			w->rc = rc;
+		return w->rc;
+	}
 	w->e.ncomp = w->depth;
 	w->e.same = w->same < w->depth ? w->same : w->depth;
 	w->same = w->depth;
@@ -470,6 +481,15 @@ val_reset(struct mib_walk *w, enum nb_sysctl_type type, unsigned flags)
 bool
 mib_node(struct mib_walk *w, const char *descr)
 {
+	int rc;
+
+	if (w->tab != NULL) {
+		/* Table mode: an object at the pattern's depth opens a row. */
+		if (w->depth == w->tdepth &&
+		    (rc = nb__tab_row(w->tab, w->comp, w->complen)) != 0)
+			w->rc = rc;
+		return !mw_stop(w);
+	}
 	if (mw_want_node(w)) {
 		val_reset(w, NB_SYSCTL_NODE, 0);
 		mib_emit(w, descr);
@@ -515,6 +535,13 @@ mib_leaf_ctr(struct mib_walk *w, const char *descr, unsigned flags,
 	uint64_t total = 0, max = 0;
 	unsigned n, i;
 
+	if (flags & MIB_F_SIGNED) {
+		/* One written slot, the others 0: the sum is its int64_t's bits. */
+		val_reset(w, NB_SYSCTL_INT, flags & ~MIB_F_SIGNED);
+		if (!mw_novalue(w))
+			v->i = (int64_t)nb_ctrgroup_sum(g, idx);
+		return mib_emit(w, descr);
+	}
 	val_reset(w, NB_SYSCTL_U64, flags);
 	if (mw_novalue(w))
 		return mib_emit(w, descr);
@@ -543,10 +570,10 @@ mib_leaf_slot(struct mib_walk *w, const char *descr, unsigned flags,
 	uint64_t total = 0;
 	unsigned n;
 
-	val_reset(w, NB_SYSCTL_U64, flags);
+	val_reset(w, flags & MIB_F_SIGNED ? NB_SYSCTL_INT : NB_SYSCTL_U64, flags & ~MIB_F_SIGNED);
 	if (!mw_novalue(w)) {
 		n = (unsigned)nb_ctrgroup_percpu(g, idx, w->vec, w->nvec, &total);
-		w->e.val.u = slot < n && slot < w->nvec ? w->vec[slot] : 0;
+		w->e.val.u = slot < n && slot < w->nvec ? w->vec[slot] : 0;	/* .i's bits too */
 	}
 	return mib_emit(w, descr);
 }
@@ -613,12 +640,13 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 
 static int
 walk_once(struct local *lo, const char *const *comp, const size_t *lens, unsigned n,
-    unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
+    unsigned rdflags, nb_sysctl_walk_fn cb, void *arg, struct nb__tab *tab)
 {
 	struct mib_walk *w = &lo->w;
 	unsigned need;
 	int error;
 
+	w->tab = tab;
 	w->st = lo->st;
 	w->rdflags = rdflags;
 	w->cb = cb;
@@ -715,14 +743,50 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n))) != 0)
 		goto out;
-	error = walk_once(lo, comp, lens, n, rdflags, cb, arg);
+	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
 		if ((error = load(h, lo, offered, 0)) != 0)
 			goto out;
-		error = walk_once(lo, comp, lens, n, rdflags, cb, arg);
+		error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	}
 out:
+	lo->busy = false;
+	return error;
+}
+
+/*
+ * The native table read: the walk of local_walk in table mode (mib.h):
+ * one read section, the providers' objects straight into the rows, only
+ * the leaves of the columns evaluated, no callback and no text but the
+ * string columns' own.
+ */
+static int
+local_table(struct nb_sysctl *h, struct nb__tab *tab)
+{
+	struct local *lo = h->priv;
+	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams;
+	unsigned rdflags = tab->rdflags & ~(unsigned)(NB_SYSCTL_RD_NODES | NB_SYSCTL_RD_SHALLOW |
+	    NB_SYSCTL_RD_NOVALUE);
+	bool known;
+	int error;
+
+	if (lo->busy)
+		return -EBUSY;
+	lo->busy = true;
+	fams = families_for(tab->pcomp, tab->plen, tab->prefix, offered, &known);
+	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
+		fams &= ~(unsigned)NB_FAM_MCAST;
+	if ((error = load(h, lo, fams, mib_proc_scope(tab->pcomp, tab->plen, tab->pn))) != 0)
+		goto out;
+	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
+	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
+		if ((error = load(h, lo, offered, 0)) != 0)
+			goto out;
+		error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
+	}
+out:
+	lo->w.tab = NULL;
 	lo->busy = false;
 	return error;
 }
@@ -884,6 +948,7 @@ static const struct nb_sysctl_backend_ops local_ops = {
 	.stack = local_stack,
 	.departed_ack = local_departed_ack,
 	.close = local_close,
+	.table = local_table,
 };
 
 int

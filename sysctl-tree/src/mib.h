@@ -49,6 +49,11 @@ struct mib_walk {
 	char		 sbuf[128];
 	char		 nbuf[24];
 	char		 dname[NB_IFNAMSIZ + 24];
+	/* Table mode (nb_sysctl_table_read): rows and columns instead of
+	 * callbacks; tcomp is the pattern ('*' matches any), and tnode[d]
+	 * the column trie node of comp[d] below the row (d >= tdepth). */
+	struct nb__tab	*tab;
+	int		 tnode[NB_SYSCTL_MAXDEPTH];
 	/* Interfaces sorted by index (grown, reused across walks). */
 	const struct nb_iface **ifv;
 	size_t		 nif;
@@ -69,7 +74,15 @@ mw_enter(struct mib_walk *w, const char *name, size_t len)
 
 	if (d >= NB_SYSCTL_MAXDEPTH)
 		return false;
-	if (d < w->tdepth && (w->tlen[d] != len || memcmp(w->tcomp[d], name, len) != 0))
+	if (w->tab != NULL) {
+		/* Above the rows: the pattern; below: only what leads to a column. */
+		if (d < w->tdepth) {
+			if (!nb__tab_match(w->tab, d, name, len))
+				return false;
+		} else if ((w->tnode[d] = nb__tab_child(w->tab,
+		    d == w->tdepth ? 0 : w->tnode[d - 1], name, len)) < 0)
+			return false;
+	} else if (d < w->tdepth && (w->tlen[d] != len || memcmp(w->tcomp[d], name, len) != 0))
 		return false;
 	w->comp[d] = name;
 	w->complen[d] = len;
@@ -84,9 +97,16 @@ mw_enter(struct mib_walk *w, const char *name, size_t len)
 static inline void
 mw_leave(struct mib_walk *w)
 {
-	if (w->depth == w->tdepth)
+	if (w->depth == w->tdepth && (w->tab == NULL || w->tab->wild == 0))
 		w->done = true;
 	w->depth--;
+}
+
+/* Is the child to enter at this depth one named object (not a '*')? */
+static inline bool
+mw_named(const struct mib_walk *w)
+{
+	return w->depth < w->tdepth && (w->tab == NULL || (w->tab->wild >> w->depth & 1) == 0);
 }
 
 static inline bool
@@ -126,6 +146,10 @@ mw_novalue(const struct mib_walk *w)
 	return (w->rdflags & NB_SYSCTL_RD_NOVALUE) != 0;
 }
 
+/* Node flag private to the local backend (never reported): a gauge whose
+ * slot holds an int64_t (NB_CTR_GAUGE_SIGNED), read as an INT. */
+#define MIB_F_SIGNED	0x8000u
+
 /* mib.c: report the current node with the value already in w->e.val. */
 int	mib_emit(struct mib_walk *w, const char *descr);
 /* Report the current node as an interior node (if wanted); true: descend. */
@@ -148,6 +172,8 @@ const char *mib_addr_text(struct mib_walk *w, int family, const uint8_t *a);
 const char *mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len);
 
 int	mib_interfaces(struct mib_walk *w);
+/* Table mode: serve net.interfaces.* / .addrs.* straight from the objects; false: not this shape. */
+bool	mib_if_table(struct mib_walk *w);
 int	mib_departed(struct mib_walk *w);
 int	mib_hashstat(struct mib_walk *w);
 /* mib_route.c: net.route and net.neigh */

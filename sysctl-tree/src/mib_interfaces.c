@@ -266,28 +266,18 @@ byindex(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-int
-mib_interfaces(struct mib_walk *w)
+/* The interfaces in w->ifv[0..nif), by index. */
+static int
+sorted_ifaces(struct mib_walk *w)
 {
-	const struct nb_iface *ifp;
 	uint32_t prev = 0, idx;
 	bool sorted = true;
 	size_t i;
 	int error;
 
-	if (w->depth < w->tdepth) {
-		/* One named interface: the by-name table, not a scan. */
-		if (w->tlen[w->depth] < NB_IFNAMSIZ &&
-		    (ifp = nb_if_lookup_name(&w->rd, w->tcomp[w->depth])) != NULL)
-			iface(w, ifp);
-		return w->rc;
-	}
 	w->nif = 0;
-	if ((error = nb_if_walk(&w->rd, collect_cb, w)) != 0) {
-		if (w->rc == 0)
-			w->rc = error;
-		return w->rc;
-	}
+	if ((error = nb_if_walk(&w->rd, collect_cb, w)) != 0)
+		return error;
 	for (i = 0; i < w->nif; i++) {
 		idx = nb_iface_attrs(w->ifv[i])->index;
 		if (i > 0 && idx < prev) {
@@ -298,9 +288,322 @@ mib_interfaces(struct mib_walk *w)
 	}
 	if (!sorted)
 		qsort(w->ifv, w->nif, sizeof(*w->ifv), byindex);
+	return 0;
+}
+
+int
+mib_interfaces(struct mib_walk *w)
+{
+	const struct nb_iface *ifp;
+	size_t i;
+	int error;
+
+	if (w->tab != NULL && mib_if_table(w))
+		return w->rc;
+	if (mw_named(w)) {
+		/* One named interface: the by-name table, not a scan. */
+		if (w->tlen[w->depth] < NB_IFNAMSIZ &&
+		    (ifp = nb_if_lookup_name(&w->rd, w->tcomp[w->depth])) != NULL)
+			iface(w, ifp);
+		return w->rc;
+	}
+	if ((error = sorted_ifaces(w)) != 0) {
+		if (w->rc == 0)
+			w->rc = error;
+		return w->rc;
+	}
 	for (i = 0; i < w->nif && !mw_stop(w); i++)
 		iface(w, w->ifv[i]);
 	return w->rc;
+}
+
+/*
+ * ---- tables of interfaces and addresses: the fast path ----
+ *
+ * nb_sysctl_table_read("net.interfaces.*" or "net.interfaces.<if>", or
+ * their ".addrs.*") needs no walk: the columns are resolved once to the
+ * fields of the interface (or address), then each object is one row whose
+ * columns are read straight from its attribute block. The leaves' names,
+ * types and flags here are those of if_leaves / addr_leaves above (the
+ * unit test compares this path with the walk, leaf for leaf).
+ */
+enum { IFL_INDEX, IFL_GEN, IFL_KIND, IFL_TYPE, IFL_FLAGS, IFL_MTU, IFL_TXQLEN, IFL_LLADDR,
+    IFL_OPERSTATE, IFL_MASTER, IFL_LINK, IFL_STATS };
+
+static const struct leafdef {
+	const char	*name;
+	enum nb_sysctl_type type;
+	unsigned	 flags;
+} if_defs[IFL_STATS] = {
+	[IFL_INDEX] = { "index", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
+	[IFL_GEN] = { "gen", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE },
+	[IFL_KIND] = { "kind", NB_SYSCTL_STRING, 0 },
+	[IFL_TYPE] = { "type", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
+	[IFL_FLAGS] = { "flags", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
+	[IFL_MTU] = { "mtu", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE | NB_SYSCTL_F_WRITABLE },
+	[IFL_TXQLEN] = { "txqlen", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE | NB_SYSCTL_F_WRITABLE },
+	[IFL_LLADDR] = { "lladdr", NB_SYSCTL_ADDRESS, 0 },
+	[IFL_OPERSTATE] = { "operstate", NB_SYSCTL_STRING, 0 },
+	[IFL_MASTER] = { "master", NB_SYSCTL_STRING, 0 },
+	[IFL_LINK] = { "link", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
+};
+
+enum { AL_FAMILY, AL_ADDRESS, AL_PREFIXLEN, AL_BROADCAST, AL_PEER, AL_SCOPE, AL_FLAGS, AL_N };
+
+static const struct leafdef addr_defs[AL_N] = {
+	[AL_FAMILY] = { "family", NB_SYSCTL_STRING, 0 },
+	[AL_ADDRESS] = { "address", NB_SYSCTL_ADDRESS, 0 },
+	[AL_PREFIXLEN] = { "prefixlen", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
+	[AL_BROADCAST] = { "broadcast", NB_SYSCTL_ADDRESS, 0 },
+	[AL_PEER] = { "peer", NB_SYSCTL_ADDRESS, 0 },
+	[AL_SCOPE] = { "scope", NB_SYSCTL_STRING, 0 },
+	[AL_FLAGS] = { "flags", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
+};
+
+struct plan {
+	int		 node;		/* the column's trie node */
+	unsigned	 leaf;		/* IFL_* (IFL_STATS + i) or AL_* */
+};
+
+#define PLAN_MAX	(IFL_STATS + NB_IFSTAT_MAX)
+
+static unsigned
+plan_leaves(const struct nb__tab *tab, const struct leafdef *defs, unsigned ndefs,
+    uint32_t ifmask, struct plan *p)
+{
+	const struct nb__tabnode *t = tab->trie;
+	unsigned n = 0, k;
+	int c, cc;
+
+	for (c = t[0].child; c >= 0; c = t[c].next) {
+		if (ifmask != 0 && t[c].len == 5 && memcmp(t[c].name, "stats", 5) == 0) {
+			for (cc = t[c].child; cc >= 0; cc = t[cc].next)
+				for (k = 0; k < NB_IFSTAT_MAX; k++)
+					if ((ifmask & (1u << k)) != 0 &&
+					    strlen(nb_ifstat_desc[k].name) == t[cc].len &&
+					    memcmp(nb_ifstat_desc[k].name, t[cc].name, t[cc].len) == 0)
+						p[n++] = (struct plan){ cc, IFL_STATS + k };
+			continue;
+		}
+		for (k = 0; k < ndefs; k++)
+			if (strlen(defs[k].name) == t[c].len &&
+			    memcmp(defs[k].name, t[c].name, t[c].len) == 0 && n < PLAN_MAX)
+				p[n++] = (struct plan){ c, k };
+	}
+	return n;
+}
+
+static void
+setval(struct nb_sysctl_value *v, const struct leafdef *d)
+{
+	v->type = d->type;
+	v->flags = d->flags;
+	v->percpu = NULL;
+	v->ncpu = 0;
+}
+
+static void
+setstr(struct nb_sysctl_value *v, const char *s)
+{
+	v->str = s;
+	v->len = strlen(s);
+}
+
+static void
+if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, unsigned np)
+{
+	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
+	const char *comp[3] = { "net", "interfaces", a->name };
+	size_t lens[3] = { 3, 10, strnlen(a->name, NB_IFNAMSIZ) };
+	struct nb_sysctl_value v;
+	bool stats = false;
+	unsigned i, l;
+	int rc;
+
+	if ((rc = nb__tab_row(w->tab, comp, lens)) != 0) {
+		w->rc = rc;
+		return;
+	}
+	for (i = 0; i < np && w->rc == 0; i++) {
+		l = p[i].leaf;
+		if (l >= IFL_STATS) {
+			if (!stats) {
+				nb_iface_stats(ifp, w->ifstats);
+				stats = true;
+			}
+			v.type = NB_SYSCTL_U64;
+			v.flags = NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU;
+			v.percpu = NULL;
+			v.ncpu = 0;
+			v.u = w->ifstats[l - IFL_STATS];
+			goto store;
+		}
+		setval(&v, &if_defs[l]);
+		switch (l) {
+		case IFL_INDEX:
+			v.i = a->index;
+			break;
+		case IFL_GEN:
+			v.u = nb_iface_gen(ifp);
+			break;
+		case IFL_KIND:
+			setstr(&v, a->kind);
+			break;
+		case IFL_TYPE:
+			v.i = a->type;
+			break;
+		case IFL_FLAGS:
+			v.i = a->flags;
+			break;
+		case IFL_MTU:
+			v.i = a->mtu;
+			break;
+		case IFL_TXQLEN:
+			v.i = a->txqlen;
+			break;
+		case IFL_LLADDR:
+			setstr(&v, mib_lladdr_text(w, a->lladdr, a->lladdr_len));
+			break;
+		case IFL_OPERSTATE:
+			setstr(&v, operstate_text(w, a->operstate));
+			break;
+		case IFL_MASTER:
+			setstr(&v, master_text(w, a->master));
+			break;
+		case IFL_LINK:
+			v.i = a->link;
+			break;
+		}
+store:
+		if ((rc = nb__tab_store(w->tab, p[i].node, &v)) != 0)
+			w->rc = rc;
+	}
+}
+
+struct addrrows {
+	struct mib_walk	*w;
+	const struct plan *p;
+	unsigned	 np;
+	const char	*comp[5];
+	size_t		 lens[5];
+	unsigned	 n;
+};
+
+static int
+addr_row_cb(const struct nb_addr *ap, void *arg)
+{
+	struct addrrows *ar = arg;
+	struct mib_walk *w = ar->w;
+	const struct nb_addrattrs *a = nb_addr_attrs(ap);
+	struct nb_sysctl_value v;
+	unsigned i, l;
+	int rc;
+
+	ar->lens[4] = mib_utoa(ar->n++, w->nbuf);
+	ar->comp[4] = w->nbuf;
+	if ((rc = nb__tab_row(w->tab, ar->comp, ar->lens)) != 0) {
+		w->rc = rc;
+		return 1;
+	}
+	for (i = 0; i < ar->np; i++) {
+		l = ar->p[i].leaf;
+		setval(&v, &addr_defs[l]);
+		switch (l) {
+		case AL_FAMILY:
+			setstr(&v, a->family == AF_INET ? "inet" : a->family == AF_INET6 ? "inet6" :
+			    (mib_utoa(a->family, w->sbuf), w->sbuf));
+			break;
+		case AL_ADDRESS:
+			setstr(&v, mib_addr_text(w, a->family, a->addr));
+			break;
+		case AL_PREFIXLEN:
+			v.i = a->prefixlen;
+			break;
+		case AL_BROADCAST:
+			if (!a->has_brd)
+				continue;
+			setstr(&v, mib_addr_text(w, a->family, a->brd));
+			break;
+		case AL_PEER:
+			if (!a->has_peer)
+				continue;
+			setstr(&v, mib_addr_text(w, a->family, a->peer));
+			break;
+		case AL_SCOPE:
+			setstr(&v, scope_text(w, a->scope));
+			break;
+		case AL_FLAGS:
+			v.i = a->flags;
+			break;
+		}
+		if ((rc = nb__tab_store(w->tab, ar->p[i].node, &v)) != 0) {
+			w->rc = rc;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Serve the table read at net.interfaces (entered) straight from the
+ * interfaces if its pattern is one of the shapes above and no per-CPU
+ * vectors are asked for; false: leave it to the walker's table mode.
+ */
+bool
+mib_if_table(struct mib_walk *w)
+{
+	const struct nb__tab *tab = w->tab;
+	struct plan p[PLAN_MAX];
+	struct addrrows ar;
+	const struct nb_iface *ifp;
+	bool addrs, named;
+	unsigned np;
+	size_t i;
+	int error;
+
+	if (w->depth != 2 || (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0)
+		return false;
+	addrs = tab->pn == 5 && tab->plen[3] == 5 && memcmp(tab->pcomp[3], "addrs", 5) == 0 &&
+	    (tab->wild >> 4 & 1) != 0;
+	if (tab->pn != 3 && !addrs)
+		return false;
+	named = (tab->wild >> 2 & 1) == 0;
+	np = addrs ? plan_leaves(tab, addr_defs, AL_N, 0, p) :
+	    plan_leaves(tab, if_defs, IFL_STATS, w->ifmask, p);
+	if (named) {
+		if (tab->plen[2] < NB_IFNAMSIZ &&
+		    (ifp = nb_if_lookup_name(&w->rd, tab->pcomp[2])) != NULL &&
+		    strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ) == tab->plen[2]) {
+			w->found = true;
+			w->nif = 0;
+			if ((error = collect_cb(ifp, w)) != 0) {
+				w->rc = error;
+				return true;
+			}
+		} else
+			w->nif = 0;
+	} else if ((error = sorted_ifaces(w)) != 0) {
+		w->rc = error;
+		return true;
+	} else
+		w->found = true;
+	if ((error = nb__tab_reserve(w->tab, w->nif)) != 0) {
+		w->rc = error;
+		return true;
+	}
+	for (i = 0; i < w->nif && w->rc == 0; i++) {
+		ifp = w->ifv[i];
+		if (!addrs) {
+			if_row(w, ifp, p, np);
+			continue;
+		}
+		ar = (struct addrrows){ .w = w, .p = p, .np = np,
+		    .comp = { "net", "interfaces", nb_iface_attrs(ifp)->name, "addrs", NULL },
+		    .lens = { 3, 10, strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ), 5, 0 } };
+		if ((error = nb_iface_addr_walk(&w->rd, ifp, addr_row_cb, &ar)) < 0 && w->rc == 0)
+			w->rc = error;
+	}
+	return true;
 }
 
 /* ---- departed ---- */

@@ -320,7 +320,7 @@ mib_proc(struct mib_walk *w)
 	MIB_LEAF(w, "denied", mib_leaf_int(w, "processes whose open files are hidden from "
 	    "this reader", NB_SYSCTL_F_GAUGE, denied));
 	/* kern.proc.<pid>...: straight to it. */
-	if (w->tdepth > w->depth) {
+	if (mw_named(w)) {
 		if ((pid = pid_of(w->tcomp[w->depth], w->tlen[w->depth])) < 0)
 			return w->rc;
 		if ((p = nb_proc_lookup(sn, pid)) != NULL)

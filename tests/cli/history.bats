@@ -16,6 +16,22 @@ teardown() {
 	if [ -n "${MNT:-}" ]; then
 		umount "$MNT" 2>/dev/null || true
 	fi
+	if [ -n "${RODIR:-}" ]; then
+		rm -rf "$RODIR"
+	fi
+}
+
+# as_nobody CMD...: run CMD as uid/gid 65534 with no groups.
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# A root-owned directory (0755) outside the test's own 0700 tree.
+rodir() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to own the file"
+	command -v setpriv >/dev/null || skip "setpriv(1) not installed"
+	RODIR=$(mktemp -d /tmp/nbt-$$-ro.XXXXXX)
+	chmod 0755 "$RODIR"
 }
 
 # sample_times FILE: the TIME column of --list, one per line.
@@ -168,6 +184,59 @@ null_text() {
 	assert_line --partial "0 wrong, 0 bad exit"
 }
 
+@test "a reader never writes: another user replays a root-owned 0644 file in a root-owned 0755 directory" {
+	rodir
+	f="$RODIR/h.db"
+	run -0 nbsysctl --record "$f" --interval 0.05 -c 3 net.interfaces.lo
+	chmod 0644 "$f"
+	want=$(nbsysctl --replay "$f" net.interfaces.lo)
+	before=$(ls -A "$RODIR"; stat -c %y "$RODIR"; sha256sum < "$f")
+	# The recorder has exited: no -wal, no -shm, and nobody may create them.
+	[ ! -e "$f-wal" ] && [ ! -e "$f-shm" ]
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" net.interfaces.lo
+	[ "$output" = "$want" ]
+	run -0 as_nobody "$NB_BIN/nbnetstat" -i --replay "$f"
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --list
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(ls -A "$RODIR"; stat -c %y "$RODIR"; sha256sum < "$f")" = "$before" ]
+	# While a recorder appends (its -shm is read-only to the reader): still readable.
+	"$NB_BIN/nbsysctl" --record "$f" --interval 0.1 -c 20 net.interfaces.lo >/dev/null &
+	pid=$!
+	for _ in $(seq 50); do [ -e "$f-shm" ] && break; sleep 0.05; done
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" net.interfaces.lo.mtu
+	[ "$output" = "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)" ]
+	wait "$pid"
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --list
+	[ "${#lines[@]}" -eq 24 ]
+}
+
+@test "a file of an older schema is read as it is, and upgraded only by a recorder" {
+	rodir
+	f="$RODIR/v3.db"
+	run -0 nbsysctl --record "$f" --interval 0.05 -c 2 net.interfaces.lo
+	want=$(nbsysctl --replay "$f" net.interfaces.lo)
+	# Version 3: the same file without the checksums of version 4.
+	sqlite3 "$f" "ALTER TABLE descr DROP COLUMN checksum; ALTER TABLE str DROP COLUMN checksum;
+	    ALTER TABLE name DROP COLUMN checksum; ALTER TABLE shape DROP COLUMN checksum;
+	    ALTER TABLE sample DROP COLUMN checksum; PRAGMA user_version = 3; PRAGMA integrity_check"
+	chmod 0644 "$f"
+	sum=$(sha256sum < "$f")
+	run -0 nbsysctl --replay "$f" net.interfaces.lo
+	[ "$output" = "$want" ]
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" net.interfaces.lo
+	[ "$output" = "$want" ]
+	[ "$(sha256sum < "$f")" = "$sum" ]
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 3 ]
+	# A recorder upgrades it; every sample, old and new, then verifies.
+	run -0 nbsysctl --record "$f" net.interfaces.lo >/dev/null
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 4 ]
+	[ "$(sqlite3 "$f" 'SELECT count(*) FROM sample WHERE checksum IS NULL')" = 0 ]
+	mapfile -t times < <(sample_times "$f")
+	[ "${#times[@]}" -eq 3 ]
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[1]}" net.interfaces.lo
+	[ "$output" = "$want" ]
+}
+
 @test "a second recorder on the same file is refused; the first goes on" {
 	"$NB_BIN/nbsysctl" --record "$DB" --interval 0.1 -c 15 net.interfaces.lo >/dev/null &
 	pid=$!
@@ -184,13 +253,44 @@ null_text() {
 	MNT="$BATS_TEST_TMPDIR/mnt"
 	mkdir -p "$MNT"
 	mount -t tmpfs -o size=1m tmpfs "$MNT" || skip "cannot mount tmpfs"
-	run -1 nbsysctl --record "$MNT/h.db" --interval 0.01 -c 100000 net
-	assert_output --regexp "(full|No space)"
+	run -1 --separate-stderr nbsysctl --record "$MNT/h.db" --interval 0.01 -c 100000 net
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" =~ ^nbsysctl:\ .*(full|No\ space) ]]
 	run -0 sqlite3 "$MNT/h.db" 'PRAGMA integrity_check'
 	[ "$output" = ok ]
 	n=$(sample_times "$MNT/h.db" | wc -l)
 	[ "$n" -ge 1 ]
 	run -0 nbsysctl --replay "$MNT/h.db" net.interfaces.lo.mtu
+}
+
+@test "EIO from the disk during --record (NBH_TEST_EIO_AFTER): a clear error, the file stays valid, every committed sample replays" {
+	# The test hook fails every write and sync of the recorder's files after
+	# the first N (history/src/faultvfs.c): during the first sample (its
+	# names), and after some samples were committed.
+	for n in 40 150 400; do
+		f="$BATS_TEST_TMPDIR/eio$n.db"
+		NBH_TEST_EIO_AFTER=$n run -1 --separate-stderr \
+		    nbsysctl --record "$f" --interval 0.02 -c 100000 net.interfaces
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" =~ ^nbsysctl:\ .*(I/O\ error|Input/output\ error)$ ]]
+		run -0 sqlite3 "$f" 'PRAGMA integrity_check'
+		[ "$output" = ok ]
+		mapfile -t times < <(sample_times "$f")
+		if [ "$n" -eq 40 ]; then
+			[ "${#times[@]}" -eq 0 ]
+			run -1 nbsysctl --replay "$f" net.interfaces.lo.mtu
+			assert_output --regexp "no (sample|history) recorded in this file yet"
+			continue
+		fi
+		[ "${#times[@]}" -ge 2 ]
+		for t in "${times[@]}"; do
+			run -0 nbsysctl --replay "$f" --at "$t" net.interfaces.lo.mtu
+			[ "$output" = "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)" ]
+		done
+		# And a recorder (no fault now) appends to it.
+		run -0 nbsysctl --record "$f" net.interfaces.lo.mtu
+		[ "$(sample_times "$f" | wc -l)" -eq $(( ${#times[@]} + 1 )) ]
+	done
 }
 
 @test "read-only file system: a clear error, the file untouched" {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: BSD-2-Clause
-# hostile_root.bats - a fixture root (--root) whose files are not what they
-# should be: the tools refuse them at once, naming the file, never block.
+# hostile_root.bats - files that are not what they should be (a fixture
+# root's procfs files, a history file): the tools refuse them at once,
+# naming the file, never block; hostile text comes out escaped.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -33,4 +34,22 @@ setup() {
 	assert_equal "$status" 0
 	run -0 jq -r .kern.hostname <<<"$output"
 	assert_equal "$output" 'evil\033[31mred\377'
+}
+
+@test "a boot time after the sample is refused, not read as rates of totals" {
+	sed -i 's/^btime .*/btime 9999999999/' "$ROOT/proc/stat"
+	run --separate-stderr "$NB_BIN/nbvmstat" --root "$ROOT"
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_regex "$stderr" "^nbvmstat: kern.boottime 9999999999 is after the sample's time"
+}
+
+@test "a fifo given to --replay or --record is refused without blocking" {
+	mkfifo "$BATS_TEST_TMPDIR/h.db"
+	run --separate-stderr timeout 20 "$NB_BIN/nbnetstat" --replay "$BATS_TEST_TMPDIR/h.db" -i
+	assert_equal "$status" 1
+	assert_regex "$stderr" "^nbnetstat: --replay .*/h.db: not a regular file"
+	run --separate-stderr timeout 20 "$NB_BIN/nbsysctl" --record "$BATS_TEST_TMPDIR/h.db" kern.hostname
+	assert_equal "$status" 1
+	assert_regex "$stderr" "^nbsysctl: --record .*/h.db: not a regular file"
 }

@@ -70,3 +70,18 @@ print("ok")' "$BATS_TEST_TMPDIR/f.json"
 	run -0 nbfstat --replay "$BATS_TEST_TMPDIR/h.db" -p 77 -j
 	assert_output --partial '"cmd":"helper"'
 }
+
+@test "nbfstat --interval/-c: a snapshot each interval, -j one document per line" {
+	run -0 nbfstat --root "$R" --interval 0.1 -c 3 -j
+	[ "${#lines[@]}" -eq 3 ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/i.json"
+	run -0 jq -c '[.files[] | [.pid, .fd]]' "$BATS_TEST_TMPDIR/i.json"
+	assert_equal "${#lines[@]}" 3
+	assert_equal "${lines[0]}" '[[77,0],[4242,3],[4242,5],[4242,12]]'
+	assert_equal "${lines[2]}" "${lines[0]}"
+	run -0 validate_json nbfstat.schema.json "$BATS_TEST_TMPDIR/i.json"
+	# Text: the table each time, a blank line between.
+	run -0 nbfstat --root "$R" --interval 0.1 -c 2
+	[ "$(grep -c '^USER ' <<<"$output")" -eq 2 ]
+	[ "$(grep -c '^$' <<<"$output")" -eq 1 ]
+}

@@ -52,21 +52,20 @@ usage_error() {
 @test "modes and options not built yet say so and exit 2" {
 	usage_error
 	assert_regex "${stderr_lines[0]}" 'not available yet'
-	usage_error -s -w 1
-	usage_error -P -c 2
 	usage_error -s -a
 	assert_regex "${stderr_lines[0]}" '-a: only with -i'
 	usage_error -i -a -w 1
 	assert_regex "${stderr_lines[0]}" '-a: only with -i'
+	# Interval mode is for the modes with counters (-i, -s, -B, -P, -s -B).
 	usage_error -r -w 1
-	assert_regex "${stderr_lines[0]}" 'interval mode is for -i only'
+	assert_regex "${stderr_lines[0]}" '^nbnetstat: -w/-c: routing tables have no interval mode'
+	usage_error -s -P -w 1
+	assert_regex "${stderr_lines[0]}" '^nbnetstat: -w/-c: per-CPU counters have no interval mode'
 	usage_error
 	assert_regex "${stderr_lines[0]}" 'not available yet'
 }
 
 @test "-B and -s -B usage errors" {
-	usage_error -B -w 1
-	usage_error -s -B -c 2
 	usage_error -B -i
 	usage_error -s -B -p tcp
 	assert_regex "${stderr_lines[0]}" '-p: only with -s'

@@ -44,3 +44,9 @@ usage_error() { # usage_error REGEX CMD...
 		usage_error "^nbnetstat: --at $t: time out of range" nbnetstat --replay "$db" --at "$t" -i
 	done
 }
+
+@test "nbsysctl: an empty name is a usage error, never the whole tree or ': ...'" {
+	usage_error '^nbsysctl: empty name' nbsysctl ''
+	usage_error '^nbsysctl: empty name' nbsysctl -w =1500
+	usage_error '^nbsysctl: empty name' nbsysctl -n kern.hostname ''
+}

@@ -14,12 +14,22 @@ setup() {
 
 # samples DB: the number of samples in the file
 samples() {
-	nbsysctl --replay "$1" --list | tail -n +2 | wc -l
+	nbsysctl --replay "$1" --list 2>/dev/null | tail -n +2 | wc -l
+}
+
+# first_sample DB: wait (up to 20 s) until the first sample is in the file.
+first_sample() {
+	for _ in $(seq 200); do
+		[ "$(samples "$1")" -ge 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 @test "SIGTERM between two ticks keeps both samples, exits 0, leaves no lock and no WAL" {
 	"$NB_BIN/nbsysctl" --record "$DB" --interval 2 3>&- &
 	pid=$!
+	first_sample "$DB"
 	sleep 3		# samples at 0 and 2 s; the third would be at 4 s
 	kill -TERM "$pid"
 	rc=0
@@ -62,7 +72,10 @@ samples() {
 @test "interval mode with names: SIGTERM writes the sample in flight" {
 	"$NB_BIN/nbsysctl" --record "$DB" --interval 2 net.interfaces.lo >/dev/null 3>&- &
 	pid=$!
-	sleep 3
+	# The sample read at 0 s is written when the second begins (2 s); the
+	# second, in flight, only at the stop.
+	first_sample "$DB"
+	sleep 0.5
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?

@@ -143,6 +143,20 @@ golden_json() {
 	golden_json vmstat-L-j nbvmstat-hashlist.schema.json nbvmstat --at "$T1" -L -j --pretty
 }
 
+@test "nbnetstat -B -w and -s -B -w over the samples: since the peers opened, then per 10 s" {
+	golden netstat-Bw nbnetstat --from "$T1" --to "$T3" -B -w 1
+	golden_json netstat-Bw-j nbnetstat-Bw.schema.json nbnetstat --from "$T1" --to "$T3" -B -w 1 -j
+	golden netstat-sBw nbnetstat --from "$T1" --to "$T3" -s -B -w 1
+	golden_json netstat-sBw-j nbnetstat-sBw.schema.json nbnetstat --from "$T1" --to "$T3" -s -B -w 1 -j
+	# The fixture's promiscuous peer drops 4 frames per 10 s (12 at T1).
+	run -0 "$NB_BIN/nbnetstat" --replay "$DB" --from "$T1" --to "$T3" -B -w 1 -j
+	run -0 jq -s -c 'map([.since_boot, .seconds, .peers[0].dcount])' <<<"$output"
+	assert_output '[[true,0,12],[false,10,4],[false,10,4]]'
+	run -0 "$NB_BIN/nbnetstat" --replay "$DB" --from "$T1" --to "$T3" -s -B -w 1 -c 2 -j
+	run -0 jq -s -c 'map(.bpf.dcount)' <<<"$output"
+	assert_output '[12,4]'
+}
+
 @test "nbvmstat and -P over the samples: since boot, then per 10 s" {
 	golden vmstat-w nbvmstat --from "$T1" --to "$T3" -w 1
 	golden_json vmstat-w-j nbvmstat.schema.json nbvmstat --from "$T1" --to "$T3" -w 1 -j

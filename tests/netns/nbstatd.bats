@@ -49,7 +49,8 @@ teardown() {
 start() {
 	ip netns exec "$NS" "$NB_BIN/nbstatd" --config /dev/null -S "$S" "$@" 2>"$D/d.log" 3>&- &
 	DPID=$!
-	for _ in $(seq 100); do [ -S "$S" ] && return 0; sleep 0.1; done
+	# Serving once it says so (a stale socket of a killed daemon may be there before).
+	for _ in $(seq 200); do grep -q "notice: serving" "$D/d.log" && return 0; sleep 0.1; done
 	cat "$D/d.log" >&2
 	return 1
 }
@@ -65,7 +66,7 @@ stop() {
 inns() { ip netns exec "$NS" "$@"; }
 
 samples() {
-	nbsysctl --replay "$1" --list | tail -n +2 | wc -l
+	nbsysctl --replay "$1" --list 2>/dev/null | tail -n +2 | wc -l
 }
 
 @test "bad configuration: key and line named, exit 2, nothing started" {
@@ -100,7 +101,8 @@ samples() {
 
 @test "SIGTERM keeps the sample in flight, exits 0, leaves no lock and removes the socket" {
 	start --record "$D/h.db" --interval 2
-	sleep 3
+	for _ in $(seq 200); do [ "$(samples "$D/h.db")" -ge 1 ] && break; sleep 0.1; done
+	sleep 3		# samples at 0 and 2 s; the third would be at 4 s
 	stop
 	[ "$(samples "$D/h.db")" -eq 2 ]
 	[ ! -e "$D/h.db.lock" ] && [ ! -e "$S" ]

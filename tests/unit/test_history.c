@@ -1146,11 +1146,72 @@ test_row_checksums(void)
 		    "%s", nbh_writer_error(w));
 		nbh_writer_close(&w);
 	}
+	/* A damaged schema text: SQLite's message quotes it, newline and all; ours is one line. */
+	three_samples(p);
+	sq_exec(p, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = "
+	    "'CREATE TABLE name(\"id' || char(10) || 'x' WHERE name = 'name'");
+	CHECK(nbh_reader_open(p, &r, err, sizeof(err)) == NBH_ECORRUPT, "%s", err);
+	CHECK(strstr(err, "malformed database schema") != NULL && strchr(err, '\n') == NULL,
+	    "%s", err);
+	nbh_reader_close(&r);
 	/* A user_version that says "no checksums" on a file whose rows have them. */
 	three_samples(p);
 	sq_exec(p, "PRAGMA user_version = 3");
 	snprintf(want, sizeof(want), "damaged database (schema version 3, with checksums)");
 	seek_fails_at(p, INT64_MAX, want);
+}
+
+/* The value of a.x in the last sample the reader finds, or -1. */
+static int64_t
+last_x(struct nbh_reader *r)
+{
+	const struct nbh_entry *e;
+	size_t n;
+
+	if (nbh_reader_seek(r, INT64_MAX, false) != 0)
+		return -1;
+	e = nbh_reader_entries(r, &n);
+	return n == 3 ? e[1].v : -1;
+}
+
+/*
+ * A reader opened when nobody wrote the file (immutable: no locks, no
+ * -shm) sees the samples of a recorder that starts later: it reopens the
+ * file as WAL once the recorder holds the lock, before its next operation.
+ */
+static void
+test_reader_sees_a_later_recorder(void)
+{
+	const char *p = tpath("later.db");
+	struct nbh_sample_info si = { .source = "x", .t_ns = T3 + 1000000000LL };
+	struct nbh_reader *r = NULL;
+	struct nbh_writer *w = NULL;
+	size_t n = 0;
+	char err[256], wal[300];
+
+	three_samples(p);
+	snprintf(wal, sizeof(wal), "%s-wal", p);
+	CHECK(access(wal, F_OK) != 0);
+	CHECK_RC(nbh_reader_open(p, &r, err, sizeof(err)), 0);
+	if (r == NULL)
+		return;
+	CHECK_EQ(last_x(r), 300);
+	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
+	if (w != NULL) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.x", 3, 4, 2, "count", 400, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, "a.s", 3, 3, 0, "text", 0, "down", 4), 0);
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	/* The sample is in the WAL, the recorder still open. */
+	CHECK_EQ(last_x(r), 400);
+	CHECK_RC(nbh_reader_list(r, list_count, &n), 0);
+	CHECK_EQ(n, 4);
+	nbh_writer_close(&w);		/* checkpoints into the file */
+	CHECK_EQ(last_x(r), 400);
+	CHECK_RC(nbh_reader_seek(r, T3, false), 0);
+	CHECK_RC(nbh_reader_next(r), 0);
+	nbh_reader_close(&r);
 }
 
 /* A reader sees whole samples only, while the writer has one in flight. */
@@ -1343,6 +1404,7 @@ main(void)
 	test_bad_files();
 	test_migration();
 	test_row_checksums();
+	test_reader_sees_a_later_recorder();
 	test_concurrent_reader();
 	test_shape_edits();
 	if (failures == 0 && check_rmtree(dir) != 0)

@@ -107,6 +107,41 @@ test_stream(void)
 	CHECK(stream_roundtrip(v, 0) == 0);
 }
 
+/* An id delta that would overflow 64 bits is damage, not signed overflow (UBSan). */
+static void
+test_id_delta_overflow(void)
+{
+	static const uint64_t deltas[] = {
+		(uint64_t)INT64_MAX - 64, (uint64_t)INT64_MAX, (uint64_t)INT64_MIN,
+		(uint64_t)INT64_MIN + 1, (uint64_t)UINT32_MAX, (uint64_t)-1069,
+	};
+	uint8_t buf[64];
+	uint32_t base[1] = { 7 }, out[4];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
+		/* An id list: 1069, then 1069 + delta. */
+		n = nbh__varint_put(buf, nbh__zz(1069));
+		n += nbh__varint_put(buf + n, nbh__zz((int64_t)deltas[i]));
+		CHECK(nbh__ids_decode(buf, n, out, 2) == NBH_ECORRUPT, "delta %" PRId64,
+		    (int64_t)deltas[i]);
+		/* Edits of a shape: copy 1, drop 0, add 2: 1069 after 7, then the delta. */
+		n = nbh__varint_put(buf, 1);
+		n += nbh__varint_put(buf + n, 0);
+		n += nbh__varint_put(buf + n, 2);
+		n += nbh__varint_put(buf + n, nbh__zz(1069 - 7));
+		n += nbh__varint_put(buf + n, nbh__zz((int64_t)deltas[i]));
+		CHECK(nbh__shape_diff_decode(buf, n, base, 1, out, 3) == NBH_ECORRUPT,
+		    "delta %" PRId64, (int64_t)deltas[i]);
+	}
+	/* The largest and smallest ids still decode. */
+	n = nbh__varint_put(buf, nbh__zz(1));
+	n += nbh__varint_put(buf + n, nbh__zz((int64_t)UINT32_MAX - 1));
+	n += nbh__varint_put(buf + n, nbh__zz(-((int64_t)UINT32_MAX - 1)));
+	CHECK(nbh__ids_decode(buf, n, out, 3) == 0 && out[0] == 1 && out[1] == UINT32_MAX &&
+	    out[2] == 1);
+}
+
 static void
 test_ids(void)
 {
@@ -260,6 +295,7 @@ main(void)
 	test_zigzag();
 	test_stream();
 	test_ids();
+	test_id_delta_overflow();
 	test_shape_diff();
 	test_map();
 	if (failures != 0) {

@@ -78,6 +78,17 @@ check_int(struct nb_sysctl *h, const char *name, int64_t want)
 	CHECK(v.i == want, "%s = %" PRId64 ", want %" PRId64, name, v.i, want);
 }
 
+/* A signed gauge: an INT with the gauge flag, never a counter. */
+static void
+check_sgauge(struct nb_sysctl *h, const char *name, int64_t want)
+{
+	struct nb_sysctl_value v;
+
+	check_int(h, name, want);
+	if (nb_sysctl_get(h, name, 0, &v) == 0)
+		CHECK(v.flags == NB_SYSCTL_F_GAUGE, "%s: flags %#x", name, v.flags);
+}
+
 static void
 check_str(struct nb_sysctl *h, const char *name, const char *want)
 {
@@ -114,11 +125,12 @@ test_good(void)
 	/* /proc/net/snmp, netstat */
 	check_u64(h, "net.inet.tcp.stats.activeopens", 13, NB_SYSCTL_F_COUNTER);
 	check_u64(h, "net.inet.tcp.stats.insegs", 509, NB_SYSCTL_F_COUNTER);
-	check_u64(h, "net.inet.tcp.stats.maxconn", UINT64_MAX, NB_SYSCTL_F_GAUGE);	/* -1 */
-	check_u64(h, "net.inet.tcp.stats.rtomax", 120000, NB_SYSCTL_F_GAUGE);
-	check_u64(h, "net.inet.tcp.stats.currestab", 0, NB_SYSCTL_F_GAUGE);
-	check_u64(h, "net.inet.ip.stats.forwarding", 2, NB_SYSCTL_F_GAUGE);
-	check_u64(h, "net.inet.ip.stats.defaultttl", 64, NB_SYSCTL_F_GAUGE);
+	/* The kernel's longs read signed: MaxConn -1 is -1, not 2^64 - 1. */
+	check_sgauge(h, "net.inet.tcp.stats.maxconn", -1);
+	check_sgauge(h, "net.inet.tcp.stats.rtomax", 120000);
+	check_sgauge(h, "net.inet.tcp.stats.currestab", 0);
+	check_sgauge(h, "net.inet.ip.stats.forwarding", 2);
+	check_sgauge(h, "net.inet.ip.stats.defaultttl", 64);
 	check_u64(h, "net.inet.ip.stats.inreceives", 536, NB_SYSCTL_F_COUNTER);
 	check_u64(h, "net.inet.udp.stats.indatagrams", 26, NB_SYSCTL_F_COUNTER);
 	check_u64(h, "net.inet.udp.stats.outdatagrams", 27, NB_SYSCTL_F_COUNTER);

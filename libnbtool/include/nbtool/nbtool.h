@@ -216,6 +216,58 @@ int nb_record_loop(struct nb_recorder *r);
 /* Lines of a terminal page for redrawing headers: $LINES, else the tty's rows, else 24. */
 int	nb_page_lines(void);
 
+/* ---- interval deltas: one path for every tool ---- */
+
+/*
+ * nb_delta turns the counter columns of a table read (nb_sysctl_table_read)
+ * into what they moved since the previous read of the same table with the
+ * same columns. A column is a counter when the tree flags its leaf
+ * NB_SYSCTL_F_COUNTER and it is stored as INT or U64; other columns keep
+ * their values. Rows are matched on identity: (index, gen) when the row
+ * has a generation, else its keys and index.
+ *
+ * Reset rules (those nbnetstat -i -w has always had):
+ *  - the first step has no previous sample: values stay as read ("since
+ *    boot"), every row NB_DELTA_FIRST;
+ *  - a row with no previous match (a new object, or one deleted and
+ *    recreated under the same name: a new generation) counts from 0: its
+ *    delta is its value (NB_DELTA_NEW) - never a negative or wrapped
+ *    difference of two unrelated objects;
+ *  - a counter below its previous value (a driver that reset it) counts
+ *    from 0 as well (NB_DELTA_RESET);
+ *  - objects that departed since the previous sample (departed: their final
+ *    counters, read with the same columns, identity (index, gen)): what
+ *    they moved between that sample and their deletion is given as gone
+ *    rows (nb_delta_gone), with the keys of their previous live row.
+ */
+struct nb_delta;
+struct nb_sysctl_table;
+struct nb_sysctl_column;
+struct nb_sysctl_rowid;
+
+enum nb_delta_state {
+	NB_DELTA_FIRST = 0,	/* no previous sample: the values as read */
+	NB_DELTA_SAME,		/* matched: deltas */
+	NB_DELTA_NEW,		/* no previous object: counts from 0 */
+	NB_DELTA_RESET,		/* matched, but a counter went down: from 0 */
+};
+
+int	nb_delta_create(struct nb_delta **out);
+void	nb_delta_destroy(struct nb_delta **dp);
+/* Rewrite t's counter columns in place (departed may be NULL). 0 or -ENOMEM. */
+int	nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t,
+	    const struct nb_sysctl_column *cols, const struct nb_sysctl_table *departed);
+/* The last step had no previous sample. */
+bool	nb_delta_first(const struct nb_delta *d);
+/* Row `row` of the last stepped table. */
+enum nb_delta_state nb_delta_state(const struct nb_delta *d, size_t row);
+/* Column col was taken as a counter in the last step. */
+bool	nb_delta_is_counter(const struct nb_delta *d, unsigned col);
+/* Gone rows of the last step: shaped like the table's rows (counters only
+ * meaningful), *id their previous identity; valid until the next step. */
+size_t	nb_delta_ngone(const struct nb_delta *d);
+const void *nb_delta_gone(const struct nb_delta *d, size_t i, const struct nb_sysctl_rowid **id);
+
 /* ---- output: one printing path for text and JSON ---- */
 
 /*

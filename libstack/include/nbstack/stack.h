@@ -114,6 +114,9 @@ enum nb_ctr_kind {
 	NB_CTR_COUNTER = 0,	/* monotonic, summed over slots */
 	NB_CTR_GAUGE = 1,	/* a level; never summed: the sum reads slot 0 + ... is wrong,
 				   so a gauge is only ever written to one slot */
+	NB_CTR_GAUGE_SIGNED = 2,	/* a gauge that may be negative (a kernel long such
+					   as Tcp MaxConn -1): its slot holds the int64_t's
+					   bits and the tree reads it as an INT */
 };
 
 struct nb_ctr_desc {

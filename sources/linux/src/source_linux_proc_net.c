@@ -34,7 +34,8 @@
 
 #define LX_ICMPTYPES	256
 
-/* Tcp/Ip values that are levels or settings, not counters. */
+/* Tcp/Ip values that are levels or settings, not counters: kernel longs,
+ * printed signed (Tcp MaxConn is -1 when there is no limit). */
 static const struct {
 	const char *g, *f;
 } lx_snmp_gauges[] = {
@@ -50,7 +51,7 @@ snmp_kind(const char *g, const char *f)
 
 	for (i = 0; i < sizeof(lx_snmp_gauges) / sizeof(lx_snmp_gauges[0]); i++)
 		if (strcasecmp(g, lx_snmp_gauges[i].g) == 0 && strcasecmp(f, lx_snmp_gauges[i].f) == 0)
-			return NB_CTR_GAUGE;
+			return NB_CTR_GAUGE_SIGNED;
 	return NB_CTR_COUNTER;
 }
 

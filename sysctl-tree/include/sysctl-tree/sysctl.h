@@ -132,8 +132,10 @@ struct nb_sysctl_opts {
  * the first sample at or after it); on failure *out may be a handle that
  * only carries nb_sysctl_errdetail() (close it), and on success a time
  * after the last sample leaves a notice there. Errors of the history file
- * (docs/history.md): -EBUSY, -ERANGE (before the first sample), -ENODATA
- * (no sample yet), -EPROTO (damaged or unknown format).
+ * (docs/history.md): -EMEDIUMTYPE (not an SQLite database), -ENOMSG (a
+ * database of another program), -ENOTSUP (written by a newer nbstat),
+ * -EUCLEAN (damaged), -ERANGE (the time is before the first sample),
+ * -ENODATA (no sample recorded yet), else -errno.
  */
 int	nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out);
 void	nb_sysctl_close(struct nb_sysctl **hp);
@@ -199,8 +201,8 @@ int	nb_sysctl_replay_list(const char *path, nb_sysctl_progress_fn progress,
  * sample is written as one sample when the next sample begins
  * (nb_sysctl_sample), at nb_sysctl_record_commit(), or at close. `source`
  * labels the samples ("linux"; NULL: the backend's name). A second
- * recorder on the file gets -EBUSY; other errors are the history store's
- * (nbhistory/history.h), with nb_sysctl_errdetail() set.
+ * recorder on the file gets -EBUSY; other errors are the history file's
+ * as for nb_sysctl_open's REPLAY, with nb_sysctl_errdetail() set.
  */
 int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
@@ -280,6 +282,108 @@ int	nb_sysctl_write(struct nb_sysctl *h, const char *name, const char *value);
  */
 int	nb_sysctl_json(struct nb_sysctl *h, const char *name, unsigned rdflags,
 	    struct json_object **out);
+
+/* ---- tables ---- */
+
+/*
+ * A table read gives the objects of a subtree as caller rows: one row per
+ * object matched by a pattern, one column per leaf the caller names. The
+ * pattern is a dotted name whose '*' components match any one component
+ * ("net.interfaces.*", "net.interfaces.*.addrs.*", "net.bpf.peers.*",
+ * "kern.proc.*.fd.*"); each object at the pattern's depth is a row. A
+ * pattern without '*' names one object (one row; -ENOENT if it does not
+ * exist). With '*' and nothing there, the table is empty (0).
+ *
+ * A column names a leaf relative to the row ("mtu", "stats.ipackets") and
+ * where its value goes in the row:
+ *   NB_SYSCTL_INT      int64_t      (a U64 or BOOL leaf converted)
+ *   NB_SYSCTL_U64      uint64_t     (an INT or BOOL leaf converted)
+ *   NB_SYSCTL_BOOL     bool
+ *   NB_SYSCTL_STRING,
+ *   NB_SYSCTL_ADDRESS  char[size]   (NUL-terminated, cut to size - 1 bytes;
+ *                                    a number leaf is written as its text)
+ * A row holds zeros where its object has no such leaf; the row's present
+ * mask says which columns were found (nb_sysctl_row_has; at most
+ * NB_SYSCTL_TABLE_MAXCOLS columns).
+ *
+ * Identity: each row has the components its pattern's '*'s matched (its
+ * keys: "eth0"; "eth0","3"), and index/generation where the object has
+ * them: its "index" and "gen" leaves (interfaces), else index is its last
+ * key read as a decimal number (addresses, routes, peers, CPUs) and gen 0;
+ * -1 when neither.
+ *
+ * With NB_SYSCTL_RD_PERCPU each per-CPU column also gets its vector
+ * (nb_sysctl_table_percpu). A backend serves tables natively where it can
+ * (local: straight from libstack's objects in one read section; replay:
+ * from its decoded sample); otherwise, and while recording, the handle
+ * reads them through a walk (the same rows).
+ */
+#define NB_SYSCTL_TABLE_MAXCOLS	256
+#define NB_SYSCTL_TABLE_MAXKEYS	4
+
+#define NB_SYSCTL_RD_WALKED	0x20u	/* tables: read through the generic walk even
+					   where the backend has a native reader (tests) */
+
+struct nb_sysctl_column {
+	const char	*leaf;		/* relative to the row: "mtu", "stats.ipackets" */
+	enum nb_sysctl_type type;	/* storage in the row (above) */
+	size_t		 offset;	/* of the field in the row */
+	size_t		 size;		/* STRING / ADDRESS: bytes at offset; else 0 */
+};
+
+struct nb_sysctl_rowid {
+	const char	*key[NB_SYSCTL_TABLE_MAXKEYS];	/* unescaped, NUL-terminated */
+	unsigned	 nkey;
+	int64_t		 index;		/* "index" leaf, else numeric last key, else -1 */
+	uint64_t	 gen;		/* "gen" leaf, else 0 */
+	uint64_t	 present[NB_SYSCTL_TABLE_MAXCOLS / 64];	/* bit c: column c was found */
+};
+
+/* Whether row identity `id` has column c (nb_sysctl_rowid.present). */
+static inline bool
+nb_sysctl_row_has(const struct nb_sysctl_rowid *id, unsigned c)
+{
+	return c < NB_SYSCTL_TABLE_MAXCOLS && (id->present[c / 64] >> (c % 64) & 1) != 0;
+}
+
+struct nb_sysctl_table {
+	size_t		 nrows;
+	size_t		 rowsize;
+	void		*rows;		/* nrows * rowsize bytes */
+	struct nb_sysctl_rowid *ids;	/* nrows */
+	unsigned	 ncols;
+	unsigned	 colflags[NB_SYSCTL_TABLE_MAXCOLS];	/* NB_SYSCTL_F_* of the leaf,
+								   as first found */
+	void		*priv;		/* the reader's storage */
+};
+
+/*
+ * nb_sysctl_table_read - read the objects matching `pattern` into *t
+ * (overwritten; free with nb_sysctl_table_free even on error). rdflags:
+ * NB_SYSCTL_RD_PERCPU, NB_SYSCTL_RD_NOMCAST, NB_SYSCTL_RD_WALKED.
+ * -EINVAL: malformed pattern, a column without a leaf, more than
+ * NB_SYSCTL_TABLE_MAXCOLS columns, more than NB_SYSCTL_TABLE_MAXKEYS '*',
+ * or a column outside rowsize; the errors of nb_sysctl_walk otherwise.
+ */
+int	nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
+	    const struct nb_sysctl_column *cols, unsigned ncols, size_t rowsize,
+	    unsigned rdflags, struct nb_sysctl_table *t);
+void	nb_sysctl_table_free(struct nb_sysctl_table *t);
+
+/* Row i of t (NULL past the end). */
+static inline void *
+nb_sysctl_table_row(const struct nb_sysctl_table *t, size_t i)
+{
+	return i < t->nrows ? (char *)t->rows + i * t->rowsize : NULL;
+}
+
+/*
+ * The per-CPU vector of column col in row i, read with NB_SYSCTL_RD_PERCPU
+ * in the same pass as the total; NULL (and *ncpu 0) when it has none.
+ * Valid until nb_sysctl_table_free.
+ */
+const uint64_t *nb_sysctl_table_percpu(const struct nb_sysctl_table *t, size_t i,
+	    unsigned col, unsigned *ncpu);
 
 /* ---- names (pure functions) ---- */
 

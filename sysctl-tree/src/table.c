@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * table.c - nb_sysctl_table_read: a subtree's objects as caller rows.
+ *
+ * The handle parses the pattern and the columns once (a trie of the
+ * columns' relative names, with the identity leaves "index" and "gen"),
+ * then a backend fills the rows: natively (ops->table: the local backend
+ * straight from libstack in one read section, the replay backend from its
+ * decoded sample), or through the generic walk below, which is also what a
+ * backend without a native reader gets and what a recording handle uses
+ * (so that the recorder sees the subtree). Every reader opens rows with
+ * nb__tab_row and stores values with nb__tab_store, so rows, identity and
+ * conversions are the same whoever reads.
+ *
+ * Storage: the table owns its rows, identities, key strings and per-CPU
+ * vectors (struct tabstore in t->priv), all grown by doubling; the key
+ * pointers are set when the read ends (the string pool moves while it
+ * grows). A handle is used by one thread at a time; nothing here is shared.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+struct tabstore {
+	size_t		 cap;		/* rows allocated */
+	char		*strs;		/* key strings, NUL-terminated */
+	size_t		 slen, scap;
+	size_t		*koff;		/* [row * MAXKEYS + k] into strs */
+	size_t		*klen;
+	uint64_t	*vecs;		/* per-CPU vectors */
+	size_t		 vlen, vcap;
+	size_t		*voff;		/* [row * ncols + col]: offset + 1 into vecs, 0 none */
+	unsigned	*vn;		/* ... its length */
+};
+
+static void *
+grow(void *p, size_t n, size_t size)
+{
+	return realloc(p, n * size);
+}
+
+static int
+store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_t cap)
+{
+	void *p;
+
+	if ((p = grow(t->rows, cap, t->rowsize != 0 ? t->rowsize : 1)) == NULL)
+		return -ENOMEM;
+	t->rows = p;
+	if ((p = grow(t->ids, cap, sizeof(*t->ids))) == NULL)
+		return -ENOMEM;
+	t->ids = p;
+	if ((p = grow(ts->koff, cap * NB_SYSCTL_TABLE_MAXKEYS, sizeof(size_t))) == NULL)
+		return -ENOMEM;
+	ts->koff = p;
+	if ((p = grow(ts->klen, cap * NB_SYSCTL_TABLE_MAXKEYS, sizeof(size_t))) == NULL)
+		return -ENOMEM;
+	ts->klen = p;
+	if (percpu && t->ncols > 0) {
+		if ((p = grow(ts->voff, cap * t->ncols, sizeof(size_t))) == NULL)
+			return -ENOMEM;
+		ts->voff = p;
+		if ((p = grow(ts->vn, cap * t->ncols, sizeof(unsigned))) == NULL)
+			return -ENOMEM;
+		ts->vn = p;
+	}
+	ts->cap = cap;
+	return 0;
+}
+
+static int
+str_add(struct tabstore *ts, const char *s, size_t len, size_t *off)
+{
+	if (ts->slen + len + 1 > ts->scap) {
+		size_t cap = (ts->scap + len + 1) * 2;
+		char *p;
+
+		if ((p = realloc(ts->strs, cap)) == NULL)
+			return -ENOMEM;
+		ts->strs = p;
+		ts->scap = cap;
+	}
+	memcpy(ts->strs + ts->slen, s, len);
+	ts->strs[ts->slen + len] = '\0';
+	*off = ts->slen;
+	ts->slen += len + 1;
+	return 0;
+}
+
+/* Decimal digits only, at most 18 of them: the number; else -1. */
+static int64_t
+key_number(const char *s, size_t len)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct tabstore *ts = t->priv;
+	bool percpu = (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0;
+	struct nb_sysctl_rowid *id;
+	size_t r = t->nrows, *koff, *klen;
+	unsigned d, k = 0;
+	int error;
+
+	if (r == ts->cap &&
+	    (error = store_reserve(t, ts, percpu, ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
+		return error;
+	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
+	id = &t->ids[r];
+	memset(id, 0, sizeof(*id));
+	koff = &ts->koff[r * NB_SYSCTL_TABLE_MAXKEYS];
+	klen = &ts->klen[r * NB_SYSCTL_TABLE_MAXKEYS];
+	for (d = 0; d < tab->pn; d++) {
+		if ((tab->wild >> d & 1) == 0)
+			continue;
+		if ((error = str_add(ts, comp[d], lens[d], &koff[k])) != 0)
+			return error;
+		klen[k++] = lens[d];
+	}
+	id->nkey = k;
+	id->index = tab->pn > 0 ? key_number(comp[tab->pn - 1], lens[tab->pn - 1]) : -1;
+	if (percpu && t->ncols > 0) {
+		memset(&ts->voff[r * t->ncols], 0, t->ncols * sizeof(size_t));
+		memset(&ts->vn[r * t->ncols], 0, t->ncols * sizeof(unsigned));
+	}
+	t->nrows = r + 1;
+	tab->inrow = true;
+	return 0;
+}
+
+static int64_t
+val_i64(const struct nb_sysctl_value *v)
+{
+	switch (v->type) {
+	case NB_SYSCTL_U64:
+		return (int64_t)v->u;
+	case NB_SYSCTL_BOOL:
+		return v->b;
+	default:
+		return v->i;
+	}
+}
+
+int
+nb__tab_reserve(struct nb__tab *tab, size_t rows)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct tabstore *ts = t->priv;
+
+	if (t->nrows + rows <= ts->cap)
+		return 0;
+	return store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0, t->nrows + rows);
+}
+
+int
+nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct tabstore *ts = t->priv;
+	const struct nb_sysctl_column *c;
+	struct nb_sysctl_value nv;
+	struct nb_sysctl_rowid *id;
+	size_t r, n;
+	char *field;
+	int col = tab->trie[node].col;
+
+	if (!tab->inrow || v->type == NB_SYSCTL_NODE)
+		return 0;
+	r = t->nrows - 1;
+	id = &t->ids[r];
+	if (tab->trie[node].id != NB__TAB_NONE && v->type != NB_SYSCTL_STRING &&
+	    v->type != NB_SYSCTL_ADDRESS) {
+		if (tab->trie[node].id == NB__TAB_COL_INDEX)
+			id->index = val_i64(v);
+		else
+			id->gen = (uint64_t)val_i64(v);
+	}
+	if (col == NB__TAB_NONE)
+		return 0;
+	c = &tab->cols[col];
+	field = (char *)t->rows + r * t->rowsize + c->offset;
+	switch (c->type) {
+	case NB_SYSCTL_INT:
+	case NB_SYSCTL_U64: {
+		int64_t x;
+
+		if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS)
+			return 0;	/* no number in a text leaf */
+		x = val_i64(v);
+		memcpy(field, &x, sizeof(x));
+		break;
+	}
+	case NB_SYSCTL_BOOL: {
+		bool b;
+
+		if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS)
+			return 0;
+		b = val_i64(v) != 0;
+		memcpy(field, &b, sizeof(b));
+		break;
+	}
+	default:
+		if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS) {
+			n = v->str != NULL ? v->len : 0;
+			if (n >= c->size)
+				n = c->size - 1;
+			if (n > 0)
+				memcpy(field, v->str, n);
+			field[n] = '\0';
+		} else {
+			nv = *v;
+			nv.percpu = NULL;
+			nv.ncpu = 0;
+			(void)nb_sysctl_value_format(&nv, field, c->size);
+		}
+		break;
+	}
+	id->present[col / 64] |= UINT64_C(1) << (col % 64);
+	t->colflags[col] |= v->flags;
+	if ((tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0 && v->percpu != NULL && v->ncpu > 0) {
+		if (ts->vlen + v->ncpu > ts->vcap) {
+			size_t cap = (ts->vcap + v->ncpu) * 2;
+			uint64_t *p;
+
+			if ((p = realloc(ts->vecs, cap * sizeof(*p))) == NULL)
+				return -ENOMEM;
+			ts->vecs = p;
+			ts->vcap = cap;
+		}
+		memcpy(ts->vecs + ts->vlen, v->percpu, v->ncpu * sizeof(uint64_t));
+		ts->voff[r * t->ncols + (unsigned)col] = ts->vlen + 1;
+		ts->vn[r * t->ncols + (unsigned)col] = v->ncpu;
+		ts->vlen += v->ncpu;
+	}
+	return 0;
+}
+
+/* Is comp[0..pn) the object of the open row? */
+static bool
+same_row(const struct nb__tab *tab, const char *const *comp, const size_t *lens)
+{
+	const struct nb_sysctl_table *t = tab->t;
+	const struct tabstore *ts = t->priv;
+	size_t r = t->nrows - 1;
+	unsigned d, k = 0;
+
+	for (d = 0; d < tab->pn; d++) {
+		if ((tab->wild >> d & 1) == 0)
+			continue;
+		if (ts->klen[r * NB_SYSCTL_TABLE_MAXKEYS + k] != lens[d] ||
+		    memcmp(ts->strs + ts->koff[r * NB_SYSCTL_TABLE_MAXKEYS + k], comp[d],
+		    lens[d]) != 0)
+			return false;
+		k++;
+	}
+	return true;
+}
+
+int
+nb__tab_entry(struct nb__tab *tab, const char *const *comp, const size_t *lens, unsigned n,
+    const struct nb_sysctl_value *v)
+{
+	unsigned d;
+	int node = 0, error;
+
+	if (n <= tab->pn || v->type == NB_SYSCTL_NODE)
+		return 0;
+	for (d = 0; d < tab->pn; d++)
+		if (!nb__tab_match(tab, d, comp[d], lens[d]))
+			return 0;
+	if (!tab->inrow || !same_row(tab, comp, lens))
+		if ((error = nb__tab_row(tab, comp, lens)) != 0)
+			return error;
+	for (d = tab->pn; d < n && node >= 0; d++)
+		node = nb__tab_child(tab, node, comp[d], lens[d]);
+	if (node < 0)
+		return 0;
+	return nb__tab_store(tab, node, v);
+}
+
+/* ---- set-up ---- */
+
+static int
+trie_add(struct nb__tab *tab, unsigned *cap, int at, const char *name, size_t len)
+{
+	struct nb__tabnode *p;
+	int c;
+
+	if ((c = nb__tab_child(tab, at, name, len)) >= 0)
+		return c;
+	if (tab->ntrie == *cap) {
+		*cap *= 2;
+		if ((p = realloc(tab->trie, *cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		tab->trie = p;
+	}
+	c = (int)tab->ntrie++;
+	tab->trie[c] = (struct nb__tabnode){ name, len, -1, -1, NB__TAB_NONE, NB__TAB_NONE };
+	/* Appended as the last child: columns keep their order. */
+	if (tab->trie[at].child < 0)
+		tab->trie[at].child = c;
+	else {
+		int s = tab->trie[at].child;
+
+		while (tab->trie[s].next >= 0)
+			s = tab->trie[s].next;
+		tab->trie[s].next = c;
+	}
+	return c;
+}
+
+/* Add the relative name `leaf` ("stats.ipackets") for column id col. */
+static int
+trie_leaf(struct nb__tab *tab, unsigned *cap, const char *leaf, int col)
+{
+	const char *p = leaf, *dot;
+	unsigned depth = 0;
+	int at = 0;
+
+	for (;;) {
+		dot = strchr(p, '.');
+		size_t len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+
+		if (len == 0 || ++depth > NB_SYSCTL_MAXDEPTH)
+			return -EINVAL;
+		if ((at = trie_add(tab, cap, at, p, len)) < 0)
+			return at;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	if (col < 0)
+		tab->trie[at].id = col;		/* identity: also a caller's column */
+	else if (tab->trie[at].col != NB__TAB_NONE)
+		return -EINVAL;			/* the same leaf twice */
+	else
+		tab->trie[at].col = col;
+	return 0;
+}
+
+static bool
+col_fits(const struct nb_sysctl_column *c, size_t rowsize)
+{
+	size_t need;
+
+	switch (c->type) {
+	case NB_SYSCTL_INT:
+	case NB_SYSCTL_U64:
+		need = 8;
+		break;
+	case NB_SYSCTL_BOOL:
+		need = sizeof(bool);
+		break;
+	case NB_SYSCTL_STRING:
+	case NB_SYSCTL_ADDRESS:
+		need = c->size;
+		if (need == 0)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return c->offset <= rowsize && need <= rowsize - c->offset;
+}
+
+static int
+walk_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	return nb__tab_entry(arg, e->comp, e->complen, e->ncomp, &e->val);
+}
+
+/*
+ * One named object ("kern", "net.inet.tcp.stats"): walk only the children
+ * its columns lie under, not the whole object (kern.proc is every
+ * process's files). -ENOENT if none of them is there.
+ */
+static int
+walk_columns(struct nb_sysctl *h, struct nb__tab *tab, unsigned rdflags)
+{
+	const char *comp[NB_SYSCTL_MAXDEPTH];
+	char name[NB_SYSCTL_NAMEMAX + 1];
+	bool found = false;
+	unsigned d;
+	int c, error;
+
+	if (tab->pn + 1 > NB_SYSCTL_MAXDEPTH)
+		return -ENAMETOOLONG;
+	for (d = 0; d < tab->pn; d++)
+		comp[d] = tab->pcomp[d];
+	for (c = tab->trie[0].child; c >= 0; c = tab->trie[c].next) {
+		if (tab->trie[c].len >= sizeof(name))
+			continue;
+		memcpy(name, tab->trie[c].name, tab->trie[c].len);
+		name[tab->trie[c].len] = '\0';
+		comp[tab->pn] = name;
+		error = nb_sysctl_walkv(h, comp, tab->pn + 1, rdflags, walk_cb, tab);
+		if (error == -ENOENT || error == -EINVAL)
+			continue;	/* not there (or not a name: "*" in a column) */
+		if (error != 0)
+			return error;
+		found = true;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/* Point the rows' keys into the finished string pool. */
+static void
+finish(struct nb_sysctl_table *t)
+{
+	struct tabstore *ts = t->priv;
+	size_t r;
+	unsigned k;
+
+	for (r = 0; r < t->nrows; r++)
+		for (k = 0; k < t->ids[r].nkey; k++)
+			t->ids[r].key[k] = ts->strs + ts->koff[r * NB_SYSCTL_TABLE_MAXKEYS + k];
+}
+
+int
+nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
+    const struct nb_sysctl_column *cols, unsigned ncols, size_t rowsize,
+    unsigned rdflags, struct nb_sysctl_table *t)
+{
+	char buf[NB__SPLITBUF];
+	struct nb__tab tab;
+	unsigned cap = 16, d, nwild = 0, i;
+	int error;
+
+	memset(t, 0, sizeof(*t));
+	if ((t->priv = calloc(1, sizeof(struct tabstore))) == NULL)
+		return -ENOMEM;
+	t->rowsize = rowsize;
+	t->ncols = ncols;
+	if (ncols > NB_SYSCTL_TABLE_MAXCOLS || (ncols > 0 && cols == NULL))
+		return -EINVAL;
+	memset(&tab, 0, sizeof(tab));
+	tab.t = t;
+	tab.cols = cols;
+	tab.ncols = ncols;
+	tab.rdflags = rdflags;
+	if ((error = nb__sysctl_split(pattern, buf, tab.pcomp, tab.plen, &tab.pn)) != 0)
+		return error;
+	tab.prefix = tab.pn;
+	for (d = 0; d < tab.pn; d++) {
+		if (tab.plen[d] == 1 && tab.pcomp[d][0] == '*') {
+			tab.wild |= 1u << d;
+			if (nwild++ == 0)
+				tab.prefix = d;
+		}
+	}
+	if (nwild > NB_SYSCTL_TABLE_MAXKEYS)
+		return -EINVAL;
+	if ((tab.trie = malloc(cap * sizeof(*tab.trie))) == NULL)
+		return -ENOMEM;
+	tab.trie[0] = (struct nb__tabnode){ "", 0, -1, -1, NB__TAB_NONE, NB__TAB_NONE };
+	tab.ntrie = 1;
+	for (i = 0; i < ncols; i++) {
+		if (cols[i].leaf == NULL || !col_fits(&cols[i], rowsize)) {
+			error = -EINVAL;
+			goto out;
+		}
+		if ((error = trie_leaf(&tab, &cap, cols[i].leaf, (int)i)) != 0)
+			goto out;
+	}
+	if ((error = trie_leaf(&tab, &cap, "index", NB__TAB_COL_INDEX)) != 0 ||
+	    (error = trie_leaf(&tab, &cap, "gen", NB__TAB_COL_GEN)) != 0)
+		goto out;
+
+	h->errdetail[0] = '\0';
+	if (h->rec == NULL && h->ops->table != NULL && (rdflags & NB_SYSCTL_RD_WALKED) == 0)
+		error = h->ops->table(h, &tab);
+	else if (nwild > 0)
+		error = nb_sysctl_walkv(h, tab.pcomp, tab.prefix,
+		    rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED, walk_cb, &tab);
+	else
+		error = walk_columns(h, &tab, rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED);
+	if (error == -ENOENT && nwild > 0)
+		error = 0;	/* nothing there: an empty table */
+	else if (error == 0 && nwild == 0 && t->nrows == 0)
+		error = -ENOENT;
+out:
+	free(tab.trie);
+	finish(t);
+	return error;
+}
+
+void
+nb_sysctl_table_free(struct nb_sysctl_table *t)
+{
+	struct tabstore *ts = t->priv;
+
+	if (ts != NULL) {
+		free(ts->strs);
+		free(ts->koff);
+		free(ts->klen);
+		free(ts->vecs);
+		free(ts->voff);
+		free(ts->vn);
+		free(ts);
+	}
+	free(t->rows);
+	free(t->ids);
+	memset(t, 0, sizeof(*t));
+}
+
+const uint64_t *
+nb_sysctl_table_percpu(const struct nb_sysctl_table *t, size_t i, unsigned col,
+    unsigned *ncpu)
+{
+	const struct tabstore *ts = t->priv;
+	size_t off;
+
+	*ncpu = 0;
+	if (ts == NULL || ts->voff == NULL || i >= t->nrows || col >= t->ncols)
+		return NULL;
+	if ((off = ts->voff[i * t->ncols + col]) == 0)
+		return NULL;
+	*ncpu = ts->vn[i * t->ncols + col];
+	return ts->vecs + off - 1;
+}

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_sysctl_table.c - nb_sysctl_table_read: rows, identity, conversions,
+ * per-CPU vectors and errors over a hand-filled stack; each backend's
+ * native reader (local, replay) equal to the generic walk-based one, over
+ * the hand-filled stack and over the sim source (interfaces, addresses,
+ * capture peers, softnet, hash tables, protocol statistics).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "nbstack/stack.h"
+#include "sysctl-tree/sysctl.h"
+
+#include "check.h"
+
+static unsigned slot1;
+
+static void
+mkif(struct nb_stack *st, uint32_t index, const char *name, uint32_t mtu, uint64_t *gen)
+{
+	struct nb_ifattrs a;
+
+	memset(&a, 0, sizeof(a));
+	a.index = index;
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.type = 1;
+	a.flags = 0x1003;
+	a.mtu = mtu;
+	a.operstate = 6;
+	a.lladdr_len = 6;
+	a.lladdr[5] = (uint8_t)index;
+	CHECK_RC(nb_if_upsert(st, &a, gen), 0);
+}
+
+static void
+mkaddr(struct nb_stack *st, uint32_t ifindex, int family, const char *addr, int plen)
+{
+	struct nb_addrattrs a;
+
+	memset(&a, 0, sizeof(a));
+	a.ifindex = ifindex;
+	a.family = (uint8_t)family;
+	a.prefixlen = (uint8_t)plen;
+	CHECK(inet_pton(family, addr, a.addr) == 1);
+	CHECK_RC(nb_addr_add(st, &a), 0);
+}
+
+static void
+fillstats(struct nb_stack *st, uint32_t index)
+{
+	uint64_t v[NB_IFSTAT_MAX];
+	unsigned i;
+
+	for (i = 0; i < NB_IFSTAT_MAX; i++)
+		v[i] = 1000 * index + i;
+	CHECK_RC(nb_if_stats_store(st, index, NB_SLOT_SOURCE, v), 0);
+	for (i = 0; i < NB_IFSTAT_MAX; i++)
+		v[i] = 5;
+	CHECK_RC(nb_if_stats_store(st, index, slot1, v), 0);
+}
+
+/* ---- the row types ---- */
+
+struct ifrow {
+	char		 lladdr[24];
+	int64_t		 mtu;
+	uint64_t	 ipackets;
+	uint64_t	 obytes;
+	bool		 flags_bool;
+	char		 mtu_text[8];	/* index: a number leaf in a text column */
+	char		 operstate[4];	/* cut */
+	uint64_t	 nosuch;
+};
+
+static const struct nb_sysctl_column ifcols[] = {
+	{ "lladdr", NB_SYSCTL_ADDRESS, offsetof(struct ifrow, lladdr), 24 },
+	{ "mtu", NB_SYSCTL_INT, offsetof(struct ifrow, mtu), 0 },
+	{ "stats.ipackets", NB_SYSCTL_U64, offsetof(struct ifrow, ipackets), 0 },
+	{ "stats.obytes", NB_SYSCTL_U64, offsetof(struct ifrow, obytes), 0 },
+	{ "flags", NB_SYSCTL_BOOL, offsetof(struct ifrow, flags_bool), 0 },
+	{ "index", NB_SYSCTL_STRING, offsetof(struct ifrow, mtu_text), 8 },
+	{ "operstate", NB_SYSCTL_STRING, offsetof(struct ifrow, operstate), 4 },
+	{ "stats.nosuch", NB_SYSCTL_U64, offsetof(struct ifrow, nosuch), 0 },
+};
+
+struct addrrow {
+	char		 family[8];
+	char		 address[48];
+	int64_t		 prefixlen;
+};
+
+static const struct nb_sysctl_column addrcols[] = {
+	{ "family", NB_SYSCTL_STRING, offsetof(struct addrrow, family), 8 },
+	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct addrrow, address), 48 },
+	{ "prefixlen", NB_SYSCTL_INT, offsetof(struct addrrow, prefixlen), 0 },
+};
+
+/* Generic rows: up to 16 u64 leaves by name. */
+struct genrow {
+	uint64_t	 v[16];
+	char		 s[4][64];
+};
+
+/* Two tables read from the same data are the same, row for row. */
+static void
+same_table(const char *what, const struct nb_sysctl_table *a, const struct nb_sysctl_table *b)
+{
+	size_t i;
+	unsigned k;
+
+	CHECK(a->nrows == b->nrows, "%s: %zu rows against %zu", what, a->nrows, b->nrows);
+	if (a->nrows != b->nrows)
+		return;
+	for (i = 0; i < a->nrows; i++) {
+		const struct nb_sysctl_rowid *x = &a->ids[i], *y = &b->ids[i];
+
+		CHECK(x->nkey == y->nkey, "%s row %zu", what, i);
+		for (k = 0; k < x->nkey && k < y->nkey; k++)
+			CHECK(strcmp(x->key[k], y->key[k]) == 0, "%s row %zu key %u: %s, %s", what,
+			    i, k, x->key[k], y->key[k]);
+		CHECK(x->index == y->index, "%s row %zu: index %" PRId64 ", %" PRId64, what, i,
+		    x->index, y->index);
+		CHECK(x->gen == y->gen, "%s row %zu", what, i);
+		CHECK(memcmp(x->present, y->present, sizeof(x->present)) == 0, "%s row %zu", what, i);
+		CHECK(memcmp(nb_sysctl_table_row(a, i), nb_sysctl_table_row(b, i), a->rowsize) == 0,
+		    "%s row %zu (%s): values differ", what, i, x->nkey > 0 ? x->key[0] : "");
+	}
+	CHECK(memcmp(a->colflags, b->colflags, sizeof(a->colflags)) == 0, "%s: column flags", what);
+}
+
+/* Native and walked reads of pattern with cols: equal; returns the row count. */
+static size_t
+native_eq_walked(struct nb_sysctl *h, const char *pattern, const struct nb_sysctl_column *cols,
+    unsigned ncols, size_t rowsize, unsigned fl)
+{
+	struct nb_sysctl_table a, b;
+	size_t n;
+
+	CHECK_RC(nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, fl, &a), 0);
+	CHECK_RC(nb_sysctl_table_read(h, pattern, cols, ncols, rowsize,
+	    fl | NB_SYSCTL_RD_WALKED, &b), 0);
+	same_table(pattern, &a, &b);
+	n = a.nrows;
+	nb_sysctl_table_free(&a);
+	nb_sysctl_table_free(&b);
+	return n;
+}
+
+static void
+test_interfaces(struct nb_sysctl *h, uint64_t gen3)
+{
+	struct nb_sysctl_table t;
+	const struct ifrow *r;
+	unsigned ncpu;
+	const uint64_t *vec;
+
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0,
+	    &t), 0);
+	CHECK_EQ(t.nrows, 3);
+	if (t.nrows == 3) {
+		/* By index: lo (1), eth0 (2), br.0 (3). */
+		CHECK(strcmp(t.ids[0].key[0], "lo") == 0);
+		CHECK(strcmp(t.ids[2].key[0], "br.0") == 0);
+		CHECK_EQ(t.ids[0].nkey, 1);
+		CHECK_EQ(t.ids[1].index, 2);
+		CHECK_EQ(t.ids[2].index, 3);
+		CHECK_EQ(t.ids[2].gen, gen3);
+		r = nb_sysctl_table_row(&t, 2);
+		CHECK_EQ(r->mtu, 9000);
+		CHECK(strcmp(r->mtu_text, "3") == 0, "%s", r->mtu_text);
+		CHECK(strcmp(r->operstate, "up") == 0, "%s", r->operstate);
+		CHECK(strcmp(r->lladdr, "00:00:00:00:00:03") == 0, "%s", r->lladdr);
+		CHECK_EQ(r->ipackets, 3000 + 0 + 5);
+		CHECK_EQ(r->obytes, 3000 + 8 + 5);
+		CHECK(r->flags_bool);
+		CHECK(nb_sysctl_row_has(&t.ids[2], 2));
+		CHECK(!nb_sysctl_row_has(&t.ids[2], 7));	/* stats.nosuch */
+		CHECK_EQ(r->nosuch, 0);
+		CHECK((t.colflags[2] & NB_SYSCTL_F_COUNTER) != 0);
+		CHECK((t.colflags[1] & NB_SYSCTL_F_GAUGE) != 0);
+		CHECK(nb_sysctl_table_percpu(&t, 2, 2, &ncpu) == NULL && ncpu == 0);
+	}
+	nb_sysctl_table_free(&t);
+
+	/* Per-CPU: the vector of a counter column, in the same pass. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
+	    NB_SYSCTL_RD_PERCPU, &t), 0);
+	if (t.nrows == 3) {
+		vec = nb_sysctl_table_percpu(&t, 1, 2, &ncpu);
+		CHECK(vec != NULL && ncpu >= 2);
+		if (vec != NULL && ncpu >= 2) {
+			CHECK_EQ(vec[NB_SLOT_SOURCE], 2000);
+			CHECK_EQ(vec[slot1], 5);
+		}
+		CHECK(nb_sysctl_table_percpu(&t, 1, 1, &ncpu) == NULL);	/* mtu: a gauge */
+	}
+	nb_sysctl_table_free(&t);
+
+	/* One named object: one row; a missing one: -ENOENT. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.br\\.0", ifcols, 2, sizeof(struct ifrow),
+	    0, &t), 0);
+	CHECK_EQ(t.nrows, 1);
+	CHECK_EQ(t.ids[0].nkey, 0);
+	CHECK_EQ(t.ids[0].index, 3);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.nosuch", ifcols, 2, sizeof(struct ifrow),
+	    0, &t), -ENOENT);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.nosuch", ifcols, 2, sizeof(struct ifrow),
+	    NB_SYSCTL_RD_WALKED, &t), -ENOENT);
+	nb_sysctl_table_free(&t);
+	/* A pattern with '*' and nothing there: empty. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*.nosuch.*", addrcols, 3,
+	    sizeof(struct addrrow), 0, &t), 0);
+	CHECK_EQ(t.nrows, 0);
+	nb_sysctl_table_free(&t);
+
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0), 3);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
+	    NB_SYSCTL_RD_PERCPU), 3);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.eth0", ifcols, 8, sizeof(struct ifrow), 0), 1);
+}
+
+static void
+test_addrs(struct nb_sysctl *h)
+{
+	struct nb_sysctl_table t;
+	const struct addrrow *r;
+
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*.addrs.*", addrcols, 3,
+	    sizeof(struct addrrow), 0, &t), 0);
+	CHECK_EQ(t.nrows, 3);
+	if (t.nrows == 3) {
+		CHECK_EQ(t.ids[0].nkey, 2);
+		CHECK(strcmp(t.ids[0].key[0], "eth0") == 0);
+		CHECK(strcmp(t.ids[0].key[1], "0") == 0);
+		CHECK_EQ(t.ids[0].index, 0);
+		CHECK(strcmp(t.ids[2].key[0], "br.0") == 0);
+		CHECK_EQ(t.ids[1].index, 1);
+		r = nb_sysctl_table_row(&t, 1);
+		CHECK(strcmp(r->family, "inet6") == 0);
+		CHECK(strcmp(r->address, "fe80::2") == 0, "%s", r->address);
+		CHECK_EQ(r->prefixlen, 64);
+	}
+	nb_sysctl_table_free(&t);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3,
+	    sizeof(struct addrrow), 0), 3);
+}
+
+static void
+test_errors(struct nb_sysctl *h)
+{
+	struct nb_sysctl_table t;
+	struct nb_sysctl_column bad[2] = {
+		{ "mtu", NB_SYSCTL_INT, sizeof(struct ifrow) - 4, 0 },	/* outside the row */
+		{ NULL, NB_SYSCTL_INT, 0, 0 },
+	};
+	struct nb_sysctl_column twice[2] = {
+		{ "mtu", NB_SYSCTL_INT, 0, 0 },
+		{ "mtu", NB_SYSCTL_INT, 8, 0 },
+	};
+	struct nb_sysctl_column nosize = { "lladdr", NB_SYSCTL_STRING, 0, 0 };
+	struct nb_sysctl_column empty = { "stats..x", NB_SYSCTL_U64, 0, 0 };
+
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", bad, 1, sizeof(struct ifrow), 0, &t),
+	    -EINVAL);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", bad + 1, 1, sizeof(struct ifrow), 0,
+	    &t), -EINVAL);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", twice, 2, 16, 0, &t), -EINVAL);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", &nosize, 1, 16, 0, &t), -EINVAL);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", &empty, 1, 16, 0, &t), -EINVAL);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net..interfaces", twice, 1, 16, 0, &t), -EINVAL);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "*.*.*.*.*", twice, 1, 16, 0, &t), -EINVAL);
+	nb_sysctl_table_free(&t);
+	/* No columns: the objects and their identity alone. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", NULL, 0, 0, 0, &t), 0);
+	CHECK_EQ(t.nrows, 3);
+	if (t.nrows == 3)
+		CHECK_EQ(t.ids[1].index, 2);
+	nb_sysctl_table_free(&t);
+}
+
+/* kern.hashstat.*: every table's numbers, native against walked. */
+static const struct nb_sysctl_column hashcols[] = {
+	{ "size", NB_SYSCTL_U64, 0, 0 },
+	{ "used", NB_SYSCTL_U64, 8, 0 },
+	{ "items", NB_SYSCTL_U64, 16, 0 },
+	{ "maxchain", NB_SYSCTL_U64, 24, 0 },
+};
+
+/* ---- replay: native from the decoded sample, against walked and live ---- */
+
+static void
+test_replay(struct nb_sysctl *h, const char *dir)
+{
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_REPLAY, .replay_at_ns = INT64_MAX };
+	struct nb_sysctl_table live, rep;
+	struct nb_sysctl *rh = NULL;
+	char db[512];
+
+	snprintf(db, sizeof(db), "%s/h.db", dir);
+	CHECK_RC(nb_sysctl_record_open(h, db, "test"), 0);
+	/* While recording a table is read through the walk: the recorder sees it. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0,
+	    &live), 0);
+	CHECK_RC(nb_sysctl_record_commit(h), 0);
+	o.replay_path = db;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	if (rh != NULL) {
+		CHECK_RC(nb_sysctl_table_read(rh, "net.interfaces.*", ifcols, 8,
+		    sizeof(struct ifrow), 0, &rep), 0);
+		same_table("replay against live", &live, &rep);
+		nb_sysctl_table_free(&rep);
+		CHECK_EQ(native_eq_walked(rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
+		    0), 3);
+		CHECK_EQ(native_eq_walked(rh, "net.interfaces.*.addrs.*", addrcols, 3,
+		    sizeof(struct addrrow), 0), 3);
+		CHECK_EQ(native_eq_walked(rh, "net.interfaces.lo", ifcols, 8,
+		    sizeof(struct ifrow), 0), 1);
+		CHECK_RC(nb_sysctl_table_read(rh, "net.interfaces.nosuch", ifcols, 2,
+		    sizeof(struct ifrow), 0, &rep), -ENOENT);
+		nb_sysctl_table_free(&rep);
+		CHECK_RC(nb_sysctl_table_read(rh, "net.bpf.peers.*", ifcols, 2,
+		    sizeof(struct ifrow), 0, &rep), 0);
+		CHECK_EQ(rep.nrows, 0);
+		nb_sysctl_table_free(&rep);
+	}
+	nb_sysctl_table_free(&live);
+	nb_sysctl_close(&rh);
+}
+
+/* ---- the sim: every kind of object, native against walked ---- */
+
+static void
+test_sim(void)
+{
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL, .source = "sim",
+	    .source_args = "workers=2,ifaces=6,addrs=2,descs=4,rate=0,seed=3" };
+	struct nb_sysctl_column gen[16];
+	static const char *const bpfleaves[] = { "pid", "rcount", "dcount", "ccount", "bufsize" };
+	static const char *const snleaves[] = { "processed", "dropped", "time_squeeze" };
+	struct nb_sysctl *h = NULL;
+	size_t n;
+	unsigned i;
+
+	if (nb_sysctl_open(&o, &h) != 0) {
+		CHECK(!"sim handle");
+		return;
+	}
+	nb_sysctl_sample(h);
+	n = native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0);
+	CHECK(n >= 6, "%zu interfaces", n);
+	native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, sizeof(struct addrrow), 0);
+	for (i = 0; i < 5; i++)
+		gen[i] = (struct nb_sysctl_column){ bpfleaves[i], NB_SYSCTL_U64, 8 * i, 0 };
+	gen[5] = (struct nb_sysctl_column){ "ifname", NB_SYSCTL_STRING,
+	    offsetof(struct genrow, s[0]), 64 };
+	CHECK(native_eq_walked(h, "net.bpf.peers.*", gen, 6, sizeof(struct genrow), 0) > 0);
+	for (i = 0; i < 3; i++)
+		gen[i] = (struct nb_sysctl_column){ snleaves[i], NB_SYSCTL_U64, 8 * i, 0 };
+	/* The sim has no softnet: an empty table, the same both ways. */
+	CHECK(native_eq_walked(h, "net.softnet.*", gen, 3, sizeof(struct genrow), 0) == 0);
+	CHECK(native_eq_walked(h, "kern.hashstat.*", hashcols, 4, sizeof(struct genrow), 0) > 0);
+	gen[0] = (struct nb_sysctl_column){ "dst", NB_SYSCTL_ADDRESS, offsetof(struct genrow, s[0]),
+	    64 };
+	gen[1] = (struct nb_sysctl_column){ "ifname", NB_SYSCTL_STRING,
+	    offsetof(struct genrow, s[1]), 64 };
+	gen[2] = (struct nb_sysctl_column){ "prefixlen", NB_SYSCTL_INT, 0, 0 };
+	CHECK(native_eq_walked(h, "net.route.*.*", gen, 3, sizeof(struct genrow), 0) > 0);
+	/* A protocol statistics group: one row, per-CPU vectors from the workers. */
+	gen[0] = (struct nb_sysctl_column){ "inreceives", NB_SYSCTL_U64, 0, 0 };
+	gen[1] = (struct nb_sysctl_column){ "outrequests", NB_SYSCTL_U64, 8, 0 };
+	CHECK(native_eq_walked(h, "net.inet.ip.stats", gen, 2, sizeof(struct genrow), 0) == 1);
+	CHECK(native_eq_walked(h, "net.inet.*.stats", gen, 2, sizeof(struct genrow),
+	    NB_SYSCTL_RD_PERCPU) >= 1);
+	nb_sysctl_close(&h);
+}
+
+int
+main(void)
+{
+	struct nb_stack *st = NULL;
+	struct nb_stack_config cfg = { .nslots = 4 };
+	struct nb_sysctl *h = NULL;
+	uint64_t gen3 = 0;
+	char dir[] = "/tmp/test_sysctl_table.XXXXXX";
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	CHECK_RC(nb_stack_create(&cfg, &st), 0);
+	if (st == NULL)
+		return 1;
+	CHECK_RC(nb_slot_acquire(st, &slot1), 0);
+	mkif(st, 3, "br.0", 9000, &gen3);
+	mkif(st, 1, "lo", 65536, NULL);
+	mkif(st, 2, "eth0", 1500, NULL);
+	mkaddr(st, 2, AF_INET, "10.0.0.1", 24);
+	mkaddr(st, 2, AF_INET6, "fe80::2", 64);
+	mkaddr(st, 3, AF_INET, "10.9.0.1", 16);
+	fillstats(st, 1);
+	fillstats(st, 2);
+	fillstats(st, 3);
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	if (h != NULL) {
+		test_interfaces(h, gen3);
+		test_addrs(h);
+		test_errors(h);
+		CHECK(native_eq_walked(h, "kern.hashstat.*", hashcols, 4, 32, 0) >= 2);
+		test_replay(h, dir);
+	}
+	nb_sysctl_close(&h);
+	nb_slot_release(st, slot1);
+	nb_stack_destroy(&st);
+	test_sim();
+	check_rmtree(dir);
+
+	if (failures != 0) {
+		fprintf(stderr, "test_sysctl_table: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_sysctl_table: ok (%d checks)\n", checks);
+	return 0;
+}
