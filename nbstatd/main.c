@@ -94,7 +94,7 @@ subtrees_for(struct daemon *d, const struct conf *c, char ***names, size_t *n)
 	}
 	if (c->subtrees != NULL)
 		return conf_subtrees(c->subtrees, names, n);
-	return nb_record_defaults(d->h, names, n);
+	return nb_sysctl_record_defaults(d->h, names, n);
 }
 
 static bool

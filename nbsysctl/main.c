@@ -106,7 +106,7 @@ run_record(struct run *rn)
 	struct nb_recorder r = { 0 };
 	int ret, rc;
 
-	if ((rc = nb_record_defaults(rn->h, &r.names, &r.n)) != 0)
+	if ((rc = nb_sysctl_record_defaults(rn->h, &r.names, &r.n)) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "the default subtrees: %s", strerror(-rc));
 	r.h = rn->h;
 	r.interval = rn->o->c.interval_set ? rn->o->c.interval : 1.0;

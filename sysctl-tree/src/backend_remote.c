@@ -258,7 +258,11 @@ nb__sysctl_remote_open(struct nb_sysctl *h, const char *path)
 	struct remote *rm;
 	int error;
 
-	if (path == NULL || strlen(path) >= sizeof(sa.sun_path)) {
+	if (path == NULL || *path == '\0') {
+		nb__sysctl_errdetail(h, "no socket path");
+		return -EINVAL;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
 		nb__sysctl_errdetail(h, "%s", strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}

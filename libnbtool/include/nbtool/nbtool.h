@@ -177,13 +177,7 @@ void nb_signals_take(bool hup);
 /* Wait until deadline_ns (CLOCK_MONOTONIC) or a taken signal: 0 or the signal. */
 int nb_signals_wait(int64_t deadline_ns);
 
-/*
- * The default recorded set, which covers every tool mode's replay: each
- * top-level node but libstack's own "stack", and of kern and net each
- * child but kern.proc and net.sockets (recorded only when named). *out
- * (nb_strv_free) holds escaped names. 0 or the walk's error.
- */
-int nb_record_defaults(struct nb_sysctl *h, char ***out, size_t *nout);
+/* Free a vector of n strings and the vector. */
 void nb_strv_free(char **v, size_t n);
 
 struct nb_recorder {

@@ -205,6 +205,15 @@ int	nb_sysctl_replay_list(const char *path, nb_sysctl_progress_fn progress,
  * as for nb_sysctl_open's REPLAY, with nb_sysctl_errdetail() set.
  */
 int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
+/*
+ * nb_sysctl_record_defaults - the default recorded set (nbsysctl --record,
+ * nbstatd), which covers every tool mode's replay: each top-level node but
+ * libstack's own "stack", and of kern and net each child but kern.proc and
+ * net.sockets (recorded only when named). *out holds escaped names; free
+ * it with nb_sysctl_record_defaults_free. 0 or the walk's error.
+ */
+int nb_sysctl_record_defaults(struct nb_sysctl *h, char ***out, size_t *nout);
+void nb_sysctl_record_defaults_free(char **v, size_t n);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
 int	nb_sysctl_record_commit(struct nb_sysctl *h);
 /*
