@@ -82,6 +82,11 @@ struct if_mcast {
 	int64_t		 users;
 };
 
+/* if_info.attrs: leaves a source may not know (--root without sysfs): "-". */
+#define A_INDEX 0x1u
+#define A_FLAGS 0x2u
+#define A_MTU 0x4u
+
 /* One interface: pointers into the tables of struct if_list. */
 struct if_info {
 	const char	*name;
@@ -92,6 +97,7 @@ struct if_info {
 	const char	*operstate;	/* NULL if none */
 	const uint64_t	*stats;		/* [C_N] */
 	unsigned	 present;	/* bit c: stats[c] is in the tree */
+	unsigned attrs; /* A_*: index, flags, mtu are in the tree */
 	struct if_addr	*addrs;		/* naddrs, in if_list.addrv */
 	size_t		 naddrs;
 	struct if_mcast	*mcast;		/* -a */
@@ -176,9 +182,9 @@ read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
 	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, fl, t)) == 0)
 		return;
 	if_list_free(l);
-	if (error == -ENOENT && ifname != NULL)
-		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
 	d = nb_sysctl_errdetail(h);
+	if (error == -ENOENT && ifname != NULL && *d == '\0') /* with a detail: a file */
+		nb_errx(NB_EXIT_RUNTIME, "%s: no such interface", ifname);
 	nb_errx(NB_EXIT_RUNTIME, "net.interfaces: %s", d != NULL && *d != '\0' ? d : strerror(-error));
 }
 
@@ -240,9 +246,13 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 
 		r = nb_sysctl_table_row(&l->ift, i);
 		ifp->name = id->nkey > 0 ? id->key[0] : ifname;
-		ifp->index = id->index;
+		/* no index: after the others, in tree order */
+		ifp->index = id->index >= 0 ? id->index : INT64_MAX;
 		ifp->flags = r->flags;
 		ifp->mtu = r->mtu;
+		ifp->attrs = (id->index >= 0 ? A_INDEX : 0) |
+			     (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
+			     (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
 		ifp->lladdr = r->lladdr;
 		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
 		ifp->stats = r->stats;
@@ -376,14 +386,17 @@ pad(struct nb_out *o, int used, int width)
 static void
 render_name_mtu(struct nb_out *o, const struct if_info *ifp, enum nb_out_mode m)
 {
-	bool down = (ifp->flags & IFF_UP) == 0;
+	bool down = (ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0;
 
 	nb_out_str(o, m, "name", "%s", ifp->name);
 	if (down)
 		nb_out_text(o, "*");
 	pad(o, dispwidth(ifp->name) + down, 5);
 	nb_out_text(o, " ");
-	nb_out_i64(o, m, "mtu", "%-5" PRId64 " ", ifp->mtu);
+	if ((ifp->attrs & A_MTU) != 0)
+		nb_out_i64(o, m, "mtu", "%-5" PRId64 " ", ifp->mtu);
+	else
+		nb_out_text(o, "%-5s ", "-");
 }
 
 /*
@@ -445,9 +458,12 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 
 	nb_out_open_object(o, NULL);
 	render_name_mtu(o, ifp, NB_OUT_ANY);
-	nb_out_i64(o, NB_OUT_JSON, "index", NULL, ifp->index);
-	nb_out_i64(o, NB_OUT_JSON, "flags", NULL, ifp->flags);
-	nb_out_bool(o, NB_OUT_JSON, "up", NULL, (ifp->flags & IFF_UP) != 0);
+	if ((ifp->attrs & A_INDEX) != 0)
+		nb_out_i64(o, NB_OUT_JSON, "index", NULL, ifp->index);
+	if ((ifp->attrs & A_FLAGS) != 0) {
+		nb_out_i64(o, NB_OUT_JSON, "flags", NULL, ifp->flags);
+		nb_out_bool(o, NB_OUT_JSON, "up", NULL, (ifp->flags & IFF_UP) != 0);
+	}
 	if (ifp->operstate != NULL)
 		nb_out_str(o, NB_OUT_JSON, "operstate", NULL, ifp->operstate);
 	nb_out_text(o, "%-13s ", "<Link>");

@@ -13,7 +13,7 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":abBc:df:hiI:jnp:PqrsS:T:w:";
+static const char optstring[] = ":AabBc:df:hiI:jnp:PqrsS:T:vw:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -39,6 +39,7 @@ static const struct mode {
 	{ 's', "protocol statistics", stats_mode, true },
 	{ 'B', "packet capture peers", bpf_mode, true },
 	{ 'P', "per-CPU softnet statistics", softnet_mode, true },
+	{ 0, "the socket list", sock_mode, false },
 	{ 0, NULL, NULL, false },
 };
 
@@ -57,7 +58,8 @@ static const struct view {
 static void
 usage(void)
 {
-	printf("usage: nbnetstat -i [-abdhnq] [-I interface] [-j [--pretty]] [common options]\n"
+	printf("usage: nbnetstat [-Aanv] [-f inet|inet6|unix] [-p protocol] [-j]\n"
+	       "       nbnetstat -i [-abdhnq] [-I interface] [-j [--pretty]] [common options]\n"
 	       "       nbnetstat -i -w SECS [-c N] [-bdh] [-I interface] [-j]\n"
 	       "       nbnetstat -r [-n] [-f inet|inet6] [-T table|all] [-j]\n"
 	       "       nbnetstat -s[s] [-p protocol] [-w SECS [-c N]] [-j]\n"
@@ -65,6 +67,11 @@ usage(void)
 	       "       nbnetstat -P -w SECS [-c N] [-j]\n"
 	       "       nbnetstat -B [-s[s]] [-w SECS [-c N]] [-j]\n"
 	       "\n"
+	       "  (no mode)        the socket list: active Internet (inet, inet6) and UNIX\n"
+	       "                   domain sockets (NetBSD netstat layout); -a includes\n"
+	       "                   servers, -n numeric ports, -f one family, -p one\n"
+	       "                   protocol (tcp udp raw unix, or tcp6 ...), -A the socket's\n"
+	       "                   cookie, -v owner (pid/command) and TCP details\n"
 	       "  -i               interface statistics (NetBSD netstat -i layout)\n"
 	       "  -I interface     only this interface (implies -i)\n"
 	       "  -b               bytes instead of packets and errors\n"
@@ -102,7 +109,7 @@ find_mode(int opt)
 {
 	const struct mode *m;
 
-	for (m = modes; m->opt != 0; m++)
+	for (m = modes; m->what != NULL; m++)
 		if (m->opt == opt)
 			return m;
 	return NULL;
@@ -151,6 +158,12 @@ main(int argc, char *argv[])
 		case 'a':
 			aflag = true;
 			break;
+		case 'A':
+			no.Aflag = true;
+			break;
+		case 'v':
+			no.vflag = true;
+			break;
 		case 'b':
 			no.bflag = true;
 			break;
@@ -161,8 +174,7 @@ main(int argc, char *argv[])
 			no.dflag = true;
 			break;
 		case 'f':
-			no.rfamily = route_family_arg(optarg);
-			rflags = true;
+			no.farg = optarg;
 			break;
 		case 'T':
 			no.rtable = route_table_arg(optarg);
@@ -180,9 +192,6 @@ main(int argc, char *argv[])
 			no.nflag = true;
 			break;
 		case 'p':
-			if (!stats_proto_valid(optarg))
-				nb_usagex("-p %s: unknown protocol (one of %s)", optarg,
-				    stats_proto_list());
 			no.proto = optarg;
 			break;
 		case 'q':
@@ -212,16 +221,32 @@ main(int argc, char *argv[])
 	if (mode == NULL && (no.ifname != NULL || no.c.interval_set || no.c.count_set))
 		mode = find_mode('i');
 	if (mode == NULL)
-		nb_usagex("the socket list (no mode option) is not available yet; try -i");
+		mode = find_mode(0);
 	if (mode->run == NULL)
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
-	if (aflag && (mode->opt != 'i' || no.c.interval_set || no.c.count_set))
-		nb_usagex("-a: only with -i (multicast addresses), not in interval mode");
+	if (aflag && mode->opt != 0 && (mode->opt != 'i' || no.c.interval_set || no.c.count_set))
+		nb_usagex("-a: only with -i (multicast addresses) or the socket list, "
+			  "not in interval mode");
 	no.aflag = aflag;
+	if ((no.vflag || no.Aflag) && mode->opt != 0)
+		nb_usagex("-%c: only with the socket list (no mode option)", no.vflag ? 'v' : 'A');
+	no.sfamily = -1;
+	if (no.farg != NULL && mode->opt == 'r')
+		no.rfamily = route_family_arg(no.farg);
+	else if (no.farg != NULL && mode->opt == 0)
+		no.sfamily = sock_family_arg(no.farg);
+	else if (no.farg != NULL)
+		rflags = true;
 	if (rflags && mode->opt != 'r')
-		nb_usagex("-f/-T: only with -r (routing tables)");
-	if (no.proto != NULL && (mode->opt != 's' || no.Pflag || no.Bflag))
+		nb_usagex("-f/-T: only with -r (routing tables) or the socket list (-f)");
+	if (no.proto != NULL && mode->opt == 0) {
+		if (!sock_proto_valid(no.proto))
+			nb_usagex("-p %s: unknown protocol (tcp, udp, raw, unix, tcp6, udp6, raw6)",
+			    no.proto);
+	} else if (no.proto != NULL && (mode->opt != 's' || no.Pflag || no.Bflag))
 		nb_usagex("-p: only with -s (protocol statistics)");
+	else if (no.proto != NULL && !stats_proto_valid(no.proto))
+		nb_usagex("-p %s: unknown protocol (one of %s)", no.proto, stats_proto_list());
 	run = mode->run;
 	interval = mode->interval;
 	what = mode->what;

@@ -252,7 +252,7 @@ softnet_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb
 		nb_out_text(o, "%s:\n", pc_groups[g].key);
 		rc = nb_sysctl_walk(h, pc_groups[g].mib, NB_SYSCTL_RD_PERCPU, pc_cb, &w);
 		nb_out_close_object(o);
-		if (rc < 0 && rc != -ENOENT) {
+		if (rc < 0 && (rc != -ENOENT || *nb_sysctl_errdetail(h) != '\0')) {
 			nb_out_record_end(o);
 			return walk_err(h, pc_groups[g].mib, rc);
 		}

@@ -419,7 +419,10 @@ collect(struct nb_sysctl *h, struct stats_set *ss)
 
 		rc = nb_sysctl_table_read(h, r->name, r->cols, r->ncols,
 		    (r->kind == RD_FIELDS ? MAXFIELDS : 256) * sizeof(uint64_t), 0, &t);
-		if (rc == -ENOENT) {
+		/* A group the kernel lacks (no IPv6): nothing to show. With a
+		 * detail, -ENOENT is a file the source needs that is missing
+		 * (--root): an error. */
+		if (rc == -ENOENT && *nb_sysctl_errdetail(h) == '\0') {
 			nb_sysctl_table_free(&t);
 			if (r->delta != NULL)
 				(void)nb_delta_step(r->delta, &t, r->cols, NULL);

@@ -62,7 +62,7 @@ usage(FILE *fp)
 	    "      --interval SECS   seconds between samples (default 10)\n"
 	    "      --retain DURATION delete samples older than DURATION (7d, 12h, 30m)\n"
 	    "      --subtrees LIST   comma-separated subtrees to record (default: all but\n"
-	    "                        kern.proc, net.sockets and stack)\n"
+	    "                        kern.proc, net.pcb and stack)\n"
 	    "      --http ADDR:PORT  (not available in this build: refused)\n"
 	    "      --source NAME     the stack's source: linux (default) or sim\n"
 	    "      --source-args A   the source's arguments\n"

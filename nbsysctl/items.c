@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* items.c - copy walk entries out of the tree; deltas between two reads. */
+/* items.c - copy walk entries out of the tree; deltas between two reads (nb_delta). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nbtool/nbtool.h"
 
 #include "nbsysctl.h"
 
@@ -59,6 +61,7 @@ nbs_list_free(struct nbs_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+	nb_delta_destroy(&l->delta);
 }
 
 struct nbs_item *
@@ -137,14 +140,6 @@ nbs_append_value(struct nbs_list *l, const char *name, const struct nb_sysctl_va
 	return item_fill(l, name, "", v);
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	const struct nbs_item *const *x = a, *const *y = b;
-
-	return strcmp((*x)->name, (*y)->name);
-}
-
 static bool
 is_counter(const struct nb_sysctl_value *v)
 {
@@ -152,61 +147,109 @@ is_counter(const struct nb_sysctl_value *v)
 	    (v->type == NB_SYSCTL_U64 || v->type == NB_SYSCTL_INT);
 }
 
-/* cur - prev for a counter; a counter that went backwards restarted. */
-static uint64_t
-u64_delta(uint64_t cur, uint64_t prev)
-{
-	return cur >= prev ? cur - prev : cur;
-}
+/*
+ * Deltas through nb_delta (libnbtool's one delta path): the counters of
+ * the list become a table with one row per counter and one per slot of its
+ * per-CPU vector (keys: the escaped name, and the CPU), so that each is
+ * matched by identity with the previous sample's and follows the same reset
+ * rules as every other interval mode (no previous value: as read; a
+ * counter below its previous value: from 0). A counter whose type changed
+ * is a new object (the type is part of its key).
+ */
+struct drow {
+	uint64_t v;
+};
 
-static int
-item_delta(struct nbs_item *it, const struct nbs_item *p)
-{
-	struct nb_sysctl_value *d = &it->delta;
-	int rc;
+static const struct nb_sysctl_column dcols[] = {
+	{ "value", NB_SYSCTL_U64, 0, 0 },
+};
 
-	if ((rc = nbs_value_copy(d, &it->val)) < 0)
-		return rc;
-	it->has_delta = true;
-	if (d->type == NB_SYSCTL_U64)
-		d->u = u64_delta(it->val.u, p->val.u);
-	else
-		d->i = it->val.i >= p->val.i ? it->val.i - p->val.i : it->val.i;
-	if (d->percpu != NULL) {
-		uint64_t *pc = (uint64_t *)d->percpu;
-
-		for (unsigned c = 0; c < d->ncpu; c++)
-			pc[c] = c < p->val.ncpu && p->val.percpu != NULL ?
-			    u64_delta(it->val.percpu[c], p->val.percpu[c]) :
-			    it->val.percpu[c];
-	}
-	return 0;
-}
+struct dmap {
+	size_t item; /* cur->v[item] */
+	int cpu; /* -1: the value itself */
+};
 
 int
-nbs_deltas(struct nbs_list *cur, const struct nbs_list *prev)
+nbs_deltas(struct nbs_list *cur, struct nbs_list *prev)
 {
-	const struct nbs_item **idx, *key, **hit;
-	int rc = 0;
+	struct nb_delta *d;
+	struct nb_sysctl_table t;
+	struct drow *rows = NULL;
+	struct nb_sysctl_rowid *ids = NULL;
+	struct dmap *map = NULL;
+	char(*cpukeys)[16] = NULL, (*typekeys)[4] = NULL;
+	size_t n = 0, i, r;
+	int rc = -ENOMEM;
 
-	if (prev->n == 0)
-		return 0;
-	if ((idx = calloc(prev->n, sizeof(*idx))) == NULL)
+	/* The delta state goes with the latest list (prev is freed next). */
+	if (prev->delta == NULL && nb_delta_create(&prev->delta) != 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < prev->n; i++)
-		idx[i] = &prev->v[i];
-	qsort(idx, prev->n, sizeof(*idx), name_cmp);
-	for (size_t i = 0; i < cur->n && rc == 0; i++) {
-		struct nbs_item *it = &cur->v[i];
+	d = cur->delta = prev->delta;
+	prev->delta = NULL;
+	for (i = 0; i < cur->n; i++)
+		if (is_counter(&cur->v[i].val))
+			n += 1 + (cur->v[i].val.percpu != NULL ? cur->v[i].val.ncpu : 0);
+	if ((rows = calloc(n + 1, sizeof(*rows))) == NULL ||
+	    (ids = calloc(n + 1, sizeof(*ids))) == NULL ||
+	    (map = calloc(n + 1, sizeof(*map))) == NULL ||
+	    (cpukeys = calloc(n + 1, sizeof(*cpukeys))) == NULL ||
+	    (typekeys = calloc(n + 1, sizeof(*typekeys))) == NULL)
+		goto out;
+	for (i = 0, r = 0; i < cur->n; i++) {
+		const struct nb_sysctl_value *v = &cur->v[i].val;
 
-		if (!is_counter(&it->val))
+		if (!is_counter(v))
 			continue;
-		key = it;
-		hit = bsearch(&key, idx, prev->n, sizeof(*idx), name_cmp);
-		if (hit != NULL && (*hit)->val.type == it->val.type)
-			rc = item_delta(it, *hit);
+		for (int k = -1; k < (v->percpu != NULL ? (int)v->ncpu : 0); k++, r++) {
+			rows[r].v = k < 0 ? (v->type == NB_SYSCTL_U64 ? v->u : (uint64_t)v->i) :
+					    v->percpu[k];
+			snprintf(typekeys[r], sizeof(typekeys[r]), "%d", (int)v->type);
+			snprintf(cpukeys[r], sizeof(cpukeys[r]), "%d", k);
+			ids[r].key[0] = cur->v[i].name;
+			ids[r].key[1] = typekeys[r];
+			ids[r].key[2] = cpukeys[r];
+			ids[r].nkey = 3;
+			ids[r].index = -1;
+			ids[r].present[0] = 1;
+			map[r] = (struct dmap){ i, k };
+		}
 	}
-	free(idx);
+	memset(&t, 0, sizeof(t));
+	t.nrows = n;
+	t.rowsize = sizeof(struct drow);
+	t.rows = rows;
+	t.ids = ids;
+	t.ncols = 1;
+	t.colflags[0] = NB_SYSCTL_F_COUNTER;
+	if ((rc = nb_delta_step(d, &t, dcols, NULL)) != 0 || nb_delta_first(d))
+		goto out;
+	for (r = 0; r < n; r++) {
+		struct nbs_item *it = &cur->v[map[r].item];
+
+		if (map[r].cpu < 0) {
+			/* No previous value: shown as read (no delta). */
+			if (nb_delta_state(d, r) == NB_DELTA_NEW)
+				continue;
+			if ((rc = nbs_value_copy(&it->delta, &it->val)) < 0)
+				goto out;
+			it->has_delta = true;
+			if (it->delta.type == NB_SYSCTL_U64)
+				it->delta.u = rows[r].v;
+			else
+				it->delta.i = (int64_t)rows[r].v;
+			continue;
+		}
+		if (it->has_delta && it->delta.percpu != NULL &&
+		    (unsigned)map[r].cpu < it->delta.ncpu)
+			((uint64_t *)it->delta.percpu)[map[r].cpu] = rows[r].v;
+	}
+	rc = 0;
+out:
+	free(rows);
+	free(ids);
+	free(map);
+	free(cpukeys);
+	free(typekeys);
 	return rc;
 }
 

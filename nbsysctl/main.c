@@ -37,7 +37,7 @@ usage(FILE *fp)
 	    "       nbsysctl [-P] [-j] --interval SECONDS [-c COUNT] name ...\n"
 	    "       nbsysctl -i\n"
 	    "       nbsysctl --record FILE [--interval SECONDS [-c COUNT]]  (records the default set:\n"
-	    "                all but kern.proc and net.sockets, without printing)\n"
+	    "                all but kern.proc and net.pcb, without printing)\n"
 	    "       nbsysctl --replay FILE --list\n"
 	    "  -a          every node of the tree\n"
 	    "  -d          descriptions instead of values\n"
@@ -229,6 +229,11 @@ check(struct opts *o)
 		nb_usagex("no name given");
 	if (o->nw > 0 && o->c.interval_set)
 		nb_usagex("-w cannot be used with --interval");
+	/* A fixture root or a history file is read only: a write there would
+	 * go to the running kernel instead. */
+	if (o->nw > 0 && (o->c.root != NULL || o->c.replay_path != NULL))
+		nb_usagex("-w writes to the running kernel: not with %s",
+		    o->c.replay_path != NULL ? "--replay" : "--root (or $NBSTAT_ROOT)");
 	if (o->c.count_set && !o->c.interval_set)
 		nb_usagex("-c needs --interval");
 	return o->iflag ? M_SHELL : recorder ? M_RECORD : o->c.interval_set ? M_INTERVAL : M_ONCE;

@@ -32,6 +32,7 @@ struct nbs_item {
 struct nbs_list {
 	struct nbs_item	*v;
 	size_t		 n, cap;
+	struct nb_delta *delta; /* interval mode: nb_delta's state, with the latest list */
 };
 
 /* items.c */
@@ -48,7 +49,7 @@ struct nbs_item *nbs_last(struct nbs_list *l);
 int	nbs_value_copy(struct nb_sysctl_value *dst, const struct nb_sysctl_value *src);
 void	nbs_value_free(struct nb_sysctl_value *v);
 /* Fill the deltas of `cur`'s counters against the same names in `prev`. */
-int	nbs_deltas(struct nbs_list *cur, const struct nbs_list *prev);
+int nbs_deltas(struct nbs_list *cur, struct nbs_list *prev);
 /* The value an item displays: its delta if it has one, else its value. */
 const struct nb_sysctl_value *nbs_shown(const struct nbs_item *it);
 /* "rw, counter, percpu" (empty string if none). */

@@ -155,14 +155,16 @@ read_table(struct nb_sysctl *h, const char *pattern, const struct nb_sysctl_colu
 	const char *d;
 	int error;
 
-	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, 0, t)) == 0 ||
-	    (error == -ENOENT && !required))
+	if ((error = nb_sysctl_table_read(h, pattern, cols, ncols, rowsize, 0, t)) == 0)
+		return;
+	/* -ENOENT with a detail: a file the source needs is missing (--root). */
+	d = nb_sysctl_errdetail(h);
+	if (error == -ENOENT && !required && *d == '\0')
 		return;
 	nb_sysctl_table_free(t);
 	sample_free(s);
-	if (error == -ENOENT)
+	if (error == -ENOENT && *d == '\0')
 		missing(pattern);
-	d = nb_sysctl_errdetail(h);
 	nb_errx(NB_EXIT_RUNTIME, "%s: %s", pattern, d != NULL && *d != '\0' ? d : strerror(-error));
 }
 
@@ -180,8 +182,37 @@ cp_take(struct cpu_ticks *c, const struct nb_sysctl_table *t, size_t row)
 		}
 }
 
+/*
+ * Interval mode: one nb_delta per table read (libnbtool's one delta path),
+ * so that the counters of a sample are what moved since the previous one
+ * (the first sample: since boot); gauges stay as read.
+ */
+enum { D_KERN,
+	D_VM,
+	D_CP,
+	D_CPUS,
+	D_N };
+
+struct vm_deltas {
+	struct nb_delta *d[D_N];
+};
+
+/* The counters of t since the previous read (nothing when d is NULL). */
 static void
-collect(struct nb_sysctl *h, struct vm_sample *s)
+step(struct vm_deltas *dl, unsigned k, struct nb_sysctl_table *t,
+    const struct nb_sysctl_column *cols, struct vm_sample *s)
+{
+	if (dl == NULL)
+		return;
+	if (nb_delta_step(dl->d[k], t, cols, NULL) != 0) {
+		nb_sysctl_table_free(t);
+		sample_free(s);
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	}
+}
+
+static void
+collect(struct nb_sysctl *h, struct vm_sample *s, struct vm_deltas *dl)
 {
 	struct nb_sysctl_table t;
 	const uint64_t *v;
@@ -199,6 +230,7 @@ collect(struct nb_sysctl *h, struct vm_sample *s)
 	for (r = 0; r < NROOTS; r++) {
 		read_table(h, roots[r], root_reads[r].cols, root_reads[r].ncols,
 		    V_N * sizeof(uint64_t), r == ROOT_VM, &t, s);
+		step(dl, r == ROOT_VM ? D_VM : D_KERN, &t, root_reads[r].cols, s);
 		if ((v = nb_sysctl_table_row(&t, 0)) != NULL)
 			for (c = 0; c < root_reads[r].ncols; c++)
 				if (nb_sysctl_row_has(&t.ids[0], c)) {
@@ -208,9 +240,11 @@ collect(struct nb_sysctl *h, struct vm_sample *s)
 		nb_sysctl_table_free(&t);
 	}
 	read_table(h, "kern.cp_time", cp_cols, CP_N, sizeof(struct cp_row), true, &t, s);
+	step(dl, D_CP, &t, cp_cols, s);
 	cp_take(&s->total, &t, 0);
 	nb_sysctl_table_free(&t);
 	read_table(h, "kern.cp_time.*", cp_cols, CP_N, sizeof(struct cp_row), true, &t, s);
+	step(dl, D_CPUS, &t, cp_cols, s);
 	if (t.nrows > 0 && (s->cpus = calloc(t.nrows, sizeof(*s->cpus))) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	for (i = 0; i < t.nrows; i++) {
@@ -284,6 +318,7 @@ col_pct(struct line *ln, const char *key, int width, double v)
 		ln->ovflw = 0;
 }
 
+
 /* A value the kernel does not give: "-" in text, null in JSON. */
 static void
 col_none(struct line *ln, const char *key, int width)
@@ -298,18 +333,13 @@ col_none(struct line *ln, const char *key, int width)
 		ln->ovflw = 0;
 }
 
-static uint64_t
-delta(uint64_t cur, uint64_t prev)
-{
-	/* Linux's iowait (and a reset counter) can go backwards: never negative. */
-	return cur >= prev ? cur - prev : 0;
-}
-
 /* Events per second over `secs`, rounded (NetBSD's rate()). */
 static uint64_t
 rate(const struct vm_sample *cur, const struct vm_sample *prev, enum val x, double secs)
 {
-	uint64_t d = delta(cur->v[x], prev != NULL ? prev->v[x] : 0);
+	uint64_t d = cur->v[x]; /* a counter: its delta (nb_delta) */
+
+	(void)prev;
 
 	return secs > 0 ? (uint64_t)llround((double)d / secs) : d;
 }
@@ -346,16 +376,16 @@ struct pct {
 	double		 us, sy, id, wa;
 };
 
-/* cpu us sy id wa from cp_time ticks (prev NULL: since boot). */
+/* cpu us sy id wa from cp_time ticks (since the previous sample, or boot). */
 static struct pct
-cpu_pct(const struct cpu_ticks *cur, const struct cpu_ticks *prev)
+cpu_pct(const struct cpu_ticks *cur)
 {
 	uint64_t d[CP_N], total = 0;
 	struct pct p = { 0, 0, 0, 0 };
 	int i;
 
 	for (i = 0; i < CP_N; i++) {
-		d[i] = delta(cur->t[i], prev != NULL ? prev->t[i] : 0);
+		d[i] = cur->t[i]; /* since the previous sample (nb_delta) */
 		/* guest and guest_nice are already inside user and nice. */
 		if (i != CP_GUEST && i != CP_GUEST_NICE)
 			total += d[i];
@@ -418,7 +448,7 @@ render_vm_line(struct nb_out *o, const struct vm_sample *cur, const struct vm_sa
 {
 	struct line ln = { .o = o, .ovflw = 0 };
 	double secs = elapsed(cur, prev);
-	struct pct p = cpu_pct(&cur->total, prev != NULL ? &prev->total : NULL);
+	struct pct p = cpu_pct(&cur->total);
 	uint64_t v;
 
 	nb_out_record_begin(o);
@@ -475,18 +505,8 @@ render_vm_line(struct nb_out *o, const struct vm_sample *cur, const struct vm_sa
 	nb_out_record_end(o);
 }
 
+
 /* ---- -P ---- */
-
-static const struct cpu_ticks *
-cpu_find(const struct vm_sample *s, long cpu)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < s->ncpus; i++)
-		if (s->cpus[i].cpu == cpu)
-			return &s->cpus[i];
-	return NULL;
-}
 
 static void
 render_cpus(struct nb_out *o, const struct vm_sample *cur, const struct vm_sample *prev)
@@ -503,7 +523,7 @@ render_cpus(struct nb_out *o, const struct vm_sample *cur, const struct vm_sampl
 	for (i = 0; i < cur->ncpus; i++) {
 		c = &cur->cpus[i];
 		/* A CPU that was not there last time: its ticks since boot. */
-		p = cpu_pct(c, cpu_find(prev, c->cpu));
+		p = cpu_pct(c);
 		nb_out_open_object(o, NULL);
 		nb_out_text(o, "cpu");
 		nb_out_i64(o, NB_OUT_ANY, "cpu", "%-3" PRId64, (int64_t)c->cpu);
@@ -555,14 +575,25 @@ int
 vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 {
 	struct vm_sample cur, prev;
+	struct vm_deltas dl;
 	struct nb_ticker t;
 	bool have_prev = false;
 	int page = nb_page_lines(), line = 0;
+	unsigned k;
 
-	collect(h, &cur);
+	/* Linux's iowait (and so its cp_time) can go backwards: never negative. */
+	for (k = 0; k < D_N; k++) {
+		if (nb_delta_create(&dl.d[k]) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		nb_delta_set_backwards(dl.d[k], NB_DELTA_CLAMP);
+	}
+	/* -s: totals as read; else counters as deltas (the first: since boot). */
+	collect(h, &cur, vo->sflag ? NULL : &dl);
 	if (vo->sflag) {
 		render_totals(o, &cur);
 		sample_free(&cur);
+		for (k = 0; k < D_N; k++)
+			nb_delta_destroy(&dl.d[k]);
 		return 0;
 	}
 	nb_ticker_init(&t, &vo->c, h);
@@ -583,10 +614,12 @@ vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 			sample_free(&prev);
 		prev = cur;
 		have_prev = true;
-		collect(h, &cur);
+		collect(h, &cur, &dl);
 	}
 	if (have_prev)
 		sample_free(&prev);
 	sample_free(&cur);
+	for (k = 0; k < D_N; k++)
+		nb_delta_destroy(&dl.d[k]);
 	return 0;
 }

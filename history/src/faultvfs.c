@@ -161,9 +161,25 @@ f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods fmethods = {
-	3, f_close, f_read, f_write, f_truncate, f_sync, f_size, f_lock, f_unlock, f_reserved,
-	f_fcntl, f_sector, f_devchar, f_shmmap, f_shmlock, f_shmbarrier, f_shmunmap, f_fetch,
-	f_unfetch,
+	.iVersion = 3,
+	.xClose = f_close,
+	.xRead = f_read,
+	.xWrite = f_write,
+	.xTruncate = f_truncate,
+	.xSync = f_sync,
+	.xFileSize = f_size,
+	.xLock = f_lock,
+	.xUnlock = f_unlock,
+	.xCheckReservedLock = f_reserved,
+	.xFileControl = f_fcntl,
+	.xSectorSize = f_sector,
+	.xDeviceCharacteristics = f_devchar,
+	.xShmMap = f_shmmap,
+	.xShmLock = f_shmlock,
+	.xShmBarrier = f_shmbarrier,
+	.xShmUnmap = f_shmunmap,
+	.xFetch = f_fetch,
+	.xUnfetch = f_unfetch,
 };
 
 static int

@@ -31,7 +31,8 @@ const char nb_common_help[] =
     "                        TIME: 2024-05-01T03:10[:00][Z|+02:00], now, -30s, -15m, -2h, -1d\n"
     "      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
     "      --source-args A   options for the source\n"
-    "      --root DIR        procfs/sysfs root for the local source ($NBSTAT_ROOT)\n";
+    "      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
+    "                        the running kernel ($NBSTAT_ROOT); one moment: no interval\n";
 
 static int64_t
 now_realtime_ns(void)
@@ -297,6 +298,10 @@ nb_common_check(const struct nb_common *c)
 		nb_usagex("--source-args needs --source linux|sim (whose arguments they are)");
 	if (c->root_opt && (c->replay_path != NULL || c->socket_path != NULL))
 		nb_usagex("--root reads a fixture root: not with --replay or -S");
+	/* A fixture root is one moment: its intervals would all be zero.
+	 * (--replay keeps interval mode: it steps through recorded samples.) */
+	if (c->root != NULL && c->interval_set && c->replay_path == NULL && c->socket_path == NULL)
+		nb_usagex("--root is one moment of a fixture: no interval mode (record it with --record)");
 	if (c->at != NULL)
 		(void)check_time("--at", c->at, now);
 	if (c->from != NULL) {
@@ -425,6 +430,9 @@ nb_common_close(struct nb_sysctl **hp)
 
 	if (*hp == NULL)
 		return;
+	/* What the source could not read (--root without sysfs): one note. */
+	if (*(d = nb_sysctl_notice(*hp)) != '\0')
+		nb_warnx("note: %s", d);
 	if ((error = nb_sysctl_record_commit(*hp)) != 0) {
 		d = nb_sysctl_errdetail(*hp);
 		snprintf(msg, sizeof(msg), "%s", *d != '\0' ? d : strerror(-error));

@@ -32,6 +32,7 @@ struct prow {
 };
 
 struct nb_delta {
+	enum nb_delta_backwards backwards;
 	bool		 have_prev;
 	bool		 first;		/* the last step had no previous sample */
 	/* The previous sample. */
@@ -179,6 +180,8 @@ grow(void *p, size_t *cap, size_t need, size_t size)
 	size_t c = *cap != 0 ? *cap : 16;
 	void *q;
 
+	if (need == 0)
+		need = 1; /* never NULL: an empty table is no error */
 	if (need <= *cap)
 		return p;
 	while (c < need)
@@ -361,7 +364,7 @@ nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t, const struct nb_sys
 	}
 	/* The raw values, kept for the next step. */
 	nraw = t->nrows * (d->nctr > 0 ? d->nctr : 1);
-	if ((raw = malloc(nraw * sizeof(*raw))) == NULL)
+	if ((raw = malloc((nraw + 1) * sizeof(*raw))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < t->nrows; i++)
 		for (c = 0; c < d->nctr; c++)
@@ -386,8 +389,11 @@ nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t, const struct nb_sys
 					continue;
 				if (v >= pv)
 					set_ctr(row, &cols[col], v - pv);
-				else
+				else {
 					d->state[i] = NB_DELTA_RESET;	/* reset: from 0 */
+					if (d->backwards == NB_DELTA_CLAMP)
+						set_ctr(row, &cols[col], 0);
+				}
 			}
 		}
 	}
@@ -408,6 +414,12 @@ nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t, const struct nb_sys
 		return error;
 	d->have_prev = true;
 	return 0;
+}
+
+void
+nb_delta_set_backwards(struct nb_delta *d, enum nb_delta_backwards b)
+{
+	d->backwards = b;
 }
 
 bool

@@ -66,6 +66,7 @@ nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 	memcpy(n->label, a->label, strnlen(a->label, NB_IFNAMSIZ - 1));
 	n->valid_lft = a->valid_lft;
 	n->preferred_lft = a->preferred_lft;
+	n->unknown = a->unknown;
 }
 
 void

@@ -115,6 +115,7 @@ nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 	memcpy(n->lladdr, a->lladdr, n->lladdr_len);
 	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
 	memcpy(n->brd, a->brd, n->brd_len);
+	n->unknown = a->unknown;
 }
 
 void

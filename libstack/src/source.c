@@ -72,6 +72,12 @@ nb_source_error(const struct nb_source *src)
 	return src->ops->error != NULL ? src->ops->error(src->priv) : "";
 }
 
+const char *
+nb_source_notice(const struct nb_source *src)
+{
+	return src->ops->notice != NULL ? src->ops->notice(src->priv) : "";
+}
+
 void
 nb_source_close(struct nb_source **srcp)
 {

@@ -65,6 +65,7 @@ struct nb_sysctl {
 	const struct nb_sysctl_backend_ops *ops;
 	void		*priv;			/* the backend's state */
 	char		 errdetail[256];	/* nb_sysctl_errdetail() */
+	char notice[512]; /* nb_sysctl_notice(): the first, kept */
 	/* nb_sysctl_get() storage, owned by the handle */
 	char		*getstr;
 	size_t		 getstrcap;
@@ -143,6 +144,8 @@ struct nb__tab {
 	struct nb__tabnode *trie;	/* [0] is the root */
 	unsigned	 ntrie;
 	bool		 inrow;		/* a row is open (the last one) */
+	char *row; /* the open row and its identity (valid until */
+	struct nb_sysctl_rowid *id; /* the next nb__tab_row) */
 };
 
 /* Does component d of the pattern admit `name`? */
@@ -171,6 +174,41 @@ int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens
 int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */
 int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);
+/*
+ * Store a number leaf (INT or U64, no per-CPU vector) in the open row: the
+ * hot path of the native readers, inline. Other columns and values go to
+ * nb__tab_store.
+ */
+static inline int
+nb__tab_store_num(struct nb__tab *tab, int node, enum nb_sysctl_type type, unsigned flags,
+    uint64_t v)
+{
+	const struct nb__tabnode *n = &tab->trie[node];
+	const struct nb_sysctl_column *c;
+	struct nb_sysctl_value val;
+
+	if (!tab->inrow)
+		return 0;
+	if (n->id == NB__TAB_COL_INDEX)
+		tab->id->index = (int64_t)v;
+	else if (n->id == NB__TAB_COL_GEN)
+		tab->id->gen = v;
+	if (n->col < 0)
+		return 0;
+	c = &tab->cols[n->col];
+	if (c->type != NB_SYSCTL_INT && c->type != NB_SYSCTL_U64) {
+		memset(&val, 0, sizeof(val));
+		val.type = type;
+		val.flags = flags;
+		val.u = v;
+		return nb__tab_store(tab, node, &val);
+	}
+	memcpy(tab->row + c->offset, &v, sizeof(v));
+	tab->id->present[n->col / 64] |= UINT64_C(1) << (n->col % 64);
+	tab->t->colflags[n->col] |= flags;
+	return 0;
+}
+
 /*
  * The generic feeder: one leaf entry of a walk (or of a replayed sample) in
  * tree order; opens rows as the object changes and stores matched columns.

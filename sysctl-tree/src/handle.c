@@ -184,6 +184,12 @@ nb_sysctl_errdetail(const struct nb_sysctl *h)
 	return h->errdetail;
 }
 
+const char *
+nb_sysctl_notice(const struct nb_sysctl *h)
+{
+	return h->notice;
+}
+
 /* ---- walk ---- */
 
 static int

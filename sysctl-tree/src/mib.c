@@ -5,7 +5,7 @@
  *
  * The tree is a few static nodes (kern, net, ...) with dynamic subtree
  * providers (net.interfaces, net.interfaces_departed, kern.hashstat,
- * net.route, net.neigh, kern.proc) plus
+ * net.route, net.neigh, kern.proc, net.pcb) plus
  * every libstack statgroup at its MIB name. A walk:
  *
  *  1. computes the source families the requested subtree needs and asks the
@@ -38,8 +38,17 @@
 #include "mib.h"
 
 enum { TN_NODE, TN_DYN, TN_CTR, TN_SLOT, TN_INFO };
-enum { DYN_NONE, DYN_IFACES, DYN_DEPARTED, DYN_HASHSTAT, DYN_ROUTE, DYN_NEIGH, DYN_BPF,
-    DYN_PROC };
+enum {
+	DYN_NONE,
+	DYN_IFACES,
+	DYN_DEPARTED,
+	DYN_HASHSTAT,
+	DYN_ROUTE,
+	DYN_NEIGH,
+	DYN_BPF,
+	DYN_PROC,
+	DYN_PCB
+};
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
 
@@ -75,11 +84,12 @@ static const struct snode {
 	{ -1, "net", 4, DYN_NONE, "networking" },
 	{ 2, "interfaces", CREATE_BASE, DYN_IFACES, "network interfaces, by name" },
 	{ 2, "interfaces_departed", CREATE_BASE + 1, DYN_DEPARTED,
-	  "interfaces deleted since the last recorder sample, by name@generation" },
+	    "interfaces deleted since the last recorder sample, by name@generation" },
 	{ 2, "route", CREATE_BASE + 2, DYN_ROUTE, "routes of all tables, by family" },
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
 	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
 	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
+	{ 2, "pcb", CREATE_BASE + 5, DYN_PCB, "sockets, by kind and sock_diag cookie" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -96,34 +106,36 @@ static const struct {
 static const struct famrule {
 	const char *c0, *c1;
 	unsigned fams;
+	bool aux; /* only names other objects: a source error leaves them out */
 } famrules[] = {
-	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_MCAST },
-	{ "net", "interfaces_departed", NB_FAM_LINKS },
-	{ "net", "inet", NB_FAM_PROTO },
-	{ "net", "inet6", NB_FAM_PROTO },
-	{ "net", "route", NB_FAM_ROUTES },
-	{ "net", "neigh", NB_FAM_NEIGH },
-	{ "net", "route", NB_FAM_LINKS },	/* ifname */
-	{ "net", "neigh", NB_FAM_LINKS },	/* ifname */
-	{ "net", "bpf", NB_FAM_BPF },
-	{ "net", "softnet", NB_FAM_SOFTNET },
-	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS },
-	{ "kern", "cp_time", NB_FAM_CPU },
-	{ "kern", "ncpu", NB_FAM_CPU },
-	{ "kern", "boottime", NB_FAM_CPU },
-	{ "kern", "hostname", NB_FAM_CPU },
-	{ "kern", "osrelease", NB_FAM_CPU },
-	{ "kern", "ostype", NB_FAM_CPU },
-	{ "kern", "clockrate", NB_FAM_CPU },
-	{ "kern", "ctxt", NB_FAM_CPU },
-	{ "kern", "forks", NB_FAM_CPU },
-	{ "kern", "intr", NB_FAM_CPU },
-	{ "kern", "procs_running", NB_FAM_CPU },
-	{ "kern", "procs_blocked", NB_FAM_CPU },
-	{ "kern", "proc", NB_FAM_PROC },
-	{ "kern", "proc", NB_FAM_LINKS },	/* packet sockets' ifname */
-	{ "vm", NULL, NB_FAM_VM },
-	{ "stack", NULL, 0 },
+	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_MCAST, false },
+	{ "net", "interfaces_departed", NB_FAM_LINKS, false },
+	{ "net", "inet", NB_FAM_PROTO, false },
+	{ "net", "inet6", NB_FAM_PROTO, false },
+	{ "net", "route", NB_FAM_ROUTES, false },
+	{ "net", "neigh", NB_FAM_NEIGH, false },
+	{ "net", "route", NB_FAM_LINKS, true }, /* ifname */
+	{ "net", "neigh", NB_FAM_LINKS, true }, /* ifname */
+	{ "net", "bpf", NB_FAM_BPF, false },
+	{ "net", "softnet", NB_FAM_SOFTNET, false },
+	{ "net", "pcb", NB_FAM_PCB | NB_FAM_PCBX, false },
+	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS, false },
+	{ "kern", "cp_time", NB_FAM_CPU, false },
+	{ "kern", "ncpu", NB_FAM_CPU, false },
+	{ "kern", "boottime", NB_FAM_CPU, false },
+	{ "kern", "hostname", NB_FAM_CPU, false },
+	{ "kern", "osrelease", NB_FAM_CPU, false },
+	{ "kern", "ostype", NB_FAM_CPU, false },
+	{ "kern", "clockrate", NB_FAM_CPU, false },
+	{ "kern", "ctxt", NB_FAM_CPU, false },
+	{ "kern", "forks", NB_FAM_CPU, false },
+	{ "kern", "intr", NB_FAM_CPU, false },
+	{ "kern", "procs_running", NB_FAM_CPU, false },
+	{ "kern", "procs_blocked", NB_FAM_CPU, false },
+	{ "kern", "proc", NB_FAM_PROC, false },
+	{ "kern", "proc", NB_FAM_LINKS, true }, /* packet sockets' ifname */
+	{ "vm", NULL, NB_FAM_VM, false },
+	{ "stack", NULL, 0, false },
 };
 
 struct local {
@@ -133,6 +145,7 @@ struct local {
 	bool		 busy;		/* a walk is running (re-entry guard) */
 	unsigned	 loaded;	/* families refreshed in this sample */
 	int32_t		 proc_scope;	/* the pid NB_FAM_PROC was loaded for, 0: all */
+	unsigned pcb_kinds; /* the net.pcb kinds NB_FAM_PCB was loaded for */
 	int64_t		 sample_ns;
 	struct tnode	*nodes;
 	size_t		 nnodes, ncap;
@@ -161,12 +174,13 @@ eqc(const char *c, size_t len, const char *lit)
 /* *known: some rule covers the name (else it may live in any family). */
 static unsigned
 families_for(const char *const *comp, const size_t *lens, unsigned n, unsigned offered,
-    bool *known)
+    bool *known, unsigned *auxp)
 {
 	const struct famrule *r;
-	unsigned fams = 0, rn;
+	unsigned fams = 0, aux = 0, rn;
 
 	*known = true;
+	*auxp = 0;
 	if (n == 0 || (n == 1 && eqc(comp[0], lens[0], "net")))
 		return offered;
 	*known = false;
@@ -176,10 +190,14 @@ families_for(const char *const *comp, const size_t *lens, unsigned n, unsigned o
 			continue;
 		if (n >= 2 && rn == 2 && !eqc(comp[1], lens[1], r->c1))
 			continue;
-		fams |= r->fams;
+		if (r->aux)
+			aux |= r->fams;
+		else
+			fams |= r->fams;
 		*known = true;
 	}
-	return fams & offered;
+	*auxp = aux & ~fams & offered;
+	return (fams | aux) & offered;
 }
 
 /* ---- the node arena ---- */
@@ -624,6 +642,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 		case DYN_PROC:
 			mib_proc(w);
 			break;
+		case DYN_PCB:
+			mib_pcb(w);
+			break;
 		}
 		return;
 	default:
@@ -699,13 +720,30 @@ out:
  * pid or a wider name, so it is reloaded.
  */
 static int
-load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope)
+load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope, unsigned pcbkinds)
 {
-	unsigned missing;
+	unsigned missing, want, keep;
+	bool have;
 	int error;
 
 	if (lo->src == NULL)
 		return 0;
+	/* Sockets: only the kinds named (net.pcb.tcp...); more kinds later in
+	 * the sample are a reload that keeps the ones already dumped. */
+	if ((fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+		want = pcbkinds != 0 ? pcbkinds : (1u << NB_PCB_KIND_MAX) - 1;
+		have = (lo->loaded & NB_FAM_PCB) != 0;
+		if (have && (lo->pcb_kinds & want) != want) {
+			if ((lo->loaded & NB_FAM_PCBX) != 0)
+				fams |= NB_FAM_PCBX;
+			lo->loaded &= ~(unsigned)(NB_FAM_PCB | NB_FAM_PCBX);
+		}
+		if ((fams & ~lo->loaded & (NB_FAM_PCB | NB_FAM_PCBX)) != 0) {
+			keep = have ? lo->pcb_kinds : 0;
+			lo->pcb_kinds = want | keep;
+			nb_pcbs_set_scope(lo->st, lo->pcb_kinds, keep);
+		}
+	}
 	if ((fams & NB_FAM_PROC) != 0) {
 		if ((lo->loaded & NB_FAM_PROC) != 0 && lo->proc_scope != 0 &&
 		    lo->proc_scope != scope)
@@ -722,8 +760,23 @@ load(struct nb_sysctl *h, struct local *lo, unsigned fams, int32_t scope)
 		nb__sysctl_errdetail(h, "%s", nb_source_error(lo->src));
 		return error;
 	}
+	/* What the source could not read: the first notice is kept. */
+	if (h->notice[0] == '\0')
+		snprintf(h->notice, sizeof(h->notice), "%s", nb_source_notice(lo->src));
 	lo->loaded |= missing;
 	return 0;
+}
+
+/*
+ * Families that only name other objects (an interface name): if the source
+ * cannot give them (--root without proc/net/dev), the names are absent and
+ * the read goes on; not loaded, so a read that needs them fails.
+ */
+static void
+load_aux(struct nb_sysctl *h, struct local *lo, unsigned aux)
+{
+	if ((aux & ~lo->loaded) != 0 && load(h, lo, aux, 0, 0) != 0)
+		h->errdetail[0] = '\0';
 }
 
 static int
@@ -731,22 +784,26 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
     unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
 {
 	struct local *lo = h->priv;
-	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams;
+	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams, aux;
 	bool known;
 	int error;
 
 	if (lo->busy)
 		return -EBUSY;
 	lo->busy = true;
-	fams = families_for(comp, lens, n, offered, &known);
+	fams = families_for(comp, lens, n, offered, &known, &aux);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
-	if ((error = load(h, lo, fams, mib_proc_scope(comp, lens, n))) != 0)
+	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
+		fams &= ~(unsigned)NB_FAM_PCBX;
+	load_aux(h, lo, aux);
+	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n),
+		 mib_pcb_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
-		if ((error = load(h, lo, offered, 0)) != 0)
+		if ((error = load(h, lo, offered, 0, 0)) != 0)
 			goto out;
 		error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	}
@@ -761,11 +818,46 @@ out:
  * the leaves of the columns evaluated, no callback and no text but the
  * string columns' own.
  */
+/*
+ * The families a table read needs. A pattern without '*' that names only a
+ * short prefix ("kern" with columns "boottime", "ncpu", ...) is scoped by
+ * each column's first component below it, so it loads what its columns
+ * live in and not the whole subtree (kern.hashstat would load every
+ * interface for a vmstat line).
+ */
+static unsigned
+tab_families(const struct nb__tab *tab, unsigned offered, bool *known, unsigned *auxp)
+{
+	const char *comp[NB_SYSCTL_MAXDEPTH];
+	size_t lens[NB_SYSCTL_MAXDEPTH];
+	unsigned fams = 0, aux = 0, f, a, d;
+	bool k;
+	int c;
+
+	if (tab->wild != 0 || tab->pn + 1 > NB_SYSCTL_MAXDEPTH || tab->trie[0].child < 0)
+		return families_for(tab->pcomp, tab->plen, tab->prefix, offered, known, auxp);
+	for (d = 0; d < tab->pn; d++) {
+		comp[d] = tab->pcomp[d];
+		lens[d] = tab->plen[d];
+	}
+	*known = true;
+	for (c = tab->trie[0].child; c >= 0; c = tab->trie[c].next) {
+		comp[tab->pn] = tab->trie[c].name;
+		lens[tab->pn] = tab->trie[c].len;
+		f = families_for(comp, lens, tab->pn + 1, offered, &k, &a);
+		fams |= f & ~a;
+		aux |= a;
+		*known = *known && k;
+	}
+	*auxp = aux & ~fams;
+	return fams | *auxp;
+}
+
 static int
 local_table(struct nb_sysctl *h, struct nb__tab *tab)
 {
 	struct local *lo = h->priv;
-	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams;
+	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams, aux;
 	unsigned rdflags = tab->rdflags & ~(unsigned)(NB_SYSCTL_RD_NODES | NB_SYSCTL_RD_SHALLOW |
 	    NB_SYSCTL_RD_NOVALUE);
 	bool known;
@@ -774,14 +866,18 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 	if (lo->busy)
 		return -EBUSY;
 	lo->busy = true;
-	fams = families_for(tab->pcomp, tab->plen, tab->prefix, offered, &known);
+	fams = tab_families(tab, offered, &known, &aux);
 	if ((rdflags & NB_SYSCTL_RD_NOMCAST) != 0)
 		fams &= ~(unsigned)NB_FAM_MCAST;
-	if ((error = load(h, lo, fams, mib_proc_scope(tab->pcomp, tab->plen, tab->pn))) != 0)
+	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
+		fams &= ~(unsigned)NB_FAM_PCBX;
+	load_aux(h, lo, aux);
+	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
+		 mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix))) != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
-		if ((error = load(h, lo, offered, 0)) != 0)
+		if ((error = load(h, lo, offered, 0, 0)) != 0)
 			goto out;
 		error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	}

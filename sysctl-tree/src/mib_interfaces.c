@@ -78,9 +78,10 @@ addr_leaves(struct mib_walk *w, const struct nb_addrattrs *a)
 	if (a->has_peer)
 		MIB_LEAF(w, "peer", mib_leaf_str(w, "point-to-point peer address",
 		    NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, a->family, a->peer)));
-	MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0,
-	    scope_text(w, a->scope)));
-	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE, a->flags));
+	if ((a->unknown & NB_ADDRA_SCOPE) == 0)
+		MIB_LEAF(w, "scope", mib_leaf_str(w, "address scope", NB_SYSCTL_STRING, 0, scope_text(w, a->scope)));
+	if ((a->unknown & NB_ADDRA_FLAGS) == 0)
+		MIB_LEAF(w, "flags", mib_leaf_int(w, "IFA_F_* flags", NB_SYSCTL_F_GAUGE, a->flags));
 }
 
 struct addrwalk {
@@ -179,25 +180,25 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 	int error;
 
 	w->ifstats_ok = false;
-	MIB_LEAF(w, "index", mib_leaf_int(w, "kernel interface index", NB_SYSCTL_F_GAUGE,
-	    a->index));
+	/* What the source does not know (a->unknown) is absent, not zero. */
+#define IF_LEAF(bit, name, expr)                 \
+	do {                                     \
+		if ((a->unknown & (bit)) == 0)   \
+			MIB_LEAF(w, name, expr); \
+	} while (0)
+	IF_LEAF(NB_IFA_INDEX, "index", mib_leaf_int(w, "kernel interface index", NB_SYSCTL_F_GAUGE, a->index));
 	MIB_LEAF(w, "gen", mib_leaf_u64(w, "libstack generation: (index, gen) is the identity",
 	    NB_SYSCTL_F_GAUGE, gen));
-	MIB_LEAF(w, "kind", mib_leaf_str(w, "link kind", NB_SYSCTL_STRING, 0, a->kind));
-	MIB_LEAF(w, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE, a->type));
-	MIB_LEAF(w, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE, a->flags));
-	MIB_LEAF(w, "mtu", mib_leaf_int(w, "maximum transmission unit",
-	    NB_SYSCTL_F_GAUGE | rw, a->mtu));
-	MIB_LEAF(w, "txqlen", mib_leaf_int(w, "transmit queue length",
-	    NB_SYSCTL_F_GAUGE | rw, a->txqlen));
-	MIB_LEAF(w, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0,
-	    mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
-	MIB_LEAF(w, "operstate", mib_leaf_str(w, "RFC 2863 operational state",
-	    NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
-	MIB_LEAF(w, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0,
-	    master_text(w, a->master)));
-	MIB_LEAF(w, "link", mib_leaf_int(w, "IFLA_LINK peer interface index",
-	    NB_SYSCTL_F_GAUGE, a->link));
+	IF_LEAF(NB_IFA_KIND, "kind", mib_leaf_str(w, "link kind", NB_SYSCTL_STRING, 0, a->kind));
+	IF_LEAF(NB_IFA_TYPE, "type", mib_leaf_int(w, "ARPHRD_* link type", NB_SYSCTL_F_GAUGE, a->type));
+	IF_LEAF(NB_IFA_FLAGS, "flags", mib_leaf_int(w, "IFF_* flags", NB_SYSCTL_F_GAUGE, a->flags));
+	IF_LEAF(NB_IFA_MTU, "mtu", mib_leaf_int(w, "maximum transmission unit", NB_SYSCTL_F_GAUGE | rw, a->mtu));
+	IF_LEAF(NB_IFA_TXQLEN, "txqlen", mib_leaf_int(w, "transmit queue length", NB_SYSCTL_F_GAUGE | rw, a->txqlen));
+	IF_LEAF(NB_IFA_LLADDR, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0, mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
+	IF_LEAF(NB_IFA_OPERSTATE, "operstate", mib_leaf_str(w, "RFC 2863 operational state", NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
+	IF_LEAF(NB_IFA_MASTER, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0, master_text(w, a->master)));
+	IF_LEAF(NB_IFA_LINK, "link", mib_leaf_int(w, "IFLA_LINK peer interface index", NB_SYSCTL_F_GAUGE, a->link));
+#undef IF_LEAF
 	if (!mw_stop(w) && mw_enter(w, "stats", 5)) {
 		if (mib_node(w, "interface counters"))
 			stat_leaves(w, ifp, d);
@@ -208,7 +209,7 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 		    (int64_t)d->when.tv_sec));
 		return;
 	}
-	if (!mw_stop(w) && mw_enter(w, "addrs", 5)) {
+	if (!mw_stop(w) && (a->unknown & NB_IFA_ADDRS) == 0 && mw_enter(w, "addrs", 5)) {
 		if (mib_node(w, "addresses, in list order")) {
 			error = nb_iface_addr_walk(&w->rd, ifp, addr_cb, &aw);
 			if (error < 0 && w->rc == 0)
@@ -348,6 +349,20 @@ static const struct leafdef {
 	[IFL_LINK] = { "link", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
 };
 
+/* The nb_ifattrs.unknown bit of each leaf: an unknown one is left out. */
+static const uint32_t if_unknown[IFL_STATS] = {
+	[IFL_INDEX] = NB_IFA_INDEX,
+	[IFL_KIND] = NB_IFA_KIND,
+	[IFL_TYPE] = NB_IFA_TYPE,
+	[IFL_FLAGS] = NB_IFA_FLAGS,
+	[IFL_MTU] = NB_IFA_MTU,
+	[IFL_TXQLEN] = NB_IFA_TXQLEN,
+	[IFL_LLADDR] = NB_IFA_LLADDR,
+	[IFL_OPERSTATE] = NB_IFA_OPERSTATE,
+	[IFL_MASTER] = NB_IFA_MASTER,
+	[IFL_LINK] = NB_IFA_LINK,
+};
+
 enum { AL_FAMILY, AL_ADDRESS, AL_PREFIXLEN, AL_BROADCAST, AL_PEER, AL_SCOPE, AL_FLAGS, AL_N };
 
 static const struct leafdef addr_defs[AL_N] = {
@@ -409,6 +424,28 @@ setstr(struct nb_sysctl_value *v, const char *s)
 	v->len = strlen(s);
 }
 
+/* The number leaf l (IFL_*) of an interface. */
+static uint64_t
+if_num(const struct nb_ifattrs *a, const struct nb_iface *ifp, unsigned l)
+{
+	switch (l) {
+	case IFL_INDEX:
+		return a->index;
+	case IFL_GEN:
+		return nb_iface_gen(ifp);
+	case IFL_TYPE:
+		return a->type;
+	case IFL_FLAGS:
+		return a->flags;
+	case IFL_MTU:
+		return a->mtu;
+	case IFL_TXQLEN:
+		return a->txqlen;
+	default:
+		return a->link;
+	}
+}
+
 static void
 if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, unsigned np)
 {
@@ -431,12 +468,18 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, uns
 				nb_iface_stats(ifp, w->ifstats);
 				stats = true;
 			}
-			v.type = NB_SYSCTL_U64;
-			v.flags = NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU;
-			v.percpu = NULL;
-			v.ncpu = 0;
-			v.u = w->ifstats[l - IFL_STATS];
-			goto store;
+			if ((rc = nb__tab_store_num(w->tab, p[i].node, NB_SYSCTL_U64,
+				 NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU, w->ifstats[l - IFL_STATS])) != 0)
+				w->rc = rc;
+			continue;
+		}
+		if ((a->unknown & if_unknown[l]) != 0)
+			continue; /* unknown to the source (--root): absent */
+		if (if_defs[l].type == NB_SYSCTL_INT || if_defs[l].type == NB_SYSCTL_U64) {
+			if ((rc = nb__tab_store_num(w->tab, p[i].node, if_defs[l].type,
+				 if_defs[l].flags, if_num(a, ifp, l))) != 0)
+				w->rc = rc;
+			continue;
 		}
 		setval(&v, &if_defs[l]);
 		switch (l) {
@@ -474,7 +517,6 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, uns
 			v.i = a->link;
 			break;
 		}
-store:
 		if ((rc = nb__tab_store(w->tab, p[i].node, &v)) != 0)
 			w->rc = rc;
 	}
@@ -530,9 +572,13 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 			setstr(&v, mib_addr_text(w, a->family, a->peer));
 			break;
 		case AL_SCOPE:
+			if ((a->unknown & NB_ADDRA_SCOPE) != 0)
+				continue;
 			setstr(&v, scope_text(w, a->scope));
 			break;
 		case AL_FLAGS:
+			if ((a->unknown & NB_ADDRA_FLAGS) != 0)
+				continue;
 			v.i = a->flags;
 			break;
 		}
@@ -597,6 +643,8 @@ mib_if_table(struct mib_walk *w)
 			if_row(w, ifp, p, np);
 			continue;
 		}
+		if ((nb_iface_attrs(ifp)->unknown & NB_IFA_ADDRS) != 0)
+			continue; /* unknown, not empty: no rows, as the walk */
 		ar = (struct addrrows){ .w = w, .p = p, .np = np,
 		    .comp = { "net", "interfaces", nb_iface_attrs(ifp)->name, "addrs", NULL },
 		    .lens = { 3, 10, strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ), 5, 0 } };

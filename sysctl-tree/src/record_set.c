@@ -10,7 +10,7 @@
 /* Children of these top-level nodes that are recorded only when named. */
 static const char *const named_only[] = {
 	"kern.proc", /* every process's open files: costly, per user */
-	"net.sockets", /* every socket */
+	"net.pcb", /* every socket: objects that come and go between samples */
 };
 
 struct dflt {
@@ -73,7 +73,7 @@ nb_sysctl_record_defaults(struct nb_sysctl *h, char ***out, size_t *nout)
 		goto fail;
 	for (size_t i = 0; i < 2; i++) {
 		rc = nb_sysctl_walk(h, i == 0 ? "kern" : "net",
-		    NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE, child_cb, &d);
+		    NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NOPCBX, child_cb, &d);
 		if (rc < 0 && rc != -ENOENT)
 			goto fail;
 	}

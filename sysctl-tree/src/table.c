@@ -143,6 +143,8 @@ nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
 	}
 	t->nrows = r + 1;
 	tab->inrow = true;
+	tab->row = (char *)t->rows + r * t->rowsize;
+	tab->id = id;
 	return 0;
 }
 
@@ -492,8 +494,10 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 		    rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED, walk_cb, &tab);
 	else
 		error = walk_columns(h, &tab, rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED);
-	if (error == -ENOENT && nwild > 0)
-		error = 0;	/* nothing there: an empty table */
+	/* Nothing there: an empty table; with a detail, -ENOENT is a file the
+	 * source needs that is missing (--root): an error. */
+	if (error == -ENOENT && nwild > 0 && h->errdetail[0] == '\0')
+		error = 0;
 	else if (error == 0 && nwild == 0 && t->nrows == 0)
 		error = -ENOENT;
 out:

@@ -53,3 +53,21 @@ setup() {
 	assert_equal "$status" 1
 	assert_regex "$stderr" "^nbsysctl: --record .*/h.db: not a regular file"
 }
+
+@test "a process name with ESC and a byte that is not UTF-8 is escaped by nbfstat, text and JSON" {
+	/usr/bin/python3 -c 'import ctypes, time
+ctypes.CDLL(None).prctl(15, b"ev\x1b[31mil\xff", 0, 0, 0)
+print("ready", flush=True)
+time.sleep(60)' >"$BATS_TEST_TMPDIR/ready" &
+	local pid=$! t
+	for ((t = 0; t < 50; t++)); do grep -q ready "$BATS_TEST_TMPDIR/ready" && break; sleep 0.1; done
+	run --separate-stderr "$NB_BIN/nbfstat" -p "$pid"
+	assert_equal "$status" 0
+	[[ $output != *$'\033'* && $output != *$'\377'* ]] || { kill "$pid"; fail "raw bytes reached the text: $(cat -v <<<"$output")"; }
+	assert_regex "${lines[1]}" 'ev\\033\[31m'
+	run --separate-stderr "$NB_BIN/nbfstat" -p "$pid" -j
+	kill "$pid"
+	assert_equal "$status" 0
+	run -0 jq -r '.files[0].cmd' <<<"$output"
+	assert_equal "$output" 'ev\033[31mil\377'
+}

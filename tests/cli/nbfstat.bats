@@ -72,16 +72,26 @@ print("ok")' "$BATS_TEST_TMPDIR/f.json"
 }
 
 @test "nbfstat --interval/-c: a snapshot each interval, -j one document per line" {
-	run -0 nbfstat --root "$R" --interval 0.1 -c 3 -j
-	[ "${#lines[@]}" -eq 3 ]
+	# Live (a fixture root is one moment: no interval mode with --root):
+	# a process whose descriptors are known and stay put.
+	sleep 60 3</dev/null 5<"$NB_SRC/README.md" &
+	local pid=$!
+	run -0 nbfstat -p "$pid" --interval 0.1 -c 3 -j
+	[ "${#lines[@]}" -eq 3 ] || { kill "$pid"; fail "lines: ${#lines[@]}"; }
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/i.json"
 	run -0 jq -c '[.files[] | [.pid, .fd]]' "$BATS_TEST_TMPDIR/i.json"
 	assert_equal "${#lines[@]}" 3
-	assert_equal "${lines[0]}" '[[77,0],[4242,3],[4242,5],[4242,12]]'
+	assert_equal "${lines[1]}" "${lines[0]}"
 	assert_equal "${lines[2]}" "${lines[0]}"
+	run -0 jq -c '[.files[] | select(.fd == 3 or .fd == 5) | [.pid, .fd, .path]]' "$BATS_TEST_TMPDIR/i.json"
+	assert_equal "${lines[0]}" "[[$pid,3,\"/dev/null\"],[$pid,5,\"$NB_SRC/README.md\"]]"
 	run -0 validate_json nbfstat.schema.json "$BATS_TEST_TMPDIR/i.json"
 	# Text: the table each time, a blank line between.
-	run -0 nbfstat --root "$R" --interval 0.1 -c 2
+	run -0 nbfstat -p "$pid" --interval 0.1 -c 2
+	kill "$pid"
 	[ "$(grep -c '^USER ' <<<"$output")" -eq 2 ]
 	[ "$(grep -c '^$' <<<"$output")" -eq 1 ]
+	# A fixture root takes no interval.
+	run -2 nbfstat --root "$R" --interval 0.1 -c 2
+	assert_output --partial "--root is one moment of a fixture"
 }

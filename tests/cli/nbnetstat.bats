@@ -50,8 +50,8 @@ usage_error() {
 }
 
 @test "modes and options not built yet say so and exit 2" {
-	usage_error
-	assert_regex "${stderr_lines[0]}" 'not available yet'
+	usage_error -A -r
+	assert_regex "${stderr_lines[0]}" '-A: only with the socket list'
 	usage_error -s -a
 	assert_regex "${stderr_lines[0]}" '-a: only with -i'
 	usage_error -i -a -w 1
@@ -61,8 +61,8 @@ usage_error() {
 	assert_regex "${stderr_lines[0]}" '^nbnetstat: -w/-c: routing tables have no interval mode'
 	usage_error -s -P -w 1
 	assert_regex "${stderr_lines[0]}" '^nbnetstat: -w/-c: per-CPU counters have no interval mode'
-	usage_error
-	assert_regex "${stderr_lines[0]}" 'not available yet'
+	usage_error -s -v
+	assert_regex "${stderr_lines[0]}" '-v: only with the socket list'
 }
 
 @test "-B and -s -B usage errors" {
@@ -100,7 +100,8 @@ usage_error() {
 @test "--help prints the usage on stdout and exits 0" {
 	run --separate-stderr nbnetstat --help
 	assert_success
-	assert_line --partial 'usage: nbnetstat -i'
+	assert_line --partial 'usage: nbnetstat [-Aanv]'
+	assert_line --partial 'nbnetstat -i [-abdhnq]'
 	assert_line --partial '--replay FILE'
 	assert_equal "$stderr" ""
 }

@@ -50,3 +50,12 @@ usage_error() { # usage_error REGEX CMD...
 	usage_error '^nbsysctl: empty name' nbsysctl -w =1500
 	usage_error '^nbsysctl: empty name' nbsysctl -n kern.hostname ''
 }
+
+@test "interval mode is refused with a fixture root (--root or \$NBSTAT_ROOT), allowed with --replay" {
+	local R="$NB_SRC/tests/fixtures/good"
+	usage_error '^nbnetstat: --root is one moment of a fixture' nbnetstat -s -w 1 --root "$R"
+	usage_error '^nbvmstat: --root is one moment of a fixture' "$NB_BIN/nbvmstat" -w 1 -c 2 --root "$R"
+	usage_error '^nbsysctl: --root is one moment of a fixture' env NBSTAT_ROOT="$R" "$NB_BIN/nbsysctl" --interval 1 kern.cp_time
+	# Recording the fixture (one sample) stays allowed.
+	run -0 nbsysctl --root "$R" --record "$BATS_TEST_TMPDIR/f.db" net.inet.ip.stats.inreceives
+}

@@ -19,6 +19,7 @@
 #include "nbstack/stack.h"
 #include "procfd.h"
 #include "source_linux_proc.h"
+#include "source_linux_rootfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -28,6 +29,7 @@ static char root[64];
 static const struct target {
 	const char *rel;		/* the file the bytes become */
 	int	  (*parse)(struct lx_proc *p, const char *rel);
+	const char *base; /* its valid content, put back after a run */
 } targets[];
 
 static int p_snmp(struct lx_proc *p, const char *rel) { return lx_proc_snmp(p, rel); }
@@ -38,6 +40,56 @@ static int p_meminfo(struct lx_proc *p, const char *rel) { (void)rel; return lx_
 static int p_vmstat(struct lx_proc *p, const char *rel) { (void)rel; return lx_proc_vmstat(p); }
 static int p_ident(struct lx_proc *p, const char *rel) { (void)rel; return lx_proc_ident(p); }
 static int p_mcast(struct lx_proc *p, const char *rel) { (void)rel; return lx_proc_mcast(p); }
+
+/* --root: proc/net/dev, sysfs, if_inet6 parsed whole, then published. */
+static int
+p_rootfs(struct lx_proc *p, const char *rel)
+{
+	struct lx_rootfs *r = NULL;
+	int error;
+
+	(void)rel;
+	if (lx_rootfs_init(&r, lx_proc_stack(p), root) != 0)
+		abort();
+	error = lx_rootfs_refresh(r);
+	(void)lx_rootfs_notice(r);
+	lx_rootfs_free(&r);
+	return error;
+}
+
+#define DEV_BASE                                                                           \
+	"Inter-|   Receive                                                |  Transmit\n"   \
+	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "      \
+	"packets errs drop fifo colls carrier compressed\n"                                \
+	"    lo:    5000      50    0    0    0     0          0         0     5000      " \
+	"50    0    0    0     0       0          0\n"                                     \
+	"   fz0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+#define FIB_BASE                         \
+	"Main:\n"                        \
+	"  +-- 0.0.0.0/0 3 0 5\n"        \
+	"     +-- 10.0.0.0/24 2 0 2\n"   \
+	"        |-- 10.0.0.0\n"         \
+	"           /24 link UNICAST\n"  \
+	"        |-- 10.0.0.2\n"         \
+	"           /32 host LOCAL\n"    \
+	"     |-- 127.0.0.1\n"           \
+	"        /32 host LOCAL tos=4\n" \
+	"Local:\n"                       \
+	"  +-- 10.0.0.0/30 2 0 2\n"      \
+	"     |-- 10.0.0.2\n"            \
+	"        /32 host LOCAL\n"       \
+	"  |-- 127.0.0.0\n"              \
+	"     /8 host LOCAL\n"           \
+	"Id 100:\n"                      \
+	"  |-- 10.9.0.0\n"               \
+	"     /16 253 type 12\n"
+#define ROUTE_BASE                                                                              \
+	"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" \
+	"fz0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"                           \
+	"fz0\t00000000\t0100000A\t0003\t0\t0\t-1\t00000000\t0\t0\t0\n"
+#define INET6_BASE                                                \
+	"00000000000000000000000000000001 01 80 10 80       lo\n" \
+	"fe800000000000000000000000000002 02 40 20 80      fz0\n"
 
 static int
 fd_cb(const struct nb_procfd *f, void *arg)
@@ -59,18 +111,28 @@ p_fdinfo(struct lx_proc *p, const char *rel)
 }
 
 static const struct target targets[] = {
-	{ "proc/net/snmp", p_snmp },
-	{ "proc/net/netstat", p_snmp },
-	{ "proc/net/snmp6", p_snmp6 },
-	{ "proc/net/softnet_stat", p_softnet },
-	{ "proc/stat", p_stat },
-	{ "proc/meminfo", p_meminfo },
-	{ "proc/vmstat", p_vmstat },
-	{ "proc/sys/kernel/hostname", p_ident },
-	{ "proc/net/igmp", p_mcast },
-	{ "proc/net/igmp6", p_mcast },
-	{ "proc/net/dev_mcast", p_mcast },
-	{ "proc/1/fdinfo/0", p_fdinfo },
+	{ "proc/net/snmp", p_snmp, NULL },
+	{ "proc/net/netstat", p_snmp, NULL },
+	{ "proc/net/snmp6", p_snmp6, NULL },
+	{ "proc/net/softnet_stat", p_softnet, NULL },
+	{ "proc/stat", p_stat, NULL },
+	{ "proc/meminfo", p_meminfo, NULL },
+	{ "proc/vmstat", p_vmstat, NULL },
+	{ "proc/sys/kernel/hostname", p_ident, NULL },
+	{ "proc/net/igmp", p_mcast, NULL },
+	{ "proc/net/igmp6", p_mcast, NULL },
+	{ "proc/net/dev_mcast", p_mcast, NULL },
+	{ "proc/1/fdinfo/0", p_fdinfo, NULL },
+	{ "proc/net/dev", p_rootfs, DEV_BASE },
+	{ "proc/net/if_inet6", p_rootfs, INET6_BASE },
+	{ "sys/class/net/fz0/ifindex", p_rootfs, "2\n" },
+	{ "sys/class/net/fz0/mtu", p_rootfs, "1500\n" },
+	{ "sys/class/net/fz0/flags", p_rootfs, "0x1003\n" },
+	{ "sys/class/net/fz0/address", p_rootfs, "02:00:00:00:00:02\n" },
+	{ "sys/class/net/fz0/operstate", p_rootfs, "up\n" },
+	{ "sys/class/net/fz0/type", p_rootfs, "1\n" },
+	{ "proc/net/fib_trie", p_rootfs, FIB_BASE },
+	{ "proc/net/route", p_rootfs, ROUTE_BASE },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
@@ -120,6 +182,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	put("proc/sys/kernel/osrelease", "6.1.0\n", 6);
 	put("proc/sys/kernel/ostype", "Linux\n", 6);
 	put("proc/1/comm", "init\n", 5);
+	mkdirs("sys");
+	mkdirs("sys/class");
+	mkdirs("sys/class/net");
+	mkdirs("sys/class/net/fz0");
+	put("sys/class/net/fz0/tx_queue_len", "1000\n", 5);
+	for (size_t i = 0; i < NTARGETS; i++)
+		if (targets[i].base != NULL)
+			put(targets[i].rel, targets[i].base, strlen(targets[i].base));
 	snprintf(path, sizeof(path), "%s/proc/1/fd/0", root);
 	if (symlink("/dev/null", path) != 0 && errno != EEXIST)
 		abort();
@@ -153,5 +223,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nb_stack_destroy(&st);
 	if (t->parse == p_ident)
 		put("proc/sys/kernel/hostname", "fuzz\n", 5);
+	if (t->base != NULL)
+		put(t->rel, t->base, strlen(t->base));
 	return 0;
 }

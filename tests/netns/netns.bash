@@ -25,7 +25,9 @@ netns_quiet() {
 }
 
 # netns_cleanup: delete every nbt-<our pid>-* namespace (and stale ones of
-# dead test runs).
+# dead test runs). Fails only when one of ours is left: a stale namespace
+# that another run's cleanup deletes first is not an error (test runs on
+# one machine clean up at once).
 netns_cleanup() {
 	local ns pid
 	for ns in $(ip netns list 2>/dev/null | awk '/^nbt-/{print $1}'); do
@@ -35,6 +37,7 @@ netns_cleanup() {
 			ip netns del "$ns" 2>/dev/null
 		fi
 	done
+	! ip netns list 2>/dev/null | awk '{print $1}' | grep -q "^nbt-$$-"
 }
 
 # netns_veth_pairs NS N [PREFIX]: N veth pairs PREFIX{i}a/PREFIX{i}b, up,

@@ -163,6 +163,33 @@ main(void)
 		free(big);
 		free(names);
 	}
+	/* NB_DELTA_CLAMP: a counter that steps back reads 0, not its value. */
+	{
+		struct nb_delta *c = NULL;
+		const struct obj up[] = { { "cpu", 0, 0, 500, 0 } }, back[] = { { "cpu", 0, 0, 499, 0 } };
+
+		CHECK_RC(nb_delta_create(&c), 0);
+		nb_delta_set_backwards(c, NB_DELTA_CLAMP);
+		mk(&t, up, 1);
+		CHECK_RC(nb_delta_step(c, &t, cols, NULL), 0);
+		rm(&t);
+		mk(&t, back, 1);
+		CHECK_RC(nb_delta_step(c, &t, cols, NULL), 0);
+		CHECK_EQ(ctr(&t, 0), 0);
+		CHECK_EQ(nb_delta_state(c, 0), NB_DELTA_RESET);
+		rm(&t);
+		nb_delta_destroy(&c);
+	}
+	/* An empty table (nothing to follow) is no error. */
+	memset(&t, 0, sizeof(t));
+	t.rowsize = sizeof(struct row);
+	t.ncols = 2;
+	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
+	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
+	nb_delta_destroy(&d);
+	CHECK_RC(nb_delta_create(&d), 0); /* ... from the first step on */
+	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
+	CHECK_RC(nb_delta_step(d, &t, cols, &t), 0);
 	nb_delta_destroy(&d);
 	CHECK(d == NULL);
 

@@ -112,8 +112,12 @@ static void
 test_id_delta_overflow(void)
 {
 	static const uint64_t deltas[] = {
-		(uint64_t)INT64_MAX - 64, (uint64_t)INT64_MAX, (uint64_t)INT64_MIN,
-		(uint64_t)INT64_MIN + 1, (uint64_t)UINT32_MAX, (uint64_t)-1069,
+		(uint64_t)INT64_MAX - 64,
+		(uint64_t)INT64_MAX,
+		(uint64_t)INT64_MIN,
+		(uint64_t)INT64_MIN + 1,
+		(uint64_t)UINT32_MAX,
+		(uint64_t)-1069,
 	};
 	uint8_t buf[64];
 	uint32_t base[1] = { 7 }, out[4];

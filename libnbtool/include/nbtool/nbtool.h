@@ -246,7 +246,19 @@ enum nb_delta_state {
 	NB_DELTA_RESET,		/* matched, but a counter went down: from 0 */
 };
 
+/*
+ * A counter below its previous value with the same identity: NB_DELTA_RESTART
+ * (the default: a reset, counted from 0) or NB_DELTA_CLAMP (0: a counter
+ * known to step backwards by jitter, as Linux's iowait ticks). Either way
+ * the row is NB_DELTA_RESET.
+ */
+enum nb_delta_backwards {
+	NB_DELTA_RESTART = 0,
+	NB_DELTA_CLAMP,
+};
+
 int	nb_delta_create(struct nb_delta **out);
+void nb_delta_set_backwards(struct nb_delta *d, enum nb_delta_backwards b);
 void	nb_delta_destroy(struct nb_delta **dp);
 /* Rewrite t's counter columns in place (departed may be NULL). 0 or -ENOMEM. */
 int	nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t,

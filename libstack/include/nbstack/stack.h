@@ -215,7 +215,24 @@ struct nb_ifattrs {
 	uint8_t		lladdr[NB_LLADDR_MAX];
 	uint8_t		brd_len;
 	uint8_t		brd[NB_LLADDR_MAX];
+	/*
+	 * NB_IFA_* bits: attributes the source does not know (a root file
+	 * system without sysfs): their leaves are absent from the tree, never
+	 * a made-up zero. 0 (all known) for the kernel's own dumps.
+	 */
+	uint32_t unknown;
 };
+#define NB_IFA_INDEX 0x001u /* .index is the source's own key, not an ifindex */
+#define NB_IFA_KIND 0x002u
+#define NB_IFA_TYPE 0x004u
+#define NB_IFA_FLAGS 0x008u
+#define NB_IFA_MTU 0x010u
+#define NB_IFA_MASTER 0x020u
+#define NB_IFA_TXQLEN 0x040u
+#define NB_IFA_LINK 0x080u
+#define NB_IFA_OPERSTATE 0x100u
+#define NB_IFA_LLADDR 0x200u
+#define NB_IFA_ADDRS 0x400u /* the address list is unknown, not empty */
 
 /*
  * nb_if_upsert - Writer. Create the interface `a->index`, or update it.
@@ -295,7 +312,12 @@ struct nb_addrattrs {
 	char		label[NB_IFNAMSIZ];
 	uint32_t	valid_lft;	/* seconds, UINT32_MAX = forever */
 	uint32_t	preferred_lft;
+	/* NB_ADDRA_* bits: what the source does not know (a root file
+	 * system): left out of the tree. 0 for the kernel's own dumps. */
+	uint32_t unknown;
 };
+#define NB_ADDRA_SCOPE 0x1u
+#define NB_ADDRA_FLAGS 0x2u
 
 /*
  * nb_addr_add - Writer. Add (or update the flags/lifetimes of) the address
@@ -744,6 +766,78 @@ int	nb_proc_walk(const struct nb_procsnap *sn,
 const struct nb_proc *nb_proc_lookup(const struct nb_procsnap *sn, int32_t pid);
 
 /* ------------------------------------------------------------------ */
+/* Sockets (net.pcb.<kind>.<cookie>, pcb.c)                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Like the process files, sockets come and go too fast to be objects
+ * updated in place: each NB_FAM_PCB refresh publishes one immutable
+ * snapshot of every socket of the network namespace (what sock_diag
+ * dumps), replacing the previous one whole.
+ */
+enum nb_pcb_kind {
+	NB_PCB_TCP,
+	NB_PCB_TCP6,
+	NB_PCB_UDP,
+	NB_PCB_UDP6,
+	NB_PCB_RAW,
+	NB_PCB_RAW6,
+	NB_PCB_UNIX,
+	NB_PCB_KIND_MAX
+};
+/* Its MIB component ("tcp", "tcp6", ..., "unix"); NULL past the end. */
+const char *nb_pcb_kind_name(unsigned kind);
+
+#define NB_PCB_HAS_OWNER 0x1u /* pid, comm */
+#define NB_PCB_HAS_TCPINFO 0x2u /* rtt .. bytes_received */
+#define NB_PCB_HAS_PEER 0x4u /* unix: peer */
+
+struct nb_pcb {
+	uint64_t cookie; /* sock_diag cookie: the identity */
+	uint64_t inode; /* 0 for TIME_WAIT and request socks */
+	uint8_t kind; /* enum nb_pcb_kind */
+	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t stype; /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET */
+	uint8_t state; /* TCP_* (inet and unix) */
+	uint8_t proto; /* raw: the IP protocol; else 0 */
+	uint8_t has; /* NB_PCB_HAS_* */
+	uint16_t lport, fport; /* host order */
+	uint8_t laddr[16], faddr[16]; /* network order; v4 in the first 4 */
+	uint32_t rxq, txq; /* receive / send queue (listeners: backlog, max) */
+	uint32_t uid;
+	int32_t pid; /* NB_PCB_HAS_OWNER: the lowest pid holding it */
+	const char *comm; /* NB_PCB_HAS_OWNER */
+	const char *path; /* unix: bound name ("@..." abstract) or NULL */
+	uint64_t peer; /* unix, NB_PCB_HAS_PEER: the peer's inode */
+	/* NB_PCB_HAS_TCPINFO */
+	uint32_t rtt, rttvar; /* microseconds */
+	uint32_t cwnd; /* segments */
+	uint32_t retrans; /* total retransmissions */
+	uint64_t bytes_acked, bytes_received;
+};
+
+/*
+ * Writer (the source). Replace the snapshot with a deep copy of v[n],
+ * sorted by (kind, cookie); owners: whether owners were looked up.
+ */
+int nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n);
+struct nb_pcbsnap;
+/* Reader. The current snapshot (NULL before the first publish). */
+const struct nb_pcbsnap *nb_pcbs_snapshot(const struct nb_read *rd);
+/* Its sockets of one kind, by cookie: *n of them (0 for a NULL snapshot). */
+const struct nb_pcb *nb_pcbs_kind(const struct nb_pcbsnap *sn, unsigned kind, size_t *n);
+bool nb_pcbs_owners(const struct nb_pcbsnap *sn);
+/*
+ * The kinds a source dumps at its next NB_FAM_PCB refresh (bit k = kind k;
+ * 0, the default, means all), and of those the ones it may take from the
+ * current snapshot instead (already dumped in this sample): a tool that
+ * reads net.pcb.tcp then net.pcb.udp pays for no tcp6 or unix dump, and
+ * for each dump once. Writer; the source reads them back.
+ */
+void nb_pcbs_set_scope(struct nb_stack *st, unsigned kinds, unsigned keep);
+unsigned nb_pcbs_scope(struct nb_stack *st, unsigned *keep);
+
+/* ------------------------------------------------------------------ */
 /* Kernel information (kern.hostname, kern.boottime, ...)              */
 /* ------------------------------------------------------------------ */
 
@@ -799,19 +893,22 @@ struct nb_ctrgroup *nb_stack_health(struct nb_stack *st);
 
 /* Families a refresh can (re)load. */
 enum nb_family {
-	NB_FAM_LINKS	= 1u << 0,	/* interface attributes */
-	NB_FAM_ADDRS	= 1u << 1,
-	NB_FAM_IFSTATS	= 1u << 2,	/* interface counters */
-	NB_FAM_ROUTES	= 1u << 3,
-	NB_FAM_NEIGH	= 1u << 4,
-	NB_FAM_MCAST	= 1u << 5,
-	NB_FAM_PROTO	= 1u << 6,	/* protocol counters */
-	NB_FAM_SOFTNET	= 1u << 7,
-	NB_FAM_CPU	= 1u << 8,	/* kern.cp_time, kern.* identity */
-	NB_FAM_VM	= 1u << 9,
-	NB_FAM_BPF	= 1u << 10,
-	NB_FAM_PROC	= 1u << 11,
-	NB_FAM_ALL	= (1u << 12) - 1,
+	NB_FAM_LINKS = 1u << 0, /* interface attributes */
+	NB_FAM_ADDRS = 1u << 1,
+	NB_FAM_IFSTATS = 1u << 2, /* interface counters */
+	NB_FAM_ROUTES = 1u << 3,
+	NB_FAM_NEIGH = 1u << 4,
+	NB_FAM_MCAST = 1u << 5,
+	NB_FAM_PROTO = 1u << 6, /* protocol counters */
+	NB_FAM_SOFTNET = 1u << 7,
+	NB_FAM_CPU = 1u << 8, /* kern.cp_time, kern.* identity */
+	NB_FAM_VM = 1u << 9,
+	NB_FAM_BPF = 1u << 10,
+	NB_FAM_PROC = 1u << 11,
+	NB_FAM_PCB = 1u << 12, /* sockets (net.pcb) */
+	NB_FAM_PCBX = 1u << 13, /* with owners and TCP details: costs a
+					   scan of every process's descriptors */
+	NB_FAM_ALL = (1u << 14) - 1,
 };
 
 /* Link attributes a source can change in the kernel (nbsysctl -w). */
@@ -822,7 +919,9 @@ enum nb_linkset {
 };
 
 struct nb_source_opts {
-	const char	*root;		/* procfs/sysfs root override; NULL = "/" */
+	/* procfs/sysfs root override; NULL = "/" (linux: another root is read
+	 * from its files only, never from the running kernel) */
+	const char *root;
 	/*
 	 * Keep the objects current from the kernel's events where the source
 	 * can (linux: nbsource/linux.h); sources without events ignore it.
@@ -853,6 +952,12 @@ struct nb_source_ops {
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int	(*link_set)(void *priv, uint32_t index, enum nb_linkset what, uint64_t value);
 	const char *(*error)(void *priv);
+	/*
+	 * Optional: a standing notice about what the source could not read
+	 * though it was asked to (values absent from the tree), or "".
+	 * Valid until the next refresh; libraries report, tools print.
+	 */
+	const char *(*notice)(void *priv);
 	/* Optional: stop generating and verify the source's invariants. */
 	int	(*check)(void *priv);
 	void	(*close)(void *priv);
@@ -895,6 +1000,8 @@ unsigned nb_source_families(const struct nb_source *src);
 const char *nb_source_kind(const struct nb_source *src);
 /* Last error detail for the tool's message ("netlink: ..."), or "". */
 const char *nb_source_error(const struct nb_source *src);
+/* The source's notice (struct nb_source_ops.notice), or "". */
+const char *nb_source_notice(const struct nb_source *src);
 void	nb_source_close(struct nb_source **srcp);
 
 /*

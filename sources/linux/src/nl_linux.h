@@ -84,6 +84,8 @@ struct lx {
 	struct lx_ev	*ev;		/* NULL unless nb_source_opts.events */
 	struct lx_rn	*rn;		/* ROUTES, NEIGH (source_linux_rn.h), lazily */
 	struct lx_bpf	*bpf;		/* BPF (source_linux_bpf.h) */
+	/* --root DIR: files only, no netlink (source_linux_rootfs.h); else NULL */
+	struct lx_rootfs *rootfs;
 };
 
 /* Handler of one reply message; 0 or -errno (which aborts the request). */

@@ -95,8 +95,10 @@
 #include "nl_linux.h"
 #include "nbsource/linux.h"
 #include "source_linux_bpf.h"
+#include "source_linux_pcb.h"
 #include "source_linux_procfile.h"
 #include "source_linux_rn.h"
+#include "source_linux_rootfs.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
@@ -369,6 +371,7 @@ lx_close(void *priv)
 	if (lx->sk != NULL)
 		nl_socket_free(lx->sk);	/* closes the fd */
 	lx_proc_free(&lx->proc);
+	lx_rootfs_free(&lx->rootfs);
 	nl_kmap_fini(&lx->links);
 	nl_kmap_fini(&lx->addrs);
 	free(lx->pend);
@@ -417,8 +420,19 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	nl_kmap_init(&lx->links, sizeof(uint32_t), sizeof(struct nb_ifattrs));
 	nl_kmap_init(&lx->addrs, sizeof(struct lx_akey), sizeof(struct nb_addrattrs));
 	if ((error = lx_proc_init(&lx->proc, st, opts->root)) != 0 ||
-	    (error = lx_bpf_init(&lx->bpf, opts->root)) != 0 ||
-	    (error = lx_socket_open(lx)) != 0)
+	    (error = lx_bpf_init(&lx->bpf, opts->root)) != 0)
+		goto out;
+	/* A root file system: files only, never the running kernel. */
+	if (lx_rootfs_wanted(opts->root)) {
+		if ((error = lx_rootfs_init(&lx->rootfs, st, opts->root)) != 0)
+			goto out;
+		lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) &
+				  ~(1u << NB_IFSTAT_OMCASTS | 1u << NB_IFSTAT_NOPROTO);
+		nb_stack_set_ifstat_mask(st, lx->ifstat_mask);
+		*priv = lx;
+		return 0;
+	}
+	if ((error = lx_socket_open(lx)) != 0)
 		goto out;
 	/* Linux keeps no TX multicast count: that leaf is absent, not zero. */
 	lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) & ~(1u << NB_IFSTAT_OMCASTS);
@@ -513,6 +527,43 @@ lx_refresh_parallel(struct lx *lx, unsigned fams, int *errorp)
 	return true;
 }
 
+/*
+ * lx_refresh under a root file system: links, counters and addresses from
+ * its files (source_linux_rootfs.c), procfs as always; what only the
+ * running kernel can tell (routes and neighbours by netlink, capture peers
+ * by sock_diag) is refused, never read from the live system instead.
+ */
+static int
+lx_refresh_rootfs(struct lx *lx, unsigned fams)
+{
+	const char *root = lx_proc_root(lx->proc);
+	int error = 0, e;
+
+	if ((fams & (NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS)) != 0 &&
+	    (error = lx_rootfs_refresh(lx->rootfs)) != 0)
+		lx_seterr(lx, "%s", lx_rootfs_error(lx->rootfs));
+	if (error == 0 && (fams & (NB_FAM_ROUTES | NB_FAM_NEIGH)) != 0) {
+		lx_seterr(lx, "--root %s: routes and neighbours come from the running kernel "
+			      "(netlink): not read from a root file system",
+		    root);
+		error = -EOPNOTSUPP;
+	}
+	if (error == 0 && (fams & NB_FAM_BPF) != 0) {
+		lx_seterr(lx, "--root %s: capture peers come from the running kernel "
+			      "(sock_diag): not read from a root file system",
+		    root);
+		error = -EOPNOTSUPP;
+	}
+	if ((fams & LX_PROC_FAMS) != 0 && (e = lx_proc_refresh(lx->proc, fams)) != 0 &&
+	    error == 0) {
+		error = e;
+		lx_seterr(lx, "%s", lx_proc_error(lx->proc));
+	}
+	if ((fams & NB_FAM_PROC) != 0 && (e = lx_procfile_refresh(lx)) != 0 && error == 0)
+		error = e;
+	return error;
+}
+
 static int
 lx_refresh(void *priv, unsigned fams)
 {
@@ -524,6 +575,10 @@ lx_refresh(void *priv, unsigned fams)
 	pthread_mutex_lock(&lx->mu);
 	lx->err[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (lx->rootfs != NULL) {
+		error = lx_refresh_rootfs(lx, fams);
+		goto done;
+	}
 	/* Event mode: links, addresses and the live route/neighbour families
 	 * are current, unless events were lost. */
 	if (lx->ev != NULL &&
@@ -566,6 +621,10 @@ lx_refresh(void *priv, unsigned fams)
 	}
 	if ((fams & NB_FAM_PROC) != 0 && (e = lx_procfile_refresh(lx)) != 0 && error == 0)
 		error = e;
+	if ((fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0 &&
+	    (e = lx_pcb_refresh(lx, (fams & NB_FAM_PCBX) != 0)) != 0 && error == 0)
+		error = e;
+done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (error == 0) {
 		hs = nb_ctrgroup_slot(nb_stack_health(lx->st), NB_SLOT_SOURCE);
@@ -601,6 +660,12 @@ lx_link_set_locked(struct lx *lx, uint32_t index, enum nb_linkset what, uint64_t
 	int error;
 
 	lx->err[0] = '\0';
+	if (lx->rootfs != NULL) {
+		lx_seterr(lx, "--root %s: a root file system is read only: nothing is "
+			      "written to the running kernel",
+		    lx_proc_root(lx->proc));
+		return -EROFS;
+	}
 	if (index == 0 || index > INT32_MAX)
 		return -ENODEV;
 	memset(&ifi, 0, sizeof(ifi));
@@ -649,14 +714,23 @@ lx_error(void *priv)
 	return lx->errout;
 }
 
+static const char *
+lx_notice(void *priv)
+{
+	struct lx *lx = priv;
+
+	return lx->rootfs != NULL ? lx_rootfs_notice(lx->rootfs) : "";
+}
+
 const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
-	.nslots = 1,	/* kernel totals mirrored into NB_SLOT_SOURCE */
+	.nslots = 1, /* kernel totals mirrored into NB_SLOT_SOURCE */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC,
+		    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,
 	.error = lx_error,
+	.notice = lx_notice,
 	.close = lx_close,
 };

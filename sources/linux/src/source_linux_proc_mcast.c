@@ -214,6 +214,10 @@ mc_collect(const struct nb_iface *ifp, void *arg)
 	uint32_t *v;
 	size_t cap;
 
+	/* No ifindex (a root without sysfs): the files' indexes name none of
+	 * its lists, which stay unknown rather than empty. */
+	if ((nb_iface_attrs(ifp)->unknown & NB_IFA_INDEX) != 0)
+		return 0;
 	if (l->nidx == l->idxcap) {
 		cap = l->idxcap != 0 ? l->idxcap * 2 : 64;
 		if ((v = realloc(l->idx, cap * sizeof(*v))) == NULL)

@@ -88,6 +88,10 @@ struct nb_sysctl_entry {
 					   interface (/proc/net/igmp*, quadratic in
 					   the kernel), which an interface table
 					   without them (netstat -i) need not pay */
+#define NB_SYSCTL_RD_NOPCBX 0x40u /* net.pcb without the owners (pid, comm) and
+					   TCP details (rtt ...): they cost a scan of
+					   every process's descriptors, which a plain
+					   socket list (netstat -an) need not pay */
 
 /* ---- handles ---- */
 
@@ -169,8 +173,20 @@ int nb_sysctl_open_peer(struct nb_sysctl *h, struct nb_sysctl **out);
 /* LOCAL only: the stack behind the handle (tests, daemon); NULL otherwise. */
 struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
 
-/* Human-readable detail of the last error, or "" (e.g. "netlink: ..."). */
+/*
+ * Human-readable detail of the last error, or "" (e.g. "netlink: ...").
+ * A walk's -ENOENT with a detail set is a source error (a file missing
+ * under --root), not a missing node.
+ */
 const char *nb_sysctl_errdetail(const struct nb_sysctl *h);
+/*
+ * A notice of the source about what it could not read though a read
+ * asked for it (LOCAL, linux under a root without sysfs: "ROOT/sys/class/
+ * net: absent: ..."), the first one of the handle's life, or "". The
+ * values concerned are absent from the tree. Libraries report, the tool
+ * prints it (once).
+ */
+const char *nb_sysctl_notice(const struct nb_sysctl *h);
 
 /* One recorded sample, as nb_sysctl_replay_list reports it. */
 struct nb_sysctl_sample_info {
@@ -209,7 +225,7 @@ int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *sou
  * nb_sysctl_record_defaults - the default recorded set (nbsysctl --record,
  * nbstatd), which covers every tool mode's replay: each top-level node but
  * libstack's own "stack", and of kern and net each child but kern.proc and
- * net.sockets (recorded only when named). *out holds escaped names; free
+ * net.pcb (recorded only when named). *out holds escaped names; free
  * it with nb_sysctl_record_defaults_free. 0 or the walk's error.
  */
 int nb_sysctl_record_defaults(struct nb_sysctl *h, char ***out, size_t *nout);
@@ -301,7 +317,9 @@ int	nb_sysctl_json(struct nb_sysctl *h, const char *name, unsigned rdflags,
  * ("net.interfaces.*", "net.interfaces.*.addrs.*", "net.bpf.peers.*",
  * "kern.proc.*.fd.*"); each object at the pattern's depth is a row. A
  * pattern without '*' names one object (one row; -ENOENT if it does not
- * exist). With '*' and nothing there, the table is empty (0).
+ * exist). With '*' and nothing there, the table is empty (0); a source
+ * error stays an error (-ENOENT too: a file missing under --root), with
+ * nb_sysctl_errdetail() set.
  *
  * A column names a leaf relative to the row ("mtu", "stats.ipackets") and
  * where its value goes in the row:
