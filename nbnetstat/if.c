@@ -251,8 +251,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		ifp->flags = r->flags;
 		ifp->mtu = r->mtu;
 		ifp->attrs = (id->index >= 0 ? A_INDEX : 0) |
-		    (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
-		    (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
+			     (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
+			     (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
 		ifp->lladdr = r->lladdr;
 		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
 		ifp->stats = r->stats;

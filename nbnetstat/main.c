@@ -226,7 +226,7 @@ main(int argc, char *argv[])
 		nb_usagex("-%c: %s are not available yet", mode->opt, mode->what);
 	if (aflag && mode->opt != 0 && (mode->opt != 'i' || no.c.interval_set || no.c.count_set))
 		nb_usagex("-a: only with -i (multicast addresses) or the socket list, "
-		    "not in interval mode");
+			  "not in interval mode");
 	no.aflag = aflag;
 	if ((no.vflag || no.Aflag) && mode->opt != 0)
 		nb_usagex("-%c: only with the socket list (no mode option)", no.vflag ? 'v' : 'A');

@@ -37,18 +37,18 @@ struct netstat_opts {
 	const char	*proto;		/* -p PROTO (with -s) */
 	int		 rfamily;	/* -f (with -r): AF_INET, AF_INET6, 0 = both */
 	int64_t		 rtable;	/* -T (with -r): table id or ROUTE_TABLE_ALL */
-	const char	*farg;		/* -f FAMILY, parsed by the mode */
-	int		 sfamily;	/* -f (socket list): a section, -1 = all */
-	bool		 vflag;		/* -v (socket list): owners and TCP details */
-	bool		 Aflag;		/* -A (socket list): the socket's cookie */
+	const char *farg; /* -f FAMILY, parsed by the mode */
+	int sfamily; /* -f (socket list): a section, -1 = all */
+	bool vflag; /* -v (socket list): owners and TCP details */
+	bool Aflag; /* -A (socket list): the socket's cookie */
 };
 
 /* No mode: the socket list of net.pcb (sock.c). */
-int	sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+int sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 /* Its -f argument (inet, inet6, unix) as a section; a bad one is a usage error. */
-int	sock_family_arg(const char *arg);
+int sock_family_arg(const char *arg);
 /* Whether NAME is a -p protocol of the socket list (tcp, udp, raw, unix, tcp6, ...). */
-bool	sock_proto_valid(const char *name);
+bool sock_proto_valid(const char *name);
 
 #define ROUTE_TABLE_ALL		(-1)
 #define ROUTE_TABLE_MAIN	254

@@ -157,7 +157,7 @@ is_counter(const struct nb_sysctl_value *v)
  * is a new object (the type is part of its key).
  */
 struct drow {
-	uint64_t	 v;
+	uint64_t v;
 };
 
 static const struct nb_sysctl_column dcols[] = {
@@ -165,8 +165,8 @@ static const struct nb_sysctl_column dcols[] = {
 };
 
 struct dmap {
-	size_t		 item;		/* cur->v[item] */
-	int		 cpu;		/* -1: the value itself */
+	size_t item; /* cur->v[item] */
+	int cpu; /* -1: the value itself */
 };
 
 int
@@ -177,7 +177,7 @@ nbs_deltas(struct nbs_list *cur, struct nbs_list *prev)
 	struct drow *rows = NULL;
 	struct nb_sysctl_rowid *ids = NULL;
 	struct dmap *map = NULL;
-	char (*cpukeys)[16] = NULL, (*typekeys)[4] = NULL;
+	char(*cpukeys)[16] = NULL, (*typekeys)[4] = NULL;
 	size_t n = 0, i, r;
 	int rc = -ENOMEM;
 
@@ -202,7 +202,7 @@ nbs_deltas(struct nbs_list *cur, struct nbs_list *prev)
 			continue;
 		for (int k = -1; k < (v->percpu != NULL ? (int)v->ncpu : 0); k++, r++) {
 			rows[r].v = k < 0 ? (v->type == NB_SYSCTL_U64 ? v->u : (uint64_t)v->i) :
-			    v->percpu[k];
+					    v->percpu[k];
 			snprintf(typekeys[r], sizeof(typekeys[r]), "%d", (int)v->type);
 			snprintf(cpukeys[r], sizeof(cpukeys[r]), "%d", k);
 			ids[r].key[0] = cur->v[i].name;

@@ -36,8 +36,8 @@ usage(FILE *fp)
 	    "       nbsysctl [-nq] -w name=value ...\n"
 	    "       nbsysctl [-P] [-j] --interval SECONDS [-c COUNT] name ...\n"
 	    "       nbsysctl -i\n"
-	    "       nbsysctl --record FILE [--interval SECONDS [-c COUNT]]  (records net, vm, kern.cp_time,\n"
-	    "                kern.hashstat without printing)\n"
+	    "       nbsysctl --record FILE [--interval SECONDS [-c COUNT]]  (records the default set:\n"
+	    "                all but kern.proc and net.pcb, without printing)\n"
 	    "       nbsysctl --replay FILE --list\n"
 	    "  -a          every node of the tree\n"
 	    "  -d          descriptions instead of values\n"
@@ -95,10 +95,28 @@ run_shell(struct run *rn)
 	return nbs_shell(rn->h, rn->o->ro.percpu);
 }
 
+/*
+ * Recorder mode: the recording service (libnbtool, shared with nbstatd)
+ * over the default subtrees; SIGTERM or SIGINT ends it after the sample
+ * in flight is written.
+ */
 static int
 run_record(struct run *rn)
 {
-	return nbs_record_loop(&rn->o->c, rn->h, &rn->rq, rn->rdflags, rn->o->ro.quiet);
+	struct nb_recorder r = { 0 };
+	int ret, rc;
+
+	if ((rc = nb_sysctl_record_defaults(rn->h, &r.names, &r.n)) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "the default subtrees: %s", strerror(-rc));
+	r.h = rn->h;
+	r.interval = rn->o->c.interval_set ? rn->o->c.interval : 1.0;
+	r.count = rn->o->c.interval_set ? (rn->o->c.count_set ? rn->o->c.count : 0) : 1;
+	r.rdflags = rn->rdflags;
+	r.quiet_enoent = true;
+	nb_signals_take(false); /* already with --interval (nb_common_open) */
+	ret = nb_record_loop(&r);
+	nb_strv_free(r.names, r.n);
+	return ret;
 }
 
 static int
@@ -221,44 +239,6 @@ check(struct opts *o)
 	return o->iflag ? M_SHELL : recorder ? M_RECORD : o->c.interval_set ? M_INTERVAL : M_ONCE;
 }
 
-/* net's children but net.pcb, for the recorder's defaults. */
-static int
-net_child_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	char name[NB_SYSCTL_NAMEMAX + 1];
-
-	if (e->ncomp != 2 || (e->complen[1] == 3 && memcmp(e->comp[1], "pcb", 3) == 0))
-		return 0;
-	if (nb_sysctl_entry_name(e, name, sizeof(name)) < sizeof(name))
-		nbs_reqs_add(arg, name);
-	return 0;
-}
-
-/*
- * Recorder mode: the default subtrees this tree has (vm, kern.cp_time may
- * be absent). Not net.pcb, as not kern.proc: every socket is an object of
- * its own that comes and goes between samples (a busy host's 100,000
- * sockets would be most of every sample and of the file, and owners cost a
- * scan of every process's descriptors each time); name it to record it
- * (nbsysctl --record FILE net.pcb, or nbnetstat -an --record FILE).
- */
-static void
-record_defaults(struct nb_sysctl *h, struct nbs_reqs *rs)
-{
-	static const char *const defaults[] = {
-		"vm",
-		"kern.cp_time",
-		"kern.hashstat",
-	};
-	struct nb_sysctl_value probe;
-
-	(void)nb_sysctl_walk(h, "net", NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NOPCBX,
-	    net_child_cb, rs);
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (nb_sysctl_get(h, defaults[i], NB_SYSCTL_RD_NOVALUE, &probe) != -ENOENT)
-			nbs_reqs_add(rs, defaults[i]);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -286,8 +266,6 @@ main(int argc, char **argv)
 	}
 
 	rn.h = nb_common_open(&o.c);
-	if (m == M_RECORD)
-		record_defaults(rn.h, &rn.rq);
 	rn.rdflags = (o.ro.percpu ? NB_SYSCTL_RD_PERCPU : 0) |
 	    (o.ro.dflag ? NB_SYSCTL_RD_NOVALUE : 0);
 	ret = modes[m](&rn);

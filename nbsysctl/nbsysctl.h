@@ -32,7 +32,7 @@ struct nbs_item {
 struct nbs_list {
 	struct nbs_item	*v;
 	size_t		 n, cap;
-	struct nb_delta	*delta;		/* interval mode: nb_delta's state, with the latest list */
+	struct nb_delta *delta; /* interval mode: nb_delta's state, with the latest list */
 };
 
 /* items.c */
@@ -49,7 +49,7 @@ struct nbs_item *nbs_last(struct nbs_list *l);
 int	nbs_value_copy(struct nb_sysctl_value *dst, const struct nb_sysctl_value *src);
 void	nbs_value_free(struct nb_sysctl_value *v);
 /* Fill the deltas of `cur`'s counters against the same names in `prev`. */
-int	nbs_deltas(struct nbs_list *cur, struct nbs_list *prev);
+int nbs_deltas(struct nbs_list *cur, struct nbs_list *prev);
 /* The value an item displays: its delta if it has one, else its value. */
 const struct nb_sysctl_value *nbs_shown(const struct nbs_item *it);
 /* "rw, counter, percpu" (empty string if none). */
@@ -87,9 +87,6 @@ void	nbs_read_error(struct nb_sysctl *h, const char *name, int rc, bool quiet);
  */
 int	nbs_read_all(struct nb_sysctl *h, struct nbs_reqs *rs, unsigned rdflags,
 	    bool quiet, bool report_once, struct nbs_renderer *r, struct nbs_list *l);
-/* --record without names: walk the requests once per tick, print nothing. */
-int	nbs_record_loop(const struct nb_common *c, struct nb_sysctl *h,
-	    struct nbs_reqs *rs, unsigned rdflags, bool quiet);
 /* --interval: counters print their delta since the previous sample. */
 int	nbs_interval_loop(const struct nb_common *c, struct nb_sysctl *h,
 	    struct nbs_reqs *rs, unsigned rdflags, struct nbs_renderer *r, bool quiet);

@@ -103,39 +103,6 @@ nbs_read_all(struct nb_sysctl *h, struct nbs_reqs *rs, unsigned rdflags, bool qu
 	return ret;
 }
 
-static int
-discard_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	(void)e;
-	(void)arg;
-	return 0;
-}
-
-/*
- * Recorder mode: walk the subtrees and nothing else; the handle records
- * what the walks read (one sample per tick). No list, no renderer, no
- * deltas: they would cost more than the recording (a sorted copy of every
- * leaf and a second walk per subtree, for nothing printed).
- */
-int
-nbs_record_loop(const struct nb_common *c, struct nb_sysctl *h, struct nbs_reqs *rs,
-    unsigned rdflags, bool quiet)
-{
-	struct nb_ticker t;
-	int ret = 0;
-
-	nb_ticker_init(&t, c, h);
-	for (;;) {
-		for (size_t i = 0; i < rs->n; i++)
-			ret |= req_done(h, &rs->v[i], nb_sysctl_walkv(h,
-			    (const char *const *)rs->v[i].comp, rs->v[i].ncomp, rdflags,
-			    discard_cb, NULL), quiet, true);
-		if (!c->interval_set || !nb_ticker_next(&t))
-			break;
-	}
-	return ret;
-}
-
 int
 nbs_interval_loop(const struct nb_common *c, struct nb_sysctl *h, struct nbs_reqs *rs,
     unsigned rdflags, struct nbs_renderer *r, bool quiet)

@@ -187,10 +187,14 @@ cp_take(struct cpu_ticks *c, const struct nb_sysctl_table *t, size_t row)
  * so that the counters of a sample are what moved since the previous one
  * (the first sample: since boot); gauges stay as read.
  */
-enum { D_KERN, D_VM, D_CP, D_CPUS, D_N };
+enum { D_KERN,
+	D_VM,
+	D_CP,
+	D_CPUS,
+	D_N };
 
 struct vm_deltas {
-	struct nb_delta	*d[D_N];
+	struct nb_delta *d[D_N];
 };
 
 /* The counters of t since the previous read (nothing when d is NULL). */
@@ -333,7 +337,7 @@ col_none(struct line *ln, const char *key, int width)
 static uint64_t
 rate(const struct vm_sample *cur, const struct vm_sample *prev, enum val x, double secs)
 {
-	uint64_t d = cur->v[x];		/* a counter: its delta (nb_delta) */
+	uint64_t d = cur->v[x]; /* a counter: its delta (nb_delta) */
 
 	(void)prev;
 
@@ -381,7 +385,7 @@ cpu_pct(const struct cpu_ticks *cur)
 	int i;
 
 	for (i = 0; i < CP_N; i++) {
-		d[i] = cur->t[i];	/* since the previous sample (nb_delta) */
+		d[i] = cur->t[i]; /* since the previous sample (nb_delta) */
 		/* guest and guest_nice are already inside user and nice. */
 		if (i != CP_GUEST && i != CP_GUEST_NICE)
 			total += d[i];

@@ -7,7 +7,10 @@
  * and held until close (the kernel drops it if the process dies, so a
  * killed recorder never blocks the next one). Readers only test it (a
  * shared lock dropped at once, to choose an immutable open: schema.c), so
- * a refused lock is tried again a few times over 50 ms before giving up.
+ * a refused lock is tried again a few times over 50 ms before giving up. A
+ * clean close unlinks the lock file before it lets the lock go; a writer
+ * that locked the file just unlinked sees that the path no longer names
+ * its inode and locks the new one.
  *
  * A sample is built by nbh_writer_add() calls and written by
  * nbh_writer_commit(). The first add opens BEGIN IMMEDIATE, so new names,
@@ -44,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +59,7 @@
 struct nbh_writer {
 	sqlite3		*db;
 	int		 lockfd;
+	char *lockpath; /* unlinked at close, under the lock */
 	unsigned	 key_every;
 	int64_t		 retain_ns;
 	sqlite3_stmt	*prune, *prune_shape;
@@ -128,9 +133,10 @@ nbh_writer_error(const struct nbh_writer *w)
 /* ---- lock ---- */
 
 static int
-take_lock(const char *path, int *fdp, char *err, size_t errlen)
+take_lock(const char *path, int *fdp, char **lockpathp, char *err, size_t errlen)
 {
 	char lpath[4096], buf[32];
+	struct stat fst, pst;
 	ssize_t len;
 	int fd, e, tries;
 
@@ -143,9 +149,10 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 		snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
 		return -e;
 	}
+again:
 	/* A reader tests the lock with a shared one it drops at once: try a few times. */
 	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && tries < 5;
-	    tries++)
+	     tries++)
 		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		e = errno;
@@ -162,9 +169,29 @@ take_lock(const char *path, int *fdp, char *err, size_t errlen)
 		close(fd);
 		return -e;
 	}
+	/*
+	 * A clean close unlinks the lock file while it holds the lock; one
+	 * opened before that unlink locks an inode nobody else will see:
+	 * take the lock again on the file the path names now.
+	 */
+	if (fstat(fd, &fst) != 0 || stat(lpath, &pst) != 0 || fst.st_ino != pst.st_ino ||
+	    fst.st_dev != pst.st_dev) {
+		close(fd);
+		if ((fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+			e = errno;
+			snprintf(err, errlen, "lock file %s: %s", lpath, strerror(e));
+			return -e;
+		}
+		goto again;
+	}
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
 		/* The pid is only for the message; the lock is what counts. */
+	}
+	if ((*lockpathp = strdup(lpath)) == NULL) {
+		close(fd);
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
 	*fdp = fd;
 	return 0;
@@ -511,7 +538,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 		return -ENOMEM;
 	w->lockfd = -1;
 	w->key_every = opts != NULL && opts->keyframe_every != 0 ? opts->keyframe_every : 60;
-	if ((error = take_lock(path, &w->lockfd, err, errlen)) != 0)
+	if ((error = take_lock(path, &w->lockfd, &w->lockpath, err, errlen)) != 0)
 		goto out;
 	if ((error = nbh__db_open(path, true, &w->db, NULL, err, errlen)) != 0)
 		goto out;
@@ -557,8 +584,13 @@ nbh_writer_close(struct nbh_writer **wp)
 	sqlite3_finalize(w->prune);
 	sqlite3_finalize(w->prune_shape);
 	sqlite3_close(w->db);		/* checkpoints the WAL when it is the last connection */
-	if (w->lockfd >= 0)
+	if (w->lockfd >= 0) {
+		/* No stale lock file after a clean stop (take_lock copes with the race). */
+		if (w->lockpath != NULL)
+			(void)unlink(w->lockpath);
 		close(w->lockfd);	/* after the database: never close an fd SQLite locks */
+	}
+	free(w->lockpath);
 	nbh__map_free(&w->names);
 	nbh__map_free(&w->strs);
 	nbh__map_free(&w->descrs);

@@ -363,6 +363,13 @@ nb_common_open(const struct nb_common *c)
 		snprintf(whatbuf, sizeof(whatbuf), "%s source", so.source);
 	}
 	what = whatbuf;
+	/*
+	 * Recording on an interval: a stop signal ends the loop and the last
+	 * sample is written at close (nb_ticker_next); taken before the file
+	 * is locked, so a signal never kills a recorder that holds it.
+	 */
+	if (c->record_path != NULL && c->interval_set)
+		nb_signals_take(false);
 	if ((error = nb_sysctl_open(&so, &h)) == 0 && h != NULL) {
 		detail = nb_sysctl_errdetail(h);
 		if (so.backend == NB_SYSCTL_REPLAY && c->at != NULL && *detail != '\0')
@@ -394,7 +401,8 @@ nb_common_open(const struct nb_common *c)
 		case NB_SYSCTL_REPLAY:
 			nb_errx(NB_EXIT_RUNTIME, "--replay: history backend not available yet");
 		case NB_SYSCTL_REMOTE:
-			nb_errx(NB_EXIT_RUNTIME, "-S: daemon backend not available yet");
+			nb_errx(NB_EXIT_RUNTIME, "-S %s: %s", c->socket_path,
+			    h != NULL && *nb_sysctl_errdetail(h) != '\0' ? nb_sysctl_errdetail(h) : "another protocol version");
 		default:
 			nb_errx(NB_EXIT_RUNTIME, "--source %s: not available yet", so.source);
 		}
@@ -463,8 +471,13 @@ nb_ticker_next(struct nb_ticker *t)
 			t->next_ns += (now - t->next_ns) / step * step;
 		ts.tv_sec = t->next_ns / NS_PER_SEC;
 		ts.tv_nsec = t->next_ns % NS_PER_SEC;
-		while ((error = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
-			;
+		if (c->record_path != NULL) { /* signals taken by nb_common_open */
+			if (nb_signals_wait(t->next_ns) != 0)
+				return false; /* SIGTERM, SIGINT */
+		} else {
+			while ((error = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+				;
+		}
 	}
 	if ((error = nb_sysctl_sample(t->h)) != 0) {
 		const char *d;

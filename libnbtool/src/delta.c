@@ -181,7 +181,7 @@ grow(void *p, size_t *cap, size_t need, size_t size)
 	void *q;
 
 	if (need == 0)
-		need = 1;	/* never NULL: an empty table is no error */
+		need = 1; /* never NULL: an empty table is no error */
 	if (need <= *cap)
 		return p;
 	while (c < need)

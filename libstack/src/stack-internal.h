@@ -358,7 +358,7 @@ struct nb_stack {
 	/* process files (proc.c): the snapshot (atomic) and the pid filter */
 	struct nb_procsnap *procs;
 	struct nb_pcbsnap *pcbs;
-	unsigned	 pcb_kinds, pcb_keep;	/* atomic: nb_pcbs_set_scope */
+	unsigned pcb_kinds, pcb_keep; /* atomic: nb_pcbs_set_scope */
 	int32_t		 proc_scope;	/* atomic */
 
 	/* routes and neighbours (route.c), each under its own lock */
@@ -386,7 +386,7 @@ void	nb_info_fini(struct nb_stack *st);
 
 /* proc.c: free the process-files snapshot (Exclusive, at destroy). */
 void	nb_procs_fini(struct nb_stack *st);
-void	nb_pcbs_fini(struct nb_stack *st);
+void nb_pcbs_fini(struct nb_stack *st);
 
 /* iface.c */
 int	nb_iface_init(struct nb_stack *st);

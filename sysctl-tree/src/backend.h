@@ -93,6 +93,12 @@ void	nb__sysctl_errdetail(struct nb_sysctl *h, const char *fmt, ...)
 int	nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source *src,
 	    bool own);
 
+/* mib.c: a LOCAL handle over the stack and source of `of` (not owned). */
+int nb__sysctl_local_peer(struct nb_sysctl *h, struct nb_sysctl *of);
+
+/* backend_remote.c: the REMOTE backend (nbstatd's socket); the handle keeps the detail. */
+int nb__sysctl_remote_open(struct nb_sysctl *h, const char *path);
+
 /* backend_replay.c: the REPLAY backend (history in SQLite). On failure the
  * handle keeps the error detail. */
 int	nb__sysctl_replay_open(struct nb_sysctl *h, const struct nb_sysctl_opts *opts);
@@ -138,8 +144,8 @@ struct nb__tab {
 	struct nb__tabnode *trie;	/* [0] is the root */
 	unsigned	 ntrie;
 	bool		 inrow;		/* a row is open (the last one) */
-	char		*row;		/* the open row and its identity (valid until */
-	struct nb_sysctl_rowid *id;	/* the next nb__tab_row) */
+	char *row; /* the open row and its identity (valid until */
+	struct nb_sysctl_rowid *id; /* the next nb__tab_row) */
 };
 
 /* Does component d of the pattern admit `name`? */

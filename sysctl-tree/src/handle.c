@@ -66,8 +66,12 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 		*out = h;
 		return error;
 	case NB_SYSCTL_REMOTE:
-		/* Not built yet: a later issue adds this backend. */
-		return -EPROTONOSUPPORT;
+		if ((h = calloc(1, sizeof(*h))) == NULL)
+			return -ENOMEM;
+		/* On failure the handle carries the detail (nb_sysctl_errdetail). */
+		error = nb__sysctl_remote_open(h, opts->socket_path);
+		*out = h;
+		return error;
 	default:
 		return -EINVAL;
 	}
@@ -107,6 +111,23 @@ nb_sysctl_open_stack(struct nb_stack *st, struct nb_source *src, struct nb_sysct
 		return -ENOMEM;
 	nb_thread_register();
 	if ((error = nb__sysctl_local_open(h, st, src, false)) != 0) {
+		free(h);
+		return error;
+	}
+	*out = h;
+	return 0;
+}
+
+int
+nb_sysctl_open_peer(struct nb_sysctl *of, struct nb_sysctl **out)
+{
+	struct nb_sysctl *h;
+	int error;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return -ENOMEM;
+	nb_thread_register();
+	if ((error = nb__sysctl_local_peer(h, of)) != 0) {
 		free(h);
 		return error;
 	}

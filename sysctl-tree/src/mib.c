@@ -84,7 +84,7 @@ static const struct snode {
 	{ -1, "net", 4, DYN_NONE, "networking" },
 	{ 2, "interfaces", CREATE_BASE, DYN_IFACES, "network interfaces, by name" },
 	{ 2, "interfaces_departed", CREATE_BASE + 1, DYN_DEPARTED,
-	  "interfaces deleted since the last recorder sample, by name@generation" },
+	    "interfaces deleted since the last recorder sample, by name@generation" },
 	{ 2, "route", CREATE_BASE + 2, DYN_ROUTE, "routes of all tables, by family" },
 	{ 2, "neigh", CREATE_BASE + 3, DYN_NEIGH, "neighbour (ARP, NDP) entries, by family" },
 	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
@@ -145,7 +145,7 @@ struct local {
 	bool		 busy;		/* a walk is running (re-entry guard) */
 	unsigned	 loaded;	/* families refreshed in this sample */
 	int32_t		 proc_scope;	/* the pid NB_FAM_PROC was loaded for, 0: all */
-	unsigned	 pcb_kinds;	/* the net.pcb kinds NB_FAM_PCB was loaded for */
+	unsigned pcb_kinds; /* the net.pcb kinds NB_FAM_PCB was loaded for */
 	int64_t		 sample_ns;
 	struct tnode	*nodes;
 	size_t		 nnodes, ncap;
@@ -798,7 +798,7 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 		fams &= ~(unsigned)NB_FAM_PCBX;
 	load_aux(h, lo, aux);
 	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n),
-	    mib_pcb_scope(comp, lens, n))) != 0)
+		 mib_pcb_scope(comp, lens, n))) != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
@@ -873,7 +873,7 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 		fams &= ~(unsigned)NB_FAM_PCBX;
 	load_aux(h, lo, aux);
 	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
-	    mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix))) != 0)
+		 mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix))) != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
@@ -1061,6 +1061,16 @@ nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_source
 	h->ops = &local_ops;
 	h->priv = lo;
 	return 0;
+}
+
+int
+nb__sysctl_local_peer(struct nb_sysctl *h, struct nb_sysctl *of)
+{
+	struct local *lo = of->priv;
+
+	if (of->ops != &local_ops)
+		return -EINVAL;
+	return nb__sysctl_local_open(h, lo->st, lo->src, false);
 }
 
 const char *

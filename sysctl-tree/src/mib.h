@@ -185,7 +185,7 @@ int	mib_bpf(struct mib_walk *w);
 int	mib_proc(struct mib_walk *w);
 int32_t	mib_proc_scope(const char *const *comp, const size_t *lens, unsigned n);
 /* mib_pcb.c: net.pcb; the kinds a name net.pcb.<kind>... limits the dump to (0: all). */
-int	mib_pcb(struct mib_walk *w);
+int mib_pcb(struct mib_walk *w);
 unsigned mib_pcb_scope(const char *const *comp, const size_t *lens, unsigned n);
 /* mib_kern.c: a kernel-information leaf (kern.hostname, kern.ncpu, ...). */
 int	mib_kinfo_leaf(struct mib_walk *w, const char *descr, unsigned type, int64_t i,

@@ -469,15 +469,15 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, uns
 				stats = true;
 			}
 			if ((rc = nb__tab_store_num(w->tab, p[i].node, NB_SYSCTL_U64,
-			    NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU, w->ifstats[l - IFL_STATS])) != 0)
+				 NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU, w->ifstats[l - IFL_STATS])) != 0)
 				w->rc = rc;
 			continue;
 		}
 		if ((a->unknown & if_unknown[l]) != 0)
-			continue;	/* unknown to the source (--root): absent */
+			continue; /* unknown to the source (--root): absent */
 		if (if_defs[l].type == NB_SYSCTL_INT || if_defs[l].type == NB_SYSCTL_U64) {
 			if ((rc = nb__tab_store_num(w->tab, p[i].node, if_defs[l].type,
-			    if_defs[l].flags, if_num(a, ifp, l))) != 0)
+				 if_defs[l].flags, if_num(a, ifp, l))) != 0)
 				w->rc = rc;
 			continue;
 		}

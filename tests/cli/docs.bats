@@ -112,3 +112,7 @@ same_opts() {
 		assert_output --regexp "^$tool [0-9]"
 	done
 }
+
+@test "nbstatd --help and nbstatd.8 name the same options" {
+	same_opts nbstatd nbstatd.8
+}

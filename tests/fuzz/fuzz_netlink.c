@@ -28,12 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct {
 	uint16_t type;
-	int	(*fn)(struct lx *lx, struct nlmsghdr *nlh);
+	int (*fn)(struct lx *lx, struct nlmsghdr *nlh);
 } handlers[] = {
-	{ RTM_NEWLINK, lx_link_event }, { RTM_DELLINK, lx_link_event },
-	{ RTM_NEWADDR, lx_addr_event }, { RTM_DELADDR, lx_addr_event },
-	{ RTM_NEWROUTE, lx_route_event }, { RTM_DELROUTE, lx_route_event },
-	{ RTM_NEWNEIGH, lx_neigh_event }, { RTM_DELNEIGH, lx_neigh_event },
+	{ RTM_NEWLINK, lx_link_event },
+	{ RTM_DELLINK, lx_link_event },
+	{ RTM_NEWADDR, lx_addr_event },
+	{ RTM_DELADDR, lx_addr_event },
+	{ RTM_NEWROUTE, lx_route_event },
+	{ RTM_DELROUTE, lx_route_event },
+	{ RTM_NEWNEIGH, lx_neigh_event },
+	{ RTM_DELNEIGH, lx_neigh_event },
 };
 #define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
 
@@ -57,7 +61,7 @@ setup(void)
 		abort();
 	/* Routes and neighbours take events only once loaded: load them. */
 	if (nb_source_linux_ops.refresh(priv, NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_ROUTES |
-	    NB_FAM_NEIGH) != 0)
+						  NB_FAM_NEIGH) != 0)
 		abort();
 	uses = 0;
 }

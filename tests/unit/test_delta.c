@@ -187,7 +187,7 @@ main(void)
 	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
 	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
 	nb_delta_destroy(&d);
-	CHECK_RC(nb_delta_create(&d), 0);	/* ... from the first step on */
+	CHECK_RC(nb_delta_create(&d), 0); /* ... from the first step on */
 	CHECK_RC(nb_delta_step(d, &t, cols, NULL), 0);
 	CHECK_RC(nb_delta_step(d, &t, cols, &t), 0);
 	nb_delta_destroy(&d);

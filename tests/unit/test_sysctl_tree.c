@@ -581,10 +581,17 @@ test_errors(struct nb_sysctl *h)
 	CHECK_RC(nb_sysctl_get(h, "net.interfaces.lo.mtu", 0, &v), 0);
 	CHECK(v.i == 65536);
 
-	/* Later backends: honest "not built yet". */
+	/* REMOTE needs a socket (tests/netns/nbstatd.bats serves one). */
 	o.backend = NB_SYSCTL_REMOTE;
-	CHECK_RC(nb_sysctl_open(&o, &h2), -EPROTONOSUPPORT);
+	CHECK_RC(nb_sysctl_open(&o, &h2), -EINVAL);
+	nb_sysctl_close(&h2);
 	CHECK(h2 == NULL);
+	o.socket_path = "/nonexistent/nbstatd.sock";
+	CHECK_RC(nb_sysctl_open(&o, &h2), -ENOENT);
+	CHECK(h2 != NULL && strcmp(nb_sysctl_errdetail(h2), strerror(ENOENT)) == 0);
+	nb_sysctl_close(&h2);
+	CHECK(h2 == NULL);
+	o.socket_path = NULL;
 	/* REPLAY (tests/unit/test_history.c) needs a file. */
 	o.backend = NB_SYSCTL_REPLAY;
 	CHECK_RC(nb_sysctl_open(&o, &h2), -EINVAL);

@@ -12,6 +12,7 @@
 #define NBTOOL_NBTOOL_H
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -165,6 +166,47 @@ struct nb_ticker {
 };
 void	nb_ticker_init(struct nb_ticker *t, const struct nb_common *c, struct nb_sysctl *h);
 bool	nb_ticker_next(struct nb_ticker *t);
+/* ---- the recording service (nbsysctl --record, nbstatd) ---- */
+
+/*
+ * Take SIGTERM and SIGINT (and SIGHUP with hup) synchronously: a no-op
+ * handler (so an inherited SIG_IGN does not discard them) and blocked in
+ * the calling thread and in the threads it creates later.
+ */
+void nb_signals_take(bool hup);
+/* Wait until deadline_ns (CLOCK_MONOTONIC) or a taken signal: 0 or the signal. */
+int nb_signals_wait(int64_t deadline_ns);
+
+/* Free a vector of n strings and the vector. */
+void nb_strv_free(char **v, size_t n);
+
+struct nb_recorder {
+	struct nb_sysctl *h; /* recording (nb_sysctl_record_open) */
+	char **names; /* the subtrees read each sample */
+	size_t n;
+	double interval; /* seconds between samples */
+	uint64_t count; /* samples to take; 0: until a stop signal */
+	unsigned rdflags;
+	bool quiet_enoent; /* an absent subtree is not reported */
+	/* On SIGHUP (if taken): may change interval, names, n, the retention. */
+	void (*hup)(struct nb_recorder *r, void *arg);
+	void *arg;
+	/* Held while a sample is read, written and the next begun (NULL: none). */
+	pthread_mutex_t *lock;
+	uint64_t nsamples; /* samples committed so far */
+};
+
+/*
+ * Read every subtree and commit the sample at once, then wait for the next
+ * tick: until count samples, or a stop signal (taken with
+ * nb_signals_take), which ends the loop after the sample in flight is
+ * committed. A subtree that cannot be read is reported ("tool: name: ...",
+ * once per run of failures) and recorded as absent; a failed commit or
+ * sample is reported and ends the loop. Returns the exit status (0 or
+ * NB_EXIT_RUNTIME).
+ */
+int nb_record_loop(struct nb_recorder *r);
+
 /* Lines of a terminal page for redrawing headers: $LINES, else the tty's rows, else 24. */
 int	nb_page_lines(void);
 
@@ -216,7 +258,7 @@ enum nb_delta_backwards {
 };
 
 int	nb_delta_create(struct nb_delta **out);
-void	nb_delta_set_backwards(struct nb_delta *d, enum nb_delta_backwards b);
+void nb_delta_set_backwards(struct nb_delta *d, enum nb_delta_backwards b);
 void	nb_delta_destroy(struct nb_delta **dp);
 /* Rewrite t's counter columns in place (departed may be NULL). 0 or -ENOMEM. */
 int	nb_delta_step(struct nb_delta *d, struct nb_sysctl_table *t,

@@ -788,45 +788,45 @@ enum nb_pcb_kind {
 /* Its MIB component ("tcp", "tcp6", ..., "unix"); NULL past the end. */
 const char *nb_pcb_kind_name(unsigned kind);
 
-#define NB_PCB_HAS_OWNER	0x1u	/* pid, comm */
-#define NB_PCB_HAS_TCPINFO	0x2u	/* rtt .. bytes_received */
-#define NB_PCB_HAS_PEER		0x4u	/* unix: peer */
+#define NB_PCB_HAS_OWNER 0x1u /* pid, comm */
+#define NB_PCB_HAS_TCPINFO 0x2u /* rtt .. bytes_received */
+#define NB_PCB_HAS_PEER 0x4u /* unix: peer */
 
 struct nb_pcb {
-	uint64_t	 cookie;	/* sock_diag cookie: the identity */
-	uint64_t	 inode;		/* 0 for TIME_WAIT and request socks */
-	uint8_t		 kind;		/* enum nb_pcb_kind */
-	uint8_t		 family;	/* AF_INET, AF_INET6, AF_UNIX */
-	uint8_t		 stype;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET */
-	uint8_t		 state;		/* TCP_* (inet and unix) */
-	uint8_t		 proto;		/* raw: the IP protocol; else 0 */
-	uint8_t		 has;		/* NB_PCB_HAS_* */
-	uint16_t	 lport, fport;	/* host order */
-	uint8_t		 laddr[16], faddr[16];	/* network order; v4 in the first 4 */
-	uint32_t	 rxq, txq;	/* receive / send queue (listeners: backlog, max) */
-	uint32_t	 uid;
-	int32_t		 pid;		/* NB_PCB_HAS_OWNER: the lowest pid holding it */
-	const char	*comm;		/* NB_PCB_HAS_OWNER */
-	const char	*path;		/* unix: bound name ("@..." abstract) or NULL */
-	uint64_t	 peer;		/* unix, NB_PCB_HAS_PEER: the peer's inode */
+	uint64_t cookie; /* sock_diag cookie: the identity */
+	uint64_t inode; /* 0 for TIME_WAIT and request socks */
+	uint8_t kind; /* enum nb_pcb_kind */
+	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t stype; /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET */
+	uint8_t state; /* TCP_* (inet and unix) */
+	uint8_t proto; /* raw: the IP protocol; else 0 */
+	uint8_t has; /* NB_PCB_HAS_* */
+	uint16_t lport, fport; /* host order */
+	uint8_t laddr[16], faddr[16]; /* network order; v4 in the first 4 */
+	uint32_t rxq, txq; /* receive / send queue (listeners: backlog, max) */
+	uint32_t uid;
+	int32_t pid; /* NB_PCB_HAS_OWNER: the lowest pid holding it */
+	const char *comm; /* NB_PCB_HAS_OWNER */
+	const char *path; /* unix: bound name ("@..." abstract) or NULL */
+	uint64_t peer; /* unix, NB_PCB_HAS_PEER: the peer's inode */
 	/* NB_PCB_HAS_TCPINFO */
-	uint32_t	 rtt, rttvar;	/* microseconds */
-	uint32_t	 cwnd;		/* segments */
-	uint32_t	 retrans;	/* total retransmissions */
-	uint64_t	 bytes_acked, bytes_received;
+	uint32_t rtt, rttvar; /* microseconds */
+	uint32_t cwnd; /* segments */
+	uint32_t retrans; /* total retransmissions */
+	uint64_t bytes_acked, bytes_received;
 };
 
 /*
  * Writer (the source). Replace the snapshot with a deep copy of v[n],
  * sorted by (kind, cookie); owners: whether owners were looked up.
  */
-int	nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n);
+int nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n);
 struct nb_pcbsnap;
 /* Reader. The current snapshot (NULL before the first publish). */
 const struct nb_pcbsnap *nb_pcbs_snapshot(const struct nb_read *rd);
 /* Its sockets of one kind, by cookie: *n of them (0 for a NULL snapshot). */
 const struct nb_pcb *nb_pcbs_kind(const struct nb_pcbsnap *sn, unsigned kind, size_t *n);
-bool	nb_pcbs_owners(const struct nb_pcbsnap *sn);
+bool nb_pcbs_owners(const struct nb_pcbsnap *sn);
 /*
  * The kinds a source dumps at its next NB_FAM_PCB refresh (bit k = kind k;
  * 0, the default, means all), and of those the ones it may take from the
@@ -834,7 +834,7 @@ bool	nb_pcbs_owners(const struct nb_pcbsnap *sn);
  * reads net.pcb.tcp then net.pcb.udp pays for no tcp6 or unix dump, and
  * for each dump once. Writer; the source reads them back.
  */
-void	nb_pcbs_set_scope(struct nb_stack *st, unsigned kinds, unsigned keep);
+void nb_pcbs_set_scope(struct nb_stack *st, unsigned kinds, unsigned keep);
 unsigned nb_pcbs_scope(struct nb_stack *st, unsigned *keep);
 
 /* ------------------------------------------------------------------ */
@@ -893,22 +893,22 @@ struct nb_ctrgroup *nb_stack_health(struct nb_stack *st);
 
 /* Families a refresh can (re)load. */
 enum nb_family {
-	NB_FAM_LINKS	= 1u << 0,	/* interface attributes */
-	NB_FAM_ADDRS	= 1u << 1,
-	NB_FAM_IFSTATS	= 1u << 2,	/* interface counters */
-	NB_FAM_ROUTES	= 1u << 3,
-	NB_FAM_NEIGH	= 1u << 4,
-	NB_FAM_MCAST	= 1u << 5,
-	NB_FAM_PROTO	= 1u << 6,	/* protocol counters */
-	NB_FAM_SOFTNET	= 1u << 7,
-	NB_FAM_CPU	= 1u << 8,	/* kern.cp_time, kern.* identity */
-	NB_FAM_VM	= 1u << 9,
-	NB_FAM_BPF	= 1u << 10,
-	NB_FAM_PROC	= 1u << 11,
-	NB_FAM_PCB	= 1u << 12,	/* sockets (net.pcb) */
-	NB_FAM_PCBX	= 1u << 13,	/* with owners and TCP details: costs a
+	NB_FAM_LINKS = 1u << 0, /* interface attributes */
+	NB_FAM_ADDRS = 1u << 1,
+	NB_FAM_IFSTATS = 1u << 2, /* interface counters */
+	NB_FAM_ROUTES = 1u << 3,
+	NB_FAM_NEIGH = 1u << 4,
+	NB_FAM_MCAST = 1u << 5,
+	NB_FAM_PROTO = 1u << 6, /* protocol counters */
+	NB_FAM_SOFTNET = 1u << 7,
+	NB_FAM_CPU = 1u << 8, /* kern.cp_time, kern.* identity */
+	NB_FAM_VM = 1u << 9,
+	NB_FAM_BPF = 1u << 10,
+	NB_FAM_PROC = 1u << 11,
+	NB_FAM_PCB = 1u << 12, /* sockets (net.pcb) */
+	NB_FAM_PCBX = 1u << 13, /* with owners and TCP details: costs a
 					   scan of every process's descriptors */
-	NB_FAM_ALL	= (1u << 14) - 1,
+	NB_FAM_ALL = (1u << 14) - 1,
 };
 
 /* Link attributes a source can change in the kernel (nbsysctl -w). */

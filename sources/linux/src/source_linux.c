@@ -427,7 +427,7 @@ lx_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 		if ((error = lx_rootfs_init(&lx->rootfs, st, opts->root)) != 0)
 			goto out;
 		lx->ifstat_mask = ((1u << NB_IFSTAT_MAX) - 1) &
-		    ~(1u << NB_IFSTAT_OMCASTS | 1u << NB_IFSTAT_NOPROTO);
+				  ~(1u << NB_IFSTAT_OMCASTS | 1u << NB_IFSTAT_NOPROTO);
 		nb_stack_set_ifstat_mask(st, lx->ifstat_mask);
 		*priv = lx;
 		return 0;
@@ -732,7 +732,7 @@ const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
 	.nslots = 1, /* kernel totals mirrored into NB_SLOT_SOURCE */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-	    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX,
+		    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

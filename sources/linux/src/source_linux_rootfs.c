@@ -479,7 +479,7 @@ static bool
 rf_addr_same(const struct nb_addrattrs *x, const struct nb_addrattrs *y)
 {
 	return x->ifindex == y->ifindex && x->family == y->family &&
-	    x->prefixlen == y->prefixlen && memcmp(x->addr, y->addr, 16) == 0;
+	       x->prefixlen == y->prefixlen && memcmp(x->addr, y->addr, 16) == 0;
 }
 
 static int
@@ -530,7 +530,7 @@ rf_parse_inet6(struct lx_rootfs *r)
 		a.prefixlen = (uint8_t)plen;
 		/* IFA_HOST/LINK/SITE -> RT_SCOPE_* as the kernel's rt_scope(). */
 		a.scope = (scope & 0x10) != 0 ? RT_SCOPE_HOST : (scope & 0x20) != 0 ? RT_SCOPE_LINK :
-		    (scope & 0x40) != 0						    ? RT_SCOPE_SITE :
+							    (scope & 0x40) != 0	    ? RT_SCOPE_SITE :
 										      RT_SCOPE_UNIVERSE;
 		a.flags = (uint32_t)flags;
 		a.valid_lft = a.preferred_lft = UINT32_MAX;

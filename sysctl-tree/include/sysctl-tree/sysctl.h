@@ -88,7 +88,7 @@ struct nb_sysctl_entry {
 					   interface (/proc/net/igmp*, quadratic in
 					   the kernel), which an interface table
 					   without them (netstat -i) need not pay */
-#define NB_SYSCTL_RD_NOPCBX	0x40u	/* net.pcb without the owners (pid, comm) and
+#define NB_SYSCTL_RD_NOPCBX 0x40u /* net.pcb without the owners (pid, comm) and
 					   TCP details (rtt ...): they cost a scan of
 					   every process's descriptors, which a plain
 					   socket list (netstat -an) need not pay */
@@ -161,6 +161,15 @@ int	nb_sysctl_sample(struct nb_sysctl *h);
 /* Realtime (ns) at which the current sample was taken. */
 int64_t	nb_sysctl_sample_time(const struct nb_sysctl *h);
 
+/*
+ * nb_sysctl_open_peer - LOCAL only (-EINVAL otherwise): a second handle
+ * over h's stack and source, for another thread (nbstatd's server); it
+ * owns neither and is closed before h. Each handle loads a family once per
+ * its own sample. A source takes one refresh at a time: the caller
+ * serialises the reads, writes and samples of h and its peers.
+ */
+int nb_sysctl_open_peer(struct nb_sysctl *h, struct nb_sysctl **out);
+
 /* LOCAL only: the stack behind the handle (tests, daemon); NULL otherwise. */
 struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
 
@@ -212,6 +221,15 @@ int	nb_sysctl_replay_list(const char *path, nb_sysctl_progress_fn progress,
  * as for nb_sysctl_open's REPLAY, with nb_sysctl_errdetail() set.
  */
 int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *source);
+/*
+ * nb_sysctl_record_defaults - the default recorded set (nbsysctl --record,
+ * nbstatd), which covers every tool mode's replay: each top-level node but
+ * libstack's own "stack", and of kern and net each child but kern.proc and
+ * net.pcb (recorded only when named). *out holds escaped names; free
+ * it with nb_sysctl_record_defaults_free. 0 or the walk's error.
+ */
+int nb_sysctl_record_defaults(struct nb_sysctl *h, char ***out, size_t *nout);
+void nb_sysctl_record_defaults_free(char **v, size_t n);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
 int	nb_sysctl_record_commit(struct nb_sysctl *h);
 /*
@@ -220,6 +238,29 @@ int	nb_sysctl_record_commit(struct nb_sysctl *h);
  * (nbh_writer_set_retain). -EINVAL if not recording.
  */
 int	nb_sysctl_record_retain(struct nb_sysctl *h, int64_t retain_ns);
+
+/* ---- serving a tree (nbstatd; docs/protocol.md) ---- */
+
+/* Who asks, from SO_PEERCRED. */
+struct nb_sysctl_peer {
+	uint32_t uid;
+	int32_t pid;
+	bool may_write; /* root or the socket's owner */
+};
+#define NB_SYSCTL_WIRE_MAXREQ 8192 /* longest request frame (payload bytes) */
+/* One response frame's payload; a non-zero return stops the response. */
+typedef int (*nb_sysctl_emit_fn)(const void *buf, size_t len, void *arg);
+/*
+ * nb_sysctl_serve - answer one request frame's payload (req[0..len)) on a
+ * LOCAL handle: frames through emit, the last one END with the status
+ * (-EPERM for a write from a peer without may_write; another user's
+ * process files are left out of walks for a peer that is not root).
+ * Returns 0 when answered, -EPROTO when the request is malformed (nothing
+ * was emitted: drop the client), or emit's error. A write fills note
+ * (may be NULL) with one line for the log: name, value, uid, pid, result.
+ */
+int nb_sysctl_serve(struct nb_sysctl *h, const struct nb_sysctl_peer *peer, const void *req,
+    size_t len, nb_sysctl_emit_fn emit, void *arg, char *note, size_t notelen);
 
 /* ---- reading ---- */
 

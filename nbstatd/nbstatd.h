@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* nbstatd.h - private to nbstatd: its configuration, its log, its server. */
+#ifndef NBSTATD_H
+#define NBSTATD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sysctl-tree/sysctl.h>
+
+#define NBSTATD_CONFIG "/etc/nbstat/nbstatd.conf"
+#define NBSTATD_SOCKET "/run/nbstat/nbstatd.sock"
+
+/* One configuration: the command line over the file over the defaults. */
+struct conf {
+	char *socket; /* socket */
+	char *record; /* record (NULL: no recording) */
+	double interval; /* interval, seconds */
+	int64_t retain_ns; /* retain (0: keep all) */
+	char *subtrees; /* subtrees, comma-separated (NULL: the default set) */
+	char *http; /* http ADDR:PORT (NULL: none) */
+	char *source; /* source */
+	char *source_args; /* source-args */
+};
+
+/* config.c */
+/* A key = value pair given on the command line. */
+struct kv {
+	const char *key, *value;
+};
+/*
+ * Build the configuration: the defaults, then the file at `path` (a
+ * missing file is an error only when `must`), then the command line's
+ * pairs. 0, or -1 with one line naming the file, line and key (or the
+ * option) in err.
+ */
+int conf_load(struct conf *c, const char *path, bool must, const struct kv *cli, size_t ncli,
+    char *err, size_t errlen);
+void conf_free(struct conf *c);
+/* Split subtrees into checked escaped names (nb_strv_free); -EINVAL. */
+int conf_subtrees(const char *list, char ***out, size_t *n);
+
+/* log.c: "nbstatd: level: message" on stderr; with journald's "<N>" prefix under systemd. */
+enum log_level { LOG_ERR_ = 3,
+	LOG_WARNING_ = 4,
+	LOG_NOTICE_ = 5,
+	LOG_INFO_ = 6 };
+void logm(enum log_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* server.c: the Unix socket, served by one thread over a peer handle. */
+struct server;
+int server_start(const char *path, struct nb_sysctl *h, pthread_mutex_t *treelock,
+    struct server **out);
+void server_stop(struct server **sp);
+
+#endif /* NBSTATD_H */
