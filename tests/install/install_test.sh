@@ -29,7 +29,8 @@ pcdir=$(dirname "$(find "$tmp/prefix" -name nbstat.pc | head -1)")
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRW]$/ { print $3 }' | sed 's/@.*//' >"$tmp/syms"
 grep -q '^nb_sysctl_open$' "$tmp/syms" || fail "nb_sysctl_open not exported"
 if grep -v '^nb_sysctl_' "$tmp/syms"; then fail "exports more than nb_sysctl_*"; fi
-objdump -p "$lib" | grep -q 'SONAME *libnbstat.so.0$' || fail "soname is not libnbstat.so.0"
+objdump -p "$lib" >"$tmp/headers" || fail "objdump failed on $lib"
+grep -q 'SONAME *libnbstat.so.0$' "$tmp/headers" || fail "soname is not libnbstat.so.0"
 
 # A consumer built from pkg-config's flags alone, outside the source tree.
 export PKG_CONFIG_PATH="$pcdir"
@@ -42,7 +43,10 @@ cp "$here/consumer.c" "$tmp/consumer.c"
 # shellcheck disable=SC2086
 cc -std=c17 -Wall -Werror "${extra[@]}" "$tmp/consumer.c" -o "$tmp/consumer" $flags \
 	-Wl,-rpath,"$libdir" || fail "the consumer does not build"
-ldd "$tmp/consumer" | grep -q "libnbstat.so.0 => $libdir" || fail "the consumer does not load the installed library"
+# ldd's whole output first: grep -q ends at its match, and a writer cut off
+# by SIGPIPE would fail the pipeline under pipefail now and then.
+deps=$(ldd "$tmp/consumer") || fail "ldd failed on the consumer"
+grep -q "libnbstat.so.0 => $libdir" <<<"$deps" || fail "the consumer does not load the installed library"
 "$tmp/consumer" >"$tmp/out" || fail "the consumer failed"
 cat "$tmp/out"
 grep -qxF "kern.hostname = $(uname -n)" "$tmp/out" || fail "kern.hostname is not $(uname -n)"

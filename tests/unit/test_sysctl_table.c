@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -345,11 +346,22 @@ test_replay(struct nb_sysctl *h, const char *dir)
 
 /* ---- the sim: every kind of object, native against walked ---- */
 
+static int
+count_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	(void)e;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 static void
 test_sim(void)
 {
+	/* A still sim: its workers stop after 20 ms and nothing churns, so two
+	 * reads of the same sample see the same counters (rate=0 is no limit:
+	 * the counters would move between the native and the walked read). */
 	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL, .source = "sim",
-	    .source_args = "workers=2,ifaces=6,addrs=2,descs=4,rate=0,seed=3" };
+	    .source_args = "workers=2,ifaces=6,addrs=2,descs=4,rate=100000,duration=0.02,churn=0,seed=3" };
 	struct nb_sysctl_column gen[16];
 	static const char *const bpfleaves[] = { "pid", "rcount", "dcount", "ccount", "bufsize" };
 	static const char *const snleaves[] = { "processed", "dropped", "time_squeeze" };
@@ -361,6 +373,9 @@ test_sim(void)
 		CHECK(!"sim handle");
 		return;
 	}
+	/* Start the sim (the first read loads it), let its workers end. */
+	(void)nb_sysctl_walk(h, "net.interfaces", NB_SYSCTL_RD_NOVALUE, count_cb, &n);
+	usleep(300 * 1000);
 	nb_sysctl_sample(h);
 	n = native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0);
 	CHECK(n >= 6, "%zu interfaces", n);
