@@ -360,8 +360,9 @@ test_sim(void)
 	/* A still sim: its workers stop after 20 ms and nothing churns, so two
 	 * reads of the same sample see the same counters (rate=0 is no limit:
 	 * the counters would move between the native and the walked read). */
-	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL, .source = "sim",
-	    .source_args = "workers=2,ifaces=6,addrs=2,descs=4,rate=100000,duration=0.02,churn=0,seed=3" };
+	static const char args[] = "workers=2,ifaces=6,addrs=2,descs=4,rate=100000,"
+				   "duration=0.02,churn=0,seed=3";
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL, .source = "sim", .source_args = args };
 	struct nb_sysctl_column gen[16];
 	static const char *const bpfleaves[] = { "pid", "rcount", "dcount", "ccount", "bufsize" };
 	static const char *const snleaves[] = { "processed", "dropped", "time_squeeze" };
