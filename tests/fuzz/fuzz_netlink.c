@@ -26,20 +26,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct {
-	uint16_t type;
-	int (*fn)(struct lx *lx, struct nlmsghdr *nlh);
-} handlers[] = {
-	{ RTM_NEWLINK, lx_link_event },
-	{ RTM_DELLINK, lx_link_event },
-	{ RTM_NEWADDR, lx_addr_event },
-	{ RTM_DELADDR, lx_addr_event },
-	{ RTM_NEWROUTE, lx_route_event },
-	{ RTM_DELROUTE, lx_route_event },
-	{ RTM_NEWNEIGH, lx_neigh_event },
-	{ RTM_DELNEIGH, lx_neigh_event },
+/* The types the event thread applies, each to its handler (lx_event_handler). */
+static const uint16_t types[] = {
+	RTM_NEWLINK,
+	RTM_DELLINK,
+	RTM_NEWADDR,
+	RTM_DELADDR,
+	RTM_NEWROUTE,
+	RTM_DELROUTE,
+	RTM_NEWNEIGH,
+	RTM_DELNEIGH,
 };
-#define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
+#define NTYPES (sizeof(types) / sizeof(types[0]))
 
 static struct nb_stack *st;
 static void *priv;
@@ -79,17 +77,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (priv == NULL || ++uses > 512)
 		setup();
 	lx = priv;
-	k = data[0] % NHANDLERS;
+	k = data[0] % NTYPES;
 	len = NLMSG_HDRLEN + size - 1;
 	/* Exactly the message's bytes: ASan sees any read past its end. */
 	if ((nlh = malloc(len)) == NULL)
 		return 0;
 	memset(nlh, 0, NLMSG_HDRLEN);
 	nlh->nlmsg_len = (uint32_t)len;
-	nlh->nlmsg_type = handlers[k].type;
+	nlh->nlmsg_type = types[k];
 	memcpy((char *)nlh + NLMSG_HDRLEN, data + 1, size - 1);
 	pthread_mutex_lock(&lx->mu);
-	(void)handlers[k].fn(lx, nlh);
+	(void)lx_event_handler(types[k])(lx, nlh);
 	pthread_mutex_unlock(&lx->mu);
 	free(nlh);
 	return 0;

@@ -151,6 +151,9 @@ int	lx_addrs_apply(struct lx *lx, const struct lx_alist *l);
  * stack could not take it in order (resync needed), or -errno.
  */
 #define LX_EV_RESYNC	2
+typedef int (*lx_event_fn)(struct lx *lx, struct nlmsghdr *nlh);
+/* The handler of an event message type (source_linux_events.c), or NULL. */
+lx_event_fn lx_event_handler(uint16_t type);
 int	lx_link_event(struct lx *lx, struct nlmsghdr *nlh);
 int	lx_addr_event(struct lx *lx, struct nlmsghdr *nlh);
 /* source_linux_route.c / source_linux_neigh.c: ignored (1) until a refresh

@@ -90,6 +90,17 @@ static const struct {
 	{ RTM_DELNEIGH, lx_neigh_event },
 };
 
+lx_event_fn
+lx_event_handler(uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ev_handlers) / sizeof(ev_handlers[0]); i++)
+		if (ev_handlers[i].type == type)
+			return ev_handlers[i].fn;
+	return NULL;
+}
+
 struct lx_ev {
 	struct nl_sock	*sk;
 	int		 fd;
@@ -181,18 +192,15 @@ ev_apply(struct lx *lx, size_t len)
 {
 	struct nlmsghdr *h;
 	uint64_t applied = 0;
-	size_t i;
+	lx_event_fn fn;
 	int r;
 
 	for (h = (struct nlmsghdr *)lx->ev->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-		for (i = 0; i < sizeof(ev_handlers) / sizeof(ev_handlers[0]); i++)
-			if (ev_handlers[i].type == h->nlmsg_type)
-				break;
-		if (i == sizeof(ev_handlers) / sizeof(ev_handlers[0]))
+		if ((fn = lx_event_handler(h->nlmsg_type)) == NULL)
 			continue;
 		if (ev_routes_go(lx, h))
 			lx->ev->routes_stale = true;
-		r = ev_handlers[i].fn(lx, h);
+		r = fn(lx, h);
 		if (r == 0)
 			applied++;
 		else if (r != 1)	/* LX_EV_RESYNC, or the stack refused it */
