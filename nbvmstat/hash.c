@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * hash.c - nbvmstat -h/-H/-L: collect kern.hashstat.<table> in one walk,
- * then render NetBSD vmstat's hash statistics table (or JSON) from it.
+ * hash.c - nbvmstat -h/-H/-L: collect kern.hashstat.<table> (the names and
+ * descriptions from a listing, the values with one table read), then render NetBSD vmstat's hash statistics table (or JSON) from it.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,28 +22,35 @@ struct hash_info {
 	char		*name;
 	char		*descr;
 	uint64_t	 size, used, items, maxchain;
-	unsigned	 present;	/* bit per leaf seen: size used items maxchain */
 	double		 util;		/* used * 100 / size, rounded to 2 decimals */
 	double		 average;	/* items / used, rounded; 0 when used == 0 */
 };
 
-#define HS_ALL	0xfu
-
 struct hash_list {
 	struct hash_info *v;
 	size_t		 n, cap;
-	const char	*want;		/* collect only this table (NULL: all) */
 };
+
+/* The leaves of kern.hashstat.<table>, all required. */
+struct hash_row {
+	uint64_t	 size, used, items, maxchain;
+};
+
+static const struct nb_sysctl_column hash_cols[] = {
+	{ "size", NB_SYSCTL_U64, offsetof(struct hash_row, size), 0 },
+	{ "used", NB_SYSCTL_U64, offsetof(struct hash_row, used), 0 },
+	{ "items", NB_SYSCTL_U64, offsetof(struct hash_row, items), 0 },
+	{ "maxchain", NB_SYSCTL_U64, offsetof(struct hash_row, maxchain), 0 },
+};
+#define HASH_NCOLS	(sizeof(hash_cols) / sizeof(hash_cols[0]))
 
 /* ---- collect ---- */
 
 static struct hash_info *
-hash_get(struct hash_list *l, const char *name, const char *descr)
+hash_add(struct hash_list *l, const char *name, const char *descr)
 {
 	struct hash_info *hi;
 
-	if (l->n > 0 && strcmp(l->v[l->n - 1].name, name) == 0)
-		return &l->v[l->n - 1];
 	if (l->n == l->cap) {
 		size_t cap = l->cap != 0 ? l->cap * 2 : 8;
 
@@ -62,35 +71,13 @@ hash_get(struct hash_list *l, const char *name, const char *descr)
 	return hi;
 }
 
-/* kern hashstat <table> [leaf]: tables come as NODE entries (RD_NODES). */
+/* Names and descriptions: the table nodes, kern.hashstat.<table> (RD_NODES). */
 static int
-hash_cb(const struct nb_sysctl_entry *e, void *arg)
+hash_node_cb(const struct nb_sysctl_entry *e, void *arg)
 {
-	static const char *const leaves[] = { "size", "used", "items", "maxchain" };
-	struct hash_list *l = arg;
-	struct hash_info *hi;
-	uint64_t v;
-	unsigned i;
-
-	if (e->ncomp == 3 && e->val.type == NB_SYSCTL_NODE)
-		return hash_get(l, e->comp[2], e->descr) != NULL ? 0 : -ENOMEM;
-	if (e->ncomp != 4 || e->val.type == NB_SYSCTL_NODE)
+	if (e->ncomp != 3 || e->val.type != NB_SYSCTL_NODE)
 		return 0;
-	if ((hi = hash_get(l, e->comp[2], "")) == NULL)
-		return -ENOMEM;
-	v = e->val.type == NB_SYSCTL_INT ? (uint64_t)e->val.i : e->val.u;
-	for (i = 0; i < 4; i++) {
-		if (strcmp(e->comp[3], leaves[i]) != 0)
-			continue;
-		switch (i) {
-		case 0: hi->size = v; break;
-		case 1: hi->used = v; break;
-		case 2: hi->items = v; break;
-		default: hi->maxchain = v; break;
-		}
-		hi->present |= 1u << i;
-	}
-	return 0;
+	return hash_add(arg, e->comp[2], e->descr) != NULL ? 0 : -ENOMEM;
 }
 
 static double
@@ -112,43 +99,78 @@ hash_list_free(struct hash_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Walk kern.hashstat (or one table of it); exits on error. */
+static _Noreturn void
+hash_fail(struct nb_sysctl *h, struct hash_list *l, const char *table, int error)
+{
+	const char *d = nb_sysctl_errdetail(h);
+
+	hash_list_free(l);
+	if (error == -ENOENT && table != NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s: no such hash table (nbvmstat -L lists them)", table);
+	nb_errx(NB_EXIT_RUNTIME, "kern.hashstat: %s",
+	    d != NULL && *d != '\0' ? d : strerror(-error));
+}
+
+/*
+ * The tables (all, or one), names and descriptions first, then their
+ * values with one table read; with `values` false only the names. Exits
+ * on error.
+ */
 static void
-collect(struct nb_sysctl *h, const char *table, unsigned rdflags, struct hash_list *l)
+collect(struct nb_sysctl *h, const char *table, bool values, struct hash_list *l)
 {
 	const char *comp[3] = { "kern", "hashstat", table };
-	const char *d;
-	size_t i;
+	struct nb_sysctl_table t = { 0 };
+	char pattern[NB_SYSCTL_NAMEMAX];
+	size_t first = l->n, i, r;
 	int error;
 
 	error = nb_sysctl_walkv(h, comp, table != NULL ? 3 : 2,
-	    rdflags | NB_SYSCTL_RD_NODES, hash_cb, l);
-	if (error == -ENOENT && table != NULL) {
-		hash_list_free(l);
-		nb_errx(NB_EXIT_RUNTIME, "%s: no such hash table (nbvmstat -L lists them)", table);
-	}
-	if (error != 0) {
-		hash_list_free(l);
-		d = nb_sysctl_errdetail(h);
-		nb_errx(NB_EXIT_RUNTIME, "kern.hashstat: %s",
-		    d != NULL && *d != '\0' ? d : strerror(-error));
-	}
-	if ((rdflags & NB_SYSCTL_RD_NOVALUE) != 0)
+	    NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NODES, hash_node_cb, l);
+	if (error != 0)
+		hash_fail(h, l, table, error);
+	if (!values)
 		return;
-	for (i = 0; i < l->n; i++) {
+	if (table != NULL) {
+		if (nb_sysctl_name_join(comp, 3, pattern, sizeof(pattern)) >= sizeof(pattern))
+			hash_fail(h, l, table, -ENAMETOOLONG);
+	} else
+		snprintf(pattern, sizeof(pattern), "kern.hashstat.*");
+	error = nb_sysctl_table_read(h, pattern, hash_cols, HASH_NCOLS, sizeof(struct hash_row),
+	    0, &t);
+	if (error != 0) {
+		nb_sysctl_table_free(&t);
+		hash_fail(h, l, table, error);
+	}
+	/* Rows in the order of the listing; a table without all four is damaged. */
+	for (i = first; i < l->n; i++) {
 		struct hash_info *hi = &l->v[i];
+		const struct hash_row *row = NULL;
+		unsigned c;
 
-		if (hi->present != HS_ALL) {
+		for (r = 0; r < t.nrows && row == NULL; r++)
+			if (strcmp(t.ids[r].nkey > 0 ? t.ids[r].key[0] : table, hi->name) == 0)
+				row = nb_sysctl_table_row(&t, r);
+		for (c = 0; row != NULL && c < HASH_NCOLS; c++)
+			if (!nb_sysctl_row_has(&t.ids[r - 1], c))
+				row = NULL;
+		if (row == NULL) {
 			char name[256];
 
 			snprintf(name, sizeof(name), "%s", hi->name);
+			nb_sysctl_table_free(&t);
 			hash_list_free(l);
 			nb_errx(NB_EXIT_RUNTIME, "kern.hashstat.%s: incomplete (size, used, items, maxchain)",
 			    name);
 		}
+		hi->size = row->size;
+		hi->used = row->used;
+		hi->items = row->items;
+		hi->maxchain = row->maxchain;
 		hi->util = hi->size != 0 ? round2((double)hi->used * 100.0 / (double)hi->size) : 0;
 		hi->average = hi->used != 0 ? round2((double)hi->items / (double)hi->used) : 0;
 	}
+	nb_sysctl_table_free(&t);
 }
 
 /* ---- render ---- */
@@ -207,14 +229,14 @@ hash_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 	size_t i;
 
 	if (vo->Lflag) {
-		collect(h, NULL, NB_SYSCTL_RD_NOVALUE, &l);
+		collect(h, NULL, false, &l);
 		render_list(o, &l);
 	} else {
 		if (vo->Hflag)
-			collect(h, NULL, 0, &l);
+			collect(h, NULL, true, &l);
 		else
 			for (i = 0; i < vo->nhashes; i++)
-				collect(h, vo->hashes[i], 0, &l);
+				collect(h, vo->hashes[i], true, &l);
 		render_stats(o, &l);
 	}
 	hash_list_free(&l);
