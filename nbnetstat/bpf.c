@@ -181,55 +181,60 @@ read_peers(struct nb_sysctl *h, struct nb_sysctl_table *t)
 	return 0;
 }
 
-/* Interval records: since_boot and seconds first (JSON), then the mode's body. */
-static void
-interval_head(struct nb_out *o, bool first, double secs)
+/*
+ * Interval mode of -B and -s -B: one table read per tick (`read`) with its
+ * counters turned into what moved since the last tick (nb_delta: a peer new
+ * since the last sample counts from 0; gauges as they are).
+ */
+struct bpf_iv {
+	struct nb_sysctl *h;
+	int		(*read)(struct nb_sysctl *h, struct nb_sysctl_table *t);
+	const struct nb_sysctl_column *cols;
+	struct nb_delta	*d;
+	struct nb_sysctl_table t;
+	bool		 first;
+};
+
+static int
+bpf_iv_read(void *arg)
 {
-	nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
-	nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
-	    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
+	struct bpf_iv *iv = arg;
+	int rc;
+
+	if ((rc = iv->read(iv->h, &iv->t)) != 0)
+		return rc;
+	if (nb_delta_step(iv->d, &iv->t, iv->cols, NULL) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	return 0;
 }
 
-/*
- * -B -w: the -B table once per interval with Recv, Drop and Capt as what
- * each peer moved in the interval (nb_delta: a peer new since the last
- * sample counts from 0); the first table is since the peers opened.
- */
 static int
-bpf_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+bpf_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o,
+    struct bpf_iv *bv, void (*render)(void *arg, struct nb_out *o))
 {
-	struct nb_sysctl_table t;
-	struct nb_delta *d = NULL;
-	struct nb_ticker tk;
-	int64_t prev_ns = 0, now_ns;
-	bool first = true;
-	int rc = 0;
+	const struct nb_interval iv = { bpf_iv_read, render, bv };
+	int rc;
 
-	if (nb_delta_create(&d) != 0)
+	bv->h = h;
+	bv->first = true;
+	if (nb_delta_create(&bv->d) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	nb_ticker_init(&tk, &no->c, h);
-	for (;;) {
-		if ((rc = read_peers(h, &t)) != 0)
-			break;
-		if (nb_delta_step(d, &t, bpf_cols, NULL) != 0)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		now_ns = nb_sysctl_sample_time(h);
-		nb_out_record_begin(o);
-		if (!first)
-			nb_out_text(o, "\n");
-		interval_head(o, first, first ? 0 : (double)(now_ns - prev_ns) / 1e9);
-		render_peers(o, &t);
-		nb_out_record_end(o);
-		if (first)
-			warn_owners(&t);
-		nb_sysctl_table_free(&t);
-		prev_ns = now_ns;
-		first = false;
-		if (!nb_ticker_next(&tk))
-			break;
-	}
-	nb_delta_destroy(&d);
+	rc = nb_interval_run(h, &no->c, o, &iv);
+	nb_delta_destroy(&bv->d);
 	return rc;
+}
+
+/* -B -w: the -B table per interval; the first is since the peers opened. */
+static void
+peers_iv_render(void *arg, struct nb_out *o)
+{
+	struct bpf_iv *iv = arg;
+
+	render_peers(o, &iv->t);
+	if (iv->first)
+		warn_owners(&iv->t);
+	iv->first = false;
+	nb_sysctl_table_free(&iv->t);
 }
 
 int
@@ -238,8 +243,11 @@ bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	struct nb_sysctl_table t;
 	int rc;
 
-	if (no->c.interval_set || no->c.count_set)
-		return bpf_interval(h, no, o);
+	if (no->c.interval_set || no->c.count_set) {
+		struct bpf_iv bv = { .read = read_peers, .cols = bpf_cols };
+
+		return bpf_interval(h, no, o, &bv, peers_iv_render);
+	}
 	if ((rc = read_peers(h, &t)) != 0)
 		return rc;
 	nb_out_record_begin(o);
@@ -306,47 +314,32 @@ read_totals(struct nb_sysctl *h, struct nb_sysctl_table *t)
 	return 0;
 }
 
+/* -s -B -w: the totals' deltas per interval (zeros hidden as -ss). */
+static void
+totals_iv_render(void *arg, struct nb_out *o)
+{
+	struct bpf_iv *iv = arg;
+
+	render_totals(o, &iv->t, 2);
+	nb_sysctl_table_free(&iv->t);
+}
+
 int
 bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
 	struct nb_sysctl_table t;
-	struct nb_delta *d = NULL;
-	struct nb_ticker tk;
-	int64_t prev_ns = 0, now_ns;
-	bool interval = no->c.interval_set || no->c.count_set, first = true;
-	int rc = 0;
+	int rc;
 
-	if (!interval) {
-		if ((rc = read_totals(h, &t)) != 0)
-			return rc;
-		nb_out_record_begin(o);
-		render_totals(o, &t, no->sflag);
-		nb_out_record_end(o);
-		nb_sysctl_table_free(&t);
-		return 0;
+	if (no->c.interval_set || no->c.count_set) {
+		struct bpf_iv bv = { .read = read_totals, .cols = bst_cols };
+
+		return bpf_interval(h, no, o, &bv, totals_iv_render);
 	}
-	/* -s -B -w: the totals' deltas per interval (the gauges as they are). */
-	if (nb_delta_create(&d) != 0)
-		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	nb_ticker_init(&tk, &no->c, h);
-	for (;;) {
-		if ((rc = read_totals(h, &t)) != 0)
-			break;
-		if (nb_delta_step(d, &t, bst_cols, NULL) != 0)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		now_ns = nb_sysctl_sample_time(h);
-		nb_out_record_begin(o);
-		if (!first)
-			nb_out_text(o, "\n");
-		interval_head(o, first, first ? 0 : (double)(now_ns - prev_ns) / 1e9);
-		render_totals(o, &t, 2);
-		nb_out_record_end(o);
-		nb_sysctl_table_free(&t);
-		prev_ns = now_ns;
-		first = false;
-		if (!nb_ticker_next(&tk))
-			break;
-	}
-	nb_delta_destroy(&d);
-	return rc;
+	if ((rc = read_totals(h, &t)) != 0)
+		return rc;
+	nb_out_record_begin(o);
+	render_totals(o, &t, no->sflag);
+	nb_out_record_end(o);
+	nb_sysctl_table_free(&t);
+	return 0;
 }

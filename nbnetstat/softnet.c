@@ -137,44 +137,47 @@ sn_render(struct nb_out *o, const struct sn_tables *st)
  * -P -w: the per-CPU table once per interval, every counter as what the
  * CPU moved in the interval (nb_delta; backlog is a gauge: as it is).
  */
+struct sn_iv {
+	struct nb_sysctl *h;
+	struct nb_delta	*dc, *dt;	/* the CPUs' rows, the total's */
+	struct sn_tables st;
+};
+
+static int
+sn_iv_read(void *arg)
+{
+	struct sn_iv *iv = arg;
+	int rc;
+
+	if ((rc = sn_read(iv->h, &iv->st)) != 0)
+		return rc;
+	if (nb_delta_step(iv->dc, &iv->st.cpus, sn_tcols, NULL) != 0 ||
+	    nb_delta_step(iv->dt, &iv->st.total, sn_tcols, NULL) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	return 0;
+}
+
+static void
+sn_iv_render(void *arg, struct nb_out *o)
+{
+	struct sn_iv *iv = arg;
+
+	sn_render(o, &iv->st);
+	sn_free(&iv->st);
+}
+
 static int
 softnet_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
-	struct nb_delta *dc = NULL, *dt = NULL;
-	struct sn_tables st;
-	struct nb_ticker tk;
-	int64_t prev_ns = 0, now_ns;
-	bool first = true;
-	double secs;
-	int rc = 0;
+	struct sn_iv sv = { .h = h };
+	const struct nb_interval iv = { sn_iv_read, sn_iv_render, &sv };
+	int rc;
 
-	if (nb_delta_create(&dc) != 0 || nb_delta_create(&dt) != 0)
+	if (nb_delta_create(&sv.dc) != 0 || nb_delta_create(&sv.dt) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	nb_ticker_init(&tk, &no->c, h);
-	for (;;) {
-		if ((rc = sn_read(h, &st)) != 0)
-			break;
-		if (nb_delta_step(dc, &st.cpus, sn_tcols, NULL) != 0 ||
-		    nb_delta_step(dt, &st.total, sn_tcols, NULL) != 0)
-			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-		now_ns = nb_sysctl_sample_time(h);
-		secs = first ? 0 : (double)(now_ns - prev_ns) / 1e9;
-		nb_out_record_begin(o);
-		if (!first)
-			nb_out_text(o, "\n");
-		nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
-		nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
-		    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
-		sn_render(o, &st);
-		nb_out_record_end(o);
-		sn_free(&st);
-		prev_ns = now_ns;
-		first = false;
-		if (!nb_ticker_next(&tk))
-			break;
-	}
-	nb_delta_destroy(&dc);
-	nb_delta_destroy(&dt);
+	rc = nb_interval_run(h, &no->c, o, &iv);
+	nb_delta_destroy(&sv.dc);
+	nb_delta_destroy(&sv.dt);
 	return rc;
 }
 

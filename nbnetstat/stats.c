@@ -545,35 +545,23 @@ render_all(struct nb_out *o, const struct stats_set *ss, int sflag)
  * interval with the zeros hidden (as -ss); the first record is since boot.
  * JSON: one document per interval, with since_boot and seconds.
  */
-static int
-stats_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o,
-    struct stats_set *ss)
-{
-	struct nb_ticker t;
-	int64_t prev_ns = 0, now_ns;
-	bool first = true;
-	double secs;
+struct stats_iv {
+	struct nb_sysctl *h;
+	struct stats_set *ss;
+};
 
-	nb_ticker_init(&t, &no->c, h);
-	for (;;) {
-		if (collect(h, ss) != 0)
-			return NB_EXIT_RUNTIME;
-		now_ns = nb_sysctl_sample_time(h);
-		secs = first ? 0 : (double)(now_ns - prev_ns) / 1e9;
-		nb_out_record_begin(o);
-		if (!first)
-			nb_out_text(o, "\n");
-		nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
-		nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
-		    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
-		render_all(o, ss, 2);
-		nb_out_record_end(o);
-		prev_ns = now_ns;
-		first = false;
-		if (!nb_ticker_next(&t))
-			break;
-	}
-	return 0;
+static int
+stats_iv_read(void *arg)
+{
+	struct stats_iv *iv = arg;
+
+	return collect(iv->h, iv->ss) != 0 ? NB_EXIT_RUNTIME : 0;
+}
+
+static void
+stats_iv_render(void *arg, struct nb_out *o)
+{
+	render_all(o, ((struct stats_iv *)arg)->ss, 2);
 }
 
 int
@@ -591,7 +579,10 @@ stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 			only = &protos[p];
 	plan(&ss, only, interval);
 	if (interval) {
-		rc = stats_interval(h, no, o, &ss);
+		struct stats_iv sv = { h, &ss };
+		const struct nb_interval iv = { stats_iv_read, stats_iv_render, &sv };
+
+		rc = nb_interval_run(h, &no->c, o, &iv);
 		set_free(&ss);
 		return rc;
 	}

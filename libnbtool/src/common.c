@@ -492,6 +492,37 @@ nb_ticker_next(struct nb_ticker *t)
 }
 
 int
+nb_interval_run(struct nb_sysctl *h, const struct nb_common *c, struct nb_out *o,
+    const struct nb_interval *iv)
+{
+	struct nb_ticker t;
+	int64_t prev_ns = 0, now_ns;
+	bool first = true;
+	double secs;
+	int rc;
+
+	nb_ticker_init(&t, c, h);
+	for (;;) {
+		if ((rc = iv->read(iv->arg)) != 0)
+			return rc;
+		now_ns = nb_sysctl_sample_time(h);
+		secs = first ? 0 : (double)(now_ns - prev_ns) / 1e9;
+		nb_out_record_begin(o);
+		if (!first)
+			nb_out_text(o, "\n");
+		nb_out_bool(o, NB_OUT_JSON, "since_boot", NULL, first);
+		nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
+		    (double)(int64_t)(secs * 1000.0 + 0.5) / 1000.0);
+		iv->render(iv->arg, o);
+		nb_out_record_end(o);
+		prev_ns = now_ns;
+		first = false;
+		if (!nb_ticker_next(&t))
+			return 0;
+	}
+}
+
+int
 nb_page_lines(void)
 {
 	const char *s = getenv("LINES");

@@ -23,6 +23,7 @@ extern "C" {
 #endif
 
 struct nb_sysctl;
+struct nb_out;
 struct json_object;
 
 /* ---- errors: "tool: message" on stderr ---- */
@@ -166,6 +167,22 @@ struct nb_ticker {
 };
 void	nb_ticker_init(struct nb_ticker *t, const struct nb_common *c, struct nb_sysctl *h);
 bool	nb_ticker_next(struct nb_ticker *t);
+
+/*
+ * A mode's interval loop (-w/-c): at each tick read(arg) takes what the
+ * mode shows from the handle's current sample (stepping its nb_delta), then
+ * one record is written: a blank line before every record but the first
+ * (text), since_boot and seconds since the previous sample (JSON), and
+ * render(arg, o)'s body. Ends when the ticker does (0) or with read's
+ * nonzero result.
+ */
+struct nb_interval {
+	int	(*read)(void *arg);
+	void	(*render)(void *arg, struct nb_out *o);
+	void	*arg;
+};
+int	nb_interval_run(struct nb_sysctl *h, const struct nb_common *c, struct nb_out *o,
+	    const struct nb_interval *iv);
 /* ---- the recording service (nbsysctl --record, nbstatd) ---- */
 
 /*
