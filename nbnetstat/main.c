@@ -51,7 +51,7 @@ static const struct view {
 	bool		 interval;
 } views[] = {
 	{ 's', 'B', "capture totals", bpf_stats_mode, true },
-	{ 's', 'P', "per-CPU counters", softnet_stats_mode, false },
+	{ 's', 'P', "per-CPU counters", softnet_stats_mode, true },
 	{ 0, 0, NULL, NULL, false },
 };
 
@@ -64,7 +64,7 @@ usage(void)
 	       "       nbnetstat -r [-n] [-f inet|inet6] [-T table|all] [-j]\n"
 	       "       nbnetstat -s[s] [-p protocol] [-w SECS [-c N]] [-j]\n"
 	       "       nbnetstat -P [-s[s]] [-j]\n"
-	       "       nbnetstat -P -w SECS [-c N] [-j]\n"
+	       "       nbnetstat -P [-s] -w SECS [-c N] [-j]\n"
 	       "       nbnetstat -B [-s[s]] [-w SECS [-c N]] [-j]\n"
 	       "\n"
 	       "  (no mode)        the socket list: active Internet (inet, inet6) and UNIX\n"
@@ -85,7 +85,8 @@ usage(void)
 	       "                   -s the prose of each interval's deltas (zeros hidden);\n"
 	       "                   with -B the table with Recv Drop Capt as deltas; with\n"
 	       "                   -s -B the totals' deltas; with -P the per-CPU table\n"
-	       "                   as deltas. The first since boot, then deltas\n"
+	       "                   as deltas; with -s -P each per-CPU counter's delta.\n"
+	       "                   The first since boot, then deltas\n"
 	       "  -c N             stop after N lines (interval mode; default -w 1)\n"
 	       "  -s               protocol statistics (ip icmp tcp udp ip6 icmp6 udp6);\n"
 	       "                   -ss hides zero counters\n"

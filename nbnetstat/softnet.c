@@ -200,66 +200,163 @@ softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *
 
 /* ---- -s -P: per-CPU counters as "total (cpu0 a, cpu1 b)" ---- */
 
-static const struct pc_group {
-	const char	*mib;		/* subtree whose direct leaves are per-CPU */
+/*
+ * -s -P: the per-CPU counters of a group as "total name (cpu0 a, cpu1 b)",
+ * from the group's row (the totals) and its rows per CPU (<group>.<cpu>),
+ * in the columns' order; a gauge (backlog) is not a sum and is left out.
+ */
+static const char *const pc_softnet[] = {
+	"processed", "dropped", "time_squeeze", "received_rps", "flow_limit",
+};
+static const char *const pc_cp_time[] = {
+	"user", "nice", "sys", "idle", "iowait", "irq", "softirq", "steal", "guest",
+	"guest_nice",
+};
+#define PC_MAXCOLS	10
+
+static struct pc_group {
+	const char	*mib;		/* the totals; mib.* the CPUs */
 	const char	*key;		/* header and JSON key */
+	const char *const *leaves;
+	unsigned	 ncols;
+	struct nb_sysctl_column cols[PC_MAXCOLS];
 } pc_groups[] = {
-	{ "net.softnet", "softnet" },
-	{ "kern.cp_time", "cp_time" },
+	{ "net.softnet", "softnet", pc_softnet, sizeof(pc_softnet) / sizeof(pc_softnet[0]), { { 0 } } },
+	{ "kern.cp_time", "cp_time", pc_cp_time, sizeof(pc_cp_time) / sizeof(pc_cp_time[0]), { { 0 } } },
+};
+#define PC_NGROUPS	(sizeof(pc_groups) / sizeof(pc_groups[0]))
+
+struct pc_tables {
+	struct nb_sysctl_table total[PC_NGROUPS], cpus[PC_NGROUPS];
+	bool		 have[PC_NGROUPS];	/* the group is in the tree */
 };
 
-struct pc_walk {
-	struct nb_out	*o;
-	unsigned	 depth;		/* components of the group's name */
+struct pc_run {
+	struct nb_sysctl *h;
 	int		 sflag;
+	struct pc_tables pt;
+	struct nb_delta	*d[PC_NGROUPS][2];	/* interval mode: total, CPUs */
 };
+
+static void
+pc_free(struct pc_tables *pt)
+{
+	size_t g;
+
+	for (g = 0; g < PC_NGROUPS; g++) {
+		nb_sysctl_table_free(&pt->total[g]);
+		nb_sysctl_table_free(&pt->cpus[g]);
+	}
+}
 
 static int
-pc_cb(const struct nb_sysctl_entry *e, void *arg)
+pc_read(void *arg)
 {
-	struct pc_walk *w = arg;
-	char key[NB_SYSCTL_NAMEMAX];
-	unsigned i;
+	struct pc_run *r = arg;
+	struct pc_tables *pt = &r->pt;
+	char pat[64];
+	size_t g, c;
+	int rc;
 
-	/* Direct counters of the group with their vector; gauges are not summed. */
-	if (e->ncomp != w->depth + 1 || e->val.percpu == NULL ||
-	    (e->val.flags & NB_SYSCTL_F_COUNTER) == 0)
-		return 0;
-	if (w->sflag > 1 && e->val.u == 0)
-		return 0;
-	snprintf(key, sizeof(key), "%s", e->comp[w->depth]);
-	nb_out_open_object(w->o, key);
-	nb_out_u64(w->o, NB_OUT_ANY, "total", "\t%" PRIu64, e->val.u);
-	nb_out_text(w->o, " %s (", key);
-	nb_out_open_array(w->o, "percpu");
-	for (i = 0; i < e->val.ncpu; i++) {
-		nb_out_text(w->o, "%scpu%u ", i > 0 ? ", " : "", i);
-		nb_out_u64(w->o, NB_OUT_ANY, NULL, "%" PRIu64, e->val.percpu[i]);
+	memset(pt, 0, sizeof(*pt));
+	for (g = 0; g < PC_NGROUPS; g++) {
+		struct pc_group *pg = &pc_groups[g];
+
+		for (c = 0; c < pg->ncols; c++)
+			pg->cols[c] = (struct nb_sysctl_column){ pg->leaves[c], NB_SYSCTL_U64,
+			    c * sizeof(uint64_t), 0 };
+		snprintf(pat, sizeof(pat), "%s.*", pg->mib);
+		rc = nb_sysctl_table_read(r->h, pg->mib, pg->cols, pg->ncols,
+		    PC_MAXCOLS * sizeof(uint64_t), 0, &pt->total[g]);
+		if (rc == 0)
+			rc = nb_sysctl_table_read(r->h, pat, pg->cols, pg->ncols,
+			    PC_MAXCOLS * sizeof(uint64_t), 0, &pt->cpus[g]);
+		/* A group the tree lacks (no such statistics here) is left out. */
+		if (rc == -ENOENT && *nb_sysctl_errdetail(r->h) == '\0')
+			continue;
+		if (rc < 0) {
+			pc_free(pt);
+			return walk_err(r->h, pg->mib, rc);
+		}
+		pt->have[g] = pt->total[g].nrows > 0;
+		if (r->d[g][0] != NULL &&
+		    (nb_delta_step(r->d[g][0], &pt->total[g], pg->cols, NULL) != 0 ||
+		    nb_delta_step(r->d[g][1], &pt->cpus[g], pg->cols, NULL) != 0))
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	}
-	nb_out_close_array(w->o);
-	nb_out_text(w->o, ")\n");
-	nb_out_close_object(w->o);
 	return 0;
+}
+
+static void
+pc_render(void *arg, struct nb_out *o)
+{
+	struct pc_run *r = arg;
+	struct pc_tables *pt = &r->pt;
+	const uint64_t *tot, *v;
+	size_t g, i;
+	unsigned c, n;
+
+	for (g = 0; g < PC_NGROUPS; g++) {
+		const struct pc_group *pg = &pc_groups[g];
+
+		nb_out_open_object(o, pg->key);
+		nb_out_text(o, "%s:\n", pg->key);
+		tot = nb_sysctl_table_row(&pt->total[g], 0);
+		for (c = 0; pt->have[g] && c < pg->ncols; c++) {
+			if (!nb_sysctl_row_has(&pt->total[g].ids[0], c) ||
+			    (pt->total[g].colflags[c] & NB_SYSCTL_F_COUNTER) == 0)
+				continue;
+			if (r->sflag > 1 && tot[c] == 0)
+				continue;
+			nb_out_open_object(o, pg->leaves[c]);
+			nb_out_u64(o, NB_OUT_ANY, "total", "\t%" PRIu64, tot[c]);
+			nb_out_text(o, " %s (", pg->leaves[c]);
+			nb_out_open_array(o, "percpu");
+			for (i = 0, n = 0; i < pt->cpus[g].nrows; i++) {
+				v = nb_sysctl_table_row(&pt->cpus[g], i);
+				if (!nb_sysctl_row_has(&pt->cpus[g].ids[i], c))
+					continue;
+				nb_out_text(o, "%scpu%" PRId64 " ", n++ > 0 ? ", " : "",
+				    pt->cpus[g].ids[i].index);
+				nb_out_u64(o, NB_OUT_ANY, NULL, "%" PRIu64, v[c]);
+			}
+			nb_out_close_array(o);
+			nb_out_text(o, ")\n");
+			nb_out_close_object(o);
+		}
+		nb_out_close_object(o);
+	}
+	pc_free(pt);
 }
 
 int
 softnet_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
-	struct pc_walk w = { .o = o, .depth = 2, .sflag = no->sflag };
-	size_t g;
+	struct pc_run r = { .h = h, .sflag = no->sflag };
+	const struct nb_interval iv = { pc_read, pc_render, &r };
+	size_t g, k;
 	int rc;
 
-	nb_out_record_begin(o);
-	for (g = 0; g < sizeof(pc_groups) / sizeof(pc_groups[0]); g++) {
-		nb_out_open_object(o, pc_groups[g].key);
-		nb_out_text(o, "%s:\n", pc_groups[g].key);
-		rc = nb_sysctl_walk(h, pc_groups[g].mib, NB_SYSCTL_RD_PERCPU, pc_cb, &w);
-		nb_out_close_object(o);
-		if (rc < 0 && (rc != -ENOENT || *nb_sysctl_errdetail(h) != '\0')) {
-			nb_out_record_end(o);
-			return walk_err(h, pc_groups[g].mib, rc);
-		}
+	if (!(no->c.interval_set || no->c.count_set)) {
+		if ((rc = pc_read(&r)) != 0)
+			return rc;
+		nb_out_record_begin(o);
+		pc_render(&r, o);
+		nb_out_record_end(o);
+		return 0;
 	}
-	nb_out_record_end(o);
-	return 0;
+	/* -s -P -w: each counter's delta for the interval, zeros hidden as -ss. */
+	r.sflag = 2;
+	for (g = 0; g < PC_NGROUPS; g++)
+		for (k = 0; k < 2; k++) {
+			if (nb_delta_create(&r.d[g][k]) != 0)
+				nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+			/* Linux's iowait ticks can step backwards: 0, not a reset. */
+			nb_delta_set_backwards(r.d[g][k], NB_DELTA_CLAMP);
+		}
+	rc = nb_interval_run(h, &no->c, o, &iv);
+	for (g = 0; g < PC_NGROUPS; g++)
+		for (k = 0; k < 2; k++)
+			nb_delta_destroy(&r.d[g][k]);
+	return rc;
 }

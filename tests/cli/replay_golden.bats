@@ -157,6 +157,15 @@ golden_json() {
 	assert_output '[12,4]'
 }
 
+@test "nbnetstat -s -P -w over the samples: cp_time's per-CPU deltas per 10 s" {
+	golden netstat-sPw nbnetstat --from "$T1" --to "$T3" -s -P -w 1
+	golden_json netstat-sPw-j nbnetstat-Pw.schema.json nbnetstat --from "$T1" --to "$T3" -s -P -w 1 -j
+	# The fixture's steps: 1000 ticks per CPU per 10 s, cpu0 30% user.
+	run -0 "$NB_BIN/nbnetstat" --replay "$DB" --from "$T1" --to "$T2" -s -P -w 1 -j
+	run -0 jq -s -c '.[1].cp_time | [.user.percpu[0], ([.[].percpu[0]] | add), ([.[].percpu[1]] | add)]' <<<"$output"
+	assert_output '[300,1000,1000]'
+}
+
 @test "nbvmstat and -P over the samples: since boot, then per 10 s" {
 	golden vmstat-w nbvmstat --from "$T1" --to "$T3" -w 1
 	golden_json vmstat-w-j nbvmstat.schema.json nbvmstat --from "$T1" --to "$T3" -w 1 -j
