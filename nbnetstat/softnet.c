@@ -206,11 +206,10 @@ softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *
  * in the columns' order; a gauge (backlog) is not a sum and is left out.
  */
 static const char *const pc_softnet[] = {
-	"processed", "dropped", "time_squeeze", "received_rps", "flow_limit",
+	"processed", "dropped", "time_squeeze", "received_rps", "flow_limit"
 };
 static const char *const pc_cp_time[] = {
-	"user", "nice", "sys", "idle", "iowait", "irq", "softirq", "steal", "guest",
-	"guest_nice",
+	"user", "nice", "sys", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"
 };
 #define PC_MAXCOLS	10
 
