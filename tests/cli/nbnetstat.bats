@@ -59,8 +59,6 @@ usage_error() {
 	# Interval mode is for the modes with counters (-i, -s, -B, -P, -s -B).
 	usage_error -r -w 1
 	assert_regex "${stderr_lines[0]}" '^nbnetstat: -w/-c: routing tables have no interval mode'
-	usage_error -s -P -w 1
-	assert_regex "${stderr_lines[0]}" '^nbnetstat: -w/-c: per-CPU counters have no interval mode'
 	usage_error -s -v
 	assert_regex "${stderr_lines[0]}" '-v: only with the socket list'
 }
