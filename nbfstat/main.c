@@ -3,7 +3,11 @@
  * main.c - nbfstat: the open files of processes, in BSD fstat's layout, from
  * kern.proc.<pid>.* and kern.proc.<pid>.fd.<n>.* (read as tables), and JSON
  * (-j) from the same printer. Packet sockets show their capture statistics
- * from net.bpf.peers.<inode>.{rcount,dcount,ccount} when the tree has them.
+ * from net.bpf.peers.<inode>.{rcount,dcount,ccount} when the tree has them;
+ * files show their mount point from kern.mount.<id>.{dev,point} when the
+ * tree has it (else the device as major,minor). FILE operands keep only
+ * the descriptors open on that file (its st_dev and st_ino), or with -f on
+ * its file system (st_dev).
  * Everything is read first, then printed; --interval prints a snapshot
  * each interval (with -j one document per line).
  */
@@ -24,7 +28,10 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":c:jnp:S:u:";
+/* A FILE operand could not be stat'ed: exit 1 after the listing. */
+static bool failed;
+
+static const char optstring[] = ":c:fjnp:S:u:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -35,14 +42,53 @@ static const struct option longopts[] = {
 
 /* Leaves of one descriptor, as the tree gives them (absent: not set). */
 enum {
-	L_TYPE, L_PATH, L_INODE, L_DEV, L_RDEV, L_MODE, L_SIZE, L_FLAGS, L_OFFSET,
-	L_FAMILY, L_SOCKTYPE, L_PROTO, L_STATE, L_LADDR, L_LPORT, L_RADDR, L_RPORT,
-	L_PEER, L_PORTID, L_IFNAME, L_MAX
+	L_TYPE,
+	L_PATH,
+	L_INODE,
+	L_DEV,
+	L_RDEV,
+	L_MODE,
+	L_SIZE,
+	L_FLAGS,
+	L_OFFSET,
+	L_FAMILY,
+	L_SOCKTYPE,
+	L_PROTO,
+	L_STATE,
+	L_LADDR,
+	L_LPORT,
+	L_RADDR,
+	L_RPORT,
+	L_PEER,
+	L_PORTID,
+	L_IFNAME,
+	L_PEER_PID,
+	L_PEER_FD,
+	L_MAX
 };
 static const char *const leaf_names[L_MAX] = {
-	"type", "path", "inode", "dev", "rdev", "mode", "size", "flags", "offset",
-	"family", "socktype", "proto", "state", "laddr", "lport", "raddr", "rport",
-	"peer", "portid", "ifname",
+	"type",
+	"path",
+	"inode",
+	"dev",
+	"rdev",
+	"mode",
+	"size",
+	"flags",
+	"offset",
+	"family",
+	"socktype",
+	"proto",
+	"state",
+	"laddr",
+	"lport",
+	"raddr",
+	"rport",
+	"peer",
+	"portid",
+	"ifname",
+	"peer_pid",
+	"peer_fd",
 };
 
 struct ofile {
@@ -68,12 +114,19 @@ struct bpf_row {
 	int64_t		 v[B_N];
 };
 
+/* A row of kern.mount.<id>. */
+struct mount_row {
+	int64_t dev;
+	char root[4096];
+	char point[4096];
+};
+
 struct state {
 	struct oproc	*p;
 	size_t		 np;
 	struct ofile	*files;
 	int64_t		 denied;
-	struct nb_sysctl_table procs, fds, peers;
+	struct nb_sysctl_table procs, fds, peers, mounts;
 };
 
 /* A row of kern.proc.<pid>. */
@@ -91,9 +144,17 @@ struct fd_row {
 	char		 path[4096];
 };
 
+/* A FILE operand: what a descriptor must be open on. */
+struct target {
+	uint64_t dev, ino;
+};
+
 struct opts {
 	struct nb_common c;
 	bool		 nflag;
+	bool fflag; /* -f: a FILE's file system, not the file */
+	struct target *tg; /* FILE operands that exist */
+	size_t ntg;
 	int32_t		 pid;		/* -p, 0: all */
 	bool		 uid_set;
 	uint32_t	 uid;		/* -u */
@@ -102,13 +163,18 @@ struct opts {
 static void
 usage(void)
 {
-	printf("usage: nbfstat [-n] [-p PID] [-u USER] [-j [--pretty]] [common options]\n"
-	       "       nbfstat [-n] [-p PID] [-u USER] [-j] --interval SECS [-c N]\n"
+	printf("usage: nbfstat [-fn] [-p PID] [-u USER] [-j [--pretty]] [common options] [FILE ...]\n"
+	       "       nbfstat [-fn] [-p PID] [-u USER] [-j] --interval SECS [-c N] [FILE ...]\n"
 	       "\n"
 	       "  (none)           every process's open files: USER CMD PID FD and a\n"
-	       "                   description (files: MOUNT INUM MODE SZ|DV R/W NAME;\n"
-	       "                   sockets: protocol, state and addresses; capture\n"
-	       "                   sockets: bpf@IF rec=, dr=, cap=)\n"
+	       "                   description (files: MOUNT INUM MODE SZ|DV R/W NAME,\n"
+	       "                   MOUNT the mount point; sockets: protocol, state and\n"
+	       "                   addresses (raw, ping, netlink too); pipes and unix\n"
+	       "                   sockets: the other end's PID/FD; capture sockets:\n"
+	       "                   bpf@IF rec=, dr=, cap=)\n"
+	       "  FILE ...         only the descriptors open on FILE (by device and inode)\n"
+	       "  -f               with FILE: any file on FILE's file system; alone: on\n"
+	       "                   the current directory's\n"
 	       "  -p PID           only process PID\n"
 	       "  -u USER          only processes of USER (a name or a number)\n"
 	       "  -n               numeric: user ids and octal modes\n"
@@ -123,7 +189,13 @@ usage(void)
 /* ---- collect ---- */
 
 /* What a descriptor's type says about how to print it. */
-enum kind { K_FILE, K_PACKET, K_SOCKET, K_OTHER };
+enum kind {
+	K_FILE,
+	K_PACKET,
+	K_SOCKET,
+	K_PIPE,
+	K_OTHER
+};
 
 static enum kind
 file_kind(const char *t)
@@ -132,8 +204,14 @@ file_kind(const char *t)
 		const char	*type;
 		enum kind	 kind;
 	} kinds[] = {
-		{ "file", K_FILE }, { "dir", K_FILE }, { "chr", K_FILE }, { "blk", K_FILE },
-		{ "fifo", K_FILE }, { "packet", K_PACKET }, { "socket", K_SOCKET },
+		{ "file", K_FILE },
+		{ "dir", K_FILE },
+		{ "chr", K_FILE },
+		{ "blk", K_FILE },
+		{ "fifo", K_FILE },
+		{ "packet", K_PACKET },
+		{ "socket", K_SOCKET },
+		{ "pipe", K_PIPE },
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -153,6 +231,12 @@ static const struct nb_sysctl_column proc_cols[] = {
 
 static const struct nb_sysctl_column denied_col[] = {
 	{ "denied", NB_SYSCTL_INT, offsetof(struct proc_row, denied), 0 },
+};
+
+static const struct nb_sysctl_column mount_cols[] = {
+	{ "dev", NB_SYSCTL_INT, offsetof(struct mount_row, dev), 0 },
+	{ "root", NB_SYSCTL_STRING, offsetof(struct mount_row, root), 4096 },
+	{ "point", NB_SYSCTL_STRING, offsetof(struct mount_row, point), 4096 },
 };
 
 static const struct nb_sysctl_column bpf_cols[B_N] = {
@@ -199,6 +283,7 @@ state_free(struct state *s)
 	nb_sysctl_table_free(&s->procs);
 	nb_sysctl_table_free(&s->fds);
 	nb_sysctl_table_free(&s->peers);
+	nb_sysctl_table_free(&s->mounts);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -286,7 +371,33 @@ collect(struct nb_sysctl *h, int32_t pid, struct state *s)
 	if (packets && (rc = nb_sysctl_table_read(h, "net.bpf.peers.*", bpf_cols, B_N,
 	    sizeof(struct bpf_row), 0, &s->peers)) != 0 && rc != -ENOENT)
 		return rc;
+	/* Mount points name the MOUNT column; without them (a history or a
+	 * root without mountinfo) it shows major,minor: not an error. */
+	if (nb_sysctl_table_read(h, "kern.mount.*", mount_cols, 3, sizeof(struct mount_row), 0,
+		&s->mounts) != 0)
+		nb_sysctl_table_free(&s->mounts);
 	return 0;
+}
+
+/* The mount point of device dev: a mount of its file system's root when
+ * there is one (bind mounts of a subdirectory come second), or NULL. */
+static const char *
+mount_point(const struct state *s, int64_t dev)
+{
+	const char *any = NULL;
+
+	for (size_t i = 0; i < s->mounts.nrows; i++) {
+		const struct mount_row *m = nb_sysctl_table_row(&s->mounts, i);
+		const struct nb_sysctl_rowid *id = &s->mounts.ids[i];
+
+		if (!nb_sysctl_row_has(id, 0) || !nb_sysctl_row_has(id, 2) || m->dev != dev)
+			continue;
+		if (nb_sysctl_row_has(id, 1) && strcmp(m->root, "/") == 0)
+			return m->point;
+		if (any == NULL)
+			any = m->point;
+	}
+	return any;
 }
 
 /* ---- printing: one path for text and JSON ---- */
@@ -375,18 +486,24 @@ num_leaf(struct nb_out *o, const struct ofile *f, unsigned l, const char *key)
 
 /* The file columns: MOUNT INUM MODE SZ|DV R/W NAME. */
 static void
-print_file(struct nb_out *o, const struct opts *op, const struct ofile *f)
+print_file(struct nb_out *o, const struct opts *op, const struct state *s,
+    const struct ofile *f)
 {
 	char buf[64], mb[12];
 	uint32_t mode = (uint32_t)f->n[L_MODE];
 	bool dev = HAS(f, L_RDEV);
+	const char *mnt = HAS(f, L_DEV) ? mount_point(s, f->n[L_DEV]) : NULL;
 
-	if (HAS(f, L_DEV))
-		snprintf(buf, sizeof(buf), "%u,%u", major((dev_t)f->n[L_DEV]),
-		    minor((dev_t)f->n[L_DEV]));
-	else
-		snprintf(buf, sizeof(buf), "-");
-	nb_out_str(o, NB_OUT_TEXT, NULL, " %-9s", buf);
+	if (mnt != NULL)
+		nb_out_str(o, NB_OUT_ANY, "mount", " %-9s", mnt);
+	else {
+		if (HAS(f, L_DEV))
+			snprintf(buf, sizeof(buf), "%u,%u", major((dev_t)f->n[L_DEV]),
+			    minor((dev_t)f->n[L_DEV]));
+		else
+			snprintf(buf, sizeof(buf), "-");
+		nb_out_str(o, NB_OUT_TEXT, NULL, " %-9s", buf);
+	}
 	num_leaf(o, f, L_DEV, "dev");
 	if (HAS(f, L_INODE))
 		nb_out_u64(o, NB_OUT_ANY, "inode", " %8" PRIu64, (uint64_t)f->n[L_INODE]);
@@ -457,6 +574,34 @@ print_packet(struct nb_out *o, const struct state *s, const struct ofile *f)
 	}
 }
 
+/* The other end's process and descriptor (JSON; text prints them in place). */
+static void
+print_peer_json(struct nb_out *o, const struct ofile *f)
+{
+	num_leaf(o, f, L_PEER_PID, "peer_pid");
+	num_leaf(o, f, L_PEER_FD, "peer_fd");
+}
+
+/* A pipe: its inode and the other end, "<-" for a read end (data come from
+ * it), "->" for a write end, "<->" when the access mode is unknown. */
+static void
+print_pipe(struct nb_out *o, const struct ofile *f)
+{
+	const char *arrow = "<->";
+
+	nb_out_text(o, " pipe");
+	if (HAS(f, L_INODE))
+		nb_out_u64(o, NB_OUT_ANY, "inode", " %" PRIu64, (uint64_t)f->n[L_INODE]);
+	if (!HAS(f, L_PEER_PID) || !HAS(f, L_PEER_FD))
+		return;
+	if (HAS(f, L_FLAGS) && (f->n[L_FLAGS] & O_ACCMODE) == O_RDONLY)
+		arrow = "<-";
+	else if (HAS(f, L_FLAGS) && (f->n[L_FLAGS] & O_ACCMODE) == O_WRONLY)
+		arrow = "->";
+	nb_out_text(o, " %s %" PRId64 "/%" PRId64, arrow, f->n[L_PEER_PID], f->n[L_PEER_FD]);
+	print_peer_json(o, f);
+}
+
 /* A socket: family type proto [state] local [<-> remote]. */
 static void
 print_socket(struct nb_out *o, const struct ofile *f)
@@ -477,6 +622,7 @@ print_socket(struct nb_out *o, const struct ofile *f)
 	str_leaf(o, f, L_SOCKTYPE, "socktype");
 	if (HAS(f, L_SOCKTYPE))
 		nb_out_text(o, " %s", f->s[L_SOCKTYPE]);
+	/* (a netlink socket read from a table of a root has no type) */
 	if (HAS(f, L_PROTO))
 		nb_out_str(o, NB_OUT_ANY, "proto", " %s", f->s[L_PROTO]);
 	if (HAS(f, L_STATE))
@@ -496,10 +642,29 @@ print_socket(struct nb_out *o, const struct ofile *f)
 	}
 	if (HAS(f, L_PATH))
 		nb_out_str(o, NB_OUT_ANY, "path", " %s", f->s[L_PATH]);
-	if (HAS(f, L_PEER))
+	if (HAS(f, L_PEER_PID) && HAS(f, L_PEER_FD)) {
+		nb_out_text(o, " <-> %" PRId64 "/%" PRId64, f->n[L_PEER_PID], f->n[L_PEER_FD]);
+		num_leaf(o, f, L_PEER, "peer");
+	} else if (HAS(f, L_PEER))
 		nb_out_u64(o, NB_OUT_ANY, "peer", " <-> %" PRIu64, (uint64_t)f->n[L_PEER]);
+	print_peer_json(o, f);
 	if (HAS(f, L_PORTID))
 		nb_out_u64(o, NB_OUT_ANY, "portid", " portid=%" PRIu64, (uint64_t)f->n[L_PORTID]);
+}
+
+/* Whether descriptor f is open on a FILE operand (all pass without any). */
+static bool
+wanted(const struct opts *op, const struct ofile *f)
+{
+	if (op->ntg == 0 && !op->fflag)
+		return true;
+	if (!HAS(f, L_DEV))
+		return false;
+	for (size_t i = 0; i < op->ntg; i++)
+		if ((uint64_t)f->n[L_DEV] == op->tg[i].dev &&
+		    (op->fflag || (HAS(f, L_INODE) && (uint64_t)f->n[L_INODE] == op->tg[i].ino)))
+			return true;
+	return false;
 }
 
 static void
@@ -522,6 +687,9 @@ print_all(struct nb_out *o, const struct opts *op, const struct state *s)
 			const struct ofile *f = &p->f[j];
 			const char *type = HAS(f, L_TYPE) ? f->s[L_TYPE] : "other";
 
+			if (!wanted(op, f))
+				continue;
+
 			nb_out_open_object(o, NULL);
 			nb_out_str(o, NB_OUT_ANY, "user", "%-8.8s", user);
 			nb_out_i64(o, NB_OUT_JSON, "uid", "%" PRId64, p->uid);
@@ -530,13 +698,15 @@ print_all(struct nb_out *o, const struct opts *op, const struct state *s)
 			nb_out_i64(o, NB_OUT_ANY, "fd", " %4" PRId64, f->fd);
 			nb_out_str(o, NB_OUT_JSON, "type", "%s", type);
 			if (file_kind(type) == K_FILE)
-				print_file(o, op, f);
+				print_file(o, op, s, f);
 			else {
 				nb_out_text(o, "*");
 				if (file_kind(type) == K_PACKET)
 					print_packet(o, s, f);
 				else if (file_kind(type) == K_SOCKET)
 					print_socket(o, f);
+				else if (file_kind(type) == K_PIPE)
+					print_pipe(o, f);
 				else {
 					nb_out_text(o, " %s", type);
 					if (HAS(f, L_INODE))
@@ -556,6 +726,39 @@ print_all(struct nb_out *o, const struct opts *op, const struct state *s)
 	}
 	nb_out_close_array(o);
 	nb_out_record_end(o);
+}
+
+/*
+ * The FILE operands (with -f and none: "."): stat each; one that cannot be
+ * stat'ed is reported (fstat's "nbfstat: FILE: No such file or directory")
+ * and makes the exit status 1, the others are still listed. false when
+ * none is left (nothing is printed then, as in NetBSD's fstat).
+ */
+static bool
+targets(struct opts *op, int n, char **files)
+{
+	static char *dot[] = { ".", NULL };
+	struct stat sb;
+
+	if (n == 0 && op->fflag) {
+		files = dot;
+		n = 1;
+	}
+	if (n == 0)
+		return true;
+	if ((op->tg = calloc((size_t)n, sizeof(*op->tg))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (int i = 0; i < n; i++) {
+		if (stat(files[i], &sb) != 0) {
+			nb_warnx("%s: %s", files[i], strerror(errno));
+			failed = true;
+			continue;
+		}
+		op->tg[op->ntg].dev = sb.st_dev;
+		op->tg[op->ntg].ino = sb.st_ino;
+		op->ntg++;
+	}
+	return op->ntg > 0;
 }
 
 int
@@ -579,6 +782,9 @@ main(int argc, char *argv[])
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'f':
+			op.fflag = true;
+			break;
 		case 'n':
 			op.nflag = true;
 			break;
@@ -614,9 +820,11 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
-	if (optind < argc)
-		nb_usagex("%s: unexpected operand", argv[optind]);
 	nb_common_check(&op.c);
+	if (!targets(&op, argc - optind, argv + optind)) {
+		free(op.tg);
+		return NB_EXIT_RUNTIME; /* none of the FILEs exists */
+	}
 
 	h = nb_common_open(&op.c);
 	if ((o = nb_out_create(stdout, op.c.json, op.c.pretty)) == NULL)
@@ -648,7 +856,8 @@ main(int argc, char *argv[])
 	}
 	nb_out_destroy(&o);
 	nb_common_close(&h);
+	free(op.tg);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		nb_errx(NB_EXIT_RUNTIME, "stdout: %s", strerror(errno));
-	return 0;
+	return failed ? NB_EXIT_RUNTIME : 0;
 }

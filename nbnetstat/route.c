@@ -4,7 +4,10 @@
  * tables (nb_sysctl_table_read) into plain rows, then render the NetBSD netstat -r table
  * (or JSON) from them. Flags are derived from the tree's flags, type and
  * protocol; Refs and Use do not exist on Linux and print "-", as on NetBSD's
- * sysctl path; Mtu prints "-" (the tree has no route MTU).
+ * sysctl path; Mtu is the route's RTAX_MTU ("-" when it has none). A
+ * multipath route prints its first nexthop on its row and each further
+ * nexthop on a continuation row below it (no destination), as NetBSD does
+ * for the routes of one destination; JSON gives them all in "nexthops".
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -37,56 +40,147 @@ struct rt_info {
 	char		 protocol[32];
 	char		 type[32];
 	char		 scope[32];
-	int64_t		 prefixlen, flags, metric, table, nhops;
+	char prefsrc[INET6_ADDRSTRLEN + 8];
+	char pref[16];
+	int64_t prefixlen, flags, metric, table, nhops, mtu, nhid;
+	size_t nh0, nnh; /* its rows in rt_list.nh (filled after the read) */
+};
+
+/* A row of net.route.<fam>.<n>.nexthops.<k>.*. */
+struct rt_nh {
+	char gateway[INET6_ADDRSTRLEN + 8];
+	char ifname[64];
+	int64_t weight, flags;
 };
 
 #define RS(f)	NB_SYSCTL_STRING, offsetof(struct rt_info, f), sizeof(((struct rt_info *)0)->f)
 #define RI(f)	NB_SYSCTL_INT, offsetof(struct rt_info, f), 0
 
-enum { RC_NHOPS = 10 };
+enum { RC_NHOPS = 10,
+	RC_MTU,
+	RC_PREFSRC,
+	RC_PREF,
+	RC_NHID };
 
 static const struct nb_sysctl_column rt_cols[] = {
-	{ "dst", RS(dst) }, { "gateway", RS(gateway) }, { "ifname", RS(ifname) },
-	{ "protocol", RS(protocol) }, { "type", RS(type) }, { "scope", RS(scope) },
-	{ "prefixlen", RI(prefixlen) }, { "flags", RI(flags) }, { "metric", RI(metric) },
-	{ "table", RI(table) }, [RC_NHOPS] = { "nhops", RI(nhops) },
+	{ "dst", RS(dst) },
+	{ "gateway", RS(gateway) },
+	{ "ifname", RS(ifname) },
+	{ "protocol", RS(protocol) },
+	{ "type", RS(type) },
+	{ "scope", RS(scope) },
+	{ "prefixlen", RI(prefixlen) },
+	{ "flags", RI(flags) },
+	{ "metric", RI(metric) },
+	{ "table", RI(table) },
+	[RC_NHOPS] = { "nhops", RI(nhops) },
+	[RC_MTU] = { "mtu", RI(mtu) },
+	[RC_PREFSRC] = { "prefsrc", RS(prefsrc) },
+	[RC_PREF] = { "pref", RS(pref) },
+	[RC_NHID] = { "nhid", RI(nhid) },
+};
+
+#define NS(f) NB_SYSCTL_STRING, offsetof(struct rt_nh, f), sizeof(((struct rt_nh *)0)->f)
+#define NI(f) NB_SYSCTL_INT, offsetof(struct rt_nh, f), 0
+
+static const struct nb_sysctl_column nh_cols[] = {
+	{ "gateway", NS(gateway) },
+	{ "ifname", NS(ifname) },
+	{ "weight", NI(weight) },
+	{ "flags", NI(flags) },
 };
 
 struct rt_list {
 	struct rt_info	*v;
 	size_t		 n;
 	struct nb_sysctl_table t;
+	struct rt_nh *nh; /* nexthop rows, grouped by route */
+	struct nb_sysctl_table tnh;
 };
 
 static void
 rt_list_free(struct rt_list *l)
 {
 	nb_sysctl_table_free(&l->t);
+	nb_sysctl_table_free(&l->tnh);
 	memset(l, 0, sizeof(*l));
+}
+
+static void
+rt_read_fail(struct nb_sysctl *h, const char *what, int error)
+{
+	const char *d = nb_sysctl_errdetail(h);
+
+	nb_errx(NB_EXIT_RUNTIME, "%s: %s", what, d != NULL && *d != '\0' ? d : strerror(-error));
+}
+
+/*
+ * The nexthop rows of l's routes: a nexthop row's first key is its
+ * route's <n>, the index of the route's row. A route's nexthops are
+ * consecutive rows.
+ */
+static void
+rt_collect_nh(struct nb_sysctl *h, const char *fam, struct rt_list *l)
+{
+	char pat[48], *end;
+	size_t i, j, *pos, max = 0;
+	unsigned long long n;
+	int error;
+
+	snprintf(pat, sizeof(pat), "net.route.%s.*.nexthops.*", fam);
+	if ((error = nb_sysctl_table_read(h, pat, nh_cols, sizeof(nh_cols) / sizeof(nh_cols[0]),
+		 sizeof(struct rt_nh), 0, &l->tnh)) != 0)
+		rt_read_fail(h, pat, error);
+	l->nh = l->tnh.rows;
+	for (i = 0; i < l->n; i++)
+		if (l->t.ids[i].index >= 0 && (size_t)l->t.ids[i].index >= max)
+			max = (size_t)l->t.ids[i].index + 1;
+	if ((pos = malloc((max + 1) * sizeof(*pos))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s: %s", pat, strerror(ENOMEM));
+	for (i = 0; i <= max; i++)
+		pos[i] = SIZE_MAX;
+	for (i = 0; i < l->n; i++)
+		if (l->t.ids[i].index >= 0)
+			pos[l->t.ids[i].index] = i;
+	for (i = 0; i < l->tnh.nrows; i++) {
+		const struct nb_sysctl_rowid *id = &l->tnh.ids[i];
+
+		if (id->nkey < 1)
+			continue;
+		n = strtoull(id->key[0], &end, 10);
+		if (*end != '\0' || n >= max || (j = pos[n]) == SIZE_MAX)
+			continue;
+		if (l->v[j].nnh++ == 0)
+			l->v[j].nh0 = i;
+	}
+	free(pos);
 }
 
 static void
 rt_collect(struct nb_sysctl *h, const char *fam, struct rt_list *l)
 {
 	char pat[32];
-	const char *d;
 	size_t i;
+	bool multi = false;
 	int error;
 
 	snprintf(pat, sizeof(pat), "net.route.%s.*", fam);
 	error = nb_sysctl_table_read(h, pat, rt_cols, sizeof(rt_cols) / sizeof(rt_cols[0]),
 	    sizeof(struct rt_info), 0, &l->t);
 	if (error != 0) {
-		d = nb_sysctl_errdetail(h);
-		nb_errx(NB_EXIT_RUNTIME, "net.route.%s: %s", fam,
-		    d != NULL && *d != '\0' ? d : strerror(-error));
+		snprintf(pat, sizeof(pat), "net.route.%s", fam);
+		rt_read_fail(h, pat, error);
 	}
 	l->v = l->t.rows;
 	l->n = l->t.nrows;
 	/* A route without the leaf has one hop. */
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		if (!nb_sysctl_row_has(&l->t.ids[i], RC_NHOPS))
 			l->v[i].nhops = 1;
+		multi |= l->v[i].nhops > 1;
+	}
+	if (multi)
+		rt_collect_nh(h, fam, l);
 }
 
 /* ---- -T and -f ---- */
@@ -236,9 +330,45 @@ rt_addr_text(const struct netstat_opts *no, int af, const char *addr, char *buf,
 	return buf;
 }
 
+/* The continuation row of nexthop nh (no destination) and its JSON object. */
 static void
-rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_info *r)
+rt_render_nh(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_info *r,
+    const struct rt_nh *nh, bool text)
 {
+	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
+	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
+	char name[NI_MAXHOST], mtu[24];
+
+	nb_out_open_object(o, NULL);
+	if (text)
+		nb_out_text(o, "%-*s ", wdst, "");
+	if (*nh->gateway != '\0') {
+		if (text)
+			nb_out_text(o, "%-*s ", wgw,
+			    rt_addr_text(no, af, nh->gateway, name, sizeof(name)));
+		nb_out_str(o, NB_OUT_JSON, "gateway", NULL, nh->gateway);
+	} else if (text) {
+		nb_out_text(o, "%-*s ", wgw, "-");
+	}
+	if (text) {
+		snprintf(mtu, sizeof(mtu), "%" PRId64, r->mtu);
+		nb_out_text(o, "%-6s %6s %8s %6s  %s\n", *nh->gateway != '\0' ? "UG" : "U", "-",
+		    "-", r->mtu > 0 ? mtu : "-", *nh->ifname != '\0' ? nh->ifname : "-");
+	}
+	if (*nh->ifname != '\0')
+		nb_out_str(o, NB_OUT_JSON, "interface", NULL, nh->ifname);
+	nb_out_i64(o, NB_OUT_JSON, "weight", NULL, nh->weight);
+	nb_out_i64(o, NB_OUT_JSON, "rtnh_flags", NULL, nh->flags);
+	nb_out_close_object(o);
+}
+
+static void
+rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_list *l,
+    const struct rt_info *r)
+{
+	const struct nb_sysctl_rowid *id = &l->t.ids[r - l->v];
+	char mtu[24];
+	size_t k;
 	int full = af == AF_INET ? 32 : 128;
 	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
 	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
@@ -265,7 +395,8 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 		nb_out_text(o, "%-*s ", wgw, "-");
 	}
 	nb_out_str(o, NB_OUT_ANY, "flags", "%-6s ", flags);
-	nb_out_text(o, "%6s %8s %6s  ", "-", "-", "-");	/* Refs Use Mtu */
+	snprintf(mtu, sizeof(mtu), "%" PRId64, r->mtu);
+	nb_out_text(o, "%6s %8s %6s  ", "-", "-", r->mtu > 0 ? mtu : "-"); /* Refs Use Mtu */
 	if (*r->ifname != '\0')
 		nb_out_str(o, NB_OUT_ANY, "interface", "%s", r->ifname);
 	else
@@ -276,7 +407,22 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 	nb_out_str(o, NB_OUT_JSON, "protocol", NULL, r->protocol);
 	nb_out_str(o, NB_OUT_JSON, "scope", NULL, r->scope);
 	nb_out_i64(o, NB_OUT_JSON, "nhops", NULL, r->nhops);
+	if (r->mtu > 0)
+		nb_out_i64(o, NB_OUT_JSON, "mtu", NULL, r->mtu);
+	if (*r->prefsrc != '\0')
+		nb_out_str(o, NB_OUT_JSON, "prefsrc", NULL, r->prefsrc);
+	if (nb_sysctl_row_has(id, RC_PREF))
+		nb_out_str(o, NB_OUT_JSON, "pref", NULL, r->pref);
+	if (r->nhid > 0)
+		nb_out_i64(o, NB_OUT_JSON, "nhid", NULL, r->nhid);
 	nb_out_text(o, "\n");
+	if (r->nnh > 0) {
+		/* Text: the first nexthop is the route's own row. */
+		nb_out_open_array(o, "nexthops");
+		for (k = 0; k < r->nnh; k++)
+			rt_render_nh(o, no, af, r, &l->nh[r->nh0 + k], k > 0);
+		nb_out_close_array(o);
+	}
 	nb_out_close_object(o);
 }
 
@@ -317,7 +463,7 @@ rt_section(struct nb_out *o, const struct netstat_opts *no, int af, const struct
 			cur = r->table;
 			any = true;
 		}
-		rt_render_one(o, no, af, r);
+		rt_render_one(o, no, af, l, r);
 	}
 	nb_out_close_array(o);
 }

@@ -24,7 +24,9 @@
  *   version, so an object is in the list and the hash or in neither for
  *   every reader. Attributes are an immutable block swapped whole with a
  *   release store; the superseded block is freed after one grace period
- *   (the first block is embedded and never freed on its own).
+ *   (the first block is embedded and never freed on its own). A route's
+ *   nexthops are the tail of its block (malloc'd with it, never embedded),
+ *   so they change and are freed together with the attributes.
  *
  * Hash statistics
  *   A family registers its hash (NB_HASH_ROUTE, NB_HASH_NEIGH) in the
@@ -76,9 +78,11 @@ union nb_oattrs {
 	struct nb_neighattrs n;
 };
 
+/* An attribute block; tlen bytes of tail (a route's nexthops) follow it. */
 struct nb_oblk {
 	struct nb_rcu	 rcu;
 	struct nb_oblk	*stale_next;	/* writer: on obj->stale */
+	size_t tlen;
 	union nb_oattrs	 a;
 };
 
@@ -112,6 +116,12 @@ struct nb_ofam_ops {
 	bool	(*same)(const union nb_oattrs *x, const union nb_oattrs *y);
 	/* Family and destination address of a normalised block. */
 	void	(*key)(const union nb_oattrs *a, uint8_t key[NB_OKEYLEN]);
+	/* Optional: the bytes of the caller's a that follow the block (0: none),
+	 * their normalised copy into dst, and pointing a normalised block at
+	 * its tail (NULL: none). norm has validated a. */
+	size_t (*tail)(const void *a);
+	void (*tail_copy)(void *dst, const void *a);
+	void (*bind)(union nb_oattrs *n, const void *tail);
 	const char *hsname;		/* hashstat registry name and description */
 	const char *hsdescr;
 };
@@ -135,7 +145,7 @@ nb_route_norm(union nb_oattrs *u, const void *arg)
 		return -EINVAL;
 	if ((alen = nb_alen(a->family)) < 0)
 		return -EAFNOSUPPORT;
-	if (a->dst_len > alen * 8)
+	if (a->dst_len > alen * 8 || (a->nh != NULL && a->nhops > NB_ROUTE_NH_MAX))
 		return -EINVAL;
 	memset(u, 0, sizeof(*u));
 	n->family = a->family;
@@ -150,10 +160,50 @@ nb_route_norm(union nb_oattrs *u, const void *arg)
 	n->metric = a->metric;
 	n->flags = a->flags;
 	n->nhops = a->nhops;
+	n->mtu = a->mtu;
+	n->nhid = a->nhid;
+	n->has_pref = a->has_pref != 0;
+	if (n->has_pref)
+		n->pref = a->pref;
+	n->has_prefsrc = a->has_prefsrc != 0;
 	memcpy(n->dst, a->dst, (size_t)alen);
 	if (n->has_gw)
 		memcpy(n->gw, a->gw, (size_t)alen);
+	if (n->has_prefsrc)
+		memcpy(n->prefsrc, a->prefsrc, (size_t)alen);
 	return 0;
+}
+
+static size_t
+nb_route_tail(const void *arg)
+{
+	const struct nb_routeattrs *a = arg;
+
+	return a->nh != NULL && a->nhops > 1 ? a->nhops * sizeof(struct nb_nexthop) : 0;
+}
+
+static void
+nb_route_tail_copy(void *dst, const void *arg)
+{
+	const struct nb_routeattrs *a = arg;
+	struct nb_nexthop *d = dst;
+	size_t alen = a->family == AF_INET ? 4 : 16;
+
+	for (uint32_t i = 0; i < a->nhops; i++) {
+		memset(&d[i], 0, sizeof(d[i]));
+		d[i].oif = a->nh[i].oif;
+		d[i].has_gw = a->nh[i].has_gw != 0;
+		d[i].flags = a->nh[i].flags;
+		d[i].weight = a->nh[i].weight;
+		if (d[i].has_gw)
+			memcpy(d[i].gw, a->nh[i].gw, alen);
+	}
+}
+
+static void
+nb_route_bind(union nb_oattrs *n, const void *tail)
+{
+	n->r.nh = tail;
 }
 
 static bool
@@ -212,8 +262,14 @@ nb_neigh_key(const union nb_oattrs *a, uint8_t key[NB_OKEYLEN])
 }
 
 static const struct nb_ofam_ops nb_route_ops = {
-	.norm = nb_route_norm, .same = nb_route_same, .key = nb_route_key,
-	.hsname = NB_HASH_ROUTE, .hsdescr = "routes by (family, destination)",
+	.norm = nb_route_norm,
+	.same = nb_route_same,
+	.key = nb_route_key,
+	.tail = nb_route_tail,
+	.tail_copy = nb_route_tail_copy,
+	.bind = nb_route_bind,
+	.hsname = NB_HASH_ROUTE,
+	.hsdescr = "routes by (family, destination)",
 };
 
 static const struct nb_ofam_ops nb_neigh_ops = {
@@ -277,30 +333,60 @@ nb_ofam_stat_fn(const struct nb_read *rd, void *arg, struct nb_hashstat *out)
 	return 0;
 }
 
+/* Does block old hold n and the tail of nb (NULL: no tail)? */
+static bool
+nb_oblk_same(const struct nb_ofam *fam, const struct nb_oblk *old, const union nb_oattrs *n,
+    const struct nb_oblk *nb)
+{
+	union nb_oattrs u = old->a;
+	size_t tlen = nb != NULL ? nb->tlen : 0;
+
+	if (fam->ops->bind != NULL)
+		fam->ops->bind(&u, NULL);
+	return old->tlen == tlen && memcmp(&u, n, sizeof(u)) == 0 &&
+	       (tlen == 0 || memcmp(old + 1, nb + 1, tlen) == 0);
+}
+
 static int
 nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 {
 	uint8_t key[NB_OKEYLEN];
 	union nb_oattrs n;
-	struct nb_oblk *blk, *old;
+	struct nb_oblk *blk, *old, *nb = NULL;
 	struct nb_obj *o = NULL, *cur;
 	struct nb_hent *e;
 	uint64_t v;
+	size_t tlen;
 	int error;
 
 	if ((error = fam->ops->norm(&n, a)) != 0)
 		return error;
+	/* A block with a tail is built before the lock, and it is the new block. */
+	if ((tlen = fam->ops->tail != NULL ? fam->ops->tail(a) : 0) > 0) {
+		if ((nb = malloc(sizeof(*nb) + tlen)) == NULL)
+			return -ENOMEM;
+		memset(nb, 0, sizeof(*nb));
+		nb->a = n;
+		nb->tlen = tlen;
+		fam->ops->tail_copy(nb + 1, a);
+		fam->ops->bind(&nb->a, nb + 1);
+	}
 	nb_thread_ensure();
 	pthread_mutex_lock(&fam->lock);
 	if ((cur = nb_ofam_find(fam, &n)) != NULL) {
 		old = cur->attrs;
-		if (memcmp(&old->a, &n, sizeof(n)) == 0)
+		if (nb_oblk_same(fam, old, &n, nb))
 			goto out;
-		if ((blk = malloc(sizeof(*blk))) == NULL) {
+		if (nb != NULL) {
+			blk = nb;
+			nb = NULL;
+		} else if ((blk = malloc(sizeof(*blk))) == NULL) {
 			error = -ENOMEM;
 			goto out;
+		} else {
+			blk->a = n;
+			blk->tlen = 0;
 		}
-		blk->a = n;
 		blk->stale_next = NULL;
 		/* seq_cst pairs with nb_route_hold's: see "Lookup and long holds". */
 		__atomic_store_n(&cur->attrs, blk, __ATOMIC_SEQ_CST);
@@ -331,6 +417,10 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 	nb_vis_init(&o->vis);
 	o->first.a = n;
 	o->attrs = &o->first;
+	if (nb != NULL) {
+		o->attrs = nb;
+		nb = NULL;
+	}
 	o->fam = fam;
 	o->st = st;
 	o->refs = 1;
@@ -358,6 +448,7 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 out:
 	pthread_mutex_unlock(&fam->lock);
 	free(o);
+	free(nb);
 	return error;
 }
 
@@ -676,6 +767,8 @@ nb_route_prepare_locked(struct nb_stack *st, const struct nb_routeattrs *a, stru
 
 	if ((error = fam->ops->norm(&n, a)) != 0)
 		return error;
+	if (fam->ops->tail(a) != 0)
+		return -EINVAL; /* a local route has one nexthop */
 	if (nb_ofam_find(fam, &n) != NULL)
 		return -EEXIST;
 	if ((o = calloc(1, sizeof(*o))) == NULL)

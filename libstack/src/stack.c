@@ -82,6 +82,7 @@ nb_registries_free(struct nb_stack *st)
 	st->health = NULL;
 	nb_info_fini(st);
 	nb_procs_fini(st);
+	nb_mounts_fini(st);
 	nb_pcbs_fini(st);
 }
 

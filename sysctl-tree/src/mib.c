@@ -47,7 +47,8 @@ enum {
 	DYN_NEIGH,
 	DYN_BPF,
 	DYN_PROC,
-	DYN_PCB
+	DYN_PCB,
+	DYN_MOUNT
 };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
@@ -90,6 +91,7 @@ static const struct snode {
 	{ 2, "bpf", CREATE_BASE + 4, DYN_BPF, "packet capture descriptors (bpf_d)" },
 	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
 	{ 2, "pcb", CREATE_BASE + 5, DYN_PCB, "sockets, by kind and sock_diag cookie" },
+	{ 0, "mount", CREATE_BASE + 1, DYN_MOUNT, "mounted file systems, by mount id" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -134,6 +136,7 @@ static const struct famrule {
 	{ "kern", "procs_blocked", NB_FAM_CPU, false },
 	{ "kern", "proc", NB_FAM_PROC, false },
 	{ "kern", "proc", NB_FAM_LINKS, true }, /* packet sockets' ifname */
+	{ "kern", "mount", NB_FAM_MOUNT, false },
 	{ "vm", NULL, NB_FAM_VM, false },
 	{ "stack", NULL, 0, false },
 };
@@ -644,6 +647,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 			break;
 		case DYN_PCB:
 			mib_pcb(w);
+			break;
+		case DYN_MOUNT:
+			mib_mount(w);
 			break;
 		}
 		return;

@@ -184,6 +184,8 @@ int	mib_bpf(struct mib_walk *w);
 /* mib_proc.c: kern.proc; the pid a name kern.proc.<pid>... limits the scan to (0: all). */
 int	mib_proc(struct mib_walk *w);
 int32_t	mib_proc_scope(const char *const *comp, const size_t *lens, unsigned n);
+/* mib_proc.c: kern.mount.<id>.*, the mount table. */
+int	mib_mount(struct mib_walk *w);
 /* mib_pcb.c: net.pcb; the kinds a name net.pcb.<kind>... limits the dump to (0: all). */
 int mib_pcb(struct mib_walk *w);
 unsigned mib_pcb_scope(const char *const *comp, const size_t *lens, unsigned n);

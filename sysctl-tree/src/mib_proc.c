@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* mib_proc.c - kern.proc.<pid>.{comm,uid,fd.<n>.*} and kern.proc.denied: processes' open files. */
+/* mib_proc.c - kern.proc.<pid>.{comm,uid,fd.<n>.*}, kern.proc.denied and kern.mount.<id>.*: processes' open files and the mounts they are on. */
 /*
  * The provider reports libstack's process-files snapshot (nb_proc_walk),
  * replaced whole by each NB_FAM_PROC refresh. mib.c sets the snapshot's
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <linux/if_ether.h>
 #include <linux/netlink.h>
@@ -104,6 +105,8 @@ proto_text(struct mib_walk *w, const struct nb_pfd *f)
 			mib_utoa(f->proto, w->sbuf);
 			return w->sbuf;
 		}
+		if (f->proto == IPPROTO_ICMP || f->proto == IPPROTO_ICMPV6) /* ping sockets */
+			return f->proto == IPPROTO_ICMP ? "icmp" : "icmp6";
 		return f->proto == IPPROTO_TCP ? "tcp" : f->proto == IPPROTO_UDP ? "udp" :
 		    f->proto == IPPROTO_SCTP ? "sctp" : (mib_utoa(f->proto, w->sbuf), w->sbuf);
 	case AF_NETLINK:
@@ -167,8 +170,10 @@ sock_leaves(struct mib_walk *w, const struct nb_pfd *f)
 
 	MIB_LEAF(w, "family", mib_leaf_str(w, "address family", NB_SYSCTL_STRING, 0,
 	    family_text(f->family)));
-	MIB_LEAF(w, "socktype", mib_leaf_str(w, "socket type (stream, dgram, raw, seqpacket)",
-	    NB_SYSCTL_STRING, 0, socktype_text(f->stype)));
+	if (f->stype != 0) /* 0: the source could not tell (netlink from a table) */
+		MIB_LEAF(w, "socktype", mib_leaf_str(w, "socket type (stream, dgram, raw, "
+							"seqpacket)",
+					    NB_SYSCTL_STRING, 0, socktype_text(f->stype)));
 	if (f->family != AF_UNIX)
 		MIB_LEAF(w, "proto", mib_leaf_str(w, "protocol: tcp, udp, a raw protocol; "
 		    "the netlink protocol; the packet ethertype", NB_SYSCTL_STRING, 0,
@@ -248,6 +253,12 @@ fd_leaves(struct mib_walk *w, const struct nb_pfd *f)
 	}
 	if (f->type == NB_PFD_SOCKET && f->sock_known)
 		sock_leaves(w, f);
+	if (f->peer_pid > 0) {
+		MIB_LEAF(w, "peer_pid", mib_leaf_int(w, "a process holding the other end "
+							"(pipe, unix socket)",
+					    NB_SYSCTL_F_GAUGE, f->peer_pid));
+		MIB_LEAF(w, "peer_fd", mib_leaf_int(w, "its descriptor of the other end", NB_SYSCTL_F_GAUGE, f->peer_fd));
+	}
 }
 
 static int
@@ -330,6 +341,42 @@ mib_proc(struct mib_walk *w)
 		return w->rc;
 	}
 	if ((error = nb_proc_walk(sn, proc_cb, w)) < 0 && w->rc == 0)
+		w->rc = error;
+	return w->rc;
+}
+
+/* kern.mount.<id>: one mount of the snapshot. */
+static int
+mount_cb(const struct nb_mount *m, void *arg)
+{
+	struct mib_walk *w = arg;
+	char name[24];
+	size_t len = mib_utoa(m->id, name);
+
+	if (!mw_enter(w, name, len))
+		return 0;
+	if (mib_node(w, "mount")) {
+		MIB_LEAF(w, "parent", mib_leaf_int(w, "the parent mount's id", NB_SYSCTL_F_GAUGE, m->parent));
+		MIB_LEAF(w, "major", mib_leaf_int(w, "device major number (st_dev)", NB_SYSCTL_F_GAUGE, m->major));
+		MIB_LEAF(w, "minor", mib_leaf_int(w, "device minor number (st_dev)", NB_SYSCTL_F_GAUGE, m->minor));
+		MIB_LEAF(w, "dev", mib_leaf_u64(w, "st_dev of its files (as kern.proc's dev)", NB_SYSCTL_F_GAUGE, makedev(m->major, m->minor)));
+		MIB_LEAF(w, "point", mib_leaf_str(w, "mount point", NB_SYSCTL_STRING, 0, m->point));
+		MIB_LEAF(w, "root", mib_leaf_str(w, "directory of the file system mounted there", NB_SYSCTL_STRING, 0, m->root));
+		MIB_LEAF(w, "fstype", mib_leaf_str(w, "file system type", NB_SYSCTL_STRING, 0, m->fstype));
+		MIB_LEAF(w, "source", mib_leaf_str(w, "mount source (device, or what the file "
+						      "system names)",
+					  NB_SYSCTL_STRING, 0, m->source));
+	}
+	mw_leave(w);
+	return mw_stop(w) ? 1 : 0;
+}
+
+int
+mib_mount(struct mib_walk *w)
+{
+	int error;
+
+	if ((error = nb_mount_walk(nb_mounts_snapshot(&w->rd), mount_cb, w)) < 0 && w->rc == 0)
 		w->rc = error;
 	return w->rc;
 }

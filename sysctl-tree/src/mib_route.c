@@ -223,6 +223,49 @@ neigh_cmp(const void *x, const void *y)
 
 /* ---- leaves ---- */
 
+static const char *
+pref_text(struct mib_walk *w, unsigned pref)
+{
+	switch (pref) {
+	case 0x3:
+		return "low"; /* ICMPV6_ROUTER_PREF_* */
+	case 0x0:
+		return "medium";
+	case 0x1:
+		return "high";
+	}
+	return num_text(w, pref);
+}
+
+/* net.route.<fam>.<n>.nexthops.<k>.*: every nexthop of a multipath route. */
+static void
+nexthops_node(struct mib_walk *w, const struct nb_routeattrs *a)
+{
+	char kbuf[24];
+	size_t len;
+
+	if (mw_stop(w) || !mw_enter(w, "nexthops", sizeof("nexthops") - 1))
+		return;
+	if (mib_node(w, "nexthops of a multipath route, in the kernel's order")) {
+		for (uint32_t k = 0; k < a->nhops && !mw_stop(w); k++) {
+			const struct nb_nexthop *nh = &a->nh[k];
+
+			/* comp[] keeps a pointer to the component until mw_leave. */
+			len = mib_utoa(k, kbuf);
+			if (!mw_enter(w, kbuf, len))
+				continue;
+			if (mib_node(w, "nexthop")) {
+				MIB_LEAF(w, "gateway", mib_leaf_str(w, "gateway, \"\" if none", NB_SYSCTL_ADDRESS, 0, nh->has_gw ? mib_addr_text(w, a->family, nh->gw) : ""));
+				MIB_LEAF(w, "ifname", mib_leaf_str(w, "output interface", NB_SYSCTL_STRING, 0, ifname_text(w, nh->oif)));
+				MIB_LEAF(w, "weight", mib_leaf_int(w, "weight (rtnh_hops + 1)", NB_SYSCTL_F_GAUGE, nh->weight));
+				MIB_LEAF(w, "flags", mib_leaf_int(w, "RTNH_F_* flags", NB_SYSCTL_F_GAUGE, nh->flags));
+			}
+			mw_leave(w);
+		}
+	}
+	mw_leave(w);
+}
+
 static void
 route_leaves(struct mib_walk *w, const struct nb_routeattrs *a)
 {
@@ -247,6 +290,14 @@ route_leaves(struct mib_walk *w, const struct nb_routeattrs *a)
 	    type_text(w, a->type)));
 	MIB_LEAF(w, "nhops", mib_leaf_int(w, "number of nexthops (multipath > 1)",
 	    NB_SYSCTL_F_GAUGE, a->nhops));
+	MIB_LEAF(w, "mtu", mib_leaf_int(w, "route MTU (RTAX_MTU), 0 if none", NB_SYSCTL_F_GAUGE, a->mtu));
+	MIB_LEAF(w, "prefsrc", mib_leaf_str(w, "preferred source (RTA_PREFSRC), \"\" if none", NB_SYSCTL_ADDRESS, 0, a->has_prefsrc ? mib_addr_text(w, a->family, a->prefsrc) : ""));
+	if (a->has_pref)
+		MIB_LEAF(w, "pref", mib_leaf_str(w, "IPv6 router preference (RTA_PREF)", NB_SYSCTL_STRING, 0, pref_text(w, a->pref)));
+	if (a->nhid != 0)
+		MIB_LEAF(w, "nhid", mib_leaf_int(w, "nexthop object id (RTA_NH_ID)", NB_SYSCTL_F_GAUGE, a->nhid));
+	if (a->nhops > 1 && a->nh != NULL)
+		nexthops_node(w, a);
 }
 
 static void

@@ -6,15 +6,19 @@
  * Opens a TCP listener on ADDR (port chosen by the kernel), a UDP socket
  * bound to ADDR and connected to PEER port 9, a unix stream socket bound to
  * DIR/fdhelper.sock, a pipe, the regular file DIR/fdhelper.dat (5 bytes,
- * read-write), and an AF_PACKET socket (ETH_P_ALL) bound to IFNAME. Prints
- * one line per descriptor ("tcp FD PORT", "udp FD PORT", "unix FD PATH",
- * "pipe FD", "file FD PATH", "packet FD IFINDEX"), then READY, and sleeps
- * until killed. Sends nothing.
+ * read-write), an AF_PACKET socket (ETH_P_ALL) bound to IFNAME, a raw
+ * ICMP and a raw ICMPv6 socket, an ICMP ping socket bound to ADDR (needs
+ * net.ipv4.ping_group_range to hold the group), a NETLINK_ROUTE socket and
+ * a unix stream socketpair. Prints one line per descriptor ("tcp FD PORT",
+ * "udp FD PORT", "unix FD PATH", "pipe RFD WFD", "file FD PATH", "packet FD
+ * IFINDEX", "raw FD", "raw6 FD", "ping FD ID", "netlink FD PORTID", "pair
+ * FD FD"), then READY, and sleeps until killed. Sends nothing.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -77,7 +81,7 @@ main(int argc, char *argv[])
 
 	if (pipe(pfd) < 0)
 		die("pipe");
-	printf("pipe %d\n", pfd[0]);
+	printf("pipe %d %d\n", pfd[0], pfd[1]);
 
 	char path[sizeof(u.sun_path) + 16];
 
@@ -96,6 +100,34 @@ main(int argc, char *argv[])
 	if (bind(pkt, (struct sockaddr *)&ll, sizeof(ll)) < 0)
 		die("packet bind");
 	printf("packet %d %u\n", pkt, ifindex);
+
+	int raw, raw6, ping, nl, sp[2];
+	struct sockaddr_nl na = { .nl_family = AF_NETLINK };
+
+	if ((raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
+		die("raw");
+	printf("raw %d\n", raw);
+	if ((raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) < 0)
+		die("raw6");
+	printf("raw6 %d\n", raw6);
+	a.sin_port = 0;
+	if ((ping = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) < 0 ||
+	    bind(ping, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("ping");
+	len = sizeof(b);
+	if (getsockname(ping, (struct sockaddr *)&b, &len) < 0)
+		die("getsockname");
+	printf("ping %d %u\n", ping, ntohs(b.sin_port));
+	if ((nl = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)) < 0 ||
+	    bind(nl, (struct sockaddr *)&na, sizeof(na)) < 0)
+		die("netlink");
+	len = sizeof(na);
+	if (getsockname(nl, (struct sockaddr *)&na, &len) < 0)
+		die("getsockname");
+	printf("netlink %d %u\n", nl, na.nl_pid);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+		die("socketpair");
+	printf("pair %d %d\n", sp[0], sp[1]);
 	printf("READY\n");
 	fflush(stdout);
 	for (;;)

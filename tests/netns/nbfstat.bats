@@ -5,7 +5,10 @@
 # TCP listener, the connected UDP socket, the bound unix socket, the pipe,
 # the regular file and the AF_PACKET socket must each show with the
 # addresses, ports, paths and interface the helper reported, in text and in
-# schema-valid JSON. Errors, and an unprivileged run (as nobody): root's
+# schema-valid JSON; the raw ICMP and ICMPv6 sockets, the ping socket and
+# the netlink socket resolved, the pipe's and the socketpair's ends each
+# naming the other (pid/fd); file operands (and -f) select the descriptors
+# open on a file (its file system). Errors, and an unprivileged run (as nobody): root's
 # processes are absent, one notice on stderr, exit 0.
 
 bats_require_minimum_version 1.5.0
@@ -23,6 +26,7 @@ setup_file() {
 	ip -n "$NS" addr add 10.77.0.1/24 dev f0a || return 1
 	ip -n "$NS" link set f0a up || return 1
 	ip -n "$NS" link set f0b up || return 1
+	ip netns exec "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647" || return 1
 	DIR=$(mktemp -d /tmp/nbfstat-bats.XXXXXX) || return 1
 	chmod 755 "$DIR"
 	export DIR
@@ -64,7 +68,9 @@ line() { awk -v pid="$HPID" -v fd="$1" '$3 == pid && ($4 == fd || $4 == fd "*")'
 	l=$(line "$(field pipe 1)")
 	local pino
 	pino=$(stat -L -c %i "/proc/$HPID/fd/$(field pipe 1)")
-	[[ "$l" == *"* pipe $pino r" ]] || { echo "pipe: $l"; false; }
+	[[ "$l" == *"* pipe $pino <- $HPID/$(field pipe 2) r" ]] || { echo "pipe: $l"; false; }
+	l=$(line "$(field pipe 2)")
+	[[ "$l" == *"* pipe $pino -> $HPID/$(field pipe 1) w" ]] || { echo "pipe w: $l"; false; }
 	l=$(line "$(field file 1)")
 	local fino
 	fino=$(stat -c %i "$(field file 2)")
@@ -108,6 +114,78 @@ PY
 	assert_output "ok"
 }
 
+@test "nbfstat -p: raw, ping and netlink sockets resolved, pipe and socketpair ends name each other" {
+	run -0 ip netns exec "$NS" "$NB_BIN/nbfstat" -p "$HPID"
+	local l
+	l=$(line "$(field raw 1)")
+	[[ "$l" == *"$(field raw 1)* internet raw icmp * rw" ]] || { echo "raw: $l"; false; }
+	l=$(line "$(field raw6 1)")
+	[[ "$l" == *"$(field raw6 1)* internet6 raw icmp6 * rw" ]] || { echo "raw6: $l"; false; }
+	l=$(line "$(field ping 1)")
+	[[ "$l" == *"$(field ping 1)* internet dgram icmp 10.77.0.1:$(field ping 2) rw" ]] || { echo "ping: $l"; false; }
+	l=$(line "$(field netlink 1)")
+	[[ "$l" == *"$(field netlink 1)* netlink raw route portid=$(field netlink 2) rw" ]] || { echo "netlink: $l"; false; }
+	l=$(line "$(field pair 1)")
+	[[ "$l" == *"$(field pair 1)* unix stream ESTABLISHED <-> $HPID/$(field pair 2) rw" ]] || { echo "pair: $l"; false; }
+	l=$(line "$(field pair 2)")
+	[[ "$l" == *"$(field pair 2)* unix stream ESTABLISHED <-> $HPID/$(field pair 1) rw" ]] || { echo "pair 2: $l"; false; }
+	# Nothing of the helper's is left unresolved.
+	run -0 awk -v pid="$HPID" '$3 == pid && / socket [0-9]+ /' <<<"$output"
+	assert_output ""
+	# The same in JSON.
+	ip netns exec "$NS" "$NB_BIN/nbfstat" -p "$HPID" -j >"$BATS_TEST_TMPDIR/f.json"
+	run -0 validate_json nbfstat.schema.json "$BATS_TEST_TMPDIR/f.json"
+	run -0 /usr/bin/python3 - "$BATS_TEST_TMPDIR/f.json" "$DIR/out" "$HPID" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+rep = {l.split()[0]: l.split()[1:] for l in open(sys.argv[2]) if l.strip() != "READY"}
+pid = int(sys.argv[3])
+by = {f["fd"]: f for f in doc["files"]}
+r = by[int(rep["raw"][0])]
+assert (r["family"], r["socktype"], r["proto"], r["laddr"]) == ("internet", "raw", "icmp", "0.0.0.0"), r
+assert "lport" not in r, r
+r = by[int(rep["raw6"][0])]
+assert (r["family"], r["socktype"], r["proto"], r["laddr"]) == ("internet6", "raw", "icmp6", "::"), r
+p = by[int(rep["ping"][0])]
+assert (p["family"], p["socktype"], p["proto"], p["laddr"], p["lport"]) == \
+    ("internet", "dgram", "icmp", "10.77.0.1", int(rep["ping"][1])), p
+n = by[int(rep["netlink"][0])]
+assert (n["family"], n["socktype"], n["proto"], n["portid"]) == ("netlink", "raw", "route", int(rep["netlink"][1])), n
+rd, wr = (int(x) for x in rep["pipe"])
+assert (by[rd]["peer_pid"], by[rd]["peer_fd"], by[wr]["peer_pid"], by[wr]["peer_fd"]) == (pid, wr, pid, rd)
+assert by[rd]["inode"] == by[wr]["inode"]
+a, b = (int(x) for x in rep["pair"])
+assert (by[a]["peer_pid"], by[a]["peer_fd"], by[b]["peer_pid"], by[b]["peer_fd"]) == (pid, b, pid, a)
+assert by[a]["peer"] == by[b]["inode"] and by[b]["peer"] == by[a]["inode"]
+print("ok")
+PY
+	assert_output "ok"
+}
+
+@test "nbfstat FILE, -f: the descriptors open on the file, on its file system" {
+	local f mnt
+	f=$(field file 2)
+	run -0 --separate-stderr nbfstat "$f"
+	assert_line --index 0 --regexp '^USER +CMD'
+	[ "${#lines[@]}" -eq 2 ] || fail "lines: $output"
+	assert_line --index 1 --regexp "^root +fdhelper +$HPID +$(field file 1) .* $f\$"
+	# The MOUNT column is the mount point of the file's file system.
+	mnt=$(findmnt -n -o TARGET --target "$f" | head -1)
+	assert_line --index 1 --regexp "^root +fdhelper +$HPID +$(field file 1) $mnt +[0-9]+ "
+	# -f: everything open on that file system, the helper's file among it.
+	run -0 --separate-stderr nbfstat -f "$f"
+	[ "${#lines[@]}" -ge 2 ]
+	[ -n "$(line "$(field file 1)")" ]
+	run -0 awk -v m="$mnt" 'NR > 1 && $5 != m' <<<"$output"
+	assert_output ""
+	# A FILE that does not exist: named on stderr, exit 1; the others still listed.
+	run -1 --separate-stderr nbfstat "$DIR/nosuch" "$f"
+	[ "${stderr_lines[0]}" = "nbfstat: $DIR/nosuch: No such file or directory" ] || fail "stderr: $stderr"
+	[ "${#lines[@]}" -eq 2 ]
+	run -1 nbfstat "$DIR/nosuch"
+	assert_output "nbfstat: $DIR/nosuch: No such file or directory"
+}
+
 @test "nbfstat outside the namespace: the helper's sockets are not resolved" {
 	run -0 nbfstat -p "$HPID"
 	local l
@@ -140,8 +218,8 @@ PY
 	assert_line --index 0 --partial "nbfstat: -p 0:"
 	run -2 nbfstat -u nosuchuser-nbt
 	assert_line --index 0 "nbfstat: -u nosuchuser-nbt: unknown user"
-	run -2 nbfstat extra
-	assert_line --index 0 "nbfstat: extra: unexpected operand"
+	run -1 nbfstat extra
+	assert_output "nbfstat: extra: No such file or directory"
 }
 
 @test "nbfstat as nobody: root's processes absent, one notice, exit 0" {

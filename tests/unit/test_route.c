@@ -524,6 +524,84 @@ test_hold(void)
 	nb_stack_destroy(&st);
 }
 
+/* A multipath route: its nexthops are copied into its block, kept by holders, replaced whole. */
+static void
+test_multipath(void)
+{
+	struct nb_stack *st = mkstack();
+	struct nb_nexthop nh[3];
+	struct nb_routeattrs r;
+	const struct nb_routeattrs *ra, *old;
+	struct nb_route *h;
+	struct nb_read rd;
+	uint8_t a[4] = { 10, 89, 1, 1 };
+	uint64_t f0;
+
+	memset(nh, 0, sizeof(nh));
+	for (unsigned i = 0; i < 3; i++) {
+		nh[i].oif = 2 + i;
+		nh[i].has_gw = 1;
+		nh[i].weight = (uint16_t)(1 + i);
+		nh[i].gw[0] = 10;
+		nh[i].gw[3] = (uint8_t)(2 + i);
+	}
+	mkroute(&r, AF_INET, "10.89.0.0", 16, 254, 0, "10.0.0.2", 2);
+	r.nhops = 2;
+	r.nh = nh;
+	r.mtu = 1400;
+	r.has_prefsrc = 1;
+	r.prefsrc[0] = 10;
+	r.prefsrc[3] = 1;
+	CHECK_EQ(nb_route_upsert(st, &r), 0);
+	nh[0].oif = 99;			/* the stack has its own copy */
+	nb_read_enter(st, &rd);
+	h = nb_route_hold(nb_route_lookup(&rd, AF_INET, a, 0));
+	nb_read_exit(&rd);
+	CHECK(h != NULL);
+	ra = nb_route_attrs(h);
+	CHECK(ra->nh != NULL && ra->nh != nh);
+	CHECK_EQ(ra->nhops, 2);
+	CHECK_EQ(ra->nh[0].oif, 2);
+	CHECK_EQ(ra->nh[1].gw[3], 3);
+	CHECK_EQ(ra->nh[1].weight, 2);
+	CHECK_EQ(ra->mtu, 1400);
+	CHECK_EQ(ra->prefsrc[3], 1);
+	/* The same nexthops again: nothing written (the same block). */
+	nh[0].oif = 2;
+	f0 = freed(st);
+	CHECK_EQ(nb_route_upsert(st, &r), 0);
+	CHECK(nb_route_attrs(h) == ra);
+	/* A third nexthop: a new block; the holder's old one stays readable. */
+	old = ra;
+	r.nhops = 3;
+	CHECK_EQ(nb_route_upsert(st, &r), 0);
+	nb_stack_barrier(st);
+	ra = nb_route_attrs(h);
+	CHECK(ra != old && ra->nhops == 3 && ra->nh[2].oif == 4);
+	CHECK_EQ(old->nh[1].oif, 3);		/* ASan: not freed */
+	/* Back to one path: no nexthops. */
+	r.nhops = 1;
+	r.nh = NULL;
+	CHECK_EQ(nb_route_upsert(st, &r), 0);
+	CHECK(nb_route_attrs(h)->nh == NULL && nb_route_attrs(h)->nhops == 1);
+	/* Too many nexthops are refused; delete ignores nh. */
+	r.nhops = NB_ROUTE_NH_MAX + 1;
+	r.nh = nh;
+	CHECK_EQ(nb_route_upsert(st, &r), -EINVAL);
+	r.nhops = 1;
+	r.nh = NULL;
+	CHECK_EQ(nb_route_delete(st, &r), 0);
+	nb_route_release(h);
+	nb_stack_barrier(st);
+	CHECK_EQ(freed(st), f0 + 1);
+	/* A new route with nexthops, deleted unheld: freed with its block (ASan: no leak). */
+	r.nhops = 2;
+	r.nh = nh;
+	CHECK_EQ(nb_route_upsert(st, &r), 0);
+	CHECK_EQ(nb_route_delete(st, &r), 0);
+	nb_stack_destroy(&st);
+}
+
 static int
 addr_on_list_cb(const struct nb_addr *a, void *arg)
 {
@@ -601,6 +679,7 @@ main(void)
 	test_concurrent();
 	test_lookup();
 	test_hold();
+	test_multipath();
 	test_addr_route();
 	printf("test_route: %d checks, %d failures\n", checks, failures);
 	return failures != 0;

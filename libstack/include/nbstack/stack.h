@@ -390,9 +390,31 @@ struct nb_route;
 struct nb_neigh;
 
 /*
+ * A nexthop of a multipath route (RTA_MULTIPATH's struct rtnexthop):
+ * gateway (has_gw), output interface, RTNH_F_* flags and weight
+ * (rtnh_hops + 1).
+ */
+struct nb_nexthop {
+	uint8_t		gw[16];
+	uint32_t	oif;		/* ifindex, 0 = none */
+	uint8_t		has_gw;
+	uint8_t		flags;		/* RTNH_F_* */
+	uint16_t	weight;		/* 1..256 */
+};
+
+#define NB_ROUTE_NH_MAX	1024		/* nexthops of one route, at most */
+
+/*
  * A route. Identity: (family, table, dst, dst_len, tos, metric, oif, type).
- * A multipath route (RTA_MULTIPATH) is one object: oif and gw are its first
- * nexthop's, nhops the number of nexthops (1 for a plain route).
+ * A multipath route (RTA_MULTIPATH) is one object: oif, gw and flags are
+ * its first nexthop's, nhops the number of nexthops (1 for a plain route)
+ * and nh the nexthops themselves (nhops entries in the kernel's order)
+ * when nhops > 1, else NULL. Upsert copies the caller's nh array into the
+ * route's attribute block; in what nb_route_attrs returns, nh points into
+ * that block and lives as long as it (delete and the identity never look
+ * at nh). mtu is RTAX_MTU (0: none), prefsrc RTA_PREFSRC (has_prefsrc),
+ * pref RTA_PREF (ICMPV6_ROUTER_PREF_*, has_pref: IPv6 only), nhid
+ * RTA_NH_ID (0: no nexthop object).
  */
 struct nb_routeattrs {
 	uint8_t		family;		/* AF_INET, AF_INET6 */
@@ -402,21 +424,29 @@ struct nb_routeattrs {
 	uint8_t		scope;		/* RT_SCOPE_* */
 	uint8_t		type;		/* RTN_* */
 	uint8_t		has_gw;
-	uint8_t		pad;
+	uint8_t		has_prefsrc;
 	uint32_t	table;		/* RT_TABLE_* or any id (RTA_TABLE) */
 	uint32_t	oif;		/* ifindex, 0 = none */
 	uint32_t	metric;		/* RTA_PRIORITY */
 	uint32_t	flags;		/* rtm_flags | RTNH_F_* of the first nexthop */
 	uint32_t	nhops;
+	uint32_t	mtu;		/* RTAX_MTU of RTA_METRICS, 0 = none */
+	uint32_t	nhid;		/* RTA_NH_ID, 0 = none */
+	uint8_t		pref;		/* RTA_PREF */
+	uint8_t		has_pref;
+	uint8_t		pad[2];
 	uint8_t		dst[16];
 	uint8_t		gw[16];
+	uint8_t		prefsrc[16];
+	const struct nb_nexthop *nh;	/* nhops entries when nhops > 1, else NULL */
 };
 
 /*
  * nb_route_upsert - Writer. Add the route, or replace the attributes of
  * the route with the same identity (published as one block). The route
  * becomes visible in the route list and the "route" hash in one commit.
- * -EAFNOSUPPORT, -EINVAL for a bad family or prefix length.
+ * -EAFNOSUPPORT, -EINVAL for a bad family or prefix length, or more than
+ * NB_ROUTE_NH_MAX nexthops.
  */
 int	nb_route_upsert(struct nb_stack *st, const struct nb_routeattrs *a);
 /* nb_route_delete - Writer. Remove the route with a's identity. -ENOENT if absent. */
@@ -726,6 +756,10 @@ struct nb_pfd {
 	uint64_t	 peer_ino;	/* unix: the peer's inode, 0 if none */
 	uint32_t	 ifindex;	/* packet: bound interface, 0 if any */
 	uint32_t	 portid;	/* netlink: the socket's port id */
+	/* Pipes and unix sockets: a descriptor of the other end in the
+	 * scanned processes (lowest pid, then fd), peer_pid 0 if none seen. */
+	int32_t		 peer_pid;
+	int32_t		 peer_fd;
 };
 
 struct nb_proc {
@@ -764,6 +798,34 @@ void	nb_procs_info(const struct nb_procsnap *sn, int32_t *scope, unsigned *denie
 int	nb_proc_walk(const struct nb_procsnap *sn,
 	    int (*cb)(const struct nb_proc *p, void *arg), void *arg);
 const struct nb_proc *nb_proc_lookup(const struct nb_procsnap *sn, int32_t pid);
+
+/* ------------------------------------------------------------------ */
+/* Mount table (kern.mount.<id>, mount.c)                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Like the process files: each NB_FAM_MOUNT refresh publishes one
+ * immutable snapshot of the mount table (/proc/self/mountinfo on linux),
+ * replacing the previous one whole.
+ */
+struct nb_mount {
+	uint32_t	 id;		/* mount id (unique while mounted) */
+	uint32_t	 parent;	/* parent's mount id */
+	uint32_t	 major, minor;	/* st_dev of the files on it */
+	const char	*root;		/* the directory of the file system mounted */
+	const char	*point;		/* mount point */
+	const char	*fstype;	/* "ext4", "tmpfs", "fuse.sshfs", ... */
+	const char	*source;	/* "/dev/sda1", "tmpfs", "none", ... */
+};
+
+/* Writer. Replace the snapshot with a deep copy of m[n] (ascending id). */
+int	nb_mounts_publish(struct nb_stack *st, const struct nb_mount *m, size_t n);
+/* Reader. The snapshot current in the read section (NULL: none yet). */
+struct nb_mountsnap;
+const struct nb_mountsnap *nb_mounts_snapshot(const struct nb_read *rd);
+/* Mounts in ascending id; a non-zero cb return stops the walk. */
+int	nb_mount_walk(const struct nb_mountsnap *sn,
+	    int (*cb)(const struct nb_mount *m, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Sockets (net.pcb.<kind>.<cookie>, pcb.c)                            */
@@ -908,7 +970,9 @@ enum nb_family {
 	NB_FAM_PCB = 1u << 12, /* sockets (net.pcb) */
 	NB_FAM_PCBX = 1u << 13, /* with owners and TCP details: costs a
 					   scan of every process's descriptors */
-	NB_FAM_ALL = (1u << 14) - 1,
+	NB_FAM_MOUNT = 1u << 14, /* the mount table (kern.mount) */
+	NB_FAM_INTR = 1u << 15, /* interrupts (kern.intr.<name>) */
+	NB_FAM_ALL = (1u << 16) - 1,
 };
 
 /* Link attributes a source can change in the kernel (nbsysctl -w). */

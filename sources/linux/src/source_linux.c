@@ -96,6 +96,7 @@
 #include "nbsource/linux.h"
 #include "source_linux_bpf.h"
 #include "source_linux_pcb.h"
+#include "source_linux_mount.h"
 #include "source_linux_procfile.h"
 #include "source_linux_rn.h"
 #include "source_linux_rootfs.h"
@@ -567,6 +568,8 @@ lx_refresh_rootfs(struct lx *lx, unsigned fams)
 	}
 	if ((fams & NB_FAM_PROC) != 0 && (e = lx_procfile_refresh(lx)) != 0 && error == 0)
 		error = e;
+	if ((fams & NB_FAM_MOUNT) != 0 && (e = lx_mount_refresh(lx)) != 0 && error == 0)
+		error = e;
 	return error;
 }
 
@@ -626,6 +629,8 @@ lx_refresh(void *priv, unsigned fams)
 		lx_seterr(lx, "%s", lx_proc_error(lx->proc));
 	}
 	if ((fams & NB_FAM_PROC) != 0 && (e = lx_procfile_refresh(lx)) != 0 && error == 0)
+		error = e;
+	if ((fams & NB_FAM_MOUNT) != 0 && (e = lx_mount_refresh(lx)) != 0 && error == 0)
 		error = e;
 	if ((fams & (NB_FAM_PCB | NB_FAM_PCBX)) != 0 &&
 	    (e = lx_pcb_refresh(lx, (fams & NB_FAM_PCBX) != 0)) != 0 && error == 0)
@@ -732,7 +737,8 @@ const struct nb_source_ops nb_source_linux_ops = {
 	.kind = "linux",
 	.nslots = 1, /* kernel totals mirrored into NB_SLOT_SOURCE */
 	.families = NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_ROUTES | NB_FAM_NEIGH |
-		    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX,
+		    NB_FAM_BPF | LX_PROC_FAMS | NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX |
+		    NB_FAM_MOUNT,
 	.open = lx_open,
 	.refresh = lx_refresh,
 	.link_set = lx_link_set,

@@ -41,13 +41,14 @@ neigh_key(void *key, const void *rec)
  * 1 if it is not one we keep.
  */
 static int
-neigh_parse(struct lx *lx, struct nlmsghdr *nlh, void *rec)
+neigh_parse(struct lx *lx, struct nlmsghdr *nlh, void *rec, struct lx_arena *ar)
 {
 	struct nb_neighattrs *a = rec;
 	struct nlattr *tb[NDA_MAX + 1];
 	struct ndmsg *ndm;
 	int alen, error, ll;
 
+	(void)ar;		/* a neighbour points to nothing */
 	if (nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH)
 		return 1;
 	if (!nlmsg_valid_hdr(nlh, sizeof(*ndm))) {
@@ -128,7 +129,7 @@ lx_neigh_event(struct lx *lx, struct nlmsghdr *nlh)
 
 	if (lx->rn == NULL || (lx->rn->live & NB_FAM_NEIGH) == 0)
 		return 1;	/* not loaded yet: the first refresh dumps them */
-	if ((error = neigh_parse(lx, nlh, &a)) != 0)
+	if ((error = neigh_parse(lx, nlh, &a, NULL)) != 0)
 		return error;
 	if (nlh->nlmsg_type == RTM_DELNEIGH) {
 		if ((error = nb_neigh_delete(lx->st, &a)) == -ENOENT)

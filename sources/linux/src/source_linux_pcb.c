@@ -6,8 +6,8 @@
  * Runs on the refresh thread with lx->mu held; nothing here is shared
  * with another thread (nb_pcbs_publish copies what it is given).
  *
- * One refresh: a libnl core socket of NETLINK_SOCK_DIAG (opened per
- * refresh: a sample has one) dumps, in this order, tcp, tcp6, udp, udp6,
+ * One refresh: a sock_diag socket (sock_diag.h, opened per refresh: a
+ * sample has one) dumps, in this order, tcp, tcp6, udp, udp6,
  * raw, raw6 (inet_diag, all states) and unix (unix_diag: name, peer,
  * queue lengths, uid) into one growing array; unix names go to a string
  * pool, referred to by offset until the dumps end (the pool moves as it
@@ -43,24 +43,19 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
 
 #include "nl_linux.h"
 #include "procfd.h"
+#include "sock_diag.h"
 #include "source_linux_pcb.h"
 
-#define PCB_MSGBUF (64 << 10)
 /* struct tcp_info of linux/tcp.h past glibc's copy (which ends at
  * tcpi_total_retrans): the kernel's ABI offsets of two u64 fields. */
 #define PCB_TI_BYTES_ACKED 120
 #define PCB_TI_BYTES_RECEIVED 128
 
 struct pcb_dump {
-	struct nl_sock *sk;
-	int fd;
-	uint8_t *buf;
+	struct lx_diag dg;
 	struct nb_pcb *v;
 	size_t n, cap;
 	size_t *off; /* [cap]: path (unix) offset + 1 into pool, 0 = none */
@@ -68,39 +63,6 @@ struct pcb_dump {
 	size_t plen, pcap;
 	unsigned kind;
 };
-
-/* The attribute `type` after a fixed header of hlen bytes, or NULL. */
-static const struct nlattr *
-pcb_attr(const struct nlmsghdr *nlh, size_t hlen, unsigned short type)
-{
-	const struct nlattr *a;
-	size_t off = NLMSG_ALIGN(hlen), len;
-
-	if (nlh->nlmsg_len < NLMSG_LENGTH(hlen))
-		return NULL;
-	len = nlh->nlmsg_len - NLMSG_HDRLEN;
-	while (off + NLA_HDRLEN <= len) {
-		a = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + off);
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > len)
-			return NULL;
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return a;
-		off += NLA_ALIGN(a->nla_len);
-	}
-	return NULL;
-}
-
-static const void *
-pcb_attr_data(const struct nlattr *a)
-{
-	return (const char *)a + NLA_HDRLEN;
-}
-
-static size_t
-pcb_attr_len(const struct nlattr *a)
-{
-	return a->nla_len - NLA_HDRLEN;
-}
 
 int
 lx_pcb_parse_inet(const struct nlmsghdr *nlh, unsigned kind, struct nb_pcb *p)
@@ -141,19 +103,19 @@ lx_pcb_parse_inet(const struct nlmsghdr *nlh, unsigned kind, struct nb_pcb *p)
 	}
 	p->lport = ntohs(m->id.idiag_sport);
 	p->fport = ntohs(m->id.idiag_dport);
-	if (p->stype == SOCK_STREAM && (a = pcb_attr(nlh, sizeof(*m), INET_DIAG_INFO)) != NULL &&
-	    pcb_attr_len(a) >= offsetof(struct tcp_info, tcpi_rcv_ssthresh)) {
+	if (p->stype == SOCK_STREAM && (a = lx_diag_attr(nlh, sizeof(*m), INET_DIAG_INFO)) != NULL &&
+	    lx_diag_attr_len(a) >= offsetof(struct tcp_info, tcpi_rcv_ssthresh)) {
 		memset(&ti, 0, sizeof(ti));
-		memcpy(&ti, pcb_attr_data(a),
-		    pcb_attr_len(a) < sizeof(ti) ? pcb_attr_len(a) : sizeof(ti));
+		memcpy(&ti, lx_diag_attr_data(a),
+		    lx_diag_attr_len(a) < sizeof(ti) ? lx_diag_attr_len(a) : sizeof(ti));
 		p->has |= NB_PCB_HAS_TCPINFO;
 		p->rtt = ti.tcpi_rtt;
 		p->rttvar = ti.tcpi_rttvar;
 		p->cwnd = ti.tcpi_snd_cwnd;
 		p->retrans = ti.tcpi_total_retrans;
-		if (pcb_attr_len(a) >= PCB_TI_BYTES_RECEIVED + sizeof(uint64_t)) {
-			memcpy(&p->bytes_acked, (const char *)pcb_attr_data(a) + PCB_TI_BYTES_ACKED, sizeof(uint64_t));
-			memcpy(&p->bytes_received, (const char *)pcb_attr_data(a) + PCB_TI_BYTES_RECEIVED, sizeof(uint64_t));
+		if (lx_diag_attr_len(a) >= PCB_TI_BYTES_RECEIVED + sizeof(uint64_t)) {
+			memcpy(&p->bytes_acked, (const char *)lx_diag_attr_data(a) + PCB_TI_BYTES_ACKED, sizeof(uint64_t));
+			memcpy(&p->bytes_received, (const char *)lx_diag_attr_data(a) + PCB_TI_BYTES_RECEIVED, sizeof(uint64_t));
 		}
 	}
 	return 0;
@@ -177,28 +139,28 @@ lx_pcb_parse_unix(const struct nlmsghdr *nlh, struct nb_pcb *p, char *path, size
 	p->state = m->udiag_state;
 	p->inode = m->udiag_ino;
 	p->cookie = (uint64_t)m->udiag_cookie[0] | (uint64_t)m->udiag_cookie[1] << 32;
-	if ((a = pcb_attr(nlh, sizeof(*m), UNIX_DIAG_PEER)) != NULL &&
-	    pcb_attr_len(a) >= sizeof(uint32_t)) {
+	if ((a = lx_diag_attr(nlh, sizeof(*m), UNIX_DIAG_PEER)) != NULL &&
+	    lx_diag_attr_len(a) >= sizeof(uint32_t)) {
 		uint32_t peer;
 
-		memcpy(&peer, pcb_attr_data(a), sizeof(peer));
+		memcpy(&peer, lx_diag_attr_data(a), sizeof(peer));
 		p->peer = peer;
 		p->has |= NB_PCB_HAS_PEER;
 	}
-	if ((a = pcb_attr(nlh, sizeof(*m), UNIX_DIAG_RQLEN)) != NULL &&
-	    pcb_attr_len(a) >= sizeof(struct unix_diag_rqlen)) {
+	if ((a = lx_diag_attr(nlh, sizeof(*m), UNIX_DIAG_RQLEN)) != NULL &&
+	    lx_diag_attr_len(a) >= sizeof(struct unix_diag_rqlen)) {
 		struct unix_diag_rqlen q;
 
-		memcpy(&q, pcb_attr_data(a), sizeof(q));
+		memcpy(&q, lx_diag_attr_data(a), sizeof(q));
 		p->rxq = q.udiag_rqueue;
 		p->txq = q.udiag_wqueue;
 	}
-	if ((a = pcb_attr(nlh, sizeof(*m), UNIX_DIAG_UID)) != NULL &&
-	    pcb_attr_len(a) >= sizeof(uint32_t))
-		memcpy(&p->uid, pcb_attr_data(a), sizeof(p->uid));
-	if ((a = pcb_attr(nlh, sizeof(*m), UNIX_DIAG_NAME)) != NULL && pcb_attr_len(a) > 0) {
-		s = pcb_attr_data(a);
-		len = pcb_attr_len(a);
+	if ((a = lx_diag_attr(nlh, sizeof(*m), UNIX_DIAG_UID)) != NULL &&
+	    lx_diag_attr_len(a) >= sizeof(uint32_t))
+		memcpy(&p->uid, lx_diag_attr_data(a), sizeof(p->uid));
+	if ((a = lx_diag_attr(nlh, sizeof(*m), UNIX_DIAG_NAME)) != NULL && lx_diag_attr_len(a) > 0) {
+		s = lx_diag_attr_data(a);
+		len = lx_diag_attr_len(a);
 		if (len > size - 1)
 			len = size - 1;
 		memcpy(path, s, len);
@@ -277,8 +239,9 @@ pcb_keep(struct pcb_dump *d, const struct nb_pcbsnap *sn, unsigned k)
 }
 
 static int
-pcb_msg(struct pcb_dump *d, const struct nlmsghdr *nlh)
+pcb_msg(const struct nlmsghdr *nlh, void *arg)
 {
+	struct pcb_dump *d = arg;
 	char path[256];
 	int error;
 
@@ -297,57 +260,8 @@ pcb_msg(struct pcb_dump *d, const struct nlmsghdr *nlh)
 }
 
 static int
-pcb_dump(struct pcb_dump *d, const void *req, size_t len)
-{
-	struct nl_msg *m;
-	struct nlmsghdr *nlh;
-	ssize_t r;
-	uint32_t seq;
-	int error = 0, n;
-
-	if ((m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP)) == NULL)
-		return -ENOMEM;
-	if (nlmsg_append(m, (void *)req, len, NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(m);
-		return -ENOMEM;
-	}
-	n = nl_send_auto(d->sk, m);
-	seq = nlmsg_hdr(m)->nlmsg_seq;
-	nlmsg_free(m);
-	if (n < 0)
-		return -EIO;
-	for (;;) {
-		r = recv(d->fd, d->buf, PCB_MSGBUF, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		for (nlh = (struct nlmsghdr *)d->buf; NLMSG_OK(nlh, (size_t)r);
-		     nlh = NLMSG_NEXT(nlh, r)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return error;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-
-				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return -EIO;
-				return e->error != 0 ? e->error : error;
-			}
-			if (error == 0 && (n = pcb_msg(d, nlh)) != 0)
-				error = n; /* read on to DONE */
-		}
-	}
-}
-
-static int
 pcb_dump_inet(struct pcb_dump *d, unsigned kind, bool details)
 {
-	struct inet_diag_req_v2 req;
 	static const uint8_t protos[] = {
 		[NB_PCB_TCP] = IPPROTO_TCP,
 		[NB_PCB_TCP6] = IPPROTO_TCP,
@@ -356,28 +270,21 @@ pcb_dump_inet(struct pcb_dump *d, unsigned kind, bool details)
 		[NB_PCB_RAW] = IPPROTO_RAW,
 		[NB_PCB_RAW6] = IPPROTO_RAW,
 	};
+	uint8_t ext = 0;
 
-	memset(&req, 0, sizeof(req));
-	req.sdiag_family = kind % 2 == 0 ? AF_INET : AF_INET6;
-	req.sdiag_protocol = protos[kind];
-	req.idiag_states = ~0u;
 	if (details && protos[kind] == IPPROTO_TCP)
-		req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+		ext = 1u << (INET_DIAG_INFO - 1);
 	d->kind = kind;
-	return pcb_dump(d, &req, sizeof(req));
+	return lx_diag_dump_inet(&d->dg, kind % 2 == 0 ? AF_INET : AF_INET6, protos[kind], ext,
+	    pcb_msg, d);
 }
 
 static int
 pcb_dump_unix(struct pcb_dump *d)
 {
-	struct unix_diag_req req;
-
-	memset(&req, 0, sizeof(req));
-	req.sdiag_family = AF_UNIX;
-	req.udiag_states = ~0u;
-	req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 	d->kind = NB_PCB_UNIX;
-	return pcb_dump(d, &req, sizeof(req));
+	return lx_diag_dump_unix(&d->dg,
+	    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID, pcb_msg, d);
 }
 
 /* ---- owners ---- */
@@ -556,23 +463,13 @@ lx_pcb_refresh(struct lx *lx, bool details)
 	size_t *commoff = NULL, i;
 	unsigned k, kinds, keep;
 	bool inread = false;
-	int error = 0, e, n;
+	int error = 0, e;
 
 	memset(&d, 0, sizeof(d));
-	d.fd = -1;
 	if (strcmp(lx_proc_root(lx->proc), "/") != 0)
 		return nb_pcbs_publish(lx->st, details, NULL, 0);
-	if ((d.buf = malloc(PCB_MSGBUF)) == NULL || (d.sk = nl_socket_alloc()) == NULL) {
-		error = -ENOMEM;
-		goto out;
-	}
-	if ((n = nl_connect(d.sk, NETLINK_SOCK_DIAG)) < 0) {
-		lx_seterr(lx, "sock_diag: %s", nl_geterror(n));
-		error = -EIO;
-		goto out;
-	}
-	(void)nl_socket_set_buffer_size(d.sk, 1 << 20, 0);
-	d.fd = nl_socket_get_fd(d.sk);
+	if ((error = lx_diag_open(&d.dg, lx, 1 << 20)) != 0)
+		return error;
 	kinds = nb_pcbs_scope(lx->st, &keep);
 	nb_read_enter(lx->st, &rd);
 	inread = true;
@@ -621,10 +518,8 @@ lx_pcb_refresh(struct lx *lx, bool details)
 out:
 	if (inread)
 		nb_read_exit(&rd);
-	if (d.sk != NULL)
-		nl_socket_free(d.sk);
+	lx_diag_close(&d.dg);
 	free(commoff);
-	free(d.buf);
 	free(d.v);
 	free(d.off);
 	free(d.pool);

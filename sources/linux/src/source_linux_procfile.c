@@ -6,7 +6,7 @@
  * (nb_procs_scope) only, into a flat vector of descriptors; each one gets
  * its type from its link text ("socket:[N]", "pipe:[N]", "anon_inode:...")
  * or its stat mode. Socket descriptors are then resolved by inode through
- * sock_diag dumps (NETLINK_SOCK_DIAG, a libnl core socket opened for the
+ * sock_diag dumps (sock_diag.h, a socket opened for the
  * refresh) of the current network namespace: unix (name, peer), inet and
  * inet6 x tcp, udp, raw, netlink, packet (protocol, ifindex). The dumps run
  * in that order and stop as soon as every socket inode is resolved, so a
@@ -14,7 +14,17 @@
  * (no udp_diag/raw_diag module: ENOENT, EOPNOTSUPP) is skipped; a socket
  * found in no dump (another namespace) stays type socket with its inode.
  * sock_diag runs only on the live root ("/"): a root override is a
- * fixture whose inodes mean nothing to this kernel.
+ * fixture whose inodes mean nothing to this kernel. What is still
+ * unresolved then comes from the socket tables of ROOT/proc/net
+ * (source_linux_procnet.c): ping sockets (no sock_diag module dumps them)
+ * and raw ones where raw_diag is absent; under a root override every
+ * table (tcp, udp, raw, icmp, their v6 twins, netlink). A table that is
+ * missing is skipped.
+ *
+ * Last, each pipe and unix socket gets a peer: the first descriptor, in
+ * (pid, fd) order, of the other end among the scanned processes (a pipe's
+ * ends share one inode and differ in access mode; a unix socket names its
+ * peer's inode).
  *
  * The snapshot is then handed to nb_procs_publish, which copies it into
  * one immutable block and replaces the previous one whole (proc.c).
@@ -24,6 +34,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +50,11 @@
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 
-#include <netlink/msg.h>
-#include <netlink/socket.h>
-
 #include "nl_linux.h"
 #include "procfd.h"
+#include "sock_diag.h"
 #include "source_linux_procfile.h"
-
-#define PF_MSGBUF	(64 << 10)
+#include "source_linux_procnet.h"
 
 struct pf_ent {
 	struct nb_pfd	 fd;
@@ -60,6 +68,12 @@ struct pf_proc {
 	uint32_t	 uid;
 	char		*comm;
 	size_t		 first, n;	/* range of ents */
+};
+
+/* The inet dump under way: what the kernel's messages do not say. */
+struct pf_inet {
+	uint8_t		 family, stype;
+	uint16_t	 proto;
 };
 
 struct pf_key {
@@ -271,84 +285,9 @@ pf_resolve(struct pf_scan *s, uint64_t ino, pf_fill_fn fill, const struct nlmsgh
 /* ---- the dumps ---- */
 
 struct pf_diag {
-	struct nl_sock	*sk;
-	int		 fd;
-	uint8_t		*buf;
+	struct lx_diag	 dg;
 	struct pf_scan	*s;
-};
-
-/* A dump request `req` (len bytes); handler per data message. */
-typedef int (*pf_msg_fn)(struct pf_diag *d, const struct nlmsghdr *nlh, void *arg);
-
-static int
-pf_dump(struct pf_diag *d, const void *req, size_t len, pf_msg_fn fn, void *arg)
-{
-	struct nl_msg *m;
-	struct nlmsghdr *nlh;
-	ssize_t r;
-	uint32_t seq;
-	int error = 0, n;
-
-	if ((m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP)) == NULL)
-		return -ENOMEM;
-	if (nlmsg_append(m, (void *)req, len, NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(m);
-		return -ENOMEM;
-	}
-	n = nl_send_auto(d->sk, m);
-	seq = nlmsg_hdr(m)->nlmsg_seq;
-	nlmsg_free(m);
-	if (n < 0)
-		return -EIO;
-	for (;;) {
-		r = recv(d->fd, d->buf, PF_MSGBUF, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		for (nlh = (struct nlmsghdr *)d->buf; NLMSG_OK(nlh, (size_t)r);
-		    nlh = NLMSG_NEXT(nlh, r)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return error;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-
-				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return -EIO;
-				return e->error != 0 ? e->error : error;
-			}
-			if (error == 0 && (n = fn(d, nlh, arg)) != 0)
-				error = n;	/* read on to DONE */
-		}
-	}
-}
-
-/* Attributes after a fixed header of hlen bytes. */
-static const struct rtattr *
-pf_attr(const struct nlmsghdr *nlh, size_t hlen, unsigned short type)
-{
-	const struct rtattr *a;
-	int len;
-
-	if (nlh->nlmsg_len < NLMSG_LENGTH(hlen))
-		return NULL;
-	len = (int)(nlh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(hlen)));
-	for (a = (const struct rtattr *)((const char *)NLMSG_DATA(nlh) + NLMSG_ALIGN(hlen));
-	    RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if ((a->rta_type & NLA_TYPE_MASK) == type)
-			return a;
-	return NULL;
-}
-
-/* inet */
-struct pf_inet {
-	uint8_t		 family, stype;
-	uint16_t	 proto;
+	struct pf_inet	 k;		/* the inet dump under way */
 };
 
 static int
@@ -375,27 +314,27 @@ pf_inet_fill(struct pf_ent *e, const struct nlmsghdr *nlh, void *arg)
 }
 
 static int
-pf_inet_msg(struct pf_diag *d, const struct nlmsghdr *nlh, void *arg)
+pf_inet_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(nlh);
+	struct pf_diag *d = arg;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || m->idiag_inode == 0)
 		return 0;
-	return pf_resolve(d->s, m->idiag_inode, pf_inet_fill, nlh, arg);
+	return pf_resolve(d->s, m->idiag_inode, pf_inet_fill, nlh, &d->k);
 }
 
 static int
 pf_inet_dump(struct pf_diag *d, uint8_t family, uint8_t proto)
 {
-	struct inet_diag_req_v2 req;
-	struct pf_inet k = { .family = family, .proto = proto };
-
-	memset(&req, 0, sizeof(req));
-	req.sdiag_family = family;
-	req.sdiag_protocol = proto;
-	req.idiag_states = ~0u;
-	k.stype = proto == IPPROTO_TCP ? SOCK_STREAM : proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_RAW;
-	return pf_dump(d, &req, sizeof(req), pf_inet_msg, &k);
+	d->k.family = family;
+	d->k.proto = proto;
+	d->k.stype = SOCK_RAW;
+	if (proto == IPPROTO_TCP)
+		d->k.stype = SOCK_STREAM;
+	else if (proto == IPPROTO_UDP)
+		d->k.stype = SOCK_DGRAM;
+	return lx_diag_dump_inet(&d->dg, family, proto, 0, pf_inet_msg, d);
 }
 
 /* unix */
@@ -403,24 +342,24 @@ static int
 pf_unix_fill(struct pf_ent *e, const struct nlmsghdr *nlh, void *arg)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(nlh);
-	const struct rtattr *a;
+	const struct nlattr *a;
 	size_t len, i;
 
 	(void)arg;
 	e->fd.family = AF_UNIX;
 	e->fd.stype = m->udiag_type;
 	e->fd.state = m->udiag_state;
-	if ((a = pf_attr(nlh, sizeof(*m), UNIX_DIAG_PEER)) != NULL &&
-	    RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+	if ((a = lx_diag_attr(nlh, sizeof(*m), UNIX_DIAG_PEER)) != NULL &&
+	    lx_diag_attr_len(a) >= sizeof(uint32_t)) {
 		uint32_t peer;
 
-		memcpy(&peer, RTA_DATA(a), sizeof(peer));
+		memcpy(&peer, lx_diag_attr_data(a), sizeof(peer));
 		e->fd.peer_ino = peer;
 	}
-	if ((a = pf_attr(nlh, sizeof(*m), UNIX_DIAG_NAME)) != NULL && RTA_PAYLOAD(a) > 0) {
-		const char *n = RTA_DATA(a);
+	if ((a = lx_diag_attr(nlh, sizeof(*m), UNIX_DIAG_NAME)) != NULL && lx_diag_attr_len(a) > 0) {
+		const char *n = lx_diag_attr_data(a);
 
-		len = RTA_PAYLOAD(a);
+		len = lx_diag_attr_len(a);
 		if ((e->unix_path = malloc(len + 1)) == NULL)
 			return -ENOMEM;
 		memcpy(e->unix_path, n, len);
@@ -437,25 +376,20 @@ pf_unix_fill(struct pf_ent *e, const struct nlmsghdr *nlh, void *arg)
 }
 
 static int
-pf_unix_msg(struct pf_diag *d, const struct nlmsghdr *nlh, void *arg)
+pf_unix_msg(const struct nlmsghdr *nlh, void *arg)
 {
+	struct pf_diag *d = arg;
 	const struct unix_diag_msg *m = NLMSG_DATA(nlh);
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 		return 0;
-	return pf_resolve(d->s, m->udiag_ino, pf_unix_fill, nlh, arg);
+	return pf_resolve(d->s, m->udiag_ino, pf_unix_fill, nlh, NULL);
 }
 
 static int
 pf_unix_dump(struct pf_diag *d)
 {
-	struct unix_diag_req req;
-
-	memset(&req, 0, sizeof(req));
-	req.sdiag_family = AF_UNIX;
-	req.udiag_states = ~0u;
-	req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
-	return pf_dump(d, &req, sizeof(req), pf_unix_msg, NULL);
+	return lx_diag_dump_unix(&d->dg, UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, pf_unix_msg, d);
 }
 
 /* netlink */
@@ -474,13 +408,14 @@ pf_nl_fill(struct pf_ent *e, const struct nlmsghdr *nlh, void *arg)
 }
 
 static int
-pf_nl_msg(struct pf_diag *d, const struct nlmsghdr *nlh, void *arg)
+pf_nl_msg(const struct nlmsghdr *nlh, void *arg)
 {
+	struct pf_diag *d = arg;
 	const struct netlink_diag_msg *m = NLMSG_DATA(nlh);
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 		return 0;
-	return pf_resolve(d->s, m->ndiag_ino, pf_nl_fill, nlh, arg);
+	return pf_resolve(d->s, m->ndiag_ino, pf_nl_fill, nlh, NULL);
 }
 
 static int
@@ -491,7 +426,7 @@ pf_nl_dump(struct pf_diag *d)
 	memset(&req, 0, sizeof(req));
 	req.sdiag_family = AF_NETLINK;
 	req.sdiag_protocol = NDIAG_PROTO_ALL;
-	return pf_dump(d, &req, sizeof(req), pf_nl_msg, NULL);
+	return lx_diag_dump(&d->dg, &req, sizeof(req), pf_nl_msg, d);
 }
 
 /* packet */
@@ -499,30 +434,31 @@ static int
 pf_pkt_fill(struct pf_ent *e, const struct nlmsghdr *nlh, void *arg)
 {
 	const struct packet_diag_msg *m = NLMSG_DATA(nlh);
-	const struct rtattr *a;
+	const struct nlattr *a;
 
 	(void)arg;
 	e->fd.family = AF_PACKET;
 	e->fd.stype = m->pdiag_type;
 	e->fd.proto = m->pdiag_num;	/* ntohs(po->num) in the kernel */
-	if ((a = pf_attr(nlh, sizeof(*m), PACKET_DIAG_INFO)) != NULL &&
-	    RTA_PAYLOAD(a) >= sizeof(struct packet_diag_info)) {
+	if ((a = lx_diag_attr(nlh, sizeof(*m), PACKET_DIAG_INFO)) != NULL &&
+	    lx_diag_attr_len(a) >= sizeof(struct packet_diag_info)) {
 		struct packet_diag_info pi;
 
-		memcpy(&pi, RTA_DATA(a), sizeof(pi));
+		memcpy(&pi, lx_diag_attr_data(a), sizeof(pi));
 		e->fd.ifindex = pi.pdi_index;
 	}
 	return 0;
 }
 
 static int
-pf_pkt_msg(struct pf_diag *d, const struct nlmsghdr *nlh, void *arg)
+pf_pkt_msg(const struct nlmsghdr *nlh, void *arg)
 {
+	struct pf_diag *d = arg;
 	const struct packet_diag_msg *m = NLMSG_DATA(nlh);
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 		return 0;
-	return pf_resolve(d->s, m->pdiag_ino, pf_pkt_fill, nlh, arg);
+	return pf_resolve(d->s, m->pdiag_ino, pf_pkt_fill, nlh, NULL);
 }
 
 static int
@@ -533,7 +469,7 @@ pf_pkt_dump(struct pf_diag *d)
 	memset(&req, 0, sizeof(req));
 	req.sdiag_family = AF_PACKET;
 	req.pdiag_show = PACKET_SHOW_INFO;
-	return pf_dump(d, &req, sizeof(req), pf_pkt_msg, NULL);
+	return lx_diag_dump(&d->dg, &req, sizeof(req), pf_pkt_msg, d);
 }
 
 /* A kind this kernel does not dump (module absent, family off). */
@@ -552,21 +488,13 @@ static const char *const kind_names[K_MAX] = {
 static int
 pf_diag_all(struct lx *lx, struct pf_scan *s)
 {
-	struct pf_diag d = { .s = s, .fd = -1 };
-	int error = 0, e, k, n;
+	struct pf_diag d = { .s = s };
+	int error, e, k;
 
 	if (s->unresolved == 0)
 		return 0;
-	if ((d.buf = malloc(PF_MSGBUF)) == NULL || (d.sk = nl_socket_alloc()) == NULL) {
-		free(d.buf);
-		return -ENOMEM;
-	}
-	if ((n = nl_connect(d.sk, NETLINK_SOCK_DIAG)) < 0) {
-		lx_seterr(lx, "sock_diag: %s", nl_geterror(n));
-		error = -EIO;
-		goto out;
-	}
-	d.fd = nl_socket_get_fd(d.sk);
+	if ((error = lx_diag_open(&d.dg, lx, 0)) != 0)
+		return error;
 	for (k = 0; k < K_MAX && s->unresolved > 0; k++) {
 		switch (k) {
 		case K_UNIX:	e = pf_unix_dump(&d); break;
@@ -588,10 +516,143 @@ pf_diag_all(struct lx *lx, struct pf_scan *s)
 			error = e;
 		}
 	}
-out:
-	nl_socket_free(d.sk);
-	free(d.buf);
+	lx_diag_close(&d.dg);
 	return error;
+}
+
+/* A row of a /proc/net table. */
+static int
+pf_ns_fill(struct pf_ent *e, const struct nlmsghdr *nlh, void *arg)
+{
+	const struct lx_netsock *r = arg;
+
+	(void)nlh;
+	e->fd.family = r->family;
+	e->fd.stype = r->stype;
+	e->fd.proto = r->proto;
+	e->fd.state = r->state;
+	if (r->family == AF_NETLINK) {
+		e->fd.portid = r->portid;
+		return 0;
+	}
+	e->fd.has_addr = true;
+	memcpy(e->fd.laddr, r->laddr, sizeof(e->fd.laddr));
+	memcpy(e->fd.raddr, r->raddr, sizeof(e->fd.raddr));
+	e->fd.lport = r->lport;
+	e->fd.rport = r->rport;
+	return 0;
+}
+
+static int
+pf_ns_row(const struct lx_netsock *r, void *arg)
+{
+	struct pf_scan *s = arg;
+
+	if (r->ino == 0)
+		return 0;
+	return pf_resolve(s, r->ino, pf_ns_fill, NULL, (void *)r);
+}
+
+/* The sockets sock_diag left unresolved, from ROOT/proc/net's tables. */
+static int
+pf_procnet(struct lx *lx, struct pf_scan *s, bool live)
+{
+	static const unsigned live_tabs[] = { LX_NS_ICMP, LX_NS_ICMP6, LX_NS_RAW, LX_NS_RAW6 };
+	static const unsigned root_tabs[] = {
+		LX_NS_TCP,
+		LX_NS_TCP6,
+		LX_NS_UDP,
+		LX_NS_UDP6,
+		LX_NS_RAW,
+		LX_NS_RAW6,
+		LX_NS_ICMP,
+		LX_NS_ICMP6,
+		LX_NS_NETLINK,
+	};
+	const unsigned *tabs = live ? live_tabs : root_tabs;
+	size_t ntab = live ? sizeof(live_tabs) / sizeof(live_tabs[0]) :
+			     sizeof(root_tabs) / sizeof(root_tabs[0]);
+	unsigned bad;
+	size_t len;
+	char *text;
+	int error;
+
+	for (size_t i = 0; i < ntab && s->unresolved > 0; i++) {
+		if ((error = lx_proc_read_empty_ok(lx->proc, lx_netsock_file(tabs[i]))) != 0) {
+			if (error == -ENOENT)
+				continue;
+			lx_seterr(lx, "%s", lx_proc_error(lx->proc));
+			return error;
+		}
+		text = lx_proc_text(lx->proc, &len);
+		if ((error = lx_netsock_parse(text, len, tabs[i], pf_ns_row, s, &bad)) != 0) {
+			if (error == -EINVAL)
+				lx_seterr(lx, "%s: line %u: not a socket table line",
+				    lx_proc_path(lx->proc), bad);
+			return error;
+		}
+	}
+	return 0;
+}
+
+/* The ends of the pipes: (inode, ent) sorted. */
+static int
+pf_pipecmp(const void *a, const void *b)
+{
+	return pf_keycmp(a, b);
+}
+
+static bool
+pf_opposite(const struct pf_ent *a, const struct pf_ent *b)
+{
+	if (!a->fd.has_fdinfo || !b->fd.has_fdinfo)
+		return true;
+	return (a->fd.flags & O_ACCMODE) != (b->fd.flags & O_ACCMODE);
+}
+
+static void
+pf_setpeer(struct pf_scan *s, struct pf_ent *e, size_t other)
+{
+	e->fd.peer_pid = s->procs[s->ents[other].proc].pid;
+	e->fd.peer_fd = s->ents[other].fd.fd;
+}
+
+/* Each pipe and unix socket: the first descriptor of its other end. */
+static int
+pf_peers(struct pf_scan *s)
+{
+	struct pf_key *pk = NULL;
+	size_t np = 0, i, j, lo, k;
+
+	for (i = 0; i < s->nent; i++) {
+		struct pf_ent *e = &s->ents[i];
+
+		if (e->fd.family == AF_UNIX && e->fd.peer_ino != 0 &&
+		    (k = pf_find(s, e->fd.peer_ino)) < s->nkey)
+			pf_setpeer(s, e, s->keys[k].ent);
+		if (e->fd.type == NB_PFD_PIPE && e->fd.has_stat)
+			np++;
+	}
+	if (np < 2)
+		return 0;
+	if ((pk = malloc(np * sizeof(*pk))) == NULL)
+		return -ENOMEM;
+	for (i = 0, np = 0; i < s->nent; i++)
+		if (s->ents[i].fd.type == NB_PFD_PIPE && s->ents[i].fd.has_stat)
+			pk[np++] = (struct pf_key){ s->ents[i].fd.ino, i };
+	qsort(pk, np, sizeof(*pk), pf_pipecmp);
+	for (lo = 0; lo < np; lo = j) {
+		for (j = lo + 1; j < np && pk[j].ino == pk[lo].ino; j++)
+			;
+		for (i = lo; i < j; i++)
+			for (k = lo; k < j; k++)
+				if (k != i && pf_opposite(&s->ents[pk[i].ent], &s->ents[pk[k].ent])) {
+					pf_setpeer(s, &s->ents[pk[i].ent], pk[k].ent);
+					break;
+				}
+	}
+	free(pk);
+	return 0;
 }
 
 int
@@ -624,6 +685,9 @@ lx_procfile_refresh(struct lx *lx)
 	if ((error = pf_keys(&s)) != 0)
 		goto out;
 	if (strcmp(root, "/") == 0 && (error = pf_diag_all(lx, &s)) != 0)
+		goto out;
+	if ((error = pf_procnet(lx, &s, strcmp(root, "/") == 0)) != 0 ||
+	    (error = pf_peers(&s)) != 0)
 		goto out;
 	if ((s.nproc > 0 && (procs = calloc(s.nproc, sizeof(*procs))) == NULL) ||
 	    (s.nent > 0 && (fds = calloc(s.nent, sizeof(*fds))) == NULL)) {

@@ -17,6 +17,7 @@
  * leave it alone.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,57 @@
 #include <netlink/msg.h>
 
 #include "source_linux_rn.h"
+
+struct lx_arena_chunk {
+	struct lx_arena_chunk *next;
+	size_t		 used, cap;
+	max_align_t	 data[];
+};
+
+#define LX_ARENA_CHUNK	(64 * 1024)
+
+void *
+lx_arena_alloc(struct lx_arena *ar, size_t size)
+{
+	struct lx_arena_chunk *c = ar->head;
+	size_t cap;
+
+	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (c == NULL || c->cap - c->used < size) {
+		cap = size > LX_ARENA_CHUNK ? size : LX_ARENA_CHUNK;
+		if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = ar->head;
+		ar->head = c;
+	}
+	c->used += size;
+	return (char *)c->data + c->used - size;
+}
+
+void
+lx_arena_reset(struct lx_arena *ar)
+{
+	struct lx_arena_chunk *c, *next;
+
+	if (ar->head == NULL)
+		return;
+	for (c = ar->head->next; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	ar->head->next = NULL;
+	ar->head->used = 0;
+}
+
+void
+lx_arena_fini(struct lx_arena *ar)
+{
+	lx_arena_reset(ar);
+	free(ar->head);
+	ar->head = NULL;
+}
 
 static void *
 rn_rec(const struct lx_rn_set *s, size_t i)
@@ -46,7 +98,7 @@ rn_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 		s->v = v;
 		s->cap = cap;
 	}
-	if ((error = s->fam->parse(lx, nlh, rn_rec(s, s->n))) != 0)
+	if ((error = s->fam->parse(lx, nlh, rn_rec(s, s->n), &s->ar)) != 0)
 		return error > 0 ? 0 : error;
 	s->n++;
 	return 0;
@@ -59,6 +111,7 @@ rn_dump_start(struct lx *lx, void *arg)
 
 	(void)lx;
 	s->n = 0;
+	lx_arena_reset(&s->ar);
 }
 
 static int
@@ -149,6 +202,7 @@ static void
 rn_set_fini(struct lx_rn_set *s)
 {
 	nl_kmap_fini(&s->map);
+	lx_arena_fini(&s->ar);
 	free(s->v);
 }
 

@@ -14,6 +14,22 @@ union lx_rn_rec {
 struct lx_rn_set;
 
 /*
+ * A bump allocator for what a parsed record points to (a route's
+ * nexthops): pointers stay valid until the next lx_arena_reset (the start
+ * of a dump) or lx_arena_fini. One thread at a time (lx->mu).
+ */
+struct lx_arena_chunk;
+struct lx_arena {
+	struct lx_arena_chunk *head;
+};
+
+/* size bytes aligned for any record field; NULL if out of memory. */
+void	*lx_arena_alloc(struct lx_arena *ar, size_t size);
+/* Forget every allocation (keeps one chunk for the next dump). */
+void	lx_arena_reset(struct lx_arena *ar);
+void	lx_arena_fini(struct lx_arena *ar);
+
+/*
  * One family (routes in source_linux_route.c, neighbours in
  * source_linux_neigh.c): how its dump is asked for and parsed, what its
  * identity is, and how a record is applied to the stack.
@@ -26,8 +42,9 @@ struct lx_rn_fam {
 	int		 msgtype;	/* RTM_GETROUTE: a dump of every table, AF_UNSPEC */
 	size_t		 hdrlen;	/* its family header, sent all zero */
 	size_t		 size;		/* of a record */
-	/* Parse a message into rec: 0, 1 (not one we keep) or -errno (lx->err set). */
-	int	(*parse)(struct lx *lx, struct nlmsghdr *nlh, void *rec);
+	/* Parse a message into rec: 0, 1 (not one we keep) or -errno (lx->err set);
+	 * what rec points to is allocated in ar. */
+	int	(*parse)(struct lx *lx, struct nlmsghdr *nlh, void *rec, struct lx_arena *ar);
 	/* The identity fields of rec in key (zero elsewhere): the reconcile key. */
 	void	(*key)(void *key, const void *rec);
 	/* Walk the stack's records, lx_rn_note_old() for each. */
@@ -43,6 +60,7 @@ struct lx_rn_set {
 	const struct lx_rn_fam *fam;
 	void		*v;		/* n records of fam->size bytes */
 	size_t		 n, cap;
+	struct lx_arena	 ar;		/* what the n records point to */
 	struct nl_kmap	 map;		/* identity -> record */
 };
 

@@ -9,8 +9,11 @@
  * when the attributes are unchanged), and what is still OLD is deleted.
  * Nothing is deleted on the basis of a failed or interrupted dump.
  * The table is RTA_TABLE when present (ids above 255), else rtm_table.
- * A multipath route (RTA_MULTIPATH) is recorded as its first nexthop
- * (oif, gateway, RTNH_F_* flags) with nhops = the number of nexthops.
+ * A multipath route (RTA_MULTIPATH) keeps its first nexthop in oif,
+ * gateway and flags (its identity) and every nexthop in nh[] (parsed into
+ * the set's arena, which lives until the next dump; libstack copies them).
+ * A route through a nexthop object has its id (RTA_NH_ID); the kernel's
+ * compat mode fills in its gateway and nexthops as for any route.
  * Runs on the refresh thread with lx->mu held (source_linux.c).
  *
  * Events (lx_route_event, the event thread, lx->mu held): once a refresh
@@ -65,39 +68,79 @@ rta_u32(const struct nlattr *nla, uint32_t dflt)
 	return nla != NULL && nla_len(nla) >= 4 ? nla_get_u32(nla) : dflt;
 }
 
-/* The first nexthop of RTA_MULTIPATH into a; the count into a->nhops. */
-static void
-route_multipath(struct nb_routeattrs *a, const struct nlattr *mp, int alen)
+/* The nexthops of RTA_MULTIPATH, counted (n NULL) or stored in n[]. */
+static uint32_t
+route_nexthops(const struct nlattr *mp, int alen, struct nb_nexthop *n)
 {
 	const struct rtnexthop *nh = nla_data(mp);
 	struct nlattr *tb[RTA_MAX + 1];
 	int len = nla_len(mp);
+	uint32_t k = 0;
 
-	a->nhops = 0;
 	while (len >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
-	    (int)nh->rtnh_len <= len) {
-		if (a->nhops++ == 0) {
-			a->oif = (uint32_t)nh->rtnh_ifindex;
-			a->flags |= nh->rtnh_flags;
+	    (int)nh->rtnh_len <= len && k < NB_ROUTE_NH_MAX) {
+		if (n != NULL) {
+			memset(&n[k], 0, sizeof(n[k]));
+			n[k].oif = (uint32_t)nh->rtnh_ifindex;
+			n[k].flags = nh->rtnh_flags;
+			n[k].weight = (uint16_t)(nh->rtnh_hops + 1);
 			if (nh->rtnh_len > sizeof(*nh) &&
 			    nla_parse(tb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
 			    (int)(nh->rtnh_len - sizeof(*nh)), NULL) >= 0 &&
-			    rta_addr(a->gw, tb[RTA_GATEWAY], alen))
-				a->has_gw = 1;
+			    rta_addr(n[k].gw, tb[RTA_GATEWAY], alen))
+				n[k].has_gw = 1;
 		}
+		k++;
 		len -= (int)RTNH_ALIGN(nh->rtnh_len);
 		nh = (const struct rtnexthop *)((const char *)nh + RTNH_ALIGN(nh->rtnh_len));
 	}
-	if (a->nhops == 0)
-		a->nhops = 1;
+	return k;
 }
 
 /*
- * Parse an RTM_NEWROUTE (or DELROUTE) into rec, a struct nb_routeattrs.
- * 1 if it is not a route we keep.
+ * RTA_MULTIPATH into a: the first nexthop into oif, gw and flags, every
+ * nexthop into a->nh (allocated in ar) when there are more than one.
  */
 static int
-route_parse(struct lx *lx, struct nlmsghdr *nlh, void *rec)
+route_multipath(struct lx *lx, struct nb_routeattrs *a, const struct nlattr *mp, int alen,
+    struct lx_arena *ar)
+{
+	struct nb_nexthop one, *n = &one;
+	uint32_t k;
+
+	if ((k = route_nexthops(mp, alen, NULL)) == 0)
+		return 0;
+	if (k > 1 && (n = lx_arena_alloc(ar, k * sizeof(*n))) == NULL) {
+		lx_seterr(lx, "linux: routes: out of memory for %u nexthops", (unsigned)k);
+		return -ENOMEM;
+	}
+	(void)route_nexthops(mp, alen, n);
+	a->nhops = k;
+	a->nh = k > 1 ? n : NULL;
+	a->oif = n[0].oif;
+	a->flags |= n[0].flags;
+	a->has_gw = n[0].has_gw;
+	memcpy(a->gw, n[0].gw, sizeof(a->gw));
+	return 0;
+}
+
+/* RTAX_MTU of RTA_METRICS, 0 if none. */
+static uint32_t
+route_mtu(const struct nlattr *metrics)
+{
+	struct nlattr *tb[RTAX_MAX + 1];
+
+	if (metrics == NULL || nla_parse_nested(tb, RTAX_MAX, (struct nlattr *)metrics, NULL) < 0)
+		return 0;
+	return rta_u32(tb[RTAX_MTU], 0);
+}
+
+/*
+ * Parse an RTM_NEWROUTE (or DELROUTE) into rec, a struct nb_routeattrs
+ * (its nexthops in ar). 1 if it is not a route we keep.
+ */
+static int
+route_parse(struct lx *lx, struct nlmsghdr *nlh, void *rec, struct lx_arena *ar)
 {
 	struct nb_routeattrs *a = rec;
 	struct nlattr *tb[RTA_MAX + 1];
@@ -134,19 +177,30 @@ route_parse(struct lx *lx, struct nlmsghdr *nlh, void *rec)
 	a->table = rta_u32(tb[RTA_TABLE], rtm->rtm_table);
 	a->oif = rta_u32(tb[RTA_OIF], 0);
 	a->metric = rta_u32(tb[RTA_PRIORITY], 0);
+	a->nhid = rta_u32(tb[RTA_NH_ID], 0);
+	a->mtu = route_mtu(tb[RTA_METRICS]);
 	a->nhops = 1;
 	(void)rta_addr(a->dst, tb[RTA_DST], alen);
 	if (rta_addr(a->gw, tb[RTA_GATEWAY], alen))
 		a->has_gw = 1;
+	if (rta_addr(a->prefsrc, tb[RTA_PREFSRC], alen))
+		a->has_prefsrc = 1;
+	if (tb[RTA_PREF] != NULL && nla_len(tb[RTA_PREF]) >= 1) {
+		a->pref = nla_get_u8(tb[RTA_PREF]);
+		a->has_pref = 1;
+	}
 	if (tb[RTA_MULTIPATH] != NULL)
-		route_multipath(a, tb[RTA_MULTIPATH], alen);
+		return route_multipath(lx, a, tb[RTA_MULTIPATH], alen, ar);
 	return 0;
 }
 
 static int
 route_collect(const struct nb_route *r, void *arg)
 {
-	return lx_rn_note_old(arg, nb_route_attrs(r));
+	struct nb_routeattrs a = *nb_route_attrs(r);
+
+	a.nh = NULL;		/* the map keeps it past the read section: identity only */
+	return lx_rn_note_old(arg, &a);
 }
 
 static int
@@ -203,23 +257,21 @@ route_victim_cb(const struct nb_route *r, void *arg)
 		rv->overflow = true;
 		return 1;
 	}
-	rv->v[rv->n++] = *x;
+	rv->v[rv->n] = *x;
+	rv->v[rv->n++].nh = NULL;	/* deleted by identity */
 	return 0;
 }
 
-int
-lx_route_event(struct lx *lx, struct nlmsghdr *nlh)
+/* Apply a parsed route event (a's nexthops live in the caller's arena). */
+static int
+route_event_apply(struct lx *lx, struct nlmsghdr *nlh, const struct nb_routeattrs *ap)
 {
+	struct nb_routeattrs a = *ap;
 	struct route_victims rv;
-	struct nb_routeattrs a;
 	struct nb_read rd;
 	size_t i;
 	int error;
 
-	if (lx->rn == NULL || (lx->rn->live & NB_FAM_ROUTES) == 0)
-		return 1;	/* not loaded yet: the first refresh dumps them */
-	if ((error = route_parse(lx, nlh, &a)) != 0)
-		return error;
 	if (nlh->nlmsg_type == RTM_DELROUTE) {
 		/* -ENOENT: never seen (a resync or the load covered it). */
 		if ((error = nb_route_delete(lx->st, &a)) == -ENOENT)
@@ -242,5 +294,20 @@ lx_route_event(struct lx *lx, struct nlmsghdr *nlh)
 	}
 	if ((error = nb_route_upsert(lx->st, &a)) != 0)
 		lx_seterr(lx, "libstack: nb_route_upsert: %s", strerror(-error));
+	return error;
+}
+
+int
+lx_route_event(struct lx *lx, struct nlmsghdr *nlh)
+{
+	struct nb_routeattrs a;
+	struct lx_arena ar = { 0 };
+	int error;
+
+	if (lx->rn == NULL || (lx->rn->live & NB_FAM_ROUTES) == 0)
+		return 1;	/* not loaded yet: the first refresh dumps them */
+	if ((error = route_parse(lx, nlh, &a, &ar)) == 0)
+		error = route_event_apply(lx, nlh, &a);
+	lx_arena_fini(&ar);
 	return error;
 }
