@@ -17,6 +17,7 @@ static const char optstring[] = ":c:h:HjLPsS:w:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
+	NB_LOOK_LONGOPTS,
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL,		0,		NULL, 0 },
