@@ -207,9 +207,9 @@ render_addr(struct nb_out *o, char mark, const char *name, int64_t mtu, const st
 	nb_out_str(o, NB_OUT_ANY, "interface", "%-5s", name);
 	nb_out_text(o, " %-5" PRId64, mtu);
 	nb_out_str(o, NB_OUT_JSON, "family", NULL, a->family);
-	nb_out_str(o, NB_OUT_ANY, "address", " %-31s", a->address);
-	nb_out_i64(o, NB_OUT_ANY, "prefixlen", " /%" PRId64, a->prefixlen);
-	nb_out_text(o, "\n");
+	nb_out_str(o, NB_OUT_JSON, "address", NULL, a->address);
+	nb_out_i64(o, NB_OUT_JSON, "prefixlen", NULL, a->prefixlen);
+	nb_out_text(o, " %s\n", net);
 	nb_out_close_object(o);
 }
 
@@ -250,15 +250,19 @@ if_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	double secs;
 	size_t i;
 	ssize_t j;
-	bool *bseen;
+	ssize_t *amatch; /* T1's interface i is T2's amatch[i] (-1: departed) */
+	ssize_t *bmatch; /* T2's interface j is T1's bmatch[j] (-1: appeared) */
 
 	(void)h; /* --diff opens its own two */
 	nb_common_open_diff(&no->c, &a.h, &b.h);
 	side_read(&a);
 	side_read(&b);
 	secs = (double)(b.t_ns - a.t_ns) / 1e9;
-	if ((bseen = calloc(b.ift.nrows + 1, sizeof(*bseen))) == NULL)
+	if ((amatch = calloc(a.ift.nrows + 1, sizeof(*amatch))) == NULL ||
+	    (bmatch = calloc(b.ift.nrows + 1, sizeof(*bmatch))) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (i = 0; i < b.ift.nrows; i++)
+		bmatch[i] = -1;
 
 	nb_out_record_begin(o);
 	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, a.t_ns);
@@ -274,11 +278,13 @@ if_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 
 		if ((j = by_name(&b.ift, name)) < 0 && ((j = by_identity(&b.ift, ia)) < 0 ||
 							   by_name(&a.ift, name_of(&b.ift, (size_t)j)) >= 0)) {
+			amatch[i] = -1;
 			moved(ra, NULL, st);
 			render_if(o, no, '-', name, ia, ra, st, secs, "departed");
 			continue;
 		}
-		bseen[j] = true;
+		amatch[i] = j;
+		bmatch[j] = (ssize_t)i;
 		rb = nb_sysctl_table_row(&b.ift, (size_t)j);
 		bname = name_of(&b.ift, (size_t)j);
 		changes_of(what, sizeof(what), name, bname, ia, &b.ift.ids[j], ra, rb);
@@ -291,34 +297,42 @@ if_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	for (i = 0; i < b.ift.nrows; i++) {
 		const struct drow *rb = nb_sysctl_table_row(&b.ift, i);
 
-		if (bseen[i])
+		if (bmatch[i] >= 0)
 			continue;
 		moved(NULL, rb, st);
 		render_if(o, no, '+', name_of(&b.ift, i), &b.ift.ids[i], rb, st, secs, "appeared");
 	}
 	nb_out_close_array(o);
-	/* Addresses: each interface name's set at T1 against T2's. */
+	/*
+	 * Addresses: each interface's set at T1 against the same interface's
+	 * at T2 (under its new name if renamed); an interface that came or
+	 * went took its addresses with it.
+	 */
 	nb_out_open_array(o, "addresses");
 	for (i = 0; i < a.addrt.nrows; i++) {
 		const struct darow *ar = nb_sysctl_table_row(&a.addrt, i);
-		const char *name = a.addrt.ids[i].key[0];
-		ssize_t k = by_name(&a.ift, name);
+		ssize_t k = by_name(&a.ift, a.addrt.ids[i].key[0]);
 
-		/* An interface that came or went: its addresses went with it. */
-		if (k >= 0 && by_name(&b.ift, name) >= 0 && !has_addr(&b.addrt, name, ar))
-			render_addr(o, '-', name, ((const struct drow *)nb_sysctl_table_row(&a.ift, (size_t)k))->mtu, ar);
+		if (k < 0 || (j = amatch[k]) < 0)
+			continue;
+		if (!has_addr(&b.addrt, name_of(&b.ift, (size_t)j), ar))
+			render_addr(o, '-', name_of(&b.ift, (size_t)j),
+			    ((const struct drow *)nb_sysctl_table_row(&b.ift, (size_t)j))->mtu, ar);
 	}
 	for (i = 0; i < b.addrt.nrows; i++) {
 		const struct darow *br = nb_sysctl_table_row(&b.addrt, i);
-		const char *name = b.addrt.ids[i].key[0];
-		ssize_t k = by_name(&b.ift, name);
+		ssize_t k = by_name(&b.ift, b.addrt.ids[i].key[0]);
 
-		if (k >= 0 && by_name(&a.ift, name) >= 0 && !has_addr(&a.addrt, name, br))
-			render_addr(o, '+', name, ((const struct drow *)nb_sysctl_table_row(&b.ift, (size_t)k))->mtu, br);
+		if (k < 0 || (j = bmatch[k]) < 0)
+			continue;
+		if (!has_addr(&a.addrt, name_of(&a.ift, (size_t)j), br))
+			render_addr(o, '+', name_of(&b.ift, (size_t)k),
+			    ((const struct drow *)nb_sysctl_table_row(&b.ift, (size_t)k))->mtu, br);
 	}
 	nb_out_close_array(o);
 	nb_out_record_end(o);
-	free(bseen);
+	free(amatch);
+	free(bmatch);
 	nb_sysctl_table_free(&a.ift);
 	nb_sysctl_table_free(&a.addrt);
 	nb_sysctl_table_free(&b.ift);

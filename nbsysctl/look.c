@@ -150,7 +150,6 @@ diff_row(struct nb_out *o, char mark, const struct nbs_item *it,
 	nb_out_text(o, "%c ", mark);
 	nb_out_str(o, NB_OUT_ANY, "name", "%s", it->name);
 	if (old != NULL && new != NULL && mark == ' ') {
-		/* a counter: what it moved */
 		/* a counter: what it moved (below its old value: reset, from 0) */
 		nb_out_u64(o, NB_OUT_ANY, "delta", " = +%" PRIu64,
 		    (uint64_t)(num(new) >= num(old) ? num(new) - num(old) : num(new)));

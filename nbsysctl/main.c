@@ -53,8 +53,9 @@ usage(FILE *fp)
 	    "  -c COUNT    with --interval: number of samples\n"
 	    "  --help      this help\n"
 	    "  --version   the version\n"
+	    "History (names):\n%s%s"
 	    "%s",
-	    nb_common_help);
+	    nb_look_help_plot, nb_look_help_diff, nb_common_help);
 }
 
 /* What the command line asks for. */
@@ -276,8 +277,8 @@ check(struct opts *o)
 		    o->c.replay_path != NULL ? "--replay" : "--root (or $NBSTAT_ROOT)");
 	if (o->c.count_set && !o->c.interval_set)
 		nb_usagex("-c needs --interval");
-	if (o->c.summary)
-		nb_usagex("--summary: nbsysctl has none (nbnetstat -i has; --plot draws names)");
+	if (o->c.summary || o->c.top != 0)
+		nb_usagex("--summary, --top: nbsysctl has none (nbnetstat -i has; --plot draws names)");
 	if ((o->c.plot_path != NULL || o->c.diff_from != NULL) && (o->iflag || o->nw > 0 || recorder))
 		nb_usagex("--plot and --diff read names: not with -i, -w or --record");
 	if (o->c.plot_path != NULL && !names)

@@ -33,13 +33,17 @@ const char nb_common_help[] =
     "      --source NAME     local source: linux (default) or sim (synthetic traffic)\n"
     "      --source-args A   options for the source\n"
     "      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
-    "                        the running kernel ($NBSTAT_ROOT); one moment: no interval\n"
-    "      --plot FILE       draw the rates of a --replay range (--from/--to) or of\n"
-    "                        interval mode into FILE.svg or FILE.png (rewritten\n"
-    "                        after each interval)\n"
-    "      --top N           with --plot: the N busiest objects (default 5)\n"
+    "                        the running kernel ($NBSTAT_ROOT); one moment: no interval\n";
+
+const char nb_look_help_plot[] =
+    "      --plot FILE       draw a --replay range (--from/--to) or interval mode\n"
+    "                        into FILE.svg or FILE.png (rewritten after each interval)\n";
+const char nb_look_help_top[] =
+    "      --top N           with --plot: the N busiest objects (default 5)\n";
+const char nb_look_help_diff[] =
     "      --diff T1 T2      with --replay: what changed between the samples at T1\n"
-    "                        and T2 (T2 now: the live host); +, - and ~ rows\n"
+    "                        and T2 (T2 now: the live host); +, - and ~ rows\n";
+const char nb_look_help_summary[] =
     "      --summary         with --replay --from/--to: average, minimum, maximum and\n"
     "                        95th percentile of the rates over the range\n";
 

@@ -151,6 +151,9 @@ enum {
 
 /* Help lines for the common options, for the tools' usage(). */
 extern const char nb_common_help[];
+/* Help lines of the history options, for the tools that have them. */
+extern const char nb_look_help_plot[], nb_look_help_top[], nb_look_help_diff[],
+    nb_look_help_summary[];
 
 void	nb_common_init(struct nb_common *c);
 /* The command line, for --diff T1 T2 (T2 is the word after T1's). */
