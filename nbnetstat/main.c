@@ -39,9 +39,9 @@ static const struct mode {
 	mode_fn *diff, *plot, *summary;
 } modes[] = {
 	{ 'i', "interface statistics", if_mode, true, if_diff, if_plot, if_summary },
-	{ 'r', "routing tables", route_mode, false, NULL, NULL, NULL },
+	{ 'r', "routing tables", route_mode, false, route_diff, NULL, NULL },
 	{ 's', "protocol statistics", stats_mode, true, NULL, NULL, NULL },
-	{ 'B', "packet capture peers", bpf_mode, true, NULL, NULL, NULL },
+	{ 'B', "packet capture peers", bpf_mode, true, bpf_diff, NULL, NULL },
 	{ 'P', "per-CPU softnet statistics", softnet_mode, true, NULL, NULL, NULL },
 	{ 0, "the socket list", sock_mode, false, NULL, NULL, NULL },
 	{ 0, NULL, NULL, false, NULL, NULL, NULL },
