@@ -112,6 +112,7 @@ render_peer(struct nb_out *o, const struct nb_sysctl_table *t, size_t i, char ma
 {
 	const struct bpf_row *row = nb_sysctl_table_row(t, i);
 	char flags[8], m[2] = { mark, '\0' };
+	const char *ifname;
 
 	nb_out_open_object(o, NULL);
 	if (mark != '\0')
@@ -120,8 +121,11 @@ render_peer(struct nb_out *o, const struct nb_sysctl_table *t, size_t i, char ma
 		nb_out_u64(o, NB_OUT_ANY, "pid", "%-7" PRIu64, row->v[F_PID]);
 	else
 		nb_out_null(o, NB_OUT_ANY, "pid", "-      ");
-	nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s", row->ifname[0] != '\0' ? row->ifname :
-	    (row->v[F_FLAGS] & BF_DETACHED) ? "-" : "*");
+	if (row->ifname[0] != '\0')
+		ifname = row->ifname;
+	else
+		ifname = (row->v[F_FLAGS] & BF_DETACHED) ? "-" : "*";
+	nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s", ifname);
 	num_cell(o, t, i, F_RCOUNT, "rcount", " %9" PRIu64, 10);
 	num_cell(o, t, i, F_DCOUNT, "dcount", " %9" PRIu64, 10);
 	num_cell(o, t, i, F_CCOUNT, "ccount", " %9" PRIu64, 10);
