@@ -73,7 +73,8 @@ usage(void)
 	       "       nbnetstat -i [-I interface] --replay FILE --from T1 [--to T2]\n"
 	       "                 --plot FILE.svg|.png [--top N] | --summary [-j]\n"
 	       "       nbnetstat -i -w SECS [-I interface] --plot FILE.svg|.png [--top N]\n"
-	       "       nbnetstat -i [-b] --replay FILE --diff T1 T2|now [-j]\n"
+	       "       nbnetstat -i [-b] | -r [-f family] [-T table] | -B\n"
+	       "                 --replay FILE --diff T1 T2|now [-j]\n"
 	       "\n"
 	       "  (no mode)        the socket list: active Internet (inet, inet6) and UNIX\n"
 	       "                   domain sockets (NetBSD netstat layout); -a includes\n"
@@ -109,7 +110,7 @@ usage(void)
 	       "      --help       this help\n"
 	       "      --version    the version\n"
 	       "\n"
-	       "History (-i):\n%s%s%s%s"
+	       "History (--diff: -i, -r, -B; --plot, --top, --summary: -i):\n%s%s%s%s"
 	       "\n"
 	       "Common options:\n%s",
 	    nb_look_help_plot, nb_look_help_top, nb_look_help_diff, nb_look_help_summary,
