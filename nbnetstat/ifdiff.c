@@ -3,15 +3,17 @@
  * ifdiff.c - nbnetstat -i --diff T1 T2: what changed in the interface list
  * between two samples, in the netstat -i layout with a mark in the first
  * column: '+' appeared, '-' departed, '~' changed (renamed, recreated with
- * a new index or generation, mtu, flags); address rows '+' added, '-'
+ * a new index, mtu, flags); address rows '+' added, '-'
  * removed on an interface present at both times (those of one that
  * appeared or departed went with it). Unchanged interfaces are not printed: counters moving is not a
  * change (the counters of a printed row are what it moved over the span,
  * and JSON adds the average rates).
  *
- * Identity is (index, gen): a name at both times with another identity is
- * a recreated interface; an identity at both times under another name is a
- * rename.
+ * Identity is the interface index: a name at both times with another
+ * index is a recreated interface; an index at both times under another name
+ * is a rename. (The tree's gen is the reading process's count of the
+ * interfaces it has seen: two samples written by two recorder runs number
+ * the same interface differently, so it cannot tell them apart here.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -94,7 +96,7 @@ by_identity(const struct nb_sysctl_table *t, const struct nb_sysctl_rowid *id)
 	if (id->index < 0)
 		return -1;
 	for (size_t i = 0; i < t->nrows; i++)
-		if (t->ids[i].index == id->index && t->ids[i].gen == id->gen)
+		if (t->ids[i].index == id->index)
 			return (ssize_t)i;
 	return -1;
 }
@@ -229,9 +231,9 @@ changes_of(char *buf, size_t size, const char *oldname, const char *newname,
 	buf[0] = '\0';
 	if (strcmp(oldname, newname) != 0)
 		ADD("%srenamed from %s", off ? ", " : "", oldname);
-	if (ia->index != ib->index || ia->gen != ib->gen)
-		ADD("%srecreated (index %" PRId64 " gen %" PRIu64 " -> index %" PRId64 " gen %" PRIu64 ")",
-		    off ? ", " : "", ia->index, ia->gen, ib->index, ib->gen);
+	if (ia->index != ib->index)
+		ADD("%srecreated (index %" PRId64 " -> %" PRId64 ")", off ? ", " : "", ia->index,
+		    ib->index);
 	if (a->mtu != b->mtu)
 		ADD("%smtu %" PRId64 " -> %" PRId64, off ? ", " : "", a->mtu, b->mtu);
 	if ((a->flags & IFF_UP) != (b->flags & IFF_UP))
@@ -291,7 +293,7 @@ if_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		if (*what == '\0')
 			continue;
 		/* A new object under the same name: all it moved is its own. */
-		moved(ia->index == b.ift.ids[j].index && ia->gen == b.ift.ids[j].gen ? ra : NULL, rb, st);
+		moved(ia->index == b.ift.ids[j].index ? ra : NULL, rb, st);
 		render_if(o, no, '~', bname, &b.ift.ids[j], rb, st, secs, what);
 	}
 	for (i = 0; i < b.ift.nrows; i++) {
