@@ -40,7 +40,7 @@ static const struct mode {
 } modes[] = {
 	{ 'i', "interface statistics", if_mode, true, if_diff, if_plot, if_summary },
 	{ 'r', "routing tables", route_mode, false, route_diff, NULL, NULL },
-	{ 's', "protocol statistics", stats_mode, true, NULL, NULL, NULL },
+	{ 's', "protocol statistics", stats_mode, true, NULL, stats_plot, stats_summary },
 	{ 'B', "packet capture peers", bpf_mode, true, bpf_diff, NULL, NULL },
 	{ 'P', "per-CPU softnet statistics", softnet_mode, true, NULL, NULL, NULL },
 	{ 0, "the socket list", sock_mode, false, NULL, NULL, NULL },
@@ -73,6 +73,9 @@ usage(void)
 	       "       nbnetstat -i [-I interface] --replay FILE --from T1 [--to T2]\n"
 	       "                 --plot FILE.svg|.png [--top N] | --summary [-j]\n"
 	       "       nbnetstat -i -w SECS [-I interface] --plot FILE.svg|.png [--top N]\n"
+	       "       nbnetstat -s [-p protocol] --replay FILE --from T1 [--to T2]\n"
+	       "                 --plot FILE.svg|.png | --summary [-j]\n"
+	       "       nbnetstat -s [-p protocol] -w SECS --plot FILE.svg|.png\n"
 	       "       nbnetstat -i [-b] | -r [-f family] [-T table] | -B\n"
 	       "                 --replay FILE --diff T1 T2|now [-j]\n"
 	       "\n"
@@ -110,7 +113,7 @@ usage(void)
 	       "      --help       this help\n"
 	       "      --version    the version\n"
 	       "\n"
-	       "History (--diff: -i, -r, -B; --plot, --top, --summary: -i):\n%s%s%s%s"
+	       "History (--diff: -i, -r, -B; --plot, --summary: -i, -s; --top: -i):\n%s%s%s%s"
 	       "\n"
 	       "Common options:\n%s",
 	    nb_look_help_plot, nb_look_help_top, nb_look_help_diff, nb_look_help_summary,
@@ -290,6 +293,8 @@ main(int argc, char *argv[])
 				nb_usagex("%s: %s have none yet", looks[k].opt, what);
 			run = looks[k].fn;
 		}
+		if (no.c.top != 0 && mode->opt != 'i')
+			nb_usagex("--top: only with -i (the busiest interfaces)");
 	} else if (no.c.diff_from != NULL || no.c.plot_path != NULL || no.c.summary) {
 		nb_usagex("--diff, --plot, --summary: %s have none yet", what);
 	}
