@@ -260,3 +260,67 @@ PY
 	run -0 nbnetstat -i -I wa --replay "$db" --from "${ts[0]}" --to "${ts[4]}" --plot "$d/p.png"
 	[ "$(head -c 4 "$d/p.png" | od -An -tx1 | tr -d ' \n')" = 89504e47 ]
 }
+
+@test "-s --summary: the udp rates are the datagrams sent between samples; nbsysctl and nbvmstat --plot draw the recording" {
+	local db="$BATS_TEST_TMPDIR/h.db" d="$BATS_TEST_TMPDIR" k
+	netns_pair "$A" "$B" wc wd 198.18.0.2/31 198.18.0.3/31
+	# Four samples of the default set, n_k datagrams from A between them
+	# (to a port nobody listens on: only A's udp output counts them).
+	: >"$d/n.txt"
+	for k in 0 1 2 3; do
+		if ((k > 0)); then
+			netns_udp_send "$A" 198.18.0.2 198.18.0.3 $((k * 17 + 3)) 64
+			echo $((k * 17 + 3)) >>"$d/n.txt"
+		fi
+		in_a "$NB_BIN/nbsysctl" --record "$db"
+	done
+	mapfile -t ts < <(sample_times "$db")
+	[ "${#ts[@]}" -eq 4 ]
+	printf '%s\n' "${ts[@]}" >"$d/ts.txt"
+	nbnetstat -s -p udp -j --replay "$db" --from "${ts[0]}" --to "${ts[3]}" --summary >"$d/s.json"
+	run -0 validate_json nbnetstat-s-summary.schema.json "$d/s.json"
+	run -0 /usr/bin/python3 - "$d/n.txt" "$d/ts.txt" "$d/s.json" <<'PY'
+import json, math, sys
+from datetime import datetime
+n = [int(l) for l in open(sys.argv[1])]
+def ns(s):
+    base, frac = s.split(".")
+    t = datetime.fromisoformat(base + frac[9:])
+    return int(t.timestamp()) * 10**9 + int(frac[:9])
+t = [ns(l.strip()) for l in open(sys.argv[2])]
+got = json.load(open(sys.argv[3]))
+assert [p["name"] for p in got["protocols"]] == ["udp"], got
+c = {x["name"]: x for x in got["protocols"][0]["counters"]}["sent-datagrams"]
+rates = [n[k - 1] * 1e9 / (t[k] - t[k - 1]) for k in range(1, 4)]
+want = {"average": sum(n) * 1e9 / (t[3] - t[0]), "minimum": min(rates), "maximum": max(rates),
+        "p95": sorted(rates)[math.ceil(0.95 * 3) - 1]}
+for k, w in want.items():
+    assert abs(c[k] - w) <= 1e-9 * max(1.0, w), (k, c[k], w)
+print("ok")
+PY
+	assert_output ok
+	run -0 nbnetstat -s -p udp --replay "$db" --from "${ts[0]}" --to "${ts[3]}" --summary
+	assert_line --regexp '^udp +sent-datagrams( +[0-9.]+){4}$'
+
+	# nbsysctl --plot: the two leaves named, one stroked path each (wc's
+	# opackets moved by n_k: a point per interval).
+	run -0 nbsysctl --replay "$db" --from "${ts[0]}" --to "${ts[3]}" --plot "$d/n.svg" \
+	    net.interfaces.wc.stats.opackets net.interfaces.lo.stats.ipackets
+	run -0 xmllint --noout "$d/n.svg"
+	run -0 /usr/bin/python3 - "$d/n.svg" <<'PY'
+import re, sys
+svg = open(sys.argv[1]).read()
+paths = [len(re.findall(r"[ML] ", m.group(1))) for m in
+         re.finditer(r'<path style="[^"]*stroke:rgb[^"]*" d="([^"]*)"', svg)]
+print(len(paths), paths[0])
+PY
+	assert_output '2 3'
+	# nbvmstat --plot: memory (5 levels) and faults (4 rates) are stroked
+	# lines, the cpu shares filled areas.
+	run -0 "$NB_BIN/nbvmstat" --replay "$db" --from "${ts[0]}" --to "${ts[3]}" --plot "$d/vm.svg"
+	run -0 xmllint --noout "$d/vm.svg"
+	run -0 grep -c 'stroke:rgb' "$d/vm.svg"
+	[ "$output" -ge 9 ]
+	run -0 "$NB_BIN/nbvmstat" -P --replay "$db" --from "${ts[0]}" --to "${ts[3]}" --plot "$d/vmp.png"
+	[ "$(head -c 4 "$d/vmp.png" | od -An -tx1 | tr -d ' \n')" = 89504e47 ]
+}
