@@ -621,6 +621,9 @@ draw_panel(cairo_t *cr, const struct nb_plot *p, int panel, double top, int64_t 
 	}
 	if (vmax <= vmin)
 		vmax = vmin + 1;
+	/* Shares that add up to 100% (rounded parts a hair above): a 100% axis. */
+	if (strcmp(pa->unit, "%") == 0 && vmax > 100 && vmax < 100.5)
+		vmax = 100;
 	step = nice_step((vmax - vmin) / 5);
 	f.v0 = floor(vmin / step) * step;
 	f.v1 = ceil(vmax / step) * step;
