@@ -259,6 +259,27 @@ PY
 	assert_output '8 [4, 4, 4, 4]'
 	run -0 nbnetstat -i -I wa --replay "$db" --from "${ts[0]}" --to "${ts[4]}" --plot "$d/p.png"
 	[ "$(head -c 4 "$d/p.png" | od -An -tx1 | tr -d ' \n')" = 89504e47 ]
+
+	# Live interval mode: the file is there after the first interval, a
+	# whole figure each time (renamed over: no temporary left), and at the
+	# end holds a point per interval.
+	mkdir "$d/live"
+	in_a "$NB_BIN/nbnetstat" -i -I wa -w 1 -c 4 --plot "$d/live/l.svg" >"$d/live.out" &
+	echo $! >"$d/live.pid"
+	for ((k = 0; k < 100; k++)); do
+		[ -s "$d/live/l.svg" ] && break
+		sleep 0.1
+	done
+	run -0 xmllint --noout "$d/live/l.svg"
+	netns_udp_send "$A" 198.18.0.0 198.18.0.1 40 100
+	wait "$(cat "$d/live.pid")"
+	rm "$d/live.pid"
+	[ ! -s "$d/live.out" ]
+	run -0 ls "$d/live"
+	assert_output l.svg
+	run -0 xmllint --noout "$d/live/l.svg"
+	run -0 grep -c 'stroke:rgb' "$d/live/l.svg"
+	assert_output 8
 }
 
 @test "-s --summary: the udp rates are the datagrams sent between samples; nbsysctl and nbvmstat --plot draw the recording" {
