@@ -163,6 +163,7 @@ EOF
 	refute_line --regexp '^[-~] '
 	assert_line --regexp '^\+ net\.interfaces\.s0\.addrs\.[0-9]+\.address = 10\.8\.1\.1$'
 	nbsysctl -j --replay "$db" --diff "${ts[0]}" "${ts[1]}" net.interfaces.m0 >"$d/s.json"
+	run -0 validate_json nbsysctl-diff.schema.json "$d/s.json"
 	run -0 jq -c '[.added, .removed, [.changed[] | .name, .old, .new]]' "$d/s.json"
 	assert_output '[[],[],["net.interfaces.m0.mtu","1500","1400"]]'
 
@@ -293,6 +294,8 @@ PY
 			netns_udp_send "$A" 198.18.0.2 198.18.0.3 $((k * 17 + 3)) 64
 			echo $((k * 17 + 3)) >>"$d/n.txt"
 		fi
+		# Two interfaces more before the second sample (nbvmstat -h --diff).
+		if ((k == 1)); then veth h0 h1; fi
 		in_a "$NB_BIN/nbsysctl" --record "$db"
 	done
 	mapfile -t ts < <(sample_times "$db")
@@ -344,4 +347,16 @@ PY
 	[ "$output" -ge 9 ]
 	run -0 "$NB_BIN/nbvmstat" -P --replay "$db" --from "${ts[0]}" --to "${ts[3]}" --plot "$d/vmp.png"
 	[ "$(head -c 4 "$d/vmp.png" | od -An -tx1 | tr -d ' \n')" = 89504e47 ]
+
+	# nbvmstat -h ifnet_byname --diff: two interfaces more, by name.
+	run -0 "$NB_BIN/nbvmstat" -h ifnet_byname --replay "$db" --diff "${ts[0]}" "${ts[1]}"
+	run -0 grep -E '^[-+~] ' <<<"$output"
+	assert_output --regexp '^~ ifnet_byname '
+	"$NB_BIN/nbvmstat" -h ifnet_byname -j --replay "$db" --diff "${ts[0]}" "${ts[1]}" >"$d/h.json"
+	run -0 validate_json nbvmstat-hash-diff.schema.json "$d/h.json"
+	run -0 jq '.hashes[0].items - .hashes[0].old.items' "$d/h.json"
+	assert_output 2
+	# Nothing changed in them after that.
+	run -0 "$NB_BIN/nbvmstat" -h ifnet_byname -h ifnet_byindex --replay "$db" --diff "${ts[1]}" "${ts[3]}"
+	refute_line --regexp '^[-+~] '
 }
