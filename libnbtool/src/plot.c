@@ -24,9 +24,10 @@
  * Counter resets never reach here as spikes: nb_delta counts a reset
  * counter from 0.
  *
- * Single-threaded, one figure per process (destroying it frees cairo's
- * and fontconfig's caches); the handle owns every string and point given
- * to it.
+ * Single-threaded (figures are used from one thread); when the last
+ * figure of the process is destroyed, cairo's and fontconfig's caches are
+ * freed (the sanitized builds' leak checker). The handle owns every string
+ * and point given to it.
  */
 #include <cairo.h>
 #include <cairo-svg.h>
@@ -104,6 +105,9 @@ static const double palette[][3] = {
 };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
 
+/* Figures alive: the caches go with the last one. */
+static unsigned nlive;
+
 static bool
 ends_with(const char *s, const char *suffix)
 {
@@ -122,6 +126,7 @@ nb_plot_create(const char *path, const char *title, struct nb_plot **out)
 		return -EINVAL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
+	nlive++;
 	p->png = ends_with(path, ".png");
 	if ((p->path = strdup(path)) == NULL || (p->title = strdup(title)) == NULL) {
 		nb_plot_destroy(&p);
@@ -154,10 +159,12 @@ nb_plot_destroy(struct nb_plot **pp)
 	free(p->title);
 	free(p);
 	*pp = NULL;
-	/* The one figure of the process is gone: cairo's and fontconfig's
+	/* The last figure of the process is gone: cairo's and fontconfig's
 	 * caches go too (the leak checker of the sanitized builds). */
-	cairo_debug_reset_static_data();
-	FcFini();
+	if (--nlive == 0) {
+		cairo_debug_reset_static_data();
+		FcFini();
+	}
 }
 
 int

@@ -4,7 +4,8 @@
  * stroked path per series holding one point per sample (a gap in the
  * recording: a second subpath), --top N drawing only the busiest groups;
  * a PNG with the series' colour in the plot area and in the legend; the
- * file replaced whole (no temporary left); a bad suffix refused.
+ * file replaced whole (no temporary left); a bad suffix refused; two
+ * figures alive at once.
  */
 #include <cairo.h>
 #include <dirent.h>
@@ -272,6 +273,27 @@ test_errors(void)
 	nb_plot_destroy(&p);
 }
 
+/* Two figures alive at once: destroying one leaves the other drawable. */
+static void
+test_two(void)
+{
+	char pa[128], pb[128];
+	struct nb_plot *a, *b;
+	cairo_surface_t *s;
+
+	snprintf(pa, sizeof(pa), "%s/a.png", dir);
+	snprintf(pb, sizeof(pb), "%s/b.png", dir);
+	a = figure(pa, 0);
+	b = figure(pb, 0);
+	CHECK_RC(nb_plot_write(a), 0);
+	nb_plot_destroy(&a);
+	CHECK_RC(nb_plot_write(b), 0);
+	nb_plot_destroy(&b);
+	s = cairo_image_surface_create_from_png(pb);
+	CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy(s);
+}
+
 int
 main(void)
 {
@@ -283,6 +305,7 @@ main(void)
 	test_svg();
 	test_png();
 	test_errors();
+	test_two();
 	check_rmtree(dir);
 	printf("test_plot: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
