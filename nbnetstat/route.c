@@ -511,13 +511,25 @@ rt_same_key(const struct rt_info *a, const struct rt_info *b)
 	       strcmp(a->dst, b->dst) == 0 && strcmp(a->type, b->type) == 0;
 }
 
-static const struct rt_info *
-rt_find(const struct rt_list *l, const struct rt_info *r)
+/*
+ * The route of l that is r at the other time, not taken yet: one with
+ * r's key on r's interface and gateway if there is one (a prefix can be
+ * routed on two interfaces), else any with r's key. -1: none.
+ */
+static ssize_t
+rt_find(const struct rt_list *l, const bool *taken, const struct rt_info *r)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (rt_same_key(&l->v[i], r))
-			return &l->v[i];
-	return NULL;
+	ssize_t any = -1;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (taken[i] || !rt_same_key(&l->v[i], r))
+			continue;
+		if (strcmp(l->v[i].ifname, r->ifname) == 0 && strcmp(l->v[i].gateway, r->gateway) == 0)
+			return (ssize_t)i;
+		if (any < 0)
+			any = (ssize_t)i;
+	}
+	return any;
 }
 
 /* The nexthops of r as text ("gw@if*weight ..."), to compare two routes'. */
@@ -607,37 +619,63 @@ rt_diff_head(struct nb_out *o, const struct netstat_opts *no, int af, bool *any)
 	*any = true;
 }
 
-/* One family: the routes removed, changed and added between a and b. */
+/*
+ * One family: the routes removed, changed and added between a and b. The
+ * routes that stayed as they were pair first, so that of two routes of
+ * one prefix only the one that changed is reported.
+ */
 static void
 rt_diff_section(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_list *la,
     const struct rt_list *lb)
 {
 	char what[1024];
-	const struct rt_info *x;
-	bool any = false;
+	ssize_t *pair;
+	bool *taken, any = false;
+	size_t i;
+	ssize_t j;
 
+	if ((pair = calloc(la->n + 1, sizeof(*pair))) == NULL ||
+	    (taken = calloc(lb->n + 1, sizeof(*taken))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (i = 0; i < la->n; i++) {
+		pair[i] = -1;
+		if ((j = rt_find(lb, taken, &la->v[i])) < 0)
+			continue;
+		rt_changes(la, &la->v[i], lb, &lb->v[j], what, sizeof(what));
+		if (*what == '\0') {
+			pair[i] = j;
+			taken[j] = true;
+		}
+	}
+	for (i = 0; i < la->n; i++)
+		if (pair[i] < 0 && (j = rt_find(lb, taken, &la->v[i])) >= 0) {
+			pair[i] = j;
+			taken[j] = true;
+		}
 	nb_out_open_array(o, af == AF_INET ? "inet" : "inet6");
-	for (size_t i = 0; i < la->n; i++) {
+	for (i = 0; i < la->n; i++) {
 		if (!rt_in_table(no, &la->v[i]))
 			continue;
-		if ((x = rt_find(lb, &la->v[i])) == NULL) {
+		if (pair[i] < 0) {
 			rt_diff_head(o, no, af, &any);
 			rt_render_one(o, no, af, la, &la->v[i], '-', NULL);
 			continue;
 		}
-		rt_changes(la, &la->v[i], lb, x, what, sizeof(what));
+		rt_changes(la, &la->v[i], lb, &lb->v[pair[i]], what, sizeof(what));
 		if (*what != '\0') {
 			rt_diff_head(o, no, af, &any);
-			rt_render_one(o, no, af, lb, x, '~', what);
+			rt_render_one(o, no, af, lb, &lb->v[pair[i]], '~', what);
 		}
 	}
-	for (size_t i = 0; i < lb->n; i++) {
-		if (!rt_in_table(no, &lb->v[i]) || rt_find(la, &lb->v[i]) != NULL)
+	for (i = 0; i < lb->n; i++) {
+		if (!rt_in_table(no, &lb->v[i]) || taken[i])
 			continue;
 		rt_diff_head(o, no, af, &any);
 		rt_render_one(o, no, af, lb, &lb->v[i], '+', NULL);
 	}
 	nb_out_close_array(o);
+	free(pair);
+	free(taken);
 }
 
 int
