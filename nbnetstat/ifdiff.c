@@ -3,11 +3,11 @@
  * ifdiff.c - nbnetstat -i --diff T1 T2: what changed in the interface list
  * between two samples, in the netstat -i layout with a mark in the first
  * column: '+' appeared, '-' departed, '~' changed (renamed, recreated with
- * a new index, mtu, flags); address rows '+' added, '-'
- * removed on an interface present at both times (those of one that
- * appeared or departed went with it). Unchanged interfaces are not printed: counters moving is not a
- * change (the counters of a printed row are what it moved over the span,
- * and JSON adds the average rates).
+ * a new index, mtu, flags); address rows '+' added, '-' removed on an
+ * interface present at both times (those of one that appeared or departed
+ * went with it). Unchanged interfaces are not printed: counters moving is
+ * not a change (the counters of a printed row are what it moved over the
+ * span, and JSON adds the average rates).
  *
  * Identity is the interface index: a name at both times with another
  * index is a recreated interface; an index at both times under another name
