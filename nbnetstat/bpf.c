@@ -105,50 +105,69 @@ flags_text(const struct nb_sysctl_table *t, size_t i, char buf[8])
 	buf[5] = '\0';
 }
 
+/* One peer's row; --diff: mark ('+', '-', '~') first, for '~' what changed. */
+static void
+render_peer(struct nb_out *o, const struct nb_sysctl_table *t, size_t i, char mark,
+    const char *what)
+{
+	const struct bpf_row *row = nb_sysctl_table_row(t, i);
+	char flags[8], m[2] = { mark, '\0' };
+	const char *ifname;
+
+	nb_out_open_object(o, NULL);
+	if (mark != '\0')
+		nb_out_str(o, NB_OUT_ANY, "change", "%s ", m);
+	if (have(t, i, F_PID))
+		nb_out_u64(o, NB_OUT_ANY, "pid", "%-7" PRIu64, row->v[F_PID]);
+	else
+		nb_out_null(o, NB_OUT_ANY, "pid", "-      ");
+	if (row->ifname[0] != '\0')
+		ifname = row->ifname;
+	else
+		ifname = (row->v[F_FLAGS] & BF_DETACHED) ? "-" : "*";
+	nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s", ifname);
+	num_cell(o, t, i, F_RCOUNT, "rcount", " %9" PRIu64, 10);
+	num_cell(o, t, i, F_DCOUNT, "dcount", " %9" PRIu64, 10);
+	num_cell(o, t, i, F_CCOUNT, "ccount", " %9" PRIu64, 10);
+	flags_text(t, i, flags);
+	nb_out_str(o, NB_OUT_ANY, "flags", " %-5s", flags);
+	num_cell(o, t, i, F_BUFSIZE, "bufsize", " %8" PRIu64, 9);
+	if (have(t, i, C_COMM))
+		nb_out_str(o, NB_OUT_ANY, "comm", " %s", row->comm);
+	else
+		nb_out_null(o, NB_OUT_ANY, "comm", " -");
+	if (what != NULL)
+		nb_out_str(o, NB_OUT_ANY, "what", "  %s", what);
+	nb_out_text(o, "\n");
+	/* JSON only: the rest of the peer. */
+	nb_out_u64(o, NB_OUT_JSON, "inode", NULL, (uint64_t)t->ids[i].index);
+	if (have(t, i, F_FD))
+		nb_out_u64(o, NB_OUT_JSON, "fd", NULL, row->v[F_FD]);
+	if (have(t, i, F_UID))
+		nb_out_u64(o, NB_OUT_JSON, "uid", NULL, row->v[F_UID]);
+	if (have(t, i, F_FILTER))
+		nb_out_u64(o, NB_OUT_JSON, "filter_len", NULL, row->v[F_FILTER]);
+	if (have(t, i, F_PROMISC))
+		nb_out_bool(o, NB_OUT_JSON, "promisc", NULL, row->v[F_PROMISC] != 0);
+	nb_out_close_object(o);
+}
+
+static void
+peers_header(struct nb_out *o, const char *indent)
+{
+	nb_out_text(o, "%s%-7s %-9s %9s %9s %9s %-5s %8s %s\n", indent, "PID", "Int", "Recv",
+	    "Drop", "Capt", "Flags", "Bufsize", "Comm");
+}
+
 /* The -B table of t (counters as read, or deltas in interval mode). */
 static void
 render_peers(struct nb_out *o, const struct nb_sysctl_table *t)
 {
-	char flags[8];
-	size_t i;
-
 	nb_out_text(o, "Active BPF peers\n");
-	nb_out_text(o, "%-7s %-9s %9s %9s %9s %-5s %8s %s\n", "PID", "Int", "Recv", "Drop",
-	    "Capt", "Flags", "Bufsize", "Comm");
+	peers_header(o, "");
 	nb_out_open_array(o, "peers");
-	for (i = 0; i < t->nrows; i++) {
-		const struct bpf_row *row = nb_sysctl_table_row(t, i);
-
-		nb_out_open_object(o, NULL);
-		if (have(t, i, F_PID))
-			nb_out_u64(o, NB_OUT_ANY, "pid", "%-7" PRIu64, row->v[F_PID]);
-		else
-			nb_out_null(o, NB_OUT_ANY, "pid", "-      ");
-		nb_out_str(o, NB_OUT_ANY, "ifname", " %-9s", row->ifname[0] != '\0' ? row->ifname :
-		    (row->v[F_FLAGS] & BF_DETACHED) ? "-" : "*");
-		num_cell(o, t, i, F_RCOUNT, "rcount", " %9" PRIu64, 10);
-		num_cell(o, t, i, F_DCOUNT, "dcount", " %9" PRIu64, 10);
-		num_cell(o, t, i, F_CCOUNT, "ccount", " %9" PRIu64, 10);
-		flags_text(t, i, flags);
-		nb_out_str(o, NB_OUT_ANY, "flags", " %-5s", flags);
-		num_cell(o, t, i, F_BUFSIZE, "bufsize", " %8" PRIu64, 9);
-		if (have(t, i, C_COMM))
-			nb_out_str(o, NB_OUT_ANY, "comm", " %s", row->comm);
-		else
-			nb_out_null(o, NB_OUT_ANY, "comm", " -");
-		nb_out_text(o, "\n");
-		/* JSON only: the rest of the peer. */
-		nb_out_u64(o, NB_OUT_JSON, "inode", NULL, (uint64_t)t->ids[i].index);
-		if (have(t, i, F_FD))
-			nb_out_u64(o, NB_OUT_JSON, "fd", NULL, row->v[F_FD]);
-		if (have(t, i, F_UID))
-			nb_out_u64(o, NB_OUT_JSON, "uid", NULL, row->v[F_UID]);
-		if (have(t, i, F_FILTER))
-			nb_out_u64(o, NB_OUT_JSON, "filter_len", NULL, row->v[F_FILTER]);
-		if (have(t, i, F_PROMISC))
-			nb_out_bool(o, NB_OUT_JSON, "promisc", NULL, row->v[F_PROMISC] != 0);
-		nb_out_close_object(o);
-	}
+	for (size_t i = 0; i < t->nrows; i++)
+		render_peer(o, t, i, '\0', NULL);
 	nb_out_close_array(o);
 }
 
@@ -342,4 +361,93 @@ bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out
 	nb_out_record_end(o);
 	nb_sysctl_table_free(&t);
 	return 0;
+}
+
+/* ---- --diff T1 T2 ---- */
+
+/* The row of peer (socket inode) ino in t, or -1. */
+static ssize_t
+peer_find(const struct nb_sysctl_table *t, int64_t ino)
+{
+	for (size_t i = 0; i < t->nrows; i++)
+		if (t->ids[i].index == ino)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* What differs in peer i of a and j of b (the same socket): "" nothing. */
+static void
+peer_changes(const struct nb_sysctl_table *a, size_t i, const struct nb_sysctl_table *b, size_t j,
+    char *buf, size_t size)
+{
+	static const unsigned fs[] = { F_PROMISC, F_BUFSIZE, F_FILTER, F_FLAGS };
+	const struct bpf_row *ra = nb_sysctl_table_row(a, i), *rb = nb_sysctl_table_row(b, j);
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (strcmp(ra->ifname, rb->ifname) != 0)
+		off += (size_t)snprintf(buf, size, "interface %s -> %s",
+		    *ra->ifname ? ra->ifname : "*", *rb->ifname ? rb->ifname : "*");
+	for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]) && off < size; k++) {
+		unsigned f = fs[k];
+		char va[24] = "-", vb[24] = "-";
+
+		if (have(a, i, f) == have(b, j, f) && ra->v[f] == rb->v[f])
+			continue;
+		if (have(a, i, f))
+			snprintf(va, sizeof(va), "%" PRIu64, ra->v[f]);
+		if (have(b, j, f))
+			snprintf(vb, sizeof(vb), "%" PRIu64, rb->v[f]);
+		off += (size_t)snprintf(buf + off, size - off, "%s%s %s -> %s", off ? ", " : "",
+		    bpf_leaves[f], va, vb);
+	}
+}
+
+/*
+ * -B --diff T1 T2: peers (by socket inode) stopped '-', started '+', and
+ * changed '~' (interface, promiscuity, buffer, filter, flags); counters
+ * moving is not a change.
+ */
+int
+bpf_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct nb_sysctl *h1 = NULL, *h2 = NULL;
+	struct nb_sysctl_table a = { 0 }, b = { 0 };
+	char what[256];
+	int64_t t1, t2;
+	ssize_t j;
+	int ret = 0;
+
+	(void)h; /* --diff opens its own two */
+	nb_common_open_diff(&no->c, &h1, &h2);
+	ret |= read_peers(h1, &a);
+	ret |= read_peers(h2, &b);
+	t1 = nb_sysctl_sample_time(h1);
+	t2 = nb_sysctl_sample_time(h2);
+	nb_out_record_begin(o);
+	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1);
+	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2);
+	nb_out_double(o, NB_OUT_ANY, "seconds", "BPF peer changes over %.3f s\n",
+	    (double)(t2 - t1) / 1e9);
+	peers_header(o, "  ");
+	nb_out_open_array(o, "peers");
+	for (size_t i = 0; i < a.nrows; i++) {
+		if ((j = peer_find(&b, a.ids[i].index)) < 0) {
+			render_peer(o, &a, i, '-', NULL);
+			continue;
+		}
+		peer_changes(&a, i, &b, (size_t)j, what, sizeof(what));
+		if (*what != '\0')
+			render_peer(o, &b, (size_t)j, '~', what);
+	}
+	for (size_t i = 0; i < b.nrows; i++)
+		if (peer_find(&a, b.ids[i].index) < 0)
+			render_peer(o, &b, i, '+', NULL);
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_sysctl_table_free(&a);
+	nb_sysctl_table_free(&b);
+	nb_common_close(&h1);
+	nb_common_close(&h2);
+	return ret;
 }

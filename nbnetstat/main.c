@@ -17,6 +17,7 @@ static const char optstring[] = ":AabBc:df:hiI:jnp:PqrsS:T:vw:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
+	NB_LOOK_LONGOPTS,
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL,		0,		NULL, 0 },
@@ -27,20 +28,23 @@ typedef int mode_fn(struct nb_sysctl *, const struct netstat_opts *, struct nb_o
 /*
  * Modes: a NULL run is a mode NetBSD has that we have not built yet; a
  * mode with counters has an interval mode (-w/-c), which its run enters.
+ * Looking at history: diff (--diff T1 T2), plot (--plot), summary
+ * (--summary); NULL where the mode has none.
  */
 static const struct mode {
 	int		 opt;
 	const char	*what;
 	mode_fn		*run;
 	bool		 interval;
+	mode_fn *diff, *plot, *summary;
 } modes[] = {
-	{ 'i', "interface statistics", if_mode, true },
-	{ 'r', "routing tables", route_mode, false },
-	{ 's', "protocol statistics", stats_mode, true },
-	{ 'B', "packet capture peers", bpf_mode, true },
-	{ 'P', "per-CPU softnet statistics", softnet_mode, true },
-	{ 0, "the socket list", sock_mode, false },
-	{ 0, NULL, NULL, false },
+	{ 'i', "interface statistics", if_mode, true, if_diff, if_plot, if_summary },
+	{ 'r', "routing tables", route_mode, false, route_diff, NULL, NULL },
+	{ 's', "protocol statistics", stats_mode, true, NULL, stats_plot, stats_summary },
+	{ 'B', "packet capture peers", bpf_mode, true, bpf_diff, NULL, NULL },
+	{ 'P', "per-CPU softnet statistics", softnet_mode, true, NULL, NULL, NULL },
+	{ 0, "the socket list", sock_mode, false, NULL, NULL, NULL },
+	{ 0, NULL, NULL, false, NULL, NULL, NULL },
 };
 
 /* Views: mode `opt` with option `with` runs `run` instead (-s -B, -s -P). */
@@ -66,6 +70,14 @@ usage(void)
 	       "       nbnetstat -P [-s[s]] [-j]\n"
 	       "       nbnetstat -P [-s] -w SECS [-c N] [-j]\n"
 	       "       nbnetstat -B [-s[s]] [-w SECS [-c N]] [-j]\n"
+	       "       nbnetstat -i [-I interface] --replay FILE --from T1 [--to T2]\n"
+	       "                 --plot FILE.svg|.png [--top N] | --summary [-j]\n"
+	       "       nbnetstat -i -w SECS [-I interface] --plot FILE.svg|.png [--top N]\n"
+	       "       nbnetstat -s [-p protocol] --replay FILE --from T1 [--to T2]\n"
+	       "                 --plot FILE.svg|.png | --summary [-j]\n"
+	       "       nbnetstat -s [-p protocol] -w SECS --plot FILE.svg|.png\n"
+	       "       nbnetstat -i [-b] | -r [-f family] [-T table] | -B\n"
+	       "                 --replay FILE --diff T1 T2|now [-j]\n"
 	       "\n"
 	       "  (no mode)        the socket list: active Internet (inet, inet6) and UNIX\n"
 	       "                   domain sockets (NetBSD netstat layout); -a includes\n"
@@ -101,7 +113,10 @@ usage(void)
 	       "      --help       this help\n"
 	       "      --version    the version\n"
 	       "\n"
+	       "History (--diff: -i, -r, -B; --plot, --summary: -i, -s; --top: -i):\n%s%s%s%s"
+	       "\n"
 	       "Common options:\n%s",
+	    nb_look_help_plot, nb_look_help_top, nb_look_help_diff, nb_look_help_summary,
 	    nb_common_help);
 }
 
@@ -133,6 +148,7 @@ main(int argc, char *argv[])
 	nb_tool_init(argv[0]);
 	memset(&no, 0, sizeof(no));
 	nb_common_init(&no.c);
+	nb_common_args(&no.c, argc, argv);
 	no.rtable = ROUTE_TABLE_MAIN;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
@@ -259,8 +275,32 @@ main(int argc, char *argv[])
 		}
 	if ((no.c.interval_set || no.c.count_set) && !interval)
 		nb_usagex("-w/-c: %s have no interval mode", what);
+	if (run == mode->run) {
+		const struct {
+			const char *opt;
+			bool given;
+			mode_fn *fn;
+		} looks[] = {
+			{ "--diff", no.c.diff_from != NULL, mode->diff },
+			{ "--plot", no.c.plot_path != NULL, mode->plot },
+			{ "--summary", no.c.summary, mode->summary },
+		};
 
-	h = nb_common_open(&no.c);
+		for (size_t k = 0; k < sizeof(looks) / sizeof(looks[0]); k++) {
+			if (!looks[k].given)
+				continue;
+			if (looks[k].fn == NULL)
+				nb_usagex("%s: %s have none yet", looks[k].opt, what);
+			run = looks[k].fn;
+		}
+		if (no.c.top != 0 && mode->opt != 'i')
+			nb_usagex("--top: only with -i (the busiest interfaces)");
+	} else if (no.c.diff_from != NULL || no.c.plot_path != NULL || no.c.summary) {
+		nb_usagex("--diff, --plot, --summary: %s have none yet", what);
+	}
+
+	if (no.c.diff_from == NULL)
+		h = nb_common_open(&no.c);
 	if ((o = nb_out_create(stdout, no.c.json, no.c.pretty)) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	rc = run(h, &no, o);

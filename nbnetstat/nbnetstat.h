@@ -77,6 +77,18 @@ int	softnet_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struc
 int	bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 int	bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 
+/* -i --diff T1 T2: what changed between two samples (ifdiff.c; h unused). */
+int	if_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* -r --diff T1 T2 (route.c), -B --diff T1 T2 (bpf.c); h unused. */
+int	route_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+int	bpf_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* -s --plot, -s --summary: chosen counters as rates (stats.c). */
+int	stats_plot(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+int	stats_summary(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+/* -i --plot, -i --summary over a replay range or interval mode (iflook.c). */
+int	if_plot(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+int	if_summary(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+
 /* -i -w: the interval display (called by if_mode). */
 int	if_interval(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 /* humanize_number(3) as netstat -h uses it: at most 4 characters. */

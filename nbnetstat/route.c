@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -333,7 +334,7 @@ rt_addr_text(const struct netstat_opts *no, int af, const char *addr, char *buf,
 /* The continuation row of nexthop nh (no destination) and its JSON object. */
 static void
 rt_render_nh(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_info *r,
-    const struct rt_nh *nh, bool text)
+    const struct rt_nh *nh, bool text, const char *indent)
 {
 	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
 	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
@@ -341,7 +342,7 @@ rt_render_nh(struct nb_out *o, const struct netstat_opts *no, int af, const stru
 
 	nb_out_open_object(o, NULL);
 	if (text)
-		nb_out_text(o, "%-*s ", wdst, "");
+		nb_out_text(o, "%s%-*s ", indent, wdst, "");
 	if (*nh->gateway != '\0') {
 		if (text)
 			nb_out_text(o, "%-*s ", wgw,
@@ -362,10 +363,16 @@ rt_render_nh(struct nb_out *o, const struct netstat_opts *no, int af, const stru
 	nb_out_close_object(o);
 }
 
+/*
+ * One route: its row (and its nexthops' continuation rows). --diff: mark
+ * ('+', '-', '~') in the first column and, for '~', what changed at the
+ * end; mark '\0' for the plain table.
+ */
 static void
 rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_list *l,
-    const struct rt_info *r)
+    const struct rt_info *r, char mark, const char *what)
 {
+	char m[2] = { mark, '\0' };
 	const struct nb_sysctl_rowid *id = &l->t.ids[r - l->v];
 	char mtu[24];
 	size_t k;
@@ -377,6 +384,8 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 
 	rt_flags(r, flags);
 	nb_out_open_object(o, NULL);
+	if (mark != '\0')
+		nb_out_str(o, NB_OUT_ANY, "change", "%s ", m);
 	if (r->prefixlen == 0)
 		d = "default";
 	else if (r->prefixlen == full)
@@ -415,24 +424,27 @@ rt_render_one(struct nb_out *o, const struct netstat_opts *no, int af, const str
 		nb_out_str(o, NB_OUT_JSON, "pref", NULL, r->pref);
 	if (r->nhid > 0)
 		nb_out_i64(o, NB_OUT_JSON, "nhid", NULL, r->nhid);
+	if (what != NULL)
+		nb_out_str(o, NB_OUT_ANY, "what", "  %s", what);
 	nb_out_text(o, "\n");
 	if (r->nnh > 0) {
 		/* Text: the first nexthop is the route's own row. */
 		nb_out_open_array(o, "nexthops");
 		for (k = 0; k < r->nnh; k++)
-			rt_render_nh(o, no, af, r, &l->nh[r->nh0 + k], k > 0);
+			rt_render_nh(o, no, af, r, &l->nh[r->nh0 + k], k > 0,
+			    mark != '\0' ? "  " : "");
 		nb_out_close_array(o);
 	}
 	nb_out_close_object(o);
 }
 
 static void
-rt_header(struct nb_out *o, const struct netstat_opts *no, int af)
+rt_header(struct nb_out *o, const struct netstat_opts *no, int af, const char *indent)
 {
 	int wdst = af == AF_INET6 && no->nflag ? 39 : 18;
 	int wgw = af == AF_INET6 && no->nflag ? 30 : 18;
 
-	nb_out_text(o, "%-*s %-*s %-6s %6s %8s %6s %s\n", wdst, "Destination", wgw, "Gateway",
+	nb_out_text(o, "%s%-*s %-*s %-6s %6s %8s %6s %s\n", indent, wdst, "Destination", wgw, "Gateway",
 	    "Flags", "Refs", "Use", "Mtu", "Interface");
 }
 
@@ -459,11 +471,11 @@ rt_section(struct nb_out *o, const struct netstat_opts *no, int af, const struct
 				    rt_table_name(r->table, tbuf, sizeof(tbuf)));
 			else
 				nb_out_text(o, "%s:\n", title);
-			rt_header(o, no, af);
+			rt_header(o, no, af, "");
 			cur = r->table;
 			any = true;
 		}
-		rt_render_one(o, no, af, l, r);
+		rt_render_one(o, no, af, l, r, '\0', NULL);
 	}
 	nb_out_close_array(o);
 }
@@ -486,5 +498,220 @@ route_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	nb_out_record_end(o);
 	rt_list_free(&l4);
 	rt_list_free(&l6);
+	return 0;
+}
+
+/* ---- --diff T1 T2 ---- */
+
+/* A route's identity: family (the list), table, destination, prefix, metric, type. */
+static bool
+rt_same_key(const struct rt_info *a, const struct rt_info *b)
+{
+	return a->table == b->table && a->prefixlen == b->prefixlen && a->metric == b->metric &&
+	       strcmp(a->dst, b->dst) == 0 && strcmp(a->type, b->type) == 0;
+}
+
+/*
+ * The route of l that is r at the other time, not taken yet: one with
+ * r's key on r's interface and gateway if there is one (a prefix can be
+ * routed on two interfaces), else any with r's key. -1: none.
+ */
+static ssize_t
+rt_find(const struct rt_list *l, const bool *taken, const struct rt_info *r)
+{
+	ssize_t any = -1;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (taken[i] || !rt_same_key(&l->v[i], r))
+			continue;
+		if (strcmp(l->v[i].ifname, r->ifname) == 0 && strcmp(l->v[i].gateway, r->gateway) == 0)
+			return (ssize_t)i;
+		if (any < 0)
+			any = (ssize_t)i;
+	}
+	return any;
+}
+
+/* The nexthops of r as text ("gw@if*weight ..."), to compare two routes'. */
+static void
+rt_nh_text(const struct rt_list *l, const struct rt_info *r, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < r->nnh && off < size; k++) {
+		const struct rt_nh *nh = &l->nh[r->nh0 + k];
+
+		off += (size_t)snprintf(buf + off, size - off, "%s%s@%s*%" PRId64, k ? " " : "",
+		    nh->gateway, nh->ifname, nh->weight);
+	}
+}
+
+/* Appends ", what" (or "what") to buf. */
+static void __attribute__((format(printf, 3, 4)))
+rt_note(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t off = strlen(buf);
+	va_list ap;
+
+	if (off > 0 && off + 2 < size) {
+		strcpy(buf + off, ", ");
+		off += 2;
+	}
+	if (off >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + off, size - off, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+dash(const char *s)
+{
+	return *s != '\0' ? s : "-";
+}
+
+/* What differs between the same route at T1 (a) and T2 (b); "" nothing. */
+static void
+rt_changes(const struct rt_list *la, const struct rt_info *a, const struct rt_list *lb,
+    const struct rt_info *b, char *buf, size_t size)
+{
+	char na[512], nb[512];
+
+	buf[0] = '\0';
+	if (strcmp(a->gateway, b->gateway) != 0)
+		rt_note(buf, size, "gateway %s -> %s", dash(a->gateway), dash(b->gateway));
+	if (strcmp(a->ifname, b->ifname) != 0)
+		rt_note(buf, size, "interface %s -> %s", dash(a->ifname), dash(b->ifname));
+	if (a->mtu != b->mtu)
+		rt_note(buf, size, "mtu %" PRId64 " -> %" PRId64, a->mtu, b->mtu);
+	if (strcmp(a->protocol, b->protocol) != 0)
+		rt_note(buf, size, "protocol %s -> %s", dash(a->protocol), dash(b->protocol));
+	if (strcmp(a->scope, b->scope) != 0)
+		rt_note(buf, size, "scope %s -> %s", dash(a->scope), dash(b->scope));
+	if (strcmp(a->prefsrc, b->prefsrc) != 0)
+		rt_note(buf, size, "prefsrc %s -> %s", dash(a->prefsrc), dash(b->prefsrc));
+	if (strcmp(a->pref, b->pref) != 0)
+		rt_note(buf, size, "pref %s -> %s", dash(a->pref), dash(b->pref));
+	if (a->flags != b->flags)
+		rt_note(buf, size, "flags %#" PRIx64 " -> %#" PRIx64, (uint64_t)a->flags,
+		    (uint64_t)b->flags);
+	rt_nh_text(la, a, na, sizeof(na));
+	rt_nh_text(lb, b, nb, sizeof(nb));
+	if (a->nhops != b->nhops || strcmp(na, nb) != 0)
+		rt_note(buf, size, "nexthops %s -> %s", *na ? na : "1", *nb ? nb : "1");
+}
+
+static bool
+rt_in_table(const struct netstat_opts *no, const struct rt_info *r)
+{
+	return no->rtable == ROUTE_TABLE_ALL || r->table == no->rtable;
+}
+
+/* The family's title and header, before its first changed route. */
+static void
+rt_diff_head(struct nb_out *o, const struct netstat_opts *no, int af, bool *any)
+{
+	if (*any)
+		return;
+	nb_out_text(o, "\n%s:\n", af == AF_INET ? "Internet" : "Internet6");
+	rt_header(o, no, af, "  ");
+	*any = true;
+}
+
+/*
+ * One family: the routes removed, changed and added between a and b. The
+ * routes that stayed as they were pair first, so that of two routes of
+ * one prefix only the one that changed is reported.
+ */
+static void
+rt_diff_section(struct nb_out *o, const struct netstat_opts *no, int af, const struct rt_list *la,
+    const struct rt_list *lb)
+{
+	char what[1024];
+	ssize_t *pair;
+	bool *taken, any = false;
+	size_t i;
+	ssize_t j;
+
+	if ((pair = calloc(la->n + 1, sizeof(*pair))) == NULL ||
+	    (taken = calloc(lb->n + 1, sizeof(*taken))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (i = 0; i < la->n; i++) {
+		pair[i] = -1;
+		if ((j = rt_find(lb, taken, &la->v[i])) < 0)
+			continue;
+		rt_changes(la, &la->v[i], lb, &lb->v[j], what, sizeof(what));
+		if (*what == '\0') {
+			pair[i] = j;
+			taken[j] = true;
+		}
+	}
+	for (i = 0; i < la->n; i++)
+		if (pair[i] < 0 && (j = rt_find(lb, taken, &la->v[i])) >= 0) {
+			pair[i] = j;
+			taken[j] = true;
+		}
+	nb_out_open_array(o, af == AF_INET ? "inet" : "inet6");
+	for (i = 0; i < la->n; i++) {
+		if (!rt_in_table(no, &la->v[i]))
+			continue;
+		if (pair[i] < 0) {
+			rt_diff_head(o, no, af, &any);
+			rt_render_one(o, no, af, la, &la->v[i], '-', NULL);
+			continue;
+		}
+		rt_changes(la, &la->v[i], lb, &lb->v[pair[i]], what, sizeof(what));
+		if (*what != '\0') {
+			rt_diff_head(o, no, af, &any);
+			rt_render_one(o, no, af, lb, &lb->v[pair[i]], '~', what);
+		}
+	}
+	for (i = 0; i < lb->n; i++) {
+		if (!rt_in_table(no, &lb->v[i]) || taken[i])
+			continue;
+		rt_diff_head(o, no, af, &any);
+		rt_render_one(o, no, af, lb, &lb->v[i], '+', NULL);
+	}
+	nb_out_close_array(o);
+	free(pair);
+	free(taken);
+}
+
+int
+route_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct nb_sysctl *h1 = NULL, *h2 = NULL;
+	struct rt_list a4 = { 0 }, a6 = { 0 }, b4 = { 0 }, b6 = { 0 };
+	int64_t t1, t2;
+
+	(void)h; /* --diff opens its own two */
+	nb_common_open_diff(&no->c, &h1, &h2);
+	if (no->rfamily != AF_INET6) {
+		rt_collect(h1, "inet", &a4);
+		rt_collect(h2, "inet", &b4);
+	}
+	if (no->rfamily != AF_INET) {
+		rt_collect(h1, "inet6", &a6);
+		rt_collect(h2, "inet6", &b6);
+	}
+	t1 = nb_sysctl_sample_time(h1);
+	t2 = nb_sysctl_sample_time(h2);
+	nb_out_record_begin(o);
+	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1);
+	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2);
+	nb_out_double(o, NB_OUT_ANY, "seconds", "Routing table changes over %.3f s\n",
+	    (double)(t2 - t1) / 1e9);
+	if (no->rfamily != AF_INET6)
+		rt_diff_section(o, no, AF_INET, &a4, &b4);
+	if (no->rfamily != AF_INET)
+		rt_diff_section(o, no, AF_INET6, &a6, &b6);
+	nb_out_record_end(o);
+	rt_list_free(&a4);
+	rt_list_free(&a6);
+	rt_list_free(&b4);
+	rt_list_free(&b6);
+	nb_common_close(&h1);
+	nb_common_close(&h2);
 	return 0;
 }

@@ -595,3 +595,227 @@ stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	set_free(&ss);
 	return rc == 0 ? 0 : NB_EXIT_RUNTIME;
 }
+
+/*
+ * ---- -s --plot, -s --summary ----
+ *
+ * The chosen counters of each protocol (by their JSON key) as rates per
+ * interval over a replay range or interval mode: one panel per protocol
+ * (--plot), or sar's average, minimum, maximum and 95th percentile per
+ * counter (--summary). The first sample only starts the range.
+ */
+static const struct chosen {
+	const char *proto;
+	const char *keys[8];
+} chosen[] = {
+	{ "ip", { "total-received", "delivered-packets", "sent-packets", "forwarded",
+		  "received-discarded", "output-discarded" } },
+	{ "icmp", { "received-messages", "sent-messages", "received-errors" } },
+	{ "tcp", { "received-packets", "sent-packets", "sent-retransmitted-packets",
+		   "connection-requests", "connection-accepts", "sent-resets",
+		   "received-bad-segments" } },
+	{ "udp", { "received-datagrams", "sent-datagrams", "dropped-no-socket",
+		   "dropped-full-socket", "received-errors" } },
+	{ "ip6", { "total-received", "delivered-packets", "sent-packets", "forwarded",
+		   "received-discarded", "output-discarded" } },
+	{ "icmp6", { "received-messages", "sent-messages", "received-errors" } },
+	{ "udp6", { "received-datagrams", "sent-datagrams", "dropped-no-socket",
+		    "dropped-full-socket", "received-errors" } },
+};
+
+/* The field index of key in pr's table (a key not there is a bug). */
+static size_t
+field_of(const struct proto *pr, const char *key)
+{
+	for (size_t i = 0; pr->fields[i].key != NULL; i++)
+		if (pr->fields[i].field != NULL && strcmp(pr->fields[i].key, key) == 0)
+			return i;
+	nb_errx(NB_EXIT_RUNTIME, "internal: -s %s has no counter %s", pr->name, key);
+}
+
+static const struct chosen *
+chosen_of(const struct proto *pr)
+{
+	for (size_t i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++)
+		if (strcmp(chosen[i].proto, pr->name) == 0)
+			return &chosen[i];
+	return NULL;
+}
+
+/* Called per protocol and chosen counter with what it moved in dt_ns. */
+typedef void look_fn(void *arg, size_t p, const char *key, uint64_t moved, int64_t t, int64_t dt);
+
+static int
+look_walk(struct nb_sysctl *h, const struct netstat_opts *no, look_fn *fn, void *arg,
+    void (*after)(void *arg))
+{
+	struct stats_set ss;
+	const struct proto *only = NULL;
+	struct nb_ticker tk;
+	int64_t tprev, tcur;
+	size_t p;
+
+	memset(&ss, 0, sizeof(ss));
+	for (p = 0; p < NPROTOS; p++)
+		if (no->proto != NULL && strcmp(protos[p].name, no->proto) == 0)
+			only = &protos[p];
+	plan(&ss, only, true);
+	if (collect(h, &ss) != 0) {
+		set_free(&ss);
+		return NB_EXIT_RUNTIME;
+	}
+	tprev = nb_sysctl_sample_time(h);
+	nb_ticker_init(&tk, &no->c, h);
+	while (nb_ticker_next(&tk)) {
+		if (collect(h, &ss) != 0) {
+			set_free(&ss);
+			return NB_EXIT_RUNTIME;
+		}
+		tcur = nb_sysctl_sample_time(h);
+		for (p = 0; p < NPROTOS && tcur > tprev; p++) {
+			const struct chosen *ch = chosen_of(&protos[p]);
+
+			if (!ss.vals[p].any || ch == NULL)
+				continue;
+			for (size_t k = 0; k < 8 && ch->keys[k] != NULL; k++) {
+				size_t f = field_of(&protos[p], ch->keys[k]);
+
+				if (ss.vals[p].have[f])
+					fn(arg, p, ch->keys[k], ss.vals[p].v[f], tcur, tcur - tprev);
+			}
+		}
+		tprev = tcur;
+		if (after != NULL)
+			after(arg);
+	}
+	set_free(&ss);
+	return 0;
+}
+
+struct splot {
+	struct nb_plot *p;
+	const char *path;
+	bool live;
+	int panel[NPROTOS];
+};
+
+static void
+splot_step(void *arg, size_t p, const char *key, uint64_t moved, int64_t t, int64_t dt)
+{
+	struct splot *sp = arg;
+	int s;
+
+	if (sp->panel[p] < 0 &&
+	    (sp->panel[p] = nb_plot_panel(sp->p, protos[p].name, "/s", NB_PLOT_LINES)) < 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot: %s", strerror(ENOMEM));
+	if ((s = nb_plot_series(sp->p, sp->panel[p], NULL, key)) < 0 ||
+	    nb_plot_point(sp->p, s, t, dt, (double)moved * 1e9 / (double)dt) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot: %s", strerror(ENOMEM));
+}
+
+static void
+splot_write(void *arg)
+{
+	struct splot *sp = arg;
+	int rc;
+
+	if (sp->live && (rc = nb_plot_write(sp->p)) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot %s: %s", sp->path, strerror(-rc));
+}
+
+int
+stats_plot(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct splot sp = { .path = no->c.plot_path, .live = no->c.replay_path == NULL };
+	int rc;
+
+	(void)o;
+	for (size_t p = 0; p < NPROTOS; p++)
+		sp.panel[p] = -1;
+	if ((rc = nb_plot_create(sp.path, "nbnetstat -s: protocol counters", &sp.p)) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot %s: %s", sp.path, strerror(-rc));
+	rc = look_walk(h, no, splot_step, &sp, splot_write);
+	sp.live = true;
+	if (rc == 0)
+		splot_write(&sp);
+	nb_plot_destroy(&sp.p);
+	return rc;
+}
+
+struct ssum {
+	struct nb_summer *s;
+	int64_t t0, t1;
+};
+
+static void
+ssum_step(void *arg, size_t p, const char *key, uint64_t moved, int64_t t, int64_t dt)
+{
+	struct ssum *sm = arg;
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s/%s", protos[p].name, key);
+	if (sm->t0 == 0 || t - dt < sm->t0)
+		sm->t0 = t - dt;
+	if (t > sm->t1)
+		sm->t1 = t;
+	if (nb_summer_add(sm->s, name, (double)moved, dt) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+}
+
+int
+stats_summary(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
+{
+	struct ssum sm = { 0 };
+	struct nb_summary su;
+	char name[96];
+	int rc;
+
+	if (nb_summer_create(&sm.s) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	if ((rc = look_walk(h, no, ssum_step, &sm, NULL)) != 0) {
+		nb_summer_destroy(&sm.s);
+		return rc;
+	}
+	nb_out_record_begin(o);
+	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, sm.t0);
+	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, sm.t1);
+	nb_out_double(o, NB_OUT_ANY, "seconds", "rates per second over %.3f s",
+	    (double)(sm.t1 - sm.t0) / 1e9);
+	nb_out_text(o, " (p95: the 95th percentile of the intervals)\n");
+	nb_out_text(o, "%-6s %-28s %12s %12s %12s %12s\n", "Proto", "Counter", "average",
+	    "minimum", "maximum", "p95");
+	nb_out_open_array(o, "protocols");
+	for (size_t p = 0; p < NPROTOS; p++) {
+		const struct chosen *ch = chosen_of(&protos[p]);
+		bool open = false;
+
+		for (size_t k = 0; ch != NULL && k < 8 && ch->keys[k] != NULL; k++) {
+			snprintf(name, sizeof(name), "%s/%s", protos[p].name, ch->keys[k]);
+			if (nb_summer_get(sm.s, name, &su) != 0)
+				continue;
+			if (!open) {
+				nb_out_open_object(o, NULL);
+				nb_out_str(o, NB_OUT_JSON, "name", NULL, protos[p].name);
+				nb_out_u64(o, NB_OUT_JSON, "intervals", NULL, su.n);
+				nb_out_open_array(o, "counters");
+				open = true;
+			}
+			nb_out_open_object(o, NULL);
+			nb_out_text(o, "%-6s", protos[p].name);
+			nb_out_str(o, NB_OUT_ANY, "name", " %-28s", ch->keys[k]);
+			nb_out_double(o, NB_OUT_ANY, "average", " %12.2f", su.avg);
+			nb_out_double(o, NB_OUT_ANY, "minimum", " %12.2f", su.min);
+			nb_out_double(o, NB_OUT_ANY, "maximum", " %12.2f", su.max);
+			nb_out_double(o, NB_OUT_ANY, "p95", " %12.2f\n", su.p95);
+			nb_out_close_object(o);
+		}
+		if (open) {
+			nb_out_close_array(o);
+			nb_out_close_object(o);
+		}
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_summer_destroy(&sm.s);
+	return 0;
+}

@@ -22,6 +22,7 @@ enum {
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
+	NB_LOOK_LONGOPTS,
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -39,6 +40,8 @@ usage(FILE *fp)
 	    "       nbsysctl --record FILE [--interval SECONDS [-c COUNT]]  (records the default set:\n"
 	    "                all but kern.proc and net.pcb, without printing)\n"
 	    "       nbsysctl --replay FILE --list\n"
+	    "       nbsysctl [-P] --replay FILE --from T1 [--to T2] --plot FILE.svg|.png name ...\n"
+	    "       nbsysctl [-j] --replay FILE --diff T1 T2|now name ...\n"
 	    "  -a          every node of the tree\n"
 	    "  -d          descriptions instead of values\n"
 	    "  -e          print name=value\n"
@@ -50,8 +53,9 @@ usage(FILE *fp)
 	    "  -c COUNT    with --interval: number of samples\n"
 	    "  --help      this help\n"
 	    "  --version   the version\n"
+	    "History (names):\n%s%s"
 	    "%s",
-	    nb_common_help);
+	    nb_look_help_plot, nb_look_help_diff, nb_common_help);
 }
 
 /* What the command line asks for. */
@@ -120,6 +124,33 @@ run_record(struct run *rn)
 }
 
 static int
+run_plot(struct run *rn)
+{
+	struct nbs_renderer *r = nbs_renderer_create(&rn->o->ro, stdout);
+	int ret;
+
+	ret = nbs_plot_loop(&rn->o->c, rn->h, &rn->rq, rn->rdflags, r, rn->o->ro.quiet);
+	nbs_renderer_destroy(&r);
+	return ret;
+}
+
+/* --diff T1 T2: two handles of its own (rn->h is not opened). */
+static int
+run_diff(struct run *rn)
+{
+	struct nbs_renderer *r = nbs_renderer_create(&rn->o->ro, stdout);
+	struct nb_out *o = nb_out_create(stdout, rn->o->c.json, rn->o->c.pretty);
+	int ret;
+
+	if (o == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	ret = nbs_diff(&rn->o->c, &rn->rq, rn->rdflags, r, rn->o->ro.quiet, o);
+	nb_out_destroy(&o);
+	nbs_renderer_destroy(&r);
+	return ret;
+}
+
+static int
 run_interval(struct run *rn)
 {
 	struct nbs_renderer *r = nbs_renderer_create(&rn->o->ro, stdout);
@@ -153,13 +184,22 @@ run_once(struct run *rn)
 	return ret;
 }
 
-enum mode { M_SHELL, M_RECORD, M_INTERVAL, M_ONCE };
+enum mode {
+	M_SHELL,
+	M_RECORD,
+	M_INTERVAL,
+	M_ONCE,
+	M_PLOT,
+	M_DIFF,
+};
 
 static int (*const modes[])(struct run *) = {
 	[M_SHELL] = run_shell,
 	[M_RECORD] = run_record,
 	[M_INTERVAL] = run_interval,
 	[M_ONCE] = run_once,
+	[M_PLOT] = run_plot,
+	[M_DIFF] = run_diff,
 };
 
 static void
@@ -168,6 +208,7 @@ parse(struct opts *o, int argc, char **argv)
 	int ch;
 
 	nb_common_init(&o->c);
+	nb_common_args(&o->c, argc, argv);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":adeinPqjw:c:S:", longopts, NULL)) != -1) {
 		size_t i;
@@ -236,6 +277,16 @@ check(struct opts *o)
 		    o->c.replay_path != NULL ? "--replay" : "--root (or $NBSTAT_ROOT)");
 	if (o->c.count_set && !o->c.interval_set)
 		nb_usagex("-c needs --interval");
+	if (o->c.summary || o->c.top != 0)
+		nb_usagex("--summary, --top: nbsysctl has none (nbnetstat -i has; --plot draws names)");
+	if ((o->c.plot_path != NULL || o->c.diff_from != NULL) && (o->iflag || o->nw > 0 || recorder))
+		nb_usagex("--plot and --diff read names: not with -i, -w or --record");
+	if (o->c.plot_path != NULL && !names)
+		nb_usagex("--plot: name the leaves to draw");
+	if (o->c.plot_path != NULL)
+		return M_PLOT;
+	if (o->c.diff_from != NULL)
+		return M_DIFF;
 	return o->iflag ? M_SHELL : recorder ? M_RECORD : o->c.interval_set ? M_INTERVAL : M_ONCE;
 }
 
@@ -265,7 +316,8 @@ main(int argc, char **argv)
 		rn.wr[i].name = NULL;
 	}
 
-	rn.h = nb_common_open(&o.c);
+	if (m != M_DIFF)
+		rn.h = nb_common_open(&o.c);
 	rn.rdflags = (o.ro.percpu ? NB_SYSCTL_RD_PERCPU : 0) |
 	    (o.ro.dflag ? NB_SYSCTL_RD_NOVALUE : 0);
 	ret = modes[m](&rn);

@@ -91,6 +91,13 @@ int	nbs_read_all(struct nb_sysctl *h, struct nbs_reqs *rs, unsigned rdflags,
 int	nbs_interval_loop(const struct nb_common *c, struct nb_sysctl *h,
 	    struct nbs_reqs *rs, unsigned rdflags, struct nbs_renderer *r, bool quiet);
 
+/* look.c: --plot over a replay range or interval mode; --diff T1 T2 */
+struct nb_out;
+int	nbs_plot_loop(const struct nb_common *c, struct nb_sysctl *h, struct nbs_reqs *rs,
+	    unsigned rdflags, struct nbs_renderer *r, bool quiet);
+int	nbs_diff(const struct nb_common *c, struct nbs_reqs *rs, unsigned rdflags,
+	    struct nbs_renderer *r, bool quiet, struct nb_out *o);
+
 /* write.c: -w name=value */
 struct nbs_wreq {
 	char		*name;		/* escaped name (copy) */

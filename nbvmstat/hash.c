@@ -242,3 +242,102 @@ hash_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 	hash_list_free(&l);
 	return 0;
 }
+
+/* ---- -H --diff T1 T2 ---- */
+
+static const struct hash_info *
+hash_find(const struct hash_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* One table's row with its mark; for '~' the values at T1 that differ. */
+static void
+diff_row(struct nb_out *o, char mark, const struct hash_info *hi, const struct hash_info *old)
+{
+	char m[2] = { mark, '\0' };
+
+	nb_out_open_object(o, NULL);
+	nb_out_str(o, NB_OUT_ANY, "change", "%s ", m);
+	nb_out_str(o, NB_OUT_ANY, "name", "%-16s", hi->name);
+	nb_out_str(o, NB_OUT_JSON, "description", NULL, hi->descr);
+	nb_out_u64(o, NB_OUT_ANY, "size", " %8" PRIu64, hi->size);
+	nb_out_u64(o, NB_OUT_ANY, "used", " %8" PRIu64, hi->used);
+	nb_out_double(o, NB_OUT_ANY, "util", " %8.2f", hi->util);
+	nb_out_u64(o, NB_OUT_ANY, "items", " %8" PRIu64, hi->items);
+	nb_out_double(o, NB_OUT_ANY, "average", " %8.2f", hi->average);
+	nb_out_u64(o, NB_OUT_ANY, "maxchain", " %8" PRIu64, hi->maxchain);
+	if (old != NULL) {
+		nb_out_open_object(o, "old");
+		nb_out_text(o, "  was");
+		if (old->size != hi->size)
+			nb_out_u64(o, NB_OUT_ANY, "size", " size %" PRIu64, old->size);
+		if (old->used != hi->used)
+			nb_out_u64(o, NB_OUT_ANY, "used", " used %" PRIu64, old->used);
+		if (old->items != hi->items)
+			nb_out_u64(o, NB_OUT_ANY, "items", " items %" PRIu64, old->items);
+		if (old->maxchain != hi->maxchain)
+			nb_out_u64(o, NB_OUT_ANY, "maxchain", " maxchain %" PRIu64, old->maxchain);
+		nb_out_close_object(o);
+	}
+	nb_out_text(o, "\n");
+	nb_out_close_object(o);
+}
+
+/*
+ * -H (or -h NAME) --diff T1 T2: hash tables that appeared '+', went '-'
+ * or whose buckets, items or longest chain changed '~' (these are levels,
+ * not counters: a change is a change); unchanged tables are not printed.
+ */
+int
+hash_diff(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
+{
+	struct nb_sysctl *h1 = NULL, *h2 = NULL;
+	struct hash_list a = { 0 }, b = { 0 };
+	const struct hash_info *x;
+	int64_t t1, t2;
+
+	(void)h; /* --diff opens its own two */
+	nb_common_open_diff(&vo->c, &h1, &h2);
+	if (vo->Hflag) {
+		collect(h1, NULL, true, &a);
+		collect(h2, NULL, true, &b);
+	} else {
+		for (size_t i = 0; i < vo->nhashes; i++) {
+			collect(h1, vo->hashes[i], true, &a);
+			collect(h2, vo->hashes[i], true, &b);
+		}
+	}
+	t1 = nb_sysctl_sample_time(h1);
+	t2 = nb_sysctl_sample_time(h2);
+	nb_out_record_begin(o);
+	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1);
+	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2);
+	nb_out_double(o, NB_OUT_ANY, "seconds", "hash table changes over %.3f s\n",
+	    (double)(t2 - t1) / 1e9);
+	nb_out_text(o, "  %-16s %8s %8s %8s %8s %8s %8s\n", "", "total", "used", "util", "num",
+	    "average", "maximum");
+	nb_out_text(o, "  %-16s %8s %8s %8s %8s %8s %8s\n", "hash table", "buckets", "buckets", "%",
+	    "items", "chain", "chain");
+	nb_out_open_array(o, "hashes");
+	for (size_t i = 0; i < a.n; i++) {
+		if ((x = hash_find(&b, a.v[i].name)) == NULL)
+			diff_row(o, '-', &a.v[i], NULL);
+		else if (x->size != a.v[i].size || x->used != a.v[i].used ||
+		    x->items != a.v[i].items || x->maxchain != a.v[i].maxchain)
+			diff_row(o, '~', x, &a.v[i]);
+	}
+	for (size_t i = 0; i < b.n; i++)
+		if (hash_find(&a, b.v[i].name) == NULL)
+			diff_row(o, '+', &b.v[i], NULL);
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	hash_list_free(&a);
+	hash_list_free(&b);
+	nb_common_close(&h1);
+	nb_common_close(&h2);
+	return 0;
+}

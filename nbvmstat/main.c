@@ -17,6 +17,7 @@ static const char optstring[] = ":c:h:HjLPsS:w:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
+	NB_LOOK_LONGOPTS,
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL,		0,		NULL, 0 },
@@ -28,6 +29,9 @@ usage(void)
 	printf("usage: nbvmstat [-P] [-w SECS] [-c N] [-j [--pretty]] [common options]\n"
 	       "       nbvmstat -s [-j]\n"
 	       "       nbvmstat -H | -h NAME [-h NAME ...] | -L [-j]\n"
+	       "       nbvmstat [-P] --replay FILE --from T1 [--to T2] --plot FILE.svg|.png\n"
+	       "       nbvmstat [-P] -w SECS [-c N] --plot FILE.svg|.png\n"
+	       "       nbvmstat -H | -h NAME ... --replay FILE --diff T1 T2|now [-j]\n"
 	       "\n"
 	       "  (none)           procs, memory, page, faults and cpu: since boot, then\n"
 	       "                   per interval with -w/-c\n"
@@ -41,8 +45,10 @@ usage(void)
 	       "      --help       this help\n"
 	       "      --version    the version\n"
 	       "\n"
+	       "History (--plot: the vmstat line, -P; --diff: -H, -h):\n%s%s"
+	       "\n"
 	       "Common options:\n%s",
-	    nb_common_help);
+	    nb_look_help_plot, nb_look_help_diff, nb_common_help);
 }
 
 /* Cross-option rules of the modes (usage errors, exit 2). */
@@ -62,6 +68,12 @@ check_modes(const struct vmstat_opts *vo)
 		nb_usagex("-s and -P exclude each other");
 	if ((hash || vo->Lflag || vo->sflag) && repeat)
 		nb_usagex("-w and -c repeat the vmstat line (default mode or -P) only");
+	if (vo->c.summary || vo->c.top != 0)
+		nb_usagex("--summary, --top: nbvmstat has none (nbnetstat -i has)");
+	if (vo->c.plot_path != NULL && (hash || vo->Lflag || vo->sflag))
+		nb_usagex("--plot draws the vmstat line (default mode or -P), not -h, -H, -L or -s");
+	if (vo->c.diff_from != NULL && !hash)
+		nb_usagex("--diff: nbvmstat compares hash tables (-H or -h NAME)");
 }
 
 int
@@ -76,6 +88,7 @@ main(int argc, char *argv[])
 	nb_tool_init(argv[0]);
 	memset(&vo, 0, sizeof(vo));
 	nb_common_init(&vo.c);
+	nb_common_args(&vo.c, argc, argv);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
@@ -127,10 +140,15 @@ main(int argc, char *argv[])
 	nb_common_check(&vo.c);
 	check_modes(&vo);
 
-	h = nb_common_open(&vo.c);
+	if (vo.c.diff_from == NULL)
+		h = nb_common_open(&vo.c);
 	if ((o = nb_out_create(stdout, vo.c.json, vo.c.pretty)) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
-	if (vo.Hflag || vo.Lflag || vo.nhashes > 0)
+	if (vo.c.diff_from != NULL)
+		rc = hash_diff(h, &vo, o);
+	else if (vo.c.plot_path != NULL)
+		rc = vm_plot(h, &vo, o);
+	else if (vo.Hflag || vo.Lflag || vo.nhashes > 0)
 		rc = hash_mode(h, &vo, o);
 	else
 		rc = vm_mode(h, &vo, o);

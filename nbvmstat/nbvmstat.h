@@ -25,4 +25,9 @@ int	hash_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *
 /* Default, -P, -s: the vmstat line, per-CPU lines, totals. */
 int	vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
 
+/* --plot: cpu, memory and faults over a replay range or interval mode. */
+int	vm_plot(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
+/* -H --diff T1 T2: hash tables added, removed, changed (hash.c). */
+int	hash_diff(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
+
 #endif /* NBVMSTAT_NBVMSTAT_H */

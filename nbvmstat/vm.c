@@ -623,3 +623,116 @@ vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 		nb_delta_destroy(&dl.d[k]);
 	return 0;
 }
+
+/* ---- --plot ---- */
+
+struct vplot {
+	struct nb_plot *p;
+	const char *path;
+	int cpu, mem, flt;
+};
+
+static void
+vpoint(struct vplot *vp, int panel, const char *group, const char *label, int64_t t, int64_t dt,
+    double v)
+{
+	int s;
+
+	if ((s = nb_plot_series(vp->p, panel, group, label)) < 0 ||
+	    nb_plot_point(vp->p, s, t, dt, v) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot: %s", strerror(ENOMEM));
+}
+
+/*
+ * One interval's points: cpu us/sy/wa/id stacked (with -P one busy line,
+ * 100 - id, per CPU), memory levels at the sample, fault and interrupt
+ * rates over the interval.
+ */
+static void
+plot_step(struct vplot *vp, const struct vm_sample *cur, const struct vm_sample *prev, bool percpu)
+{
+	static const struct {
+		enum val x;
+		const char *label;
+	} mem[] = { { V_MEMFREE, "free" }, { V_MEMAVAILABLE, "available" },
+		{ V_CACHED, "cached" }, { V_BUFFERS, "buffers" }, { V_COMMITTED_AS, "committed" } },
+	  flt[] = { { V_PGFAULT, "page faults" }, { V_PGMAJFAULT, "major faults" },
+		  { V_INTR, "interrupts" }, { V_CTXT, "context switches" } };
+	int64_t t = cur->time_ns, dt = cur->time_ns - prev->time_ns;
+	double secs = (double)dt / 1e9;
+	struct pct p;
+	char cpu[24];
+
+	if (dt <= 0)
+		return;
+	if (!percpu) {
+		p = cpu_pct(&cur->total);
+		vpoint(vp, vp->cpu, NULL, "us", t, dt, p.us);
+		vpoint(vp, vp->cpu, NULL, "sy", t, dt, p.sy);
+		vpoint(vp, vp->cpu, NULL, "wa", t, dt, p.wa);
+		vpoint(vp, vp->cpu, NULL, "id", t, dt, p.id);
+	} else {
+		for (size_t i = 0; i < cur->ncpus; i++) {
+			p = cpu_pct(&cur->cpus[i]);
+			snprintf(cpu, sizeof(cpu), "cpu%ld", cur->cpus[i].cpu);
+			vpoint(vp, vp->cpu, cpu, "busy", t, dt, 100.0 - p.id);
+		}
+	}
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
+		if (HAVE(cur, mem[i].x))
+			vpoint(vp, vp->mem, NULL, mem[i].label, t, 0, (double)cur->v[mem[i].x]);
+	for (size_t i = 0; i < sizeof(flt) / sizeof(flt[0]); i++)
+		if (HAVE(cur, flt[i].x))
+			vpoint(vp, vp->flt, NULL, flt[i].label, t, dt, (double)cur->v[flt[i].x] / secs);
+}
+
+static void
+plot_write(struct vplot *vp)
+{
+	int rc;
+
+	if ((rc = nb_plot_write(vp->p)) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot %s: %s", vp->path, strerror(-rc));
+}
+
+int
+vm_plot(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
+{
+	struct vplot vp = { .path = vo->c.plot_path };
+	struct vm_sample cur, prev;
+	struct vm_deltas dl;
+	struct nb_ticker t;
+	unsigned k;
+	int rc;
+
+	(void)o;
+	if ((rc = nb_plot_create(vp.path, vo->Pflag ? "nbvmstat -P" : "nbvmstat", &vp.p)) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot %s: %s", vp.path, strerror(-rc));
+	if ((vp.cpu = nb_plot_panel(vp.p, vo->Pflag ? "cpu busy (100 - idle)" : "cpu", "%",
+		 vo->Pflag ? NB_PLOT_LINES : NB_PLOT_STACKED)) < 0 ||
+	    (vp.mem = nb_plot_panel(vp.p, "memory", "B", NB_PLOT_LINES)) < 0 ||
+	    (vp.flt = nb_plot_panel(vp.p, "faults and interrupts", "/s", NB_PLOT_LINES)) < 0)
+		nb_errx(NB_EXIT_RUNTIME, "--plot: %s", strerror(ENOMEM));
+	for (k = 0; k < D_N; k++) {
+		if (nb_delta_create(&dl.d[k]) != 0)
+			nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+		nb_delta_set_backwards(dl.d[k], NB_DELTA_CLAMP);
+	}
+	/* The first sample only starts the range (its counters are since boot). */
+	collect(h, &cur, &dl);
+	nb_ticker_init(&t, &vo->c, h);
+	while (nb_ticker_next(&t)) {
+		prev = cur;
+		collect(h, &cur, &dl);
+		plot_step(&vp, &cur, &prev, vo->Pflag);
+		sample_free(&prev);
+		if (vo->c.replay_path == NULL)
+			plot_write(&vp);
+	}
+	plot_write(&vp);
+	sample_free(&cur);
+	for (k = 0; k < D_N; k++)
+		nb_delta_destroy(&dl.d[k]);
+	nb_plot_destroy(&vp.p);
+	return 0;
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,18 @@ const char nb_common_help[] =
     "      --source-args A   options for the source\n"
     "      --root DIR        read the root file system DIR (DIR/proc, DIR/sys), never\n"
     "                        the running kernel ($NBSTAT_ROOT); one moment: no interval\n";
+
+const char nb_look_help_plot[] =
+    "      --plot FILE       draw a --replay range (--from/--to) or interval mode\n"
+    "                        into FILE.svg or FILE.png (rewritten after each interval)\n";
+const char nb_look_help_top[] =
+    "      --top N           with --plot: the N busiest objects (default 5)\n";
+const char nb_look_help_diff[] =
+    "      --diff T1 T2      with --replay: what changed between the samples at T1\n"
+    "                        and T2 (T2 now: the live host); +, - and ~ rows\n";
+const char nb_look_help_summary[] =
+    "      --summary         with --replay --from/--to: average, minimum, maximum and\n"
+    "                        95th percentile of the rates over the range\n";
 
 static int64_t
 now_realtime_ns(void)
@@ -70,10 +83,53 @@ once(const char *opt, const char *prev)
 		nb_usagex("%s given twice", opt);
 }
 
+void
+nb_common_args(struct nb_common *c, int argc, char **argv)
+{
+	c->argc = argc;
+	c->argv = argv;
+}
+
+/* The history options: --plot, --top, --diff T1 T2, --summary. */
+static bool
+look_option(struct nb_common *c, int opt, const char *arg)
+{
+	const char *errstr;
+
+	switch (opt) {
+	case NB_OPT_PLOT:
+		if (*arg == '\0')
+			nb_usagex("--plot: empty file name");
+		c->plot_path = arg;
+		break;
+	case NB_OPT_TOP:
+		if (nb_parse_u64(arg, 1, 1000, &c->top, &errstr) != 0)
+			nb_usagex("--top %s: %s (1 to 1000)", arg, errstr);
+		break;
+	case NB_OPT_DIFF:
+		once("--diff", c->diff_from);
+		/* T2 is the next word: getopt has not looked at it yet. */
+		if (c->argv == NULL || optind >= c->argc)
+			nb_usagex("--diff %s: needs a second time (--diff T1 T2)", arg);
+		c->diff_from = arg;
+		c->diff_to = c->argv[optind++];
+		break;
+	case NB_OPT_SUMMARY:
+		c->summary = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 bool
 nb_common_option(struct nb_common *c, int opt, const char *arg)
 {
 	const char *errstr;
+
+	if (look_option(c, opt, arg))
+		return true;
 
 	switch (opt) {
 	case 'j':
@@ -276,6 +332,41 @@ check_time(const char *opt, const char *s, int64_t now)
 	return ns;
 }
 
+/* The checks of --plot, --top, --diff and --summary. */
+static void
+look_check(const struct nb_common *c, int64_t now)
+{
+	int64_t t1, t2;
+
+	if (c->top != 0 && c->plot_path == NULL)
+		nb_usagex("--top needs --plot FILE");
+	if (c->plot_path != NULL) {
+		size_t n = strlen(c->plot_path);
+
+		if (n < 5 || (strcasecmp(c->plot_path + n - 4, ".svg") != 0 &&
+		    strcasecmp(c->plot_path + n - 4, ".png") != 0))
+			nb_usagex("--plot %s: the file name ends in .svg or .png", c->plot_path);
+		if (c->replay_path != NULL ? c->from == NULL : !c->interval_set)
+			nb_usagex("--plot draws a range: --replay FILE --from T1 [--to T2], or interval mode (-w)");
+		if (c->record_path != NULL)
+			nb_usagex("--plot and --record exclude each other");
+	}
+	if (c->summary && (c->replay_path == NULL || c->from == NULL))
+		nb_usagex("--summary needs a range: --replay FILE --from T1 [--to T2]");
+	if (c->summary && c->plot_path != NULL)
+		nb_usagex("--summary and --plot exclude each other");
+	if (c->diff_from == NULL)
+		return;
+	if (c->replay_path == NULL)
+		nb_usagex("--diff needs --replay FILE (T1 and T2 are its samples)");
+	if (c->at != NULL || c->from != NULL || c->interval_set || c->count_set ||
+	    c->plot_path != NULL || c->summary)
+		nb_usagex("--diff T1 T2 picks its samples: not with --at, --from, -w, -c, --plot or --summary");
+	t1 = check_time("--diff", c->diff_from, now);
+	if (strcmp(c->diff_to, "now") != 0 && (t2 = check_time("--diff", c->diff_to, now)) < t1)
+		nb_usagex("--diff %s %s: the second time is before the first", c->diff_from, c->diff_to);
+}
+
 void
 nb_common_check(const struct nb_common *c)
 {
@@ -315,8 +406,11 @@ nb_common_check(const struct nb_common *c)
 		nb_usagex("--list needs --replay FILE");
 	if (c->list && (c->at != NULL || c->from != NULL || c->interval_set))
 		nb_usagex("--list lists every sample: not with --at, --from or an interval");
+	if (c->list && (c->plot_path != NULL || c->diff_from != NULL || c->summary))
+		nb_usagex("--list lists every sample: not with --plot, --diff or --summary");
 	if (c->list)
 		list_samples(c);
+	look_check(c, now);
 }
 
 struct nb_sysctl *
@@ -419,6 +513,29 @@ nb_common_open(const struct nb_common *c)
 	}
 	nb_sysctl_close(&h);
 	nb_errx(NB_EXIT_RUNTIME, "%s: %s", what, strerror(-error));
+}
+
+void
+nb_common_open_diff(const struct nb_common *c, struct nb_sysctl **h1, struct nb_sysctl **h2)
+{
+	struct nb_common c1 = *c, c2 = *c;
+
+	c1.diff_from = c1.diff_to = c2.diff_from = c2.diff_to = NULL;
+	c1.at = c->diff_from;
+	*h1 = nb_common_open(&c1);
+	if (strcmp(c->diff_to, "now") == 0) {
+		c2.replay_path = NULL;	/* the live host */
+	} else {
+		c2.at = c->diff_to;
+	}
+	*h2 = nb_common_open(&c2);
+}
+
+bool
+nb_common_stepping(const struct nb_common *c)
+{
+	return c->interval_set || c->count_set ||
+	    (c->replay_path != NULL && c->from != NULL && (c->plot_path != NULL || c->summary));
 }
 
 void

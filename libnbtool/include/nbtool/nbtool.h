@@ -86,6 +86,13 @@ struct nb_common {
 	const char	*source_args;	/* --source-args */
 	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
 	bool		 root_opt;	/* root came from --root, not the environment */
+	/* Looking at history (plot.c, common.c): --plot, --top, --diff, --summary. */
+	const char *plot_path; /* --plot FILE.svg|.png */
+	uint64_t top; /* --top N (with --plot): the N busiest objects; 0: default */
+	const char *diff_from, *diff_to; /* --diff T1 T2 (T2 "now": the live host) */
+	bool summary; /* --summary: average, min, max, 95th percentile over --from/--to */
+	int argc; /* nb_common_args: --diff takes the operand after T1 */
+	char **argv;
 };
 
 enum {
@@ -104,6 +111,11 @@ enum {
 	NB_OPT_JSON,
 	NB_OPT_LIST,
 	NB_OPT_RETAIN,
+	/* looking at history */
+	NB_OPT_PLOT = 0x1100,
+	NB_OPT_TOP,
+	NB_OPT_DIFF,
+	NB_OPT_SUMMARY,
 };
 
 /* Long options every tool accepts; put it first in the tool's table. */
@@ -124,10 +136,28 @@ enum {
 	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
 	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
 
+/*
+ * Looking at history: --plot, --top, --diff, --summary. In the tables of
+ * the tools that have them, after NB_COMMON_LONGOPTS (nb_common_option
+ * handles them; nb_common_args first, for --diff's second time).
+ */
+#define NB_LOOK_LONGOPTS \
+	{ "plot", required_argument, NULL, NB_OPT_PLOT }, \
+	    { "top", required_argument, NULL, NB_OPT_TOP }, \
+	    { "diff", required_argument, NULL, NB_OPT_DIFF }, \
+	{ \
+		"summary", no_argument, NULL, NB_OPT_SUMMARY \
+	}
+
 /* Help lines for the common options, for the tools' usage(). */
 extern const char nb_common_help[];
+/* Help lines of the history options, for the tools that have them. */
+extern const char nb_look_help_plot[], nb_look_help_top[], nb_look_help_diff[],
+    nb_look_help_summary[];
 
 void	nb_common_init(struct nb_common *c);
+/* The command line, for --diff T1 T2 (T2 is the word after T1's). */
+void	nb_common_args(struct nb_common *c, int argc, char **argv);
 /*
  * Handle one option of the common set (the NB_OPT_* values, and 'j' and
  * 'S', which every tool maps to them). Returns true if handled; a bad value
@@ -148,6 +178,17 @@ void	nb_common_check(const struct nb_common *c);
  * one line on stderr saying how old the replayed sample is.
  */
 struct nb_sysctl *nb_common_open(const struct nb_common *c);
+/*
+ * --diff T1 T2: the tree at T1 and at T2, each the sample at or before its
+ * time as --at picks it (T2 "now": the live host, as without --replay).
+ * On failure prints "tool: ..." and exits 1.
+ */
+void	nb_common_open_diff(const struct nb_common *c, struct nb_sysctl **h1, struct nb_sysctl **h2);
+/*
+ * The tool steps through samples: interval mode (-w, -c), or a replay
+ * range drawn (--plot) or summarised (--summary).
+ */
+bool	nb_common_stepping(const struct nb_common *c);
 /*
  * Close the handle; with --record, write the last sample first: a failure
  * (full disk, read-only file) prints "tool: ..." and exits 1.
@@ -290,6 +331,62 @@ bool	nb_delta_is_counter(const struct nb_delta *d, unsigned col);
  * meaningful), *id their previous identity; valid until the next step. */
 size_t	nb_delta_ngone(const struct nb_delta *d);
 const void *nb_delta_gone(const struct nb_delta *d, size_t i, const struct nb_sysctl_rowid **id);
+
+/* ---- plots: --plot FILE.svg|.png (plot.c) ---- */
+
+/*
+ * A figure of panels, each a value axis (title, unit) over the common time
+ * axis, holding series of points. A point (t, dt, v) is v at time t (ns,
+ * realtime) for what happened in (t - dt, t]: a rate from nb_delta's
+ * deltas over dt, or a level read at t (dt 0). A point whose interval does
+ * not begin at the series' previous point, or that is much longer than the
+ * usual step, opens a gap. Series carry the object they belong to (group:
+ * "eth0"; NULL: none), which --top N ranks by what the object moved in one
+ * panel. Functions return 0 (or an index) or -errno; nb_plot_write draws
+ * the figure into a temporary file and renames it over the path, so a
+ * viewer sees the previous figure or the new one.
+ */
+struct nb_plot;
+
+enum nb_plot_kind {
+	NB_PLOT_LINES = 0,	/* one line per series */
+	NB_PLOT_STACKED,	/* areas stacked in series order (cpu us/sy/wa/id) */
+};
+
+/* -EINVAL: the path ends neither in .svg nor in .png. */
+int	nb_plot_create(const char *path, const char *title, struct nb_plot **out);
+void	nb_plot_destroy(struct nb_plot **pp);
+/* A panel: its index. unit: "B/s", "pkt/s", "%", "B", "/s" ("" none). */
+int	nb_plot_panel(struct nb_plot *p, const char *title, const char *unit, enum nb_plot_kind kind);
+/* The series (panel, group, label), added if new: its index. */
+int	nb_plot_series(struct nb_plot *p, int panel, const char *group, const char *label);
+/* -EINVAL: no such series, or v is not finite. */
+int	nb_plot_point(struct nb_plot *p, int series, int64_t t_ns, int64_t dt_ns, double v);
+size_t	nb_plot_npoints(const struct nb_plot *p, int series);
+/* Draw only the n groups that moved the most in panel `panel` (n 0: all). */
+void	nb_plot_top(struct nb_plot *p, unsigned n, int panel);
+int	nb_plot_write(struct nb_plot *p);
+
+/* ---- summaries: --summary (summary.c) ---- */
+
+/*
+ * sar's Average: lines and more: per series, the average rate over the
+ * whole span (what moved / the time it took), and the minimum, maximum and
+ * 95th percentile (nearest rank) of the per-interval rates.
+ */
+struct nb_summary {
+	double	 avg, min, max, p95;
+	double	 total;		/* what moved over the span */
+	double	 seconds;	/* the span the intervals cover */
+	size_t	 n;		/* intervals */
+};
+struct nb_summer;
+int	nb_summer_create(struct nb_summer **out);
+void	nb_summer_destroy(struct nb_summer **sp);
+/* Add what moved (delta) in an interval of dt_ns to series `key`. */
+int	nb_summer_add(struct nb_summer *s, const char *key, double delta, int64_t dt_ns);
+/* The summary of series `key`: 0, or -ENOENT if it has no interval. */
+int	nb_summer_get(struct nb_summer *s, const char *key, struct nb_summary *out);
 
 /* ---- output: one printing path for text and JSON ---- */
 
