@@ -319,7 +319,8 @@ http_start(const char *spec, struct nb_sysctl *of, pthread_mutex_t *lock, struct
 	pthread_cond_init(&hp->cv, NULL);
 	hp->mhd = MHD_start_daemon(v6 ? MHD_USE_IPv6 : MHD_NO_FLAG, 0, NULL, NULL, handle, hp,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
+	    (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+	    (unsigned)1, MHD_OPTION_END);
 	if (hp->mhd == NULL) {
 		rc = errno != 0 ? -errno : -EADDRNOTAVAIL;
 		goto fail;

@@ -265,6 +265,8 @@ main(int argc, char **argv)
 		server_stop(&srv);
 		nb_strv_free(d.rec.names, d.rec.n);
 		nb_sysctl_close(&d.h);
+		conf_free(&d.conf);
+		free(d.cli);
 		return NB_EXIT_RUNTIME;
 	}
 	if (web != NULL)
