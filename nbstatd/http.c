@@ -46,6 +46,7 @@
 struct http {
 	struct nb_sysctl *of; /* the daemon's handle */
 	struct nb_sysctl *h; /* our peer, opened in the thread */
+	struct metrics_state ms; /* of h's scrapes */
 	pthread_mutex_t *lock;
 	struct MHD_Daemon *mhd;
 	pthread_t thread;
@@ -116,7 +117,7 @@ get_metrics(struct http *hp, struct MHD_Connection *conn)
 
 	pthread_mutex_lock(hp->lock);
 	if ((rc = refresh(hp->h)) == 0)
-		rc = metrics_render(hp->h, om, &b);
+		rc = metrics_render(hp->h, &hp->ms, om, &b);
 	pthread_mutex_unlock(hp->lock);
 	if (rc != 0) {
 		free(b.p);
@@ -243,6 +244,13 @@ run(void *arg)
 	pthread_mutex_unlock(&hp->mu);
 	if (rc != 0)
 		return NULL;
+	/* What scrapes keep (the subtrees listed, the descriptions): before the first. */
+	pthread_mutex_lock(hp->lock);
+	if ((rc = refresh(hp->h)) == 0)
+		rc = metrics_prepare(hp->h, &hp->ms);
+	pthread_mutex_unlock(hp->lock);
+	if (rc != 0)
+		logm(LOG_WARNING_, "http: /metrics: %s", strerror(-rc));
 	while (!atomic_load(&hp->stop))
 		MHD_run_wait(hp->mhd, WAIT_MS);
 	MHD_stop_daemon(hp->mhd);
@@ -250,6 +258,7 @@ run(void *arg)
 	pthread_mutex_lock(hp->lock);
 	nb_sysctl_close(&hp->h);
 	pthread_mutex_unlock(hp->lock);
+	metrics_state_free(&hp->ms);
 	return NULL;
 }
 

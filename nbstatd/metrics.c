@@ -19,7 +19,8 @@
  * subtrees read above, the per-object ones (routes, neighbours, sockets,
  * processes, mounts) and departed interfaces are not walked.
  *
- * No state is kept between scrapes: nothing here is shared between
+ * Between scrapes only the list of walked subtrees is kept (the caller's
+ * metrics_state, of the HTTP thread): nothing here is shared between
  * threads.
  */
 #include <errno.h>
@@ -153,6 +154,7 @@ enum mtype { M_COUNTER,
 
 struct scrape {
 	struct nb_sysctl *h;
+	struct metrics_state *st;
 	struct mbuf *b;
 	bool om; /* OpenMetrics */
 	char name[NB_SYSCTL_NAMEMAX + 64]; /* the current family's sample name */
@@ -214,8 +216,10 @@ type_of(unsigned flags)
 /* ---- descriptions of an object's leaves ---- */
 
 struct descrs {
-	char **leaf, **descr;
+	char **leaf, **descr; /* leaf names relative to the object */
 	size_t n;
+	size_t skip; /* the object's name and its dot */
+	bool read;
 };
 
 static int
@@ -227,14 +231,15 @@ descr_cb(const struct nb_sysctl_entry *e, void *arg)
 
 	if (e->val.type == NB_SYSCTL_NODE)
 		return 0;
-	nb_sysctl_entry_name(e, name, sizeof(name));
+	if (nb_sysctl_entry_name(e, name, sizeof(name)) >= sizeof(name) || strlen(name) <= d->skip)
+		return 0;
 	if ((l = reallocarray(d->leaf, d->n + 1, sizeof(*l))) == NULL)
 		return -ENOMEM;
 	d->leaf = l;
 	if ((ds = reallocarray(d->descr, d->n + 1, sizeof(*ds))) == NULL)
 		return -ENOMEM;
 	d->descr = ds;
-	if ((l[d->n] = strdup(name)) == NULL)
+	if ((l[d->n] = strdup(name + d->skip)) == NULL)
 		return -ENOMEM;
 	if ((ds[d->n] = strdup(e->descr)) == NULL) {
 		free(l[d->n]);
@@ -258,25 +263,27 @@ descrs_free(struct descrs *d)
 
 /*
  * The descriptions of the leaves of one object `obj` (escaped name), to
- * give its table's families their HELP. A missing object leaves none.
+ * give its table's families their HELP; read once (they do not change).
+ * A missing object leaves none, and is tried again next time.
  */
 static void
 descrs_read(struct nb_sysctl *h, const char *obj, struct descrs *d)
 {
-	memset(d, 0, sizeof(*d));
+	if (d->read)
+		return;
+	d->skip = strlen(obj) + 1;
 	if (nb_sysctl_walk(h, obj, NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NOMCAST, descr_cb, d) != 0)
 		descrs_free(d);
+	else
+		d->read = true;
 }
 
-/* The description of obj.leaf, or fallback. */
+/* The description of a leaf (relative to its object), or fallback. */
 static const char *
-descr_of(const struct descrs *d, const char *obj, const char *leaf, const char *fallback)
+descr_of(const struct descrs *d, const char *leaf, const char *fallback)
 {
-	size_t ol = strlen(obj);
-
 	for (size_t i = 0; i < d->n; i++)
-		if (strncmp(d->leaf[i], obj, ol) == 0 && d->leaf[i][ol] == '.' &&
-		    strcmp(d->leaf[i] + ol + 1, leaf) == 0)
+		if (strcmp(d->leaf[i], leaf) == 0)
 			return d->descr[i];
 	return fallback;
 }
@@ -288,9 +295,17 @@ first_object(const char *prefix, const struct nb_sysctl_table *t, char *buf, siz
 	const char *comp[2] = { "", "" };
 	char key[NB_SYSCTL_NAMEMAX];
 
+	size_t pl = strlen(prefix), kl;
+
 	comp[0] = t->nrows > 0 ? t->ids[0].key[0] : "";
-	nb_sysctl_name_join(comp, 1, key, sizeof(key));
-	snprintf(buf, size, "%s.%s", prefix, key);
+	kl = nb_sysctl_name_join(comp, 1, key, sizeof(key));
+	if (kl >= sizeof(key) || pl + kl + 2 > size) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, prefix, pl);
+	buf[pl] = '.';
+	memcpy(buf + pl + 1, key, kl + 1);
 }
 
 /* Row labels: `name="value"` per row, escaped once. */
@@ -361,7 +376,7 @@ interfaces(struct scrape *s)
 	struct nb_sysctl_column cols[IF_N + 1];
 	struct nb_sysctl_table t;
 	struct labels l = { 0 };
-	struct descrs d;
+	struct descrs *d = &s->st->descrs[0];
 	char obj[NB_SYSCTL_NAMEMAX + 32];
 	int rc;
 
@@ -377,7 +392,7 @@ interfaces(struct scrape *s)
 		return rc;
 	}
 	first_object("net.interfaces", &t, obj, sizeof(obj));
-	descrs_read(s->h, obj, &d);
+	descrs_read(s->h, obj, d);
 	if ((rc = labels_make(&t, "device", &l)) != 0)
 		goto out;
 	for (unsigned c = 0; c < IF_N; c++) {
@@ -390,7 +405,7 @@ interfaces(struct scrape *s)
 		if (!any)
 			continue;
 		family(s, m, strlen(m), counter ? M_COUNTER : M_GAUGE,
-		    descr_of(&d, obj, if_map[c].leaf, if_map[c].leaf));
+		    descr_of(d, if_map[c].leaf, if_map[c].leaf));
 		for (size_t i = 0; i < t.nrows; i++) {
 			const struct if_row *r = nb_sysctl_table_row(&t, i);
 
@@ -416,7 +431,6 @@ interfaces(struct scrape *s)
 	}
 out:
 	labels_free(&l);
-	descrs_free(&d);
 	nb_sysctl_table_free(&t);
 	return rc;
 }
@@ -439,7 +453,10 @@ cpus(struct scrape *s)
 	struct labels l = { 0 };
 	int rc;
 
-	if (nb_sysctl_get(s->h, "kern.clockrate.hz", 0, &hz) != 0 || hz.i <= 0)
+	/* USER_HZ: read once. */
+	if (s->st->hz == 0 && nb_sysctl_get(s->h, "kern.clockrate.hz", 0, &hz) == 0 && hz.i > 0)
+		s->st->hz = hz.i;
+	if (s->st->hz <= 0)
 		return 0;
 	for (unsigned c = 0; c < CP_N; c++)
 		cols[c] = (struct nb_sysctl_column){ cp_leaf[c], NB_SYSCTL_U64, c * sizeof(uint64_t),
@@ -471,7 +488,7 @@ cpus(struct scrape *s)
 				b_str(s->b, ",mode=\"");
 				b_str(s->b, cp_mode[c]);
 				b_str(s->b, "\"} ");
-				b_ratio(s->b, r[c], (uint64_t)hz.i);
+				b_ratio(s->b, r[c], (uint64_t)s->st->hz);
 				b_add(s->b, "\n", 1);
 			}
 		}
@@ -501,14 +518,15 @@ static const struct numtable numtables[] = {
 	{ "net.softnet.*", "nbstat_net_softnet_", "cpu", softnet_leaf, softnet_metric },
 	{ "kern.hashstat.*", "nbstat_kern_hashstat_", "table", hash_leaf, hash_metric },
 };
+/* The cached descriptions: the interfaces', then each numtable's. */
+#define NDESCRS (1 + sizeof(numtables) / sizeof(numtables[0]))
 
 static int
-numtable(struct scrape *s, const struct numtable *nt)
+numtable(struct scrape *s, const struct numtable *nt, struct descrs *d)
 {
 	struct nb_sysctl_column cols[8];
 	struct nb_sysctl_table t;
 	struct labels l = { 0 };
-	struct descrs d;
 	char obj[NB_SYSCTL_NAMEMAX + 32], base[128], pfx[64];
 	unsigned n = 0;
 	size_t plen = strlen(nt->pattern) - 2;
@@ -526,7 +544,7 @@ numtable(struct scrape *s, const struct numtable *nt)
 	}
 	snprintf(pfx, sizeof(pfx), "%.*s", (int)plen, nt->pattern);
 	first_object(pfx, &t, obj, sizeof(obj));
-	descrs_read(s->h, obj, &d);
+	descrs_read(s->h, obj, d);
 	if ((rc = labels_make(&t, nt->label, &l)) != 0)
 		goto out;
 	for (unsigned c = 0; c < n; c++) {
@@ -541,7 +559,7 @@ numtable(struct scrape *s, const struct numtable *nt)
 			snprintf(base, sizeof(base), "%s", nt->metric[c]);
 		else
 			snprintf(base, sizeof(base), "%s%s", nt->prefix, nt->leaf[c]);
-		family(s, base, strlen(base), ty, descr_of(&d, obj, nt->leaf[c], nt->leaf[c]));
+		family(s, base, strlen(base), ty, descr_of(d, nt->leaf[c], nt->leaf[c]));
 		for (size_t i = 0; i < t.nrows; i++) {
 			const int64_t *r = nb_sysctl_table_row(&t, i);
 
@@ -557,7 +575,6 @@ numtable(struct scrape *s, const struct numtable *nt)
 	}
 out:
 	labels_free(&l);
-	descrs_free(&d);
 	nb_sysctl_table_free(&t);
 	return rc;
 }
@@ -656,25 +673,20 @@ has_abbrev(const char *s, size_t n)
 	return false;
 }
 
-/*
- * One leaf under nbstat_<path>: a "_ns" leaf in seconds (the base unit),
- * an abbreviation spelt out where it has a spelling ("sec").
- */
-static void
-generic(struct scrape *s, const struct nb_sysctl_entry *e)
+/* The nbstat_ name of a walked leaf into base (*n bytes); false when it has none. */
+static bool
+generic_name(const struct nb_sysctl_entry *e, char *base, size_t size, size_t *np, bool *nsp)
 {
-	char base[NB_SYSCTL_NAMEMAX + 16];
-	size_t n = 0;
+	size_t n = 6;
 	bool ns;
 
 	memcpy(base, "nbstat", 6);
-	n = 6;
 	for (unsigned c = 0; c < e->ncomp; c++) {
 		const char *p = e->comp[c];
 		size_t len = e->complen[c];
 
-		if (!ident(p, len) || n + 2 * len + 10 > sizeof(base))
-			return;
+		if (!ident(p, len) || n + 2 * len + 10 > size)
+			return false;
 		for (size_t i = 0; i <= len;) {
 			size_t j = i;
 			int a;
@@ -705,25 +717,44 @@ generic(struct scrape *s, const struct nb_sysctl_entry *e)
 			base[i] = (char)(base[i] - 'A' + 'a');
 	if (n > 6 && memcmp(base + n - 6, "_total", 6) == 0 && type_of(e->val.flags) == M_COUNTER)
 		n -= 6;
-	family(s, base, n, type_of(e->val.flags), e->descr);
-	sample(s, NULL, 0);
-	if (ns && e->val.type == NB_SYSCTL_U64)
-		b_ratio(s->b, e->val.u, 1000000000);
-	else if (ns && e->val.i >= 0)
-		b_ratio(s->b, (uint64_t)e->val.i, 1000000000);
-	else {
-		value(s, &e->val);
-		return;
-	}
-	b_add(s->b, "\n", 1);
+	*np = n;
+	*nsp = ns;
+	return true;
 }
 
-static int
-generic_cb(const struct nb_sysctl_entry *e, void *arg)
+/* A value, or a _ns value in seconds. */
+static void
+value_ns(struct scrape *s, bool ns, bool isu64, uint64_t u, int64_t i)
 {
-	if (numeric(&e->val))
-		generic(arg, e);
-	return 0;
+	if (ns && (isu64 || i >= 0)) {
+		b_ratio(s->b, isu64 ? u : (uint64_t)i, 1000000000);
+		b_add(s->b, "\n", 1);
+	} else if (isu64) {
+		b_u64(s->b, u);
+		b_add(s->b, "\n", 1);
+	} else {
+		b_i64(s->b, i);
+		b_add(s->b, "\n", 1);
+	}
+}
+
+/*
+ * One leaf under nbstat_<path>: a "_ns" leaf in seconds (the base unit),
+ * an abbreviation spelt out where it has a spelling ("sec").
+ */
+static void
+generic(struct scrape *s, const struct nb_sysctl_entry *e)
+{
+	char base[NB_SYSCTL_NAMEMAX + 16];
+	size_t n;
+	bool ns;
+
+	if (!generic_name(e, base, sizeof(base), &n, &ns))
+		return;
+	family(s, base, n, type_of(e->val.flags), e->descr);
+	sample(s, NULL, 0);
+	value_ns(s, ns, e->val.type == NB_SYSCTL_U64, e->val.u,
+	    e->val.type == NB_SYSCTL_BOOL ? (int64_t)e->val.b : e->val.i);
 }
 
 /*
@@ -829,6 +860,17 @@ meminfo_cb(const struct nb_sysctl_entry *e, void *arg)
 	return 0;
 }
 
+/* vm: vm.stats and vm.meminfo in one walk; what else vm holds is walked with the rest. */
+static int
+vm_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	if (e->ncomp == 3 && strcmp(e->comp[1], "stats") == 0)
+		return vmstat_cb(e, arg);
+	if (e->ncomp == 3 && strcmp(e->comp[1], "meminfo") == 0)
+		return meminfo_cb(e, arg);
+	return 0;
+}
+
 /* ---- the scrape ---- */
 
 /* Subtrees read above or not metrics; the others of each top node are walked. */
@@ -867,34 +909,154 @@ list_free(struct list *l)
 	free(l->name);
 }
 
-/* The walked subtrees: the children of each top node, less not_walked. */
+/* One leaf of the walked subtrees, as the first scrape found it. */
+struct mleaf {
+	char *top; /* its top node (escaped), the table's pattern */
+	char *col; /* its name below top (escaped), the column */
+	char *base; /* the metric's name (without a counter's _total) */
+	char *descr;
+	enum mtype type;
+	bool u64, ns;
+};
+
+struct collect {
+	struct metrics_state *st;
+	const char *top;
+	int err;
+};
+
 static int
-rest(struct scrape *s)
+collect_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct collect *c = arg;
+	struct metrics_state *st = c->st;
+	char base[NB_SYSCTL_NAMEMAX + 16], name[NB_SYSCTL_NAMEMAX];
+	struct mleaf *v, *l;
+	size_t n, tl = strlen(c->top);
+	bool ns;
+
+	if (!numeric(&e->val) || !generic_name(e, base, sizeof(base), &n, &ns))
+		return 0;
+	if (nb_sysctl_entry_name(e, name, sizeof(name)) >= sizeof(name) || strlen(name) <= tl + 1)
+		return 0;
+	if ((v = reallocarray(st->leaf, st->nleaf + 1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	st->leaf = v;
+	l = &v[st->nleaf];
+	memset(l, 0, sizeof(*l));
+	l->top = strdup(c->top);
+	l->col = strdup(name + tl + 1);
+	l->base = strndup(base, n);
+	l->descr = strdup(e->descr);
+	l->type = type_of(e->val.flags);
+	l->u64 = e->val.type == NB_SYSCTL_U64;
+	l->ns = ns;
+	st->nleaf++;
+	if (l->top == NULL || l->col == NULL || l->base == NULL || l->descr == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The walked subtrees: the children of each top node, less not_walked,
+ * listed and walked once for their leaves (a listing loads every child,
+ * processes and sockets included; the upper levels of the tree do not
+ * change while the daemon runs). Each scrape then reads them with one
+ * table read per top node (its leaves the columns), which loads only the
+ * families the columns live in.
+ */
+static int
+rest_list(struct scrape *s, struct metrics_state *st)
 {
 	struct list top = { 0 }, kid = { 0 };
 	int rc;
 
 	rc = nb_sysctl_walk(s->h, NULL, NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE, list_cb, &top);
 	for (size_t i = 0; rc == 0 && i < top.n; i++) {
+		size_t k0 = kid.n;
+
 		rc = nb_sysctl_walk(s->h, top.name[i], NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE,
 		    list_cb, &kid);
 		if (rc == -ENOENT)
 			rc = 0;
-	}
-	for (size_t i = 0; rc == 0 && i < kid.n; i++) {
-		bool skip = false;
+		for (size_t j = k0; rc == 0 && j < kid.n; j++) {
+			struct collect c = { st, top.name[i], 0 };
+			bool skip = false;
 
-		for (size_t k = 0; k < sizeof(not_walked) / sizeof(not_walked[0]) && !skip; k++)
-			skip = strcmp(kid.name[i], not_walked[k]) == 0;
-		if (skip)
-			continue;
-		rc = nb_sysctl_walk(s->h, kid.name[i], 0, generic_cb, s);
-		if (rc == -ENOENT)
-			rc = 0;
+			for (size_t k = 0; k < sizeof(not_walked) / sizeof(not_walked[0]) && !skip; k++)
+				skip = strcmp(kid.name[j], not_walked[k]) == 0;
+			if (skip)
+				continue;
+			rc = nb_sysctl_walk(s->h, kid.name[j], NB_SYSCTL_RD_NOVALUE, collect_cb, &c);
+			if (rc == -ENOENT)
+				rc = 0;
+		}
 	}
 	list_free(&top);
 	list_free(&kid);
 	return rc;
+}
+
+static int
+rest(struct scrape *s, struct metrics_state *st)
+{
+	struct nb_sysctl_column cols[NB_SYSCTL_TABLE_MAXCOLS];
+	struct nb_sysctl_table t;
+	int rc = 0;
+
+	if (!st->listed) {
+		if ((rc = rest_list(s, st)) != 0)
+			return rc;
+		st->listed = true;
+	}
+	/* The leaves of one top node, up to MAXCOLS at a time: one table read. */
+	for (size_t i = 0; rc == 0 && i < st->nleaf;) {
+		size_t j = i;
+		unsigned n = 0;
+
+		while (j < st->nleaf && n < NB_SYSCTL_TABLE_MAXCOLS &&
+		       strcmp(st->leaf[j].top, st->leaf[i].top) == 0) {
+			cols[n] = (struct nb_sysctl_column){ st->leaf[j].col,
+				st->leaf[j].u64 ? NB_SYSCTL_U64 : NB_SYSCTL_INT, n * sizeof(int64_t), 0 };
+			n++;
+			j++;
+		}
+		rc = nb_sysctl_table_read(s->h, st->leaf[i].top, cols, n, n * sizeof(int64_t), 0, &t);
+		if (rc == 0 && t.nrows == 1) {
+			const int64_t *r = nb_sysctl_table_row(&t, 0);
+
+			for (unsigned c = 0; c < n; c++) {
+				const struct mleaf *l = &st->leaf[i + c];
+
+				if (!nb_sysctl_row_has(&t.ids[0], c))
+					continue;
+				family(s, l->base, strlen(l->base), l->type, l->descr);
+				sample(s, NULL, 0);
+				value_ns(s, l->ns, l->u64, (uint64_t)r[c], r[c]);
+			}
+		}
+		nb_sysctl_table_free(&t);
+		if (rc == -ENOENT)
+			rc = 0;
+		i = j;
+	}
+	return rc;
+}
+
+void
+metrics_state_free(struct metrics_state *st)
+{
+	for (size_t i = 0; i < st->nleaf; i++) {
+		free(st->leaf[i].top);
+		free(st->leaf[i].col);
+		free(st->leaf[i].base);
+		free(st->leaf[i].descr);
+	}
+	free(st->leaf);
+	for (size_t i = 0; st->descrs != NULL && i < NDESCRS; i++)
+		descrs_free(&st->descrs[i]);
+	free(st->descrs);
+	memset(st, 0, sizeof(*st));
 }
 
 /* A subtree that is absent (another source, a kernel without it) is no error. */
@@ -905,26 +1067,36 @@ absent_ok(int rc)
 }
 
 int
-metrics_render(struct nb_sysctl *h, bool openmetrics, struct mbuf *b)
+metrics_render(struct nb_sysctl *h, struct metrics_state *st, bool openmetrics, struct mbuf *b)
 {
-	struct scrape s = { .h = h, .b = b, .om = openmetrics };
+	struct scrape s = { .h = h, .st = st, .b = b, .om = openmetrics };
 	int rc;
 
+	if (st->descrs == NULL && (st->descrs = calloc(NDESCRS, sizeof(*st->descrs))) == NULL)
+		return -ENOMEM;
 	if ((rc = absent_ok(interfaces(&s))) == 0)
 		rc = absent_ok(cpus(&s));
 	for (size_t i = 0; rc == 0 && i < sizeof(numtables) / sizeof(numtables[0]); i++)
-		rc = absent_ok(numtable(&s, &numtables[i]));
+		rc = absent_ok(numtable(&s, &numtables[i], &st->descrs[1 + i]));
 	if (rc == 0)
 		rc = absent_ok(nb_sysctl_walk(h, "net.inet", 0, netstat_cb, &s));
 	if (rc == 0)
 		rc = absent_ok(nb_sysctl_walk(h, "net.inet6", 0, netstat_cb, &s));
 	if (rc == 0)
-		rc = absent_ok(nb_sysctl_walk(h, "vm.stats", 0, vmstat_cb, &s));
+		rc = absent_ok(nb_sysctl_walk(h, "vm", 0, vm_cb, &s));
 	if (rc == 0)
-		rc = absent_ok(nb_sysctl_walk(h, "vm.meminfo", 0, meminfo_cb, &s));
-	if (rc == 0)
-		rc = rest(&s);
+		rc = rest(&s, st);
 	if (rc == 0 && openmetrics)
 		b_str(b, "# EOF\n");
 	return rc != 0 ? rc : b->err;
+}
+
+int
+metrics_prepare(struct nb_sysctl *h, struct metrics_state *st)
+{
+	struct mbuf b = { 0 };
+	int rc = metrics_render(h, st, false, &b);
+
+	free(b.p);
+	return rc;
 }

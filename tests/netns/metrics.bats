@@ -204,7 +204,7 @@ EOF
 	q='node_network_transmit_packets_total{device="mv0",job="nbstatd"}'
 	for _ in $(seq 150); do
 		k=$(kernel mv0 tx.packets)
-		v=$(promql "$q")
+		v=$(promql "$q") || true
 		[ -n "$v" ] && [ "$(kernel mv0 tx.packets)" = "$k" ] && break
 		sleep 0.2
 	done
