@@ -47,6 +47,8 @@ struct http {
 	struct nb_sysctl *of; /* the daemon's handle */
 	struct nb_sysctl *h; /* our peer, opened in the thread */
 	struct metrics_state ms; /* of h's scrapes */
+	char *spare; /* the last /metrics body's buffer, sent: the next one's */
+	size_t sparecap;
 	pthread_mutex_t *lock;
 	struct MHD_Daemon *mhd;
 	pthread_t thread;
@@ -89,6 +91,51 @@ reply(struct MHD_Connection *conn, unsigned status, const char *ctype, char *bod
 	return ret;
 }
 
+/* A /metrics body: its buffer goes back to the spare when MHD is done with it. */
+struct body {
+	struct http *hp;
+	char *p;
+	size_t cap;
+};
+
+static void
+body_done(void *cls)
+{
+	struct body *bd = cls;
+	struct http *hp = bd->hp;
+
+	if (hp->spare == NULL) {
+		hp->spare = bd->p;
+		hp->sparecap = bd->cap;
+	} else {
+		free(bd->p);
+	}
+	free(bd);
+}
+
+static enum MHD_Result
+reply_body(struct http *hp, struct MHD_Connection *conn, const char *ctype, struct mbuf *b)
+{
+	struct MHD_Response *r;
+	struct body *bd;
+	enum MHD_Result ret;
+
+	if ((bd = malloc(sizeof(*bd))) == NULL) {
+		free(b->p);
+		return MHD_NO;
+	}
+	*bd = (struct body){ hp, b->p, b->cap };
+	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->p, body_done, bd);
+	if (r == NULL) {
+		body_done(bd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result
 reply_text(struct MHD_Connection *conn, unsigned status, const char *fmt, const char *arg)
 {
@@ -111,10 +158,13 @@ wants_openmetrics(struct MHD_Connection *conn)
 static enum MHD_Result
 get_metrics(struct http *hp, struct MHD_Connection *conn)
 {
-	struct mbuf b = { 0 };
+	/* The last body's buffer, its pages already mapped: a big body is not faulted in again. */
+	struct mbuf b = { .p = hp->spare, .cap = hp->sparecap };
 	bool om = wants_openmetrics(conn);
 	int rc;
 
+	hp->spare = NULL;
+	hp->sparecap = 0;
 	pthread_mutex_lock(hp->lock);
 	if ((rc = refresh(hp->h)) == 0)
 		rc = metrics_render(hp->h, &hp->ms, om, &b);
@@ -124,7 +174,7 @@ get_metrics(struct http *hp, struct MHD_Connection *conn)
 		logm(LOG_WARNING_, "http: /metrics: %s", strerror(-rc));
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s\n", strerror(-rc));
 	}
-	return reply(conn, MHD_HTTP_OK, om ? CT_OM : CT_PROM, b.p, b.len);
+	return reply_body(hp, conn, om ? CT_OM : CT_PROM, &b);
 }
 
 static int
@@ -253,8 +303,10 @@ run(void *arg)
 		logm(LOG_WARNING_, "http: /metrics: %s", strerror(-rc));
 	while (!atomic_load(&hp->stop))
 		MHD_run_wait(hp->mhd, WAIT_MS);
-	MHD_stop_daemon(hp->mhd);
+	MHD_stop_daemon(hp->mhd); /* frees the responses: their buffers to the spare */
 	hp->mhd = NULL;
+	free(hp->spare);
+	hp->spare = NULL;
 	pthread_mutex_lock(hp->lock);
 	nb_sysctl_close(&hp->h);
 	pthread_mutex_unlock(hp->lock);

@@ -55,12 +55,14 @@ b_grow(struct mbuf *b, size_t need)
 	b->cap = cap;
 }
 
-static void
+static inline void
 b_add(struct mbuf *b, const char *s, size_t n)
 {
-	b_grow(b, n);
-	if (b->err != 0)
-		return;
+	if (__builtin_expect(b->len + n > b->cap, 0)) {
+		b_grow(b, n);
+		if (b->err != 0)
+			return;
+	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
@@ -785,7 +787,9 @@ netstat_cb(const struct nb_sysctl_entry *e, void *arg)
 		generic(s, e);
 		return 0;
 	}
-	if (strstr(e->comp[2], "msg") != NULL && e->val.u == 0)
+	/* The kernel's InType<N>/OutType<N> lines: printed only when not zero. */
+	if (e->val.u == 0 && (strncmp(colon + 2, "InType", 6) == 0 ||
+				 strncmp(colon + 2, "OutType", 7) == 0))
 		return 0;
 	n = snprintf(base, sizeof(base), "node_netstat_%.*s_%.*s", (int)glen, e->descr, (int)flen,
 	    colon + 2);
@@ -857,17 +861,6 @@ meminfo_cb(const struct nb_sysctl_entry *e, void *arg)
 	family(s, base, (size_t)len, M_GAUGE, e->descr);
 	sample(s, NULL, 0);
 	value(s, &e->val);
-	return 0;
-}
-
-/* vm: vm.stats and vm.meminfo in one walk; what else vm holds is walked with the rest. */
-static int
-vm_cb(const struct nb_sysctl_entry *e, void *arg)
-{
-	if (e->ncomp == 3 && strcmp(e->comp[1], "stats") == 0)
-		return vmstat_cb(e, arg);
-	if (e->ncomp == 3 && strcmp(e->comp[1], "meminfo") == 0)
-		return meminfo_cb(e, arg);
 	return 0;
 }
 
@@ -1083,7 +1076,9 @@ metrics_render(struct nb_sysctl *h, struct metrics_state *st, bool openmetrics, 
 	if (rc == 0)
 		rc = absent_ok(nb_sysctl_walk(h, "net.inet6", 0, netstat_cb, &s));
 	if (rc == 0)
-		rc = absent_ok(nb_sysctl_walk(h, "vm", 0, vm_cb, &s));
+		rc = absent_ok(nb_sysctl_walk(h, "vm.stats", 0, vmstat_cb, &s));
+	if (rc == 0)
+		rc = absent_ok(nb_sysctl_walk(h, "vm.meminfo", 0, meminfo_cb, &s));
 	if (rc == 0)
 		rc = rest(&s, st);
 	if (rc == 0 && openmetrics)
