@@ -950,6 +950,10 @@ collect_cb(const struct nb_sysctl_entry *e, void *arg)
 	return 0;
 }
 
+/* A listing: names only, without the costly parts no metric comes from. */
+#define LISTING \
+	(NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NOMCAST | NB_SYSCTL_RD_NOPCBX)
+
 /*
  * The walked subtrees: the children of each top node, less not_walked,
  * listed and walked once for their leaves (a listing loads every child,
@@ -964,12 +968,11 @@ rest_list(struct scrape *s, struct metrics_state *st)
 	struct list top = { 0 }, kid = { 0 };
 	int rc;
 
-	rc = nb_sysctl_walk(s->h, NULL, NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE, list_cb, &top);
+	rc = nb_sysctl_walk(s->h, NULL, LISTING, list_cb, &top);
 	for (size_t i = 0; rc == 0 && i < top.n; i++) {
 		size_t k0 = kid.n;
 
-		rc = nb_sysctl_walk(s->h, top.name[i], NB_SYSCTL_RD_SHALLOW | NB_SYSCTL_RD_NOVALUE,
-		    list_cb, &kid);
+		rc = nb_sysctl_walk(s->h, top.name[i], LISTING, list_cb, &kid);
 		if (rc == -ENOENT)
 			rc = 0;
 		for (size_t j = k0; rc == 0 && j < kid.n; j++) {
@@ -980,7 +983,8 @@ rest_list(struct scrape *s, struct metrics_state *st)
 				skip = strcmp(kid.name[j], not_walked[k]) == 0;
 			if (skip)
 				continue;
-			rc = nb_sysctl_walk(s->h, kid.name[j], NB_SYSCTL_RD_NOVALUE, collect_cb, &c);
+			rc = nb_sysctl_walk(s->h, kid.name[j], LISTING & ~NB_SYSCTL_RD_SHALLOW, collect_cb,
+			    &c);
 			if (rc == -ENOENT)
 				rc = 0;
 		}
