@@ -14,9 +14,9 @@
  * lock. http_stop() sets the stop flag; the thread sees it within one
  * wait (WAIT_MS), stops the daemon and closes the handle.
  *
- * HTTP clients have no credentials: /tree serves no subtree holding a
- * privileged node (another user's process files), which only the Unix
- * socket, by SO_PEERCRED, may give out; /metrics reads none.
+ * HTTP clients have no credentials: /tree serves them what the Unix
+ * socket serves a peer that owns no process (no process's files: only the
+ * socket, by SO_PEERCRED, gives them out); /metrics reads none.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -177,11 +177,59 @@ get_metrics(struct http *hp, struct MHD_Connection *conn)
 	return reply_body(hp, conn, om ? CT_OM : CT_PROM, &b);
 }
 
-static int
-privileged_cb(const struct nb_sysctl_entry *e, void *arg)
+/* A process's number: kern.proc.<pid>. */
+static bool
+is_pid(const char *s)
 {
-	(void)arg;
-	return (e->val.flags & NB_SYSCTL_F_PRIVILEGED) != 0 ? 1 : 0;
+	if (*s < '1' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return *s == '\0';
+}
+
+/*
+ * An HTTP client has no credentials: it sees what a peer of the socket
+ * that owns no process sees (backend_remote.c's hidden()): no process's
+ * files. A name inside one is refused (-EACCES); a wider name's JSON
+ * loses the processes.
+ */
+static int
+process_named(const char *name)
+{
+	char **comp;
+	unsigned n;
+	bool named;
+
+	if (nb_sysctl_name_split(name, &comp, NULL, &n) != 0)
+		return 0; /* the walk says why */
+	named = n >= 3 && strcmp(comp[0], "kern") == 0 && strcmp(comp[1], "proc") == 0 &&
+		is_pid(comp[2]);
+	free(comp);
+	return named ? -EACCES : 0;
+}
+
+static void
+processes_out(struct json_object *jo)
+{
+	struct json_object *k, *p;
+	char **del = NULL, **nd;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(jo, "kern", &k) ||
+	    !json_object_object_get_ex(k, "proc", &p))
+		return;
+	json_object_object_foreach(p, key, val)
+	{
+		(void)val;
+		if (is_pid(key) && (nd = reallocarray(del, n + 1, sizeof(*del))) != NULL) {
+			del = nd;
+			del[n++] = key;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		json_object_object_del(p, del[i]);
+	free(del);
 }
 
 /* The JSON of nbsysctl -j NAME: {"version": ..., <the subtree from the root>}. */
@@ -193,13 +241,11 @@ tree_json(struct nb_sysctl *h, const char *name, char **out, size_t *outlen)
 	FILE *fp;
 	int rc;
 
-	rc = nb_sysctl_walk(h, name, NB_SYSCTL_RD_NOVALUE | NB_SYSCTL_RD_NODES, privileged_cb, NULL);
-	if (rc == 1)
-		return -EACCES;
-	if (rc != 0)
+	if ((rc = process_named(name)) != 0)
 		return rc;
 	if ((rc = nb_sysctl_json(h, name, 0, &jo)) != 0)
 		return rc;
+	processes_out(jo);
 	if ((fp = open_memstream(out, outlen)) == NULL) {
 		json_object_put(jo);
 		return -errno;
@@ -248,7 +294,7 @@ get_tree(struct http *hp, struct MHD_Connection *conn, const char *name)
 		return reply_text(conn, MHD_HTTP_BAD_REQUEST, "%s\n", "malformed name");
 	case -EACCES:
 		return reply_text(conn, MHD_HTTP_FORBIDDEN, "%s\n",
-		    "privileged nodes: read them through the Unix socket");
+		    "a process's files: read them through the Unix socket");
 	default:
 		logm(LOG_WARNING_, "http: /tree: %s", strerror(-rc));
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s\n", strerror(-rc));

@@ -244,6 +244,17 @@ EOF
 	[ "$output" = 405 ]
 	run get /metrics -I -o /dev/null -w '%{http_code} %{size_download}'
 	[ "$output" = "200 0" ]
+	# No process's files over HTTP (no credentials): a process named is
+	# refused, a wider name leaves the processes out.
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 &
+	sp=$!
+	run get "/tree/kern.proc.$sp" -o /dev/null -w '%{http_code}'
+	[ "$output" = 403 ]
+	run get "/tree/kern.proc.$$.fd" -o /dev/null -w '%{http_code}'
+	[ "$output" = 403 ]
+	get /tree/kern.proc >"$D/p.json"
+	kill "$sp"
+	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["kern"]["proc"]; assert not [k for k in p if k.isdigit()], p' "$D/p.json"
 	stop
 }
 
