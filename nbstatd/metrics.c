@@ -940,7 +940,13 @@ collect_cb(const struct nb_sysctl_entry *e, void *arg)
 	l->top = strdup(c->top);
 	l->col = strdup(name + tl + 1);
 	l->base = strndup(base, n);
-	l->descr = strdup(e->descr);
+	/* A _ns leaf is given in seconds: its HELP says so. */
+	if (ns) {
+		if (asprintf(&l->descr, "%s (given in seconds)", e->descr) < 0)
+			l->descr = NULL;
+	} else {
+		l->descr = strdup(e->descr);
+	}
 	l->type = type_of(e->val.flags);
 	l->u64 = e->val.type == NB_SYSCTL_U64;
 	l->ns = ns;
