@@ -117,4 +117,12 @@ for _ in range(int(sys.argv[1])):
 	[ -z "$output" ]
 	run promql 'count by (instance) (nbstat_kern_ncpu)'
 	[ "${#lines[@]}" -eq 3 ]
+	# Each daemon stops cleanly (exit 0: no sanitizer report) while scraped.
+	for i in 0 1 2; do
+		kill -TERM "${PIDS[$i]}"
+		rc=0
+		wait "${PIDS[$i]}" || rc=$?
+		[ "$rc" -eq 0 ] || { cat "$D/d$((i + 1)).log"; false; }
+	done
+	PIDS=("${PIDS[3]}")
 }
