@@ -61,18 +61,11 @@ conf_set(struct conf *c, const char *key, const char *v, char *err, size_t errle
 		return set_str(&c->subtrees, v);
 	}
 	if (strcmp(key, "http") == 0) {
-		const char *colon = strrchr(v, ':');
-		long port;
-
-		port = colon != NULL ? strtol(colon + 1, &end, 10) : -1;
-		if (colon == NULL || colon == v || colon[1] == '\0' || *end != '\0' || port < 1 ||
-		    port > 65535) {
-			snprintf(err, errlen, "http: '%s' is not ADDR:PORT", v);
+		if (http_addr_check(v) != 0) {
+			snprintf(err, errlen, "http: '%s' is not ADDR:PORT (IPv4, [IPv6] or *)", v);
 			return -1;
 		}
-		/* The HTTP service is not built yet: refused rather than ignored. */
-		snprintf(err, errlen, "http: not available in this build");
-		return -1;
+		return set_str(&c->http, v);
 	}
 	if (strcmp(key, "source") == 0) {
 		if (strcmp(v, "linux") != 0 && strcmp(v, "sim") != 0) {

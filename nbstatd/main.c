@@ -63,7 +63,8 @@ usage(FILE *fp)
 	    "      --retain DURATION delete samples older than DURATION (7d, 12h, 30m)\n"
 	    "      --subtrees LIST   comma-separated subtrees to record (default: all but\n"
 	    "                        kern.proc, net.pcb and stack)\n"
-	    "      --http ADDR:PORT  (not available in this build: refused)\n"
+	    "      --http ADDR:PORT  serve /metrics (Prometheus, OpenMetrics) and /tree/NAME\n"
+	    "                        (JSON) over HTTP on ADDR:PORT (IPv4, [IPv6] or *)\n"
 	    "      --source NAME     the stack's source: linux (default) or sim\n"
 	    "      --source-args A   the source's arguments\n"
 	    "      --config FILE     key = value file, one key per long option\n"
@@ -212,6 +213,7 @@ main(int argc, char **argv)
 	struct daemon d = { 0 };
 	struct nb_sysctl_opts so = { 0 };
 	struct server *srv = NULL;
+	struct http *web = NULL;
 	char err[512];
 	const char *detail;
 	int rc, ret;
@@ -258,6 +260,17 @@ main(int argc, char **argv)
 		nb_sysctl_close(&d.h);
 		return NB_EXIT_RUNTIME;
 	}
+	if (d.conf.http != NULL && (rc = http_start(d.conf.http, d.h, &d.treelock, &web)) != 0) {
+		logm(LOG_ERR_, "http %s: %s", d.conf.http, strerror(-rc));
+		server_stop(&srv);
+		nb_strv_free(d.rec.names, d.rec.n);
+		nb_sysctl_close(&d.h);
+		conf_free(&d.conf);
+		free(d.cli);
+		return NB_EXIT_RUNTIME;
+	}
+	if (web != NULL)
+		logm(LOG_NOTICE_, "serving /metrics and /tree on http://%s", d.conf.http);
 	logm(LOG_NOTICE_, "serving %s source on %s%s%s, interval %gs", d.conf.source,
 	    d.conf.socket, d.conf.record != NULL ? ", recording to " : "",
 	    d.conf.record != NULL ? d.conf.record : "", d.conf.interval);
@@ -270,6 +283,7 @@ main(int argc, char **argv)
 	d.rec.lock = &d.treelock;
 	ret = nb_record_loop(&d.rec);
 
+	http_stop(&web);
 	server_stop(&srv);
 	nb_strv_free(d.rec.names, d.rec.n);
 	pthread_mutex_lock(&d.treelock);

@@ -54,4 +54,35 @@ int server_start(const char *path, struct nb_sysctl *h, pthread_mutex_t *treeloc
     struct server **out);
 void server_stop(struct server **sp);
 
+/* metrics.c: the tree as /metrics (docs/metrics.md), into one growing buffer. */
+struct mbuf {
+	char *p;
+	size_t len, cap;
+	int err; /* -ENOMEM once a growth failed */
+};
+/* What a scrape keeps for the next: the leaves read under nbstat_ (listed once). */
+struct mleaf;
+struct descrs;
+struct metrics_state {
+	struct mleaf *leaf;
+	size_t nleaf;
+	bool listed;
+	struct descrs *descrs; /* the tables' leaf descriptions, read once */
+	int64_t hz; /* kern.clockrate.hz, read once */
+};
+/* Read once what later scrapes keep (at the HTTP thread's start: the first scrape is not slower). */
+int metrics_prepare(struct nb_sysctl *h, struct metrics_state *st);
+/* Prometheus text 0.0.4, or OpenMetrics 1.0.0 text; 0 or -errno. */
+int metrics_render(struct nb_sysctl *h, struct metrics_state *st, bool openmetrics,
+    struct mbuf *b);
+void metrics_state_free(struct metrics_state *st);
+
+/* http.c: --http ADDR:PORT, GET /metrics and /tree/NAME, served by one thread over a peer handle. */
+struct http;
+/* 0 when spec is ADDR:PORT (IPv4, [IPv6] or *), else -EINVAL. */
+int http_addr_check(const char *spec);
+int http_start(const char *spec, struct nb_sysctl *h, pthread_mutex_t *treelock,
+    struct http **out);
+void http_stop(struct http **hp);
+
 #endif /* NBSTATD_H */
