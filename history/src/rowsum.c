@@ -88,6 +88,23 @@ nbh__sum_sample(const struct nbh_sample_row *s)
 	return (int64_t)chain(chain(XXH3_64bits(h.b, h.n), s->source, s->slen), s->data, s->dlen);
 }
 
+int64_t
+nbh__sum_event(int64_t id, int64_t t_ns, const char *object, int64_t ifindex, const char *what,
+    const char *detail)
+{
+	struct hdr h = { .b = { 'e' }, .n = 1 };
+	size_t ol = strlen(object), wl = strlen(what), dl = strlen(detail);
+
+	hdr_int(&h, (uint64_t)id);
+	hdr_int(&h, (uint64_t)t_ns);
+	hdr_int(&h, ol);
+	hdr_int(&h, (uint64_t)ifindex);
+	hdr_int(&h, wl);
+	hdr_int(&h, dl);
+	return (int64_t)chain(chain(chain(XXH3_64bits(h.b, h.n), object, ol), what, wl), detail,
+	    dl);
+}
+
 /* The bytes of a text or blob argument (NULL: none). */
 static const void *
 arg_bytes(sqlite3_value *v, size_t *len)
