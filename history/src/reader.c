@@ -950,6 +950,10 @@ int
 nbh_reader_events(struct nbh_reader *r, int64_t from_ns, int64_t to_ns, nbh_event_fn cb,
     void *arg)
 {
+	static const char q_has[] =
+	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'event'";
+	static const char q_rows[] = "SELECT id, t_ns, object, ifindex, what, detail, checksum "
+				     "FROM event WHERE t_ns BETWEEN ? AND ? ORDER BY t_ns, id";
 	sqlite3_stmt *st = NULL;
 	struct nbh_event ev;
 	int64_t id, at_id;
@@ -959,8 +963,7 @@ nbh_reader_events(struct nbh_reader *r, int64_t from_ns, int64_t to_ns, nbh_even
 	if ((error = refresh(r)) != 0)
 		return error;
 	/* The table, not the version: a file may be at 6 without 5 (docs/history.md). */
-	if ((rc = sqlite3_prepare_v2(r->db, "SELECT count(*) FROM sqlite_schema WHERE "
-	    "type = 'table' AND name = 'event'", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(r->db, q_has, -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "events");
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		has = sqlite3_column_int(st, 0);
@@ -972,9 +975,7 @@ nbh_reader_events(struct nbh_reader *r, int64_t from_ns, int64_t to_ns, nbh_even
 		    "nbstat kept them)");
 		return -ENOENT;
 	}
-	if ((rc = sqlite3_prepare_v2(r->db, "SELECT id, t_ns, object, ifindex, what, detail, "
-	    "checksum FROM event WHERE t_ns BETWEEN ? AND ? ORDER BY t_ns, id", -1, &st,
-	    NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(r->db, q_rows, -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "events");
 	sqlite3_bind_int64(st, 1, from_ns);
 	sqlite3_bind_int64(st, 2, to_ns);

@@ -1120,6 +1120,8 @@ out:
 static int
 insert_events(struct nbh_writer *w, const struct nbh_event *ev, size_t n)
 {
+	static const char q_ins[] = "INSERT INTO event(id, t_ns, object, ifindex, what, detail, "
+				    "checksum) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	const char *obj, *what, *detail;
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
@@ -1127,9 +1129,8 @@ insert_events(struct nbh_writer *w, const struct nbh_event *ev, size_t n)
 	int rc;
 
 	if (w->ins_event == NULL &&
-	    (rc = sqlite3_prepare_v3(w->db, "INSERT INTO event(id, t_ns, object, ifindex, what, "
-	    "detail, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
-	    &w->ins_event, NULL)) != SQLITE_OK)
+	    (rc = sqlite3_prepare_v3(w->db, q_ins, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_event,
+	    NULL)) != SQLITE_OK)
 		return werr(w, rc, "prepare event");
 	if ((rc = sqlite3_prepare_v2(w->db, "SELECT coalesce(max(id), 0) FROM event", -1, &st,
 	    NULL)) != SQLITE_OK)

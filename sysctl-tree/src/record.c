@@ -146,11 +146,12 @@ rec_events(struct nb_sysctl *h, struct nb_rec *rec)
 				"", 0, "events lost", lostbuf };
 		}
 		for (i = 0; i < n; i++) {
+			const char *what = nb_event_kind_name(ev[i].kind);
+
 			ev[i].ifname[sizeof(ev[i].ifname) - 1] = '\0';
 			ev[i].detail[sizeof(ev[i].detail) - 1] = '\0';
 			hv[k++] = (struct nbh_event){ ev[i].t_ns, ev[i].ifname, ev[i].ifindex,
-				nb_event_kind_name(ev[i].kind) != NULL ? nb_event_kind_name(ev[i].kind) :
-				"changed", ev[i].detail };
+				what != NULL ? what : "changed", ev[i].detail };
 		}
 		if ((error = nbh_writer_events(rec->w, hv, k)) != 0) {
 			snprintf(h->errdetail, sizeof(h->errdetail), "record events: %s",
