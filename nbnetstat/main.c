@@ -40,6 +40,7 @@ static const struct mode {
 	{ 'B', "packet capture peers", bpf_mode, true },
 	{ 'P', "per-CPU softnet statistics", softnet_mode, true },
 	{ 0, "the socket list", sock_mode, false },
+	{ NB_OPT_EVENTS, "the event timeline", events_mode, false },
 	{ 0, NULL, NULL, false },
 };
 
@@ -66,6 +67,7 @@ usage(void)
 	       "       nbnetstat -P [-s[s]] [-j]\n"
 	       "       nbnetstat -P [-s] -w SECS [-c N] [-j]\n"
 	       "       nbnetstat -B [-s[s]] [-w SECS [-c N]] [-j]\n"
+	       "       nbnetstat --replay FILE [--from T1 [--to T2]] --events [-I IF] [-j]\n"
 	       "\n"
 	       "  (no mode)        the socket list: active Internet (inet, inet6) and UNIX\n"
 	       "                   domain sockets (NetBSD netstat layout); -a includes\n"
@@ -98,6 +100,9 @@ usage(void)
 	       "  -a               with -i: multicast memberships on continuation rows\n"
 	       "  -r               routing tables (NetBSD netstat -r layout); -n numeric,\n"
 	       "                   -f inet|inet6 one family, -T table|all (default main)\n"
+	       "      --events     with --replay: the range's event timeline (links up/down,\n"
+	       "                   carrier, interfaces, addresses, routes, neighbours,\n"
+	       "                   captures), each with its time; -I one interface's\n"
 	       "      --help       this help\n"
 	       "      --version    the version\n"
 	       "\n"
@@ -133,10 +138,13 @@ main(int argc, char *argv[])
 	nb_tool_init(argv[0]);
 	memset(&no, 0, sizeof(no));
 	nb_common_init(&no.c);
+	no.c.events_ok = true;
 	no.rtable = ROUTE_TABLE_MAIN;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if ((m = find_mode(opt)) != NULL) {
+			if (opt == NB_OPT_EVENTS)
+				nb_common_option(&no.c, opt, NULL);
 			if (opt == 's')
 				no.sflag++;
 			if (opt == 'P')
@@ -150,6 +158,10 @@ main(int argc, char *argv[])
 				mode = find_mode('s');
 				continue;
 			}
+			if (mode != NULL && mode != m &&
+			    (mode->opt == NB_OPT_EVENTS || m->opt == NB_OPT_EVENTS))
+				nb_usagex("--events: not with -%c",
+				    mode->opt == NB_OPT_EVENTS ? m->opt : mode->opt);
 			if (mode != NULL && mode != m)
 				nb_usagex("-%c and -%c exclude each other", mode->opt, m->opt);
 			mode = m;

@@ -39,6 +39,8 @@ usage(FILE *fp)
 	    "       nbsysctl --record FILE [--interval SECONDS [-c COUNT]]  (records the default set:\n"
 	    "                all but kern.proc and net.pcb, without printing)\n"
 	    "       nbsysctl --replay FILE --list\n"
+	    "       nbsysctl --replay FILE [--from T1 [--to T2]] --events [-j]  (the range's\n"
+	    "                event timeline: links, interfaces, addresses, routes, neighbours)\n"
 	    "  -a          every node of the tree\n"
 	    "  -d          descriptions instead of values\n"
 	    "  -e          print name=value\n"
@@ -153,9 +155,24 @@ run_once(struct run *rn)
 	return ret;
 }
 
-enum mode { M_SHELL, M_RECORD, M_INTERVAL, M_ONCE };
+/* --events: the replayed range's event timeline (libnbtool, as nbnetstat's). */
+static int
+run_events(struct run *rn)
+{
+	struct nb_out *out;
+	int ret;
+
+	if ((out = nb_out_create(stdout, rn->o->c.json, rn->o->c.pretty)) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	ret = nb_events_print(rn->h, &rn->o->c, NULL, out);
+	nb_out_destroy(&out);
+	return ret;
+}
+
+enum mode { M_SHELL, M_RECORD, M_INTERVAL, M_ONCE, M_EVENTS };
 
 static int (*const modes[])(struct run *) = {
+	[M_EVENTS] = run_events,
 	[M_SHELL] = run_shell,
 	[M_RECORD] = run_record,
 	[M_INTERVAL] = run_interval,
@@ -168,6 +185,7 @@ parse(struct opts *o, int argc, char **argv)
 	int ch;
 
 	nb_common_init(&o->c);
+	o->c.events_ok = true;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":adeinPqjw:c:S:", longopts, NULL)) != -1) {
 		size_t i;
@@ -217,6 +235,10 @@ check(struct opts *o)
 	bool names = o->nnames > 0, recorder;
 
 	nb_common_check(&o->c);
+	if (o->c.events && (o->iflag || o->aflag || names || o->nw > 0))
+		nb_usagex("--events takes no names, -a, -i or -w");
+	if (o->c.events)
+		return M_EVENTS;
 	if (o->iflag && (o->aflag || names || o->nw > 0 || o->c.interval_set))
 		nb_usagex("-i takes no names, -a, -w or --interval");
 	if (o->aflag && names)

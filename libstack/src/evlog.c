@@ -104,7 +104,7 @@ nb_ev_post(struct nb_stack *st, unsigned kind, uint32_t ifindex, const char *ifn
 		pthread_mutex_unlock(&st->ev_lock);
 		return;
 	}
-	if (st->ev_n == st->ev_cap) {	/* full: drop the oldest */
+	if (st->ev_n == st->ev_cap) { /* full: drop the oldest */
 		st->ev_head = (st->ev_head + 1) % st->ev_cap;
 		st->ev_n--;
 		st->ev_lost++;

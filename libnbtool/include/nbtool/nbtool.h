@@ -86,6 +86,8 @@ struct nb_common {
 	const char	*source_args;	/* --source-args */
 	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
 	bool		 root_opt;	/* root came from --root, not the environment */
+	bool		 events;	/* --events: the replayed range's event timeline */
+	bool		 events_ok;	/* set by a tool that shows it (nb_events_print) */
 };
 
 enum {
@@ -104,6 +106,7 @@ enum {
 	NB_OPT_JSON,
 	NB_OPT_LIST,
 	NB_OPT_RETAIN,
+	NB_OPT_EVENTS,
 };
 
 /* Long options every tool accepts; put it first in the tool's table. */
@@ -122,7 +125,8 @@ enum {
 	{ "to",		 required_argument, NULL, NB_OPT_TO },		\
 	{ "source",	 required_argument, NULL, NB_OPT_SOURCE },	\
 	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
-	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
+	{ "root",	 required_argument, NULL, NB_OPT_ROOT },	\
+	{ "events",	 no_argument,	    NULL, NB_OPT_EVENTS }
 
 /* Help lines for the common options, for the tools' usage(). */
 extern const char nb_common_help[];
@@ -183,6 +187,16 @@ struct nb_interval {
 };
 int	nb_interval_run(struct nb_sysctl *h, const struct nb_common *c, struct nb_out *o,
 	    const struct nb_interval *iv);
+/*
+ * --events (events.c): the events recorded in the replayed range (--from,
+ * --to; the whole file without them), oldest first, with -I's interface
+ * only when ifname is not NULL: "TIME OBJECT EVENT [DETAIL]" rows, or
+ * {"events": [...]}. A file recorded before events were kept prints none
+ * and a note on stderr. Returns the exit status (0, or 1 with a message).
+ */
+int	nb_events_print(struct nb_sysctl *h, const struct nb_common *c, const char *ifname,
+	    struct nb_out *o);
+
 /* ---- the recording service (nbsysctl --record, nbstatd) ---- */
 
 /*
