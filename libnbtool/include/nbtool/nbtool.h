@@ -125,8 +125,8 @@ enum {
 	{ "to",		 required_argument, NULL, NB_OPT_TO },		\
 	{ "source",	 required_argument, NULL, NB_OPT_SOURCE },	\
 	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
-	{ "root",	 required_argument, NULL, NB_OPT_ROOT },	\
-	{ "events",	 no_argument,	    NULL, NB_OPT_EVENTS }
+	{ "events",	 no_argument,	    NULL, NB_OPT_EVENTS },	\
+	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
 
 /* Help lines for the common options, for the tools' usage(). */
 extern const char nb_common_help[];
