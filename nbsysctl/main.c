@@ -169,8 +169,13 @@ run_events(struct run *rn)
 	return ret;
 }
 
-enum mode { M_SHELL, M_RECORD, M_INTERVAL, M_ONCE };
-enum { M_EVENTS = M_ONCE + 1 }; /* --events */
+enum mode {
+	M_SHELL,
+	M_RECORD,
+	M_INTERVAL,
+	M_ONCE,
+	M_EVENTS,
+};
 
 static int (*const modes[])(struct run *) = {
 	[M_EVENTS] = run_events,

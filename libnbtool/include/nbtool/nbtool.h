@@ -120,12 +120,12 @@ enum {
 	{ "retain",	 required_argument, NULL, NB_OPT_RETAIN },	\
 	{ "replay",	 required_argument, NULL, NB_OPT_REPLAY },	\
 	{ "list",	 no_argument,	    NULL, NB_OPT_LIST },	\
+	{ "events",	 no_argument,	    NULL, NB_OPT_EVENTS },	\
 	{ "at",		 required_argument, NULL, NB_OPT_AT },		\
 	{ "from",	 required_argument, NULL, NB_OPT_FROM },	\
 	{ "to",		 required_argument, NULL, NB_OPT_TO },		\
 	{ "source",	 required_argument, NULL, NB_OPT_SOURCE },	\
 	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
-	{ "events",	 no_argument,	    NULL, NB_OPT_EVENTS },	\
 	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
 
 /* Help lines for the common options, for the tools' usage(). */
