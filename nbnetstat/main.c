@@ -17,6 +17,7 @@ static const char optstring[] = ":AabBc:df:hiI:jnp:PqrsS:T:vw:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
+	NB_EVENTS_LONGOPT,
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL,		0,		NULL, 0 },
@@ -138,7 +139,6 @@ main(int argc, char *argv[])
 	nb_tool_init(argv[0]);
 	memset(&no, 0, sizeof(no));
 	nb_common_init(&no.c);
-	no.c.events_ok = true;
 	no.rtable = ROUTE_TABLE_MAIN;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {

@@ -22,6 +22,7 @@ enum {
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
+	NB_EVENTS_LONGOPT,
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -191,7 +192,6 @@ parse(struct opts *o, int argc, char **argv)
 	int ch;
 
 	nb_common_init(&o->c);
-	o->c.events_ok = true;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":adeinPqjw:c:S:", longopts, NULL)) != -1) {
 		size_t i;

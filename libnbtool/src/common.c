@@ -318,8 +318,6 @@ nb_common_check(const struct nb_common *c)
 		nb_usagex("--list needs --replay FILE");
 	if (c->list && (c->at != NULL || c->from != NULL || c->interval_set))
 		nb_usagex("--list lists every sample: not with --at, --from or an interval");
-	if (c->events && !c->events_ok)
-		nb_usagex("--events: the event timeline is nbnetstat's and nbsysctl's");
 	if (c->events && (c->replay_path == NULL || c->at != NULL || c->list || c->interval_set))
 		nb_usagex("--events shows a replayed range: --replay FILE [--from T1 [--to T2]]");
 	if (c->list)

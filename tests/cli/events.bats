@@ -7,7 +7,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-@test "--events: only on a replay, not with --at, --list or an interval; nbnetstat and nbsysctl only" {
+@test "--events: only on a replay, not with --at, --list, an interval or another mode; nbnetstat and nbsysctl only" {
 	run -2 nbnetstat --events
 	assert_output --partial "--events shows a replayed range"
 	run -2 nbnetstat --replay /nonexistent --at now --events
@@ -18,8 +18,10 @@ load helpers
 	run -2 nbnetstat --replay /nonexistent -r --events
 	assert_output --partial "--events: not with -r"
 	run -2 "$NB_BIN/nbvmstat" --replay /nonexistent --events
-	assert_output --partial "--events: the event timeline is nbnetstat's and nbsysctl's"
+	assert_output --partial "--events: unknown option"
 	run -2 "$NB_BIN/nbfstat" --replay /nonexistent --events
+	run -2 nbsysctl --replay /nonexistent --events net.interfaces
+	assert_output --partial "--events takes no names"
 }
 
 @test "a file recorded before events were kept: nothing, a note, exit 0; text and JSON" {

@@ -86,8 +86,7 @@ struct nb_common {
 	const char	*source_args;	/* --source-args */
 	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
 	bool		 root_opt;	/* root came from --root, not the environment */
-	bool		 events;	/* --events: the replayed range's event timeline */
-	bool		 events_ok;	/* set by a tool that shows it (nb_events_print) */
+	bool		 events;	/* --events (NB_EVENTS_LONGOPT): the replayed range's events */
 };
 
 enum {
@@ -120,13 +119,15 @@ enum {
 	{ "retain",	 required_argument, NULL, NB_OPT_RETAIN },	\
 	{ "replay",	 required_argument, NULL, NB_OPT_REPLAY },	\
 	{ "list",	 no_argument,	    NULL, NB_OPT_LIST },	\
-	{ "events",	 no_argument,	    NULL, NB_OPT_EVENTS },	\
 	{ "at",		 required_argument, NULL, NB_OPT_AT },		\
 	{ "from",	 required_argument, NULL, NB_OPT_FROM },	\
 	{ "to",		 required_argument, NULL, NB_OPT_TO },		\
 	{ "source",	 required_argument, NULL, NB_OPT_SOURCE },	\
 	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
 	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
+
+/* --events, for the tools that show the event timeline (nb_events_print). */
+#define NB_EVENTS_LONGOPT { "events", no_argument, NULL, NB_OPT_EVENTS }
 
 /* Help lines for the common options, for the tools' usage(). */
 extern const char nb_common_help[];
