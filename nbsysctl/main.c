@@ -22,7 +22,7 @@ enum {
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
-	NB_EVENTS_LONGOPT,
+	{ "events",	no_argument,	NULL, NB_OPT_EVENTS },
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },

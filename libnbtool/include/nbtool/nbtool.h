@@ -86,7 +86,8 @@ struct nb_common {
 	const char	*source_args;	/* --source-args */
 	const char	*root;		/* --root DIR (or $NBSTAT_ROOT): procfs/sysfs override */
 	bool		 root_opt;	/* root came from --root, not the environment */
-	bool		 events;	/* --events (NB_EVENTS_LONGOPT): the replayed range's events */
+	bool		 events;	/* --events: the replayed range's events (NB_OPT_EVENTS in
+					   the tables of the tools that show them) */
 };
 
 enum {
@@ -125,9 +126,6 @@ enum {
 	{ "source",	 required_argument, NULL, NB_OPT_SOURCE },	\
 	{ "source-args", required_argument, NULL, NB_OPT_SOURCE_ARGS },	\
 	{ "root",	 required_argument, NULL, NB_OPT_ROOT }
-
-/* --events, for the tools that show the event timeline (nb_events_print). */
-#define NB_EVENTS_LONGOPT { "events", no_argument, NULL, NB_OPT_EVENTS }
 
 /* Help lines for the common options, for the tools' usage(). */
 extern const char nb_common_help[];
