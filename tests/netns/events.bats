@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# events.bats - a recorder in a namespace keeps the kernel's events between
+# its samples, each with its own time, and --events shows them: a link set
+# down and up twice between two samples is four link events inside that
+# span; interfaces created and deleted, addresses added and removed; -I;
+# JSON against its schema; what happened after the last sample is kept at
+# SIGTERM.
+
+bats_require_minimum_version 1.5.0
+load ../cli/helpers
+load netns
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+	netns_cleanup
+	N=$(netns_create ev) || return 1
+	export N
+	netns_quiet "$N" || return 1
+	netns_veth_pairs "$N" 1 e || return 1
+}
+
+teardown_file() {
+	netns_cleanup
+}
+
+teardown() {
+	[ -z "${BG:-}" ] || kill "$BG" 2>/dev/null || true
+}
+
+# samples F: the number of samples recorded in F so far.
+samples() {
+	local n
+	n=$("$NB_BIN/nbsysctl" --replay "$1" --list -j 2>/dev/null | jq '.samples | length' 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# wait_samples F N: until F holds N samples (the recorder's interval is 2 s).
+wait_samples() {
+	local i
+	for i in $(seq 300); do
+		[ "$(samples "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "no sample $2 in $1: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+# sample_ns F K: the time of sample K (1-based) in ns.
+sample_ns() {
+	"$NB_BIN/nbsysctl" --replay "$1" --list -j | jq ".samples[$(($2 - 1))].t_ns"
+}
+
+# sample_iso F K: the same as --from/--to read it.
+sample_iso() {
+	"$NB_BIN/nbsysctl" --replay "$1" --list -j | jq -r ".samples[$(($2 - 1))].time"
+}
+
+@test "a link set down and up twice between two samples: four link events inside that span, in order" {
+	f="$BATS_TEST_TMPDIR/h.db"
+	ip netns exec "$N" "$NB_BIN/nbsysctl" --record "$f" --interval 2 2>"$BATS_TEST_TMPDIR/err" &
+	BG=$!
+	wait_samples "$f" 1
+	k=$(samples "$f")
+	ip -n "$N" link set e0a down
+	ip -n "$N" link set e0a up
+	ip -n "$N" link set e0a down
+	ip -n "$N" link set e0a up
+	wait_samples "$f" $((k + 1))
+	kill -TERM "$BG"
+	wait "$BG"
+	BG=
+	# The span from the last sample before the changes to the first after.
+	t1=$(sample_ns "$f" "$k")
+	t2=$(sample_ns "$f" $((k + 1)))
+	from=$(sample_iso "$f" "$k")
+	to=$(sample_iso "$f" $((k + 1)))
+	run -0 --separate-stderr nbnetstat --replay "$f" --from "$from" --to "$to" --events -I e0a -j
+	[ -z "$stderr" ]
+	echo "$output" >"$BATS_TEST_TMPDIR/ev.json"
+	run -0 validate_json nbnetstat-events.schema.json "$BATS_TEST_TMPDIR/ev.json"
+	links=$(jq -c '[.events[] | select(.event | startswith("link ")) | .event]' "$BATS_TEST_TMPDIR/ev.json")
+	assert_equal "$links" '["link down","link up","link down","link up"]'
+	# Each with its own time, inside the span, in order; all on e0a.
+	jq -e --argjson t1 "$t1" --argjson t2 "$t2" '[.events[] | select(.event | startswith("link "))] |
+	    length == 4 and all(.t_ns > $t1 and .t_ns < $t2 and .object == "e0a") and
+	    ([.[].t_ns] == ([.[].t_ns] | sort))' "$BATS_TEST_TMPDIR/ev.json"
+	# The same four in the text, one line each.
+	run -0 nbnetstat --replay "$f" --from "$from" --to "$to" --events -I e0a
+	[ "$(grep -cE '^[0-9T:.-]+ +e0a +link (up|down)$' <<<"$output")" -eq 4 ]
+	# -I e0b: the peer's carrier followed, none of e0a's events.
+	# (the kernel may fold the peer's carrier changes: how many is its own)
+	run -0 nbnetstat --replay "$f" --from "$from" --to "$to" --events -I e0b
+	[ "$(grep -cE '^[0-9T:.-]+ +e0b +carrier (on|off)$' <<<"$output")" -ge 1 ]
+	[ "$(grep -cvE '^[0-9T:.-]+ +e0b ' <<<"$output")" -eq 1 ]	# the header
+	# nbsysctl shows the same timeline.
+	run -0 nbsysctl --replay "$f" --from "$from" --to "$to" --events
+	[ "$(grep -cE ' e0a +link (up|down)$' <<<"$output")" -eq 4 ]
+}
+
+@test "interfaces created and deleted, addresses added and removed between samples, in order" {
+	f="$BATS_TEST_TMPDIR/c.db"
+	ip netns exec "$N" "$NB_BIN/nbsysctl" --record "$f" --interval 2 2>"$BATS_TEST_TMPDIR/err" &
+	BG=$!
+	wait_samples "$f" 1
+	k=$(samples "$f")
+	ip -n "$N" link add xa type veth peer name xb
+	ip -n "$N" addr add 198.19.5.1/24 dev e0a
+	ip -n "$N" addr del 198.19.5.1/24 dev e0a
+	ip -n "$N" link del xa
+	wait_samples "$f" $((k + 1))
+	kill -TERM "$BG"
+	wait "$BG"
+	BG=
+	run -0 nbnetstat --replay "$f" --events -j
+	echo "$output" >"$BATS_TEST_TMPDIR/ev.json"
+	run -0 validate_json nbnetstat-events.schema.json "$BATS_TEST_TMPDIR/ev.json"
+	t1=$(sample_ns "$f" "$k")
+	t2=$(sample_ns "$f" $((k + 1)))
+	got=$(jq -c --argjson a "$t1" --argjson b "$t2" '[.events[] | select(.t_ns > $a and .t_ns < $b) |
+	    select(.event | test("^(created|deleted|address)")) | "\(.object) \(.event) \(.detail)"]' \
+	    "$BATS_TEST_TMPDIR/ev.json")
+	assert_equal "$got" '["xb created ","xa created ","e0a address added 198.19.5.1/24","e0a address removed 198.19.5.1/24","xa deleted ","xb deleted "]'
+	# The load of the first sample is not an event.
+	t0=$(sample_ns "$f" 1)
+	[ "$(jq --argjson t "$t0" '[.events[] | select(.t_ns <= $t)] | length' "$BATS_TEST_TMPDIR/ev.json")" -eq 0 ]
+}
+
+@test "SIGTERM after the last sample keeps what happened since (written at close)" {
+	f="$BATS_TEST_TMPDIR/t.db"
+	# One sample, then none for a minute: what follows is only written at close.
+	ip netns exec "$N" "$NB_BIN/nbsysctl" --record "$f" --interval 60 2>"$BATS_TEST_TMPDIR/err" &
+	BG=$!
+	wait_samples "$f" 1
+	ip -n "$N" link add ya type veth peer name yb
+	ip -n "$N" link set e0a down
+	ip -n "$N" link set e0a up
+	# The recorder's event thread takes the kernel's messages as they come;
+	# give it the moment to (nothing else tells that it has).
+	sleep 0.5
+	kill -TERM "$BG"
+	wait "$BG"
+	BG=
+	[ "$(samples "$f")" -eq 1 ]
+	t0=$(sample_ns "$f" 1)
+	run -0 nbnetstat --replay "$f" --events -j
+	got=$(jq -c --argjson t "$t0" '[.events[] | select(.t_ns > $t) |
+	    select(.event | test("^(created|link)")) | "\(.object) \(.event)"]' <<<"$output")
+	assert_equal "$got" '["yb created","ya created","e0a link down","e0a link up"]'
+}
