@@ -1022,9 +1022,9 @@ local_departed_ack(struct nb_sysctl *h, const char *names, size_t len)
 		(void)nb_departed_drain(lo->st, dr.upto);
 }
 
-/* Queue size of the event log: a burst between two samples (1,000 veths
- * created with their addresses) fits; beyond it the oldest are counted lost. */
-#define LOCAL_EVENTS_MAX	65536
+/* Queue size of the event log (about 2.7 MB): a burst of changes between two
+ * samples beyond it loses its oldest, counted (an "events lost" row). */
+#define LOCAL_EVENTS_MAX	16384
 
 static int
 local_events_start(struct nb_sysctl *h)
