@@ -26,6 +26,7 @@ teardown_file() {
 
 teardown() {
 	[ -z "${BG:-}" ] || kill "$BG" 2>/dev/null || true
+	[ -z "${PK:-}" ] || kill "$PK" 2>/dev/null || true
 }
 
 # samples F: the number of samples recorded in F so far.
@@ -97,13 +98,14 @@ sample_iso() {
 	[ "$(grep -cE ' e0a +link (up|down)$' <<<"$output")" -eq 4 ]
 }
 
-@test "interfaces created and deleted, addresses added and removed between samples, in order" {
+@test "interfaces created, renamed and deleted, an address and its route added and removed between samples, in order" {
 	f="$BATS_TEST_TMPDIR/c.db"
 	ip netns exec "$N" "$NB_BIN/nbsysctl" --record "$f" --interval 2 2>"$BATS_TEST_TMPDIR/err" &
 	BG=$!
 	wait_samples "$f" 1
 	k=$(samples "$f")
 	ip -n "$N" link add xa type veth peer name xb
+	ip -n "$N" link set xb name xc
 	ip -n "$N" addr add 198.19.5.1/24 dev e0a
 	ip -n "$N" addr del 198.19.5.1/24 dev e0a
 	ip -n "$N" link del xa
@@ -117,9 +119,9 @@ sample_iso() {
 	t1=$(sample_ns "$f" "$k")
 	t2=$(sample_ns "$f" $((k + 1)))
 	got=$(jq -c --argjson a "$t1" --argjson b "$t2" '[.events[] | select(.t_ns > $a and .t_ns < $b) |
-	    select(.event | test("^(created|deleted|address)")) | "\(.object) \(.event) \(.detail)"]' \
-	    "$BATS_TEST_TMPDIR/ev.json")
-	assert_equal "$got" '["xb created ","xa created ","e0a address added 198.19.5.1/24","e0a address removed 198.19.5.1/24","xa deleted ","xb deleted "]'
+	    select(.event | test("^(created|deleted|renamed|address|route)")) |
+	    "\(.object) \(.event) \(.detail)"]' "$BATS_TEST_TMPDIR/ev.json")
+	assert_equal "$got" '["xb created ","xa created ","xc renamed from xb","e0a address added 198.19.5.1/24","e0a route added 198.19.5.0/24","e0a address removed 198.19.5.1/24","e0a route removed 198.19.5.0/24","xa deleted ","xc deleted "]'
 	# The load of the first sample is not an event.
 	t0=$(sample_ns "$f" 1)
 	[ "$(jq --argjson t "$t0" '[.events[] | select(.t_ns <= $t)] | length' "$BATS_TEST_TMPDIR/ev.json")" -eq 0 ]
@@ -146,4 +148,29 @@ sample_iso() {
 	got=$(jq -c --argjson t "$t0" '[.events[] | select(.t_ns > $t) |
 	    select(.event | test("^(created|link)")) | "\(.object) \(.event)"]' <<<"$output")
 	assert_equal "$got" '["yb created","ya created","e0a link down","e0a link up"]'
+}
+
+@test "a capture peer opened and closed: its events at the samples that saw it come and go" {
+	f="$BATS_TEST_TMPDIR/b.db"
+	ip netns exec "$N" "$NB_BIN/nbsysctl" --record "$f" --interval 1 2>"$BATS_TEST_TMPDIR/err" &
+	BG=$!
+	wait_samples "$f" 1
+	ip netns exec "$N" "$NB_BIN/pktsock" if=e0a >"$BATS_TEST_TMPDIR/pk.out" 2>&1 &
+	PK=$!
+	for _ in $(seq 100); do grep -q READY "$BATS_TEST_TMPDIR/pk.out" && break; sleep 0.05; done
+	grep -q READY "$BATS_TEST_TMPDIR/pk.out" || fail "pktsock: $(cat "$BATS_TEST_TMPDIR/pk.out")"
+	k=$(samples "$f")
+	wait_samples "$f" $((k + 1))
+	kill "$PK"
+	wait "$PK" || true
+	PK=
+	k=$(samples "$f")
+	wait_samples "$f" $((k + 1))
+	kill -TERM "$BG"
+	wait "$BG"
+	BG=
+	run -0 nbnetstat --replay "$f" --events -I e0a -j
+	got=$(jq -c '[.events[] | select(.event | startswith("capture")) | .event]' <<<"$output")
+	assert_equal "$got" '["capture opened","capture closed"]'
+	jq -e '[.events[] | select(.event | startswith("capture"))] | all(.detail | test("^id [0-9]+ pid [0-9]+ pktsock$"))' <<<"$output"
 }
