@@ -3,9 +3,10 @@
 # events.bats - a recorder in a namespace keeps the kernel's events between
 # its samples, each with its own time, and --events shows them: a link set
 # down and up twice between two samples is four link events inside that
-# span; interfaces created and deleted, addresses added and removed; -I;
-# JSON against its schema; what happened after the last sample is kept at
-# SIGTERM.
+# span; interfaces created, renamed and deleted, an address and its route
+# added and removed; a capture peer opened and closed; -I; JSON against its
+# schema; what happened after the last sample is kept at SIGTERM (nbsysctl
+# --record and nbstatd --record).
 
 bats_require_minimum_version 1.5.0
 load ../cli/helpers
@@ -173,4 +174,28 @@ sample_iso() {
 	got=$(jq -c '[.events[] | select(.event | startswith("capture")) | .event]' <<<"$output")
 	assert_equal "$got" '["capture opened","capture closed"]'
 	jq -e '[.events[] | select(.event | startswith("capture"))] | all(.detail | test("^id [0-9]+ pid [0-9]+ pktsock$"))' <<<"$output"
+}
+
+@test "nbstatd --record keeps them too: a link set down and up twice after its sample, written at SIGTERM" {
+	f="$BATS_TEST_TMPDIR/d.db"
+	sd=$(mktemp -d /tmp/nbstatd-ev.XXXXXX)
+	ip netns exec "$N" "$NB_BIN/nbstatd" --config /dev/null -S "$sd/s.sock" --record "$f" \
+	    --interval 60 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	BG=$!
+	wait_samples "$f" 1
+	ip -n "$N" link set e0a down
+	ip -n "$N" link set e0a up
+	ip -n "$N" link set e0a down
+	ip -n "$N" link set e0a up
+	sleep 0.5	# as above: the daemon's event thread takes them as they come
+	kill -TERM "$BG"
+	wait "$BG"
+	BG=
+	rm -rf "$sd"
+	[ "$(samples "$f")" -eq 1 ]
+	t0=$(sample_ns "$f" 1)
+	run -0 nbnetstat --replay "$f" --events -I e0a -j
+	got=$(jq -c --argjson t "$t0" '[.events[] | select(.t_ns > $t and (.event | startswith("link "))) |
+	    .event]' <<<"$output")
+	assert_equal "$got" '["link down","link up","link down","link up"]'
 }
