@@ -341,9 +341,11 @@ nb_common_open(const struct nb_common *c)
 		so.replay_at_ns = INT64_MAX;
 		if (c->at != NULL)
 			(void)nb_parse_time(c->at, now, &so.replay_at_ns, NULL);
-		if (c->from != NULL)
+		/* --events reads the range's events, not its samples: a range
+		 * without a sample is no error, and the handle stays at the last. */
+		if (c->from != NULL && !c->events)
 			(void)nb_parse_time(c->from, now, &so.replay_at_ns, NULL);
-		if (c->to != NULL)
+		if (c->to != NULL && !c->events)
 			(void)nb_parse_time(c->to, now, &so.replay_to_ns, NULL);
 		snprintf(whatbuf, sizeof(whatbuf), "--replay %s", c->replay_path);
 		so.progress = progress_fn();

@@ -43,6 +43,12 @@ load helpers
 	run -0 --separate-stderr nbnetstat --replay "$f" --from -1h --to now --events
 	[ "$output" = "$(printf '%-23s %-15s %s' TIME OBJECT EVENT)" ]
 	[ -z "$stderr" ]
+	# A range before the first sample (or after the last) holds no sample: no error for events.
+	run -0 --separate-stderr nbnetstat --replay "$f" --from 2020-01-01 --to 2020-01-02 --events
+	[ "$output" = "$(printf '%-23s %-15s %s' TIME OBJECT EVENT)" ]
+	[ -z "$stderr" ]
+	run -0 --separate-stderr nbnetstat --replay "$f" --from 2020-01-01 --events -j
+	[ "$output" = '{"version":"1","events":[]}' ]
 	# A row whose checksum does not match what it holds.
 	sqlite3 "$f" "INSERT INTO event VALUES (1, 1, 'eth0', 2, 'link down', '', 12345)"
 	run -1 --separate-stderr nbnetstat --replay "$f" --events
