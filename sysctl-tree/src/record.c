@@ -52,6 +52,13 @@
  * another thread changes meanwhile (libstack's own health counters, the
  * daemon's stack) is recorded as it stands then.
  *
+ * Events: once the first sample is written the backend logs what changes
+ * (links, interfaces, addresses, routes, neighbours, captures: libstack's
+ * event log, started through events_start), and each sample takes what
+ * was logged since the previous one into its transaction (events_take);
+ * a commit with nothing read (nb_sysctl_record_commit after the last
+ * sample) and close write the rest in a transaction of their own.
+ *
  * Like the handle, the recorder is used by one thread at a time.
  */
 #include <errno.h>
@@ -390,7 +397,7 @@ nb__rec_commit(struct nb_sysctl *h)
 		goto out;
 	}
 	if (rec->np == 0)
-		return 0;
+		return rec_events(h, rec);	/* nothing read: the events alone */
 	for (i = 0; i < rec->np; i++) {
 		struct prefix *p = &rec->pv[i];
 
@@ -455,7 +462,7 @@ nb__rec_close(struct nb_sysctl *h)
 
 	if (rec == NULL)
 		return;
-	(void)rec_events(h, rec);	/* logged since the last sample */
+	(void)rec_events(h, rec);	/* logged since the last commit (errors: at that commit) */
 	prefixes_clear(rec);
 	for (i = 0; i < rec->nwc; i++)
 		rec_wcache_free(rec->wcv[i]);
