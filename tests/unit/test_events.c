@@ -2,6 +2,7 @@
 /* test_events.c - the event log: libstack's queue, the history file's event table, a recorder's events replayed. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,75 @@ test_stack_log(void)
 	setif(st, 1, "lo", UP);
 	CHECK_EQ(nb_events_take(st, ev, 32, &lost), 0);
 	CHECK_EQ(lost, 0);
+	nb_stack_destroy(&st);
+}
+
+/* Writers post from their threads while one consumer takes: nothing lost or doubled. */
+#define TOGGLES 3000
+
+struct toggler {
+	struct nb_stack *st;
+	uint32_t index;
+	char name[8];
+};
+
+static void *
+toggle_main(void *arg)
+{
+	struct toggler *t = arg;
+	unsigned i;
+
+	for (i = 0; i < TOGGLES; i++)
+		setif(t->st, t->index, t->name, i % 2 ? UP : 0);
+	nb_thread_unregister();
+	return NULL;
+}
+
+static void
+test_concurrent(void)
+{
+	struct toggler tg[2];
+	pthread_t tid[2];
+	struct nb_event ev[256];
+	struct nb_stack *st = NULL;
+	uint64_t lost, nlost = 0, last = 0, n = 0, per[2] = { 0, 0 };
+	int64_t lastt = 0;
+	unsigned i, live = 2;
+	size_t k, j;
+	bool ordered = true;
+
+	CHECK_RC(nb_stack_create(NULL, &st), 0);
+	for (i = 0; i < 2; i++) {
+		tg[i].st = st;
+		tg[i].index = 10 + i;
+		snprintf(tg[i].name, sizeof(tg[i].name), "t%u", i);
+		setif(st, tg[i].index, tg[i].name, UP);
+	}
+	CHECK_RC(nb_events_enable(st, 512), 0); /* small: some are lost */
+	for (i = 0; i < 2; i++)
+		CHECK(pthread_create(&tid[i], NULL, toggle_main, &tg[i]) == 0);
+	for (;;) {
+		k = nb_events_take(st, ev, 256, &lost);
+		nlost += lost;
+		for (j = 0; j < k; j++) {
+			ordered = ordered && ev[j].seq > last && ev[j].t_ns >= lastt;
+			last = ev[j].seq;
+			lastt = ev[j].t_ns;
+			per[ev[j].ifindex - 10]++;
+		}
+		n += k;
+		if (live == 0 && k == 0)
+			break;
+		if (live > 0 && n + nlost >= 2 * TOGGLES) {
+			for (i = 0; i < 2; i++)
+				pthread_join(tid[i], NULL);
+			live = 0;
+		}
+	}
+	CHECK(ordered);
+	CHECK_EQ(n + nlost, 2 * TOGGLES); /* each toggle one link event */
+	CHECK_EQ(last, 2 * TOGGLES);
+	CHECK(per[0] <= TOGGLES && per[1] <= TOGGLES);
 	nb_stack_destroy(&st);
 }
 
@@ -371,6 +441,7 @@ main(void)
 		return 1;
 	}
 	test_stack_log();
+	test_concurrent();
 	test_store();
 	test_record();
 	if (failures == 0 && check_rmtree(dir) != 0)
