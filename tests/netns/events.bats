@@ -4,7 +4,8 @@
 # its samples, each with its own time, and --events shows them: a link set
 # down and up twice between two samples is four link events inside that
 # span; interfaces created, renamed and deleted, an address and its route
-# added and removed; a capture peer opened and closed; -I; JSON against its
+# added and removed; routes in two tables; a neighbour's states; a capture
+# peer opened and closed; -I; JSON against its
 # schema; what happened after the last sample is kept at SIGTERM (nbsysctl
 # --record and nbstatd --record).
 
@@ -198,4 +199,32 @@ sample_iso() {
 	got=$(jq -c --argjson t "$t0" '[.events[] | select(.t_ns > $t and (.event | startswith("link "))) |
 	    .event]' <<<"$output")
 	assert_equal "$got" '["link down","link up","link down","link up"]'
+}
+
+@test "routes added and removed (main and another table), a neighbour's states and its removal between samples" {
+	f="$BATS_TEST_TMPDIR/r.db"
+	ip netns exec "$N" "$NB_BIN/nbsysctl" --record "$f" --interval 2 2>"$BATS_TEST_TMPDIR/err" &
+	BG=$!
+	wait_samples "$f" 1
+	k=$(samples "$f")
+	ip -n "$N" route add 203.0.113.0/24 dev e0a
+	ip -n "$N" route add 198.51.100.0/24 dev e0a table 100
+	ip -n "$N" route del 203.0.113.0/24 dev e0a
+	ip -n "$N" route del 198.51.100.0/24 dev e0a table 100
+	ip -n "$N" neigh add 198.18.0.9 lladdr 02:00:00:00:00:09 dev e0a nud permanent
+	ip -n "$N" neigh replace 198.18.0.9 lladdr 02:00:00:00:00:09 dev e0a nud stale
+	ip -n "$N" neigh del 198.18.0.9 dev e0a
+	wait_samples "$f" $((k + 1))
+	kill -TERM "$BG"
+	wait "$BG"
+	BG=
+	t1=$(sample_ns "$f" "$k")
+	t2=$(sample_ns "$f" $((k + 1)))
+	run -0 nbnetstat --replay "$f" --events -I e0a -j
+	got=$(jq -c --argjson a "$t1" --argjson b "$t2" '[.events[] | select(.t_ns > $a and .t_ns < $b) |
+	    select(.event | test("^(route|neighbour)")) | select(.detail | test("^(203|198\\.51|198\\.18\\.0\\.9)")) |
+	    "\(.event) \(.detail)"] |
+	    map(select(. != "neighbour 198.18.0.9 failed"))' <<<"$output")
+	# (the kernel marks a neighbour it deletes failed first: that state is its own)
+	assert_equal "$got" '["route added 203.0.113.0/24","route added 198.51.100.0/24 table 100","route removed 203.0.113.0/24","route removed 198.51.100.0/24 table 100","neighbour 198.18.0.9 permanent","neighbour 198.18.0.9 stale","neighbour removed 198.18.0.9"]'
 }
