@@ -136,7 +136,8 @@ int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
 /* An event row (schema 6): t_ns, object, ifindex, what, detail in table order. */
 int64_t	nbh__sum_event(int64_t id, int64_t t_ns, const char *object, int64_t ifindex,
 	    const char *what, const char *detail);
-/* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it). */
+/* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it;
+ * 'event' too, for tests that plant rows). */
 int	nbh__sum_register(sqlite3 *db);
 
 /* ---- faultvfs.c: a test hook ---- */

@@ -153,6 +153,15 @@ sql_checksum(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		s.keyframe = sqlite3_value_int64(argv[8]);
 		s.data = arg_bytes(argv[9], &s.dlen);
 		sqlite3_result_int64(ctx, nbh__sum_sample(&s));
+	} else if (strcmp(t, "event") == 0 && argc == 7) {
+		const char *o = (const char *)sqlite3_value_text(argv[3]);
+		const char *w = (const char *)sqlite3_value_text(argv[5]);
+		const char *d = (const char *)sqlite3_value_text(argv[6]);
+
+		if (o == NULL || w == NULL || d == NULL)
+			goto bad;
+		sqlite3_result_int64(ctx, nbh__sum_event(sqlite3_value_int64(argv[1]),
+		    sqlite3_value_int64(argv[2]), o, sqlite3_value_int64(argv[4]), w, d));
 	} else
 		goto bad;
 	return;
