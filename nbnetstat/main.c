@@ -18,6 +18,7 @@ static const char optstring[] = ":AabBc:df:hiI:jnp:PqrsS:T:vw:";
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
 	NB_LOOK_LONGOPTS,
+	{ "events",	no_argument,	NULL, NB_OPT_EVENTS },
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL,		0,		NULL, 0 },
@@ -44,6 +45,7 @@ static const struct mode {
 	{ 'B', "packet capture peers", bpf_mode, true, bpf_diff, NULL, NULL },
 	{ 'P', "per-CPU softnet statistics", softnet_mode, true, NULL, NULL, NULL },
 	{ 0, "the socket list", sock_mode, false, NULL, NULL, NULL },
+	{ NB_OPT_EVENTS, "the event timeline", events_mode, false, NULL, NULL, NULL },
 	{ 0, NULL, NULL, false, NULL, NULL, NULL },
 };
 
@@ -78,6 +80,7 @@ usage(void)
 	       "       nbnetstat -s [-p protocol] -w SECS --plot FILE.svg|.png\n"
 	       "       nbnetstat -i [-b] | -r [-f family] [-T table] | -B\n"
 	       "                 --replay FILE --diff T1 T2|now [-j]\n"
+	       "       nbnetstat --replay FILE [--from T1 [--to T2]] --events [-I IF] [-j]\n"
 	       "\n"
 	       "  (no mode)        the socket list: active Internet (inet, inet6) and UNIX\n"
 	       "                   domain sockets (NetBSD netstat layout); -a includes\n"
@@ -110,6 +113,9 @@ usage(void)
 	       "  -a               with -i: multicast memberships on continuation rows\n"
 	       "  -r               routing tables (NetBSD netstat -r layout); -n numeric,\n"
 	       "                   -f inet|inet6 one family, -T table|all (default main)\n"
+	       "      --events     with --replay: the range's event timeline (links up/down,\n"
+	       "                   carrier, interfaces, addresses, routes, neighbours,\n"
+	       "                   captures), each with its time; -I one interface's\n"
 	       "      --help       this help\n"
 	       "      --version    the version\n"
 	       "\n"
@@ -153,6 +159,8 @@ main(int argc, char *argv[])
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if ((m = find_mode(opt)) != NULL) {
+			if (opt == NB_OPT_EVENTS)
+				nb_common_option(&no.c, opt, NULL);
 			if (opt == 's')
 				no.sflag++;
 			if (opt == 'P')
@@ -166,6 +174,10 @@ main(int argc, char *argv[])
 				mode = find_mode('s');
 				continue;
 			}
+			if (mode != NULL && mode != m &&
+			    (mode->opt == NB_OPT_EVENTS || m->opt == NB_OPT_EVENTS))
+				nb_usagex("--events: not with -%c",
+				    mode->opt == NB_OPT_EVENTS ? m->opt : mode->opt);
 			if (mode != NULL && mode != m)
 				nb_usagex("-%c and -%c exclude each other", mode->opt, m->opt);
 			mode = m;

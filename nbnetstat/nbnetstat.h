@@ -73,6 +73,9 @@ int	softnet_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_o
 /* -s -P: each per-CPU counter of net.softnet and kern.cp_time, per CPU. */
 int	softnet_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 
+/* --events: the event timeline of a replayed range, -I one interface's (events.c). */
+int	events_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
+
 /* -B: the capture peers; -s -B: their totals (bpf.c). */
 int	bpf_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);
 int	bpf_stats_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o);

@@ -23,6 +23,7 @@ enum {
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
 	NB_LOOK_LONGOPTS,
+	{ "events",	no_argument,	NULL, NB_OPT_EVENTS },
 	{ "help",	no_argument,	NULL, OPT_HELP },
 	{ "version",	no_argument,	NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -42,6 +43,8 @@ usage(FILE *fp)
 	    "       nbsysctl --replay FILE --list\n"
 	    "       nbsysctl [-P] --replay FILE --from T1 [--to T2] --plot FILE.svg|.png name ...\n"
 	    "       nbsysctl [-j] --replay FILE --diff T1 T2|now name ...\n"
+	    "       nbsysctl --replay FILE [--from T1 [--to T2]] --events [-j]  (the range's\n"
+	    "                event timeline: links, interfaces, addresses, routes, neighbours)\n"
 	    "  -a          every node of the tree\n"
 	    "  -d          descriptions instead of values\n"
 	    "  -e          print name=value\n"
@@ -184,6 +187,20 @@ run_once(struct run *rn)
 	return ret;
 }
 
+/* --events: the replayed range's event timeline (libnbtool, as nbnetstat's). */
+static int
+run_events(struct run *rn)
+{
+	struct nb_out *out;
+	int ret;
+
+	if ((out = nb_out_create(stdout, rn->o->c.json, rn->o->c.pretty)) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	ret = nb_events_print(rn->h, &rn->o->c, NULL, out);
+	nb_out_destroy(&out);
+	return ret;
+}
+
 enum mode {
 	M_SHELL,
 	M_RECORD,
@@ -191,9 +208,11 @@ enum mode {
 	M_ONCE,
 	M_PLOT,
 	M_DIFF,
+	M_EVENTS,
 };
 
 static int (*const modes[])(struct run *) = {
+	[M_EVENTS] = run_events,
 	[M_SHELL] = run_shell,
 	[M_RECORD] = run_record,
 	[M_INTERVAL] = run_interval,
@@ -258,6 +277,10 @@ check(struct opts *o)
 	bool names = o->nnames > 0, recorder;
 
 	nb_common_check(&o->c);
+	if (o->c.events && (o->iflag || o->aflag || names || o->nw > 0))
+		nb_usagex("--events takes no names, -a, -i or -w");
+	if (o->c.events)
+		return M_EVENTS;
 	if (o->iflag && (o->aflag || names || o->nw > 0 || o->c.interval_set))
 		nb_usagex("-i takes no names, -a, -w or --interval");
 	if (o->aflag && names)

@@ -133,7 +133,11 @@ int64_t	nbh__sum_name(int64_t id, const void *name, size_t len, int64_t type, in
 /* base: 0 for NULL. */
 int64_t	nbh__sum_shape(int64_t id, int64_t nnames, const void *names, size_t len, int64_t base);
 int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
-/* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it). */
+/* An event row (schema 6): t_ns, object, ifindex, what, detail in table order. */
+int64_t	nbh__sum_event(int64_t id, int64_t t_ns, const char *object, int64_t ifindex,
+	    const char *what, const char *detail);
+/* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it;
+ * 'event' too, for tests that plant rows). */
 int	nbh__sum_register(sqlite3 *db);
 
 /* ---- faultvfs.c: a test hook ---- */
@@ -143,7 +147,8 @@ const char *nbh__test_vfs(void);
 
 /* ---- schema.c ---- */
 
-/* The embedded schema/history/NNN-*.sql, versions 1..nbh__nmigrations. */
+/* The embedded schema/history/NNN-*.sql, versions 1..nbh__nmigrations (NULL: a
+ * number without a file in this build, an empty step). */
 extern const char *const nbh__migrations[];
 extern const unsigned nbh__nmigrations;
 

@@ -943,3 +943,64 @@ nbh_reader_list(struct nbh_reader *r, nbh_list_fn cb, void *arg)
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* ---- events ---- */
+
+int
+nbh_reader_events(struct nbh_reader *r, int64_t from_ns, int64_t to_ns, nbh_event_fn cb,
+    void *arg)
+{
+	static const char q_has[] =
+	    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'event'";
+	static const char q_rows[] = "SELECT id, t_ns, object, ifindex, what, detail, checksum "
+				     "FROM event WHERE t_ns BETWEEN ? AND ? ORDER BY t_ns, id";
+	sqlite3_stmt *st = NULL;
+	struct nbh_event ev;
+	int64_t id, at_id;
+	int rc, error, has = 0;
+
+	r->err[0] = '\0';
+	if ((error = refresh(r)) != 0)
+		return error;
+	/* The table, not the version: a file may be at 6 without 5 (docs/history.md). */
+	if ((rc = sqlite3_prepare_v2(r->db, q_has, -1, &st, NULL)) != SQLITE_OK)
+		return rerr(r, rc, "events");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		has = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rerr(r, rc, "events");
+	if (!has) {
+		snprintf(r->err, sizeof(r->err), "no events in this file (recorded before "
+		    "nbstat kept them)");
+		return -ENOENT;
+	}
+	if ((rc = sqlite3_prepare_v2(r->db, q_rows, -1, &st, NULL)) != SQLITE_OK)
+		return rerr(r, rc, "events");
+	sqlite3_bind_int64(st, 1, from_ns);
+	sqlite3_bind_int64(st, 2, to_ns);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		ev.t_ns = sqlite3_column_int64(st, 1);
+		ev.object = (const char *)sqlite3_column_text(st, 2);
+		ev.ifindex = (uint32_t)sqlite3_column_int64(st, 3);
+		ev.what = (const char *)sqlite3_column_text(st, 4);
+		ev.detail = (const char *)sqlite3_column_text(st, 5);
+		if (ev.object == NULL || ev.what == NULL || ev.detail == NULL ||
+		    sqlite3_column_type(st, 6) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 6) != nbh__sum_event(id, ev.t_ns, ev.object,
+		    ev.ifindex, ev.what, ev.detail)) {
+			at_id = r->at_id;
+			r->at_id = 0;	/* "damaged event row N", not a sample's */
+			error = damaged(r, "event", id, "checksum mismatch");
+			r->at_id = at_id;
+			break;
+		}
+		if ((error = cb(&ev, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = rerr(r, rc, "events");
+	sqlite3_finalize(st);
+	return error;
+}

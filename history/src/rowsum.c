@@ -88,6 +88,23 @@ nbh__sum_sample(const struct nbh_sample_row *s)
 	return (int64_t)chain(chain(XXH3_64bits(h.b, h.n), s->source, s->slen), s->data, s->dlen);
 }
 
+int64_t
+nbh__sum_event(int64_t id, int64_t t_ns, const char *object, int64_t ifindex, const char *what,
+    const char *detail)
+{
+	struct hdr h = { .b = { 'e' }, .n = 1 };
+	size_t ol = strlen(object), wl = strlen(what), dl = strlen(detail);
+
+	hdr_int(&h, (uint64_t)id);
+	hdr_int(&h, (uint64_t)t_ns);
+	hdr_int(&h, ol);
+	hdr_int(&h, (uint64_t)ifindex);
+	hdr_int(&h, wl);
+	hdr_int(&h, dl);
+	return (int64_t)chain(chain(chain(XXH3_64bits(h.b, h.n), object, ol), what, wl), detail,
+	    dl);
+}
+
 /* The bytes of a text or blob argument (NULL: none). */
 static const void *
 arg_bytes(sqlite3_value *v, size_t *len)
@@ -136,6 +153,15 @@ sql_checksum(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		s.keyframe = sqlite3_value_int64(argv[8]);
 		s.data = arg_bytes(argv[9], &s.dlen);
 		sqlite3_result_int64(ctx, nbh__sum_sample(&s));
+	} else if (strcmp(t, "event") == 0 && argc == 7) {
+		const char *o = (const char *)sqlite3_value_text(argv[3]);
+		const char *w = (const char *)sqlite3_value_text(argv[5]);
+		const char *d = (const char *)sqlite3_value_text(argv[6]);
+
+		if (o == NULL || w == NULL || d == NULL)
+			goto bad;
+		sqlite3_result_int64(ctx, nbh__sum_event(sqlite3_value_int64(argv[1]),
+		    sqlite3_value_int64(argv[2]), o, sqlite3_value_int64(argv[4]), w, d));
 	} else
 		goto bad;
 	return;

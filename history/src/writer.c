@@ -35,6 +35,11 @@
  * string value equal to the name's value in the previous sample reuses its
  * string id (compared by text, not hashed).
  *
+ * Events (schema 6) are rows of their own table: written inside the
+ * sample being built when there is one (the recorder adds them just before
+ * its commit), else in a transaction of their own (a recorder stopping
+ * after its last sample); retention deletes them by time with the samples.
+ *
  * Every row is inserted with its checksum (rowsum.c, schema 4), computed
  * from the values bound: the sample's over its blob once, at commit. The
  * rows the writer loads back (names, strings, descriptions) are verified
@@ -66,6 +71,7 @@ struct nbh_writer {
 	struct nbh_map	 names, strs, descrs;
 	uint32_t	 last_name, last_str, last_descr;
 	sqlite3_stmt	*ins_name, *ins_str, *ins_descr, *ins_shape, *ins_sample;
+	sqlite3_stmt	*ins_event, *prune_event;	/* prepared when first used */
 	bool		 in_txn;
 	bool		 stale;		/* reload the maps, next sample is a keyframe */
 	bool		 key;		/* the sample being built is a keyframe */
@@ -583,6 +589,8 @@ nbh_writer_close(struct nbh_writer **wp)
 	sqlite3_finalize(w->ins_sample);
 	sqlite3_finalize(w->prune);
 	sqlite3_finalize(w->prune_shape);
+	sqlite3_finalize(w->ins_event);
+	sqlite3_finalize(w->prune_event);
 	sqlite3_close(w->db);		/* checkpoints the WAL when it is the last connection */
 	if (w->lockfd >= 0) {
 		/* No stale lock file after a clean stop (take_lock copes with the race). */
@@ -978,6 +986,15 @@ prune(struct nbh_writer *w, int64_t t)
 		if (rc != SQLITE_DONE)
 			return werr(w, rc, "prune shapes");
 	}
+	if (w->prune_event == NULL &&
+	    (rc = sqlite3_prepare_v3(w->db, "DELETE FROM event WHERE t_ns < ?", -1,
+	    SQLITE_PREPARE_PERSISTENT, &w->prune_event, NULL)) != SQLITE_OK)
+		return werr(w, rc, "prepare prune events");
+	sqlite3_bind_int64(w->prune_event, 1, t - w->retain_ns);
+	rc = sqlite3_step(w->prune_event);
+	sqlite3_reset(w->prune_event);
+	if (rc != SQLITE_DONE)
+		return werr(w, rc, "prune events");
 	if ((rc = sqlite3_exec(w->db, "PRAGMA incremental_vacuum(" NBH_STR(VACUUM_PAGES) ")",
 	    NULL, NULL, NULL)) != SQLITE_OK)
 		return werr(w, rc, "incremental vacuum");
@@ -1095,4 +1112,80 @@ nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
 out:
 	nbh_writer_abort(w);
 	return error;
+}
+
+/* ---- events ---- */
+
+/* Insert n event rows with ids after the last one (inside a transaction). */
+static int
+insert_events(struct nbh_writer *w, const struct nbh_event *ev, size_t n)
+{
+	static const char q_ins[] = "INSERT INTO event(id, t_ns, object, ifindex, what, detail, "
+				    "checksum) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	const char *obj, *what, *detail;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	size_t i;
+	int rc;
+
+	if (w->ins_event == NULL &&
+	    (rc = sqlite3_prepare_v3(w->db, q_ins, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_event,
+	    NULL)) != SQLITE_OK)
+		return werr(w, rc, "prepare event");
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT coalesce(max(id), 0) FROM event", -1, &st,
+	    NULL)) != SQLITE_OK)
+		return werr(w, rc, "last event");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return werr(w, rc, "last event");
+	for (i = 0; i < n; i++) {
+		obj = ev[i].object != NULL ? ev[i].object : "";
+		what = ev[i].what != NULL ? ev[i].what : "";
+		detail = ev[i].detail != NULL ? ev[i].detail : "";
+		id++;
+		sqlite3_bind_int64(w->ins_event, 1, id);
+		sqlite3_bind_int64(w->ins_event, 2, ev[i].t_ns);
+		sqlite3_bind_text(w->ins_event, 3, obj, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->ins_event, 4, ev[i].ifindex);
+		sqlite3_bind_text(w->ins_event, 5, what, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->ins_event, 6, detail, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->ins_event, 7,
+		    nbh__sum_event(id, ev[i].t_ns, obj, ev[i].ifindex, what, detail));
+		rc = sqlite3_step(w->ins_event);
+		sqlite3_reset(w->ins_event);
+		sqlite3_clear_bindings(w->ins_event);
+		if (rc != SQLITE_DONE)
+			return werr(w, rc, "insert event");
+	}
+	return 0;
+}
+
+int
+nbh_writer_events(struct nbh_writer *w, const struct nbh_event *ev, size_t n)
+{
+	int rc, error;
+
+	w->err[0] = '\0';
+	if (n == 0)
+		return 0;
+	if (w->in_txn) {
+		/* A failure rolls the sample back with them (the commit would fail). */
+		if ((error = insert_events(w, ev, n)) != 0)
+			nbh_writer_abort(w);
+		return error;
+	}
+	if ((rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return werr(w, rc, "begin");
+	if ((error = insert_events(w, ev, n)) != 0) {
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		return error;
+	}
+	if ((rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		error = werr(w, rc, "commit events");
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		return error;
+	}
+	return 0;
 }

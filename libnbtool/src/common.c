@@ -173,6 +173,9 @@ nb_common_option(struct nb_common *c, int opt, const char *arg)
 	case NB_OPT_LIST:
 		c->list = true;
 		break;
+	case NB_OPT_EVENTS:
+		c->events = true;
+		break;
 	case NB_OPT_AT:
 		once("--at", c->at);
 		c->at = arg;
@@ -408,6 +411,10 @@ nb_common_check(const struct nb_common *c)
 		nb_usagex("--list lists every sample: not with --at, --from or an interval");
 	if (c->list && (c->plot_path != NULL || c->diff_from != NULL || c->summary))
 		nb_usagex("--list lists every sample: not with --plot, --diff or --summary");
+	if (c->events && (c->replay_path == NULL || c->at != NULL || c->list || c->interval_set))
+		nb_usagex("--events shows a replayed range: --replay FILE [--from T1 [--to T2]]");
+	if (c->events && (c->plot_path != NULL || c->diff_from != NULL || c->summary))
+		nb_usagex("--events prints the timeline: not with --plot, --diff or --summary");
 	if (c->list)
 		list_samples(c);
 	look_check(c, now);
@@ -430,9 +437,11 @@ nb_common_open(const struct nb_common *c)
 		so.replay_at_ns = INT64_MAX;
 		if (c->at != NULL)
 			(void)nb_parse_time(c->at, now, &so.replay_at_ns, NULL);
-		if (c->from != NULL)
+		/* --events reads the range's events, not its samples: a range
+		 * without a sample is no error, and the handle stays at the last. */
+		if (c->from != NULL && !c->events)
 			(void)nb_parse_time(c->from, now, &so.replay_at_ns, NULL);
-		if (c->to != NULL)
+		if (c->to != NULL && !c->events)
 			(void)nb_parse_time(c->to, now, &so.replay_to_ns, NULL);
 		snprintf(whatbuf, sizeof(whatbuf), "--replay %s", c->replay_path);
 		so.progress = progress_fn();

@@ -141,6 +141,17 @@ nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
 	NB_STORE_RELAXED(&e->vis.birth, v);
 }
 
+/* The event log: "address added 10.0.0.1/24" on the address's interface. */
+void
+nb_addr_post(struct nb_stack *st, unsigned kind, const struct nb_addrattrs *a)
+{
+	char buf[64];
+
+	if (nb_ev_on(st))
+		nb_ev_post(st, kind, a->ifindex, NULL, "%s/%u",
+		    nb_ev_addr(a->family, a->addr, buf, sizeof(buf)), a->prefixlen);
+}
+
 int
 nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 {
@@ -193,6 +204,7 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 	nb_addr_stamp_birth(ad, e, v);
 	nb_commit_end(st, v);
 	nb_htab_writer_maybe_grow(&st->addr_hash);
+	nb_addr_post(st, NB_EV_ADDR_ADDED, &n);
 	ad = NULL;
 out:
 	pthread_mutex_unlock(&st->addr_lock);
@@ -254,6 +266,7 @@ nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key)
 	NB_STORE_RELAXED(&ad->vis.death, v);
 	NB_STORE_RELAXED(&e->vis.death, v);
 	nb_commit_end(st, v);
+	nb_addr_post(st, NB_EV_ADDR_REMOVED, &ad->attrs->a);
 	nb_defer(st, &ad->rcu, nb_addr_phase1);
 out:
 	pthread_mutex_unlock(&st->addr_lock);

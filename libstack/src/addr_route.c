@@ -82,6 +82,7 @@ nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
 	nb_commit_end(st, v);
 	nb_route_published_locked(st);
 	nb_htab_writer_maybe_grow(&st->addr_hash);
+	nb_addr_post(st, NB_EV_ADDR_ADDED, &n);
 	ad = NULL;
 out:
 	pthread_mutex_unlock(&st->routes.lock);
@@ -124,6 +125,7 @@ nb_addr_del_route(struct nb_stack *st, const struct nb_addrattrs *key,
 	NB_STORE_RELAXED(&e->vis.death, v);
 	nb_route_stamp_death(r, v);
 	nb_commit_end(st, v);
+	nb_addr_post(st, NB_EV_ADDR_REMOVED, &ad->attrs->a);
 	nb_defer(st, &ad->rcu, nb_addr_phase1);
 	nb_route_retire_locked(st, r);
 out:

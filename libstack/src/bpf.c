@@ -332,6 +332,20 @@ nb_bpf_update(struct nb_stack *st, struct nb_bpf *d, struct nb_bpfblk *blk,
 	return 0;
 }
 
+/* The event log: a capture descriptor opened or closed, on its interface. */
+static void
+nb_bpf_post(struct nb_stack *st, unsigned kind, const struct nb_bpfattrs *a)
+{
+	if (!nb_ev_on(st))
+		return;
+	if ((a->has & NB_BPF_HAS_OWNER) != 0)
+		nb_ev_post(st, kind, a->ifindex, a->ifname[0] != '\0' ? a->ifname : NULL,
+		    "id %llu pid %d %.16s", (unsigned long long)a->id, (int)a->pid, a->comm);
+	else
+		nb_ev_post(st, kind, a->ifindex, a->ifname[0] != '\0' ? a->ifname : NULL,
+		    "id %llu", (unsigned long long)a->id);
+}
+
 int
 nb_bpf_upsert(struct nb_stack *st, const struct nb_bpfattrs *a,
     const struct nb_bpf_insn *prog, size_t nprog)
@@ -367,6 +381,8 @@ nb_bpf_upsert(struct nb_stack *st, const struct nb_bpfattrs *a,
 	pthread_mutex_unlock(&st->if_lock);
 	if (error != 0)
 		free(blk);
+	else if (d == NULL)
+		nb_bpf_post(st, NB_EV_CAPTURE_OPENED, a);
 	return error;
 }
 
@@ -420,6 +436,7 @@ nb_bpf_delete(struct nb_stack *st, uint64_t id)
 	d->link = NULL;
 	if (l != NULL)
 		nb_defer(st, &l->rcu, nb_bpflink_phase1);
+	nb_bpf_post(st, NB_EV_CAPTURE_CLOSED, &d->attrs->a);
 	nb_defer(st, &d->rcu, nb_bpf_phase1);
 out:
 	pthread_mutex_unlock(&st->bpf.lock);

@@ -242,17 +242,46 @@ nb_rename_phase1(struct nb_rcu *r)
 	nb_defer(st, &rec->rcu, nb_rename_phase2);
 }
 
+/* IFF_UP and IFF_LOWER_UP (linux/if.h; the core includes no kernel header). */
+#define NB_IFF_UP	0x1u
+#define NB_IFF_LOWER_UP	0x10000u
+
+/* The event log: what an update changed that an operator asks about. */
+static void
+nb_if_post_changes(struct nb_stack *st, const char *oldname, uint32_t oldflags,
+    const struct nb_ifattrs *n)
+{
+	uint32_t diff = oldflags ^ n->flags;
+
+	if (!nb_ev_on(st))
+		return;
+	if (strcmp(oldname, n->name) != 0)
+		nb_ev_post(st, NB_EV_IF_RENAMED, n->index, n->name, "from %s", oldname);
+	if ((n->unknown & NB_IFA_FLAGS) != 0)
+		return;
+	if ((diff & NB_IFF_UP) != 0)
+		nb_ev_post(st, (n->flags & NB_IFF_UP) != 0 ? NB_EV_LINK_UP : NB_EV_LINK_DOWN,
+		    n->index, n->name, NULL);
+	if ((diff & NB_IFF_LOWER_UP) != 0)
+		nb_ev_post(st,
+		    (n->flags & NB_IFF_LOWER_UP) != 0 ? NB_EV_CARRIER_ON : NB_EV_CARRIER_OFF,
+		    n->index, n->name, NULL);
+}
+
 static int
 nb_if_update(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ifattrs *n)
 {
 	struct nb_ifattrs_blk *blk = NULL, *old = ifp->attrs;
 	struct nb_rename_rec *rec = NULL;
 	struct nb_hent *nent = NULL, *x;
+	char oldname[NB_IFNAMSIZ];
+	uint32_t oldflags = old->a.flags;
 	uint64_t v;
 	int error = 0;
 
 	if (memcmp(&old->a, n, sizeof(*n)) == 0)
 		return 0;
+	memcpy(oldname, old->a.name, sizeof(oldname));
 	if (strcmp(old->a.name, n->name) != 0) {
 		if ((x = nb_htab_writer_find(&st->if_byname, n->name, NULL, NULL)) != NULL &&
 		    x->obj != ifp)
@@ -291,6 +320,7 @@ nb_if_update(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ifattrs 
 		nb_defer(st, &rec->rcu, nb_rename_phase1);
 		nb_htab_writer_maybe_grow(&st->if_byname);
 	}
+	nb_if_post_changes(st, oldname, oldflags, n);
 	return 0;
 out:
 	free(blk);
@@ -340,6 +370,7 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 	nb_htab_writer_maybe_grow(&st->if_byname);
 	if (gen != NULL)
 		*gen = ifp->gen;
+	nb_ev_post(st, NB_EV_IF_CREATED, n->index, n->name, NULL);
 	return 0;
 out:
 	free(ei);
@@ -493,6 +524,7 @@ nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final)
 	nb_commit_end(st, v);
 	if (st->ifdetach != NULL)
 		st->ifdetach->finish(st, ifp);
+	nb_ev_post(st, NB_EV_IF_DELETED, index, dep->d.attrs.name, NULL);
 	nb_defer(st, &ifp->rcu, nb_if_phase1);
 out:
 	pthread_mutex_unlock(&st->dep_lock);

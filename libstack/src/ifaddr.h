@@ -109,5 +109,7 @@ void	nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
 void	nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v);
 /* Deferred: an address removed on its own, phase 1 (unlink; phase 2 frees). */
 void	nb_addr_phase1(struct nb_rcu *r);
+/* The event log: an address added or removed (kind NB_EV_ADDR_*). */
+void	nb_addr_post(struct nb_stack *st, unsigned kind, const struct nb_addrattrs *a);
 
 #endif /* NBSTACK_IFADDR_H */

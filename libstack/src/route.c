@@ -65,6 +65,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -333,6 +334,65 @@ nb_ofam_stat_fn(const struct nb_read *rd, void *arg, struct nb_hashstat *out)
 	return 0;
 }
 
+/* ---- the event log ---- */
+
+#define NB_RT_TABLE_MAIN	254
+#define NB_RT_TABLE_LOCAL	255
+
+static const char *
+nb_nud_name(uint16_t state, char *buf, size_t size)
+{
+	static const char *const names[] = { "incomplete", "reachable", "stale", "delay",
+		"probe", "failed", "noarp", "permanent" };
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		if (state == 1u << i)
+			return names[i];
+	if (state == 0)
+		return "none";
+	snprintf(buf, size, "0x%x", state);
+	return buf;
+}
+
+/*
+ * A route added or removed (not the local table's: the kernel's own for
+ * each address, which the address's event says), or a neighbour new,
+ * changing state (old NULL: new) or removed.
+ */
+static void
+nb_ofam_post(struct nb_stack *st, const struct nb_ofam *fam, const union nb_oattrs *old,
+    const union nb_oattrs *n, bool removed)
+{
+	char dst[64], gw[64], tab[24] = "", sbuf[16];
+
+	if (!nb_ev_on(st))
+		return;
+	if (fam == &st->routes) {
+		const struct nb_routeattrs *r = &n->r;
+
+		if (r->table == NB_RT_TABLE_LOCAL)
+			return;
+		if (r->table != NB_RT_TABLE_MAIN)
+			snprintf(tab, sizeof(tab), " table %u", r->table);
+		nb_ev_addr(r->family, r->dst, dst, sizeof(dst));
+		if (r->has_gw)
+			nb_ev_addr(r->family, r->gw, gw, sizeof(gw));
+		nb_ev_post(st, removed ? NB_EV_ROUTE_REMOVED : NB_EV_ROUTE_ADDED, r->oif, NULL,
+		    "%s/%u%s%s%s", dst, r->dst_len, r->has_gw ? " via " : "", r->has_gw ? gw : "",
+		    tab);
+		return;
+	}
+	if (old != NULL && !removed && old->n.state == n->n.state)
+		return;
+	nb_ev_addr(n->n.family, n->n.dst, dst, sizeof(dst));
+	if (removed)
+		nb_ev_post(st, NB_EV_NEIGH_REMOVED, n->n.ifindex, NULL, "%s", dst);
+	else
+		nb_ev_post(st, NB_EV_NEIGH_STATE, n->n.ifindex, NULL, "%s %s", dst,
+		    nb_nud_name(n->n.state, sbuf, sizeof(sbuf)));
+}
+
 /* Does block old hold n and the tail of nb (NULL: no tail)? */
 static bool
 nb_oblk_same(const struct nb_ofam *fam, const struct nb_oblk *old, const union nb_oattrs *n,
@@ -388,6 +448,8 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 			blk->tlen = 0;
 		}
 		blk->stale_next = NULL;
+		if (fam == &st->neighs)
+			nb_ofam_post(st, fam, &old->a, &n, false);
 		/* seq_cst pairs with nb_route_hold's: see "Lookup and long holds". */
 		__atomic_store_n(&cur->attrs, blk, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&cur->refs, __ATOMIC_SEQ_CST) > 1) {
@@ -438,6 +500,7 @@ nb_ofam_upsert(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 	NB_STORE_RELAXED(&e->vis.birth, v);
 	nb_commit_end(st, v);
 	nb_htab_writer_maybe_grow(&fam->hash);
+	nb_ofam_post(st, fam, NULL, &n, false);
 	o = NULL;
 	if (!fam->hs_registered) {
 		error = nb_hashstat_register(st, fam->ops->hsname, fam->ops->hsdescr,
@@ -499,6 +562,7 @@ nb_ofam_delete(struct nb_stack *st, struct nb_ofam *fam, const void *a)
 	NB_STORE_RELAXED(&o->vis.death, v);
 	NB_STORE_RELAXED(&o->ent->vis.death, v);
 	nb_commit_end(st, v);
+	nb_ofam_post(st, fam, NULL, &o->attrs->a, true);
 	nb_defer(st, &o->rcu, nb_obj_phase1);
 out:
 	pthread_mutex_unlock(&fam->lock);

@@ -70,8 +70,9 @@
  *   rcu_barrier did), so the suite needs no TSan suppression at all.
  *
  * Lock order
- *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock and
- *   slot_lock are leaves. Routes and neighbours (route.c): routes.lock ->
+ *   if_lock -> addr_lock -> dep_lock -> commit_lock;  reg_lock,
+ *   slot_lock and ev_lock (the event log, evlog.c) are leaves. Routes
+ *   and neighbours (route.c): routes.lock ->
  *   commit_lock, neighs.lock -> commit_lock, never held together; an
  *   address with its local route (nb_addr_add_route): addr_lock ->
  *   routes.lock -> commit_lock.
@@ -348,6 +349,12 @@ struct nb_stack {
 	/* departed (dep_lock) */
 	struct nb_list	 departed;
 	uint64_t	 dep_seq;
+	/* the event log (evlog.c, ev_lock, a leaf; ev_on read without it) */
+	pthread_mutex_t	 ev_lock;
+	bool		 ev_on;
+	struct nb_event	*ev_ring;
+	size_t		 ev_cap, ev_head, ev_n;
+	uint64_t	 ev_seq, ev_lost;
 
 	/* registries (reg_lock): append-only until destroy */
 	struct nb_list	 hashregs;
@@ -396,6 +403,15 @@ int	nb_iface_init(struct nb_stack *st);
 void	nb_iface_fini(struct nb_stack *st);
 
 /* route.c: routes and neighbours (their hashes register with the first object) */
+/* evlog.c: log one change (a no-op while the log is off); ifname NULL:
+ * the interface's name looked up by ifindex (a read section). */
+void	nb_ev_post(struct nb_stack *st, unsigned kind, uint32_t ifindex, const char *ifname,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool	nb_ev_on(const struct nb_stack *st);
+/* evlog.c: "10.0.0.1" / "fe80::1" into buf (at least 46 bytes). */
+const char *nb_ev_addr(int family, const void *addr, char *buf, size_t size);
+void	nb_ev_fini(struct nb_stack *st);
+
 int	nb_route_init(struct nb_stack *st);
 void	nb_route_fini(struct nb_stack *st);
 /*

@@ -109,6 +109,8 @@ nb_stack_teardown(struct nb_stack *st, enum nb_stack_stage stage)
 	pthread_mutex_destroy(&st->if_lock);
 	pthread_mutex_destroy(&st->addr_lock);
 	pthread_mutex_destroy(&st->dep_lock);
+	nb_ev_fini(st);
+	pthread_mutex_destroy(&st->ev_lock);
 	pthread_mutex_destroy(&st->reg_lock);
 	pthread_mutex_destroy(&st->slot_lock);
 	free(st);
@@ -139,6 +141,7 @@ nb_stack_create(const struct nb_stack_config *cfg, struct nb_stack **out)
 	pthread_mutex_init(&st->if_lock, NULL);
 	pthread_mutex_init(&st->addr_lock, NULL);
 	pthread_mutex_init(&st->dep_lock, NULL);
+	pthread_mutex_init(&st->ev_lock, NULL);
 	pthread_mutex_init(&st->reg_lock, NULL);
 	pthread_mutex_init(&st->slot_lock, NULL);
 	st->ifstat_mask = (1u << NB_IFSTAT_MAX) - 1;

@@ -32,6 +32,7 @@
  *    name does not exist.
  */
 struct nb__tab;
+struct nb_event;
 
 struct nb_sysctl_backend_ops {
 	const char *name;
@@ -53,6 +54,19 @@ struct nb_sysctl_backend_ops {
 	 * forget them, oldest first, up to the first one not among them.
 	 */
 	void	(*departed_ack)(struct nb_sysctl *h, const char *names, size_t len);
+	/*
+	 * Optional (backends that see changes as they happen: local). The
+	 * recorder starts the event log once its first sample is written
+	 * (events_start), then moves the logged events into each sample
+	 * (events_take: up to max, oldest first; *lost: dropped since the
+	 * last take).
+	 */
+	int	(*events_start)(struct nb_sysctl *h);
+	size_t	(*events_take)(struct nb_sysctl *h, struct nb_event *out, size_t max,
+		    uint64_t *lost);
+	/* Optional (replay): nb_sysctl_events. */
+	int	(*events)(struct nb_sysctl *h, int64_t from_ns, int64_t to_ns,
+		    nb_sysctl_event_fn cb, void *arg);
 	void	(*close)(struct nb_sysctl *h);
 	/*
 	 * Optional: a native table read (table.c's contract, nb__tab_*).

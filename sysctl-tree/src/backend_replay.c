@@ -254,6 +254,35 @@ replay_sample_time(const struct nb_sysctl *h)
 	return nbh_reader_info(rp->r, &si) == 0 ? si.t_ns : 0;
 }
 
+/* nb_sysctl_events: the file's event rows, as the handle's type. */
+struct ev_adapt {
+	nb_sysctl_event_fn cb;
+	void		*arg;
+};
+
+static int
+replay_event_cb(const struct nbh_event *ev, void *arg)
+{
+	const struct ev_adapt *a = arg;
+	struct nb_sysctl_event e = { ev->t_ns, ev->object, ev->ifindex, ev->what, ev->detail };
+
+	return a->cb(&e, a->arg);
+}
+
+static int
+replay_events(struct nb_sysctl *h, int64_t from_ns, int64_t to_ns, nb_sysctl_event_fn cb,
+    void *arg)
+{
+	struct replay *rp = h->priv;
+	struct ev_adapt a = { cb, arg };
+	int error;
+
+	if ((error = nbh_reader_events(rp->r, from_ns, to_ns, replay_event_cb, &a)) != 0 &&
+	    *nbh_reader_error(rp->r) != '\0')
+		nb__sysctl_errdetail(h, "%s", nbh_reader_error(rp->r));
+	return error;
+}
+
 static void
 replay_close(struct nb_sysctl *h)
 {
@@ -277,6 +306,7 @@ static const struct nb_sysctl_backend_ops replay_ops = {
 	.sample = replay_sample,
 	.sample_time = replay_sample_time,
 	.stack = NULL,
+	.events = replay_events,
 	.close = replay_close,
 	.table = replay_table,
 };

@@ -172,6 +172,18 @@ nb_sysctl_sample_time(const struct nb_sysctl *h)
 	return h->ops->sample_time(h);
 }
 
+int
+nb_sysctl_events(struct nb_sysctl *h, int64_t from_ns, int64_t to_ns, nb_sysctl_event_fn cb,
+    void *arg)
+{
+	h->errdetail[0] = '\0';
+	if (cb == NULL || from_ns > to_ns)
+		return -EINVAL;
+	if (h->ops->events == NULL)
+		return -EOPNOTSUPP;
+	return h->ops->events(h, from_ns, to_ns, cb, arg);
+}
+
 struct nb_stack *
 nb_sysctl_stack(struct nb_sysctl *h)
 {

@@ -1022,6 +1022,26 @@ local_departed_ack(struct nb_sysctl *h, const char *names, size_t len)
 		(void)nb_departed_drain(lo->st, dr.upto);
 }
 
+/* Queue size of the event log (about 2.7 MB): a burst of changes between two
+ * samples beyond it loses its oldest, counted (an "events lost" row). */
+#define LOCAL_EVENTS_MAX	16384
+
+static int
+local_events_start(struct nb_sysctl *h)
+{
+	struct local *lo = h->priv;
+
+	return nb_events_enable(lo->st, LOCAL_EVENTS_MAX);
+}
+
+static size_t
+local_events_take(struct nb_sysctl *h, struct nb_event *out, size_t max, uint64_t *lost)
+{
+	struct local *lo = h->priv;
+
+	return nb_events_take(lo->st, out, max, lost);
+}
+
 static void
 local_close(struct nb_sysctl *h)
 {
@@ -1049,6 +1069,8 @@ static const struct nb_sysctl_backend_ops local_ops = {
 	.sample_time = local_sample_time,
 	.stack = local_stack,
 	.departed_ack = local_departed_ack,
+	.events_start = local_events_start,
+	.events_take = local_events_take,
 	.close = local_close,
 	.table = local_table,
 };

@@ -52,6 +52,13 @@
  * another thread changes meanwhile (libstack's own health counters, the
  * daemon's stack) is recorded as it stands then.
  *
+ * Events: once the first sample is written the backend logs what changes
+ * (links, interfaces, addresses, routes, neighbours, captures: libstack's
+ * event log, started through events_start), and each sample takes what
+ * was logged since the previous one into its transaction (events_take);
+ * a commit with nothing read (nb_sysctl_record_commit after the last
+ * sample) and close write the rest in a transaction of their own.
+ *
  * Like the handle, the recorder is used by one thread at a time.
  */
 #include <errno.h>
@@ -62,6 +69,7 @@
 #include <time.h>
 
 #include "nbhistory/history.h"
+#include "nbstack/stack.h"
 
 #include "backend.h"
 #include "record.h"
@@ -105,6 +113,60 @@ ack_departed(struct nb_sysctl *h, struct nb_rec *rec)
 	if (rec->deplen == 0 || rec->depfail || h->ops->departed_ack == NULL)
 		return;
 	h->ops->departed_ack(h, rec->dep, rec->deplen);
+}
+
+static int64_t clock_ns(clockid_t id);
+
+/*
+ * Events: the backend's log starts once the first sample is in the file
+ * (what the source loaded for it is not news), then each sample takes what
+ * was logged since the previous one, and close takes the rest (a recorder
+ * stopped between samples loses nothing it saw). Written in the sample's
+ * transaction, or in one of their own at close.
+ */
+static void
+rec_events_start(struct nb_sysctl *h, struct nb_rec *rec)
+{
+	if (rec->ev_started || h->ops->events_start == NULL)
+		return;
+	rec->ev_started = h->ops->events_start(h) == 0;
+}
+
+static int
+rec_events(struct nb_sysctl *h, struct nb_rec *rec)
+{
+	struct nb_event ev[64];
+	struct nbh_event hv[64 + 1];
+	char lostbuf[32];
+	uint64_t lost = 0;
+	size_t n, i, k;
+	int error;
+
+	if (!rec->ev_started || h->ops->events_take == NULL)
+		return 0;
+	do {
+		n = h->ops->events_take(h, ev, sizeof(ev) / sizeof(ev[0]), &lost);
+		k = 0;
+		if (lost != 0) {	/* before what is left: the oldest were dropped */
+			snprintf(lostbuf, sizeof(lostbuf), "%" PRIu64, lost);
+			hv[k++] = (struct nbh_event){ n > 0 ? ev[0].t_ns : clock_ns(CLOCK_REALTIME),
+				"", 0, "events lost", lostbuf };
+		}
+		for (i = 0; i < n; i++) {
+			const char *what = nb_event_kind_name(ev[i].kind);
+
+			ev[i].ifname[sizeof(ev[i].ifname) - 1] = '\0';
+			ev[i].detail[sizeof(ev[i].detail) - 1] = '\0';
+			hv[k++] = (struct nbh_event){ ev[i].t_ns, ev[i].ifname, ev[i].ifindex,
+				what != NULL ? what : "changed", ev[i].detail };
+		}
+		if ((error = nbh_writer_events(rec->w, hv, k)) != 0) {
+			snprintf(h->errdetail, sizeof(h->errdetail), "record events: %s",
+			    nbh_writer_error(rec->w));
+			return error;
+		}
+	} while (n == sizeof(ev) / sizeof(ev[0]));
+	return 0;
 }
 
 static int64_t
@@ -335,7 +397,7 @@ nb__rec_commit(struct nb_sysctl *h)
 		goto out;
 	}
 	if (rec->np == 0)
-		return 0;
+		return rec_events(h, rec);	/* nothing read: the events alone */
 	for (i = 0; i < rec->np; i++) {
 		struct prefix *p = &rec->pv[i];
 
@@ -368,10 +430,14 @@ nb__rec_commit(struct nb_sysctl *h)
 	si.t_ns = h->ops->sample_time(h);
 	si.source = rec->source;
 	si.boottime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	if ((error = rec_events(h, rec)) != 0)
+		goto out;
 	if ((error = nbh_writer_commit(rec->w, &si)) != 0)
 		snprintf(h->errdetail, sizeof(h->errdetail), "record: %s", nbh_writer_error(rec->w));
-	else
+	else {
 		ack_departed(h, rec);
+		rec_events_start(h, rec);
+	}
 out:
 	if (error != 0)
 		nbh_writer_abort(rec->w);
@@ -396,6 +462,7 @@ nb__rec_close(struct nb_sysctl *h)
 
 	if (rec == NULL)
 		return;
+	(void)rec_events(h, rec);	/* logged since the last commit (errors: at that commit) */
 	prefixes_clear(rec);
 	for (i = 0; i < rec->nwc; i++)
 		rec_wcache_free(rec->wcv[i]);

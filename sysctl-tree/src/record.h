@@ -114,6 +114,7 @@ struct nb_rec {
 	char		*dep;			/* NUL-terminated names, one after the other */
 	size_t		 deplen, depcap;
 	bool		 depfail;		/* a name could not be kept: drain nothing */
+	bool		 ev_started;		/* the backend's event log is on (record.c) */
 };
 
 struct capture {

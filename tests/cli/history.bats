@@ -229,7 +229,11 @@ null_text() {
 	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 3 ]
 	# A recorder upgrades it; every sample, old and new, then verifies.
 	run -0 nbsysctl --record "$f" net.interfaces.lo >/dev/null
-	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 4 ]
+	# ... to the newest version: the highest NNN of schema/history.
+	latest=$(ls "$BATS_TEST_DIRNAME/../../schema/history" | sed -n 's/^0*\([0-9][0-9]*\)-.*/\1/p' |
+	    sort -n | tail -1)
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = "$latest" ]
+	[ "$(sqlite3 "$f" "SELECT count(*) FROM sqlite_schema WHERE name = 'event'")" = 1 ]
 	[ "$(sqlite3 "$f" 'SELECT count(*) FROM sample WHERE checksum IS NULL')" = 0 ]
 	mapfile -t times < <(sample_times "$f")
 	[ "${#times[@]}" -eq 3 ]

@@ -7,7 +7,9 @@
  * sample's blob: zig-zag varints, runs of zeros). Each must decode or
  * refuse (-EINVAL), never read or write out of bounds; what an edit decodes
  * give only ids that can name a row (> 0), and a value stream never reads
- * past its bytes. A whole damaged file is the byte-flip test's
+ * past its bytes. The bytes planted as a sample's blob are also planted as
+ * an event's object and detail (summed anew), which the event reader gives
+ * back as strings or calls damage. A whole damaged file is the byte-flip test's
  * (bench/history_flip.sh, tests/cli): the row checksums stop it before
  * these decoders see it, so they are fuzzed here directly.
  */
@@ -39,6 +41,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct nbh_writer *w = NULL;
 	struct nbh_sample_info si = { .source = "fuzz", .boottime_ns = 1 };
+	const struct nbh_event ev = { 1500000000LL, "v1", 3, "link down", "" };
 	char name[64];
 	FILE *fp;
 	long n;
@@ -61,7 +64,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (nbh_writer_add(w, "kern.hostname", 13, 3, 0, "name", 0, "fuzz", 4) != 0)
 			abort();
 		si.t_ns = 1000000000LL * (k + 1);
-		if (nbh_writer_commit(w, &si) != 0)
+		if (nbh_writer_events(w, &ev, 1) != 0 || nbh_writer_commit(w, &si) != 0)
 			abort();
 	}
 	nbh_writer_close(&w);
@@ -81,7 +84,10 @@ plant(int what, const uint8_t *p, size_t len)
 	static const char *const sql[] = {
 		"UPDATE sample SET data = ?1 WHERE id = 2;"
 		"UPDATE sample SET checksum = nbh_checksum('sample', id, t_ns, source, boottime_ns,"
-		" nobjects, nvalues, shape, keyframe, data) WHERE id = 2",
+		" nobjects, nvalues, shape, keyframe, data) WHERE id = 2;"
+		"UPDATE event SET object = CAST(?1 AS TEXT), detail = CAST(?1 AS TEXT) WHERE id = 2;"
+		"UPDATE event SET checksum = nbh_checksum('event', id, t_ns, object, ifindex, what,"
+		" detail) WHERE id = 2",
 		"UPDATE shape SET names = ?1 WHERE id = (SELECT shape FROM sample WHERE id = 2);"
 		"UPDATE shape SET checksum = nbh_checksum('shape', id, nnames, names, base)"
 		" WHERE id = (SELECT shape FROM sample WHERE id = 2)",
@@ -89,7 +95,7 @@ plant(int what, const uint8_t *p, size_t len)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st;
 	const char *tail;
-	int fd, rc = -1;
+	int fd, rc = 0;
 
 	if ((fd = open(work, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
 	    write(fd, image, imagelen) != (ssize_t)imagelen)
@@ -97,15 +103,29 @@ plant(int what, const uint8_t *p, size_t len)
 	close(fd);
 	if (sqlite3_open(work, &db) != SQLITE_OK || nbh__sum_register(db) != 0)
 		abort();
-	/* The first statement binds the bytes; the second sums the row. */
-	if (sqlite3_prepare_v2(db, sql[what], -1, &st, &tail) == SQLITE_OK) {
-		sqlite3_bind_blob(st, 1, len > 0 ? (const void *)p : "", (int)len, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = sqlite3_exec(db, tail, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	/* Statements binding the bytes, one after the other (the rows' sums bind nothing). */
+	for (tail = sql[what]; rc == 0 && *tail != '\0';) {
+		if (sqlite3_prepare_v2(db, tail, -1, &st, &tail) != SQLITE_OK || st == NULL) {
+			rc = -1;
+			break;
+		}
+		if (sqlite3_bind_parameter_count(st) > 0)
+			sqlite3_bind_blob(st, 1, len > 0 ? (const void *)p : "", (int)len,
+			    SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
 		sqlite3_finalize(st);
 	}
 	sqlite3_close(db);
 	return rc;
+}
+
+/* An event as the reader gives it: strings to their NUL (ASan sees a bad one). */
+static int
+event_cb(const struct nbh_event *ev, void *arg)
+{
+	*(size_t *)arg += strlen(ev->object) + strlen(ev->what) + strlen(ev->detail);
+	return 0;
 }
 
 /* Replay the planted sample: it reads, or the reader says the file is damaged. */
@@ -128,6 +148,9 @@ replay(void)
 	} else if (rc != NBH_ECORRUPT) {
 		abort();
 	}
+	rc = nbh_reader_events(r, INT64_MIN, INT64_MAX, event_cb, &sum);
+	if (rc != 0 && rc != NBH_ECORRUPT)
+		abort();
 	nbh_reader_close(&r);
 }
 

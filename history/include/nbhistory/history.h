@@ -116,6 +116,25 @@ void	nbh_writer_abort(struct nbh_writer *w);
  */
 int	nbh_writer_set_retain(struct nbh_writer *w, int64_t retain_ns);
 
+/*
+ * Events (schema 6): what changed between samples, each with its own time.
+ * Strings are NUL-terminated; object is the interface's name ("" none).
+ */
+struct nbh_event {
+	int64_t		 t_ns;
+	const char	*object;
+	uint32_t	 ifindex;
+	const char	*what;		/* "link down", "address added", ... */
+	const char	*detail;	/* "" none */
+};
+
+/*
+ * Append n events: inside the sample being built if one is (they are
+ * then written, or dropped, with it), else as one transaction of their
+ * own. Retention prunes them with the samples, by time.
+ */
+int	nbh_writer_events(struct nbh_writer *w, const struct nbh_event *ev, size_t n);
+
 /* ---- reader ---- */
 
 /* One entry of the current sample. Valid until the reader moves. */
@@ -160,6 +179,15 @@ int	nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns);
  */
 typedef void (*nbh_progress_fn)(uint64_t done, uint64_t total, void *arg);
 void	nbh_set_progress(nbh_progress_fn fn, void *arg);
+
+/*
+ * The events with from_ns <= t_ns <= to_ns, in the order they happened; a
+ * non-zero cb return stops and is returned. -ENOENT: the file has no event
+ * log (written before schema 6); NBH_ECORRUPT: a row's checksum is wrong.
+ */
+typedef int (*nbh_event_fn)(const struct nbh_event *ev, void *arg);
+int	nbh_reader_events(struct nbh_reader *r, int64_t from_ns, int64_t to_ns, nbh_event_fn cb,
+	    void *arg);
 
 /* Every sample, oldest first; a non-zero cb return stops and is returned. */
 typedef int (*nbh_list_fn)(const struct nbh_sample_info *si, void *arg);

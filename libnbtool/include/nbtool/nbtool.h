@@ -93,6 +93,8 @@ struct nb_common {
 	bool summary; /* --summary: average, min, max, 95th percentile over --from/--to */
 	int argc; /* nb_common_args: --diff takes the operand after T1 */
 	char **argv;
+	bool		 events;	/* --events: the replayed range's events (NB_OPT_EVENTS in
+					   the tables of the tools that show them) */
 };
 
 enum {
@@ -116,6 +118,7 @@ enum {
 	NB_OPT_TOP,
 	NB_OPT_DIFF,
 	NB_OPT_SUMMARY,
+	NB_OPT_EVENTS,
 };
 
 /* Long options every tool accepts; put it first in the tool's table. */
@@ -224,6 +227,16 @@ struct nb_interval {
 };
 int	nb_interval_run(struct nb_sysctl *h, const struct nb_common *c, struct nb_out *o,
 	    const struct nb_interval *iv);
+/*
+ * --events (events.c): the events recorded in the replayed range (--from,
+ * --to; the whole file without them), oldest first, with -I's interface
+ * only when ifname is not NULL: "TIME OBJECT EVENT [DETAIL]" rows, or
+ * {"events": [...]}. A file recorded before events were kept prints none
+ * and a note on stderr. Returns the exit status (0, or 1 with a message).
+ */
+int	nb_events_print(struct nb_sysctl *h, const struct nb_common *c, const char *ifname,
+	    struct nb_out *o);
+
 /* ---- the recording service (nbsysctl --record, nbstatd) ---- */
 
 /*

@@ -630,6 +630,64 @@ int	nb_departed_walk(const struct nb_read *rd,
 int	nb_departed_drain(struct nb_stack *st, uint64_t upto);
 
 /* ------------------------------------------------------------------ */
+/* Event log (evlog.c)                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What changed, as the writer calls applied it: the stack logs each change
+ * of an interface, address, route, neighbour or capture descriptor with
+ * the realtime of the call that made it (for the linux source following
+ * events: when the kernel's message was applied, not the next sample).
+ * Off until nb_events_enable (a recorder turns it on once its first
+ * sample holds the loaded state, so the initial load is not logged);
+ * then a bounded queue that a consumer drains with nb_events_take.
+ */
+enum nb_event_kind {
+	NB_EV_IF_CREATED = 1,
+	NB_EV_IF_DELETED,
+	NB_EV_IF_RENAMED,	/* detail: the old name */
+	NB_EV_LINK_UP,		/* IFF_UP set */
+	NB_EV_LINK_DOWN,	/* IFF_UP cleared */
+	NB_EV_CARRIER_ON,	/* IFF_LOWER_UP set */
+	NB_EV_CARRIER_OFF,	/* IFF_LOWER_UP cleared */
+	NB_EV_ADDR_ADDED,	/* detail: address/prefix */
+	NB_EV_ADDR_REMOVED,
+	NB_EV_ROUTE_ADDED,	/* detail: dst/len [via gw] [table T] */
+	NB_EV_ROUTE_REMOVED,
+	NB_EV_NEIGH_STATE,	/* detail: dst state (a new one or a state change) */
+	NB_EV_NEIGH_REMOVED,	/* detail: dst */
+	NB_EV_CAPTURE_OPENED,	/* detail: id, owner pid and command */
+	NB_EV_CAPTURE_CLOSED,
+	NB_EV_KIND_MAX
+};
+
+#define NB_EV_DETAIL_MAX	128
+
+struct nb_event {
+	uint64_t	seq;		/* increasing, from 1 */
+	int64_t		t_ns;		/* CLOCK_REALTIME of the change */
+	uint32_t	kind;		/* enum nb_event_kind */
+	uint32_t	ifindex;	/* 0: none */
+	char		ifname[NB_IFNAMSIZ];	/* the interface's name then; "" none */
+	char		detail[NB_EV_DETAIL_MAX];
+};
+
+/* "link down", "address added", ...: the kind as words (NULL if unknown). */
+const char *nb_event_kind_name(unsigned kind);
+/*
+ * Start logging into a queue of `cap` events (0: stop and drop the
+ * queue). When the queue is full the oldest events are dropped and
+ * counted (nb_events_take's *lost). Any thread.
+ */
+int	nb_events_enable(struct nb_stack *st, size_t cap);
+/*
+ * Move up to `max` of the oldest logged events to out (oldest first);
+ * returns how many. *lost (if not NULL) gets the number dropped since the
+ * previous take. Any thread (one consumer).
+ */
+size_t	nb_events_take(struct nb_stack *st, struct nb_event *out, size_t max, uint64_t *lost);
+
+/* ------------------------------------------------------------------ */
 /* Hash statistics registry (NetBSD hashstat_register)                  */
 /* ------------------------------------------------------------------ */
 

@@ -230,6 +230,31 @@ int	nb_sysctl_record_open(struct nb_sysctl *h, const char *path, const char *sou
  */
 int nb_sysctl_record_defaults(struct nb_sysctl *h, char ***out, size_t *nout);
 void nb_sysctl_record_defaults_free(char **v, size_t n);
+/*
+ * Events: while a LOCAL handle records, the changes its stack applies
+ * between samples (links up/down and carrier, interfaces created, deleted
+ * or renamed, addresses and routes added or removed, neighbours' states,
+ * capture descriptors opened or closed) are written with the samples, each
+ * with its own time (with follow_events: when the kernel's event came).
+ * The log starts once the first sample is written and what is logged
+ * after the last sample is written at close.
+ */
+struct nb_sysctl_event {
+	int64_t		 t_ns;		/* realtime of the change */
+	const char	*object;	/* the interface's name then; "" none (raw bytes) */
+	uint32_t	 ifindex;	/* 0: none */
+	const char	*what;		/* "link down", "address added", ... */
+	const char	*detail;	/* "10.0.0.1/24", "from eth1", ...; "" none */
+};
+typedef int (*nb_sysctl_event_fn)(const struct nb_sysctl_event *ev, void *arg);
+/*
+ * nb_sysctl_events - REPLAY: the recorded events with from_ns <= t_ns <=
+ * to_ns, oldest first; a non-zero cb return stops and is returned.
+ * -ENOENT: the file holds no event log (recorded by an older nbstat; the
+ * detail says so); -EOPNOTSUPP: not a replay handle.
+ */
+int	nb_sysctl_events(struct nb_sysctl *h, int64_t from_ns, int64_t to_ns,
+	    nb_sysctl_event_fn cb, void *arg);
 /* Write the sample read so far now (nothing if nothing was read or not recording). */
 int	nb_sysctl_record_commit(struct nb_sysctl *h);
 /*
