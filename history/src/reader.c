@@ -43,6 +43,8 @@ struct nbh_reader {
 	sqlite3		*db;
 	bool		 immutable;	/* opened so: no recorder at the time */
 	bool		 sums;		/* schema 4: every row has its checksum */
+	bool		 tree;		/* schema 5: names are parts and runs */
+	struct nbh_parts parts;		/* schema 5: the parts loaded */
 	sqlite3_stmt	*q_le, *q_ge, *q_range, *q_next, *q_prev, *q_shape;
 	struct rname	*names;
 	uint32_t	 max_name;
@@ -181,7 +183,7 @@ connect(struct nbh_reader *r, char *err, size_t errlen)
 	sqlite3_stmt **stp[6], *st;
 	int64_t ver;
 	unsigned i;
-	bool has_sum;
+	bool has_sum, has_tree;
 	int rc, error;
 
 	if ((error = nbh__db_open(r->path, false, &r->db, &r->immutable, err, errlen)) != 0)
@@ -198,6 +200,15 @@ connect(struct nbh_reader *r, char *err, size_t errlen)
 	if (ver < 0 || has_sum != r->sums) {
 		snprintf(err, errlen, "damaged database (schema version %lld, %s checksums)",
 		    (long long)ver, has_sum ? "with" : "without");
+		return NBH_ECORRUPT;
+	}
+	/* The same for the name tree: its table part exists exactly from version 5. */
+	has_tree = sqlite3_prepare_v2(r->db, "SELECT id FROM part", -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	r->tree = ver >= NBH_TREE_VERSION;
+	if (has_tree != r->tree) {
+		snprintf(err, errlen, "damaged database (schema version %lld, %s name tree)",
+		    (long long)ver, has_tree ? "with" : "without");
 		return NBH_ECORRUPT;
 	}
 	stp[0] = &r->q_le;
@@ -298,6 +309,7 @@ nbh_reader_close(struct nbh_reader **rp)
 	for (i = 1; i <= r->max_name; i++)
 		free(r->names[i].name);
 	free(r->names);
+	nbh__parts_free(&r->parts);
 	strtab_free(&r->strs);
 	strtab_free(&r->descrs);
 	free(r->val);
@@ -377,6 +389,63 @@ strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t 
 	return error;
 }
 
+/* Room for name id in names, val and stamp. */
+static int
+names_grow(struct nbh_reader *r, uint32_t id)
+{
+	size_t cap;
+	struct rname *n;
+	int64_t *v;
+	uint64_t *s;
+
+	if (id < r->ncap)
+		return 0;
+	cap = r->ncap != 0 ? r->ncap * 2 : 1024;
+	while (cap <= id)
+		cap *= 2;
+	if ((n = realloc(r->names, cap * sizeof(*n))) == NULL)
+		return -ENOMEM;
+	r->names = n;
+	if ((v = realloc(r->val, cap * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	r->val = v;
+	if ((s = realloc(r->stamp, cap * sizeof(*s))) == NULL)
+		return -ENOMEM;
+	r->stamp = s;
+	memset(r->val + r->ncap, 0, (cap - r->ncap) * sizeof(*v));
+	memset(r->stamp + r->ncap, 0, (cap - r->ncap) * sizeof(*s));
+	r->ncap = cap;
+	return 0;
+}
+
+/* A name of the tree (schema 5) loaded: its parent's text, a dot, its part's. */
+static int
+tree_name(void *arg, uint32_t id, uint32_t parent, uint32_t part)
+{
+	struct nbh_reader *r = arg;
+	const struct nbh_parts *pt = &r->parts;
+	size_t plen = parent != 0 ? r->names[parent].len + 1 : 0;
+	struct rname *n;
+	int error;
+
+	if ((error = names_grow(r, id)) != 0)
+		return error;
+	n = &r->names[id];
+	if ((n->name = malloc(plen + pt->len[part] + 1)) == NULL)
+		return -ENOMEM;
+	if (parent != 0) {
+		memcpy(n->name, r->names[parent].name, plen - 1);
+		n->name[plen - 1] = '.';
+	}
+	memcpy(n->name + plen, pt->text.p + pt->off[part], pt->len[part] + 1);
+	n->len = plen + pt->len[part];
+	n->type = pt->type[part];
+	n->flags = pt->flags[part];
+	n->descr = pt->descr[part];
+	r->max_name = id;
+	return 0;
+}
+
 static int
 names_load(struct nbh_reader *r, uint32_t need)
 {
@@ -388,6 +457,18 @@ names_load(struct nbh_reader *r, uint32_t need)
 
 	if (need <= r->max_name)
 		return 0;
+	if (r->tree) {
+		struct nbh_dmg d = { 0 };
+
+		error = nbh__names_load(r->db, r->sums, &r->parts, r->max_name, tree_name, r, &d);
+		if (error == NBH_ECORRUPT && d.what != NULL)
+			return damaged(r, d.table, d.row, d.what);
+		if (error > 0)
+			return rerr(r, error, "names");
+		if (error == 0 && need > r->max_name)
+			error = damaged(r, "name", need, "missing");
+		return error;
+	}
 	if ((rc = sqlite3_prepare_v2(r->db, r->sums ? "SELECT id, name, type, flags, descr, "
 	    "checksum FROM name WHERE id > ? ORDER BY id" : "SELECT id, name, type, flags, descr, "
 	    "NULL FROM name WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
@@ -412,32 +493,8 @@ names_load(struct nbh_reader *r, uint32_t need)
 			error = damaged(r, "name", id, "checksum mismatch");
 			break;
 		}
-		if (id >= r->ncap) {
-			size_t cap = r->ncap != 0 ? r->ncap * 2 : 1024;
-			int64_t *v;
-			uint64_t *s;
-
-			while (cap <= id)
-				cap *= 2;
-			if ((n = realloc(r->names, cap * sizeof(*n))) == NULL) {
-				error = -ENOMEM;
-				break;
-			}
-			r->names = n;
-			if ((v = realloc(r->val, cap * sizeof(*v))) == NULL) {
-				error = -ENOMEM;
-				break;
-			}
-			r->val = v;
-			if ((s = realloc(r->stamp, cap * sizeof(*s))) == NULL) {
-				error = -ENOMEM;
-				break;
-			}
-			r->stamp = s;
-			memset(r->val + r->ncap, 0, (cap - r->ncap) * sizeof(*v));
-			memset(r->stamp + r->ncap, 0, (cap - r->ncap) * sizeof(*s));
-			r->ncap = cap;
-		}
+		if ((error = names_grow(r, id)) != 0)
+			break;
 		n = &r->names[id];
 		len = (size_t)sqlite3_column_bytes(st, 1);
 		if ((n->name = malloc(len + 1)) == NULL) {

@@ -117,6 +117,14 @@ nbh__db_version(sqlite3 *db)
 	return pragma_int(db, "PRAGMA user_version", &ver) == SQLITE_OK ? ver : -1;
 }
 
+/*
+ * Code a migration runs after its NNN-*.sql, in the same transaction, keyed
+ * by version (SQL alone cannot do it): an SQLite result code.
+ */
+static int (*const hooks[])(sqlite3 *) = {
+	[5] = nbh__names_migrate,	/* 005-name-tree.sql: names as parts and runs */
+};
+
 int
 nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 {
@@ -137,6 +145,9 @@ nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 		goto out;
 	for (v = (unsigned)ver + 1; v <= upto; v++) {
 		if ((rc = sqlite3_exec(db, nbh__migrations[v - 1], NULL, NULL, NULL)) != SQLITE_OK)
+			goto out;
+		if (v < sizeof(hooks) / sizeof(hooks[0]) && hooks[v] != NULL &&
+		    (rc = hooks[v](db)) != SQLITE_OK)
 			goto out;
 	}
 	if (ver == 0) {

@@ -148,9 +148,9 @@ null_text() {
 	[ "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok ]
 }
 
-@test "a NULL name, string or description: damaged, exit 1, for replay and for record" {
+@test "a NULL name part, string or description: damaged, exit 1, for replay and for record" {
 	nbsysctl --record "$DB" net.interfaces.lo >/dev/null
-	for t in name:name str:text descr:text; do
+	for t in part:text str:text descr:text; do
 		f="$BATS_TEST_TMPDIR/${t%%:*}.db"
 		cp "$DB" "$f"
 		null_text "$f" "${t%%:*}" "${t#*:}" 1
@@ -215,10 +215,17 @@ null_text() {
 	f="$RODIR/v3.db"
 	run -0 nbsysctl --record "$f" --interval 0.05 -c 2 net.interfaces.lo
 	want=$(nbsysctl --replay "$f" net.interfaces.lo)
-	# Version 3: the same file without the checksums of version 4.
-	sqlite3 "$f" "ALTER TABLE descr DROP COLUMN checksum; ALTER TABLE str DROP COLUMN checksum;
-	    ALTER TABLE name DROP COLUMN checksum; ALTER TABLE shape DROP COLUMN checksum;
-	    ALTER TABLE sample DROP COLUMN checksum; PRAGMA user_version = 3; PRAGMA integrity_check"
+	# Version 3: the same file with the names as full text (before version 5)
+	# and without the checksums of version 4.
+	sqlite3 "$f" "CREATE TABLE name_v3 (id INTEGER PRIMARY KEY, name TEXT NOT NULL,
+	    type INTEGER NOT NULL, flags INTEGER NOT NULL, descr INTEGER NOT NULL,
+	    UNIQUE (name, type, flags, descr));
+	    INSERT INTO name_v3 SELECT id, name, type, flags, descr FROM name_full ORDER BY id;
+	    DROP VIEW names; DROP VIEW name_full; DROP TABLE name; DROP TABLE part;
+	    ALTER TABLE name_v3 RENAME TO name;
+	    ALTER TABLE descr DROP COLUMN checksum; ALTER TABLE str DROP COLUMN checksum;
+	    ALTER TABLE shape DROP COLUMN checksum;
+	    ALTER TABLE sample DROP COLUMN checksum; PRAGMA user_version = 3; VACUUM; PRAGMA integrity_check"
 	chmod 0644 "$f"
 	sum=$(sha256sum < "$f")
 	run -0 nbsysctl --replay "$f" net.interfaces.lo
@@ -229,12 +236,47 @@ null_text() {
 	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 3 ]
 	# A recorder upgrades it; every sample, old and new, then verifies.
 	run -0 nbsysctl --record "$f" net.interfaces.lo >/dev/null
-	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 4 ]
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 5 ]
 	[ "$(sqlite3 "$f" 'SELECT count(*) FROM sample WHERE checksum IS NULL')" = 0 ]
+	[ "$(sqlite3 "$f" 'SELECT count(*) FROM name_full')" = "$(sqlite3 "$f" 'SELECT sum(n) FROM name')" ]
 	mapfile -t times < <(sample_times "$f")
 	[ "${#times[@]}" -eq 3 ]
 	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[1]}" net.interfaces.lo
 	[ "$output" = "$want" ]
+}
+
+@test "a version 4 file (names as text, fixture v4.sql) is read as it is; a recorder converts it to the name tree (schema 5)" {
+	f="$BATS_TEST_TMPDIR/v4.db"
+	sqlite3 "$f" < "$NB_SRC/tests/fixtures/history/v4.sql"
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 4 ]
+	sum=$(sha256sum < "$f")
+	mapfile -t times < <(sample_times "$f")
+	[ "${#times[@]}" -eq 4 ]
+	want=()
+	for t in "${times[@]}"; do
+		run -0 nbsysctl --replay "$f" --at "$t" -a
+		want+=("$output")
+	done
+	assert_line --partial 'net.interfaces.lo.stats.ibytes = '
+	[[ ${want[0]} == *'net.interfaces.a\.b.mtu = '* ]]
+	[ "$(sha256sum < "$f")" = "$sum" ]
+	names=$(sqlite3 "$f" 'SELECT id, name, type, flags, descr FROM names ORDER BY id')
+	[ "$(wc -l <<<"$names")" -eq 263 ]
+	# A recorder upgrades it: names become parts and runs with the same ids.
+	run -0 nbsysctl --record "$f" net.interfaces.lo.mtu
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 5 ]
+	[ "$(sqlite3 "$f" "SELECT count(*) FROM sqlite_schema WHERE name = 'name_v4'")" = 0 ]
+	[ "$(sqlite3 "$f" 'SELECT id, name, type, flags, descr FROM names WHERE id <= 263 ORDER BY id')" = "$names" ]
+	# Fewer rows than names: runs of leaves under one parent.
+	(( $(sqlite3 "$f" 'SELECT count(*) FROM name') < 263 / 2 ))
+	for k in "${!times[@]}"; do
+		run -0 nbsysctl --replay "$f" --at "${times[$k]}" -a
+		[ "$output" = "${want[$k]}" ]
+	done
+	run -0 nbsysctl --replay "$f" net.interfaces.lo.mtu
+	[ "$output" = "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)" ]
+	run -0 sqlite3 "$f" 'PRAGMA integrity_check'
+	[ "$output" = ok ]
 }
 
 @test "a second recorder on the same file is refused; the first goes on" {
@@ -409,3 +451,4 @@ null_text() {
 	run -0 script -qec "$NB_BIN/nbsysctl --replay $DB --list" /dev/null
 	[[ "$output" != *"reading"* ]]
 }
+

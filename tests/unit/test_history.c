@@ -1096,9 +1096,16 @@ test_row_checksums(void)
 		{ "UPDATE sample SET checksum = NULL WHERE id = 1", "(id 3): sample row 1: checksum mismatch" },
 		{ "UPDATE shape SET nnames = nnames + 1", "(id 3): shape row 1: checksum mismatch" },
 		{ "UPDATE shape SET names = names || x'00'", "(id 3): shape row 1: checksum mismatch" },
-		{ "UPDATE name SET flags = 6 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
-		{ "UPDATE name SET descr = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
-		{ "UPDATE name SET name = 'a.y' WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		/* Schema 5: a.x and a.s are one run (name row 2) of parts 2 and 3 under a (1). */
+		{ "UPDATE part SET flags = 6 WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE part SET descr = 1 WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE part SET type = 2 WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE part SET text = 'y' WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE name SET parent = 0 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET part = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET n = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET checksum = NULL WHERE id = 1", "(id 3): name row 1: checksum mismatch" },
+		{ "DELETE FROM name WHERE id = 1", "(id 3): name row 2: rows missing before it" },
 		{ "UPDATE str SET text = 'upp' WHERE id = 2", "(id 3): str row 2: checksum mismatch" },
 		{ "UPDATE descr SET text = 'Text' WHERE id = 3", "(id 3): descr row 3: checksum mismatch" },
 		{ "UPDATE descr SET checksum = checksum + 1 WHERE id = 1",
@@ -1138,11 +1145,11 @@ test_row_checksums(void)
 	}
 	/* A recorder appending to a file with a damaged name stops there. */
 	three_samples(p);
-	sq_exec(p, "UPDATE name SET type = 2 WHERE id = 2");
+	sq_exec(p, "UPDATE part SET type = 2 WHERE id = 2");
 	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
 	if (w != NULL) {
 		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), NBH_ECORRUPT);
-		CHECK(strcmp(nbh_writer_error(w), "damaged database (name row 2: checksum mismatch)") == 0,
+		CHECK(strcmp(nbh_writer_error(w), "damaged database (part row 2: checksum mismatch)") == 0,
 		    "%s", nbh_writer_error(w));
 		nbh_writer_close(&w);
 	}
