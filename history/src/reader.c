@@ -446,6 +446,21 @@ tree_name(void *arg, uint32_t id, uint32_t parent, uint32_t part)
 	return 0;
 }
 
+/* Schema 5: the names added since the last load (none: 0). */
+static int
+names_refresh(struct nbh_reader *r)
+{
+	struct nbh_dmg d = { 0 };
+	int error;
+
+	error = nbh__names_load(r->db, r->sums, &r->parts, r->max_name, tree_name, r, &d);
+	if (error == NBH_ECORRUPT && d.what != NULL)
+		return damaged(r, d.table, d.row, d.what);
+	if (error > 0)
+		return rerr(r, error, "names");
+	return error;
+}
+
 static int
 names_load(struct nbh_reader *r, uint32_t need)
 {
@@ -458,14 +473,7 @@ names_load(struct nbh_reader *r, uint32_t need)
 	if (need <= r->max_name)
 		return 0;
 	if (r->tree) {
-		struct nbh_dmg d = { 0 };
-
-		error = nbh__names_load(r->db, r->sums, &r->parts, r->max_name, tree_name, r, &d);
-		if (error == NBH_ECORRUPT && d.what != NULL)
-			return damaged(r, d.table, d.row, d.what);
-		if (error > 0)
-			return rerr(r, error, "names");
-		if (error == 0 && need > r->max_name)
+		if ((error = names_refresh(r)) == 0 && need > r->max_name)
 			error = damaged(r, "name", need, "missing");
 		return error;
 	}
@@ -549,7 +557,17 @@ shape_decode(struct nbh_reader *r, int64_t sid, unsigned depth)
 		sqlite3_reset(r->q_shape);
 		return damaged(r, "shape", sid, "checksum mismatch");
 	}
-	if (nn < 0 || (base == 0 && (size_t)nn > len) || base < 0 || base >= sid ||
+	/*
+	 * A whole list costs a byte an id, but for runs (schema 5): then it
+	 * has at most as many ids as the file has names (loaded, verified).
+	 */
+	if (r->tree && base == 0 && nn > 0 && (size_t)nn > len && nn > (int64_t)r->max_name &&
+	    (error = names_refresh(r)) != 0) {
+		sqlite3_reset(r->q_shape);
+		return error;
+	}
+	if (nn < 0 || (base == 0 && (size_t)nn > len && (!r->tree || nn > (int64_t)r->max_name)) ||
+	    base < 0 || base >= sid ||
 	    depth > NBH_SHAPE_DEPTH_MAX) {
 		sqlite3_reset(r->q_shape);
 		return damaged(r, "shape", sid, "bad header");

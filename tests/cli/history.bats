@@ -213,24 +213,20 @@ null_text() {
 @test "a file of an older schema is read as it is, and upgraded only by a recorder" {
 	rodir
 	f="$RODIR/v3.db"
-	run -0 nbsysctl --record "$f" --interval 0.05 -c 2 net.interfaces.lo
-	want=$(nbsysctl --replay "$f" net.interfaces.lo)
-	# Version 3: the same file with the names as full text (before version 5)
-	# and without the checksums of version 4.
-	sqlite3 "$f" "CREATE TABLE name_v3 (id INTEGER PRIMARY KEY, name TEXT NOT NULL,
-	    type INTEGER NOT NULL, flags INTEGER NOT NULL, descr INTEGER NOT NULL,
-	    UNIQUE (name, type, flags, descr));
-	    INSERT INTO name_v3 SELECT id, name, type, flags, descr FROM name_full ORDER BY id;
-	    DROP VIEW names; DROP VIEW name_full; DROP TABLE name; DROP TABLE part;
-	    ALTER TABLE name_v3 RENAME TO name;
-	    ALTER TABLE descr DROP COLUMN checksum; ALTER TABLE str DROP COLUMN checksum;
-	    ALTER TABLE shape DROP COLUMN checksum;
+	# Version 3: the version 4 fixture (names as full text, as every file
+	# before version 5) without the checksums of version 4.
+	sqlite3 "$f" < "$NB_SRC/tests/fixtures/history/v4.sql"
+	mapfile -t times < <(sample_times "$f")
+	want=$(nbsysctl --replay "$f" --at "${times[2]}" net.interfaces.lo)
+	[[ $want == *'net.interfaces.lo.mtu = '* ]]
+	sqlite3 "$f" "ALTER TABLE descr DROP COLUMN checksum; ALTER TABLE str DROP COLUMN checksum;
+	    ALTER TABLE name DROP COLUMN checksum; ALTER TABLE shape DROP COLUMN checksum;
 	    ALTER TABLE sample DROP COLUMN checksum; PRAGMA user_version = 3; VACUUM; PRAGMA integrity_check"
 	chmod 0644 "$f"
 	sum=$(sha256sum < "$f")
-	run -0 nbsysctl --replay "$f" net.interfaces.lo
+	run -0 nbsysctl --replay "$f" --at "${times[2]}" net.interfaces.lo
 	[ "$output" = "$want" ]
-	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" net.interfaces.lo
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[2]}" net.interfaces.lo
 	[ "$output" = "$want" ]
 	[ "$(sha256sum < "$f")" = "$sum" ]
 	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 3 ]
@@ -240,8 +236,8 @@ null_text() {
 	[ "$(sqlite3 "$f" 'SELECT count(*) FROM sample WHERE checksum IS NULL')" = 0 ]
 	[ "$(sqlite3 "$f" 'SELECT count(*) FROM name_full')" = "$(sqlite3 "$f" 'SELECT sum(n) FROM name')" ]
 	mapfile -t times < <(sample_times "$f")
-	[ "${#times[@]}" -eq 3 ]
-	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[1]}" net.interfaces.lo
+	[ "${#times[@]}" -eq 5 ]
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[2]}" net.interfaces.lo
 	[ "$output" = "$want" ]
 }
 
