@@ -19,7 +19,7 @@
 
 #include "hist.h"
 
-#define PKEYMAX	(4096 + 16)
+#define PKEYMAX (4096 + 16)
 
 void
 nbh__parts_free(struct nbh_parts *p)
@@ -43,11 +43,11 @@ parts_grow(struct nbh_parts *p, uint32_t id)
 		return 0;
 	while (cap <= id)
 		cap *= 2;
-#define GROW(f)                                                      \
-	do {                                                         \
+#define GROW(f)                                                       \
+	do {                                                          \
 		if ((q = realloc(p->f, cap * sizeof(*p->f))) == NULL) \
-			return -ENOMEM;                              \
-		p->f = q;                                            \
+			return -ENOMEM;                               \
+		p->f = q;                                             \
 	} while (0)
 	GROW(off);
 	GROW(len);
@@ -70,7 +70,8 @@ parts_load(sqlite3 *db, bool sums, struct nbh_parts *p, struct nbh_dmg *d)
 	int rc, error = 0;
 
 	if ((rc = sqlite3_prepare_v2(db, "SELECT id, text, type, flags, descr, checksum FROM part "
-	    "WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+					 "WHERE id > ? ORDER BY id",
+		 -1, &st, NULL)) != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, p->max);
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -79,7 +80,8 @@ parts_load(sqlite3 *db, bool sums, struct nbh_parts *p, struct nbh_dmg *d)
 		d->row = sqlite3_column_int64(st, 0);
 		if (sqlite3_column_int64(st, 0) != (int64_t)p->max + 1) {
 			d->what = sqlite3_column_int64(st, 0) > (int64_t)p->max + 1 ?
-			    "rows missing before it" : "out of order";
+				      "rows missing before it" :
+				      "out of order";
 			error = NBH_ECORRUPT;
 			break;
 		}
@@ -89,10 +91,7 @@ parts_load(sqlite3 *db, bool sums, struct nbh_parts *p, struct nbh_dmg *d)
 			break;
 		}
 		len = (size_t)sqlite3_column_bytes(st, 1);
-		if (len == 0 || len > 4096 || (sums && (sqlite3_column_type(st, 5) != SQLITE_INTEGER ||
-		    sqlite3_column_int64(st, 5) != nbh__sum_part(id, txt, len,
-		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 4))))) {
+		if (len == 0 || len > 4096 || (sums && (sqlite3_column_type(st, 5) != SQLITE_INTEGER || sqlite3_column_int64(st, 5) != nbh__sum_part(id, txt, len, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4))))) {
 			d->what = len == 0 || len > 4096 ? "bad text" : "checksum mismatch";
 			error = NBH_ECORRUPT;
 			break;
@@ -127,7 +126,8 @@ nbh__names_load(sqlite3 *db, bool sums, struct nbh_parts *pt, uint32_t after, nb
 	if ((error = parts_load(db, sums, pt, d)) != 0)
 		return error;
 	if ((rc = sqlite3_prepare_v2(db, "SELECT id, parent, part, n, checksum FROM name "
-	    "WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+					 "WHERE id > ? ORDER BY id",
+		 -1, &st, NULL)) != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, after);
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -139,7 +139,7 @@ nbh__names_load(sqlite3 *db, bool sums, struct nbh_parts *pt, uint32_t after, nb
 		d->row = id;
 		d->what = NULL;
 		if (sums && (sqlite3_column_type(st, 4) != SQLITE_INTEGER ||
-		    sqlite3_column_int64(st, 4) != nbh__sum_run(id, parent, part, n)))
+				sqlite3_column_int64(st, 4) != nbh__sum_run(id, parent, part, n)))
 			d->what = "checksum mismatch";
 		else if (id != next)
 			d->what = id > next ? "rows missing before it" : "out of order";
@@ -171,11 +171,13 @@ nbh__namer_prepare(struct nbh_namer *nm, sqlite3 *db)
 	int rc;
 
 	if ((rc = sqlite3_prepare_v3(db, "INSERT INTO part(id, text, type, flags, descr, checksum) "
-	    "VALUES (?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &nm->ins_part, NULL)) !=
+					 "VALUES (?, ?, ?, ?, ?, ?)",
+		 -1, SQLITE_PREPARE_PERSISTENT, &nm->ins_part, NULL)) !=
 	    SQLITE_OK)
 		return rc;
 	return sqlite3_prepare_v3(db, "INSERT INTO name(id, parent, part, n, checksum) "
-	    "VALUES (?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &nm->ins_name, NULL);
+				      "VALUES (?, ?, ?, ?, ?)",
+	    -1, SQLITE_PREPARE_PERSISTENT, &nm->ins_name, NULL);
 }
 
 void
@@ -220,7 +222,7 @@ nbh__namer_note_part(struct nbh_namer *nm, uint32_t id, const char *text, size_t
 		return -EINVAL;
 	if (nbh__map_get(&nm->parts, key, part_key(key, text, len, type, flags, descr)) == 0 &&
 	    (error = nbh__map_put(&nm->parts, key, part_key(key, text, len, type, flags, descr),
-	    id)) != 0)
+		 id)) != 0)
 		return error;
 	if (id > nm->last_part)
 		nm->last_part = id;
@@ -247,8 +249,7 @@ nbh__namer_flush(struct nbh_namer *nm)
 	sqlite3_bind_int64(nm->ins_name, 2, nm->r_parent);
 	sqlite3_bind_int64(nm->ins_name, 3, nm->r_part);
 	sqlite3_bind_int64(nm->ins_name, 4, nm->r_n);
-	sqlite3_bind_int64(nm->ins_name, 5, nbh__sum_run(nm->r_id, nm->r_parent, nm->r_part,
-	    nm->r_n));
+	sqlite3_bind_int64(nm->ins_name, 5, nbh__sum_run(nm->r_id, nm->r_parent, nm->r_part, nm->r_n));
 	rc = sqlite3_step(nm->ins_name);
 	sqlite3_reset(nm->ins_name);
 	nm->r_n = 0;
@@ -277,8 +278,7 @@ part_id(struct nbh_namer *nm, const char *text, size_t len, unsigned type, unsig
 	sqlite3_bind_int(nm->ins_part, 3, (int)type);
 	sqlite3_bind_int64(nm->ins_part, 4, flags);
 	sqlite3_bind_int64(nm->ins_part, 5, descr);
-	sqlite3_bind_int64(nm->ins_part, 6, nbh__sum_part((int64_t)nm->last_part + 1, text, len,
-	    type, flags, descr));
+	sqlite3_bind_int64(nm->ins_part, 6, nbh__sum_part((int64_t)nm->last_part + 1, text, len, type, flags, descr));
 	rc = sqlite3_step(nm->ins_part);
 	sqlite3_reset(nm->ins_part);
 	sqlite3_clear_bindings(nm->ins_part);
@@ -348,14 +348,15 @@ nbh__names_migrate(sqlite3 *db)
 	if ((rc = nbh__namer_prepare(&nm, db)) != SQLITE_OK)
 		goto out;
 	if ((rc = sqlite3_prepare_v2(db, "SELECT id, name, type, flags, descr, checksum FROM name_v4 "
-	    "ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
+					 "ORDER BY id",
+		 -1, &st, NULL)) != SQLITE_OK)
 		goto out;
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL ||
 		    sqlite3_column_int64(st, 0) < 1 || sqlite3_column_int64(st, 0) >= UINT32_MAX ||
 		    sqlite3_column_int64(st, 5) != nbh__sum_name(sqlite3_column_int64(st, 0), txt,
-		    (size_t)sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 2),
-		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4))) {
+						       (size_t)sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 2),
+						       sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4))) {
 			rc = SQLITE_CORRUPT;
 			break;
 		}
@@ -367,7 +368,8 @@ nbh__names_migrate(sqlite3 *db)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (error != 0) {
-		rc = error > 0 ? error : error == -ENOMEM ? SQLITE_NOMEM : SQLITE_CORRUPT;
+		rc = error > 0 ? error : error == -ENOMEM ? SQLITE_NOMEM :
+							    SQLITE_CORRUPT;
 		goto out;
 	}
 	if (rc != SQLITE_DONE)

@@ -177,9 +177,15 @@ test_id_runs(void)
 	uint8_t buf[32];
 	size_t i, n;
 
-	for (i = 0; i < 5000; i++)	/* 1..2000, 2 gaps, 3000..5997 with one step back */
-		ids[i] = i < 2000 ? (uint32_t)i + 1 : i < 2002 ? (uint32_t)i * 7 :
-		    i == 4000 ? 17 : (uint32_t)i + 1000;
+	/* 1..2000, 2 gaps, 3002..5999 with one step back to 17 */
+	for (i = 0; i < 5000; i++) {
+		if (i < 2000)
+			ids[i] = (uint32_t)i + 1;
+		else if (i < 2002)
+			ids[i] = (uint32_t)i * 7;
+		else
+			ids[i] = i == 4000 ? 17 : (uint32_t)i + 1000;
+	}
 	CHECK(nbh__ids_encode(&b, ids, 5000) == 0);
 	CHECK(b.len < 32, "%zu bytes", b.len);
 	CHECK(nbh__ids_decode(b.p, b.len, out, 5000) == 0);
