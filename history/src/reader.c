@@ -848,18 +848,19 @@ fmt_time(int64_t t_ns, char *buf, size_t size)
 int
 nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, error;
-
-	if ((error = refresh(r)) != 0)
-		return error;
 	/*
 	 * Each from the index of times (one min or max a query: SQLite reads
 	 * one entry of the index for it; count(*) read every page of the
 	 * table, most of a replay's time on a large file). NULL: no sample.
 	 */
-	if ((rc = sqlite3_prepare_v2(r->db, "SELECT (SELECT min(t_ns) FROM sample), "
-	    "(SELECT max(t_ns) FROM sample)", -1, &st, NULL)) != SQLITE_OK)
+	static const char q[] =
+	    "SELECT (SELECT min(t_ns) FROM sample), (SELECT max(t_ns) FROM sample)";
+	sqlite3_stmt *st = NULL;
+	int rc, error;
+
+	if ((error = refresh(r)) != 0)
+		return error;
+	if ((rc = sqlite3_prepare_v2(r->db, q, -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "span");
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
 		error = rerr(r, rc, "span");
