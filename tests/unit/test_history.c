@@ -742,6 +742,87 @@ test_add_by_id(void)
 
 /* ---- the store directly: strings, resets, keyframes ---- */
 
+/*
+ * A delta sample with the shape of the sample before it is applied by
+ * skipping its runs of zero deltas (reader.c, apply_same): runs of every
+ * length across the names, a shape that changes and comes back, values
+ * that go down; by seek (a chain from the keyframe) and by next.
+ */
+#define SS_NAMES 200
+#define SS_SAMPLES 25
+
+static int64_t
+ss_value(unsigned j, unsigned k)
+{
+	int64_t v = (int64_t)j * 1000;
+	unsigned i;
+
+	for (i = 1; i <= k; i++)
+		if ((j * 7 + i * 3) % (i % 4 + 2) == 0)
+			v += (i % 3 == 0 ? -1 : 1) * (int64_t)(j + i);
+	return v;
+}
+
+static void
+ss_check(struct nbh_reader *r, unsigned k)
+{
+	const struct nbh_entry *e;
+	size_t n, i, bad = 0;
+	bool extra = k == 12 || k == 13;
+
+	e = nbh_reader_entries(r, &n);
+	CHECK(n == 1 + SS_NAMES + (extra ? 1 : 0), "sample %u: %zu entries", k, n);
+	if (n != 1 + SS_NAMES + (extra ? 1 : 0))
+		return;
+	for (i = 0; i < SS_NAMES; i++)
+		if (e[1 + i].v != ss_value((unsigned)i, k))
+			bad++;
+	CHECK(bad == 0, "sample %u: %zu values differ", k, bad);
+	CHECK(!extra || e[n - 1].v == (int64_t)k, "sample %u: extra", k);
+}
+
+static void
+test_same_shape_runs(void)
+{
+	struct nbh_writer_opts wo = { .keyframe_every = 10 };
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	struct nbh_sample_info si = { .source = "unit" };
+	const char *db = tpath("sameshape.db");
+	char name[32], err[256];
+	unsigned j, k;
+
+	CHECK_RC(nbh_writer_open(db, &wo, &w, err, sizeof(err)), 0);
+	if (w == NULL)
+		return;
+	for (k = 0; k < SS_SAMPLES; k++) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), 0);
+		for (j = 0; j < SS_NAMES; j++) {
+			snprintf(name, sizeof(name), "a.v%03u", j);
+			CHECK_RC(nbh_writer_add(w, name, strlen(name), 4, 2, "v", ss_value(j, k), NULL, 0),
+			    0);
+		}
+		if (k == 12 || k == 13)
+			CHECK_RC(nbh_writer_add(w, "a.x", 3, 2, 4, "x", (int64_t)k, NULL, 0), 0);
+		si.t_ns = 1000 + (int64_t)k;
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	nbh_writer_close(&w);
+	CHECK_RC(nbh_reader_open(db, &r, err, sizeof(err)), 0);
+	if (r == NULL)
+		return;
+	for (k = 0; k < SS_SAMPLES; k++) {	/* each by seek: its keyframe, then its deltas */
+		CHECK_RC(nbh_reader_seek(r, 1000 + (int64_t)k, false), 0);
+		ss_check(r, k);
+	}
+	CHECK_RC(nbh_reader_seek(r, 0, true), 0);
+	for (k = 0; k < SS_SAMPLES; k++) {	/* and stepping */
+		ss_check(r, k);
+		CHECK_RC(nbh_reader_next(r), k + 1 < SS_SAMPLES ? 0 : -ENOENT);
+	}
+	nbh_reader_close(&r);
+}
+
 static void
 test_store(void)
 {
@@ -1403,6 +1484,7 @@ main(void)
 		return 1;
 	}
 	test_store();
+	test_same_shape_runs();
 	test_add_by_id();
 	test_record_replay();
 	test_record_positions();
