@@ -143,17 +143,34 @@ nbh__ids_reserve(uint32_t **p, size_t *cap, size_t n)
 	return 0;
 }
 
+/*
+ * Id lists: zig-zag varint deltas. A zero delta never separates two ids of
+ * one list, so 0 is an escape (schema 5): 0, r stands for r + 3 ids each
+ * one above the one before (a first sample's shape is mostly such runs).
+ * Lists written before have no 0 and decode the same.
+ */
+#define IDRUN_MIN	3
+
 int
 nbh__ids_encode(struct nbh_buf *b, const uint32_t *ids, size_t n)
 {
 	int64_t prev = 0;
-	size_t i;
+	size_t i, r;
 	int error;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
+		for (r = 0; i + r < n && (int64_t)ids[i + r] == prev + (int64_t)r + 1; r++)
+			;
+		if (r >= IDRUN_MIN) {
+			if ((error = put1(b, 0)) != 0 || (error = put1(b, r - IDRUN_MIN)) != 0)
+				return error;
+			prev = ids[i + r - 1];
+			i += r;
+			continue;
+		}
 		if ((error = put1(b, nbh__zz((int64_t)ids[i] - prev))) != 0)
 			return error;
-		prev = ids[i];
+		prev = ids[i++];
 	}
 	return 0;
 }
@@ -176,16 +193,26 @@ nbh__ids_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t n)
 {
 	const uint8_t *end = p + len;
 	int64_t prev = 0, v;
-	uint64_t u;
+	uint64_t u, r;
 	size_t i;
 	int error;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		if ((error = nbh__varint_get(&p, end, &u)) != 0)
 			return error;
+		if (u == 0) {
+			if ((error = nbh__varint_get(&p, end, &r)) != 0)
+				return error;
+			if (n - i < IDRUN_MIN || r > n - i - IDRUN_MIN ||
+			    (int64_t)r + IDRUN_MIN > (int64_t)UINT32_MAX - prev)
+				return NBH_ECORRUPT;
+			for (r += IDRUN_MIN; r > 0; r--)
+				ids[i++] = (uint32_t)++prev;
+			continue;
+		}
 		if (id_after(prev, u, &v) != 0)
 			return NBH_ECORRUPT;
-		ids[i] = (uint32_t)v;
+		ids[i++] = (uint32_t)v;
 		prev = v;
 	}
 	return p == end ? 0 : NBH_ECORRUPT;

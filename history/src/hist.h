@@ -130,6 +130,10 @@ struct nbh_sample_row {
 int64_t	nbh__sum_text(char table, int64_t id, const void *text, size_t len);
 int64_t	nbh__sum_name(int64_t id, const void *name, size_t len, int64_t type, int64_t flags,
 	    int64_t descr);
+/* Schema 5: a part row (table 'p') and a name run row (table 'N'). */
+int64_t	nbh__sum_part(int64_t id, const void *text, size_t len, int64_t type, int64_t flags,
+	    int64_t descr);
+int64_t	nbh__sum_run(int64_t id, int64_t parent, int64_t part, int64_t n);
 /* base: 0 for NULL. */
 int64_t	nbh__sum_shape(int64_t id, int64_t nnames, const void *names, size_t len, int64_t base);
 int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
@@ -139,6 +143,64 @@ int64_t	nbh__sum_event(int64_t id, int64_t t_ns, const char *object, int64_t ifi
 /* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it;
  * 'event' too, for tests that plant rows). */
 int	nbh__sum_register(sqlite3 *db);
+
+/* ---- names.c: the name tree (schema 5) ---- */
+
+/* Schema version from which names are parts and runs (tables part, name). */
+#define NBH_TREE_VERSION	5
+
+/* The part rows loaded, by id 1..max. */
+struct nbh_parts {
+	struct nbh_buf	 text;		/* the texts, each NUL-terminated */
+	size_t		*off;
+	uint32_t	*len, *type, *flags, *descr;
+	uint32_t	 max;
+	size_t		 cap;
+};
+void	nbh__parts_free(struct nbh_parts *p);
+
+/* Where damage was found: table, row, what. */
+struct nbh_dmg {
+	const char	*table;
+	int64_t		 row;
+	const char	*what;
+};
+
+/* One name loaded: its id, its parent (0, or a lower id: loaded before), its part. */
+typedef int (*nbh_name_fn)(void *arg, uint32_t id, uint32_t parent, uint32_t part);
+/*
+ * Load the parts after pt->max and the names after `after` (a run's end),
+ * in id order, verifying each row (sums: schema 4 and later), calling fn
+ * for each name. 0, NBH_ECORRUPT (*d says where), fn's -errno, or an
+ * SQLite result code (> 0).
+ */
+int	nbh__names_load(sqlite3 *db, bool sums, struct nbh_parts *pt, uint32_t after,
+	    nbh_name_fn fn, void *arg, struct nbh_dmg *d);
+
+/* Adds names as parts and runs; the last run is written by nbh__namer_flush. */
+struct nbh_namer {
+	sqlite3_stmt	*ins_part, *ins_name;
+	struct nbh_map	 parts;		/* part key (text, type, flags, descr) -> id */
+	struct nbh_map	 full;		/* full name text -> a name id */
+	uint32_t	 last_part;
+	uint32_t	 r_id, r_parent, r_part, r_n;	/* the run not yet written (r_n 0: none) */
+};
+/* The insert statements on db: an SQLite result code. */
+int	nbh__namer_prepare(struct nbh_namer *nm, sqlite3 *db);
+/* Maps emptied, the pending run dropped (a rollback; statements kept). */
+void	nbh__namer_clear(struct nbh_namer *nm);
+void	nbh__namer_free(struct nbh_namer *nm);
+/* What the file holds (loading): -errno. */
+int	nbh__namer_note_part(struct nbh_namer *nm, uint32_t id, const char *text, size_t len,
+	    unsigned type, unsigned flags, uint32_t descr);
+int	nbh__namer_note_name(struct nbh_namer *nm, uint32_t id, const char *text, size_t len);
+/* Name `id` (above every id added or noted): 0, -errno or an SQLite result code (> 0). */
+int	nbh__namer_add(struct nbh_namer *nm, uint32_t id, const char *name, size_t len,
+	    unsigned type, unsigned flags, uint32_t descr);
+/* Write the pending run: 0 or an SQLite result code. */
+int	nbh__namer_flush(struct nbh_namer *nm);
+/* Migration 5's code: the rows of name_v4 as parts and runs (an SQLite result code). */
+int	nbh__names_migrate(sqlite3 *db);
 
 /* ---- faultvfs.c: a test hook ---- */
 

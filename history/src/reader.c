@@ -25,7 +25,7 @@
 #include "hist.h"
 
 struct rname {
-	char		*name;
+	size_t		 off;		/* the text, in ntext (NUL-terminated) */
 	size_t		 len;
 	unsigned	 type, flags;
 	uint32_t	 descr;
@@ -43,8 +43,11 @@ struct nbh_reader {
 	sqlite3		*db;
 	bool		 immutable;	/* opened so: no recorder at the time */
 	bool		 sums;		/* schema 4: every row has its checksum */
+	bool		 tree;		/* schema 5: names are parts and runs */
+	struct nbh_parts parts;		/* schema 5: the parts loaded */
 	sqlite3_stmt	*q_le, *q_ge, *q_range, *q_next, *q_prev, *q_shape;
 	struct rname	*names;
+	struct nbh_buf	 ntext;		/* the names' texts, one allocation */
 	uint32_t	 max_name;
 	size_t		 ncap;
 	struct strtab	 strs, descrs;
@@ -55,6 +58,12 @@ struct nbh_reader {
 	uint64_t	 seq;
 	/* The shape of the current sample. */
 	int64_t		 shape_id;
+	/* The value names (not nodes) of shape vids_shape, in order. */
+	uint32_t	*vids;
+	size_t		 nvids, vcap;
+	int64_t		 vids_shape;
+	/* The shape of the sample applied last (0: none, or the state is not whole). */
+	int64_t		 applied_shape;
 	uint32_t	*shape, *shtmp;	/* shtmp: a shape decoded from its base */
 	size_t		 nshape, shcap, tmpcap;
 	/* The current sample. */
@@ -181,7 +190,7 @@ connect(struct nbh_reader *r, char *err, size_t errlen)
 	sqlite3_stmt **stp[6], *st;
 	int64_t ver;
 	unsigned i;
-	bool has_sum;
+	bool has_sum, has_tree;
 	int rc, error;
 
 	if ((error = nbh__db_open(r->path, false, &r->db, &r->immutable, err, errlen)) != 0)
@@ -198,6 +207,15 @@ connect(struct nbh_reader *r, char *err, size_t errlen)
 	if (ver < 0 || has_sum != r->sums) {
 		snprintf(err, errlen, "damaged database (schema version %lld, %s checksums)",
 		    (long long)ver, has_sum ? "with" : "without");
+		return NBH_ECORRUPT;
+	}
+	/* The same for the name tree: its table part exists exactly from version 5. */
+	has_tree = sqlite3_prepare_v2(r->db, "SELECT id FROM part", -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	r->tree = ver >= NBH_TREE_VERSION;
+	if (has_tree != r->tree) {
+		snprintf(err, errlen, "damaged database (schema version %lld, %s name tree)",
+		    (long long)ver, has_tree ? "with" : "without");
 		return NBH_ECORRUPT;
 	}
 	stp[0] = &r->q_le;
@@ -289,19 +307,19 @@ void
 nbh_reader_close(struct nbh_reader **rp)
 {
 	struct nbh_reader *r = *rp;
-	uint32_t i;
 
 	if (r == NULL)
 		return;
 	disconnect(r);
 	free(r->path);
-	for (i = 1; i <= r->max_name; i++)
-		free(r->names[i].name);
 	free(r->names);
+	nbh__buf_free(&r->ntext);
+	nbh__parts_free(&r->parts);
 	strtab_free(&r->strs);
 	strtab_free(&r->descrs);
 	free(r->val);
 	free(r->stamp);
+	free(r->vids);
 	free(r->shape);
 	free(r->shtmp);
 	free(r->ents);
@@ -377,6 +395,81 @@ strtab_load(struct nbh_reader *r, struct strtab *t, const char *table, uint32_t 
 	return error;
 }
 
+/* Room for name id in names, val and stamp. */
+static int
+names_grow(struct nbh_reader *r, uint32_t id)
+{
+	size_t cap;
+	struct rname *n;
+	int64_t *v;
+	uint64_t *s;
+
+	if (id < r->ncap)
+		return 0;
+	cap = r->ncap != 0 ? r->ncap * 2 : 1024;
+	while (cap <= id)
+		cap *= 2;
+	if ((n = realloc(r->names, cap * sizeof(*n))) == NULL)
+		return -ENOMEM;
+	r->names = n;
+	if ((v = realloc(r->val, cap * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	r->val = v;
+	if ((s = realloc(r->stamp, cap * sizeof(*s))) == NULL)
+		return -ENOMEM;
+	r->stamp = s;
+	memset(r->val + r->ncap, 0, (cap - r->ncap) * sizeof(*v));
+	memset(r->stamp + r->ncap, 0, (cap - r->ncap) * sizeof(*s));
+	r->ncap = cap;
+	return 0;
+}
+
+/* A name of the tree (schema 5) loaded: its parent's text, a dot, its part's. */
+static int
+tree_name(void *arg, uint32_t id, uint32_t parent, uint32_t part)
+{
+	struct nbh_reader *r = arg;
+	const struct nbh_parts *pt = &r->parts;
+	size_t plen = parent != 0 ? r->names[parent].len + 1 : 0;
+	struct rname *n;
+	char *t;
+	int error;
+
+	if ((error = names_grow(r, id)) != 0 ||
+	    (error = nbh__buf_reserve(&r->ntext, plen + pt->len[part] + 1)) != 0)
+		return error;
+	n = &r->names[id];
+	n->off = r->ntext.len;
+	t = (char *)r->ntext.p + n->off;
+	if (parent != 0) {
+		memcpy(t, r->ntext.p + r->names[parent].off, plen - 1);
+		t[plen - 1] = '.';
+	}
+	memcpy(t + plen, pt->text.p + pt->off[part], pt->len[part] + 1);
+	n->len = plen + pt->len[part];
+	r->ntext.len += n->len + 1;
+	n->type = pt->type[part];
+	n->flags = pt->flags[part];
+	n->descr = pt->descr[part];
+	r->max_name = id;
+	return 0;
+}
+
+/* Schema 5: the names added since the last load (none: 0). */
+static int
+names_refresh(struct nbh_reader *r)
+{
+	struct nbh_dmg d = { 0 };
+	int error;
+
+	error = nbh__names_load(r->db, r->sums, &r->parts, r->max_name, tree_name, r, &d);
+	if (error == NBH_ECORRUPT && d.what != NULL)
+		return damaged(r, d.table, d.row, d.what);
+	if (error > 0)
+		return rerr(r, error, "names");
+	return error;
+}
+
 static int
 names_load(struct nbh_reader *r, uint32_t need)
 {
@@ -388,6 +481,11 @@ names_load(struct nbh_reader *r, uint32_t need)
 
 	if (need <= r->max_name)
 		return 0;
+	if (r->tree) {
+		if ((error = names_refresh(r)) == 0 && need > r->max_name)
+			error = damaged(r, "name", need, "missing");
+		return error;
+	}
 	if ((rc = sqlite3_prepare_v2(r->db, r->sums ? "SELECT id, name, type, flags, descr, "
 	    "checksum FROM name WHERE id > ? ORDER BY id" : "SELECT id, name, type, flags, descr, "
 	    "NULL FROM name WHERE id > ? ORDER BY id", -1, &st, NULL)) != SQLITE_OK)
@@ -412,41 +510,17 @@ names_load(struct nbh_reader *r, uint32_t need)
 			error = damaged(r, "name", id, "checksum mismatch");
 			break;
 		}
-		if (id >= r->ncap) {
-			size_t cap = r->ncap != 0 ? r->ncap * 2 : 1024;
-			int64_t *v;
-			uint64_t *s;
-
-			while (cap <= id)
-				cap *= 2;
-			if ((n = realloc(r->names, cap * sizeof(*n))) == NULL) {
-				error = -ENOMEM;
-				break;
-			}
-			r->names = n;
-			if ((v = realloc(r->val, cap * sizeof(*v))) == NULL) {
-				error = -ENOMEM;
-				break;
-			}
-			r->val = v;
-			if ((s = realloc(r->stamp, cap * sizeof(*s))) == NULL) {
-				error = -ENOMEM;
-				break;
-			}
-			r->stamp = s;
-			memset(r->val + r->ncap, 0, (cap - r->ncap) * sizeof(*v));
-			memset(r->stamp + r->ncap, 0, (cap - r->ncap) * sizeof(*s));
-			r->ncap = cap;
-		}
+		if ((error = names_grow(r, id)) != 0)
+			break;
 		n = &r->names[id];
 		len = (size_t)sqlite3_column_bytes(st, 1);
-		if ((n->name = malloc(len + 1)) == NULL) {
-			error = -ENOMEM;
+		if ((error = nbh__buf_reserve(&r->ntext, len + 1)) != 0)
 			break;
-		}
-		memcpy(n->name, sqlite3_column_text(st, 1), len);
-		n->name[len] = '\0';
+		n->off = r->ntext.len;
+		memcpy(r->ntext.p + n->off, sqlite3_column_text(st, 1), len);
+		r->ntext.p[n->off + len] = '\0';
 		n->len = len;
+		r->ntext.len += len + 1;
 		n->type = (unsigned)sqlite3_column_int(st, 2);
 		n->flags = (unsigned)sqlite3_column_int64(st, 3);
 		n->descr = (uint32_t)sqlite3_column_int64(st, 4);
@@ -492,7 +566,17 @@ shape_decode(struct nbh_reader *r, int64_t sid, unsigned depth)
 		sqlite3_reset(r->q_shape);
 		return damaged(r, "shape", sid, "checksum mismatch");
 	}
-	if (nn < 0 || (base == 0 && (size_t)nn > len) || base < 0 || base >= sid ||
+	/*
+	 * A whole list costs a byte an id, but for runs (schema 5): then it
+	 * has at most as many ids as the file has names (loaded, verified).
+	 */
+	if (r->tree && base == 0 && nn > 0 && (size_t)nn > len && nn > (int64_t)r->max_name &&
+	    (error = names_refresh(r)) != 0) {
+		sqlite3_reset(r->q_shape);
+		return error;
+	}
+	if (nn < 0 || (base == 0 && (size_t)nn > len && (!r->tree || nn > (int64_t)r->max_name)) ||
+	    base < 0 || base >= sid ||
 	    depth > NBH_SHAPE_DEPTH_MAX) {
 		sqlite3_reset(r->q_shape);
 		return damaged(r, "shape", sid, "bad header");
@@ -583,11 +667,69 @@ sample_ok(const struct nbh_reader *r, sqlite3_stmt *st)
 	return sqlite3_column_int64(st, 9) == nbh__sum_sample(&s);
 }
 
+/* The value names of the current shape (r->shape), for shape sid. */
+static int
+value_ids(struct nbh_reader *r, int64_t sid)
+{
+	size_t i;
+	int error;
+
+	if (r->vids_shape == sid)
+		return 0;
+	r->vids_shape = 0;
+	if ((error = nbh__ids_reserve(&r->vids, &r->vcap, r->nshape)) != 0)
+		return error;
+	r->nvids = 0;
+	for (i = 0; i < r->nshape; i++)
+		if (r->names[r->shape[i]].type != NBH_TYPE_NODE)
+			r->vids[r->nvids++] = r->shape[i];
+	r->vids_shape = sid;
+	return 0;
+}
+
+/*
+ * Apply a delta blob of a sample whose shape is that of the sample
+ * applied before it: every name was present, so each value is the one
+ * before plus its delta, and a run of zero deltas changes nothing (it is
+ * skipped whole). The stamps stay as they are: seq is not advanced, so
+ * they still say "present in the previous sample" of every name.
+ */
+static int
+apply_same(struct nbh_reader *r, struct nbh_vdec *d)
+{
+	const uint32_t *v = r->vids;
+	size_t i = 0, n = r->nvids, k;
+	uint64_t u, run;
+	int error;
+
+	while (i < n) {
+		if (d->zrun > 0) {
+			k = d->zrun < n - i ? (size_t)d->zrun : n - i;
+			d->zrun -= k;
+			i += k;
+			continue;
+		}
+		if ((error = nbh__varint_get(&d->p, d->end, &u)) != 0)
+			return error;
+		if (u == 0) {
+			if ((error = nbh__varint_get(&d->p, d->end, &run)) != 0)
+				return error;
+			d->zrun = run;
+			i++;
+			continue;
+		}
+		r->val[v[i]] = (int64_t)((uint64_t)r->val[v[i]] + (uint64_t)nbh__unzz(u));
+		i++;
+	}
+	return 0;
+}
+
 /* Apply the sample row under `st` on top of the state. */
 static int
 apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
 {
-	int64_t id = sqlite3_column_int64(st, 0), base;
+	int64_t id = sqlite3_column_int64(st, 0), sid = sqlite3_column_int64(st, 6), base;
+	int64_t prev = r->applied_shape;
 	const uint8_t *data;
 	const char *src;
 	int len;
@@ -597,31 +739,38 @@ apply(struct nbh_reader *r, sqlite3_stmt *st, bool key)
 	size_t i;
 	int error;
 
+	r->applied_shape = 0;
 	if (!sample_ok(r, st))
 		return damaged(r, "sample", id, "checksum mismatch");
 	data = sqlite3_column_blob(st, 8);
 	len = sqlite3_column_bytes(st, 8);
 	src = (const char *)sqlite3_column_text(st, 2);
-	if ((error = load_shape(r, sqlite3_column_int64(st, 6))) != 0)
+	if ((error = load_shape(r, sid)) != 0 || (error = value_ids(r, sid)) != 0)
 		return error;
 	if (len < 1 || data[0] != NBH_DATA_V1)
 		return damaged(r, "sample", id, "unknown data format");
 	d.p = data + 1;
 	d.end = data + len;
 	d.zrun = 0;
-	r->seq++;
-	for (i = 0; i < r->nshape; i++) {
-		nid = r->shape[i];
-		if (r->names[nid].type != NBH_TYPE_NODE) {
-			if ((error = nbh__vdec_get(&d, &u)) != 0)
-				return damaged(r, "sample", id, "truncated values");
-			base = !key && r->stamp[nid] == r->seq - 1 ? r->val[nid] : 0;
-			r->val[nid] = (int64_t)((uint64_t)base + (uint64_t)nbh__unzz(u));
+	if (!key && sid != 0 && sid == prev) {
+		if (apply_same(r, &d) != 0)
+			return damaged(r, "sample", id, "truncated values");
+	} else {
+		r->seq++;
+		for (i = 0; i < r->nshape; i++) {
+			nid = r->shape[i];
+			if (r->names[nid].type != NBH_TYPE_NODE) {
+				if ((error = nbh__vdec_get(&d, &u)) != 0)
+					return damaged(r, "sample", id, "truncated values");
+				base = !key && r->stamp[nid] == r->seq - 1 ? r->val[nid] : 0;
+				r->val[nid] = (int64_t)((uint64_t)base + (uint64_t)nbh__unzz(u));
+			}
+			r->stamp[nid] = r->seq;
 		}
-		r->stamp[nid] = r->seq;
 	}
 	if (d.p != d.end || d.zrun != 0)
 		return damaged(r, "sample", id, "trailing values");
+	r->applied_shape = sid;
 	r->info.id = id;
 	r->info.t_ns = sqlite3_column_int64(st, 1);
 	snprintf(r->source, sizeof(r->source), "%s", src != NULL ? src : "");
@@ -667,7 +816,7 @@ build_entries(struct nbh_reader *r)
 		e = &r->ents[i];
 		n = &r->names[r->shape[i]];
 		e->name_id = r->shape[i];
-		e->name = n->name;
+		e->name = (const char *)r->ntext.p + n->off;
 		e->namelen = n->len;
 		e->type = n->type;
 		e->flags = n->flags;
@@ -699,17 +848,24 @@ fmt_time(int64_t t_ns, char *buf, size_t size)
 int
 nbh_reader_span(struct nbh_reader *r, int64_t *first_ns, int64_t *last_ns)
 {
+	/*
+	 * Each from the index of times (one min or max a query: SQLite reads
+	 * one entry of the index for it; count(*) read every page of the
+	 * table, most of a replay's time on a large file). NULL: no sample.
+	 */
+	static const char q[] =
+	    "SELECT (SELECT min(t_ns) FROM sample), (SELECT max(t_ns) FROM sample)";
 	sqlite3_stmt *st = NULL;
 	int rc, error;
 
 	if ((error = refresh(r)) != 0)
 		return error;
-	if ((rc = sqlite3_prepare_v2(r->db, "SELECT min(t_ns), max(t_ns), count(*) FROM sample",
-	    -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(r->db, q, -1, &st, NULL)) != SQLITE_OK)
 		return rerr(r, rc, "span");
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
 		error = rerr(r, rc, "span");
-	else if (sqlite3_column_int64(st, 2) == 0) {
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL ||
+	    sqlite3_column_type(st, 1) == SQLITE_NULL) {
 		snprintf(r->err, sizeof(r->err), "no sample recorded in this file yet");
 		error = NBH_EEMPTY;
 	} else {

@@ -59,6 +59,44 @@ nbh__sum_name(int64_t id, const void *name, size_t len, int64_t type, int64_t fl
 	return (int64_t)chain(XXH3_64bits(h.b, h.n), name, len);
 }
 
+/*
+ * Schema 5's part and name rows keep the low 32 bits of the sum, sign
+ * extended: SQLite stores it in 4 bytes instead of 8, and a first sample
+ * of a large host has tens of thousands of these rows. A damaged row
+ * still matches with a chance of one in 2^32.
+ */
+static inline int64_t
+sum32(uint64_t h)
+{
+	return (int64_t)(int32_t)(uint32_t)h;
+}
+
+int64_t
+nbh__sum_part(int64_t id, const void *text, size_t len, int64_t type, int64_t flags,
+    int64_t descr)
+{
+	struct hdr h = { .b = { 'p' }, .n = 1 };
+
+	hdr_int(&h, (uint64_t)id);
+	hdr_int(&h, len);
+	hdr_int(&h, (uint64_t)type);
+	hdr_int(&h, (uint64_t)flags);
+	hdr_int(&h, (uint64_t)descr);
+	return sum32(chain(XXH3_64bits(h.b, h.n), text, len));
+}
+
+int64_t
+nbh__sum_run(int64_t id, int64_t parent, int64_t part, int64_t n)
+{
+	struct hdr h = { .b = { 'N' }, .n = 1 };
+
+	hdr_int(&h, (uint64_t)id);
+	hdr_int(&h, (uint64_t)parent);
+	hdr_int(&h, (uint64_t)part);
+	hdr_int(&h, (uint64_t)n);
+	return sum32(XXH3_64bits(h.b, h.n));
+}
+
 int64_t
 nbh__sum_shape(int64_t id, int64_t nnames, const void *names, size_t len, int64_t base)
 {

@@ -117,6 +117,14 @@ nbh__db_version(sqlite3 *db)
 	return pragma_int(db, "PRAGMA user_version", &ver) == SQLITE_OK ? ver : -1;
 }
 
+/*
+ * Code a migration runs after its NNN-*.sql, in the same transaction, keyed
+ * by version (SQL alone cannot do it): an SQLite result code.
+ */
+static int (*const hooks[])(sqlite3 *) = {
+	[5] = nbh__names_migrate,	/* 005-name-tree.sql: names as parts and runs */
+};
+
 int
 nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 {
@@ -139,6 +147,9 @@ nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 		if (nbh__migrations[v - 1] == NULL)
 			continue;	/* a number this build has no file for (CMakeLists.txt) */
 		if ((rc = sqlite3_exec(db, nbh__migrations[v - 1], NULL, NULL, NULL)) != SQLITE_OK)
+			goto out;
+		if (v < sizeof(hooks) / sizeof(hooks[0]) && hooks[v] != NULL &&
+		    (rc = hooks[v](db)) != SQLITE_OK)
 			goto out;
 	}
 	if (ver == 0) {

@@ -70,8 +70,9 @@ struct nbh_writer {
 	sqlite3_stmt	*prune, *prune_shape;
 	struct nbh_map	 names, strs, descrs;
 	uint32_t	 last_name, last_str, last_descr;
-	sqlite3_stmt	*ins_name, *ins_str, *ins_descr, *ins_shape, *ins_sample;
+	sqlite3_stmt	*ins_str, *ins_descr, *ins_shape, *ins_sample;
 	sqlite3_stmt	*ins_event, *prune_event;	/* prepared when first used */
+	struct nbh_namer nm;		/* names as parts and runs (schema 5) */
 	bool		 in_txn;
 	bool		 stale;		/* reload the maps, next sample is a keyframe */
 	bool		 key;		/* the sample being built is a keyframe */
@@ -303,17 +304,58 @@ text_sum_ok(sqlite3_stmt *st, char table)
 	    nbh__sum_text(table, sqlite3_column_int64(st, 0), p, (size_t)sqlite3_column_bytes(st, 1));
 }
 
+struct load_arg {
+	struct nbh_writer	*w;
+	const struct nbh_parts	*pt;
+};
+
+/* A name loaded (nbh__names_load): its text is its parent's, a dot and its part's. */
+static int
+load_name(void *arg, uint32_t id, uint32_t parent, uint32_t part)
+{
+	struct load_arg *la = arg;
+	struct nbh_writer *w = la->w;
+	const struct nbh_parts *pt = la->pt;
+	char text[KEYMAX], key[KEYMAX];
+	size_t len = 0, plen, klen;
+	int error;
+
+	if (parent != 0) {
+		plen = w->nklen[parent] - 2 - sizeof(unsigned) - sizeof(uint32_t);
+		if (plen + 1 + pt->len[part] + 16 > sizeof(text))
+			return wdamaged(w, "name", id, "name too long");
+		memcpy(text, w->names.keys + w->nkoff[parent], plen);
+		text[plen] = '.';
+		len = plen + 1;
+	} else if (pt->len[part] + 16 > sizeof(text))
+		return wdamaged(w, "name", id, "name too long");
+	memcpy(text + len, pt->text.p + pt->off[part], pt->len[part]);
+	len += pt->len[part];
+	klen = name_key(key, text, len, pt->type[part], pt->flags[part], pt->descr[part]);
+	if ((error = grow_state(w, id)) != 0)
+		return error;
+	w->nkoff[id] = w->names.klen;
+	w->nklen[id] = (uint32_t)klen;
+	w->ntype[id] = (uint8_t)pt->type[part];
+	if ((error = nbh__map_put(&w->names, key, klen, id)) != 0 ||
+	    (error = nbh__namer_note_name(&w->nm, id, text, len)) != 0)
+		return error;
+	if (id > w->last_name)
+		w->last_name = id;
+	return 0;
+}
+
 static int
 load_maps(struct nbh_writer *w)
 {
 	sqlite3_stmt *st = NULL;
-	char key[KEYMAX];
 	const char *txt;
 	size_t len;
 	uint32_t id;
 	int rc, error = 0;
 
 	nbh__map_free(&w->names);
+	nbh__namer_clear(&w->nm);
 	nbh__map_free(&w->strs);
 	nbh__map_free(&w->descrs);
 	w->last_name = w->last_str = w->last_descr = 0;
@@ -361,41 +403,24 @@ load_maps(struct nbh_writer *w)
 	sqlite3_finalize(st);
 	if (error != 0 || rc != SQLITE_DONE)
 		return error != 0 ? error : werr(w, rc, "load strings");
-	if ((rc = sqlite3_prepare_v2(w->db, "SELECT id, name, type, flags, descr, checksum "
-	    "FROM name",
-	    -1, &st, NULL)) != SQLITE_OK)
-		return werr(w, rc, "load names");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && error == 0) {
-		id = (uint32_t)sqlite3_column_int64(st, 0);
-		if ((txt = (const char *)sqlite3_column_text(st, 1)) == NULL) {
-			error = wdamaged(w, "name", id, "no text");
-			break;
-		}
-		len = (size_t)sqlite3_column_bytes(st, 1);
-		if (len + 16 > sizeof(key)) {
-			error = wdamaged(w, "name", id, "name too long");
-			break;
-		}
-		if (sqlite3_column_type(st, 5) != SQLITE_INTEGER || sqlite3_column_int64(st, 5) !=
-		    nbh__sum_name(sqlite3_column_int64(st, 0), txt, len, sqlite3_column_int64(st, 2),
-		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4))) {
-			error = wdamaged(w, "name", id, "checksum mismatch");
-			break;
-		}
-		len = name_key(key, txt, len, (unsigned)sqlite3_column_int(st, 2),
-		    (unsigned)sqlite3_column_int64(st, 3), (uint32_t)sqlite3_column_int64(st, 4));
-		if ((error = grow_state(w, id)) != 0)
-			break;
-		w->nkoff[id] = w->names.klen;
-		w->nklen[id] = (uint32_t)len;
-		w->ntype[id] = (uint8_t)sqlite3_column_int(st, 2);
-		error = nbh__map_put(&w->names, key, len, id);
-		if (id > w->last_name)
-			w->last_name = id;
+	{
+		struct nbh_parts pt = { 0 };
+		struct load_arg la = { w, &pt };
+		struct nbh_dmg d = { 0 };
+		uint32_t i;
+
+		error = nbh__names_load(w->db, true, &pt, 0, load_name, &la, &d);
+		for (i = 1; error == 0 && i <= pt.max; i++)
+			error = nbh__namer_note_part(&w->nm, i, (const char *)pt.text.p + pt.off[i],
+			    pt.len[i], pt.type[i], pt.flags[i], pt.descr[i]);
+		nbh__parts_free(&pt);
+		if (error == NBH_ECORRUPT && d.what != NULL)
+			return wdamaged(w, d.table, d.row, d.what);
+		if (error > 0)
+			return werr(w, error, "load names");
+		if (error != 0)
+			return error;
 	}
-	sqlite3_finalize(st);
-	if (error != 0 || rc != SQLITE_DONE)
-		return error != 0 ? error : werr(w, rc, "load names");
 	if ((rc = sqlite3_prepare_v2(w->db, "SELECT coalesce(max(id), 0), coalesce(max(t_ns), "
 	    "-9223372036854775807), (SELECT coalesce(max(id), 0) FROM shape) FROM sample", -1, &st,
 	    NULL)) != SQLITE_OK)
@@ -451,7 +476,7 @@ name_id(struct nbh_writer *w, const char *name, size_t len, unsigned type, unsig
 	char key[KEYMAX];
 	uint32_t did;
 	size_t klen;
-	int rc, error;
+	int error;
 
 	if (len == 0 || len + 16 > sizeof(key) || memchr(name, '\0', len) != NULL)
 		return -EINVAL;
@@ -463,19 +488,8 @@ name_id(struct nbh_writer *w, const char *name, size_t len, unsigned type, unsig
 		return 0;
 	if (w->last_name == UINT32_MAX - 1)
 		return -EOVERFLOW;
-	sqlite3_reset(w->ins_name);
-	sqlite3_bind_int64(w->ins_name, 1, (int64_t)w->last_name + 1);
-	sqlite3_bind_text(w->ins_name, 2, name, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int(w->ins_name, 3, (int)type);
-	sqlite3_bind_int64(w->ins_name, 4, flags);
-	sqlite3_bind_int64(w->ins_name, 5, did);
-	sqlite3_bind_int64(w->ins_name, 6, nbh__sum_name((int64_t)w->last_name + 1, name, len,
-	    type, flags, did));
-	rc = sqlite3_step(w->ins_name);
-	sqlite3_reset(w->ins_name);
-	sqlite3_clear_bindings(w->ins_name);
-	if (rc != SQLITE_DONE)
-		return werr(w, rc, "insert name");
+	if ((error = nbh__namer_add(&w->nm, w->last_name + 1, name, len, type, flags, did)) != 0)
+		return error > 0 ? werr(w, error, "insert name") : error;
 	if ((error = grow_state(w, w->last_name + 1)) != 0)
 		return error;
 	w->nkoff[w->last_name + 1] = w->names.klen;
@@ -522,7 +536,6 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
     struct nbh_writer **out, char *err, size_t errlen)
 {
 	static const char *const sql[] = {
-		"INSERT INTO name(id, name, type, flags, descr, checksum) VALUES (?, ?, ?, ?, ?, ?)",
 		"INSERT INTO str(id, text, checksum) VALUES (?, ?, ?)",
 		"INSERT INTO descr(id, text, checksum) VALUES (?, ?, ?)",
 		"INSERT INTO shape(id, nnames, names, base, checksum) VALUES (?, ?, ?, ?, ?)",
@@ -531,7 +544,7 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 	};
 	char dummy[8];
 	struct nbh_writer *w;
-	sqlite3_stmt **stp[5];
+	sqlite3_stmt **stp[4];
 	unsigned i;
 	int rc, error;
 
@@ -548,18 +561,22 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 		goto out;
 	if ((error = nbh__db_open(path, true, &w->db, NULL, err, errlen)) != 0)
 		goto out;
-	stp[0] = &w->ins_name;
-	stp[1] = &w->ins_str;
-	stp[2] = &w->ins_descr;
-	stp[3] = &w->ins_shape;
-	stp[4] = &w->ins_sample;
-	for (i = 0; i < 5; i++) {
+	stp[0] = &w->ins_str;
+	stp[1] = &w->ins_descr;
+	stp[2] = &w->ins_shape;
+	stp[3] = &w->ins_sample;
+	for (i = 0; i < 4; i++) {
 		if ((rc = sqlite3_prepare_v3(w->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		    stp[i], NULL)) != SQLITE_OK) {
 			error = werr(w, rc, "prepare");
 			snprintf(err, errlen, "%s", w->err);
 			goto out;
 		}
+	}
+	if ((rc = nbh__namer_prepare(&w->nm, w->db)) != SQLITE_OK) {
+		error = werr(w, rc, "prepare");
+		snprintf(err, errlen, "%s", w->err);
+		goto out;
 	}
 	w->stale = true;
 	if (opts != NULL && opts->retain_ns != 0 &&
@@ -582,7 +599,7 @@ nbh_writer_close(struct nbh_writer **wp)
 	if (w == NULL)
 		return;
 	nbh_writer_abort(w);
-	sqlite3_finalize(w->ins_name);
+	nbh__namer_free(&w->nm);
 	sqlite3_finalize(w->ins_str);
 	sqlite3_finalize(w->ins_descr);
 	sqlite3_finalize(w->ins_shape);
@@ -639,6 +656,7 @@ begin(struct nbh_writer *w)
 	if ((rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return werr(w, rc, "begin");
 	w->in_txn = true;
+	w->nm.r_n = 0;
 	w->key = w->since_key >= w->key_every;
 	w->n = 0;
 	w->nobjects = 0;
@@ -1048,6 +1066,10 @@ nbh_writer_commit(struct nbh_writer *w, const struct nbh_sample_info *si)
 	w->err[0] = '\0';
 	if (!w->in_txn)
 		return 0;
+	if ((rc = nbh__namer_flush(&w->nm)) != 0) {
+		error = werr(w, rc, "insert name");
+		goto out;
+	}
 	if ((error = write_shape(w)) != 0)
 		goto out;
 	w->buf.len = 0;

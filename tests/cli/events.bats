@@ -27,7 +27,7 @@ load helpers
 @test "a file recorded before events were kept: nothing, a note, exit 0; text and JSON" {
 	f="$BATS_TEST_TMPDIR/old.db"
 	run -0 nbsysctl --record "$f" net.interfaces.lo
-	sqlite3 "$f" "DROP VIEW events; DROP TABLE event; PRAGMA user_version = 4"
+	sqlite3 "$f" "DROP VIEW events; DROP TABLE event; PRAGMA user_version = 5"
 	run -0 --separate-stderr nbnetstat --replay "$f" --events
 	[ "$output" = "$(printf '%-23s %-15s %s' TIME OBJECT EVENT)" ]
 	[ "$stderr" = "nbnetstat: note: --replay $f: no events in this file (recorded before nbstat kept them)" ]

@@ -148,9 +148,9 @@ null_text() {
 	[ "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok ]
 }
 
-@test "a NULL name, string or description: damaged, exit 1, for replay and for record" {
+@test "a NULL name part, string or description: damaged, exit 1, for replay and for record" {
 	nbsysctl --record "$DB" net.interfaces.lo >/dev/null
-	for t in name:name str:text descr:text; do
+	for t in part:text str:text descr:text; do
 		f="$BATS_TEST_TMPDIR/${t%%:*}.db"
 		cp "$DB" "$f"
 		null_text "$f" "${t%%:*}" "${t#*:}" 1
@@ -213,17 +213,20 @@ null_text() {
 @test "a file of an older schema is read as it is, and upgraded only by a recorder" {
 	rodir
 	f="$RODIR/v3.db"
-	run -0 nbsysctl --record "$f" --interval 0.05 -c 2 net.interfaces.lo
-	want=$(nbsysctl --replay "$f" net.interfaces.lo)
-	# Version 3: the same file without the checksums of version 4.
+	# Version 3: the version 4 fixture (names as full text, as every file
+	# before version 5) without the checksums of version 4.
+	sqlite3 "$f" < "$NB_SRC/tests/fixtures/history/v4.sql"
+	mapfile -t times < <(sample_times "$f")
+	want=$(nbsysctl --replay "$f" --at "${times[2]}" net.interfaces.lo)
+	[[ $want == *'net.interfaces.lo.mtu = '* ]]
 	sqlite3 "$f" "ALTER TABLE descr DROP COLUMN checksum; ALTER TABLE str DROP COLUMN checksum;
 	    ALTER TABLE name DROP COLUMN checksum; ALTER TABLE shape DROP COLUMN checksum;
-	    ALTER TABLE sample DROP COLUMN checksum; PRAGMA user_version = 3; PRAGMA integrity_check"
+	    ALTER TABLE sample DROP COLUMN checksum; PRAGMA user_version = 3; VACUUM; PRAGMA integrity_check"
 	chmod 0644 "$f"
 	sum=$(sha256sum < "$f")
-	run -0 nbsysctl --replay "$f" net.interfaces.lo
+	run -0 nbsysctl --replay "$f" --at "${times[2]}" net.interfaces.lo
 	[ "$output" = "$want" ]
-	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" net.interfaces.lo
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[2]}" net.interfaces.lo
 	[ "$output" = "$want" ]
 	[ "$(sha256sum < "$f")" = "$sum" ]
 	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 3 ]
@@ -235,10 +238,49 @@ null_text() {
 	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = "$latest" ]
 	[ "$(sqlite3 "$f" "SELECT count(*) FROM sqlite_schema WHERE name = 'event'")" = 1 ]
 	[ "$(sqlite3 "$f" 'SELECT count(*) FROM sample WHERE checksum IS NULL')" = 0 ]
+	[ "$(sqlite3 "$f" 'SELECT count(*) FROM name_full')" = "$(sqlite3 "$f" 'SELECT sum(n) FROM name')" ]
 	mapfile -t times < <(sample_times "$f")
-	[ "${#times[@]}" -eq 3 ]
-	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[1]}" net.interfaces.lo
+	[ "${#times[@]}" -eq 5 ]
+	run -0 as_nobody "$NB_BIN/nbsysctl" --replay "$f" --at "${times[2]}" net.interfaces.lo
 	[ "$output" = "$want" ]
+}
+
+@test "a version 4 file (names as text, fixture v4.sql) is read as it is; a recorder converts it to the name tree (schema 5)" {
+	f="$BATS_TEST_TMPDIR/v4.db"
+	sqlite3 "$f" < "$NB_SRC/tests/fixtures/history/v4.sql"
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = 4 ]
+	sum=$(sha256sum < "$f")
+	mapfile -t times < <(sample_times "$f")
+	[ "${#times[@]}" -eq 4 ]
+	want=()
+	for t in "${times[@]}"; do
+		run -0 nbsysctl --replay "$f" --at "$t" -a
+		want+=("$output")
+	done
+	assert_line --partial 'net.interfaces.lo.stats.ibytes = '
+	[[ ${want[0]} == *'net.interfaces.a\.b.mtu = '* ]]
+	[ "$(sha256sum < "$f")" = "$sum" ]
+	names=$(sqlite3 "$f" 'SELECT id, name, type, flags, descr FROM names ORDER BY id')
+	[ "$(wc -l <<<"$names")" -eq 263 ]
+	# A recorder upgrades it: names become parts and runs with the same ids.
+	run -0 nbsysctl --record "$f" net.interfaces.lo.mtu
+	# ... through 5 (the name tree) to the newest version (NNN of schema/history).
+	latest=$(ls "$BATS_TEST_DIRNAME/../../schema/history" | sed -n 's/^0*\([0-9][0-9]*\)-.*/\1/p' |
+	    sort -n | tail -1)
+	[ "$latest" -ge 5 ]
+	[ "$(sqlite3 "$f" 'PRAGMA user_version')" = "$latest" ]
+	[ "$(sqlite3 "$f" "SELECT count(*) FROM sqlite_schema WHERE name = 'name_v4'")" = 0 ]
+	[ "$(sqlite3 "$f" 'SELECT id, name, type, flags, descr FROM names WHERE id <= 263 ORDER BY id')" = "$names" ]
+	# Fewer rows than names: runs of leaves under one parent.
+	(( $(sqlite3 "$f" 'SELECT count(*) FROM name') < 263 / 2 ))
+	for k in "${!times[@]}"; do
+		run -0 nbsysctl --replay "$f" --at "${times[$k]}" -a
+		[ "$output" = "${want[$k]}" ]
+	done
+	run -0 nbsysctl --replay "$f" net.interfaces.lo.mtu
+	[ "$output" = "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)" ]
+	run -0 sqlite3 "$f" 'PRAGMA integrity_check'
+	[ "$output" = ok ]
 }
 
 @test "a second recorder on the same file is refused; the first goes on" {
@@ -257,7 +299,23 @@ null_text() {
 	MNT="$BATS_TEST_TMPDIR/mnt"
 	mkdir -p "$MNT"
 	mount -t tmpfs -o size=1m tmpfs "$MNT" || skip "cannot mount tmpfs"
-	run -1 --separate-stderr nbsysctl --record "$MNT/h.db" --interval 0.01 -c 100000 net
+	"$NB_BIN/nbsysctl" --record "$MNT/h.db" --interval 0.01 -c 100000 net >/dev/null \
+	    2>"$BATS_TEST_TMPDIR/stderr" &
+	pid=$!
+	# Since schema 5 a sample of `net` adds a few hundred bytes: once one
+	# is committed, the rest of the file system is filled, so the next
+	# commit meets a full disk (rather than after hours of samples).
+	for _ in $(seq 600); do
+		[ "$(nbsysctl --replay "$MNT/h.db" --list 2>/dev/null | wc -l)" -ge 2 ] && break
+		sleep 0.1
+	done
+	dd if=/dev/zero of="$MNT/fill" bs=4096 2>/dev/null || true
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	mapfile -t stderr_lines <"$BATS_TEST_TMPDIR/stderr"
+	stderr=$(cat "$BATS_TEST_TMPDIR/stderr")
+	echo "$stderr"
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" =~ ^nbsysctl:\ .*(full|No\ space) ]]
 	run -0 sqlite3 "$MNT/h.db" 'PRAGMA integrity_check'
@@ -413,3 +471,4 @@ null_text() {
 	run -0 script -qec "$NB_BIN/nbsysctl --replay $DB --list" /dev/null
 	[[ "$output" != *"reading"* ]]
 }
+

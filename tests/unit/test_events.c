@@ -334,7 +334,7 @@ test_store(void)
 	nbh_reader_close(&r);
 
 	/* A file made before events: -ENOENT, said so. */
-	sq_exec(db, "DROP VIEW events; DROP TABLE event; PRAGMA user_version = 4");
+	sq_exec(db, "DROP VIEW events; DROP TABLE event; PRAGMA user_version = 5");
 	CHECK_RC(nbh_reader_open(db, &r, NULL, 0), 0);
 	CHECK_RC(nbh_reader_events(r, INT64_MIN, INT64_MAX, got_cb, &g), -ENOENT);
 	CHECK(strstr(nbh_reader_error(r), "no events") != NULL, "%s", nbh_reader_error(r));

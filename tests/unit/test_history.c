@@ -742,6 +742,87 @@ test_add_by_id(void)
 
 /* ---- the store directly: strings, resets, keyframes ---- */
 
+/*
+ * A delta sample with the shape of the sample before it is applied by
+ * skipping its runs of zero deltas (reader.c, apply_same): runs of every
+ * length across the names, a shape that changes and comes back, values
+ * that go down; by seek (a chain from the keyframe) and by next.
+ */
+#define SS_NAMES 200
+#define SS_SAMPLES 25
+
+static int64_t
+ss_value(unsigned j, unsigned k)
+{
+	int64_t v = (int64_t)j * 1000;
+	unsigned i;
+
+	for (i = 1; i <= k; i++)
+		if ((j * 7 + i * 3) % (i % 4 + 2) == 0)
+			v += (i % 3 == 0 ? -1 : 1) * (int64_t)(j + i);
+	return v;
+}
+
+static void
+ss_check(struct nbh_reader *r, unsigned k)
+{
+	const struct nbh_entry *e;
+	size_t n, i, bad = 0;
+	bool extra = k == 12 || k == 13;
+
+	e = nbh_reader_entries(r, &n);
+	CHECK(n == 1 + SS_NAMES + (extra ? 1 : 0), "sample %u: %zu entries", k, n);
+	if (n != 1 + SS_NAMES + (extra ? 1 : 0))
+		return;
+	for (i = 0; i < SS_NAMES; i++)
+		if (e[1 + i].v != ss_value((unsigned)i, k))
+			bad++;
+	CHECK(bad == 0, "sample %u: %zu values differ", k, bad);
+	CHECK(!extra || e[n - 1].v == (int64_t)k, "sample %u: extra", k);
+}
+
+static void
+test_same_shape_runs(void)
+{
+	struct nbh_writer_opts wo = { .keyframe_every = 10 };
+	struct nbh_writer *w = NULL;
+	struct nbh_reader *r = NULL;
+	struct nbh_sample_info si = { .source = "unit" };
+	const char *db = tpath("sameshape.db");
+	char name[32], err[256];
+	unsigned j, k;
+
+	CHECK_RC(nbh_writer_open(db, &wo, &w, err, sizeof(err)), 0);
+	if (w == NULL)
+		return;
+	for (k = 0; k < SS_SAMPLES; k++) {
+		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), 0);
+		for (j = 0; j < SS_NAMES; j++) {
+			snprintf(name, sizeof(name), "a.v%03u", j);
+			CHECK_RC(nbh_writer_add(w, name, strlen(name), 4, 2, "v", ss_value(j, k), NULL, 0),
+			    0);
+		}
+		if (k == 12 || k == 13)
+			CHECK_RC(nbh_writer_add(w, "a.x", 3, 2, 4, "x", (int64_t)k, NULL, 0), 0);
+		si.t_ns = 1000 + (int64_t)k;
+		CHECK_RC(nbh_writer_commit(w, &si), 0);
+	}
+	nbh_writer_close(&w);
+	CHECK_RC(nbh_reader_open(db, &r, err, sizeof(err)), 0);
+	if (r == NULL)
+		return;
+	for (k = 0; k < SS_SAMPLES; k++) {	/* each by seek: its keyframe, then its deltas */
+		CHECK_RC(nbh_reader_seek(r, 1000 + (int64_t)k, false), 0);
+		ss_check(r, k);
+	}
+	CHECK_RC(nbh_reader_seek(r, 0, true), 0);
+	for (k = 0; k < SS_SAMPLES; k++) {	/* and stepping */
+		ss_check(r, k);
+		CHECK_RC(nbh_reader_next(r), k + 1 < SS_SAMPLES ? 0 : -ENOENT);
+	}
+	nbh_reader_close(&r);
+}
+
 static void
 test_store(void)
 {
@@ -1096,9 +1177,16 @@ test_row_checksums(void)
 		{ "UPDATE sample SET checksum = NULL WHERE id = 1", "(id 3): sample row 1: checksum mismatch" },
 		{ "UPDATE shape SET nnames = nnames + 1", "(id 3): shape row 1: checksum mismatch" },
 		{ "UPDATE shape SET names = names || x'00'", "(id 3): shape row 1: checksum mismatch" },
-		{ "UPDATE name SET flags = 6 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
-		{ "UPDATE name SET descr = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
-		{ "UPDATE name SET name = 'a.y' WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		/* Schema 5: a.x and a.s are one run (name row 2) of parts 2 and 3 under a (1). */
+		{ "UPDATE part SET flags = 6 WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE part SET descr = 1 WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE part SET type = 2 WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE part SET text = 'y' WHERE id = 2", "(id 3): part row 2: checksum mismatch" },
+		{ "UPDATE name SET parent = 0 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET part = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET n = 1 WHERE id = 2", "(id 3): name row 2: checksum mismatch" },
+		{ "UPDATE name SET checksum = NULL WHERE id = 1", "(id 3): name row 1: checksum mismatch" },
+		{ "DELETE FROM name WHERE id = 1", "(id 3): name row 2: rows missing before it" },
 		{ "UPDATE str SET text = 'upp' WHERE id = 2", "(id 3): str row 2: checksum mismatch" },
 		{ "UPDATE descr SET text = 'Text' WHERE id = 3", "(id 3): descr row 3: checksum mismatch" },
 		{ "UPDATE descr SET checksum = checksum + 1 WHERE id = 1",
@@ -1138,11 +1226,11 @@ test_row_checksums(void)
 	}
 	/* A recorder appending to a file with a damaged name stops there. */
 	three_samples(p);
-	sq_exec(p, "UPDATE name SET type = 2 WHERE id = 2");
+	sq_exec(p, "UPDATE part SET type = 2 WHERE id = 2");
 	CHECK_RC(nbh_writer_open(p, NULL, &w, err, sizeof(err)), 0);
 	if (w != NULL) {
 		CHECK_RC(nbh_writer_add(w, "a", 1, 1, 0, "node", 0, NULL, 0), NBH_ECORRUPT);
-		CHECK(strcmp(nbh_writer_error(w), "damaged database (name row 2: checksum mismatch)") == 0,
+		CHECK(strcmp(nbh_writer_error(w), "damaged database (part row 2: checksum mismatch)") == 0,
 		    "%s", nbh_writer_error(w));
 		nbh_writer_close(&w);
 	}
@@ -1396,6 +1484,7 @@ main(void)
 		return 1;
 	}
 	test_store();
+	test_same_shape_runs();
 	test_add_by_id();
 	test_record_replay();
 	test_record_positions();

@@ -168,6 +168,56 @@ test_ids(void)
 	nbh__buf_free(&b);
 }
 
+/* Runs of ids one above the other (schema 5: 0, r is r + 3 of them). */
+static void
+test_id_runs(void)
+{
+	static uint32_t ids[5000], out[5000];
+	struct nbh_buf b = { 0 };
+	uint8_t buf[32];
+	size_t i, n;
+
+	/* 1..2000, 2 gaps, 3002..5999 with one step back to 17 */
+	for (i = 0; i < 5000; i++) {
+		if (i < 2000)
+			ids[i] = (uint32_t)i + 1;
+		else if (i < 2002)
+			ids[i] = (uint32_t)i * 7;
+		else
+			ids[i] = i == 4000 ? 17 : (uint32_t)i + 1000;
+	}
+	CHECK(nbh__ids_encode(&b, ids, 5000) == 0);
+	CHECK(b.len < 32, "%zu bytes", b.len);
+	CHECK(nbh__ids_decode(b.p, b.len, out, 5000) == 0);
+	CHECK(memcmp(ids, out, sizeof(ids)) == 0);
+	CHECK(nbh__ids_decode(b.p, b.len, out, 4999) == NBH_ECORRUPT);
+	nbh__buf_free(&b);
+	/* Runs of 1 and 2 are plain deltas; 3 is a run. */
+	for (n = 1; n <= 4; n++) {
+		for (i = 0; i < n; i++)
+			ids[i] = (uint32_t)i + 1;
+		CHECK(nbh__ids_encode(&b, ids, n) == 0);
+		CHECK(b.len == (n < 3 ? n : 2), "%zu ids: %zu bytes", n, b.len);
+		CHECK(nbh__ids_decode(b.p, b.len, out, n) == 0 && memcmp(ids, out, n * 4) == 0);
+		b.len = 0;
+	}
+	nbh__buf_free(&b);
+	/* A run longer than the list, or past the largest id: damaged. */
+	n = nbh__varint_put(buf, 0);
+	n += nbh__varint_put(buf + n, 5);
+	CHECK(nbh__ids_decode(buf, n, out, 7) == NBH_ECORRUPT);
+	CHECK(nbh__ids_decode(buf, n, out, 2) == NBH_ECORRUPT);
+	CHECK(nbh__ids_decode(buf, n, out, 8) == 0 && out[7] == 8);
+	n = nbh__varint_put(buf, nbh__zz((int64_t)UINT32_MAX - 3));
+	n += nbh__varint_put(buf + n, 0);
+	n += nbh__varint_put(buf + n, 0);
+	CHECK(nbh__ids_decode(buf, n, out, 4) == 0 && out[3] == UINT32_MAX);
+	n = nbh__varint_put(buf, nbh__zz((int64_t)UINT32_MAX - 2));
+	n += nbh__varint_put(buf + n, 0);
+	n += nbh__varint_put(buf + n, 0);
+	CHECK(nbh__ids_decode(buf, n, out, 4) == NBH_ECORRUPT);
+}
+
 static void
 test_map(void)
 {
@@ -299,6 +349,7 @@ main(void)
 	test_zigzag();
 	test_stream();
 	test_ids();
+	test_id_runs();
 	test_id_delta_overflow();
 	test_shape_diff();
 	test_map();
