@@ -56,7 +56,8 @@ struct nb_sysctl_backend_ops {
 	void	(*close)(struct nb_sysctl *h);
 	/*
 	 * Optional: a native table read (table.c's contract, nb__tab_*).
-	 * NULL: the handle reads tables through walk.
+	 * NULL, or NB__TAB_WALK returned before any row was opened: the
+	 * handle reads the table through walk.
 	 */
 	int	(*table)(struct nb_sysctl *h, struct nb__tab *tab);
 };
@@ -168,12 +169,17 @@ nb__tab_child(const struct nb__tab *tab, int at, const char *name, size_t len)
 	return -1;
 }
 
+/* ops->table: "read this table through walk" (not an error). */
+#define NB__TAB_WALK 1
+
 /* Open a new row for the object whose path is comp[0..pn) (keys at the '*'s). */
 int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens);
 /* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
 int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */
 int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);
+/* Store a value in column col of the open row (a reader that has the column, not the leaf). */
+int nb__tab_put(struct nb__tab *tab, unsigned col, const struct nb_sysctl_value *v);
 /*
  * Store a number leaf (INT or U64, no per-CPU vector) in the open row: the
  * hot path of the native readers, inline. Other columns and values go to
