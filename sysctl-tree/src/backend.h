@@ -3,6 +3,7 @@
 #ifndef SYSCTL_TREE_BACKEND_H
 #define SYSCTL_TREE_BACKEND_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -96,6 +97,9 @@ int	nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_so
 
 /* mib.c: a LOCAL handle over the stack and source of `of` (not owned). */
 int nb__sysctl_local_peer(struct nb_sysctl *h, struct nb_sysctl *of);
+/* mib.c: the same, refreshing under `lock` and reading without it (nb_sysctl_open_peer_locked). */
+int nb__sysctl_local_peer_locked(struct nb_sysctl *h, struct nb_sysctl *of,
+    pthread_mutex_t *lock);
 
 /* backend_remote.c: the REMOTE backend (nbstatd's socket); the handle keeps the detail. */
 int nb__sysctl_remote_open(struct nb_sysctl *h, const char *path);

@@ -240,7 +240,7 @@ for k in range(25): s.sendto(b'x', ('10.77.0.2', 9))"
 
 @test "-S: another user's process files are hidden from an unprivileged client, its own are not" {
 	start
-	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 3>&- &
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 600 3>&- &
 	mine=$!
 	sleep 0.3
 	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups "$NB_BIN/nbsysctl" -S "$S" -n "kern.proc.$mine.comm"
