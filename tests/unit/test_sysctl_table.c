@@ -323,6 +323,7 @@ struct srv {
 	char path[108];
 	pthread_t thread;
 	bool up;
+	bool v1only; /* answer as a daemon of protocol version 1 would */
 	_Atomic unsigned ops[5]; /* requests by op: WALK 1 ... TABLE 4 */
 };
 
@@ -373,6 +374,9 @@ srv_main(void *arg)
 				break;
 			if (len >= 2 && req[1] < 5)
 				sv->ops[req[1]]++;
+			/* A version 1 daemon refuses any other version (in version 1). */
+			if (sv->v1only && len >= 1 && req[0] != 1)
+				req[0] = 9;
 			if (nb_sysctl_serve(h, &peer, req, len, emit_fd, &fd, NULL, 0) != 0)
 				break;
 		}
@@ -478,6 +482,21 @@ test_remote(struct nb_sysctl *h, const char *dir)
 		CHECK_EQ(sv.ops[4], tables + 1);
 		CHECK_RC(nb_sysctl_get(rh, "net.interfaces.lo.mtu", 0, &v), 0);
 		CHECK_EQ(v.i, 65536);
+	}
+	nb_sysctl_close(&rh);
+	srv_stop(&sv);
+
+	/* A daemon of version 1: the handle speaks version 1, tables through walks. */
+	memset(&sv, 0, sizeof(sv));
+	sv.v1only = true;
+	srv_start(&sv, h, dir);
+	o.socket_path = sv.path;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	if (rh != NULL) {
+		n = remote_eq(h, rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0);
+		CHECK_EQ(n, 3);
+		CHECK_EQ(sv.ops[4], 0);
+		CHECK(sv.ops[1] > 0);
 	}
 	nb_sysctl_close(&rh);
 	srv_stop(&sv);
