@@ -7,10 +7,11 @@
  * socket; NWORKERS worker threads answer requests, each on a locked peer
  * handle of the daemon's LOCAL handle (nb_sysctl_open_peer_locked, opened
  * in the worker): a worker takes the tree lock (which the recorder holds
- * for a sample) only to refresh the source, to write, and to read process
- * files and sockets; every other read runs with the lock released, so an
- * expensive read (a walk of the whole tree) delays neither the recorder
- * nor the other clients, who are answered by the other workers meanwhile.
+ * for a sample) only to refresh the source and to write; it reads with the
+ * lock released (reads of process files and sockets wait for each other:
+ * mib.c), so an expensive read (a walk of the whole tree) delays neither
+ * the recorder nor the other clients, who are answered by the other
+ * workers meanwhile.
  *
  * Sockets are non-blocking and watched by one epoll. When a client has a
  * complete request frame and no response in progress, the server thread

@@ -35,8 +35,12 @@
  * sample for all of them, so clients that ask together share a refresh).
  * The exception is the scoped families (process files, sockets): a refresh
  * loads them for one pid or some socket kinds and replaces the whole
- * snapshot, so a peer reloads them for each read and keeps the lock until
- * its walk is done, or another's refresh could narrow what it sees.
+ * snapshot, so a peer reloads them for each read and holds the peers'
+ * scope lock (taken before the tree lock) until its walk is done, or
+ * another peer's refresh could narrow what it sees; the tree lock it holds
+ * only for the load, as for any family. (The owner refreshes them only for
+ * what it records: by default nothing; kern.proc and net.pcb in
+ * --subtrees load every process and every socket kind, a superset.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -161,6 +165,7 @@ static const struct famrule {
 
 /* The sample the locked peers of a handle share (under their lock). */
 struct shared {
+	pthread_mutex_t scope; /* a peer's read of SCOPED_FAMS, load and walk */
 	_Atomic int64_t sample_ns; /* read without the lock (sample_time) */
 	_Atomic unsigned loaded; /* families refreshed in it, none of SCOPED_FAMS;
 				    added to under the lock, reset and read without it */
@@ -853,13 +858,42 @@ lock_if_needed(struct local *lo, unsigned fams, unsigned offered)
 	return true;
 }
 
+/*
+ * A read begins. A locked peer reading process files or sockets first
+ * takes the peers' scope lock and keeps it until its walk is done: their
+ * refresh (for one pid, for some socket kinds) replaces the snapshot, and
+ * another peer's could narrow what this one walks. Then the tree lock if
+ * a family must be loaded (lock_if_needed), only for the load.
+ */
+static bool
+read_begin(struct local *lo, unsigned fams, unsigned offered, bool *scoped)
+{
+	*scoped = lo->lock != NULL && (fams & SCOPED_FAMS) != 0;
+	if (*scoped)
+		pthread_mutex_lock(&lo->sh->scope);
+	return lock_if_needed(lo, fams, offered);
+}
+
+/* A retry loading every family: the scope lock (kept), then the tree lock. */
+static void
+reload_begin(struct local *lo, bool *scoped)
+{
+	if (lo->lock == NULL)
+		return;
+	if (!*scoped) {
+		pthread_mutex_lock(&lo->sh->scope);
+		*scoped = true;
+	}
+	lock_begin(lo);
+}
+
 static int
 local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, unsigned n,
     unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
 {
 	struct local *lo = h->priv;
 	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams, aux;
-	bool known, locked, held;
+	bool known, locked, scoped;
 	int error;
 
 	if (lo->busy)
@@ -870,29 +904,27 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
 		fams &= ~(unsigned)NB_FAM_PCBX;
-	locked = lock_if_needed(lo, fams | aux, offered);
+	locked = read_begin(lo, fams | aux, offered, &scoped);
 	load_aux(h, lo, aux);
 	error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n),
 	    mib_pcb_scope(comp, lens, n));
-	held = locked && (fams & SCOPED_FAMS) != 0;
-	if (locked && !held)
+	if (locked)
 		lock_end(lo);
 	if (error != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
-		if (lo->lock != NULL && !held) {
-			lock_begin(lo);
-			held = true;
-		}
-		if ((error = load(h, lo, offered, 0, 0)) != 0)
-			goto out;
-		error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
+		reload_begin(lo, &scoped);
+		error = load(h, lo, offered, 0, 0);
+		if (lo->lock != NULL)
+			lock_end(lo);
+		if (error == 0)
+			error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	}
 out:
-	if (held)
-		lock_end(lo);
+	if (scoped)
+		pthread_mutex_unlock(&lo->sh->scope);
 	lo->busy = false;
 	return error;
 }
@@ -945,7 +977,7 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams, aux;
 	unsigned rdflags = tab->rdflags & ~(unsigned)(NB_SYSCTL_RD_NODES | NB_SYSCTL_RD_SHALLOW |
 	    NB_SYSCTL_RD_NOVALUE);
-	bool known, locked, held;
+	bool known, locked, scoped;
 	int error;
 
 	if (lo->busy)
@@ -956,28 +988,27 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
 		fams &= ~(unsigned)NB_FAM_PCBX;
-	locked = lock_if_needed(lo, fams | aux, offered);
+	locked = read_begin(lo, fams | aux, offered, &scoped);
 	load_aux(h, lo, aux);
 	error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
 	    mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix));
-	held = locked && (fams & SCOPED_FAMS) != 0;
-	if (locked && !held)
+	if (locked)
 		lock_end(lo);
 	if (error != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
-		if (lo->lock != NULL && !held) {
-			lock_begin(lo);
-			held = true;
-		}
-		if ((error = load(h, lo, offered, 0, 0)) != 0)
-			goto out;
-		error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
+		reload_begin(lo, &scoped);
+		error = load(h, lo, offered, 0, 0);
+		if (lo->lock != NULL)
+			lock_end(lo);
+		if (error == 0)
+			error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL,
+			    tab);
 	}
 out:
-	if (held)
-		lock_end(lo);
+	if (scoped)
+		pthread_mutex_unlock(&lo->sh->scope);
 	lo->w.tab = NULL;
 	lo->busy = false;
 	return error;
@@ -1137,8 +1168,10 @@ local_close(struct nb_sysctl *h)
 		nb_source_close(&lo->src);
 		nb_stack_destroy(&lo->st);
 	}
-	if (lo->lock == NULL)
-		free(lo->sh); /* the owner's, its locked peers closed before it */
+	if (lo->lock == NULL && lo->sh != NULL) { /* the owner's, its locked peers closed */
+		pthread_mutex_destroy(&lo->sh->scope);
+		free(lo->sh);
+	}
 	free(lo);
 	h->priv = NULL;
 }
@@ -1191,8 +1224,10 @@ nb__sysctl_local_peer_locked(struct nb_sysctl *h, struct nb_sysctl *of, pthread_
 		return error;
 	lo = h->priv;
 	pthread_mutex_lock(lock);
-	if (olo->sh == NULL && (olo->sh = calloc(1, sizeof(*olo->sh))) != NULL)
+	if (olo->sh == NULL && (olo->sh = calloc(1, sizeof(*olo->sh))) != NULL) {
+		pthread_mutex_init(&olo->sh->scope, NULL);
 		atomic_store(&olo->sh->sample_ns, now_ns());
+	}
 	if (olo->sh != NULL) {
 		lo->sh = olo->sh;
 		lo->lock = lock;

@@ -116,6 +116,35 @@ count_mtu(const struct nb_sysctl_entry *e, void *arg)
 	return 0;
 }
 
+static int
+count_any(const struct nb_sysctl_entry *e, void *arg)
+{
+	(void)e;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* The recorder on any source: a sample and the interface table, under the lock. */
+static void *
+recorder_any(void *arg)
+{
+	struct nb_sysctl *h = arg;
+	struct nb_sysctl_table t;
+	int rc;
+
+	while (!atomic_load(&stop)) {
+		pthread_mutex_lock(&treelock);
+		(void)nb_sysctl_sample(h);
+		rc = nb_sysctl_table_read(h, "net.interfaces.*", cols, 2, sizeof(struct row), 0, &t);
+		if (rc != 0 || t.nrows == 0)
+			fail("recorder: table", rc);
+		nb_sysctl_table_free(&t);
+		pthread_mutex_unlock(&treelock);
+		usleep(20000);
+	}
+	return NULL;
+}
+
 static void *
 expensive(void *arg)
 {
@@ -237,6 +266,104 @@ cheap(void *arg)
 	return NULL;
 }
 
+/* ---- the scoped families, on the linux source ---- */
+
+static atomic_ulong scoped_reads;
+
+/* Walk kern.proc.<pid> (process files, scoped to that pid) again and again. */
+static void *
+proc_reader(void *arg)
+{
+	char name[64];
+	struct nb_sysctl *h = client_open();
+	size_t n;
+	int rc;
+
+	snprintf(name, sizeof(name), "kern.proc.%ld.comm", (long)(intptr_t)arg);
+	while (h != NULL && !atomic_load(&stop)) {
+		(void)nb_sysctl_sample(h);
+		n = 0;
+		/* Another peer's refresh for another pid must not narrow this one's. */
+		if ((rc = nb_sysctl_walk(h, name, 0, count_any, &n)) != 0 || n != 1)
+			fail(name, rc);
+		atomic_fetch_add(&scoped_reads, 1);
+	}
+	nb_sysctl_close(&h);
+	return NULL;
+}
+
+/* Sockets (scoped to the kinds named) and interfaces, alternately. */
+static void *
+pcb_reader(void *arg)
+{
+	static const struct nb_sysctl_column pcols[] = {
+		{ "state", NB_SYSCTL_STRING, 0, 16 },
+	};
+	struct nb_sysctl *h = client_open();
+	struct nb_sysctl_table t;
+	unsigned k = 0;
+	int rc;
+
+	(void)arg;
+	while (h != NULL && !atomic_load(&stop)) {
+		bool socks = k++ % 2 != 0;
+
+		(void)nb_sysctl_sample(h);
+		rc = nb_sysctl_table_read(h, socks ? "net.pcb.tcp.*" : "net.interfaces.*",
+		    socks ? pcols : cols, socks ? 1 : 2, 64, NB_SYSCTL_RD_NOPCBX, &t);
+		if (rc != 0 || (!socks && t.nrows == 0))
+			fail("pcb reader: table", rc);
+		nb_sysctl_table_free(&t);
+		atomic_fetch_add(&scoped_reads, 1);
+	}
+	nb_sysctl_close(&h);
+	return NULL;
+}
+
+/*
+ * The linux source (as nbstatd runs it, following events): two clients
+ * read the process files of two different pids (this process, its parent),
+ * one reads sockets and interfaces, while the recorder samples. Each pid's
+ * read must find it: a refresh for one pid replaces the snapshot, so the
+ * workers serialise scoped reads (load and walk) among themselves.
+ */
+static void
+linux_phase(double secs, const char *dir)
+{
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL, .follow_events = true };
+	struct nb_sysctl *h = NULL;
+	struct server *srv = NULL;
+	pthread_t rt, pt[3];
+	int rc;
+
+	snprintf(sockpath, sizeof(sockpath), "%s/l.sock", dir);
+	if ((rc = nb_sysctl_open(&o, &h)) != 0) {
+		fail("linux source", rc);
+		nb_sysctl_close(&h);
+		return;
+	}
+	if ((rc = server_start(sockpath, h, &treelock, &srv)) != 0) {
+		fail("linux: server", rc);
+		nb_sysctl_close(&h);
+		return;
+	}
+	atomic_store(&stop, false);
+	pthread_create(&rt, NULL, recorder_any, h);
+	pthread_create(&pt[0], NULL, proc_reader, (void *)(intptr_t)getpid());
+	pthread_create(&pt[1], NULL, proc_reader, (void *)(intptr_t)getppid());
+	pthread_create(&pt[2], NULL, pcb_reader, NULL);
+	usleep((useconds_t)(secs * 1e6));
+	atomic_store(&stop, true);
+	pthread_join(rt, NULL);
+	for (unsigned i = 0; i < 3; i++)
+		pthread_join(pt[i], NULL);
+	server_stop(&srv);
+	nb_sysctl_close(&h);
+	printf("stress_nbstatd: linux: %lu scoped reads\n", atomic_load(&scoped_reads));
+	if (atomic_load(&scoped_reads) == 0)
+		fail("linux: no scoped read done", 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -293,6 +420,7 @@ main(int argc, char **argv)
 	probe_under_lock();
 	server_stop(&srv);
 	nb_sysctl_close(&h);
+	linux_phase(secs / 4, dir);
 	rmdir(dir);
 	printf("stress_nbstatd: %lu expensive walks, %lu cheap reads (%lu within one walk; "
 	       "at most %lu ended during one walk), %lu recorder samples\n",

@@ -174,11 +174,11 @@ int nb_sysctl_open_peer(struct nb_sysctl *h, struct nb_sysctl **out);
 /*
  * nb_sysctl_open_peer_locked - a peer for a thread that reads while h and
  * its other peers are used by other threads: it takes `lock` (the one the
- * caller holds around every use of h) for what must be serialised -- its
- * source refreshes, writes, and reads of process files and sockets, whose
- * refresh replaces what a read in progress sees -- and reads everything
- * else with the lock released. Its samples are shared with h's other
- * locked peers (a refresh serves all of them until the next
+ * caller holds around every use of h) only for its source refreshes and
+ * writes, and reads with it released; reads of process files and sockets,
+ * whose refresh replaces what a read in progress sees, are serialised
+ * among h's locked peers (load and walk). Its samples are shared with h's
+ * other locked peers (a refresh serves all of them until the next
  * nb_sysctl_sample of any). Closed before h.
  */
 int nb_sysctl_open_peer_locked(struct nb_sysctl *h, pthread_mutex_t *lock,
