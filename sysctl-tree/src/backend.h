@@ -3,6 +3,7 @@
 #ifndef SYSCTL_TREE_BACKEND_H
 #define SYSCTL_TREE_BACKEND_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -70,7 +71,8 @@ struct nb_sysctl_backend_ops {
 	void	(*close)(struct nb_sysctl *h);
 	/*
 	 * Optional: a native table read (table.c's contract, nb__tab_*).
-	 * NULL: the handle reads tables through walk.
+	 * NULL, or NB__TAB_WALK returned before any row was opened: the
+	 * handle reads the table through walk.
 	 */
 	int	(*table)(struct nb_sysctl *h, struct nb__tab *tab);
 };
@@ -109,6 +111,9 @@ int	nb__sysctl_local_open(struct nb_sysctl *h, struct nb_stack *st, struct nb_so
 
 /* mib.c: a LOCAL handle over the stack and source of `of` (not owned). */
 int nb__sysctl_local_peer(struct nb_sysctl *h, struct nb_sysctl *of);
+/* mib.c: the same, refreshing under `lock` and reading without it (nb_sysctl_open_peer_locked). */
+int nb__sysctl_local_peer_locked(struct nb_sysctl *h, struct nb_sysctl *of,
+    pthread_mutex_t *lock);
 
 /* backend_remote.c: the REMOTE backend (nbstatd's socket); the handle keeps the detail. */
 int nb__sysctl_remote_open(struct nb_sysctl *h, const char *path);
@@ -182,12 +187,17 @@ nb__tab_child(const struct nb__tab *tab, int at, const char *name, size_t len)
 	return -1;
 }
 
+/* ops->table: "read this table through walk" (not an error). */
+#define NB__TAB_WALK 1
+
 /* Open a new row for the object whose path is comp[0..pn) (keys at the '*'s). */
 int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens);
 /* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
 int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */
 int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);
+/* Store a value in column col of the open row (a reader that has the column, not the leaf). */
+int nb__tab_put(struct nb__tab *tab, unsigned col, const struct nb_sysctl_value *v);
 /*
  * Store a number leaf (INT or U64, no per-CPU vector) in the open row: the
  * hot path of the native readers, inline. Other columns and values go to

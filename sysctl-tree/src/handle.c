@@ -135,6 +135,27 @@ nb_sysctl_open_peer(struct nb_sysctl *of, struct nb_sysctl **out)
 	return 0;
 }
 
+int
+nb_sysctl_open_peer_locked(struct nb_sysctl *of, pthread_mutex_t *lock, struct nb_sysctl **out)
+{
+	struct nb_sysctl *h;
+	int error;
+
+	if (lock == NULL)
+		return -EINVAL;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return -ENOMEM;
+	nb_thread_register();
+	if ((error = nb__sysctl_local_peer_locked(h, of, lock)) != 0) {
+		if (h->ops != NULL)
+			h->ops->close(h);
+		free(h);
+		return error;
+	}
+	*out = h;
+	return 0;
+}
+
 void
 nb_sysctl_close(struct nb_sysctl **hp)
 {

@@ -24,9 +24,28 @@
  * section and must not block or call back into the handle (-EBUSY).
  * A handle is used by one thread at a time (sysctl.h), so the walker state
  * and its reusable buffers live in the backend without locking.
+ *
+ * Locked peers (nb_sysctl_open_peer_locked: nbstatd's workers, each on a
+ * thread of its own) share the source with the owner and with each other.
+ * A locked peer takes the lock for step 1 only -- the source refreshes one
+ * family set at a time -- and not at all when every family it needs is
+ * loaded in the shared sample; it walks with it released, since libstack's
+ * objects are safe to read while a writer changes them; the families it
+ * loaded are recorded in the state the peers share (struct shared: one
+ * sample for all of them, so clients that ask together share a refresh).
+ * The exception is the scoped families (process files, sockets): a refresh
+ * loads them for one pid or some socket kinds and replaces the whole
+ * snapshot, so a peer reloads them for each read and holds the peers'
+ * scope lock (taken before the tree lock) until its walk is done, or
+ * another peer's refresh could narrow what it sees; the tree lock it holds
+ * only for the load, as for any family. (The owner refreshes them only for
+ * what it records: by default nothing; kern.proc and net.pcb in
+ * --subtrees load every process and every socket kind, a superset.)
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,10 +160,23 @@ static const struct famrule {
 	{ "stack", NULL, 0, false },
 };
 
+/* Families whose refresh is scoped (a pid, socket kinds) and replaces the snapshot. */
+#define SCOPED_FAMS (NB_FAM_PROC | NB_FAM_PCB | NB_FAM_PCBX)
+
+/* The sample the locked peers of a handle share (under their lock). */
+struct shared {
+	pthread_mutex_t scope; /* a peer's read of SCOPED_FAMS, load and walk */
+	_Atomic int64_t sample_ns; /* read without the lock (sample_time) */
+	_Atomic unsigned loaded; /* families refreshed in it, none of SCOPED_FAMS;
+				    added to under the lock, reset and read without it */
+};
+
 struct local {
 	struct nb_stack	*st;
 	struct nb_source *src;
 	bool		 own;
+	pthread_mutex_t *lock; /* a locked peer's (else NULL) */
+	struct shared *sh; /* the owner's, allocated for its locked peers */
 	bool		 busy;		/* a walk is running (re-entry guard) */
 	unsigned	 loaded;	/* families refreshed in this sample */
 	int32_t		 proc_scope;	/* the pid NB_FAM_PROC was loaded for, 0: all */
@@ -785,13 +817,83 @@ load_aux(struct nb_sysctl *h, struct local *lo, unsigned aux)
 		h->errdetail[0] = '\0';
 }
 
+/*
+ * A locked peer's refresh section: take the lock and the shared sample's
+ * families (the scoped ones are always reloaded); lock_end gives back what
+ * was loaded and releases it.
+ */
+static void
+lock_begin(struct local *lo)
+{
+	pthread_mutex_lock(lo->lock);
+	lo->loaded = atomic_load(&lo->sh->loaded);
+}
+
+static void
+lock_end(struct local *lo)
+{
+	atomic_fetch_or(&lo->sh->loaded, lo->loaded & ~(unsigned)SCOPED_FAMS);
+	lo->loaded &= ~(unsigned)SCOPED_FAMS;
+	pthread_mutex_unlock(lo->lock);
+}
+
+/*
+ * A locked peer's read begins: true when it took the lock. Not needed when
+ * every family the read needs is loaded in the shared sample (a reset by
+ * another peer meanwhile only means the read sees the previous refresh).
+ */
+static bool
+lock_if_needed(struct local *lo, unsigned fams, unsigned offered)
+{
+	unsigned have;
+
+	if (lo->lock == NULL)
+		return false;
+	have = atomic_load(&lo->sh->loaded);
+	if ((fams & SCOPED_FAMS) == 0 && (fams & offered & ~have) == 0) {
+		lo->loaded = have;
+		return false;
+	}
+	lock_begin(lo);
+	return true;
+}
+
+/*
+ * A read begins. A locked peer reading process files or sockets first
+ * takes the peers' scope lock and keeps it until its walk is done: their
+ * refresh (for one pid, for some socket kinds) replaces the snapshot, and
+ * another peer's could narrow what this one walks. Then the tree lock if
+ * a family must be loaded (lock_if_needed), only for the load.
+ */
+static bool
+read_begin(struct local *lo, unsigned fams, unsigned offered, bool *scoped)
+{
+	*scoped = lo->lock != NULL && (fams & SCOPED_FAMS) != 0;
+	if (*scoped)
+		pthread_mutex_lock(&lo->sh->scope);
+	return lock_if_needed(lo, fams, offered);
+}
+
+/* A retry loading every family: the scope lock (kept), then the tree lock. */
+static void
+reload_begin(struct local *lo, bool *scoped)
+{
+	if (lo->lock == NULL)
+		return;
+	if (!*scoped) {
+		pthread_mutex_lock(&lo->sh->scope);
+		*scoped = true;
+	}
+	lock_begin(lo);
+}
+
 static int
 local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, unsigned n,
     unsigned rdflags, nb_sysctl_walk_fn cb, void *arg)
 {
 	struct local *lo = h->priv;
 	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams, aux;
-	bool known;
+	bool known, locked, scoped;
 	int error;
 
 	if (lo->busy)
@@ -802,18 +904,27 @@ local_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, uns
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
 		fams &= ~(unsigned)NB_FAM_PCBX;
+	locked = read_begin(lo, fams | aux, offered, &scoped);
 	load_aux(h, lo, aux);
-	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n),
-		 mib_pcb_scope(comp, lens, n))) != 0)
+	error = load(h, lo, fams & ~aux, mib_proc_scope(comp, lens, n),
+	    mib_pcb_scope(comp, lens, n));
+	if (locked)
+		lock_end(lo);
+	if (error != 0)
 		goto out;
 	error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	/* A name no rule knows may come from a family not loaded yet. */
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0) {
-		if ((error = load(h, lo, offered, 0, 0)) != 0)
-			goto out;
-		error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
+		reload_begin(lo, &scoped);
+		error = load(h, lo, offered, 0, 0);
+		if (lo->lock != NULL)
+			lock_end(lo);
+		if (error == 0)
+			error = walk_once(lo, comp, lens, n, rdflags, cb, arg, NULL);
 	}
 out:
+	if (scoped)
+		pthread_mutex_unlock(&lo->sh->scope);
 	lo->busy = false;
 	return error;
 }
@@ -866,7 +977,7 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 	unsigned offered = lo->src != NULL ? nb_source_families(lo->src) : 0, fams, aux;
 	unsigned rdflags = tab->rdflags & ~(unsigned)(NB_SYSCTL_RD_NODES | NB_SYSCTL_RD_SHALLOW |
 	    NB_SYSCTL_RD_NOVALUE);
-	bool known;
+	bool known, locked, scoped;
 	int error;
 
 	if (lo->busy)
@@ -877,17 +988,27 @@ local_table(struct nb_sysctl *h, struct nb__tab *tab)
 		fams &= ~(unsigned)NB_FAM_MCAST;
 	if ((rdflags & NB_SYSCTL_RD_NOPCBX) != 0)
 		fams &= ~(unsigned)NB_FAM_PCBX;
+	locked = read_begin(lo, fams | aux, offered, &scoped);
 	load_aux(h, lo, aux);
-	if ((error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
-		 mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix))) != 0)
+	error = load(h, lo, fams & ~aux, mib_proc_scope(tab->pcomp, tab->plen, tab->pn),
+	    mib_pcb_scope(tab->pcomp, tab->plen, tab->prefix));
+	if (locked)
+		lock_end(lo);
+	if (error != 0)
 		goto out;
 	error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
 	if (error == -ENOENT && !known && (offered & ~lo->loaded) != 0 && tab->t->nrows == 0) {
-		if ((error = load(h, lo, offered, 0, 0)) != 0)
-			goto out;
-		error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL, tab);
+		reload_begin(lo, &scoped);
+		error = load(h, lo, offered, 0, 0);
+		if (lo->lock != NULL)
+			lock_end(lo);
+		if (error == 0)
+			error = walk_once(lo, tab->pcomp, tab->plen, tab->pn, rdflags, NULL, NULL,
+			    tab);
 	}
 out:
+	if (scoped)
+		pthread_mutex_unlock(&lo->sh->scope);
 	lo->w.tab = NULL;
 	lo->busy = false;
 	return error;
@@ -944,8 +1065,12 @@ local_write(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 	nb_read_exit(&rd);
 	if (ifp == NULL)
 		return -ENOENT;
+	if (lo->lock != NULL)
+		pthread_mutex_lock(lo->lock);
 	if ((error = nb_source_link_set(lo->src, index, what, v)) < 0)
 		nb__sysctl_errdetail(h, "%s", nb_source_error(lo->src));
+	if (lo->lock != NULL)
+		pthread_mutex_unlock(lo->lock);
 	return error;
 }
 
@@ -956,6 +1081,12 @@ local_sample(struct nb_sysctl *h)
 
 	lo->loaded = 0;
 	lo->sample_ns = now_ns();
+	/* A new sample for every locked peer, without the lock: a refresh in
+	 * progress meanwhile counts for it (it began a moment before). */
+	if (lo->lock != NULL) {
+		atomic_store(&lo->sh->loaded, 0);
+		atomic_store(&lo->sh->sample_ns, lo->sample_ns);
+	}
 	return 0;
 }
 
@@ -964,7 +1095,7 @@ local_sample_time(const struct nb_sysctl *h)
 {
 	const struct local *lo = h->priv;
 
-	return lo->sample_ns;
+	return lo->lock != NULL ? atomic_load(&lo->sh->sample_ns) : lo->sample_ns;
 }
 
 static struct nb_stack *
@@ -1057,6 +1188,10 @@ local_close(struct nb_sysctl *h)
 		nb_source_close(&lo->src);
 		nb_stack_destroy(&lo->st);
 	}
+	if (lo->lock == NULL && lo->sh != NULL) { /* the owner's, its locked peers closed */
+		pthread_mutex_destroy(&lo->sh->scope);
+		free(lo->sh);
+	}
 	free(lo);
 	h->priv = NULL;
 }
@@ -1099,6 +1234,29 @@ nb__sysctl_local_peer(struct nb_sysctl *h, struct nb_sysctl *of)
 	if (of->ops != &local_ops)
 		return -EINVAL;
 	return nb__sysctl_local_open(h, lo->st, lo->src, false);
+}
+
+int
+nb__sysctl_local_peer_locked(struct nb_sysctl *h, struct nb_sysctl *of, pthread_mutex_t *lock)
+{
+	struct local *olo = of->priv, *lo;
+	int error;
+
+	if ((error = nb__sysctl_local_peer(h, of)) != 0)
+		return error;
+	lo = h->priv;
+	pthread_mutex_lock(lock);
+	if (olo->sh == NULL && (olo->sh = calloc(1, sizeof(*olo->sh))) != NULL) {
+		pthread_mutex_init(&olo->sh->scope, NULL);
+		atomic_store(&olo->sh->sample_ns, now_ns());
+	}
+	if (olo->sh != NULL) {
+		lo->sh = olo->sh;
+		lo->lock = lock;
+	} else
+		error = -ENOMEM;
+	pthread_mutex_unlock(lock);
+	return error;
 }
 
 const char *

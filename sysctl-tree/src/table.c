@@ -6,10 +6,11 @@
  * columns' relative names, with the identity leaves "index" and "gen"),
  * then a backend fills the rows: natively (ops->table: the local backend
  * straight from libstack in one read section, the replay backend from its
- * decoded sample), or through the generic walk below, which is also what a
- * backend without a native reader gets and what a recording handle uses
- * (so that the recorder sees the subtree). Every reader opens rows with
- * nb__tab_row and stores values with nb__tab_store, so rows, identity and
+ * decoded sample, the remote one from the daemon's rows), or through the
+ * generic walk below, which is also what a backend without a native reader
+ * gets and what a recording handle uses (so that the recorder sees the
+ * subtree). Every reader opens rows with nb__tab_row and stores values
+ * with nb__tab_store (nb__tab_put by column), so rows, identity and
  * conversions are the same whoever reads.
  *
  * Storage: the table owns its rows, identities, key strings and per-CPU
@@ -172,8 +173,9 @@ nb__tab_reserve(struct nb__tab *tab, size_t rows)
 	return store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0, t->nrows + rows);
 }
 
-int
-nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
+/* Store v in column col of the open row (converted to the column's type). */
+static int
+store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 {
 	struct nb_sysctl_table *t = tab->t;
 	struct tabstore *ts = t->priv;
@@ -182,21 +184,9 @@ nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
 	struct nb_sysctl_rowid *id;
 	size_t r, n;
 	char *field;
-	int col = tab->trie[node].col;
 
-	if (!tab->inrow || v->type == NB_SYSCTL_NODE)
-		return 0;
 	r = t->nrows - 1;
 	id = &t->ids[r];
-	if (tab->trie[node].id != NB__TAB_NONE && v->type != NB_SYSCTL_STRING &&
-	    v->type != NB_SYSCTL_ADDRESS) {
-		if (tab->trie[node].id == NB__TAB_COL_INDEX)
-			id->index = val_i64(v);
-		else
-			id->gen = (uint64_t)val_i64(v);
-	}
-	if (col == NB__TAB_NONE)
-		return 0;
 	c = &tab->cols[col];
 	field = (char *)t->rows + r * t->rowsize + c->offset;
 	switch (c->type) {
@@ -253,6 +243,35 @@ nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
 		ts->vlen += v->ncpu;
 	}
 	return 0;
+}
+
+int
+nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
+{
+	struct nb_sysctl_rowid *id;
+	int col = tab->trie[node].col;
+
+	if (!tab->inrow || v->type == NB_SYSCTL_NODE)
+		return 0;
+	id = &tab->t->ids[tab->t->nrows - 1];
+	if (tab->trie[node].id != NB__TAB_NONE && v->type != NB_SYSCTL_STRING &&
+	    v->type != NB_SYSCTL_ADDRESS) {
+		if (tab->trie[node].id == NB__TAB_COL_INDEX)
+			id->index = val_i64(v);
+		else
+			id->gen = (uint64_t)val_i64(v);
+	}
+	if (col == NB__TAB_NONE)
+		return 0;
+	return store_col(tab, col, v);
+}
+
+int
+nb__tab_put(struct nb__tab *tab, unsigned col, const struct nb_sysctl_value *v)
+{
+	if (!tab->inrow || col >= tab->ncols || v->type == NB_SYSCTL_NODE)
+		return -EINVAL;
+	return store_col(tab, (int)col, v);
 }
 
 /* Is comp[0..pn) the object of the open row? */
@@ -487,8 +506,11 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 		goto out;
 
 	h->errdetail[0] = '\0';
+	error = NB__TAB_WALK;
 	if (h->rec == NULL && h->ops->table != NULL && (rdflags & NB_SYSCTL_RD_WALKED) == 0)
 		error = h->ops->table(h, &tab);
+	if (error != NB__TAB_WALK)
+		; /* read natively */
 	else if (nwild > 0)
 		error = nb_sysctl_walkv(h, tab.pcomp, tab.prefix,
 		    rdflags & ~(unsigned)NB_SYSCTL_RD_WALKED, walk_cb, &tab);

@@ -10,6 +10,8 @@
  * allocate past those. Pure functions over caller state: no locking.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,10 +128,10 @@ rbuf_bytes(struct rbuf *r, size_t max, size_t *len)
 /* ---- requests ---- */
 
 void
-wire_req_encode(struct wbuf *b, enum wire_op op, unsigned rdflags, const char *const *comp,
-    const size_t *lens, unsigned n, const char *value)
+wire_req_encode(struct wbuf *b, unsigned version, enum wire_op op, unsigned rdflags,
+    const char *const *comp, const size_t *lens, unsigned n, const char *value)
 {
-	wbuf_u8(b, WIRE_VERSION);
+	wbuf_u8(b, (uint8_t)version);
 	wbuf_u8(b, (uint8_t)op);
 	if (op == WOP_SAMPLE)
 		return;
@@ -142,6 +144,126 @@ wire_req_encode(struct wbuf *b, enum wire_op op, unsigned rdflags, const char *c
 		wbuf_bytes(b, value, strlen(value));
 }
 
+void
+wire_tabreq_encode(struct wbuf *b, unsigned rdflags, const char *const *comp, const size_t *lens,
+    unsigned n, const struct nb_sysctl_column *cols, unsigned ncols)
+{
+	wbuf_u8(b, 2);
+	wbuf_u8(b, WOP_TABLE);
+	wbuf_varint(b, rdflags);
+	wbuf_varint(b, n);
+	for (unsigned i = 0; i < n; i++)
+		wbuf_bytes(b, comp[i], lens[i]);
+	wbuf_varint(b, ncols);
+	for (unsigned i = 0; i < ncols; i++) {
+		wbuf_bytes(b, cols[i].leaf, strlen(cols[i].leaf));
+		wbuf_varint(b, (uint64_t)cols[i].type);
+		if (cols[i].type == NB_SYSCTL_STRING || cols[i].type == NB_SYSCTL_ADDRESS)
+			wbuf_varint(b, cols[i].size);
+	}
+}
+
+static bool
+is_text(enum nb_sysctl_type t)
+{
+	return t == NB_SYSCTL_STRING || t == NB_SYSCTL_ADDRESS;
+}
+
+int
+wire_tab_layout(const struct nb_sysctl_column *cols, unsigned ncols,
+    struct nb_sysctl_column *out, size_t *rowsize)
+{
+	size_t off = 0, need;
+
+	if (ncols > NB_SYSCTL_TABLE_MAXCOLS)
+		return -EINVAL;
+	for (unsigned i = 0; i < ncols; i++) {
+		switch (cols[i].type) {
+		case NB_SYSCTL_INT:
+		case NB_SYSCTL_U64:
+		case NB_SYSCTL_BOOL:
+			need = 8;
+			break;
+		case NB_SYSCTL_STRING:
+		case NB_SYSCTL_ADDRESS:
+			if (cols[i].size == 0 || cols[i].size > WIRE_STRMAX)
+				return -EINVAL;
+			need = (cols[i].size + 7) & ~(size_t)7;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (out != NULL) {
+			out[i] = cols[i];
+			out[i].offset = off;
+			if (!is_text(cols[i].type))
+				out[i].size = 0;
+		}
+		off += need;
+		if (off > WIRE_ROWMAX)
+			return -EINVAL;
+	}
+	*rowsize = off;
+	return 0;
+}
+
+static bool
+is_pid(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Pattern component d admits `name`: equal, or a '*'. */
+static bool
+pat_admits(const char *const *comp, const size_t *lens, unsigned d, const char *name)
+{
+	size_t n = strlen(name);
+
+	return (lens[d] == 1 && comp[d][0] == '*') ||
+	    (lens[d] == n && memcmp(comp[d], name, n) == 0);
+}
+
+bool
+wire_tab_unpinned_proc(const char *const *comp, const size_t *lens, unsigned n,
+    const struct nb_sysctl_column *cols, unsigned ncols)
+{
+	static const char *const path[2] = { "kern", "proc" };
+	unsigned d;
+
+	if (n >= 3)
+		return false; /* rows at or below kern.proc.<pid>: their keys say which */
+	for (d = 0; d < n; d++)
+		if (!pat_admits(comp, lens, d, path[d]))
+			return false;
+	for (unsigned i = 0; i < ncols; i++) {
+		const char *p = cols[i].leaf, *dot;
+		bool reach = true;
+
+		/* The leaf's components continue the path at depth n. */
+		for (d = n; d < 3 && reach; d++) {
+			size_t len;
+
+			dot = strchr(p, '.');
+			len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+			if (d < 2)
+				reach = len == strlen(path[d]) && memcmp(p, path[d], len) == 0 &&
+				    dot != NULL;
+			else
+				reach = is_pid(p, len);
+			if (dot != NULL)
+				p = dot + 1;
+		}
+		if (reach)
+			return true;
+	}
+	return false;
+}
+
 int
 wire_req_decode(const void *p, size_t len, struct wire_req *rq)
 {
@@ -150,17 +272,20 @@ wire_req_decode(const void *p, size_t len, struct wire_req *rq)
 	size_t used = 0, n, total = 0;
 	uint64_t v;
 
-	memset(rq, 0, offsetof(struct wire_req, buf));
+	memset(rq, 0, offsetof(struct wire_req, cols));
 	v = rbuf_u8(&r);
 	rq->op = rbuf_u8(&r);
 	/* A later version's request of a known kind is answered; garbage is not. */
-	if (r.bad || rq->op < WOP_WALK || rq->op > WOP_SAMPLE)
+	if (r.bad || rq->op < WOP_WALK || rq->op > WOP_TABLE)
 		return -EPROTO;
-	if (v != WIRE_VERSION)
+	if (v < WIRE_VERSION_MIN || v > WIRE_VERSION)
 		return -EPROTONOSUPPORT;
+	rq->version = (unsigned)v;
+	if (rq->op == WOP_TABLE && v < 2)
+		return -EPROTO; /* version 1 has no TABLE */
 	if (rq->op == WOP_SAMPLE)
 		return r.p == r.end ? 0 : -EPROTO;
-	if (rq->op == WOP_WALK) {
+	if (rq->op == WOP_WALK || rq->op == WOP_TABLE) {
 		v = rbuf_varint(&r);
 		if (v > 0xff)
 			return -EPROTO;
@@ -189,7 +314,188 @@ wire_req_decode(const void *p, size_t len, struct wire_req *rq)
 		rq->buf[used + n] = '\0';
 		rq->value = rq->buf + used;
 	}
+	if (rq->op == WOP_TABLE) {
+		struct nb_sysctl_column asked[NB_SYSCTL_TABLE_MAXCOLS];
+
+		v = rbuf_varint(&r);
+		if (r.bad || v > NB_SYSCTL_TABLE_MAXCOLS)
+			return -EPROTO;
+		rq->ncols = (unsigned)v;
+		for (unsigned i = 0; i < rq->ncols; i++) {
+			s = rbuf_bytes(&r, NB_SYSCTL_NAMEMAX, &n);
+			if (s == NULL || n == 0 || memchr(s, '\0', n) != NULL ||
+			    used + n + 1 > sizeof(rq->buf))
+				return -EPROTO;
+			memcpy(rq->buf + used, s, n);
+			rq->buf[used + n] = '\0';
+			asked[i].leaf = rq->buf + used;
+			used += n + 1;
+			v = rbuf_varint(&r);
+			if (v != NB_SYSCTL_INT && v != NB_SYSCTL_U64 && v != NB_SYSCTL_BOOL &&
+			    v != NB_SYSCTL_STRING && v != NB_SYSCTL_ADDRESS)
+				return -EPROTO;
+			asked[i].type = (enum nb_sysctl_type)v;
+			asked[i].offset = 0;
+			asked[i].size = is_text(asked[i].type) ? (size_t)rbuf_varint(&r) : 0;
+		}
+		if (r.bad || wire_tab_layout(asked, rq->ncols, rq->cols, &rq->rowsize) != 0)
+			return -EPROTO;
+	}
 	return r.p == r.end && !r.bad ? 0 : -EPROTO;
+}
+
+/* ---- table rows ---- */
+
+void
+wire_row_encode(struct wbuf *b, const struct nb_sysctl_table *t, size_t row,
+    const struct nb_sysctl_column *cols, bool percpu)
+{
+	const struct nb_sysctl_rowid *id = &t->ids[row];
+	const char *rp = (const char *)t->rows + row * t->rowsize;
+	unsigned c, nw = (t->ncols + 63) / 64;
+
+	for (unsigned k = 0; k < id->nkey; k++)
+		wbuf_bytes(b, id->key[k], strlen(id->key[k]));
+	wbuf_varint(b, zz_enc(id->index));
+	wbuf_varint(b, id->gen);
+	for (unsigned w = 0; w < nw; w++)
+		wbuf_varint(b, id->present[w]);
+	for (c = 0; c < t->ncols; c++) {
+		const char *f = rp + cols[c].offset;
+
+		if (!nb_sysctl_row_has(id, c))
+			continue;
+		switch (cols[c].type) {
+		case NB_SYSCTL_INT: {
+			int64_t x;
+
+			memcpy(&x, f, sizeof(x));
+			wbuf_varint(b, zz_enc(x));
+			break;
+		}
+		case NB_SYSCTL_U64: {
+			uint64_t x;
+
+			memcpy(&x, f, sizeof(x));
+			wbuf_varint(b, x);
+			break;
+		}
+		case NB_SYSCTL_BOOL: {
+			bool x;
+
+			memcpy(&x, f, sizeof(x));
+			wbuf_u8(b, x ? 1 : 0);
+			break;
+		}
+		default:
+			wbuf_bytes(b, f, strnlen(f, cols[c].size));
+			break;
+		}
+	}
+	if (!percpu)
+		return;
+	for (c = 0; c < t->ncols; c++) {
+		const uint64_t *vec;
+		unsigned n;
+
+		if (!nb_sysctl_row_has(id, c))
+			continue;
+		vec = nb_sysctl_table_percpu(t, row, c, &n);
+		wbuf_varint(b, vec != NULL ? n : 0);
+		for (unsigned i = 0; vec != NULL && i < n; i++)
+			wbuf_varint(b, vec[i]);
+	}
+}
+
+int
+wire_row_decode(struct rbuf *r, struct wire_row *w, unsigned nkey,
+    const struct nb_sysctl_column *cols, unsigned ncols, bool percpu)
+{
+	const uint8_t *s;
+	size_t len, at = 0;
+	unsigned c, nw = (ncols + 63) / 64;
+
+	if (nkey > NB_SYSCTL_TABLE_MAXKEYS || ncols > NB_SYSCTL_TABLE_MAXCOLS)
+		return -EPROTO;
+	for (unsigned k = 0; k < nkey; k++) {
+		if ((s = rbuf_bytes(r, NB_SYSCTL_NAMEMAX, &len)) == NULL || len == 0 ||
+		    memchr(s, '\0', len) != NULL)
+			return -EPROTO;
+		w->key[k] = (const char *)s;
+		w->klen[k] = len;
+	}
+	w->index = zz_dec(rbuf_varint(r));
+	w->gen = rbuf_varint(r);
+	memset(w->present, 0, sizeof(w->present));
+	for (unsigned i = 0; i < nw; i++)
+		w->present[i] = rbuf_varint(r);
+	/* No bit past the last column. */
+	if (ncols % 64 != 0 && nw > 0 && (w->present[nw - 1] >> (ncols % 64)) != 0)
+		return -EPROTO;
+	for (c = 0; c < ncols; c++) {
+		struct nb_sysctl_value *v = &w->val[c];
+
+		if ((w->present[c / 64] >> (c % 64) & 1) == 0)
+			continue;
+		memset(v, 0, sizeof(*v));
+		v->type = cols[c].type;
+		switch (cols[c].type) {
+		case NB_SYSCTL_INT:
+			v->i = zz_dec(rbuf_varint(r));
+			break;
+		case NB_SYSCTL_U64:
+			v->u = rbuf_varint(r);
+			break;
+		case NB_SYSCTL_BOOL: {
+			uint8_t x = rbuf_u8(r);
+
+			if (x > 1)
+				return -EPROTO;
+			v->b = x != 0;
+			break;
+		}
+		default:
+			/* Text that fits the column with its NUL, as the daemon cut it. */
+			if ((s = rbuf_bytes(r, cols[c].size > 0 ? cols[c].size - 1 : 0, &len)) ==
+			        NULL ||
+			    memchr(s, '\0', len) != NULL)
+				return -EPROTO;
+			v->str = (const char *)s;
+			v->len = len;
+			break;
+		}
+		if (r->bad)
+			return -EPROTO;
+	}
+	if (!percpu)
+		return r->bad ? -EPROTO : 0;
+	/* Vectors: offsets while w->pc grows, pointers once it is whole. */
+	for (c = 0; c < ncols; c++) {
+		uint64_t n;
+
+		if ((w->present[c / 64] >> (c % 64) & 1) == 0)
+			continue;
+		if ((n = rbuf_varint(r)) > NCPU_MAX || n > (uint64_t)(r->end - r->p))
+			return -EPROTO;
+		if (at + n > w->pccap) {
+			size_t cap = (at + n) * 2;
+			uint64_t *pc = reallocarray(w->pc, cap, sizeof(*pc));
+
+			if (pc == NULL)
+				return -ENOMEM;
+			w->pc = pc;
+			w->pccap = cap;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			w->pc[at + i] = rbuf_varint(r);
+		w->val[c].ncpu = (unsigned)n;
+		w->pcoff[c] = at;
+		at += n;
+	}
+	for (c = 0; c < ncols; c++)
+		if ((w->present[c / 64] >> (c % 64) & 1) != 0 && w->val[c].ncpu > 0)
+			w->val[c].percpu = w->pc + w->pcoff[c];
+	return r->bad ? -EPROTO : 0;
 }
 
 /* ---- entries ---- */

@@ -2,9 +2,11 @@
 /*
  * fuzz_request.c - nbstatd's request decoder and its serving: any bytes as
  * one request frame's payload are either refused (-EPROTO, nothing sent)
- * or answered by frames that the client's decoder reads back, ending with
- * exactly one END. A request that decodes, encoded again, decodes to the
- * same request (one codec for both ends). Served from a LOCAL handle over an
+ * or answered by frames that the client's decoder reads back (walk
+ * entries, table rows and the columns' flags), in the request's version
+ * (version 1 for a refused version), ending with exactly one END. A
+ * request that decodes, encoded again, decodes to the same request (one
+ * codec for both ends). Served from a LOCAL handle over an
  * empty stack (the static nodes), as an unprivileged peer that may write.
  */
 #include <errno.h>
@@ -19,8 +21,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct seen {
-	unsigned ends, frames;
+	unsigned ends, frames, ver;
 	struct wire_dec dec;
+	const struct wire_req *rq; /* decoded (a TABLE's rows need its columns) */
+	struct wire_row row;
 };
 
 static int
@@ -31,8 +35,8 @@ check_frame(const void *buf, size_t len, void *arg)
 	struct nb_sysctl_entry e;
 	uint8_t kind;
 
-	if (s->ends != 0 || rbuf_u8(&r) != WIRE_VERSION)
-		abort(); /* nothing after END; every frame versioned */
+	if (s->ends != 0 || rbuf_u8(&r) != s->ver)
+		abort(); /* nothing after END; every frame in the request's version */
 	s->frames++;
 	kind = rbuf_u8(&r);
 	if (kind == WK_END) {
@@ -44,6 +48,28 @@ check_frame(const void *buf, size_t len, void *arg)
 			abort();
 		if (r.bad || r.p != r.end)
 			abort();
+		return 0;
+	}
+	if (kind == WK_ROWS || kind == WK_COLFLAGS) {
+		unsigned nkey = 0;
+
+		if (s->rq == NULL || s->rq->op != WOP_TABLE)
+			abort();
+		for (unsigned d = 0; d < s->rq->ncomp; d++)
+			nkey += s->rq->lens[d] == 1 && s->rq->comp[d][0] == '*';
+		if (kind == WK_COLFLAGS) {
+			if (rbuf_varint(&r) != s->rq->ncols)
+				abort();
+			for (unsigned c = 0; c < s->rq->ncols; c++)
+				(void)rbuf_varint(&r);
+			if (r.bad || r.p != r.end)
+				abort();
+			return 0;
+		}
+		while (r.p < r.end)
+			if (wire_row_decode(&r, &s->row, nkey, s->rq->cols, s->rq->ncols,
+			        (s->rq->rdflags & NB_SYSCTL_RD_PERCPU) != 0) != 0)
+				abort();
 		return 0;
 	}
 	if (kind != WK_ENTRIES)
@@ -78,12 +104,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct wire_req *rq2 = malloc(sizeof(*rq2));
 
 		/* Encoded again (canonical varints), it decodes to the same request. */
-		wire_req_encode(&b, rq->op, rq->rdflags, rq->comp, rq->lens, rq->ncomp, rq->value);
+		if (rq->op == WOP_TABLE)
+			wire_tabreq_encode(&b, rq->rdflags, rq->comp, rq->lens, rq->ncomp, rq->cols,
+			    rq->ncols);
+		else
+			wire_req_encode(&b, rq->version, rq->op, rq->rdflags, rq->comp, rq->lens,
+			    rq->ncomp, rq->value);
 		if (rq2 == NULL || b.oom || wire_req_decode(b.p, b.len, rq2) != 0 ||
-		    rq2->op != rq->op || rq2->rdflags != rq->rdflags || rq2->ncomp != rq->ncomp ||
+		    rq2->version != rq->version || rq2->op != rq->op ||
+		    rq2->rdflags != rq->rdflags || rq2->ncomp != rq->ncomp ||
+		    rq2->ncols != rq->ncols || rq2->rowsize != rq->rowsize ||
 		    (rq->value == NULL) != (rq2->value == NULL) ||
 		    (rq->value != NULL && strcmp(rq->value, rq2->value) != 0))
 			abort();
+		for (unsigned c = 0; c < rq->ncols; c++)
+			if (strcmp(rq2->cols[c].leaf, rq->cols[c].leaf) != 0 ||
+			    rq2->cols[c].type != rq->cols[c].type ||
+			    rq2->cols[c].offset != rq->cols[c].offset ||
+			    rq2->cols[c].size != rq->cols[c].size)
+				abort();
 		for (unsigned i = 0; i < rq->ncomp; i++)
 			if (rq2->lens[i] != rq->lens[i] ||
 			    memcmp(rq2->comp[i], rq->comp[i], rq->lens[i]) != 0)
@@ -91,10 +130,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(rq2);
 		wbuf_free(&b);
 	}
+	s.rq = rc == 0 ? rq : NULL;
+	s.ver = rc == 0 ? rq->version : 1;
 	rc = nb_sysctl_serve(h, &peer, data, size, check_frame, &s, NULL, 0);
 	if (rc == -EPROTO ? s.frames != 0 : rc != 0 || s.ends != 1)
 		abort();
 	wire_dec_free(&s.dec);
+	free(s.row.pc);
 	free(rq);
 	return 0;
 }

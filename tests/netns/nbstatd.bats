@@ -171,6 +171,45 @@ samples() {
 	stop
 }
 
+# same_as_local ARGS...: nbnetstat ARGS through -S prints what it prints locally.
+same_as_local() {
+	run -0 inns "$NB_BIN/nbnetstat" "$@"
+	local_out=$output
+	run -0 inns "$NB_BIN/nbnetstat" -S "$S" "$@"
+	[ "$output" = "$local_out" ] || { echo "nbnetstat $* differs"; diff <(echo "$local_out") <(echo "$output"); false; }
+}
+
+@test "-S: the table modes (interfaces, statistics, softnet, routes, sockets, capture) print what they print locally" {
+	start
+	# Sockets of every kind the list shows, held open in the namespace.
+	inns python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('10.77.0.1', 7777)); s.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 5353))
+c = socket.create_connection(('10.77.0.1', 7777)); a, _ = s.accept()
+time.sleep(30)" 3>&- &
+	holder=$!
+	for _ in $(seq 100); do inns ss -Htn | grep -q 7777 && break; sleep 0.1; done
+	for args in "-i" "-ia" "-ia -j" "-i -b -d" "-I dum0" "-s" "-ss" "-s -p tcp" "-s -j" \
+	    "-r" "-rn -T all" "-r -f inet -j" "-B" "-s -B" "-B -j" \
+	    "-an -f inet" "-a -f inet" "-an -f inet -j" "-anv -f inet" "-an -p udp"; do
+		same_as_local $args
+	done
+	[ "$(inns "$NB_BIN/nbnetstat" -S "$S" -an -f inet | grep -c 7777)" -eq 3 ]
+	# softnet and cp_time (-s -P) count the whole machine's work, which goes on
+	# between two reads: the same lines, the numbers aside.
+	for args in "-P" "-P -j" "-s -P"; do
+		run -0 inns "$NB_BIN/nbnetstat" $args
+		local_out=$(echo "$output" | sed 's/[0-9][0-9]*/N/g')
+		run -0 inns "$NB_BIN/nbnetstat" -S "$S" $args
+		[ "$(echo "$output" | sed 's/[0-9][0-9]*/N/g')" = "$local_out" ] || { echo "nbnetstat $args differs"; false; }
+	done
+	kill "$holder"
+	wait "$holder" || true
+	stop
+}
+
 @test "-S: counters are fresh at each read" {
 	start --interval 60
 	run -0 nbsysctl -S "$S" -n net.interfaces.dum0.stats.opackets
@@ -201,7 +240,7 @@ for k in range(25): s.sendto(b'x', ('10.77.0.2', 9))"
 
 @test "-S: another user's process files are hidden from an unprivileged client, its own are not" {
 	start
-	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 3>&- &
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 600 3>&- &
 	mine=$!
 	sleep 0.3
 	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups "$NB_BIN/nbsysctl" -S "$S" -n "kern.proc.$mine.comm"
@@ -211,6 +250,14 @@ for k in range(25): s.sendto(b'x', ('10.77.0.2', 9))"
 	refute_output --partial "kern.proc.$DPID."
 	run -0 nbsysctl -S "$S" -n "kern.proc.$DPID.comm"
 	assert_output nbstatd
+	# The table reads of nbfstat: the same rows hidden and shown.
+	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups "$NB_BIN/nbfstat" -S "$S"
+	assert_output --regexp "nobody +sleep +$mine "
+	refute_output --regexp "nbstatd +$DPID "
+	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$NB_BIN/nbfstat" -S "$S" -p "$DPID"
+	assert_output --partial "hidden from this user"
+	run -0 "$NB_BIN/nbfstat" -S "$S" -p "$DPID"
+	assert_output --regexp "root +nbstatd +$DPID "
 	kill "$mine"
 	stop
 }
@@ -272,6 +319,46 @@ raw() {
 	assert body[2] == 2 * 93 - 1, body[2]        # zigzag -EPROTONOSUPPORT
 	PY
 	stop
+}
+
+@test "version 1 requests are answered in version 1; TABLE needs version 2" {
+	start
+	raw <<-'PY'
+	import socket, struct, sys
+	def frames(s):
+	    out = []
+	    while True:
+	        n = struct.unpack('<I', s.recv(4, socket.MSG_WAITALL))[0]
+	        body = s.recv(n, socket.MSG_WAITALL)
+	        out.append(body)
+	        if body[1] == 2:
+	            return out
+	s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+	# A version 1 client: SAMPLE, then a walk of kern.ostype, all in version 1.
+	s.send(struct.pack('<I', 2) + bytes([1, 3]))
+	f = frames(s); assert [b[:2] for b in f] == [bytes([1, 2])], f
+	req = bytes([1, 1, 0, 2, 4]) + b'kern' + bytes([6]) + b'ostype'
+	s.send(struct.pack('<I', len(req)) + req)
+	f = frames(s)
+	assert all(b[0] == 1 for b in f) and f[0][1] == 1 and b'Linux' in f[0], f
+	assert f[-1][2] == 0, f[-1]          # status 0
+	# Version 2: the same walk, answered in version 2.
+	req = bytes([2]) + req[1:]
+	s.send(struct.pack('<I', len(req)) + req)
+	f = frames(s); assert all(b[0] == 2 for b in f) and b'Linux' in f[0], f
+	# A TABLE of net.interfaces.* with the column mtu (INT, 2): rows, the flags, END.
+	req = bytes([2, 4, 0, 3, 3]) + b'net' + bytes([10]) + b'interfaces' + bytes([1]) + b'*' + \
+	    bytes([1, 3]) + b'mtu' + bytes([2])
+	s.send(struct.pack('<I', len(req)) + req)
+	f = frames(s); assert [b[1] for b in f] == [3, 4, 2], f
+	assert b'dum0' in f[0] and f[-1][2] == 0, f
+	# TABLE in version 1 does not exist: the client is dropped.
+	req = bytes([1]) + req[1:]
+	s.send(struct.pack('<I', len(req)) + req)
+	assert s.recv(100) == b'', 'TABLE in version 1: still connected'
+	PY
+	stop
+	grep -q "malformed request: disconnected" "$D/d.log"
 }
 
 @test "64 clients at once are all served" {

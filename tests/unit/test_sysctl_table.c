@@ -2,9 +2,10 @@
 /*
  * test_sysctl_table.c - nb_sysctl_table_read: rows, identity, conversions,
  * per-CPU vectors and errors over a hand-filled stack; each backend's
- * native reader (local, replay) equal to the generic walk-based one, over
- * the hand-filled stack and over the sim source (interfaces, addresses,
- * capture peers, softnet, hash tables, protocol statistics).
+ * native reader (local, replay, remote) equal to the generic walk-based one,
+ * over the hand-filled stack and over the sim source (interfaces,
+ * addresses, capture peers, softnet, hash tables, protocol statistics);
+ * the remote one served by nb_sysctl_serve on a socket of the test's own.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "nbstack/stack.h"
@@ -133,6 +136,14 @@ same_table(const char *what, const struct nb_sysctl_table *a, const struct nb_sy
 		CHECK(memcmp(x->present, y->present, sizeof(x->present)) == 0, "%s row %zu", what, i);
 		CHECK(memcmp(nb_sysctl_table_row(a, i), nb_sysctl_table_row(b, i), a->rowsize) == 0,
 		    "%s row %zu (%s): values differ", what, i, x->nkey > 0 ? x->key[0] : "");
+		for (unsigned c = 0; c < a->ncols; c++) {
+			unsigned na, nb;
+			const uint64_t *va = nb_sysctl_table_percpu(a, i, c, &na);
+			const uint64_t *vb = nb_sysctl_table_percpu(b, i, c, &nb);
+
+			CHECK(na == nb && (na == 0 || memcmp(va, vb, na * sizeof(*va)) == 0),
+			    "%s row %zu column %u: per-CPU vectors differ", what, i, c);
+		}
 	}
 	CHECK(memcmp(a->colflags, b->colflags, sizeof(a->colflags)) == 0, "%s: column flags", what);
 }
@@ -303,6 +314,194 @@ static const struct nb_sysctl_column hashcols[] = {
 	{ "maxchain", NB_SYSCTL_U64, 24, 0 },
 };
 
+/* ---- remote: the daemon's rows, against the local read and the remote walks ---- */
+
+/* A serving thread: one client at a time, each request answered by nb_sysctl_serve. */
+struct srv {
+	struct nb_sysctl *of;
+	int lfd;
+	char path[108];
+	pthread_t thread;
+	bool up;
+	bool v1only; /* answer as a daemon of protocol version 1 would */
+	_Atomic unsigned ops[5]; /* requests by op: WALK 1 ... TABLE 4 */
+};
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = read(fd, p, n)) <= 0)
+			return -1;
+		p = (char *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+emit_fd(const void *buf, size_t len, void *arg)
+{
+	int fd = *(int *)arg;
+	uint8_t hdr[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+		(uint8_t)(len >> 24) };
+
+	if (write(fd, hdr, 4) != 4 || write(fd, buf, len) != (ssize_t)len)
+		return -EPIPE;
+	return 0;
+}
+
+static void *
+srv_main(void *arg)
+{
+	struct srv *sv = arg;
+	struct nb_sysctl_peer peer = { .uid = 0, .pid = 1, .may_write = true };
+	struct nb_sysctl *h = NULL;
+	static uint8_t req[NB_SYSCTL_WIRE_MAXREQ];
+	uint8_t hdr[4];
+	uint32_t len;
+	int fd;
+
+	if (nb_sysctl_open_peer(sv->of, &h) != 0)
+		return NULL;
+	while ((fd = accept(sv->lfd, NULL, NULL)) >= 0) {
+		while (read_all(fd, hdr, 4) == 0) {
+			len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+			      (uint32_t)hdr[3] << 24;
+			if (len > sizeof(req) || read_all(fd, req, len) != 0)
+				break;
+			if (len >= 2 && req[1] < 5)
+				sv->ops[req[1]]++;
+			/* A version 1 daemon refuses any other version (in version 1). */
+			if (sv->v1only && len >= 1 && req[0] != 1)
+				req[0] = 9;
+			if (nb_sysctl_serve(h, &peer, req, len, emit_fd, &fd, NULL, 0) != 0)
+				break;
+		}
+		close(fd);
+	}
+	nb_sysctl_close(&h);
+	return NULL;
+}
+
+static void
+srv_start(struct srv *sv, struct nb_sysctl *of, const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool ok;
+
+	sv->of = of;
+	snprintf(sv->path, sizeof(sv->path), "%s/s.sock", dir);
+	memcpy(sa.sun_path, sv->path, strlen(sv->path));
+	sv->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok = sv->lfd >= 0 && bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    listen(sv->lfd, 4) == 0;
+	CHECK(ok, "listen on %s", sv->path);
+	sv->up = pthread_create(&sv->thread, NULL, srv_main, sv) == 0;
+	CHECK(sv->up);
+}
+
+static void
+srv_stop(struct srv *sv)
+{
+	shutdown(sv->lfd, SHUT_RDWR); /* accept returns: the thread ends */
+	if (sv->up)
+		pthread_join(sv->thread, NULL);
+	close(sv->lfd);
+	unlink(sv->path);
+}
+
+/* The remote handle's native read equals the local one and its own walked read. */
+static size_t
+remote_eq(struct nb_sysctl *lh, struct nb_sysctl *rh, const char *pattern,
+    const struct nb_sysctl_column *cols, unsigned ncols, size_t rowsize, unsigned fl)
+{
+	struct nb_sysctl_table a, b;
+	char what[256];
+	size_t n;
+
+	CHECK_RC(nb_sysctl_table_read(lh, pattern, cols, ncols, rowsize, fl, &a), 0);
+	CHECK_RC(nb_sysctl_table_read(rh, pattern, cols, ncols, rowsize, fl, &b), 0);
+	snprintf(what, sizeof(what), "remote %s", pattern);
+	same_table(what, &a, &b);
+	n = a.nrows;
+	nb_sysctl_table_free(&a);
+	nb_sysctl_table_free(&b);
+	snprintf(what, sizeof(what), "remote walked %s", pattern);
+	CHECK_EQ(native_eq_walked(rh, pattern, cols, ncols, rowsize, fl), n);
+	return n;
+}
+
+static void
+test_remote(struct nb_sysctl *h, const char *dir)
+{
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_REMOTE };
+	struct nb_sysctl_value v;
+	struct nb_sysctl_table t;
+	struct nb_sysctl *rh = NULL;
+	size_t n;
+	int rc;
+	struct srv sv = { 0 };
+
+	srv_start(&sv, h, dir);
+	o.socket_path = sv.path;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	if (rh != NULL) {
+		CHECK_EQ(remote_eq(h, rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0),
+		    3);
+		n = remote_eq(h, rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
+		    NB_SYSCTL_RD_PERCPU);
+		CHECK_EQ(n, 3);
+		n = remote_eq(h, rh, "net.interfaces.*.addrs.*", addrcols, 3,
+		    sizeof(struct addrrow), 0);
+		CHECK_EQ(n, 3);
+		CHECK_EQ(remote_eq(h, rh, "net.interfaces.lo", ifcols, 8, sizeof(struct ifrow), 0),
+		    1);
+		CHECK(remote_eq(h, rh, "kern.hashstat.*", hashcols, 4, 32, 0) >= 2);
+		/* Errors as a local read gives them, the detail carried. */
+		rc = nb_sysctl_table_read(rh, "net.interfaces.nosuch", ifcols, 2,
+		    sizeof(struct ifrow), 0, &t);
+		CHECK_RC(rc, -ENOENT);
+		nb_sysctl_table_free(&t);
+		rc = nb_sysctl_table_read(rh, "net.bpf.peers.*", ifcols, 2, sizeof(struct ifrow),
+		    0, &t);
+		CHECK_RC(rc, 0);
+		CHECK_EQ(t.nrows, 0);
+		nb_sysctl_table_free(&t);
+		/* One TABLE request, no walk; the stream stays in step. */
+		unsigned walks = sv.ops[1], tables = sv.ops[4];
+
+		rc = nb_sysctl_table_read(rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
+		    0, &t);
+		CHECK_RC(rc, 0);
+		CHECK_EQ(t.nrows, 3);
+		nb_sysctl_table_free(&t);
+		CHECK_EQ(sv.ops[1], walks);
+		CHECK_EQ(sv.ops[4], tables + 1);
+		CHECK_RC(nb_sysctl_get(rh, "net.interfaces.lo.mtu", 0, &v), 0);
+		CHECK_EQ(v.i, 65536);
+	}
+	nb_sysctl_close(&rh);
+	srv_stop(&sv);
+
+	/* A daemon of version 1: the handle speaks version 1, tables through walks. */
+	memset(&sv, 0, sizeof(sv));
+	sv.v1only = true;
+	srv_start(&sv, h, dir);
+	o.socket_path = sv.path;
+	CHECK_RC(nb_sysctl_open(&o, &rh), 0);
+	if (rh != NULL) {
+		n = remote_eq(h, rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0);
+		CHECK_EQ(n, 3);
+		CHECK_EQ(sv.ops[4], 0);
+		CHECK(sv.ops[1] > 0);
+	}
+	nb_sysctl_close(&rh);
+	srv_stop(&sv);
+}
+
 /* ---- replay: native from the decoded sample, against walked and live ---- */
 
 static void
@@ -355,7 +554,7 @@ count_cb(const struct nb_sysctl_entry *e, void *arg)
 }
 
 static void
-test_sim(void)
+test_sim(const char *dir)
 {
 	/* A still sim: its workers stop after 20 ms and nothing churns, so two
 	 * reads of the same sample see the same counters (rate=0 is no limit:
@@ -403,6 +602,29 @@ test_sim(void)
 	CHECK(native_eq_walked(h, "net.inet.ip.stats", gen, 2, sizeof(struct genrow), 0) == 1);
 	CHECK(native_eq_walked(h, "net.inet.*.stats", gen, 2, sizeof(struct genrow),
 	    NB_SYSCTL_RD_PERCPU) >= 1);
+	/* Through a daemon's socket: the per-CPU vectors and the capture peers too. */
+	{
+		struct nb_sysctl_opts ro = { .backend = NB_SYSCTL_REMOTE };
+		struct nb_sysctl *rh = NULL;
+		struct srv sv = { 0 };
+
+		srv_start(&sv, h, dir);
+		ro.socket_path = sv.path;
+		CHECK_RC(nb_sysctl_open(&ro, &rh), 0);
+		if (rh != NULL) {
+			CHECK(remote_eq(h, rh, "net.inet.*.stats", gen, 2, sizeof(struct genrow),
+			    NB_SYSCTL_RD_PERCPU) >= 1);
+			CHECK(remote_eq(h, rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
+			    NB_SYSCTL_RD_PERCPU) >= 6);
+			for (i = 0; i < 5; i++)
+				gen[i] = (struct nb_sysctl_column){ bpfleaves[i], NB_SYSCTL_U64, 8 * i,
+					0 };
+			CHECK(remote_eq(h, rh, "net.bpf.peers.*", gen, 6, sizeof(struct genrow), 0) >
+			    0);
+		}
+		nb_sysctl_close(&rh);
+		srv_stop(&sv);
+	}
 	nb_sysctl_close(&h);
 }
 
@@ -438,12 +660,13 @@ main(void)
 		test_addrs(h);
 		test_errors(h);
 		CHECK(native_eq_walked(h, "kern.hashstat.*", hashcols, 4, 32, 0) >= 2);
+		test_remote(h, dir);
 		test_replay(h, dir);
 	}
 	nb_sysctl_close(&h);
 	nb_slot_release(st, slot1);
 	nb_stack_destroy(&st);
-	test_sim();
+	test_sim(dir);
 	check_rmtree(dir);
 
 	if (failures != 0) {

@@ -14,6 +14,7 @@
 #ifndef SYSCTL_TREE_SYSCTL_H
 #define SYSCTL_TREE_SYSCTL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -169,6 +170,19 @@ int64_t	nb_sysctl_sample_time(const struct nb_sysctl *h);
  * serialises the reads, writes and samples of h and its peers.
  */
 int nb_sysctl_open_peer(struct nb_sysctl *h, struct nb_sysctl **out);
+
+/*
+ * nb_sysctl_open_peer_locked - a peer for a thread that reads while h and
+ * its other peers are used by other threads: it takes `lock` (the one the
+ * caller holds around every use of h) only for its source refreshes and
+ * writes, and reads with it released; reads of process files and sockets,
+ * whose refresh replaces what a read in progress sees, are serialised
+ * among h's locked peers (load and walk). Its samples are shared with h's
+ * other locked peers (a refresh serves all of them until the next
+ * nb_sysctl_sample of any). Closed before h.
+ */
+int nb_sysctl_open_peer_locked(struct nb_sysctl *h, pthread_mutex_t *lock,
+    struct nb_sysctl **out);
 
 /* LOCAL only: the stack behind the handle (tests, daemon); NULL otherwise. */
 struct nb_stack *nb_sysctl_stack(struct nb_sysctl *h);
