@@ -6,12 +6,15 @@
  * One thread of ours runs libmicrohttpd in its external-select mode
  * (MHD_run_wait), so every request is answered in this thread and a peer
  * handle of the daemon's stack opened here serves them all (a handle is
- * used by one thread). A request takes the tree lock (the recorder and
- * the socket's server take it too), refreshes the counters as the
- * socket's SAMPLE request does (one refresh shared by the requests within
- * SHARE_NS of it), builds the whole body in one buffer, and releases the
- * lock before the body is sent: a slow scraper holds memory, never the
- * lock. http_stop() sets the stop flag; the thread sees it within one
+ * used by one thread). It is a locked peer, as the socket's workers have
+ * (nb_sysctl_open_peer_locked): it takes the tree lock (the recorder's)
+ * only while the source refreshes what it reads, and reads with it
+ * released, so a scrape and the socket's clients read at once; reads of
+ * process files and sockets wait for the other peers' (the handle's scope
+ * lock). A request refreshes the counters as the socket's SAMPLE request
+ * does (one refresh shared by the requests within SHARE_NS of it) and
+ * builds the whole body in one buffer before it is sent: a slow scraper
+ * holds memory, never the lock. http_stop() sets the stop flag; the thread sees it within one
  * wait (WAIT_MS), stops the daemon and closes the handle.
  *
  * HTTP clients have no credentials: /tree serves them what the Unix
@@ -60,7 +63,7 @@ struct http {
 	int start_rc;
 };
 
-/* Counters as fresh as a socket SAMPLE makes them. Under the tree lock. */
+/* Counters as fresh as a socket SAMPLE makes them (the peer loads them under the tree lock). */
 static int
 refresh(struct nb_sysctl *h)
 {
@@ -165,10 +168,8 @@ get_metrics(struct http *hp, struct MHD_Connection *conn)
 
 	hp->spare = NULL;
 	hp->sparecap = 0;
-	pthread_mutex_lock(hp->lock);
 	if ((rc = refresh(hp->h)) == 0)
 		rc = metrics_render(hp->h, &hp->ms, om, &b);
-	pthread_mutex_unlock(hp->lock);
 	if (rc != 0) {
 		free(b.p);
 		logm(LOG_WARNING_, "http: /metrics: %s", strerror(-rc));
@@ -280,10 +281,8 @@ get_tree(struct http *hp, struct MHD_Connection *conn, const char *name)
 
 	if (*name == '\0')
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "%s\n", "GET /tree/NAME: a name");
-	pthread_mutex_lock(hp->lock);
 	if ((rc = refresh(hp->h)) == 0)
 		rc = tree_json(hp->h, name, &body, &len);
-	pthread_mutex_unlock(hp->lock);
 	switch (rc) {
 	case 0:
 		return reply(conn, MHD_HTTP_OK, "application/json", body, len);
@@ -330,9 +329,7 @@ run(void *arg)
 	struct http *hp = arg;
 	int rc;
 
-	pthread_mutex_lock(hp->lock);
-	rc = nb_sysctl_open_peer(hp->of, &hp->h);
-	pthread_mutex_unlock(hp->lock);
+	rc = nb_sysctl_open_peer_locked(hp->of, hp->lock, &hp->h);
 	pthread_mutex_lock(&hp->mu);
 	hp->start_rc = rc;
 	hp->started = true;
@@ -341,10 +338,8 @@ run(void *arg)
 	if (rc != 0)
 		return NULL;
 	/* What scrapes keep (the subtrees listed, the descriptions): before the first. */
-	pthread_mutex_lock(hp->lock);
 	if ((rc = refresh(hp->h)) == 0)
 		rc = metrics_prepare(hp->h, &hp->ms);
-	pthread_mutex_unlock(hp->lock);
 	if (rc != 0)
 		logm(LOG_WARNING_, "http: /metrics: %s", strerror(-rc));
 	while (!atomic_load(&hp->stop))

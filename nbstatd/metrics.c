@@ -4,7 +4,7 @@
  * Theory of operation
  *
  * One scrape is one pass over the tree through the HTTP thread's handle
- * (the caller holds the tree lock), writing the body into one growing
+ * (a locked peer: it loads under the tree lock and reads without it), writing the body into one growing
  * buffer. Objects are read with the table reader (interfaces, CPUs,
  * softnet, hash tables): a family's samples are written column by column,
  * so each family is contiguous, and a row's label text is escaped once
