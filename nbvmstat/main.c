@@ -13,7 +13,7 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":c:h:HjLPsS:w:";
+static const char optstring[] = ":c:h:HijLPsS:w:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -26,12 +26,15 @@ static void
 usage(void)
 {
 	printf("usage: nbvmstat [-P] [-w SECS] [-c N] [-j [--pretty]] [common options]\n"
+	       "       nbvmstat -i [-P] [-w SECS] [-c N] [-j]\n"
 	       "       nbvmstat -s [-j]\n"
 	       "       nbvmstat -H | -h NAME [-h NAME ...] | -L [-j]\n"
 	       "\n"
 	       "  (none)           procs, memory, page, faults and cpu: since boot, then\n"
 	       "                   per interval with -w/-c\n"
 	       "  -P               per-CPU cpu lines (us sy id wa) instead\n"
+	       "  -i               interrupts: total and rate of each line, since boot,\n"
+	       "                   then per interval with -w/-c; -P adds a column per CPU\n"
 	       "  -s               totals as a list, one value per line\n"
 	       "  -h NAME          statistics of hash table NAME (repeatable)\n"
 	       "  -H               statistics of every hash table\n"
@@ -60,8 +63,10 @@ check_modes(const struct vmstat_opts *vo)
 		nb_usagex("-h, -H and -L exclude -s and -P");
 	if (vo->sflag && vo->Pflag)
 		nb_usagex("-s and -P exclude each other");
+	if (vo->iflag && (hash || vo->Lflag || vo->sflag))
+		nb_usagex("-i excludes -h, -H, -L and -s");
 	if ((hash || vo->Lflag || vo->sflag) && repeat)
-		nb_usagex("-w and -c repeat the vmstat line (default mode or -P) only");
+		nb_usagex("-w and -c repeat the vmstat line (default mode or -P) or -i only");
 }
 
 int
@@ -92,6 +97,9 @@ main(int argc, char *argv[])
 			break;
 		case 'H':
 			vo.Hflag = true;
+			break;
+		case 'i':
+			vo.iflag = true;
 			break;
 		case 'L':
 			vo.Lflag = true;
@@ -132,6 +140,8 @@ main(int argc, char *argv[])
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	if (vo.Hflag || vo.Lflag || vo.nhashes > 0)
 		rc = hash_mode(h, &vo, o);
+	else if (vo.iflag)
+		rc = intr_mode(h, &vo, o);
 	else
 		rc = vm_mode(h, &vo, o);
 	nb_out_destroy(&o);
