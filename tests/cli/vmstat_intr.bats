@@ -184,3 +184,23 @@ file_totals() {
 	run -0 jq -r '[.interrupts[] | .name] | join(" ")' "$BATS_TEST_TMPDIR/r.json"
 	assert_output "$(file_totals /proc/interrupts | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
 }
+
+@test "through the daemon's socket (-S): the same lines, and -w per interval" {
+	[ -r /proc/interrupts ] || skip "no /proc/interrupts"
+	local sock=$BATS_TEST_TMPDIR/d.sock pid
+	"$NB_BIN/nbstatd" -S "$sock" --config /dev/null 2>"$BATS_TEST_TMPDIR/d.log" &
+	pid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	run -0 nbvmstat -S "$sock" -i -P -j
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/s.json"
+	run -0 nbvmstat -S "$sock" -i -w 0.2 -c 2 -j
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/w.json"
+	kill "$pid"
+	wait "$pid" || true
+	run -0 validate_json nbvmstat-i.schema.json "$BATS_TEST_TMPDIR/s.json"
+	run -0 validate_json nbvmstat-i.schema.json "$BATS_TEST_TMPDIR/w.json"
+	run -0 jq -r '[.interrupts[] | .name] | join(" ")' "$BATS_TEST_TMPDIR/s.json"
+	assert_output "$(file_totals /proc/interrupts | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
+	run -0 jq -s -c '[.[] | .since_boot]' "$BATS_TEST_TMPDIR/w.json"
+	assert_output '[true,false]'
+}
