@@ -92,23 +92,41 @@ nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t
 		strs += slen(v[i].comm) + slen(v[i].path);
 	}
 	size = sizeof(*sn) + n * sizeof(struct nb_pcb) + strs;
-	if ((sn = calloc(1, size)) == NULL)
+	/* Everything past the header is written below: not cleared first. */
+	if ((sn = malloc(size)) == NULL)
 		return -ENOMEM;
+	memset(sn, 0, sizeof(*sn));
 	sn->owners = owners;
 	sn->n = n;
 	sn->v = (struct nb_pcb *)(sn + 1);
 	pool = (char *)(sn->v + n);
-	if (n > 0)
-		memcpy(sn->v, v, n * sizeof(*v));
-	qsort(sn->v, n, sizeof(*sn->v), pcb_cmp);
+	/*
+	 * By kind (a stable counting pass), then each kind by cookie unless it
+	 * already is: kinds kept from the previous snapshot are, and a sample
+	 * that reads tcp, then udp, then raw republishes the earlier ones.
+	 */
+	for (i = 0; i < n; i++)
+		sn->first[v[i].kind + 1]++;
+	for (k = 1; k <= NB_PCB_KIND_MAX; k++)
+		sn->first[k] += sn->first[k - 1];
+	{
+		size_t at[NB_PCB_KIND_MAX];
+
+		memcpy(at, sn->first, sizeof(at));
+		for (i = 0; i < n; i++)
+			sn->v[at[v[i].kind]++] = v[i];
+	}
+	for (k = 0; k < NB_PCB_KIND_MAX; k++) {
+		size_t lo = sn->first[k], hi = sn->first[k + 1];
+
+		for (i = lo + 1; i < hi && sn->v[i - 1].cookie <= sn->v[i].cookie; i++)
+			;
+		if (i < hi)
+			qsort(sn->v + lo, hi - lo, sizeof(*sn->v), pcb_cmp);
+	}
 	for (i = 0; i < n; i++) {
 		sn->v[i].comm = scopy(&pool, sn->v[i].comm);
 		sn->v[i].path = scopy(&pool, sn->v[i].path);
-	}
-	for (k = 0, i = 0; k <= NB_PCB_KIND_MAX; k++) {
-		while (i < n && sn->v[i].kind < k)
-			i++;
-		sn->first[k] = i;
 	}
 	pthread_mutex_lock(&st->reg_lock);
 	old = st->pcbs;
