@@ -29,24 +29,29 @@
 
 #include "nbnetstat.h"
 
+/*
+ * One socket. The inet kinds read rows that end before the owner and TCP
+ * details (without -v) or before the unix path: at 100,000 sockets each
+ * byte of a row is 100 kB to clear, fill and copy.
+ */
 struct sock_row {
 	char family[8];
 	char type[12];
-	int64_t proto;
-	char laddr[48];
-	int64_t lport;
-	char faddr[48];
-	int64_t fport;
 	char state[16];
+	int64_t proto;
+	int64_t lport;
+	int64_t fport;
 	uint64_t rxq, txq;
 	int64_t uid;
 	uint64_t inode;
 	uint64_t peer;
+	char laddr[INET6_ADDRSTRLEN];
+	char faddr[INET6_ADDRSTRLEN];
+	/* -v */
 	int64_t pid;
-	char comm[64];
 	uint64_t rtt, rttvar, cwnd, retrans, bytes_acked, bytes_received;
-	/* Last: the inet kinds read rows that end before it (no 256 bytes a
-	 * row to clear and copy for a column they never have). */
+	char comm[64];
+	/* unix */
 	char path[256];
 };
 
@@ -63,14 +68,14 @@ enum { S_FAMILY,
 	S_UID,
 	S_INODE,
 	S_PEER,
-	S_PID,
-	S_COMM,
+	S_PID, /* the -v columns: S_PID .. S_COMM */
 	S_RTT,
 	S_RTTVAR,
 	S_CWND,
 	S_RETRANS,
 	S_ACKED,
 	S_RECEIVED,
+	S_COMM,
 	S_PATH, /* last: not read for the inet kinds */
 	S_N };
 
@@ -236,9 +241,15 @@ read_kind(struct nb_sysctl *h, const struct netstat_opts *no, const char *kind, 
 	int error;
 
 	snprintf(pattern, sizeof(pattern), "net.pcb.%s.*", kind);
-	error = nb_sysctl_table_read(h, pattern, sock_cols, is_unix ? S_N : S_PATH,
-	    is_unix ? sizeof(struct sock_row) : offsetof(struct sock_row, path),
-	    no->vflag ? 0 : NB_SYSCTL_RD_NOPCBX, t);
+	if (is_unix)
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_N, sizeof(struct sock_row),
+		    no->vflag ? 0 : NB_SYSCTL_RD_NOPCBX, t);
+	else if (no->vflag)
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_PATH,
+		    offsetof(struct sock_row, path), 0, t);
+	else
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_PID,
+		    offsetof(struct sock_row, pid), NB_SYSCTL_RD_NOPCBX, t);
 	if (error != 0) {
 		d = nb_sysctl_errdetail(h);
 		nb_errx(NB_EXIT_RUNTIME, "net.pcb.%s: %s", kind,

@@ -919,6 +919,13 @@ struct nb_pcb {
  * sorted by (kind, cookie); owners: whether owners were looked up.
  */
 int nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n);
+/*
+ * The same, but the kinds in keep (bit k = kind k) are the current
+ * snapshot's, shared rather than copied (v holds none of them: -EINVAL);
+ * a kind kept that the current snapshot lacks is empty.
+ */
+int nb_pcbs_publish_keep(struct nb_stack *st, bool owners, unsigned keep,
+    const struct nb_pcb *v, size_t n);
 struct nb_pcbsnap;
 /* Reader. The current snapshot (NULL before the first publish). */
 const struct nb_pcbsnap *nb_pcbs_snapshot(const struct nb_read *rd);
