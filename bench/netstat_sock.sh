@@ -43,7 +43,9 @@ fi
 
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+# Ephemeral ports below the holders' listeners (61000 + h): a listener
+# port taken by an earlier holder's connection failed the bind now and then.
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 60999"
 ip netns exec "$NS" sysctl -qw net.core.somaxconn=65535
 
 # One holder: a listener on 127.0.0.1:PORT and N connections to it, both
@@ -69,7 +71,7 @@ left=$CONNS
 h=0
 while ((left > 0)); do
 	n=$((left < PER ? left : PER))
-	ip netns exec "$NS" python3 "$TMP/holder.py" $((20000 + h)) "$n" "$TMP/ready.$h" &
+	ip netns exec "$NS" python3 "$TMP/holder.py" $((61000 + h)) "$n" "$TMP/ready.$h" &
 	PIDS+=($!)
 	left=$((left - n))
 	h=$((h + 1))

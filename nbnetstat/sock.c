@@ -29,23 +29,30 @@
 
 #include "nbnetstat.h"
 
+/*
+ * One socket. The inet kinds read rows that end before the owner and TCP
+ * details (without -v) or before the unix path: at 100,000 sockets each
+ * byte of a row is 100 kB to clear, fill and copy.
+ */
 struct sock_row {
 	char family[8];
 	char type[12];
-	int64_t proto;
-	char laddr[48];
-	int64_t lport;
-	char faddr[48];
-	int64_t fport;
 	char state[16];
+	int64_t proto;
+	int64_t lport;
+	int64_t fport;
 	uint64_t rxq, txq;
 	int64_t uid;
 	uint64_t inode;
-	char path[256];
 	uint64_t peer;
+	char laddr[INET6_ADDRSTRLEN];
+	char faddr[INET6_ADDRSTRLEN];
+	/* -v */
 	int64_t pid;
-	char comm[64];
 	uint64_t rtt, rttvar, cwnd, retrans, bytes_acked, bytes_received;
+	char comm[64];
+	/* unix */
+	char path[256];
 };
 
 enum { S_FAMILY,
@@ -60,16 +67,16 @@ enum { S_FAMILY,
 	S_TXQ,
 	S_UID,
 	S_INODE,
-	S_PATH,
 	S_PEER,
-	S_PID,
-	S_COMM,
+	S_PID, /* the -v columns: S_PID .. S_COMM */
 	S_RTT,
 	S_RTTVAR,
 	S_CWND,
 	S_RETRANS,
 	S_ACKED,
 	S_RECEIVED,
+	S_COMM,
+	S_PATH, /* last: not read for the inet kinds */
 	S_N };
 
 #define COL_S(leaf, f)                                                \
@@ -193,21 +200,40 @@ static void
 addr_text(char *buf, size_t size, const char *addr, bool has_port, int64_t port,
     const char *proto, bool nflag)
 {
-	const char *a = unspecified(addr) ? "*" : addr;
+	const char *a = unspecified(addr) ? "*" : addr, *p;
 	struct servent *se;
+	char num[24];
+	size_t al = strlen(a), pl;
 
-	if (!has_port || port == 0) {
-		snprintf(buf, size, "%s.*", a);
+	/* Joined by hand: this runs twice per socket of a list of 100,000. */
+	if (!has_port || port == 0)
+		p = "*";
+	else if (!nflag && (se = getservbyport(htons((uint16_t)port), proto)) != NULL)
+		p = se->s_name;
+	else {
+		char *e = num + sizeof(num) - 1;
+		uint64_t v = port < 0 ? (uint64_t)-port : (uint64_t)port;
+
+		*e = '\0';
+		do
+			*--e = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		if (port < 0)
+			*--e = '-';
+		p = e;
+	}
+	pl = strlen(p);
+	if (al + 1 + pl + 1 > size) {
+		snprintf(buf, size, "%s.%s", a, p);
 		return;
 	}
-	if (!nflag && (se = getservbyport(htons((uint16_t)port), proto)) != NULL)
-		snprintf(buf, size, "%s.%s", a, se->s_name);
-	else
-		snprintf(buf, size, "%s.%" PRId64, a, port);
+	memcpy(buf, a, al);
+	buf[al] = '.';
+	memcpy(buf + al + 1, p, pl + 1);
 }
 
 static void
-read_kind(struct nb_sysctl *h, const struct netstat_opts *no, const char *kind,
+read_kind(struct nb_sysctl *h, const struct netstat_opts *no, const char *kind, bool is_unix,
     struct nb_sysctl_table *t)
 {
 	char pattern[64];
@@ -215,8 +241,15 @@ read_kind(struct nb_sysctl *h, const struct netstat_opts *no, const char *kind,
 	int error;
 
 	snprintf(pattern, sizeof(pattern), "net.pcb.%s.*", kind);
-	error = nb_sysctl_table_read(h, pattern, sock_cols, S_N, sizeof(struct sock_row),
-	    no->vflag ? 0 : NB_SYSCTL_RD_NOPCBX, t);
+	if (is_unix)
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_N, sizeof(struct sock_row),
+		    no->vflag ? 0 : NB_SYSCTL_RD_NOPCBX, t);
+	else if (no->vflag)
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_PATH,
+		    offsetof(struct sock_row, path), 0, t);
+	else
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_PID,
+		    offsetof(struct sock_row, pid), NB_SYSCTL_RD_NOPCBX, t);
 	if (error != 0) {
 		d = nb_sysctl_errdetail(h);
 		nb_errx(NB_EXIT_RUNTIME, "net.pcb.%s: %s", kind,
@@ -316,10 +349,8 @@ inet_row(struct nb_out *o, const struct netstat_opts *no, const struct kind *k,
 	nb_out_str(o, NB_OUT_ANY, "proto", "%-5s", kind);
 	nb_out_u64(o, NB_OUT_ANY, "recv_q", " %6" PRIu64, r->rxq);
 	nb_out_u64(o, NB_OUT_ANY, "send_q", " %6" PRIu64, r->txq);
-	if (tcp || no->vflag)
-		nb_out_text(o, "  %-22s %-22s", la, fa);
-	else
-		nb_out_text(o, "  %-22s %s", la, fa);
+	nb_out_text(o, "  %-22s", la);
+	nb_out_text(o, tcp || no->vflag ? " %-22s" : " %s", fa);
 	nb_out_str(o, NB_OUT_JSON, "laddr", NULL, r->laddr);
 	nb_out_str(o, NB_OUT_JSON, "faddr", NULL, r->faddr);
 	if (raw)
@@ -384,37 +415,77 @@ unix_row(struct nb_out *o, const struct netstat_opts *no, const struct sock_row 
 	nb_out_close_object(o);
 }
 
-/* Sort key of a row: the addresses as bytes, then the ports (unix: inode). */
+/*
+ * Sort key of a row: the addresses as bytes (two big-endian words each),
+ * then the ports (unix: inode), compared as integers.
+ */
 struct sort_key {
-	uint8_t la[16], fa[16];
+	uint64_t la[2], fa[2];
 	int64_t lp, fp;
 	uint64_t inode;
 	size_t i;
 };
 
+#define CMP(x, y)                                  \
+	do {                                       \
+		if ((x) != (y))                    \
+			return (x) < (y) ? -1 : 1; \
+	} while (0)
+
 static int
 key_cmp(const void *a, const void *b)
 {
 	const struct sort_key *x = a, *y = b;
-	int c;
 
-	if ((c = memcmp(x->la, y->la, sizeof(x->la))) != 0)
-		return c;
-	if (x->lp != y->lp)
-		return x->lp < y->lp ? -1 : 1;
-	if ((c = memcmp(x->fa, y->fa, sizeof(x->fa))) != 0)
-		return c;
-	if (x->fp != y->fp)
-		return x->fp < y->fp ? -1 : 1;
-	return (x->inode > y->inode) - (x->inode < y->inode);
+	CMP(x->la[0], y->la[0]);
+	CMP(x->la[1], y->la[1]);
+	CMP(x->lp, y->lp);
+	CMP(x->fa[0], y->fa[0]);
+	CMP(x->fa[1], y->fa[1]);
+	CMP(x->fp, y->fp);
+	CMP(x->inode, y->inode);
+	return 0;
+}
+
+/* A dotted quad as the tree writes it (no leading zeros needed); false if not one. */
+static bool
+quad(const char *a, uint32_t *out)
+{
+	uint32_t v = 0, part;
+	unsigned n;
+
+	for (n = 0; n < 4; n++) {
+		if (*a < '0' || *a > '9')
+			return false;
+		for (part = 0; *a >= '0' && *a <= '9'; a++)
+			if ((part = part * 10 + (uint32_t)(*a - '0')) > 255)
+				return false;
+		v = v << 8 | part;
+		if (n < 3 && *a++ != '.')
+			return false;
+	}
+	*out = v;
+	return *a == '\0';
 }
 
 static void
-addr_bytes(const char *a, uint8_t out[16])
+addr_key(const char *a, uint64_t out[2])
 {
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, a, out) != 1)
-		(void)inet_pton(AF_INET6, a, out);
+	uint8_t b[16];
+	uint32_t v4;
+
+	out[0] = out[1] = 0;
+	if (quad(a, &v4)) {
+		out[0] = (uint64_t)v4 << 32;
+		return;
+	}
+	memset(b, 0, sizeof(b));
+	if (inet_pton(AF_INET6, a, b) != 1)
+		return;
+	for (unsigned i = 0; i < 8; i++) {
+		out[0] = out[0] << 8 | b[i];
+		out[1] = out[1] << 8 | b[8 + i];
+	}
 }
 
 /* The row order of table t: an array of row numbers (free it). */
@@ -430,8 +501,8 @@ sort_rows(const struct nb_sysctl_table *t)
 	for (i = 0; i < t->nrows; i++) {
 		const struct sock_row *r = nb_sysctl_table_row(t, i);
 
-		addr_bytes(r->laddr, k[i].la);
-		addr_bytes(r->faddr, k[i].fa);
+		addr_key(r->laddr, k[i].la);
+		addr_key(r->faddr, k[i].fa);
 		k[i].lp = r->lport;
 		k[i].fp = r->fport;
 		k[i].inode = r->inode;
@@ -455,7 +526,7 @@ sock_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	memset(t, 0, sizeof(t));
 	for (k = 0; k < NKINDS; k++)
 		if ((wanted[k] = kind_wanted(no, &kinds[k])))
-			read_kind(h, no, kinds[k].name, &t[k]);
+			read_kind(h, no, kinds[k].name, kinds[k].sec == SEC_UNIX, &t[k]);
 	nb_out_record_begin(o);
 	for (sec = 0; sec < SEC_N; sec++) {
 		bool any = false;

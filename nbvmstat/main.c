@@ -13,7 +13,7 @@
 
 enum { OPT_HELP = 0x2000, OPT_VERSION };
 
-static const char optstring[] = ":c:h:HjLPsS:w:";
+static const char optstring[] = ":c:h:HijLPsS:w:";
 
 static const struct option longopts[] = {
 	NB_COMMON_LONGOPTS,
@@ -27,6 +27,7 @@ static void
 usage(void)
 {
 	printf("usage: nbvmstat [-P] [-w SECS] [-c N] [-j [--pretty]] [common options]\n"
+	       "       nbvmstat -i [-P] [-w SECS] [-c N] [-j]\n"
 	       "       nbvmstat -s [-j]\n"
 	       "       nbvmstat -H | -h NAME [-h NAME ...] | -L [-j]\n"
 	       "       nbvmstat [-P] --replay FILE --from T1 [--to T2] --plot FILE.svg|.png\n"
@@ -36,6 +37,8 @@ usage(void)
 	       "  (none)           procs, memory, page, faults and cpu: since boot, then\n"
 	       "                   per interval with -w/-c\n"
 	       "  -P               per-CPU cpu lines (us sy id wa) instead\n"
+	       "  -i               interrupts: total and rate of each line, since boot,\n"
+	       "                   then per interval with -w/-c; -P adds a column per CPU\n"
 	       "  -s               totals as a list, one value per line\n"
 	       "  -h NAME          statistics of hash table NAME (repeatable)\n"
 	       "  -H               statistics of every hash table\n"
@@ -66,12 +69,14 @@ check_modes(const struct vmstat_opts *vo)
 		nb_usagex("-h, -H and -L exclude -s and -P");
 	if (vo->sflag && vo->Pflag)
 		nb_usagex("-s and -P exclude each other");
+	if (vo->iflag && (hash || vo->Lflag || vo->sflag))
+		nb_usagex("-i excludes -h, -H, -L and -s");
 	if ((hash || vo->Lflag || vo->sflag) && repeat)
-		nb_usagex("-w and -c repeat the vmstat line (default mode or -P) only");
+		nb_usagex("-w and -c repeat the vmstat line (default mode or -P) or -i only");
 	if (vo->c.summary || vo->c.top != 0)
 		nb_usagex("--summary, --top: nbvmstat has none (nbnetstat -i has)");
-	if (vo->c.plot_path != NULL && (hash || vo->Lflag || vo->sflag))
-		nb_usagex("--plot draws the vmstat line (default mode or -P), not -h, -H, -L or -s");
+	if (vo->c.plot_path != NULL && (hash || vo->Lflag || vo->sflag || vo->iflag))
+		nb_usagex("--plot draws the vmstat line (default mode or -P), not -h, -H, -L, -s or -i");
 	if (vo->c.diff_from != NULL && !hash)
 		nb_usagex("--diff: nbvmstat compares hash tables (-H or -h NAME)");
 }
@@ -105,6 +110,9 @@ main(int argc, char *argv[])
 			break;
 		case 'H':
 			vo.Hflag = true;
+			break;
+		case 'i':
+			vo.iflag = true;
 			break;
 		case 'L':
 			vo.Lflag = true;
@@ -150,6 +158,8 @@ main(int argc, char *argv[])
 		rc = vm_plot(h, &vo, o);
 	else if (vo.Hflag || vo.Lflag || vo.nhashes > 0)
 		rc = hash_mode(h, &vo, o);
+	else if (vo.iflag)
+		rc = intr_mode(h, &vo, o);
 	else
 		rc = vm_mode(h, &vo, o);
 	nb_out_destroy(&o);

@@ -13,8 +13,9 @@ struct nb_sysctl;
 struct vmstat_opts {
 	struct nb_common c;
 	bool		 Hflag;		/* -H: every hash table */
+	bool		 iflag;		/* -i: interrupts */
 	bool		 Lflag;		/* -L: list the hash tables */
-	bool		 Pflag;		/* -P: per-CPU cpu lines */
+	bool		 Pflag;		/* -P: per-CPU cpu lines (with -i: per-CPU columns) */
 	bool		 sflag;		/* -s: totals as a list */
 	const char	**hashes;	/* -h NAME, in the order given */
 	size_t		 nhashes;
@@ -22,6 +23,8 @@ struct vmstat_opts {
 
 /* -h, -H, -L: kern.hashstat in the NetBSD layout. */
 int	hash_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
+/* -i, -i -P: kern.intr.* in the NetBSD layout (interrupt, total, rate). */
+int	intr_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
 /* Default, -P, -s: the vmstat line, per-CPU lines, totals. */
 int	vm_mode(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o);
 

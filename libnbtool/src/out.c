@@ -299,13 +299,17 @@ out_value(struct nb_out *o, enum nb_out_mode m, const char *key, struct json_obj
 
 /*
  * Text fast path. Almost every format the tools pass is one conversion
- * "%[-][width]<conv>" followed by literal text without '%'; tables of
- * 10,000 interfaces make hundreds of thousands of such calls, and vfprintf
- * parses the format each time. out_spec() recognises that shape (conv is
- * checked against the value's type by the caller); out_pad() prints the
- * already converted value with the padding. Anything else uses fprintf.
+ * "%[-][width]<conv>" between literal texts without '%' (" %6lu\n");
+ * tables of 10,000 interfaces or 100,000 sockets make hundreds of
+ * thousands of such calls, and vfprintf parses the format each time.
+ * out_spec() recognises that shape (conv is checked against the value's
+ * type by the caller); out_pad() prints the literal before it, the
+ * already converted value with the padding, and the literal after it.
+ * Anything else uses fprintf.
  */
 struct out_spec {
+	const char	*pre;		/* literal text before the conversion */
+	size_t		 plen;
 	bool		 left;
 	unsigned	 width;
 	const char	*conv;		/* first character of the conversion */
@@ -318,6 +322,10 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	const char *p = fmt;
 	size_t n = strlen(conv);
 
+	while (*p != '%' && *p != '\0')
+		p++;
+	sp->pre = fmt;
+	sp->plen = (size_t)(p - fmt);
 	if (*p++ != '%')
 		return false;
 	sp->left = *p == '-';
@@ -340,7 +348,8 @@ out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 	size_t rlen = strlen(sp->rest);
 	char *p;
 
-	if ((p = out_room(o, pad + len + rlen)) == NULL) {	/* a huge field */
+	if ((p = out_room(o, sp->plen + pad + len + rlen)) == NULL) {	/* a huge field */
+		fwrite_unlocked(sp->pre, 1, sp->plen, o->fp);
 		if (!sp->left)
 			while (pad-- > 0)
 				putc_unlocked(' ', o->fp);
@@ -351,6 +360,8 @@ out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 		fputs_unlocked(sp->rest, o->fp);
 		return;
 	}
+	memcpy(p, sp->pre, sp->plen);
+	p += sp->plen;
 	if (!sp->left) {
 		memset(p, ' ', pad);
 		p += pad;
@@ -362,7 +373,7 @@ out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 		p += pad;
 	}
 	memcpy(p, sp->rest, rlen);
-	o->tn += pad + len + rlen;
+	o->tn += sp->plen + pad + len + rlen;
 }
 
 /* Decimal digits of v into the end of buf[24]; returns the first digit. */
@@ -482,11 +493,15 @@ void
 nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, const char *v)
 {
 	char *tmp = NULL;
+	bool j = want_json(o, m), t = want_text(o, m, fmt);
 
-	if (v != NULL)
+	/* Made safe only where it is printed (a JSON-only value in a text run
+	 * is checked for its key alone). */
+	if (v != NULL && (j || t))
 		v = out_safe(v, &tmp);
-	out_value(o, m, key, want_json(o, m) && v != NULL ? json_object_new_string(v) : NULL);
-	out_text_str(o, m, fmt, v != NULL ? v : "");
+	out_value(o, m, key, j && v != NULL ? json_object_new_string(v) : NULL);
+	if (t)
+		out_text_str(o, m, fmt, v != NULL ? v : "");
 	free(tmp);
 }
 

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* pcb.c - the socket snapshot (net.pcb): every socket of the namespace, replaced whole. */
 /*
- * Concurrency: as proc.c. One immutable block (struct nb_pcbsnap: the
- * sockets sorted by (kind, cookie), then a string pool) is built by the
- * writer outside any lock and published with a release store into
- * st->pcbs; the previous block is freed after a grace period (nb_defer),
- * so a reader inside a read section uses everything it loaded until
- * nb_read_exit. A reader loads the pointer once (nb_pcbs_snapshot) and
- * asks that block everything. Writers swap under reg_lock.
- * nb_pcbs_fini (stack destroy, Exclusive) frees the last block.
+ * Concurrency: as proc.c. A snapshot (struct nb_pcbsnap) is a small
+ * immutable header pointing at one immutable block per kind (struct
+ * pcbkind: its sockets sorted by cookie, then a string pool). The writer
+ * builds the blocks of the kinds it dumped outside any lock, takes a
+ * reference on the current snapshot's blocks of the kinds it keeps (a
+ * sample that reads tcp, then udp, then raw publishes three snapshots
+ * sharing the tcp block: nothing copied again), and publishes the header
+ * with a release store into st->pcbs under reg_lock; the previous header
+ * is freed after a grace period (nb_defer), dropping its references; a
+ * block is freed with its last reference. Only the writer takes
+ * references (on the snapshot it is about to replace, which cannot be
+ * freed before it is replaced); references drop in the reclaimer, so the
+ * count is atomic. A reader loads the pointer once (nb_pcbs_snapshot) and
+ * uses everything it reaches until nb_read_exit. nb_pcbs_fini (stack
+ * destroy, Exclusive) frees the last snapshot.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,12 +23,16 @@
 
 #include "stack-internal.h"
 
+struct pcbkind {
+	unsigned long refs; /* atomic: snapshots holding it */
+	size_t n;
+	struct nb_pcb v[]; /* [n], then the strings */
+};
+
 struct nb_pcbsnap {
 	struct nb_rcu rcu;
 	bool owners;
-	size_t n;
-	size_t first[NB_PCB_KIND_MAX + 1]; /* kind k: v[first[k] .. first[k+1]) */
-	struct nb_pcb *v;
+	struct pcbkind *k[NB_PCB_KIND_MAX]; /* NULL: none of that kind */
 };
 
 static const char *const kind_names[NB_PCB_KIND_MAX] = {
@@ -41,9 +52,26 @@ nb_pcb_kind_name(unsigned kind)
 }
 
 static void
+pcbkind_put(struct pcbkind *b)
+{
+	if (b != NULL && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
+static void
+pcbsnap_destroy(struct nb_pcbsnap *sn)
+{
+	if (sn == NULL)
+		return;
+	for (unsigned k = 0; k < NB_PCB_KIND_MAX; k++)
+		pcbkind_put(sn->k[k]);
+	free(sn);
+}
+
+static void
 nb_pcbsnap_free(struct nb_rcu *r)
 {
-	free(caa_container_of(r, struct nb_pcbsnap, rcu));
+	pcbsnap_destroy(caa_container_of(r, struct nb_pcbsnap, rcu));
 }
 
 static int
@@ -51,8 +79,6 @@ pcb_cmp(const void *a, const void *b)
 {
 	const struct nb_pcb *x = a, *y = b;
 
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
 	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
 }
 
@@ -76,40 +102,69 @@ scopy(char **pp, const char *s)
 	return d;
 }
 
+/* The block of kind k: the sockets of v[] of that kind (cnt of them), sorted by cookie. */
+static struct pcbkind *
+pcbkind_make(const struct nb_pcb *v, size_t n, unsigned k, size_t cnt)
+{
+	struct pcbkind *b;
+	size_t strs = 0, i, j;
+	char *pool;
+
+	for (i = 0; i < n; i++)
+		if (v[i].kind == k)
+			strs += slen(v[i].comm) + slen(v[i].path);
+	/* Everything past the counts is written below: not cleared first. */
+	if ((b = malloc(sizeof(*b) + cnt * sizeof(struct nb_pcb) + strs)) == NULL)
+		return NULL;
+	b->refs = 1;
+	b->n = cnt;
+	pool = (char *)(b->v + cnt);
+	for (i = j = 0; i < n; i++)
+		if (v[i].kind == k)
+			b->v[j++] = v[i];
+	for (i = 1; i < cnt && b->v[i - 1].cookie <= b->v[i].cookie; i++)
+		;
+	if (i < cnt)
+		qsort(b->v, cnt, sizeof(*b->v), pcb_cmp);
+	for (i = 0; i < cnt; i++) {
+		b->v[i].comm = scopy(&pool, b->v[i].comm);
+		b->v[i].path = scopy(&pool, b->v[i].path);
+	}
+	return b;
+}
+
 int
-nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n)
+nb_pcbs_publish_keep(struct nb_stack *st, bool owners, unsigned keep, const struct nb_pcb *v,
+    size_t n)
 {
 	struct nb_pcbsnap *sn, *old;
-	size_t strs = 0, i, size;
+	size_t cnt[NB_PCB_KIND_MAX] = { 0 }, i;
 	unsigned k;
-	char *pool;
 
 	if (st == NULL || (n > 0 && v == NULL))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		if (v[i].kind >= NB_PCB_KIND_MAX)
+		if (v[i].kind >= NB_PCB_KIND_MAX || (keep >> v[i].kind & 1) != 0)
 			return -EINVAL;
-		strs += slen(v[i].comm) + slen(v[i].path);
+		cnt[v[i].kind]++;
 	}
-	size = sizeof(*sn) + n * sizeof(struct nb_pcb) + strs;
-	if ((sn = calloc(1, size)) == NULL)
+	if ((sn = calloc(1, sizeof(*sn))) == NULL)
 		return -ENOMEM;
 	sn->owners = owners;
-	sn->n = n;
-	sn->v = (struct nb_pcb *)(sn + 1);
-	pool = (char *)(sn->v + n);
-	if (n > 0)
-		memcpy(sn->v, v, n * sizeof(*v));
-	qsort(sn->v, n, sizeof(*sn->v), pcb_cmp);
-	for (i = 0; i < n; i++) {
-		sn->v[i].comm = scopy(&pool, sn->v[i].comm);
-		sn->v[i].path = scopy(&pool, sn->v[i].path);
+	for (k = 0; k < NB_PCB_KIND_MAX; k++) {
+		if (cnt[k] == 0)
+			continue;
+		if ((sn->k[k] = pcbkind_make(v, n, k, cnt[k])) == NULL) {
+			pcbsnap_destroy(sn);
+			return -ENOMEM;
+		}
 	}
-	for (k = 0, i = 0; k <= NB_PCB_KIND_MAX; k++) {
-		while (i < n && sn->v[i].kind < k)
-			i++;
-		sn->first[k] = i;
-	}
+	/* The kept kinds: the current snapshot's blocks (the writer replaces
+	 * it, so it lives until the swap below). */
+	old = NB_LOAD(&st->pcbs);
+	for (k = 0; k < NB_PCB_KIND_MAX && old != NULL; k++)
+		if ((keep >> k & 1) != 0 && (sn->k[k] = old->k[k]) != NULL)
+			__atomic_add_fetch(&sn->k[k]->refs, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&st->reg_lock);
 	old = st->pcbs;
 	NB_STORE(&st->pcbs, sn);
@@ -117,6 +172,12 @@ nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t
 	if (old != NULL)
 		nb_defer(st, &old->rcu, nb_pcbsnap_free);
 	return 0;
+}
+
+int
+nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n)
+{
+	return nb_pcbs_publish_keep(st, owners, 0, v, n);
 }
 
 const struct nb_pcbsnap *
@@ -132,8 +193,12 @@ nb_pcbs_kind(const struct nb_pcbsnap *sn, unsigned kind, size_t *n)
 		*n = 0;
 		return NULL;
 	}
-	*n = sn->first[kind + 1] - sn->first[kind];
-	return sn->v + sn->first[kind];
+	if (sn->k[kind] == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	*n = sn->k[kind]->n;
+	return sn->k[kind]->v;
 }
 
 bool
@@ -162,6 +227,6 @@ nb_pcbs_scope(struct nb_stack *st, unsigned *keep)
 void
 nb_pcbs_fini(struct nb_stack *st)
 {
-	free(st->pcbs);
+	pcbsnap_destroy(st->pcbs);
 	st->pcbs = NULL;
 }

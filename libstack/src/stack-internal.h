@@ -365,6 +365,7 @@ struct nb_stack {
 	/* process files (proc.c): the snapshot (atomic) and the pid filter */
 	struct nb_procsnap *procs;
 	struct nb_mountsnap *mounts;	/* mount.c: atomic, like procs */
+	struct nb_intrsnap *intrs; /* intr.c: atomic, like procs */
 	struct nb_pcbsnap *pcbs;
 	unsigned pcb_kinds, pcb_keep; /* atomic: nb_pcbs_set_scope */
 	int32_t		 proc_scope;	/* atomic */
@@ -396,6 +397,8 @@ void	nb_info_fini(struct nb_stack *st);
 void	nb_procs_fini(struct nb_stack *st);
 /* mount.c: free the mount-table snapshot (Exclusive, at destroy). */
 void	nb_mounts_fini(struct nb_stack *st);
+/* intr.c: free the interrupt snapshot (Exclusive, at destroy). */
+void nb_intrs_fini(struct nb_stack *st);
 void nb_pcbs_fini(struct nb_stack *st);
 
 /* iface.c */

@@ -83,6 +83,7 @@ nb_registries_free(struct nb_stack *st)
 	nb_info_fini(st);
 	nb_procs_fini(st);
 	nb_mounts_fini(st);
+	nb_intrs_fini(st);
 	nb_pcbs_fini(st);
 }
 

@@ -148,6 +148,9 @@ struct nb__tabnode {
 	int		 next;		/* next sibling, -1 none */
 	int		 col;		/* column id or NB__TAB_NONE */
 	int		 id;		/* NB__TAB_COL_INDEX, _GEN or NB__TAB_NONE */
+	int		 hint;		/* the child to try first: the one after the
+					   child last found (objects list their leaves
+					   in the same order row after row), -1 none */
 };
 
 struct nb__tab {
@@ -175,16 +178,27 @@ nb__tab_match(const struct nb__tab *tab, unsigned d, const char *name, size_t le
 	    (tab->plen[d] == len && memcmp(tab->pcomp[d], name, len) == 0);
 }
 
-/* The trie child of node `at` named `name`, or -1. */
+/*
+ * The trie child of node `at` named `name`, or -1. The search starts at
+ * the node's hint and wraps around, so leaves that come in the order of
+ * the columns are each found at the first compare.
+ */
 static inline int
-nb__tab_child(const struct nb__tab *tab, int at, const char *name, size_t len)
+nb__tab_child(struct nb__tab *tab, int at, const char *name, size_t len)
 {
-	int c;
+	struct nb__tabnode *p = &tab->trie[at];
+	int start = p->hint >= 0 ? p->hint : p->child, c;
 
-	for (c = tab->trie[at].child; c >= 0; c = tab->trie[c].next)
+	for (c = start; c >= 0; c = tab->trie[c].next)
 		if (tab->trie[c].len == len && memcmp(tab->trie[c].name, name, len) == 0)
-			return c;
+			goto found;
+	for (c = p->child; c >= 0 && c != start; c = tab->trie[c].next)
+		if (tab->trie[c].len == len && memcmp(tab->trie[c].name, name, len) == 0)
+			goto found;
 	return -1;
+found:
+	p->hint = tab->trie[c].next;
+	return c;
 }
 
 /* ops->table: "read this table through walk" (not an error). */

@@ -67,7 +67,8 @@ enum {
 	DYN_BPF,
 	DYN_PROC,
 	DYN_PCB,
-	DYN_MOUNT
+	DYN_MOUNT,
+	DYN_INTR
 };
 
 #define CREATE_BASE	1024	/* NetBSD: first dynamic node number */
@@ -111,6 +112,7 @@ static const struct snode {
 	{ 0, "proc", 14, DYN_PROC, "processes and their open files, by pid" },
 	{ 2, "pcb", CREATE_BASE + 5, DYN_PCB, "sockets, by kind and sock_diag cookie" },
 	{ 0, "mount", CREATE_BASE + 1, DYN_MOUNT, "mounted file systems, by mount id" },
+	{ 0, "intr", CREATE_BASE + 2, DYN_INTR, "interrupts: the total, and each line by name" },
 };
 #define NSNODES	(sizeof(snodes) / sizeof(snodes[0]))
 
@@ -128,36 +130,38 @@ static const struct famrule {
 	const char *c0, *c1;
 	unsigned fams;
 	bool aux; /* only names other objects: a source error leaves them out */
+	const char *not2; /* not when the third component is this */
 } famrules[] = {
-	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_MCAST, false },
-	{ "net", "interfaces_departed", NB_FAM_LINKS, false },
-	{ "net", "inet", NB_FAM_PROTO, false },
-	{ "net", "inet6", NB_FAM_PROTO, false },
-	{ "net", "route", NB_FAM_ROUTES, false },
-	{ "net", "neigh", NB_FAM_NEIGH, false },
-	{ "net", "route", NB_FAM_LINKS, true }, /* ifname */
-	{ "net", "neigh", NB_FAM_LINKS, true }, /* ifname */
-	{ "net", "bpf", NB_FAM_BPF, false },
-	{ "net", "softnet", NB_FAM_SOFTNET, false },
-	{ "net", "pcb", NB_FAM_PCB | NB_FAM_PCBX, false },
-	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS, false },
-	{ "kern", "cp_time", NB_FAM_CPU, false },
-	{ "kern", "ncpu", NB_FAM_CPU, false },
-	{ "kern", "boottime", NB_FAM_CPU, false },
-	{ "kern", "hostname", NB_FAM_CPU, false },
-	{ "kern", "osrelease", NB_FAM_CPU, false },
-	{ "kern", "ostype", NB_FAM_CPU, false },
-	{ "kern", "clockrate", NB_FAM_CPU, false },
-	{ "kern", "ctxt", NB_FAM_CPU, false },
-	{ "kern", "forks", NB_FAM_CPU, false },
-	{ "kern", "intr", NB_FAM_CPU, false },
-	{ "kern", "procs_running", NB_FAM_CPU, false },
-	{ "kern", "procs_blocked", NB_FAM_CPU, false },
-	{ "kern", "proc", NB_FAM_PROC, false },
-	{ "kern", "proc", NB_FAM_LINKS, true }, /* packet sockets' ifname */
-	{ "kern", "mount", NB_FAM_MOUNT, false },
-	{ "vm", NULL, NB_FAM_VM, false },
-	{ "stack", NULL, 0, false },
+	{ "net", "interfaces", NB_FAM_LINKS | NB_FAM_ADDRS | NB_FAM_IFSTATS | NB_FAM_MCAST, false, NULL },
+	{ "net", "interfaces_departed", NB_FAM_LINKS, false, NULL },
+	{ "net", "inet", NB_FAM_PROTO, false, NULL },
+	{ "net", "inet6", NB_FAM_PROTO, false, NULL },
+	{ "net", "route", NB_FAM_ROUTES, false, NULL },
+	{ "net", "neigh", NB_FAM_NEIGH, false, NULL },
+	{ "net", "route", NB_FAM_LINKS, true, NULL }, /* ifname */
+	{ "net", "neigh", NB_FAM_LINKS, true, NULL }, /* ifname */
+	{ "net", "bpf", NB_FAM_BPF, false, NULL },
+	{ "net", "softnet", NB_FAM_SOFTNET, false, NULL },
+	{ "net", "pcb", NB_FAM_PCB | NB_FAM_PCBX, false, NULL },
+	{ "kern", "hashstat", NB_FAM_LINKS | NB_FAM_ADDRS, false, NULL },
+	{ "kern", "cp_time", NB_FAM_CPU, false, NULL },
+	{ "kern", "ncpu", NB_FAM_CPU, false, NULL },
+	{ "kern", "boottime", NB_FAM_CPU, false, NULL },
+	{ "kern", "hostname", NB_FAM_CPU, false, NULL },
+	{ "kern", "osrelease", NB_FAM_CPU, false, NULL },
+	{ "kern", "ostype", NB_FAM_CPU, false, NULL },
+	{ "kern", "clockrate", NB_FAM_CPU, false, NULL },
+	{ "kern", "ctxt", NB_FAM_CPU, false, NULL },
+	{ "kern", "forks", NB_FAM_CPU, false, NULL },
+	{ "kern", "intr", NB_FAM_CPU, false, NULL },
+	{ "kern", "intr", NB_FAM_INTR, false, "total" }, /* kern.intr.total is /proc/stat's */
+	{ "kern", "procs_running", NB_FAM_CPU, false, NULL },
+	{ "kern", "procs_blocked", NB_FAM_CPU, false, NULL },
+	{ "kern", "proc", NB_FAM_PROC, false, NULL },
+	{ "kern", "proc", NB_FAM_LINKS, true, NULL }, /* packet sockets' ifname */
+	{ "kern", "mount", NB_FAM_MOUNT, false, NULL },
+	{ "vm", NULL, NB_FAM_VM, false, NULL },
+	{ "stack", NULL, 0, false, NULL },
 };
 
 /* Families whose refresh is scoped (a pid, socket kinds) and replaces the snapshot. */
@@ -224,6 +228,8 @@ families_for(const char *const *comp, const size_t *lens, unsigned n, unsigned o
 		if (!eqc(comp[0], lens[0], r->c0))
 			continue;
 		if (n >= 2 && rn == 2 && !eqc(comp[1], lens[1], r->c1))
+			continue;
+		if (n >= 3 && r->not2 != NULL && eqc(comp[2], lens[2], r->not2))
 			continue;
 		if (r->aux)
 			aux |= r->fams;
@@ -332,7 +338,8 @@ arena_path(struct local *lo, const char *mib, const char *descr, bool leaf,
 	/* The path must run through interior nodes only. */
 	for (i = 0; i < n; i++) {
 		if ((c = arena_child(lo, cur, comp[i], lens[i])) >= 0) {
-			if (lo->nodes[c].kind != TN_NODE)
+			/* A provider's node may hold statgroups too (kern.intr.total). */
+			if (lo->nodes[c].kind != TN_NODE && lo->nodes[c].kind != TN_DYN)
 				return -1;
 			cur = c;
 			continue;
@@ -559,6 +566,16 @@ mib_leaf_int(struct mib_walk *w, const char *descr, unsigned flags, int64_t v)
 	return mib_emit(w, descr);
 }
 
+bool
+mib_val_u64(struct mib_walk *w, unsigned flags, uint64_t v)
+{
+	val_reset(w, NB_SYSCTL_U64, flags);
+	if (mw_novalue(w))
+		return false;
+	w->e.val.u = v;
+	return true;
+}
+
 int
 mib_leaf_u64(struct mib_walk *w, const char *descr, unsigned flags, uint64_t v)
 {
@@ -655,6 +672,15 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 	case TN_DYN:
 		if (!mib_node(w, t->descr))
 			return;
+		/* Its static children (statgroups) first, then the provider's. */
+		for (c = t->first; c >= 0 && !mw_stop(w); c = lo->nodes[c].next) {
+			if (!mw_enter(w, lo->nodes[c].name, lo->nodes[c].len))
+				continue;
+			walk_tnode(lo, w, c);
+			mw_leave(w);
+		}
+		if (mw_stop(w))
+			return;
 		switch (t->dyn) {
 		case DYN_IFACES:
 			mib_interfaces(w);
@@ -682,6 +708,9 @@ walk_tnode(struct local *lo, struct mib_walk *w, int i)
 			break;
 		case DYN_MOUNT:
 			mib_mount(w);
+			break;
+		case DYN_INTR:
+			mib_intr(w);
 			break;
 		}
 		return;
@@ -959,12 +988,27 @@ tab_families(const struct nb__tab *tab, unsigned offered, bool *known, unsigned 
 	}
 	*known = true;
 	for (c = tab->trie[0].child; c >= 0; c = tab->trie[c].next) {
+		int cc = tab->trie[c].child;
+
 		comp[tab->pn] = tab->trie[c].name;
 		lens[tab->pn] = tab->trie[c].len;
-		f = families_for(comp, lens, tab->pn + 1, offered, &k, &a);
-		fams |= f & ~a;
-		aux |= a;
-		*known = *known && k;
+		/* Two components below the prefix where the columns have them
+		 * ("intr.total" is not kern.intr's lines). */
+		do {
+			unsigned nc = tab->pn + 1;
+
+			if (cc >= 0 && nc < NB_SYSCTL_MAXDEPTH) {
+				comp[nc] = tab->trie[cc].name;
+				lens[nc] = tab->trie[cc].len;
+				nc++;
+				cc = tab->trie[cc].next;
+			} else
+				cc = -1;
+			f = families_for(comp, lens, nc, offered, &k, &a);
+			fams |= f & ~a;
+			aux |= a;
+			*known = *known && k;
+		} while (cc >= 0);
 	}
 	*auxp = aux & ~fams;
 	return fams | *auxp;

@@ -157,6 +157,9 @@ bool	mib_node(struct mib_walk *w, const char *descr);
 /* Leaf helpers: fill w->e.val (nothing with RD_NOVALUE) and report. */
 int	mib_leaf_int(struct mib_walk *w, const char *descr, unsigned flags, int64_t v);
 int	mib_leaf_u64(struct mib_walk *w, const char *descr, unsigned flags, uint64_t v);
+/* Fill w->e.val as a U64 without reporting it (the caller adds a vector,
+ * then mib_emit); false with RD_NOVALUE (no value filled). */
+bool	mib_val_u64(struct mib_walk *w, unsigned flags, uint64_t v);
 int	mib_leaf_str(struct mib_walk *w, const char *descr, enum nb_sysctl_type type,
 	    unsigned flags, const char *s);
 /* A counter of a group: summed (or per-CPU with RD_PERCPU and F_PERCPU); a
@@ -186,6 +189,8 @@ int	mib_proc(struct mib_walk *w);
 int32_t	mib_proc_scope(const char *const *comp, const size_t *lens, unsigned n);
 /* mib_proc.c: kern.mount.<id>.*, the mount table. */
 int	mib_mount(struct mib_walk *w);
+/* mib_intr.c: kern.intr.<name>.*, the interrupt lines. */
+int	mib_intr(struct mib_walk *w);
 /* mib_pcb.c: net.pcb; the kinds a name net.pcb.<kind>... limits the dump to (0: all). */
 int mib_pcb(struct mib_walk *w);
 unsigned mib_pcb_scope(const char *const *comp, const size_t *lens, unsigned n);

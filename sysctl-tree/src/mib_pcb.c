@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -61,48 +62,173 @@ type_text(unsigned t)
 	return "other";
 }
 
+/* The leaves of a socket, in the walk's order. */
+enum { PL_FAMILY,
+	PL_TYPE,
+	PL_PROTO,
+	PL_LADDR,
+	PL_LPORT,
+	PL_FADDR,
+	PL_FPORT,
+	PL_STATE,
+	PL_RXQ,
+	PL_TXQ,
+	PL_UID,
+	PL_INODE,
+	PL_PATH,
+	PL_PEER,
+	PL_PID,
+	PL_COMM,
+	PL_RTT,
+	PL_RTTVAR,
+	PL_CWND,
+	PL_RETRANS,
+	PL_ACKED,
+	PL_RECEIVED,
+	PL_N };
+
+static const struct pcb_leaf {
+	const char *name;
+	uint8_t type; /* enum nb_sysctl_type */
+	unsigned flags;
+	const char *descr;
+} pl[PL_N] = {
+	[PL_FAMILY] = { "family", NB_SYSCTL_STRING, 0, "address family: inet, inet6, unix" },
+	[PL_TYPE] = { "type", NB_SYSCTL_STRING, 0, "socket type: stream, dgram, raw, seqpacket" },
+	[PL_PROTO] = { "proto", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE, "IP protocol of a raw socket" },
+	[PL_LADDR] = { "laddr", NB_SYSCTL_ADDRESS, 0, "local address" },
+	[PL_LPORT] = { "lport", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE, "local port (0: unbound)" },
+	[PL_FADDR] = { "faddr", NB_SYSCTL_ADDRESS, 0, "foreign address (unspecified: none)" },
+	[PL_FPORT] = { "fport", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE, "foreign port (0: none)" },
+	[PL_STATE] = { "state", NB_SYSCTL_STRING, 0,
+	    "state (TCP's names; unix and datagram sockets: ESTABLISHED when connected, "
+	    "LISTEN, CLOSE)" },
+	[PL_RXQ] = { "rxq", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE,
+	    "receive queue, bytes (a listener: connections waiting for accept)" },
+	[PL_TXQ] = { "txq", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE,
+	    "send queue, bytes (a listener: the backlog)" },
+	[PL_UID] = { "uid", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE, "owner user id" },
+	[PL_INODE] = { "inode", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE,
+	    "socket inode (0: none, as in TIME_WAIT)" },
+	[PL_PATH] = { "path", NB_SYSCTL_STRING, 0, "bound name (@ for abstract)" },
+	[PL_PEER] = { "peer", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE, "the peer socket's inode" },
+	[PL_PID] = { "pid", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE,
+	    "owner: the lowest pid holding the socket" },
+	[PL_COMM] = { "comm", NB_SYSCTL_STRING, 0, "owner's command name" },
+	[PL_RTT] = { "rtt", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE,
+	    "smoothed round-trip time, microseconds" },
+	[PL_RTTVAR] = { "rttvar", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE,
+	    "round-trip time variance, microseconds" },
+	[PL_CWND] = { "cwnd", NB_SYSCTL_U64, NB_SYSCTL_F_GAUGE, "congestion window, segments" },
+	[PL_RETRANS] = { "retrans", NB_SYSCTL_U64, NB_SYSCTL_F_COUNTER,
+	    "retransmitted segments, total" },
+	[PL_ACKED] = { "bytes_acked", NB_SYSCTL_U64, NB_SYSCTL_F_COUNTER,
+	    "bytes sent and acknowledged" },
+	[PL_RECEIVED] = { "bytes_received", NB_SYSCTL_U64, NB_SYSCTL_F_COUNTER,
+	    "bytes received" },
+};
+
+/*
+ * Leaf l of socket p: false when p has none; else its number (*u, an
+ * INT's bits) or its text (*str; addresses in w->sbuf, used before the
+ * next address is asked for). The one rule of which leaves a socket has,
+ * for the walk and the native table reader alike.
+ */
+static bool
+pcb_value(struct mib_walk *w, const struct nb_pcb *p, unsigned l, uint64_t *u, const char **str)
+{
+	bool inet = p->family == AF_INET || p->family == AF_INET6;
+	bool owner = (p->has & NB_PCB_HAS_OWNER) != 0, ti = (p->has & NB_PCB_HAS_TCPINFO) != 0;
+
+	switch (l) {
+	case PL_FAMILY:
+		*str = family_text(p->family);
+		return true;
+	case PL_TYPE:
+		*str = type_text(p->stype);
+		return true;
+	case PL_PROTO:
+		*u = p->proto;
+		return p->stype == SOCK_RAW && inet;
+	case PL_LADDR:
+	case PL_FADDR:
+		if (!inet)
+			return false;
+		*str = mib_addr_text(w, p->family, l == PL_LADDR ? p->laddr : p->faddr);
+		return true;
+	case PL_LPORT:
+	case PL_FPORT:
+		*u = l == PL_LPORT ? p->lport : p->fport;
+		return inet && p->stype != SOCK_RAW;
+	case PL_STATE:
+		if (p->state >= sizeof(tcp_states) / sizeof(tcp_states[0]) || p->state == 0)
+			return false;
+		*str = tcp_states[p->state];
+		return true;
+	case PL_RXQ:
+		*u = p->rxq;
+		return true;
+	case PL_TXQ:
+		*u = p->txq;
+		return true;
+	case PL_UID:
+		*u = p->uid;
+		return true;
+	case PL_INODE:
+		*u = p->inode;
+		return true;
+	case PL_PATH:
+		*str = p->path;
+		return p->family == AF_UNIX && p->path != NULL;
+	case PL_PEER:
+		*u = p->peer;
+		return p->family == AF_UNIX && (p->has & NB_PCB_HAS_PEER) != 0;
+	case PL_PID:
+		*u = (uint64_t)(int64_t)p->pid;
+		return owner;
+	case PL_COMM:
+		*str = p->comm != NULL ? p->comm : "";
+		return owner;
+	case PL_RTT:
+		*u = p->rtt;
+		return ti;
+	case PL_RTTVAR:
+		*u = p->rttvar;
+		return ti;
+	case PL_CWND:
+		*u = p->cwnd;
+		return ti;
+	case PL_RETRANS:
+		*u = p->retrans;
+		return ti;
+	case PL_ACKED:
+		*u = p->bytes_acked;
+		return ti;
+	case PL_RECEIVED:
+		*u = p->bytes_received;
+		return ti;
+	}
+	return false;
+}
+
 static void
 pcb_leaves(struct mib_walk *w, const struct nb_pcb *p)
 {
-	bool inet = p->family == AF_INET || p->family == AF_INET6;
+	const char *str = NULL;
+	uint64_t u = 0;
 
-	MIB_LEAF(w, "family", mib_leaf_str(w, "address family: inet, inet6, unix", NB_SYSCTL_STRING, 0, family_text(p->family)));
-	MIB_LEAF(w, "type", mib_leaf_str(w, "socket type: stream, dgram, raw, seqpacket", NB_SYSCTL_STRING, 0, type_text(p->stype)));
-	if (p->stype == SOCK_RAW && inet)
-		MIB_LEAF(w, "proto", mib_leaf_int(w, "IP protocol of a raw socket", NB_SYSCTL_F_GAUGE, p->proto));
-	if (inet) {
-		MIB_LEAF(w, "laddr", mib_leaf_str(w, "local address", NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, p->family, p->laddr)));
-		if (p->stype != SOCK_RAW)
-			MIB_LEAF(w, "lport", mib_leaf_int(w, "local port (0: unbound)", NB_SYSCTL_F_GAUGE, p->lport));
-		MIB_LEAF(w, "faddr", mib_leaf_str(w, "foreign address (unspecified: none)", NB_SYSCTL_ADDRESS, 0, mib_addr_text(w, p->family, p->faddr)));
-		if (p->stype != SOCK_RAW)
-			MIB_LEAF(w, "fport", mib_leaf_int(w, "foreign port (0: none)", NB_SYSCTL_F_GAUGE, p->fport));
-	}
-	if (p->state < sizeof(tcp_states) / sizeof(tcp_states[0]) && p->state != 0)
-		MIB_LEAF(w, "state", mib_leaf_str(w, "state (TCP's names; unix and datagram "
-						     "sockets: ESTABLISHED when connected, LISTEN, CLOSE)",
-					 NB_SYSCTL_STRING, 0, tcp_states[p->state]));
-	MIB_LEAF(w, "rxq", mib_leaf_u64(w, "receive queue, bytes (a listener: connections "
-					   "waiting for accept)",
-			       NB_SYSCTL_F_GAUGE, p->rxq));
-	MIB_LEAF(w, "txq", mib_leaf_u64(w, "send queue, bytes (a listener: the backlog)", NB_SYSCTL_F_GAUGE, p->txq));
-	MIB_LEAF(w, "uid", mib_leaf_int(w, "owner user id", NB_SYSCTL_F_GAUGE, p->uid));
-	MIB_LEAF(w, "inode", mib_leaf_u64(w, "socket inode (0: none, as in TIME_WAIT)", NB_SYSCTL_F_GAUGE, p->inode));
-	if (p->family == AF_UNIX && p->path != NULL)
-		MIB_LEAF(w, "path", mib_leaf_str(w, "bound name (@ for abstract)", NB_SYSCTL_STRING, 0, p->path));
-	if (p->family == AF_UNIX && (p->has & NB_PCB_HAS_PEER) != 0)
-		MIB_LEAF(w, "peer", mib_leaf_u64(w, "the peer socket's inode", NB_SYSCTL_F_GAUGE, p->peer));
-	if ((p->has & NB_PCB_HAS_OWNER) != 0) {
-		MIB_LEAF(w, "pid", mib_leaf_int(w, "owner: the lowest pid holding the socket", NB_SYSCTL_F_GAUGE, p->pid));
-		MIB_LEAF(w, "comm", mib_leaf_str(w, "owner's command name", NB_SYSCTL_STRING, 0, p->comm != NULL ? p->comm : ""));
-	}
-	if ((p->has & NB_PCB_HAS_TCPINFO) != 0) {
-		MIB_LEAF(w, "rtt", mib_leaf_u64(w, "smoothed round-trip time, microseconds", NB_SYSCTL_F_GAUGE, p->rtt));
-		MIB_LEAF(w, "rttvar", mib_leaf_u64(w, "round-trip time variance, microseconds", NB_SYSCTL_F_GAUGE, p->rttvar));
-		MIB_LEAF(w, "cwnd", mib_leaf_u64(w, "congestion window, segments", NB_SYSCTL_F_GAUGE, p->cwnd));
-		MIB_LEAF(w, "retrans", mib_leaf_u64(w, "retransmitted segments, total", NB_SYSCTL_F_COUNTER, p->retrans));
-		MIB_LEAF(w, "bytes_acked", mib_leaf_u64(w, "bytes sent and acknowledged", NB_SYSCTL_F_COUNTER, p->bytes_acked));
-		MIB_LEAF(w, "bytes_received", mib_leaf_u64(w, "bytes received", NB_SYSCTL_F_COUNTER, p->bytes_received));
+	for (unsigned l = 0; l < PL_N && !mw_stop(w); l++) {
+		if (!pcb_value(w, p, l, &u, &str) || !mw_enter(w, pl[l].name, strlen(pl[l].name)))
+			continue;
+		if (mw_want_leaf(w)) {
+			if (pl[l].type == NB_SYSCTL_INT)
+				(void)mib_leaf_int(w, pl[l].descr, pl[l].flags, (int64_t)u);
+			else if (pl[l].type == NB_SYSCTL_U64)
+				(void)mib_leaf_u64(w, pl[l].descr, pl[l].flags, u);
+			else
+				(void)mib_leaf_str(w, pl[l].descr, pl[l].type, pl[l].flags, str);
+		}
+		mw_leave(w);
 	}
 }
 
@@ -159,6 +285,84 @@ pcb_kind(struct mib_walk *w, const struct nb_pcb *v, size_t n)
 		pcb_one(w, &v[i]);
 }
 
+/*
+ * The native table reader of net.pcb.<kind>.* (one kind named, its
+ * sockets '*'): rows straight from the snapshot, only the columns' leaves
+ * evaluated (pcb_value, the walk's own rule), no walk down each socket's
+ * leaves. false: not that shape (the walk serves it).
+ */
+static bool
+pcb_table(struct mib_walk *w, const struct nb_pcbsnap *sn)
+{
+	struct nb__tab *tab = w->tab;
+	struct {
+		int node;
+		unsigned leaf;
+	} plan[PL_N];
+	const char *comp[4] = { "net", "pcb", NULL, NULL }, *str = NULL;
+	size_t lens[4] = { 3, 3, 0, 0 }, n = 0, i;
+	const struct nb_pcb *v = NULL;
+	struct nb_sysctl_value val;
+	unsigned k, l, np = 0;
+	char num[24];
+	uint64_t u = 0;
+	int c, rc;
+
+	if (tab == NULL || w->depth != 2 || tab->pn != 4 || (tab->wild >> 2 & 1) != 0 ||
+	    (tab->wild >> 3 & 1) == 0 || (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0)
+		return false;
+	for (k = 0; k < NB_PCB_KIND_MAX; k++)
+		if (strlen(nb_pcb_kind_name(k)) == tab->plen[2] &&
+		    memcmp(nb_pcb_kind_name(k), tab->pcomp[2], tab->plen[2]) == 0)
+			break;
+	if (k == NB_PCB_KIND_MAX)
+		return false;
+	for (c = tab->trie[0].child; c >= 0; c = tab->trie[c].next)
+		for (l = 0; l < PL_N; l++)
+			if (strlen(pl[l].name) == tab->trie[c].len &&
+			    memcmp(pl[l].name, tab->trie[c].name, tab->trie[c].len) == 0) {
+				plan[np].node = c;
+				plan[np++].leaf = l;
+				break;
+			}
+	comp[2] = nb_pcb_kind_name(k);
+	lens[2] = strlen(comp[2]);
+	if (sn != NULL)
+		v = nb_pcbs_kind(sn, k, &n);
+	if ((rc = nb__tab_reserve(tab, n)) != 0) {
+		w->rc = rc;
+		return true;
+	}
+	for (i = 0; i < n && w->rc == 0; i++) {
+		lens[3] = mib_utoa(v[i].cookie, num);
+		comp[3] = num;
+		if ((rc = nb__tab_row(tab, comp, lens)) != 0) {
+			w->rc = rc;
+			break;
+		}
+		for (unsigned j = 0; j < np && w->rc == 0; j++) {
+			l = plan[j].leaf;
+			if (!pcb_value(w, &v[i], l, &u, &str))
+				continue;
+			if (pl[l].type == NB_SYSCTL_INT || pl[l].type == NB_SYSCTL_U64) {
+				rc = nb__tab_store_num(tab, plan[j].node, pl[l].type, pl[l].flags, u);
+			} else {
+				memset(&val, 0, sizeof(val));
+				val.type = pl[l].type;
+				val.flags = pl[l].flags;
+				val.str = str;
+				val.len = strlen(str);
+				rc = nb__tab_store(tab, plan[j].node, &val);
+			}
+			if (rc != 0)
+				w->rc = rc;
+		}
+	}
+	if (n > 0)
+		w->found = true; /* as the walk: the target depth was entered */
+	return true;
+}
+
 int
 mib_pcb(struct mib_walk *w)
 {
@@ -168,6 +372,8 @@ mib_pcb(struct mib_walk *w)
 	unsigned k;
 	size_t n;
 
+	if (w->tab != NULL && pcb_table(w, sn))
+		return w->rc;
 	if (sn == NULL)
 		return w->rc;
 	for (k = 0; k < NB_PCB_KIND_MAX && !mw_stop(w); k++) {

@@ -334,7 +334,7 @@ trie_add(struct nb__tab *tab, unsigned *cap, int at, const char *name, size_t le
 		tab->trie = p;
 	}
 	c = (int)tab->ntrie++;
-	tab->trie[c] = (struct nb__tabnode){ name, len, -1, -1, NB__TAB_NONE, NB__TAB_NONE };
+	tab->trie[c] = (struct nb__tabnode){ name, len, -1, -1, NB__TAB_NONE, NB__TAB_NONE, -1 };
 	/* Appended as the last child: columns keep their order. */
 	if (tab->trie[at].child < 0)
 		tab->trie[at].child = c;
@@ -491,7 +491,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 		return -EINVAL;
 	if ((tab.trie = malloc(cap * sizeof(*tab.trie))) == NULL)
 		return -ENOMEM;
-	tab.trie[0] = (struct nb__tabnode){ "", 0, -1, -1, NB__TAB_NONE, NB__TAB_NONE };
+	tab.trie[0] = (struct nb__tabnode){ "", 0, -1, -1, NB__TAB_NONE, NB__TAB_NONE, -1 };
 	tab.ntrie = 1;
 	for (i = 0; i < ncols; i++) {
 		if (cols[i].leaf == NULL || !col_fits(&cols[i], rowsize)) {

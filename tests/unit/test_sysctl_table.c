@@ -628,6 +628,121 @@ test_sim(const char *dir)
 	nb_sysctl_close(&h);
 }
 
+/* Sockets of several kinds, every leaf shape: the native net.pcb reader equals the walk. */
+struct pcbrow {
+	char s[6][48];
+	uint64_t u[14];
+};
+
+static const struct nb_sysctl_column pcbcols[] = {
+	{ "family", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[0]), 48 },
+	{ "type", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[1]), 48 },
+	{ "laddr", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[2]), 48 },
+	{ "faddr", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[3]), 48 },
+	{ "state", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[4]), 48 },
+	{ "path", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[5]), 48 },
+	{ "proto", NB_SYSCTL_INT, offsetof(struct pcbrow, u[0]), 0 },
+	{ "lport", NB_SYSCTL_INT, offsetof(struct pcbrow, u[1]), 0 },
+	{ "fport", NB_SYSCTL_INT, offsetof(struct pcbrow, u[2]), 0 },
+	{ "rxq", NB_SYSCTL_U64, offsetof(struct pcbrow, u[3]), 0 },
+	{ "txq", NB_SYSCTL_U64, offsetof(struct pcbrow, u[4]), 0 },
+	{ "uid", NB_SYSCTL_INT, offsetof(struct pcbrow, u[5]), 0 },
+	{ "inode", NB_SYSCTL_U64, offsetof(struct pcbrow, u[6]), 0 },
+	{ "peer", NB_SYSCTL_U64, offsetof(struct pcbrow, u[7]), 0 },
+	{ "pid", NB_SYSCTL_INT, offsetof(struct pcbrow, u[8]), 0 },
+	{ "rtt", NB_SYSCTL_U64, offsetof(struct pcbrow, u[9]), 0 },
+	{ "retrans", NB_SYSCTL_U64, offsetof(struct pcbrow, u[10]), 0 },
+	{ "bytes_received", NB_SYSCTL_U64, offsetof(struct pcbrow, u[11]), 0 },
+	{ "comm", NB_SYSCTL_STRING, offsetof(struct pcbrow, s[5]), 16 },
+	{ "nosuch", NB_SYSCTL_U64, offsetof(struct pcbrow, u[12]), 0 },
+};
+
+static void
+test_pcb(struct nb_stack *st, struct nb_sysctl *h)
+{
+	struct nb_pcb v[6];
+	struct nb_sysctl_table t;
+	const struct pcbrow *r;
+	const unsigned nc = sizeof(pcbcols) / sizeof(pcbcols[0]);
+
+	memset(v, 0, sizeof(v));
+	/* tcp, out of cookie order: an established one with owner and details, a listener. */
+	v[0] = (struct nb_pcb){ .cookie = 9, .inode = 100, .kind = NB_PCB_TCP, .family = AF_INET, .stype = SOCK_STREAM, .state = 1, .lport = 22, .fport = 40000, .rxq = 3, .txq = 4, .uid = 1000, .has = NB_PCB_HAS_OWNER | NB_PCB_HAS_TCPINFO, .pid = 42, .comm = "sshd", .rtt = 1500, .retrans = 2, .bytes_received = 777 };
+	CHECK(inet_pton(AF_INET, "10.0.0.1", v[0].laddr) == 1);
+	CHECK(inet_pton(AF_INET, "10.0.0.2", v[0].faddr) == 1);
+	v[1] = (struct nb_pcb){ .cookie = 3, .inode = 101, .kind = NB_PCB_TCP, .family = AF_INET, .stype = SOCK_STREAM, .state = 10, .lport = 22, .txq = 128 };
+	v[2] = (struct nb_pcb){ .cookie = 5, .inode = 102, .kind = NB_PCB_RAW, .family = AF_INET, .stype = SOCK_RAW, .state = 7, .proto = 1 };
+	v[3] = (struct nb_pcb){ .cookie = 7, .inode = 103, .kind = NB_PCB_UNIX, .family = AF_UNIX, .stype = SOCK_STREAM, .state = 10, .path = "/run/x.sock" };
+	v[4] = (struct nb_pcb){ .cookie = 8, .inode = 104, .kind = NB_PCB_UNIX, .family = AF_UNIX, .stype = SOCK_DGRAM, .state = 1, .has = NB_PCB_HAS_PEER, .peer = 103 };
+	v[5] = (struct nb_pcb){ .cookie = 2, .inode = 0, .kind = NB_PCB_TCP6, .family = AF_INET6, .stype = SOCK_STREAM, .state = 6, .lport = 443, .fport = 5000 };
+	CHECK(inet_pton(AF_INET6, "fd00::1", v[5].laddr) == 1);
+	CHECK_RC(nb_pcbs_publish(st, true, v, 6), 0);
+	CHECK_EQ(native_eq_walked(h, "net.pcb.tcp.*", pcbcols, nc, sizeof(struct pcbrow), 0), 2);
+	CHECK_EQ(native_eq_walked(h, "net.pcb.tcp6.*", pcbcols, nc, sizeof(struct pcbrow), 0), 1);
+	CHECK_EQ(native_eq_walked(h, "net.pcb.raw.*", pcbcols, nc, sizeof(struct pcbrow), 0), 1);
+	CHECK_EQ(native_eq_walked(h, "net.pcb.unix.*", pcbcols, nc, sizeof(struct pcbrow), 0), 2);
+	CHECK_EQ(native_eq_walked(h, "net.pcb.udp.*", pcbcols, nc, sizeof(struct pcbrow), 0), 0);
+	CHECK_EQ(native_eq_walked(h, "net.pcb.tcp.*", pcbcols + 4, 3, sizeof(struct pcbrow), 0), 2);
+	/* By cookie; the values as published. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.pcb.tcp.*", pcbcols, nc, sizeof(struct pcbrow), 0,
+		     &t),
+	    0);
+	CHECK_EQ(t.nrows, 2);
+	if (t.nrows == 2) {
+		r = nb_sysctl_table_row(&t, 1);
+		CHECK(strcmp(t.ids[0].key[0], "3") == 0 && strcmp(t.ids[1].key[0], "9") == 0);
+		CHECK(strcmp(r->s[2], "10.0.0.1") == 0 && strcmp(r->s[4], "ESTABLISHED") == 0);
+		CHECK(r->u[1] == 22 && r->u[2] == 40000 && r->u[8] == 42 && r->u[11] == 777);
+		CHECK(!nb_sysctl_row_has(&t.ids[0], 14) && nb_sysctl_row_has(&t.ids[1], 14));
+	}
+	nb_sysctl_table_free(&t);
+}
+
+/* kern.intr.<name>: lines of a published snapshot, per-CPU leaves by CPU number. */
+static void
+test_intr(struct nb_stack *st, struct nb_sysctl *h)
+{
+	static const struct nb_sysctl_column cols[] = {
+		{ "count", NB_SYSCTL_U64, 0, 0 },
+		{ "cpu.0", NB_SYSCTL_U64, 8, 0 },
+		{ "cpu.2", NB_SYSCTL_U64, 16, 0 },
+		{ "chip", NB_SYSCTL_STRING, 24, 16 },
+	};
+	const uint32_t cpus[] = { 0, 2 };
+	const uint64_t c0[] = { 5, 7 };
+	struct nb_intr in[3] = {
+		{ .name = "0", .descr = "IO-APIC 2-edge timer", .chip = "IO-APIC", .hwirq = "2-edge", .actions = "timer", .total = 12, .percpu = c0 },
+		{ .name = "LOC", .descr = "Local timer interrupts", .total = 0, .percpu = NULL },
+		{ .name = "ERR", .descr = "", .total = 3 },
+	};
+	struct nb_sysctl_table t;
+	const uint64_t *r;
+
+	CHECK_RC(nb_intrs_publish(st, cpus, 2, in, 3), 0);
+	in[2].name = "0";
+	CHECK_RC(nb_intrs_publish(st, cpus, 2, in, 3), -EINVAL); /* a name twice */
+	CHECK_RC(nb_sysctl_table_read(h, "kern.intr.*", cols, 4, 40, 0, &t), 0);
+	CHECK_EQ(t.nrows, 3);
+	if (t.nrows == 3) {
+		r = nb_sysctl_table_row(&t, 0);
+		CHECK(strcmp(t.ids[0].key[0], "0") == 0 && strcmp(t.ids[2].key[0], "ERR") == 0);
+		CHECK(r[0] == 12 && r[1] == 5 && r[2] == 7);
+		CHECK(strcmp((const char *)(r + 3), "IO-APIC") == 0);
+		CHECK(!nb_sysctl_row_has(&t.ids[2], 1) && nb_sysctl_row_has(&t.ids[2], 0));
+		CHECK((t.colflags[0] & NB_SYSCTL_F_COUNTER) != 0);
+	}
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "kern.intr.*", cols, 4, 40, NB_SYSCTL_RD_PERCPU, &t), 0);
+	if (t.nrows == 3) {
+		unsigned n = 0;
+		const uint64_t *vec = nb_sysctl_table_percpu(&t, 0, 0, &n);
+
+		/* The count's vector is indexed by CPU number: CPU 1 is offline, 0. */
+		CHECK(vec != NULL && n == 3 && vec[0] == 5 && vec[1] == 0 && vec[2] == 7);
+	}
+	nb_sysctl_table_free(&t);
+}
+
 int
 main(void)
 {
@@ -661,6 +776,8 @@ main(void)
 		test_errors(h);
 		CHECK(native_eq_walked(h, "kern.hashstat.*", hashcols, 4, 32, 0) >= 2);
 		test_remote(h, dir);
+		test_pcb(st, h);
+		test_intr(st, h);
 		test_replay(h, dir);
 	}
 	nb_sysctl_close(&h);

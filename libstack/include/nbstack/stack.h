@@ -886,6 +886,42 @@ int	nb_mount_walk(const struct nb_mountsnap *sn,
 	    int (*cb)(const struct nb_mount *m, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
+/* Interrupts (kern.intr.<name>, intr.c)                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Like the mount table: each NB_FAM_INTR refresh publishes one immutable
+ * snapshot of the interrupt lines (/proc/interrupts on linux), replacing
+ * the previous one whole. The CPUs of the per-CPU counts are the
+ * snapshot's (the online CPUs the kernel printed, by number).
+ */
+struct nb_intr {
+	const char *name; /* "0", "NMI", "LOC": unique in the snapshot */
+	const char *descr; /* what follows the counts, blanks squeezed ("" if none) */
+	const char *chip; /* numbered lines: irq chip ("IO-APIC"); else NULL */
+	const char *hwirq; /* numbered lines: hwirq and flow ("2-edge"); else NULL */
+	const char *actions; /* numbered lines: handlers ("i8042, eth0"); else NULL */
+	uint64_t total; /* sum of percpu, or the line's one count */
+	const uint64_t *percpu; /* [ncpu of the snapshot]; NULL: a total alone (ERR, MIS) */
+};
+
+/*
+ * Writer. Replace the snapshot with a deep copy of v[n] (in the order
+ * given: the kernel's) and cpus[ncpu] (CPU numbers, ascending). -EINVAL
+ * for a name NULL, empty or twice, or CPUs not ascending.
+ */
+int nb_intrs_publish(struct nb_stack *st, const uint32_t *cpus, size_t ncpu,
+    const struct nb_intr *v, size_t n);
+struct nb_intrsnap;
+/* Reader. The snapshot current in the read section (NULL: none yet). */
+const struct nb_intrsnap *nb_intrs_snapshot(const struct nb_read *rd);
+/* Its CPU numbers (*ncpu of them; NULL snapshot: none). */
+const uint32_t *nb_intrs_cpus(const struct nb_intrsnap *sn, size_t *ncpu);
+/* Lines in the kernel's order; a non-zero cb return stops the walk. */
+int nb_intr_walk(const struct nb_intrsnap *sn, int (*cb)(const struct nb_intr *in, void *arg),
+    void *arg);
+
+/* ------------------------------------------------------------------ */
 /* Sockets (net.pcb.<kind>.<cookie>, pcb.c)                            */
 /* ------------------------------------------------------------------ */
 
@@ -941,6 +977,13 @@ struct nb_pcb {
  * sorted by (kind, cookie); owners: whether owners were looked up.
  */
 int nb_pcbs_publish(struct nb_stack *st, bool owners, const struct nb_pcb *v, size_t n);
+/*
+ * The same, but the kinds in keep (bit k = kind k) are the current
+ * snapshot's, shared rather than copied (v holds none of them: -EINVAL);
+ * a kind kept that the current snapshot lacks is empty.
+ */
+int nb_pcbs_publish_keep(struct nb_stack *st, bool owners, unsigned keep,
+    const struct nb_pcb *v, size_t n);
 struct nb_pcbsnap;
 /* Reader. The current snapshot (NULL before the first publish). */
 const struct nb_pcbsnap *nb_pcbs_snapshot(const struct nb_read *rd);

@@ -25,9 +25,9 @@
  * fixture) the snapshot is empty rather than the host's sockets.
  *
  * Only the kinds of nb_pcbs_scope are dumped; those it says to keep
- * (dumped earlier in this sample) are copied from the current snapshot,
- * inside a read section held until the publish has copied them, unless
- * that snapshot was taken with other details.
+ * (dumped earlier in this sample) are the current snapshot's, shared by
+ * nb_pcbs_publish_keep (never copied), unless that snapshot was taken
+ * with other details.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -219,24 +219,6 @@ pcb_pool_add(struct pcb_dump *d, const char *s, size_t *off)
 
 /* off[] of a socket taken from the current snapshot (strings and owner its own). */
 #define PCB_KEPT SIZE_MAX
-
-/* Copy kind k of snapshot sn (read section held until the publish). */
-static int
-pcb_keep(struct pcb_dump *d, const struct nb_pcbsnap *sn, unsigned k)
-{
-	const struct nb_pcb *v;
-	size_t n, i;
-	int error;
-
-	v = nb_pcbs_kind(sn, k, &n);
-	for (i = 0; i < n; i++) {
-		if ((error = pcb_grow(d)) != 0)
-			return error;
-		d->v[d->n] = v[i];
-		d->off[d->n++] = PCB_KEPT;
-	}
-	return 0;
-}
 
 static int
 pcb_msg(const struct nlmsghdr *nlh, void *arg)
@@ -481,11 +463,8 @@ lx_pcb_refresh(struct lx *lx, bool details)
 
 		if ((kinds & 1u << k) == 0)
 			continue;
-		if ((keep & 1u << k) != 0) {
-			if ((error = pcb_keep(&d, sn, k)) != 0)
-				goto out;
-			continue;
-		}
+		if ((keep & 1u << k) != 0)
+			continue; /* the current snapshot's, shared by the publish */
 
 		e = k == NB_PCB_UNIX ? pcb_dump_unix(&d) : pcb_dump_inet(&d, k, details);
 		if ((k == NB_PCB_RAW || k == NB_PCB_RAW6) && d.n == before &&
@@ -514,7 +493,7 @@ lx_pcb_refresh(struct lx *lx, bool details)
 		else if ((d.v[i].has & NB_PCB_HAS_OWNER) == 0)
 			d.v[i].comm = NULL;
 	}
-	error = nb_pcbs_publish(lx->st, details, d.v, d.n);
+	error = nb_pcbs_publish_keep(lx->st, details, keep & kinds, d.v, d.n);
 out:
 	if (inread)
 		nb_read_exit(&rd);

@@ -674,6 +674,8 @@ lx_proc_refresh(struct lx_proc *p, unsigned fams)
 	}
 	if ((fams & NB_FAM_MCAST) != 0)
 		LX_RUN(lx_proc_mcast(p));
+	if ((fams & NB_FAM_INTR) != 0)
+		LX_RUN(lx_proc_interrupts(p));
 #undef LX_RUN
 	memcpy(p->err, first, sizeof(p->err));
 	return error;

@@ -11,7 +11,8 @@
 #include "nbstack/stack.h"
 
 /* Families the procfs readers provide. */
-#define LX_PROC_FAMS	(NB_FAM_PROTO | NB_FAM_SOFTNET | NB_FAM_CPU | NB_FAM_VM | NB_FAM_MCAST)
+#define LX_PROC_FAMS	(NB_FAM_PROTO | NB_FAM_SOFTNET | NB_FAM_CPU | NB_FAM_VM | NB_FAM_MCAST | \
+	    NB_FAM_INTR)
 
 #define LX_PROC_ERRLEN	(PATH_MAX + 256)
 #define LX_PROC_MIBLEN	128
@@ -77,6 +78,8 @@ int	lx_proc_meminfo(struct lx_proc *p);
 int	lx_proc_vmstat(struct lx_proc *p);
 int	lx_proc_ident(struct lx_proc *p);
 int	lx_proc_mcast(struct lx_proc *p);	/* source_linux_proc_mcast.c */
+/* /proc/interrupts, published whole (source_linux_proc_intr.c). */
+int	lx_proc_interrupts(struct lx_proc *p);
 
 /* Helpers (source_linux_proc.c). */
 struct nb_stack *lx_proc_stack(struct lx_proc *p);
