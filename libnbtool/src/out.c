@@ -169,8 +169,14 @@ nb_out_record_end(struct nb_out *o)
 static const char *
 out_safe(const char *v, char **tmp)
 {
-	size_t len = strlen(v), need;
+	const unsigned char *p = (const unsigned char *)v;
+	size_t len, need;
 
+	while (*p >= 0x20 && *p < 0x7f)		/* printable ASCII: safe as it is */
+		p++;
+	if (*p == '\0')
+		return v;
+	len = strlen(v);
 	if (nb_sysctl_strsafe(v, len))
 		return v;
 	need = nb_sysctl_strvis(v, len, NULL, 0);
@@ -310,13 +316,41 @@ struct out_spec {
 	unsigned	 width;
 	const char	*conv;		/* first character of the conversion */
 	const char	*rest;		/* literal text after it */
+	size_t		 rlen;		/* its length */
 };
+
+/* Bytes moved by hand: the fields are a few bytes, a libc call costs more. */
+static inline void
+out_copy(char *d, const char *s, size_t n)
+{
+	while (n-- > 0)
+		*d++ = *s++;
+}
+
+static inline void
+out_fill(char *d, size_t n)
+{
+	while (n-- > 0)
+		*d++ = ' ';
+}
+
+/* The length of s; false if it holds a '%' (one scan for both). */
+static inline bool
+out_literal(const char *s, size_t *len)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '%')
+			return false;
+	*len = (size_t)(p - s);
+	return true;
+}
 
 static bool
 out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 {
-	const char *p = fmt;
-	size_t n = strlen(conv);
+	const char *p = fmt, *c;
 
 	if (*p++ != '%')
 		return false;
@@ -326,18 +360,19 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	sp->width = 0;
 	while (*p >= '0' && *p <= '9' && sp->width < 1000)
 		sp->width = sp->width * 10 + (unsigned)(*p++ - '0');
-	if (strncmp(p, conv, n) != 0)
-		return false;
 	sp->conv = p;
-	sp->rest = p + n;
-	return strchr(sp->rest, '%') == NULL;
+	for (c = conv; *c != '\0'; c++, p++)
+		if (*p != *c)
+			return false;
+	sp->rest = p;
+	return out_literal(p, &sp->rlen);
 }
 
 static void
 out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 {
 	size_t pad = sp->width > len ? sp->width - len : 0;
-	size_t rlen = strlen(sp->rest);
+	size_t rlen = sp->rlen;
 	char *p;
 
 	if ((p = out_room(o, pad + len + rlen)) == NULL) {	/* a huge field */
@@ -352,16 +387,16 @@ out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 		return;
 	}
 	if (!sp->left) {
-		memset(p, ' ', pad);
+		out_fill(p, pad);
 		p += pad;
 	}
-	memcpy(p, v, len);
+	out_copy(p, v, len);
 	p += len;
 	if (sp->left) {
-		memset(p, ' ', pad);
+		out_fill(p, pad);
 		p += pad;
 	}
-	memcpy(p, sp->rest, rlen);
+	out_copy(p, sp->rest, rlen);
 	o->tn += pad + len + rlen;
 }
 
@@ -511,10 +546,17 @@ nb_out_null(struct nb_out *o, enum nb_out_mode m, const char *key, const char *f
 void
 nb_out_pad(struct nb_out *o, int n)
 {
-	if (o->json)
+	char *p;
+
+	if (o->json || n <= 0)
 		return;
-	while (n-- > 0)
-		out_put(o, " ", 1);
+	if ((p = out_room(o, (size_t)n)) == NULL) {
+		while (n-- > 0)
+			putc_unlocked(' ', o->fp);
+		return;
+	}
+	out_fill(p, (size_t)n);
+	o->tn += (size_t)n;
 }
 
 void
@@ -523,11 +565,12 @@ nb_out_text(struct nb_out *o, const char *fmt, ...)
 	struct out_spec sp;
 	const char *v;
 	va_list ap;
+	size_t len;
 
 	if (o->json)
 		return;
-	if (strchr(fmt, '%') == NULL) {		/* labels, separators: no parsing */
-		out_put(o, fmt, strlen(fmt));
+	if (out_literal(fmt, &len)) {		/* labels, separators: no parsing */
+		out_put(o, fmt, len);
 		return;
 	}
 	va_start(ap, fmt);
