@@ -73,10 +73,11 @@ linkinfo_kind(const struct nlattr *li)
 		nla = (const struct nlattr *)p;
 		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > rem)
 			return NULL;
-		if ((nla->nla_type & NLA_TYPE_MASK) == IFLA_INFO_KIND)	/* a C string */
-			return nla->nla_len > NLA_HDRLEN &&
-				   ((const char *)nla_data(nla))[nla->nla_len - NLA_HDRLEN - 1] == '\0'
-			    ? nla : NULL;
+		if ((nla->nla_type & NLA_TYPE_MASK) == IFLA_INFO_KIND) {	/* a C string */
+			if (nla->nla_len <= NLA_HDRLEN || p[nla->nla_len - 1] != '\0')
+				return NULL;
+			return nla;
+		}
 		adv = NLA_ALIGN((size_t)nla->nla_len);
 		if (adv >= rem)
 			break;
