@@ -207,7 +207,7 @@ nb_addr_phase2(struct nb_rcu *r)
 	struct nb_iface *ifp = ad->ifp;
 	struct nb_stack *st = r->st;
 
-	free(ad->ent);
+	nb_hent_free(ad->ent);
 	nb_addr_free(ad);
 	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 	nb_iface_put(ifp);

@@ -225,7 +225,7 @@ nb_rename_phase2(struct nb_rcu *r)
 	struct nb_rename_rec *rec = caa_container_of(r, struct nb_rename_rec, rcu);
 	struct nb_stack *st = r->st;
 
-	free(rec->ent);
+	nb_hent_free(rec->ent);
 	free(rec);
 	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
@@ -342,8 +342,8 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 		*gen = ifp->gen;
 	return 0;
 out:
-	free(ei);
-	free(en);
+	nb_hent_free(ei);
+	nb_hent_free(en);
 	free(ifp);
 	return error;
 }
@@ -396,12 +396,12 @@ nb_if_phase2(struct nb_rcu *r)
 	struct nb_addr *ad, *next;
 	uint64_t n = 0;
 
-	free(ifp->ent_index);
-	free(ifp->ent_name);
+	nb_hent_free(ifp->ent_index);
+	nb_hent_free(ifp->ent_name);
 	ifp->ent_index = ifp->ent_name = NULL;
 	for (ad = ifp->gc; ad != NULL; ad = next) {
 		next = ad->gc_next;
-		free(ad->ent);
+		nb_hent_free(ad->ent);
 		nb_addr_free(ad);
 		n++;
 	}

@@ -52,6 +52,10 @@
  * current when its version was published), and anything linked later is
  * invisible to it anyway. Entries carry their own birth/death versions so
  * that a rename moves an interface between name chains in one commit.
+ * The same reserve gives a bulk load its entries in one allocation (a
+ * slab, taken by nb_hent_new under the writer's lock): an entry freed with
+ * nb_hent_free stays in its slab, which goes with the table (nb_htab_fini,
+ * Exclusive), so no reader can hold one; a resize copies entries out.
  */
 
 #include <errno.h>
@@ -339,6 +343,7 @@ nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t siz
 	t->nent = 0;
 	t->keylen = keylen;
 	t->st = st;
+	t->slab = NULL;
 	return 0;
 }
 
@@ -351,7 +356,7 @@ nb_hbuckets_free(struct nb_hbuckets *hb)
 	for (i = 0; i <= hb->mask; i++)
 		for (e = hb->b[i]; e != NULL; e = next) {
 			next = e->next;
-			free(e);
+			nb_hent_free(e);
 		}
 	free(hb);
 }
@@ -359,18 +364,59 @@ nb_hbuckets_free(struct nb_hbuckets *hb)
 void
 nb_htab_fini(struct nb_htab *t)
 {
+	struct nb_hslab *s, *next;
+
 	if (t->cur != NULL)
 		nb_hbuckets_free(t->cur);
 	t->cur = NULL;
 	t->nent = 0;
+	for (s = t->slab; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	t->slab = NULL;
+}
+
+void
+nb_hent_free(struct nb_hent *e)
+{
+	if (e != NULL && !e->slab)
+		free(e);
+}
+
+/*
+ * A slab for a bulk load of `extra` entries: one allocation instead of one
+ * each, and none to free one by one at the end. An entry that dies early
+ * stays in its slab until the table goes (the waste is bounded by the
+ * reserve); below NB_HSLAB_MIN entries the allocator does as well.
+ */
+#define NB_HSLAB_MIN	64
+
+static void
+nb_hslab_reserve(struct nb_htab *t, size_t extra)
+{
+	struct nb_hslab *s = t->slab;
+
+	if (extra < NB_HSLAB_MIN || extra > ((size_t)1 << 24) ||
+	    (s != NULL && s->n - s->used >= extra))
+		return;
+	if ((s = calloc(1, sizeof(*s) + extra * sizeof(s->e[0]))) == NULL)
+		return;
+	s->n = extra;
+	s->next = t->slab;
+	t->slab = s;
 }
 
 struct nb_hent *
-nb_hent_new(const struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
+nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
 {
+	struct nb_hslab *s = t->slab;
 	struct nb_hent *e;
 
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if (s != NULL && s->used < s->n) {
+		e = &s->e[s->used++];		/* zeroed by calloc */
+		e->slab = true;
+	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	memcpy(e->key, key, t->keylen);
 	e->hash = nb_hash_key(key, t->keylen);
@@ -440,6 +486,7 @@ nb_htab_writer_resize(struct nb_htab *t, size_t size)
 			if ((ne = malloc(sizeof(*ne))) == NULL)
 				goto fail;
 			*ne = *e;
+			ne->slab = false;
 			ne->vis.birth = NB_LOAD_RELAXED(&e->vis.birth);
 			ne->vis.death = NB_LOAD_RELAXED(&e->vis.death);
 			j = ne->hash & nhb->mask;
@@ -477,6 +524,7 @@ nb_htab_writer_reserve(struct nb_htab *t, size_t extra)
 {
 	size_t want = t->nent + extra, size = t->cur->mask + 1;
 
+	nb_hslab_reserve(t, extra);
 	if (extra == 0 || want <= size || want > ((size_t)1 << 30))
 		return;
 	while (size < want)
