@@ -164,7 +164,7 @@ link_vec_add(struct link_vec *lv, const struct nb_ifattrs *a)
 	size_t cap;
 
 	if (lv->n == lv->cap) {
-		cap = lv->cap != 0 ? lv->cap * 2 : 64;
+		cap = lv->cap != 0 ? lv->cap * 4 : 256;	/* x4: fewer copies of a big dump */
 		if ((n = realloc(lv->v, cap * sizeof(*n))) == NULL)
 			return -ENOMEM;
 		lv->v = n;
