@@ -47,6 +47,7 @@ struct nb_iface {
 	struct nb_hent	*ent_index;
 	struct nb_hent	*ent_name;
 	uint64_t	 refs;		/* atomic */
+	bool		 slab;		/* in st->ifslab: freed with the stack */
 	struct nb_addr	*gc;		/* addresses that died with it (phase 1 -> 2) */
 	struct nb_mcast_blk *mcast[NB_MCAST_NFAM];	/* atomic; NULL = none */
 	struct nb_rcu	 rcu;

@@ -400,9 +400,10 @@ nb_hslab_reserve(struct nb_htab *t, size_t extra)
 	if (extra < NB_HSLAB_MIN || extra > ((size_t)1 << 24) ||
 	    (s != NULL && s->n - s->used >= extra))
 		return;
-	if ((s = calloc(1, sizeof(*s) + extra * sizeof(s->e[0]))) == NULL)
+	if ((s = malloc(sizeof(*s) + extra * sizeof(s->e[0]))) == NULL)
 		return;
 	s->n = extra;
+	s->used = 0;
 	s->next = t->slab;
 	t->slab = s;
 }
@@ -414,7 +415,8 @@ nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **owne
 	struct nb_hent *e;
 
 	if (s != NULL && s->used < s->n) {
-		e = &s->e[s->used++];		/* zeroed by calloc */
+		e = &s->e[s->used++];
+		memset(e, 0, sizeof(*e));
 		e->slab = true;
 	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;

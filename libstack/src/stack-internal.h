@@ -355,6 +355,7 @@ struct nb_stack {
 
 	/* interfaces (if_lock) */
 	uint64_t	 gen_next;
+	struct nb_ifslab *ifslab;	/* reserved interfaces, newest first (iface.c) */
 	struct nb_list	 ifaces;
 	struct nb_htab	 if_byindex;
 	struct nb_htab	 if_byname;
