@@ -421,11 +421,38 @@ out_utoa(uint64_t v, char *end)
 	return end;
 }
 
+/*
+ * A number in its field. Right-aligned (the common "%8" PRIu64) the digits
+ * are made at the end of a buffer of spaces, buf[0, OUT_NUMBUF), and the
+ * field is one copy from it, eight bytes at a time (buf has OUT_SLACK more
+ * bytes to read, the text buffer OUT_SLACK more to write).
+ */
+#define OUT_NUMBUF 40
+
+static void
+out_num(struct nb_out *o, const struct out_spec *sp, const char *buf, const char *d)
+{
+	size_t len = (size_t)(buf + OUT_NUMBUF - d), field = sp->width > len ? sp->width : len;
+	const char *s = buf + OUT_NUMBUF - field;
+	char *p;
+	size_t i;
+
+	if (sp->left || field > OUT_NUMBUF ||
+	    (p = out_room(o, field + sp->rlen + OUT_SLACK)) == NULL) {
+		out_pad(o, sp, d, len);
+		return;
+	}
+	for (i = 0; i < field; i += 8)
+		memcpy(p + i, s + i, 8);
+	out_copy(p + field, sp->rest, sp->rlen);
+	o->tn += field + sp->rlen;
+}
+
 static void
 out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 {
 	struct out_spec sp;
-	char buf[24], *d;
+	char buf[OUT_NUMBUF + OUT_SLACK], *d;
 
 	if (!want_text(o, m, fmt))
 		return;
@@ -433,15 +460,16 @@ out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	d = out_utoa(v, buf + sizeof(buf));
-	out_pad(o, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
+	memset(buf, ' ', sizeof(buf));
+	d = out_utoa(v, buf + OUT_NUMBUF + 1);	/* its NUL at buf[OUT_NUMBUF] */
+	out_num(o, &sp, buf, d);
 }
 
 static void
 out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 {
 	struct out_spec sp;
-	char buf[24], *d;
+	char buf[OUT_NUMBUF + OUT_SLACK], *d;
 
 	if (!want_text(o, m, fmt))
 		return;
@@ -449,10 +477,11 @@ out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	d = out_utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + sizeof(buf));
+	memset(buf, ' ', sizeof(buf));
+	d = out_utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + OUT_NUMBUF + 1);
 	if (v < 0)
 		*--d = '-';
-	out_pad(o, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
+	out_num(o, &sp, buf, d);
 }
 
 static void

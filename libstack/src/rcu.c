@@ -307,9 +307,16 @@ nb_hash_key(const void *key, unsigned keylen)
 {
 	const uint8_t *p = key;
 	uint64_t h = 0xcbf29ce484222325ull;
-	unsigned i;
+	unsigned i = 0;
 
-	for (i = 0; i < keylen; i++) {
+	/* FNV-1a, four bytes a round (the same value, a quarter of the loop) */
+	for (; i + 4 <= keylen; i += 4) {
+		h = (h ^ p[i]) * 0x100000001b3ull;
+		h = (h ^ p[i + 1]) * 0x100000001b3ull;
+		h = (h ^ p[i + 2]) * 0x100000001b3ull;
+		h = (h ^ p[i + 3]) * 0x100000001b3ull;
+	}
+	for (; i < keylen; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ull;
 	}
