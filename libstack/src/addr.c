@@ -74,7 +74,8 @@ nb_addr_free(struct nb_addr *ad)
 {
 	if (ad->attrs != &ad->first)
 		free(ad->attrs);
-	free(ad);
+	if (!ad->slab)
+		free(ad);
 }
 
 bool
@@ -180,7 +181,9 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 		ad = NULL;
 		goto out;
 	}
-	if ((ad = calloc(1, sizeof(*ad))) == NULL) {
+	if ((ad = nb_slab_take(&st->addrslab, sizeof(*ad))) != NULL)
+		ad->slab = true;
+	else if ((ad = calloc(1, sizeof(*ad))) == NULL) {
 		error = -ENOMEM;
 		goto out;
 	}
@@ -196,7 +199,8 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 	ad = NULL;
 out:
 	pthread_mutex_unlock(&st->addr_lock);
-	free(ad);
+	if (ad != NULL && !ad->slab)
+		free(ad);
 	return error;
 }
 

@@ -147,71 +147,6 @@ nb_iface_free(struct nb_iface *ifp)
 		free(ifp);		/* counters are embedded */
 }
 
-/*
- * Interfaces reserved for a bulk load (nb_stack_reserve, if_lock): one
- * allocation for all of them, freed with the stack (nb_iface_fini,
- * Exclusive), so an interface that goes early leaves its place unused
- * (bounded by the reserve); below NB_IFSLAB_MIN the allocator does as well.
- */
-#define NB_IFSLAB_MIN	64
-
-struct nb_ifslab {
-	struct nb_ifslab *next;
-	size_t		 stride;	/* NB_IFACE_ALLOC, a multiple of 64 */
-	size_t		 n, used;
-	char		*mem;		/* n * stride, zeroed as taken */
-};
-
-static void
-nb_ifslab_reserve(struct nb_stack *st, size_t nifs)
-{
-	size_t stride = NB_IFACE_ALLOC(nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots));
-	struct nb_ifslab *s = st->ifslab;
-
-	stride = (stride + 63) & ~(size_t)63;
-	if (nifs < NB_IFSLAB_MIN || nifs > ((size_t)1 << 24) ||
-	    (s != NULL && s->n - s->used >= nifs))
-		return;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return;
-	if ((s->mem = malloc(nifs * stride)) == NULL) {
-		free(s);
-		return;
-	}
-	s->stride = stride;
-	s->n = nifs;
-	s->next = st->ifslab;
-	st->ifslab = s;
-}
-
-/* A zeroed interface of `size` bytes from the slab (if_lock), or NULL. */
-static struct nb_iface *
-nb_ifslab_take(struct nb_stack *st, size_t size)
-{
-	struct nb_ifslab *s = st->ifslab;
-	struct nb_iface *ifp;
-
-	if (s == NULL || s->used == s->n || size > s->stride)
-		return NULL;
-	ifp = (struct nb_iface *)(void *)(s->mem + s->used++ * s->stride);
-	memset(ifp, 0, size);
-	ifp->slab = true;
-	return ifp;
-}
-
-static void
-nb_ifslab_free(struct nb_stack *st)
-{
-	struct nb_ifslab *s, *next;
-
-	for (s = st->ifslab; s != NULL; s = next) {
-		next = s->next;
-		free(s->mem);
-		free(s);
-	}
-	st->ifslab = NULL;
-}
-
 void
 nb_iface_put(struct nb_iface *ifp)
 {
@@ -278,7 +213,8 @@ nb_iface_fini(struct nb_stack *st)
 		free(caa_container_of(e, struct nb_dep, le));
 	}
 	nb_list_init(&st->departed);
-	nb_ifslab_free(st);
+	nb_slab_free_all(&st->ifslab);
+	nb_slab_free_all(&st->addrslab);
 	nb_htab_fini(&st->if_byindex);
 	nb_htab_fini(&st->if_byname);
 	nb_htab_fini(&st->addr_hash);
@@ -377,8 +313,9 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 	if (nb_htab_writer_find(&st->if_byname, n->name, NULL, NULL) != NULL)
 		return -EEXIST;
 	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
-	if ((ifp = nb_ifslab_take(st, NB_IFACE_ALLOC(ctrbytes))) == NULL &&
-	    (ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
+	if ((ifp = nb_slab_take(&st->ifslab, NB_IFACE_ALLOC(ctrbytes))) != NULL)
+		ifp->slab = true;
+	else if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
 		return -ENOMEM;
 	nb_ctrgroup_init_at(&ifp->ctrs_emb, NB_IFSTAT_MAX, st->nslots, nb_iface_ctrbase(ifp));
 	ifp->ctrs = &ifp->ctrs_emb;
@@ -446,13 +383,15 @@ nb_stack_reserve(struct nb_stack *st, size_t nifs, size_t naddrs)
 {
 	if (nifs > 0) {
 		pthread_mutex_lock(&st->if_lock);
-		nb_ifslab_reserve(st, nifs);
+		nb_slab_reserve(&st->ifslab, nifs,
+		    NB_IFACE_ALLOC(nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots)));
 		nb_htab_writer_reserve(&st->if_byindex, nifs);
 		nb_htab_writer_reserve(&st->if_byname, nifs);
 		pthread_mutex_unlock(&st->if_lock);
 	}
 	if (naddrs > 0) {
 		pthread_mutex_lock(&st->addr_lock);
+		nb_slab_reserve(&st->addrslab, naddrs, sizeof(struct nb_addr));
 		nb_htab_writer_reserve(&st->addr_hash, naddrs);
 		pthread_mutex_unlock(&st->addr_lock);
 	}

@@ -66,6 +66,7 @@ struct nb_addr {
 	uint32_t	 ifindex;
 	uint8_t		 prefixlen;
 	bool		 retiring;	/* removed on its own (holds an ifp ref) */
+	bool		 slab;		/* in st->addrslab: freed with the stack */
 	struct nb_addr	*gc_next;
 	struct nb_rcu	 rcu;
 	struct nb_addrattrs_blk first;

@@ -384,6 +384,60 @@ nb_htab_fini(struct nb_htab *t)
 	t->slab = NULL;
 }
 
+struct nb_slab {
+	struct nb_slab	*next;		/* older slabs */
+	size_t		 stride;	/* the object size, a multiple of 64 */
+	size_t		 n, used;
+	char		*mem;		/* n * stride, zeroed as taken */
+};
+
+void
+nb_slab_reserve(struct nb_slab **head, size_t n, size_t size)
+{
+	size_t stride = (size + 63) & ~(size_t)63;
+	struct nb_slab *s = *head;
+
+	if (n < NB_SLAB_MIN || n > ((size_t)1 << 24) ||
+	    (s != NULL && s->stride >= stride && s->n - s->used >= n))
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return;
+	if ((s->mem = malloc(n * stride)) == NULL) {	/* not calloc: zeroed as taken */
+		free(s);
+		return;
+	}
+	s->stride = stride;
+	s->n = n;
+	s->next = *head;
+	*head = s;
+}
+
+void *
+nb_slab_take(struct nb_slab **head, size_t size)
+{
+	struct nb_slab *s = *head;
+	void *p;
+
+	if (s == NULL || s->used == s->n || size > s->stride)
+		return NULL;
+	p = s->mem + s->used++ * s->stride;
+	memset(p, 0, size);
+	return p;
+}
+
+void
+nb_slab_free_all(struct nb_slab **head)
+{
+	struct nb_slab *s, *next;
+
+	for (s = *head; s != NULL; s = next) {
+		next = s->next;
+		free(s->mem);
+		free(s);
+	}
+	*head = NULL;
+}
+
 void
 nb_hent_free(struct nb_hent *e)
 {

@@ -207,6 +207,22 @@ struct nb_hent {
 	bool		  slab;		/* in its table's slab: nb_hent_free leaves it */
 };
 
+/*
+ * A slab: objects of one size reserved for a bulk load (nb_stack_reserve),
+ * one allocation for all, taken under the lock of the list that holds
+ * them, each zeroed as taken, freed all at once with their owner
+ * (Exclusive: no reader left). An object that goes early leaves its place
+ * unused, so the waste is bounded by the reserve; below NB_SLAB_MIN
+ * objects the allocator does as well. The object records that it is in a
+ * slab (its own `slab` flag) so that its free leaves it.
+ */
+struct nb_slab;
+#define NB_SLAB_MIN	64
+void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
+/* A zeroed object of `size` bytes, or NULL (none reserved, or too big). */
+void	*nb_slab_take(struct nb_slab **head, size_t size);
+void	nb_slab_free_all(struct nb_slab **head);
+
 /* Entries reserved for a bulk load, freed with their table (nb_htab_fini). */
 struct nb_hslab {
 	struct nb_hslab	*next;
@@ -355,13 +371,14 @@ struct nb_stack {
 
 	/* interfaces (if_lock) */
 	uint64_t	 gen_next;
-	struct nb_ifslab *ifslab;	/* reserved interfaces, newest first (iface.c) */
+	struct nb_slab	*ifslab;	/* reserved interfaces (nb_stack_reserve) */
 	struct nb_list	 ifaces;
 	struct nb_htab	 if_byindex;
 	struct nb_htab	 if_byname;
 
 	/* addresses (addr_lock) */
 	struct nb_htab	 addr_hash;
+	struct nb_slab	*addrslab;	/* reserved addresses (nb_stack_reserve) */
 
 	/* departed (dep_lock) */
 	struct nb_list	 departed;
