@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # netstat_i.sh - time nbnetstat -i against ip -s -j link and net-tools netstat -i
-# in a private namespace with N veth pairs (2N+1 interfaces), print the
-# medians, the ratios and one SUMMARY line per size.
+# in a private namespace with N veth pairs (2N+1 interfaces), count its
+# user-space instructions (valgrind --tool=callgrind: perf stat cannot count
+# on every machine), print the medians, the ratios and one SUMMARY line per
+# size.
 #
 # usage: bench/netstat_i.sh [N ...]        (default: 1000 5000)
 # env:   NB_BIN (default build/bin, the optimised preset), RUNS (default 10)
-# Target: at N=5000 (10,001 interfaces) nbnetstat -i <= 0.8 x ip -s -j link.
+# Target: at N=5000 (10,001 interfaces) nbnetstat -i <= 0.35 x ip -s -j link
+# and <= 30 M instructions (issue 14). Measured on a 6.18 kernel, the bare
+# RTM_GETLINK dump (RTEXT_FILTER_SKIP_STATS, 11.3 MB) alone is 0.4-0.5 x ip:
+# that much of the ratio is the kernel's, whatever user space does.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,12 +85,23 @@ for n in "${SIZES[@]}"; do
 	r_nt=$(echo "scale=3; $nb / $nt" | bc)
 	printf '%-22s %10.2f ms\n' "nbnetstat -i" "$nb" "ip -s -j link" "$ipm" "netstat -i" "$nt"
 	printf 'ratio nbnetstat/ip      %8s\nratio nbnetstat/netstat %8s\n' "$r_ip" "$r_nt"
+	# User-space instructions of the whole process (all threads).
+	instr=n/a
+	if command -v valgrind >/dev/null; then
+		instr=$(ip netns exec "$NS" valgrind --tool=callgrind \
+		    --callgrind-out-file="$TMP/cg.out" "$NB_BIN/nbnetstat" -i 2>&1 >/dev/null |
+		    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p')
+		printf '%-22s %10s\n' "instructions" "$instr"
+	fi
 	verdict=n/a
 	if [ "$n" -ge 5000 ]; then
-		verdict=$(echo "$r_ip <= 0.8" | bc | sed 's/1/pass/; s/0/fail/')
+		verdict=$(echo "$r_ip <= 0.35" | bc | sed 's/1/pass/; s/0/fail/')
+		if [ "$instr" = n/a ] || [ "$instr" -gt 30000000 ]; then
+			verdict=fail
+		fi
 	fi
-	printf 'SUMMARY bench=netstat_i interfaces=%d nbnetstat_ms=%.2f ip_ms=%.2f netstat_ms=%.2f ratio_ip=%s ratio_netstat=%s target_ratio_ip=0.8 verdict=%s\n' \
-	    "$nif" "$nb" "$ipm" "$nt" "$r_ip" "$r_nt" "$verdict"
+	printf 'SUMMARY bench=netstat_i interfaces=%d nbnetstat_ms=%.2f ip_ms=%.2f netstat_ms=%.2f ratio_ip=%s ratio_netstat=%s instructions=%s target_ratio_ip=0.35 target_instructions=30000000 verdict=%s\n' \
+	    "$nif" "$nb" "$ipm" "$nt" "$r_ip" "$r_nt" "$instr" "$verdict"
 	ip netns del "$NS"
 	NS=""
 done

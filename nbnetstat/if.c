@@ -233,9 +233,10 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		snprintf(sub, sizeof(sub), "%s.mcast.*", pat);
 		read_table(h, l, sub, mcast_cols, 3, sizeof(struct addr_row), 0, &l->mcastt, ifname);
 	}
-	if ((l->v = calloc(l->ift.nrows + 1, sizeof(*l->v))) == NULL ||
-	    (l->addrv = calloc(l->addrt.nrows + 1, sizeof(*l->addrv))) == NULL ||
-	    (l->mcastv = calloc(l->mcastt.nrows + 1, sizeof(*l->mcastv))) == NULL) {
+	/* (not calloc: each entry is set below, a megabyte need not be zeroed first) */
+	if ((l->v = malloc((l->ift.nrows + 1) * sizeof(*l->v))) == NULL ||
+	    (l->addrv = malloc((l->addrt.nrows + 1) * sizeof(*l->addrv))) == NULL ||
+	    (l->mcastv = malloc((l->mcastt.nrows + 1) * sizeof(*l->mcastv))) == NULL) {
 		if_list_free(l);
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	}
@@ -245,6 +246,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		const struct nb_sysctl_rowid *id = &l->ift.ids[i];
 
 		r = nb_sysctl_table_row(&l->ift, i);
+		*ifp = (struct if_info){ 0 };
 		ifp->name = id->nkey > 0 ? id->key[0] : ifname;
 		/* no index: after the others, in tree order */
 		ifp->index = id->index >= 0 ? id->index : INT64_MAX;

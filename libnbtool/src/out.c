@@ -169,8 +169,14 @@ nb_out_record_end(struct nb_out *o)
 static const char *
 out_safe(const char *v, char **tmp)
 {
-	size_t len = strlen(v), need;
+	const unsigned char *p = (const unsigned char *)v;
+	size_t len, need;
 
+	while (*p >= 0x20 && *p < 0x7f)		/* printable ASCII: safe as it is */
+		p++;
+	if (*p == '\0')
+		return v;
+	len = strlen(v);
 	if (nb_sysctl_strsafe(v, len))
 		return v;
 	need = nb_sysctl_strvis(v, len, NULL, 0);
@@ -314,13 +320,51 @@ struct out_spec {
 	unsigned	 width;
 	const char	*conv;		/* first character of the conversion */
 	const char	*rest;		/* literal text after it */
+	size_t		 rlen;		/* its length */
 };
+
+/*
+ * Bytes moved by hand: the fields are a few bytes, a libc call costs more.
+ * Eight at a time; out_fill may write up to OUT_SLACK bytes past d + n
+ * (out_pad asks out_room for them), out_copy reads only s[0..n).
+ */
+#define OUT_SLACK 8
+
+static inline void
+out_copy(char *d, const char *s, size_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		memcpy(d, s, 8);
+	while (n-- > 0)
+		*d++ = *s++;
+}
+
+static inline void
+out_fill(char *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 8)
+		memcpy(d + i, "        ", 8);
+}
+
+/* The length of s; false if it holds a '%' (one scan for both). */
+static inline bool
+out_literal(const char *s, size_t *len)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '%')
+			return false;
+	*len = (size_t)(p - s);
+	return true;
+}
 
 static bool
 out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 {
-	const char *p = fmt;
-	size_t n = strlen(conv);
+	const char *p = fmt, *c;
 
 	while (*p != '%' && *p != '\0')
 		p++;
@@ -334,21 +378,22 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	sp->width = 0;
 	while (*p >= '0' && *p <= '9' && sp->width < 1000)
 		sp->width = sp->width * 10 + (unsigned)(*p++ - '0');
-	if (strncmp(p, conv, n) != 0)
-		return false;
 	sp->conv = p;
-	sp->rest = p + n;
-	return strchr(sp->rest, '%') == NULL;
+	for (c = conv; *c != '\0'; c++, p++)
+		if (*p != *c)
+			return false;
+	sp->rest = p;
+	return out_literal(p, &sp->rlen);
 }
 
 static void
 out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 {
 	size_t pad = sp->width > len ? sp->width - len : 0;
-	size_t rlen = strlen(sp->rest);
+	size_t rlen = sp->rlen;
 	char *p;
 
-	if ((p = out_room(o, sp->plen + pad + len + rlen)) == NULL) {	/* a huge field */
+	if ((p = out_room(o, sp->plen + pad + len + rlen + OUT_SLACK)) == NULL) {	/* a huge field */
 		fwrite_unlocked(sp->pre, 1, sp->plen, o->fp);
 		if (!sp->left)
 			while (pad-- > 0)
@@ -360,19 +405,19 @@ out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 		fputs_unlocked(sp->rest, o->fp);
 		return;
 	}
-	memcpy(p, sp->pre, sp->plen);
+	out_copy(p, sp->pre, sp->plen);
 	p += sp->plen;
 	if (!sp->left) {
-		memset(p, ' ', pad);
+		out_fill(p, pad);
 		p += pad;
 	}
-	memcpy(p, v, len);
+	out_copy(p, v, len);
 	p += len;
 	if (sp->left) {
-		memset(p, ' ', pad);
+		out_fill(p, pad);
 		p += pad;
 	}
-	memcpy(p, sp->rest, rlen);
+	out_copy(p, sp->rest, rlen);
 	o->tn += sp->plen + pad + len + rlen;
 }
 
@@ -387,11 +432,40 @@ out_utoa(uint64_t v, char *end)
 	return end;
 }
 
+/*
+ * A number in its field. Right-aligned (the common "%8" PRIu64) the digits
+ * are made at the end of a buffer of spaces, buf[0, OUT_NUMBUF), and the
+ * field is one copy from it, eight bytes at a time (buf has OUT_SLACK more
+ * bytes to read, the text buffer OUT_SLACK more to write).
+ */
+#define OUT_NUMBUF 40
+
+static void
+out_num(struct nb_out *o, const struct out_spec *sp, const char *buf, const char *d)
+{
+	size_t len = (size_t)(buf + OUT_NUMBUF - d), field = sp->width > len ? sp->width : len;
+	const char *s = buf + OUT_NUMBUF - field;
+	char *p;
+	size_t i;
+
+	if (sp->left || field > OUT_NUMBUF ||
+	    (p = out_room(o, sp->plen + field + sp->rlen + OUT_SLACK)) == NULL) {
+		out_pad(o, sp, d, len);
+		return;
+	}
+	out_copy(p, sp->pre, sp->plen);
+	p += sp->plen;
+	for (i = 0; i < field; i += 8)
+		memcpy(p + i, s + i, 8);
+	out_copy(p + field, sp->rest, sp->rlen);
+	o->tn += sp->plen + field + sp->rlen;
+}
+
 static void
 out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 {
 	struct out_spec sp;
-	char buf[24], *d;
+	char buf[OUT_NUMBUF + OUT_SLACK], *d;
 
 	if (!want_text(o, m, fmt))
 		return;
@@ -399,15 +473,16 @@ out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	d = out_utoa(v, buf + sizeof(buf));
-	out_pad(o, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
+	memset(buf, ' ', sizeof(buf));
+	d = out_utoa(v, buf + OUT_NUMBUF + 1);	/* its NUL at buf[OUT_NUMBUF] */
+	out_num(o, &sp, buf, d);
 }
 
 static void
 out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 {
 	struct out_spec sp;
-	char buf[24], *d;
+	char buf[OUT_NUMBUF + OUT_SLACK], *d;
 
 	if (!want_text(o, m, fmt))
 		return;
@@ -415,10 +490,11 @@ out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	d = out_utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + sizeof(buf));
+	memset(buf, ' ', sizeof(buf));
+	d = out_utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + OUT_NUMBUF + 1);
 	if (v < 0)
 		*--d = '-';
-	out_pad(o, &sp, d, (size_t)(buf + sizeof(buf) - 1 - d));
+	out_num(o, &sp, buf, d);
 }
 
 static void
@@ -526,10 +602,17 @@ nb_out_null(struct nb_out *o, enum nb_out_mode m, const char *key, const char *f
 void
 nb_out_pad(struct nb_out *o, int n)
 {
-	if (o->json)
+	char *p;
+
+	if (o->json || n <= 0)
 		return;
-	while (n-- > 0)
-		out_put(o, " ", 1);
+	if ((p = out_room(o, (size_t)n + OUT_SLACK)) == NULL) {
+		while (n-- > 0)
+			putc_unlocked(' ', o->fp);
+		return;
+	}
+	out_fill(p, (size_t)n);
+	o->tn += (size_t)n;
 }
 
 void
@@ -538,11 +621,12 @@ nb_out_text(struct nb_out *o, const char *fmt, ...)
 	struct out_spec sp;
 	const char *v;
 	va_list ap;
+	size_t len;
 
 	if (o->json)
 		return;
-	if (strchr(fmt, '%') == NULL) {		/* labels, separators: no parsing */
-		out_put(o, fmt, strlen(fmt));
+	if (out_literal(fmt, &len)) {		/* labels, separators: no parsing */
+		out_put(o, fmt, len);
 		return;
 	}
 	va_start(ap, fmt);

@@ -74,7 +74,8 @@ nb_addr_free(struct nb_addr *ad)
 {
 	if (ad->attrs != &ad->first)
 		free(ad->attrs);
-	free(ad);
+	if (!ad->slab)
+		free(ad);
 }
 
 bool
@@ -191,7 +192,9 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 		ad = NULL;
 		goto out;
 	}
-	if ((ad = calloc(1, sizeof(*ad))) == NULL) {
+	if ((ad = nb_slab_take(&st->addrslab, sizeof(*ad))) != NULL)
+		ad->slab = true;
+	else if ((ad = calloc(1, sizeof(*ad))) == NULL) {
 		error = -ENOMEM;
 		goto out;
 	}
@@ -208,7 +211,8 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 	ad = NULL;
 out:
 	pthread_mutex_unlock(&st->addr_lock);
-	free(ad);
+	if (ad != NULL && !ad->slab)
+		free(ad);
 	return error;
 }
 
@@ -219,7 +223,7 @@ nb_addr_phase2(struct nb_rcu *r)
 	struct nb_iface *ifp = ad->ifp;
 	struct nb_stack *st = r->st;
 
-	free(ad->ent);
+	nb_hent_free(ad->ent);
 	nb_addr_free(ad);
 	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 	nb_iface_put(ifp);

@@ -72,7 +72,7 @@ nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
 	}
 	/* Last step that can fail; it links the route (birth NEVER). */
 	if ((error = nb_route_prepare_locked(st, rt, &r)) != 0) {
-		free(e);
+		nb_hent_free(e);
 		goto out;
 	}
 	nb_addr_link(st, ifp, ad, e, &n);

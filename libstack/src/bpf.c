@@ -284,7 +284,7 @@ nb_bpf_create(struct nb_stack *st, struct nb_bpfblk *blk, struct nb_iface *ifp)
 	return 0;
 fail:
 	free(l);
-	free(e);
+	nb_hent_free(e);
 	nb_ctrgroup_destroy(&d->ctrs);
 	free(d);
 	return error;
@@ -392,7 +392,7 @@ nb_bpf_phase2(struct nb_rcu *r)
 	struct nb_bpf *d = caa_container_of(r, struct nb_bpf, rcu);
 	struct nb_stack *st = r->st;
 
-	free(d->ent);
+	nb_hent_free(d->ent);
 	nb_bpf_free(d);
 	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }

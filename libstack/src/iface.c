@@ -143,7 +143,8 @@ nb_iface_free(struct nb_iface *ifp)
 		free(ifp->mcast[i]);
 	if (ifp->attrs != &ifp->first)
 		free(ifp->attrs);
-	free(ifp);			/* counters are embedded */
+	if (!ifp->slab)
+		free(ifp);		/* counters are embedded */
 }
 
 void
@@ -212,6 +213,8 @@ nb_iface_fini(struct nb_stack *st)
 		free(caa_container_of(e, struct nb_dep, le));
 	}
 	nb_list_init(&st->departed);
+	nb_slab_free_all(&st->ifslab);
+	nb_slab_free_all(&st->addrslab);
 	nb_htab_fini(&st->if_byindex);
 	nb_htab_fini(&st->if_byname);
 	nb_htab_fini(&st->addr_hash);
@@ -225,7 +228,7 @@ nb_rename_phase2(struct nb_rcu *r)
 	struct nb_rename_rec *rec = caa_container_of(r, struct nb_rename_rec, rcu);
 	struct nb_stack *st = r->st;
 
-	free(rec->ent);
+	nb_hent_free(rec->ent);
 	free(rec);
 	nb_health_atomic(st, NB_HEALTH_OBJECTS_FREED, 1);
 }
@@ -340,7 +343,9 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 	if (nb_htab_writer_find(&st->if_byname, n->name, NULL, NULL) != NULL)
 		return -EEXIST;
 	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
-	if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
+	if ((ifp = nb_slab_take(&st->ifslab, NB_IFACE_ALLOC(ctrbytes))) != NULL)
+		ifp->slab = true;
+	else if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
 		return -ENOMEM;
 	nb_ctrgroup_init_at(&ifp->ctrs_emb, NB_IFSTAT_MAX, st->nslots, nb_iface_ctrbase(ifp));
 	ifp->ctrs = &ifp->ctrs_emb;
@@ -373,9 +378,10 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 	nb_ev_post(st, NB_EV_IF_CREATED, n->index, n->name, NULL);
 	return 0;
 out:
-	free(ei);
-	free(en);
-	free(ifp);
+	nb_hent_free(ei);
+	nb_hent_free(en);
+	if (!ifp->slab)
+		free(ifp);
 	return error;
 }
 
@@ -408,12 +414,15 @@ nb_stack_reserve(struct nb_stack *st, size_t nifs, size_t naddrs)
 {
 	if (nifs > 0) {
 		pthread_mutex_lock(&st->if_lock);
+		nb_slab_reserve(&st->ifslab, nifs,
+		    NB_IFACE_ALLOC(nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots)));
 		nb_htab_writer_reserve(&st->if_byindex, nifs);
 		nb_htab_writer_reserve(&st->if_byname, nifs);
 		pthread_mutex_unlock(&st->if_lock);
 	}
 	if (naddrs > 0) {
 		pthread_mutex_lock(&st->addr_lock);
+		nb_slab_reserve(&st->addrslab, naddrs, sizeof(struct nb_addr));
 		nb_htab_writer_reserve(&st->addr_hash, naddrs);
 		pthread_mutex_unlock(&st->addr_lock);
 	}
@@ -427,12 +436,12 @@ nb_if_phase2(struct nb_rcu *r)
 	struct nb_addr *ad, *next;
 	uint64_t n = 0;
 
-	free(ifp->ent_index);
-	free(ifp->ent_name);
+	nb_hent_free(ifp->ent_index);
+	nb_hent_free(ifp->ent_name);
 	ifp->ent_index = ifp->ent_name = NULL;
 	for (ad = ifp->gc; ad != NULL; ad = next) {
 		next = ad->gc_next;
-		free(ad->ent);
+		nb_hent_free(ad->ent);
 		nb_addr_free(ad);
 		n++;
 	}

@@ -47,6 +47,7 @@ struct nb_iface {
 	struct nb_hent	*ent_index;
 	struct nb_hent	*ent_name;
 	uint64_t	 refs;		/* atomic */
+	bool		 slab;		/* in st->ifslab: freed with the stack */
 	struct nb_addr	*gc;		/* addresses that died with it (phase 1 -> 2) */
 	struct nb_mcast_blk *mcast[NB_MCAST_NFAM];	/* atomic; NULL = none */
 	struct nb_rcu	 rcu;
@@ -65,6 +66,7 @@ struct nb_addr {
 	uint32_t	 ifindex;
 	uint8_t		 prefixlen;
 	bool		 retiring;	/* removed on its own (holds an ifp ref) */
+	bool		 slab;		/* in st->addrslab: freed with the stack */
 	struct nb_addr	*gc_next;
 	struct nb_rcu	 rcu;
 	struct nb_addrattrs_blk first;

@@ -521,7 +521,7 @@ nb_obj_phase2(struct nb_rcu *r)
 	struct nb_obj *o = caa_container_of(r, struct nb_obj, rcu);
 	struct nb_stack *st = r->st;
 
-	free(o->ent);
+	nb_hent_free(o->ent);
 	o->ent = NULL;
 	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;		/* the last nb_route_release frees it */

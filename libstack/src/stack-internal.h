@@ -205,6 +205,30 @@ struct nb_hent {
 	struct nb_vis	  vis;
 	uint32_t	  hash;
 	uint8_t		  key[NB_HKEY_MAX];
+	bool		  slab;		/* in its table's slab: nb_hent_free leaves it */
+};
+
+/*
+ * A slab: objects of one size reserved for a bulk load (nb_stack_reserve),
+ * one allocation for all, taken under the lock of the list that holds
+ * them, each zeroed as taken, freed all at once with their owner
+ * (Exclusive: no reader left). An object that goes early leaves its place
+ * unused, so the waste is bounded by the reserve; below NB_SLAB_MIN
+ * objects the allocator does as well. The object records that it is in a
+ * slab (its own `slab` flag) so that its free leaves it.
+ */
+struct nb_slab;
+#define NB_SLAB_MIN	64
+void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
+/* A zeroed object of `size` bytes, or NULL (none reserved, or too big). */
+void	*nb_slab_take(struct nb_slab **head, size_t size);
+void	nb_slab_free_all(struct nb_slab **head);
+
+/* Entries reserved for a bulk load, freed with their table (nb_htab_fini). */
+struct nb_hslab {
+	struct nb_hslab	*next;
+	size_t		 n, used;
+	struct nb_hent	 e[];
 };
 
 struct nb_hbuckets {
@@ -218,15 +242,21 @@ struct nb_htab {
 	size_t		 nent;		/* linked entries (writer) */
 	unsigned	 keylen;
 	struct nb_stack	*st;
+	struct nb_hslab	*slab;		/* writer: the newest slab first */
 };
 
 int	nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t size);
 /* Exclusive: free the bucket array and every linked entry. */
 void	nb_htab_fini(struct nb_htab *t);
 uint32_t nb_hash_key(const void *key, unsigned keylen);
-/* Writer: a new entry (birth NEVER) for obj under key, owned by *ownerp. */
-struct nb_hent *nb_hent_new(const struct nb_htab *t, const void *key, void *obj,
+/*
+ * Writer: a new entry (birth NEVER) for obj under key, owned by *ownerp;
+ * from the table's slab while a reserve (nb_htab_writer_reserve) lasts.
+ */
+struct nb_hent *nb_hent_new(struct nb_htab *t, const void *key, void *obj,
 	    struct nb_hent **ownerp);
+/* Free an entry that is no longer linked nor read (a slab entry stays). */
+void	nb_hent_free(struct nb_hent *e);
 /* Writer: link at the chain tail (so the first match is the oldest). */
 void	nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e);
 void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
@@ -234,7 +264,10 @@ void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
 
 /* Writer: grow x4 when load > 1 (best effort; ENOMEM keeps the old array). */
 void	nb_htab_writer_maybe_grow(struct nb_htab *t);
-/* Writer: grow now so that `extra` more entries keep load <= 1 (best effort). */
+/*
+ * Writer: grow now so that `extra` more entries keep load <= 1, and take
+ * their entries in one allocation (a slab) when there are many (best effort).
+ */
 void	nb_htab_writer_reserve(struct nb_htab *t, size_t extra);
 /* Writer: first live entry with key satisfying match (NULL = any). */
 struct nb_hent *nb_htab_writer_find(const struct nb_htab *t, const void *key,
@@ -339,12 +372,14 @@ struct nb_stack {
 
 	/* interfaces (if_lock) */
 	uint64_t	 gen_next;
+	struct nb_slab	*ifslab;	/* reserved interfaces (nb_stack_reserve) */
 	struct nb_list	 ifaces;
 	struct nb_htab	 if_byindex;
 	struct nb_htab	 if_byname;
 
 	/* addresses (addr_lock) */
 	struct nb_htab	 addr_hash;
+	struct nb_slab	*addrslab;	/* reserved addresses (nb_stack_reserve) */
 
 	/* departed (dep_lock) */
 	struct nb_list	 departed;

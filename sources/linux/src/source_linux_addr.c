@@ -18,11 +18,24 @@
 
 #include "nl_linux.h"
 
-static struct nla_policy addr_policy[IFA_MAX + 1] = {
-	[IFA_LABEL]	= { .type = NLA_STRING },
-	[IFA_CACHEINFO]	= { .minlen = sizeof(struct ifa_cacheinfo) },
-	[IFA_FLAGS]	= { .type = NLA_U32 },
-};
+/*
+ * The attributes' checks (what libnl's policy {LABEL: string, CACHEINFO:
+ * minlen, FLAGS: u32} did, without its per-attribute validation walk):
+ * 0 or a libnl error code for the message.
+ */
+static int
+addr_attrs_check(struct nlattr *const *tb)
+{
+	const struct nlattr *l = tb[IFA_LABEL];
+
+	if (l != NULL && (nla_len(l) < 1 || ((const char *)nla_data(l))[nla_len(l) - 1] != '\0'))
+		return -NLE_INVAL;
+	if (tb[IFA_CACHEINFO] != NULL && !lx_attr_ok(tb[IFA_CACHEINFO], sizeof(struct ifa_cacheinfo)))
+		return -NLE_RANGE;
+	if (tb[IFA_FLAGS] != NULL && !lx_attr_ok(tb[IFA_FLAGS], sizeof(uint32_t)))
+		return -NLE_RANGE;
+	return 0;
+}
 
 static void
 akey_of(struct lx_akey *k, const struct nb_addrattrs *a)
@@ -78,7 +91,11 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		alen = 16;
 	else
 		return 1;
-	if ((error = nlmsg_parse(nlh, sizeof(*ifa), tb, IFA_MAX, addr_policy)) < 0) {
+	if ((error = lx_attrs(nlh, sizeof(*ifa), tb, IFA_MAX)) < 0)
+		error = -NLE_INVAL;
+	else
+		error = addr_attrs_check(tb);
+	if (error < 0) {
 		lx_seterr(lx, "netlink: RTM_GETADDR: ifindex %u: bad attributes: %s",
 		    ifa->ifa_index, nl_geterror(error));
 		return -EPROTO;
@@ -202,7 +219,7 @@ addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 	    ((struct ifaddrmsg *)NLMSG_DATA(nlh))->ifa_family != d->family)
 		return 0;
 	if (l->n == l->cap) {
-		cap = l->cap != 0 ? l->cap * 2 : 256;
+		cap = l->cap != 0 ? l->cap * 4 : 256;	/* x4: fewer copies of a big dump */
 		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
 			return -ENOMEM;
 		l->v = n;

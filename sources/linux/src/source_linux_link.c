@@ -12,9 +12,6 @@
 
 #include "nl_linux.h"
 
-static struct nla_policy linkinfo_policy[IFLA_INFO_MAX + 1] = {
-	[IFLA_INFO_KIND] = { .type = NLA_STRING },
-};
 
 /* A growable array of link attributes. */
 struct link_vec {
@@ -61,13 +58,44 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
 }
 
 /*
+ * IFLA_INFO_KIND in IFLA_LINKINFO, walked by hand (a generic nested parse
+ * with a policy costs more than the rest of the message): NULL if absent or
+ * malformed (before it, or not a NUL-terminated string).
+ */
+static const struct nlattr *
+linkinfo_kind(const struct nlattr *li)
+{
+	const uint8_t *p = nla_data(li);
+	size_t rem = nla_len(li) > 0 ? (size_t)nla_len(li) : 0, adv;
+	const struct nlattr *nla;
+
+	while (rem >= NLA_HDRLEN) {
+		nla = (const struct nlattr *)p;
+		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > rem)
+			return NULL;
+		if ((nla->nla_type & NLA_TYPE_MASK) == IFLA_INFO_KIND) {	/* a C string */
+			if (nla->nla_len <= NLA_HDRLEN || p[nla->nla_len - 1] != '\0')
+				return NULL;
+			return nla;
+		}
+		adv = NLA_ALIGN((size_t)nla->nla_len);
+		if (adv >= rem)
+			break;
+		p += adv;
+		rem -= adv;
+	}
+	return NULL;
+}
+
+/*
  * Parse an RTM_NEWLINK into *a (zeroed first). 1 if it is not an AF_UNSPEC
  * link message (AF_BRIDGE port messages) and must be ignored.
  */
 static int
 link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
 {
-	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct nlattr *tb[IFLA_MAX + 1];
+	const struct nlattr *kind;
 	struct ifinfomsg *ifi;
 	int error;
 
@@ -96,10 +124,8 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	a->flags = ifi->ifi_flags;
 	if (tb[IFLA_IFNAME] != NULL)
 		copy_str(a->name, sizeof(a->name), tb[IFLA_IFNAME]);
-	if (tb[IFLA_LINKINFO] != NULL &&
-	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], linkinfo_policy) == 0 &&
-	    li[IFLA_INFO_KIND] != NULL)
-		copy_str(a->kind, sizeof(a->kind), li[IFLA_INFO_KIND]);
+	if (tb[IFLA_LINKINFO] != NULL && (kind = linkinfo_kind(tb[IFLA_LINKINFO])) != NULL)
+		copy_str(a->kind, sizeof(a->kind), kind);
 	if (tb[IFLA_MTU] != NULL)
 		a->mtu = nla_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER] != NULL)
@@ -138,7 +164,7 @@ link_vec_add(struct link_vec *lv, const struct nb_ifattrs *a)
 	size_t cap;
 
 	if (lv->n == lv->cap) {
-		cap = lv->cap != 0 ? lv->cap * 2 : 64;
+		cap = lv->cap != 0 ? lv->cap * 4 : 256;	/* x4: fewer copies of a big dump */
 		if ((n = realloc(lv->v, cap * sizeof(*n))) == NULL)
 			return -ENOMEM;
 		lv->v = n;
