@@ -65,6 +65,13 @@ sample_iso() {
 	wait_samples "$f" 1
 	k=$(samples "$f")
 	ip -n "$N" link set e0a down
+	# The kernel reports the peer's carrier from its linkwatch work, which
+	# folds changes that come before it runs (a loaded machine): wait until
+	# it has reported e0b's carrier off once.
+	for i in $(seq 100); do
+		[ "$(ip -n "$N" -j link show e0b | jq -r '.[0].operstate')" = LOWERLAYERDOWN ] && break
+		sleep 0.02
+	done
 	ip -n "$N" link set e0a up
 	ip -n "$N" link set e0a down
 	ip -n "$N" link set e0a up
@@ -91,7 +98,7 @@ sample_iso() {
 	run -0 nbnetstat --replay "$f" --from "$from" --to "$to" --events -I e0a
 	[ "$(grep -cE '^[0-9T:.-]+ +e0a +link (up|down)$' <<<"$output")" -eq 4 ]
 	# -I e0b: the peer's carrier followed, none of e0a's events.
-	# (the kernel may fold the peer's carrier changes: how many is its own)
+	# (the kernel may fold the peer's later carrier changes: how many is its own)
 	run -0 nbnetstat --replay "$f" --from "$from" --to "$to" --events -I e0b
 	[ "$(grep -cE '^[0-9T:.-]+ +e0b +carrier (on|off)$' <<<"$output")" -ge 1 ]
 	[ "$(grep -cvE '^[0-9T:.-]+ +e0b ' <<<"$output")" -eq 1 ]	# the header
