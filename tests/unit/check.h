@@ -2,17 +2,19 @@
 /*
  * check.h - the unit tests' assertions: each failed check says where and
  * what, counts a failure and lets the test go on; main() returns
- * failures != 0. Included once per test program.
+ * failures != 0. Included once per test program. The counts are atomic:
+ * a test's threads check too (TSan would see plain counters race).
  */
 #ifndef NB_TEST_CHECK_H
 #define NB_TEST_CHECK_H
 
 #include <ftw.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
-static int failures;
-static int checks;
+static _Atomic int failures;
+static _Atomic int checks;
 
 /* CHECK(cond) or CHECK(cond, "printf format", args...) for detail. */
 #define CHECK(cond, ...) do {						\
