@@ -18,6 +18,7 @@
  * appends (nbhistory/reader.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,33 +47,36 @@ struct cursor {
 	char		 buf[NB__SPLITBUF];
 };
 
-/* nb__sysctl_split's rules, reusing the previous name's common components. */
+/*
+ * How many leading components `name` (len bytes) has in common with the
+ * name the cursor holds: the deepest k whose bytes up to the end of
+ * component k - 1 are the same, followed by a separator or the end (the
+ * same bytes before it: the same escaping). Siblings differ in the last
+ * component, so this is mostly found on the first or second try.
+ */
+static unsigned
+cur_keep(const struct cursor *c, const char *name, size_t len)
+{
+	unsigned n;
+	size_t e;
+
+	if (c->name == NULL)
+		return 0;
+	for (n = c->n; n > 0; n--) {
+		e = c->eoff[n - 1] + c->elen[n - 1];
+		if (e <= len && (name[e] == '.' || name[e] == '\0') && memcmp(name, c->name, e) == 0)
+			break;
+	}
+	return n;
+}
+
+/* Split name (nb__sysctl_split's rules), keeping the cursor's first n components. */
 static int
-cur_set(struct cursor *c, const char *name)
+cur_parse(struct cursor *c, const char *name, unsigned n)
 {
 	const char *p, *start;
 	char *o, *ostart;
-	size_t len, e;
-	unsigned n = 0;
 
-	if ((len = strnlen(name, NB_SYSCTL_NAMEMAX + 1)) > NB_SYSCTL_NAMEMAX) {
-		c->name = NULL;
-		return -ENAMETOOLONG;
-	}
-	/*
-	 * The deepest k whose first k components are the last name's: its
-	 * bytes up to the end of component k - 1 are the same, and a separator
-	 * or the end follows (the same bytes before it: the same escaping).
-	 * Siblings differ in the last component, so this is mostly found on
-	 * the first or second try.
-	 */
-	if (c->name != NULL)
-		for (n = c->n; n > 0; n--) {
-			e = c->eoff[n - 1] + c->elen[n - 1];
-			if (e <= len && (name[e] == '.' || name[e] == '\0') &&
-			    memcmp(name, c->name, e) == 0)
-				break;
-		}
 	c->name = NULL;			/* until this one is split whole */
 	if (n == 0) {
 		p = name;
@@ -123,6 +127,17 @@ done:
 	c->n = n;
 	c->name = name;
 	return 0;
+}
+
+/* The whole step: name is len bytes (nbh_entry.namelen). */
+static int
+cur_set(struct cursor *c, const char *name, size_t len)
+{
+	if (len > NB_SYSCTL_NAMEMAX) {
+		c->name = NULL;
+		return -ENAMETOOLONG;
+	}
+	return cur_parse(c, name, cur_keep(c, name, len));
 }
 
 struct replay {
@@ -198,7 +213,7 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 	cur[0].name = cur[1].name = NULL;
 	ents = nbh_reader_entries(rp->r, &nents);
 	for (i = 0; i < nents && rc == 0; i++) {
-		if (cur_set(s, ents[i].name) != 0) {
+		if (cur_set(s, ents[i].name, ents[i].namelen) != 0) {
 			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
 			rc = -EUCLEAN;
 			break;
@@ -265,7 +280,8 @@ replay_table(struct nb_sysctl *h, struct nb__tab *tab)
 	struct nb_sysctl_value v;
 	size_t nents, i;
 	bool found = false;
-	unsigned k;
+	/* The component at which the cursor's name leaves the pattern, UINT_MAX: it does not. */
+	unsigned k, fail = UINT_MAX;
 	int rc = 0;
 
 	if (rp->busy)
@@ -274,20 +290,33 @@ replay_table(struct nb_sysctl *h, struct nb__tab *tab)
 	s.name = NULL;
 	ents = nbh_reader_entries(rp->r, &nents);
 	for (i = 0; i < nents && rc == 0; i++) {
-		if (cur_set(&s, ents[i].name) != 0) {
+		if (ents[i].namelen > NB_SYSCTL_NAMEMAX) {
+			rc = -ENAMETOOLONG;
+		} else {
+			/*
+			 * A name that has the failing component of the one before
+			 * leaves the pattern there too (found was set, if at all, by
+			 * that one): it is not split, the cursor keeps that name.
+			 */
+			k = cur_keep(&s, ents[i].name, ents[i].namelen);
+			if (fail != UINT_MAX && k > fail)
+				continue;
+			rc = cur_parse(&s, ents[i].name, k);
+		}
+		if (rc != 0) {
 			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
 			rc = -EUCLEAN;
 			break;
 		}
-		if (s.n < tab->prefix)
-			continue;
-		for (k = 0; k < tab->prefix; k++)
-			if (s.lens[k] != tab->plen[k] || memcmp(s.comp[k], tab->pcomp[k], s.lens[k]) != 0)
+		for (k = 0; k < s.n && k < tab->pn; k++)
+			if (!nb__tab_match(tab, k, s.comp[k], s.lens[k]))
 				break;
-		if (k < tab->prefix)
+		fail = k < s.n && k < tab->pn ? k : UINT_MAX;
+		/* The fixed components before the first '*': the prefix. */
+		if (s.n < tab->prefix || fail < tab->prefix)
 			continue;
 		found = true;
-		if (ents[i].type == NB_SYSCTL_NODE || s.n <= tab->pn)
+		if (fail != UINT_MAX || ents[i].type == NB_SYSCTL_NODE || s.n <= tab->pn)
 			continue;
 		fill_value(&v, &ents[i], false);
 		rc = nb__tab_entry(tab, s.comp, s.lens, s.n, &v);

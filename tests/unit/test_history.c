@@ -706,19 +706,31 @@ names_cb(const struct nb_sysctl_entry *e, void *arg)
 static void
 test_replay_names(void)
 {
-	static const struct { const char *name; unsigned type; } ents[] = {
-		{ "n", NB_SYSCTL_NODE }, { "n.a", NB_SYSCTL_NODE }, { "n.a.b", NB_SYSCTL_INT },
-		{ "n.a.b\\.c", NB_SYSCTL_INT }, { "n.a.b\\\\", NB_SYSCTL_INT },
-		{ "n.a.bc", NB_SYSCTL_NODE }, { "n.a.bc.d\\.e", NB_SYSCTL_INT },
-		{ "n.ab", NB_SYSCTL_NODE }, { "n.ab.x", NB_SYSCTL_INT }, { "m.y", NB_SYSCTL_INT },
-		{ "n.a.z", NB_SYSCTL_INT }, { "n.k\\.1.x", NB_SYSCTL_INT },
+	static const struct {
+		const char *name;
+		unsigned type;
+	} ents[] = {
+		{ "n", NB_SYSCTL_NODE },
+		{ "n.a", NB_SYSCTL_NODE },
+		{ "n.a.b", NB_SYSCTL_INT },
+		{ "n.a.b\\.c", NB_SYSCTL_INT },
+		{ "n.a.b\\\\", NB_SYSCTL_INT },
+		{ "n.a.bc", NB_SYSCTL_NODE },
+		{ "n.a.bc.d\\.e", NB_SYSCTL_INT },
+		{ "n.ab", NB_SYSCTL_NODE },
+		{ "n.ab.x", NB_SYSCTL_INT },
+		{ "m.y", NB_SYSCTL_INT },
+		{ "n.a.z", NB_SYSCTL_INT },
+		{ "n.k\\.1.x", NB_SYSCTL_INT },
 	};
 	static const char want[] =
 	    "n|N\nn.a|N\nn.a.b|2\nn.a.b\\.c|3\nn.a.b\\\\|4\nn.a.bc|N\nn.a.bc.d\\.e|6\nn.ab|N\n"
 	    "n.ab.x|8\nn.a|N\nn.a.z|10\nn.k\\.1|N\nn.k\\.1.x|11\n";
 	/* Column leaves are plain components: "b" must not take n.a.b\.c's value. */
 	static const struct nb_sysctl_column cols[] = {
-		{ "b", NB_SYSCTL_INT, 0, 0 }, { "z", NB_SYSCTL_INT, 8, 0 }, { "x", NB_SYSCTL_INT, 16, 0 },
+		{ "b", NB_SYSCTL_INT, 0, 0 },
+		{ "z", NB_SYSCTL_INT, 8, 0 },
+		{ "x", NB_SYSCTL_INT, 16, 0 },
 	};
 	struct nbh_writer *w = NULL;
 	struct nbh_sample_info si = { .source = "names", .t_ns = 1 };
@@ -734,8 +746,9 @@ test_replay_names(void)
 	if (w == NULL)
 		return;
 	for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
-		CHECK_RC(nbh_writer_add(w, ents[k].name, strlen(ents[k].name), ents[k].type, 0, "",
-		    k, NULL, 0), 0);
+		CHECK_RC(nbh_writer_add(w, ents[k].name, strlen(ents[k].name), ents[k].type, 0, "", k,
+			     NULL, 0),
+		    0);
 	CHECK_RC(nbh_writer_commit(w, &si), 0);
 	nbh_writer_close(&w);
 	o.replay_path = db;
@@ -761,7 +774,7 @@ test_replay_names(void)
 	CHECK_EQ(t.nrows, 4);
 	if (t.nrows == 4) {
 		CHECK(strcmp(t.ids[0].key[0], "a") == 0 && strcmp(t.ids[1].key[0], "ab") == 0 &&
-		    strcmp(t.ids[2].key[0], "a") == 0 && strcmp(t.ids[3].key[0], "k.1") == 0);
+		      strcmp(t.ids[2].key[0], "a") == 0 && strcmp(t.ids[3].key[0], "k.1") == 0);
 		row = t.rows;
 		CHECK(row[0] == 2 && nb_sysctl_row_has(&t.ids[0], 0));
 		CHECK(!nb_sysctl_row_has(&t.ids[0], 1) && !nb_sysctl_row_has(&t.ids[0], 2));
