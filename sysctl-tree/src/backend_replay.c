@@ -280,8 +280,12 @@ replay_table(struct nb_sysctl *h, struct nb__tab *tab)
 	struct nb_sysctl_value v;
 	size_t nents, i;
 	bool found = false;
-	/* The component at which the cursor's name leaves the pattern, UINT_MAX: it does not. */
-	unsigned k, fail = UINT_MAX;
+	/*
+	 * fail: the component at which the cursor's name leaves the pattern,
+	 * UINT_MAX: it does not; matched: its leading components known to
+	 * match it (a name that keeps them need not compare them again).
+	 */
+	unsigned k, keep = 0, fail = UINT_MAX, matched = 0;
 	int rc = 0;
 
 	if (rp->busy)
@@ -298,19 +302,20 @@ replay_table(struct nb_sysctl *h, struct nb__tab *tab)
 			 * leaves the pattern there too (found was set, if at all, by
 			 * that one): it is not split, the cursor keeps that name.
 			 */
-			k = cur_keep(&s, ents[i].name, ents[i].namelen);
-			if (fail != UINT_MAX && k > fail)
+			keep = cur_keep(&s, ents[i].name, ents[i].namelen);
+			if (fail != UINT_MAX && keep > fail)
 				continue;
-			rc = cur_parse(&s, ents[i].name, k);
+			rc = cur_parse(&s, ents[i].name, keep);
 		}
 		if (rc != 0) {
 			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
 			rc = -EUCLEAN;
 			break;
 		}
-		for (k = 0; k < s.n && k < tab->pn; k++)
+		for (k = keep < matched ? keep : matched; k < s.n && k < tab->pn; k++)
 			if (!nb__tab_match(tab, k, s.comp[k], s.lens[k]))
 				break;
+		matched = k;
 		fail = k < s.n && k < tab->pn ? k : UINT_MAX;
 		/* The fixed components before the first '*': the prefix. */
 		if (s.n < tab->prefix || fail < tab->prefix)
