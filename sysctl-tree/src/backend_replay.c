@@ -32,10 +32,12 @@
 /*
  * A name's components, split incrementally: entries come in tree order, so
  * an entry shares most of its leading components with the one before it.
- * cur_set keeps the components the new name has in common with the last
- * one this cursor split (compared escaped, in place) and splits only the
- * rest, into buf after the kept ones; nothing is allocated. The components
- * are valid until the cursor's next cur_set.
+ * cur_keep counts the components the new name has in common with the last
+ * one this cursor split (compared escaped, in place), cur_parse splits only
+ * the rest, into buf after the kept ones (cur_set: both); nothing is
+ * allocated. The components are valid until the cursor's next cur_parse.
+ * The name split last must stay valid while the cursor holds it (the
+ * reader's entries do for the whole read).
  */
 struct cursor {
 	const char	*name;		/* the escaped name split last, NULL = none */
