@@ -18,6 +18,7 @@
  * appends (nbhistory/reader.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,44 +29,125 @@
 
 #include "backend.h"
 
-struct split {
-	char		**comp;		/* nb_sysctl_name_split block, NULL = not yet */
-	size_t		*lens;
+/*
+ * A name's components, split incrementally: entries come in tree order, so
+ * an entry shares most of its leading components with the one before it.
+ * cur_keep counts the components the new name has in common with the last
+ * one this cursor split (compared escaped, in place), cur_parse splits only
+ * the rest, into buf after the kept ones (cur_set: both); nothing is
+ * allocated. The components are valid until the cursor's next cur_parse.
+ * The name split last must stay valid while the cursor holds it (the
+ * reader's entries do for the whole read).
+ */
+struct cursor {
+	const char	*name;		/* the escaped name split last, NULL = none */
 	unsigned	 n;
+	size_t		 eoff[NB_SYSCTL_MAXDEPTH];	/* escaped component in name */
+	size_t		 elen[NB_SYSCTL_MAXDEPTH];
+	const char	*comp[NB_SYSCTL_MAXDEPTH];	/* unescaped, NUL-terminated, in buf */
+	size_t		 lens[NB_SYSCTL_MAXDEPTH];
+	char		 buf[NB__SPLITBUF];
 };
+
+/*
+ * How many leading components `name` (len bytes) has in common with the
+ * name the cursor holds: the deepest k whose bytes up to the end of
+ * component k - 1 are the same, followed by a separator or the end (the
+ * same bytes before it: the same escaping). Siblings differ in the last
+ * component, so this is mostly found on the first or second try.
+ */
+static unsigned
+cur_keep(const struct cursor *c, const char *name, size_t len)
+{
+	unsigned n;
+	size_t e;
+
+	if (c->name == NULL)
+		return 0;
+	for (n = c->n; n > 0; n--) {
+		e = c->eoff[n - 1] + c->elen[n - 1];
+		if (e <= len && (name[e] == '.' || name[e] == '\0') && memcmp(name, c->name, e) == 0)
+			break;
+	}
+	return n;
+}
+
+/* Split name (nb__sysctl_split's rules), keeping the cursor's first n components. */
+static int
+cur_parse(struct cursor *c, const char *name, unsigned n)
+{
+	const char *p, *start;
+	char *o, *ostart;
+
+	c->name = NULL;			/* until this one is split whole */
+	if (n == 0) {
+		p = name;
+		if (*p == '.')
+			p++;
+		if (*p == '\0') {
+			c->n = 0;
+			c->name = name;
+			return 0;
+		}
+		o = c->buf;
+	} else {
+		p = name + c->eoff[n - 1] + c->elen[n - 1];
+		o = (char *)c->comp[n - 1] + c->lens[n - 1] + 1;
+		if (*p == '\0')
+			goto done;
+		if (*++p == '\0')	/* past the '.' */
+			return -EINVAL;	/* trailing separator */
+	}
+	for (;;) {
+		if (n == NB_SYSCTL_MAXDEPTH)
+			return -ENAMETOOLONG;
+		start = p;
+		ostart = o;
+		while (*p != '\0' && *p != '.') {
+			if (*p == '\\') {
+				if (p[1] != '.' && p[1] != '\\')
+					return -EINVAL;
+				p++;
+			}
+			*o++ = *p++;
+		}
+		if (o == ostart)
+			return -EINVAL;
+		c->eoff[n] = (size_t)(start - name);
+		c->elen[n] = (size_t)(p - start);
+		c->comp[n] = ostart;
+		c->lens[n] = (size_t)(o - ostart);
+		*o++ = '\0';
+		n++;
+		if (*p == '\0')
+			break;
+		p++;			/* the '.' */
+		if (*p == '\0')
+			return -EINVAL;	/* trailing separator */
+	}
+done:
+	c->n = n;
+	c->name = name;
+	return 0;
+}
+
+/* The whole step: name is len bytes (nbh_entry.namelen). */
+static int
+cur_set(struct cursor *c, const char *name, size_t len)
+{
+	if (len > NB_SYSCTL_NAMEMAX) {
+		c->name = NULL;
+		return -ENAMETOOLONG;
+	}
+	return cur_parse(c, name, cur_keep(c, name, len));
+}
 
 struct replay {
 	struct nbh_reader *r;
 	int64_t		 to_ns;		/* range end, 0 = none */
-	struct split	*sv;		/* by name id */
-	size_t		 svcap;
 	bool		 busy;
 	struct nb_sysctl_entry e;
 };
-
-static const struct split *
-split_of(struct replay *rp, const struct nbh_entry *ent)
-{
-	struct split *s;
-	size_t cap;
-
-	if (ent->name_id >= rp->svcap) {
-		cap = rp->svcap != 0 ? rp->svcap * 2 : 1024;
-		while (cap <= ent->name_id)
-			cap *= 2;
-		if ((s = realloc(rp->sv, cap * sizeof(*s))) == NULL)
-			return NULL;
-		memset(s + rp->svcap, 0, (cap - rp->svcap) * sizeof(*s));
-		rp->sv = s;
-		rp->svcap = cap;
-	}
-	s = &rp->sv[ent->name_id];
-	if (s->comp == NULL && nb_sysctl_name_split(ent->name, &s->comp, &s->lens, &s->n) != 0) {
-		s->comp = NULL;
-		return NULL;
-	}
-	return s;
-}
 
 /* The live walker's rules (mib.h mw_want_*), with d the depth and t the target's. */
 static bool
@@ -118,8 +200,8 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 {
 	struct replay *rp = h->priv;
 	const struct nbh_entry *ents;
-	const struct split *s, *prev;
-	size_t previ = SIZE_MAX;	/* entry of prev: split_of may move rp->sv */
+	/* s: this entry's split; prev: the last entry that matched (NULL: none yet). */
+	struct cursor cur[2], *s = &cur[0], *prev = NULL, *t;
 	struct nb_sysctl_entry *e = &rp->e;
 	bool found = n == 0, novalue = (rdflags & NB_SYSCTL_RD_NOVALUE) != 0;
 	size_t nents, i;
@@ -130,9 +212,10 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 		return -EBUSY;
 	e->same = 0;			/* no hint */
 	rp->busy = true;
+	cur[0].name = cur[1].name = NULL;
 	ents = nbh_reader_entries(rp->r, &nents);
 	for (i = 0; i < nents && rc == 0; i++) {
-		if ((s = split_of(rp, &ents[i])) == NULL) {
+		if (cur_set(s, ents[i].name, ents[i].namelen) != 0) {
 			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
 			rc = -EUCLEAN;
 			break;
@@ -147,12 +230,11 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 		found = true;
 		/* Ancestors not on the previous entry's path: made-up nodes. */
 		c = 0;
-		prev = previ != SIZE_MAX ? &rp->sv[ents[previ].name_id] : NULL;
 		if (prev != NULL)
 			while (c < prev->n && c < s->n && prev->lens[c] == s->lens[c] &&
 			    memcmp(prev->comp[c], s->comp[c], s->lens[c]) == 0)
 				c++;
-		e->comp = (const char *const *)s->comp;
+		e->comp = s->comp;
 		e->complen = s->lens;
 		for (j = c + 1; j < s->n && rc == 0; j++) {
 			if (!want_node(j, n, rdflags))
@@ -163,16 +245,23 @@ replay_walk(struct nb_sysctl *h, const char *const *comp, const size_t *lens, un
 			e->descr = "";
 			rc = cb(e, arg);
 		}
-		previ = i;
-		if (rc != 0 || c == s->n)
+		/* This entry's split becomes prev; the other cursor splits the next. */
+		t = prev != NULL ? prev : &cur[1];
+		prev = s;
+		if (rc != 0 || c == prev->n) {
+			s = t;
 			continue;
-		if (ents[i].type == NB_SYSCTL_NODE ? !want_node(s->n, n, rdflags) :
-		    !want_leaf(s->n, n, rdflags))
+		}
+		if (ents[i].type == NB_SYSCTL_NODE ? !want_node(prev->n, n, rdflags) :
+		    !want_leaf(prev->n, n, rdflags)) {
+			s = t;
 			continue;
-		e->ncomp = s->n;
+		}
+		e->ncomp = prev->n;
 		e->descr = ents[i].descr;
 		fill_value(&e->val, &ents[i], novalue);
 		rc = cb(e, arg);
+		s = t;
 	}
 	rp->busy = false;
 	if (rc == 0 && !found)
@@ -189,36 +278,55 @@ replay_table(struct nb_sysctl *h, struct nb__tab *tab)
 {
 	struct replay *rp = h->priv;
 	const struct nbh_entry *ents;
-	const struct split *s;
+	struct cursor s;
 	struct nb_sysctl_value v;
 	size_t nents, i;
 	bool found = false;
-	unsigned k;
+	/*
+	 * fail: the component at which the cursor's name leaves the pattern,
+	 * UINT_MAX: it does not; matched: its leading components known to
+	 * match it (a name that keeps them need not compare them again).
+	 */
+	unsigned k, keep = 0, fail = UINT_MAX, matched = 0;
 	int rc = 0;
 
 	if (rp->busy)
 		return -EBUSY;
 	rp->busy = true;
+	s.name = NULL;
 	ents = nbh_reader_entries(rp->r, &nents);
 	for (i = 0; i < nents && rc == 0; i++) {
-		if ((s = split_of(rp, &ents[i])) == NULL) {
+		if (ents[i].namelen > NB_SYSCTL_NAMEMAX) {
+			rc = -ENAMETOOLONG;
+		} else {
+			/*
+			 * A name that has the failing component of the one before
+			 * leaves the pattern there too (found was set, if at all, by
+			 * that one): it is not split, the cursor keeps that name.
+			 */
+			keep = cur_keep(&s, ents[i].name, ents[i].namelen);
+			if (fail != UINT_MAX && keep > fail)
+				continue;
+			rc = cur_parse(&s, ents[i].name, keep);
+		}
+		if (rc != 0) {
 			nb__sysctl_errdetail(h, "history: bad recorded name \"%s\"", ents[i].name);
 			rc = -EUCLEAN;
 			break;
 		}
-		if (s->n < tab->prefix)
-			continue;
-		for (k = 0; k < tab->prefix; k++)
-			if (s->lens[k] != tab->plen[k] ||
-			    memcmp(s->comp[k], tab->pcomp[k], s->lens[k]) != 0)
+		for (k = keep < matched ? keep : matched; k < s.n && k < tab->pn; k++)
+			if (!nb__tab_match(tab, k, s.comp[k], s.lens[k]))
 				break;
-		if (k < tab->prefix)
+		matched = k;
+		fail = k < s.n && k < tab->pn ? k : UINT_MAX;
+		/* The fixed components before the first '*': the prefix. */
+		if (s.n < tab->prefix || fail < tab->prefix)
 			continue;
 		found = true;
-		if (ents[i].type == NB_SYSCTL_NODE || s->n <= tab->pn)
+		if (fail != UINT_MAX || ents[i].type == NB_SYSCTL_NODE || s.n <= tab->pn)
 			continue;
 		fill_value(&v, &ents[i], false);
-		rc = nb__tab_entry(tab, (const char *const *)s->comp, s->lens, s->n, &v);
+		rc = nb__tab_entry(tab, s.comp, s.lens, s.n, &v);
 	}
 	rp->busy = false;
 	if (rc == 0 && !found)
@@ -287,13 +395,9 @@ static void
 replay_close(struct nb_sysctl *h)
 {
 	struct replay *rp = h->priv;
-	size_t i;
 
 	if (rp == NULL)
 		return;
-	for (i = 0; i < rp->svcap; i++)
-		free(rp->sv[i].comp);
-	free(rp->sv);
 	nbh_reader_close(&rp->r);
 	free(rp);
 	h->priv = NULL;

@@ -674,6 +674,118 @@ test_record_from_replay(void)
 	}
 }
 
+/*
+ * Replayed names that share bytes but not components (an escaped '.' or
+ * '\' right after a common prefix, a longer last component), and a subtree
+ * left and entered again: the replay backend splits each name reusing the
+ * one before it, and must split these as a whole split would.
+ */
+struct names_out {
+	char	 text[1024];
+	size_t	 len;
+};
+
+static int
+names_cb(const struct nb_sysctl_entry *e, void *arg)
+{
+	struct names_out *o = arg;
+	char name[NB_SYSCTL_NAMEMAX + 1];
+	int len;
+
+	nb_sysctl_entry_name(e, name, sizeof(name));
+	if (e->val.type == NB_SYSCTL_NODE)
+		len = snprintf(o->text + o->len, sizeof(o->text) - o->len, "%s|N\n", name);
+	else
+		len = snprintf(o->text + o->len, sizeof(o->text) - o->len, "%s|%lld\n", name,
+		    (long long)e->val.i);
+	if (len > 0 && (size_t)len < sizeof(o->text) - o->len)
+		o->len += (size_t)len;
+	return 0;
+}
+
+static void
+test_replay_names(void)
+{
+	static const struct {
+		const char *name;
+		unsigned type;
+	} ents[] = {
+		{ "n", NB_SYSCTL_NODE },
+		{ "n.a", NB_SYSCTL_NODE },
+		{ "n.a.b", NB_SYSCTL_INT },
+		{ "n.a.b\\.c", NB_SYSCTL_INT },
+		{ "n.a.b\\\\", NB_SYSCTL_INT },
+		{ "n.a.bc", NB_SYSCTL_NODE },
+		{ "n.a.bc.d\\.e", NB_SYSCTL_INT },
+		{ "n.ab", NB_SYSCTL_NODE },
+		{ "n.ab.x", NB_SYSCTL_INT },
+		{ "m.y", NB_SYSCTL_INT },
+		{ "n.a.z", NB_SYSCTL_INT },
+		{ "n.k\\.1.x", NB_SYSCTL_INT },
+	};
+	static const char want[] =
+	    "n|N\nn.a|N\nn.a.b|2\nn.a.b\\.c|3\nn.a.b\\\\|4\nn.a.bc|N\nn.a.bc.d\\.e|6\nn.ab|N\n"
+	    "n.ab.x|8\nn.a|N\nn.a.z|10\nn.k\\.1|N\nn.k\\.1.x|11\n";
+	/* Column leaves are plain components: "b" must not take n.a.b\.c's value. */
+	static const struct nb_sysctl_column cols[] = {
+		{ "b", NB_SYSCTL_INT, 0, 0 },
+		{ "z", NB_SYSCTL_INT, 8, 0 },
+		{ "x", NB_SYSCTL_INT, 16, 0 },
+	};
+	struct nbh_writer *w = NULL;
+	struct nbh_sample_info si = { .source = "names", .t_ns = 1 };
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_REPLAY, .replay_at_ns = INT64_MAX };
+	struct nb_sysctl *h = NULL;
+	struct names_out out;
+	const char *db = tpath("names.db");
+	struct nb_sysctl_table t;
+	const int64_t *row;
+	unsigned k;
+
+	CHECK_RC(nbh_writer_open(db, NULL, &w, NULL, 0), 0);
+	if (w == NULL)
+		return;
+	for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+		CHECK_RC(nbh_writer_add(w, ents[k].name, strlen(ents[k].name), ents[k].type, 0, "", k,
+			     NULL, 0),
+		    0);
+	CHECK_RC(nbh_writer_commit(w, &si), 0);
+	nbh_writer_close(&w);
+	o.replay_path = db;
+	CHECK_RC(nb_sysctl_open(&o, &h), 0);
+	if (h == NULL)
+		return;
+	/* Twice: each walk splits from scratch. */
+	for (k = 0; k < 2; k++) {
+		out.len = 0;
+		out.text[0] = '\0';
+		CHECK_RC(nb_sysctl_walk(h, "n", NB_SYSCTL_RD_NODES, names_cb, &out), 0);
+		if (strcmp(out.text, want) != 0) {
+			fprintf(stderr, "replayed names:\n%s", out.text);
+			CHECK(!"replayed names differ");
+		}
+	}
+	out.len = 0;
+	out.text[0] = '\0';
+	CHECK_RC(nb_sysctl_walk(h, "n.a.b\\.c", 0, names_cb, &out), 0);
+	CHECK(strcmp(out.text, "n.a.b\\.c|3\n") == 0);
+	/* The table reader: rows a, ab, a again (n.a.z after m.y), and k.1, unescaped. */
+	CHECK_RC(nb_sysctl_table_read(h, "n.*", cols, 3, 3 * sizeof(int64_t), 0, &t), 0);
+	CHECK_EQ(t.nrows, 4);
+	if (t.nrows == 4) {
+		CHECK(strcmp(t.ids[0].key[0], "a") == 0 && strcmp(t.ids[1].key[0], "ab") == 0 &&
+		      strcmp(t.ids[2].key[0], "a") == 0 && strcmp(t.ids[3].key[0], "k.1") == 0);
+		row = t.rows;
+		CHECK(row[0] == 2 && nb_sysctl_row_has(&t.ids[0], 0));
+		CHECK(!nb_sysctl_row_has(&t.ids[0], 1) && !nb_sysctl_row_has(&t.ids[0], 2));
+		CHECK(row[3 + 2] == 8 && nb_sysctl_row_has(&t.ids[1], 2));
+		CHECK(row[6 + 1] == 10 && !nb_sysctl_row_has(&t.ids[2], 0));
+		CHECK(row[9 + 2] == 11 && nb_sysctl_row_has(&t.ids[3], 2));
+	}
+	nb_sysctl_table_free(&t);
+	nb_sysctl_close(&h);
+}
+
 /* Adding by id: the epoch of a rolled-back sample is refused, ids stay valid across commits. */
 static void
 test_add_by_id(void)
@@ -1490,6 +1602,7 @@ main(void)
 	test_record_positions();
 	test_record_churn();
 	test_record_from_replay();
+	test_replay_names();
 	test_bad_files();
 	test_migration();
 	test_row_checksums();
