@@ -114,7 +114,11 @@ tx() {
 	local d="$BATS_TEST_TMPDIR" pid gen
 	in_a "$NB_BIN/nbnetstat" -i -I wa -w 1 -c 3 -j --record "$DB" >"$d/iw.json" &
 	pid=$!
-	sleep 1.2		# after sample 2
+	# After sample 2: its line is out (not a guess: the start is slow under load).
+	for i in $(seq 250); do
+		[ "$(wc -l <"$d/iw.json")" -ge 2 ] && break
+		sleep 0.02
+	done
 	make_pair wt wu 198.18.2.0 198.18.2.1
 	netns_udp_send "$A" 198.18.2.0 198.18.2.1 77 100
 	final=$(tx wt)
