@@ -50,20 +50,8 @@ if [ ! -x "$NB_BIN/nbnetstat" ] || [ ! -x "$NB_BIN/nbstatd" ]; then
 	    cmake --build --preset default --target nbnetstat nbstatd >/dev/null)
 fi
 
-NS=nbbench-$$-rss
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-for ((i = 0; i < N; i++)); do
-	echo "link add p${i}a type veth peer name p${i}b"
-done >"$TMP/b1"
-for ((i = 0; i < N; i++)); do
-	echo "link set p${i}a up"
-	echo "link set p${i}b up"
-	echo "addr add 198.18.$((i / 128)).$(((i % 128) * 2))/31 dev p${i}a"
-done >"$TMP/b2"
-ip -n "$NS" -batch "$TMP/b1"
-ip -n "$NS" -batch "$TMP/b2"
+source "$ROOT/bench/world.sh"
+world "$N" rss
 nif=$(ip -n "$NS" -o link | wc -l)
 
 db=$TMP/h.db

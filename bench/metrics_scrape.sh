@@ -49,24 +49,8 @@ if [ ! -x "$NB_BIN/nbstatd" ]; then
 	(cd "$ROOT" && cmake --preset default >/dev/null && cmake --build --preset default --target nbstatd >/dev/null)
 fi
 
-# world N: a fresh namespace with N veth pairs, all up, 198.18.x.y/31 on the first ends.
-world() {
-	local n=$1 i
-	NS=nbbench-$$-$n
-	ip netns add "$NS"
-	ip -n "$NS" link set lo up
-	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	for ((i = 0; i < n; i++)); do
-		echo "link add p${i}a type veth peer name p${i}b"
-	done >"$TMP/b1"
-	for ((i = 0; i < n; i++)); do
-		echo "link set p${i}a up"
-		echo "link set p${i}b up"
-		echo "addr add 198.18.$((i / 128)).$(((i % 128) * 2))/31 dev p${i}a"
-	done >"$TMP/b2"
-	ip -n "$NS" -batch "$TMP/b1"
-	ip -n "$NS" -batch "$TMP/b2"
-}
+# world N: N veth pairs in a fresh namespace $NS (bench/world.sh).
+source "$ROOT/bench/world.sh"
 
 # up URL: wait until URL answers 200 (30 s at most).
 up() {
