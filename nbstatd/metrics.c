@@ -760,6 +760,22 @@ generic(struct scrape *s, const struct nb_sysctl_entry *e)
 }
 
 /*
+ * One sample of e's value under the name base[0, n) that a callback made
+ * with snprintf into a buffer of `size` (a name that did not fit is left
+ * out), its HELP e's description.
+ */
+static void
+single(struct scrape *s, const char *base, int n, size_t size, enum mtype t,
+    const struct nb_sysctl_entry *e)
+{
+	if (n < 0 || (size_t)n >= size)
+		return;
+	family(s, base, (size_t)n, t, e->descr);
+	sample(s, NULL, 0);
+	value(s, &e->val);
+}
+
+/*
  * net.inet.<group>.stats.<field> and net.inet6...: node_netstat_<Group>_<Field>
  * (untyped, as node_exporter) with the kernel's spelling from the
  * description "Group: Field (/proc/net/...)". The ICMP message types are
@@ -793,11 +809,7 @@ netstat_cb(const struct nb_sysctl_entry *e, void *arg)
 		return 0;
 	n = snprintf(base, sizeof(base), "node_netstat_%.*s_%.*s", (int)glen, e->descr, (int)flen,
 	    colon + 2);
-	if (n < 0 || (size_t)n >= sizeof(base))
-		return 0;
-	family(s, base, (size_t)n, M_UNTYPED, e->descr);
-	sample(s, NULL, 0);
-	value(s, &e->val);
+	single(s, base, n, sizeof(base), M_UNTYPED, e);
 	return 0;
 }
 
@@ -816,11 +828,7 @@ vmstat_cb(const struct nb_sysctl_entry *e, void *arg)
 		return 0;
 	}
 	n = snprintf(base, sizeof(base), "node_vmstat_%s", e->comp[2]);
-	if (n < 0 || (size_t)n >= sizeof(base))
-		return 0;
-	family(s, base, (size_t)n, M_UNTYPED, e->descr);
-	sample(s, NULL, 0);
-	value(s, &e->val);
+	single(s, base, n, sizeof(base), M_UNTYPED, e);
 	return 0;
 }
 
@@ -856,11 +864,7 @@ meminfo_cb(const struct nb_sysctl_entry *e, void *arg)
 	}
 	len = snprintf(base, sizeof(base), "node_memory_%s%s", field,
 	    strncmp(field, "HugePages_", 10) == 0 ? "" : "_bytes");
-	if (len < 0 || (size_t)len >= sizeof(base))
-		return 0;
-	family(s, base, (size_t)len, M_GAUGE, e->descr);
-	sample(s, NULL, 0);
-	value(s, &e->val);
+	single(s, base, len, sizeof(base), M_GAUGE, e);
 	return 0;
 }
 
