@@ -93,6 +93,8 @@ struct nb_sysctl {
 /* Buffer size for nb__sysctl_split (unescaped bytes plus the NULs). */
 #define NB__SPLITBUF	(NB_SYSCTL_NAMEMAX + NB_SYSCTL_MAXDEPTH + 1)
 
+/* name.c: one component at *pp unescaped to *op, both advanced; -EINVAL if bad or empty. */
+int	nb__name_comp(const char **pp, char **op);
 /* name.c: split into caller storage (no allocation); same errors as name_split. */
 int	nb__sysctl_split(const char *name, char *buf /* [NB__SPLITBUF] */,
 	    const char **comp /* [NB_SYSCTL_MAXDEPTH] */,

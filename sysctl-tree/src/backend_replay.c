@@ -103,15 +103,7 @@ cur_parse(struct cursor *c, const char *name, unsigned n)
 			return -ENAMETOOLONG;
 		start = p;
 		ostart = o;
-		while (*p != '\0' && *p != '.') {
-			if (*p == '\\') {
-				if (p[1] != '.' && p[1] != '\\')
-					return -EINVAL;
-				p++;
-			}
-			*o++ = *p++;
-		}
-		if (o == ostart)
+		if (nb__name_comp(&p, &o) != 0)
 			return -EINVAL;
 		c->eoff[n] = (size_t)(start - name);
 		c->elen[n] = (size_t)(p - start);

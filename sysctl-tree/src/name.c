@@ -7,6 +7,30 @@
 #include "backend.h"
 
 /*
+ * The one unescaping rule of a component: from *pp up to the next '.' or
+ * NUL, "\." and "\\" made '.' and '\', written at *op (not terminated);
+ * both are advanced. -EINVAL for another escape or an empty component.
+ */
+int
+nb__name_comp(const char **pp, char **op)
+{
+	const char *p = *pp;
+	char *o = *op, *start = o;
+
+	while (*p != '\0' && *p != '.') {
+		if (*p == '\\') {
+			if (p[1] != '.' && p[1] != '\\')
+				return -EINVAL;
+			p++;
+		}
+		*o++ = *p++;
+	}
+	*pp = p;
+	*op = o;
+	return o == start ? -EINVAL : 0;
+}
+
+/*
  * A component is any run of bytes but NUL; '.' and '\' inside it are written
  * "\." and "\\". Splitting writes the unescaped components, each followed by
  * a NUL, into buf; the output never exceeds the input plus one NUL per
@@ -34,15 +58,7 @@ nb__sysctl_split(const char *name, char *buf, const char **comp, size_t *lens, u
 		if (n == NB_SYSCTL_MAXDEPTH)
 			return -ENAMETOOLONG;
 		start = o;
-		while (*p != '\0' && *p != '.') {
-			if (*p == '\\') {
-				if (p[1] != '.' && p[1] != '\\')
-					return -EINVAL;
-				p++;
-			}
-			*o++ = *p++;
-		}
-		if (o == start)
+		if (nb__name_comp(&p, &o) != 0)
 			return -EINVAL;
 		comp[n] = start;
 		lens[n] = (size_t)(o - start);
