@@ -425,10 +425,7 @@ bpf_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	t1 = nb_sysctl_sample_time(h1);
 	t2 = nb_sysctl_sample_time(h2);
 	nb_out_record_begin(o);
-	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1);
-	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2);
-	nb_out_double(o, NB_OUT_ANY, "seconds", "BPF peer changes over %.3f s\n",
-	    (double)(t2 - t1) / 1e9);
+	nb_out_span(o, t1, t2, "BPF peer changes over %.3f s\n");
 	peers_header(o, "  ");
 	nb_out_open_array(o, "peers");
 	for (size_t i = 0; i < a.nrows; i++) {

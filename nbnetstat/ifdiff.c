@@ -267,9 +267,7 @@ if_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		bmatch[i] = -1;
 
 	nb_out_record_begin(o);
-	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, a.t_ns);
-	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, b.t_ns);
-	nb_out_double(o, NB_OUT_ANY, "seconds", "changes over %.3f s\n", secs);
+	nb_out_span(o, a.t_ns, b.t_ns, "changes over %.3f s\n");
 	render_header(o, no);
 	nb_out_open_array(o, "interfaces");
 	/* T1's interfaces: departed, renamed, recreated, changed. */

@@ -207,9 +207,7 @@ if_summary(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	walk_range(h, no, sum_step, &sm, NULL);
 	nb_out_record_begin(o);
-	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, sm.t0);
-	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, sm.t1);
-	nb_out_double(o, NB_OUT_ANY, "seconds", "rates per second over %.3f s", (double)(sm.t1 - sm.t0) / 1e9);
+	nb_out_span(o, sm.t0, sm.t1, "rates per second over %.3f s");
 	nb_out_text(o, " (p95: the 95th percentile of the intervals)\n");
 	nb_out_text(o, "%-9s %-8s", "Name", "");
 	for (size_t k = 0; k < NS; k++)

@@ -698,10 +698,7 @@ route_diff(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	t1 = nb_sysctl_sample_time(h1);
 	t2 = nb_sysctl_sample_time(h2);
 	nb_out_record_begin(o);
-	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1);
-	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2);
-	nb_out_double(o, NB_OUT_ANY, "seconds", "Routing table changes over %.3f s\n",
-	    (double)(t2 - t1) / 1e9);
+	nb_out_span(o, t1, t2, "Routing table changes over %.3f s\n");
 	if (no->rfamily != AF_INET6)
 		rt_diff_section(o, no, AF_INET, &a4, &b4);
 	if (no->rfamily != AF_INET)

@@ -201,10 +201,7 @@ nbs_diff(const struct nb_common *c, struct nbs_reqs *rs, unsigned rdflags, struc
 	qsort(a.v, a.n, sizeof(*a.v), cmp_name);
 	qsort(b.v, b.n, sizeof(*b.v), cmp_name);
 	nb_out_record_begin(o);
-	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, nb_sysctl_sample_time(h1));
-	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, nb_sysctl_sample_time(h2));
-	nb_out_double(o, NB_OUT_JSON, "seconds", NULL,
-	    (double)(nb_sysctl_sample_time(h2) - nb_sysctl_sample_time(h1)) / 1e9);
+	nb_out_span(o, nb_sysctl_sample_time(h1), nb_sysctl_sample_time(h2), NULL);
 	/* One pass per kind: JSON groups them, text keeps the marks' order. */
 	for (int k = 0; k < D_N; k++) {
 		size_t i = 0, j = 0;

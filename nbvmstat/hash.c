@@ -314,10 +314,7 @@ hash_diff(struct nb_sysctl *h, const struct vmstat_opts *vo, struct nb_out *o)
 	t1 = nb_sysctl_sample_time(h1);
 	t2 = nb_sysctl_sample_time(h2);
 	nb_out_record_begin(o);
-	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1);
-	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2);
-	nb_out_double(o, NB_OUT_ANY, "seconds", "hash table changes over %.3f s\n",
-	    (double)(t2 - t1) / 1e9);
+	nb_out_span(o, t1, t2, "hash table changes over %.3f s\n");
 	nb_out_text(o, "  %-16s %8s %8s %8s %8s %8s %8s\n", "", "total", "used", "util", "num",
 	    "average", "maximum");
 	nb_out_text(o, "  %-16s %8s %8s %8s %8s %8s %8s\n", "hash table", "buckets", "buckets", "%",

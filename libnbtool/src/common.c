@@ -240,24 +240,6 @@ progress_fn(void)
 
 /* ---- --replay FILE --list ---- */
 
-static void
-iso_time(int64_t t_ns, char *buf, size_t size)
-{
-	time_t secs = (time_t)(t_ns / NS_PER_SEC);
-	struct tm tm;
-	char date[32], zone[8];
-
-	if (localtime_r(&secs, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
-	    strftime(zone, sizeof(zone), "%z", &tm) == 0) {
-		snprintf(buf, size, "%lld", (long long)t_ns);
-		return;
-	}
-	/* +hhmm -> +hh:mm, which --at reads back. */
-	snprintf(buf, size, "%s.%09lld%.3s:%.2s", date, (long long)(t_ns % NS_PER_SEC), zone,
-	    zone + 3);
-}
-
 /* The output opens with the first sample: an unreadable file prints nothing. */
 struct list_state {
 	struct nb_out	*o;
@@ -285,7 +267,7 @@ list_cb(const struct nb_sysctl_sample_info *si, void *arg)
 	struct nb_out *o = list_open(arg);
 	char when[64];
 
-	iso_time(si->t_ns, when, sizeof(when));
+	nb_format_time(si->t_ns, when, sizeof(when));
 	nb_out_open_object(o, NULL);
 	nb_out_str(o, NB_OUT_ANY, "time", "%-36s", when);
 	nb_out_i64(o, NB_OUT_JSON, "t_ns", "%lld", si->t_ns);

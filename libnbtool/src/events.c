@@ -34,23 +34,6 @@ ms_time(int64_t t_ns, char *buf, size_t size)
 	snprintf(buf, size, "%s.%03d", date, (int)(t_ns % NS_PER_SEC / 1000000));
 }
 
-/* Local time with ns and the zone (JSON: what --at reads back). */
-static void
-iso_time(int64_t t_ns, char *buf, size_t size)
-{
-	time_t secs = (time_t)(t_ns / NS_PER_SEC);
-	struct tm tm;
-	char date[32], zone[8];
-
-	if (localtime_r(&secs, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
-	    strftime(zone, sizeof(zone), "%z", &tm) == 0) {
-		snprintf(buf, size, "%" PRId64, t_ns);
-		return;
-	}
-	snprintf(buf, size, "%s.%09d%.3s:%.2s", date, (int)(t_ns % NS_PER_SEC), zone, zone + 3);
-}
-
 static int
 event_cb(const struct nb_sysctl_event *ev, void *arg)
 {
@@ -62,7 +45,7 @@ event_cb(const struct nb_sysctl_event *ev, void *arg)
 		return 0;
 	nb_out_open_object(o, NULL);
 	if (nb_out_is_json(o)) {
-		iso_time(ev->t_ns, when, sizeof(when));
+		nb_format_time(ev->t_ns, when, sizeof(when));
 		nb_out_str(o, NB_OUT_JSON, "time", "%s", when);
 	} else {
 		ms_time(ev->t_ns, when, sizeof(when));

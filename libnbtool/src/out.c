@@ -566,6 +566,14 @@ nb_out_double(struct nb_out *o, enum nb_out_mode m, const char *key, const char 
 }
 
 void
+nb_out_span(struct nb_out *o, int64_t t1_ns, int64_t t2_ns, const char *fmt)
+{
+	nb_out_i64(o, NB_OUT_JSON, "from_ns", NULL, t1_ns);
+	nb_out_i64(o, NB_OUT_JSON, "to_ns", NULL, t2_ns);
+	nb_out_double(o, NB_OUT_ANY, "seconds", fmt, (double)(t2_ns - t1_ns) / 1e9);
+}
+
+void
 nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, const char *v)
 {
 	char *tmp = NULL;

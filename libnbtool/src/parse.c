@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -296,4 +297,22 @@ bad:
 	*errstr = "invalid time (ISO-8601 like 2024-05-01T03:10[:00][Z|+02:00], "
 	    "now, or relative like -15m)";
 	return -EINVAL;
+}
+
+void
+nb_format_time(int64_t t_ns, char *buf, size_t size)
+{
+	time_t secs = (time_t)(t_ns / NS_PER_SEC);
+	struct tm tm;
+	char date[32], zone[8];
+
+	if (localtime_r(&secs, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+	    strftime(zone, sizeof(zone), "%z", &tm) == 0) {
+		snprintf(buf, size, "%lld", (long long)t_ns);
+		return;
+	}
+	/* +hhmm -> +hh:mm, which nb_parse_time reads back. */
+	snprintf(buf, size, "%s.%09lld%.3s:%.2s", date, (long long)(t_ns % NS_PER_SEC), zone,
+	    zone + 3);
 }

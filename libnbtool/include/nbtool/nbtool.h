@@ -66,6 +66,12 @@ int	nb_parse_interval(const char *s, double *out, const char **errstr);
  */
 int	nb_parse_duration(const char *s, int64_t *out_ns, const char **errstr);
 int	nb_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, const char **errstr);
+/*
+ * nb_format_time - t_ns as nb_parse_time reads it back: local time with
+ * nanoseconds and the zone ("2026-12-05T03:12:01.123456789+01:00"); the
+ * bare number if the time cannot be shown.
+ */
+void	nb_format_time(int64_t t_ns, char *buf, size_t size);
 
 /* ---- common options ---- */
 
@@ -440,6 +446,11 @@ void	nb_out_close_array(struct nb_out *o);
 void	nb_out_u64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, uint64_t v);
 void	nb_out_i64(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, int64_t v);
 void	nb_out_double(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, double v);
+/*
+ * The span a look at history covers (--diff, --summary): from_ns and to_ns
+ * in JSON, and seconds, printed with fmt (a "%.3f" in it; NULL: JSON only).
+ */
+void	nb_out_span(struct nb_out *o, int64_t t1_ns, int64_t t2_ns, const char *fmt);
 void	nb_out_str(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, const char *v);
 /* Text: fmt takes a string, "true" or "false". */
 void	nb_out_bool(struct nb_out *o, enum nb_out_mode m, const char *key, const char *fmt, bool v);
