@@ -38,7 +38,16 @@ setup_file() {
 	grep -q READY "$BATS_FILE_TMPDIR/pk.out" || { cat "$BATS_FILE_TMPDIR/pk.out" >&2; return 1; }
 	# Into A across the veth: every a0 socket sees it; the 2304-byte one drops.
 	netns_udp_send "$B" 10.77.0.2 10.77.0.1 60 1200 || return 1
-	sleep 0.5
+	# Until the drops stop moving: under load the veth's backlog is still
+	# being delivered (and dropped) after the sender is done, and the tests
+	# compare reads taken one after the other.
+	local prev="" cur
+	for ((t = 0; t < 40; t++)); do
+		sleep 0.5
+		cur=$(ip netns exec "$A" ss -0 -e -m -n)
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+	done
 }
 
 teardown_file() {
