@@ -31,12 +31,10 @@
 
 /*
  * One socket. The inet kinds read rows that end before the owner and TCP
- * details (without -v) or before the unix path: at 100,000 sockets each
- * byte of a row is 100 kB to clear, fill and copy.
+ * details (without -v) or before the unix-only fields: at 100,000 sockets
+ * each byte of a row is 100 kB to clear, fill and copy.
  */
 struct sock_row {
-	char family[8];
-	char type[12];
 	char state[16];
 	int64_t proto;
 	int64_t lport;
@@ -44,7 +42,6 @@ struct sock_row {
 	uint64_t rxq, txq;
 	int64_t uid;
 	uint64_t inode;
-	uint64_t peer;
 	char laddr[INET6_ADDRSTRLEN];
 	char faddr[INET6_ADDRSTRLEN];
 	/* -v */
@@ -52,12 +49,14 @@ struct sock_row {
 	uint64_t rtt, rttvar, cwnd, retrans, bytes_acked, bytes_received;
 	char comm[64];
 	/* unix */
+	char family[8];
+	char type[12];
+	uint64_t peer;
 	char path[256];
 };
 
-enum { S_FAMILY,
-	S_TYPE,
-	S_PROTO,
+/* Columns in the order of the row: each kind reads a prefix of them. */
+enum { S_PROTO,
 	S_LADDR,
 	S_LPORT,
 	S_FADDR,
@@ -67,7 +66,6 @@ enum { S_FAMILY,
 	S_TXQ,
 	S_UID,
 	S_INODE,
-	S_PEER,
 	S_PID, /* the -v columns: S_PID .. S_COMM */
 	S_RTT,
 	S_RTTVAR,
@@ -76,7 +74,10 @@ enum { S_FAMILY,
 	S_ACKED,
 	S_RECEIVED,
 	S_COMM,
-	S_PATH, /* last: not read for the inet kinds */
+	S_FAMILY, /* the unix columns: S_FAMILY .. S_PATH, not read for the inet kinds */
+	S_TYPE,
+	S_PEER,
+	S_PATH,
 	S_N };
 
 #define COL_S(leaf, f)                                                \
@@ -245,8 +246,8 @@ read_kind(struct nb_sysctl *h, const struct netstat_opts *no, const char *kind, 
 		error = nb_sysctl_table_read(h, pattern, sock_cols, S_N, sizeof(struct sock_row),
 		    no->vflag ? 0 : NB_SYSCTL_RD_NOPCBX, t);
 	else if (no->vflag)
-		error = nb_sysctl_table_read(h, pattern, sock_cols, S_PATH,
-		    offsetof(struct sock_row, path), 0, t);
+		error = nb_sysctl_table_read(h, pattern, sock_cols, S_FAMILY,
+		    offsetof(struct sock_row, family), 0, t);
 	else
 		error = nb_sysctl_table_read(h, pattern, sock_cols, S_PID,
 		    offsetof(struct sock_row, pid), NB_SYSCTL_RD_NOPCBX, t);
@@ -488,6 +489,58 @@ addr_key(const char *a, uint64_t out[2])
 	}
 }
 
+/*
+ * The compact key of a table whose addresses are all IPv4 and ports
+ * 16-bit (the inet kinds, nearly always): the same order as struct
+ * sort_key in half the bytes, which at 100,000 sockets is 3 MB fewer
+ * fresh pages for the keys and as many for qsort's scratch copy.
+ * a = laddr:32 lport:16 faddr-high:16, b = faddr-low:16 fport:16 0:32.
+ */
+struct sort_key4 {
+	uint64_t a, b, inode;
+	size_t i;
+};
+
+static int
+key4_cmp(const void *p, const void *q)
+{
+	const struct sort_key4 *x = p, *y = q;
+
+	CMP(x->a, y->a);
+	CMP(x->b, y->b);
+	CMP(x->inode, y->inode);
+	return 0;
+}
+
+static bool
+sort_rows4(const struct nb_sysctl_table *t, size_t *order)
+{
+	struct sort_key4 *k;
+	uint32_t la, fa;
+	size_t i;
+
+	if ((k = malloc((t->nrows + 1) * sizeof(*k))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	for (i = 0; i < t->nrows; i++) {
+		const struct sock_row *r = nb_sysctl_table_row(t, i);
+
+		if (!quad(r->laddr, &la) || !quad(r->faddr, &fa) || r->lport < 0 ||
+		    r->lport > 65535 || r->fport < 0 || r->fport > 65535) {
+			free(k);
+			return false;
+		}
+		k[i].a = (uint64_t)la << 32 | (uint64_t)r->lport << 16 | fa >> 16;
+		k[i].b = (uint64_t)(fa & 0xffff) << 48 | (uint64_t)r->fport << 32;
+		k[i].inode = r->inode;
+		k[i].i = i;
+	}
+	qsort(k, t->nrows, sizeof(*k), key4_cmp);
+	for (i = 0; i < t->nrows; i++)
+		order[i] = k[i].i;
+	free(k);
+	return true;
+}
+
 /* The row order of table t: an array of row numbers (free it). */
 static size_t *
 sort_rows(const struct nb_sysctl_table *t)
@@ -495,8 +548,11 @@ sort_rows(const struct nb_sysctl_table *t)
 	struct sort_key *k;
 	size_t *order, i;
 
-	if ((k = calloc(t->nrows + 1, sizeof(*k))) == NULL ||
-	    (order = malloc((t->nrows + 1) * sizeof(*order))) == NULL)
+	if ((order = malloc((t->nrows + 1) * sizeof(*order))) == NULL)
+		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
+	if (sort_rows4(t, order))
+		return order;
+	if ((k = calloc(t->nrows + 1, sizeof(*k))) == NULL)
 		nb_errx(NB_EXIT_RUNTIME, "%s", strerror(ENOMEM));
 	for (i = 0; i < t->nrows; i++) {
 		const struct sock_row *r = nb_sysctl_table_row(t, i);

@@ -74,10 +74,16 @@ nb_pcbsnap_free(struct nb_rcu *r)
 	pcbsnap_destroy(caa_container_of(r, struct nb_pcbsnap, rcu));
 }
 
+/* A socket's place in the block being made: its cookie and index in v[]. */
+struct pcb_ord {
+	uint64_t cookie;
+	size_t i;
+};
+
 static int
 pcb_cmp(const void *a, const void *b)
 {
-	const struct nb_pcb *x = a, *y = b;
+	const struct pcb_ord *x = a, *y = b;
 
 	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
 }
@@ -102,34 +108,48 @@ scopy(char **pp, const char *s)
 	return d;
 }
 
-/* The block of kind k: the sockets of v[] of that kind (cnt of them), sorted by cookie. */
+/*
+ * The block of kind k: the sockets of v[] of that kind (cnt of them),
+ * sorted by cookie. Sorted as (cookie, position) pairs, then copied once
+ * in that order: qsort on the sockets themselves would also allocate and
+ * touch a scratch copy as large as the block (glibc's merge sort), and at
+ * 100,000 sockets fresh pages are most of a one-shot tool's time.
+ */
 static struct pcbkind *
 pcbkind_make(const struct nb_pcb *v, size_t n, unsigned k, size_t cnt)
 {
 	struct pcbkind *b;
+	struct pcb_ord *ord;
 	size_t strs = 0, i, j;
+	bool sorted = true;
 	char *pool;
 
-	for (i = 0; i < n; i++)
-		if (v[i].kind == k)
-			strs += slen(v[i].comm) + slen(v[i].path);
-	/* Everything past the counts is written below: not cleared first. */
-	if ((b = malloc(sizeof(*b) + cnt * sizeof(struct nb_pcb) + strs)) == NULL)
+	if ((ord = malloc((cnt != 0 ? cnt : 1) * sizeof(*ord))) == NULL)
 		return NULL;
+	for (i = j = 0; i < n; i++)
+		if (v[i].kind == k) {
+			strs += slen(v[i].comm) + slen(v[i].path);
+			ord[j].cookie = v[i].cookie;
+			ord[j].i = i;
+			sorted = sorted && (j == 0 || ord[j - 1].cookie <= ord[j].cookie);
+			j++;
+		}
+	if (!sorted)
+		qsort(ord, cnt, sizeof(*ord), pcb_cmp);
+	/* Everything past the counts is written below: not cleared first. */
+	if ((b = malloc(sizeof(*b) + cnt * sizeof(struct nb_pcb) + strs)) == NULL) {
+		free(ord);
+		return NULL;
+	}
 	b->refs = 1;
 	b->n = cnt;
 	pool = (char *)(b->v + cnt);
-	for (i = j = 0; i < n; i++)
-		if (v[i].kind == k)
-			b->v[j++] = v[i];
-	for (i = 1; i < cnt && b->v[i - 1].cookie <= b->v[i].cookie; i++)
-		;
-	if (i < cnt)
-		qsort(b->v, cnt, sizeof(*b->v), pcb_cmp);
-	for (i = 0; i < cnt; i++) {
-		b->v[i].comm = scopy(&pool, b->v[i].comm);
-		b->v[i].path = scopy(&pool, b->v[i].path);
+	for (j = 0; j < cnt; j++) {
+		b->v[j] = v[ord[j].i];
+		b->v[j].comm = scopy(&pool, b->v[j].comm);
+		b->v[j].path = scopy(&pool, b->v[j].path);
 	}
+	free(ord);
 	return b;
 }
 

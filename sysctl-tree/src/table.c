@@ -31,7 +31,8 @@ struct tabstore {
 	size_t		 cap;		/* rows allocated */
 	char		*strs;		/* key strings, NUL-terminated */
 	size_t		 slen, scap;
-	size_t		*koff;		/* [row * MAXKEYS + k] into strs */
+	unsigned	 kn;		/* keys per row: the pattern's '*' (at least 1) */
+	size_t		*koff;		/* [row * kn + k] into strs */
 	size_t		*klen;
 	uint64_t	*vecs;		/* per-CPU vectors */
 	size_t		 vlen, vcap;
@@ -56,10 +57,10 @@ store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_
 	if ((p = grow(t->ids, cap, sizeof(*t->ids))) == NULL)
 		return -ENOMEM;
 	t->ids = p;
-	if ((p = grow(ts->koff, cap * NB_SYSCTL_TABLE_MAXKEYS, sizeof(size_t))) == NULL)
+	if ((p = grow(ts->koff, cap * ts->kn, sizeof(size_t))) == NULL)
 		return -ENOMEM;
 	ts->koff = p;
-	if ((p = grow(ts->klen, cap * NB_SYSCTL_TABLE_MAXKEYS, sizeof(size_t))) == NULL)
+	if ((p = grow(ts->klen, cap * ts->kn, sizeof(size_t))) == NULL)
 		return -ENOMEM;
 	ts->klen = p;
 	if (percpu && t->ncols > 0) {
@@ -127,8 +128,8 @@ nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
 	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
 	id = &t->ids[r];
 	memset(id, 0, sizeof(*id));
-	koff = &ts->koff[r * NB_SYSCTL_TABLE_MAXKEYS];
-	klen = &ts->klen[r * NB_SYSCTL_TABLE_MAXKEYS];
+	koff = &ts->koff[r * ts->kn];
+	klen = &ts->klen[r * ts->kn];
 	for (d = 0; d < tab->pn; d++) {
 		if ((tab->wild >> d & 1) == 0)
 			continue;
@@ -286,8 +287,8 @@ same_row(const struct nb__tab *tab, const char *const *comp, const size_t *lens)
 	for (d = 0; d < tab->pn; d++) {
 		if ((tab->wild >> d & 1) == 0)
 			continue;
-		if (ts->klen[r * NB_SYSCTL_TABLE_MAXKEYS + k] != lens[d] ||
-		    memcmp(ts->strs + ts->koff[r * NB_SYSCTL_TABLE_MAXKEYS + k], comp[d],
+		if (ts->klen[r * ts->kn + k] != lens[d] ||
+		    memcmp(ts->strs + ts->koff[r * ts->kn + k], comp[d],
 		    lens[d]) != 0)
 			return false;
 		k++;
@@ -452,7 +453,7 @@ finish(struct nb_sysctl_table *t)
 
 	for (r = 0; r < t->nrows; r++)
 		for (k = 0; k < t->ids[r].nkey; k++)
-			t->ids[r].key[k] = ts->strs + ts->koff[r * NB_SYSCTL_TABLE_MAXKEYS + k];
+			t->ids[r].key[k] = ts->strs + ts->koff[r * ts->kn + k];
 }
 
 int
@@ -489,6 +490,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	}
 	if (nwild > NB_SYSCTL_TABLE_MAXKEYS)
 		return -EINVAL;
+	((struct tabstore *)t->priv)->kn = nwild > 0 ? nwild : 1;
 	if ((tab.trie = malloc(cap * sizeof(*tab.trie))) == NULL)
 		return -ENOMEM;
 	tab.trie[0] = (struct nb__tabnode){ "", 0, -1, -1, NB__TAB_NONE, NB__TAB_NONE, -1 };
