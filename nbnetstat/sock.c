@@ -421,10 +421,10 @@ unix_row(struct nb_out *o, const struct netstat_opts *no, const struct sock_row 
  * then the ports (unix: inode), compared as integers.
  */
 struct sort_key {
+	size_t i; /* first in every key: sorted_order reads it there */
 	uint64_t la[2], fa[2];
 	int64_t lp, fp;
 	uint64_t inode;
-	size_t i;
 };
 
 #define CMP(x, y)                                  \
@@ -497,9 +497,22 @@ addr_key(const char *a, uint64_t out[2])
  * a = laddr:32 lport:16 faddr-high:16, b = faddr-low:16 fport:16 0:32.
  */
 struct sort_key4 {
-	uint64_t a, b, inode;
 	size_t i;
+	uint64_t a, b, inode;
 };
+
+/* Sort n keys of either kind, write their row numbers to order[], free them. */
+static void
+sorted_order(void *keys, size_t n, size_t size, int (*cmp)(const void *, const void *),
+    size_t *order)
+{
+	size_t i;
+
+	qsort(keys, n, size, cmp);
+	for (i = 0; i < n; i++)
+		memcpy(&order[i], (const char *)keys + i * size, sizeof(order[i]));
+	free(keys);
+}
 
 static int
 key4_cmp(const void *p, const void *q)
@@ -534,10 +547,7 @@ sort_rows4(const struct nb_sysctl_table *t, size_t *order)
 		k[i].inode = r->inode;
 		k[i].i = i;
 	}
-	qsort(k, t->nrows, sizeof(*k), key4_cmp);
-	for (i = 0; i < t->nrows; i++)
-		order[i] = k[i].i;
-	free(k);
+	sorted_order(k, t->nrows, sizeof(*k), key4_cmp, order);
 	return true;
 }
 
@@ -564,10 +574,7 @@ sort_rows(const struct nb_sysctl_table *t)
 		k[i].inode = r->inode;
 		k[i].i = i;
 	}
-	qsort(k, t->nrows, sizeof(*k), key_cmp);
-	for (i = 0; i < t->nrows; i++)
-		order[i] = k[i].i;
-	free(k);
+	sorted_order(k, t->nrows, sizeof(*k), key_cmp, order);
 	return order;
 }
 
