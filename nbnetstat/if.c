@@ -363,81 +363,175 @@ if_humanize(char *buf, size_t size, uint64_t v)
 		snprintf(buf, size, "%.0f%c", x, units[u]);
 }
 
-/* Display columns of a UTF-8 string (bytes that start a character). */
+/*
+ * The two row formats of the table: an interface's <Link> row, and an
+ * address row, which repeats Name, Mtu and the counters in text. Fields
+ * are added once for the chosen columns; each row fills their values.
+ */
+struct if_fmt {
+	struct nb_out_field f[NB_OUT_ROW_MAX];
+	size_t		 n;
+	struct nb_out_row *r;
+	int		 name_t;	/* "name*" (down) in text */
+	int		 name, mtu, index, flags, up, oper, lladdr_t, lladdr;
+	int		 family, network, address, prefixlen;
+	struct {
+		int	 c;		/* enum ctr */
+		int	 field;		/* its number (-1: none) */
+		int	 human;		/* its humanised text (-h; -1: none) */
+	}		 ctr[C_N];	/* the counters in this row */
+	int		 nctr;
+	char		 fmt[C_N][16];	/* text formats, made once */
+};
+
 static int
-dispwidth(const char *s)
+fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
+    const char *fmt)
 {
-	int w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-static void
-pad(struct nb_out *o, int used, int width)
-{
-	nb_out_pad(o, width - used);
+	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
+	return (int)F->n++;
 }
 
 /*
- * Name (with '*' when down) and Mtu. The link row carries them into JSON
- * (mode NB_OUT_ANY); address rows repeat them in text only.
+ * The counter columns. On the link row (mode NB_OUT_ANY) each shown
+ * counter goes to text and JSON at once and the rest to JSON only; address
+ * rows repeat the shown columns in text (NB_OUT_TEXT). Absent counters:
+ * "-", no JSON key.
  */
 static void
-render_name_mtu(struct nb_out *o, const struct if_info *ifp, enum nb_out_mode m)
-{
-	bool down = (ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0;
-
-	nb_out_str(o, m, "name", "%s", ifp->name);
-	if (down)
-		nb_out_text(o, "*");
-	pad(o, dispwidth(ifp->name) + down, 5);
-	nb_out_text(o, " ");
-	if ((ifp->attrs & A_MTU) != 0)
-		nb_out_i64(o, m, "mtu", "%-5" PRId64 " ", ifp->mtu);
-	else
-		nb_out_text(o, "%-5s ", "-");
-}
-
-/*
- * The counter columns. On the link row (NB_OUT_ANY) each shown counter goes
- * to text and JSON at once and the rest to JSON only; address rows repeat
- * the columns in text (NB_OUT_TEXT). Absent counters: "-", no JSON key.
- */
-static void
-render_counters(struct nb_out *o, const struct netstat_opts *no, const struct if_info *ifp,
-    const struct col *cols, size_t ncols, enum nb_out_mode m)
+fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols,
+    size_t ncols, enum nb_out_mode m)
 {
 	unsigned shown = 0;
-	char human[16];
 	size_t i;
-	int c;
+	int c, k;
 
 	for (i = 0; i < ncols; i++) {
-		const struct col *col = &cols[i];
-		uint64_t v = ifp->stats[col->c];
-
-		if (i > 0)
-			nb_out_text(o, " ");
-		shown |= 1u << col->c;
-		if ((ifp->present & (1u << col->c)) == 0) {
-			nb_out_pad(o, col->width - 1);
-			nb_out_text(o, "-");
-		} else if (col->bytes && no->hflag) {
-			if_humanize(human, sizeof(human), v);
-			nb_out_u64(o, m == NB_OUT_ANY ? NB_OUT_JSON : m, ctr_names[col->c], NULL, v);
-			nb_out_text(o, "%*s", col->width, human);
+		c = cols[i].c;
+		shown |= 1u << c;
+		k = F->nctr++;
+		F->ctr[k].c = c;
+		F->ctr[k].field = F->ctr[k].human = -1;
+		if (cols[i].bytes && no->hflag) {
+			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
+			    cols[i].width);
+			if (m == NB_OUT_ANY)
+				F->ctr[k].field = fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c],
+				    NULL);
+			F->ctr[k].human = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
 		} else {
-			nb_out_u64(o, m, ctr_names[col->c], col->fmt, v);
+			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%s", i > 0 ? " " : "",
+			    cols[i].fmt);
+			F->ctr[k].field = fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]);
 		}
 	}
 	if (m != NB_OUT_ANY)
 		return;
 	for (c = 0; c < C_N; c++)
-		if ((ifp->present & ~shown & (1u << c)) != 0)
-			nb_out_u64(o, NB_OUT_JSON, ctr_names[c], NULL, ifp->stats[c]);
+		if ((shown & (1u << c)) == 0) {
+			k = F->nctr++;
+			F->ctr[k].c = c;
+			F->ctr[k].field = fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL);
+			F->ctr[k].human = -1;
+		}
+}
+
+/* Name (with '*' when down) and Mtu: into JSON on the link row only. */
+static void
+fmt_name_mtu(struct if_fmt *F, enum nb_out_mode m)
+{
+	F->name_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ");
+	F->name = m == NB_OUT_ANY ? fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "name", NULL) : -1;
+	F->mtu = fmt_add(F, NB_OUT_F_I64, m, "mtu", "%-5" PRId64 " ");
+}
+
+static void
+fmt_make(struct if_fmt *F)
+{
+	int error;
+
+	if ((error = nb_out_row_create(F->f, F->n, &F->r)) != 0)
+		nb_errx(NB_EXIT_RUNTIME, "nb_out_row_create: %s", strerror(-error));
+}
+
+static void
+fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols)
+{
+	memset(F, 0, sizeof(*F));
+	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);	/* closed by the caller */
+	fmt_name_mtu(F, NB_OUT_ANY);
+	F->index = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "index", NULL);
+	F->flags = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL);
+	F->up = fmt_add(F, NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL);
+	F->oper = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL);
+	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ");
+	F->lladdr_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ");
+	F->lladdr = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL);
+	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL);
+	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
+	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
+	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
+	fmt_make(F);
+}
+
+static void
+fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols)
+{
+	memset(F, 0, sizeof(*F));
+	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);
+	fmt_name_mtu(F, NB_OUT_TEXT);
+	F->family = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "family", NULL);
+	F->network = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ");
+	F->address = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ");
+	F->prefixlen = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL);
+	fmt_counters(F, no, cols, ncols, NB_OUT_TEXT);
+	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
+	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
+	fmt_make(F);
+}
+
+#define BIT(i)	(UINT64_C(1) << (i))
+
+/*
+ * The values both rows share: the name (text: a '*' after it when down,
+ * in nbuf), the Mtu and the counters (humanised into human[]).
+ */
+static uint64_t
+fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val *v,
+    char *nbuf, char (*human)[16])
+{
+	uint64_t absent = 0;
+	size_t len;
+	int k;
+
+	v[F->name_t].s = ifp->name;
+	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
+	    (len = strlen(ifp->name)) <= NB_SYSCTL_NAMEMAX) {
+		memcpy(nbuf, ifp->name, len);
+		memcpy(nbuf + len, "*", 2);
+		v[F->name_t].s = nbuf;
+	}
+	if (F->name >= 0)
+		v[F->name].s = ifp->name;
+	v[F->mtu].i = ifp->mtu;
+	if ((ifp->attrs & A_MTU) == 0)
+		absent |= BIT(F->mtu);
+	for (k = 0; k < F->nctr; k++) {
+		int c = F->ctr[k].c, f = F->ctr[k].field, hf = F->ctr[k].human;
+		bool have = (ifp->present & (1u << c)) != 0;
+
+		if (f >= 0) {
+			v[f].u = ifp->stats[c];
+			absent |= have ? 0 : BIT(f);
+		}
+		if (hf >= 0) {
+			if (have)
+				if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
+			v[hf].s = human[c];
+			absent |= have ? 0 : BIT(hf);
+		}
+	}
+	return absent;
 }
 
 static void
@@ -453,43 +547,37 @@ render_header(struct nb_out *o, const struct col *cols, size_t ncols)
 
 static void
 render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info *ifp,
-    const struct col *cols, size_t ncols)
+    const struct if_fmt *lf, const struct if_fmt *af)
 {
-	const struct if_addr *a;
+	union nb_out_val v[NB_OUT_ROW_MAX];
+	char nbuf[NB_SYSCTL_NAMEMAX + 2], human[C_N][16];
+	uint64_t absent, common;
 	size_t i;
 
-	nb_out_open_object(o, NULL);
-	render_name_mtu(o, ifp, NB_OUT_ANY);
-	if ((ifp->attrs & A_INDEX) != 0)
-		nb_out_i64(o, NB_OUT_JSON, "index", NULL, ifp->index);
-	if ((ifp->attrs & A_FLAGS) != 0) {
-		nb_out_i64(o, NB_OUT_JSON, "flags", NULL, ifp->flags);
-		nb_out_bool(o, NB_OUT_JSON, "up", NULL, (ifp->flags & IFF_UP) != 0);
-	}
-	if (ifp->operstate != NULL)
-		nb_out_str(o, NB_OUT_JSON, "operstate", NULL, ifp->operstate);
-	nb_out_text(o, "%-13s ", "<Link>");
-	if (*ifp->lladdr != '\0')
-		nb_out_str(o, NB_OUT_ANY, "lladdr", "%-17s ", ifp->lladdr);
-	else
-		nb_out_text(o, "%-17s ", "");
-	nb_out_open_object(o, "stats");
-	render_counters(o, no, ifp, cols, ncols, NB_OUT_ANY);
-	nb_out_close_object(o);
-	nb_out_text(o, "\n");
+	absent = fill_common(lf, ifp, v, nbuf, human);
+	v[lf->index].i = ifp->index;
+	v[lf->flags].i = ifp->flags;
+	v[lf->up].b = (ifp->flags & IFF_UP) != 0;
+	v[lf->oper].s = ifp->operstate;
+	v[lf->lladdr_t].s = ifp->lladdr;
+	v[lf->lladdr].s = ifp->lladdr;
+	absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
+	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
+	    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
+	    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
+	nb_out_row(o, lf->r, v, absent);
 
 	nb_out_open_array(o, "addresses");
+	if (ifp->naddrs > 0)
+		common = fill_common(af, ifp, v, nbuf, human);
 	for (i = 0; i < ifp->naddrs; i++) {
-		a = &ifp->addrs[i];
-		nb_out_open_object(o, NULL);
-		render_name_mtu(o, ifp, NB_OUT_TEXT);
-		nb_out_str(o, NB_OUT_JSON, "family", NULL, a->family);
-		nb_out_str(o, NB_OUT_ANY, "network", "%-13s ", a->network);
-		nb_out_str(o, NB_OUT_ANY, "address", "%-17s ", a->address != NULL ? a->address : "");
-		nb_out_i64(o, NB_OUT_JSON, "prefixlen", NULL, a->prefixlen);
-		render_counters(o, no, ifp, cols, ncols, NB_OUT_TEXT);
-		nb_out_text(o, "\n");
-		nb_out_close_object(o);
+		const struct if_addr *a = &ifp->addrs[i];
+
+		v[af->family].s = a->family;
+		v[af->network].s = a->network;
+		v[af->address].s = a->address != NULL ? a->address : "";
+		v[af->prefixlen].i = a->prefixlen;
+		nb_out_row(o, af->r, v, common);
 	}
 	nb_out_close_array(o);
 	/* -a: memberships on continuation rows, the address under Address
@@ -527,6 +615,7 @@ int
 if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
 	struct if_list l = { 0 };
+	struct if_fmt lf, af;
 	struct col cols[8];
 	size_t ncols, i;
 
@@ -534,6 +623,8 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		return if_interval(h, no, o);
 	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
+	fmt_link(&lf, no, cols, ncols);
+	fmt_addr(&af, no, cols, ncols);
 
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
@@ -541,10 +632,12 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	for (i = 0; i < l.n; i++) {
 		if (no->qflag && if_idle(&l.v[i]))
 			continue;
-		render_if(o, no, &l.v[i], cols, ncols);
+		render_if(o, no, &l.v[i], &lf, &af);
 	}
 	nb_out_close_array(o);
 	nb_out_record_end(o);
+	nb_out_row_destroy(&lf.r);
+	nb_out_row_destroy(&af.r);
 	if_list_free(&l);
 	return 0;
 }

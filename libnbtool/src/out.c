@@ -8,6 +8,7 @@
  * serialised at record end. Nesting and keys are checked in both modes, so
  * a text run catches a bad JSON sequence.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -333,10 +334,30 @@ struct out_spec {
 static inline void
 out_copy(char *d, const char *s, size_t n)
 {
-	for (; n >= 8; n -= 8, d += 8, s += 8)
-		memcpy(d, s, 8);
-	while (n-- > 0)
-		*d++ = *s++;
+	size_t i;
+
+	if (n >= 8) {		/* whole words, the last one overlapping */
+		for (i = 0; i + 8 < n; i += 8)
+			memcpy(d + i, s + i, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
+/* Like out_copy, but s may be read up to OUT_SLACK bytes past s + n. */
+static inline void
+out_copy8(char *d, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 8)
+		memcpy(d + i, s + i, 8);
 }
 
 static inline void
@@ -386,10 +407,11 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	return out_literal(p, &sp->rlen);
 }
 
+/* v[0..len) in its field, padded to the width by cols, the columns it takes. */
 static void
-out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
+out_pad_cols(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols)
 {
-	size_t pad = sp->width > len ? sp->width - len : 0;
+	size_t pad = sp->width > cols ? sp->width - cols : 0;
 	size_t rlen = sp->rlen;
 	char *p;
 
@@ -419,6 +441,12 @@ out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 	}
 	out_copy(p, sp->rest, rlen);
 	o->tn += sp->plen + pad + len + rlen;
+}
+
+static void
+out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
+{
+	out_pad_cols(o, sp, v, len, len);
 }
 
 /* Decimal digits of v into the end of buf[24]; returns the first digit. */
@@ -461,11 +489,23 @@ out_num(struct nb_out *o, const struct out_spec *sp, const char *buf, const char
 	o->tn += sp->plen + field + sp->rlen;
 }
 
+/* v (negative: its magnitude after a '-') in the field sp. */
+static void
+out_int_field(struct nb_out *o, const struct out_spec *sp, uint64_t mag, bool neg)
+{
+	char buf[OUT_NUMBUF + OUT_SLACK], *d;
+
+	memset(buf, ' ', sizeof(buf));
+	d = out_utoa(mag, buf + OUT_NUMBUF + 1);	/* its NUL at buf[OUT_NUMBUF] */
+	if (neg)
+		*--d = '-';
+	out_num(o, sp, buf, d);
+}
+
 static void
 out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 {
 	struct out_spec sp;
-	char buf[OUT_NUMBUF + OUT_SLACK], *d;
 
 	if (!want_text(o, m, fmt))
 		return;
@@ -473,16 +513,13 @@ out_text_u64(struct nb_out *o, enum nb_out_mode m, const char *fmt, uint64_t v)
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	memset(buf, ' ', sizeof(buf));
-	d = out_utoa(v, buf + OUT_NUMBUF + 1);	/* its NUL at buf[OUT_NUMBUF] */
-	out_num(o, &sp, buf, d);
+	out_int_field(o, &sp, v, false);
 }
 
 static void
 out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 {
 	struct out_spec sp;
-	char buf[OUT_NUMBUF + OUT_SLACK], *d;
 
 	if (!want_text(o, m, fmt))
 		return;
@@ -490,11 +527,7 @@ out_text_i64(struct nb_out *o, enum nb_out_mode m, const char *fmt, int64_t v)
 		OUT_TEXT(o, m, fmt, v);
 		return;
 	}
-	memset(buf, ' ', sizeof(buf));
-	d = out_utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + OUT_NUMBUF + 1);
-	if (v < 0)
-		*--d = '-';
-	out_num(o, &sp, buf, d);
+	out_int_field(o, &sp, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 static void
@@ -658,4 +691,296 @@ nb_out_json(struct nb_out *o, const char *key, struct json_object *jo)
 		return;
 	}
 	out_add(o, key, jo);
+}
+
+/* ---- row formats ---- */
+
+/* A field as text prints it: its value's index, type and parsed format. */
+struct out_tfield {
+	enum nb_out_ftype type;
+	unsigned	 idx;		/* in the row's values */
+	struct out_spec	 sp;
+};
+
+/*
+ * text[] is followed by the literals of the text formats, each copied with
+ * OUT_SLACK zero bytes after it, so that out_copy8 may read them.
+ */
+struct nb_out_row {
+	const struct nb_out_field *f;	/* the caller's fields (JSON walks them) */
+	size_t		 n;
+	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
+	size_t		 ntext;
+	struct out_tfield text[];	/* what text prints, in order */
+};
+
+/* s[0..n) into the arena at *at, OUT_SLACK zeros after it; the copy. */
+static const char *
+row_lit(char **at, const char *s, size_t n)
+{
+	char *d = *at;
+
+	memcpy(d, s, n);
+	memset(d + n, 0, OUT_SLACK);
+	*at += n + OUT_SLACK;
+	return d;
+}
+
+/* Whether f's format parses for its type into *sp. */
+static bool
+row_format(const struct nb_out_field *f, struct out_spec *sp)
+{
+	if (f->type == NB_OUT_F_OBJECT || f->type == NB_OUT_F_CLOSE)
+		return f->fmt == NULL;
+	if (f->type == NB_OUT_F_LIT) {
+		sp->pre = f->fmt;
+		return f->fmt != NULL && out_literal(f->fmt, &sp->plen);
+	}
+	if (f->type == NB_OUT_F_U64)
+		return out_spec(f->fmt, PRIu64, sp);
+	if (f->type == NB_OUT_F_I64)
+		return out_spec(f->fmt, PRId64, sp);
+	return out_spec(f->fmt, "s", sp);
+}
+
+int
+nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out)
+{
+	struct nb_out_row *r;
+	unsigned level = 0;
+	size_t i, lits = 0;
+	char *at;
+	int keyed;
+
+	*out = NULL;
+	if (n > NB_OUT_ROW_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		lits += (f[i].fmt != NULL ? strlen(f[i].fmt) : 0) + 2 * OUT_SLACK;
+	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + lits)) == NULL)
+		return -ENOMEM;
+	at = (char *)&r->text[n];
+	r->f = f;
+	r->n = n;
+	r->top = -1;
+	for (i = 0; i < n; i++) {
+		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
+		    f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_CLOSE);
+		struct out_tfield *t = &r->text[r->ntext];
+
+		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &t->sp)))
+			goto bad;
+		if (f[i].type >= NB_OUT_F_OBJECT && f[i].mode != NB_OUT_ANY)
+			goto bad;	/* containers are both text's and JSON's */
+		if (f[i].type == NB_OUT_F_CLOSE) {
+			if (level-- == 0)
+				goto bad;	/* closes what the row did not open */
+		} else if (f[i].type != NB_OUT_F_LIT && f[i].mode != NB_OUT_TEXT) {
+			/* Inside the row's objects every value has a key; at the
+			 * row's level all or none do (the caller's container). */
+			keyed = f[i].key != NULL;
+			if (level > 0 ? !keyed : r->top >= 0 && r->top != keyed)
+				goto bad;
+			if (level == 0)
+				r->top = keyed;
+		}
+		if (f[i].type == NB_OUT_F_OBJECT && ++level > NB_OUT_MAXDEPTH)
+			goto bad;
+		if (text) {
+			t->type = f[i].type;
+			t->idx = (unsigned)i;
+			if (t->type != NB_OUT_F_OBJECT && t->type != NB_OUT_F_CLOSE) {
+				t->sp.pre = row_lit(&at, t->sp.pre, t->sp.plen);
+				if (t->type != NB_OUT_F_LIT)
+					t->sp.rest = row_lit(&at, t->sp.rest, t->sp.rlen);
+			}
+			r->ntext++;
+		}
+	}
+	*out = r;
+	return 0;
+bad:
+	free(r);
+	return -EINVAL;
+}
+
+void
+nb_out_row_destroy(struct nb_out_row **rp)
+{
+	if (rp != NULL) {
+		free(*rp);
+		*rp = NULL;
+	}
+}
+
+/* A row in JSON: the values through the calls above, absent ones left out. */
+static void
+row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v, uint64_t absent)
+{
+	const struct nb_out_field *f;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		f = &r->f[i];
+		if (f->mode == NB_OUT_TEXT ||
+		    (f->type < NB_OUT_F_LIT && (absent & (UINT64_C(1) << i)) != 0))
+			continue;
+		switch (f->type) {
+		case NB_OUT_F_U64:
+			nb_out_u64(o, NB_OUT_JSON, f->key, NULL, v[i].u);
+			break;
+		case NB_OUT_F_I64:
+			nb_out_i64(o, NB_OUT_JSON, f->key, NULL, v[i].i);
+			break;
+		case NB_OUT_F_STR:
+			nb_out_str(o, NB_OUT_JSON, f->key, NULL, v[i].s);
+			break;
+		case NB_OUT_F_BOOL:
+			nb_out_bool(o, NB_OUT_JSON, f->key, NULL, v[i].b);
+			break;
+		case NB_OUT_F_OBJECT:
+			nb_out_open_object(o, f->key);
+			break;
+		case NB_OUT_F_CLOSE:
+			nb_out_close_object(o);
+			break;
+		case NB_OUT_F_LIT:
+			break;
+		}
+	}
+}
+
+/*
+ * v[0..len), taking cols columns, in the field sp of a row format (whose
+ * literals may be over-read); over: v may be over-read too.
+ */
+static void
+row_put(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols,
+    bool over)
+{
+	size_t pad = sp->width > cols ? sp->width - cols : 0;
+	size_t n = sp->plen + pad + len + sp->rlen;
+	char *p;
+
+	if ((p = out_room(o, n + OUT_SLACK)) == NULL) {		/* a huge field */
+		out_pad_cols(o, sp, v, len, cols);
+		return;
+	}
+	out_copy8(p, sp->pre, sp->plen);
+	p += sp->plen;
+	if (!sp->left) {
+		out_fill(p, pad);
+		p += pad;
+	}
+	if (over)
+		out_copy8(p, v, len);
+	else
+		out_copy(p, v, len);
+	p += len;
+	if (sp->left) {
+		out_fill(p, pad);
+		p += pad;
+	}
+	out_copy8(p, sp->rest, sp->rlen);
+	o->tn += n;
+}
+
+/* "00" "01" ... "99": two digits a division. */
+#define OUT_D10(d) d "0" d "1" d "2" d "3" d "4" d "5" d "6" d "7" d "8" d "9"
+static const char out_pairs[] = OUT_D10("0") OUT_D10("1") OUT_D10("2") OUT_D10("3")
+    OUT_D10("4") OUT_D10("5") OUT_D10("6") OUT_D10("7") OUT_D10("8") OUT_D10("9");
+
+/* A number (negative: its magnitude after a '-') in the field sp of a row format. */
+static void
+row_num(struct nb_out *o, const struct out_spec *sp, uint64_t mag, bool neg)
+{
+	char buf[24 + OUT_SLACK], *d = buf + 24;
+	unsigned r;
+
+	while (mag >= 100) {
+		r = (unsigned)(mag % 100);
+		mag /= 100;
+		d -= 2;
+		memcpy(d, out_pairs + 2 * r, 2);
+	}
+	if (mag >= 10) {
+		d -= 2;
+		memcpy(d, out_pairs + 2 * mag, 2);
+	} else
+		*--d = (char)('0' + mag);
+	if (neg)
+		*--d = '-';
+	row_put(o, sp, d, (size_t)(buf + 24 - d), (size_t)(buf + 24 - d), true);
+}
+
+/* A string in its text field: escaped, padded by the columns it takes. */
+static void
+row_str(struct nb_out *o, const struct out_spec *sp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *tmp = NULL;
+	size_t len, cols;
+
+	while (*p >= 0x20 && *p < 0x7f)		/* printable ASCII: a byte a column */
+		p++;
+	if (*p == '\0') {
+		len = (size_t)(p - (const unsigned char *)s);
+		row_put(o, sp, s, len, len, false);
+		return;
+	}
+	s = out_safe(s, &tmp);
+	len = strlen(s);
+	for (cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
+		cols += (*p & 0xc0) != 0x80;
+	row_put(o, sp, s, len, cols, false);
+	free(tmp);
+}
+
+void
+nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
+    uint64_t absent)
+{
+	const struct out_tfield *t, *end = r->text + r->ntext;
+	const union nb_out_val *x;
+
+	if (!o->in_record)
+		out_die("row outside a record");
+	if (r->top >= 0 && r->top == (o->kind[o->depth] == 'a'))
+		out_die(r->top ? "row with keys inside an array" : "row without keys inside an object");
+	if (o->json) {
+		row_json(o, r, v, absent);
+		return;
+	}
+	for (t = r->text; t < end; t++) {
+		x = &v[t->idx];
+		if ((absent & (UINT64_C(1) << t->idx)) != 0 && t->type < NB_OUT_F_LIT) {
+			row_put(o, &t->sp, "-", 1, 1, false);
+			continue;
+		}
+		switch (t->type) {
+		case NB_OUT_F_U64:
+			row_num(o, &t->sp, x->u, false);
+			break;
+		case NB_OUT_F_I64:
+			row_num(o, &t->sp, x->i < 0 ? 0 - (uint64_t)x->i : (uint64_t)x->i, x->i < 0);
+			break;
+		case NB_OUT_F_STR:
+			row_str(o, &t->sp, x->s != NULL ? x->s : "");
+			break;
+		case NB_OUT_F_BOOL:
+			row_put(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5, false);
+			break;
+		case NB_OUT_F_LIT:
+			out_put(o, t->sp.pre, t->sp.plen);
+			break;
+		case NB_OUT_F_OBJECT:
+			if (o->depth >= NB_OUT_MAXDEPTH)
+				out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+			o->kind[++o->depth] = 'o';
+			break;
+		case NB_OUT_F_CLOSE:
+			o->depth--;
+			break;
+		}
+	}
 }

@@ -348,6 +348,172 @@ test_parse_time(void)
 	    ns == ns2 + INT64_C(5) * 3600 * 1000000000, "local time under TZ=EST5 is Z+5h");
 }
 
+/*
+ * Row formats: a row emits what the same fields emitted one by one do, in
+ * text and in JSON; absent values are "-" in text and no key in JSON;
+ * strings are escaped and padded by display columns.
+ */
+static const struct nb_out_field row_fields[] = {
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_STR, NB_OUT_ANY, "name", "%-6s|" },
+	{ NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " " },
+	{ NB_OUT_F_I64, NB_OUT_JSON, "index", NULL },
+	{ NB_OUT_F_BOOL, NB_OUT_ANY, "up", "[%s]" },
+	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link> " },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "ipackets", "%8" PRIu64 },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "opackets", " %8" PRIu64 },
+	{ NB_OUT_F_U64, NB_OUT_JSON, "obytes", NULL },
+	{ NB_OUT_F_STR, NB_OUT_TEXT, NULL, " %5s" },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n" },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+};
+
+static const struct {
+	const char *name;
+	int cols;		/* the columns it takes when printed */
+	int64_t mtu;
+	uint64_t ipk, opk;
+	uint64_t absent;
+} row_cases[] = {
+	{ "lo", 2, 65536, 0, UINT64_MAX, 0 },
+	{ "v\xc3\xa9", 2, -1, 123456789, 7, UINT64_C(1) << 8 },	/* é: one column */
+	{ "a\x1b[", 6, 1500, 5, 6, UINT64_C(1) << 2 | UINT64_C(1) << 3 },	/* ESC: "\\033" */
+};
+
+static void
+emit_rows(struct nb_out *o, bool rowfmt)
+{
+	struct nb_out_row *r;
+	union nb_out_val v[16];
+	size_t i;
+
+	if (nb_out_row_create(row_fields, sizeof(row_fields) / sizeof(row_fields[0]), &r) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "rows");
+	for (i = 0; i < sizeof(row_cases) / sizeof(row_cases[0]); i++) {
+		uint64_t a = row_cases[i].absent;
+
+		if (rowfmt) {
+			v[1].s = row_cases[i].name;
+			v[2].i = row_cases[i].mtu;
+			v[3].i = (int64_t)i;
+			v[4].b = i % 2 == 0;
+			v[7].u = row_cases[i].ipk;
+			v[8].u = row_cases[i].opk;
+			v[9].u = 42;
+			v[10].s = "tx";
+			nb_out_row(o, r, v, a);
+			continue;
+		}
+		/* The same row, a call a field, as the tools write it without a row format. */
+		nb_out_open_object(o, NULL);
+		nb_out_str(o, NB_OUT_ANY, "name", "%s", row_cases[i].name);
+		nb_out_pad(o, 6 - row_cases[i].cols);
+		nb_out_text(o, "|");
+		if ((a & UINT64_C(1) << 2) == 0)
+			nb_out_i64(o, NB_OUT_ANY, "mtu", "%-5" PRId64 " ", row_cases[i].mtu);
+		else
+			nb_out_text(o, "%-5s ", "-");
+		if ((a & UINT64_C(1) << 3) == 0)
+			nb_out_i64(o, NB_OUT_JSON, "index", NULL, (int64_t)i);
+		nb_out_bool(o, NB_OUT_ANY, "up", "[%s]", i % 2 == 0);
+		nb_out_text(o, "<Link> ");
+		nb_out_open_object(o, "stats");
+		nb_out_u64(o, NB_OUT_ANY, "ipackets", "%8" PRIu64, row_cases[i].ipk);
+		if ((a & UINT64_C(1) << 8) == 0)
+			nb_out_u64(o, NB_OUT_ANY, "opackets", " %8" PRIu64, row_cases[i].opk);
+		else
+			nb_out_text(o, " %8s", "-");
+		nb_out_u64(o, NB_OUT_JSON, "obytes", NULL, 42);
+		nb_out_text(o, " %5s", "tx");
+		nb_out_close_object(o);
+		nb_out_text(o, "\n");
+		nb_out_close_object(o);
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+}
+
+static void
+emit_rows_fmt(struct nb_out *o)
+{
+	emit_rows(o, true);
+}
+
+static void
+emit_rows_calls(struct nb_out *o)
+{
+	emit_rows(o, false);
+}
+
+static void
+bad_row_context(struct nb_out *o)
+{
+	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 } };
+	struct nb_out_row *r;
+	union nb_out_val v[1] = { { .u = 1 } };
+
+	if (nb_out_row_create(f, 1, &r) != 0)
+		_exit(4);
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "a");
+	nb_out_row(o, r, v, 0);		/* a keyed row inside an array */
+}
+
+static void
+test_rows(void)
+{
+	static const struct nb_out_field bad[][2] = {
+		{ { NB_OUT_F_U64, NB_OUT_ANY, "k", "%5s" } },			/* wrong conversion */
+		{ { NB_OUT_F_STR, NB_OUT_ANY, "k", "%s %s" } },			/* two conversions */
+		{ { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "100%" } },			/* a literal with '%' */
+		{ { NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL } },			/* closes what it did not open */
+		{ { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 },
+		  { NB_OUT_F_U64, NB_OUT_ANY, NULL, "%" PRIu64 } },		/* keyed and unkeyed */
+		{ { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+		  { NB_OUT_F_U64, NB_OUT_JSON, NULL, NULL } },			/* no key in its object */
+		{ { NB_OUT_F_OBJECT, NB_OUT_JSON, NULL, NULL } },		/* a JSON-only container */
+	};
+	static const size_t nbad[] = { 1, 1, 1, 1, 2, 2, 1 };
+	struct nb_out_row *r;
+	char *a, *b;
+	size_t i;
+
+	for (i = 0; i < sizeof(nbad) / sizeof(nbad[0]); i++) {
+		r = (struct nb_out_row *)&r;
+		OK(nb_out_row_create(bad[i], nbad[i], &r) == -EINVAL && r == NULL,
+		    "a bad row format is refused (%zu)", i);
+	}
+	OK(nb_out_row_create(row_fields, NB_OUT_ROW_MAX + 1, &r) == -EINVAL,
+	    "more than NB_OUT_ROW_MAX fields are refused");
+	a = run(false, false, emit_rows_fmt);
+	b = run(false, false, emit_rows_calls);
+	OK(strcmp(a, b) == 0 && strcmp(a,
+	    "lo    |65536 [true]<Link>        0 18446744073709551615    tx\n"
+	    "v\xc3\xa9    |-1    [false]<Link> 123456789        -    tx\n"
+	    "a\\033[|-     [true]<Link>        5        6    tx\n") == 0,
+	    "a row format prints the text of the same calls");
+	if (strcmp(a, b) != 0)
+		printf("# row:\n%s# calls:\n%s", a, b);
+	free(a);
+	free(b);
+	a = run(true, false, emit_rows_fmt);
+	b = run(true, false, emit_rows_calls);
+	OK(strcmp(a, b) == 0 && strstr(a, "\"index\":2") == NULL &&
+	    strstr(a, "\"opackets\":7") == NULL && strstr(a, "\"mtu\":-1") != NULL,
+	    "a row format prints the JSON of the same calls, absent keys left out");
+	if (strcmp(a, b) != 0)
+		printf("# row: %s# calls: %s", a, b);
+	free(a);
+	free(b);
+	OK(aborts(false, bad_row_context) && aborts(true, bad_row_context),
+	    "a keyed row inside an array aborts, text and JSON");
+}
+
 int
 main(void)
 {
@@ -355,6 +521,7 @@ main(void)
 	test_emit();
 	test_records();
 	test_balance();
+	test_rows();
 	test_parse_u64();
 	test_parse_interval();
 	test_parse_time();

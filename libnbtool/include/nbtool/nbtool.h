@@ -463,6 +463,55 @@ void	nb_out_text(struct nb_out *o, const char *fmt, ...) __attribute__((format(p
 /* Attach an already built json-c object under key (JSON only; takes ownership). */
 void	nb_out_json(struct nb_out *o, const char *key, struct json_object *jo);
 
+/*
+ * A row format for big tables: the fields of a row described once, then
+ * each row is one call with its values. Each field is what one of the
+ * calls above would emit: a value (u64, i64, string, bool) under key with
+ * a text format, a text literal, or an object opened under key / closed.
+ * Text formats are parsed once, at nb_out_row_create: one conversion,
+ * "%[-][width]" then PRIu64 / PRId64 / "s" by type (bool: "s"), literal
+ * text before and after; NULL: JSON only. NB_OUT_F_LIT prints fmt (no
+ * conversion) in text. A bad format or nesting is a programming error and
+ * aborts, as for a broken sequence.
+ *
+ * nb_out_row() emits row format r with v[i] the value of field i; bit i
+ * of absent (fields 0..63) marks a value the row does not have: "-" in its
+ * text field, no key in JSON. Strings are escaped as nb_out_str() does;
+ * text pads them by display columns (UTF-8 characters).
+ */
+enum nb_out_ftype {
+	NB_OUT_F_U64,
+	NB_OUT_F_I64,
+	NB_OUT_F_STR,
+	NB_OUT_F_BOOL,
+	NB_OUT_F_LIT,		/* text only: fmt as it is */
+	NB_OUT_F_OBJECT,	/* open an object under key (NULL in an array) */
+	NB_OUT_F_CLOSE,		/* close the object the row opened */
+};
+
+struct nb_out_field {
+	enum nb_out_ftype type;
+	enum nb_out_mode mode;
+	const char	*key;
+	const char	*fmt;
+};
+
+union nb_out_val {
+	uint64_t	 u;
+	int64_t		 i;
+	const char	*s;
+	bool		 b;
+};
+
+struct nb_out_row;
+#define NB_OUT_ROW_MAX	64
+
+/* 0, or -EINVAL (more than NB_OUT_ROW_MAX fields), -ENOMEM. */
+int	nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out);
+void	nb_out_row_destroy(struct nb_out_row **rp);
+void	nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
+	    uint64_t absent);
+
 #ifdef __cplusplus
 }
 #endif
