@@ -21,12 +21,6 @@
 #define LX_MSGBUF	(64 << 10)	/* user receive buffer; the kernel fills 32 KiB skbs */
 #define LX_DUMP_TRIES	5		/* NLM_F_DUMP_INTR restarts before giving up */
 
-/* Stats of an ifindex the stack did not know yet (link born between dumps). */
-struct lx_pending {
-	uint32_t	index;
-	uint64_t	v[NB_IFSTAT_MAX];
-};
-
 /* Key of an address in the reconcile map (zero padded, compared bytewise). */
 struct lx_akey {
 	uint32_t	ifindex;
@@ -45,7 +39,7 @@ struct lx_alist {
 
 /* A parsed counter dump (lx_ifstats_dump). */
 struct lx_slist {
-	struct lx_pending *v;
+	struct nb_ifstats_rec *v;
 	size_t		 n;
 	size_t		 cap;
 	bool		 old_kernel;	/* IFLA_STATS_LINK_64 without rx_nohandler */
@@ -62,7 +56,7 @@ struct lx {
 	struct nl_kmap	 links;		/* uint32_t index -> struct nb_ifattrs */
 	struct nl_kmap	 addrs;		/* struct lx_akey -> struct nb_addrattrs */
 	/* stats for unknown indexes, resolved after the stats dump */
-	struct lx_pending *pend;
+	struct nb_ifstats_rec *pend;
 	size_t		 npend;
 	size_t		 pendcap;
 	/* addresses of unknown indexes, added after the address dump */
