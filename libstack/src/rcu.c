@@ -513,6 +513,52 @@ nb_hslab_reserve(struct nb_htab *t, size_t extra)
 	t->slab = s;
 }
 
+/*
+ * An entry's key is `key`, and copying one: the tables' key lengths (4:
+ * index, 16: name, 17: family + address) without a call.
+ */
+static inline bool
+nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
+{
+	const uint8_t *k = key;
+	uint64_t a[2], b[2];
+	uint32_t x, y;
+
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(&x, ekey, sizeof(x));
+		memcpy(&y, key, sizeof(y));
+		return x == y;
+	case sizeof(a):
+	case sizeof(a) + 1:
+		memcpy(a, ekey, sizeof(a));
+		memcpy(b, key, sizeof(b));
+		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
+		    (t->keylen == sizeof(a) || ekey[sizeof(a)] == k[sizeof(a)]);
+	default:
+		return memcmp(ekey, key, t->keylen) == 0;
+	}
+}
+
+static inline void
+nb_hkey_copy(const struct nb_htab *t, uint8_t *ekey, const void *key)
+{
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(ekey, key, sizeof(uint32_t));
+		break;
+	case 2 * sizeof(uint64_t):
+		memcpy(ekey, key, 2 * sizeof(uint64_t));
+		break;
+	case 2 * sizeof(uint64_t) + 1:
+		memcpy(ekey, key, 2 * sizeof(uint64_t) + 1);
+		break;
+	default:
+		memcpy(ekey, key, t->keylen);
+		break;
+	}
+}
+
 struct nb_hent *
 nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
 {
@@ -532,7 +578,7 @@ nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
 		e->slab = true;
 	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
-	memcpy(e->key, key, t->keylen);
+	nb_hkey_copy(t, e->key, key);
 	e->hash = h;
 	e->obj = obj;
 	e->ownerp = ownerp;
@@ -644,27 +690,6 @@ nb_htab_writer_reserve(struct nb_htab *t, size_t extra)
 	while (size < want)
 		size *= 2;
 	nb_htab_writer_resize(t, size);
-}
-
-/* An entry's key is `key`: the table's two common key lengths without a call. */
-static inline bool
-nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
-{
-	uint64_t a[2], b[2];
-	uint32_t x, y;
-
-	switch (t->keylen) {
-	case sizeof(uint32_t):
-		memcpy(&x, ekey, sizeof(x));
-		memcpy(&y, key, sizeof(y));
-		return x == y;
-	case sizeof(a):
-		memcpy(a, ekey, sizeof(a));
-		memcpy(b, key, sizeof(b));
-		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
-	default:
-		return memcmp(ekey, key, t->keylen) == 0;
-	}
 }
 
 struct nb_hent *

@@ -110,6 +110,19 @@ int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
  * or header. Callers check the lengths of what they read (lx_attr_ok).
  */
 int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
+/* An indexed attribute's payload and its length (the walk checked nla_len >= NLA_HDRLEN). */
+static inline const void *
+lx_attr_data(const struct nlattr *nla)
+{
+	return (const uint8_t *)nla + NLA_HDRLEN;
+}
+
+static inline size_t
+lx_attr_len(const struct nlattr *nla)
+{
+	return (size_t)nla->nla_len - NLA_HDRLEN;
+}
+
 /* Attribute present with at least len bytes of payload. */
 static inline bool
 lx_attr_ok(const struct nlattr *nla, size_t len)

@@ -35,18 +35,9 @@ struct link_ctx {
 	struct lx_slist	*stats;		/* counters wanted too (IFLA_STATS64) */
 };
 
-/* An attribute's payload and its length (the walk has checked nla_len >= NLA_HDRLEN). */
-static inline const uint8_t *
-attr_data(const struct nlattr *nla)
-{
-	return (const uint8_t *)nla + NLA_HDRLEN;
-}
-
-static inline size_t
-attr_len(const struct nlattr *nla)
-{
-	return (size_t)nla->nla_len - NLA_HDRLEN;
-}
+/* The walks checked nla_len >= NLA_HDRLEN. */
+#define attr_data(nla)	((const uint8_t *)lx_attr_data(nla))
+#define attr_len(nla)	lx_attr_len(nla)
 
 static inline uint32_t
 attr_u32(const struct nlattr *nla)
