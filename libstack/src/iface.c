@@ -13,6 +13,10 @@
  *   counters, holders, and the reclaimer thread running phase-1/phase-2
  *   callbacks (which take the same locks, in the same order:
  *   if_lock -> addr_lock -> dep_lock -> commit_lock).
+ *   nb_if_upsert_many holds if_lock across a whole batch; each interface
+ *   in it is still created or updated in a commit of its own, exactly as
+ *   by nb_if_upsert, so readers see the same sequence of states; other
+ *   writers (and phase-1 callbacks) merely wait for the batch.
  *
  * Objects and where they are linked
  *   nb_iface: st->ifaces (creation order), if_byindex and if_byname (one
