@@ -164,6 +164,7 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 	struct nb_addr *ad = NULL;
 	struct nb_hent *e;
 	uint64_t v;
+	uint32_t h;
 	int error = 0;
 
 	if ((error = nb_addr_check(a, key)) != 0)
@@ -176,7 +177,9 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 	}
 	m.ifindex = n.ifindex;
 	m.prefixlen = n.prefixlen;
-	if ((e = nb_htab_writer_find(&st->addr_hash, key, nb_addr_match_fn, &m)) != NULL) {
+	/* The key is the family, the address, then zeros (nb_addr_key). */
+	h = nb_hash_key_zpad(key, n.family == AF_INET ? 1 + 4 : NB_ADDR_KEYLEN, NB_ADDR_KEYLEN);
+	if ((e = nb_htab_writer_find_h(&st->addr_hash, key, h, nb_addr_match_fn, &m)) != NULL) {
 		ad = e->obj;
 		old = ad->attrs;
 		if (memcmp(&old->a, &n, sizeof(n)) != 0) {
@@ -198,7 +201,7 @@ nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
 		error = -ENOMEM;
 		goto out;
 	}
-	if ((e = nb_hent_new(&st->addr_hash, key, ad, &ad->ent)) == NULL) {
+	if ((e = nb_hent_new_h(&st->addr_hash, key, h, ad, &ad->ent)) == NULL) {
 		error = -ENOMEM;
 		goto out;
 	}

@@ -13,6 +13,10 @@
  *   counters, holders, and the reclaimer thread running phase-1/phase-2
  *   callbacks (which take the same locks, in the same order:
  *   if_lock -> addr_lock -> dep_lock -> commit_lock).
+ *   nb_if_upsert_many holds if_lock across a whole batch; each interface
+ *   in it is still created or updated in a commit of its own, exactly as
+ *   by nb_if_upsert, so readers see the same sequence of states; other
+ *   writers (and phase-1 callbacks) merely wait for the batch.
  *
  * Objects and where they are linked
  *   nb_iface: st->ifaces (creation order), if_byindex and if_byname (one
@@ -97,12 +101,13 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
+/* a with its name (namelen bytes, checked) and kind zero padded, and no stray bytes. */
 static void
-nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
+nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a, size_t namelen)
 {
 	memset(n, 0, sizeof(*n));
 	n->index = a->index;
-	memcpy(n->name, a->name, strnlen(a->name, NB_IFNAMSIZ - 1));
+	memcpy(n->name, a->name, namelen);
 	memcpy(n->kind, a->kind, strnlen(a->kind, NB_KIND_MAX - 1));
 	n->type = a->type;
 	n->flags = a->flags;
@@ -331,16 +336,20 @@ out:
 	return error;
 }
 
+/* hi: the hash of n->index; namelen: of n->name. */
 static int
-nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
+nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_t namelen,
+    uint64_t *gen)
 {
 	struct nb_iface *ifp;
 	struct nb_hent *ei = NULL, *en = NULL;
 	size_t ctrbytes;
+	uint32_t hn;
 	uint64_t v;
 	int error = 0;
 
-	if (nb_htab_writer_find(&st->if_byname, n->name, NULL, NULL) != NULL)
+	hn = nb_hash_key_zpad(n->name, (unsigned)namelen, NB_IFNAMSIZ);
+	if (nb_htab_writer_find_h(&st->if_byname, n->name, hn, NULL, NULL) != NULL)
 		return -EEXIST;
 	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
 	if ((ifp = nb_slab_take(&st->ifslab, NB_IFACE_ALLOC(ctrbytes))) != NULL)
@@ -349,8 +358,8 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 		return -ENOMEM;
 	nb_ctrgroup_init_at(&ifp->ctrs_emb, NB_IFSTAT_MAX, st->nslots, nb_iface_ctrbase(ifp));
 	ifp->ctrs = &ifp->ctrs_emb;
-	if ((ei = nb_hent_new(&st->if_byindex, &n->index, ifp, &ifp->ent_index)) == NULL ||
-	    (en = nb_hent_new(&st->if_byname, n->name, ifp, &ifp->ent_name)) == NULL) {
+	if ((ei = nb_hent_new_h(&st->if_byindex, &n->index, hi, ifp, &ifp->ent_index)) == NULL ||
+	    (en = nb_hent_new_h(&st->if_byname, n->name, hn, ifp, &ifp->ent_name)) == NULL) {
 		error = -ENOMEM;
 		goto out;
 	}
@@ -375,7 +384,8 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint64_t *gen)
 	nb_htab_writer_maybe_grow(&st->if_byname);
 	if (gen != NULL)
 		*gen = ifp->gen;
-	nb_ev_post(st, NB_EV_IF_CREATED, n->index, n->name, NULL);
+	if (nb_ev_on(st))
+		nb_ev_post(st, NB_EV_IF_CREATED, n->index, n->name, NULL);
 	return 0;
 out:
 	nb_hent_free(ei);
@@ -385,27 +395,54 @@ out:
 	return error;
 }
 
+/* if_lock held: nb_if_upsert's work. */
+static int
+nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
+{
+	struct nb_ifattrs n;
+	struct nb_hent *e;
+	size_t namelen;
+	uint32_t hi;
+	int error;
+
+	if (a == NULL || a->index == 0 || (namelen = strnlen(a->name, NB_IFNAMSIZ)) == 0 ||
+	    namelen >= NB_IFNAMSIZ)
+		return -EINVAL;
+	nb_ifattrs_norm(&n, a, namelen);
+	hi = nb_hash_key(&n.index, sizeof(n.index));
+	if ((e = nb_htab_writer_find_h(&st->if_byindex, &n.index, hi, NULL, NULL)) == NULL)
+		return nb_if_create(st, &n, hi, namelen, gen);
+	error = nb_if_update(st, e->obj, &n);
+	if (error == 0 && gen != NULL)
+		*gen = ((struct nb_iface *)e->obj)->gen;
+	return error;
+}
+
 int
 nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 {
-	struct nb_ifattrs n;
-	struct nb_iface *ifp;
-	char key[NB_IFNAMSIZ];
 	int error;
 
-	if (a == NULL || a->index == 0 || nb_name_key(a->name, key) != 0)
-		return -EINVAL;
-	nb_ifattrs_norm(&n, a);
 	nb_thread_ensure();
 	pthread_mutex_lock(&st->if_lock);
-	if ((ifp = nb_if_writer_find(st, n.index)) != NULL) {
-		error = nb_if_update(st, ifp, &n);
-		if (error == 0 && gen != NULL)
-			*gen = ifp->gen;
-	} else {
-		error = nb_if_create(st, &n, gen);
-	}
+	error = nb_if_upsert_locked(st, a, gen);
 	pthread_mutex_unlock(&st->if_lock);
+	return error;
+}
+
+int
+nb_if_upsert_many(struct nb_stack *st, const struct nb_ifattrs *a, size_t n, size_t *done)
+{
+	size_t i;
+	int error = 0;
+
+	nb_thread_ensure();
+	pthread_mutex_lock(&st->if_lock);
+	for (i = 0; i < n; i++)
+		if ((error = nb_if_upsert_locked(st, &a[i], NULL)) != 0)
+			break;
+	pthread_mutex_unlock(&st->if_lock);
+	*done = i;
 	return error;
 }
 
@@ -542,28 +579,54 @@ out:
 	return error;
 }
 
+/* Inside a read section: nb_if_stats_store's work. */
+static int
+nb_if_stats_store_rd(const struct nb_read *rd, uint32_t index, unsigned slot,
+    const uint64_t v[NB_IFSTAT_MAX])
+{
+	const struct nb_iface *ifp;
+	uint64_t *p;
+	unsigned i;
+
+	if ((ifp = nb_if_lookup_index(rd, index)) == NULL)
+		return -ENOENT;
+	p = nb_ctrgroup_slot(ifp->ctrs, slot);
+	for (i = 0; i < NB_IFSTAT_MAX; i++)
+		nb_ctr_store(p, i, v[i]);
+	return 0;
+}
+
 int
 nb_if_stats_store(struct nb_stack *st, uint32_t index, unsigned slot,
     const uint64_t v[NB_IFSTAT_MAX])
 {
-	const struct nb_iface *ifp;
 	struct nb_read rd;
-	uint64_t *p;
-	unsigned i;
-	int error = 0;
+	int error;
 
 	if (slot >= st->nslots)
 		return -EINVAL;
 	nb_read_enter(st, &rd);
-	if ((ifp = nb_if_lookup_index(&rd, index)) == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	p = nb_ctrgroup_slot(ifp->ctrs, slot);
-	for (i = 0; i < NB_IFSTAT_MAX; i++)
-		nb_ctr_store(p, i, v[i]);
-out:
+	error = nb_if_stats_store_rd(&rd, index, slot, v);
 	nb_read_exit(&rd);
+	return error;
+}
+
+int
+nb_if_stats_store_many(struct nb_stack *st, unsigned slot, const struct nb_ifstats_rec *r,
+    size_t n, size_t *done)
+{
+	struct nb_read rd;
+	size_t i = 0;
+	int error = -EINVAL;
+
+	if (slot < st->nslots) {
+		nb_read_enter(st, &rd);
+		for (error = 0; i < n; i++)
+			if ((error = nb_if_stats_store_rd(&rd, r[i].index, slot, r[i].v)) != 0)
+				break;
+		nb_read_exit(&rd);
+	}
+	*done = i;
 	return error;
 }
 

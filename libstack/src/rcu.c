@@ -302,31 +302,75 @@ nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e)
 
 /* ---- hash ---- */
 
-uint32_t
-nb_hash_key(const void *key, unsigned keylen)
-{
-	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull;
-	unsigned i = 0;
+#define NB_FNV_BASIS	0xcbf29ce484222325ull
+#define NB_FNV_PRIME	0x100000001b3ull
 
-	/* FNV-1a, four bytes a round (the same value, a quarter of the loop) */
-	for (; i + 4 <= keylen; i += 4) {
-		h = (h ^ p[i]) * 0x100000001b3ull;
-		h = (h ^ p[i + 1]) * 0x100000001b3ull;
-		h = (h ^ p[i + 2]) * 0x100000001b3ull;
-		h = (h ^ p[i + 3]) * 0x100000001b3ull;
-	}
-	for (; i < keylen; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	/* murmur3 finaliser: FNV alone spreads small integers poorly */
+/* murmur3 finaliser: FNV alone spreads small integers poorly */
+static inline uint32_t
+nb_hash_fin(uint64_t h)
+{
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
 	return (uint32_t)h;
+}
+
+/* FNV-1a of p[0..len) from h, four bytes a round (the same value, a quarter of the loop) */
+static inline uint64_t
+nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
+{
+	unsigned i = 0;
+
+	for (; i + 4 <= len; i += 4) {
+		h = (h ^ p[i]) * NB_FNV_PRIME;
+		h = (h ^ p[i + 1]) * NB_FNV_PRIME;
+		h = (h ^ p[i + 2]) * NB_FNV_PRIME;
+		h = (h ^ p[i + 3]) * NB_FNV_PRIME;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * NB_FNV_PRIME;
+	return h;
+}
+
+uint32_t
+nb_hash_key(const void *key, unsigned keylen)
+{
+	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, keylen));
+}
+
+/*
+ * FNV-1a of a zero byte is one multiplication by the prime, so k zero
+ * bytes multiply by its k-th power (unsigned constant expressions wrap
+ * modulo 2^64 exactly as the loop does).
+ */
+#define NB_P1	NB_FNV_PRIME
+#define NB_P2	(NB_P1 * NB_P1)
+#define NB_P3	(NB_P2 * NB_P1)
+#define NB_P4	(NB_P2 * NB_P2)
+#define NB_P5	(NB_P4 * NB_P1)
+#define NB_P6	(NB_P4 * NB_P2)
+#define NB_P7	(NB_P4 * NB_P3)
+#define NB_P8	(NB_P4 * NB_P4)
+#define NB_P9	(NB_P8 * NB_P1)
+#define NB_P10	(NB_P8 * NB_P2)
+#define NB_P11	(NB_P8 * NB_P3)
+#define NB_P12	(NB_P8 * NB_P4)
+#define NB_P13	(NB_P8 * NB_P5)
+#define NB_P14	(NB_P8 * NB_P6)
+#define NB_P15	(NB_P8 * NB_P7)
+#define NB_P16	(NB_P8 * NB_P8)
+#define NB_P17	(NB_P16 * NB_P1)
+static const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
+	1, NB_P1, NB_P2, NB_P3, NB_P4, NB_P5, NB_P6, NB_P7, NB_P8,
+	NB_P9, NB_P10, NB_P11, NB_P12, NB_P13, NB_P14, NB_P15, NB_P16, NB_P17
+};
+
+uint32_t
+nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
+{
+	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
 }
 
 static struct nb_hbuckets *
@@ -469,8 +513,61 @@ nb_hslab_reserve(struct nb_htab *t, size_t extra)
 	t->slab = s;
 }
 
+/*
+ * An entry's key is `key`, and copying one: the tables' key lengths (4:
+ * index, 16: name, 17: family + address) without a call.
+ */
+static inline bool
+nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
+{
+	const uint8_t *k = key;
+	uint64_t a[2], b[2];
+	uint32_t x, y;
+
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(&x, ekey, sizeof(x));
+		memcpy(&y, key, sizeof(y));
+		return x == y;
+	case sizeof(a):
+	case sizeof(a) + 1:
+		memcpy(a, ekey, sizeof(a));
+		memcpy(b, key, sizeof(b));
+		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
+		    (t->keylen == sizeof(a) || ekey[sizeof(a)] == k[sizeof(a)]);
+	default:
+		return memcmp(ekey, key, t->keylen) == 0;
+	}
+}
+
+static inline void
+nb_hkey_copy(const struct nb_htab *t, uint8_t *ekey, const void *key)
+{
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(ekey, key, sizeof(uint32_t));
+		break;
+	case 2 * sizeof(uint64_t):
+		memcpy(ekey, key, 2 * sizeof(uint64_t));
+		break;
+	case 2 * sizeof(uint64_t) + 1:
+		memcpy(ekey, key, 2 * sizeof(uint64_t) + 1);
+		break;
+	default:
+		memcpy(ekey, key, t->keylen);
+		break;
+	}
+}
+
 struct nb_hent *
 nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
+{
+	return nb_hent_new_h(t, key, nb_hash_key(key, t->keylen), obj, ownerp);
+}
+
+struct nb_hent *
+nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
+    struct nb_hent **ownerp)
 {
 	struct nb_hslab *s = t->slab;
 	struct nb_hent *e;
@@ -481,8 +578,8 @@ nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **owne
 		e->slab = true;
 	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
-	memcpy(e->key, key, t->keylen);
-	e->hash = nb_hash_key(key, t->keylen);
+	nb_hkey_copy(t, e->key, key);
+	e->hash = h;
 	e->obj = obj;
 	e->ownerp = ownerp;
 	nb_vis_init(&e->vis);
@@ -599,12 +696,18 @@ struct nb_hent *
 nb_htab_writer_find(const struct nb_htab *t, const void *key,
     bool (*match)(const struct nb_hent *e, const void *arg), const void *arg)
 {
+	return nb_htab_writer_find_h(t, key, nb_hash_key(key, t->keylen), match, arg);
+}
+
+struct nb_hent *
+nb_htab_writer_find_h(const struct nb_htab *t, const void *key, uint32_t h,
+    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg)
+{
 	struct nb_hbuckets *hb = t->cur;
-	uint32_t h = nb_hash_key(key, t->keylen);
 	struct nb_hent *e;
 
 	for (e = hb->b[h & hb->mask]; e != NULL; e = e->next)
-		if (e->hash == h && memcmp(e->key, key, t->keylen) == 0 &&
+		if (e->hash == h && nb_hkey_eq(t, e->key, key) &&
 		    nb_vis_live(&e->vis) && (match == NULL || match(e, arg)))
 			return e;
 	return NULL;
@@ -618,7 +721,7 @@ nb_htab_reader_find(const struct nb_htab *t, uint64_t ver, const void *key)
 	struct nb_hent *e;
 
 	for (e = NB_LOAD(&hb->b[h & hb->mask]); e != NULL; e = NB_LOAD(&e->next))
-		if (e->hash == h && memcmp(e->key, key, t->keylen) == 0 &&
+		if (e->hash == h && nb_hkey_eq(t, e->key, key) &&
 		    nb_vis_at(&e->vis, ver))
 			return e;
 	return NULL;

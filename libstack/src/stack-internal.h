@@ -250,10 +250,18 @@ int	nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t
 void	nb_htab_fini(struct nb_htab *t);
 uint32_t nb_hash_key(const void *key, unsigned keylen);
 /*
+ * nb_hash_key of a key whose bytes from `used` to keylen are zero (a
+ * padded name), without reading them: the same value, fewer steps.
+ */
+uint32_t nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen);
+/*
  * Writer: a new entry (birth NEVER) for obj under key, owned by *ownerp;
  * from the table's slab while a reserve (nb_htab_writer_reserve) lasts.
  */
 struct nb_hent *nb_hent_new(struct nb_htab *t, const void *key, void *obj,
+	    struct nb_hent **ownerp);
+/* The same with the key's hash h (nb_hash_key) already at hand. */
+struct nb_hent *nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
 	    struct nb_hent **ownerp);
 /* Free an entry that is no longer linked nor read (a slab entry stays). */
 void	nb_hent_free(struct nb_hent *e);
@@ -271,6 +279,9 @@ void	nb_htab_writer_maybe_grow(struct nb_htab *t);
 void	nb_htab_writer_reserve(struct nb_htab *t, size_t extra);
 /* Writer: first live entry with key satisfying match (NULL = any). */
 struct nb_hent *nb_htab_writer_find(const struct nb_htab *t, const void *key,
+	    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg);
+/* The same with the key's hash h (nb_hash_key) already at hand. */
+struct nb_hent *nb_htab_writer_find_h(const struct nb_htab *t, const void *key, uint32_t h,
 	    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg);
 /* Reader: first entry with key visible at ver. */
 struct nb_hent *nb_htab_reader_find(const struct nb_htab *t, uint64_t ver, const void *key);

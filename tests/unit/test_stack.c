@@ -238,6 +238,53 @@ test_ifstat_desc_mask(void)
 	nb_stack_destroy(&st);
 }
 
+/* nb_hash_key_zpad is nb_hash_key of the zero-padded key; the bulk writers stop at a failure. */
+static void
+test_hash_bulk(void)
+{
+	struct nb_stack *st = mkstack(3);
+	struct nb_ifattrs a[4];
+	struct nb_ifstats_rec r[3];
+	uint8_t key[NB_HKEY_MAX];
+	const struct nb_iface *ifp;
+	struct nb_read rd;
+	uint64_t v[NB_IFSTAT_MAX];
+	unsigned used, len;
+	size_t done = 99;
+
+	for (len = 1; len <= NB_HKEY_MAX; len++)
+		for (used = 0; used <= len; used++) {
+			memset(key, 0, sizeof(key));
+			memset(key, 0xa5 ^ (int)used, used);
+			CHECK_EQ(nb_hash_key_zpad(key, used, len), nb_hash_key(key, len));
+		}
+	mkattrs(&a[0], 1, "lo");
+	mkattrs(&a[1], 2, "eth0");
+	mkattrs(&a[2], 3, "eth0");		/* the name is taken */
+	mkattrs(&a[3], 4, "eth1");
+	CHECK_EQ(nb_if_upsert_many(st, a, 4, &done), -EEXIST);
+	CHECK_EQ(done, 2);
+	CHECK_EQ(nb_if_upsert_many(st, &a[3], 1, &done), 0);
+	CHECK_EQ(done, 1);
+	memset(r, 0, sizeof(r));
+	r[0].index = 4;
+	r[0].v[NB_IFSTAT_IBYTES] = 7;
+	r[1].index = 3;				/* not there */
+	r[2].index = 1;
+	CHECK_EQ(nb_if_stats_store_many(st, NB_SLOT_SOURCE, r, 3, &done), -ENOENT);
+	CHECK_EQ(done, 1);
+	CHECK_EQ(nb_if_stats_store_many(st, NB_SLOT_SOURCE, &r[2], 1, &done), 0);
+	CHECK_EQ(done, 1);
+	nb_read_enter(st, &rd);
+	CHECK((ifp = nb_if_lookup_index(&rd, 4)) != NULL);
+	nb_iface_stats(ifp, v);
+	CHECK_EQ(v[NB_IFSTAT_IBYTES], 7);
+	CHECK(nb_if_lookup_index(&rd, 3) == NULL);
+	CHECK(nb_if_lookup_name(&rd, "eth0") == nb_if_lookup_index(&rd, 2));
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
 static void
 test_upsert(void)
 {
@@ -1159,6 +1206,7 @@ main(void)
 	test_slots();
 	test_ifstat_desc_mask();
 	test_upsert();
+	test_hash_bulk();
 	test_addresses();
 	test_snapshot();
 	test_departed();

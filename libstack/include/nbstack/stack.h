@@ -245,6 +245,18 @@ struct nb_ifattrs {
 int	nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen);
 
 /*
+ * nb_if_upsert_many - Writer. nb_if_upsert of a[0], a[1], ... a[n-1] in
+ * that order, each published on its own as nb_if_upsert does, but with the
+ * interface writer lock taken once for all of them (a bulk load: a
+ * source's first dump). Stops at the first that fails: returns its error
+ * with its position in *done (a[*done] was not taken, those before were);
+ * 0 with *done = n when all were taken. Other writers of interfaces and
+ * addresses wait meanwhile; readers never do.
+ */
+int	nb_if_upsert_many(struct nb_stack *st, const struct nb_ifattrs *a, size_t n,
+	    size_t *done);
+
+/*
  * nb_stack_reserve - Writer. A hint before a bulk load: about `nifs` more
  * interfaces and `naddrs` more addresses are coming. Grows the lookup
  * tables once to fit them (instead of step by step as they fill); has no
@@ -267,6 +279,22 @@ int	nb_if_delete(struct nb_stack *st, uint32_t index, const uint64_t *final /* [
  */
 int	nb_if_stats_store(struct nb_stack *st, uint32_t index, unsigned slot,
 	    const uint64_t v[NB_IFSTAT_MAX]);
+
+/* One interface's counters for nb_if_stats_store_many. */
+struct nb_ifstats_rec {
+	uint32_t	index;
+	uint64_t	v[NB_IFSTAT_MAX];
+};
+
+/*
+ * nb_if_stats_store_many - nb_if_stats_store of r[0], ... r[n-1] in that
+ * order, with one lookup section for all (a source's dump of every
+ * interface's counters). Stops at the first that fails (-ENOENT): returns
+ * its error with its position in *done (those before were stored); 0 with
+ * *done = n when all were stored.
+ */
+int	nb_if_stats_store_many(struct nb_stack *st, unsigned slot,
+	    const struct nb_ifstats_rec *r, size_t n, size_t *done);
 
 /* Reader. NULL when absent (or not visible in this read section). */
 const struct nb_iface *nb_if_lookup_index(const struct nb_read *rd, uint32_t index);

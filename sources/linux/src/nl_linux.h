@@ -21,12 +21,6 @@
 #define LX_MSGBUF	(64 << 10)	/* user receive buffer; the kernel fills 32 KiB skbs */
 #define LX_DUMP_TRIES	5		/* NLM_F_DUMP_INTR restarts before giving up */
 
-/* Stats of an ifindex the stack did not know yet (link born between dumps). */
-struct lx_pending {
-	uint32_t	index;
-	uint64_t	v[NB_IFSTAT_MAX];
-};
-
 /* Key of an address in the reconcile map (zero padded, compared bytewise). */
 struct lx_akey {
 	uint32_t	ifindex;
@@ -45,7 +39,7 @@ struct lx_alist {
 
 /* A parsed counter dump (lx_ifstats_dump). */
 struct lx_slist {
-	struct lx_pending *v;
+	struct nb_ifstats_rec *v;
 	size_t		 n;
 	size_t		 cap;
 	bool		 old_kernel;	/* IFLA_STATS_LINK_64 without rx_nohandler */
@@ -62,7 +56,7 @@ struct lx {
 	struct nl_kmap	 links;		/* uint32_t index -> struct nb_ifattrs */
 	struct nl_kmap	 addrs;		/* struct lx_akey -> struct nb_addrattrs */
 	/* stats for unknown indexes, resolved after the stats dump */
-	struct lx_pending *pend;
+	struct nb_ifstats_rec *pend;
 	size_t		 npend;
 	size_t		 pendcap;
 	/* addresses of unknown indexes, added after the address dump */
@@ -111,11 +105,25 @@ int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
  * lx_attrs - index the attributes that follow a message's fixed header
  * (hdrlen bytes) into tb[0..maxtype] (zeroed first; the last of a repeated
  * type wins, types above maxtype are skipped), as nlmsg_parse does without
- * a policy, but in one pass with no calls per attribute: the link dump
- * parses ~50 attributes per interface. -EPROTO on a malformed attribute
- * or header. Callers check the lengths of what they read (lx_attr_ok).
+ * a policy, but in one pass with no calls per attribute. -EPROTO on a
+ * malformed attribute or header. Callers check the lengths of what they
+ * read (lx_attr_ok). A link dump (~40 attributes per interface) uses its
+ * own walk with the same checks (source_linux_link.c: link_attrs).
  */
 int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
+/* An indexed attribute's payload and its length (the walk checked nla_len >= NLA_HDRLEN). */
+static inline const void *
+lx_attr_data(const struct nlattr *nla)
+{
+	return (const uint8_t *)nla + NLA_HDRLEN;
+}
+
+static inline size_t
+lx_attr_len(const struct nlattr *nla)
+{
+	return (size_t)nla->nla_len - NLA_HDRLEN;
+}
+
 /* Attribute present with at least len bytes of payload. */
 static inline bool
 lx_attr_ok(const struct nlattr *nla, size_t len)

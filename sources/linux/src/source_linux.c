@@ -14,7 +14,9 @@
  *            read makes one link dump and no stats dump
  *
  * libnl-3 core is the transport (socket, connect, sequence numbers,
- * nl_send_auto) and the attribute parser (nlmsg_parse, nla_parse_nested).
+ * nl_send_auto) and the attribute parser of the rarer messages
+ * (nlmsg_parse); the link and address handlers walk their attributes
+ * themselves (lx_attrs, link_attrs), with no libnl call per attribute.
  * Replies are read by our own loop (lx_request) on the libnl socket's fd
  * into one reused 64 KiB buffer and handed to per-family handlers in
  * place: nl_recvmsgs() would copy every message into a freshly allocated

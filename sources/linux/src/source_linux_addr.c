@@ -28,7 +28,7 @@ addr_attrs_check(struct nlattr *const *tb)
 {
 	const struct nlattr *l = tb[IFA_LABEL];
 
-	if (l != NULL && (nla_len(l) < 1 || ((const char *)nla_data(l))[nla_len(l) - 1] != '\0'))
+	if (l != NULL && (lx_attr_len(l) < 1 || ((const char *)lx_attr_data(l))[lx_attr_len(l) - 1] != '\0'))
 		return -NLE_INVAL;
 	if (tb[IFA_CACHEINFO] != NULL && !lx_attr_ok(tb[IFA_CACHEINFO], sizeof(struct ifa_cacheinfo)))
 		return -NLE_RANGE;
@@ -61,9 +61,9 @@ addrattrs_equal(const struct nb_addrattrs *x, const struct nb_addrattrs *y)
 static bool
 addr_get(uint8_t *dst, const struct nlattr *nla, int alen)
 {
-	if (nla == NULL || nla_len(nla) < alen)
+	if (nla == NULL || lx_attr_len(nla) < (size_t)alen)
 		return false;
-	memcpy(dst, nla_data(nla), (size_t)alen);
+	memcpy(dst, lx_attr_data(nla), (size_t)alen);
 	return true;
 }
 
@@ -80,11 +80,11 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 
 	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return 1;
-	if (!nlmsg_valid_hdr(nlh, sizeof(*ifa))) {
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa))) {
 		lx_seterr(lx, "netlink: RTM_GETADDR: short message");
 		return -EPROTO;
 	}
-	ifa = nlmsg_data(nlh);
+	ifa = NLMSG_DATA(nlh);
 	if (ifa->ifa_family == AF_INET)
 		alen = 4;
 	else if (ifa->ifa_family == AF_INET6)
@@ -107,7 +107,10 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 	a->family = ifa->ifa_family;
 	a->prefixlen = ifa->ifa_prefixlen;
 	a->scope = ifa->ifa_scope;
-	a->flags = tb[IFA_FLAGS] != NULL ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	if (tb[IFA_FLAGS] != NULL)
+		memcpy(&a->flags, lx_attr_data(tb[IFA_FLAGS]), sizeof(a->flags));
+	else
+		a->flags = ifa->ifa_flags;
 	has_local = addr_get(local, tb[IFA_LOCAL], alen);
 	has_address = addr_get(address, tb[IFA_ADDRESS], alen);
 	if (!has_local && !has_address)
@@ -121,15 +124,15 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 	if (addr_get(a->brd, tb[IFA_BROADCAST], alen))
 		a->has_brd = 1;
 	if (tb[IFA_LABEL] != NULL) {
-		size_t n = strnlen(nla_data(tb[IFA_LABEL]), (size_t)nla_len(tb[IFA_LABEL]));
+		size_t n = strnlen(lx_attr_data(tb[IFA_LABEL]), lx_attr_len(tb[IFA_LABEL]));
 
 		if (n >= sizeof(a->label))
 			n = sizeof(a->label) - 1;
-		memcpy(a->label, nla_data(tb[IFA_LABEL]), n);
+		memcpy(a->label, lx_attr_data(tb[IFA_LABEL]), n);
 	}
 	a->valid_lft = a->preferred_lft = UINT32_MAX;
 	if (tb[IFA_CACHEINFO] != NULL) {
-		memcpy(&ci, nla_data(tb[IFA_CACHEINFO]), sizeof(ci));
+		memcpy(&ci, lx_attr_data(tb[IFA_CACHEINFO]), sizeof(ci));
 		a->valid_lft = ci.ifa_valid;
 		a->preferred_lft = ci.ifa_prefered;
 	}

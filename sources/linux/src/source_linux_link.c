@@ -35,25 +35,38 @@ struct link_ctx {
 	struct lx_slist	*stats;		/* counters wanted too (IFLA_STATS64) */
 };
 
+/* The walks checked nla_len >= NLA_HDRLEN. */
+#define attr_data(nla)	((const uint8_t *)lx_attr_data(nla))
+#define attr_len(nla)	lx_attr_len(nla)
+
+static inline uint32_t
+attr_u32(const struct nlattr *nla)
+{
+	uint32_t v;
+
+	memcpy(&v, attr_data(nla), sizeof(v));
+	return v;
+}
+
 static void
 copy_str(char *dst, size_t dstsz, const struct nlattr *nla)
 {
-	size_t n = nla_len(nla) > 0 ? strnlen(nla_data(nla), (size_t)nla_len(nla)) : 0;
+	const char *src = (const char *)attr_data(nla);
+	size_t max = attr_len(nla) < dstsz - 1 ? attr_len(nla) : dstsz - 1, n;
 
-	if (n >= dstsz)
-		n = dstsz - 1;
-	memcpy(dst, nla_data(nla), n);
+	for (n = 0; n < max && src[n] != '\0'; n++)
+		dst[n] = src[n];
 	dst[n] = '\0';
 }
 
 static uint8_t
 copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
 {
-	size_t n = nla_len(nla) > 0 ? (size_t)nla_len(nla) : 0;
+	size_t n = attr_len(nla);
 
 	if (n > dstsz)
 		n = dstsz;
-	memcpy(dst, nla_data(nla), n);
+	memcpy(dst, attr_data(nla), n);
 	return (uint8_t)n;
 }
 
@@ -65,8 +78,8 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
 static const struct nlattr *
 linkinfo_kind(const struct nlattr *li)
 {
-	const uint8_t *p = nla_data(li);
-	size_t rem = nla_len(li) > 0 ? (size_t)nla_len(li) : 0, adv;
+	const uint8_t *p = attr_data(li);
+	size_t rem = attr_len(li), adv;
 	const struct nlattr *nla;
 
 	while (rem >= NLA_HDRLEN) {
@@ -88,27 +101,62 @@ linkinfo_kind(const struct nlattr *li)
 }
 
 /*
+ * The attributes of a link message that we read all have types up to
+ * IFLA_STATS64; tb[type] is the last of each type (lx_attrs' rule).
+ */
+#define LINK_TBMAX	IFLA_STATS64
+
+/*
+ * Walk a link message's attributes (the lx_attrs walk, same checks, same
+ * -EPROTO) indexing only the low types, those we read: a link message has
+ * ~40 attributes, most of them of higher types (IFLA_AF_SPEC, ...), and
+ * the walk is most of the cost of a link dump.
+ */
+static int
+link_attrs(const struct nlmsghdr *nlh, const struct nlattr *tb[LINK_TBMAX + 1])
+{
+	const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	const uint8_t *p = (const uint8_t *)nlh + off;
+	/* What follows the attribute header at p: >= 0 while one fits. */
+	ptrdiff_t after = (ptrdiff_t)(nlh->nlmsg_len - off) - NLA_HDRLEN;
+	const struct nlattr *nla;
+	size_t len, type;
+
+	memset(tb, 0, sizeof(*tb) * (LINK_TBMAX + 1));
+	while (after >= 0) {
+		nla = (const struct nlattr *)p;
+		len = nla->nla_len;
+		if (len - NLA_HDRLEN > (size_t)after)	/* < NLA_HDRLEN, or past the end */
+			return -EPROTO;
+		if ((type = nla->nla_type & (size_t)NLA_TYPE_MASK) <= LINK_TBMAX)
+			tb[type] = nla;
+		len = NLA_ALIGN(len);
+		p += len;
+		after -= (ptrdiff_t)len;
+	}
+	return 0;
+}
+
+/*
  * Parse an RTM_NEWLINK into *a (zeroed first). 1 if it is not an AF_UNSPEC
  * link message (AF_BRIDGE port messages) and must be ignored.
  */
 static int
 link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
 {
-	struct nlattr *tb[IFLA_MAX + 1];
-	const struct nlattr *kind;
-	struct ifinfomsg *ifi;
-	int error;
+	const struct nlattr *tb[LINK_TBMAX + 1], *kind;
+	const struct ifinfomsg *ifi;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return 1;
-	if (!nlmsg_valid_hdr(nlh, sizeof(*ifi))) {
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi))) {
 		lx_seterr(lx, "netlink: RTM_GETLINK: short message");
 		return -EPROTO;
 	}
-	ifi = nlmsg_data(nlh);
+	ifi = NLMSG_DATA(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if ((error = lx_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX)) < 0 ||
+	if (link_attrs(nlh, tb) < 0 ||
 	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
 	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
 	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
@@ -127,22 +175,22 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	if (tb[IFLA_LINKINFO] != NULL && (kind = linkinfo_kind(tb[IFLA_LINKINFO])) != NULL)
 		copy_str(a->kind, sizeof(a->kind), kind);
 	if (tb[IFLA_MTU] != NULL)
-		a->mtu = nla_get_u32(tb[IFLA_MTU]);
+		a->mtu = attr_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER] != NULL)
-		a->master = nla_get_u32(tb[IFLA_MASTER]);
+		a->master = attr_u32(tb[IFLA_MASTER]);
 	if (tb[IFLA_TXQLEN] != NULL)
-		a->txqlen = nla_get_u32(tb[IFLA_TXQLEN]);
+		a->txqlen = attr_u32(tb[IFLA_TXQLEN]);
 	if (tb[IFLA_LINK] != NULL)
-		a->link = nla_get_u32(tb[IFLA_LINK]);
+		a->link = attr_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_OPERSTATE] != NULL)
-		a->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
+		a->operstate = *attr_data(tb[IFLA_OPERSTATE]);
 	if (tb[IFLA_ADDRESS] != NULL)
 		a->lladdr_len = copy_bin(a->lladdr, sizeof(a->lladdr), tb[IFLA_ADDRESS]);
 	if (tb[IFLA_BROADCAST] != NULL)
 		a->brd_len = copy_bin(a->brd, sizeof(a->brd), tb[IFLA_BROADCAST]);
 	if (stats != NULL && tb[IFLA_STATS64] != NULL)
-		return lx_slist_add(stats, a->index, nla_data(tb[IFLA_STATS64]),
-		    (size_t)nla_len(tb[IFLA_STATS64]));
+		return lx_slist_add(stats, a->index, attr_data(tb[IFLA_STATS64]),
+		    attr_len(tb[IFLA_STATS64]));
 	return 0;
 }
 
@@ -157,8 +205,9 @@ ifattrs_equal(const struct nb_ifattrs *x, const struct nb_ifattrs *y)
 	    x->brd_len == y->brd_len && memcmp(x->brd, y->brd, x->brd_len) == 0;
 }
 
+/* Room for one more element at lv->v[lv->n]. */
 static int
-link_vec_add(struct link_vec *lv, const struct nb_ifattrs *a)
+link_vec_room(struct link_vec *lv)
 {
 	struct nb_ifattrs *n;
 	size_t cap;
@@ -170,19 +219,59 @@ link_vec_add(struct link_vec *lv, const struct nb_ifattrs *a)
 		lv->v = n;
 		lv->cap = cap;
 	}
+	return 0;
+}
+
+static int
+link_vec_add(struct link_vec *lv, const struct nb_ifattrs *a)
+{
+	int error;
+
+	if ((error = link_vec_room(lv)) != 0)
+		return error;
 	lv->v[lv->n++] = *a;
 	return 0;
+}
+
+/* The error detail of a failed nb_if_upsert(a) (-EEXIST is the caller's). */
+static int
+link_upsert_error(struct lx *lx, const struct nb_ifattrs *a, int error)
+{
+	if (error != 0 && error != -EEXIST)
+		lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): %s", a->index, a->name,
+		    strerror(-error));
+	return error;
 }
 
 static int
 link_upsert(struct lx *lx, const struct nb_ifattrs *a)
 {
+	return link_upsert_error(lx, a, nb_if_upsert(lx->st, a, NULL));
+}
+
+/*
+ * A cold start's links, in dump order, under one hold of the stack's
+ * interface lock (nb_if_upsert_many); a name still taken (-EEXIST) goes
+ * to defer, as in a tracked dump.
+ */
+static int
+link_upsert_cold(struct lx *lx, struct link_ctx *c)
+{
+	size_t i, done;
 	int error;
 
-	if ((error = nb_if_upsert(lx->st, a, NULL)) != 0 && error != -EEXIST)
-		lx_seterr(lx, "libstack: nb_if_upsert(%u, %s): %s", a->index, a->name,
-		    strerror(-error));
-	return error;
+	for (i = 0; i < c->cold.n; i += done + 1) {
+		error = nb_if_upsert_many(lx->st, &c->cold.v[i], c->cold.n - i, &done);
+		if (error == 0)
+			break;
+		if (error == -EEXIST)
+			error = link_vec_add(&c->defer, &c->cold.v[i + done]);
+		else
+			link_upsert_error(lx, &c->cold.v[i + done], error);
+		if (error != 0)
+			return error;
+	}
+	return 0;
 }
 
 /* Dump handler: mark the link seen, write it if new or changed. */
@@ -194,10 +283,16 @@ link_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 	ptrdiff_t s;
 	int error;
 
+	if (!c->track) {		/* parsed in place, upserted after the dump */
+		if ((error = link_vec_room(&c->cold)) != 0)
+			return error;
+		if ((error = link_parse(lx, nlh, &c->cold.v[c->cold.n], c->stats)) != 0)
+			return error > 0 ? 0 : error;
+		c->cold.n++;
+		return 0;
+	}
 	if ((error = link_parse(lx, nlh, &a, c->stats)) != 0)
 		return error > 0 ? 0 : error;
-	if (!c->track)
-		return link_vec_add(&c->cold, &a);
 	if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
 		lx->links.state[s] = NL_KMAP_SEEN;
 		if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
@@ -298,12 +393,8 @@ lx_links_refresh(struct lx *lx, struct lx_slist *stats)
 	/* A cold start: size the tables once, then create the links. */
 	if (c.cold.n != 0)
 		nb_stack_reserve(lx->st, c.cold.n, 0);
-	for (i = 0; i < c.cold.n; i++) {
-		if ((error = link_upsert(lx, &c.cold.v[i])) == -EEXIST)
-			error = link_vec_add(&c.defer, &c.cold.v[i]);
-		if (error != 0)
-			goto out;
-	}
+	if ((error = link_upsert_cold(lx, &c)) != 0)
+		goto out;
 	/* Gone from the kernel: delete first, which frees names for renames. */
 	for (i = 0; i < lx->links.cap; i++) {
 		if (lx->links.state[i] != NL_KMAP_OLD)

@@ -21,38 +21,48 @@
 #define STATS64_NOHANDLER_END \
 	(offsetof(struct rtnl_link_stats64, rx_nohandler) + sizeof(__u64))
 
-/* docs/mib.md: the kernel -> counter mapping. */
-static void
-stats_map(const struct rtnl_link_stats64 *s, uint64_t v[NB_IFSTAT_MAX])
+/*
+ * Field f of a struct rtnl_link_stats64 of len bytes at p, read as if the
+ * struct were copied over zeros (a cut-short field keeps its first bytes).
+ */
+#define S64(p, len, f)	stats64_get((p), (len), offsetof(struct rtnl_link_stats64, f))
+
+static inline uint64_t
+stats64_get(const uint8_t *p, size_t len, size_t off)
 {
-	v[NB_IFSTAT_IPACKETS] = s->rx_packets;
-	v[NB_IFSTAT_IERRORS] = s->rx_errors;
-	v[NB_IFSTAT_IQDROPS] = s->rx_dropped;
-	v[NB_IFSTAT_IBYTES] = s->rx_bytes;
-	v[NB_IFSTAT_IMCASTS] = s->multicast;
-	v[NB_IFSTAT_OPACKETS] = s->tx_packets;
-	v[NB_IFSTAT_OERRORS] = s->tx_errors;
-	v[NB_IFSTAT_OQDROPS] = s->tx_dropped;
-	v[NB_IFSTAT_OBYTES] = s->tx_bytes;
-	v[NB_IFSTAT_OMCASTS] = 0;		/* absent on linux (ifstat mask) */
-	v[NB_IFSTAT_COLLISIONS] = s->collisions;
-	v[NB_IFSTAT_NOPROTO] = s->rx_nohandler;
+	uint64_t x = 0;
+
+	if (off + sizeof(x) <= len)
+		memcpy(&x, p + off, sizeof(x));	/* only 4-aligned in a message */
+	else if (off < len)
+		memcpy(&x, p + off, len - off);
+	return x;
 }
 
+/* docs/mib.md: the kernel -> counter mapping. */
 void
 lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX])
 {
-	struct rtnl_link_stats64 s;
+	const uint8_t *p = data;
 
-	memset(&s, 0, sizeof(s));
-	memcpy(&s, data, len < sizeof(s) ? len : sizeof(s));
-	stats_map(&s, v);
+	v[NB_IFSTAT_IPACKETS] = S64(p, len, rx_packets);
+	v[NB_IFSTAT_IERRORS] = S64(p, len, rx_errors);
+	v[NB_IFSTAT_IQDROPS] = S64(p, len, rx_dropped);
+	v[NB_IFSTAT_IBYTES] = S64(p, len, rx_bytes);
+	v[NB_IFSTAT_IMCASTS] = S64(p, len, multicast);
+	v[NB_IFSTAT_OPACKETS] = S64(p, len, tx_packets);
+	v[NB_IFSTAT_OERRORS] = S64(p, len, tx_errors);
+	v[NB_IFSTAT_OQDROPS] = S64(p, len, tx_dropped);
+	v[NB_IFSTAT_OBYTES] = S64(p, len, tx_bytes);
+	v[NB_IFSTAT_OMCASTS] = 0;		/* absent on linux (ifstat mask) */
+	v[NB_IFSTAT_COLLISIONS] = S64(p, len, collisions);
+	v[NB_IFSTAT_NOPROTO] = S64(p, len, rx_nohandler);
 }
 
 static int
 stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 {
-	struct lx_pending *n;
+	struct nb_ifstats_rec *n;
 	size_t cap;
 
 	if (lx->npend == lx->pendcap) {
@@ -71,7 +81,7 @@ stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 int
 lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
 {
-	struct lx_pending *n;
+	struct nb_ifstats_rec *n;
 	size_t cap;
 
 	if (l->n == l->cap) {
@@ -152,7 +162,7 @@ lx_ifstats_apply(struct lx *lx, const struct lx_slist *l)
 {
 	char saved[LX_ERRLEN];
 	uint32_t mask;
-	size_t i;
+	size_t i, done;
 	int error = 0;
 
 	if (l->old_kernel && (lx->ifstat_mask & (1u << NB_IFSTAT_NOPROTO)) != 0) {
@@ -162,19 +172,19 @@ lx_ifstats_apply(struct lx *lx, const struct lx_slist *l)
 		lx->ifstat_mask = mask;
 	}
 	lx->npend = 0;
-	for (i = 0; i < l->n; i++) {
-		error = nb_if_stats_store(lx->st, l->v[i].index, NB_SLOT_SOURCE, l->v[i].v);
+	for (i = 0; i < l->n; i += done + 1) {
+		error = nb_if_stats_store_many(lx->st, NB_SLOT_SOURCE, &l->v[i], l->n - i, &done);
+		if (error == 0)
+			break;
 		if (error == -ENOENT) {
 			/* born after the link dump */
-			if ((error = stats_pend(lx, l->v[i].index, l->v[i].v)) != 0)
+			if ((error = stats_pend(lx, l->v[i + done].index, l->v[i + done].v)) != 0)
 				goto out;
 			continue;
 		}
-		if (error != 0) {
-			lx_seterr(lx, "libstack: nb_if_stats_store(%u): %s", l->v[i].index,
-			    strerror(-error));
-			goto out;
-		}
+		lx_seterr(lx, "libstack: nb_if_stats_store(%u): %s", l->v[i + done].index,
+		    strerror(-error));
+		goto out;
 	}
 	/* Links the stack did not know: fetch each, then store its counters. */
 	for (i = 0; i < lx->npend; i++) {
