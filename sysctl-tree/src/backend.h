@@ -164,6 +164,7 @@ struct nb__tab {
 	size_t		 plen[NB_SYSCTL_MAXDEPTH];
 	unsigned	 pn;
 	uint32_t	 wild;		/* bit d: pcomp[d] is '*' */
+	unsigned	 nkey;		/* how many '*': the keys of a row */
 	unsigned	 prefix;	/* components before the first '*' */
 	struct nb__tabnode *trie;	/* [0] is the root */
 	unsigned	 ntrie;
@@ -208,6 +209,32 @@ found:
 
 /* Open a new row for the object whose path is comp[0..pn) (keys at the '*'s). */
 int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens);
+/*
+ * The same for a reader that has the keys themselves (the components at
+ * the '*'s, key[0..nkey)): the first `same` are the previous row's and are
+ * not stored again; index is the row's until an "index" leaf is stored
+ * (nb__tab_row's: nb__tab_keynum of the last component). The row is all
+ * zeros when opened.
+ */
+int	nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen,
+	    unsigned same, int64_t index);
+
+/* A row's default index: decimal digits only, at most 18, as a number; else -1. */
+static inline int64_t
+nb__tab_keynum(const char *s, size_t len)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
 /* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
 int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */

@@ -1310,20 +1310,36 @@ mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
 	return w->sbuf;
 }
 
+/* "00" to "ff": the two hex digits of each byte value, at twice the value. */
+#define HEX16(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
+static const char hex2[] = HEX16("0") HEX16("1") HEX16("2") HEX16("3") HEX16("4") HEX16("5")
+    HEX16("6") HEX16("7") HEX16("8") HEX16("9") HEX16("a") HEX16("b") HEX16("c") HEX16("d")
+    HEX16("e") HEX16("f");
+#undef HEX16
+
+size_t
+mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
+{
+	char *p = dst;
+	unsigned i;
+
+	if (len > NB_LLADDR_MAX)
+		len = NB_LLADDR_MAX;
+	for (i = 0; i < len; i++) {
+		memcpy(p, &hex2[2 * a[i]], 2);
+		p[2] = ':';
+		p += 3;
+	}
+	if (p != dst)
+		p--;	/* the last ':' */
+	*p = '\0';
+	return (size_t)(p - dst);
+}
+
 const char *
 mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
 {
-	static const char hex[] = "0123456789abcdef";
-	char *p = w->sbuf;
-	unsigned i;
-
-	for (i = 0; i < len && i < NB_LLADDR_MAX; i++) {
-		if (i > 0)
-			*p++ = ':';
-		*p++ = hex[a[i] >> 4];
-		*p++ = hex[a[i] & 0xf];
-	}
-	*p = '\0';
+	(void)mib_lladdr_fmt(w->sbuf, a, len);
 	return w->sbuf;
 }
 
@@ -1333,6 +1349,11 @@ mib_utoa(uint64_t v, char *buf)
 	char tmp[21];
 	size_t n = 0, i;
 
+	if (v < 10) {
+		buf[0] = (char)('0' + v);
+		buf[1] = '\0';
+		return 1;
+	}
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;

@@ -173,6 +173,8 @@ size_t	mib_utoa(uint64_t v, char *buf);
 /* Text of an address / a link-layer address in w->sbuf ("" if unknown). */
 const char *mib_addr_text(struct mib_walk *w, int family, const uint8_t *a);
 const char *mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len);
+/* The same text into dst (at least 3 * min(len, NB_LLADDR_MAX) + 1 bytes); its length. */
+size_t	mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len);
 
 int	mib_interfaces(struct mib_walk *w);
 /* Table mode: serve net.interfaces.* / .addrs.* straight from the objects; false: not this shape. */

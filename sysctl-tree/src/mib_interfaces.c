@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,28 @@
 
 #include "mib.h"
 
-static const char *const operstates[] = {
-	"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up",
+static const struct {
+	const char	*s;
+	size_t		 len;
+} operstates[] = {
+	{ "unknown", sizeof("unknown") - 1 },
+	{ "notpresent", sizeof("notpresent") - 1 },
+	{ "down", sizeof("down") - 1 },
+	{ "lowerlayerdown", sizeof("lowerlayerdown") - 1 },
+	{ "testing", sizeof("testing") - 1 },
+	{ "dormant", sizeof("dormant") - 1 },
+	{ "up", sizeof("up") - 1 },
 };
 
+/* The text of operational state st; *len its length. */
 static const char *
-operstate_text(struct mib_walk *w, unsigned st)
+operstate_text(struct mib_walk *w, unsigned st, size_t *len)
 {
-	if (st < sizeof(operstates) / sizeof(operstates[0]))
-		return operstates[st];
-	mib_utoa(st, w->sbuf);
+	if (st < sizeof(operstates) / sizeof(operstates[0])) {
+		*len = operstates[st].len;
+		return operstates[st].s;
+	}
+	*len = mib_utoa(st, w->sbuf);
 	return w->sbuf;
 }
 
@@ -177,6 +190,7 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 {
 	unsigned rw = d == NULL ? NB_SYSCTL_F_WRITABLE : 0;
 	struct addrwalk aw = { w, 0 };
+	size_t len;
 	int error;
 
 	w->ifstats_ok = false;
@@ -195,7 +209,7 @@ if_leaves(struct mib_walk *w, const struct nb_ifattrs *a, uint64_t gen,
 	IF_LEAF(NB_IFA_MTU, "mtu", mib_leaf_int(w, "maximum transmission unit", NB_SYSCTL_F_GAUGE | rw, a->mtu));
 	IF_LEAF(NB_IFA_TXQLEN, "txqlen", mib_leaf_int(w, "transmit queue length", NB_SYSCTL_F_GAUGE | rw, a->txqlen));
 	IF_LEAF(NB_IFA_LLADDR, "lladdr", mib_leaf_str(w, "link-layer address", NB_SYSCTL_ADDRESS, 0, mib_lladdr_text(w, a->lladdr, a->lladdr_len)));
-	IF_LEAF(NB_IFA_OPERSTATE, "operstate", mib_leaf_str(w, "RFC 2863 operational state", NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate)));
+	IF_LEAF(NB_IFA_OPERSTATE, "operstate", mib_leaf_str(w, "RFC 2863 operational state", NB_SYSCTL_STRING, 0, operstate_text(w, a->operstate, &len)));
 	IF_LEAF(NB_IFA_MASTER, "master", mib_leaf_str(w, "master interface", NB_SYSCTL_STRING, 0, master_text(w, a->master)));
 	IF_LEAF(NB_IFA_LINK, "link", mib_leaf_int(w, "IFLA_LINK peer interface index", NB_SYSCTL_F_GAUGE, a->link));
 #undef IF_LEAF
@@ -375,37 +389,213 @@ static const struct leafdef addr_defs[AL_N] = {
 	[AL_FLAGS] = { "flags", NB_SYSCTL_INT, NB_SYSCTL_F_GAUGE },
 };
 
+/*
+ * The plan of a read: one entry per planned leaf, with its column's place
+ * in the row, so that a row is a loop over the entries with no name, trie
+ * or type looked at again. A number into a number column (PUT_NUM) and a
+ * text into a text column (PUT_TEXT) are written straight into the row
+ * (all zeros when opened: nb__tab_row_keys) and their columns' flags are
+ * set once at the end (plan_flags); any other pairing (a number as text,
+ * a bool column, ...) goes through nb__tab_store like the walk's
+ * (PUT_VAL). The counters stored straight are a list of their own (runs
+ * of counters that lie side by side in the row, copied at once), always
+ * present; where they lie in the row as in enum nb_ifstat (an array, as
+ * nbnetstat's), they are summed straight into it and the slots of the
+ * counters not planned are cleared again (blk, holes). A number of the
+ * attribute block is read at its offset there.
+ * The identity leaves (index, gen) are set by the row's code, not by the
+ * loop.
+ */
+enum {
+	PUT_NUM,
+	PUT_TEXT,
+	PUT_VAL,
+};
+
+#define AOFF_GEN	((size_t)-1)
+
+/* Where each number leaf (IFL_*) is in the attribute block (all uint32_t). */
+static const size_t if_aoff[IFL_STATS] = {
+	[IFL_INDEX] = offsetof(struct nb_ifattrs, index),
+	[IFL_GEN] = AOFF_GEN,
+	[IFL_TYPE] = offsetof(struct nb_ifattrs, type),
+	[IFL_FLAGS] = offsetof(struct nb_ifattrs, flags),
+	[IFL_MTU] = offsetof(struct nb_ifattrs, mtu),
+	[IFL_TXQLEN] = offsetof(struct nb_ifattrs, txqlen),
+	[IFL_LINK] = offsetof(struct nb_ifattrs, link),
+};
+
 struct plan {
 	int		 node;		/* the column's trie node */
 	unsigned	 leaf;		/* IFL_* (IFL_STATS + i) or AL_* */
+	unsigned	 put;		/* PUT_* */
+	uint32_t	 unknown;	/* IFL_*: the nb_ifattrs.unknown bit that leaves it out */
+	size_t		 aoff;		/* IFL_* PUT_NUM: if_aoff[leaf] */
+	unsigned	 col;		/* the caller's column */
+	unsigned	 pw;		/* its present word ... */
+	uint64_t	 pb;		/* ... and bit */
+	size_t		 off;		/* its place in the row */
+	size_t		 size;		/* ... and size (text) */
+};
+
+/* Counters k..k+n-1 into n number columns side by side at off. */
+struct ctrrun {
+	size_t		 off;
+	unsigned	 k;		/* enum nb_ifstat */
+	unsigned	 n;
 };
 
 #define PLAN_MAX	(IFL_STATS + NB_IFSTAT_MAX)
+#define PRESENT_WORDS	(NB_SYSCTL_TABLE_MAXCOLS / 64)
+#define BLK_NONE	((size_t)-1)
 
-static unsigned
+struct planned {
+	struct plan	 p[PLAN_MAX];
+	unsigned	 np;
+	struct ctrrun	 ctr[NB_IFSTAT_MAX];
+	unsigned	 nctr;
+	uint64_t	 ctrmask[PRESENT_WORDS];	/* the counters' present bits */
+	bool		 stats;		/* a counter is planned: sum them once a row */
+	bool		 valctr;	/* ... one of them PUT_VAL (from w->ifstats) */
+	size_t		 blk;		/* the counters' array in the row, or BLK_NONE */
+	uint32_t	 holes;		/* ... the slots (1 << enum nb_ifstat) to clear */
+	bool		 ident;		/* the "index" leaf is planned (interfaces) */
+	unsigned	 nw;		/* present words the columns use */
+	uint64_t	 seen[PRESENT_WORDS];	/* columns stored in some row */
+};
+
+static bool
+is_text(enum nb_sysctl_type t)
+{
+	return t == NB_SYSCTL_STRING || t == NB_SYSCTL_ADDRESS;
+}
+
+static bool
+is_num(enum nb_sysctl_type t)
+{
+	return t == NB_SYSCTL_INT || t == NB_SYSCTL_U64;
+}
+
+/* Plan the leaf `leaf` (defs[leaf], or a counter) found at trie node `node`. */
+static void
+plan_add(const struct nb__tab *tab, struct planned *pl, int node, unsigned leaf,
+    const struct leafdef *defs)
+{
+	const struct nb__tabnode *n = &tab->trie[node];
+	const struct nb_sysctl_column *c;
+	bool iface = defs == if_defs;
+	enum nb_sysctl_type type;
+	struct ctrrun *r;
+	struct plan *p;
+
+	if (n->id == NB__TAB_COL_INDEX)
+		pl->ident = true;
+	if (n->col < 0 || pl->np == PLAN_MAX)
+		return;		/* identity alone, or an interior node: nothing to store */
+	c = &tab->cols[n->col];
+	type = iface && leaf >= IFL_STATS ? NB_SYSCTL_U64 : defs[leaf].type;
+	if (iface && leaf >= IFL_STATS && is_num(c->type)) {
+		pl->ctrmask[n->col / 64] |= UINT64_C(1) << (n->col % 64);
+		r = &pl->ctr[pl->nctr - (pl->nctr > 0)];
+		if (pl->nctr > 0 && r->k + r->n == leaf - IFL_STATS && r->off + 8 * r->n == c->offset)
+			r->n++;		/* the next counter in the next 8 bytes */
+		else
+			pl->ctr[pl->nctr++] = (struct ctrrun){ c->offset, leaf - IFL_STATS, 1 };
+		return;
+	}
+	if (iface && leaf >= IFL_STATS)
+		pl->valctr = true;
+	p = &pl->p[pl->np++];
+	p->node = node;
+	p->leaf = leaf;
+	p->unknown = iface && leaf < IFL_STATS ? if_unknown[leaf] : 0;
+	p->aoff = iface && leaf < IFL_STATS ? if_aoff[leaf] : 0;
+	p->col = (unsigned)n->col;
+	p->pw = p->col / 64;
+	p->pb = UINT64_C(1) << (p->col % 64);
+	p->off = c->offset;
+	p->size = c->size;
+	if (is_num(c->type) && is_num(type))
+		p->put = PUT_NUM;
+	else if (is_text(c->type) && is_text(type))
+		p->put = PUT_TEXT;
+	else
+		p->put = PUT_VAL;
+}
+
+static void
 plan_leaves(const struct nb__tab *tab, const struct leafdef *defs, unsigned ndefs,
-    uint32_t ifmask, struct plan *p)
+    uint32_t ifmask, struct planned *pl)
 {
 	const struct nb__tabnode *t = tab->trie;
-	unsigned n = 0, k;
+	unsigned k;
 	int c, cc;
 
+	memset(pl, 0, sizeof(*pl));
+	pl->nw = (tab->ncols + 63) / 64;
 	for (c = t[0].child; c >= 0; c = t[c].next) {
 		if (ifmask != 0 && t[c].len == 5 && memcmp(t[c].name, "stats", 5) == 0) {
 			for (cc = t[c].child; cc >= 0; cc = t[cc].next)
 				for (k = 0; k < NB_IFSTAT_MAX; k++)
 					if ((ifmask & (1u << k)) != 0 &&
 					    strlen(nb_ifstat_desc[k].name) == t[cc].len &&
-					    memcmp(nb_ifstat_desc[k].name, t[cc].name, t[cc].len) == 0)
-						p[n++] = (struct plan){ cc, IFL_STATS + k };
+					    memcmp(nb_ifstat_desc[k].name, t[cc].name, t[cc].len) == 0) {
+						plan_add(tab, pl, cc, IFL_STATS + k, defs);
+						pl->stats = true;
+					}
 			continue;
 		}
 		for (k = 0; k < ndefs; k++)
 			if (strlen(defs[k].name) == t[c].len &&
-			    memcmp(defs[k].name, t[c].name, t[c].len) == 0 && n < PLAN_MAX)
-				p[n++] = (struct plan){ c, k };
+			    memcmp(defs[k].name, t[c].name, t[c].len) == 0)
+				plan_add(tab, pl, c, k, defs);
 	}
-	return n;
+}
+
+/*
+ * The counters' array: every counter stored straight at blk + 8 * k for
+ * its k, the whole array within the row and aligned (the rows are, with a
+ * row size of a multiple of 8). Each row then gets all the sums, and the
+ * slots of the others (another column's, or padding) are zeroed again
+ * before any other column is written.
+ */
+static void
+plan_block(const struct nb__tab *tab, struct planned *pl)
+{
+	const size_t asz = NB_IFSTAT_MAX * sizeof(uint64_t);
+	uint32_t covered = 0;
+	size_t base;
+	unsigned i;
+
+	pl->blk = BLK_NONE;
+	if (pl->nctr == 0 || pl->valctr || tab->t->rowsize % 8 != 0 ||
+	    pl->ctr[0].off < 8 * pl->ctr[0].k)
+		return;
+	base = pl->ctr[0].off - 8 * pl->ctr[0].k;
+	if (base % 8 != 0 || base > tab->t->rowsize || asz > tab->t->rowsize - base)
+		return;
+	for (i = 0; i < pl->nctr; i++) {
+		if (pl->ctr[i].off != base + 8 * pl->ctr[i].k)
+			return;
+		covered |= ((1u << pl->ctr[i].n) - 1) << pl->ctr[i].k;
+	}
+	pl->blk = base;
+	pl->holes = ~covered & ((1u << NB_IFSTAT_MAX) - 1);
+}
+
+/* Column flags of the columns stored straight into the rows (nb__tab_store sets its own). */
+static void
+plan_flags(const struct nb__tab *tab, const struct planned *pl, const struct leafdef *defs)
+{
+	const struct plan *p;
+	unsigned c;
+
+	for (p = pl->p; p < pl->p + pl->np; p++)
+		if (p->put != PUT_VAL && (pl->seen[p->pw] & p->pb) != 0)
+			tab->t->colflags[p->col] |= defs[p->leaf].flags;
+	for (c = 0; c < tab->ncols; c++)
+		if (((pl->seen[c / 64] & pl->ctrmask[c / 64]) >> (c % 64) & 1) != 0)
+			tab->t->colflags[c] |= NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU;
 }
 
 static void
@@ -417,14 +607,17 @@ setval(struct nb_sysctl_value *v, const struct leafdef *d)
 	v->ncpu = 0;
 }
 
+/* Text s (len bytes) into a text column, cut to its size as store_col does. */
 static void
-setstr(struct nb_sysctl_value *v, const char *s)
+put_text(char *field, size_t size, const char *s, size_t len)
 {
-	v->str = s;
-	v->len = strlen(s);
+	if (len >= size)
+		len = size - 1;
+	memcpy(field, s, len);
+	field[len] = '\0';
 }
 
-/* The number leaf l (IFL_*) of an interface. */
+/* The number leaf l (IFL_*, not a counter) of an interface. */
 static uint64_t
 if_num(const struct nb_ifattrs *a, const struct nb_iface *ifp, unsigned l)
 {
@@ -446,147 +639,245 @@ if_num(const struct nb_ifattrs *a, const struct nb_iface *ifp, unsigned l)
 	}
 }
 
+/* The text leaf l (IFL_*) of an interface; *len its length. */
+static const char *
+if_text(struct mib_walk *w, const struct nb_ifattrs *a, unsigned l, size_t *len)
+{
+	const char *s;
+
+	switch (l) {
+	case IFL_KIND:
+		s = a->kind;
+		break;
+	case IFL_LLADDR:
+		*len = mib_lladdr_fmt(w->sbuf, a->lladdr, a->lladdr_len);
+		return w->sbuf;
+	case IFL_OPERSTATE:
+		return operstate_text(w, a->operstate, len);
+	default:
+		s = master_text(w, a->master);
+		break;
+	}
+	*len = strlen(s);
+	return s;
+}
+
+/* Leaf l of an interface as a value, for nb__tab_store. */
 static void
-if_row(struct mib_walk *w, const struct nb_iface *ifp, const struct plan *p, unsigned np)
+if_value(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *ifp, unsigned l,
+    struct nb_sysctl_value *v)
+{
+	size_t len;
+
+	if (l >= IFL_STATS) {
+		v->type = NB_SYSCTL_U64;
+		v->flags = NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU;
+		v->percpu = NULL;
+		v->ncpu = 0;
+		v->u = w->ifstats[l - IFL_STATS];
+		return;
+	}
+	setval(v, &if_defs[l]);
+	if (is_text(if_defs[l].type)) {
+		v->str = if_text(w, a, l, &len);
+		v->len = len;
+	} else if (if_defs[l].type == NB_SYSCTL_U64)
+		v->u = if_num(a, ifp, l);
+	else
+		v->i = (int64_t)if_num(a, ifp, l);
+}
+
+static void
+seen_row(struct planned *pl, const struct nb_sysctl_rowid *id)
+{
+	unsigned i;
+
+	for (i = 0; i < pl->nw; i++)
+		pl->seen[i] |= id->present[i];
+}
+
+static void
+if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 {
 	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
-	const char *comp[3] = { "net", "interfaces", a->name };
-	size_t lens[3] = { 3, 10, strnlen(a->name, NB_IFNAMSIZ) };
+	struct nb__tab *tab = w->tab;
+	const char *name = a->name, *s;
+	size_t len = strnlen(a->name, NB_IFNAMSIZ);
+	struct nb_sysctl_rowid *id;
+	const struct plan *p;
 	struct nb_sysctl_value v;
-	bool stats = false;
-	unsigned i, l;
+	uint64_t u;
+	unsigned i;
 	int rc;
 
-	if ((rc = nb__tab_row(w->tab, comp, lens)) != 0) {
+	/* The index leaf is the row's index; unknown, the name's number (the walk's). */
+	if ((rc = nb__tab_row_keys(tab, &name, &len, 0,
+	    pl->ident && (a->unknown & NB_IFA_INDEX) == 0 ? (int64_t)a->index :
+	    nb__tab_keynum(name, len))) != 0) {
 		w->rc = rc;
 		return;
 	}
-	for (i = 0; i < np && w->rc == 0; i++) {
-		l = p[i].leaf;
-		if (l >= IFL_STATS) {
-			if (!stats) {
-				nb_iface_stats(ifp, w->ifstats);
-				stats = true;
-			}
-			if ((rc = nb__tab_store_num(w->tab, p[i].node, NB_SYSCTL_U64,
-				 NB_SYSCTL_F_COUNTER | NB_SYSCTL_F_PERCPU, w->ifstats[l - IFL_STATS])) != 0)
-				w->rc = rc;
-			continue;
-		}
-		if ((a->unknown & if_unknown[l]) != 0)
-			continue; /* unknown to the source (--root): absent */
-		if (if_defs[l].type == NB_SYSCTL_INT || if_defs[l].type == NB_SYSCTL_U64) {
-			if ((rc = nb__tab_store_num(w->tab, p[i].node, if_defs[l].type,
-				 if_defs[l].flags, if_num(a, ifp, l))) != 0)
-				w->rc = rc;
-			continue;
-		}
-		setval(&v, &if_defs[l]);
-		switch (l) {
-		case IFL_INDEX:
-			v.i = a->index;
-			break;
-		case IFL_GEN:
-			v.u = nb_iface_gen(ifp);
-			break;
-		case IFL_KIND:
-			setstr(&v, a->kind);
-			break;
-		case IFL_TYPE:
-			v.i = a->type;
-			break;
-		case IFL_FLAGS:
-			v.i = a->flags;
-			break;
-		case IFL_MTU:
-			v.i = a->mtu;
-			break;
-		case IFL_TXQLEN:
-			v.i = a->txqlen;
-			break;
-		case IFL_LLADDR:
-			setstr(&v, mib_lladdr_text(w, a->lladdr, a->lladdr_len));
-			break;
-		case IFL_OPERSTATE:
-			setstr(&v, operstate_text(w, a->operstate));
-			break;
-		case IFL_MASTER:
-			setstr(&v, master_text(w, a->master));
-			break;
-		case IFL_LINK:
-			v.i = a->link;
-			break;
-		}
-		if ((rc = nb__tab_store(w->tab, p[i].node, &v)) != 0)
-			w->rc = rc;
+	id = tab->id;
+	id->gen = nb_iface_gen(ifp);
+	if (pl->blk != BLK_NONE) {
+		uint64_t *sum = (uint64_t *)(void *)(tab->row + pl->blk);
+
+		nb_iface_stats(ifp, sum);
+		for (uint32_t h = pl->holes; h != 0; h &= h - 1)
+			sum[__builtin_ctz(h)] = 0;
+		for (i = 0; i < pl->nw; i++)
+			id->present[i] |= pl->ctrmask[i];
+	} else if (pl->stats) {
+		nb_iface_stats(ifp, w->ifstats);
+		for (i = 0; i < pl->nctr; i++)
+			memcpy(tab->row + pl->ctr[i].off, &w->ifstats[pl->ctr[i].k],
+			    pl->ctr[i].n * sizeof(uint64_t));
+		for (i = 0; i < pl->nw; i++)
+			id->present[i] |= pl->ctrmask[i];
 	}
+	for (p = pl->p; p < pl->p + pl->np; p++) {
+		if ((a->unknown & p->unknown) != 0)
+			continue; /* unknown to the source (--root): absent */
+		if (p->put == PUT_NUM) {
+			if (p->aoff != AOFF_GEN) {
+				uint32_t x;
+
+				memcpy(&x, (const char *)a + p->aoff, sizeof(x));
+				u = x;
+			} else
+				u = id->gen;
+			memcpy(tab->row + p->off, &u, sizeof(u));
+		} else if (p->put == PUT_TEXT) {
+			if (p->leaf == IFL_LLADDR && p->size > 3u * a->lladdr_len)
+				(void)mib_lladdr_fmt(tab->row + p->off, a->lladdr, a->lladdr_len);
+			else {
+				s = if_text(w, a, p->leaf, &len);
+				put_text(tab->row + p->off, p->size, s, len);
+			}
+		} else {
+			if_value(w, a, ifp, p->leaf, &v);
+			if ((rc = nb__tab_store(tab, p->node, &v)) != 0) {
+				w->rc = rc;
+				return;
+			}
+			continue;
+		}
+		id->present[p->pw] |= p->pb;
+	}
+	seen_row(pl, id);
 }
 
 struct addrrows {
 	struct mib_walk	*w;
-	const struct plan *p;
-	unsigned	 np;
-	const char	*comp[5];
-	size_t		 lens[5];
+	struct planned	*pl;
+	const char	*key[2];	/* the interface's name (if a key: nk 1), the address's number */
+	size_t		 klen[2];
+	unsigned	 nk;		/* the number's key: key[nk] */
 	unsigned	 n;
 };
+
+/* The text leaf l (AL_*) of an address, in w->sbuf or a constant; NULL: absent. */
+static const char *
+addr_text(struct mib_walk *w, const struct nb_addrattrs *a, unsigned l)
+{
+	switch (l) {
+	case AL_FAMILY:
+		if (a->family == AF_INET)
+			return "inet";
+		if (a->family == AF_INET6)
+			return "inet6";
+		mib_utoa(a->family, w->sbuf);
+		return w->sbuf;
+	case AL_ADDRESS:
+		return mib_addr_text(w, a->family, a->addr);
+	case AL_BROADCAST:
+		return a->has_brd ? mib_addr_text(w, a->family, a->brd) : NULL;
+	case AL_PEER:
+		return a->has_peer ? mib_addr_text(w, a->family, a->peer) : NULL;
+	default:
+		return (a->unknown & NB_ADDRA_SCOPE) == 0 ? scope_text(w, a->scope) : NULL;
+	}
+}
+
+/* The address bytes of leaf l (AL_ADDRESS, _BROADCAST, _PEER); NULL: absent or another leaf. */
+static const uint8_t *
+addr_bytes(const struct nb_addrattrs *a, unsigned l)
+{
+	switch (l) {
+	case AL_ADDRESS:
+		return a->addr;
+	case AL_BROADCAST:
+		return a->has_brd ? a->brd : NULL;
+	case AL_PEER:
+		return a->has_peer ? a->peer : NULL;
+	default:
+		return NULL;
+	}
+}
 
 static int
 addr_row_cb(const struct nb_addr *ap, void *arg)
 {
 	struct addrrows *ar = arg;
 	struct mib_walk *w = ar->w;
+	struct nb__tab *tab = w->tab;
 	const struct nb_addrattrs *a = nb_addr_attrs(ap);
+	const struct plan *p;
+	const uint8_t *b;
+	const char *s;
 	struct nb_sysctl_value v;
-	unsigned i, l;
+	uint64_t u;
+	unsigned n = ar->n++;
 	int rc;
 
-	ar->lens[4] = mib_utoa(ar->n++, w->nbuf);
-	ar->comp[4] = w->nbuf;
-	if ((rc = nb__tab_row(w->tab, ar->comp, ar->lens)) != 0) {
+	if (n == 0 && ar->nk > 0)
+		ar->klen[0] = strnlen(ar->key[0], NB_IFNAMSIZ);
+	ar->klen[ar->nk] = mib_utoa(n, w->nbuf);
+	ar->key[ar->nk] = w->nbuf;
+	/* The interface's name is stored once, with its first address. */
+	if ((rc = nb__tab_row_keys(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
 		w->rc = rc;
 		return 1;
 	}
-	for (i = 0; i < ar->np; i++) {
-		l = ar->p[i].leaf;
-		setval(&v, &addr_defs[l]);
-		switch (l) {
-		case AL_FAMILY:
-			setstr(&v, a->family == AF_INET ? "inet" : a->family == AF_INET6 ? "inet6" :
-			    (mib_utoa(a->family, w->sbuf), w->sbuf));
-			break;
-		case AL_ADDRESS:
-			setstr(&v, mib_addr_text(w, a->family, a->addr));
-			break;
-		case AL_PREFIXLEN:
-			v.i = a->prefixlen;
-			break;
-		case AL_BROADCAST:
-			if (!a->has_brd)
+	for (p = ar->pl->p; p < ar->pl->p + ar->pl->np; p++) {
+		if (p->put == PUT_NUM) {
+			if (p->leaf == AL_PREFIXLEN)
+				u = a->prefixlen;
+			else if ((a->unknown & NB_ADDRA_FLAGS) == 0)
+				u = a->flags;
+			else
 				continue;
-			setstr(&v, mib_addr_text(w, a->family, a->brd));
-			break;
-		case AL_PEER:
-			if (!a->has_peer)
+			memcpy(tab->row + p->off, &u, sizeof(u));
+		} else if (p->put == PUT_TEXT) {
+			/* An address: straight into a column wide enough for any. */
+			if (p->size >= INET6_ADDRSTRLEN && (b = addr_bytes(a, p->leaf)) != NULL)
+				(void)nb_sysctl_ntop(a->family, b, tab->row + p->off, p->size);
+			else if ((s = addr_text(w, a, p->leaf)) != NULL)
+				put_text(tab->row + p->off, p->size, s, strlen(s));
+			else
 				continue;
-			setstr(&v, mib_addr_text(w, a->family, a->peer));
-			break;
-		case AL_SCOPE:
-			if ((a->unknown & NB_ADDRA_SCOPE) != 0)
+		} else {
+			setval(&v, &addr_defs[p->leaf]);
+			if (p->leaf == AL_PREFIXLEN)
+				v.i = a->prefixlen;
+			else if (p->leaf == AL_FLAGS) {
+				if ((a->unknown & NB_ADDRA_FLAGS) != 0)
+					continue;
+				v.i = a->flags;
+			} else if ((s = addr_text(w, a, p->leaf)) != NULL) {
+				v.str = s;
+				v.len = strlen(s);
+			} else
 				continue;
-			setstr(&v, scope_text(w, a->scope));
-			break;
-		case AL_FLAGS:
-			if ((a->unknown & NB_ADDRA_FLAGS) != 0)
-				continue;
-			v.i = a->flags;
-			break;
+			if ((rc = nb__tab_store(tab, p->node, &v)) != 0) {
+				w->rc = rc;
+				return 1;
+			}
+			continue;
 		}
-		if ((rc = nb__tab_store(w->tab, ar->p[i].node, &v)) != 0) {
-			w->rc = rc;
-			return 1;
-		}
+		tab->id->present[p->pw] |= p->pb;
 	}
+	seen_row(ar->pl, tab->id);
 	return 0;
 }
 
@@ -598,12 +889,12 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 bool
 mib_if_table(struct mib_walk *w)
 {
-	const struct nb__tab *tab = w->tab;
-	struct plan p[PLAN_MAX];
+	struct nb__tab *tab = w->tab;
+	struct planned pl;
 	struct addrrows ar;
 	const struct nb_iface *ifp;
+	const struct nb_ifattrs *a;
 	bool addrs, named;
-	unsigned np;
 	size_t i;
 	int error;
 
@@ -614,8 +905,11 @@ mib_if_table(struct mib_walk *w)
 	if (tab->pn != 3 && !addrs)
 		return false;
 	named = (tab->wild >> 2 & 1) == 0;
-	np = addrs ? plan_leaves(tab, addr_defs, AL_N, 0, p) :
-	    plan_leaves(tab, if_defs, IFL_STATS, w->ifmask, p);
+	if (addrs)
+		plan_leaves(tab, addr_defs, AL_N, 0, &pl);
+	else
+		plan_leaves(tab, if_defs, IFL_STATS, w->ifmask, &pl);
+	plan_block(tab, &pl);
 	if (named) {
 		if (tab->plen[2] < NB_IFNAMSIZ &&
 		    (ifp = nb_if_lookup_name(&w->rd, tab->pcomp[2])) != NULL &&
@@ -640,17 +934,17 @@ mib_if_table(struct mib_walk *w)
 	for (i = 0; i < w->nif && w->rc == 0; i++) {
 		ifp = w->ifv[i];
 		if (!addrs) {
-			if_row(w, ifp, p, np);
+			if_row(w, ifp, &pl);
 			continue;
 		}
-		if ((nb_iface_attrs(ifp)->unknown & NB_IFA_ADDRS) != 0)
+		a = nb_iface_attrs(ifp);
+		if ((a->unknown & NB_IFA_ADDRS) != 0)
 			continue; /* unknown, not empty: no rows, as the walk */
-		ar = (struct addrrows){ .w = w, .p = p, .np = np,
-		    .comp = { "net", "interfaces", nb_iface_attrs(ifp)->name, "addrs", NULL },
-		    .lens = { 3, 10, strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ), 5, 0 } };
+		ar = (struct addrrows){ .w = w, .pl = &pl, .key = { a->name }, .nk = named ? 0 : 1 };
 		if ((error = nb_iface_addr_walk(&w->rd, ifp, addr_row_cb, &ar)) < 0 && w->rc == 0)
 			w->rc = error;
 	}
+	plan_flags(tab, &pl, addrs ? addr_defs : if_defs);
 	return true;
 }
 

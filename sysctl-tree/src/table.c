@@ -9,9 +9,12 @@
  * decoded sample, the remote one from the daemon's rows), or through the
  * generic walk below, which is also what a backend without a native reader
  * gets and what a recording handle uses (so that the recorder sees the
- * subtree). Every reader opens rows with nb__tab_row and stores values
- * with nb__tab_store (nb__tab_put by column), so rows, identity and
- * conversions are the same whoever reads.
+ * subtree). Every reader opens rows with nb__tab_row (nb__tab_row_keys
+ * when it has the keys themselves) and stores values with nb__tab_store
+ * (nb__tab_put by column), so rows, identity and conversions are the same
+ * whoever reads; a native reader may write a number or a text straight
+ * into the row where that is what store_col would write (mib_interfaces.c,
+ * checked against the walk by the unit test).
  *
  * Storage: the table owns its rows, identities, key strings and per-CPU
  * vectors (struct tabstore in t->priv), all grown by doubling; the key
@@ -20,6 +23,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,52 +98,40 @@ str_add(struct tabstore *ts, const char *s, size_t len, size_t *off)
 	return 0;
 }
 
-/* Decimal digits only, at most 18 of them: the number; else -1. */
-static int64_t
-key_number(const char *s, size_t len)
-{
-	int64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 18)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int
-nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
+nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen, unsigned same,
+    int64_t index)
 {
 	struct nb_sysctl_table *t = tab->t;
 	struct tabstore *ts = t->priv;
-	bool percpu = (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0;
 	struct nb_sysctl_rowid *id;
-	size_t r = t->nrows, *koff, *klen;
-	unsigned d, k = 0;
+	size_t r = t->nrows, *ko, *kl;
+	unsigned k, nkey = tab->nkey;
 	int error;
 
-	if (r == ts->cap &&
-	    (error = store_reserve(t, ts, percpu, ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
+	if (r == ts->cap && (error = store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0,
+	    ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
 		return error;
+	ko = &ts->koff[r * ts->kn];
+	kl = &ts->klen[r * ts->kn];
+	for (k = 0; k < nkey; k++) {
+		if (k < same && r > 0) {
+			ko[k] = ko[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
+			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
+		} else if ((error = str_add(ts, key[k], klen[k], &ko[k])) != 0)
+			return error;
+		else
+			kl[k] = klen[k];
+	}
+	/* Cleared as it opens (a few vector stores), not as a block at growth. */
 	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
 	id = &t->ids[r];
-	memset(id, 0, sizeof(*id));
-	koff = &ts->koff[r * ts->kn];
-	klen = &ts->klen[r * ts->kn];
-	for (d = 0; d < tab->pn; d++) {
-		if ((tab->wild >> d & 1) == 0)
-			continue;
-		if ((error = str_add(ts, comp[d], lens[d], &koff[k])) != 0)
-			return error;
-		klen[k++] = lens[d];
-	}
-	id->nkey = k;
-	id->index = tab->pn > 0 ? key_number(comp[tab->pn - 1], lens[tab->pn - 1]) : -1;
-	if (percpu && t->ncols > 0) {
+	memset(id->key, 0, sizeof(id->key));	/* set by finish() */
+	memset(id->present, 0, sizeof(id->present));
+	id->nkey = nkey;
+	id->index = index;
+	id->gen = 0;
+	if ((tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0 && t->ncols > 0) {
 		memset(&ts->voff[r * t->ncols], 0, t->ncols * sizeof(size_t));
 		memset(&ts->vn[r * t->ncols], 0, t->ncols * sizeof(unsigned));
 	}
@@ -148,6 +140,23 @@ nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
 	tab->row = (char *)t->rows + r * t->rowsize;
 	tab->id = id;
 	return 0;
+}
+
+int
+nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens)
+{
+	const char *key[NB_SYSCTL_TABLE_MAXKEYS];
+	size_t klen[NB_SYSCTL_TABLE_MAXKEYS];
+	unsigned d, k = 0;
+
+	for (d = 0; d < tab->pn; d++) {
+		if ((tab->wild >> d & 1) == 0)
+			continue;
+		key[k] = comp[d];
+		klen[k++] = lens[d];
+	}
+	return nb__tab_row_keys(tab, key, klen, 0,
+	    tab->pn > 0 ? nb__tab_keynum(comp[tab->pn - 1], lens[tab->pn - 1]) : -1);
 }
 
 static int64_t
@@ -490,6 +499,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	}
 	if (nwild > NB_SYSCTL_TABLE_MAXKEYS)
 		return -EINVAL;
+	tab.nkey = nwild;
 	((struct tabstore *)t->priv)->kn = nwild > 0 ? nwild : 1;
 	if ((tab.trie = malloc(cap * sizeof(*tab.trie))) == NULL)
 		return -ENOMEM;

@@ -95,6 +95,12 @@ nb_sysctl_type_name(enum nb_sysctl_type t)
 	return "unknown";
 }
 
+/* "00" to "99": the two decimal digits of each value below 100, at twice the value. */
+#define DEC10(d)	d "0" d "1" d "2" d "3" d "4" d "5" d "6" d "7" d "8" d "9"
+static const char dec2[] = DEC10("0") DEC10("1") DEC10("2") DEC10("3") DEC10("4")
+    DEC10("5") DEC10("6") DEC10("7") DEC10("8") DEC10("9");
+#undef DEC10
+
 char *
 nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
 {
@@ -105,13 +111,19 @@ nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
 	if (family == AF_INET && size >= INET_ADDRSTRLEN) {
 		for (i = 0; i < 4; i++) {
 			v = a[i];
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-			*p++ = i < 3 ? '.' : '\0';
+			if (v >= 100) {
+				*p++ = v >= 200 ? '2' : '1';
+				v -= v >= 200 ? 200 : 100;
+				memcpy(p, &dec2[2 * v], 2);
+				p += 2;
+			} else if (v >= 10) {
+				memcpy(p, &dec2[2 * v], 2);
+				p += 2;
+			} else
+				*p++ = (char)('0' + v);
+			*p++ = '.';
 		}
+		p[-1] = '\0';
 		return dst;
 	}
 	if (family == AF_INET6 && inet_ntop(AF_INET6, src, dst, (socklen_t)size) != NULL)

@@ -543,6 +543,154 @@ test_replay(struct nb_sysctl *h, const char *dir)
 	nb_sysctl_close(&rh);
 }
 
+/* ---- the native interface reader's row layouts, against the walk ---- */
+
+/* The counters as an array in enum nb_ifstat order (nbnetstat's row), with
+ * another column in the slot of one that is not asked for. */
+struct arrrow {
+	uint64_t	 st[NB_IFSTAT_MAX];
+	uint64_t	 gen;
+	char		 kind[8];
+	char		 lladdr[8];	/* cut */
+	int64_t		 operstate;	/* a text leaf in a number column: absent */
+	int64_t		 txqlen;
+	char		 flags[12];	/* a number leaf as text */
+	int64_t		 index;
+};
+
+static struct nb_sysctl_column arrcols[NB_IFSTAT_MAX + 8];
+
+/* Addresses: every leaf, some cut or in a column of another type. */
+struct addrrow2 {
+	char		 address[12];	/* cut */
+	char		 prefixlen[4];	/* a number as text */
+	int64_t		 family;	/* text in a number column: absent */
+	char		 broadcast[48];
+	char		 peer[48];
+	char		 scope[8];
+	uint64_t	 flags;
+};
+
+static const struct nb_sysctl_column addrcols2[] = {
+	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct addrrow2, address), 12 },
+	{ "prefixlen", NB_SYSCTL_STRING, offsetof(struct addrrow2, prefixlen), 4 },
+	{ "family", NB_SYSCTL_INT, offsetof(struct addrrow2, family), 0 },
+	{ "broadcast", NB_SYSCTL_ADDRESS, offsetof(struct addrrow2, broadcast), 48 },
+	{ "peer", NB_SYSCTL_ADDRESS, offsetof(struct addrrow2, peer), 48 },
+	{ "scope", NB_SYSCTL_STRING, offsetof(struct addrrow2, scope), 8 },
+	{ "flags", NB_SYSCTL_U64, offsetof(struct addrrow2, flags), 0 },
+};
+
+static void
+test_layouts(void)
+{
+	struct nb_stack_config cfg = { .nslots = 2 };
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL;
+	struct nb_ifattrs ia;
+	struct nb_addrattrs aa;
+	struct nb_sysctl_table t;
+	const struct arrrow *r;
+	unsigned i, n = 0;
+
+	for (i = 0; i < NB_IFSTAT_MAX; i++)
+		if (i != NB_IFSTAT_OMCASTS)
+			arrcols[n++] = (struct nb_sysctl_column){ NULL, NB_SYSCTL_U64,
+			    offsetof(struct arrrow, st[i]), 0 };
+	n = 0;
+	for (i = 0; i < NB_IFSTAT_MAX; i++) {
+		static char names[NB_IFSTAT_MAX][32];
+
+		if (i == NB_IFSTAT_OMCASTS)
+			continue;
+		snprintf(names[i], sizeof(names[i]), "stats.%s", nb_ifstat_desc[i].name);
+		arrcols[n++].leaf = names[i];
+	}
+	arrcols[n++] = (struct nb_sysctl_column){ "mtu", NB_SYSCTL_INT,
+	    offsetof(struct arrrow, st[NB_IFSTAT_OMCASTS]), 0 };
+	arrcols[n++] = (struct nb_sysctl_column){ "gen", NB_SYSCTL_U64, offsetof(struct arrrow, gen), 0 };
+	arrcols[n++] = (struct nb_sysctl_column){ "kind", NB_SYSCTL_STRING,
+	    offsetof(struct arrrow, kind), 8 };
+	arrcols[n++] = (struct nb_sysctl_column){ "lladdr", NB_SYSCTL_ADDRESS,
+	    offsetof(struct arrrow, lladdr), 8 };
+	arrcols[n++] = (struct nb_sysctl_column){ "operstate", NB_SYSCTL_INT,
+	    offsetof(struct arrrow, operstate), 0 };
+	arrcols[n++] = (struct nb_sysctl_column){ "txqlen", NB_SYSCTL_INT,
+	    offsetof(struct arrrow, txqlen), 0 };
+	arrcols[n++] = (struct nb_sysctl_column){ "flags", NB_SYSCTL_STRING,
+	    offsetof(struct arrrow, flags), 12 };
+	arrcols[n++] = (struct nb_sysctl_column){ "index", NB_SYSCTL_INT,
+	    offsetof(struct arrrow, index), 0 };
+
+	CHECK_RC(nb_stack_create(&cfg, &st), 0);
+	if (st == NULL)
+		return;
+	CHECK_RC(nb_slot_acquire(st, &slot1), 0);
+	mkif(st, 1, "lo", 65536, NULL);
+	mkif(st, 2, "eth0", 1500, NULL);
+	/* What a root file system does not tell: absent leaves, the name's
+	 * number for an index. */
+	memset(&ia, 0, sizeof(ia));
+	ia.index = 7;
+	snprintf(ia.name, sizeof(ia.name), "42");
+	snprintf(ia.kind, sizeof(ia.kind), "a-long-kind");
+	ia.unknown = NB_IFA_INDEX | NB_IFA_MTU | NB_IFA_OPERSTATE | NB_IFA_LLADDR | NB_IFA_ADDRS;
+	CHECK_RC(nb_if_upsert(st, &ia, NULL), 0);
+	fillstats(st, 1);
+	fillstats(st, 2);
+	mkaddr(st, 2, AF_INET, "192.168.100.200", 24);
+	memset(&aa, 0, sizeof(aa));
+	aa.ifindex = 2;
+	aa.family = AF_INET;
+	aa.prefixlen = 32;
+	aa.has_peer = 1;
+	aa.has_brd = 1;
+	aa.scope = 253;
+	aa.flags = 0x80;
+	CHECK(inet_pton(AF_INET, "10.1.2.3", aa.addr) == 1);
+	CHECK(inet_pton(AF_INET, "10.1.2.4", aa.peer) == 1);
+	CHECK(inet_pton(AF_INET, "10.1.2.255", aa.brd) == 1);
+	CHECK_RC(nb_addr_add(st, &aa), 0);
+	memset(&aa, 0, sizeof(aa));
+	aa.ifindex = 1;
+	aa.family = AF_INET6;
+	aa.prefixlen = 128;
+	aa.unknown = NB_ADDRA_SCOPE | NB_ADDRA_FLAGS;
+	CHECK(inet_pton(AF_INET6, "2001:db8:1:2:3:4:5:6", aa.addr) == 1);
+	CHECK_RC(nb_addr_add(st, &aa), 0);
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	if (h != NULL) {
+		size_t rs = sizeof(struct arrrow), as = sizeof(struct addrrow2);
+
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", arrcols, n, rs, 0), 3);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.42", arrcols, n, rs, 0), 1);
+		CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", arrcols, n, rs, 0, &t), 0);
+		if (t.nrows == 3) {
+			r = nb_sysctl_table_row(&t, 1);
+			CHECK_EQ(r->st[NB_IFSTAT_OMCASTS], 1500);	/* mtu in the slot */
+			CHECK_EQ(r->st[NB_IFSTAT_IBYTES], 2000 + NB_IFSTAT_IBYTES + 5);
+			CHECK_EQ(t.ids[2].index, 42);
+			CHECK(!nb_sysctl_row_has(&t.ids[2], NB_IFSTAT_MAX - 1));	/* its mtu */
+			r = nb_sysctl_table_row(&t, 2);
+			CHECK_EQ(r->st[NB_IFSTAT_OMCASTS], 0);
+			CHECK(strcmp(r->kind, "a-long-") == 0, "%s", r->kind);
+		}
+		nb_sysctl_table_free(&t);
+		/* Columns at odd places: runs of counters, not the array. */
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", arrcols + 1, n - 1, rs, 0), 3);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0),
+		    3);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols2, 7, as, 0), 3);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.eth0.addrs.*", addrcols2, 7, as, 0), 2);
+		as = sizeof(struct addrrow);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.lo.addrs.*", addrcols, 3, as, 0), 1);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0), 3);
+	}
+	nb_sysctl_close(&h);
+	nb_slot_release(st, slot1);
+	nb_stack_destroy(&st);
+}
+
 /* ---- the sim: every kind of object, native against walked ---- */
 
 static int
@@ -783,6 +931,7 @@ main(void)
 	nb_sysctl_close(&h);
 	nb_slot_release(st, slot1);
 	nb_stack_destroy(&st);
+	test_layouts();
 	test_sim(dir);
 	check_rmtree(dir);
 
