@@ -28,13 +28,24 @@
  * figure of the process is destroyed, cairo's and fontconfig's caches are
  * freed (the sanitized builds' leak checker). The handle owns every string
  * and point given to it.
+ *
+ * cairo is not linked: the tools would load it and fontconfig, and the
+ * dozen X and font libraries under them, at every start for the one option
+ * that draws. The first nb_plot_create() loads libcairo.so.2 and
+ * libfontconfig.so.1 with dlopen() and resolves the functions below into
+ * a table (their headers still give the types); the #defines after the
+ * loader point the drawing code's cairo_* and FcFini at it. A library that
+ * cannot be loaded, or lacks a function, ends the program through
+ * nb_errx(): "--plot: cannot load libcairo.so.2: <dlerror()>".
  */
 #include <cairo.h>
 #include <cairo-svg.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fontconfig/fontconfig.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +55,132 @@
 #include <unistd.h>
 
 #include "nbtool/nbtool.h"
+
+/* ---- cairo and fontconfig, loaded at the first figure ---- */
+
+#define CAIRO_LIB "libcairo.so.2"
+#define FC_LIB "libfontconfig.so.1"
+
+/* Every cairo function plot.c calls (a call to one missing here does not
+ * link: the tools do not link cairo), and fontconfig's. */
+#define CAIRO_FUNCS(X) \
+	X(cairo_clip) \
+	X(cairo_close_path) \
+	X(cairo_create) \
+	X(cairo_debug_reset_static_data) \
+	X(cairo_destroy) \
+	X(cairo_fill) \
+	X(cairo_image_surface_create) \
+	X(cairo_line_to) \
+	X(cairo_move_to) \
+	X(cairo_new_sub_path) \
+	X(cairo_rectangle) \
+	X(cairo_restore) \
+	X(cairo_save) \
+	X(cairo_select_font_face) \
+	X(cairo_set_font_size) \
+	X(cairo_set_line_cap) \
+	X(cairo_set_line_join) \
+	X(cairo_set_line_width) \
+	X(cairo_set_source_rgb) \
+	X(cairo_set_source_rgba) \
+	X(cairo_show_text) \
+	X(cairo_status) \
+	X(cairo_stroke) \
+	X(cairo_surface_destroy) \
+	X(cairo_surface_finish) \
+	X(cairo_surface_status) \
+	X(cairo_surface_write_to_png_stream) \
+	X(cairo_svg_surface_create_for_stream) \
+	X(cairo_text_extents)
+#define FC_FUNCS(X) X(FcFini)
+
+static struct {
+#define DL_FIELD(f) __typeof__(f) *f;
+	CAIRO_FUNCS(DL_FIELD)
+	FC_FUNCS(DL_FIELD)
+#undef DL_FIELD
+} dl;
+
+static pthread_once_t dl_once = PTHREAD_ONCE_INIT;
+static char dl_err[512];	/* "" once loaded */
+
+static void
+dl_fail(const char *lib)
+{
+	const char *e = dlerror();
+
+	snprintf(dl_err, sizeof(dl_err), "cannot load %s: %s", lib, e != NULL ? e : "no such symbol");
+}
+
+static void
+dl_load(void)
+{
+	void *cairo, *fc;
+
+	/* Never closed: the functions stay valid for the process. */
+	if ((cairo = dlopen(CAIRO_LIB, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		dl_fail(CAIRO_LIB);
+		return;
+	}
+	if ((fc = dlopen(FC_LIB, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		dl_fail(FC_LIB);
+		return;
+	}
+#define DL_RESOLVE(h, lib, f) \
+	if (dl_err[0] == '\0' && (dl.f = (__typeof__(dl.f))dlsym(h, #f)) == NULL) \
+		dl_fail(lib);
+#define DL_CAIRO(f) DL_RESOLVE(cairo, CAIRO_LIB, f)
+#define DL_FC(f) DL_RESOLVE(fc, FC_LIB, f)
+	CAIRO_FUNCS(DL_CAIRO)
+	FC_FUNCS(DL_FC)
+#undef DL_FC
+#undef DL_CAIRO
+#undef DL_RESOLVE
+}
+
+/* Loads cairo once (any thread); exits with the reason if it cannot. */
+static void
+dl_need(void)
+{
+	pthread_once(&dl_once, dl_load);
+	if (dl_err[0] != '\0')
+		nb_errx(NB_EXIT_RUNTIME, "--plot: %s", dl_err);
+}
+
+/* From here on, the drawing code's cairo calls go through the table. */
+#define cairo_clip dl.cairo_clip
+#define cairo_close_path dl.cairo_close_path
+#define cairo_create dl.cairo_create
+#define cairo_debug_reset_static_data dl.cairo_debug_reset_static_data
+#define cairo_destroy dl.cairo_destroy
+#define cairo_fill dl.cairo_fill
+#define cairo_image_surface_create dl.cairo_image_surface_create
+#define cairo_line_to dl.cairo_line_to
+#define cairo_move_to dl.cairo_move_to
+#define cairo_new_sub_path dl.cairo_new_sub_path
+#define cairo_rectangle dl.cairo_rectangle
+#define cairo_restore dl.cairo_restore
+#define cairo_save dl.cairo_save
+#define cairo_select_font_face dl.cairo_select_font_face
+#define cairo_set_font_size dl.cairo_set_font_size
+#define cairo_set_line_cap dl.cairo_set_line_cap
+#define cairo_set_line_join dl.cairo_set_line_join
+#define cairo_set_line_width dl.cairo_set_line_width
+#define cairo_set_source_rgb dl.cairo_set_source_rgb
+#define cairo_set_source_rgba dl.cairo_set_source_rgba
+#define cairo_show_text dl.cairo_show_text
+#define cairo_status dl.cairo_status
+#define cairo_stroke dl.cairo_stroke
+#define cairo_surface_destroy dl.cairo_surface_destroy
+#define cairo_surface_finish dl.cairo_surface_finish
+#define cairo_surface_status dl.cairo_surface_status
+#define cairo_surface_write_to_png_stream dl.cairo_surface_write_to_png_stream
+#define cairo_svg_surface_create_for_stream dl.cairo_svg_surface_create_for_stream
+#define cairo_text_extents dl.cairo_text_extents
+#define FcFini dl.FcFini
+
+/* ---- figures ---- */
 
 #define NS_PER_SEC 1000000000LL
 
@@ -124,6 +261,7 @@ nb_plot_create(const char *path, const char *title, struct nb_plot **out)
 	*out = NULL;
 	if (!ends_with(path, ".svg") && !ends_with(path, ".png"))
 		return -EINVAL;
+	dl_need();
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
 	nlive++;

@@ -105,6 +105,7 @@ struct sim_filter {
 
 struct sim {
 	struct nb_stack	*st;
+	__typeof__(bpf_filter) *bpf_filter;	/* libpcap's (sim_pcap.c), set by open */
 	struct sim_opts	 o;
 	int		 stop;		/* atomic */
 	bool		 stopped;	/* threads joined */
@@ -187,5 +188,23 @@ void	*sim_control_main(void *arg);
 
 /* sim_worker.c: a worker thread (one per-CPU slot). */
 void	*sim_worker_main(void *arg);
+
+/* sim_pcap.c: libpcap, loaded with dlopen() (not linked) at the first open. */
+#define SIM_PCAP_LIB	"libpcap.so.0.8"
+#define SIM_PCAP_FUNCS(X) \
+	X(pcap_open_dead) \
+	X(pcap_compile) \
+	X(pcap_geterr) \
+	X(pcap_freecode) \
+	X(pcap_close) \
+	X(bpf_filter)
+struct sim_pcap {
+#define SIM_PCAP_FIELD(f) __typeof__(f) *f;
+	SIM_PCAP_FUNCS(SIM_PCAP_FIELD)
+#undef SIM_PCAP_FIELD
+};
+/* The functions, loaded once (any thread), or NULL with the reason in err
+ * ("sim: cannot load libpcap.so.0.8: <dlerror()>"). */
+const struct sim_pcap *sim_pcap_load(char *err, size_t errlen);
 
 #endif /* NBSOURCE_SIM_PRIV_H */

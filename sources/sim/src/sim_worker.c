@@ -108,7 +108,7 @@ sim_offer_cb(const struct nb_bpf *d, void *arg)
 	nb_ctr_add(slot, NB_BPFSTAT_RCOUNT, 1);
 	prog = nb_bpf_prog(d, &nprog);
 	snap = nprog == 0 ? of->cap :
-	    bpf_filter((const struct bpf_insn *)prog, w->pkt, of->wire, of->cap);
+	    sim->bpf_filter((const struct bpf_insn *)prog, w->pkt, of->wire, of->cap);
 	if (snap == 0)
 		return 0;
 	t->v[NB_BPFSTAT_CCOUNT]++;

@@ -16,15 +16,16 @@
  *   the only writers of that slot in every counter group. Per packet, inside
  *   one read section: look up the receiving interface by index, count it,
  *   offer it to the capture descriptors on the interface's bpf list
- *   (rcount; libpcap's bpf_filter decides ccount; a simulated buffer per
- *   descriptor decides dcount), then the to-self check of the seeds
- *   (nb_addr_lookup), else a route lookup. A forwarded packet goes
- *   through the worker's rtcache: a held route (nb_route_hold) per
- *   destination network, reused while the stack's publication version is
- *   the one of the cached lookup (NetBSD's rtcache_validate checks a
- *   generation the same way), else looked up again and re-held, the old
- *   reference released. The worker leaves the read section, reads the
- *   held route's attributes, and re-enters to count the output interface.
+ *   (rcount; libpcap's bpf_filter, loaded at open by sim_pcap.c, decides
+ *   ccount; a simulated buffer per descriptor decides dcount), then the
+ *   to-self check of the seeds (nb_addr_lookup), else a route lookup. A
+ *   forwarded packet goes through the worker's rtcache: a held route
+ *   (nb_route_hold) per destination network, reused while the stack's
+ *   publication version is the one of the cached lookup (NetBSD's
+ *   rtcache_validate checks a generation the same way), else looked up
+ *   again and re-held, the old reference released. The worker leaves the
+ *   read section, reads the held route's attributes, and re-enters to
+ *   count the output interface.
  *   So routes are changed and deleted while workers hold them; a deleted
  *   route lives until the last cache lets it go. A worker releases its
  *   cache when it exits.
@@ -196,22 +197,27 @@ sim_parse(struct sim_opts *o, const char *args, char *err, size_t errlen)
 
 /* ---- source ops ---- */
 
+/* libpcap (loaded, sim_pcap.c): the filters, and bpf_filter for the workers. */
 static int
 sim_compile(struct sim *sim)
 {
+	const struct sim_pcap *pc;
 	pcap_t *p;
 	struct bpf_program bp;
 	size_t i, j;
 	int error = 0;
 
-	if ((p = pcap_open_dead(DLT_EN10MB, 65535)) == NULL)
+	if ((pc = sim_pcap_load(sim->err, sizeof(sim->err))) == NULL)
+		return -ELIBACC;
+	sim->bpf_filter = pc->bpf_filter;
+	if ((p = pc->pcap_open_dead(DLT_EN10MB, 65535)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < SIM_NFILTERS && error == 0; i++) {
 		if (sim_filters[i][0] == '\0')
 			continue;
-		if (pcap_compile(p, &bp, sim_filters[i], 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		if (pc->pcap_compile(p, &bp, sim_filters[i], 1, PCAP_NETMASK_UNKNOWN) != 0) {
 			snprintf(sim->err, sizeof(sim->err), "sim: pcap_compile '%s': %s",
-			    sim_filters[i], pcap_geterr(p));
+			    sim_filters[i], pc->pcap_geterr(p));
 			error = -EINVAL;
 			break;
 		}
@@ -226,9 +232,9 @@ sim_compile(struct sim *sim)
 			}
 			sim->filt[i].n = bp.bf_len;
 		}
-		pcap_freecode(&bp);
+		pc->pcap_freecode(&bp);
 	}
-	pcap_close(p);
+	pc->pcap_close(p);
 	return error;
 }
 
