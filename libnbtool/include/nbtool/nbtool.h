@@ -361,7 +361,9 @@ const void *nb_delta_gone(const struct nb_delta *d, size_t i, const struct nb_sy
  * not begin at the series' previous point, or that is much longer than the
  * usual step, opens a gap. Series carry the object they belong to (group:
  * "eth0"; NULL: none), which --top N ranks by what the object moved in one
- * panel. Functions return 0 (or an index) or -errno; nb_plot_write draws
+ * panel. Functions return 0 (or an index) or -errno, except that the
+ * first nb_plot_create loads libcairo.so.2 (dlopen: only --plot needs it)
+ * and exits through nb_errx if it cannot; nb_plot_write draws
  * the figure into a temporary file and renames it over the path, so a
  * viewer sees the previous figure or the new one.
  */
