@@ -407,9 +407,27 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	return out_literal(p, &sp->rlen);
 }
 
-/* v[0..len) in its field, padded to the width by cols, the columns it takes. */
+/* What out_field may read past the end of (out_copy8): the literals, the value. */
+#define OUT_OVER_LIT	0x1u
+#define OUT_OVER_V	0x2u
+
+static inline void
+out_copy_if(char *d, const char *s, size_t n, bool over)
+{
+	if (over)
+		out_copy8(d, s, n);
+	else
+		out_copy(d, s, n);
+}
+
+/*
+ * v[0..len) in its field, padded to the width by cols, the columns it
+ * takes; over (OUT_OVER_*): what may be read up to OUT_SLACK bytes past
+ * its end (a row format's literals, a number's buffer).
+ */
 static void
-out_pad_cols(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols)
+out_field(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols,
+    unsigned over)
 {
 	size_t pad = sp->width > cols ? sp->width - cols : 0;
 	size_t rlen = sp->rlen;
@@ -424,40 +442,62 @@ out_pad_cols(struct nb_out *o, const struct out_spec *sp, const char *v, size_t 
 		if (sp->left)
 			while (pad-- > 0)
 				putc_unlocked(' ', o->fp);
-		fputs_unlocked(sp->rest, o->fp);
+		fwrite_unlocked(sp->rest, 1, rlen, o->fp);
 		return;
 	}
-	out_copy(p, sp->pre, sp->plen);
+	out_copy_if(p, sp->pre, sp->plen, (over & OUT_OVER_LIT) != 0);
 	p += sp->plen;
 	if (!sp->left) {
 		out_fill(p, pad);
 		p += pad;
 	}
-	out_copy(p, v, len);
+	out_copy_if(p, v, len, (over & OUT_OVER_V) != 0);
 	p += len;
 	if (sp->left) {
 		out_fill(p, pad);
 		p += pad;
 	}
-	out_copy(p, sp->rest, rlen);
+	out_copy_if(p, sp->rest, rlen, (over & OUT_OVER_LIT) != 0);
 	o->tn += sp->plen + pad + len + rlen;
 }
 
 static void
 out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 {
-	out_pad_cols(o, sp, v, len, len);
+	out_field(o, sp, v, len, len, 0);
 }
 
-/* Decimal digits of v into the end of buf[24]; returns the first digit. */
+/* "00" "01" ... "99": two digits a division. */
+#define OUT_D10(d) d "0" d "1" d "2" d "3" d "4" d "5" d "6" d "7" d "8" d "9"
+static const char out_pairs[] = OUT_D10("0") OUT_D10("1") OUT_D10("2") OUT_D10("3")
+    OUT_D10("4") OUT_D10("5") OUT_D10("6") OUT_D10("7") OUT_D10("8") OUT_D10("9");
+
+/* Decimal digits of v ending just before end (no NUL); returns the first. */
+static char *
+out_digits(uint64_t v, char *end)
+{
+	unsigned r;
+
+	while (v >= 100) {
+		r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		memcpy(end, out_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, out_pairs + 2 * v, 2);
+	} else
+		*--end = (char)('0' + v);
+	return end;
+}
+
+/* Decimal digits of v into the end of buf[24], NUL-terminated; the first digit. */
 static char *
 out_utoa(uint64_t v, char *end)
 {
 	*--end = '\0';
-	do
-		*--end = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return end;
+	return out_digits(v, end);
 }
 
 /*
@@ -850,67 +890,16 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 	}
 }
 
-/*
- * v[0..len), taking cols columns, in the field sp of a row format (whose
- * literals may be over-read); over: v may be over-read too.
- */
-static void
-row_put(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols,
-    bool over)
-{
-	size_t pad = sp->width > cols ? sp->width - cols : 0;
-	size_t n = sp->plen + pad + len + sp->rlen;
-	char *p;
-
-	if ((p = out_room(o, n + OUT_SLACK)) == NULL) {		/* a huge field */
-		out_pad_cols(o, sp, v, len, cols);
-		return;
-	}
-	out_copy8(p, sp->pre, sp->plen);
-	p += sp->plen;
-	if (!sp->left) {
-		out_fill(p, pad);
-		p += pad;
-	}
-	if (over)
-		out_copy8(p, v, len);
-	else
-		out_copy(p, v, len);
-	p += len;
-	if (sp->left) {
-		out_fill(p, pad);
-		p += pad;
-	}
-	out_copy8(p, sp->rest, sp->rlen);
-	o->tn += n;
-}
-
-/* "00" "01" ... "99": two digits a division. */
-#define OUT_D10(d) d "0" d "1" d "2" d "3" d "4" d "5" d "6" d "7" d "8" d "9"
-static const char out_pairs[] = OUT_D10("0") OUT_D10("1") OUT_D10("2") OUT_D10("3")
-    OUT_D10("4") OUT_D10("5") OUT_D10("6") OUT_D10("7") OUT_D10("8") OUT_D10("9");
-
 /* A number (negative: its magnitude after a '-') in the field sp of a row format. */
 static void
 row_num(struct nb_out *o, const struct out_spec *sp, uint64_t mag, bool neg)
 {
-	char buf[24 + OUT_SLACK], *d = buf + 24;
-	unsigned r;
+	char buf[24 + OUT_SLACK], *d = out_digits(mag, buf + 24);
 
-	while (mag >= 100) {
-		r = (unsigned)(mag % 100);
-		mag /= 100;
-		d -= 2;
-		memcpy(d, out_pairs + 2 * r, 2);
-	}
-	if (mag >= 10) {
-		d -= 2;
-		memcpy(d, out_pairs + 2 * mag, 2);
-	} else
-		*--d = (char)('0' + mag);
 	if (neg)
 		*--d = '-';
-	row_put(o, sp, d, (size_t)(buf + 24 - d), (size_t)(buf + 24 - d), true);
+	out_field(o, sp, d, (size_t)(buf + 24 - d), (size_t)(buf + 24 - d),
+	    OUT_OVER_LIT | OUT_OVER_V);
 }
 
 /* A string in its text field: escaped, padded by the columns it takes. */
@@ -925,14 +914,14 @@ row_str(struct nb_out *o, const struct out_spec *sp, const char *s)
 		p++;
 	if (*p == '\0') {
 		len = (size_t)(p - (const unsigned char *)s);
-		row_put(o, sp, s, len, len, false);
+		out_field(o, sp, s, len, len, OUT_OVER_LIT);
 		return;
 	}
 	s = out_safe(s, &tmp);
 	len = strlen(s);
 	for (cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
 		cols += (*p & 0xc0) != 0x80;
-	row_put(o, sp, s, len, cols, false);
+	out_field(o, sp, s, len, cols, OUT_OVER_LIT);
 	free(tmp);
 }
 
@@ -954,7 +943,7 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	for (t = r->text; t < end; t++) {
 		x = &v[t->idx];
 		if ((absent & (UINT64_C(1) << t->idx)) != 0 && t->type < NB_OUT_F_LIT) {
-			row_put(o, &t->sp, "-", 1, 1, false);
+			out_field(o, &t->sp, "-", 1, 1, OUT_OVER_LIT);
 			continue;
 		}
 		switch (t->type) {
@@ -968,7 +957,7 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 			row_str(o, &t->sp, x->s != NULL ? x->s : "");
 			break;
 		case NB_OUT_F_BOOL:
-			row_put(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5, false);
+			out_field(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5, OUT_OVER_LIT);
 			break;
 		case NB_OUT_F_LIT:
 			out_put(o, t->sp.pre, t->sp.plen);
