@@ -107,8 +107,8 @@ int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
  * type wins, types above maxtype are skipped), as nlmsg_parse does without
  * a policy, but in one pass with no calls per attribute. -EPROTO on a
  * malformed attribute or header. Callers check the lengths of what they
- * read (lx_attr_ok). A link dump (~40 attributes per interface) uses its
- * own walk with the same checks (source_linux_link.c: link_attrs).
+ * read (lx_attr_ok). A link dump has ~40 attributes per interface: this
+ * walk is most of its parsing, hence a small loop.
  */
 int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
 /* An indexed attribute's payload and its length (the walk checked nla_len >= NLA_HDRLEN). */

@@ -16,7 +16,7 @@
  * libnl-3 core is the transport (socket, connect, sequence numbers,
  * nl_send_auto) and the attribute parser of the rarer messages
  * (nlmsg_parse); the link and address handlers walk their attributes
- * themselves (lx_attrs, link_attrs), with no libnl call per attribute.
+ * themselves (lx_attrs), with no libnl call per attribute.
  * Replies are read by our own loop (lx_request) on the libnl socket's fd
  * into one reused 64 KiB buffer and handed to per-family handlers in
  * place: nl_recvmsgs() would copy every message into a freshly allocated
@@ -81,6 +81,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,28 +242,26 @@ lx_recv_raw(int fd, uint8_t *buf, size_t *lenp)
 int
 lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype)
 {
-	const uint8_t *p;
-	size_t rem, adv;
+	const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+	const uint8_t *p = (const uint8_t *)nlh + off;
+	ptrdiff_t after;	/* what follows the attribute header at p: >= 0 while one fits */
 	const struct nlattr *nla;
-	unsigned type;
+	size_t len, type;
 
 	memset(tb, 0, sizeof(*tb) * (size_t)(maxtype + 1));
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen))
+	if (nlh->nlmsg_len < off)
 		return nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen ? -EPROTO : 0;
-	p = (const uint8_t *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
-	rem = nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(hdrlen);
-	while (rem >= NLA_HDRLEN) {
+	after = (ptrdiff_t)(nlh->nlmsg_len - off) - NLA_HDRLEN;
+	while (after >= 0) {
 		nla = (const struct nlattr *)p;
-		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > rem)
+		len = nla->nla_len;
+		if (len - NLA_HDRLEN > (size_t)after)	/* < NLA_HDRLEN, or past the end */
 			return -EPROTO;
-		type = nla->nla_type & NLA_TYPE_MASK;
-		if (type <= (unsigned)maxtype)
+		if ((type = nla->nla_type & (size_t)NLA_TYPE_MASK) <= (size_t)maxtype)
 			tb[type] = (struct nlattr *)(uintptr_t)nla;
-		adv = NLA_ALIGN(nla->nla_len);
-		if (adv >= rem)
-			break;
-		p += adv;
-		rem -= adv;
+		len = NLA_ALIGN(len);
+		p += len;
+		after -= (ptrdiff_t)len;
 	}
 	return 0;
 }

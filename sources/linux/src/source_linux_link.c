@@ -107,44 +107,14 @@ linkinfo_kind(const struct nlattr *li)
 #define LINK_TBMAX	IFLA_STATS64
 
 /*
- * Walk a link message's attributes (the lx_attrs walk, same checks, same
- * -EPROTO) indexing only the low types, those we read: a link message has
- * ~40 attributes, most of them of higher types (IFLA_AF_SPEC, ...), and
- * the walk is most of the cost of a link dump.
- */
-static int
-link_attrs(const struct nlmsghdr *nlh, const struct nlattr *tb[LINK_TBMAX + 1])
-{
-	const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
-	const uint8_t *p = (const uint8_t *)nlh + off;
-	/* What follows the attribute header at p: >= 0 while one fits. */
-	ptrdiff_t after = (ptrdiff_t)(nlh->nlmsg_len - off) - NLA_HDRLEN;
-	const struct nlattr *nla;
-	size_t len, type;
-
-	memset(tb, 0, sizeof(*tb) * (LINK_TBMAX + 1));
-	while (after >= 0) {
-		nla = (const struct nlattr *)p;
-		len = nla->nla_len;
-		if (len - NLA_HDRLEN > (size_t)after)	/* < NLA_HDRLEN, or past the end */
-			return -EPROTO;
-		if ((type = nla->nla_type & (size_t)NLA_TYPE_MASK) <= LINK_TBMAX)
-			tb[type] = nla;
-		len = NLA_ALIGN(len);
-		p += len;
-		after -= (ptrdiff_t)len;
-	}
-	return 0;
-}
-
-/*
  * Parse an RTM_NEWLINK into *a (zeroed first). 1 if it is not an AF_UNSPEC
  * link message (AF_BRIDGE port messages) and must be ignored.
  */
 static int
 link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
 {
-	const struct nlattr *tb[LINK_TBMAX + 1], *kind;
+	struct nlattr *tb[LINK_TBMAX + 1];
+	const struct nlattr *kind;
 	const struct ifinfomsg *ifi;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
@@ -156,7 +126,7 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	ifi = NLMSG_DATA(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if (link_attrs(nlh, tb) < 0 ||
+	if (lx_attrs(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
 	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
 	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
 	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
