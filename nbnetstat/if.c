@@ -126,7 +126,7 @@ addr_network(struct if_addr *a)
 
 	af = strcmp(a->family, "inet6") == 0 ? AF_INET6 : AF_INET;
 	bytes = af == AF_INET6 ? 16 : 4;
-	if (a->address == NULL || inet_pton(af, a->address, buf) != 1 ||
+	if (a->address == NULL || nb_sysctl_pton(af, a->address, buf) != 1 ||
 	    plen < 0 || plen > bytes * 8) {
 		snprintf(a->network, sizeof(a->network), "%s", a->address != NULL ? a->address : "");
 		return;

@@ -481,7 +481,7 @@ addr_key(const char *a, uint64_t out[2])
 		return;
 	}
 	memset(b, 0, sizeof(b));
-	if (inet_pton(AF_INET6, a, b) != 1)
+	if (nb_sysctl_pton(AF_INET6, a, b) != 1)
 		return;
 	for (unsigned i = 0; i < 8; i++) {
 		out[0] = out[0] << 8 | b[i];

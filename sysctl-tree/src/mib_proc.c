@@ -137,8 +137,7 @@ proto_text(struct mib_walk *w, const struct nb_pfd *f)
 static const char *
 addr_text(struct mib_walk *w, int family, const uint8_t *a)
 {
-	if (inet_ntop(family, a, w->sbuf, sizeof(w->sbuf)) == NULL)
-		w->sbuf[0] = '\0';
+	(void)nb_sysctl_ntop(family, a, w->sbuf, sizeof(w->sbuf));
 	return w->sbuf;
 }
 

@@ -101,34 +101,183 @@ static const char dec2[] = DEC10("0") DEC10("1") DEC10("2") DEC10("3") DEC10("4"
     DEC10("5") DEC10("6") DEC10("7") DEC10("8") DEC10("9");
 #undef DEC10
 
+/* The dotted quad of a[0..3] at p; returns the end (no NUL). */
+static char *
+put_quad(char *p, const uint8_t *a)
+{
+	unsigned i, v;
+
+	for (i = 0; i < 4; i++) {
+		v = a[i];
+		if (v >= 100) {
+			*p++ = v >= 200 ? '2' : '1';
+			v -= v >= 200 ? 200 : 100;
+			memcpy(p, &dec2[2 * v], 2);
+			p += 2;
+		} else if (v >= 10) {
+			memcpy(p, &dec2[2 * v], 2);
+			p += 2;
+		} else
+			*p++ = (char)('0' + v);
+		*p++ = '.';
+	}
+	return p - 1;
+}
+
+/*
+ * IPv6 text as glibc's inet_ntop writes it: lower-case hex groups without
+ * leading zeros; the longest run of two or more zero groups (the first of
+ * equal runs) as "::"; a dotted quad tail for the IPv4-compatible
+ * (::a.b.c.d, not ::1) and IPv4-mapped (::ffff:a.b.c.d) forms.
+ */
+static char *
+put_ip6(char *p, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8], i, base = 8, len = 0, run;
+
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i < 8; i += run ? run : 1) {
+		for (run = 0; i + run < 8 && w[i + run] == 0; run++)
+			;
+		if (run > len) {
+			base = i;
+			len = run;
+		}
+	}
+	if (len < 2)
+		base = 8;
+	for (i = 0; i < 8; i++) {
+		if (i == base) {
+			*p++ = ':';
+			i += len - 1;
+			if (i == 7)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && base == 0 && (len == 6 || (len == 7 && w[7] != 1) || (len == 5 && w[5] == 0xffff)))
+			return put_quad(p, a + 12);
+		if (w[i] >= 0x1000)
+			*p++ = hex[w[i] >> 12];
+		if (w[i] >= 0x100)
+			*p++ = hex[w[i] >> 8 & 0xf];
+		if (w[i] >= 0x10)
+			*p++ = hex[w[i] >> 4 & 0xf];
+		*p++ = hex[w[i] & 0xf];
+	}
+	return p;
+}
+
 char *
 nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
 {
-	const uint8_t *a = src;
-	char *p = dst;
-	unsigned i, v;
+	char buf[INET6_ADDRSTRLEN], *to = size >= sizeof(buf) ? dst : buf, *p;
 
-	if (family == AF_INET && size >= INET_ADDRSTRLEN) {
-		for (i = 0; i < 4; i++) {
-			v = a[i];
-			if (v >= 100) {
-				*p++ = v >= 200 ? '2' : '1';
-				v -= v >= 200 ? 200 : 100;
-				memcpy(p, &dec2[2 * v], 2);
-				p += 2;
-			} else if (v >= 10) {
-				memcpy(p, &dec2[2 * v], 2);
-				p += 2;
-			} else
-				*p++ = (char)('0' + v);
-			*p++ = '.';
-		}
-		p[-1] = '\0';
-		return dst;
+	if (family == AF_INET)
+		p = put_quad(to, src);
+	else if (family == AF_INET6)
+		p = put_ip6(to, src);
+	else
+		p = NULL;
+	if (p == NULL || (to == buf && (size_t)(p - buf) >= size)) {
+		if (size > 0)
+			dst[0] = '\0';
+		return NULL;
 	}
-	if (family == AF_INET6 && inet_ntop(AF_INET6, src, dst, (socklen_t)size) != NULL)
-		return dst;
-	if (size > 0)
-		dst[0] = '\0';
-	return NULL;
+	*p = '\0';
+	if (to == buf)
+		memcpy(dst, buf, (size_t)(p - buf) + 1);
+	return dst;
+}
+
+/* A hex digit's value plus one, 0 for any other byte. */
+static inline unsigned
+hex1(unsigned char c)
+{
+	unsigned d = (unsigned)c - '0';
+
+	if (d < 10)
+		return d + 1;
+	d = ((unsigned)c | 0x20) - 'a';
+	return d < 6 ? d + 11 : 0;
+}
+
+/*
+ * IPv6 text without a dotted quad tail into a[16]: 1 on success, 0 for
+ * text this short parser leaves to inet_pton (a tail, anything malformed).
+ */
+static int
+get_ip6(const char *s, uint8_t *a)
+{
+	unsigned w[8], n = 0, gap = 9, i, v, k, d;
+
+	if (s[0] == ':') {
+		if (s[1] != ':')
+			return 0;
+		gap = 0;
+		s += 2;
+	}
+	while (*s != '\0') {
+		if (n == 8)
+			return 0;
+		for (v = 0, k = 0; k < 4 && (d = hex1((unsigned char)s[k])) != 0; k++)
+			v = v << 4 | (d - 1);
+		if (k == 0)
+			return 0;
+		w[n++] = v;
+		s += k;
+		if (*s == '\0')
+			break;
+		if (*s++ != ':')
+			return 0;
+		if (*s == ':') {
+			if (gap != 9)
+				return 0;
+			gap = n;
+			s++;
+		} else if (*s == '\0')
+			return 0;
+	}
+	if (gap == 9 ? n != 8 : n > 7)
+		return 0;
+	if (gap != 9) {
+		k = 8 - n;
+		for (i = n; i > gap; i--)
+			w[i - 1 + k] = w[i - 1];
+		for (i = gap; i < gap + k; i++)
+			w[i] = 0;
+	}
+	for (i = 0; i < 8; i++) {
+		a[2 * i] = (uint8_t)(w[i] >> 8);
+		a[2 * i + 1] = (uint8_t)w[i];
+	}
+	return 1;
+}
+
+int
+nb_sysctl_pton(int family, const char *src, void *dst)
+{
+	const char *s = src;
+	uint8_t *a = dst;
+	unsigned i, v, k;
+
+	if (family == AF_INET) {
+		for (i = 0; i < 4; i++) {
+			for (v = 0, k = 0; k < 3 && (unsigned)(s[k] - '0') < 10u; k++)
+				v = v * 10 + (unsigned)(s[k] - '0');
+			if (k == 0 || v > 255 || (k > 1 && s[0] == '0'))
+				return inet_pton(family, src, dst);
+			a[i] = (uint8_t)v;
+			s += k;
+			if (*s++ != (i == 3 ? '\0' : '.'))
+				return inet_pton(family, src, dst);
+		}
+		return 1;
+	}
+	if (family == AF_INET6 && get_ip6(src, dst))
+		return 1;
+	return inet_pton(family, src, dst);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_sysctl_name.c - sysctl-tree names: escape round trips, malformed names, limits; value text. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +254,73 @@ test_values(void)
 	CHECK(strcmp(nb_sysctl_type_name((enum nb_sysctl_type)99), "unknown") == 0);
 }
 
+/* One address both ways: nb_sysctl_ntop writes what inet_ntop writes, nb_sysctl_pton reads it back. */
+static void
+addr_both_ways(int af, const unsigned char *a)
+{
+	char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN];
+	unsigned char back[16];
+	size_t n = af == AF_INET6 ? 16 : 4;
+
+	CHECK(inet_ntop(af, a, want, sizeof(want)) != NULL);
+	CHECK(nb_sysctl_ntop(af, a, got, sizeof(got)) == got);
+	CHECK(strcmp(got, want) == 0, "\"%s\", want \"%s\"", got, want);
+	CHECK(nb_sysctl_pton(af, got, back) == 1, "%s", got);
+	CHECK(memcmp(back, a, n) == 0, "%s", got);
+	/* Exactly the room it needs, and one byte less. */
+	CHECK(nb_sysctl_ntop(af, a, got, strlen(want) + 1) == got);
+	CHECK(nb_sysctl_ntop(af, a, got, strlen(want)) == NULL && got[0] == '\0');
+}
+
+/* Text either parser may see: the same verdict and bytes as inet_pton. */
+static void
+pton_like_libc(int af, const char *s)
+{
+	unsigned char want[16] = { 0 }, got[16] = { 0 };
+	int rw = inet_pton(af, s, want), rg = nb_sysctl_pton(af, s, got);
+
+	CHECK(rg == rw, "\"%s\": %d, want %d", s, rg, rw);
+	CHECK(rw != 1 || memcmp(got, want, sizeof(got)) == 0, "\"%s\"", s);
+}
+
+static void
+test_addr_text(void)
+{
+	static const char *const odd[] = { "", ":", "::", ":::", "::1", "1::", "1:", ":1",
+		"1::2::3", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+		"1:2:3:4:5:6:7:8:9", "12345::", "0001::", "FE80::ABCD", "fe80::g", "fe80:: 1",
+		"::ffff:1.2.3.4", "::1.2.3.4", "1::1.2.3.4", "::ffff:1.2.3", "::ffff:256.1.1.1",
+		"1.2.3.4", "01.2.3.4", "1.2.3.04", "255.255.255.255", "256.0.0.0", "1.2.3", "1.2.3.4.",
+		"1.2.3.4.5", "1..2.3", " 1.2.3.4", "1.2.3.4 ", "0.0.0.0", "1234.1.1.1" };
+	static const uint16_t pick[] = { 0, 0, 0, 0, 1, 0xffff, 0xfe80, 0x10, 0x100, 0x1000, 0xabc };
+	unsigned char a[16];
+	unsigned i, j, seed = 12345;
+	char buf[4];
+
+	for (i = 0; i < 200000; i++) {
+		for (j = 0; j < 8; j++) {
+			seed = seed * 1103515245u + 12345u;
+			uint16_t w = (seed >> 16) % 3 == 0 ? (uint16_t)(seed >> 8) :
+			    pick[(seed >> 20) % (sizeof(pick) / sizeof(pick[0]))];
+			a[2 * j] = (unsigned char)(w >> 8);
+			a[2 * j + 1] = (unsigned char)w;
+		}
+		if (i % 7 == 0) /* IPv4-compatible and -mapped forms */
+			memset(a, 0, 10 + (i % 2) * 2);
+		if (i % 14 == 0)
+			a[10] = a[11] = 0xff;
+		addr_both_ways(AF_INET6, a);
+		if (i % 4 == 0)
+			addr_both_ways(AF_INET, a + 12);
+	}
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		pton_like_libc(AF_INET6, odd[i]);
+		pton_like_libc(AF_INET, odd[i]);
+	}
+	CHECK(nb_sysctl_ntop(AF_UNIX, a, buf, sizeof(buf)) == NULL && buf[0] == '\0');
+	CHECK(nb_sysctl_pton(AF_UNIX, "1.2.3.4", a) == -1);
+}
+
 int
 main(void)
 {
@@ -261,6 +330,7 @@ main(void)
 	test_limits();
 	test_entry_name();
 	test_values();
+	test_addr_text();
 	if (failures != 0) {
 		fprintf(stderr, "test_sysctl_name: %d failure(s)\n", failures);
 		return 1;

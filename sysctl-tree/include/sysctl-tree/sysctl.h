@@ -486,11 +486,19 @@ const char *nb_sysctl_type_name(enum nb_sysctl_type t);
 
 /*
  * nb_sysctl_ntop - an address value's text, as the tree writes it:
- * inet_ntop(3)'s form (AF_INET without printf, the hot case of big
- * walks). dst must hold INET6_ADDRSTRLEN bytes. Returns dst, or NULL for
- * another family (dst is then "").
+ * inet_ntop(3)'s form, byte for byte, without printf (the hot case of
+ * big walks). dst must hold INET_ADDRSTRLEN (AF_INET) or
+ * INET6_ADDRSTRLEN (AF_INET6) bytes. Returns dst, or NULL for another
+ * family or a short dst (dst is then "").
  */
 char	*nb_sysctl_ntop(int family, const void *src, char *dst, size_t size);
+
+/*
+ * nb_sysctl_pton - the reverse: inet_pton(3), with the same results and
+ * the same text accepted, fast for the forms nb_sysctl_ntop writes.
+ * Returns 1, 0 for text that is not an address, -1 for another family.
+ */
+int	nb_sysctl_pton(int family, const char *src, void *dst);
 
 /* ---- safe text: the one escaping rule (vis.c) ---- */
 
