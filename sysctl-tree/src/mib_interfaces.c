@@ -927,7 +927,8 @@ mib_if_table(struct mib_walk *w)
 		return true;
 	} else
 		w->found = true;
-	if ((error = nb__tab_reserve(w->tab, w->nif)) != 0) {
+	/* A row per interface; for addresses, room for two each (IPv4 and IPv6) to start with. */
+	if ((error = nb__tab_reserve(w->tab, addrs ? 2 * w->nif : w->nif)) != 0) {
 		w->rc = error;
 		return true;
 	}
