@@ -19,6 +19,8 @@ nb_source_open(struct nb_stack *st, const struct nb_source_ops *ops,
 	struct nb_source *src;
 	int error;
 
+	if (opts != NULL && opts->errbuf != NULL && opts->errlen > 0)
+		opts->errbuf[0] = '\0';
 	if (ops == NULL || ops->open == NULL || ops->refresh == NULL || ops->close == NULL)
 		return -EINVAL;
 	if ((src = calloc(1, sizeof(*src))) == NULL)

@@ -85,8 +85,17 @@ nb_sysctl_open(const struct nb_sysctl_opts *opts, struct nb_sysctl **out)
 	so.root = opts->root;
 	so.args = opts->source_args;
 	so.events = opts->follow_events;
-	if ((error = nb_source_open(st, sops, &so, &src)) != 0)
+	so.errbuf = h->errdetail;
+	so.errlen = sizeof(h->errdetail);
+	if ((error = nb_source_open(st, sops, &so, &src)) != 0) {
+		if (h->errdetail[0] != '\0') {
+			/* A handle that only carries the detail (nb_sysctl_errdetail). */
+			nb_stack_destroy(&st);
+			*out = h;
+			return error;
+		}
 		goto out;
+	}
 	if ((error = nb__sysctl_local_open(h, st, src, true)) != 0)
 		goto out;
 	*out = h;

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "nbsource/sim.h"
+#include "nbstack/stack.h"
 #include "sysctl-tree/sysctl.h"
 
 #include "check.h"
@@ -108,12 +110,46 @@ first_diff(const char *a, const char *b)
 	return line;
 }
 
+/* An open that fails says why: through the source's errbuf, and through the handle. */
+static void
+open_errors(void)
+{
+	struct nb_sysctl_opts o = { .backend = NB_SYSCTL_LOCAL, .source = "sim", .source_args = "bogus=1" };
+	struct nb_source_opts so = { .args = "ifaces=0" };
+	struct nb_source *src = NULL;
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL;
+	char err[256] = "stale";
+
+	CHECK_RC(nb_sysctl_open(&o, &h), -EINVAL);
+	CHECK(h != NULL && strcmp(nb_sysctl_errdetail(h), "sim: bogus=1: unknown option or out of range "
+	    "(workers, ifaces, addrs, descs, rate, churn, duration, changes, seed, big_lock, bufsize)") == 0,
+	    "%s", h != NULL ? nb_sysctl_errdetail(h) : "(no handle)");
+	nb_sysctl_close(&h);
+
+	CHECK_RC(nb_stack_create(NULL, &st), 0);
+	so.errbuf = err;
+	so.errlen = sizeof(err);
+	CHECK(nb_source_open(st, &nb_source_sim_ops, &so, &src) < 0 && src == NULL);
+	CHECK(strncmp(err, "sim: ifaces=0: ", 15) == 0, "%s", err);
+	/* A source that opens leaves the buffer empty. */
+	so.args = "workers=1,ifaces=2,churn=0";
+	CHECK_RC(nb_source_open(st, &nb_source_sim_ops, &so, &src), 0);
+	CHECK(err[0] == '\0', "%s", err);
+	nb_source_close(&src);
+	nb_stack_destroy(&st);
+}
+
 int
 main(void)
 {
 	unsigned n1 = 0, n2 = 0, n3 = 0;
-	char *a = run(7, &n1), *b = run(7, &n2), *c = run(8, &n3);
+	char *a, *b, *c;
 
+	open_errors();
+	a = run(7, &n1);
+	b = run(7, &n2);
+	c = run(8, &n3);
 	CHECK(a != NULL && b != NULL && c != NULL);
 	if (a != NULL && b != NULL && c != NULL) {
 		CHECK(n1 > 100, "%u leaves", n1);

@@ -1121,6 +1121,13 @@ struct nb_source_opts {
 	 */
 	bool		 events;
 	const char	*args;		/* source-specific "key=value,..." (sim) */
+	/*
+	 * Optional: where a failed open writes what went wrong ("sim: cannot
+	 * load libpcap.so.0.8: ..."), NUL-terminated; left "" when the error
+	 * code says it all. NULL: not wanted.
+	 */
+	char		*errbuf;
+	size_t		 errlen;
 };
 
 /*
@@ -1169,7 +1176,7 @@ int	nb_stack_defer(struct nb_stack *st, void (*fn)(void *arg), void *arg);
 /*
  * nb_source_open - Exclusive on the source. Attach the source that `ops`
  * describes (nb_source_linux_ops, nb_source_sim_ops) to the stack. Loads
- * nothing yet.
+ * nothing yet. On failure the detail, if any, is in opts->errbuf.
  */
 int	nb_source_open(struct nb_stack *st, const struct nb_source_ops *ops,
 	    const struct nb_source_opts *opts, struct nb_source **out);

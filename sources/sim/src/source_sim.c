@@ -303,7 +303,6 @@ sim_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 	sim->st = st;
 	pthread_mutex_init(&sim->big, NULL);
 	pthread_mutex_init(&sim->errlock, NULL);
-	*priv = sim;		/* error() may be asked for the detail even on failure */
 	if ((error = sim_parse(&sim->o, opts->args, sim->err, sizeof(sim->err))) != 0)
 		goto fail;
 	if (sim->o.workers + 1 > nslots) {
@@ -359,12 +358,13 @@ sim_open(struct nb_stack *st, const struct nb_source_opts *opts, void **priv)
 			goto fail;
 		sim->ctl_started = true;
 	}
+	*priv = sim;
 	return 0;
 fail:
 	sim_stop(sim);
-	/* Keep the detail for nb_source_error? The source is not created: drop it. */
+	if (opts->errbuf != NULL && opts->errlen > 0)
+		snprintf(opts->errbuf, opts->errlen, "%s", sim->err);
 	sim_free(sim);
-	*priv = NULL;
 	return error;
 }
 

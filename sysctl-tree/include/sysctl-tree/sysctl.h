@@ -131,7 +131,9 @@ struct nb_sysctl_opts {
 
 /*
  * nb_sysctl_open - make a handle. LOCAL creates a stack and opens the
- * source; data is loaded lazily by the first read of each subtree.
+ * source; data is loaded lazily by the first read of each subtree; when
+ * the source cannot open and says why ("sim: cannot load libpcap..."),
+ * *out is a handle that only carries nb_sysctl_errdetail() (close it).
  * Registers the calling thread as an RCU reader. REPLAY opens the history
  * file at the last sample at or before replay_at_ns (with replay_to_ns: at
  * the first sample at or after it); on failure *out may be a handle that
