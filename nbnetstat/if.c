@@ -377,10 +377,11 @@ struct if_fmt {
 	int		 family, network, address, prefixlen;
 	struct {
 		int	 c;		/* enum ctr */
-		int	 field;		/* its number (-1: none) */
-		int	 human;		/* its humanised text (-h; -1: none) */
-	}		 ctr[C_N];	/* the counters in this row */
-	int		 nctr;
+		int	 field;		/* its number: the value, or its humanised text (-h) */
+	}		 num[C_N], hum[C_N];	/* the counters in this row, by kind */
+	int		 nnum, nhum;
+	unsigned	 nummask;	/* bit c: counter c is in num[] */
+	int		 numfield[C_N];	/* ... and its field */
 	char		 fmt[C_N][16];	/* text formats, made once */
 };
 
@@ -390,6 +391,16 @@ fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char
 {
 	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
 	return (int)F->n++;
+}
+
+/* Counter c's value goes to field f. */
+static void
+fmt_num(struct if_fmt *F, int c, int f)
+{
+	F->num[F->nnum].c = c;
+	F->num[F->nnum++].field = f;
+	F->nummask |= 1u << c;
+	F->numfield[c] = f;
 }
 
 /*
@@ -409,31 +420,25 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 	for (i = 0; i < ncols; i++) {
 		c = cols[i].c;
 		shown |= 1u << c;
-		k = F->nctr++;
-		F->ctr[k].c = c;
-		F->ctr[k].field = F->ctr[k].human = -1;
 		if (cols[i].bytes && no->hflag) {
 			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
 			    cols[i].width);
 			if (m == NB_OUT_ANY)
-				F->ctr[k].field = fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c],
-				    NULL);
-			F->ctr[k].human = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
+				fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			k = F->nhum++;
+			F->hum[k].c = c;
+			F->hum[k].field = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
 		} else {
 			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%s", i > 0 ? " " : "",
 			    cols[i].fmt);
-			F->ctr[k].field = fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]);
+			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]));
 		}
 	}
 	if (m != NB_OUT_ANY)
 		return;
 	for (c = 0; c < C_N; c++)
-		if ((shown & (1u << c)) == 0) {
-			k = F->nctr++;
-			F->ctr[k].c = c;
-			F->ctr[k].field = fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL);
-			F->ctr[k].human = -1;
-		}
+		if ((shown & (1u << c)) == 0)
+			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
 }
 
 /* Name (with '*' when down) and Mtu: into JSON on the link row only. */
@@ -501,6 +506,7 @@ fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val 
     char *nbuf, char (*human)[16])
 {
 	uint64_t absent = 0;
+	unsigned missing;
 	size_t len;
 	int k;
 
@@ -516,20 +522,18 @@ fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val 
 	v[F->mtu].i = ifp->mtu;
 	if ((ifp->attrs & A_MTU) == 0)
 		absent |= BIT(F->mtu);
-	for (k = 0; k < F->nctr; k++) {
-		int c = F->ctr[k].c, f = F->ctr[k].field, hf = F->ctr[k].human;
-		bool have = (ifp->present & (1u << c)) != 0;
+	for (k = 0; k < F->nnum; k++)
+		v[F->num[k].field].u = ifp->stats[F->num[k].c];
+	for (missing = F->nummask & ~ifp->present; missing != 0; missing &= missing - 1)
+		absent |= BIT(F->numfield[__builtin_ctz(missing)]);
+	for (k = 0; k < F->nhum; k++) {
+		int c = F->hum[k].c;
 
-		if (f >= 0) {
-			v[f].u = ifp->stats[c];
-			absent |= have ? 0 : BIT(f);
-		}
-		if (hf >= 0) {
-			if (have)
-				if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
-			v[hf].s = human[c];
-			absent |= have ? 0 : BIT(hf);
-		}
+		if ((ifp->present & (1u << c)) != 0)
+			if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
+		else
+			absent |= BIT(F->hum[k].field);
+		v[F->hum[k].field].s = human[c];
 	}
 	return absent;
 }
