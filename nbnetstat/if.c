@@ -258,9 +258,9 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		ifp->lladdr = r->lladdr;
 		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
 		ifp->stats = r->stats;
-		for (c = 0; c < C_N; c++)
-			if (nb_sysctl_row_has(id, IC_STATS + c))
-				ifp->present |= 1u << c;
+		/* The counters' columns, IC_STATS on, are bits of the first present word. */
+		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
+		ifp->present = (unsigned)(id->present[0] >> IC_STATS) & ((1u << C_N) - 1);
 	}
 	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
 		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
