@@ -134,20 +134,20 @@ static char *
 put_ip6(char *p, const uint8_t *a)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned w[8], i, base = 8, len = 0, run;
+	unsigned w[8], i, base = 8, len = 0, zero = 0, m;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 8; i++) {
 		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-	for (i = 0; i < 8; i += run ? run : 1) {
-		for (run = 0; i + run < 8 && w[i + run] == 0; run++)
-			;
-		if (run > len) {
-			base = i;
-			len = run;
-		}
+		zero |= (w[i] == 0) << i;
 	}
-	if (len < 2)
-		base = 8;
+	/* The longest run of zero groups: bit i of m stays while group i starts one that long. */
+	for (m = zero; m != 0; m &= m >> 1)
+		len++;
+	if (len >= 2) {
+		for (m = zero, i = 1; i < len; i++)
+			m &= m >> 1;
+		base = (unsigned)__builtin_ctz(m);
+	}
 	for (i = 0; i < 8; i++) {
 		if (i == base) {
 			*p++ = ':';
