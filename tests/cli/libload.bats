@@ -36,15 +36,6 @@ setup() {
 	assert_output 'net.sim.stats.violations = 0'
 }
 
-@test "the sim source's option errors carry the sim's detail" {
-	run nbsysctl --source sim --source-args bogus=1 net.sim
-	assert_failure 1
-	assert_output --partial 'nbsysctl: sim source: sim: bogus=1: unknown option'
-	run nbsysctl --source sim --source-args workers=64 net.sim
-	assert_failure 1
-	assert_output --regexp '^nbsysctl: sim source: sim: workers=64 needs 65 per-CPU slots, the stack has [0-9]+$'
-}
-
 @test "--plot without cairo: the figure's first use says why" {
 	local d="$BATS_TEST_TMPDIR" p
 	p=$(lib_path libcairo.so.2) || skip "libcairo.so.2 not installed"

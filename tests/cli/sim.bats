@@ -69,7 +69,8 @@ PY
 @test "nbsysctl --source sim rejects bad sim options" {
 	run nbsysctl --source sim --source-args bogus=1 net.sim
 	assert_failure 1
-	assert_output --partial 'nbsysctl: sim source'
+	assert_output --partial 'nbsysctl: sim source: sim: bogus=1: unknown option'
 	run nbsysctl --source sim --source-args workers=64 net.sim
 	assert_failure 1
+	assert_output --regexp '^nbsysctl: sim source: sim: workers=64 needs 65 per-CPU slots, the stack has [0-9]+$'
 }
