@@ -407,10 +407,7 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	return out_literal(p, &sp->rlen);
 }
 
-/* What out_field may read past the end of (out_copy8): the literals, the value. */
-#define OUT_OVER_LIT	0x1u
-#define OUT_OVER_V	0x2u
-
+/* s[0..n) to d: with out_copy8 if over (s may be over-read), else out_copy. */
 static inline void
 out_copy_if(char *d, const char *s, size_t n, bool over)
 {
@@ -422,12 +419,12 @@ out_copy_if(char *d, const char *s, size_t n, bool over)
 
 /*
  * v[0..len) in its field, padded to the width by cols, the columns it
- * takes; over (OUT_OVER_*): what may be read up to OUT_SLACK bytes past
- * its end (a row format's literals, a number's buffer).
+ * takes; over: the literals may be read up to OUT_SLACK bytes past their
+ * end (a row format's).
  */
 static void
 out_field(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols,
-    unsigned over)
+    bool over)
 {
 	size_t pad = sp->width > cols ? sp->width - cols : 0;
 	size_t rlen = sp->rlen;
@@ -445,26 +442,26 @@ out_field(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len
 		fwrite_unlocked(sp->rest, 1, rlen, o->fp);
 		return;
 	}
-	out_copy_if(p, sp->pre, sp->plen, (over & OUT_OVER_LIT) != 0);
+	out_copy_if(p, sp->pre, sp->plen, over);
 	p += sp->plen;
 	if (!sp->left) {
 		out_fill(p, pad);
 		p += pad;
 	}
-	out_copy_if(p, v, len, (over & OUT_OVER_V) != 0);
+	out_copy(p, v, len);
 	p += len;
 	if (sp->left) {
 		out_fill(p, pad);
 		p += pad;
 	}
-	out_copy_if(p, sp->rest, rlen, (over & OUT_OVER_LIT) != 0);
+	out_copy_if(p, sp->rest, rlen, over);
 	o->tn += sp->plen + pad + len + rlen;
 }
 
 static void
 out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 {
-	out_field(o, sp, v, len, len, 0);
+	out_field(o, sp, v, len, len, false);
 }
 
 /* "00" "01" ... "99": two digits a division. */
@@ -473,7 +470,7 @@ static const char out_pairs[] = OUT_D10("0") OUT_D10("1") OUT_D10("2") OUT_D10("
     OUT_D10("4") OUT_D10("5") OUT_D10("6") OUT_D10("7") OUT_D10("8") OUT_D10("9");
 
 /* Decimal digits of v ending just before end (no NUL); returns the first. */
-static char *
+static inline char *
 out_digits(uint64_t v, char *end)
 {
 	unsigned r;
@@ -735,36 +732,38 @@ nb_out_json(struct nb_out *o, const char *key, struct json_object *jo)
 
 /* ---- row formats ---- */
 
-/* A field as text prints it: its value's index, type and parsed format. */
+/*
+ * A value as text prints it, all but the value decided at create: the
+ * row's literal text since the previous value (its format's text after
+ * the conversion, the NB_OUT_F_LIT fields, this format's text before it)
+ * as one literal, sp.pre, then the value in its field. sp.rest is empty.
+ */
 struct out_tfield {
 	enum nb_out_ftype type;
 	unsigned	 idx;		/* in the row's values */
+	uint64_t	 bit;		/* its bit in absent */
+	size_t		 room;		/* bytes it may write but a string's, OUT_SLACK too */
 	struct out_spec	 sp;
 };
 
 /*
- * text[] is followed by the literals of the text formats, each copied with
- * OUT_SLACK zero bytes after it, so that out_copy8 may read them.
+ * text[] is followed by the literals, each copied with OUT_SLACK zero
+ * bytes after it, so that they may be read eight bytes at a time. In text
+ * the row's objects only move the emitter's depth: the row nests at most
+ * deep objects below its level and leaves open ones open.
  */
 struct nb_out_row {
 	const struct nb_out_field *f;	/* the caller's fields (JSON walks them) */
 	size_t		 n;
 	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
+	unsigned	 deep;
+	unsigned	 open;
+	uint64_t	 bools;		/* the bits of the bool fields text prints */
+	const char	*tail;		/* the literal after the last value */
+	size_t		 tlen;
 	size_t		 ntext;
-	struct out_tfield text[];	/* what text prints, in order */
+	struct out_tfield text[];	/* the values text prints, in order */
 };
-
-/* s[0..n) into the arena at *at, OUT_SLACK zeros after it; the copy. */
-static const char *
-row_lit(char **at, const char *s, size_t n)
-{
-	char *d = *at;
-
-	memcpy(d, s, n);
-	memset(d + n, 0, OUT_SLACK);
-	*at += n + OUT_SLACK;
-	return d;
-}
 
 /* Whether f's format parses for its type into *sp. */
 static bool
@@ -783,23 +782,43 @@ row_format(const struct nb_out_field *f, struct out_spec *sp)
 	return out_spec(f->fmt, "s", sp);
 }
 
+/* Append s[0..n) to the literal being gathered at *at. */
+static void
+row_lit(char **at, const char *s, size_t n)
+{
+	memcpy(*at, s, n);
+	*at += n;
+}
+
+/* End the literal gathered from lit to *at (OUT_SLACK zeros after it); its length. */
+static size_t
+row_lit_end(char **at, const char *lit)
+{
+	size_t n = (size_t)(*at - lit);
+
+	memset(*at, 0, OUT_SLACK);
+	*at += OUT_SLACK;
+	return n;
+}
+
 int
 nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out)
 {
 	struct nb_out_row *r;
+	struct out_spec sp;
 	unsigned level = 0;
 	size_t i, lits = 0;
-	char *at;
+	char *at, *lit;
 	int keyed;
 
 	*out = NULL;
 	if (n > NB_OUT_ROW_MAX)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		lits += (f[i].fmt != NULL ? strlen(f[i].fmt) : 0) + 2 * OUT_SLACK;
-	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + lits)) == NULL)
+		lits += (f[i].fmt != NULL ? strlen(f[i].fmt) : 0) + OUT_SLACK;
+	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + lits + OUT_SLACK)) == NULL)
 		return -ENOMEM;
-	at = (char *)&r->text[n];
+	at = lit = (char *)&r->text[n];
 	r->f = f;
 	r->n = n;
 	r->top = -1;
@@ -808,7 +827,7 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 		    f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_CLOSE);
 		struct out_tfield *t = &r->text[r->ntext];
 
-		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &t->sp)))
+		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &sp)))
 			goto bad;
 		if (f[i].type >= NB_OUT_F_OBJECT && f[i].mode != NB_OUT_ANY)
 			goto bad;	/* containers are both text's and JSON's */
@@ -826,17 +845,32 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 		}
 		if (f[i].type == NB_OUT_F_OBJECT && ++level > NB_OUT_MAXDEPTH)
 			goto bad;
-		if (text) {
-			t->type = f[i].type;
-			t->idx = (unsigned)i;
-			if (t->type != NB_OUT_F_OBJECT && t->type != NB_OUT_F_CLOSE) {
-				t->sp.pre = row_lit(&at, t->sp.pre, t->sp.plen);
-				if (t->type != NB_OUT_F_LIT)
-					t->sp.rest = row_lit(&at, t->sp.rest, t->sp.rlen);
-			}
-			r->ntext++;
-		}
+		if (level > r->deep)
+			r->deep = level;
+		if (!text || f[i].type >= NB_OUT_F_OBJECT)
+			continue;
+		row_lit(&at, sp.pre, sp.plen);
+		if (f[i].type == NB_OUT_F_LIT)
+			continue;
+		t->type = f[i].type;
+		t->idx = (unsigned)i;
+		t->bit = UINT64_C(1) << i;
+		if (t->type == NB_OUT_F_BOOL)
+			r->bools |= t->bit;
+		t->sp = sp;
+		t->sp.pre = lit;
+		t->sp.plen = row_lit_end(&at, lit);
+		t->sp.rest = "";
+		t->sp.rlen = 0;
+		/* the literal, eight bytes a copy; the spaces; 20 digits and a sign */
+		t->room = t->sp.plen + OUT_SLACK + t->sp.width + OUT_SLACK + 24 + OUT_SLACK;
+		lit = at;
+		row_lit(&at, sp.rest, sp.rlen);
+		r->ntext++;
 	}
+	r->open = level;
+	r->tail = lit;
+	r->tlen = row_lit_end(&at, lit);
 	*out = r;
 	return 0;
 bad:
@@ -890,39 +924,197 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 	}
 }
 
-/* A number (negative: its magnitude after a '-') in the field sp of a row format. */
-static void
-row_num(struct nb_out *o, const struct out_spec *sp, uint64_t mag, bool neg)
-{
-	char buf[24 + OUT_SLACK], *d = out_digits(mag, buf + 24);
+/* 10^i, i < 20. */
+static const uint64_t out_pow10[] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+	UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+	UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+	UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+	UINT64_C(10000000000000000000),
+};
 
+/* The number of decimal digits of v: from its bit length (log10 2 ~ 1233 / 4096). */
+static inline size_t
+out_ndigits(uint64_t v)
+{
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+
+	return t + 1 - ((v | 1) < out_pow10[t]);
+}
+
+/* Whether a byte of x is not printable ASCII (below 0x20, or 0x7f and up). */
+static inline uint64_t
+out_unprintable(uint64_t x)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+
+	return (((x - 0x20 * ones) & ~x) | (((x & 0x7f * ones) + ones) | x)) & 0x80 * ones;
+}
+
+/*
+ * s[0..n) copied to d, reading no byte past it, as out_copy does; whether
+ * it is all printable ASCII (a byte a column, left as it is by escaping).
+ */
+static inline __attribute__((always_inline)) bool
+out_copy_ascii(char *d, const char *s, size_t n)
+{
+	uint64_t x, bad = 0;
+	uint32_t a, b;
+	size_t i;
+
+	if (n >= 8) {		/* whole words, the last one overlapping */
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, s + i, 8);
+			memcpy(d + i, &x, 8);
+			bad |= out_unprintable(x);
+		}
+		memcpy(&x, s + n - 8, 8);
+		memcpy(d + n - 8, &x, 8);
+		return (bad | out_unprintable(x)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+		return out_unprintable(a | (uint64_t)b << 32) == 0;
+	}
+	if (n == 0)
+		return true;
+	d[0] = s[0];
+	d[n / 2] = s[n / 2];
+	d[n - 1] = s[n - 1];
+	x = (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 |
+	    (unsigned)(unsigned char)s[n - 1] << 16 | UINT64_C(0x2020202020000000);
+	return out_unprintable(x) == 0;
+}
+
+/*
+ * A number (negative: its magnitude after a '-') in the field of t at p;
+ * the end of the field. The field is spaces first (eight at a time: the
+ * buffer has room for OUT_SLACK more), the digits then written over them.
+ */
+static inline char *
+row_num(char *p, const struct out_tfield *t, uint64_t mag, bool neg)
+{
+	size_t n = out_ndigits(mag) + neg, w = t->sp.width, i;
+	size_t field = n > w ? n : w;
+	char *d;
+
+	memcpy(p, "        ", 8);
+	for (i = 8; i < w; i += 8)
+		memcpy(p + i, "        ", 8);
+	d = out_digits(mag, t->sp.left ? p + n : p + field);
 	if (neg)
-		*--d = '-';
-	out_field(o, sp, d, (size_t)(buf + 24 - d), (size_t)(buf + 24 - d),
-	    OUT_OVER_LIT | OUT_OVER_V);
+		d[-1] = '-';
+	return p + field;
+}
+
+/*
+ * String s[0..len) in the field of t at p when it is printable ASCII; the
+ * end of the field, or NULL.
+ */
+static inline char *
+row_ascii(char *p, const struct out_tfield *t, const char *s, size_t len)
+{
+	size_t w = t->sp.width, pad = w > len ? w - len : 0, i;
+
+	if (t->sp.left) {
+		if (!out_copy_ascii(p, s, len))
+			return NULL;
+		p += len;
+	}
+	memcpy(p, "        ", 8);	/* the padding; the buffer has OUT_SLACK more */
+	for (i = 8; i < pad; i += 8)
+		memcpy(p + i, "        ", 8);
+	p += pad;
+	if (!t->sp.left) {
+		if (!out_copy_ascii(p, s, len))
+			return NULL;
+		p += len;
+	}
+	return p;
+}
+
+/*
+ * The field of t at p, its literal first, when its value x is a number or
+ * a printable ASCII string and the buffer, up to lim, has room for it; the
+ * end of the field, or NULL.
+ */
+static inline char *
+row_fast(char *p, const char *lim, const struct out_tfield *t, const union nb_out_val *x)
+{
+	size_t need = t->room, len = 0, i;
+	const char *s = NULL;
+
+	if (t->type == NB_OUT_F_STR) {
+		s = x->s != NULL ? x->s : "";
+		need += len = strlen(s);
+	}
+	if ((size_t)(lim - p) < need)
+		return NULL;
+	memcpy(p, t->sp.pre, 8);	/* the literal has OUT_SLACK bytes after it */
+	for (i = 8; i < t->sp.plen; i += 8)
+		memcpy(p + i, t->sp.pre + i, 8);
+	p += t->sp.plen;
+	if (t->type == NB_OUT_F_U64)
+		return row_num(p, t, x->u, false);
+	if (t->type == NB_OUT_F_I64)
+		return row_num(p, t, x->i < 0 ? 0 - (uint64_t)x->i : (uint64_t)x->i, x->i < 0);
+	return row_ascii(p, t, s, len);
 }
 
 /* A string in its text field: escaped, padded by the columns it takes. */
 static void
 row_str(struct nb_out *o, const struct out_spec *sp, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p;
 	char *tmp = NULL;
 	size_t len, cols;
 
-	while (*p >= 0x20 && *p < 0x7f)		/* printable ASCII: a byte a column */
-		p++;
-	if (*p == '\0') {
-		len = (size_t)(p - (const unsigned char *)s);
-		out_field(o, sp, s, len, len, OUT_OVER_LIT);
-		return;
-	}
 	s = out_safe(s, &tmp);
 	len = strlen(s);
 	for (cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
 		cols += (*p & 0xc0) != 0x80;
-	out_field(o, sp, s, len, cols, OUT_OVER_LIT);
+	out_field(o, sp, s, len, cols, true);
 	free(tmp);
+}
+
+/*
+ * A value in the field of t, its literal before it, as the fast paths of
+ * nb_out_row do not print it: absent ("-"), a bool, a string to escape or
+ * not ASCII, or a field too big for the buffer.
+ */
+static void
+row_other(struct nb_out *o, const struct out_tfield *t, const union nb_out_val *x, bool absent)
+{
+	char buf[24], *d;
+
+	if (absent) {
+		out_field(o, &t->sp, "-", 1, 1, true);
+		return;
+	}
+	switch (t->type) {
+	case NB_OUT_F_U64:
+	case NB_OUT_F_I64:
+		if (t->type == NB_OUT_F_I64 && x->i < 0) {
+			d = out_digits(0 - (uint64_t)x->i, buf + sizeof(buf));
+			*--d = '-';
+		} else
+			d = out_digits(x->u, buf + sizeof(buf));
+		out_field(o, &t->sp, d, (size_t)(buf + sizeof(buf) - d),
+		    (size_t)(buf + sizeof(buf) - d), true);
+		break;
+	case NB_OUT_F_STR:
+		row_str(o, &t->sp, x->s != NULL ? x->s : "");
+		break;
+	default:
+		out_field(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5,
+		    true);
+		break;
+	}
 }
 
 void
@@ -930,7 +1122,11 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
     uint64_t absent)
 {
 	const struct out_tfield *t, *end = r->text + r->ntext;
+	const char *lim = o->tb + sizeof(o->tb);
 	const union nb_out_val *x;
+	uint64_t slow;
+	size_t i;
+	char *p, *q;
 
 	if (!o->in_record)
 		out_die("row outside a record");
@@ -940,36 +1136,28 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 		row_json(o, r, v, absent);
 		return;
 	}
+	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
+		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+	slow = absent | r->bools;
+	p = o->tb + o->tn;
 	for (t = r->text; t < end; t++) {
 		x = &v[t->idx];
-		if ((absent & (UINT64_C(1) << t->idx)) != 0 && t->type < NB_OUT_F_LIT) {
-			out_field(o, &t->sp, "-", 1, 1, OUT_OVER_LIT);
+		if ((slow & t->bit) == 0 && (q = row_fast(p, lim, t, x)) != NULL) {
+			p = q;
 			continue;
 		}
-		switch (t->type) {
-		case NB_OUT_F_U64:
-			row_num(o, &t->sp, x->u, false);
-			break;
-		case NB_OUT_F_I64:
-			row_num(o, &t->sp, x->i < 0 ? 0 - (uint64_t)x->i : (uint64_t)x->i, x->i < 0);
-			break;
-		case NB_OUT_F_STR:
-			row_str(o, &t->sp, x->s != NULL ? x->s : "");
-			break;
-		case NB_OUT_F_BOOL:
-			out_field(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5, OUT_OVER_LIT);
-			break;
-		case NB_OUT_F_LIT:
-			out_put(o, t->sp.pre, t->sp.plen);
-			break;
-		case NB_OUT_F_OBJECT:
-			if (o->depth >= NB_OUT_MAXDEPTH)
-				out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
-			o->kind[++o->depth] = 'o';
-			break;
-		case NB_OUT_F_CLOSE:
-			o->depth--;
-			break;
-		}
+		o->tn = (size_t)(p - o->tb);
+		row_other(o, t, x, (absent & t->bit) != 0);
+		p = o->tb + o->tn;
 	}
+	o->tn = (size_t)(p - o->tb);
+	if ((p = out_room(o, r->tlen + OUT_SLACK)) == NULL)
+		out_put(o, r->tail, r->tlen);
+	else {
+		for (i = 0; i < r->tlen; i += 8)
+			memcpy(p + i, r->tail + i, 8);
+		o->tn += r->tlen;
+	}
+	for (i = 0; i < r->open; i++)
+		o->kind[++o->depth] = 'o';
 }
