@@ -733,24 +733,40 @@ nb_out_json(struct nb_out *o, const char *key, struct json_object *jo)
 /* ---- row formats ---- */
 
 /*
- * A value as text prints it, all but the value decided at create: the
- * row's literal text since the previous value (its format's text after
- * the conversion, the NB_OUT_F_LIT fields, this format's text before it)
- * as one literal, sp.pre, then the value in its field. sp.rest is empty.
+ * Text prints a row from its template: the row's text with every value's
+ * field spaces, the literals between them as they are. A row is the
+ * template copied once, then each value written into its field: a value
+ * that fits (most numbers and names) is its digits or bytes put in place.
+ * One longer than its field moves the template after it along; one that
+ * is not printable ASCII, a bool, an absent one too wide for "-", are
+ * formatted by row_value first. When the buffer cannot take a row whole
+ * the row goes through out_field, a field at a time, from where it is.
  */
+enum row_op {
+	ROW_NUM,	/* a number, right-justified */
+	ROW_NUM_LEFT,	/* a number, left-justified */
+	ROW_STR,	/* a string, either way */
+	ROW_OTHER,	/* a bool, or a number in no width: row_value */
+};
+
+/* A value as text prints it. */
 struct out_tfield {
 	enum nb_out_ftype type;
+	enum row_op	 op;
 	unsigned	 idx;		/* in the row's values */
 	uint64_t	 bit;		/* its bit in absent */
-	size_t		 room;		/* bytes it may write but a string's, OUT_SLACK too */
-	struct out_spec	 sp;
+	uint64_t	 vmax;		/* the largest number that fits the width (ROW_NUM*) */
+	size_t		 lit;		/* where its literal starts in the template */
+	size_t		 off;		/* where its field starts */
+	size_t		 end;		/* and ends */
+	struct out_spec	 sp;		/* for out_field: the literal, width, justification */
 };
 
 /*
- * text[] is followed by the literals, each copied with OUT_SLACK zero
- * bytes after it, so that they may be read eight bytes at a time. In text
- * the row's objects only move the emitter's depth: the row nests at most
- * deep objects below its level and leaves open ones open.
+ * text[] is followed by the template, with OUT_SLACK zero bytes after it
+ * (out_field reads literals eight bytes at a time). In text the row's
+ * objects only move the emitter's depth: the row nests at most deep
+ * objects below its level and leaves open ones open.
  */
 struct nb_out_row {
 	const struct nb_out_field *f;	/* the caller's fields (JSON walks them) */
@@ -758,9 +774,9 @@ struct nb_out_row {
 	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
 	unsigned	 deep;
 	unsigned	 open;
-	uint64_t	 bools;		/* the bits of the bool fields text prints */
-	const char	*tail;		/* the literal after the last value */
+	const char	*tmpl;
 	size_t		 tlen;
+	size_t		 tail;		/* where the literal after the last value starts */
 	size_t		 ntext;
 	struct out_tfield text[];	/* the values text prints, in order */
 };
@@ -782,23 +798,53 @@ row_format(const struct nb_out_field *f, struct out_spec *sp)
 	return out_spec(f->fmt, "s", sp);
 }
 
-/* Append s[0..n) to the literal being gathered at *at. */
+/* 10^i, i < 20. */
+static const uint64_t out_pow10[] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+	UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+	UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+	UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+	UINT64_C(10000000000000000000),
+};
+
+/*
+ * t, field i, f, with format sp: its text into the template tmpl at *pos
+ * (its literal, its field of spaces, its text after the conversion); *lit
+ * is where the literal before it starts, then the one after it. A negative
+ * i64 never fits vmax (as a u64 it is above INT64_MAX).
+ */
 static void
-row_lit(char **at, const char *s, size_t n)
+row_field(struct out_tfield *t, const struct nb_out_field *f, size_t i, const struct out_spec *sp,
+    char *tmpl, size_t *pos, size_t *lit)
 {
-	memcpy(*at, s, n);
-	*at += n;
-}
+	size_t w = sp->width;
 
-/* End the literal gathered from lit to *at (OUT_SLACK zeros after it); its length. */
-static size_t
-row_lit_end(char **at, const char *lit)
-{
-	size_t n = (size_t)(*at - lit);
-
-	memset(*at, 0, OUT_SLACK);
-	*at += OUT_SLACK;
-	return n;
+	t->type = f->type;
+	t->idx = (unsigned)i;
+	t->bit = UINT64_C(1) << i;
+	t->vmax = w >= 20 ? UINT64_MAX : out_pow10[w] - 1;
+	if (t->type == NB_OUT_F_I64 && t->vmax > INT64_MAX)
+		t->vmax = INT64_MAX;
+	if (t->type == NB_OUT_F_STR)
+		t->op = ROW_STR;
+	else if (t->type == NB_OUT_F_BOOL || w == 0)
+		t->op = ROW_OTHER;
+	else
+		t->op = sp->left ? ROW_NUM_LEFT : ROW_NUM;
+	t->lit = *lit;
+	t->off = *pos + sp->plen;
+	t->end = *lit = t->off + w;
+	memcpy(tmpl + *pos, sp->pre, sp->plen);
+	memset(tmpl + t->off, ' ', w);
+	memcpy(tmpl + *lit, sp->rest, sp->rlen);
+	*pos = *lit + sp->rlen;
+	t->sp = *sp;
+	t->sp.pre = tmpl + t->lit;
+	t->sp.plen = t->off - t->lit;
+	t->sp.rest = "";
+	t->sp.rlen = 0;
 }
 
 int
@@ -807,25 +853,27 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 	struct nb_out_row *r;
 	struct out_spec sp;
 	unsigned level = 0;
-	size_t i, lits = 0;
-	char *at, *lit;
+	size_t i, size = 0, pos = 0, lit = 0;
+	char *tmpl;
 	int keyed;
 
 	*out = NULL;
 	if (n > NB_OUT_ROW_MAX)
 		return -EINVAL;
-	for (i = 0; i < n; i++)
-		lits += (f[i].fmt != NULL ? strlen(f[i].fmt) : 0) + OUT_SLACK;
-	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + lits + OUT_SLACK)) == NULL)
+	for (i = 0; i < n; i++) {	/* the template's size (bad formats are refused below) */
+		sp.width = 0;
+		if (f[i].fmt != NULL && f[i].mode != NB_OUT_JSON && row_format(&f[i], &sp))
+			size += strlen(f[i].fmt) + sp.width;
+	}
+	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + size + OUT_SLACK)) == NULL)
 		return -ENOMEM;
-	at = lit = (char *)&r->text[n];
+	r->tmpl = tmpl = (char *)&r->text[n];
 	r->f = f;
 	r->n = n;
 	r->top = -1;
 	for (i = 0; i < n; i++) {
 		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
 		    f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_CLOSE);
-		struct out_tfield *t = &r->text[r->ntext];
 
 		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &sp)))
 			goto bad;
@@ -849,28 +897,16 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			r->deep = level;
 		if (!text || f[i].type >= NB_OUT_F_OBJECT)
 			continue;
-		row_lit(&at, sp.pre, sp.plen);
-		if (f[i].type == NB_OUT_F_LIT)
+		if (f[i].type == NB_OUT_F_LIT) {
+			memcpy(tmpl + pos, sp.pre, sp.plen);
+			pos += sp.plen;
 			continue;
-		t->type = f[i].type;
-		t->idx = (unsigned)i;
-		t->bit = UINT64_C(1) << i;
-		if (t->type == NB_OUT_F_BOOL)
-			r->bools |= t->bit;
-		t->sp = sp;
-		t->sp.pre = lit;
-		t->sp.plen = row_lit_end(&at, lit);
-		t->sp.rest = "";
-		t->sp.rlen = 0;
-		/* the literal, eight bytes a copy; the spaces; 20 digits and a sign */
-		t->room = t->sp.plen + OUT_SLACK + t->sp.width + OUT_SLACK + 24 + OUT_SLACK;
-		lit = at;
-		row_lit(&at, sp.rest, sp.rlen);
-		r->ntext++;
+		}
+		row_field(&r->text[r->ntext++], &f[i], i, &sp, tmpl, &pos, &lit);
 	}
 	r->open = level;
+	r->tlen = pos;
 	r->tail = lit;
-	r->tlen = row_lit_end(&at, lit);
 	*out = r;
 	return 0;
 bad:
@@ -924,17 +960,6 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 	}
 }
 
-/* 10^i, i < 20. */
-static const uint64_t out_pow10[] = {
-	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
-	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
-	UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
-	UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
-	UINT64_C(1000000000000000), UINT64_C(10000000000000000),
-	UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
-	UINT64_C(10000000000000000000),
-};
-
 /* The number of decimal digits of v: from its bit length (log10 2 ~ 1233 / 4096). */
 static inline size_t
 out_ndigits(uint64_t v)
@@ -944,13 +969,18 @@ out_ndigits(uint64_t v)
 	return t + 1 - ((v | 1) < out_pow10[t]);
 }
 
-/* Whether a byte of x is not printable ASCII (below 0x20, or 0x7f and up). */
+/*
+ * Whether a byte of x is not printable ASCII (below 0x20, or 0x7f and
+ * up): y = x + 1 a byte is then below 0x21 or has its top bit. A carry
+ * or borrow only crosses into the byte above a byte found.
+ */
 static inline uint64_t
 out_unprintable(uint64_t x)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t y = x + ones;
 
-	return (((x - 0x20 * ones) & ~x) | (((x & 0x7f * ones) + ones) | x)) & 0x80 * ones;
+	return (y | ((y - 0x21 * ones) & ~y)) & 0x80 * ones;
 }
 
 /*
@@ -960,11 +990,11 @@ out_unprintable(uint64_t x)
 static inline __attribute__((always_inline)) bool
 out_copy_ascii(char *d, const char *s, size_t n)
 {
-	uint64_t x, bad = 0;
+	uint64_t x, y, bad = 0;
 	uint32_t a, b;
 	size_t i;
 
-	if (n >= 8) {		/* whole words, the last one overlapping */
+	if (n > 16) {		/* whole words, the last one overlapping */
 		for (i = 0; i + 8 < n; i += 8) {
 			memcpy(&x, s + i, 8);
 			memcpy(d + i, &x, 8);
@@ -973,6 +1003,13 @@ out_copy_ascii(char *d, const char *s, size_t n)
 		memcpy(&x, s + n - 8, 8);
 		memcpy(d + n - 8, &x, 8);
 		return (bad | out_unprintable(x)) == 0;
+	}
+	if (n >= 8) {		/* two words, overlapping */
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(d, &x, 8);
+		memcpy(d + n - 8, &y, 8);
+		return (out_unprintable(x) | out_unprintable(y)) == 0;
 	}
 	if (n >= 4) {
 		memcpy(&a, s, 4);
@@ -992,129 +1029,101 @@ out_copy_ascii(char *d, const char *s, size_t n)
 }
 
 /*
- * A number (negative: its magnitude after a '-') in the field of t at p;
- * the end of the field. The field is spaces first (eight at a time: the
- * buffer has room for OUT_SLACK more), the digits then written over them.
+ * The text of value x of t: "-" when absent; escaped for a string, *tmp
+ * then the copy to free. Its length in *len, its display columns in
+ * *cols (UTF-8 characters). buf holds a number's digits.
  */
-static inline char *
-row_num(char *p, const struct out_tfield *t, uint64_t mag, bool neg)
+static const char *
+row_text(const struct out_tfield *t, const union nb_out_val *x, bool absent, char (*buf)[24],
+    char **tmp, size_t *len, size_t *cols)
 {
-	size_t n = out_ndigits(mag) + neg, w = t->sp.width, i;
-	size_t field = n > w ? n : w;
+	const unsigned char *p;
+	const char *s;
 	char *d;
 
-	memcpy(p, "        ", 8);
-	for (i = 8; i < w; i += 8)
-		memcpy(p + i, "        ", 8);
-	d = out_digits(mag, t->sp.left ? p + n : p + field);
-	if (neg)
-		d[-1] = '-';
-	return p + field;
+	*tmp = NULL;
+	if (absent)
+		s = "-";
+	else if (t->type == NB_OUT_F_BOOL)
+		s = x->b ? "true" : "false";
+	else if (t->type == NB_OUT_F_STR)
+		s = out_safe(x->s != NULL ? x->s : "", tmp);
+	else {
+		d = out_digits(t->type == NB_OUT_F_I64 && x->i < 0 ? 0 - x->u : x->u,
+		    *buf + sizeof(*buf));
+		if (t->type == NB_OUT_F_I64 && x->i < 0)
+			*--d = '-';
+		*len = *cols = (size_t)(*buf + sizeof(*buf) - d);
+		return d;
+	}
+	*len = strlen(s);
+	for (*cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
+		*cols += (*p & 0xc0) != 0x80;
+	return s;
 }
 
 /*
- * String s[0..len) in the field of t at p when it is printable ASCII; the
- * end of the field, or NULL.
+ * Room to make the field of t, in the row whose template starts at b,
+ * total bytes long: the rest of the template copied to after it. Its
+ * start, or NULL if the buffer cannot take it.
  */
-static inline char *
-row_ascii(char *p, const struct out_tfield *t, const char *s, size_t len)
+static char *
+row_widen(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t, char *b,
+    size_t total)
 {
-	size_t w = t->sp.width, pad = w > len ? w - len : 0, i;
+	char *p = b + t->off;
 
-	if (t->sp.left) {
-		if (!out_copy_ascii(p, s, len))
-			return NULL;
-		p += len;
-	}
-	memcpy(p, "        ", 8);	/* the padding; the buffer has OUT_SLACK more */
-	for (i = 8; i < pad; i += 8)
-		memcpy(p + i, "        ", 8);
-	p += pad;
-	if (!t->sp.left) {
-		if (!out_copy_ascii(p, s, len))
-			return NULL;
-		p += len;
-	}
+	if (total - t->sp.width + OUT_SLACK > (size_t)(o->tb + sizeof(o->tb) - (p + r->tlen - t->off)))
+		return NULL;
+	memcpy(p + total, r->tmpl + t->end, r->tlen - t->end + OUT_SLACK);
 	return p;
 }
 
 /*
- * The field of t at p, its literal first, when its value x is a number or
- * a printable ASCII string and the buffer, up to lim, has room for it; the
- * end of the field, or NULL.
+ * Value x of t, as the fast paths of nb_out_row do not write it, in its
+ * field of the row at *b; false if the buffer cannot take it. *b moves by
+ * what it takes beyond its width.
  */
-static inline char *
-row_fast(char *p, const char *lim, const struct out_tfield *t, const union nb_out_val *x)
+static __attribute__((noinline)) bool
+row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
+    const union nb_out_val *x, bool absent, char **b)
 {
-	size_t need = t->room, len = 0, i;
-	const char *s = NULL;
+	size_t len, cols, pad, w = t->sp.width;
+	char buf[24], *tmp, *p;
+	const char *s;
 
-	if (t->type == NB_OUT_F_STR) {
-		s = x->s != NULL ? x->s : "";
-		need += len = strlen(s);
+	s = row_text(t, x, absent, &buf, &tmp, &len, &cols);
+	pad = w > cols ? w - cols : 0;
+	if ((p = row_widen(o, r, t, *b, pad + len)) == NULL) {
+		free(tmp);
+		return false;
 	}
-	if ((size_t)(lim - p) < need)
-		return NULL;
-	memcpy(p, t->sp.pre, 8);	/* the literal has OUT_SLACK bytes after it */
-	for (i = 8; i < t->sp.plen; i += 8)
-		memcpy(p + i, t->sp.pre + i, 8);
-	p += t->sp.plen;
-	if (t->type == NB_OUT_F_U64)
-		return row_num(p, t, x->u, false);
-	if (t->type == NB_OUT_F_I64)
-		return row_num(p, t, x->i < 0 ? 0 - (uint64_t)x->i : (uint64_t)x->i, x->i < 0);
-	return row_ascii(p, t, s, len);
-}
-
-/* A string in its text field: escaped, padded by the columns it takes. */
-static void
-row_str(struct nb_out *o, const struct out_spec *sp, const char *s)
-{
-	const unsigned char *p;
-	char *tmp = NULL;
-	size_t len, cols;
-
-	s = out_safe(s, &tmp);
-	len = strlen(s);
-	for (cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
-		cols += (*p & 0xc0) != 0x80;
-	out_field(o, sp, s, len, cols, true);
+	memset(t->sp.left ? p + len : p, ' ', pad);
+	memcpy(t->sp.left ? p : p + pad, s, len);
+	*b += pad + len - w;
 	free(tmp);
+	return true;
 }
 
 /*
- * A value in the field of t, its literal before it, as the fast paths of
- * nb_out_row do not print it: absent ("-"), a bool, a string to escape or
- * not ASCII, or a field too big for the buffer.
+ * The rest of a row, from field t on, a field at a time through
+ * out_field; what is before t's literal is in the buffer.
  */
 static void
-row_other(struct nb_out *o, const struct out_tfield *t, const union nb_out_val *x, bool absent)
+row_fields(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
+    const union nb_out_val *v, uint64_t absent)
 {
-	char buf[24], *d;
+	const struct out_tfield *end = r->text + r->ntext;
+	char buf[24], *tmp;
+	size_t len, cols;
+	const char *s;
 
-	if (absent) {
-		out_field(o, &t->sp, "-", 1, 1, true);
-		return;
+	for (; t < end; t++) {
+		s = row_text(t, &v[t->idx], (absent & t->bit) != 0, &buf, &tmp, &len, &cols);
+		out_field(o, &t->sp, s, len, cols, true);
+		free(tmp);
 	}
-	switch (t->type) {
-	case NB_OUT_F_U64:
-	case NB_OUT_F_I64:
-		if (t->type == NB_OUT_F_I64 && x->i < 0) {
-			d = out_digits(0 - (uint64_t)x->i, buf + sizeof(buf));
-			*--d = '-';
-		} else
-			d = out_digits(x->u, buf + sizeof(buf));
-		out_field(o, &t->sp, d, (size_t)(buf + sizeof(buf) - d),
-		    (size_t)(buf + sizeof(buf) - d), true);
-		break;
-	case NB_OUT_F_STR:
-		row_str(o, &t->sp, x->s != NULL ? x->s : "");
-		break;
-	default:
-		out_field(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5,
-		    true);
-		break;
-	}
+	out_put(o, r->tmpl + r->tail, r->tlen - r->tail);
 }
 
 void
@@ -1122,11 +1131,10 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
     uint64_t absent)
 {
 	const struct out_tfield *t, *end = r->text + r->ntext;
-	const char *lim = o->tb + sizeof(o->tb);
 	const union nb_out_val *x;
-	uint64_t slow;
-	size_t i;
-	char *p, *q;
+	size_t len, i;
+	const char *s;
+	char *b, *p;
 
 	if (!o->in_record)
 		out_die("row outside a record");
@@ -1138,26 +1146,46 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	}
 	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
 		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
-	slow = absent | r->bools;
-	p = o->tb + o->tn;
+	for (i = 0; i < r->open; i++)
+		o->kind[o->depth + 1 + i] = 'o';
+	o->depth += r->open;
+	if (out_room(o, r->tlen + OUT_SLACK) == NULL) {
+		row_fields(o, r, r->text, v, absent);
+		return;
+	}
+	b = o->tb + o->tn;
+	memcpy(b, r->tmpl, r->tlen);
 	for (t = r->text; t < end; t++) {
 		x = &v[t->idx];
-		if ((slow & t->bit) == 0 && (q = row_fast(p, lim, t, x)) != NULL) {
-			p = q;
+		if ((absent & t->bit) != 0) {
+			if (t->sp.width != 0) {
+				b[t->sp.left ? t->off : t->end - 1] = '-';
+				continue;
+			}
+		} else if (t->op == ROW_NUM && x->u <= t->vmax) {
+			out_digits(x->u, b + t->end);
 			continue;
+		} else if (t->op == ROW_NUM_LEFT && x->u <= t->vmax) {
+			out_digits(x->u, b + t->off + out_ndigits(x->u));
+			continue;
+		} else if (t->op == ROW_STR) {
+			s = x->s != NULL ? x->s : "";
+			len = strlen(s);
+			if (len <= t->sp.width) {
+				p = b + (t->sp.left ? t->off : t->end - len);
+				if (out_copy_ascii(p, s, len))
+					continue;
+			} else if ((p = row_widen(o, r, t, b, len)) != NULL &&
+			    out_copy_ascii(p, s, len)) {
+				b += len - t->sp.width;
+				continue;
+			}
 		}
-		o->tn = (size_t)(p - o->tb);
-		row_other(o, t, x, (absent & t->bit) != 0);
-		p = o->tb + o->tn;
+		if (!row_value(o, r, t, x, (absent & t->bit) != 0, &b)) {
+			o->tn = (size_t)(b + t->lit - o->tb);
+			row_fields(o, r, t, v, absent);
+			return;
+		}
 	}
-	o->tn = (size_t)(p - o->tb);
-	if ((p = out_room(o, r->tlen + OUT_SLACK)) == NULL)
-		out_put(o, r->tail, r->tlen);
-	else {
-		for (i = 0; i < r->tlen; i += 8)
-			memcpy(p + i, r->tail + i, 8);
-		o->tn += r->tlen;
-	}
-	for (i = 0; i < r->open; i++)
-		o->kind[++o->depth] = 'o';
+	o->tn = (size_t)(b + r->tlen - o->tb);
 }
