@@ -187,11 +187,30 @@ out_safe(const char *v, char **tmp)
 	return *tmp;
 }
 
+/*
+ * JSON: attach jo (owned) under key, made safe, to the innermost container
+ * (an array when key is NULL); a key it has already is an error.
+ */
+static void
+out_attach(struct nb_out *o, const char *key, struct json_object *jo)
+{
+	struct json_object *parent = o->stack[o->depth];
+
+	if (key == NULL) {
+		json_object_array_add(parent, jo);
+		return;
+	}
+	if (json_object_object_get_ex(parent, key, NULL)) {
+		json_object_put(jo);
+		out_die("duplicate key \"%s\"", key);
+	}
+	json_object_object_add_ex(parent, key, jo, JSON_C_OBJECT_ADD_KEY_IS_NEW);
+}
+
 /* Attach jo (owned) under key to the innermost container, checking the key. */
 static void
 out_add(struct nb_out *o, const char *key, struct json_object *jo)
 {
-	struct json_object *parent;
 	char *tmp = NULL;
 
 	if (!o->in_record)
@@ -204,17 +223,7 @@ out_add(struct nb_out *o, const char *key, struct json_object *jo)
 	}
 	if (!o->json)
 		return;
-	parent = o->stack[o->depth];
-	if (key == NULL) {
-		json_object_array_add(parent, jo);
-		return;
-	}
-	key = out_safe(key, &tmp);
-	if (json_object_object_get_ex(parent, key, NULL)) {
-		json_object_put(jo);
-		out_die("duplicate key \"%s\"", key);
-	}
-	json_object_object_add(parent, key, jo);
+	out_attach(o, key != NULL ? out_safe(key, &tmp) : NULL, jo);
 	free(tmp);
 }
 
@@ -763,14 +772,29 @@ struct out_tfield {
 };
 
 /*
- * text[] is followed by the template, with OUT_SLACK zero bytes after it
- * (out_field reads literals eight bytes at a time). In text the row's
- * objects only move the emitter's depth: the row nests at most deep
- * objects below its level and leaves open ones open.
+ * What JSON gets of a row, in order: values, and objects opened and
+ * closed. The key is as out_safe makes it; fresh when it is inside an
+ * object of the row and no other field of that object has it, so that
+ * no row can repeat it.
+ */
+struct out_jfield {
+	enum nb_out_ftype type;
+	unsigned	 idx;		/* in the row's values */
+	uint64_t	 bit;		/* its bit in absent; 0 for objects */
+	const char	*key;		/* NULL in an array */
+	bool		 fresh;
+};
+
+/*
+ * text[] is followed by json[], then by the template, with OUT_SLACK zero
+ * bytes after it (out_field reads literals eight bytes at a time), then
+ * by the keys. In text the row's objects only move the emitter's depth:
+ * the row nests at most deep objects below its level and leaves open
+ * ones open.
  */
 struct nb_out_row {
-	const struct nb_out_field *f;	/* the caller's fields (JSON walks them) */
-	size_t		 n;
+	struct out_jfield *json;
+	size_t		 njson;
 	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
 	unsigned	 deep;
 	unsigned	 open;
@@ -847,14 +871,48 @@ row_field(struct out_tfield *t, const struct nb_out_field *f, size_t i, const st
 	t->sp.rlen = 0;
 }
 
+/*
+ * JSON field i, f, into r->json: in the object opened by JSON field own
+ * (-1: at the row's level), its key made safe into *keys. owner[] holds
+ * each JSON field's own.
+ */
+static void
+row_jfield(struct nb_out_row *r, const struct nb_out_field *f, size_t i, int own, int *owner,
+    char **keys)
+{
+	struct out_jfield *j = &r->json[r->njson];
+	char *tmp = NULL;
+	const char *key;
+	size_t k, len;
+
+	j->type = f->type;
+	j->idx = (unsigned)i;
+	j->bit = f->type < NB_OUT_F_LIT ? UINT64_C(1) << i : 0;
+	owner[r->njson] = own;
+	if (f->key != NULL) {
+		key = out_safe(f->key, &tmp);
+		len = strlen(key) + 1;
+		j->key = memcpy(*keys, key, len);
+		*keys += len;
+		free(tmp);
+		j->fresh = own >= 0;
+		for (k = 0; k < r->njson; k++)
+			if (owner[k] == own && r->json[k].key != NULL &&
+			    strcmp(r->json[k].key, j->key) == 0)
+				j->fresh = false;
+	}
+	r->njson++;
+}
+
 int
 nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out)
 {
 	struct nb_out_row *r;
 	struct out_spec sp;
 	unsigned level = 0;
-	size_t i, size = 0, pos = 0, lit = 0;
-	char *tmpl;
+	size_t i, size = 0, ksize = 0, pos = 0, lit = 0;
+	int owner[NB_OUT_ROW_MAX], opened[NB_OUT_MAXDEPTH + 1];
+	char *tmpl, *keys, *tmp;
 	int keyed;
 
 	*out = NULL;
@@ -864,12 +922,18 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 		sp.width = 0;
 		if (f[i].fmt != NULL && f[i].mode != NB_OUT_JSON && row_format(&f[i], &sp))
 			size += strlen(f[i].fmt) + sp.width;
+		if (f[i].key != NULL) {
+			tmp = NULL;
+			ksize += strlen(out_safe(f[i].key, &tmp)) + 1;
+			free(tmp);
+		}
 	}
-	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + size + OUT_SLACK)) == NULL)
+	if ((r = calloc(1, sizeof(*r) + n * (sizeof(r->text[0]) + sizeof(r->json[0])) + size +
+	    OUT_SLACK + ksize)) == NULL)
 		return -ENOMEM;
-	r->tmpl = tmpl = (char *)&r->text[n];
-	r->f = f;
-	r->n = n;
+	r->json = (struct out_jfield *)&r->text[n];
+	r->tmpl = tmpl = (char *)&r->json[n];
+	keys = tmpl + size + OUT_SLACK;
 	r->top = -1;
 	for (i = 0; i < n; i++) {
 		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
@@ -891,8 +955,12 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			if (level == 0)
 				r->top = keyed;
 		}
+		if (f[i].type != NB_OUT_F_LIT && f[i].mode != NB_OUT_TEXT)
+			row_jfield(r, &f[i], i, level > 0 ? opened[level] : -1, owner, &keys);
 		if (f[i].type == NB_OUT_F_OBJECT && ++level > NB_OUT_MAXDEPTH)
 			goto bad;
+		if (f[i].type == NB_OUT_F_OBJECT)
+			opened[level] = (int)r->njson - 1;
 		if (level > r->deep)
 			r->deep = level;
 		if (!text || f[i].type >= NB_OUT_F_OBJECT)
@@ -923,39 +991,57 @@ nb_out_row_destroy(struct nb_out_row **rp)
 	}
 }
 
-/* A row in JSON: the values through the calls above, absent ones left out. */
+/*
+ * A row in JSON, absent values left out: what the calls above would add,
+ * their checks made at create and by nb_out_row, but for keys a row may
+ * repeat.
+ */
 static void
 row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v, uint64_t absent)
 {
-	const struct nb_out_field *f;
-	size_t i;
+	const struct out_jfield *j, *end = r->json + r->njson;
+	struct json_object *jo;
+	const union nb_out_val *x;
+	char *tmp;
 
-	for (i = 0; i < r->n; i++) {
-		f = &r->f[i];
-		if (f->mode == NB_OUT_TEXT ||
-		    (f->type < NB_OUT_F_LIT && (absent & (UINT64_C(1) << i)) != 0))
+	for (j = r->json; j < end; j++) {
+		x = &v[j->idx];
+		tmp = NULL;
+		if ((absent & j->bit) != 0)
 			continue;
-		switch (f->type) {
+		switch (j->type) {
 		case NB_OUT_F_U64:
-			nb_out_u64(o, NB_OUT_JSON, f->key, NULL, v[i].u);
+			jo = json_object_new_uint64(x->u);
 			break;
 		case NB_OUT_F_I64:
-			nb_out_i64(o, NB_OUT_JSON, f->key, NULL, v[i].i);
+			jo = json_object_new_int64(x->i);
 			break;
 		case NB_OUT_F_STR:
-			nb_out_str(o, NB_OUT_JSON, f->key, NULL, v[i].s);
+			jo = x->s != NULL ? json_object_new_string(out_safe(x->s, &tmp)) : NULL;
+			free(tmp);
 			break;
 		case NB_OUT_F_BOOL:
-			nb_out_bool(o, NB_OUT_JSON, f->key, NULL, v[i].b);
+			jo = json_object_new_boolean(x->b);
 			break;
 		case NB_OUT_F_OBJECT:
-			nb_out_open_object(o, f->key);
+			if (o->depth >= NB_OUT_MAXDEPTH)
+				out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+			if ((jo = json_object_new_object()) == NULL)
+				out_die("out of memory");
 			break;
-		case NB_OUT_F_CLOSE:
+		default:
 			nb_out_close_object(o);
-			break;
-		case NB_OUT_F_LIT:
-			break;
+			continue;
+		}
+		if (j->fresh)
+			json_object_object_add_ex(o->stack[o->depth], j->key, jo,
+			    JSON_C_OBJECT_ADD_KEY_IS_NEW);
+		else
+			out_attach(o, j->key, jo);
+		if (j->type == NB_OUT_F_OBJECT) {
+			o->depth++;
+			o->kind[o->depth] = 'o';
+			o->stack[o->depth] = jo;
 		}
 	}
 }
