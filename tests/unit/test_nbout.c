@@ -795,6 +795,137 @@ test_row_text(void)
 	free(thuge);
 }
 
+/*
+ * Row JSON against the per-value calls: a key to escape, the same key in
+ * an object and the object inside it, absent values; a key twice in a
+ * row's object, or a row's key the caller's object has, aborts.
+ */
+static const struct nb_out_field jfields[] = {
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "n", "%" PRIu64 },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "k\x1b", NULL },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "o", NULL },
+	{ NB_OUT_F_I64, NB_OUT_JSON, "n", NULL },
+	{ NB_OUT_F_BOOL, NB_OUT_ANY, "b", " %s" },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "s", NULL },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+};
+
+static void
+emit_jrows(struct nb_out *o, bool rowfmt)
+{
+	union nb_out_val v[9];
+	struct nb_out_row *r;
+	uint64_t absent;
+	int i;
+
+	if (nb_out_row_create(jfields, 9, &r) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "rows");
+	for (i = 0; i < 4; i++) {
+		absent = i == 1 ? UINT64_C(1) << 1 | UINT64_C(1) << 4 : 0;
+		v[1].u = (uint64_t)i;
+		v[2].s = i == 2 ? NULL : "v\x01";
+		v[4].i = -i;
+		v[5].b = i % 2 != 0;
+		v[7].s = "\xc3\xa9";
+		if (rowfmt) {
+			nb_out_row(o, r, v, absent);
+			continue;
+		}
+		nb_out_open_object(o, NULL);
+		if (i != 1)
+			nb_out_u64(o, NB_OUT_ANY, "n", "%" PRIu64, v[1].u);
+		else
+			nb_out_text(o, "-");
+		nb_out_str(o, NB_OUT_JSON, "k\x1b", NULL, v[2].s);
+		nb_out_open_object(o, "o");
+		if (i != 1)
+			nb_out_i64(o, NB_OUT_JSON, "n", NULL, v[4].i);
+		nb_out_bool(o, NB_OUT_ANY, "b", " %s", v[5].b);
+		nb_out_close_object(o);
+		nb_out_str(o, NB_OUT_JSON, "s", NULL, v[7].s);
+		nb_out_close_object(o);
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+}
+
+static void
+emit_jrows_fmt(struct nb_out *o)
+{
+	emit_jrows(o, true);
+}
+
+static void
+emit_jrows_calls(struct nb_out *o)
+{
+	emit_jrows(o, false);
+}
+
+static void
+dup_in_row(struct nb_out *o)
+{
+	static const struct nb_out_field f[] = {
+		{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+		{ NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 },
+		{ NB_OUT_F_U64, NB_OUT_JSON, "k", NULL },
+		{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	};
+	union nb_out_val v[4] = { { .u = 1 }, { .u = 1 }, { .u = 1 }, { .u = 1 } };
+	struct nb_out_row *r;
+
+	if (nb_out_row_create(f, 4, &r) != 0)
+		_exit(4);
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "a");
+	nb_out_row(o, r, v, 0);
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+}
+
+static void
+dup_of_caller(struct nb_out *o)
+{
+	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 } };
+	union nb_out_val v[1] = { { .u = 1 } };
+	struct nb_out_row *r;
+
+	if (nb_out_row_create(f, 1, &r) != 0)
+		_exit(4);
+	nb_out_record_begin(o);
+	nb_out_u64(o, NB_OUT_ANY, "k", NULL, 2);
+	nb_out_row(o, r, v, 0);
+	nb_out_record_end(o);
+}
+
+static void
+test_row_json(void)
+{
+	char *a, *b;
+
+	a = run(true, false, emit_jrows_fmt);
+	b = run(true, false, emit_jrows_calls);
+	OK(strcmp(a, b) == 0 && strstr(a, "\"k\\\\033\":\"v\\\\001\"") != NULL &&
+	    strstr(a, "\"o\":{\"n\":-3,") != NULL,
+	    "row JSON equals the per-value calls' (escaped keys, a key again in an inner object)");
+	if (strcmp(a, b) != 0)
+		printf("# row: %s# calls: %s", a, b);
+	free(a);
+	free(b);
+	a = run(false, false, emit_jrows_fmt);
+	b = run(false, false, emit_jrows_calls);
+	OK(strcmp(a, b) == 0, "and their text");
+	free(a);
+	free(b);
+	OK(aborts(true, dup_in_row) && !aborts(false, dup_in_row),
+	    "a key twice in a row's object aborts in JSON");
+	OK(aborts(true, dup_of_caller), "a row's key its container has already aborts in JSON");
+}
+
 int
 main(void)
 {
@@ -804,6 +935,7 @@ main(void)
 	test_balance();
 	test_rows();
 	test_row_text();
+	test_row_json();
 	test_parse_u64();
 	test_parse_interval();
 	test_parse_time();
