@@ -549,8 +549,8 @@ static const char *const tstrs[] = {
 	"", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghi",
 	"0123456789abcdef", "0123456789abcdefg", "0123456789abcdefghijklmnopqrstuvwxyz",
 	"~ }", "fe80::9c65:c1ff:fe12:a6ed", NULL,
-	"a\x1b", "\x1b" "bcdefgh", "abcdefg\x7f", "abcdefghijklmnop\x01", "abcdefghijklmnopq\x1f",
-	"a\tb", "ab\x80", "\xff", "v\xc3\xa9", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+	"a\x1b", "\033bcdefgh", "abcdefg\x7f", "abcdefghijklmnop\x01", "abcdefghijklmnopq\x1f",
+	"a\tb", "ab\x80", "\xff", "v\xc3\xa9", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 };
 #define NTSTRS (sizeof(tstrs) / sizeof(tstrs[0]))
 
