@@ -747,8 +747,8 @@ nb_out_json(struct nb_out *o, const char *key, struct json_object *jo)
  * template copied once, then each value written into its field: a value
  * that fits (most numbers and names) is its digits or bytes put in place.
  * One longer than its field moves the template after it along; one that
- * is not printable ASCII, a bool, an absent one too wide for "-", are
- * formatted by row_value first. When the buffer cannot take a row whole
+ * is not printable ASCII, a bool, "-" for an absent value in a field of
+ * no width, are formatted by row_value first. When the buffer cannot take a row whole
  * the row goes through out_field, a field at a time, from where it is.
  */
 enum row_op {
@@ -1168,7 +1168,8 @@ row_widen(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield 
 /*
  * Value x of t, as the fast paths of nb_out_row do not write it, in its
  * field of the row at *b; false if the buffer cannot take it. *b moves by
- * what it takes beyond its width.
+ * what it takes beyond its width. Not inlined: in nb_out_row's loop it
+ * costs every field registers.
  */
 static __attribute__((noinline)) bool
 row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
