@@ -187,11 +187,30 @@ out_safe(const char *v, char **tmp)
 	return *tmp;
 }
 
+/*
+ * JSON: attach jo (owned) under key, made safe, to the innermost container
+ * (an array when key is NULL); a key it has already is an error.
+ */
+static void
+out_attach(struct nb_out *o, const char *key, struct json_object *jo)
+{
+	struct json_object *parent = o->stack[o->depth];
+
+	if (key == NULL) {
+		json_object_array_add(parent, jo);
+		return;
+	}
+	if (json_object_object_get_ex(parent, key, NULL)) {
+		json_object_put(jo);
+		out_die("duplicate key \"%s\"", key);
+	}
+	json_object_object_add_ex(parent, key, jo, JSON_C_OBJECT_ADD_KEY_IS_NEW);
+}
+
 /* Attach jo (owned) under key to the innermost container, checking the key. */
 static void
 out_add(struct nb_out *o, const char *key, struct json_object *jo)
 {
-	struct json_object *parent;
 	char *tmp = NULL;
 
 	if (!o->in_record)
@@ -204,17 +223,7 @@ out_add(struct nb_out *o, const char *key, struct json_object *jo)
 	}
 	if (!o->json)
 		return;
-	parent = o->stack[o->depth];
-	if (key == NULL) {
-		json_object_array_add(parent, jo);
-		return;
-	}
-	key = out_safe(key, &tmp);
-	if (json_object_object_get_ex(parent, key, NULL)) {
-		json_object_put(jo);
-		out_die("duplicate key \"%s\"", key);
-	}
-	json_object_object_add(parent, key, jo);
+	out_attach(o, key != NULL ? out_safe(key, &tmp) : NULL, jo);
 	free(tmp);
 }
 
@@ -407,10 +416,7 @@ out_spec(const char *fmt, const char *conv, struct out_spec *sp)
 	return out_literal(p, &sp->rlen);
 }
 
-/* What out_field may read past the end of (out_copy8): the literals, the value. */
-#define OUT_OVER_LIT	0x1u
-#define OUT_OVER_V	0x2u
-
+/* s[0..n) to d: with out_copy8 if over (s may be over-read), else out_copy. */
 static inline void
 out_copy_if(char *d, const char *s, size_t n, bool over)
 {
@@ -422,12 +428,12 @@ out_copy_if(char *d, const char *s, size_t n, bool over)
 
 /*
  * v[0..len) in its field, padded to the width by cols, the columns it
- * takes; over (OUT_OVER_*): what may be read up to OUT_SLACK bytes past
- * its end (a row format's literals, a number's buffer).
+ * takes; over: the literals may be read up to OUT_SLACK bytes past their
+ * end (a row format's).
  */
 static void
 out_field(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len, size_t cols,
-    unsigned over)
+    bool over)
 {
 	size_t pad = sp->width > cols ? sp->width - cols : 0;
 	size_t rlen = sp->rlen;
@@ -445,26 +451,26 @@ out_field(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len
 		fwrite_unlocked(sp->rest, 1, rlen, o->fp);
 		return;
 	}
-	out_copy_if(p, sp->pre, sp->plen, (over & OUT_OVER_LIT) != 0);
+	out_copy_if(p, sp->pre, sp->plen, over);
 	p += sp->plen;
 	if (!sp->left) {
 		out_fill(p, pad);
 		p += pad;
 	}
-	out_copy_if(p, v, len, (over & OUT_OVER_V) != 0);
+	out_copy(p, v, len);
 	p += len;
 	if (sp->left) {
 		out_fill(p, pad);
 		p += pad;
 	}
-	out_copy_if(p, sp->rest, rlen, (over & OUT_OVER_LIT) != 0);
+	out_copy_if(p, sp->rest, rlen, over);
 	o->tn += sp->plen + pad + len + rlen;
 }
 
 static void
 out_pad(struct nb_out *o, const struct out_spec *sp, const char *v, size_t len)
 {
-	out_field(o, sp, v, len, len, 0);
+	out_field(o, sp, v, len, len, false);
 }
 
 /* "00" "01" ... "99": two digits a division. */
@@ -473,7 +479,7 @@ static const char out_pairs[] = OUT_D10("0") OUT_D10("1") OUT_D10("2") OUT_D10("
     OUT_D10("4") OUT_D10("5") OUT_D10("6") OUT_D10("7") OUT_D10("8") OUT_D10("9");
 
 /* Decimal digits of v ending just before end (no NUL); returns the first. */
-static char *
+static inline char *
 out_digits(uint64_t v, char *end)
 {
 	unsigned r;
@@ -735,36 +741,69 @@ nb_out_json(struct nb_out *o, const char *key, struct json_object *jo)
 
 /* ---- row formats ---- */
 
-/* A field as text prints it: its value's index, type and parsed format. */
+/*
+ * Text prints a row from its template: the row's text with every value's
+ * field spaces, the literals between them as they are. A row is the
+ * template copied once, then each value written into its field: a value
+ * that fits (most numbers and names) is its digits or bytes put in place.
+ * One longer than its field moves the template after it along; one that
+ * is not printable ASCII, a bool, "-" for an absent value in a field of
+ * no width, are formatted by row_value first. When the buffer cannot take a row whole
+ * the row goes through out_field, a field at a time, from where it is.
+ */
+enum row_op {
+	ROW_NUM,	/* a number, right-justified */
+	ROW_NUM_LEFT,	/* a number, left-justified */
+	ROW_STR,	/* a string, either way */
+	ROW_OTHER,	/* a bool, or a number in no width: row_value */
+};
+
+/* A value as text prints it. */
 struct out_tfield {
 	enum nb_out_ftype type;
+	enum row_op	 op;
 	unsigned	 idx;		/* in the row's values */
-	struct out_spec	 sp;
+	uint64_t	 bit;		/* its bit in absent */
+	uint64_t	 vmax;		/* the largest number that fits the width (ROW_NUM*) */
+	size_t		 lit;		/* where its literal starts in the template */
+	size_t		 off;		/* where its field starts */
+	size_t		 end;		/* and ends */
+	struct out_spec	 sp;		/* for out_field: the literal, width, justification */
 };
 
 /*
- * text[] is followed by the literals of the text formats, each copied with
- * OUT_SLACK zero bytes after it, so that out_copy8 may read them.
+ * What JSON gets of a row, in order: values, and objects opened and
+ * closed. The key is as out_safe makes it; fresh when it is inside an
+ * object of the row and no other field of that object has it, so that
+ * no row can repeat it.
  */
-struct nb_out_row {
-	const struct nb_out_field *f;	/* the caller's fields (JSON walks them) */
-	size_t		 n;
-	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
-	size_t		 ntext;
-	struct out_tfield text[];	/* what text prints, in order */
+struct out_jfield {
+	enum nb_out_ftype type;
+	unsigned	 idx;		/* in the row's values */
+	uint64_t	 bit;		/* its bit in absent; 0 for objects */
+	const char	*key;		/* NULL in an array */
+	bool		 fresh;
 };
 
-/* s[0..n) into the arena at *at, OUT_SLACK zeros after it; the copy. */
-static const char *
-row_lit(char **at, const char *s, size_t n)
-{
-	char *d = *at;
-
-	memcpy(d, s, n);
-	memset(d + n, 0, OUT_SLACK);
-	*at += n + OUT_SLACK;
-	return d;
-}
+/*
+ * text[] is followed by json[], then by the template, with OUT_SLACK zero
+ * bytes after it (out_field reads literals eight bytes at a time), then
+ * by the keys. In text the row's objects only move the emitter's depth:
+ * the row nests at most deep objects below its level and leaves open
+ * ones open.
+ */
+struct nb_out_row {
+	struct out_jfield *json;
+	size_t		 njson;
+	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
+	unsigned	 deep;
+	unsigned	 open;
+	const char	*tmpl;
+	size_t		 tlen;
+	size_t		 tail;		/* where the literal after the last value starts */
+	size_t		 ntext;
+	struct out_tfield text[];	/* the values text prints, in order */
+};
 
 /* Whether f's format parses for its type into *sp. */
 static bool
@@ -783,32 +822,124 @@ row_format(const struct nb_out_field *f, struct out_spec *sp)
 	return out_spec(f->fmt, "s", sp);
 }
 
+/* 10^i, i < 20. */
+static const uint64_t out_pow10[] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+	UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+	UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+	UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+	UINT64_C(10000000000000000000)
+};
+
+/*
+ * t, field i, f, with format sp: its text into the template tmpl at *pos
+ * (its literal, its field of spaces, its text after the conversion); *lit
+ * is where the literal before it starts, then the one after it. A negative
+ * i64 never fits vmax (as a u64 it is above INT64_MAX).
+ */
+static void
+row_field(struct out_tfield *t, const struct nb_out_field *f, size_t i, const struct out_spec *sp,
+    char *tmpl, size_t *pos, size_t *lit)
+{
+	size_t w = sp->width;
+
+	t->type = f->type;
+	t->idx = (unsigned)i;
+	t->bit = UINT64_C(1) << i;
+	t->vmax = w >= 20 ? UINT64_MAX : out_pow10[w] - 1;
+	if (t->type == NB_OUT_F_I64 && t->vmax > INT64_MAX)
+		t->vmax = INT64_MAX;
+	if (t->type == NB_OUT_F_STR)
+		t->op = ROW_STR;
+	else if (t->type == NB_OUT_F_BOOL || w == 0)
+		t->op = ROW_OTHER;
+	else
+		t->op = sp->left ? ROW_NUM_LEFT : ROW_NUM;
+	t->lit = *lit;
+	t->off = *pos + sp->plen;
+	t->end = *lit = t->off + w;
+	memcpy(tmpl + *pos, sp->pre, sp->plen);
+	memset(tmpl + t->off, ' ', w);
+	memcpy(tmpl + *lit, sp->rest, sp->rlen);
+	*pos = *lit + sp->rlen;
+	t->sp = *sp;
+	t->sp.pre = tmpl + t->lit;
+	t->sp.plen = t->off - t->lit;
+	t->sp.rest = "";
+	t->sp.rlen = 0;
+}
+
+/*
+ * JSON field i, f, into r->json: in the object opened by JSON field own
+ * (-1: at the row's level), its key made safe into *keys. owner[] holds
+ * each JSON field's own.
+ */
+static void
+row_jfield(struct nb_out_row *r, const struct nb_out_field *f, size_t i, int own, int *owner,
+    char **keys)
+{
+	struct out_jfield *j = &r->json[r->njson];
+	char *tmp = NULL;
+	const char *key;
+	size_t k, len;
+
+	j->type = f->type;
+	j->idx = (unsigned)i;
+	j->bit = f->type < NB_OUT_F_LIT ? UINT64_C(1) << i : 0;
+	owner[r->njson] = own;
+	if (f->key != NULL) {
+		key = out_safe(f->key, &tmp);
+		len = strlen(key) + 1;
+		j->key = memcpy(*keys, key, len);
+		*keys += len;
+		free(tmp);
+		j->fresh = own >= 0;
+		for (k = 0; k < r->njson; k++)
+			if (owner[k] == own && r->json[k].key != NULL &&
+			    strcmp(r->json[k].key, j->key) == 0)
+				j->fresh = false;
+	}
+	r->njson++;
+}
+
 int
 nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out)
 {
 	struct nb_out_row *r;
+	struct out_spec sp;
 	unsigned level = 0;
-	size_t i, lits = 0;
-	char *at;
+	size_t i, size = 0, ksize = 0, pos = 0, lit = 0;
+	int owner[NB_OUT_ROW_MAX], opened[NB_OUT_MAXDEPTH + 1];
+	char *tmpl, *keys, *tmp;
 	int keyed;
 
 	*out = NULL;
 	if (n > NB_OUT_ROW_MAX)
 		return -EINVAL;
-	for (i = 0; i < n; i++)
-		lits += (f[i].fmt != NULL ? strlen(f[i].fmt) : 0) + 2 * OUT_SLACK;
-	if ((r = calloc(1, sizeof(*r) + n * sizeof(r->text[0]) + lits)) == NULL)
+	for (i = 0; i < n; i++) {	/* the template's size (bad formats are refused below) */
+		sp.width = 0;
+		if (f[i].fmt != NULL && f[i].mode != NB_OUT_JSON && row_format(&f[i], &sp))
+			size += strlen(f[i].fmt) + sp.width;
+		if (f[i].key != NULL) {
+			tmp = NULL;
+			ksize += strlen(out_safe(f[i].key, &tmp)) + 1;
+			free(tmp);
+		}
+	}
+	if ((r = calloc(1, sizeof(*r) + n * (sizeof(r->text[0]) + sizeof(r->json[0])) + size +
+	    OUT_SLACK + ksize)) == NULL)
 		return -ENOMEM;
-	at = (char *)&r->text[n];
-	r->f = f;
-	r->n = n;
+	r->json = (struct out_jfield *)&r->text[n];
+	r->tmpl = tmpl = (char *)&r->json[n];
+	keys = tmpl + size + OUT_SLACK;
 	r->top = -1;
 	for (i = 0; i < n; i++) {
 		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
 		    f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_CLOSE);
-		struct out_tfield *t = &r->text[r->ntext];
 
-		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &t->sp)))
+		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &sp)))
 			goto bad;
 		if (f[i].type >= NB_OUT_F_OBJECT && f[i].mode != NB_OUT_ANY)
 			goto bad;	/* containers are both text's and JSON's */
@@ -824,19 +955,26 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			if (level == 0)
 				r->top = keyed;
 		}
+		if (f[i].type != NB_OUT_F_LIT && f[i].mode != NB_OUT_TEXT)
+			row_jfield(r, &f[i], i, level > 0 ? opened[level] : -1, owner, &keys);
 		if (f[i].type == NB_OUT_F_OBJECT && ++level > NB_OUT_MAXDEPTH)
 			goto bad;
-		if (text) {
-			t->type = f[i].type;
-			t->idx = (unsigned)i;
-			if (t->type != NB_OUT_F_OBJECT && t->type != NB_OUT_F_CLOSE) {
-				t->sp.pre = row_lit(&at, t->sp.pre, t->sp.plen);
-				if (t->type != NB_OUT_F_LIT)
-					t->sp.rest = row_lit(&at, t->sp.rest, t->sp.rlen);
-			}
-			r->ntext++;
+		if (f[i].type == NB_OUT_F_OBJECT)
+			opened[level] = (int)r->njson - 1;
+		if (level > r->deep)
+			r->deep = level;
+		if (!text || f[i].type >= NB_OUT_F_OBJECT)
+			continue;
+		if (f[i].type == NB_OUT_F_LIT) {
+			memcpy(tmpl + pos, sp.pre, sp.plen);
+			pos += sp.plen;
+			continue;
 		}
+		row_field(&r->text[r->ntext++], &f[i], i, &sp, tmpl, &pos, &lit);
 	}
+	r->open = level;
+	r->tlen = pos;
+	r->tail = lit;
 	*out = r;
 	return 0;
 bad:
@@ -853,76 +991,226 @@ nb_out_row_destroy(struct nb_out_row **rp)
 	}
 }
 
-/* A row in JSON: the values through the calls above, absent ones left out. */
+/*
+ * A row in JSON, absent values left out: what the calls above would add,
+ * their checks made at create and by nb_out_row, but for keys a row may
+ * repeat.
+ */
 static void
 row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v, uint64_t absent)
 {
-	const struct nb_out_field *f;
-	size_t i;
+	const struct out_jfield *j, *end = r->json + r->njson;
+	struct json_object *jo;
+	const union nb_out_val *x;
+	char *tmp;
 
-	for (i = 0; i < r->n; i++) {
-		f = &r->f[i];
-		if (f->mode == NB_OUT_TEXT ||
-		    (f->type < NB_OUT_F_LIT && (absent & (UINT64_C(1) << i)) != 0))
+	for (j = r->json; j < end; j++) {
+		x = &v[j->idx];
+		tmp = NULL;
+		if ((absent & j->bit) != 0)
 			continue;
-		switch (f->type) {
+		switch (j->type) {
 		case NB_OUT_F_U64:
-			nb_out_u64(o, NB_OUT_JSON, f->key, NULL, v[i].u);
+			jo = json_object_new_uint64(x->u);
 			break;
 		case NB_OUT_F_I64:
-			nb_out_i64(o, NB_OUT_JSON, f->key, NULL, v[i].i);
+			jo = json_object_new_int64(x->i);
 			break;
 		case NB_OUT_F_STR:
-			nb_out_str(o, NB_OUT_JSON, f->key, NULL, v[i].s);
+			jo = x->s != NULL ? json_object_new_string(out_safe(x->s, &tmp)) : NULL;
+			free(tmp);
 			break;
 		case NB_OUT_F_BOOL:
-			nb_out_bool(o, NB_OUT_JSON, f->key, NULL, v[i].b);
+			jo = json_object_new_boolean(x->b);
 			break;
 		case NB_OUT_F_OBJECT:
-			nb_out_open_object(o, f->key);
+			if (o->depth >= NB_OUT_MAXDEPTH)
+				out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+			if ((jo = json_object_new_object()) == NULL)
+				out_die("out of memory");
 			break;
-		case NB_OUT_F_CLOSE:
+		default:
 			nb_out_close_object(o);
-			break;
-		case NB_OUT_F_LIT:
-			break;
+			continue;
+		}
+		if (j->fresh)
+			json_object_object_add_ex(o->stack[o->depth], j->key, jo,
+			    JSON_C_OBJECT_ADD_KEY_IS_NEW);
+		else
+			out_attach(o, j->key, jo);
+		if (j->type == NB_OUT_F_OBJECT) {
+			o->depth++;
+			o->kind[o->depth] = 'o';
+			o->stack[o->depth] = jo;
 		}
 	}
 }
 
-/* A number (negative: its magnitude after a '-') in the field sp of a row format. */
-static void
-row_num(struct nb_out *o, const struct out_spec *sp, uint64_t mag, bool neg)
+/* The number of decimal digits of v: from its bit length (log10 2 ~ 1233 / 4096). */
+static inline size_t
+out_ndigits(uint64_t v)
 {
-	char buf[24 + OUT_SLACK], *d = out_digits(mag, buf + 24);
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
 
-	if (neg)
-		*--d = '-';
-	out_field(o, sp, d, (size_t)(buf + 24 - d), (size_t)(buf + 24 - d),
-	    OUT_OVER_LIT | OUT_OVER_V);
+	return t + 1 - ((v | 1) < out_pow10[t]);
 }
 
-/* A string in its text field: escaped, padded by the columns it takes. */
-static void
-row_str(struct nb_out *o, const struct out_spec *sp, const char *s)
+/*
+ * Whether a byte of x is not printable ASCII (below 0x20, or 0x7f and
+ * up): y = x + 1 a byte is then below 0x21 or has its top bit. A carry
+ * or borrow only crosses into the byte above a byte found.
+ */
+static inline uint64_t
+out_unprintable(uint64_t x)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *tmp = NULL;
-	size_t len, cols;
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t y = x + ones;
 
-	while (*p >= 0x20 && *p < 0x7f)		/* printable ASCII: a byte a column */
-		p++;
-	if (*p == '\0') {
-		len = (size_t)(p - (const unsigned char *)s);
-		out_field(o, sp, s, len, len, OUT_OVER_LIT);
-		return;
+	return (y | ((y - 0x21 * ones) & ~y)) & 0x80 * ones;
+}
+
+/*
+ * s[0..n) copied to d, reading no byte past it, as out_copy does; whether
+ * it is all printable ASCII (a byte a column, left as it is by escaping).
+ */
+static inline __attribute__((always_inline)) bool
+out_copy_ascii(char *d, const char *s, size_t n)
+{
+	uint64_t x, y, bad = 0;
+	uint32_t a, b;
+	size_t i;
+
+	if (n > 16) {		/* whole words, the last one overlapping */
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, s + i, 8);
+			memcpy(d + i, &x, 8);
+			bad |= out_unprintable(x);
+		}
+		memcpy(&x, s + n - 8, 8);
+		memcpy(d + n - 8, &x, 8);
+		return (bad | out_unprintable(x)) == 0;
 	}
-	s = out_safe(s, &tmp);
-	len = strlen(s);
-	for (cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
-		cols += (*p & 0xc0) != 0x80;
-	out_field(o, sp, s, len, cols, OUT_OVER_LIT);
+	if (n >= 8) {		/* two words, overlapping */
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(d, &x, 8);
+		memcpy(d + n - 8, &y, 8);
+		return (out_unprintable(x) | out_unprintable(y)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+		return out_unprintable(a | (uint64_t)b << 32) == 0;
+	}
+	if (n == 0)
+		return true;
+	d[0] = s[0];
+	d[n / 2] = s[n / 2];
+	d[n - 1] = s[n - 1];
+	x = (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 |
+	    (unsigned)(unsigned char)s[n - 1] << 16 | UINT64_C(0x2020202020000000);
+	return out_unprintable(x) == 0;
+}
+
+/*
+ * The text of value x of t: "-" when absent; escaped for a string, *tmp
+ * then the copy to free. Its length in *len, its display columns in
+ * *cols (UTF-8 characters). buf holds a number's digits.
+ */
+static const char *
+row_text(const struct out_tfield *t, const union nb_out_val *x, bool absent, char (*buf)[24],
+    char **tmp, size_t *len, size_t *cols)
+{
+	const unsigned char *p;
+	const char *s;
+	char *d;
+
+	*tmp = NULL;
+	if (absent)
+		s = "-";
+	else if (t->type == NB_OUT_F_BOOL)
+		s = x->b ? "true" : "false";
+	else if (t->type == NB_OUT_F_STR)
+		s = out_safe(x->s != NULL ? x->s : "", tmp);
+	else {
+		d = out_digits(t->type == NB_OUT_F_I64 && x->i < 0 ? 0 - x->u : x->u,
+		    *buf + sizeof(*buf));
+		if (t->type == NB_OUT_F_I64 && x->i < 0)
+			*--d = '-';
+		*len = *cols = (size_t)(*buf + sizeof(*buf) - d);
+		return d;
+	}
+	*len = strlen(s);
+	for (*cols = 0, p = (const unsigned char *)s; *p != '\0'; p++)
+		*cols += (*p & 0xc0) != 0x80;
+	return s;
+}
+
+/*
+ * Room to make the field of t, in the row whose template starts at b,
+ * total bytes long: the rest of the template copied to after it. Its
+ * start, or NULL if the buffer cannot take it.
+ */
+static char *
+row_widen(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t, char *b,
+    size_t total)
+{
+	char *p = b + t->off;
+
+	if (total - t->sp.width + OUT_SLACK > (size_t)(o->tb + sizeof(o->tb) - (p + r->tlen - t->off)))
+		return NULL;
+	memcpy(p + total, r->tmpl + t->end, r->tlen - t->end + OUT_SLACK);
+	return p;
+}
+
+/*
+ * Value x of t, as the fast paths of nb_out_row do not write it, in its
+ * field of the row at *b; false if the buffer cannot take it. *b moves by
+ * what it takes beyond its width. Not inlined: in nb_out_row's loop it
+ * costs every field registers.
+ */
+static __attribute__((noinline)) bool
+row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
+    const union nb_out_val *x, bool absent, char **b)
+{
+	size_t len, cols, pad, w = t->sp.width;
+	char buf[24], *tmp, *p;
+	const char *s;
+
+	s = row_text(t, x, absent, &buf, &tmp, &len, &cols);
+	pad = w > cols ? w - cols : 0;
+	if ((p = row_widen(o, r, t, *b, pad + len)) == NULL) {
+		free(tmp);
+		return false;
+	}
+	memset(t->sp.left ? p + len : p, ' ', pad);
+	memcpy(t->sp.left ? p : p + pad, s, len);
+	*b += pad + len - w;
 	free(tmp);
+	return true;
+}
+
+/*
+ * The rest of a row, from field t on, a field at a time through
+ * out_field; what is before t's literal is in the buffer.
+ */
+static void
+row_fields(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
+    const union nb_out_val *v, uint64_t absent)
+{
+	const struct out_tfield *end = r->text + r->ntext;
+	char buf[24], *tmp;
+	size_t len, cols;
+	const char *s;
+
+	for (; t < end; t++) {
+		s = row_text(t, &v[t->idx], (absent & t->bit) != 0, &buf, &tmp, &len, &cols);
+		out_field(o, &t->sp, s, len, cols, true);
+		free(tmp);
+	}
+	out_put(o, r->tmpl + r->tail, r->tlen - r->tail);
 }
 
 void
@@ -931,6 +1219,9 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 {
 	const struct out_tfield *t, *end = r->text + r->ntext;
 	const union nb_out_val *x;
+	size_t len, i;
+	const char *s;
+	char *b, *p;
 
 	if (!o->in_record)
 		out_die("row outside a record");
@@ -940,36 +1231,48 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 		row_json(o, r, v, absent);
 		return;
 	}
+	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
+		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+	for (i = 0; i < r->open; i++)
+		o->kind[o->depth + 1 + i] = 'o';
+	o->depth += r->open;
+	if (out_room(o, r->tlen + OUT_SLACK) == NULL) {
+		row_fields(o, r, r->text, v, absent);
+		return;
+	}
+	b = o->tb + o->tn;
+	memcpy(b, r->tmpl, r->tlen);
 	for (t = r->text; t < end; t++) {
 		x = &v[t->idx];
-		if ((absent & (UINT64_C(1) << t->idx)) != 0 && t->type < NB_OUT_F_LIT) {
-			out_field(o, &t->sp, "-", 1, 1, OUT_OVER_LIT);
+		if ((absent & t->bit) != 0) {
+			if (t->sp.width != 0) {
+				b[t->sp.left ? t->off : t->end - 1] = '-';
+				continue;
+			}
+		} else if (t->op == ROW_NUM && x->u <= t->vmax) {
+			out_digits(x->u, b + t->end);
 			continue;
+		} else if (t->op == ROW_NUM_LEFT && x->u <= t->vmax) {
+			out_digits(x->u, b + t->off + out_ndigits(x->u));
+			continue;
+		} else if (t->op == ROW_STR) {
+			s = x->s != NULL ? x->s : "";
+			len = strlen(s);
+			if (len <= t->sp.width) {
+				p = b + (t->sp.left ? t->off : t->end - len);
+				if (out_copy_ascii(p, s, len))
+					continue;
+			} else if ((p = row_widen(o, r, t, b, len)) != NULL &&
+			    out_copy_ascii(p, s, len)) {
+				b += len - t->sp.width;
+				continue;
+			}
 		}
-		switch (t->type) {
-		case NB_OUT_F_U64:
-			row_num(o, &t->sp, x->u, false);
-			break;
-		case NB_OUT_F_I64:
-			row_num(o, &t->sp, x->i < 0 ? 0 - (uint64_t)x->i : (uint64_t)x->i, x->i < 0);
-			break;
-		case NB_OUT_F_STR:
-			row_str(o, &t->sp, x->s != NULL ? x->s : "");
-			break;
-		case NB_OUT_F_BOOL:
-			out_field(o, &t->sp, x->b ? "true" : "false", x->b ? 4 : 5, x->b ? 4 : 5, OUT_OVER_LIT);
-			break;
-		case NB_OUT_F_LIT:
-			out_put(o, t->sp.pre, t->sp.plen);
-			break;
-		case NB_OUT_F_OBJECT:
-			if (o->depth >= NB_OUT_MAXDEPTH)
-				out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
-			o->kind[++o->depth] = 'o';
-			break;
-		case NB_OUT_F_CLOSE:
-			o->depth--;
-			break;
+		if (!row_value(o, r, t, x, (absent & t->bit) != 0, &b)) {
+			o->tn = (size_t)(b + t->lit - o->tb);
+			row_fields(o, r, t, v, absent);
+			return;
 		}
 	}
+	o->tn = (size_t)(b + r->tlen - o->tb);
 }

@@ -514,6 +514,418 @@ test_rows(void)
 	    "a keyed row inside an array aborts, text and JSON");
 }
 
+/*
+ * Row text against the per-value calls over many rows: strings that fit,
+ * fill or overflow their fields, left and right, that need escaping or are
+ * UTF-8, at the lengths the word-at-a-time checks split on; numbers that
+ * fill or overflow their widths, negative ones; absent values, also in
+ * fields of no width; bools. Enough rows that rows meet the end of the
+ * emitter's buffer; then values, and a row format, bigger than it.
+ */
+static const struct tfield {
+	enum nb_out_ftype type;
+	const char *pre;	/* NB_OUT_F_LIT: the literal */
+	bool left;
+	int width;		/* -1: none ("%s") */
+	const char *rest;
+} tfields[] = {
+	{ NB_OUT_F_STR, "", true, 6, "|" },
+	{ NB_OUT_F_STR, "", false, 6, "|" },
+	{ NB_OUT_F_LIT, "<Link> ", false, 0, "" },
+	{ NB_OUT_F_U64, " ", false, 5, "" },
+	{ NB_OUT_F_U64, " ", true, 5, "|" },
+	{ NB_OUT_F_I64, "", false, 4, "" },
+	{ NB_OUT_F_I64, " ", true, 4, "|" },
+	{ NB_OUT_F_U64, "<", false, -1, ">" },
+	{ NB_OUT_F_BOOL, "", false, 6, "" },
+	{ NB_OUT_F_STR, " ", false, -1, "" },
+	{ NB_OUT_F_STR, " [", true, 17, "]" },
+	{ NB_OUT_F_U64, " ", false, 20, "" },
+	{ NB_OUT_F_LIT, "\n", false, 0, "" },
+};
+#define NTFIELDS (sizeof(tfields) / sizeof(tfields[0]))
+
+static const char *const tstrs[] = {
+	"", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghi",
+	"0123456789abcdef", "0123456789abcdefg", "0123456789abcdefghijklmnopqrstuvwxyz",
+	"~ }", "fe80::9c65:c1ff:fe12:a6ed", NULL,
+	"a\x1b", "\033bcdefgh", "abcdefg\x7f", "abcdefghijklmnop\x01", "abcdefghijklmnopq\x1f",
+	"a\tb", "ab\x80", "\xff", "v\xc3\xa9", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+};
+#define NTSTRS (sizeof(tstrs) / sizeof(tstrs[0]))
+
+static const uint64_t tu64[] = { 0, 9, 10, 99999, 100000, 123456789, UINT64_MAX };
+static const int64_t ti64[] = { 0, -1, 999, 9999, 10000, -999, -1000, INT64_MIN, INT64_MAX };
+
+#define TROWS 3000
+
+static char tfmt[NTFIELDS][48], tsfmt[NTFIELDS][48];	/* value's format; "%s" for "-" */
+static char *thuge;					/* bigger than the buffer */
+
+/* The formats of tfields: "pre%[-][width]<conv>rest", and with "s" for "-". */
+static void
+tformats(void)
+{
+	static const char *conv[] = { PRIu64, PRId64, "s", "s" };
+	char w[16] = "";
+	size_t i;
+
+	for (i = 0; i < NTFIELDS; i++) {
+		const struct tfield *f = &tfields[i];
+
+		if (f->type == NB_OUT_F_LIT)
+			continue;
+		if (f->width >= 0)
+			snprintf(w, sizeof(w), "%d", f->width);
+		else
+			w[0] = '\0';
+		snprintf(tfmt[i], sizeof(tfmt[i]), "%s%%%s%s%s%s", f->pre, f->left ? "-" : "", w,
+		    conv[f->type], f->rest);
+		snprintf(tsfmt[i], sizeof(tsfmt[i]), "%s%%%s%ss%s", f->pre, f->left ? "-" : "", w,
+		    f->rest);
+	}
+}
+
+/* Value of field k in row i, and whether it is absent. */
+static bool
+tvalue(size_t i, size_t k, union nb_out_val *v)
+{
+	switch (tfields[k].type) {
+	case NB_OUT_F_U64:
+		v->u = tu64[(i + k) % (sizeof(tu64) / sizeof(tu64[0]))];
+		break;
+	case NB_OUT_F_I64:
+		v->i = ti64[(i * 7 + k) % (sizeof(ti64) / sizeof(ti64[0]))];
+		break;
+	case NB_OUT_F_STR:
+		v->s = i == TROWS ? thuge : tstrs[(i + 3 * k) % NTSTRS];
+		break;
+	case NB_OUT_F_BOOL:
+		v->b = (i + k) % 2 == 0;
+		break;
+	default:
+		break;
+	}
+	return tfields[k].type != NB_OUT_F_LIT && (i * 31 + k * 7) % 11 == 0;
+}
+
+/* The text nb_out_str prints for s, in *shown (the caller frees it). */
+static char *
+tshown(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct nb_out *o;
+	FILE *fp;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL || (o = nb_out_create(fp, false, false)) == NULL)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_str(o, NB_OUT_TEXT, NULL, "%s", s);
+	nb_out_record_end(o);
+	nb_out_destroy(&o);
+	fclose(fp);
+	return buf;
+}
+
+/* String field k with value s, a call at a time; UTF-8 padded by hand, as the tools do. */
+static void
+tstr_calls(struct nb_out *o, size_t k, const char *s)
+{
+	const struct tfield *f = &tfields[k];
+	char *e = tshown(s != NULL ? s : "");
+	const unsigned char *p;
+	int cols = 0, pad;
+
+	for (p = (const unsigned char *)e; *p != '\0'; p++)
+		cols += (*p & 0xc0) != 0x80;
+	if ((size_t)cols == strlen(e)) {
+		nb_out_str(o, NB_OUT_TEXT, NULL, tfmt[k], s);
+	} else {
+		pad = f->width > cols ? f->width - cols : 0;
+		nb_out_text(o, "%s", f->pre);
+		if (!f->left)
+			nb_out_pad(o, pad);
+		nb_out_text(o, "%s", e);
+		if (f->left)
+			nb_out_pad(o, pad);
+		nb_out_text(o, "%s", f->rest);
+	}
+	free(e);
+}
+
+static void
+emit_trows(struct nb_out *o, bool rowfmt)
+{
+	struct nb_out_field rf[NTFIELDS];
+	union nb_out_val v[NTFIELDS];
+	struct nb_out_row *r;
+	uint64_t absent;
+	size_t i, k;
+
+	for (k = 0; k < NTFIELDS; k++)
+		rf[k] = (struct nb_out_field){ tfields[k].type, NB_OUT_TEXT, NULL,
+			tfields[k].type == NB_OUT_F_LIT ? tfields[k].pre : tfmt[k] };
+	if (nb_out_row_create(rf, NTFIELDS, &r) != 0)
+		abort();
+	nb_out_record_begin(o);
+	for (i = 0; i <= TROWS; i++) {		/* row TROWS: strings bigger than the buffer */
+		for (absent = 0, k = 0; k < NTFIELDS; k++)
+			absent |= tvalue(i, k, &v[k]) ? UINT64_C(1) << k : 0;
+		if (rowfmt) {
+			nb_out_row(o, r, v, absent);
+			continue;
+		}
+		for (k = 0; k < NTFIELDS; k++) {
+			if ((absent & UINT64_C(1) << k) != 0) {
+				nb_out_text(o, tsfmt[k], "-");
+				continue;
+			}
+			switch (tfields[k].type) {
+			case NB_OUT_F_U64:
+				nb_out_u64(o, NB_OUT_TEXT, NULL, tfmt[k], v[k].u);
+				break;
+			case NB_OUT_F_I64:
+				nb_out_i64(o, NB_OUT_TEXT, NULL, tfmt[k], v[k].i);
+				break;
+			case NB_OUT_F_STR:
+				tstr_calls(o, k, v[k].s);
+				break;
+			case NB_OUT_F_BOOL:
+				nb_out_bool(o, NB_OUT_TEXT, NULL, tfmt[k], v[k].b);
+				break;
+			default:
+				nb_out_text(o, "%s", tfields[k].pre);
+				break;
+			}
+		}
+	}
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+}
+
+static void
+emit_trows_fmt(struct nb_out *o)
+{
+	emit_trows(o, true);
+}
+
+static void
+emit_trows_calls(struct nb_out *o)
+{
+	emit_trows(o, false);
+}
+
+/* A row format whose literal is bigger than the buffer, around a number. */
+static void
+emit_hugelit(struct nb_out *o, bool rowfmt)
+{
+	struct nb_out_field f[] = {
+		{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, thuge },
+		{ NB_OUT_F_U64, NB_OUT_TEXT, NULL, "%8" PRIu64 "\n" },
+	};
+	union nb_out_val v[2] = { { .u = 0 }, { .u = 1234 } };
+	struct nb_out_row *r;
+
+	if (nb_out_row_create(f, 2, &r) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_text(o, "x");
+	if (rowfmt) {
+		nb_out_row(o, r, v, 0);
+		nb_out_row(o, r, v, 2);
+	} else {
+		nb_out_text(o, "%s", thuge);
+		nb_out_u64(o, NB_OUT_TEXT, NULL, "%8" PRIu64 "\n", 1234);
+		nb_out_text(o, "%s", thuge);
+		nb_out_text(o, "%8s\n", "-");
+	}
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+}
+
+static void
+emit_hugelit_fmt(struct nb_out *o)
+{
+	emit_hugelit(o, true);
+}
+
+static void
+emit_hugelit_calls(struct nb_out *o)
+{
+	emit_hugelit(o, false);
+}
+
+static void
+test_row_text(void)
+{
+	char *a, *b;
+
+	tformats();
+	if ((thuge = malloc(20001)) == NULL)
+		abort();
+	memset(thuge, 'x', 20000);
+	thuge[20000] = '\0';
+	a = run(false, false, emit_trows_fmt);
+	b = run(false, false, emit_trows_calls);
+	OK(strcmp(a, b) == 0, "row text equals the per-value calls' over %d rows", TROWS);
+	if (strcmp(a, b) != 0) {
+		size_t i = 0;
+
+		while (a[i] == b[i])
+			i++;
+		printf("# first difference at %zu:\n# row:   %.80s\n# calls: %.80s\n", i,
+		    a + (i > 40 ? i - 40 : 0), b + (i > 40 ? i - 40 : 0));
+	}
+	free(a);
+	free(b);
+	thuge[19999] = '\x1b';		/* escaped, still too big */
+	a = run(false, false, emit_trows_fmt);
+	b = run(false, false, emit_trows_calls);
+	OK(strcmp(a, b) == 0, "a value bigger than the buffer, to escape, as the calls print it");
+	free(a);
+	free(b);
+	thuge[19999] = 'x';
+	a = run(false, false, emit_hugelit_fmt);
+	b = run(false, false, emit_hugelit_calls);
+	OK(strcmp(a, b) == 0 && strlen(a) == 1 + 2 * (20000 + 9),
+	    "a row format bigger than the buffer prints as the calls do");
+	free(a);
+	free(b);
+	free(thuge);
+}
+
+/*
+ * Row JSON against the per-value calls: a key to escape, the same key in
+ * an object and the object inside it, absent values; a key twice in a
+ * row's object, or a row's key the caller's object has, aborts.
+ */
+static const struct nb_out_field jfields[] = {
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "n", "%" PRIu64 },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "k\x1b", NULL },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "o", NULL },
+	{ NB_OUT_F_I64, NB_OUT_JSON, "n", NULL },
+	{ NB_OUT_F_BOOL, NB_OUT_ANY, "b", " %s" },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "s", NULL },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+};
+
+static void
+emit_jrows(struct nb_out *o, bool rowfmt)
+{
+	union nb_out_val v[9];
+	struct nb_out_row *r;
+	uint64_t absent;
+	int i;
+
+	if (nb_out_row_create(jfields, 9, &r) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "rows");
+	for (i = 0; i < 4; i++) {
+		absent = i == 1 ? UINT64_C(1) << 1 | UINT64_C(1) << 4 : 0;
+		v[1].u = (uint64_t)i;
+		v[2].s = i == 2 ? NULL : "v\x01";
+		v[4].i = -i;
+		v[5].b = i % 2 != 0;
+		v[7].s = "\xc3\xa9";
+		if (rowfmt) {
+			nb_out_row(o, r, v, absent);
+			continue;
+		}
+		nb_out_open_object(o, NULL);
+		if (i != 1)
+			nb_out_u64(o, NB_OUT_ANY, "n", "%" PRIu64, v[1].u);
+		else
+			nb_out_text(o, "-");
+		nb_out_str(o, NB_OUT_JSON, "k\x1b", NULL, v[2].s);
+		nb_out_open_object(o, "o");
+		if (i != 1)
+			nb_out_i64(o, NB_OUT_JSON, "n", NULL, v[4].i);
+		nb_out_bool(o, NB_OUT_ANY, "b", " %s", v[5].b);
+		nb_out_close_object(o);
+		nb_out_str(o, NB_OUT_JSON, "s", NULL, v[7].s);
+		nb_out_close_object(o);
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+}
+
+static void
+emit_jrows_fmt(struct nb_out *o)
+{
+	emit_jrows(o, true);
+}
+
+static void
+emit_jrows_calls(struct nb_out *o)
+{
+	emit_jrows(o, false);
+}
+
+static void
+dup_in_row(struct nb_out *o)
+{
+	static const struct nb_out_field f[] = {
+		{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+		{ NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 },
+		{ NB_OUT_F_U64, NB_OUT_JSON, "k", NULL },
+		{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	};
+	union nb_out_val v[4] = { { .u = 1 }, { .u = 1 }, { .u = 1 }, { .u = 1 } };
+	struct nb_out_row *r;
+
+	if (nb_out_row_create(f, 4, &r) != 0)
+		_exit(4);
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "a");
+	nb_out_row(o, r, v, 0);
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+}
+
+static void
+dup_of_caller(struct nb_out *o)
+{
+	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 } };
+	union nb_out_val v[1] = { { .u = 1 } };
+	struct nb_out_row *r;
+
+	if (nb_out_row_create(f, 1, &r) != 0)
+		_exit(4);
+	nb_out_record_begin(o);
+	nb_out_u64(o, NB_OUT_ANY, "k", NULL, 2);
+	nb_out_row(o, r, v, 0);
+	nb_out_record_end(o);
+}
+
+static void
+test_row_json(void)
+{
+	char *a, *b;
+
+	a = run(true, false, emit_jrows_fmt);
+	b = run(true, false, emit_jrows_calls);
+	OK(strcmp(a, b) == 0 && strstr(a, "\"k\\\\033\":\"v\\\\001\"") != NULL &&
+	    strstr(a, "\"o\":{\"n\":-3,") != NULL,
+	    "row JSON equals the per-value calls' (escaped keys, a key again in an inner object)");
+	if (strcmp(a, b) != 0)
+		printf("# row: %s# calls: %s", a, b);
+	free(a);
+	free(b);
+	a = run(false, false, emit_jrows_fmt);
+	b = run(false, false, emit_jrows_calls);
+	OK(strcmp(a, b) == 0, "and their text");
+	free(a);
+	free(b);
+	OK(aborts(true, dup_in_row) && !aborts(false, dup_in_row),
+	    "a key twice in a row's object aborts in JSON");
+	OK(aborts(true, dup_of_caller), "a row's key its container has already aborts in JSON");
+}
+
 int
 main(void)
 {
@@ -522,6 +934,8 @@ main(void)
 	test_records();
 	test_balance();
 	test_rows();
+	test_row_text();
+	test_row_json();
 	test_parse_u64();
 	test_parse_interval();
 	test_parse_time();
