@@ -13,10 +13,12 @@
  *   counters, holders, and the reclaimer thread running phase-1/phase-2
  *   callbacks (which take the same locks, in the same order:
  *   if_lock -> addr_lock -> dep_lock -> commit_lock).
- *   nb_if_upsert_many holds if_lock across a whole batch; each interface
- *   in it is still created or updated in a commit of its own, exactly as
- *   by nb_if_upsert, so readers see the same sequence of states; other
- *   writers (and phase-1 callbacks) merely wait for the batch.
+ *   nb_if_upsert_many holds if_lock across a whole batch; the interfaces
+ *   it creates are linked unborn and published together, in one commit
+ *   (nb_if_publish), before any update of the batch commits, so readers
+ *   see some of the states that one nb_if_upsert each would show, in the
+ *   same order, and end with the same objects; other writers (and
+ *   phase-1 callbacks) merely wait for the batch.
  *
  * Objects and where they are linked
  *   nb_iface: st->ifaces (creation order), if_byindex and if_byname (one
@@ -336,16 +338,49 @@ out:
 	return error;
 }
 
-/* hi: the hash of n->index; namelen: of n->name. */
+/*
+ * Interfaces created under one hold of if_lock and not published yet: the
+ * tail of st->ifaces from `first` (only if_lock holders append to it).
+ */
+struct nb_if_batch {
+	struct nb_iface	*first;		/* NULL: none */
+};
+
+/* if_lock held: publish b's interfaces in one commit, then log them. */
+static void
+nb_if_publish(struct nb_stack *st, struct nb_if_batch *b)
+{
+	struct nb_lent *e;
+	struct nb_iface *ifp;
+	uint64_t v;
+
+	if (b->first == NULL)
+		return;
+	v = nb_commit_begin(st);
+	for (e = &b->first->le; e != NULL; e = e->next) {
+		ifp = caa_container_of(e, struct nb_iface, le);
+		NB_STORE_RELAXED(&ifp->vis.birth, v);
+		NB_STORE_RELAXED(&ifp->ent_index->vis.birth, v);
+		NB_STORE_RELAXED(&ifp->ent_name->vis.birth, v);
+	}
+	nb_commit_end(st, v);
+	if (nb_ev_on(st))
+		for (e = &b->first->le; e != NULL; e = e->next) {
+			ifp = caa_container_of(e, struct nb_iface, le);
+			nb_ev_post(st, NB_EV_IF_CREATED, ifp->index, ifp->first.a.name, NULL);
+		}
+	b->first = NULL;
+}
+
+/* hi: the hash of n->index; namelen: of n->name. Linked unborn into batch b. */
 static int
 nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_t namelen,
-    uint64_t *gen)
+    uint64_t *gen, struct nb_if_batch *b)
 {
 	struct nb_iface *ifp;
 	struct nb_hent *ei = NULL, *en = NULL;
 	size_t ctrbytes;
 	uint32_t hn;
-	uint64_t v;
 	int error = 0;
 
 	hn = nb_hash_key_zpad(n->name, (unsigned)namelen, NB_IFNAMSIZ);
@@ -375,17 +410,13 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_
 	nb_list_writer_append(&st->ifaces, &ifp->le);
 	nb_htab_writer_insert(&st->if_byindex, ei);
 	nb_htab_writer_insert(&st->if_byname, en);
-	v = nb_commit_begin(st);
-	NB_STORE_RELAXED(&ifp->vis.birth, v);
-	NB_STORE_RELAXED(&ei->vis.birth, v);
-	NB_STORE_RELAXED(&en->vis.birth, v);
-	nb_commit_end(st, v);
+	/* (a resize repoints ent_index/ent_name, which the commit stamps) */
 	nb_htab_writer_maybe_grow(&st->if_byindex);
 	nb_htab_writer_maybe_grow(&st->if_byname);
+	if (b->first == NULL)
+		b->first = ifp;
 	if (gen != NULL)
 		*gen = ifp->gen;
-	if (nb_ev_on(st))
-		nb_ev_post(st, NB_EV_IF_CREATED, n->index, n->name, NULL);
 	return 0;
 out:
 	nb_hent_free(ei);
@@ -395,9 +426,10 @@ out:
 	return error;
 }
 
-/* if_lock held: nb_if_upsert's work. */
+/* if_lock held: nb_if_upsert's work; a new interface joins batch b. */
 static int
-nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
+nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen,
+    struct nb_if_batch *b)
 {
 	struct nb_ifattrs n;
 	struct nb_hent *e;
@@ -411,7 +443,8 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 	nb_ifattrs_norm(&n, a, namelen);
 	hi = nb_hash_key(&n.index, sizeof(n.index));
 	if ((e = nb_htab_writer_find_h(&st->if_byindex, &n.index, hi, NULL, NULL)) == NULL)
-		return nb_if_create(st, &n, hi, namelen, gen);
+		return nb_if_create(st, &n, hi, namelen, gen, b);
+	nb_if_publish(st, b);		/* the creations before it first */
 	error = nb_if_update(st, e->obj, &n);
 	if (error == 0 && gen != NULL)
 		*gen = ((struct nb_iface *)e->obj)->gen;
@@ -421,11 +454,13 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 int
 nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 {
+	struct nb_if_batch b = { NULL };
 	int error;
 
 	nb_thread_ensure();
 	pthread_mutex_lock(&st->if_lock);
-	error = nb_if_upsert_locked(st, a, gen);
+	error = nb_if_upsert_locked(st, a, gen, &b);
+	nb_if_publish(st, &b);
 	pthread_mutex_unlock(&st->if_lock);
 	return error;
 }
@@ -433,14 +468,16 @@ nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 int
 nb_if_upsert_many(struct nb_stack *st, const struct nb_ifattrs *a, size_t n, size_t *done)
 {
+	struct nb_if_batch b = { NULL };
 	size_t i;
 	int error = 0;
 
 	nb_thread_ensure();
 	pthread_mutex_lock(&st->if_lock);
 	for (i = 0; i < n; i++)
-		if ((error = nb_if_upsert_locked(st, &a[i], NULL)) != 0)
+		if ((error = nb_if_upsert_locked(st, &a[i], NULL, &b)) != 0)
 			break;
+	nb_if_publish(st, &b);
 	pthread_mutex_unlock(&st->if_lock);
 	*done = i;
 	return error;

@@ -67,7 +67,8 @@ struct nb_addr {
 	uint8_t		 prefixlen;
 	bool		 retiring;	/* removed on its own (holds an ifp ref) */
 	bool		 slab;		/* in st->addrslab: freed with the stack */
-	struct nb_addr	*gc_next;
+	struct nb_addr	*gc_next;	/* ifp->gc after death; before birth, the
+					   batch of nb_addr_add_many; else NULL */
 	struct nb_rcu	 rcu;
 	struct nb_addrattrs_blk first;
 };
