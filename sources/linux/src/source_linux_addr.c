@@ -214,20 +214,13 @@ addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 {
 	const struct addr_dump *d = arg;
 	struct lx_alist *l = d->l;
-	struct nb_addrattrs *n;
-	size_t cap;
 	int error;
 
 	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
 	    ((struct ifaddrmsg *)NLMSG_DATA(nlh))->ifa_family != d->family)
 		return 0;
-	if (l->n == l->cap) {
-		cap = l->cap != 0 ? l->cap * 4 : 256;	/* x4: fewer copies of a big dump */
-		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = cap;
-	}
+	if ((error = lx_vec_room(&l->v, &l->cap, l->n, sizeof(*l->v))) != 0)
+		return error;
 	if ((error = addr_parse(io, nlh, &l->v[l->n])) != 0)
 		return error > 0 ? 0 : error;
 	l->n++;
