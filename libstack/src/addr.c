@@ -236,6 +236,7 @@ nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, si
 	uint64_t v;
 	size_t i;
 	int error = 0;
+	bool ev;
 
 	nb_thread_ensure();
 	pthread_mutex_lock(&st->if_lock);
@@ -243,9 +244,9 @@ nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, si
 	for (i = 0; i < n; i++) {
 		if ((error = nb_addr_check(&a[i], key)) != 0)
 			break;
-		/* A run of addresses of one interface looks it up once. */
+		/* A dump's order: the same interface as before, or one just after it. */
 		if ((ifp == NULL || ifp->index != a[i].ifindex) &&
-		    (ifp = nb_if_writer_find(st, a[i].ifindex)) == NULL) {
+		    (ifp = nb_if_writer_find_near(st, ifp, a[i].ifindex)) == NULL) {
 			error = -ENOENT;
 			break;
 		}
@@ -259,6 +260,7 @@ nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, si
 	/* addr_lock alone keeps the interfaces live now (nb_addr_lock_iface). */
 	pthread_mutex_unlock(&st->if_lock);
 	if (born != NULL) {
+		ev = nb_ev_on(st);
 		v = nb_commit_begin(st);
 		for (ad = born; ad != NULL; ad = ad->gc_next)
 			nb_addr_stamp_birth(ad, ad->ent, v);
@@ -266,7 +268,8 @@ nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, si
 		while ((ad = born) != NULL) {
 			born = ad->gc_next;
 			ad->gc_next = NULL;
-			nb_addr_post(st, NB_EV_ADDR_ADDED, &ad->first.a);
+			if (ev)
+				nb_addr_post(st, NB_EV_ADDR_ADDED, &ad->first.a);
 		}
 	}
 	pthread_mutex_unlock(&st->addr_lock);

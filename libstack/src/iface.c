@@ -141,6 +141,30 @@ nb_if_writer_find(struct nb_stack *st, uint32_t index)
 	return e != NULL ? e->obj : NULL;
 }
 
+/*
+ * How far past the last interface the bulk writers look before they hash:
+ * a dump lists interfaces (and their addresses or counters) in index
+ * order, which is the order a cold load created them in, so the next one
+ * is mostly the next in st->ifaces or one of the few after it.
+ */
+#define NB_IF_NEAR	4
+
+struct nb_iface *
+nb_if_writer_find_near(struct nb_stack *st, const struct nb_iface *prev, uint32_t index)
+{
+	const struct nb_lent *e;
+	struct nb_iface *ifp;
+	unsigned k;
+
+	if (prev != NULL)
+		for (e = prev->le.next, k = 0; e != NULL && k < NB_IF_NEAR; e = e->next, k++) {
+			ifp = caa_container_of(e, struct nb_iface, le);
+			if (ifp->index == index && nb_vis_live(&ifp->vis))
+				return ifp;
+		}
+	return nb_if_writer_find(st, index);
+}
+
 static void
 nb_iface_free(struct nb_iface *ifp)
 {
@@ -616,51 +640,77 @@ out:
 	return error;
 }
 
-/* Inside a read section: nb_if_stats_store's work. */
-static int
-nb_if_stats_store_rd(const struct nb_read *rd, uint32_t index, unsigned slot,
-    const uint64_t v[NB_IFSTAT_MAX])
+/* Inside a read section: overwrite the slot's counters of ifp. */
+static void
+nb_if_stats_put(const struct nb_iface *ifp, unsigned slot, const uint64_t v[NB_IFSTAT_MAX])
 {
-	const struct nb_iface *ifp;
-	uint64_t *p;
+	uint64_t *p = nb_ctrgroup_slot(ifp->ctrs, slot);
 	unsigned i;
 
-	if ((ifp = nb_if_lookup_index(rd, index)) == NULL)
-		return -ENOENT;
-	p = nb_ctrgroup_slot(ifp->ctrs, slot);
 	for (i = 0; i < NB_IFSTAT_MAX; i++)
 		nb_ctr_store(p, i, v[i]);
-	return 0;
 }
 
 int
 nb_if_stats_store(struct nb_stack *st, uint32_t index, unsigned slot,
     const uint64_t v[NB_IFSTAT_MAX])
 {
+	const struct nb_iface *ifp;
 	struct nb_read rd;
-	int error;
+	int error = 0;
 
 	if (slot >= st->nslots)
 		return -EINVAL;
 	nb_read_enter(st, &rd);
-	error = nb_if_stats_store_rd(&rd, index, slot, v);
+	if ((ifp = nb_if_lookup_index(&rd, index)) != NULL)
+		nb_if_stats_put(ifp, slot, v);
+	else
+		error = -ENOENT;
 	nb_read_exit(&rd);
 	return error;
+}
+
+/*
+ * Reader: nb_if_lookup_index(rd, index), looked for first among the few
+ * interfaces after prev (visible in this section) in the list, as
+ * nb_if_writer_find_near does: at most one interface of an index is
+ * visible at a version, so the answer is the same.
+ */
+static const struct nb_iface *
+nb_if_lookup_near(const struct nb_read *rd, const struct nb_iface *prev, uint32_t index)
+{
+	const struct nb_lent *e;
+	const struct nb_iface *ifp;
+	unsigned k;
+
+	if (prev != NULL)
+		for (e = nb_list_reader_next(&prev->le), k = 0; e != NULL && k < NB_IF_NEAR;
+		    e = nb_list_reader_next(e), k++) {
+			ifp = caa_container_of(e, struct nb_iface, le);
+			if (ifp->index == index && nb_vis_at(&ifp->vis, rd->ver))
+				return ifp;
+		}
+	return nb_if_lookup_index(rd, index);
 }
 
 int
 nb_if_stats_store_many(struct nb_stack *st, unsigned slot, const struct nb_ifstats_rec *r,
     size_t n, size_t *done)
 {
+	const struct nb_iface *ifp = NULL;
 	struct nb_read rd;
 	size_t i = 0;
 	int error = -EINVAL;
 
 	if (slot < st->nslots) {
 		nb_read_enter(st, &rd);
-		for (error = 0; i < n; i++)
-			if ((error = nb_if_stats_store_rd(&rd, r[i].index, slot, r[i].v)) != 0)
+		for (error = 0; i < n; i++) {
+			if ((ifp = nb_if_lookup_near(&rd, ifp, r[i].index)) == NULL) {
+				error = -ENOENT;
 				break;
+			}
+			nb_if_stats_put(ifp, slot, r[i].v);
+		}
 		nb_read_exit(&rd);
 	}
 	*done = i;

@@ -92,6 +92,9 @@ struct nb_dep {
 void	nb_free_cb(struct nb_rcu *r);
 /* Writer (if_lock): the live interface with this index, or NULL. */
 struct nb_iface *nb_if_writer_find(struct nb_stack *st, uint32_t index);
+/* The same, looked for first among the few after prev (live, or NULL) in st->ifaces. */
+struct nb_iface *nb_if_writer_find_near(struct nb_stack *st, const struct nb_iface *prev,
+	    uint32_t index);
 /* Drop a reference; the last one frees (a grace period has passed by then). */
 void	nb_iface_put(struct nb_iface *ifp);
 

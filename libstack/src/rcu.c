@@ -338,6 +338,9 @@ nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
 uint32_t
 nb_hash_key(const void *key, unsigned keylen)
 {
+	/* An index (the most hashed key) in a straight line: the same value. */
+	if (keylen == sizeof(uint32_t))
+		return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, sizeof(uint32_t)));
 	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, keylen));
 }
 
@@ -371,6 +374,9 @@ static const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
 uint32_t
 nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
 {
+	/* An IPv6 address key (no padding) in a straight line: the same value. */
+	if (used == NB_HKEY_MAX)
+		return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, NB_HKEY_MAX));
 	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
 }
 
