@@ -58,13 +58,13 @@ nb_addr_copy(uint8_t dst[16], const uint8_t src[16], bool inet)
 		memcpy(dst + 4, src + 4, 12);
 }
 
-void
-nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
+/* nb_addrattrs_norm into zeroed memory. */
+static void
+nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 {
 	bool inet = a->family == AF_INET;
 	size_t i;
 
-	memset(n, 0, sizeof(*n));
 	n->ifindex = a->ifindex;
 	n->family = a->family;
 	n->prefixlen = a->prefixlen;
@@ -82,6 +82,13 @@ nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 	n->valid_lft = a->valid_lft;
 	n->preferred_lft = a->preferred_lft;
 	n->unknown = a->unknown;
+}
+
+void
+nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
+{
+	memset(n, 0, sizeof(*n));
+	nb_addrattrs_fill(n, a);
 }
 
 void
@@ -132,20 +139,19 @@ nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex)
 }
 
 /*
- * Writer (addr_lock): fill the new address ad (entry e) from n and link it
- * into the address hash and its interface's list, unborn until the
- * caller's commit stamps it (nb_addr_stamp_birth).
+ * Writer (addr_lock): link the new address ad (entry e; its normalised
+ * attributes in ad->first.a) into the address hash and its interface's
+ * list, unborn until the caller's commit stamps it (nb_addr_stamp_birth).
  */
 void
 nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
-    struct nb_hent *e, const struct nb_addrattrs *n)
+    struct nb_hent *e)
 {
 	nb_vis_init(&ad->vis);
-	ad->first.a = *n;
 	ad->attrs = &ad->first;
 	ad->ifp = ifp;
-	ad->ifindex = n->ifindex;
-	ad->prefixlen = n->prefixlen;
+	ad->ifindex = ad->first.a.ifindex;
+	ad->prefixlen = ad->first.a.prefixlen;
 	nb_htab_writer_insert(&st->addr_hash, e);
 	nb_list_writer_append(&ifp->addrs, &ad->le);
 }
@@ -186,14 +192,14 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 	uint32_t h;
 
 	*newp = NULL;
-	nb_addrattrs_norm(&n, a);
-	m.ifindex = n.ifindex;
-	m.prefixlen = n.prefixlen;
+	m.ifindex = a->ifindex;
+	m.prefixlen = a->prefixlen;
 	/* The key is the family, the address, then zeros (nb_addr_key). */
-	h = nb_hash_key_zpad(key, n.family == AF_INET ? 1 + 4 : NB_ADDR_KEYLEN, NB_ADDR_KEYLEN);
+	h = nb_hash_key_zpad(key, a->family == AF_INET ? 1 + 4 : NB_ADDR_KEYLEN, NB_ADDR_KEYLEN);
 	if ((e = nb_htab_writer_find_h(&st->addr_hash, key, h, nb_addr_match_fn, &m)) != NULL) {
 		ad = e->obj;
 		old = ad->attrs;
+		nb_addrattrs_norm(&n, a);
 		if (memcmp(&old->a, &n, sizeof(n)) == 0)
 			return 0;
 		if ((blk = malloc(sizeof(*blk))) == NULL)
@@ -213,7 +219,8 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 			free(ad);
 		return -ENOMEM;
 	}
-	nb_addr_link(st, ifp, ad, e, &n);
+	nb_addrattrs_fill(&ad->first.a, a);	/* ad is zeroed */
+	nb_addr_link(st, ifp, ad, e);
 	nb_htab_writer_maybe_grow(&st->addr_hash);	/* repoints ad->ent */
 	*newp = ad;
 	return 0;

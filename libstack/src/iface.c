@@ -103,14 +103,25 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-/* a with its name (namelen bytes, checked) and kind zero padded, and no stray bytes. */
-static void
-nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a, size_t namelen)
+/*
+ * n = a with its name and kind zero padded, and no stray bytes; returns the
+ * name's length, 0 if it is empty or has no NUL in NB_IFNAMSIZ bytes
+ * (invalid: n is then of no use). The short strings are copied bytewise,
+ * with no calls.
+ */
+static size_t
+nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 {
+	size_t namelen, i;
+
 	memset(n, 0, sizeof(*n));
+	for (namelen = 0; namelen < NB_IFNAMSIZ && a->name[namelen] != '\0'; namelen++)
+		n->name[namelen] = a->name[namelen];
+	if (namelen == NB_IFNAMSIZ)
+		return 0;
 	n->index = a->index;
-	memcpy(n->name, a->name, namelen);
-	memcpy(n->kind, a->kind, strnlen(a->kind, NB_KIND_MAX - 1));
+	for (i = 0; i < NB_KIND_MAX - 1 && a->kind[i] != '\0'; i++)
+		n->kind[i] = a->kind[i];
 	n->type = a->type;
 	n->flags = a->flags;
 	n->mtu = a->mtu;
@@ -123,6 +134,7 @@ nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a, size_t namelen
 	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
 	memcpy(n->brd, a->brd, n->brd_len);
 	n->unknown = a->unknown;
+	return namelen;
 }
 
 void
@@ -461,10 +473,8 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 	uint32_t hi;
 	int error;
 
-	if (a == NULL || a->index == 0 || (namelen = strnlen(a->name, NB_IFNAMSIZ)) == 0 ||
-	    namelen >= NB_IFNAMSIZ)
+	if (a == NULL || a->index == 0 || (namelen = nb_ifattrs_norm(&n, a)) == 0)
 		return -EINVAL;
-	nb_ifattrs_norm(&n, a, namelen);
 	hi = nb_hash_key(&n.index, sizeof(n.index));
 	if ((e = nb_htab_writer_find_h(&st->if_byindex, &n.index, hi, NULL, NULL)) == NULL)
 		return nb_if_create(st, &n, hi, namelen, gen, b);

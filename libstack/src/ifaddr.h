@@ -111,7 +111,7 @@ bool	nb_addr_match_fn(const struct nb_hent *e, const void *arg);
 int	nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN]);
 struct nb_iface *nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex);
 void	nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
-	    struct nb_hent *e, const struct nb_addrattrs *n);
+	    struct nb_hent *e);
 void	nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v);
 /* Deferred: an address removed on its own, phase 1 (unlink; phase 2 frees). */
 void	nb_addr_phase1(struct nb_rcu *r);
