@@ -123,27 +123,26 @@ lx_seterr(struct lx *lx, const char *fmt, ...)
 
 #define LX_VEC_FIRST	(64 << 10)	/* bytes of a vector's first mapping */
 
-int
-lx_vec_room(void *vp, size_t *cap, size_t n, size_t size)
+void *
+lx_vec_room(void *v, size_t *cap, size_t n, size_t size)
 {
-	void **v = vp, *p;
 	size_t ncap;
+	void *p;
 
 	if (n < *cap)
-		return 0;
+		return v;
 	ncap = *cap != 0 ? *cap * 4 : (LX_VEC_FIRST + size - 1) / size;
 	if (ncap > SIZE_MAX / 4 / size)
-		return -ENOMEM;
-	if (*v == NULL)
+		return NULL;
+	if (v == NULL)
 		p = mmap(NULL, ncap * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	else
-		p = mremap(*v, *cap * size, ncap * size, MREMAP_MAYMOVE);
+		p = mremap(v, *cap * size, ncap * size, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
-		return -ENOMEM;
-	*v = p;
+		return NULL;
 	*cap = ncap;
-	return 0;
+	return p;
 }
 
 void

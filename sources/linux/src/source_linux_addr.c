@@ -214,13 +214,15 @@ addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 {
 	const struct addr_dump *d = arg;
 	struct lx_alist *l = d->l;
+	struct nb_addrattrs *v;
 	int error;
 
 	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
 	    ((struct ifaddrmsg *)NLMSG_DATA(nlh))->ifa_family != d->family)
 		return 0;
-	if ((error = lx_vec_room(&l->v, &l->cap, l->n, sizeof(*l->v))) != 0)
-		return error;
+	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	l->v = v;
 	if ((error = addr_parse(io, nlh, &l->v[l->n])) != 0)
 		return error > 0 ? 0 : error;
 	l->n++;

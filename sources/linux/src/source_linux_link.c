@@ -179,7 +179,12 @@ ifattrs_equal(const struct nb_ifattrs *x, const struct nb_ifattrs *y)
 static int
 link_vec_room(struct link_vec *lv)
 {
-	return lx_vec_room(&lv->v, &lv->cap, lv->n, sizeof(*lv->v));
+	struct nb_ifattrs *v;
+
+	if ((v = lx_vec_room(lv->v, &lv->cap, lv->n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	lv->v = v;
+	return 0;
 }
 
 static int

@@ -90,10 +90,11 @@ stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 int
 lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
 {
-	int error;
+	struct nb_ifstats_rec *v;
 
-	if ((error = lx_vec_room(&l->v, &l->cap, l->n, sizeof(*l->v))) != 0)
-		return error;
+	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	l->v = v;
 	if (len < STATS64_NOHANDLER_END)
 		l->old_kernel = true;		/* no rx_nohandler */
 	l->v[l->n].index = index;
