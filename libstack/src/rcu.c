@@ -673,8 +673,8 @@ nb_htab_writer_resize(struct nb_htab *t, size_t size)
 			*tail = ne;
 		}
 	}
-	/* Point of no return: repoint owners to the copies, then publish. */
-	for (k = 0; k <= nhb->mask; k++)
+	/* Point of no return: repoint owners to the copies (if any), then publish. */
+	for (k = 0; t->nent != 0 && k <= nhb->mask; k++)
 		for (ne = nhb->b[k]; ne != NULL; ne = ne->next)
 			*ne->ownerp = ne;
 	NB_STORE(&t->cur, nhb);
