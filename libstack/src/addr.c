@@ -6,14 +6,18 @@
  *
  * What may run at once
  *   Readers, one address writer (addr_lock, taken after if_lock when the
- *   interface is looked up: nb_addr_lock_iface), and the reclaimer running
+ *   interface is looked up: nb_addr_lock_iface; nb_addr_add_many holds
+ *   if_lock for the lookups of its whole batch), and the reclaimer running
  *   phase-1/phase-2 callbacks under the same lock.
  *
  * Invariants
  *   An address is linked into addr_hash and its interface's addrs list
  *   with one birth version in one commit (and killed likewise), so every
- *   reader sees it in both or neither. Addresses are added only to a live
- *   interface under addr_lock, which nb_if_delete holds while it commits.
+ *   reader sees it in both or neither. nb_addr_add_many links the new
+ *   addresses of a batch unborn, chained through gc_next, and stamps them
+ *   all in one commit: the same objects in the same order as one
+ *   nb_addr_add each, published together. Addresses are added only to a
+ *   live interface under addr_lock, which nb_if_delete holds while it commits.
  *
  * Who frees what
  *   An address removed on its own (nb_addr_del, nb_addr_del_route) takes a
@@ -45,12 +49,22 @@ nb_addr_key(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
 	return 0;
 }
 
-void
-nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
+/* An address of family-length bytes (4 or 16), copied without a call. */
+static inline void
+nb_addr_copy(uint8_t dst[16], const uint8_t src[16], bool inet)
 {
-	size_t alen = a->family == AF_INET ? 4 : 16;
+	memcpy(dst, src, 4);
+	if (!inet)
+		memcpy(dst + 4, src + 4, 12);
+}
 
-	memset(n, 0, sizeof(*n));
+/* nb_addrattrs_norm into zeroed memory. */
+static void
+nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
+{
+	bool inet = a->family == AF_INET;
+	size_t i;
+
 	n->ifindex = a->ifindex;
 	n->family = a->family;
 	n->prefixlen = a->prefixlen;
@@ -58,15 +72,23 @@ nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 	n->has_peer = a->has_peer != 0;
 	n->has_brd = a->has_brd != 0;
 	n->flags = a->flags;
-	memcpy(n->addr, a->addr, alen);
+	nb_addr_copy(n->addr, a->addr, inet);
 	if (n->has_peer)
-		memcpy(n->peer, a->peer, alen);
+		nb_addr_copy(n->peer, a->peer, inet);
 	if (n->has_brd)
-		memcpy(n->brd, a->brd, alen);
-	memcpy(n->label, a->label, strnlen(a->label, NB_IFNAMSIZ - 1));
+		nb_addr_copy(n->brd, a->brd, inet);
+	for (i = 0; i < NB_IFNAMSIZ - 1 && a->label[i] != '\0'; i++)	/* short: no call */
+		n->label[i] = a->label[i];
 	n->valid_lft = a->valid_lft;
 	n->preferred_lft = a->preferred_lft;
 	n->unknown = a->unknown;
+}
+
+void
+nb_addrattrs_norm(struct nb_addrattrs *n, const struct nb_addrattrs *a)
+{
+	memset(n, 0, sizeof(*n));
+	nb_addrattrs_fill(n, a);
 }
 
 void
@@ -117,20 +139,19 @@ nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex)
 }
 
 /*
- * Writer (addr_lock): fill the new address ad (entry e) from n and link it
- * into the address hash and its interface's list, unborn until the
- * caller's commit stamps it (nb_addr_stamp_birth).
+ * Writer (addr_lock): link the new address ad (entry e; its normalised
+ * attributes in ad->first.a) into the address hash and its interface's
+ * list, unborn until the caller's commit stamps it (nb_addr_stamp_birth).
  */
 void
 nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
-    struct nb_hent *e, const struct nb_addrattrs *n)
+    struct nb_hent *e)
 {
 	nb_vis_init(&ad->vis);
-	ad->first.a = *n;
 	ad->attrs = &ad->first;
 	ad->ifp = ifp;
-	ad->ifindex = n->ifindex;
-	ad->prefixlen = n->prefixlen;
+	ad->ifindex = ad->first.a.ifindex;
+	ad->prefixlen = ad->first.a.prefixlen;
 	nb_htab_writer_insert(&st->addr_hash, e);
 	nb_list_writer_append(&ifp->addrs, &ad->le);
 }
@@ -153,69 +174,113 @@ nb_addr_post(struct nb_stack *st, unsigned kind, const struct nb_addrattrs *a)
 		    nb_ev_addr(a->family, a->addr, buf, sizeof(buf)), a->prefixlen);
 }
 
-int
-nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
+/*
+ * Writer (addr_lock; ifp live, the interface of a, checked into key): what
+ * nb_addr_add does with a. An existing address takes the new attributes; a
+ * new one is linked unborn and returned in *newp for the caller's commit
+ * (else *newp is NULL).
+ */
+static int
+nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_addrattrs *a,
+    const uint8_t key[NB_ADDR_KEYLEN], struct nb_addr **newp)
 {
-	uint8_t key[NB_ADDR_KEYLEN];
 	struct nb_addr_match m;
 	struct nb_addrattrs n;
 	struct nb_addrattrs_blk *blk, *old;
-	struct nb_iface *ifp;
-	struct nb_addr *ad = NULL;
+	struct nb_addr *ad;
 	struct nb_hent *e;
-	uint64_t v;
 	uint32_t h;
-	int error = 0;
 
-	if ((error = nb_addr_check(a, key)) != 0)
-		return error;
-	nb_addrattrs_norm(&n, a);
-	nb_thread_ensure();
-	if ((ifp = nb_addr_lock_iface(st, n.ifindex)) == NULL) {
-		error = -ENOENT;
-		goto out;
-	}
-	m.ifindex = n.ifindex;
-	m.prefixlen = n.prefixlen;
+	*newp = NULL;
+	m.ifindex = a->ifindex;
+	m.prefixlen = a->prefixlen;
 	/* The key is the family, the address, then zeros (nb_addr_key). */
-	h = nb_hash_key_zpad(key, n.family == AF_INET ? 1 + 4 : NB_ADDR_KEYLEN, NB_ADDR_KEYLEN);
+	h = nb_hash_key_zpad(key, a->family == AF_INET ? 1 + 4 : NB_ADDR_KEYLEN, NB_ADDR_KEYLEN);
 	if ((e = nb_htab_writer_find_h(&st->addr_hash, key, h, nb_addr_match_fn, &m)) != NULL) {
 		ad = e->obj;
 		old = ad->attrs;
-		if (memcmp(&old->a, &n, sizeof(n)) != 0) {
-			if ((blk = malloc(sizeof(*blk))) == NULL) {
-				error = -ENOMEM;
-				goto out;
-			}
-			blk->a = n;
-			NB_STORE(&ad->attrs, blk);
-			if (old != &ad->first)
-				nb_defer(st, &old->rcu, nb_free_cb);
-		}
-		ad = NULL;
-		goto out;
+		nb_addrattrs_norm(&n, a);
+		if (memcmp(&old->a, &n, sizeof(n)) == 0)
+			return 0;
+		if ((blk = malloc(sizeof(*blk))) == NULL)
+			return -ENOMEM;
+		blk->a = n;
+		NB_STORE(&ad->attrs, blk);
+		if (old != &ad->first)
+			nb_defer(st, &old->rcu, nb_free_cb);
+		return 0;
 	}
 	if ((ad = nb_slab_take(&st->addrslab, sizeof(*ad))) != NULL)
 		ad->slab = true;
-	else if ((ad = calloc(1, sizeof(*ad))) == NULL) {
-		error = -ENOMEM;
-		goto out;
-	}
+	else if ((ad = calloc(1, sizeof(*ad))) == NULL)
+		return -ENOMEM;
 	if ((e = nb_hent_new_h(&st->addr_hash, key, h, ad, &ad->ent)) == NULL) {
-		error = -ENOMEM;
-		goto out;
+		if (!ad->slab)
+			free(ad);
+		return -ENOMEM;
 	}
-	nb_addr_link(st, ifp, ad, e, &n);
-	v = nb_commit_begin(st);
-	nb_addr_stamp_birth(ad, e, v);
-	nb_commit_end(st, v);
-	nb_htab_writer_maybe_grow(&st->addr_hash);
-	nb_addr_post(st, NB_EV_ADDR_ADDED, &n);
-	ad = NULL;
-out:
+	nb_addrattrs_fill(&ad->first.a, a);	/* ad is zeroed */
+	nb_addr_link(st, ifp, ad, e);
+	nb_htab_writer_maybe_grow(&st->addr_hash);	/* repoints ad->ent */
+	*newp = ad;
+	return 0;
+}
+
+int
+nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a)
+{
+	size_t done;
+
+	return nb_addr_add_many(st, a, 1, &done);
+}
+
+int
+nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, size_t *done)
+{
+	uint8_t key[NB_ADDR_KEYLEN];
+	struct nb_iface *ifp = NULL;
+	struct nb_addr *ad, *born = NULL, **tailp = &born;
+	uint64_t v;
+	size_t i;
+	int error = 0;
+	bool ev;
+
+	nb_thread_ensure();
+	pthread_mutex_lock(&st->if_lock);
+	pthread_mutex_lock(&st->addr_lock);
+	for (i = 0; i < n; i++) {
+		if ((error = nb_addr_check(&a[i], key)) != 0)
+			break;
+		/* A dump's order: the same interface as before, or one just after it. */
+		if ((ifp == NULL || ifp->index != a[i].ifindex) &&
+		    (ifp = nb_if_writer_find_near(st, ifp, a[i].ifindex)) == NULL) {
+			error = -ENOENT;
+			break;
+		}
+		if ((error = nb_addr_add_locked(st, ifp, &a[i], key, &ad)) != 0)
+			break;
+		if (ad != NULL) {		/* new: onto the batch (gc_next was NULL) */
+			*tailp = ad;
+			tailp = &ad->gc_next;
+		}
+	}
+	/* addr_lock alone keeps the interfaces live now (nb_addr_lock_iface). */
+	pthread_mutex_unlock(&st->if_lock);
+	if (born != NULL) {
+		ev = nb_ev_on(st);
+		v = nb_commit_begin(st);
+		for (ad = born; ad != NULL; ad = ad->gc_next)
+			nb_addr_stamp_birth(ad, ad->ent, v);
+		nb_commit_end(st, v);
+		while ((ad = born) != NULL) {
+			born = ad->gc_next;
+			ad->gc_next = NULL;
+			if (ev)
+				nb_addr_post(st, NB_EV_ADDR_ADDED, &ad->first.a);
+		}
+	}
 	pthread_mutex_unlock(&st->addr_lock);
-	if (ad != NULL && !ad->slab)
-		free(ad);
+	*done = i;
 	return error;
 }
 

@@ -75,7 +75,8 @@ nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
 		nb_hent_free(e);
 		goto out;
 	}
-	nb_addr_link(st, ifp, ad, e, &n);
+	ad->first.a = n;
+	nb_addr_link(st, ifp, ad, e);
 	v = nb_commit_begin(st);
 	nb_addr_stamp_birth(ad, e, v);
 	nb_route_stamp_birth(r, v);

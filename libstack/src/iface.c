@@ -13,10 +13,12 @@
  *   counters, holders, and the reclaimer thread running phase-1/phase-2
  *   callbacks (which take the same locks, in the same order:
  *   if_lock -> addr_lock -> dep_lock -> commit_lock).
- *   nb_if_upsert_many holds if_lock across a whole batch; each interface
- *   in it is still created or updated in a commit of its own, exactly as
- *   by nb_if_upsert, so readers see the same sequence of states; other
- *   writers (and phase-1 callbacks) merely wait for the batch.
+ *   nb_if_upsert_many holds if_lock across a whole batch; the interfaces
+ *   it creates are linked unborn and published together, in one commit
+ *   (nb_if_publish), before any update of the batch commits, so readers
+ *   see some of the states that one nb_if_upsert each would show, in the
+ *   same order, and end with the same objects; other writers (and
+ *   phase-1 callbacks) merely wait for the batch.
  *
  * Objects and where they are linked
  *   nb_iface: st->ifaces (creation order), if_byindex and if_byname (one
@@ -101,14 +103,25 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-/* a with its name (namelen bytes, checked) and kind zero padded, and no stray bytes. */
-static void
-nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a, size_t namelen)
+/*
+ * n = a with its name and kind zero padded, and no stray bytes; returns the
+ * name's length, 0 if it is empty or has no NUL in NB_IFNAMSIZ bytes
+ * (invalid: n is then of no use). The short strings are copied bytewise,
+ * with no calls.
+ */
+static size_t
+nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 {
+	size_t namelen, i;
+
 	memset(n, 0, sizeof(*n));
+	for (namelen = 0; namelen < NB_IFNAMSIZ && a->name[namelen] != '\0'; namelen++)
+		n->name[namelen] = a->name[namelen];
+	if (namelen == NB_IFNAMSIZ)
+		return 0;
 	n->index = a->index;
-	memcpy(n->name, a->name, namelen);
-	memcpy(n->kind, a->kind, strnlen(a->kind, NB_KIND_MAX - 1));
+	for (i = 0; i < NB_KIND_MAX - 1 && a->kind[i] != '\0'; i++)
+		n->kind[i] = a->kind[i];
 	n->type = a->type;
 	n->flags = a->flags;
 	n->mtu = a->mtu;
@@ -121,6 +134,7 @@ nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a, size_t namelen
 	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
 	memcpy(n->brd, a->brd, n->brd_len);
 	n->unknown = a->unknown;
+	return namelen;
 }
 
 void
@@ -137,6 +151,30 @@ nb_if_writer_find(struct nb_stack *st, uint32_t index)
 
 	e = nb_htab_writer_find(&st->if_byindex, &index, NULL, NULL);
 	return e != NULL ? e->obj : NULL;
+}
+
+/*
+ * How far past the last interface the bulk writers look before they hash:
+ * a dump lists interfaces (and their addresses or counters) in index
+ * order, which is the order a cold load created them in, so the next one
+ * is mostly the next in st->ifaces or one of the few after it.
+ */
+#define NB_IF_NEAR	4
+
+struct nb_iface *
+nb_if_writer_find_near(struct nb_stack *st, const struct nb_iface *prev, uint32_t index)
+{
+	const struct nb_lent *e;
+	struct nb_iface *ifp;
+	unsigned k;
+
+	if (prev != NULL)
+		for (e = prev->le.next, k = 0; e != NULL && k < NB_IF_NEAR; e = e->next, k++) {
+			ifp = caa_container_of(e, struct nb_iface, le);
+			if (ifp->index == index && nb_vis_live(&ifp->vis))
+				return ifp;
+		}
+	return nb_if_writer_find(st, index);
 }
 
 static void
@@ -336,16 +374,49 @@ out:
 	return error;
 }
 
-/* hi: the hash of n->index; namelen: of n->name. */
+/*
+ * Interfaces created under one hold of if_lock and not published yet: the
+ * tail of st->ifaces from `first` (only if_lock holders append to it).
+ */
+struct nb_if_batch {
+	struct nb_iface	*first;		/* NULL: none */
+};
+
+/* if_lock held: publish b's interfaces in one commit, then log them. */
+static void
+nb_if_publish(struct nb_stack *st, struct nb_if_batch *b)
+{
+	struct nb_lent *e;
+	struct nb_iface *ifp;
+	uint64_t v;
+
+	if (b->first == NULL)
+		return;
+	v = nb_commit_begin(st);
+	for (e = &b->first->le; e != NULL; e = e->next) {
+		ifp = caa_container_of(e, struct nb_iface, le);
+		NB_STORE_RELAXED(&ifp->vis.birth, v);
+		NB_STORE_RELAXED(&ifp->ent_index->vis.birth, v);
+		NB_STORE_RELAXED(&ifp->ent_name->vis.birth, v);
+	}
+	nb_commit_end(st, v);
+	if (nb_ev_on(st))
+		for (e = &b->first->le; e != NULL; e = e->next) {
+			ifp = caa_container_of(e, struct nb_iface, le);
+			nb_ev_post(st, NB_EV_IF_CREATED, ifp->index, ifp->first.a.name, NULL);
+		}
+	b->first = NULL;
+}
+
+/* hi: the hash of n->index; namelen: of n->name. Linked unborn into batch b. */
 static int
 nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_t namelen,
-    uint64_t *gen)
+    uint64_t *gen, struct nb_if_batch *b)
 {
 	struct nb_iface *ifp;
 	struct nb_hent *ei = NULL, *en = NULL;
 	size_t ctrbytes;
 	uint32_t hn;
-	uint64_t v;
 	int error = 0;
 
 	hn = nb_hash_key_zpad(n->name, (unsigned)namelen, NB_IFNAMSIZ);
@@ -375,17 +446,13 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_
 	nb_list_writer_append(&st->ifaces, &ifp->le);
 	nb_htab_writer_insert(&st->if_byindex, ei);
 	nb_htab_writer_insert(&st->if_byname, en);
-	v = nb_commit_begin(st);
-	NB_STORE_RELAXED(&ifp->vis.birth, v);
-	NB_STORE_RELAXED(&ei->vis.birth, v);
-	NB_STORE_RELAXED(&en->vis.birth, v);
-	nb_commit_end(st, v);
+	/* (a resize repoints ent_index/ent_name, which the commit stamps) */
 	nb_htab_writer_maybe_grow(&st->if_byindex);
 	nb_htab_writer_maybe_grow(&st->if_byname);
+	if (b->first == NULL)
+		b->first = ifp;
 	if (gen != NULL)
 		*gen = ifp->gen;
-	if (nb_ev_on(st))
-		nb_ev_post(st, NB_EV_IF_CREATED, n->index, n->name, NULL);
 	return 0;
 out:
 	nb_hent_free(ei);
@@ -395,9 +462,10 @@ out:
 	return error;
 }
 
-/* if_lock held: nb_if_upsert's work. */
+/* if_lock held: nb_if_upsert's work; a new interface joins batch b. */
 static int
-nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
+nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen,
+    struct nb_if_batch *b)
 {
 	struct nb_ifattrs n;
 	struct nb_hent *e;
@@ -405,13 +473,12 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 	uint32_t hi;
 	int error;
 
-	if (a == NULL || a->index == 0 || (namelen = strnlen(a->name, NB_IFNAMSIZ)) == 0 ||
-	    namelen >= NB_IFNAMSIZ)
+	if (a == NULL || a->index == 0 || (namelen = nb_ifattrs_norm(&n, a)) == 0)
 		return -EINVAL;
-	nb_ifattrs_norm(&n, a, namelen);
 	hi = nb_hash_key(&n.index, sizeof(n.index));
 	if ((e = nb_htab_writer_find_h(&st->if_byindex, &n.index, hi, NULL, NULL)) == NULL)
-		return nb_if_create(st, &n, hi, namelen, gen);
+		return nb_if_create(st, &n, hi, namelen, gen, b);
+	nb_if_publish(st, b);		/* the creations before it first */
 	error = nb_if_update(st, e->obj, &n);
 	if (error == 0 && gen != NULL)
 		*gen = ((struct nb_iface *)e->obj)->gen;
@@ -421,11 +488,13 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 int
 nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 {
+	struct nb_if_batch b = { NULL };
 	int error;
 
 	nb_thread_ensure();
 	pthread_mutex_lock(&st->if_lock);
-	error = nb_if_upsert_locked(st, a, gen);
+	error = nb_if_upsert_locked(st, a, gen, &b);
+	nb_if_publish(st, &b);
 	pthread_mutex_unlock(&st->if_lock);
 	return error;
 }
@@ -433,14 +502,16 @@ nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 int
 nb_if_upsert_many(struct nb_stack *st, const struct nb_ifattrs *a, size_t n, size_t *done)
 {
+	struct nb_if_batch b = { NULL };
 	size_t i;
 	int error = 0;
 
 	nb_thread_ensure();
 	pthread_mutex_lock(&st->if_lock);
 	for (i = 0; i < n; i++)
-		if ((error = nb_if_upsert_locked(st, &a[i], NULL)) != 0)
+		if ((error = nb_if_upsert_locked(st, &a[i], NULL, &b)) != 0)
 			break;
+	nb_if_publish(st, &b);
 	pthread_mutex_unlock(&st->if_lock);
 	*done = i;
 	return error;
@@ -579,51 +650,77 @@ out:
 	return error;
 }
 
-/* Inside a read section: nb_if_stats_store's work. */
-static int
-nb_if_stats_store_rd(const struct nb_read *rd, uint32_t index, unsigned slot,
-    const uint64_t v[NB_IFSTAT_MAX])
+/* Inside a read section: overwrite the slot's counters of ifp. */
+static void
+nb_if_stats_put(const struct nb_iface *ifp, unsigned slot, const uint64_t v[NB_IFSTAT_MAX])
 {
-	const struct nb_iface *ifp;
-	uint64_t *p;
+	uint64_t *p = nb_ctrgroup_slot(ifp->ctrs, slot);
 	unsigned i;
 
-	if ((ifp = nb_if_lookup_index(rd, index)) == NULL)
-		return -ENOENT;
-	p = nb_ctrgroup_slot(ifp->ctrs, slot);
 	for (i = 0; i < NB_IFSTAT_MAX; i++)
 		nb_ctr_store(p, i, v[i]);
-	return 0;
 }
 
 int
 nb_if_stats_store(struct nb_stack *st, uint32_t index, unsigned slot,
     const uint64_t v[NB_IFSTAT_MAX])
 {
+	const struct nb_iface *ifp;
 	struct nb_read rd;
-	int error;
+	int error = 0;
 
 	if (slot >= st->nslots)
 		return -EINVAL;
 	nb_read_enter(st, &rd);
-	error = nb_if_stats_store_rd(&rd, index, slot, v);
+	if ((ifp = nb_if_lookup_index(&rd, index)) != NULL)
+		nb_if_stats_put(ifp, slot, v);
+	else
+		error = -ENOENT;
 	nb_read_exit(&rd);
 	return error;
+}
+
+/*
+ * Reader: nb_if_lookup_index(rd, index), looked for first among the few
+ * interfaces after prev (visible in this section) in the list, as
+ * nb_if_writer_find_near does: at most one interface of an index is
+ * visible at a version, so the answer is the same.
+ */
+static const struct nb_iface *
+nb_if_lookup_near(const struct nb_read *rd, const struct nb_iface *prev, uint32_t index)
+{
+	const struct nb_lent *e;
+	const struct nb_iface *ifp;
+	unsigned k;
+
+	if (prev != NULL)
+		for (e = nb_list_reader_next(&prev->le), k = 0; e != NULL && k < NB_IF_NEAR;
+		    e = nb_list_reader_next(e), k++) {
+			ifp = caa_container_of(e, struct nb_iface, le);
+			if (ifp->index == index && nb_vis_at(&ifp->vis, rd->ver))
+				return ifp;
+		}
+	return nb_if_lookup_index(rd, index);
 }
 
 int
 nb_if_stats_store_many(struct nb_stack *st, unsigned slot, const struct nb_ifstats_rec *r,
     size_t n, size_t *done)
 {
+	const struct nb_iface *ifp = NULL;
 	struct nb_read rd;
 	size_t i = 0;
 	int error = -EINVAL;
 
 	if (slot < st->nslots) {
 		nb_read_enter(st, &rd);
-		for (error = 0; i < n; i++)
-			if ((error = nb_if_stats_store_rd(&rd, r[i].index, slot, r[i].v)) != 0)
+		for (error = 0; i < n; i++) {
+			if ((ifp = nb_if_lookup_near(&rd, ifp, r[i].index)) == NULL) {
+				error = -ENOENT;
 				break;
+			}
+			nb_if_stats_put(ifp, slot, r[i].v);
+		}
 		nb_read_exit(&rd);
 	}
 	*done = i;

@@ -67,7 +67,8 @@ struct nb_addr {
 	uint8_t		 prefixlen;
 	bool		 retiring;	/* removed on its own (holds an ifp ref) */
 	bool		 slab;		/* in st->addrslab: freed with the stack */
-	struct nb_addr	*gc_next;
+	struct nb_addr	*gc_next;	/* ifp->gc after death; before birth, the
+					   batch of nb_addr_add_many; else NULL */
 	struct nb_rcu	 rcu;
 	struct nb_addrattrs_blk first;
 };
@@ -91,6 +92,9 @@ struct nb_dep {
 void	nb_free_cb(struct nb_rcu *r);
 /* Writer (if_lock): the live interface with this index, or NULL. */
 struct nb_iface *nb_if_writer_find(struct nb_stack *st, uint32_t index);
+/* The same, looked for first among the few after prev (live, or NULL) in st->ifaces. */
+struct nb_iface *nb_if_writer_find_near(struct nb_stack *st, const struct nb_iface *prev,
+	    uint32_t index);
 /* Drop a reference; the last one frees (a grace period has passed by then). */
 void	nb_iface_put(struct nb_iface *ifp);
 
@@ -107,7 +111,7 @@ bool	nb_addr_match_fn(const struct nb_hent *e, const void *arg);
 int	nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN]);
 struct nb_iface *nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex);
 void	nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
-	    struct nb_hent *e, const struct nb_addrattrs *n);
+	    struct nb_hent *e);
 void	nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v);
 /* Deferred: an address removed on its own, phase 1 (unlink; phase 2 frees). */
 void	nb_addr_phase1(struct nb_rcu *r);

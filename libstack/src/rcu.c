@@ -62,6 +62,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "stack-internal.h"
@@ -337,6 +338,9 @@ nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
 uint32_t
 nb_hash_key(const void *key, unsigned keylen)
 {
+	/* An index (the most hashed key) in a straight line: the same value. */
+	if (keylen == sizeof(uint32_t))
+		return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, sizeof(uint32_t)));
 	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, keylen));
 }
 
@@ -370,6 +374,9 @@ static const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
 uint32_t
 nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
 {
+	/* An IPv6 address key (no padding) in a straight line: the same value. */
+	if (used == NB_HKEY_MAX)
+		return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, NB_HKEY_MAX));
 	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
 }
 
@@ -412,6 +419,9 @@ nb_hbuckets_free(struct nb_hbuckets *hb)
 	free(hb);
 }
 
+/* The mapping of a hash-entry slab of n entries (nb_hslab_reserve). */
+#define NB_HSLAB_LEN(n)	(sizeof(struct nb_hslab) + (n) * sizeof(struct nb_hent))
+
 void
 nb_htab_fini(struct nb_htab *t)
 {
@@ -423,7 +433,7 @@ nb_htab_fini(struct nb_htab *t)
 	t->nent = 0;
 	for (s = t->slab; s != NULL; s = next) {
 		next = s->next;
-		free(s);
+		munmap(s, NB_HSLAB_LEN(s->n));
 	}
 	t->slab = NULL;
 }
@@ -432,8 +442,17 @@ struct nb_slab {
 	struct nb_slab	*next;		/* older slabs */
 	size_t		 stride;	/* the object size, a multiple of 64 */
 	size_t		 n, used;
-	char		*mem;		/* n * stride, zeroed as taken */
+	char		*mem;		/* n * stride, mapped: zeroed by the kernel */
 };
+
+/* Zeroed memory for a slab (an anonymous mapping: no pass over it), or NULL. */
+static void *
+nb_slab_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p != MAP_FAILED ? p : NULL;
+}
 
 void
 nb_slab_reserve(struct nb_slab **head, size_t n, size_t size)
@@ -446,7 +465,7 @@ nb_slab_reserve(struct nb_slab **head, size_t n, size_t size)
 		return;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return;
-	if ((s->mem = malloc(n * stride)) == NULL) {	/* not calloc: zeroed as taken */
+	if ((s->mem = nb_slab_map(n * stride)) == NULL) {
 		free(s);
 		return;
 	}
@@ -464,8 +483,7 @@ nb_slab_take(struct nb_slab **head, size_t size)
 
 	if (s == NULL || s->used == s->n || size > s->stride)
 		return NULL;
-	p = s->mem + s->used++ * s->stride;
-	memset(p, 0, size);
+	p = s->mem + s->used++ * s->stride;	/* zero: mapped so, never taken before */
 	return p;
 }
 
@@ -476,7 +494,7 @@ nb_slab_free_all(struct nb_slab **head)
 
 	for (s = *head; s != NULL; s = next) {
 		next = s->next;
-		free(s->mem);
+		munmap(s->mem, s->n * s->stride);
 		free(s);
 	}
 	*head = NULL;
@@ -490,8 +508,8 @@ nb_hent_free(struct nb_hent *e)
 }
 
 /*
- * A slab for a bulk load of `extra` entries: one allocation instead of one
- * each, and none to free one by one at the end. An entry that dies early
+ * A slab for a bulk load of `extra` entries: one zeroed mapping instead of
+ * an allocation each, and none to free one by one at the end. An entry that dies early
  * stays in its slab until the table goes (the waste is bounded by the
  * reserve); below NB_HSLAB_MIN entries the allocator does as well.
  */
@@ -505,10 +523,9 @@ nb_hslab_reserve(struct nb_htab *t, size_t extra)
 	if (extra < NB_HSLAB_MIN || extra > ((size_t)1 << 24) ||
 	    (s != NULL && s->n - s->used >= extra))
 		return;
-	if ((s = malloc(sizeof(*s) + extra * sizeof(s->e[0]))) == NULL)
+	if ((s = nb_slab_map(NB_HSLAB_LEN(extra))) == NULL)
 		return;
 	s->n = extra;
-	s->used = 0;
 	s->next = t->slab;
 	t->slab = s;
 }
@@ -573,8 +590,7 @@ nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
 	struct nb_hent *e;
 
 	if (s != NULL && s->used < s->n) {
-		e = &s->e[s->used++];
-		memset(e, 0, sizeof(*e));
+		e = &s->e[s->used++];		/* zero: mapped so, never taken before */
 		e->slab = true;
 	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
@@ -657,8 +673,8 @@ nb_htab_writer_resize(struct nb_htab *t, size_t size)
 			*tail = ne;
 		}
 	}
-	/* Point of no return: repoint owners to the copies, then publish. */
-	for (k = 0; k <= nhb->mask; k++)
+	/* Point of no return: repoint owners to the copies (if any), then publish. */
+	for (k = 0; t->nent != 0 && k <= nhb->mask; k++)
 		for (ne = nhb->b[k]; ne != NULL; ne = ne->next)
 			*ne->ownerp = ne;
 	NB_STORE(&t->cur, nhb);

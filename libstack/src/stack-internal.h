@@ -210,8 +210,9 @@ struct nb_hent {
 
 /*
  * A slab: objects of one size reserved for a bulk load (nb_stack_reserve),
- * one allocation for all, taken under the lock of the list that holds
- * them, each zeroed as taken, freed all at once with their owner
+ * one anonymous mapping for all (zeroed by the kernel, with no pass over
+ * it), taken in order and once each under the lock of the list that holds
+ * them, freed all at once with their owner
  * (Exclusive: no reader left). An object that goes early leaves its place
  * unused, so the waste is bounded by the reserve; below NB_SLAB_MIN
  * objects the allocator does as well. The object records that it is in a
@@ -224,7 +225,7 @@ void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
 void	*nb_slab_take(struct nb_slab **head, size_t size);
 void	nb_slab_free_all(struct nb_slab **head);
 
-/* Entries reserved for a bulk load, freed with their table (nb_htab_fini). */
+/* Entries reserved for a bulk load (a zeroed mapping), freed with their table (nb_htab_fini). */
 struct nb_hslab {
 	struct nb_hslab	*next;
 	size_t		 n, used;

@@ -1198,6 +1198,121 @@ test_barrier_race(void)
 	nb_stack_destroy(&st);
 }
 
+
+/* Every interface's attributes and addresses, in order, into buf (a digest to compare stacks). */
+struct dump {
+	uint8_t		buf[1 << 16];
+	size_t		n;
+};
+
+static int
+dump_addr(const struct nb_addr *ap, void *arg)
+{
+	struct dump *d = arg;
+
+	CHECK(d->n + sizeof(struct nb_addrattrs) <= sizeof(d->buf));
+	if (d->n + sizeof(struct nb_addrattrs) <= sizeof(d->buf)) {
+		memcpy(d->buf + d->n, nb_addr_attrs(ap), sizeof(struct nb_addrattrs));
+		d->n += sizeof(struct nb_addrattrs);
+	}
+	return 0;
+}
+
+static void
+dump_stack(struct nb_stack *st, struct dump *d)
+{
+	const struct nb_iface *ifp;
+	struct nb_read rd;
+	uint32_t i;
+
+	d->n = 0;
+	nb_read_enter(st, &rd);
+	for (i = 1; i <= 8; i++) {
+		if ((ifp = nb_if_lookup_index(&rd, i)) == NULL)
+			continue;
+		memcpy(d->buf + d->n, nb_iface_attrs(ifp), sizeof(struct nb_ifattrs));
+		d->n += sizeof(struct nb_ifattrs);
+		nb_iface_addr_walk(&rd, ifp, dump_addr, d);
+	}
+	nb_read_exit(&rd);
+}
+
+/*
+ * The bulk writers store exactly what the single ones do: nb_if_upsert_many
+ * as nb_if_upsert each, nb_addr_add_many as nb_addr_add each (stray bytes
+ * normalised, updates in a batch, the interface looked up out of order),
+ * and a batch stops at its first failure with what came before it taken.
+ */
+static void
+test_bulk_same(void)
+{
+	struct nb_stack *one = mkstack(1), *many = mkstack(1);
+	static struct dump d1, d2;
+	struct nb_ifattrs ia[4];
+	struct nb_addrattrs aa[9];
+	const struct nb_addr *ap;
+	struct nb_read rd;
+	size_t i, done = 99;
+
+	mkattrs(&ia[0], 1, "lo");
+	mkattrs(&ia[1], 2, "eth0");
+	mkattrs(&ia[2], 4, "eth1");
+	mkattrs(&ia[3], 3, "veth0");
+	memcpy(ia[3].kind, "veth\0junk", 10);		/* stray bytes after the NUL */
+	ia[1].name[10] = 'x';
+	for (i = 0; i < 4; i++)
+		CHECK_RC(nb_if_upsert(one, &ia[i], NULL), 0);
+	CHECK_RC(nb_if_upsert_many(many, ia, 4, &done), 0);
+	CHECK_EQ(done, 4);
+
+	mkaddr4(&aa[0], 2, "10.0.0.1", 24);
+	aa[0].has_brd = 7;				/* true, not 1 */
+	inet_pton(AF_INET, "10.0.0.255", aa[0].brd);
+	memset(aa[0].addr + 4, 0xee, 12);		/* stray bytes past an IPv4 address */
+	snprintf(aa[0].label, sizeof(aa[0].label), "eth0");
+	aa[0].label[8] = 'z';
+	mkaddr6(&aa[1], 2, "fe80::1", 64);
+	mkaddr4(&aa[2], 4, "10.0.1.1", 32);
+	aa[2].has_peer = 1;
+	inet_pton(AF_INET, "10.0.1.2", aa[2].peer);
+	mkaddr6(&aa[3], 1, "::1", 128);			/* back to an earlier interface */
+	mkaddr6(&aa[4], 3, "fe80::3", 64);
+	aa[4].flags = 0x80;
+	mkaddr4(&aa[5], 2, "10.0.0.1", 24);		/* aa[0] again, changed */
+	aa[5].flags = 0x4;
+	mkaddr6(&aa[6], 4, "fe80::3", 64);		/* the same address elsewhere */
+	mkaddr6(&aa[7], 9, "fe80::9", 64);		/* no such interface */
+	mkaddr6(&aa[8], 3, "2001:db8::3", 64);
+	for (i = 0; i < 7; i++)
+		CHECK_RC(nb_addr_add(one, &aa[i]), 0);
+	CHECK_RC(nb_addr_add(one, &aa[7]), -ENOENT);
+	CHECK_RC(nb_addr_add_many(many, aa, 9, &done), -ENOENT);
+	CHECK_EQ(done, 7);
+	CHECK_RC(nb_addr_add(one, &aa[8]), 0);
+	CHECK_RC(nb_addr_add_many(many, &aa[8], 1, &done), 0);
+	CHECK_EQ(done, 1);
+	aa[0].family = AF_UNIX;
+	CHECK_RC(nb_addr_add_many(many, aa, 2, &done), -EAFNOSUPPORT);
+	CHECK_EQ(done, 0);
+	CHECK_RC(nb_addr_add_many(many, aa, 0, &done), 0);
+	CHECK_EQ(done, 0);
+
+	dump_stack(one, &d1);
+	dump_stack(many, &d2);
+	CHECK(d1.n == d2.n && d1.n > 0);
+	CHECK(memcmp(d1.buf, d2.buf, d1.n) == 0);
+	nb_read_enter(many, &rd);
+	CHECK_EQ(nb_addr_count(&rd), 7);	/* aa[5] updated aa[0] */
+	CHECK((ap = nb_addr_lookup(&rd, AF_INET6, aa[6].addr)) != NULL);
+	CHECK(ap != NULL && nb_addr_attrs(ap)->ifindex == 3);	/* the first added */
+	CHECK((ap = nb_addr_lookup(&rd, AF_INET, aa[5].addr)) != NULL);
+	CHECK(ap != NULL && nb_addr_attrs(ap)->flags == 0x4 &&
+	    nb_addr_attrs(ap)->addr[4] == 0 && nb_addr_attrs(ap)->label[8] == 0);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&one);
+	nb_stack_destroy(&many);
+}
+
 int
 main(void)
 {
@@ -1207,6 +1322,7 @@ main(void)
 	test_ifstat_desc_mask();
 	test_upsert();
 	test_hash_bulk();
+	test_bulk_same();
 	test_addresses();
 	test_snapshot();
 	test_departed();

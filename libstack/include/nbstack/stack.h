@@ -246,9 +246,10 @@ int	nb_if_upsert(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen)
 
 /*
  * nb_if_upsert_many - Writer. nb_if_upsert of a[0], a[1], ... a[n-1] in
- * that order, each published on its own as nb_if_upsert does, but with the
- * interface writer lock taken once for all of them (a bulk load: a
- * source's first dump). Stops at the first that fails: returns its error
+ * that order, storing exactly what those calls store, with the interface
+ * writer lock taken once for all of them (a bulk load: a source's first
+ * dump); the interfaces it creates become visible together, in one commit
+ * made before any update of the batch is published. Stops at the first that fails: returns its error
  * with its position in *done (a[*done] was not taken, those before were);
  * 0 with *done = n when all were taken. Other writers of interfaces and
  * addresses wait meanwhile; readers never do.
@@ -354,6 +355,18 @@ struct nb_addrattrs {
  * one step. -ENOENT if the interface does not exist.
  */
 int	nb_addr_add(struct nb_stack *st, const struct nb_addrattrs *a);
+/*
+ * nb_addr_add_many - Writer. nb_addr_add of a[0], a[1], ... a[n-1] in that
+ * order, storing exactly what those calls store, with the interface and
+ * address writer locks taken once for all of them (a bulk load: a source's
+ * first dump); the new addresses become visible together, in one commit.
+ * Stops at the first that fails: returns its error with its position in
+ * *done (a[*done] was not taken, those before were); 0 with *done = n when
+ * all were taken. Other writers of interfaces and addresses wait
+ * meanwhile; readers never do.
+ */
+int	nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n,
+	    size_t *done);
 /* nb_addr_del - Writer. Remove it (atomically from both). -ENOENT if absent. */
 int	nb_addr_del(struct nb_stack *st, const struct nb_addrattrs *key);
 

@@ -91,6 +91,16 @@ typedef void (*lx_start_fn)(struct lx *lx, void *arg);
 void	lx_seterr(struct lx *lx, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /*
+ * lx_vec_room - room for element n of the growable array v (NULL: none yet)
+ * of *cap elements of `size` bytes: the array, moved or not, with *cap
+ * updated; NULL if it cannot grow (v and *cap unchanged). The array is an
+ * anonymous mapping grown x4 by mremap, so that a dump's list is never
+ * copied as it grows (the kernel moves its pages; untouched pages cost
+ * nothing). lx_vec_free unmaps it (NULL: nothing).
+ */
+void	*lx_vec_room(void *v, size_t *cap, size_t n, size_t size);
+void	lx_vec_free(void *v, size_t cap, size_t size);
+/*
  * lx_request - send `req` and read its replies, calling fn for each data
  * message. A dump (NLM_F_DUMP) runs until NLMSG_DONE and is restarted up to
  * LX_DUMP_TRIES times when flagged NLM_F_DUMP_INTR (start is called before

@@ -85,6 +85,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -118,6 +119,37 @@ lx_seterr(struct lx *lx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(lx->err, sizeof(lx->err), fmt, ap);
 	va_end(ap);
+}
+
+#define LX_VEC_FIRST	(64 << 10)	/* bytes of a vector's first mapping */
+
+void *
+lx_vec_room(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap != 0 ? *cap * 4 : (LX_VEC_FIRST + size - 1) / size;
+	if (ncap > SIZE_MAX / 4 / size)
+		return NULL;
+	if (v == NULL)
+		p = mmap(NULL, ncap * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	else
+		p = mremap(v, *cap * size, ncap * size, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		return NULL;
+	*cap = ncap;
+	return p;
+}
+
+void
+lx_vec_free(void *v, size_t cap, size_t size)
+{
+	if (v != NULL)
+		munmap(v, cap * size);
 }
 
 /* libnl error codes back to errno, for the few that reach us. */
@@ -378,8 +410,8 @@ lx_close(void *priv)
 	nl_kmap_fini(&lx->addrs);
 	free(lx->pend);
 	free(lx->apend);
-	free(lx->alist.v);
-	free(lx->slist.v);
+	lx_vec_free(lx->alist.v, lx->alist.cap, sizeof(*lx->alist.v));
+	lx_vec_free(lx->slist.v, lx->slist.cap, sizeof(*lx->slist.v));
 	free(lx->buf);
 	pthread_mutex_destroy(&lx->mu);
 	free(lx);

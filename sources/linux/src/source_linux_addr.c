@@ -214,20 +214,15 @@ addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 {
 	const struct addr_dump *d = arg;
 	struct lx_alist *l = d->l;
-	struct nb_addrattrs *n;
-	size_t cap;
+	struct nb_addrattrs *v;
 	int error;
 
 	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
 	    ((struct ifaddrmsg *)NLMSG_DATA(nlh))->ifa_family != d->family)
 		return 0;
-	if (l->n == l->cap) {
-		cap = l->cap != 0 ? l->cap * 4 : 256;	/* x4: fewer copies of a big dump */
-		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = cap;
-	}
+	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	l->v = v;
 	if ((error = addr_parse(io, nlh, &l->v[l->n])) != 0)
 		return error > 0 ? 0 : error;
 	l->n++;
@@ -246,22 +241,46 @@ addr_dump_start(struct lx *io, void *arg)
 
 /* Reconcile one dumped address: mark it seen, write it if new or changed. */
 static int
-addr_apply_one(struct lx *lx, const struct nb_addrattrs *a, bool track)
+addr_apply_one(struct lx *lx, const struct nb_addrattrs *a)
 {
 	struct lx_akey k;
 	ptrdiff_t s;
 
-	if (track) {
-		akey_of(&k, a);
-		if ((s = nl_kmap_find(&lx->addrs, &k)) >= 0) {
-			lx->addrs.state[s] = NL_KMAP_SEEN;
-			if (addrattrs_equal(nl_kmap_val(&lx->addrs, (size_t)s), a))
-				return 0;
-		} else if ((s = nl_kmap_insert(&lx->addrs, &k, NL_KMAP_SEEN)) < 0) {
-			return (int)s;
-		}
+	akey_of(&k, a);
+	if ((s = nl_kmap_find(&lx->addrs, &k)) >= 0) {
+		lx->addrs.state[s] = NL_KMAP_SEEN;
+		if (addrattrs_equal(nl_kmap_val(&lx->addrs, (size_t)s), a))
+			return 0;
+	} else if ((s = nl_kmap_insert(&lx->addrs, &k, NL_KMAP_SEEN)) < 0) {
+		return (int)s;
 	}
 	return addr_add(lx, a);
+}
+
+/*
+ * Nothing to reconcile: every dumped address, in dump order, under one
+ * hold of the stack's address lock (nb_addr_add_many); an address of an
+ * interface the stack does not know yet is queued, as by addr_add.
+ */
+static int
+addr_add_cold(struct lx *lx, const struct lx_alist *l)
+{
+	size_t i, done;
+	int error;
+
+	for (i = 0; i < l->n; i += done + 1) {
+		error = nb_addr_add_many(lx->st, &l->v[i], l->n - i, &done);
+		if (error == 0)
+			break;
+		if (error == -ENOENT)
+			error = addr_pend(lx, &l->v[i + done]);
+		else
+			lx_seterr(lx, "libstack: nb_addr_add(ifindex %u): %s",
+			    l->v[i + done].ifindex, strerror(-error));
+		if (error != 0)
+			return error;
+	}
+	return 0;
 }
 
 struct addr_walk {
@@ -359,9 +378,12 @@ lx_addrs_apply(struct lx *lx, const struct lx_alist *l)
 	if (l->n > lx->addrs.n)
 		nb_stack_reserve(lx->st, 0, l->n - lx->addrs.n);
 	lx->napend = 0;
-	for (i = 0; i < l->n; i++)
-		if ((error = addr_apply_one(lx, &l->v[i], track)) != 0)
-			goto out;
+	if (track) {
+		for (i = 0; i < l->n; i++)
+			if ((error = addr_apply_one(lx, &l->v[i])) != 0)
+				goto out;
+	} else if ((error = addr_add_cold(lx, l)) != 0)
+		goto out;
 	if ((error = addr_add_pending(lx)) != 0)
 		goto out;
 	for (i = 0; i < lx->addrs.cap; i++) {

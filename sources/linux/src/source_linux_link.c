@@ -179,16 +179,11 @@ ifattrs_equal(const struct nb_ifattrs *x, const struct nb_ifattrs *y)
 static int
 link_vec_room(struct link_vec *lv)
 {
-	struct nb_ifattrs *n;
-	size_t cap;
+	struct nb_ifattrs *v;
 
-	if (lv->n == lv->cap) {
-		cap = lv->cap != 0 ? lv->cap * 4 : 256;	/* x4: fewer copies of a big dump */
-		if ((n = realloc(lv->v, cap * sizeof(*n))) == NULL)
-			return -ENOMEM;
-		lv->v = n;
-		lv->cap = cap;
-	}
+	if ((v = lx_vec_room(lv->v, &lv->cap, lv->n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	lv->v = v;
 	return 0;
 }
 
@@ -400,8 +395,8 @@ lx_links_refresh(struct lx *lx, struct lx_slist *stats)
 out:
 	if (req != NULL)
 		nlmsg_free(req);
-	free(c.defer.v);
-	free(c.cold.v);
+	lx_vec_free(c.defer.v, c.defer.cap, sizeof(*c.defer.v));
+	lx_vec_free(c.cold.v, c.cold.cap, sizeof(*c.cold.v));
 	return error;
 }
 

@@ -40,11 +40,9 @@ stats64_get(const uint8_t *p, size_t len, size_t off)
 }
 
 /* docs/mib.md: the kernel -> counter mapping. */
-void
-lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX])
+static inline void
+stats64_map(const uint8_t *p, size_t len, uint64_t v[NB_IFSTAT_MAX])
 {
-	const uint8_t *p = data;
-
 	v[NB_IFSTAT_IPACKETS] = S64(p, len, rx_packets);
 	v[NB_IFSTAT_IERRORS] = S64(p, len, rx_errors);
 	v[NB_IFSTAT_IQDROPS] = S64(p, len, rx_dropped);
@@ -57,6 +55,17 @@ lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX])
 	v[NB_IFSTAT_OMCASTS] = 0;		/* absent on linux (ifstat mask) */
 	v[NB_IFSTAT_COLLISIONS] = S64(p, len, collisions);
 	v[NB_IFSTAT_NOPROTO] = S64(p, len, rx_nohandler);
+}
+
+void
+lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX])
+{
+	/* Every field read lies before STATS64_NOHANDLER_END: with that many
+	 * bytes, the same reads without a bound check each (constant len). */
+	if (len >= STATS64_NOHANDLER_END)
+		stats64_map(data, STATS64_NOHANDLER_END, v);
+	else
+		stats64_map(data, len, v);
 }
 
 static int
@@ -81,16 +90,11 @@ stats_pend(struct lx *lx, uint32_t index, const uint64_t v[NB_IFSTAT_MAX])
 int
 lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
 {
-	struct nb_ifstats_rec *n;
-	size_t cap;
+	struct nb_ifstats_rec *v;
 
-	if (l->n == l->cap) {
-		cap = l->cap != 0 ? l->cap * 4 : 256;	/* x4: fewer copies of a big dump */
-		if ((n = realloc(l->v, cap * sizeof(*n))) == NULL)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = cap;
-	}
+	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	l->v = v;
 	if (len < STATS64_NOHANDLER_END)
 		l->old_kernel = true;		/* no rx_nohandler */
 	l->v[l->n].index = index;
