@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlsqlite.h"
 #include "hist.h"
 
 struct ffile {

@@ -141,7 +141,8 @@ int64_t	nbh__sum_sample(const struct nbh_sample_row *s);
 int64_t	nbh__sum_event(int64_t id, int64_t t_ns, const char *object, int64_t ifindex,
 	    const char *what, const char *detail);
 /* The SQL function nbh_checksum(table, columns...) on db (migration 4 uses it;
- * 'event' too, for tests that plant rows). */
+ * 'event' too, for tests that plant rows). Loads SQLite first (dlsqlite.h):
+ * the tests call it on connections of their own. */
 int	nbh__sum_register(sqlite3 *db);
 
 /* ---- names.c: the name tree (schema 5) ---- */
@@ -229,7 +230,8 @@ int	nbh__db_open(const char *path, bool writable, sqlite3 **out, bool *immutable
 bool	nbh__db_written(const char *path);
 /* The file's schema version (PRAGMA user_version), or -1. */
 int64_t	nbh__db_version(sqlite3 *db);
-/* Apply migrations from the file's version up to `upto` (tests: a v1 file). */
+/* Apply migrations from the file's version up to `upto` (tests: a v1 file, on a
+ * connection of their own: SQLite is loaded first, NBH_ENOSQLITE). */
 int	nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen);
 
 #endif /* NBHISTORY_HIST_H */

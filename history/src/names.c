@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlsqlite.h"
 #include "hist.h"
 
 #define PKEYMAX (4096 + 16)

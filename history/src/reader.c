@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dlsqlite.h"
 #include "hist.h"
 
 struct rname {
@@ -275,6 +276,8 @@ nbh_reader_open(const char *path, struct nbh_reader **out, char *err, size_t err
 		errlen = sizeof(dummy);
 	}
 	err[0] = '\0';
+	if ((error = nbh__sqlite_load(err, errlen)) != 0)
+		return error;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
 	r->progress = progress_fn;

@@ -13,6 +13,7 @@
 
 #include <xxhash.h>
 
+#include "dlsqlite.h"
 #include "hist.h"
 
 struct hdr {
@@ -210,6 +211,8 @@ bad:
 int
 nbh__sum_register(sqlite3 *db)
 {
+	if (nbh__sqlite_load(NULL, 0) != 0)
+		return SQLITE_ERROR;
 	return sqlite3_create_function(db, "nbh_checksum", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 	    NULL, sql_checksum, NULL, NULL);
 }

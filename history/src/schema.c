@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dlsqlite.h"
 #include "hist.h"
 
 /* Oldest schema version a reader understands. */
@@ -132,10 +133,12 @@ nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 	struct timespec ts;
 	int64_t ver = 0;
 	unsigned v;
-	int rc;
+	int rc, error;
 
 	if (upto > nbh__nmigrations)
 		return -EINVAL;
+	if ((error = nbh__sqlite_load(err, errlen)) != 0)
+		return error;
 	if ((rc = nbh__sum_register(db)) != SQLITE_OK)
 		return fail(db, rc, err, errlen, "migrate");
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
@@ -171,12 +174,9 @@ nbh__migrate(sqlite3 *db, unsigned upto, char *err, size_t errlen)
 	if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK)
 		return 0;
 out:
-	{
-		int error = fail(db, rc, err, errlen, "migrate");
-
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return error;
-	}
+	error = fail(db, rc, err, errlen, "migrate");
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return error;
 }
 
 /* The file exists and is a regular file we may open (clear errno-level errors). */

@@ -56,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dlsqlite.h"
 #include "hist.h"
 
 #define NBH_XSTR(x)	#x
@@ -553,6 +554,9 @@ nbh_writer_open(const char *path, const struct nbh_writer_opts *opts,
 		errlen = sizeof(dummy);
 	}
 	err[0] = '\0';
+	/* Before the lock file: nothing is touched without SQLite. */
+	if ((error = nbh__sqlite_load(err, errlen)) != 0)
+		return error;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
 	w->lockfd = -1;

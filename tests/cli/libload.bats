@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: BSD-2-Clause
 # libload.bats - the libraries loaded at first use (libpcap by the sim
-# source, cairo by --plot): when one cannot be loaded the tool says which
-# and why (dlerror) and exits 1. Each test masks the library with /dev/null
-# in a private mount namespace (root), so the machine's copy is untouched.
+# source, cairo by --plot, libsqlite3 by history): when one cannot be
+# loaded the tool says which and why (dlerror) and exits 1. Each test masks
+# the library with /dev/null in a private mount namespace (root), so the
+# machine's copy is untouched.
 
 bats_require_minimum_version 1.5.0
 
@@ -43,4 +44,23 @@ setup() {
 	assert_failure 1
 	assert_output --regexp 'nbnetstat: --plot: cannot load libcairo\.so\.2: .*libcairo\.so\.2: .+$'
 	[ ! -s "$d/i.svg" ]
+}
+
+@test "history without libsqlite3: --replay and --record say why" {
+	local p
+	p=$(lib_path libsqlite3.so.0) || skip "libsqlite3.so.0 not installed"
+	cd "$BATS_TEST_TMPDIR"
+	run -0 nbsysctl --record h.db net.interfaces.lo
+	run masked "$p" "$NB_BIN/nbsysctl" --replay h.db net.interfaces.lo.mtu
+	assert_failure 1
+	assert_output --regexp '^nbsysctl: --replay h\.db: cannot load libsqlite3\.so\.0: .*libsqlite3\.so\.0: .+$'
+	# --record touches nothing: no file, no lock file.
+	run masked "$p" "$NB_BIN/nbsysctl" --record new.db net.interfaces.lo
+	assert_failure 1
+	assert_output --regexp '^nbsysctl: --record new\.db: cannot load libsqlite3\.so\.0: .*libsqlite3\.so\.0: .+$'
+	[ ! -e new.db ]
+	[ ! -e new.db.lock ]
+	# Unmasked, the file replays.
+	run -0 nbsysctl --replay h.db net.interfaces.lo.mtu
+	assert_output "net.interfaces.lo.mtu = $(cat /sys/class/net/lo/mtu)"
 }

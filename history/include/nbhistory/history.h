@@ -16,6 +16,11 @@
  * for a failed open in the caller's err buffer. A writer or a reader is used
  * by one thread at a time; any number of readers (processes) run while one
  * writer appends (WAL). Schema and layout: docs/history.md.
+ *
+ * SQLite is not linked: the first open (writer or reader) loads
+ * libsqlite3.so.0 with dlopen(). Where it cannot be loaded every open
+ * fails with NBH_ENOSQLITE and err holds "cannot load libsqlite3.so.0:
+ * <dlerror()>".
  */
 #ifndef NBHISTORY_HISTORY_H
 #define NBHISTORY_HISTORY_H
@@ -40,6 +45,7 @@ extern "C" {
 #define NBH_EBEFORE	(-ERANGE)	/* the time is before the first sample */
 #define NBH_EEMPTY	(-ENODATA)	/* no sample recorded yet */
 #define NBH_ELOCKED	(-EBUSY)	/* another recorder is writing the file */
+#define NBH_ENOSQLITE	(-ELIBACC)	/* libsqlite3.so.0 cannot be loaded (dlopen) */
 
 struct nbh_writer;
 struct nbh_reader;
