@@ -114,9 +114,17 @@ struct if_list {
 
 /* ---- collect ---- */
 
+/* The last network made (many addresses share one: fe80::/64). */
+struct net_memo {
+	int		 af;		/* 0: none yet */
+	unsigned char	 buf[16];	/* masked address */
+	int64_t		 plen;
+	const char	*text;		/* the if_addr network that holds its text */
+};
+
 /* "10.1.2.3", 24 -> "10.1.2.0/24"; "fe80::1", 64 -> "fe80::/64". */
 static void
-addr_network(struct if_addr *a)
+addr_network(struct if_addr *a, struct net_memo *m)
 {
 	unsigned char buf[16];
 	char txt[INET6_ADDRSTRLEN];
@@ -139,6 +147,10 @@ addr_network(struct if_addr *a)
 		else if (keep < 8)
 			buf[i] &= (unsigned char)(0xff << (8 - keep));
 	}
+	if (m->af == af && m->plen == plen && memcmp(m->buf, buf, (size_t)bytes) == 0) {
+		memcpy(a->network, m->text, strlen(m->text) + 1);
+		return;
+	}
 	nb_sysctl_ntop(af, buf, txt, sizeof(txt));
 	n = strlen(txt);
 	memcpy(a->network, txt, n);
@@ -149,6 +161,8 @@ addr_network(struct if_addr *a)
 		a->network[n++] = (char)('0' + plen / 10 % 10);
 	a->network[n++] = (char)('0' + plen % 10);
 	a->network[n] = '\0';
+	*m = (struct net_memo){ af, { 0 }, plen, a->network };
+	memcpy(m->buf, buf, (size_t)bytes);
 }
 
 static int
@@ -211,6 +225,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 	char pat[NB_SYSCTL_NAMEMAX + 16], sub[NB_SYSCTL_NAMEMAX + 32];
 	const char *comp[3] = { "net", "interfaces", ifname };
 	const struct if_row *r;
+	struct net_memo memo = { 0 };
 	size_t i, j, at;
 	unsigned c;
 
@@ -297,7 +312,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
 	for (i = 0; i < l->n; i++)
 		for (j = 0; j < l->v[i].naddrs; j++)
-			addr_network(&l->v[i].addrs[j]);
+			addr_network(&l->v[i].addrs[j], &memo);
 }
 
 /* ---- render ---- */
