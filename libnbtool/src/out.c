@@ -227,8 +227,13 @@ out_add(struct nb_out *o, const char *key, struct json_object *jo)
 	free(tmp);
 }
 
-static void
-out_open(struct nb_out *o, const char *key, char kind)
+/*
+ * A container ('o' object, 'a' array) one level down: checked against the
+ * depth limit, made for JSON (NULL in text). out_push enters it once it is
+ * attached. nb_out_open_* and JSON rows (row_json) both open through these.
+ */
+static struct json_object *
+out_container(const struct nb_out *o, char kind)
 {
 	struct json_object *jo = NULL;
 
@@ -237,10 +242,24 @@ out_open(struct nb_out *o, const char *key, char kind)
 	if (o->json && (jo = kind == 'o' ? json_object_new_object()
 	    : json_object_new_array()) == NULL)
 		out_die("out of memory");
-	out_add(o, key, jo);
+	return jo;
+}
+
+static void
+out_push(struct nb_out *o, char kind, struct json_object *jo)
+{
 	o->depth++;
 	o->kind[o->depth] = kind;
 	o->stack[o->depth] = jo;
+}
+
+static void
+out_open(struct nb_out *o, const char *key, char kind)
+{
+	struct json_object *jo = out_container(o, kind);
+
+	out_add(o, key, jo);
+	out_push(o, kind, jo);
 }
 
 static void
@@ -1024,10 +1043,7 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 			jo = json_object_new_boolean(x->b);
 			break;
 		case NB_OUT_F_OBJECT:
-			if (o->depth >= NB_OUT_MAXDEPTH)
-				out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
-			if ((jo = json_object_new_object()) == NULL)
-				out_die("out of memory");
+			jo = out_container(o, 'o');
 			break;
 		default:
 			nb_out_close_object(o);
@@ -1038,11 +1054,8 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 			    JSON_C_OBJECT_ADD_KEY_IS_NEW);
 		else
 			out_attach(o, j->key, jo);
-		if (j->type == NB_OUT_F_OBJECT) {
-			o->depth++;
-			o->kind[o->depth] = 'o';
-			o->stack[o->depth] = jo;
-		}
+		if (j->type == NB_OUT_F_OBJECT)
+			out_push(o, 'o', jo);
 	}
 }
 
