@@ -1226,6 +1226,43 @@ row_fields(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield
 	out_put(o, r->tmpl + r->tail, r->tlen - r->tail);
 }
 
+/*
+ * The row's template copied to b, the start of the row in the buffer,
+ * and the first field to fill returned. A first field that is a string
+ * wider than its width (a name in "%-5s ": "enp0s31f6") is written as the
+ * copy is made: the rest of the template is copied once, after it, instead
+ * of copied and then moved along by row_widen; *bp then moves by the
+ * widening. Any other first field (and one that is not printable ASCII or
+ * does not fit the buffer) is left to nb_out_row's loop.
+ */
+static inline __attribute__((always_inline)) const struct out_tfield *
+row_start(const struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
+    uint64_t absent, char **bp)
+{
+	const struct out_tfield *t = r->text;
+	char *b = *bp;
+	const char *s;
+	size_t len;
+
+	if (r->ntext > 0 && t->op == ROW_STR && (absent & t->bit) == 0) {
+		s = v[t->idx].s != NULL ? v[t->idx].s : "";
+		len = strlen(s);
+		if (len > t->sp.width &&
+		    len - t->sp.width + r->tlen + OUT_SLACK <= (size_t)(o->tb + sizeof(o->tb) - b)) {
+			if (t->off != 0)
+				memcpy(b, r->tmpl, t->off);
+			if (out_copy_ascii(b + t->off, s, len)) {
+				memcpy(b + t->off + len, r->tmpl + t->end,
+				    r->tlen - t->end + OUT_SLACK);
+				*bp = b + len - t->sp.width;
+				return t + 1;
+			}
+		}
+	}
+	memcpy(b, r->tmpl, r->tlen);
+	return t;
+}
+
 void
 nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
     uint64_t absent)
@@ -1254,8 +1291,7 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 		return;
 	}
 	b = o->tb + o->tn;
-	memcpy(b, r->tmpl, r->tlen);
-	for (t = r->text; t < end; t++) {
+	for (t = row_start(o, r, v, absent, &b); t < end; t++) {
 		x = &v[t->idx];
 		if ((absent & t->bit) != 0) {
 			if (t->sp.width != 0) {
