@@ -1310,12 +1310,21 @@ mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
 	return w->sbuf;
 }
 
-/* "00" to "ff": the two hex digits of each byte value, at twice the value. */
-#define HEX16(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
-static const char hex2[] = HEX16("0") HEX16("1") HEX16("2") HEX16("3") HEX16("4") HEX16("5")
-    HEX16("6") HEX16("7") HEX16("8") HEX16("9") HEX16("a") HEX16("b") HEX16("c") HEX16("d")
-    HEX16("e") HEX16("f");
-#undef HEX16
+/*
+ * Each byte value's two hex digits and a ':', in four bytes (a NUL after):
+ * a link-layer address is one 4-byte copy a byte, 3 bytes apart.
+ */
+#define HX(v)	((v) < 10 ? '0' + (v) : 'a' - 10 + (v))
+#define HE(v)	HX((v) / 16), HX((v) % 16), ':', 0
+#define H4(v)	HE(v), HE((v) + 1), HE((v) + 2), HE((v) + 3)
+#define H16(v)	H4(v), H4((v) + 4), H4((v) + 8), H4((v) + 12)
+#define H64(v)	H16(v), H16((v) + 16), H16((v) + 32), H16((v) + 48)
+static const char hex3[256 * 4] = { H64(0), H64(64), H64(128), H64(192) };
+#undef HX
+#undef HE
+#undef H4
+#undef H16
+#undef H64
 
 size_t
 mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
@@ -1325,9 +1334,21 @@ mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
 
 	if (len > NB_LLADDR_MAX)
 		len = NB_LLADDR_MAX;
+	if (len == 6) {
+		/* Ethernet's, unrolled: the last copy's NUL ends the text after
+		 * its ':' is overwritten. */
+		memcpy(p, &hex3[4 * a[0]], 4);
+		memcpy(p + 3, &hex3[4 * a[1]], 4);
+		memcpy(p + 6, &hex3[4 * a[2]], 4);
+		memcpy(p + 9, &hex3[4 * a[3]], 4);
+		memcpy(p + 12, &hex3[4 * a[4]], 4);
+		memcpy(p + 15, &hex3[4 * a[5]], 4);
+		p[17] = '\0';
+		return 17;
+	}
+	/* Within 3 * len + 1 bytes: the last copy ends at dst + 3 * len + 1. */
 	for (i = 0; i < len; i++) {
-		memcpy(p, &hex2[2 * a[i]], 2);
-		p[2] = ':';
+		memcpy(p, &hex3[4 * a[i]], 4);
 		p += 3;
 	}
 	if (p != dst)
