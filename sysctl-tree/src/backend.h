@@ -218,6 +218,14 @@ int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens
  */
 int	nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen,
 	    unsigned same, int64_t index);
+/*
+ * The same for keys that can each be read for NB__TAB_KEYPAD bytes (an
+ * interface name in its NB_IFNAMSIZ array, a number in a buffer of its
+ * own): a short key is copied as that many bytes, at a fixed size.
+ */
+#define NB__TAB_KEYPAD	16
+int	nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *klen,
+	    unsigned same, int64_t index);
 
 /* A row's default index: decimal digits only, at most 18, as a number; else -1. */
 static inline int64_t

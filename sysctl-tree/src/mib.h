@@ -54,10 +54,15 @@ struct mib_walk {
 	 * the column trie node of comp[d] below the row (d >= tdepth). */
 	struct nb__tab	*tab;
 	int		 tnode[NB_SYSCTL_MAXDEPTH];
-	/* Interfaces sorted by index (grown, reused across walks). */
+	/* Interfaces sorted by index (grown, reused across walks); while
+	 * ifv_ok, all of those of stack ifv_st at publication version
+	 * ifv_ver (mib_interfaces.c: sorted_ifaces). */
 	const struct nb_iface **ifv;
 	size_t		 nif;
 	size_t		 ifcap;
+	bool		 ifv_ok;
+	struct nb_stack	*ifv_st;
+	uint64_t	 ifv_ver;
 };
 
 static inline bool

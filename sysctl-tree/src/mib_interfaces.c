@@ -281,7 +281,16 @@ byindex(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The interfaces in w->ifv[0..nif), by index. */
+/*
+ * The interfaces in w->ifv[0..nif), by index. The vector of an earlier
+ * walk of this handle serves again when its read section saw the same
+ * publication version of the same stack: every commit (an interface born
+ * or killed) bumps the version, so the same version shows the same
+ * interfaces, none of them freed (an object is freed only after a grace
+ * period that follows the published commit that killed it), and an
+ * interface's index never changes; the table readers of nbnetstat -i read
+ * interfaces, then addresses, in one sample.
+ */
 static int
 sorted_ifaces(struct mib_walk *w)
 {
@@ -290,6 +299,9 @@ sorted_ifaces(struct mib_walk *w)
 	size_t i;
 	int error;
 
+	if (w->ifv_ok && w->ifv_st == w->rd.st && w->ifv_ver == w->rd.ver)
+		return 0;
+	w->ifv_ok = false;
 	w->nif = 0;
 	if ((error = nb_if_walk(&w->rd, collect_cb, w)) != 0)
 		return error;
@@ -303,6 +315,9 @@ sorted_ifaces(struct mib_walk *w)
 	}
 	if (!sorted)
 		qsort(w->ifv, w->nif, sizeof(*w->ifv), byindex);
+	w->ifv_ok = true;
+	w->ifv_st = w->rd.st;
+	w->ifv_ver = w->rd.ver;
 	return 0;
 }
 
@@ -394,7 +409,7 @@ static const struct leafdef addr_defs[AL_N] = {
  * in the row, so that a row is a loop over the entries with no name, trie
  * or type looked at again. A number into a number column (PUT_NUM) and a
  * text into a text column (PUT_TEXT) are written straight into the row
- * (all zeros when opened: nb__tab_row_keys) and their columns' flags are
+ * (all zeros when opened: nb__tab_row_keys16) and their columns' flags are
  * set once at the end (plan_flags); any other pairing (a number as text,
  * a bool column, ...) goes through nb__tab_store like the walk's
  * (PUT_VAL). The counters stored straight are a list of their own (runs
@@ -696,13 +711,38 @@ seen_row(struct planned *pl, const struct nb_sysctl_rowid *id)
 		pl->seen[i] |= id->present[i];
 }
 
+/*
+ * strnlen(name, NB_IFNAMSIZ) of a name in its NB_IFNAMSIZ array: the first
+ * zero byte of two words (the lowest bit of (x - 0x01...) & ~x & 0x80...
+ * is that of the first zero byte; borrows only reach the bytes above it).
+ */
+static inline size_t
+ifname_len(const char *name)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(NB_IFNAMSIZ == 16, "two words");
+	const uint64_t lo = UINT64_C(0x0101010101010101), hi = UINT64_C(0x8080808080808080);
+	uint64_t x, z;
+
+	memcpy(&x, name, 8);
+	if ((z = (x - lo) & ~x & hi) != 0)
+		return (size_t)__builtin_ctzll(z) / 8;
+	memcpy(&x, name + 8, 8);
+	if ((z = (x - lo) & ~x & hi) != 0)
+		return 8 + (size_t)__builtin_ctzll(z) / 8;
+	return NB_IFNAMSIZ;
+#else
+	return strnlen(name, NB_IFNAMSIZ);
+#endif
+}
+
 static void
 if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 {
 	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
 	struct nb__tab *tab = w->tab;
 	const char *name = a->name, *s;
-	size_t len = strnlen(a->name, NB_IFNAMSIZ);
+	size_t len = ifname_len(a->name);
 	struct nb_sysctl_rowid *id;
 	const struct plan *p;
 	struct nb_sysctl_value v;
@@ -711,7 +751,8 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 	int rc;
 
 	/* The index leaf is the row's index; unknown, the name's number (the walk's). */
-	if ((rc = nb__tab_row_keys(tab, &name, &len, 0,
+	_Static_assert(NB_IFNAMSIZ <= NB__TAB_KEYPAD, "a name is read as one key pad");
+	if ((rc = nb__tab_row_keys16(tab, &name, &len, 0,
 	    pl->ident && (a->unknown & NB_IFA_INDEX) == 0 ? (int64_t)a->index :
 	    nb__tab_keynum(name, len))) != 0) {
 		w->rc = rc;
@@ -831,11 +872,13 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 	int rc;
 
 	if (n == 0 && ar->nk > 0)
-		ar->klen[0] = strnlen(ar->key[0], NB_IFNAMSIZ);
+		ar->klen[0] = ifname_len(ar->key[0]);
 	ar->klen[ar->nk] = mib_utoa(n, w->nbuf);
 	ar->key[ar->nk] = w->nbuf;
-	/* The interface's name is stored once, with its first address. */
-	if ((rc = nb__tab_row_keys(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
+	/* The interface's name is stored once, with its first address; both
+	 * keys lie in arrays of NB__TAB_KEYPAD bytes or more. */
+	_Static_assert(sizeof(w->nbuf) >= NB__TAB_KEYPAD, "a number is read as one key pad");
+	if ((rc = nb__tab_row_keys16(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
 		w->rc = rc;
 		return 1;
 	}
@@ -911,6 +954,7 @@ mib_if_table(struct mib_walk *w)
 		plan_leaves(tab, if_defs, IFL_STATS, w->ifmask, &pl);
 	plan_block(tab, &pl);
 	if (named) {
+		w->ifv_ok = false;	/* ifv is this one interface's */
 		if (tab->plen[2] < NB_IFNAMSIZ &&
 		    (ifp = nb_if_lookup_name(&w->rd, tab->pcomp[2])) != NULL &&
 		    strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ) == tab->plen[2]) {

@@ -17,9 +17,10 @@
  * checked against the walk by the unit test).
  *
  * Storage: the table owns its rows, identities, key strings and per-CPU
- * vectors (struct tabstore in t->priv), all grown by doubling; the key
- * pointers are set when the read ends (the string pool moves while it
- * grows). A handle is used by one thread at a time; nothing here is shared.
+ * vectors (struct tabstore in t->priv), all grown by doubling but the key
+ * strings, which fill chunks that never move: a row's key pointers are
+ * set as it opens (a key of the previous row kept is its pointer, not a
+ * copy). A handle is used by one thread at a time; nothing here is shared.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,13 +32,23 @@
 
 #include "backend.h"
 
+/* Key strings: chunks that never move (the rows point into them). */
+struct strchunk {
+	struct strchunk	*next;		/* the one filled before */
+	char		 s[];
+};
+
+#define CHUNK_MIN	4096
+#define CHUNK_MAX	(1024 * 1024)
+
 struct tabstore {
 	size_t		 cap;		/* rows allocated */
-	char		*strs;		/* key strings, NUL-terminated */
-	size_t		 slen, scap;
+	struct strchunk	*chunks;	/* the newest first */
+	char		*at;		/* its free room ... */
+	size_t		 room;		/* ... and how much */
+	size_t		 chunksz;	/* the next chunk's size */
 	unsigned	 kn;		/* keys per row: the pattern's '*' (at least 1) */
-	size_t		*koff;		/* [row * kn + k] into strs */
-	size_t		*klen;
+	size_t		*klen;		/* [row * kn + k] */
 	uint64_t	*vecs;		/* per-CPU vectors */
 	size_t		 vlen, vcap;
 	size_t		*voff;		/* [row * ncols + col]: offset + 1 into vecs, 0 none */
@@ -61,9 +72,6 @@ store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_
 	if ((p = grow(t->ids, cap, sizeof(*t->ids))) == NULL)
 		return -ENOMEM;
 	t->ids = p;
-	if ((p = grow(ts->koff, cap * ts->kn, sizeof(size_t))) == NULL)
-		return -ENOMEM;
-	ts->koff = p;
 	if ((p = grow(ts->klen, cap * ts->kn, sizeof(size_t))) == NULL)
 		return -ENOMEM;
 	ts->klen = p;
@@ -79,56 +87,38 @@ store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_
 	return 0;
 }
 
+/* A new chunk with room for at least `need` bytes (the old one's rest is left). */
 static int
-str_add(struct tabstore *ts, const char *s, size_t len, size_t *off)
+chunk_new(struct tabstore *ts, size_t need)
 {
-	if (ts->slen + len + 1 > ts->scap) {
-		size_t cap = (ts->scap + len + 1) * 2;
-		char *p;
+	struct strchunk *c;
+	size_t sz = ts->chunksz != 0 ? ts->chunksz : CHUNK_MIN;
 
-		if ((p = realloc(ts->strs, cap)) == NULL)
-			return -ENOMEM;
-		ts->strs = p;
-		ts->scap = cap;
-	}
-	memcpy(ts->strs + ts->slen, s, len);
-	ts->strs[ts->slen + len] = '\0';
-	*off = ts->slen;
-	ts->slen += len + 1;
+	if (sz < need)
+		sz = need;
+	if ((c = malloc(sizeof(*c) + sz)) == NULL)
+		return -ENOMEM;
+	c->next = ts->chunks;
+	ts->chunks = c;
+	ts->at = c->s;
+	ts->room = sz;
+	if (ts->chunksz < CHUNK_MAX)
+		ts->chunksz = sz < CHUNK_MAX / 2 ? sz * 2 : CHUNK_MAX;
 	return 0;
 }
 
-int
-nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen, unsigned same,
-    int64_t index)
+/* The identity and the row of row r, opened with its keys set (rows reserved). */
+static inline void
+row_start(struct nb__tab *tab, size_t r, int64_t index)
 {
 	struct nb_sysctl_table *t = tab->t;
 	struct tabstore *ts = t->priv;
-	struct nb_sysctl_rowid *id;
-	size_t r = t->nrows, *ko, *kl;
-	unsigned k, nkey = tab->nkey;
-	int error;
+	struct nb_sysctl_rowid *id = &t->ids[r];
 
-	if (r == ts->cap && (error = store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0,
-	    ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
-		return error;
-	ko = &ts->koff[r * ts->kn];
-	kl = &ts->klen[r * ts->kn];
-	for (k = 0; k < nkey; k++) {
-		if (k < same && r > 0) {
-			ko[k] = ko[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
-			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
-		} else if ((error = str_add(ts, key[k], klen[k], &ko[k])) != 0)
-			return error;
-		else
-			kl[k] = klen[k];
-	}
 	/* Cleared as it opens (a few vector stores), not as a block at growth. */
 	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
-	id = &t->ids[r];
-	memset(id->key, 0, sizeof(id->key));	/* set by finish() */
 	memset(id->present, 0, sizeof(id->present));
-	id->nkey = nkey;
+	id->nkey = tab->nkey;
 	id->index = index;
 	id->gen = 0;
 	if ((tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0 && t->ncols > 0) {
@@ -139,6 +129,84 @@ nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen
 	tab->inrow = true;
 	tab->row = (char *)t->rows + r * t->rowsize;
 	tab->id = id;
+}
+
+int
+nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen, unsigned same,
+    int64_t index)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct tabstore *ts = t->priv;
+	struct nb_sysctl_rowid *id;
+	size_t r = t->nrows, *kl, n;
+	unsigned k, nkey = tab->nkey;
+	char *p;
+	int error;
+
+	if (r == ts->cap && (error = store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0,
+	    ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
+		return error;
+	id = &t->ids[r];
+	kl = &ts->klen[r * ts->kn];
+	memset(id->key, 0, sizeof(id->key));
+	for (k = 0; k < nkey; k++) {
+		if (k < same && r > 0) {
+			id->key[k] = id[-1].key[k];
+			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
+			continue;
+		}
+		n = klen[k];
+		if (ts->room < n + 1 && (error = chunk_new(ts, n + 1)) != 0)
+			return error;
+		p = ts->at;
+		memcpy(p, key[k], n);
+		p[n] = '\0';
+		id->key[k] = p;
+		kl[k] = n;
+		ts->at = p + n + 1;
+		ts->room -= n + 1;
+	}
+	row_start(tab, r, index);
+	return 0;
+}
+
+int
+nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *klen,
+    unsigned same, int64_t index)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct tabstore *ts = t->priv;
+	struct nb_sysctl_rowid *id;
+	size_t r = t->nrows, *kl, n;
+	unsigned k, nkey = tab->nkey;
+	char *p;
+
+	/* Room for every key at its fixed size; else (or a longer key) the plain copy. */
+	if (r == ts->cap || r == 0 || ts->room < nkey * (NB__TAB_KEYPAD + 1))
+		return nb__tab_row_keys(tab, key, klen, same, index);
+	for (k = same; k < nkey; k++)
+		if (klen[k] > NB__TAB_KEYPAD)
+			return nb__tab_row_keys(tab, key, klen, same, index);
+	id = &t->ids[r];
+	kl = &ts->klen[r * ts->kn];
+	memset(id->key, 0, sizeof(id->key));
+	p = ts->at;
+	for (k = 0; k < nkey; k++) {
+		if (k < same) {
+			id->key[k] = id[-1].key[k];
+			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
+			continue;
+		}
+		n = klen[k];
+		memcpy(p, key[k], NB__TAB_KEYPAD);
+		p[n] = '\0';
+		id->key[k] = p;
+		kl[k] = n;
+		p += n + 1;
+	}
+	ts->room -= (size_t)(p - ts->at);
+	ts->at = p;
+	row_start(tab, r, index);
 	return 0;
 }
 
@@ -297,8 +365,7 @@ same_row(const struct nb__tab *tab, const char *const *comp, const size_t *lens)
 		if ((tab->wild >> d & 1) == 0)
 			continue;
 		if (ts->klen[r * ts->kn + k] != lens[d] ||
-		    memcmp(ts->strs + ts->koff[r * ts->kn + k], comp[d],
-		    lens[d]) != 0)
+		    memcmp(t->ids[r].key[k], comp[d], lens[d]) != 0)
 			return false;
 		k++;
 	}
@@ -452,19 +519,6 @@ walk_columns(struct nb_sysctl *h, struct nb__tab *tab, unsigned rdflags)
 	return found ? 0 : -ENOENT;
 }
 
-/* Point the rows' keys into the finished string pool. */
-static void
-finish(struct nb_sysctl_table *t)
-{
-	struct tabstore *ts = t->priv;
-	size_t r;
-	unsigned k;
-
-	for (r = 0; r < t->nrows; r++)
-		for (k = 0; k < t->ids[r].nkey; k++)
-			t->ids[r].key[k] = ts->strs + ts->koff[r * ts->kn + k];
-}
-
 int
 nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
     const struct nb_sysctl_column *cols, unsigned ncols, size_t rowsize,
@@ -536,7 +590,6 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 		error = -ENOENT;
 out:
 	free(tab.trie);
-	finish(t);
 	return error;
 }
 
@@ -546,8 +599,12 @@ nb_sysctl_table_free(struct nb_sysctl_table *t)
 	struct tabstore *ts = t->priv;
 
 	if (ts != NULL) {
-		free(ts->strs);
-		free(ts->koff);
+		struct strchunk *c, *next;
+
+		for (c = ts->chunks; c != NULL; c = next) {
+			next = c->next;
+			free(c);
+		}
 		free(ts->klen);
 		free(ts->vecs);
 		free(ts->voff);
