@@ -127,33 +127,44 @@ static void
 addr_network(struct if_addr *a, struct net_memo *m)
 {
 	unsigned char buf[16];
-	char txt[INET6_ADDRSTRLEN];
 	int af, bytes, i;
 	int64_t plen = a->prefixlen;
+	uint32_t x;
 	size_t n;
+	bool same;
 
-	af = strcmp(a->family, "inet6") == 0 ? AF_INET6 : AF_INET;
+	/* family is the row's char[8]: six bytes can be compared at once */
+	af = memcmp(a->family, "inet6", 6) == 0 ? AF_INET6 : AF_INET;
 	bytes = af == AF_INET6 ? 16 : 4;
 	if (a->address == NULL || nb_sysctl_pton(af, a->address, buf) != 1 ||
 	    plen < 0 || plen > bytes * 8) {
 		snprintf(a->network, sizeof(a->network), "%s", a->address != NULL ? a->address : "");
 		return;
 	}
-	for (i = 0; i < bytes; i++) {
-		int keep = (int)plen - i * 8;
+	if (af == AF_INET) {
+		memcpy(&x, buf, 4);
+		x = htonl(plen == 0 ? 0 : ntohl(x) & UINT32_MAX << (32 - plen));
+		memcpy(buf, &x, 4);
+		same = memcmp(m->buf, buf, 4) == 0;
+	} else {
+		for (i = 0; i < bytes; i++) {
+			int keep = (int)plen - i * 8;
 
-		if (keep <= 0)
-			buf[i] = 0;
-		else if (keep < 8)
-			buf[i] &= (unsigned char)(0xff << (8 - keep));
+			if (keep <= 0)
+				buf[i] = 0;
+			else if (keep < 8)
+				buf[i] &= (unsigned char)(0xff << (8 - keep));
+		}
+		same = memcmp(m->buf, buf, 16) == 0;
 	}
-	if (m->af == af && m->plen == plen && memcmp(m->buf, buf, (size_t)bytes) == 0) {
+	if (m->af == af && m->plen == plen && same) {
 		memcpy(a->network, m->text, strlen(m->text) + 1);
 		return;
 	}
-	nb_sysctl_ntop(af, buf, txt, sizeof(txt));
-	n = strlen(txt);
-	memcpy(a->network, txt, n);
+	/* network holds any address and "/128" */
+	_Static_assert(sizeof(a->network) >= INET6_ADDRSTRLEN + 4, "network text");
+	nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
+	n = strlen(a->network);
 	a->network[n++] = '/';
 	if (plen >= 100)
 		a->network[n++] = (char)('0' + plen / 100);
@@ -261,21 +272,22 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		const struct nb_sysctl_rowid *id = &l->ift.ids[i];
 
 		r = nb_sysctl_table_row(&l->ift, i);
-		*ifp = (struct if_info){ 0 };
-		ifp->name = id->nkey > 0 ? id->key[0] : ifname;
-		/* no index: after the others, in tree order */
-		ifp->index = id->index >= 0 ? id->index : INT64_MAX;
-		ifp->flags = r->flags;
-		ifp->mtu = r->mtu;
-		ifp->attrs = (id->index >= 0 ? A_INDEX : 0) |
-			     (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
-			     (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
-		ifp->lladdr = r->lladdr;
-		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
-		ifp->stats = r->stats;
 		/* The counters' columns, IC_STATS on, are bits of the first present word. */
 		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
-		ifp->present = (unsigned)(id->present[0] >> IC_STATS) & ((1u << C_N) - 1);
+		*ifp = (struct if_info){
+			.name = id->nkey > 0 ? id->key[0] : ifname,
+			/* no index: after the others, in tree order */
+			.index = id->index >= 0 ? id->index : INT64_MAX,
+			.flags = r->flags,
+			.mtu = r->mtu,
+			.lladdr = r->lladdr,
+			.operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL,
+			.stats = r->stats,
+			.present = (unsigned)(id->present[0] >> IC_STATS) & ((1u << C_N) - 1),
+			.attrs = (id->index >= 0 ? A_INDEX : 0) |
+			    (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
+			    (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0),
+		};
 	}
 	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
 		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
@@ -386,6 +398,7 @@ if_humanize(char *buf, size_t size, uint64_t v)
 struct if_fmt {
 	struct nb_out_field f[NB_OUT_ROW_MAX];
 	size_t		 n;
+	bool		 json;		/* the JSON-only fields are made (else -1) */
 	struct nb_out_row *r;
 	int		 name_t;	/* "name*" (down) in text */
 	int		 name, mtu, index, flags, up, oper, lladdr_t, lladdr;
@@ -408,6 +421,13 @@ fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char
 	return (int)F->n++;
 }
 
+/* A JSON-only field: made only for JSON output (text would skip it), else -1. */
+static int
+fmt_json(struct if_fmt *F, enum nb_out_ftype type, const char *key)
+{
+	return F->json ? fmt_add(F, type, NB_OUT_JSON, key, NULL) : -1;
+}
+
 /* Counter c's value goes to field f. */
 static void
 fmt_num(struct if_fmt *F, int c, int f)
@@ -420,9 +440,10 @@ fmt_num(struct if_fmt *F, int c, int f)
 
 /*
  * The counter columns. On the link row (mode NB_OUT_ANY) each shown
- * counter goes to text and JSON at once and the rest to JSON only; address
- * rows repeat the shown columns in text (NB_OUT_TEXT). Absent counters:
- * "-", no JSON key.
+ * counter goes to text and JSON at once and the rest to JSON only (made
+ * for JSON output only, as every JSON-only field: fmt_json); address rows
+ * repeat the shown columns in text (NB_OUT_TEXT). Absent counters: "-",
+ * no JSON key.
  */
 static void
 fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols,
@@ -438,8 +459,8 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 		if (cols[i].bytes && no->hflag) {
 			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
 			    cols[i].width);
-			if (m == NB_OUT_ANY)
-				fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			if (m == NB_OUT_ANY && F->json)
+				fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
 			k = F->nhum++;
 			F->hum[k].c = c;
 			F->hum[k].field = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
@@ -449,11 +470,11 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]));
 		}
 	}
-	if (m != NB_OUT_ANY)
+	if (m != NB_OUT_ANY || !F->json)
 		return;
 	for (c = 0; c < C_N; c++)
 		if ((shown & (1u << c)) == 0)
-			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
 }
 
 /* Name (with '*' when down) and Mtu: into JSON on the link row only. */
@@ -461,7 +482,7 @@ static void
 fmt_name_mtu(struct if_fmt *F, enum nb_out_mode m)
 {
 	F->name_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ");
-	F->name = m == NB_OUT_ANY ? fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "name", NULL) : -1;
+	F->name = m == NB_OUT_ANY ? fmt_json(F, NB_OUT_F_STR, "name") : -1;
 	F->mtu = fmt_add(F, NB_OUT_F_I64, m, "mtu", "%-5" PRId64 " ");
 }
 
@@ -475,18 +496,20 @@ fmt_make(struct if_fmt *F)
 }
 
 static void
-fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols)
+fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
+    bool json)
 {
 	memset(F, 0, sizeof(*F));
+	F->json = json;
 	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);	/* closed by the caller */
 	fmt_name_mtu(F, NB_OUT_ANY);
-	F->index = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "index", NULL);
-	F->flags = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL);
-	F->up = fmt_add(F, NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL);
-	F->oper = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL);
+	F->index = fmt_json(F, NB_OUT_F_I64, "index");
+	F->flags = fmt_json(F, NB_OUT_F_I64, "flags");
+	F->up = fmt_json(F, NB_OUT_F_BOOL, "up");
+	F->oper = fmt_json(F, NB_OUT_F_STR, "operstate");
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ");
 	F->lladdr_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ");
-	F->lladdr = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL);
+	F->lladdr = fmt_json(F, NB_OUT_F_STR, "lladdr");
 	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL);
 	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
 	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
@@ -495,15 +518,17 @@ fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols
 }
 
 static void
-fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols)
+fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
+    bool json)
 {
 	memset(F, 0, sizeof(*F));
+	F->json = json;
 	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);
 	fmt_name_mtu(F, NB_OUT_TEXT);
-	F->family = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "family", NULL);
+	F->family = fmt_json(F, NB_OUT_F_STR, "family");
 	F->network = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ");
 	F->address = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ");
-	F->prefixlen = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL);
+	F->prefixlen = fmt_json(F, NB_OUT_F_I64, "prefixlen");
 	fmt_counters(F, no, cols, ncols, NB_OUT_TEXT);
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
 	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
@@ -574,16 +599,18 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	size_t i;
 
 	absent = fill_common(lf, ifp, v, nbuf, human);
-	v[lf->index].i = ifp->index;
-	v[lf->flags].i = ifp->flags;
-	v[lf->up].b = (ifp->flags & IFF_UP) != 0;
-	v[lf->oper].s = ifp->operstate;
 	v[lf->lladdr_t].s = ifp->lladdr;
-	v[lf->lladdr].s = ifp->lladdr;
-	absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
-	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
-	    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
-	    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
+	if (lf->json) {
+		v[lf->index].i = ifp->index;
+		v[lf->flags].i = ifp->flags;
+		v[lf->up].b = (ifp->flags & IFF_UP) != 0;
+		v[lf->oper].s = ifp->operstate;
+		v[lf->lladdr].s = ifp->lladdr;
+		absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
+		    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
+		    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
+		    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
+	}
 	nb_out_row(o, lf->r, v, absent);
 
 	nb_out_open_array(o, "addresses");
@@ -592,10 +619,12 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	for (i = 0; i < ifp->naddrs; i++) {
 		const struct if_addr *a = &ifp->addrs[i];
 
-		v[af->family].s = a->family;
 		v[af->network].s = a->network;
 		v[af->address].s = a->address != NULL ? a->address : "";
-		v[af->prefixlen].i = a->prefixlen;
+		if (af->json) {
+			v[af->family].s = a->family;
+			v[af->prefixlen].i = a->prefixlen;
+		}
 		nb_out_row(o, af->r, v, common);
 	}
 	nb_out_close_array(o);
@@ -642,8 +671,8 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		return if_interval(h, no, o);
 	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
-	fmt_link(&lf, no, cols, ncols);
-	fmt_addr(&af, no, cols, ncols);
+	fmt_link(&lf, no, cols, ncols, nb_out_is_json(o));
+	fmt_addr(&af, no, cols, ncols, nb_out_is_json(o));
 
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
