@@ -18,8 +18,9 @@
 
 #include "mib.h"
 
+/* Padded to 16 bytes: a column of that size takes one fixed copy (if_row). */
 static const struct {
-	const char	*s;
+	char		 s[16];
 	size_t		 len;
 } operstates[] = {
 	{ "unknown", sizeof("unknown") - 1 },
@@ -702,15 +703,6 @@ if_value(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *
 		v->i = (int64_t)if_num(a, ifp, l);
 }
 
-static void
-seen_row(struct planned *pl, const struct nb_sysctl_rowid *id)
-{
-	unsigned i;
-
-	for (i = 0; i < pl->nw; i++)
-		pl->seen[i] |= id->present[i];
-}
-
 /*
  * strnlen(name, NB_IFNAMSIZ) of a name in its NB_IFNAMSIZ array: the first
  * zero byte of two words (the lowest bit of (x - 0x01...) & ~x & 0x80...
@@ -744,10 +736,11 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 	const char *name = a->name, *s;
 	size_t len = ifname_len(a->name);
 	struct nb_sysctl_rowid *id;
-	const struct plan *p;
+	const struct plan *p, *end;
 	struct nb_sysctl_value v;
-	uint64_t u;
+	uint64_t u, gen, pres[PRESENT_WORDS] = { 0 };
 	unsigned i;
+	char *row;
 	int rc;
 
 	/* The index leaf is the row's index; unknown, the name's number (the walk's). */
@@ -759,24 +752,25 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 		return;
 	}
 	id = tab->id;
-	id->gen = nb_iface_gen(ifp);
+	id->gen = gen = nb_iface_gen(ifp);
 	if (pl->blk != BLK_NONE) {
 		uint64_t *sum = (uint64_t *)(void *)(tab->row + pl->blk);
 
 		nb_iface_stats(ifp, sum);
 		for (uint32_t h = pl->holes; h != 0; h &= h - 1)
 			sum[__builtin_ctz(h)] = 0;
-		for (i = 0; i < pl->nw; i++)
-			id->present[i] |= pl->ctrmask[i];
+		memcpy(pres, pl->ctrmask, sizeof(pres));
 	} else if (pl->stats) {
 		nb_iface_stats(ifp, w->ifstats);
 		for (i = 0; i < pl->nctr; i++)
 			memcpy(tab->row + pl->ctr[i].off, &w->ifstats[pl->ctr[i].k],
 			    pl->ctr[i].n * sizeof(uint64_t));
-		for (i = 0; i < pl->nw; i++)
-			id->present[i] |= pl->ctrmask[i];
+		memcpy(pres, pl->ctrmask, sizeof(pres));
 	}
-	for (p = pl->p; p < pl->p + pl->np; p++) {
+	/* The row, its identity and the plan in locals: a store into the row
+	 * (char) may alias any of them for the compiler. */
+	row = tab->row;
+	for (p = pl->p, end = p + pl->np; p < end; p++) {
 		if ((a->unknown & p->unknown) != 0)
 			continue; /* unknown to the source (--root): absent */
 		if (p->put == PUT_NUM) {
@@ -786,14 +780,18 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 				memcpy(&x, (const char *)a + p->aoff, sizeof(x));
 				u = x;
 			} else
-				u = id->gen;
-			memcpy(tab->row + p->off, &u, sizeof(u));
+				u = gen;
+			memcpy(row + p->off, &u, sizeof(u));
 		} else if (p->put == PUT_TEXT) {
 			if (p->leaf == IFL_LLADDR && p->size > 3u * a->lladdr_len)
-				(void)mib_lladdr_fmt(tab->row + p->off, a->lladdr, a->lladdr_len);
+				(void)mib_lladdr_fmt(row + p->off, a->lladdr, a->lladdr_len);
+			else if (p->leaf == IFL_OPERSTATE && p->size >= sizeof(operstates[0].s) &&
+			    a->operstate < sizeof(operstates) / sizeof(operstates[0]))
+				memcpy(row + p->off, operstates[a->operstate].s,
+				    sizeof(operstates[0].s));
 			else {
 				s = if_text(w, a, p->leaf, &len);
-				put_text(tab->row + p->off, p->size, s, len);
+				put_text(row + p->off, p->size, s, len);
 			}
 		} else {
 			if_value(w, a, ifp, p->leaf, &v);
@@ -803,9 +801,12 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 			}
 			continue;
 		}
-		id->present[p->pw] |= p->pb;
+		pres[p->pw] |= p->pb;
 	}
-	seen_row(pl, id);
+	for (i = 0; i < pl->nw; i++) {
+		id->present[i] |= pres[i];
+		pl->seen[i] |= id->present[i];
+	}
 }
 
 struct addrrows {
@@ -816,6 +817,9 @@ struct addrrows {
 	unsigned	 nk;		/* the number's key: key[nk] */
 	unsigned	 n;
 };
+
+/* "inet", "inet6" padded: a column of that size takes one fixed copy (addr_row_cb). */
+static const char families[2][8] = { "inet", "inet6" };
 
 /* The text leaf l (AL_*) of an address, in w->sbuf or a constant; NULL: absent. */
 static const char *
@@ -862,13 +866,16 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 	struct addrrows *ar = arg;
 	struct mib_walk *w = ar->w;
 	struct nb__tab *tab = w->tab;
+	struct planned *pl = ar->pl;
 	const struct nb_addrattrs *a = nb_addr_attrs(ap);
-	const struct plan *p;
+	const struct plan *p, *end;
 	const uint8_t *b;
 	const char *s;
 	struct nb_sysctl_value v;
-	uint64_t u;
-	unsigned n = ar->n++;
+	struct nb_sysctl_rowid *id;
+	uint64_t u, pres[PRESENT_WORDS] = { 0 };
+	unsigned i, n = ar->n++;
+	char *row;
 	int rc;
 
 	if (n == 0 && ar->nk > 0)
@@ -882,7 +889,11 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 		w->rc = rc;
 		return 1;
 	}
-	for (p = ar->pl->p; p < ar->pl->p + ar->pl->np; p++) {
+	id = tab->id;
+	/* The row and the plan in locals: a store into the row (char) may
+	 * alias them for the compiler. */
+	row = tab->row;
+	for (p = pl->p, end = p + pl->np; p < end; p++) {
 		if (p->put == PUT_NUM) {
 			if (p->leaf == AL_PREFIXLEN)
 				u = a->prefixlen;
@@ -890,13 +901,17 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 				u = a->flags;
 			else
 				continue;
-			memcpy(tab->row + p->off, &u, sizeof(u));
+			memcpy(row + p->off, &u, sizeof(u));
 		} else if (p->put == PUT_TEXT) {
 			/* An address: straight into a column wide enough for any. */
 			if (p->size >= INET6_ADDRSTRLEN && (b = addr_bytes(a, p->leaf)) != NULL)
-				(void)nb_sysctl_ntop(a->family, b, tab->row + p->off, p->size);
+				(void)nb_sysctl_ntop(a->family, b, row + p->off, p->size);
+			else if (p->leaf == AL_FAMILY && p->size >= sizeof(families[0]) &&
+			    (a->family == AF_INET || a->family == AF_INET6))
+				memcpy(row + p->off, families[a->family == AF_INET6],
+				    sizeof(families[0]));
 			else if ((s = addr_text(w, a, p->leaf)) != NULL)
-				put_text(tab->row + p->off, p->size, s, strlen(s));
+				put_text(row + p->off, p->size, s, strlen(s));
 			else
 				continue;
 		} else {
@@ -918,9 +933,12 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 			}
 			continue;
 		}
-		tab->id->present[p->pw] |= p->pb;
+		pres[p->pw] |= p->pb;
 	}
-	seen_row(ar->pl, tab->id);
+	for (i = 0; i < pl->nw; i++) {
+		id->present[i] |= pres[i];
+		pl->seen[i] |= id->present[i];
+	}
 	return 0;
 }
 
