@@ -413,10 +413,19 @@ struct if_fmt {
 	char		 fmt[C_N][16];	/* text formats, made once */
 };
 
+/*
+ * A field; for text output (!F->json) the row's objects are left out and
+ * its values are text's alone: the rows then need no container of the
+ * caller's (render_if opens none), which text would ignore anyway.
+ */
 static int
 fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
     const char *fmt)
 {
+	if (!F->json && (type == NB_OUT_F_OBJECT || type == NB_OUT_F_CLOSE))
+		return -1;
+	if (!F->json && m == NB_OUT_ANY)
+		m = NB_OUT_TEXT;
 	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
 	return (int)F->n++;
 }
@@ -598,6 +607,10 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	uint64_t absent, common;
 	size_t i;
 
+	/* Text: the rows open no object (fmt_add); -a's memberships need the
+	 * interface's, as in JSON. */
+	if (!lf->json && no->aflag)
+		nb_out_open_object(o, NULL);
 	absent = fill_common(lf, ifp, v, nbuf, human);
 	v[lf->lladdr_t].s = ifp->lladdr;
 	if (lf->json) {
@@ -613,7 +626,8 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	}
 	nb_out_row(o, lf->r, v, absent);
 
-	nb_out_open_array(o, "addresses");
+	if (lf->json)
+		nb_out_open_array(o, "addresses");
 	if (ifp->naddrs > 0)
 		common = fill_common(af, ifp, v, nbuf, human);
 	for (i = 0; i < ifp->naddrs; i++) {
@@ -627,7 +641,8 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 		}
 		nb_out_row(o, af->r, v, common);
 	}
-	nb_out_close_array(o);
+	if (lf->json)
+		nb_out_close_array(o);
 	/* -a: memberships on continuation rows, the address under Address
 	 * (NetBSD netstat -ia: "%25s %-17.17s"); JSON "multicast" */
 	if (no->aflag) {
@@ -645,7 +660,8 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 		}
 		nb_out_close_array(o);
 	}
-	nb_out_close_object(o);
+	if (lf->json || no->aflag)
+		nb_out_close_object(o);
 }
 
 static bool
