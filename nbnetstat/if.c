@@ -399,6 +399,8 @@ struct if_fmt {
 	struct nb_out_field f[NB_OUT_ROW_MAX];
 	size_t		 n;
 	bool		 json;		/* the JSON-only fields are made (else -1) */
+	bool		 shared;	/* address rows: fill_common's fields are the link
+					   row's, same numbers (fmt_shared) */
 	struct nb_out_row *r;
 	int		 name_t;	/* "name*" (down) in text */
 	int		 name, mtu, index, flags, up, oper, lladdr_t, lladdr;
@@ -544,6 +546,25 @@ fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols
 	fmt_make(F);
 }
 
+/*
+ * Does address format af number the fields fill_common fills as link
+ * format lf does? (Text output: both rows begin with Name and Mtu, then
+ * two fields, then the counters.) Then an address row takes the values
+ * (and absent bits) its interface's link row was filled with.
+ */
+static void
+fmt_shared(const struct if_fmt *lf, struct if_fmt *af)
+{
+	int k;
+
+	af->shared = af->name_t == lf->name_t && af->name == lf->name && af->mtu == lf->mtu &&
+	    af->nnum == lf->nnum && af->nhum == lf->nhum;
+	for (k = 0; k < af->nnum && af->shared; k++)
+		af->shared = af->num[k].c == lf->num[k].c && af->num[k].field == lf->num[k].field;
+	for (k = 0; k < af->nhum && af->shared; k++)
+		af->shared = af->hum[k].c == lf->hum[k].c && af->hum[k].field == lf->hum[k].field;
+}
+
 #define BIT(i)	(UINT64_C(1) << (i))
 
 /*
@@ -611,7 +632,7 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	 * interface's, as in JSON. */
 	if (!lf->json && no->aflag)
 		nb_out_open_object(o, NULL);
-	absent = fill_common(lf, ifp, v, nbuf, human);
+	absent = common = fill_common(lf, ifp, v, nbuf, human);
 	v[lf->lladdr_t].s = ifp->lladdr;
 	if (lf->json) {
 		v[lf->index].i = ifp->index;
@@ -628,7 +649,7 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 
 	if (lf->json)
 		nb_out_open_array(o, "addresses");
-	if (ifp->naddrs > 0)
+	if (ifp->naddrs > 0 && !af->shared)
 		common = fill_common(af, ifp, v, nbuf, human);
 	for (i = 0; i < ifp->naddrs; i++) {
 		const struct if_addr *a = &ifp->addrs[i];
@@ -689,6 +710,7 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	ncols = columns(no, cols);
 	fmt_link(&lf, no, cols, ncols, nb_out_is_json(o));
 	fmt_addr(&af, no, cols, ncols, nb_out_is_json(o));
+	fmt_shared(&lf, &af);
 
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
