@@ -181,12 +181,11 @@ nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *kl
 	unsigned k, nkey = tab->nkey;
 	char *p;
 
-	/* Room for every key at its fixed size; else (or a longer key) the plain copy. */
-	if (r == ts->cap || r == 0 || ts->room < nkey * (NB__TAB_KEYPAD + 1))
+	/* Room for every key at its fixed size; else (or a longer key) the
+	 * plain copy, which writes again whatever this one began (nothing is
+	 * taken before the end). */
+	if (r == ts->cap || r == 0 || ts->room < NB_SYSCTL_TABLE_MAXKEYS * (NB__TAB_KEYPAD + 1))
 		return nb__tab_row_keys(tab, key, klen, same, index);
-	for (k = same; k < nkey; k++)
-		if (klen[k] > NB__TAB_KEYPAD)
-			return nb__tab_row_keys(tab, key, klen, same, index);
 	id = &t->ids[r];
 	kl = &ts->klen[r * ts->kn];
 	memset(id->key, 0, sizeof(id->key));
@@ -197,7 +196,8 @@ nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *kl
 			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
 			continue;
 		}
-		n = klen[k];
+		if ((n = klen[k]) > NB__TAB_KEYPAD)
+			return nb__tab_row_keys(tab, key, klen, same, index);
 		memcpy(p, key[k], NB__TAB_KEYPAD);
 		p[n] = '\0';
 		id->key[k] = p;
