@@ -1310,52 +1310,18 @@ mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
 	return w->sbuf;
 }
 
-/*
- * Each byte value's two hex digits and a ':', in four bytes (a NUL after):
- * a link-layer address is one 4-byte copy a byte, 3 bytes apart.
- */
+/* mib.h: mib_lladdr_fmt's table. */
 #define HX(v)	((v) < 10 ? '0' + (v) : 'a' - 10 + (v))
 #define HE(v)	HX((v) / 16), HX((v) % 16), ':', 0
 #define H4(v)	HE(v), HE((v) + 1), HE((v) + 2), HE((v) + 3)
 #define H16(v)	H4(v), H4((v) + 4), H4((v) + 8), H4((v) + 12)
 #define H64(v)	H16(v), H16((v) + 16), H16((v) + 32), H16((v) + 48)
-static const char hex3[256 * 4] = { H64(0), H64(64), H64(128), H64(192) };
+const char mib_hex3[256 * 4] = { H64(0), H64(64), H64(128), H64(192) };
 #undef HX
 #undef HE
 #undef H4
 #undef H16
 #undef H64
-
-size_t
-mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
-{
-	char *p = dst;
-	unsigned i;
-
-	if (len > NB_LLADDR_MAX)
-		len = NB_LLADDR_MAX;
-	if (len == 6) {
-		/* Ethernet's, unrolled: the last copy's NUL ends the text after
-		 * its ':' is overwritten. */
-		memcpy(p, &hex3[4 * a[0]], 4);
-		memcpy(p + 3, &hex3[4 * a[1]], 4);
-		memcpy(p + 6, &hex3[4 * a[2]], 4);
-		memcpy(p + 9, &hex3[4 * a[3]], 4);
-		memcpy(p + 12, &hex3[4 * a[4]], 4);
-		memcpy(p + 15, &hex3[4 * a[5]], 4);
-		p[17] = '\0';
-		return 17;
-	}
-	/* Within 3 * len + 1 bytes: the last copy ends at dst + 3 * len + 1. */
-	for (i = 0; i < len; i++) {
-		memcpy(p, &hex3[4 * a[i]], 4);
-		p += 3;
-	}
-	if (p != dst)
-		p--;	/* the last ':' */
-	*p = '\0';
-	return (size_t)(p - dst);
-}
 
 const char *
 mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)
