@@ -418,7 +418,11 @@ static const struct leafdef addr_defs[AL_N] = {
  * present; where they lie in the row as in enum nb_ifstat (an array, as
  * nbnetstat's), they are summed straight into it and the slots of the
  * counters not planned are cleared again (blk, holes). A number of the
- * attribute block is read at its offset there.
+ * attribute block is read at its offset there. An interface's gen, lladdr
+ * and operstate have puts of their own (PUT_GEN, PUT_LLADDR, PUT_OPER: a
+ * text written straight, or one fixed copy, where the column is wide
+ * enough; else as PUT_TEXT). When the source knows every planned leaf of
+ * an interface (the usual case), its present bits are set at once (known).
  * The identity leaves (index, gen) are set by the row's code, not by the
  * loop.
  */
@@ -426,6 +430,9 @@ enum {
 	PUT_NUM,
 	PUT_TEXT,
 	PUT_VAL,
+	PUT_GEN,
+	PUT_LLADDR,
+	PUT_OPER,
 };
 
 #define AOFF_GEN	((size_t)-1)
@@ -476,6 +483,8 @@ struct planned {
 	size_t		 blk;		/* the counters' array in the row, or BLK_NONE */
 	uint32_t	 holes;		/* ... the slots (1 << enum nb_ifstat) to clear */
 	bool		 ident;		/* the "index" leaf is planned (interfaces) */
+	uint32_t	 unknown;	/* interfaces: the unknown bits of the planned leaves */
+	uint64_t	 known[PRESENT_WORDS];	/* ... the present bits of those stored straight */
 	unsigned	 nw;		/* present words the columns use */
 	uint64_t	 seen[PRESENT_WORDS];	/* columns stored in some row */
 };
@@ -532,11 +541,16 @@ plan_add(const struct nb__tab *tab, struct planned *pl, int node, unsigned leaf,
 	p->off = c->offset;
 	p->size = c->size;
 	if (is_num(c->type) && is_num(type))
-		p->put = PUT_NUM;
+		p->put = iface && leaf == IFL_GEN ? PUT_GEN : PUT_NUM;
 	else if (is_text(c->type) && is_text(type))
-		p->put = PUT_TEXT;
+		p->put = iface && leaf == IFL_LLADDR ? PUT_LLADDR :
+		    iface && leaf == IFL_OPERSTATE && c->size >= sizeof(operstates[0].s) ? PUT_OPER :
+		    PUT_TEXT;
 	else
 		p->put = PUT_VAL;
+	pl->unknown |= p->unknown;
+	if (p->put != PUT_VAL)
+		pl->known[p->pw] |= p->pb;
 }
 
 static void
@@ -728,18 +742,59 @@ ifname_len(const char *name)
 #endif
 }
 
+/* Planned leaf p (known to the source) of an interface into its open row: 0 or an error. */
+static inline int
+if_put(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *ifp,
+    const struct plan *p, char *row, uint64_t gen)
+{
+	struct nb_sysctl_value v;
+	const char *s;
+	uint32_t x;
+	uint64_t u;
+	size_t len;
+
+	switch (p->put) {
+	case PUT_NUM:
+		memcpy(&x, (const char *)a + p->aoff, sizeof(x));
+		u = x;
+		memcpy(row + p->off, &u, sizeof(u));
+		return 0;
+	case PUT_GEN:
+		memcpy(row + p->off, &gen, sizeof(gen));
+		return 0;
+	case PUT_LLADDR:
+		if (p->size > 3u * a->lladdr_len) {
+			(void)mib_lladdr_fmt(row + p->off, a->lladdr, a->lladdr_len);
+			return 0;
+		}
+		break;
+	case PUT_OPER:
+		if (a->operstate < sizeof(operstates) / sizeof(operstates[0])) {
+			memcpy(row + p->off, operstates[a->operstate].s, sizeof(operstates[0].s));
+			return 0;
+		}
+		break;
+	case PUT_VAL:
+		if_value(w, a, ifp, p->leaf, &v);
+		return nb__tab_store(w->tab, p->node, &v);
+	}
+	s = if_text(w, a, p->leaf, &len);
+	put_text(row + p->off, p->size, s, len);
+	return 0;
+}
+
 static void
 if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 {
 	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
 	struct nb__tab *tab = w->tab;
-	const char *name = a->name, *s;
+	const char *name = a->name;
 	size_t len = ifname_len(a->name);
 	struct nb_sysctl_rowid *id;
 	const struct plan *p, *end;
-	struct nb_sysctl_value v;
-	uint64_t u, gen, pres[PRESENT_WORDS] = { 0 };
+	uint64_t gen, pres[PRESENT_WORDS] = { 0 };
 	unsigned i;
+	bool known;
 	char *row;
 	int rc;
 
@@ -767,44 +822,22 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 			    pl->ctr[i].n * sizeof(uint64_t));
 		memcpy(pres, pl->ctrmask, sizeof(pres));
 	}
-	/* The row, its identity and the plan in locals: a store into the row
-	 * (char) may alias any of them for the compiler. */
+	/* The row and the plan in locals: a store into the row (char) may
+	 * alias them for the compiler. */
 	row = tab->row;
+	known = (a->unknown & pl->unknown) == 0;
 	for (p = pl->p, end = p + pl->np; p < end; p++) {
-		if ((a->unknown & p->unknown) != 0)
+		if (!known && (a->unknown & p->unknown) != 0)
 			continue; /* unknown to the source (--root): absent */
-		if (p->put == PUT_NUM) {
-			if (p->aoff != AOFF_GEN) {
-				uint32_t x;
-
-				memcpy(&x, (const char *)a + p->aoff, sizeof(x));
-				u = x;
-			} else
-				u = gen;
-			memcpy(row + p->off, &u, sizeof(u));
-		} else if (p->put == PUT_TEXT) {
-			if (p->leaf == IFL_LLADDR && p->size > 3u * a->lladdr_len)
-				(void)mib_lladdr_fmt(row + p->off, a->lladdr, a->lladdr_len);
-			else if (p->leaf == IFL_OPERSTATE && p->size >= sizeof(operstates[0].s) &&
-			    a->operstate < sizeof(operstates) / sizeof(operstates[0]))
-				memcpy(row + p->off, operstates[a->operstate].s,
-				    sizeof(operstates[0].s));
-			else {
-				s = if_text(w, a, p->leaf, &len);
-				put_text(row + p->off, p->size, s, len);
-			}
-		} else {
-			if_value(w, a, ifp, p->leaf, &v);
-			if ((rc = nb__tab_store(tab, p->node, &v)) != 0) {
-				w->rc = rc;
-				return;
-			}
-			continue;
+		if ((rc = if_put(w, a, ifp, p, row, gen)) != 0) {
+			w->rc = rc;
+			return;
 		}
-		pres[p->pw] |= p->pb;
+		if (!known && p->put != PUT_VAL)
+			pres[p->pw] |= p->pb;
 	}
 	for (i = 0; i < pl->nw; i++) {
-		id->present[i] |= pres[i];
+		id->present[i] |= pres[i] | (known ? pl->known[i] : 0);
 		pl->seen[i] |= id->present[i];
 	}
 }
