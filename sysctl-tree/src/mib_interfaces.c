@@ -1027,20 +1027,24 @@ mib_if_table(struct mib_walk *w)
 		w->rc = error;
 		return true;
 	}
+	if (!addrs) {
+		for (i = 0; i < w->nif && w->rc == 0; i++)
+			if_row(w, w->ifv[i], &pl);
+		plan_flags(tab, &pl, if_defs);
+		return true;
+	}
+	ar = (struct addrrows){ .w = w, .pl = &pl, .nk = named ? 0 : 1 };
 	for (i = 0; i < w->nif && w->rc == 0; i++) {
 		ifp = w->ifv[i];
-		if (!addrs) {
-			if_row(w, ifp, &pl);
-			continue;
-		}
 		a = nb_iface_attrs(ifp);
 		if ((a->unknown & NB_IFA_ADDRS) != 0)
 			continue; /* unknown, not empty: no rows, as the walk */
-		ar = (struct addrrows){ .w = w, .pl = &pl, .key = { a->name }, .nk = named ? 0 : 1 };
+		ar.key[0] = a->name;
+		ar.n = 0;
 		if ((error = nb_iface_addr_walk(&w->rd, ifp, addr_row_cb, &ar)) < 0 && w->rc == 0)
 			w->rc = error;
 	}
-	plan_flags(tab, &pl, addrs ? addr_defs : if_defs);
+	plan_flags(tab, &pl, addr_defs);
 	return true;
 }
 
