@@ -571,7 +571,7 @@ fmt_shared(const struct if_fmt *lf, struct if_fmt *af)
  * The values both rows share: the name (text: a '*' after it when down,
  * in nbuf), the Mtu and the counters (humanised into human[]).
  */
-static uint64_t
+static inline __attribute__((always_inline)) uint64_t
 fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val *v,
     char *nbuf, char (*human)[16])
 {
