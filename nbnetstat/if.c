@@ -238,6 +238,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 	const struct if_row *r;
 	struct net_memo memo = { 0 };
 	size_t i, j, at;
+	int64_t index;
+	bool sorted = true;
 	unsigned c;
 
 	memset(l, 0, sizeof(*l));
@@ -274,10 +276,12 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		r = nb_sysctl_table_row(&l->ift, i);
 		/* The counters' columns, IC_STATS on, are bits of the first present word. */
 		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
+		index = id->index >= 0 ? id->index : INT64_MAX;
+		sorted = sorted && (i == 0 || ifp[-1].index <= index);
 		*ifp = (struct if_info){
 			.name = id->nkey > 0 ? id->key[0] : ifname,
 			/* no index: after the others, in tree order */
-			.index = id->index >= 0 ? id->index : INT64_MAX,
+			.index = index,
 			.flags = r->flags,
 			.mtu = r->mtu,
 			.lladdr = r->lladdr,
@@ -302,6 +306,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		if (l->v[j].addrs == NULL)
 			l->v[j].addrs = a;
 		l->v[j].naddrs++;
+		/* (the memo holds the last network made, in whatever order) */
+		addr_network(a, &memo);
 	}
 	for (i = 0, at = 0; i < l->mcastt.nrows; i++) {
 		const struct addr_row *mr = nb_sysctl_table_row(&l->mcastt, i);
@@ -318,13 +324,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		l->v[j].nmcast++;
 	}
 	/* The tree lists interfaces by index already; sort only if it did not. */
-	for (i = 1; i < l->n && l->v[i - 1].index <= l->v[i].index; i++)
-		;
-	if (i < l->n)
+	if (!sorted)
 		qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
-	for (i = 0; i < l->n; i++)
-		for (j = 0; j < l->v[i].naddrs; j++)
-			addr_network(&l->v[i].addrs[j], &memo);
 }
 
 /* ---- render ---- */
@@ -703,6 +704,7 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	struct if_fmt lf, af;
 	struct col cols[8];
 	size_t ncols, i;
+	bool qflag = no->qflag;
 
 	if (no->c.interval_set || no->c.count_set)
 		return if_interval(h, no, o);
@@ -715,11 +717,9 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
 	nb_out_open_array(o, "interfaces");
-	for (i = 0; i < l.n; i++) {
-		if (no->qflag && if_idle(&l.v[i]))
-			continue;
-		render_if(o, no, &l.v[i], &lf, &af);
-	}
+	for (i = 0; i < l.n; i++)
+		if (!qflag || !if_idle(&l.v[i]))
+			render_if(o, no, &l.v[i], &lf, &af);
 	nb_out_close_array(o);
 	nb_out_record_end(o);
 	nb_out_row_destroy(&lf.r);
