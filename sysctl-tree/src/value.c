@@ -286,36 +286,45 @@ get_ip6(const char *s, uint8_t *a)
 	return 1;
 }
 
+/*
+ * One octet of a dotted quad at s, followed by sep: one to three digits,
+ * no leading zero, at most 255. Its end past sep, or NULL for anything
+ * else (inet_pton's to judge). A digit is never the NUL, so the byte
+ * after it can be read.
+ */
+static inline const char *
+get_octet(const char *s, char sep, uint8_t *out)
+{
+	unsigned v, d;
+
+	if ((v = (unsigned char)s[0] - (unsigned)'0') > 9)
+		return NULL;
+	if ((d = (unsigned char)s[1] - (unsigned)'0') <= 9) {
+		if (v == 0)
+			return NULL;
+		v = v * 10 + d;
+		if ((d = (unsigned char)s[2] - (unsigned)'0') <= 9) {
+			if ((v = v * 10 + d) > 255)
+				return NULL;
+			s++;
+		}
+		s++;
+	}
+	*out = (uint8_t)v;
+	return s[1] == sep ? s + 2 : NULL;
+}
+
 int
 nb_sysctl_pton(int family, const char *src, void *dst)
 {
 	const char *s = src;
-	uint8_t *a = dst;
-	unsigned i, v, d0, d1, d2;
+	uint8_t b[4];
 
 	if (family == AF_INET) {
-		/* One to three digits an octet, no leading zero; anything else
-		 * (or past 255) is inet_pton's to judge. A digit is never the
-		 * NUL, so the byte after it can be read. */
-		for (i = 0; i < 4; i++) {
-			if ((d0 = (unsigned char)s[0] - (unsigned)'0') > 9)
-				return inet_pton(family, src, dst);
-			if ((d1 = (unsigned char)s[1] - (unsigned)'0') > 9) {
-				v = d0;
-				s += 1;
-			} else if (d0 == 0)
-				return inet_pton(family, src, dst);
-			else if ((d2 = (unsigned char)s[2] - (unsigned)'0') > 9) {
-				v = d0 * 10 + d1;
-				s += 2;
-			} else if ((v = d0 * 100 + d1 * 10 + d2) > 255)
-				return inet_pton(family, src, dst);
-			else
-				s += 3;
-			a[i] = (uint8_t)v;
-			if (*s++ != (i == 3 ? '\0' : '.'))
-				return inet_pton(family, src, dst);
-		}
+		if ((s = get_octet(s, '.', &b[0])) == NULL || (s = get_octet(s, '.', &b[1])) == NULL ||
+		    (s = get_octet(s, '.', &b[2])) == NULL || get_octet(s, '\0', &b[3]) == NULL)
+			return inet_pton(family, src, dst);
+		memcpy(dst, b, 4);
 		return 1;
 	}
 	if (family == AF_INET6 && get_ip6(src, dst))
