@@ -10,15 +10,16 @@
  * generic walk below, which is also what a backend without a native reader
  * gets and what a recording handle uses (so that the recorder sees the
  * subtree). Every reader opens rows with nb__tab_row (nb__tab_row_keys
- * when it has the keys themselves) and stores values with nb__tab_store
+ * when it has the keys themselves, or its inline fixed-size copy
+ * nb__tab_row_keys16 in backend.h) and stores values with nb__tab_store
  * (nb__tab_put by column), so rows, identity and conversions are the same
  * whoever reads; a native reader may write a number or a text straight
  * into the row where that is what store_col would write (mib_interfaces.c,
  * checked against the walk by the unit test).
  *
  * Storage: the table owns its rows, identities, key strings and per-CPU
- * vectors (struct tabstore in t->priv), all grown by doubling but the key
- * strings, which fill chunks that never move: a row's key pointers are
+ * vectors (struct nb__tabstore in t->priv, backend.h), all grown by
+ * doubling but the key strings, which fill chunks that never move: a row's key pointers are
  * set as it opens (a key of the previous row kept is its pointer, not a
  * copy). A handle is used by one thread at a time; nothing here is shared.
  */
@@ -32,28 +33,8 @@
 
 #include "backend.h"
 
-/* Key strings: chunks that never move (the rows point into them). */
-struct strchunk {
-	struct strchunk	*next;		/* the one filled before */
-	char		 s[];
-};
-
 #define CHUNK_MIN	4096
 #define CHUNK_MAX	(1024 * 1024)
-
-struct tabstore {
-	size_t		 cap;		/* rows allocated */
-	struct strchunk	*chunks;	/* the newest first */
-	char		*at;		/* its free room ... */
-	size_t		 room;		/* ... and how much */
-	size_t		 chunksz;	/* the next chunk's size */
-	unsigned	 kn;		/* keys per row: the pattern's '*' (at least 1) */
-	size_t		*klen;		/* [row * kn + k] */
-	uint64_t	*vecs;		/* per-CPU vectors */
-	size_t		 vlen, vcap;
-	size_t		*voff;		/* [row * ncols + col]: offset + 1 into vecs, 0 none */
-	unsigned	*vn;		/* ... its length */
-};
 
 static void *
 grow(void *p, size_t n, size_t size)
@@ -62,7 +43,7 @@ grow(void *p, size_t n, size_t size)
 }
 
 static int
-store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_t cap)
+store_reserve(struct nb_sysctl_table *t, struct nb__tabstore *ts, bool percpu, size_t cap)
 {
 	void *p;
 
@@ -89,7 +70,7 @@ store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_
 
 /* A new chunk with room for at least `need` bytes (the old one's rest is left). */
 static int
-chunk_new(struct tabstore *ts, size_t need)
+chunk_new(struct nb__tabstore *ts, size_t need)
 {
 	struct strchunk *c;
 	size_t sz = ts->chunksz != 0 ? ts->chunksz : CHUNK_MIN;
@@ -107,36 +88,12 @@ chunk_new(struct tabstore *ts, size_t need)
 	return 0;
 }
 
-/* The identity and the row of row r, opened with its keys set (rows reserved). */
-static inline void
-row_start(struct nb__tab *tab, size_t r, int64_t index)
-{
-	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
-	struct nb_sysctl_rowid *id = &t->ids[r];
-
-	/* Cleared as it opens (a few vector stores), not as a block at growth. */
-	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
-	memset(id->present, 0, sizeof(id->present));
-	id->nkey = tab->nkey;
-	id->index = index;
-	id->gen = 0;
-	if ((tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0 && t->ncols > 0) {
-		memset(&ts->voff[r * t->ncols], 0, t->ncols * sizeof(size_t));
-		memset(&ts->vn[r * t->ncols], 0, t->ncols * sizeof(unsigned));
-	}
-	t->nrows = r + 1;
-	tab->inrow = true;
-	tab->row = (char *)t->rows + r * t->rowsize;
-	tab->id = id;
-}
-
 int
 nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen, unsigned same,
     int64_t index)
 {
 	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 	struct nb_sysctl_rowid *id;
 	size_t r = t->nrows, *kl, n;
 	unsigned k, nkey = tab->nkey;
@@ -166,47 +123,7 @@ nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen
 		ts->at = p + n + 1;
 		ts->room -= n + 1;
 	}
-	row_start(tab, r, index);
-	return 0;
-}
-
-int
-nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *klen,
-    unsigned same, int64_t index)
-{
-	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
-	struct nb_sysctl_rowid *id;
-	size_t r = t->nrows, *kl, n;
-	unsigned k, nkey = tab->nkey;
-	char *p;
-
-	/* Room for every key at its fixed size; else (or a longer key) the
-	 * plain copy, which writes again whatever this one began (nothing is
-	 * taken before the end). */
-	if (r == ts->cap || r == 0 || ts->room < NB_SYSCTL_TABLE_MAXKEYS * (NB__TAB_KEYPAD + 1))
-		return nb__tab_row_keys(tab, key, klen, same, index);
-	id = &t->ids[r];
-	kl = &ts->klen[r * ts->kn];
-	memset(id->key, 0, sizeof(id->key));
-	p = ts->at;
-	for (k = 0; k < nkey; k++) {
-		if (k < same) {
-			id->key[k] = id[-1].key[k];
-			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
-			continue;
-		}
-		if ((n = klen[k]) > NB__TAB_KEYPAD)
-			return nb__tab_row_keys(tab, key, klen, same, index);
-		memcpy(p, key[k], NB__TAB_KEYPAD);
-		p[n] = '\0';
-		id->key[k] = p;
-		kl[k] = n;
-		p += n + 1;
-	}
-	ts->room -= (size_t)(p - ts->at);
-	ts->at = p;
-	row_start(tab, r, index);
+	nb__tab_row_start(tab, r, index);
 	return 0;
 }
 
@@ -244,7 +161,7 @@ int
 nb__tab_reserve(struct nb__tab *tab, size_t rows)
 {
 	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 
 	if (t->nrows + rows <= ts->cap)
 		return 0;
@@ -256,7 +173,7 @@ static int
 store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 {
 	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 	const struct nb_sysctl_column *c;
 	struct nb_sysctl_value nv;
 	struct nb_sysctl_rowid *id;
@@ -357,7 +274,7 @@ static bool
 same_row(const struct nb__tab *tab, const char *const *comp, const size_t *lens)
 {
 	const struct nb_sysctl_table *t = tab->t;
-	const struct tabstore *ts = t->priv;
+	const struct nb__tabstore *ts = t->priv;
 	size_t r = t->nrows - 1;
 	unsigned d, k = 0;
 
@@ -530,7 +447,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	int error;
 
 	memset(t, 0, sizeof(*t));
-	if ((t->priv = calloc(1, sizeof(struct tabstore))) == NULL)
+	if ((t->priv = calloc(1, sizeof(struct nb__tabstore))) == NULL)
 		return -ENOMEM;
 	t->rowsize = rowsize;
 	t->ncols = ncols;
@@ -554,7 +471,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	if (nwild > NB_SYSCTL_TABLE_MAXKEYS)
 		return -EINVAL;
 	tab.nkey = nwild;
-	((struct tabstore *)t->priv)->kn = nwild > 0 ? nwild : 1;
+	((struct nb__tabstore *)t->priv)->kn = nwild > 0 ? nwild : 1;
 	if ((tab.trie = malloc(cap * sizeof(*tab.trie))) == NULL)
 		return -ENOMEM;
 	tab.trie[0] = (struct nb__tabnode){ "", 0, -1, -1, NB__TAB_NONE, NB__TAB_NONE, -1 };
@@ -596,7 +513,7 @@ out:
 void
 nb_sysctl_table_free(struct nb_sysctl_table *t)
 {
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 
 	if (ts != NULL) {
 		struct strchunk *c, *next;
@@ -620,7 +537,7 @@ const uint64_t *
 nb_sysctl_table_percpu(const struct nb_sysctl_table *t, size_t i, unsigned col,
     unsigned *ncpu)
 {
-	const struct tabstore *ts = t->priv;
+	const struct nb__tabstore *ts = t->priv;
 	size_t off;
 
 	*ncpu = 0;
