@@ -278,20 +278,24 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
 		index = id->index >= 0 ? id->index : INT64_MAX;
 		sorted = sorted && (i == 0 || ifp[-1].index <= index);
-		*ifp = (struct if_info){
-			.name = id->nkey > 0 ? id->key[0] : ifname,
-			/* no index: after the others, in tree order */
-			.index = index,
-			.flags = r->flags,
-			.mtu = r->mtu,
-			.lladdr = r->lladdr,
-			.operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL,
-			.stats = r->stats,
-			.present = (unsigned)(id->present[0] >> IC_STATS) & ((1u << C_N) - 1),
-			.attrs = (id->index >= 0 ? A_INDEX : 0) |
-			    (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
-			    (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0),
-		};
+		/* Every field, one by one (a compound literal clears the entry
+		 * first). */
+		ifp->name = id->nkey > 0 ? id->key[0] : ifname;
+		/* no index: after the others, in tree order */
+		ifp->index = index;
+		ifp->flags = r->flags;
+		ifp->mtu = r->mtu;
+		ifp->lladdr = r->lladdr;
+		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
+		ifp->stats = r->stats;
+		ifp->present = (unsigned)(id->present[0] >> IC_STATS) & ((1u << C_N) - 1);
+		ifp->attrs = (id->index >= 0 ? A_INDEX : 0) |
+		    (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
+		    (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
+		ifp->addrs = NULL;
+		ifp->naddrs = 0;
+		ifp->mcast = NULL;
+		ifp->nmcast = 0;
 	}
 	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
 		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
@@ -576,10 +580,11 @@ static inline __attribute__((always_inline)) uint64_t
 fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val *v,
     char *nbuf, char (*human)[16])
 {
+	const uint64_t *stats;
 	uint64_t absent = 0;
 	unsigned missing;
 	size_t len;
-	int k;
+	int k, n;
 
 	v[F->name_t].s = ifp->name;
 	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
@@ -593,8 +598,9 @@ fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val 
 	v[F->mtu].i = ifp->mtu;
 	if ((ifp->attrs & A_MTU) == 0)
 		absent |= BIT(F->mtu);
-	for (k = 0; k < F->nnum; k++)
-		v[F->num[k].field].u = ifp->stats[F->num[k].c];
+	/* (locals: a store into v may alias the counters for the compiler) */
+	for (k = 0, n = F->nnum, stats = ifp->stats; k < n; k++)
+		v[F->num[k].field].u = stats[F->num[k].c];
 	for (missing = F->nummask & ~ifp->present; missing != 0; missing &= missing - 1)
 		absent |= BIT(F->numfield[__builtin_ctz(missing)]);
 	for (k = 0; k < F->nhum; k++) {
