@@ -913,7 +913,12 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 
 	if (n == 0 && ar->nk > 0)
 		ar->klen[0] = ifname_len(ar->key[0]);
-	ar->klen[ar->nk] = mib_utoa(n, w->nbuf);
+	if (n < 10) {
+		w->nbuf[0] = (char)('0' + n);
+		w->nbuf[1] = '\0';
+		ar->klen[ar->nk] = 1;
+	} else
+		ar->klen[ar->nk] = mib_utoa(n, w->nbuf);
 	ar->key[ar->nk] = w->nbuf;
 	/* The interface's name is stored once, with its first address; both
 	 * keys lie in arrays of NB__TAB_KEYPAD bytes or more. */
