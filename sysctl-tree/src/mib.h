@@ -63,6 +63,8 @@ struct mib_walk {
 	bool		 ifv_ok;
 	struct nb_stack	*ifv_st;
 	uint64_t	 ifv_ver;
+	bool		 ifsorted;	/* ... while collecting: by index so far, */
+	uint32_t	 ifprev;	/* the last index */
 };
 
 static inline bool

@@ -292,29 +292,32 @@ byindex(const void *x, const void *y)
  * interface's index never changes; the table readers of nbnetstat -i read
  * interfaces, then addresses, in one sample.
  */
+/* sorted_ifaces' collect: each interface, and whether they come by index. */
+static int
+sort_cb(const struct nb_iface *ifp, void *arg)
+{
+	struct mib_walk *w = arg;
+	uint32_t idx = nb_iface_attrs(ifp)->index;
+
+	if (w->nif > 0 && idx < w->ifprev)
+		w->ifsorted = false;
+	w->ifprev = idx;
+	return collect_cb(ifp, arg);
+}
+
 static int
 sorted_ifaces(struct mib_walk *w)
 {
-	uint32_t prev = 0, idx;
-	bool sorted = true;
-	size_t i;
 	int error;
 
 	if (w->ifv_ok && w->ifv_st == w->rd.st && w->ifv_ver == w->rd.ver)
 		return 0;
 	w->ifv_ok = false;
 	w->nif = 0;
-	if ((error = nb_if_walk(&w->rd, collect_cb, w)) != 0)
+	w->ifsorted = true;
+	if ((error = nb_if_walk(&w->rd, sort_cb, w)) != 0)
 		return error;
-	for (i = 0; i < w->nif; i++) {
-		idx = nb_iface_attrs(w->ifv[i])->index;
-		if (i > 0 && idx < prev) {
-			sorted = false;
-			break;
-		}
-		prev = idx;
-	}
-	if (!sorted)
+	if (!w->ifsorted)
 		qsort(w->ifv, w->nif, sizeof(*w->ifv), byindex);
 	w->ifv_ok = true;
 	w->ifv_st = w->rd.st;
