@@ -217,14 +217,25 @@ read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
  * The sub-rows (addresses, memberships) of table t, whose first key is the
  * interface name (none with -I: all are the one interface's), to the
  * interfaces in the same (tree) order: each interface gets [*first, n).
+ * An interface's sub-rows are numbered from 0 (the rows' index): a row
+ * numbered 0 after the first row is the next interface's, any other is
+ * its interface's where it has the previous row's key pointer (a reader
+ * that keeps one text for the rows of an interface), else its name says.
  */
 static size_t
 owner_of(const struct if_list *l, const struct nb_sysctl_table *t, size_t row, size_t *at)
 {
-	const char *name = t->ids[row].nkey > 1 ? t->ids[row].key[0] : NULL;
+	const struct nb_sysctl_rowid *id = &t->ids[row];
+	const char *name = id->nkey > 1 ? id->key[0] : NULL;
 
 	if (name == NULL)
 		return 0;
+	if (row > 0 && *at < l->n) {
+		if (id->index == 0)
+			(*at)++;	/* the interface of the row before has its own */
+		else if (name == id[-1].key[0])
+			return *at;
+	}
 	while (*at < l->n && strcmp(l->v[*at].name, name) != 0)
 		(*at)++;
 	return *at;
