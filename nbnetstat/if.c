@@ -129,9 +129,9 @@ addr_network(struct if_addr *a, struct net_memo *m)
 	unsigned char buf[16];
 	int af, bytes, i;
 	int64_t plen = a->prefixlen;
-	uint32_t x;
+	uint32_t x, y;
 	size_t n;
-	bool same;
+	bool same, whole = false;
 
 	/* family is the row's char[8]: six bytes can be compared at once */
 	af = memcmp(a->family, "inet6", 6) == 0 ? AF_INET6 : AF_INET;
@@ -142,10 +142,11 @@ addr_network(struct if_addr *a, struct net_memo *m)
 		return;
 	}
 	if (af == AF_INET) {
-		memcpy(&x, buf, 4);
-		x = htonl(plen == 0 ? 0 : ntohl(x) & UINT32_MAX << (32 - plen));
+		memcpy(&y, buf, 4);
+		x = htonl(plen == 0 ? 0 : ntohl(y) & UINT32_MAX << (32 - plen));
 		memcpy(buf, &x, 4);
 		same = memcmp(m->buf, buf, 4) == 0;
+		whole = x == y;
 	} else {
 		for (i = 0; i < bytes; i++) {
 			int keep = (int)plen - i * 8;
@@ -161,10 +162,16 @@ addr_network(struct if_addr *a, struct net_memo *m)
 		memcpy(a->network, m->text, strlen(m->text) + 1);
 		return;
 	}
-	/* network holds any address and "/128" */
+	/* network holds any address and "/128". An IPv4 address the mask
+	 * keeps whole is its own network: inet_pton takes only the text
+	 * inet_ntop writes (no leading zero, four octets). */
 	_Static_assert(sizeof(a->network) >= INET6_ADDRSTRLEN + 4, "network text");
-	nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
-	n = strlen(a->network);
+	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN)
+		memcpy(a->network, a->address, n);
+	else {
+		nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
+		n = strlen(a->network);
+	}
 	a->network[n++] = '/';
 	if (plen >= 100)
 		a->network[n++] = (char)('0' + plen / 100);
