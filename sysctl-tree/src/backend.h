@@ -224,14 +224,14 @@ int	nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *
  * opening below: key strings fill chunks that never move (the rows point
  * into them).
  */
-struct strchunk {
-	struct strchunk	*next;		/* the one filled before */
+struct nb__strchunk {
+	struct nb__strchunk	*next;		/* the one filled before */
 	char		 s[];
 };
 
 struct nb__tabstore {
 	size_t		 cap;		/* rows allocated */
-	struct strchunk	*chunks;	/* the newest first */
+	struct nb__strchunk	*chunks;	/* the newest first */
 	char		*at;		/* its free room ... */
 	size_t		 room;		/* ... and how much */
 	size_t		 chunksz;	/* the next chunk's size */

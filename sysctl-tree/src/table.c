@@ -72,7 +72,7 @@ store_reserve(struct nb_sysctl_table *t, struct nb__tabstore *ts, bool percpu, s
 static int
 chunk_new(struct nb__tabstore *ts, size_t need)
 {
-	struct strchunk *c;
+	struct nb__strchunk *c;
 	size_t sz = ts->chunksz != 0 ? ts->chunksz : CHUNK_MIN;
 
 	if (sz < need)
@@ -516,7 +516,7 @@ nb_sysctl_table_free(struct nb_sysctl_table *t)
 	struct nb__tabstore *ts = t->priv;
 
 	if (ts != NULL) {
-		struct strchunk *c, *next;
+		struct nb__strchunk *c, *next;
 
 		for (c = ts->chunks; c != NULL; c = next) {
 			next = c->next;
