@@ -127,33 +127,51 @@ static void
 addr_network(struct if_addr *a, struct net_memo *m)
 {
 	unsigned char buf[16];
-	char txt[INET6_ADDRSTRLEN];
 	int af, bytes, i;
 	int64_t plen = a->prefixlen;
+	uint32_t x, y;
 	size_t n;
+	bool same, whole = false;
 
-	af = strcmp(a->family, "inet6") == 0 ? AF_INET6 : AF_INET;
+	/* family is the row's char[8]: six bytes can be compared at once */
+	af = memcmp(a->family, "inet6", 6) == 0 ? AF_INET6 : AF_INET;
 	bytes = af == AF_INET6 ? 16 : 4;
 	if (a->address == NULL || nb_sysctl_pton(af, a->address, buf) != 1 ||
 	    plen < 0 || plen > bytes * 8) {
 		snprintf(a->network, sizeof(a->network), "%s", a->address != NULL ? a->address : "");
 		return;
 	}
-	for (i = 0; i < bytes; i++) {
-		int keep = (int)plen - i * 8;
+	if (af == AF_INET) {
+		memcpy(&y, buf, 4);
+		x = htonl(plen == 0 ? 0 : ntohl(y) & UINT32_MAX << (32 - plen));
+		memcpy(buf, &x, 4);
+		same = memcmp(m->buf, buf, 4) == 0;
+		whole = x == y;
+	} else {
+		for (i = 0; i < bytes; i++) {
+			int keep = (int)plen - i * 8;
 
-		if (keep <= 0)
-			buf[i] = 0;
-		else if (keep < 8)
-			buf[i] &= (unsigned char)(0xff << (8 - keep));
+			if (keep <= 0)
+				buf[i] = 0;
+			else if (keep < 8)
+				buf[i] &= (unsigned char)(0xff << (8 - keep));
+		}
+		same = memcmp(m->buf, buf, 16) == 0;
 	}
-	if (m->af == af && m->plen == plen && memcmp(m->buf, buf, (size_t)bytes) == 0) {
+	if (m->af == af && m->plen == plen && same) {
 		memcpy(a->network, m->text, strlen(m->text) + 1);
 		return;
 	}
-	nb_sysctl_ntop(af, buf, txt, sizeof(txt));
-	n = strlen(txt);
-	memcpy(a->network, txt, n);
+	/* network holds any address and "/128". An IPv4 address the mask
+	 * keeps whole is its own network: inet_pton takes only the text
+	 * inet_ntop writes (no leading zero, four octets). */
+	_Static_assert(sizeof(a->network) >= INET6_ADDRSTRLEN + 4, "network text");
+	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN)
+		memcpy(a->network, a->address, n);
+	else {
+		nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
+		n = strlen(a->network);
+	}
 	a->network[n++] = '/';
 	if (plen >= 100)
 		a->network[n++] = (char)('0' + plen / 100);
@@ -206,14 +224,25 @@ read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
  * The sub-rows (addresses, memberships) of table t, whose first key is the
  * interface name (none with -I: all are the one interface's), to the
  * interfaces in the same (tree) order: each interface gets [*first, n).
+ * An interface's sub-rows are numbered from 0 (the rows' index): a row
+ * numbered 0 after the first row is the next interface's, any other is
+ * its interface's where it has the previous row's key pointer (a reader
+ * that keeps one text for the rows of an interface), else its name says.
  */
 static size_t
 owner_of(const struct if_list *l, const struct nb_sysctl_table *t, size_t row, size_t *at)
 {
-	const char *name = t->ids[row].nkey > 1 ? t->ids[row].key[0] : NULL;
+	const struct nb_sysctl_rowid *id = &t->ids[row];
+	const char *name = id->nkey > 1 ? id->key[0] : NULL;
 
 	if (name == NULL)
 		return 0;
+	if (row > 0 && *at < l->n) {
+		if (id->index == 0)
+			(*at)++;	/* the interface of the row before has its own */
+		else if (name == id[-1].key[0])
+			return *at;
+	}
 	while (*at < l->n && strcmp(l->v[*at].name, name) != 0)
 		(*at)++;
 	return *at;
@@ -227,6 +256,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 	const struct if_row *r;
 	struct net_memo memo = { 0 };
 	size_t i, j, at;
+	int64_t index;
+	bool sorted = true;
 	unsigned c;
 
 	memset(l, 0, sizeof(*l));
@@ -261,21 +292,28 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		const struct nb_sysctl_rowid *id = &l->ift.ids[i];
 
 		r = nb_sysctl_table_row(&l->ift, i);
-		*ifp = (struct if_info){ 0 };
+		/* The counters' columns, IC_STATS on, are bits of the first present word. */
+		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
+		index = id->index >= 0 ? id->index : INT64_MAX;
+		sorted = sorted && (i == 0 || ifp[-1].index <= index);
+		/* Every field, one by one (a compound literal clears the entry
+		 * first). */
 		ifp->name = id->nkey > 0 ? id->key[0] : ifname;
 		/* no index: after the others, in tree order */
-		ifp->index = id->index >= 0 ? id->index : INT64_MAX;
+		ifp->index = index;
 		ifp->flags = r->flags;
 		ifp->mtu = r->mtu;
-		ifp->attrs = (id->index >= 0 ? A_INDEX : 0) |
-			     (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
-			     (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
 		ifp->lladdr = r->lladdr;
 		ifp->operstate = nb_sysctl_row_has(id, IC_OPERSTATE) ? r->operstate : NULL;
 		ifp->stats = r->stats;
-		/* The counters' columns, IC_STATS on, are bits of the first present word. */
-		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
 		ifp->present = (unsigned)(id->present[0] >> IC_STATS) & ((1u << C_N) - 1);
+		ifp->attrs = (id->index >= 0 ? A_INDEX : 0) |
+		    (nb_sysctl_row_has(id, IC_FLAGS) ? A_FLAGS : 0) |
+		    (nb_sysctl_row_has(id, IC_MTU) ? A_MTU : 0);
+		ifp->addrs = NULL;
+		ifp->naddrs = 0;
+		ifp->mcast = NULL;
+		ifp->nmcast = 0;
 	}
 	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
 		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
@@ -290,6 +328,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		if (l->v[j].addrs == NULL)
 			l->v[j].addrs = a;
 		l->v[j].naddrs++;
+		/* (the memo holds the last network made, in whatever order) */
+		addr_network(a, &memo);
 	}
 	for (i = 0, at = 0; i < l->mcastt.nrows; i++) {
 		const struct addr_row *mr = nb_sysctl_table_row(&l->mcastt, i);
@@ -306,13 +346,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		l->v[j].nmcast++;
 	}
 	/* The tree lists interfaces by index already; sort only if it did not. */
-	for (i = 1; i < l->n && l->v[i - 1].index <= l->v[i].index; i++)
-		;
-	if (i < l->n)
+	if (!sorted)
 		qsort(l->v, l->n, sizeof(l->v[0]), cmp_index);
-	for (i = 0; i < l->n; i++)
-		for (j = 0; j < l->v[i].naddrs; j++)
-			addr_network(&l->v[i].addrs[j], &memo);
 }
 
 /* ---- render ---- */
@@ -386,6 +421,9 @@ if_humanize(char *buf, size_t size, uint64_t v)
 struct if_fmt {
 	struct nb_out_field f[NB_OUT_ROW_MAX];
 	size_t		 n;
+	bool		 json;		/* the JSON-only fields are made (else -1) */
+	bool		 shared;	/* address rows: fill_common's fields are the link
+					   row's, same numbers (fmt_shared) */
 	struct nb_out_row *r;
 	int		 name_t;	/* "name*" (down) in text */
 	int		 name, mtu, index, flags, up, oper, lladdr_t, lladdr;
@@ -400,12 +438,28 @@ struct if_fmt {
 	char		 fmt[C_N][16];	/* text formats, made once */
 };
 
+/*
+ * A field; for text output (!F->json) the row's objects are left out and
+ * its values are text's alone: the rows then need no container of the
+ * caller's (render_if opens none), which text would ignore anyway.
+ */
 static int
 fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
     const char *fmt)
 {
+	if (!F->json && (type == NB_OUT_F_OBJECT || type == NB_OUT_F_CLOSE))
+		return -1;
+	if (!F->json && m == NB_OUT_ANY)
+		m = NB_OUT_TEXT;
 	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
 	return (int)F->n++;
+}
+
+/* A JSON-only field: made only for JSON output (text would skip it), else -1. */
+static int
+fmt_json(struct if_fmt *F, enum nb_out_ftype type, const char *key)
+{
+	return F->json ? fmt_add(F, type, NB_OUT_JSON, key, NULL) : -1;
 }
 
 /* Counter c's value goes to field f. */
@@ -420,9 +474,10 @@ fmt_num(struct if_fmt *F, int c, int f)
 
 /*
  * The counter columns. On the link row (mode NB_OUT_ANY) each shown
- * counter goes to text and JSON at once and the rest to JSON only; address
- * rows repeat the shown columns in text (NB_OUT_TEXT). Absent counters:
- * "-", no JSON key.
+ * counter goes to text and JSON at once and the rest to JSON only (made
+ * for JSON output only, as every JSON-only field: fmt_json); address rows
+ * repeat the shown columns in text (NB_OUT_TEXT). Absent counters: "-",
+ * no JSON key.
  */
 static void
 fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols,
@@ -438,8 +493,8 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 		if (cols[i].bytes && no->hflag) {
 			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
 			    cols[i].width);
-			if (m == NB_OUT_ANY)
-				fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			if (m == NB_OUT_ANY && F->json)
+				fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
 			k = F->nhum++;
 			F->hum[k].c = c;
 			F->hum[k].field = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
@@ -449,11 +504,11 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]));
 		}
 	}
-	if (m != NB_OUT_ANY)
+	if (m != NB_OUT_ANY || !F->json)
 		return;
 	for (c = 0; c < C_N; c++)
 		if ((shown & (1u << c)) == 0)
-			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
 }
 
 /* Name (with '*' when down) and Mtu: into JSON on the link row only. */
@@ -461,7 +516,7 @@ static void
 fmt_name_mtu(struct if_fmt *F, enum nb_out_mode m)
 {
 	F->name_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ");
-	F->name = m == NB_OUT_ANY ? fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "name", NULL) : -1;
+	F->name = m == NB_OUT_ANY ? fmt_json(F, NB_OUT_F_STR, "name") : -1;
 	F->mtu = fmt_add(F, NB_OUT_F_I64, m, "mtu", "%-5" PRId64 " ");
 }
 
@@ -475,18 +530,20 @@ fmt_make(struct if_fmt *F)
 }
 
 static void
-fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols)
+fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
+    bool json)
 {
 	memset(F, 0, sizeof(*F));
+	F->json = json;
 	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);	/* closed by the caller */
 	fmt_name_mtu(F, NB_OUT_ANY);
-	F->index = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "index", NULL);
-	F->flags = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL);
-	F->up = fmt_add(F, NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL);
-	F->oper = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL);
+	F->index = fmt_json(F, NB_OUT_F_I64, "index");
+	F->flags = fmt_json(F, NB_OUT_F_I64, "flags");
+	F->up = fmt_json(F, NB_OUT_F_BOOL, "up");
+	F->oper = fmt_json(F, NB_OUT_F_STR, "operstate");
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ");
 	F->lladdr_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ");
-	F->lladdr = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL);
+	F->lladdr = fmt_json(F, NB_OUT_F_STR, "lladdr");
 	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL);
 	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
 	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
@@ -495,19 +552,40 @@ fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols
 }
 
 static void
-fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols)
+fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
+    bool json)
 {
 	memset(F, 0, sizeof(*F));
+	F->json = json;
 	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);
 	fmt_name_mtu(F, NB_OUT_TEXT);
-	F->family = fmt_add(F, NB_OUT_F_STR, NB_OUT_JSON, "family", NULL);
+	F->family = fmt_json(F, NB_OUT_F_STR, "family");
 	F->network = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ");
 	F->address = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ");
-	F->prefixlen = fmt_add(F, NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL);
+	F->prefixlen = fmt_json(F, NB_OUT_F_I64, "prefixlen");
 	fmt_counters(F, no, cols, ncols, NB_OUT_TEXT);
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
 	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
 	fmt_make(F);
+}
+
+/*
+ * Does address format af number the fields fill_common fills as link
+ * format lf does? (Text output: both rows begin with Name and Mtu, then
+ * two fields, then the counters.) Then an address row takes the values
+ * (and absent bits) its interface's link row was filled with.
+ */
+static void
+fmt_shared(const struct if_fmt *lf, struct if_fmt *af)
+{
+	int k;
+
+	af->shared = af->name_t == lf->name_t && af->name == lf->name && af->mtu == lf->mtu &&
+	    af->nnum == lf->nnum && af->nhum == lf->nhum;
+	for (k = 0; k < af->nnum && af->shared; k++)
+		af->shared = af->num[k].c == lf->num[k].c && af->num[k].field == lf->num[k].field;
+	for (k = 0; k < af->nhum && af->shared; k++)
+		af->shared = af->hum[k].c == lf->hum[k].c && af->hum[k].field == lf->hum[k].field;
 }
 
 #define BIT(i)	(UINT64_C(1) << (i))
@@ -516,14 +594,15 @@ fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols
  * The values both rows share: the name (text: a '*' after it when down,
  * in nbuf), the Mtu and the counters (humanised into human[]).
  */
-static uint64_t
+static inline __attribute__((always_inline)) uint64_t
 fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val *v,
     char *nbuf, char (*human)[16])
 {
+	const uint64_t *stats;
 	uint64_t absent = 0;
 	unsigned missing;
 	size_t len;
-	int k;
+	int k, n;
 
 	v[F->name_t].s = ifp->name;
 	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
@@ -537,8 +616,9 @@ fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val 
 	v[F->mtu].i = ifp->mtu;
 	if ((ifp->attrs & A_MTU) == 0)
 		absent |= BIT(F->mtu);
-	for (k = 0; k < F->nnum; k++)
-		v[F->num[k].field].u = ifp->stats[F->num[k].c];
+	/* (locals: a store into v may alias the counters for the compiler) */
+	for (k = 0, n = F->nnum, stats = ifp->stats; k < n; k++)
+		v[F->num[k].field].u = stats[F->num[k].c];
 	for (missing = F->nummask & ~ifp->present; missing != 0; missing &= missing - 1)
 		absent |= BIT(F->numfield[__builtin_ctz(missing)]);
 	for (k = 0; k < F->nhum; k++) {
@@ -573,32 +653,42 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	uint64_t absent, common;
 	size_t i;
 
-	absent = fill_common(lf, ifp, v, nbuf, human);
-	v[lf->index].i = ifp->index;
-	v[lf->flags].i = ifp->flags;
-	v[lf->up].b = (ifp->flags & IFF_UP) != 0;
-	v[lf->oper].s = ifp->operstate;
+	/* Text: the rows open no object (fmt_add); -a's memberships need the
+	 * interface's, as in JSON. */
+	if (!lf->json && no->aflag)
+		nb_out_open_object(o, NULL);
+	absent = common = fill_common(lf, ifp, v, nbuf, human);
 	v[lf->lladdr_t].s = ifp->lladdr;
-	v[lf->lladdr].s = ifp->lladdr;
-	absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
-	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
-	    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
-	    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
+	if (lf->json) {
+		v[lf->index].i = ifp->index;
+		v[lf->flags].i = ifp->flags;
+		v[lf->up].b = (ifp->flags & IFF_UP) != 0;
+		v[lf->oper].s = ifp->operstate;
+		v[lf->lladdr].s = ifp->lladdr;
+		absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
+		    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
+		    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
+		    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
+	}
 	nb_out_row(o, lf->r, v, absent);
 
-	nb_out_open_array(o, "addresses");
-	if (ifp->naddrs > 0)
+	if (lf->json)
+		nb_out_open_array(o, "addresses");
+	if (ifp->naddrs > 0 && !af->shared)
 		common = fill_common(af, ifp, v, nbuf, human);
 	for (i = 0; i < ifp->naddrs; i++) {
 		const struct if_addr *a = &ifp->addrs[i];
 
-		v[af->family].s = a->family;
 		v[af->network].s = a->network;
 		v[af->address].s = a->address != NULL ? a->address : "";
-		v[af->prefixlen].i = a->prefixlen;
+		if (af->json) {
+			v[af->family].s = a->family;
+			v[af->prefixlen].i = a->prefixlen;
+		}
 		nb_out_row(o, af->r, v, common);
 	}
-	nb_out_close_array(o);
+	if (lf->json)
+		nb_out_close_array(o);
 	/* -a: memberships on continuation rows, the address under Address
 	 * (NetBSD netstat -ia: "%25s %-17.17s"); JSON "multicast" */
 	if (no->aflag) {
@@ -616,7 +706,8 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 		}
 		nb_out_close_array(o);
 	}
-	nb_out_close_object(o);
+	if (lf->json || no->aflag)
+		nb_out_close_object(o);
 }
 
 static bool
@@ -637,22 +728,22 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 	struct if_fmt lf, af;
 	struct col cols[8];
 	size_t ncols, i;
+	bool qflag = no->qflag;
 
 	if (no->c.interval_set || no->c.count_set)
 		return if_interval(h, no, o);
 	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
-	fmt_link(&lf, no, cols, ncols);
-	fmt_addr(&af, no, cols, ncols);
+	fmt_link(&lf, no, cols, ncols, nb_out_is_json(o));
+	fmt_addr(&af, no, cols, ncols, nb_out_is_json(o));
+	fmt_shared(&lf, &af);
 
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
 	nb_out_open_array(o, "interfaces");
-	for (i = 0; i < l.n; i++) {
-		if (no->qflag && if_idle(&l.v[i]))
-			continue;
-		render_if(o, no, &l.v[i], &lf, &af);
-	}
+	for (i = 0; i < l.n; i++)
+		if (!qflag || !if_idle(&l.v[i]))
+			render_if(o, no, &l.v[i], &lf, &af);
 	nb_out_close_array(o);
 	nb_out_record_end(o);
 	nb_out_row_destroy(&lf.r);

@@ -219,6 +219,102 @@ int	nb__tab_row(struct nb__tab *tab, const char *const *comp, const size_t *lens
 int	nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen,
 	    unsigned same, int64_t index);
 
+/*
+ * table.c's storage of a table's rows (t->priv), here for the inline row
+ * opening below: key strings fill chunks that never move (the rows point
+ * into them).
+ */
+struct nb__strchunk {
+	struct nb__strchunk	*next;		/* the one filled before */
+	char		 s[];
+};
+
+struct nb__tabstore {
+	size_t		 cap;		/* rows allocated */
+	struct nb__strchunk	*chunks;	/* the newest first */
+	char		*at;		/* its free room ... */
+	size_t		 room;		/* ... and how much */
+	size_t		 chunksz;	/* the next chunk's size */
+	unsigned	 kn;		/* keys per row: the pattern's '*' (at least 1) */
+	size_t		*klen;		/* [row * kn + k] */
+	uint64_t	*vecs;		/* per-CPU vectors */
+	size_t		 vlen, vcap;
+	size_t		*voff;		/* [row * ncols + col]: offset + 1 into vecs, 0 none */
+	unsigned	*vn;		/* ... its length */
+};
+
+/* Open row r (reserved, its keys set) with this index: the rest of a row's opening. */
+static inline void
+nb__tab_row_start(struct nb__tab *tab, size_t r, int64_t index)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct nb__tabstore *ts = t->priv;
+	struct nb_sysctl_rowid *id = &t->ids[r];
+
+	/* Cleared as it opens (a few vector stores), not as a block at growth. */
+	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
+	memset(id->present, 0, sizeof(id->present));
+	id->nkey = tab->nkey;
+	id->index = index;
+	id->gen = 0;
+	if ((tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0 && t->ncols > 0) {
+		memset(&ts->voff[r * t->ncols], 0, t->ncols * sizeof(size_t));
+		memset(&ts->vn[r * t->ncols], 0, t->ncols * sizeof(unsigned));
+	}
+	t->nrows = r + 1;
+	tab->inrow = true;
+	tab->row = (char *)t->rows + r * t->rowsize;
+	tab->id = id;
+}
+
+/*
+ * nb__tab_row_keys for keys that can each be read for NB__TAB_KEYPAD bytes
+ * (an interface name in its NB_IFNAMSIZ array, a number in a buffer of its
+ * own): a short key is copied as that many bytes, at a fixed size. Inline:
+ * the native readers open a row per object with it. When the room is not
+ * there for every key at its fixed size, or for a longer key, the plain
+ * copy opens the row (and writes again whatever this one began: nothing is
+ * taken before the end).
+ */
+#define NB__TAB_KEYPAD	16
+
+static inline __attribute__((always_inline)) int
+nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *klen,
+    unsigned same, int64_t index)
+{
+	struct nb_sysctl_table *t = tab->t;
+	struct nb__tabstore *ts = t->priv;
+	struct nb_sysctl_rowid *id;
+	size_t r = t->nrows, *kl, n;
+	unsigned k, nkey = tab->nkey;
+	char *p;
+
+	if (r == ts->cap || r == 0 || ts->room < NB_SYSCTL_TABLE_MAXKEYS * (NB__TAB_KEYPAD + 1))
+		return nb__tab_row_keys(tab, key, klen, same, index);
+	id = &t->ids[r];
+	kl = &ts->klen[r * ts->kn];
+	memset(id->key, 0, sizeof(id->key));
+	p = ts->at;
+	for (k = 0; k < nkey; k++) {
+		if (k < same) {
+			id->key[k] = id[-1].key[k];
+			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
+			continue;
+		}
+		if ((n = klen[k]) > NB__TAB_KEYPAD)
+			return nb__tab_row_keys(tab, key, klen, same, index);
+		memcpy(p, key[k], NB__TAB_KEYPAD);
+		p[n] = '\0';
+		id->key[k] = p;
+		kl[k] = n;
+		p += n + 1;
+	}
+	ts->room -= (size_t)(p - ts->at);
+	ts->at = p;
+	nb__tab_row_start(tab, r, index);
+	return 0;
+}
+
 /* A row's default index: decimal digits only, at most 18, as a number; else -1. */
 static inline int64_t
 nb__tab_keynum(const char *s, size_t len)

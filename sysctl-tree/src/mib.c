@@ -1310,31 +1310,18 @@ mib_addr_text(struct mib_walk *w, int family, const uint8_t *a)
 	return w->sbuf;
 }
 
-/* "00" to "ff": the two hex digits of each byte value, at twice the value. */
-#define HEX16(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
-static const char hex2[] = HEX16("0") HEX16("1") HEX16("2") HEX16("3") HEX16("4") HEX16("5")
-    HEX16("6") HEX16("7") HEX16("8") HEX16("9") HEX16("a") HEX16("b") HEX16("c") HEX16("d")
-    HEX16("e") HEX16("f");
-#undef HEX16
-
-size_t
-mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
-{
-	char *p = dst;
-	unsigned i;
-
-	if (len > NB_LLADDR_MAX)
-		len = NB_LLADDR_MAX;
-	for (i = 0; i < len; i++) {
-		memcpy(p, &hex2[2 * a[i]], 2);
-		p[2] = ':';
-		p += 3;
-	}
-	if (p != dst)
-		p--;	/* the last ':' */
-	*p = '\0';
-	return (size_t)(p - dst);
-}
+/* mib.h: mib_lladdr_fmt's table. */
+#define HX(v)	((v) < 10 ? '0' + (v) : 'a' - 10 + (v))
+#define HE(v)	HX((v) / 16), HX((v) % 16), ':', 0
+#define H4(v)	HE(v), HE((v) + 1), HE((v) + 2), HE((v) + 3)
+#define H16(v)	H4(v), H4((v) + 4), H4((v) + 8), H4((v) + 12)
+#define H64(v)	H16(v), H16((v) + 16), H16((v) + 32), H16((v) + 48)
+const char mib_hex3[256 * 4] = { H64(0), H64(64), H64(128), H64(192) };
+#undef HX
+#undef HE
+#undef H4
+#undef H16
+#undef H64
 
 const char *
 mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len)

@@ -54,10 +54,17 @@ struct mib_walk {
 	 * the column trie node of comp[d] below the row (d >= tdepth). */
 	struct nb__tab	*tab;
 	int		 tnode[NB_SYSCTL_MAXDEPTH];
-	/* Interfaces sorted by index (grown, reused across walks). */
+	/* Interfaces sorted by index (grown, reused across walks); while
+	 * ifv_ok, all of those of stack ifv_st at publication version
+	 * ifv_ver (mib_interfaces.c: sorted_ifaces). */
 	const struct nb_iface **ifv;
 	size_t		 nif;
 	size_t		 ifcap;
+	bool		 ifv_ok;
+	struct nb_stack	*ifv_st;
+	uint64_t	 ifv_ver;
+	bool		 ifsorted;	/* ... while collecting: by index so far, */
+	uint32_t	 ifprev;	/* the last index */
 };
 
 static inline bool
@@ -173,8 +180,43 @@ size_t	mib_utoa(uint64_t v, char *buf);
 /* Text of an address / a link-layer address in w->sbuf ("" if unknown). */
 const char *mib_addr_text(struct mib_walk *w, int family, const uint8_t *a);
 const char *mib_lladdr_text(struct mib_walk *w, const uint8_t *a, unsigned len);
-/* The same text into dst (at least 3 * min(len, NB_LLADDR_MAX) + 1 bytes); its length. */
-size_t	mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len);
+/*
+ * The same text into dst (at least 3 * min(len, NB_LLADDR_MAX) + 1 bytes);
+ * its length. Inline: an interface table writes one a row. mib_hex3 has
+ * each byte value's two hex digits and a ':' in four bytes (a NUL after):
+ * the text is one 4-byte copy a byte, 3 bytes apart.
+ */
+extern const char mib_hex3[256 * 4];
+
+static inline size_t
+mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
+{
+	char *p = dst;
+	unsigned i;
+
+	if (len > NB_LLADDR_MAX)
+		len = NB_LLADDR_MAX;
+	if (len == 6) {
+		/* Ethernet's, unrolled; the NUL takes the last ':'. */
+		memcpy(p, &mib_hex3[4 * a[0]], 4);
+		memcpy(p + 3, &mib_hex3[4 * a[1]], 4);
+		memcpy(p + 6, &mib_hex3[4 * a[2]], 4);
+		memcpy(p + 9, &mib_hex3[4 * a[3]], 4);
+		memcpy(p + 12, &mib_hex3[4 * a[4]], 4);
+		memcpy(p + 15, &mib_hex3[4 * a[5]], 4);
+		p[17] = '\0';
+		return 17;
+	}
+	/* Within 3 * len + 1 bytes: the last copy ends at dst + 3 * len + 1. */
+	for (i = 0; i < len; i++) {
+		memcpy(p, &mib_hex3[4 * a[i]], 4);
+		p += 3;
+	}
+	if (p != dst)
+		p--;	/* the last ':' */
+	*p = '\0';
+	return (size_t)(p - dst);
+}
 
 int	mib_interfaces(struct mib_walk *w);
 /* Table mode: serve net.interfaces.* / .addrs.* straight from the objects; false: not this shape. */

@@ -18,8 +18,9 @@
 
 #include "mib.h"
 
+/* Padded to 16 bytes: a column of that size takes one fixed copy (if_row). */
 static const struct {
-	const char	*s;
+	char		 s[16];
 	size_t		 len;
 } operstates[] = {
 	{ "unknown", sizeof("unknown") - 1 },
@@ -281,28 +282,46 @@ byindex(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The interfaces in w->ifv[0..nif), by index. */
+/*
+ * The interfaces in w->ifv[0..nif), by index. The vector of an earlier
+ * walk of this handle serves again when its read section saw the same
+ * publication version of the same stack: every commit (an interface born
+ * or killed) bumps the version, so the same version shows the same
+ * interfaces, none of them freed (an object is freed only after a grace
+ * period that follows the published commit that killed it), and an
+ * interface's index never changes; the table readers of nbnetstat -i read
+ * interfaces, then addresses, in one sample.
+ */
+/* sorted_ifaces' collect: each interface, and whether they come by index. */
+static int
+sort_cb(const struct nb_iface *ifp, void *arg)
+{
+	struct mib_walk *w = arg;
+	uint32_t idx = nb_iface_attrs(ifp)->index;
+
+	if (w->nif > 0 && idx < w->ifprev)
+		w->ifsorted = false;
+	w->ifprev = idx;
+	return collect_cb(ifp, arg);
+}
+
 static int
 sorted_ifaces(struct mib_walk *w)
 {
-	uint32_t prev = 0, idx;
-	bool sorted = true;
-	size_t i;
 	int error;
 
+	if (w->ifv_ok && w->ifv_st == w->rd.st && w->ifv_ver == w->rd.ver)
+		return 0;
+	w->ifv_ok = false;
 	w->nif = 0;
-	if ((error = nb_if_walk(&w->rd, collect_cb, w)) != 0)
+	w->ifsorted = true;
+	if ((error = nb_if_walk(&w->rd, sort_cb, w)) != 0)
 		return error;
-	for (i = 0; i < w->nif; i++) {
-		idx = nb_iface_attrs(w->ifv[i])->index;
-		if (i > 0 && idx < prev) {
-			sorted = false;
-			break;
-		}
-		prev = idx;
-	}
-	if (!sorted)
+	if (!w->ifsorted)
 		qsort(w->ifv, w->nif, sizeof(*w->ifv), byindex);
+	w->ifv_ok = true;
+	w->ifv_st = w->rd.st;
+	w->ifv_ver = w->rd.ver;
 	return 0;
 }
 
@@ -394,7 +413,7 @@ static const struct leafdef addr_defs[AL_N] = {
  * in the row, so that a row is a loop over the entries with no name, trie
  * or type looked at again. A number into a number column (PUT_NUM) and a
  * text into a text column (PUT_TEXT) are written straight into the row
- * (all zeros when opened: nb__tab_row_keys) and their columns' flags are
+ * (all zeros when opened: nb__tab_row_keys16) and their columns' flags are
  * set once at the end (plan_flags); any other pairing (a number as text,
  * a bool column, ...) goes through nb__tab_store like the walk's
  * (PUT_VAL). The counters stored straight are a list of their own (runs
@@ -402,7 +421,11 @@ static const struct leafdef addr_defs[AL_N] = {
  * present; where they lie in the row as in enum nb_ifstat (an array, as
  * nbnetstat's), they are summed straight into it and the slots of the
  * counters not planned are cleared again (blk, holes). A number of the
- * attribute block is read at its offset there.
+ * attribute block is read at its offset there. An interface's gen, lladdr
+ * and operstate have puts of their own (PUT_GEN, PUT_LLADDR, PUT_OPER: a
+ * text written straight, or one fixed copy, where the column is wide
+ * enough; else as PUT_TEXT). When the source knows every planned leaf of
+ * an interface (the usual case), its present bits are set at once (known).
  * The identity leaves (index, gen) are set by the row's code, not by the
  * loop.
  */
@@ -410,6 +433,9 @@ enum {
 	PUT_NUM,
 	PUT_TEXT,
 	PUT_VAL,
+	PUT_GEN,
+	PUT_LLADDR,
+	PUT_OPER,
 };
 
 #define AOFF_GEN	((size_t)-1)
@@ -460,6 +486,8 @@ struct planned {
 	size_t		 blk;		/* the counters' array in the row, or BLK_NONE */
 	uint32_t	 holes;		/* ... the slots (1 << enum nb_ifstat) to clear */
 	bool		 ident;		/* the "index" leaf is planned (interfaces) */
+	uint32_t	 unknown;	/* interfaces: the unknown bits of the planned leaves */
+	uint64_t	 known[PRESENT_WORDS];	/* ... the present bits of those stored straight */
 	unsigned	 nw;		/* present words the columns use */
 	uint64_t	 seen[PRESENT_WORDS];	/* columns stored in some row */
 };
@@ -516,11 +544,16 @@ plan_add(const struct nb__tab *tab, struct planned *pl, int node, unsigned leaf,
 	p->off = c->offset;
 	p->size = c->size;
 	if (is_num(c->type) && is_num(type))
-		p->put = PUT_NUM;
+		p->put = iface && leaf == IFL_GEN ? PUT_GEN : PUT_NUM;
 	else if (is_text(c->type) && is_text(type))
-		p->put = PUT_TEXT;
+		p->put = iface && leaf == IFL_LLADDR ? PUT_LLADDR :
+		    iface && leaf == IFL_OPERSTATE && c->size >= sizeof(operstates[0].s) ? PUT_OPER :
+		    PUT_TEXT;
 	else
 		p->put = PUT_VAL;
+	pl->unknown |= p->unknown;
+	if (p->put != PUT_VAL)
+		pl->known[p->pw] |= p->pb;
 }
 
 static void
@@ -687,13 +720,70 @@ if_value(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *
 		v->i = (int64_t)if_num(a, ifp, l);
 }
 
-static void
-seen_row(struct planned *pl, const struct nb_sysctl_rowid *id)
+/*
+ * strnlen(name, NB_IFNAMSIZ) of a name in its NB_IFNAMSIZ array: the first
+ * zero byte of two words (the lowest bit of (x - 0x01...) & ~x & 0x80...
+ * is that of the first zero byte; borrows only reach the bytes above it).
+ */
+static inline size_t
+ifname_len(const char *name)
 {
-	unsigned i;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(NB_IFNAMSIZ == 16, "two words");
+	const uint64_t lo = UINT64_C(0x0101010101010101), hi = UINT64_C(0x8080808080808080);
+	uint64_t x, z;
 
-	for (i = 0; i < pl->nw; i++)
-		pl->seen[i] |= id->present[i];
+	memcpy(&x, name, 8);
+	if ((z = (x - lo) & ~x & hi) != 0)
+		return (size_t)__builtin_ctzll(z) / 8;
+	memcpy(&x, name + 8, 8);
+	if ((z = (x - lo) & ~x & hi) != 0)
+		return 8 + (size_t)__builtin_ctzll(z) / 8;
+	return NB_IFNAMSIZ;
+#else
+	return strnlen(name, NB_IFNAMSIZ);
+#endif
+}
+
+/* Planned leaf p (known to the source) of an interface into its open row: 0 or an error. */
+static inline int
+if_put(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *ifp,
+    const struct plan *p, char *row, uint64_t gen)
+{
+	struct nb_sysctl_value v;
+	const char *s;
+	uint32_t x;
+	uint64_t u;
+	size_t len;
+
+	switch (p->put) {
+	case PUT_NUM:
+		memcpy(&x, (const char *)a + p->aoff, sizeof(x));
+		u = x;
+		memcpy(row + p->off, &u, sizeof(u));
+		return 0;
+	case PUT_GEN:
+		memcpy(row + p->off, &gen, sizeof(gen));
+		return 0;
+	case PUT_LLADDR:
+		if (p->size > 3u * a->lladdr_len) {
+			(void)mib_lladdr_fmt(row + p->off, a->lladdr, a->lladdr_len);
+			return 0;
+		}
+		break;
+	case PUT_OPER:
+		if (a->operstate < sizeof(operstates) / sizeof(operstates[0])) {
+			memcpy(row + p->off, operstates[a->operstate].s, sizeof(operstates[0].s));
+			return 0;
+		}
+		break;
+	case PUT_VAL:
+		if_value(w, a, ifp, p->leaf, &v);
+		return nb__tab_store(w->tab, p->node, &v);
+	}
+	s = if_text(w, a, p->leaf, &len);
+	put_text(row + p->off, p->size, s, len);
+	return 0;
 }
 
 static void
@@ -701,70 +791,58 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 {
 	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
 	struct nb__tab *tab = w->tab;
-	const char *name = a->name, *s;
-	size_t len = strnlen(a->name, NB_IFNAMSIZ);
+	const char *name = a->name;
+	size_t len = ifname_len(a->name);
 	struct nb_sysctl_rowid *id;
-	const struct plan *p;
-	struct nb_sysctl_value v;
-	uint64_t u;
+	const struct plan *p, *end;
+	uint64_t gen, pres[PRESENT_WORDS] = { 0 };
 	unsigned i;
+	bool known;
+	char *row;
 	int rc;
 
 	/* The index leaf is the row's index; unknown, the name's number (the walk's). */
-	if ((rc = nb__tab_row_keys(tab, &name, &len, 0,
+	_Static_assert(NB_IFNAMSIZ <= NB__TAB_KEYPAD, "a name is read as one key pad");
+	if ((rc = nb__tab_row_keys16(tab, &name, &len, 0,
 	    pl->ident && (a->unknown & NB_IFA_INDEX) == 0 ? (int64_t)a->index :
 	    nb__tab_keynum(name, len))) != 0) {
 		w->rc = rc;
 		return;
 	}
 	id = tab->id;
-	id->gen = nb_iface_gen(ifp);
+	id->gen = gen = nb_iface_gen(ifp);
 	if (pl->blk != BLK_NONE) {
 		uint64_t *sum = (uint64_t *)(void *)(tab->row + pl->blk);
 
 		nb_iface_stats(ifp, sum);
 		for (uint32_t h = pl->holes; h != 0; h &= h - 1)
 			sum[__builtin_ctz(h)] = 0;
-		for (i = 0; i < pl->nw; i++)
-			id->present[i] |= pl->ctrmask[i];
+		memcpy(pres, pl->ctrmask, sizeof(pres));
 	} else if (pl->stats) {
 		nb_iface_stats(ifp, w->ifstats);
 		for (i = 0; i < pl->nctr; i++)
 			memcpy(tab->row + pl->ctr[i].off, &w->ifstats[pl->ctr[i].k],
 			    pl->ctr[i].n * sizeof(uint64_t));
-		for (i = 0; i < pl->nw; i++)
-			id->present[i] |= pl->ctrmask[i];
+		memcpy(pres, pl->ctrmask, sizeof(pres));
 	}
-	for (p = pl->p; p < pl->p + pl->np; p++) {
-		if ((a->unknown & p->unknown) != 0)
+	/* The row and the plan in locals: a store into the row (char) may
+	 * alias them for the compiler. */
+	row = tab->row;
+	known = (a->unknown & pl->unknown) == 0;
+	for (p = pl->p, end = p + pl->np; p < end; p++) {
+		if (!known && (a->unknown & p->unknown) != 0)
 			continue; /* unknown to the source (--root): absent */
-		if (p->put == PUT_NUM) {
-			if (p->aoff != AOFF_GEN) {
-				uint32_t x;
-
-				memcpy(&x, (const char *)a + p->aoff, sizeof(x));
-				u = x;
-			} else
-				u = id->gen;
-			memcpy(tab->row + p->off, &u, sizeof(u));
-		} else if (p->put == PUT_TEXT) {
-			if (p->leaf == IFL_LLADDR && p->size > 3u * a->lladdr_len)
-				(void)mib_lladdr_fmt(tab->row + p->off, a->lladdr, a->lladdr_len);
-			else {
-				s = if_text(w, a, p->leaf, &len);
-				put_text(tab->row + p->off, p->size, s, len);
-			}
-		} else {
-			if_value(w, a, ifp, p->leaf, &v);
-			if ((rc = nb__tab_store(tab, p->node, &v)) != 0) {
-				w->rc = rc;
-				return;
-			}
-			continue;
+		if ((rc = if_put(w, a, ifp, p, row, gen)) != 0) {
+			w->rc = rc;
+			return;
 		}
-		id->present[p->pw] |= p->pb;
+		if (!known && p->put != PUT_VAL)
+			pres[p->pw] |= p->pb;
 	}
-	seen_row(pl, id);
+	for (i = 0; i < pl->nw; i++) {
+		id->present[i] |= pres[i] | (known ? pl->known[i] : 0);
+		pl->seen[i] |= id->present[i];
+	}
 }
 
 struct addrrows {
@@ -775,6 +853,9 @@ struct addrrows {
 	unsigned	 nk;		/* the number's key: key[nk] */
 	unsigned	 n;
 };
+
+/* "inet", "inet6" padded: a column of that size takes one fixed copy (addr_row_cb). */
+static const char families[2][8] = { "inet", "inet6" };
 
 /* The text leaf l (AL_*) of an address, in w->sbuf or a constant; NULL: absent. */
 static const char *
@@ -821,25 +902,39 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 	struct addrrows *ar = arg;
 	struct mib_walk *w = ar->w;
 	struct nb__tab *tab = w->tab;
+	struct planned *pl = ar->pl;
 	const struct nb_addrattrs *a = nb_addr_attrs(ap);
-	const struct plan *p;
+	const struct plan *p, *end;
 	const uint8_t *b;
 	const char *s;
 	struct nb_sysctl_value v;
-	uint64_t u;
-	unsigned n = ar->n++;
+	struct nb_sysctl_rowid *id;
+	uint64_t u, pres[PRESENT_WORDS] = { 0 };
+	unsigned i, n = ar->n++;
+	char *row;
 	int rc;
 
 	if (n == 0 && ar->nk > 0)
-		ar->klen[0] = strnlen(ar->key[0], NB_IFNAMSIZ);
-	ar->klen[ar->nk] = mib_utoa(n, w->nbuf);
+		ar->klen[0] = ifname_len(ar->key[0]);
+	if (n < 10) {
+		w->nbuf[0] = (char)('0' + n);
+		w->nbuf[1] = '\0';
+		ar->klen[ar->nk] = 1;
+	} else
+		ar->klen[ar->nk] = mib_utoa(n, w->nbuf);
 	ar->key[ar->nk] = w->nbuf;
-	/* The interface's name is stored once, with its first address. */
-	if ((rc = nb__tab_row_keys(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
+	/* The interface's name is stored once, with its first address; both
+	 * keys lie in arrays of NB__TAB_KEYPAD bytes or more. */
+	_Static_assert(sizeof(w->nbuf) >= NB__TAB_KEYPAD, "a number is read as one key pad");
+	if ((rc = nb__tab_row_keys16(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
 		w->rc = rc;
 		return 1;
 	}
-	for (p = ar->pl->p; p < ar->pl->p + ar->pl->np; p++) {
+	id = tab->id;
+	/* The row and the plan in locals: a store into the row (char) may
+	 * alias them for the compiler. */
+	row = tab->row;
+	for (p = pl->p, end = p + pl->np; p < end; p++) {
 		if (p->put == PUT_NUM) {
 			if (p->leaf == AL_PREFIXLEN)
 				u = a->prefixlen;
@@ -847,13 +942,17 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 				u = a->flags;
 			else
 				continue;
-			memcpy(tab->row + p->off, &u, sizeof(u));
+			memcpy(row + p->off, &u, sizeof(u));
 		} else if (p->put == PUT_TEXT) {
 			/* An address: straight into a column wide enough for any. */
 			if (p->size >= INET6_ADDRSTRLEN && (b = addr_bytes(a, p->leaf)) != NULL)
-				(void)nb_sysctl_ntop(a->family, b, tab->row + p->off, p->size);
+				(void)nb_sysctl_ntop(a->family, b, row + p->off, p->size);
+			else if (p->leaf == AL_FAMILY && p->size >= sizeof(families[0]) &&
+			    (a->family == AF_INET || a->family == AF_INET6))
+				memcpy(row + p->off, families[a->family == AF_INET6],
+				    sizeof(families[0]));
 			else if ((s = addr_text(w, a, p->leaf)) != NULL)
-				put_text(tab->row + p->off, p->size, s, strlen(s));
+				put_text(row + p->off, p->size, s, strlen(s));
 			else
 				continue;
 		} else {
@@ -875,9 +974,12 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 			}
 			continue;
 		}
-		tab->id->present[p->pw] |= p->pb;
+		pres[p->pw] |= p->pb;
 	}
-	seen_row(ar->pl, tab->id);
+	for (i = 0; i < pl->nw; i++) {
+		id->present[i] |= pres[i];
+		pl->seen[i] |= id->present[i];
+	}
 	return 0;
 }
 
@@ -911,6 +1013,7 @@ mib_if_table(struct mib_walk *w)
 		plan_leaves(tab, if_defs, IFL_STATS, w->ifmask, &pl);
 	plan_block(tab, &pl);
 	if (named) {
+		w->ifv_ok = false;	/* ifv is this one interface's */
 		if (tab->plen[2] < NB_IFNAMSIZ &&
 		    (ifp = nb_if_lookup_name(&w->rd, tab->pcomp[2])) != NULL &&
 		    strnlen(nb_iface_attrs(ifp)->name, NB_IFNAMSIZ) == tab->plen[2]) {
@@ -932,20 +1035,24 @@ mib_if_table(struct mib_walk *w)
 		w->rc = error;
 		return true;
 	}
+	if (!addrs) {
+		for (i = 0; i < w->nif && w->rc == 0; i++)
+			if_row(w, w->ifv[i], &pl);
+		plan_flags(tab, &pl, if_defs);
+		return true;
+	}
+	ar = (struct addrrows){ .w = w, .pl = &pl, .nk = named ? 0 : 1 };
 	for (i = 0; i < w->nif && w->rc == 0; i++) {
 		ifp = w->ifv[i];
-		if (!addrs) {
-			if_row(w, ifp, &pl);
-			continue;
-		}
 		a = nb_iface_attrs(ifp);
 		if ((a->unknown & NB_IFA_ADDRS) != 0)
 			continue; /* unknown, not empty: no rows, as the walk */
-		ar = (struct addrrows){ .w = w, .pl = &pl, .key = { a->name }, .nk = named ? 0 : 1 };
+		ar.key[0] = a->name;
+		ar.n = 0;
 		if ((error = nb_iface_addr_walk(&w->rd, ifp, addr_row_cb, &ar)) < 0 && w->rc == 0)
 			w->rc = error;
 	}
-	plan_flags(tab, &pl, addrs ? addr_defs : if_defs);
+	plan_flags(tab, &pl, addr_defs);
 	return true;
 }
 

@@ -10,16 +10,18 @@
  * generic walk below, which is also what a backend without a native reader
  * gets and what a recording handle uses (so that the recorder sees the
  * subtree). Every reader opens rows with nb__tab_row (nb__tab_row_keys
- * when it has the keys themselves) and stores values with nb__tab_store
+ * when it has the keys themselves, or its inline fixed-size copy
+ * nb__tab_row_keys16 in backend.h) and stores values with nb__tab_store
  * (nb__tab_put by column), so rows, identity and conversions are the same
  * whoever reads; a native reader may write a number or a text straight
  * into the row where that is what store_col would write (mib_interfaces.c,
  * checked against the walk by the unit test).
  *
  * Storage: the table owns its rows, identities, key strings and per-CPU
- * vectors (struct tabstore in t->priv), all grown by doubling; the key
- * pointers are set when the read ends (the string pool moves while it
- * grows). A handle is used by one thread at a time; nothing here is shared.
+ * vectors (struct nb__tabstore in t->priv, backend.h), all grown by
+ * doubling but the key strings, which fill chunks that never move: a row's key pointers are
+ * set as it opens (a key of the previous row kept is its pointer, not a
+ * copy). A handle is used by one thread at a time; nothing here is shared.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,18 +33,8 @@
 
 #include "backend.h"
 
-struct tabstore {
-	size_t		 cap;		/* rows allocated */
-	char		*strs;		/* key strings, NUL-terminated */
-	size_t		 slen, scap;
-	unsigned	 kn;		/* keys per row: the pattern's '*' (at least 1) */
-	size_t		*koff;		/* [row * kn + k] into strs */
-	size_t		*klen;
-	uint64_t	*vecs;		/* per-CPU vectors */
-	size_t		 vlen, vcap;
-	size_t		*voff;		/* [row * ncols + col]: offset + 1 into vecs, 0 none */
-	unsigned	*vn;		/* ... its length */
-};
+#define CHUNK_MIN	4096
+#define CHUNK_MAX	(1024 * 1024)
 
 static void *
 grow(void *p, size_t n, size_t size)
@@ -51,7 +43,7 @@ grow(void *p, size_t n, size_t size)
 }
 
 static int
-store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_t cap)
+store_reserve(struct nb_sysctl_table *t, struct nb__tabstore *ts, bool percpu, size_t cap)
 {
 	void *p;
 
@@ -61,9 +53,6 @@ store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_
 	if ((p = grow(t->ids, cap, sizeof(*t->ids))) == NULL)
 		return -ENOMEM;
 	t->ids = p;
-	if ((p = grow(ts->koff, cap * ts->kn, sizeof(size_t))) == NULL)
-		return -ENOMEM;
-	ts->koff = p;
 	if ((p = grow(ts->klen, cap * ts->kn, sizeof(size_t))) == NULL)
 		return -ENOMEM;
 	ts->klen = p;
@@ -79,22 +68,23 @@ store_reserve(struct nb_sysctl_table *t, struct tabstore *ts, bool percpu, size_
 	return 0;
 }
 
+/* A new chunk with room for at least `need` bytes (the old one's rest is left). */
 static int
-str_add(struct tabstore *ts, const char *s, size_t len, size_t *off)
+chunk_new(struct nb__tabstore *ts, size_t need)
 {
-	if (ts->slen + len + 1 > ts->scap) {
-		size_t cap = (ts->scap + len + 1) * 2;
-		char *p;
+	struct nb__strchunk *c;
+	size_t sz = ts->chunksz != 0 ? ts->chunksz : CHUNK_MIN;
 
-		if ((p = realloc(ts->strs, cap)) == NULL)
-			return -ENOMEM;
-		ts->strs = p;
-		ts->scap = cap;
-	}
-	memcpy(ts->strs + ts->slen, s, len);
-	ts->strs[ts->slen + len] = '\0';
-	*off = ts->slen;
-	ts->slen += len + 1;
+	if (sz < need)
+		sz = need;
+	if ((c = malloc(sizeof(*c) + sz)) == NULL)
+		return -ENOMEM;
+	c->next = ts->chunks;
+	ts->chunks = c;
+	ts->at = c->s;
+	ts->room = sz;
+	if (ts->chunksz < CHUNK_MAX)
+		ts->chunksz = sz < CHUNK_MAX / 2 ? sz * 2 : CHUNK_MAX;
 	return 0;
 }
 
@@ -103,42 +93,37 @@ nb__tab_row_keys(struct nb__tab *tab, const char *const *key, const size_t *klen
     int64_t index)
 {
 	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 	struct nb_sysctl_rowid *id;
-	size_t r = t->nrows, *ko, *kl;
+	size_t r = t->nrows, *kl, n;
 	unsigned k, nkey = tab->nkey;
+	char *p;
 	int error;
 
 	if (r == ts->cap && (error = store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0,
 	    ts->cap != 0 ? ts->cap * 2 : 64)) != 0)
 		return error;
-	ko = &ts->koff[r * ts->kn];
+	id = &t->ids[r];
 	kl = &ts->klen[r * ts->kn];
+	memset(id->key, 0, sizeof(id->key));
 	for (k = 0; k < nkey; k++) {
 		if (k < same && r > 0) {
-			ko[k] = ko[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
+			id->key[k] = id[-1].key[k];
 			kl[k] = kl[(ptrdiff_t)k - (ptrdiff_t)ts->kn];
-		} else if ((error = str_add(ts, key[k], klen[k], &ko[k])) != 0)
+			continue;
+		}
+		n = klen[k];
+		if (ts->room < n + 1 && (error = chunk_new(ts, n + 1)) != 0)
 			return error;
-		else
-			kl[k] = klen[k];
+		p = ts->at;
+		memcpy(p, key[k], n);
+		p[n] = '\0';
+		id->key[k] = p;
+		kl[k] = n;
+		ts->at = p + n + 1;
+		ts->room -= n + 1;
 	}
-	/* Cleared as it opens (a few vector stores), not as a block at growth. */
-	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
-	id = &t->ids[r];
-	memset(id->key, 0, sizeof(id->key));	/* set by finish() */
-	memset(id->present, 0, sizeof(id->present));
-	id->nkey = nkey;
-	id->index = index;
-	id->gen = 0;
-	if ((tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0 && t->ncols > 0) {
-		memset(&ts->voff[r * t->ncols], 0, t->ncols * sizeof(size_t));
-		memset(&ts->vn[r * t->ncols], 0, t->ncols * sizeof(unsigned));
-	}
-	t->nrows = r + 1;
-	tab->inrow = true;
-	tab->row = (char *)t->rows + r * t->rowsize;
-	tab->id = id;
+	nb__tab_row_start(tab, r, index);
 	return 0;
 }
 
@@ -176,7 +161,7 @@ int
 nb__tab_reserve(struct nb__tab *tab, size_t rows)
 {
 	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 
 	if (t->nrows + rows <= ts->cap)
 		return 0;
@@ -188,7 +173,7 @@ static int
 store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 {
 	struct nb_sysctl_table *t = tab->t;
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 	const struct nb_sysctl_column *c;
 	struct nb_sysctl_value nv;
 	struct nb_sysctl_rowid *id;
@@ -289,7 +274,7 @@ static bool
 same_row(const struct nb__tab *tab, const char *const *comp, const size_t *lens)
 {
 	const struct nb_sysctl_table *t = tab->t;
-	const struct tabstore *ts = t->priv;
+	const struct nb__tabstore *ts = t->priv;
 	size_t r = t->nrows - 1;
 	unsigned d, k = 0;
 
@@ -297,8 +282,7 @@ same_row(const struct nb__tab *tab, const char *const *comp, const size_t *lens)
 		if ((tab->wild >> d & 1) == 0)
 			continue;
 		if (ts->klen[r * ts->kn + k] != lens[d] ||
-		    memcmp(ts->strs + ts->koff[r * ts->kn + k], comp[d],
-		    lens[d]) != 0)
+		    memcmp(t->ids[r].key[k], comp[d], lens[d]) != 0)
 			return false;
 		k++;
 	}
@@ -452,19 +436,6 @@ walk_columns(struct nb_sysctl *h, struct nb__tab *tab, unsigned rdflags)
 	return found ? 0 : -ENOENT;
 }
 
-/* Point the rows' keys into the finished string pool. */
-static void
-finish(struct nb_sysctl_table *t)
-{
-	struct tabstore *ts = t->priv;
-	size_t r;
-	unsigned k;
-
-	for (r = 0; r < t->nrows; r++)
-		for (k = 0; k < t->ids[r].nkey; k++)
-			t->ids[r].key[k] = ts->strs + ts->koff[r * ts->kn + k];
-}
-
 int
 nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
     const struct nb_sysctl_column *cols, unsigned ncols, size_t rowsize,
@@ -476,7 +447,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	int error;
 
 	memset(t, 0, sizeof(*t));
-	if ((t->priv = calloc(1, sizeof(struct tabstore))) == NULL)
+	if ((t->priv = calloc(1, sizeof(struct nb__tabstore))) == NULL)
 		return -ENOMEM;
 	t->rowsize = rowsize;
 	t->ncols = ncols;
@@ -500,7 +471,7 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 	if (nwild > NB_SYSCTL_TABLE_MAXKEYS)
 		return -EINVAL;
 	tab.nkey = nwild;
-	((struct tabstore *)t->priv)->kn = nwild > 0 ? nwild : 1;
+	((struct nb__tabstore *)t->priv)->kn = nwild > 0 ? nwild : 1;
 	if ((tab.trie = malloc(cap * sizeof(*tab.trie))) == NULL)
 		return -ENOMEM;
 	tab.trie[0] = (struct nb__tabnode){ "", 0, -1, -1, NB__TAB_NONE, NB__TAB_NONE, -1 };
@@ -536,18 +507,21 @@ nb_sysctl_table_read(struct nb_sysctl *h, const char *pattern,
 		error = -ENOENT;
 out:
 	free(tab.trie);
-	finish(t);
 	return error;
 }
 
 void
 nb_sysctl_table_free(struct nb_sysctl_table *t)
 {
-	struct tabstore *ts = t->priv;
+	struct nb__tabstore *ts = t->priv;
 
 	if (ts != NULL) {
-		free(ts->strs);
-		free(ts->koff);
+		struct nb__strchunk *c, *next;
+
+		for (c = ts->chunks; c != NULL; c = next) {
+			next = c->next;
+			free(c);
+		}
 		free(ts->klen);
 		free(ts->vecs);
 		free(ts->voff);
@@ -563,7 +537,7 @@ const uint64_t *
 nb_sysctl_table_percpu(const struct nb_sysctl_table *t, size_t i, unsigned col,
     unsigned *ncpu)
 {
-	const struct tabstore *ts = t->priv;
+	const struct nb__tabstore *ts = t->priv;
 	size_t off;
 
 	*ncpu = 0;

@@ -95,32 +95,46 @@ nb_sysctl_type_name(enum nb_sysctl_type t)
 	return "unknown";
 }
 
-/* "00" to "99": the two decimal digits of each value below 100, at twice the value. */
-#define DEC10(d)	d "0" d "1" d "2" d "3" d "4" d "5" d "6" d "7" d "8" d "9"
-static const char dec2[] = DEC10("0") DEC10("1") DEC10("2") DEC10("3") DEC10("4")
-    DEC10("5") DEC10("6") DEC10("7") DEC10("8") DEC10("9");
-#undef DEC10
+/*
+ * Each byte value's decimal digits and a '.', in four bytes (zero-padded):
+ * a dotted quad is four 4-byte copies, each advanced by its text's length.
+ */
+#define QD0(v)	('0' + ((v) >= 100 ? (v) / 100 : ((v) >= 10 ? (v) / 10 : (v))))
+#define QD1(v)	((v) >= 100 ? '0' + (v) / 10 % 10 : ((v) >= 10 ? '0' + (v) % 10 : '.'))
+#define QD2(v)	((v) >= 100 ? '0' + (v) % 10 : ((v) >= 10 ? '.' : 0))
+#define QD3(v)	((v) >= 100 ? '.' : 0)
+#define QE(v)	QD0(v), QD1(v), QD2(v), QD3(v)
+#define Q4(v)	QE(v), QE((v) + 1), QE((v) + 2), QE((v) + 3)
+#define Q16(v)	Q4(v), Q4((v) + 4), Q4((v) + 8), Q4((v) + 12)
+#define Q64(v)	Q16(v), Q16((v) + 16), Q16((v) + 32), Q16((v) + 48)
+static const char quad[256 * 4] = { Q64(0), Q64(64), Q64(128), Q64(192) };
+#undef QE
+#define QE(v)	((v) >= 100 ? 4 : ((v) >= 10 ? 3 : 2))
+static const uint8_t quadlen[256] = { Q64(0), Q64(64), Q64(128), Q64(192) };
+#undef QD0
+#undef QD1
+#undef QD2
+#undef QD3
+#undef QE
+#undef Q4
+#undef Q16
+#undef Q64
 
-/* The dotted quad of a[0..3] at p; returns the end (no NUL). */
-static char *
+/*
+ * The dotted quad of a[0..3] at p; returns the end (no NUL). It writes up
+ * to 16 bytes from p (the last copy's padding past the end).
+ */
+static inline char *
 put_quad(char *p, const uint8_t *a)
 {
-	unsigned i, v;
-
-	for (i = 0; i < 4; i++) {
-		v = a[i];
-		if (v >= 100) {
-			*p++ = v >= 200 ? '2' : '1';
-			v -= v >= 200 ? 200 : 100;
-			memcpy(p, &dec2[2 * v], 2);
-			p += 2;
-		} else if (v >= 10) {
-			memcpy(p, &dec2[2 * v], 2);
-			p += 2;
-		} else
-			*p++ = (char)('0' + v);
-		*p++ = '.';
-	}
+	memcpy(p, &quad[4 * a[0]], 4);
+	p += quadlen[a[0]];
+	memcpy(p, &quad[4 * a[1]], 4);
+	p += quadlen[a[1]];
+	memcpy(p, &quad[4 * a[2]], 4);
+	p += quadlen[a[2]];
+	memcpy(p, &quad[4 * a[3]], 4);
+	p += quadlen[a[3]];
 	return p - 1;
 }
 
@@ -171,8 +185,9 @@ put_ip6(char *p, const uint8_t *a)
 	return p;
 }
 
-char *
-nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
+/* nb_sysctl_ntop for what its fast case leaves: IPv6, another family, a short dst. */
+static char *__attribute__((noinline))
+ntop_other(int family, const void *src, char *dst, size_t size)
 {
 	char buf[INET6_ADDRSTRLEN], *to = size >= sizeof(buf) ? dst : buf, *p;
 
@@ -191,6 +206,20 @@ nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
 	if (to == buf)
 		memcpy(dst, buf, (size_t)(p - buf) + 1);
 	return dst;
+}
+
+char *
+nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
+{
+	char *p;
+
+	/* The hot case first, without the frame of the others. */
+	if (family == AF_INET && size >= INET_ADDRSTRLEN) {
+		p = put_quad(dst, src);
+		*p = '\0';
+		return dst;
+	}
+	return ntop_other(family, src, dst, size);
 }
 
 /* A hex digit's value plus one, 0 for any other byte. */
@@ -257,24 +286,45 @@ get_ip6(const char *s, uint8_t *a)
 	return 1;
 }
 
+/*
+ * One octet of a dotted quad at s, followed by sep: one to three digits,
+ * no leading zero, at most 255. Its end past sep, or NULL for anything
+ * else (inet_pton's to judge). A digit is never the NUL, so the byte
+ * after it can be read.
+ */
+static inline const char *
+get_octet(const char *s, char sep, uint8_t *out)
+{
+	unsigned v, d;
+
+	if ((v = (unsigned char)s[0] - (unsigned)'0') > 9)
+		return NULL;
+	if ((d = (unsigned char)s[1] - (unsigned)'0') <= 9) {
+		if (v == 0)
+			return NULL;
+		v = v * 10 + d;
+		if ((d = (unsigned char)s[2] - (unsigned)'0') <= 9) {
+			if ((v = v * 10 + d) > 255)
+				return NULL;
+			s++;
+		}
+		s++;
+	}
+	*out = (uint8_t)v;
+	return s[1] == sep ? s + 2 : NULL;
+}
+
 int
 nb_sysctl_pton(int family, const char *src, void *dst)
 {
 	const char *s = src;
-	uint8_t *a = dst;
-	unsigned i, v, k;
+	uint8_t b[4];
 
 	if (family == AF_INET) {
-		for (i = 0; i < 4; i++) {
-			for (v = 0, k = 0; k < 3 && (unsigned)(s[k] - '0') < 10u; k++)
-				v = v * 10 + (unsigned)(s[k] - '0');
-			if (k == 0 || v > 255 || (k > 1 && s[0] == '0'))
-				return inet_pton(family, src, dst);
-			a[i] = (uint8_t)v;
-			s += k;
-			if (*s++ != (i == 3 ? '\0' : '.'))
-				return inet_pton(family, src, dst);
-		}
+		if ((s = get_octet(s, '.', &b[0])) == NULL || (s = get_octet(s, '.', &b[1])) == NULL ||
+		    (s = get_octet(s, '.', &b[2])) == NULL || get_octet(s, '\0', &b[3]) == NULL)
+			return inet_pton(family, src, dst);
+		memcpy(dst, b, 4);
 		return 1;
 	}
 	if (family == AF_INET6 && get_ip6(src, dst))

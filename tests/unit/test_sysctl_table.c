@@ -891,6 +891,180 @@ test_intr(struct nb_stack *st, struct nb_sysctl *h)
 	nb_sysctl_table_free(&t);
 }
 
+/* ---- many interfaces: the native reader's fast paths against the walk ---- */
+
+/* Interface i's name: 1 to 15 bytes, some with '.', '\\' or bytes past ASCII. */
+static void
+many_name(unsigned i, char *name)
+{
+	static const char fill[] = "abcdefghijklmno";
+	size_t len = 1 + i % 15, n;
+
+	n = (size_t)snprintf(name, 16, "%u", i);
+	if (n < len) {
+		memmove(name + len - n, name, n + 1);
+		memcpy(name, fill, len - n);
+	}
+	if (i % 7 == 3 && len > n)
+		name[0] = '.';
+	if (i % 11 == 5 && len > n)
+		name[0] = '\\';
+	if (i % 13 == 6 && len > n)
+		name[0] = (char)0xe9;
+}
+
+struct manyrow {
+	char		 name[16];	/* the name through its key */
+	char		 lladdr[3 * NB_LLADDR_MAX + 1];
+	char		 llshort[10];	/* cut: the text through put_text */
+	int64_t		 mtu;
+	uint64_t	 ipackets;
+};
+
+static const struct nb_sysctl_column manycols[] = {
+	{ "lladdr", NB_SYSCTL_ADDRESS, offsetof(struct manyrow, lladdr), 3 * NB_LLADDR_MAX + 1 },
+	{ "mtu", NB_SYSCTL_INT, offsetof(struct manyrow, mtu), 0 },
+	{ "stats.ipackets", NB_SYSCTL_U64, offsetof(struct manyrow, ipackets), 0 },
+};
+
+static const struct nb_sysctl_column manyshort[] = {
+	{ "lladdr", NB_SYSCTL_ADDRESS, offsetof(struct manyrow, llshort), 10 },
+	{ "mtu", NB_SYSCTL_INT, offsetof(struct manyrow, mtu), 0 },
+};
+
+/* The rows of net.interfaces.* are the interfaces alive, by index, with their own text. */
+static void
+many_check(struct nb_sysctl *h, const bool *alive, unsigned n, uint8_t (*ll)[NB_LLADDR_MAX])
+{
+	struct nb_sysctl_table t;
+	char name[16], want[3 * NB_LLADDR_MAX + 1];
+	size_t row = 0, k, rs = sizeof(struct manyrow);
+	unsigned i;
+
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", manycols, 3, rs, 0, &t), 0);
+	for (i = 1; i <= n; i++) {
+		const struct manyrow *r;
+
+		if (!alive[i])
+			continue;
+		CHECK(row < t.nrows, "interface %u: no row", i);
+		if (row >= t.nrows)
+			break;
+		r = nb_sysctl_table_row(&t, row);
+		many_name(i, name);
+		CHECK(t.ids[row].index == (int64_t)i && t.ids[row].nkey == 1 &&
+		    strcmp(t.ids[row].key[0], name) == 0,
+		    "row %zu: %" PRId64 " %s, want %u %s", row, t.ids[row].index, t.ids[row].key[0],
+		    i, name);
+		for (k = 0; k < i % 33; k++)
+			snprintf(want + 3 * k, 4, "%02x:", ll[i][k]);
+		want[k > 0 ? 3 * k - 1 : 0] = '\0';
+		CHECK(strcmp(r->lladdr, want) == 0, "%u: %s, want %s", i, r->lladdr, want);
+		CHECK_EQ(r->mtu, 1000 + i);
+		row++;
+	}
+	CHECK_EQ(t.nrows, row);
+	nb_sysctl_table_free(&t);
+}
+
+static void
+test_many(void)
+{
+	enum { N = 1200 };
+	struct nb_stack_config cfg = { .nslots = 2 };
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL;
+	struct nb_ifattrs ia;
+	struct nb_sysctl_table t;
+	static uint8_t ll[N + 1][NB_LLADDR_MAX];
+	static bool alive[N + 1];
+	char addr[64], name[16];
+	unsigned i, j, k, seed = 4242, order;
+	size_t rs = sizeof(struct manyrow), as = sizeof(struct addrrow);
+
+	CHECK_RC(nb_stack_create(&cfg, &st), 0);
+	if (st == NULL)
+		return;
+	/* Created out of index order (the reader sorts them), lladdr of every length. */
+	for (order = 0; order < N; order++) {
+		i = 1 + (order * 7u) % N;
+		memset(&ia, 0, sizeof(ia));
+		ia.index = i;
+		many_name(i, ia.name);
+		ia.type = 1;
+		ia.flags = 0x1003;
+		ia.mtu = 1000 + i;
+		ia.operstate = i % 8;
+		ia.lladdr_len = i % 33;
+		for (k = 0; k < NB_LLADDR_MAX; k++) {
+			seed = seed * 1103515245u + 12345u;
+			ll[i][k] = (uint8_t)(seed >> 16);
+		}
+		memcpy(ia.lladdr, ll[i], sizeof(ia.lladdr));
+		CHECK_RC(nb_if_upsert(st, &ia, NULL), 0);
+		alive[i] = true;
+		/* 0, 1 or 13 addresses (two-digit numbers), IPv4 and IPv6. */
+		for (j = 0; j < (i % 3 == 0 ? 0u : (i % 3 == 1 ? 1u : 13u)); j++) {
+			if (j % 2 == 0) {
+				snprintf(addr, sizeof(addr), "10.%u.%u.%u", i / 256, i % 256, j);
+				mkaddr(st, i, AF_INET, addr, (int)(8 + i % 25));
+			} else {
+				snprintf(addr, sizeof(addr), "2001:db8:%x::%x", i, j);
+				mkaddr(st, i, AF_INET6, addr, (int)(48 + i % 81));
+			}
+		}
+	}
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	if (h == NULL) {
+		nb_stack_destroy(&st);
+		return;
+	}
+	many_check(h, alive, N, ll);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manycols, 3, rs, 0), N);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manyshort, 2, rs, 0), N);
+	/* Interfaces then addresses, nothing changed between: the addresses'
+	 * read reuses the sorted interfaces. */
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", manycols, 3, rs, 0, &t), 0);
+	nb_sysctl_table_free(&t);
+	CHECK(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0) == N / 3 * 14);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.p.addrs.*", addrcols, 3, as, 0), 0);
+	many_name(2, name);
+	snprintf(addr, sizeof(addr), "net.interfaces.%s.addrs.*", name);
+	CHECK_EQ(native_eq_walked(h, addr, addrcols, 3, as, 0), 13);
+
+	/* The interfaces change between two reads: some go, some come (one
+	 * with a lower index than all), one is renamed; a named read comes
+	 * between: every read shows the stack as it is then. */
+	for (i = 5; i <= N; i += 97) {
+		CHECK_RC(nb_if_delete(st, i, NULL), 0);
+		alive[i] = false;
+	}
+	many_check(h, alive, N, ll);
+	snprintf(addr, sizeof(addr), "net.interfaces.%s", name);
+	CHECK_RC(nb_sysctl_table_read(h, addr, manycols, 3, rs, 0, &t), 0);
+	CHECK_EQ(t.nrows, 1);
+	nb_sysctl_table_free(&t);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", manycols, 3, rs, 0, &t), 0);
+	CHECK_EQ(t.nrows, N - (N - 5) / 97 - 1);
+	nb_sysctl_table_free(&t);
+	for (i = 5; i <= N; i += 194) {
+		memset(&ia, 0, sizeof(ia));
+		ia.index = i;
+		many_name(i, ia.name);
+		ia.mtu = 1000 + i;
+		ia.lladdr_len = i % 33;
+		memcpy(ia.lladdr, ll[i], sizeof(ia.lladdr));
+		CHECK_RC(nb_if_upsert(st, &ia, NULL), 0);
+		alive[i] = true;
+	}
+	many_check(h, alive, N, ll);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manycols, 3, rs, 0),
+	    N - (N - 5) / 97 - 1 + (N - 5) / 194 + 1);
+	CHECK(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0) > 0);
+	nb_sysctl_close(&h);
+	nb_stack_destroy(&st);
+}
+
 int
 main(void)
 {
@@ -932,6 +1106,7 @@ main(void)
 	nb_slot_release(st, slot1);
 	nb_stack_destroy(&st);
 	test_layouts();
+	test_many();
 	test_sim(dir);
 	check_rmtree(dir);
 
