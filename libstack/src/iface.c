@@ -103,25 +103,66 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-/*
- * n = a with its name and kind zero padded, and no stray bytes; returns the
- * name's length, 0 if it is empty or has no NUL in NB_IFNAMSIZ bytes
- * (invalid: n is then of no use). The short strings are copied bytewise,
- * with no calls.
- */
-static size_t
-nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
-{
-	size_t namelen, i;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16
+#define NB_ZB_LO	0x0101010101010101ull
+#define NB_ZB_HI	0x8080808080808080ull
 
-	memset(n, 0, sizeof(*n));
-	for (namelen = 0; namelen < NB_IFNAMSIZ && a->name[namelen] != '\0'; namelen++)
-		n->name[namelen] = a->name[namelen];
-	if (namelen == NB_IFNAMSIZ)
-		return 0;
+/*
+ * The first zero byte of w is its lowest byte whose bit 7 is set in
+ * (w - LO) & ~w & HI: a borrow can set bits only above a zero byte.
+ */
+static inline unsigned
+nb_zbyte(uint64_t w)
+{
+	uint64_t z = (w - NB_ZB_LO) & ~w & NB_ZB_HI;
+
+	return z != 0 ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
+}
+
+size_t
+nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
+{
+	uint64_t w[2];
+	unsigned k;
+
+	memcpy(w, s, sizeof(w));
+	if ((k = nb_zbyte(w[0])) < 8) {
+		w[0] &= ((uint64_t)1 << (8 * k)) - 1;	/* k = 0: all */
+		w[1] = 0;
+	} else if ((k = nb_zbyte(w[1])) < 8) {
+		w[1] &= ((uint64_t)1 << (8 * k)) - 1;
+		k += 8;
+	} else
+		k = NB_IFNAMSIZ;
+	memcpy(key, w, sizeof(w));
+	return k;
+}
+#else
+size_t
+nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
+{
+	size_t k;
+
+	for (k = 0; k < NB_IFNAMSIZ && s[k] != '\0'; k++)
+		key[k] = s[k];
+	if (k == NB_IFNAMSIZ)
+		return k;
+	memset(key + k, 0, NB_IFNAMSIZ - k);
+	return k;
+}
+#endif
+
+/*
+ * n (zeroed, its name in place) = the rest of a, with its kind zero padded
+ * (at most NB_KIND_MAX - 1 bytes) and no stray bytes.
+ */
+static void
+nb_ifattrs_fill(struct nb_ifattrs *n, const struct nb_ifattrs *a)
+{
+	if (nb_ifname_pad(a->kind, n->kind) == NB_KIND_MAX)
+		n->kind[NB_KIND_MAX - 1] = '\0';	/* no NUL: the first NB_KIND_MAX - 1 */
 	n->index = a->index;
-	for (i = 0; i < NB_KIND_MAX - 1 && a->kind[i] != '\0'; i++)
-		n->kind[i] = a->kind[i];
 	n->type = a->type;
 	n->flags = a->flags;
 	n->mtu = a->mtu;
@@ -134,7 +175,6 @@ nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
 	memcpy(n->brd, a->brd, n->brd_len);
 	n->unknown = a->unknown;
-	return namelen;
 }
 
 void
@@ -408,25 +448,34 @@ nb_if_publish(struct nb_stack *st, struct nb_if_batch *b)
 	b->first = NULL;
 }
 
-/* hi: the hash of n->index; namelen: of n->name. Linked unborn into batch b. */
+/*
+ * A new interface for a, whose name padded is key (namelen bytes before the
+ * padding) and whose index hashes to hi; linked unborn into batch b. The
+ * attributes are normalised straight into the new object (zeroed: a slab's
+ * mapping or calloc), which is their first block.
+ */
 static int
-nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_t namelen,
-    uint64_t *gen, struct nb_if_batch *b)
+nb_if_create(struct nb_stack *st, const struct nb_ifattrs *a, const char key[NB_IFNAMSIZ],
+    size_t namelen, uint32_t hi, uint64_t *gen, struct nb_if_batch *b)
 {
 	struct nb_iface *ifp;
 	struct nb_hent *ei = NULL, *en = NULL;
+	struct nb_ifattrs *n;
 	size_t ctrbytes;
 	uint32_t hn;
 	int error = 0;
 
-	hn = nb_hash_key_zpad(n->name, (unsigned)namelen, NB_IFNAMSIZ);
-	if (nb_htab_writer_find_h(&st->if_byname, n->name, hn, NULL, NULL) != NULL)
+	hn = nb_hash_key_zpad(key, (unsigned)namelen, NB_IFNAMSIZ);
+	if (nb_htab_writer_find_h(&st->if_byname, key, hn, NULL, NULL) != NULL)
 		return -EEXIST;
 	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
 	if ((ifp = nb_slab_take(&st->ifslab, NB_IFACE_ALLOC(ctrbytes))) != NULL)
 		ifp->slab = true;
 	else if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
 		return -ENOMEM;
+	n = &ifp->first.a;
+	memcpy(n->name, key, NB_IFNAMSIZ);
+	nb_ifattrs_fill(n, a);
 	nb_ctrgroup_init_at(&ifp->ctrs_emb, NB_IFSTAT_MAX, st->nslots, nb_iface_ctrbase(ifp));
 	ifp->ctrs = &ifp->ctrs_emb;
 	if ((ei = nb_hent_new_h(&st->if_byindex, &n->index, hi, ifp, &ifp->ent_index)) == NULL ||
@@ -435,7 +484,6 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_
 		goto out;
 	}
 	nb_vis_init(&ifp->vis);
-	ifp->first.a = *n;
 	ifp->attrs = &ifp->first;
 	ifp->index = n->index;
 	ifp->gen = ++st->gen_next;
@@ -462,22 +510,34 @@ out:
 	return error;
 }
 
-/* if_lock held: nb_if_upsert's work; a new interface joins batch b. */
+/*
+ * if_lock held: nb_if_upsert's work; a new interface joins batch b. The
+ * name is checked and padded first (a new interface needs nothing else
+ * from a before its object exists); an existing one is compared with a
+ * normalised copy.
+ */
 static int
 nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen,
     struct nb_if_batch *b)
 {
 	struct nb_ifattrs n;
 	struct nb_hent *e;
+	char key[NB_IFNAMSIZ];
 	size_t namelen;
 	uint32_t hi;
 	int error;
 
-	if (a == NULL || a->index == 0 || (namelen = nb_ifattrs_norm(&n, a)) == 0)
+	if (a == NULL || a->index == 0)
 		return -EINVAL;
-	hi = nb_hash_key(&n.index, sizeof(n.index));
-	if ((e = nb_htab_writer_find_h(&st->if_byindex, &n.index, hi, NULL, NULL)) == NULL)
-		return nb_if_create(st, &n, hi, namelen, gen, b);
+	namelen = nb_ifname_pad(a->name, key);
+	if (namelen == 0 || namelen == NB_IFNAMSIZ)
+		return -EINVAL;
+	hi = nb_hash_key(&a->index, sizeof(a->index));
+	if ((e = nb_htab_writer_find_h(&st->if_byindex, &a->index, hi, NULL, NULL)) == NULL)
+		return nb_if_create(st, a, key, namelen, hi, gen, b);
+	memset(&n, 0, sizeof(n));
+	memcpy(n.name, key, NB_IFNAMSIZ);
+	nb_ifattrs_fill(&n, a);
 	nb_if_publish(st, b);		/* the creations before it first */
 	error = nb_if_update(st, e->obj, &n);
 	if (error == 0 && gen != NULL)

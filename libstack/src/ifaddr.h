@@ -97,6 +97,12 @@ struct nb_iface *nb_if_writer_find_near(struct nb_stack *st, const struct nb_ifa
 	    uint32_t index);
 /* Drop a reference; the last one frees (a grace period has passed by then). */
 void	nb_iface_put(struct nb_iface *ifp);
+/*
+ * The length of s (NB_IFNAMSIZ bytes, a name or a kind) up to its first
+ * NUL, NB_IFNAMSIZ if it has none; key = s with the bytes from that NUL on
+ * zeroed (no NUL: key = s). The same as a byte loop, a word at a time.
+ */
+size_t	nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ]);
 
 /* addr.c */
 struct nb_addr_match {

@@ -13,6 +13,7 @@
 
 #include "nbstack/stack.h"
 #include "stack-internal.h"	/* nb_defer and rc.lock: the barrier race */
+#include "ifaddr.h"		/* nb_ifname_pad */
 
 #include "check.h"
 
@@ -282,6 +283,162 @@ test_hash_bulk(void)
 	CHECK(nb_if_lookup_index(&rd, 3) == NULL);
 	CHECK(nb_if_lookup_name(&rd, "eth0") == nb_if_lookup_index(&rd, 2));
 	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
+/* A byte that tests a word-at-a-time zero search: borrows, high bits, zeros. */
+static uint8_t
+pad_byte(unsigned *seed)
+{
+	static const uint8_t edge[] = { 0, 0, 1, 0x7f, 0x80, 0x81, 0xfe, 0xff, 'a', '0' };
+	unsigned r = (unsigned)rand_r(seed);
+
+	return (r & 1) != 0 ? edge[(r >> 1) % sizeof(edge)] : (uint8_t)(r >> 8);
+}
+
+/* What upsert stores for a: the old byte-loop normalisation. */
+static void
+ref_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
+{
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	for (i = 0; i < NB_IFNAMSIZ && a->name[i] != '\0'; i++)
+		n->name[i] = a->name[i];
+	n->index = a->index;
+	for (i = 0; i < NB_KIND_MAX - 1 && a->kind[i] != '\0'; i++)
+		n->kind[i] = a->kind[i];
+	n->type = a->type;
+	n->flags = a->flags;
+	n->mtu = a->mtu;
+	n->master = a->master;
+	n->txqlen = a->txqlen;
+	n->link = a->link;
+	n->operstate = a->operstate;
+	n->lladdr_len = a->lladdr_len <= NB_LLADDR_MAX ? a->lladdr_len : NB_LLADDR_MAX;
+	memcpy(n->lladdr, a->lladdr, n->lladdr_len);
+	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
+	memcpy(n->brd, a->brd, n->brd_len);
+	n->unknown = a->unknown;
+}
+
+/* Random attributes of interface `index`, with stray bytes everywhere. */
+static void
+rand_attrs(struct nb_ifattrs *a, uint32_t index, unsigned *seed)
+{
+	size_t i, len;
+
+	for (i = 0; i < sizeof(*a); i++)
+		((uint8_t *)a)[i] = pad_byte(seed);
+	a->index = index;
+	len = (size_t)snprintf(a->name, sizeof(a->name), "r%u", index);
+	len += (size_t)rand_r(seed) % (NB_IFNAMSIZ - len);	/* 1..15 */
+	for (i = strlen(a->name); i < len; i++)
+		a->name[i] = (char)('a' + rand_r(seed) % 26);
+	a->name[len] = '\0';
+	if ((len = (size_t)rand_r(seed) % (NB_KIND_MAX + 2)) < NB_KIND_MAX)
+		a->kind[len] = '\0';		/* else: no NUL at all */
+	for (i = 0; i < len && i < NB_KIND_MAX; i++)
+		if (a->kind[i] == '\0')
+			a->kind[i] = 'k';
+	a->lladdr_len = (uint8_t)(rand_r(seed) % (NB_LLADDR_MAX + 8));
+	a->brd_len = (uint8_t)(rand_r(seed) % (NB_LLADDR_MAX + 8));
+}
+
+/*
+ * nb_ifname_pad is the byte loop (length to the first NUL, zeros after it)
+ * for every position of the first NUL and any bytes around it; upsert
+ * stores what the byte-loop normalisation made, new (normalised into the
+ * object) or updated, and finds the interface by its padded name.
+ */
+static void
+test_ifname_pad(void)
+{
+	struct nb_stack *st = mkstack(2);
+	struct nb_ifattrs a[64], n, m;
+	const struct nb_iface *ifp;
+	const struct nb_ifattrs *got;
+	char s[NB_IFNAMSIZ], key[NB_IFNAMSIZ], want[NB_IFNAMSIZ];
+	unsigned seed = 14, round, i;
+	size_t k, wantlen, done;
+	struct nb_read rd;
+	uint64_t gen;
+
+	for (round = 0; round < 200000; round++) {
+		for (k = 0; k < NB_IFNAMSIZ; k++)
+			s[k] = (char)pad_byte(&seed);
+		memset(key, 0x5a, sizeof(key));
+		memset(want, 0, sizeof(want));
+		for (wantlen = 0; wantlen < NB_IFNAMSIZ && s[wantlen] != '\0'; wantlen++)
+			want[wantlen] = s[wantlen];
+		if (wantlen == NB_IFNAMSIZ)
+			memcpy(want, s, sizeof(want));
+		k = nb_ifname_pad(s, key);
+		CHECK_EQ(k, wantlen);
+		CHECK(memcmp(key, want, sizeof(key)) == 0, "round %u", round);
+	}
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 64; i++)
+			rand_attrs(&a[i], round * 64 + i + 1, &seed);
+		CHECK_EQ(nb_if_upsert_many(st, a, 64, &done), 0);
+		CHECK_EQ(done, 64);
+		nb_read_enter(st, &rd);
+		for (i = 0; i < 64; i++) {
+			ref_norm(&n, &a[i]);
+			CHECK((ifp = nb_if_lookup_index(&rd, a[i].index)) != NULL);
+			if (ifp == NULL)
+				continue;
+			got = nb_iface_attrs(ifp);
+			CHECK(memcmp(got, &n, sizeof(n)) == 0, "index %u", a[i].index);
+			CHECK(nb_if_lookup_name(&rd, n.name) == ifp);
+		}
+		nb_read_exit(&rd);
+		/* the same attributes with other stray bytes: no change; then a change */
+		for (i = 0; i < 64; i += 7) {
+			ref_norm(&n, &a[i]);
+			rand_attrs(&m, a[i].index, &seed);
+			memcpy(m.name, n.name, sizeof(m.name));	/* then a stray byte */
+			if (strlen(n.name) + 1 < NB_IFNAMSIZ)
+				m.name[strlen(n.name) + 1] = 'z';
+			m.type = n.type;
+			m.flags = n.flags;
+			m.mtu = n.mtu;
+			m.master = n.master;
+			m.txqlen = n.txqlen;
+			m.link = n.link;
+			m.operstate = n.operstate;
+			m.unknown = n.unknown;
+			memcpy(m.kind, n.kind, sizeof(m.kind));
+			if (strlen(n.kind) + 1 < NB_KIND_MAX)
+				m.kind[strlen(n.kind) + 1] = 'y';
+			m.lladdr_len = n.lladdr_len;
+			memcpy(m.lladdr, n.lladdr, n.lladdr_len);
+			m.brd_len = n.brd_len;
+			memcpy(m.brd, n.brd, n.brd_len);
+			nb_read_enter(st, &rd);
+			got = nb_iface_attrs(nb_if_lookup_index(&rd, m.index));
+			nb_read_exit(&rd);
+			CHECK_EQ(nb_if_upsert(st, &m, &gen), 0);
+			nb_read_enter(st, &rd);
+			CHECK(nb_iface_attrs(nb_if_lookup_index(&rd, m.index)) == got);
+			ref_norm(&n, &m);
+			CHECK(memcmp(got, &n, sizeof(n)) == 0, "index %u", m.index);
+			nb_read_exit(&rd);
+			m.mtu++;
+			ref_norm(&n, &m);
+			CHECK_EQ(nb_if_upsert(st, &m, &gen), 0);
+			nb_read_enter(st, &rd);
+			got = nb_iface_attrs(nb_if_lookup_index(&rd, m.index));
+			CHECK(memcmp(got, &n, sizeof(n)) == 0, "index %u", m.index);
+			nb_read_exit(&rd);
+		}
+	}
+	/* invalid names: empty, no NUL */
+	mkattrs(&n, 99999, "x");
+	n.name[0] = '\0';
+	CHECK_EQ(nb_if_upsert(st, &n, NULL), -EINVAL);
+	memset(n.name, 'q', sizeof(n.name));
+	CHECK_EQ(nb_if_upsert(st, &n, NULL), -EINVAL);
 	nb_stack_destroy(&st);
 }
 
@@ -1322,6 +1479,7 @@ main(void)
 	test_ifstat_desc_mask();
 	test_upsert();
 	test_hash_bulk();
+	test_ifname_pad();
 	test_bulk_same();
 	test_addresses();
 	test_snapshot();
