@@ -3,10 +3,12 @@
 #ifndef NBSTACK_NL_LINUX_H
 #define NBSTACK_NL_LINUX_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/netlink.h>
 #include <netlink/msg.h>
@@ -121,6 +123,38 @@ int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
  * walk is most of its parsing, hence a small loop.
  */
 int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
+/*
+ * lx_attrs itself, inline: with constant hdrlen and maxtype (the link
+ * dump's) the zeroing of tb and the type bound are constants, and there
+ * is no call per message.
+ */
+static inline int
+lx_attrs_inline(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype)
+{
+	const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+	const uint8_t *p = (const uint8_t *)nlh + off;
+	ptrdiff_t after;	/* what follows the attribute header at p: >= 0 while one fits */
+	const struct nlattr *nla;
+	size_t len, type;
+
+	memset(tb, 0, sizeof(*tb) * (size_t)(maxtype + 1));
+	if (nlh->nlmsg_len < off)
+		return nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen ? -EPROTO : 0;
+	after = (ptrdiff_t)(nlh->nlmsg_len - off) - NLA_HDRLEN;
+	while (after >= 0) {
+		nla = (const struct nlattr *)p;
+		len = nla->nla_len;
+		if (len - NLA_HDRLEN > (size_t)after)	/* < NLA_HDRLEN, or past the end */
+			return -EPROTO;
+		if ((type = nla->nla_type & (size_t)NLA_TYPE_MASK) <= (size_t)maxtype)
+			tb[type] = (struct nlattr *)(uintptr_t)nla;
+		len = NLA_ALIGN(len);
+		p += len;
+		after -= (ptrdiff_t)len;
+	}
+	return 0;
+}
+
 /* An indexed attribute's payload and its length (the walk checked nla_len >= NLA_HDRLEN). */
 static inline const void *
 lx_attr_data(const struct nlattr *nla)

@@ -10,6 +10,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "lx_str.h"
 #include "nl_linux.h"
 
 
@@ -48,15 +49,15 @@ attr_u32(const struct nlattr *nla)
 	return v;
 }
 
-static void
-copy_str(char *dst, size_t dstsz, const struct nlattr *nla)
-{
-	const char *src = (const char *)attr_data(nla);
-	size_t max = attr_len(nla) < dstsz - 1 ? attr_len(nla) : dstsz - 1, n;
+_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_str16 fills 16 bytes");
 
-	for (n = 0; n < max && src[n] != '\0'; n++)
-		dst[n] = src[n];
-	dst[n] = '\0';
+/* A string attribute into a 16-byte field (zeros after it); end: the message's. */
+static void
+copy_str(char dst[16], const struct nlattr *nla, const uint8_t *end)
+{
+	const uint8_t *src = attr_data(nla);
+
+	lx_copy_str16(dst, src, attr_len(nla) < 15 ? attr_len(nla) : 15, (size_t)(end - src));
 }
 
 static uint8_t
@@ -64,9 +65,13 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
 {
 	size_t n = attr_len(nla);
 
-	if (n > dstsz)
-		n = dstsz;
-	memcpy(dst, attr_data(nla), n);
+	if (n == 6 && dstsz >= 6)
+		memcpy(dst, attr_data(nla), 6);		/* Ethernet: no call */
+	else {
+		if (n > dstsz)
+			n = dstsz;
+		memcpy(dst, attr_data(nla), n);
+	}
 	return (uint8_t)n;
 }
 
@@ -116,6 +121,7 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	struct nlattr *tb[LINK_TBMAX + 1];
 	const struct nlattr *kind;
 	const struct ifinfomsg *ifi;
+	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return 1;
@@ -126,7 +132,7 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	ifi = NLMSG_DATA(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if (lx_attrs(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
+	if (lx_attrs_inline(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
 	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
 	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
 	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
@@ -141,9 +147,9 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	a->type = ifi->ifi_type;
 	a->flags = ifi->ifi_flags;
 	if (tb[IFLA_IFNAME] != NULL)
-		copy_str(a->name, sizeof(a->name), tb[IFLA_IFNAME]);
+		copy_str(a->name, tb[IFLA_IFNAME], end);
 	if (tb[IFLA_LINKINFO] != NULL && (kind = linkinfo_kind(tb[IFLA_LINKINFO])) != NULL)
-		copy_str(a->kind, sizeof(a->kind), kind);
+		copy_str(a->kind, kind, end);
 	if (tb[IFLA_MTU] != NULL)
 		a->mtu = attr_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER] != NULL)
@@ -181,6 +187,8 @@ link_vec_room(struct link_vec *lv)
 {
 	struct nb_ifattrs *v;
 
+	if (lv->n < lv->cap)
+		return 0;		/* (lx_vec_room's first test, without the call) */
 	if ((v = lx_vec_room(lv->v, &lv->cap, lv->n, sizeof(*v))) == NULL)
 		return -ENOMEM;
 	lv->v = v;

@@ -92,9 +92,11 @@ lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
 {
 	struct nb_ifstats_rec *v;
 
-	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
-		return -ENOMEM;
-	l->v = v;
+	if (l->n >= l->cap) {		/* (lx_vec_room's first test, without the call) */
+		if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+			return -ENOMEM;
+		l->v = v;
+	}
 	if (len < STATS64_NOHANDLER_END)
 		l->old_kernel = true;		/* no rx_nohandler */
 	l->v[l->n].index = index;
