@@ -153,6 +153,20 @@ nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
 }
 #endif
 
+/* The first len bytes of src (at most NB_LLADDR_MAX) into dst; their number. */
+static inline uint8_t
+nb_lladdr_copy(uint8_t *dst, const uint8_t *src, uint8_t len)
+{
+	if (len == 6)
+		memcpy(dst, src, 6);		/* Ethernet: no call */
+	else {
+		if (len > NB_LLADDR_MAX)
+			len = NB_LLADDR_MAX;
+		memcpy(dst, src, len);
+	}
+	return len;
+}
+
 /*
  * n (zeroed, its name in place) = the rest of a, with its kind zero padded
  * (at most NB_KIND_MAX - 1 bytes) and no stray bytes.
@@ -170,10 +184,8 @@ nb_ifattrs_fill(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 	n->txqlen = a->txqlen;
 	n->link = a->link;
 	n->operstate = a->operstate;
-	n->lladdr_len = a->lladdr_len <= NB_LLADDR_MAX ? a->lladdr_len : NB_LLADDR_MAX;
-	memcpy(n->lladdr, a->lladdr, n->lladdr_len);
-	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
-	memcpy(n->brd, a->brd, n->brd_len);
+	n->lladdr_len = nb_lladdr_copy(n->lladdr, a->lladdr, a->lladdr_len);
+	n->brd_len = nb_lladdr_copy(n->brd, a->brd, a->brd_len);
 	n->unknown = a->unknown;
 }
 
@@ -466,7 +478,7 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *a, const char key[NB_
 	int error = 0;
 
 	hn = nb_hash_key_zpad(key, (unsigned)namelen, NB_IFNAMSIZ);
-	if (nb_htab_writer_find_h(&st->if_byname, key, hn, NULL, NULL) != NULL)
+	if (nb_htab_writer_get_h(&st->if_byname, key, hn) != NULL)
 		return -EEXIST;
 	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
 	if ((ifp = nb_slab_take(&st->ifslab, NB_IFACE_ALLOC(ctrbytes))) != NULL)
@@ -522,7 +534,8 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 {
 	struct nb_ifattrs n;
 	struct nb_hent *e;
-	char key[NB_IFNAMSIZ];
+	char key[NB_HKEY_MAX];	/* NB_IFNAMSIZ used: the inline key compare has a
+				   branch, never taken here, for longer keys */
 	size_t namelen;
 	uint32_t hi;
 	int error;
@@ -532,8 +545,8 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 	namelen = nb_ifname_pad(a->name, key);
 	if (namelen == 0 || namelen == NB_IFNAMSIZ)
 		return -EINVAL;
-	hi = nb_hash_key(&a->index, sizeof(a->index));
-	if ((e = nb_htab_writer_find_h(&st->if_byindex, &a->index, hi, NULL, NULL)) == NULL)
+	hi = nb_hash_key4(&a->index);
+	if ((e = nb_htab_writer_get_h(&st->if_byindex, &a->index, hi)) == NULL)
 		return nb_if_create(st, a, key, namelen, hi, gen, b);
 	memset(&n, 0, sizeof(n));
 	memcpy(n.name, key, NB_IFNAMSIZ);

@@ -303,38 +303,6 @@ nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e)
 
 /* ---- hash ---- */
 
-#define NB_FNV_BASIS	0xcbf29ce484222325ull
-#define NB_FNV_PRIME	0x100000001b3ull
-
-/* murmur3 finaliser: FNV alone spreads small integers poorly */
-static inline uint32_t
-nb_hash_fin(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
-/* FNV-1a of p[0..len) from h, four bytes a round (the same value, a quarter of the loop) */
-static inline uint64_t
-nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
-{
-	unsigned i = 0;
-
-	for (; i + 4 <= len; i += 4) {
-		h = (h ^ p[i]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 1]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 2]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 3]) * NB_FNV_PRIME;
-	}
-	for (; i < len; i++)
-		h = (h ^ p[i]) * NB_FNV_PRIME;
-	return h;
-}
-
 uint32_t
 nb_hash_key(const void *key, unsigned keylen)
 {
@@ -530,98 +498,10 @@ nb_hslab_reserve(struct nb_htab *t, size_t extra)
 	t->slab = s;
 }
 
-/*
- * An entry's key is `key`, and copying one: the tables' key lengths (4:
- * index, 16: name, 17: family + address) without a call.
- */
-static inline bool
-nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
-{
-	const uint8_t *k = key;
-	uint64_t a[2], b[2];
-	uint32_t x, y;
-
-	switch (t->keylen) {
-	case sizeof(uint32_t):
-		memcpy(&x, ekey, sizeof(x));
-		memcpy(&y, key, sizeof(y));
-		return x == y;
-	case sizeof(a):
-	case sizeof(a) + 1:
-		memcpy(a, ekey, sizeof(a));
-		memcpy(b, key, sizeof(b));
-		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
-		    (t->keylen == sizeof(a) || ekey[sizeof(a)] == k[sizeof(a)]);
-	default:
-		return memcmp(ekey, key, t->keylen) == 0;
-	}
-}
-
-static inline void
-nb_hkey_copy(const struct nb_htab *t, uint8_t *ekey, const void *key)
-{
-	switch (t->keylen) {
-	case sizeof(uint32_t):
-		memcpy(ekey, key, sizeof(uint32_t));
-		break;
-	case 2 * sizeof(uint64_t):
-		memcpy(ekey, key, 2 * sizeof(uint64_t));
-		break;
-	case 2 * sizeof(uint64_t) + 1:
-		memcpy(ekey, key, 2 * sizeof(uint64_t) + 1);
-		break;
-	default:
-		memcpy(ekey, key, t->keylen);
-		break;
-	}
-}
-
 struct nb_hent *
 nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
 {
 	return nb_hent_new_h(t, key, nb_hash_key(key, t->keylen), obj, ownerp);
-}
-
-struct nb_hent *
-nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
-    struct nb_hent **ownerp)
-{
-	struct nb_hslab *s = t->slab;
-	struct nb_hent *e;
-
-	if (s != NULL && s->used < s->n) {
-		e = &s->e[s->used++];		/* zero: mapped so, never taken before */
-		e->slab = true;
-	} else if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	nb_hkey_copy(t, e->key, key);
-	e->hash = h;
-	e->obj = obj;
-	e->ownerp = ownerp;
-	nb_vis_init(&e->vis);
-	*ownerp = e;
-	return e;
-}
-
-static void
-nb_chain_append(struct nb_hent **headp, struct nb_hent *e)
-{
-	struct nb_hent **pp = headp, *x;
-
-	while ((x = NB_LOAD_RELAXED(pp)) != NULL)
-		pp = &x->next;
-	e->next = NULL;
-	e->prevp = pp;
-	NB_STORE(pp, e);
-}
-
-void
-nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e)
-{
-	struct nb_hbuckets *hb = t->cur;
-
-	nb_chain_append(&hb->b[e->hash & hb->mask], e);
-	t->nent++;
 }
 
 void
@@ -722,9 +602,11 @@ nb_htab_writer_find_h(const struct nb_htab *t, const void *key, uint32_t h,
 	struct nb_hbuckets *hb = t->cur;
 	struct nb_hent *e;
 
+	if (match == NULL)
+		return nb_htab_writer_get_h(t, key, h);
 	for (e = hb->b[h & hb->mask]; e != NULL; e = e->next)
 		if (e->hash == h && nb_hkey_eq(t, e->key, key) &&
-		    nb_vis_live(&e->vis) && (match == NULL || match(e, arg)))
+		    nb_vis_live(&e->vis) && match(e, arg))
 			return e;
 	return NULL;
 }

@@ -84,6 +84,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <urcu/lfstack.h>
 #include <urcu/urcu-memb.h>
@@ -261,13 +263,8 @@ uint32_t nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen);
  */
 struct nb_hent *nb_hent_new(struct nb_htab *t, const void *key, void *obj,
 	    struct nb_hent **ownerp);
-/* The same with the key's hash h (nb_hash_key) already at hand. */
-struct nb_hent *nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
-	    struct nb_hent **ownerp);
 /* Free an entry that is no longer linked nor read (a slab entry stays). */
 void	nb_hent_free(struct nb_hent *e);
-/* Writer: link at the chain tail (so the first match is the oldest). */
-void	nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e);
 void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
 #define NB_HTAB_GROWTH	4
 
@@ -284,6 +281,154 @@ struct nb_hent *nb_htab_writer_find(const struct nb_htab *t, const void *key,
 /* The same with the key's hash h (nb_hash_key) already at hand. */
 struct nb_hent *nb_htab_writer_find_h(const struct nb_htab *t, const void *key, uint32_t h,
 	    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg);
+/*
+ * The writers' hot paths, inline (a bulk load calls each once or twice per
+ * object): the hash, the key compare and copy, a lookup without a match
+ * function, a new entry, a link.
+ */
+#define NB_FNV_BASIS	0xcbf29ce484222325ull
+#define NB_FNV_PRIME	0x100000001b3ull
+
+/* murmur3 finaliser: FNV alone spreads small integers poorly */
+static inline uint32_t
+nb_hash_fin(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* FNV-1a of p[0..len) from h, four bytes a round (the same value, a quarter of the loop) */
+static inline uint64_t
+nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
+{
+	unsigned i = 0;
+
+	for (; i + 4 <= len; i += 4) {
+		h = (h ^ p[i]) * NB_FNV_PRIME;
+		h = (h ^ p[i + 1]) * NB_FNV_PRIME;
+		h = (h ^ p[i + 2]) * NB_FNV_PRIME;
+		h = (h ^ p[i + 3]) * NB_FNV_PRIME;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * NB_FNV_PRIME;
+	return h;
+}
+
+/* nb_hash_key of a 4-byte key (an index) in a straight line: the same value. */
+static inline uint32_t
+nb_hash_key4(const void *key)
+{
+	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, sizeof(uint32_t)));
+}
+
+/*
+ * An entry's key is `key`, and copying one: the tables' key lengths (4:
+ * index, 16: name, 17: family + address) without a call.
+ */
+static inline bool
+nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
+{
+	const uint8_t *k = key;
+	uint64_t a[2], b[2];
+	uint32_t x, y;
+
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(&x, ekey, sizeof(x));
+		memcpy(&y, key, sizeof(y));
+		return x == y;
+	case sizeof(a):
+	case sizeof(a) + 1:
+		memcpy(a, ekey, sizeof(a));
+		memcpy(b, key, sizeof(b));
+		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
+		    (t->keylen == sizeof(a) || ekey[sizeof(a)] == k[sizeof(a)]);
+	default:
+		return memcmp(ekey, key, t->keylen) == 0;
+	}
+}
+
+static inline void
+nb_hkey_copy(const struct nb_htab *t, uint8_t *ekey, const void *key)
+{
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(ekey, key, sizeof(uint32_t));
+		break;
+	case 2 * sizeof(uint64_t):
+		memcpy(ekey, key, 2 * sizeof(uint64_t));
+		break;
+	case 2 * sizeof(uint64_t) + 1:
+		memcpy(ekey, key, 2 * sizeof(uint64_t) + 1);
+		break;
+	default:
+		memcpy(ekey, key, t->keylen);
+		break;
+	}
+}
+
+/* Writer: nb_htab_writer_find_h(t, key, h, NULL, NULL). */
+static inline struct nb_hent *
+nb_htab_writer_get_h(const struct nb_htab *t, const void *key, uint32_t h)
+{
+	struct nb_hbuckets *hb = t->cur;
+	struct nb_hent *e;
+
+	for (e = hb->b[h & hb->mask]; e != NULL; e = e->next)
+		if (e->hash == h && nb_hkey_eq(t, e->key, key) && nb_vis_live(&e->vis))
+			return e;
+	return NULL;
+}
+
+/* The same as nb_hent_new with the key's hash h (nb_hash_key) already at hand. */
+static inline struct nb_hent *
+nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
+    struct nb_hent **ownerp)
+{
+	struct nb_hslab *s = t->slab;
+	struct nb_hent *e;
+
+	if (s != NULL && s->used < s->n) {
+		e = &s->e[s->used++];		/* zero: mapped so, never taken before */
+		e->slab = true;
+	} else if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	nb_hkey_copy(t, e->key, key);
+	e->hash = h;
+	e->obj = obj;
+	e->ownerp = ownerp;
+	nb_vis_init(&e->vis);
+	*ownerp = e;
+	return e;
+}
+
+static inline void
+nb_chain_append(struct nb_hent **headp, struct nb_hent *e)
+{
+	struct nb_hent **pp = headp, *x;
+
+	while ((x = NB_LOAD_RELAXED(pp)) != NULL)
+		pp = &x->next;
+	e->next = NULL;
+	e->prevp = pp;
+	NB_STORE(pp, e);
+}
+
+/* Writer: link at the chain tail (so the first match is the oldest). */
+static inline void
+nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e)
+{
+	struct nb_hbuckets *hb = t->cur;
+
+	nb_chain_append(&hb->b[e->hash & hb->mask], e);
+	t->nent++;
+}
+
+
 /* Reader: first entry with key visible at ver. */
 struct nb_hent *nb_htab_reader_find(const struct nb_htab *t, uint64_t ver, const void *key);
 /* Reader: statistics of entries visible at ver. */

@@ -239,7 +239,10 @@ test_ifstat_desc_mask(void)
 	nb_stack_destroy(&st);
 }
 
-/* nb_hash_key_zpad is nb_hash_key of the zero-padded key; the bulk writers stop at a failure. */
+/*
+ * nb_hash_key_zpad is nb_hash_key of the zero-padded key, nb_hash_key4 that
+ * of a 4-byte key; the bulk writers stop at a failure.
+ */
 static void
 test_hash_bulk(void)
 {
@@ -259,6 +262,11 @@ test_hash_bulk(void)
 			memset(key, 0xa5 ^ (int)used, used);
 			CHECK_EQ(nb_hash_key_zpad(key, used, len), nb_hash_key(key, len));
 		}
+	for (len = 0; len < 100000; len++) {		/* the inline index hash */
+		uint32_t k32 = len * 2654435761u;
+
+		CHECK_EQ(nb_hash_key4(&k32), nb_hash_key(&k32, sizeof(k32)));
+	}
 	mkattrs(&a[0], 1, "lo");
 	mkattrs(&a[1], 2, "eth0");
 	mkattrs(&a[2], 3, "eth0");		/* the name is taken */
