@@ -204,6 +204,7 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 			return 0;
 		if ((blk = malloc(sizeof(*blk))) == NULL)
 			return -ENOMEM;
+		nb_heap_note(st);
 		blk->a = n;
 		NB_STORE(&ad->attrs, blk);
 		if (old != &ad->first)
@@ -214,6 +215,8 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 		ad->slab = true;
 	else if ((ad = calloc(1, sizeof(*ad))) == NULL)
 		return -ENOMEM;
+	else
+		nb_heap_note(st);
 	if ((e = nb_hent_new_h(&st->addr_hash, key, h, ad, &ad->ent)) == NULL) {
 		if (!ad->slab)
 			free(ad);

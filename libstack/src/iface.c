@@ -235,7 +235,8 @@ nb_iface_free(struct nb_iface *ifp)
 	unsigned i;
 
 	for (i = 0; i < NB_MCAST_NFAM; i++)
-		free(ifp->mcast[i]);
+		if (ifp->mcast[i] != NULL)
+			free(ifp->mcast[i]);
 	if (ifp->attrs != &ifp->first)
 		free(ifp->attrs);
 	if (!ifp->slab)
@@ -291,8 +292,12 @@ nb_iface_fini(struct nb_stack *st)
 {
 	struct nb_lent *e, *next, *ae, *anext;
 
-	/* Exclusive, after every deferred callback ran: only live objects remain. */
-	for (e = st->ifaces.head; e != NULL; e = next) {
+	/*
+	 * Exclusive, after every deferred callback ran: only live objects
+	 * remain. If none owns memory of its own they all lie in the slabs,
+	 * which go whole below.
+	 */
+	for (e = NB_LOAD_RELAXED(&st->if_heap) ? st->ifaces.head : NULL; e != NULL; e = next) {
 		struct nb_iface *ifp = caa_container_of(e, struct nb_iface, le);
 
 		next = e->next;
@@ -393,6 +398,7 @@ nb_if_update(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ifattrs 
 		error = -ENOMEM;
 		goto out;
 	}
+	nb_heap_note(st);
 	blk->a = *n;
 	if (rec != NULL) {
 		/* The old name entry passes to the rename record, which retires it. */
@@ -485,6 +491,8 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *a, const char key[NB_
 		ifp->slab = true;
 	else if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
 		return -ENOMEM;
+	else
+		nb_heap_note(st);
 	n = &ifp->first.a;
 	memcpy(n->name, key, NB_IFNAMSIZ);
 	nb_ifattrs_fill(n, a);

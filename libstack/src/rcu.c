@@ -367,6 +367,7 @@ nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t siz
 	if ((t->cur = nb_hbuckets_alloc(size)) == NULL)
 		return -ENOMEM;
 	t->nent = 0;
+	t->nheap = 0;
 	t->keylen = keylen;
 	t->st = st;
 	t->slab = NULL;
@@ -395,10 +396,13 @@ nb_htab_fini(struct nb_htab *t)
 {
 	struct nb_hslab *s, *next;
 
-	if (t->cur != NULL)
+	if (t->cur != NULL && t->nheap != 0)
 		nb_hbuckets_free(t->cur);
+	else
+		free(t->cur);		/* every linked entry is in a slab */
 	t->cur = NULL;
 	t->nent = 0;
+	t->nheap = 0;
 	for (s = t->slab; s != NULL; s = next) {
 		next = s->next;
 		munmap(s, NB_HSLAB_LEN(s->n));
@@ -514,6 +518,8 @@ nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e)
 		next->prevp = e->prevp;
 	e->prevp = NULL;
 	t->nent--;
+	if (!e->slab)
+		t->nheap--;
 }
 
 static void
@@ -557,6 +563,7 @@ nb_htab_writer_resize(struct nb_htab *t, size_t size)
 	for (k = 0; t->nent != 0 && k <= nhb->mask; k++)
 		for (ne = nhb->b[k]; ne != NULL; ne = ne->next)
 			*ne->ownerp = ne;
+	t->nheap = t->nent;		/* the copies */
 	NB_STORE(&t->cur, nhb);
 	nb_defer(t->st, &old->rcu, nb_hbuckets_retire_cb);
 	return;

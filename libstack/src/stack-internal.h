@@ -45,7 +45,9 @@
  *   st->pending counts queued callbacks so that nb_stack_barrier can wait
  *   until phase-2 callbacks queued by phase-1 ones have run too (and
  *   return at once when nothing is pending). Destroy frees the live
- *   objects directly (Exclusive: no reader remains).
+ *   objects directly (Exclusive: no reader remains); interfaces,
+ *   addresses and hash entries that all lie in slabs (a bulk load:
+ *   st->if_heap unset, a table's nheap 0) go with the slabs, unvisited.
  *
  * Deferral in batches (rcu.c)
  *   nb_defer pushes the record on the stack's lock-free queue (liburcu's
@@ -243,13 +245,18 @@ struct nb_hbuckets {
 struct nb_htab {
 	struct nb_hbuckets *cur;	/* atomic */
 	size_t		 nent;		/* linked entries (writer) */
+	size_t		 nheap;		/* of them, not in a slab (writer): 0 lets
+					   nb_htab_fini skip the walk */
 	unsigned	 keylen;
 	struct nb_stack	*st;
 	struct nb_hslab	*slab;		/* writer: the newest slab first */
 };
 
 int	nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t size);
-/* Exclusive: free the bucket array and every linked entry. */
+/*
+ * Exclusive: free the bucket array and every linked entry (visited only if
+ * some are not in a slab: nheap).
+ */
 void	nb_htab_fini(struct nb_htab *t);
 uint32_t nb_hash_key(const void *key, unsigned keylen);
 /*
@@ -426,6 +433,8 @@ nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e)
 
 	nb_chain_append(&hb->b[e->hash & hb->mask], e);
 	t->nent++;
+	if (!e->slab)
+		t->nheap++;
 }
 
 
@@ -530,6 +539,13 @@ struct nb_stack {
 	/* interfaces (if_lock) */
 	uint64_t	 gen_next;
 	struct nb_slab	*ifslab;	/* reserved interfaces (nb_stack_reserve) */
+	/*
+	 * Atomic, set once and never cleared: some interface or address owns
+	 * memory of its own (an object outside the slabs, a replaced
+	 * attribute block, a multicast list). Until then nb_iface_fini frees
+	 * the slabs whole without visiting the objects (nb_heap_note).
+	 */
+	bool		 if_heap;
 	struct nb_list	 ifaces;
 	struct nb_htab	 if_byindex;
 	struct nb_htab	 if_byname;
@@ -571,6 +587,15 @@ struct nb_stack {
 	/* set once at create (nb_bpf_init), before any writer: NULL = none */
 	const struct nb_ifdetach_ops *ifdetach;
 };
+
+/* An interface or address now owns memory of its own (st->if_heap). */
+static inline void
+nb_heap_note(struct nb_stack *st)
+{
+	if (!NB_LOAD_RELAXED(&st->if_heap))
+		NB_STORE_RELAXED(&st->if_heap, true);
+}
+
 
 /* Commit: bump the version; callers hold their family mutexes. */
 uint64_t nb_commit_begin(struct nb_stack *st);
