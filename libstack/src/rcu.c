@@ -38,7 +38,8 @@
  * entry keeps its next so that a reader standing on it continues to the
  * rest of the list. The entry is freed by its owner after a grace period.
  *
- * Hash. Power-of-two bucket arrays; chains are nb_list-like with entries
+ * Hash. Power-of-two bucket arrays (the large ones anonymous mappings,
+ * zeroed by the kernel); chains are nb_list-like with entries
  * separate from the objects (an object owns one entry per table and
  * *ownerp points at it). When the number of linked entries exceeds the
  * bucket count the writer builds a doubled array with fresh copies of all
@@ -348,15 +349,37 @@ nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
 	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
 }
 
+/* Bucket arrays this large are mapped: zeroed by the kernel, not by calloc's pass. */
+#define NB_HBUCKETS_MAP	(64 << 10)
+#define NB_HBUCKETS_LEN(size)	(sizeof(struct nb_hbuckets) + (size) * sizeof(struct nb_hent *))
+
 static struct nb_hbuckets *
 nb_hbuckets_alloc(size_t size)
 {
 	struct nb_hbuckets *hb;
+	void *p;
 
-	if ((hb = calloc(1, sizeof(*hb) + size * sizeof(hb->b[0]))) == NULL)
+	if (NB_HBUCKETS_LEN(size) >= NB_HBUCKETS_MAP) {
+		p = mmap(NULL, NB_HBUCKETS_LEN(size), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		hb = p;
+		hb->mapped = true;
+	} else if ((hb = calloc(1, NB_HBUCKETS_LEN(size))) == NULL)
 		return NULL;
 	hb->mask = size - 1;
 	return hb;
+}
+
+/* The array alone (its entries are the caller's). */
+static void
+nb_hbuckets_release(struct nb_hbuckets *hb)
+{
+	if (hb != NULL && hb->mapped)
+		munmap(hb, NB_HBUCKETS_LEN(hb->mask + 1));
+	else
+		free(hb);
 }
 
 int
@@ -385,7 +408,7 @@ nb_hbuckets_free(struct nb_hbuckets *hb)
 			next = e->next;
 			nb_hent_free(e);
 		}
-	free(hb);
+	nb_hbuckets_release(hb);
 }
 
 /* The mapping of a hash-entry slab of n entries (nb_hslab_reserve). */
@@ -399,7 +422,7 @@ nb_htab_fini(struct nb_htab *t)
 	if (t->cur != NULL && t->nheap != 0)
 		nb_hbuckets_free(t->cur);
 	else
-		free(t->cur);		/* every linked entry is in a slab */
+		nb_hbuckets_release(t->cur);	/* every linked entry is in a slab */
 	t->cur = NULL;
 	t->nent = 0;
 	t->nheap = 0;

@@ -239,6 +239,7 @@ struct nb_hslab {
 struct nb_hbuckets {
 	struct nb_rcu	 rcu;
 	size_t		 mask;
+	bool		 mapped;	/* an anonymous mapping (a large array), not malloc */
 	struct nb_hent	*b[];		/* atomic heads */
 };
 
