@@ -274,22 +274,6 @@ nb_reclaim_stop(struct nb_stack *st)
 /* ---- list ---- */
 
 void
-nb_list_init(struct nb_list *l)
-{
-	l->head = NULL;
-	l->tailp = &l->head;
-}
-
-void
-nb_list_writer_append(struct nb_list *l, struct nb_lent *e)
-{
-	e->next = NULL;
-	e->prevp = l->tailp;
-	NB_STORE(l->tailp, e);
-	l->tailp = &e->next;
-}
-
-void
 nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e)
 {
 	struct nb_lent *next = NB_LOAD_RELAXED(&e->next);
@@ -433,12 +417,6 @@ nb_htab_fini(struct nb_htab *t)
 	t->slab = NULL;
 }
 
-struct nb_slab {
-	struct nb_slab	*next;		/* older slabs */
-	size_t		 stride;	/* the object size, a multiple of 64 */
-	size_t		 n, used;
-	char		*mem;		/* n * stride, mapped: zeroed by the kernel */
-};
 
 /* Zeroed memory for a slab (an anonymous mapping: no pass over it), or NULL. */
 static void *
@@ -468,18 +446,6 @@ nb_slab_reserve(struct nb_slab **head, size_t n, size_t size)
 	s->n = n;
 	s->next = *head;
 	*head = s;
-}
-
-void *
-nb_slab_take(struct nb_slab **head, size_t size)
-{
-	struct nb_slab *s = *head;
-	void *p;
-
-	if (s == NULL || s->used == s->n || size > s->stride)
-		return NULL;
-	p = s->mem + s->used++ * s->stride;	/* zero: mapped so, never taken before */
-	return p;
 }
 
 void
@@ -596,13 +562,10 @@ fail:
 }
 
 void
-nb_htab_writer_maybe_grow(struct nb_htab *t)
+nb_htab_writer_grow(struct nb_htab *t)
 {
-	size_t size = t->cur->mask + 1;
-
 	/* x4: a table filled one entry at a time copies each entry ~1/3 times. */
-	if (t->nent > size)
-		nb_htab_writer_resize(t, size * NB_HTAB_GROWTH);
+	nb_htab_writer_resize(t, (t->cur->mask + 1) * NB_HTAB_GROWTH);
 }
 
 void

@@ -179,9 +179,23 @@ struct nb_list {
 	struct nb_lent	**tailp;	/* writer only */
 };
 
-void	nb_list_init(struct nb_list *l);
+static inline void
+nb_list_init(struct nb_list *l)
+{
+	l->head = NULL;
+	l->tailp = &l->head;
+}
+
 /* Writer: append e (fully initialised container) at the tail. */
-void	nb_list_writer_append(struct nb_list *l, struct nb_lent *e);
+static inline void
+nb_list_writer_append(struct nb_list *l, struct nb_lent *e)
+{
+	e->next = NULL;
+	e->prevp = l->tailp;
+	NB_STORE(l->tailp, e);
+	l->tailp = &e->next;
+}
+
 /* Writer: unlink e; readers standing on e still reach e->next. */
 void	nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e);
 
@@ -225,8 +239,26 @@ struct nb_hent {
 struct nb_slab;
 #define NB_SLAB_MIN	64
 void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
+struct nb_slab {
+	struct nb_slab	*next;		/* older slabs */
+	size_t		 stride;	/* the object size, a multiple of 64 */
+	size_t		 n, used;
+	char		*mem;		/* n * stride, mapped: zeroed by the kernel */
+};
+
 /* A zeroed object of `size` bytes, or NULL (none reserved, or too big). */
-void	*nb_slab_take(struct nb_slab **head, size_t size);
+static inline void *
+nb_slab_take(struct nb_slab **head, size_t size)
+{
+	struct nb_slab *s = *head;
+	void *p;
+
+	if (s == NULL || s->used == s->n || size > s->stride)
+		return NULL;
+	p = s->mem + s->used++ * s->stride;	/* zero: mapped so, never taken before */
+	return p;
+}
+
 void	nb_slab_free_all(struct nb_slab **head);
 
 /* Entries reserved for a bulk load (a zeroed mapping), freed with their table (nb_htab_fini). */
@@ -276,8 +308,16 @@ void	nb_hent_free(struct nb_hent *e);
 void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
 #define NB_HTAB_GROWTH	4
 
-/* Writer: grow x4 when load > 1 (best effort; ENOMEM keeps the old array). */
-void	nb_htab_writer_maybe_grow(struct nb_htab *t);
+/* Writer: grow x4 now (best effort; ENOMEM keeps the old array). */
+void	nb_htab_writer_grow(struct nb_htab *t);
+
+/* Writer: grow x4 when load > 1 (nb_htab_writer_grow). */
+static inline void
+nb_htab_writer_maybe_grow(struct nb_htab *t)
+{
+	if (t->nent > t->cur->mask + 1)
+		nb_htab_writer_grow(t);
+}
 /*
  * Writer: grow now so that `extra` more entries keep load <= 1, and take
  * their entries in one allocation (a slab) when there are many (best effort).
@@ -309,20 +349,51 @@ nb_hash_fin(uint64_t h)
 	return (uint32_t)h;
 }
 
-/* FNV-1a of p[0..len) from h, four bytes a round (the same value, a quarter of the loop) */
+#if defined(__GNUC__)
+#define NB_FALLTHROUGH	__attribute__((fallthrough))
+#else
+#define NB_FALLTHROUGH	((void)0)
+#endif
+
+/*
+ * FNV-1a of p[0..len) from h, the same value as a byte loop. A key (at
+ * most NB_HKEY_MAX bytes) runs straight down the switch from its length,
+ * one step per byte and no loop control; a longer run loops over its
+ * head first.
+ */
 static inline uint64_t
 nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
 {
-	unsigned i = 0;
+	const uint8_t *q = p + len;
 
-	for (; i + 4 <= len; i += 4) {
-		h = (h ^ p[i]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 1]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 2]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 3]) * NB_FNV_PRIME;
+#define NB_FNV_AT(k) \
+	case k: h = (h ^ q[-(k)]) * NB_FNV_PRIME; NB_FALLTHROUGH
+	switch (len) {
+	default:
+		for (; q - p > 17; p++)
+			h = (h ^ *p) * NB_FNV_PRIME;
+		NB_FALLTHROUGH;
+	NB_FNV_AT(17);
+	NB_FNV_AT(16);
+	NB_FNV_AT(15);
+	NB_FNV_AT(14);
+	NB_FNV_AT(13);
+	NB_FNV_AT(12);
+	NB_FNV_AT(11);
+	NB_FNV_AT(10);
+	NB_FNV_AT(9);
+	NB_FNV_AT(8);
+	NB_FNV_AT(7);
+	NB_FNV_AT(6);
+	NB_FNV_AT(5);
+	NB_FNV_AT(4);
+	NB_FNV_AT(3);
+	NB_FNV_AT(2);
+	NB_FNV_AT(1);
+	case 0:
+		break;
 	}
-	for (; i < len; i++)
-		h = (h ^ p[i]) * NB_FNV_PRIME;
+#undef NB_FNV_AT
 	return h;
 }
 
@@ -454,10 +525,24 @@ struct nb_ctrgroup {
 };
 
 /* Bytes of counter memory for a group (a multiple of NB_CACHELINE). */
-size_t	nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots);
+static inline size_t
+nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots)
+{
+	size_t stride = ((size_t)nctrs * sizeof(uint64_t) + NB_CACHELINE - 1) &
+	    ~(size_t)(NB_CACHELINE - 1);
+
+	return stride * nslots;
+}
+
 /* A group in caller memory: base is NB_CACHELINE-aligned, zeroed, nb_ctrgroup_bytes() long. */
-void	nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots,
-	    uint64_t *base);
+static inline void
+nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint64_t *base)
+{
+	g->nctrs = nctrs;
+	g->nslots = nslots;
+	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
+	g->base = base;
+}
 
 /* ---- registries ---- */
 

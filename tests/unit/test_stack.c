@@ -262,6 +262,18 @@ test_hash_bulk(void)
 			memset(key, 0xa5 ^ (int)used, used);
 			CHECK_EQ(nb_hash_key_zpad(key, used, len), nb_hash_key(key, len));
 		}
+	for (len = 0; len <= 40; len++) {		/* nb_fnv is the byte loop */
+		uint8_t b[40];
+		uint64_t want = 0xcbf29ce484222325ull;
+
+		for (used = 0; used < len; used++) {
+			b[used] = (uint8_t)(used * 37 + len);
+			want = (want ^ b[used]) * 0x100000001b3ull;
+		}
+		CHECK(nb_fnv(0xcbf29ce484222325ull, b, len) == want, "len %u", len);
+		if (len >= 1 && len <= NB_HKEY_MAX)
+			CHECK_EQ(nb_hash_key(b, len), nb_hash_fin(want));
+	}
 	for (len = 0; len < 100000; len++) {		/* the inline index hash */
 		uint32_t k32 = len * 2654435761u;
 
