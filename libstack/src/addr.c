@@ -63,7 +63,6 @@ static void
 nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 {
 	bool inet = a->family == AF_INET;
-	size_t i;
 
 	n->ifindex = a->ifindex;
 	n->family = a->family;
@@ -77,8 +76,8 @@ nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 		nb_addr_copy(n->peer, a->peer, inet);
 	if (n->has_brd)
 		nb_addr_copy(n->brd, a->brd, inet);
-	for (i = 0; i < NB_IFNAMSIZ - 1 && a->label[i] != '\0'; i++)	/* short: no call */
-		n->label[i] = a->label[i];
+	if (nb_ifname_pad(a->label, n->label) == NB_IFNAMSIZ)
+		n->label[NB_IFNAMSIZ - 1] = '\0';	/* no NUL: the first NB_IFNAMSIZ - 1 */
 	n->valid_lft = a->valid_lft;
 	n->preferred_lft = a->preferred_lft;
 	n->unknown = a->unknown;

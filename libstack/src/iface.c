@@ -103,55 +103,6 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16
-#define NB_ZB_LO	0x0101010101010101ull
-#define NB_ZB_HI	0x8080808080808080ull
-
-/*
- * The first zero byte of w is its lowest byte whose bit 7 is set in
- * (w - LO) & ~w & HI: a borrow can set bits only above a zero byte.
- */
-static inline unsigned
-nb_zbyte(uint64_t w)
-{
-	uint64_t z = (w - NB_ZB_LO) & ~w & NB_ZB_HI;
-
-	return z != 0 ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
-}
-
-size_t
-nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
-{
-	uint64_t w[2];
-	unsigned k;
-
-	memcpy(w, s, sizeof(w));
-	if ((k = nb_zbyte(w[0])) < 8) {
-		w[0] &= ((uint64_t)1 << (8 * k)) - 1;	/* k = 0: all */
-		w[1] = 0;
-	} else if ((k = nb_zbyte(w[1])) < 8) {
-		w[1] &= ((uint64_t)1 << (8 * k)) - 1;
-		k += 8;
-	} else
-		k = NB_IFNAMSIZ;
-	memcpy(key, w, sizeof(w));
-	return k;
-}
-#else
-size_t
-nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
-{
-	size_t k;
-
-	for (k = 0; k < NB_IFNAMSIZ && s[k] != '\0'; k++)
-		key[k] = s[k];
-	if (k == NB_IFNAMSIZ)
-		return k;
-	memset(key + k, 0, NB_IFNAMSIZ - k);
-	return k;
-}
-#endif
 
 /* The first len bytes of src (at most NB_LLADDR_MAX) into dst; their number. */
 static inline uint8_t
@@ -731,13 +682,18 @@ out:
 	return error;
 }
 
-/* Inside a read section: overwrite the slot's counters of ifp. */
+/*
+ * Inside a read section: overwrite the slot's counters of ifp (slot <
+ * st->nslots, the callers' check: every group has that many). Unrolled:
+ * the relaxed stores are not merged into a copy.
+ */
 static void
 nb_if_stats_put(const struct nb_iface *ifp, unsigned slot, const uint64_t v[NB_IFSTAT_MAX])
 {
-	uint64_t *p = nb_ctrgroup_slot(ifp->ctrs, slot);
+	uint64_t *p = nb_ctrgroup_slot_at(ifp->ctrs, slot);
 	unsigned i;
 
+#pragma GCC unroll 16
 	for (i = 0; i < NB_IFSTAT_MAX; i++)
 		nb_ctr_store(p, i, v[i]);
 }

@@ -524,6 +524,13 @@ struct nb_ctrgroup {
 	uint64_t	*base;		/* aligned_alloc(64) */
 };
 
+/* nb_ctrgroup_slot of a slot known to be < g->nslots, inline. */
+static inline uint64_t *
+nb_ctrgroup_slot_at(struct nb_ctrgroup *g, unsigned slot)
+{
+	return g->base + (size_t)slot * g->stride;
+}
+
 /* Bytes of counter memory for a group (a multiple of NB_CACHELINE). */
 static inline size_t
 nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots)

@@ -453,6 +453,27 @@ test_ifname_pad(void)
 			nb_read_exit(&rd);
 		}
 	}
+	/* an address's label: to its NUL, at most NB_IFNAMSIZ - 1 bytes, zeros after */
+	for (round = 0; round < 2000; round++) {
+		struct nb_addrattrs aa;
+		const struct nb_addr *ad;
+
+		mkaddr4(&aa, 1, "10.6.0.0", 16);
+		aa.addr[2] = (uint8_t)(round >> 8);
+		aa.addr[3] = (uint8_t)round;
+		for (k = 0; k < NB_IFNAMSIZ; k++)
+			aa.label[k] = (char)pad_byte(&seed);
+		memset(want, 0, sizeof(want));
+		for (k = 0; k < NB_IFNAMSIZ - 1 && aa.label[k] != '\0'; k++)
+			want[k] = aa.label[k];
+		CHECK_EQ(nb_addr_add(st, &aa), 0);
+		nb_read_enter(st, &rd);
+		CHECK((ad = nb_addr_lookup(&rd, AF_INET, aa.addr)) != NULL);
+		if (ad != NULL)
+			CHECK(memcmp(nb_addr_attrs(ad)->label, want, sizeof(want)) == 0,
+			    "round %u", round);
+		nb_read_exit(&rd);
+	}
 	/* invalid names: empty, no NUL */
 	mkattrs(&n, 99999, "x");
 	n.name[0] = '\0';
