@@ -114,7 +114,7 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		    ifa->ifa_index, nl_geterror(error));
 		return -EPROTO;
 	}
-	memset(a, 0, sizeof(*a));
+	lx_zero(a, sizeof(*a));
 	memset(local, 0, sizeof(local));
 	memset(address, 0, sizeof(address));
 	a->ifindex = ifa->ifa_index;

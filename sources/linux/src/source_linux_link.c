@@ -142,7 +142,7 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 		    ifi->ifi_index);
 		return -EPROTO;
 	}
-	memset(a, 0, sizeof(*a));
+	lx_zero(a, sizeof(*a));
 	a->index = (uint32_t)ifi->ifi_index;
 	a->type = ifi->ifi_type;
 	a->flags = ifi->ifi_flags;
