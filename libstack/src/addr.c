@@ -379,6 +379,23 @@ nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
 	return 0;
 }
 
+int
+nb_addr_walk(const struct nb_read *rd, int (*cb)(const struct nb_addr *a, void *arg), void *arg)
+{
+	struct nb_lent *e;
+	int error;
+
+	for (e = nb_list_reader_first(&rd->st->ifaces); e != NULL; e = nb_list_reader_next(e)) {
+		const struct nb_iface *ifp = caa_container_of(e, struct nb_iface, le);
+
+		if (nb_vis_at(&ifp->vis, rd->ver) &&
+		    nb_list_reader_first(&ifp->addrs) != NULL &&
+		    (error = nb_iface_addr_walk(rd, ifp, cb, arg)) != 0)
+			return error;
+	}
+	return 0;
+}
+
 size_t
 nb_addr_count(const struct nb_read *rd)
 {

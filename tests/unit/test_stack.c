@@ -579,6 +579,76 @@ test_fini_slabs(void)
 	}
 }
 
+struct addr_seq {
+	const struct nb_addr *v[64];
+	size_t	n;
+	size_t	stop;			/* cb returns -EINTR at this one (0: never) */
+	const struct nb_read *rd;
+};
+
+static int
+addr_seq_cb(const struct nb_addr *a, void *arg)
+{
+	struct addr_seq *q = arg;
+
+	if (q->n < 64)
+		q->v[q->n] = a;
+	if (++q->n == q->stop)
+		return -EINTR;
+	return 0;
+}
+
+static int
+addr_seq_if(const struct nb_iface *ifp, void *arg)
+{
+	struct addr_seq *q = arg;
+
+	return nb_iface_addr_walk(q->rd, ifp, addr_seq_cb, q);
+}
+
+/* nb_addr_walk gives what nb_if_walk with nb_iface_addr_walk gives, and stops alike. */
+static void
+test_addr_walk(void)
+{
+	struct nb_stack *st = mkstack(2);
+	struct addr_seq x, y;
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	struct nb_read rd;
+	char name[NB_IFNAMSIZ];
+	uint32_t i, j;
+
+	for (i = 1; i <= 8; i++) {
+		snprintf(name, sizeof(name), "w%u", i);
+		mkattrs(&a, i, name);
+		CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+		for (j = 0; j < i % 4; j++) {		/* 0..3 addresses each */
+			mkaddr4(&aa, i, "10.5.0.0", 24);
+			aa.addr[2] = (uint8_t)i;
+			aa.addr[3] = (uint8_t)j;
+			CHECK_EQ(nb_addr_add(st, &aa), 0);
+		}
+	}
+	CHECK_EQ(nb_if_delete(st, 3, NULL), 0);		/* with its three */
+	mkaddr4(&aa, 6, "10.5.6.1", 24);
+	CHECK_EQ(nb_addr_del(st, &aa), 0);
+	nb_read_enter(st, &rd);
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	x.rd = y.rd = &rd;
+	CHECK_EQ(nb_addr_walk(&rd, addr_seq_cb, &x), 0);
+	CHECK_EQ(nb_if_walk(&rd, addr_seq_if, &y), 0);
+	CHECK_EQ(x.n, 8);			/* 1+2+0(3)+0+1+1(6)+3+0 */
+	CHECK_EQ(x.n, y.n);
+	CHECK(memcmp(x.v, y.v, x.n * sizeof(x.v[0])) == 0);
+	memset(&x, 0, sizeof(x));
+	x.stop = 4;
+	CHECK_EQ(nb_addr_walk(&rd, addr_seq_cb, &x), -EINTR);
+	CHECK_EQ(x.n, 4);
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
 static void
 test_upsert(void)
 {
@@ -1618,6 +1688,7 @@ main(void)
 	test_hash_bulk();
 	test_ifname_pad();
 	test_fini_slabs();
+	test_addr_walk();
 	test_bulk_same();
 	test_addresses();
 	test_snapshot();

@@ -297,11 +297,6 @@ addr_add_cold(struct lx *lx, const struct lx_alist *l)
 	return 0;
 }
 
-struct addr_walk {
-	struct lx	*lx;
-	const struct nb_read *rd;
-};
-
 static int
 addr_collect(const struct nb_addr *ap, void *arg)
 {
@@ -317,14 +312,6 @@ addr_collect(const struct nb_addr *ap, void *arg)
 		return (int)s;
 	memcpy(nl_kmap_val(&lx->addrs, (size_t)s), a, sizeof(*a));
 	return 0;
-}
-
-static int
-addr_collect_if(const struct nb_iface *ifp, void *arg)
-{
-	struct addr_walk *w = arg;
-
-	return nb_iface_addr_walk(w->rd, ifp, addr_collect, w->lx);
 }
 
 int
@@ -372,7 +359,6 @@ lx_addrs_dump(struct lx *io, struct lx_alist *out)
 int
 lx_addrs_apply(struct lx *lx, const struct lx_alist *l)
 {
-	struct addr_walk w;
 	struct nb_read rd;
 	bool track;
 	size_t i;
@@ -380,9 +366,7 @@ lx_addrs_apply(struct lx *lx, const struct lx_alist *l)
 
 	nl_kmap_clear(&lx->addrs);
 	nb_read_enter(lx->st, &rd);
-	w.lx = lx;
-	w.rd = &rd;
-	error = nb_if_walk(&rd, addr_collect_if, &w);
+	error = nb_addr_walk(&rd, addr_collect, lx);
 	nb_read_exit(&rd);
 	if (error != 0) {
 		lx_seterr(lx, "linux: addrs: %s", strerror(-error));
