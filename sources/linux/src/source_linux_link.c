@@ -52,7 +52,7 @@ attr_u32(const struct nlattr *nla)
 _Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_str16 fills 16 bytes");
 
 /* A string attribute into a 16-byte field (zeros after it); end: the message's. */
-static void
+static inline __attribute__((always_inline)) void
 copy_str(char dst[16], const struct nlattr *nla, const uint8_t *end)
 {
 	const uint8_t *src = attr_data(nla);
