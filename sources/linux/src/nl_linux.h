@@ -14,6 +14,7 @@
 #include <netlink/msg.h>
 #include <netlink/socket.h>
 
+#include "lx_attr.h"
 #include "nbstack/stack.h"
 #include "nl_kmap.h"
 #include "source_linux_proc.h"
@@ -52,6 +53,8 @@ struct lx {
 	struct nl_sock	*sk;
 	int		 fd;
 	uint8_t		*buf;		/* LX_MSGBUF receive buffer, reused */
+	struct nlattr	**ltab;		/* link_parse's attribute table (lx_attrs_all),
+					   LX_ATTR_NTYPES slots, made at first use */
 	char		 err[LX_ERRLEN];
 	uint32_t	 ifstat_mask;	/* what we told the stack */
 	/* reconcile maps, kept across refreshes */
@@ -120,57 +123,11 @@ int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
  * a policy, but in one pass with no calls per attribute. -EPROTO on a
  * malformed attribute or header. Callers check the lengths of what they
  * read (lx_attr_ok). A link dump has ~40 attributes per interface: this
- * walk is most of its parsing, hence a small loop.
+ * walk is most of its parsing, hence a small loop (and link_parse's own,
+ * lx_attrs_all in lx_attr.h, with no type test). lx_attrs_inline (lx_attr.h)
+ * is the same walk inline.
  */
 int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
-/*
- * lx_zero - zero n bytes at p, n a constant, in pieces of at most 64
- * bytes: GCC stores each piece inline, where one larger memset becomes a
- * rep stos (an instruction per word under callgrind).
- */
-static inline void
-lx_zero(void *p, size_t n)
-{
-	size_t off;
-
-	for (off = 0; off + 64 <= n; off += 64)
-		memset((char *)p + off, 0, 64);
-	if (off < n)
-		memset((char *)p + off, 0, n - off);
-}
-
-/*
- * lx_attrs itself, inline: with constant hdrlen and maxtype (the link
- * dump's) the zeroing of tb and the type bound are constants, and there
- * is no call per message.
- */
-static inline int
-lx_attrs_inline(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype)
-{
-	const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
-	const uint8_t *p = (const uint8_t *)nlh + off;
-	ptrdiff_t after;	/* what follows the attribute header at p: >= 0 while one fits */
-	const struct nlattr *nla;
-	size_t len, type;
-
-	lx_zero(tb, sizeof(*tb) * (size_t)(maxtype + 1));
-	if (nlh->nlmsg_len < off)
-		return nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen ? -EPROTO : 0;
-	after = (ptrdiff_t)(nlh->nlmsg_len - off) - NLA_HDRLEN;
-	while (after >= 0) {
-		nla = (const struct nlattr *)p;
-		len = nla->nla_len;
-		if (len - NLA_HDRLEN > (size_t)after)	/* < NLA_HDRLEN, or past the end */
-			return -EPROTO;
-		if ((type = nla->nla_type & (size_t)NLA_TYPE_MASK) <= (size_t)maxtype)
-			tb[type] = (struct nlattr *)(uintptr_t)nla;
-		len = NLA_ALIGN(len);
-		p += len;
-		after -= (ptrdiff_t)len;
-	}
-	return 0;
-}
-
 /* An indexed attribute's payload and its length (the walk checked nla_len >= NLA_HDRLEN). */
 static inline const void *
 lx_attr_data(const struct nlattr *nla)

@@ -69,7 +69,8 @@
  *
  * The source mutex lx->mu. The event thread and the refresh/link_set caller
  * both write the stack (libstack serialises its writers) and both use this
- * source's own state: the dump socket and its buffer, the reconcile maps,
+ * source's own state: the dump socket and its buffer, the link parser's
+ * attribute table, the reconcile maps,
  * the pending lists, the worker's socket, the event state, the error text
  * and the health slot. lx->mu guards all of it: refresh, link_set and
  * error take it for their whole call, the event thread for each datagram
@@ -392,6 +393,7 @@ lx_close(void *priv)
 	lx_vec_free(lx->alist.v, lx->alist.cap, sizeof(*lx->alist.v));
 	lx_vec_free(lx->slist.v, lx->slist.cap, sizeof(*lx->slist.v));
 	free(lx->buf);
+	free(lx->ltab);
 	pthread_mutex_destroy(&lx->mu);
 	free(lx);
 }

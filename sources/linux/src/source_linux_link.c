@@ -107,7 +107,9 @@ linkinfo_kind(const struct nlattr *li)
 
 /*
  * The attributes of a link message that we read all have types up to
- * IFLA_STATS64; tb[type] is the last of each type (lx_attrs' rule).
+ * IFLA_STATS64; tb[type] is the last of each type (lx_attrs' rule). The
+ * walk (lx_attrs_all) records every attribute in lx->ltab, a slot per
+ * type; only tb[0..LINK_TBMAX] are read.
  */
 #define LINK_TBMAX	IFLA_STATS64
 
@@ -118,7 +120,7 @@ linkinfo_kind(const struct nlattr *li)
 static int
 link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
 {
-	struct nlattr *tb[LINK_TBMAX + 1];
+	struct nlattr **tb;
 	const struct nlattr *kind;
 	const struct ifinfomsg *ifi;
 	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
@@ -132,7 +134,10 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	ifi = NLMSG_DATA(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if (lx_attrs_inline(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
+	if ((tb = lx->ltab) == NULL &&
+	    (tb = lx->ltab = malloc(LX_ATTR_NTYPES * sizeof(*tb))) == NULL)
+		return -ENOMEM;
+	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
 	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
 	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
 	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
