@@ -103,7 +103,6 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-
 /* The first len bytes of src (at most NB_LLADDR_MAX) into dst; their number. */
 static inline uint8_t
 nb_lladdr_copy(uint8_t *dst, const uint8_t *src, uint8_t len)

@@ -56,7 +56,9 @@
  * The same reserve gives a bulk load its entries in one allocation (a
  * slab, taken by nb_hent_new under the writer's lock): an entry freed with
  * nb_hent_free stays in its slab, which goes with the table (nb_htab_fini,
- * Exclusive), so no reader can hold one; a resize copies entries out.
+ * Exclusive), so no reader can hold one; a resize copies entries out. The
+ * writer counts the linked entries outside a slab (nheap): when there are
+ * none, nb_htab_fini frees the array without walking its chains.
  */
 
 #include <errno.h>
@@ -416,7 +418,6 @@ nb_htab_fini(struct nb_htab *t)
 	}
 	t->slab = NULL;
 }
-
 
 /* Zeroed memory for a slab (an anonymous mapping: no pass over it), or NULL. */
 static void *

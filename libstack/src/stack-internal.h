@@ -236,15 +236,14 @@ struct nb_hent {
  * objects the allocator does as well. The object records that it is in a
  * slab (its own `slab` flag) so that its free leaves it.
  */
-struct nb_slab;
-#define NB_SLAB_MIN	64
-void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
 struct nb_slab {
 	struct nb_slab	*next;		/* older slabs */
 	size_t		 stride;	/* the object size, a multiple of 64 */
 	size_t		 n, used;
 	char		*mem;		/* n * stride, mapped: zeroed by the kernel */
 };
+#define NB_SLAB_MIN	64
+void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
 
 /* A zeroed object of `size` bytes, or NULL (none reserved, or too big). */
 static inline void *
@@ -318,6 +317,7 @@ nb_htab_writer_maybe_grow(struct nb_htab *t)
 	if (t->nent > t->cur->mask + 1)
 		nb_htab_writer_grow(t);
 }
+
 /*
  * Writer: grow now so that `extra` more entries keep load <= 1, and take
  * their entries in one allocation (a slab) when there are many (best effort).
