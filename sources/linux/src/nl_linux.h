@@ -3,12 +3,10 @@
 #ifndef NBSTACK_NL_LINUX_H
 #define NBSTACK_NL_LINUX_H
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <linux/netlink.h>
 #include <netlink/msg.h>

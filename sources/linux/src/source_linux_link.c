@@ -135,8 +135,10 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
 	if ((tb = lx->ltab) == NULL &&
-	    (tb = lx->ltab = malloc(LX_ATTR_NTYPES * sizeof(*tb))) == NULL)
+	    (tb = lx->ltab = malloc(LX_ATTR_NTYPES * sizeof(*tb))) == NULL) {
+		lx_seterr(lx, "linux: links: %s", strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
 	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
 	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
