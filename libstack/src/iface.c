@@ -492,8 +492,9 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 {
 	struct nb_ifattrs n;
 	struct nb_hent *e;
-	char key[NB_HKEY_MAX];	/* NB_IFNAMSIZ used: the inline key compare has a
-				   branch, never taken here, for longer keys */
+	char key[NB_HKEY_MAX];	/* the padded name, then a zero: the inline key
+				   compare has a branch (never taken here) for
+				   17-byte keys */
 	size_t namelen;
 	uint32_t hi;
 	int error;
@@ -503,6 +504,7 @@ nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *g
 	namelen = nb_ifname_pad(a->name, key);
 	if (namelen == 0 || namelen == NB_IFNAMSIZ)
 		return -EINVAL;
+	key[NB_IFNAMSIZ] = '\0';
 	hi = nb_hash_key4(&a->index);
 	if ((e = nb_htab_writer_get_h(&st->if_byindex, &a->index, hi)) == NULL)
 		return nb_if_create(st, a, key, namelen, hi, gen, b);

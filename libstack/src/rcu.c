@@ -321,19 +321,10 @@ nb_hash_key(const void *key, unsigned keylen)
 #define NB_P15	(NB_P8 * NB_P7)
 #define NB_P16	(NB_P8 * NB_P8)
 #define NB_P17	(NB_P16 * NB_P1)
-static const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
+const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
 	1, NB_P1, NB_P2, NB_P3, NB_P4, NB_P5, NB_P6, NB_P7, NB_P8,
 	NB_P9, NB_P10, NB_P11, NB_P12, NB_P13, NB_P14, NB_P15, NB_P16, NB_P17
 };
-
-uint32_t
-nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
-{
-	/* An IPv6 address key (no padding) in a straight line: the same value. */
-	if (used == NB_HKEY_MAX)
-		return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, NB_HKEY_MAX));
-	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
-}
 
 /* Bucket arrays this large are mapped: zeroed by the kernel, not by calloc's pass. */
 #define NB_HBUCKETS_MAP	(64 << 10)

@@ -292,11 +292,6 @@ int	nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t
 void	nb_htab_fini(struct nb_htab *t);
 uint32_t nb_hash_key(const void *key, unsigned keylen);
 /*
- * nb_hash_key of a key whose bytes from `used` to keylen are zero (a
- * padded name), without reading them: the same value, fewer steps.
- */
-uint32_t nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen);
-/*
  * Writer: a new entry (birth NEVER) for obj under key, owned by *ownerp;
  * from the table's slab while a reserve (nb_htab_writer_reserve) lasts.
  */
@@ -395,6 +390,19 @@ nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
 	}
 #undef NB_FNV_AT
 	return h;
+}
+
+/* FNV-1a of k zero bytes multiplies by the prime's k-th power: nb_fnv_zeros[k] (rcu.c). */
+extern const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1];
+
+/*
+ * nb_hash_key of a key whose bytes from `used` to keylen are zero (a
+ * padded name), without reading them: the same value, fewer steps.
+ */
+static inline uint32_t
+nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
+{
+	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
 }
 
 /* nb_hash_key of a 4-byte key (an index) in a straight line: the same value. */
