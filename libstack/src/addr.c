@@ -63,7 +63,6 @@ static void
 nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 {
 	bool inet = a->family == AF_INET;
-	size_t i;
 
 	n->ifindex = a->ifindex;
 	n->family = a->family;
@@ -77,8 +76,8 @@ nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 		nb_addr_copy(n->peer, a->peer, inet);
 	if (n->has_brd)
 		nb_addr_copy(n->brd, a->brd, inet);
-	for (i = 0; i < NB_IFNAMSIZ - 1 && a->label[i] != '\0'; i++)	/* short: no call */
-		n->label[i] = a->label[i];
+	if (nb_ifname_pad(a->label, n->label) == NB_IFNAMSIZ)
+		n->label[NB_IFNAMSIZ - 1] = '\0';	/* no NUL: the first NB_IFNAMSIZ - 1 */
 	n->valid_lft = a->valid_lft;
 	n->preferred_lft = a->preferred_lft;
 	n->unknown = a->unknown;
@@ -204,6 +203,7 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 			return 0;
 		if ((blk = malloc(sizeof(*blk))) == NULL)
 			return -ENOMEM;
+		nb_heap_note(st);
 		blk->a = n;
 		NB_STORE(&ad->attrs, blk);
 		if (old != &ad->first)
@@ -214,6 +214,8 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 		ad->slab = true;
 	else if ((ad = calloc(1, sizeof(*ad))) == NULL)
 		return -ENOMEM;
+	else
+		nb_heap_note(st);
 	if ((e = nb_hent_new_h(&st->addr_hash, key, h, ad, &ad->ent)) == NULL) {
 		if (!ad->slab)
 			free(ad);
@@ -372,6 +374,23 @@ nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
 		if (!nb_vis_at(&ad->vis, rd->ver))
 			continue;
 		if ((error = cb(ad, arg)) != 0)
+			return error;
+	}
+	return 0;
+}
+
+int
+nb_addr_walk(const struct nb_read *rd, int (*cb)(const struct nb_addr *a, void *arg), void *arg)
+{
+	struct nb_lent *e;
+	int error;
+
+	for (e = nb_list_reader_first(&rd->st->ifaces); e != NULL; e = nb_list_reader_next(e)) {
+		const struct nb_iface *ifp = caa_container_of(e, struct nb_iface, le);
+
+		if (nb_vis_at(&ifp->vis, rd->ver) &&
+		    nb_list_reader_first(&ifp->addrs) != NULL &&
+		    (error = nb_iface_addr_walk(rd, ifp, cb, arg)) != 0)
 			return error;
 	}
 	return 0;

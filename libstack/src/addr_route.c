@@ -70,6 +70,7 @@ nb_addr_add_route(struct nb_stack *st, const struct nb_addrattrs *a,
 		error = -ENOMEM;
 		goto out;
 	}
+	nb_heap_note(st);
 	/* Last step that can fail; it links the route (birth NEVER). */
 	if ((error = nb_route_prepare_locked(st, rt, &r)) != 0) {
 		nb_hent_free(e);

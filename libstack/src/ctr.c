@@ -24,22 +24,6 @@
 
 #include "stack-internal.h"
 
-size_t
-nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots)
-{
-	return (((size_t)nctrs * sizeof(uint64_t) + NB_CACHELINE - 1) &
-	    ~(size_t)(NB_CACHELINE - 1)) * nslots;
-}
-
-void
-nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint64_t *base)
-{
-	g->nctrs = nctrs;
-	g->nslots = nslots;
-	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
-	g->base = base;
-}
-
 int
 nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out)
 {

@@ -103,25 +103,30 @@ nb_name_key(const char *name, char key[NB_IFNAMSIZ])
 	return 0;
 }
 
-/*
- * n = a with its name and kind zero padded, and no stray bytes; returns the
- * name's length, 0 if it is empty or has no NUL in NB_IFNAMSIZ bytes
- * (invalid: n is then of no use). The short strings are copied bytewise,
- * with no calls.
- */
-static size_t
-nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
+/* The first len bytes of src (at most NB_LLADDR_MAX) into dst; their number. */
+static inline uint8_t
+nb_lladdr_copy(uint8_t *dst, const uint8_t *src, uint8_t len)
 {
-	size_t namelen, i;
+	if (len == 6)
+		memcpy(dst, src, 6);		/* Ethernet: no call */
+	else {
+		if (len > NB_LLADDR_MAX)
+			len = NB_LLADDR_MAX;
+		memcpy(dst, src, len);
+	}
+	return len;
+}
 
-	memset(n, 0, sizeof(*n));
-	for (namelen = 0; namelen < NB_IFNAMSIZ && a->name[namelen] != '\0'; namelen++)
-		n->name[namelen] = a->name[namelen];
-	if (namelen == NB_IFNAMSIZ)
-		return 0;
+/*
+ * n (zeroed, its name in place) = the rest of a, with its kind zero padded
+ * (at most NB_KIND_MAX - 1 bytes) and no stray bytes.
+ */
+static void
+nb_ifattrs_fill(struct nb_ifattrs *n, const struct nb_ifattrs *a)
+{
+	if (nb_ifname_pad(a->kind, n->kind) == NB_KIND_MAX)
+		n->kind[NB_KIND_MAX - 1] = '\0';	/* no NUL: the first NB_KIND_MAX - 1 */
 	n->index = a->index;
-	for (i = 0; i < NB_KIND_MAX - 1 && a->kind[i] != '\0'; i++)
-		n->kind[i] = a->kind[i];
 	n->type = a->type;
 	n->flags = a->flags;
 	n->mtu = a->mtu;
@@ -129,12 +134,9 @@ nb_ifattrs_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 	n->txqlen = a->txqlen;
 	n->link = a->link;
 	n->operstate = a->operstate;
-	n->lladdr_len = a->lladdr_len <= NB_LLADDR_MAX ? a->lladdr_len : NB_LLADDR_MAX;
-	memcpy(n->lladdr, a->lladdr, n->lladdr_len);
-	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
-	memcpy(n->brd, a->brd, n->brd_len);
+	n->lladdr_len = nb_lladdr_copy(n->lladdr, a->lladdr, a->lladdr_len);
+	n->brd_len = nb_lladdr_copy(n->brd, a->brd, a->brd_len);
 	n->unknown = a->unknown;
-	return namelen;
 }
 
 void
@@ -183,7 +185,8 @@ nb_iface_free(struct nb_iface *ifp)
 	unsigned i;
 
 	for (i = 0; i < NB_MCAST_NFAM; i++)
-		free(ifp->mcast[i]);
+		if (ifp->mcast[i] != NULL)
+			free(ifp->mcast[i]);
 	if (ifp->attrs != &ifp->first)
 		free(ifp->attrs);
 	if (!ifp->slab)
@@ -239,8 +242,12 @@ nb_iface_fini(struct nb_stack *st)
 {
 	struct nb_lent *e, *next, *ae, *anext;
 
-	/* Exclusive, after every deferred callback ran: only live objects remain. */
-	for (e = st->ifaces.head; e != NULL; e = next) {
+	/*
+	 * Exclusive, after every deferred callback ran: only live objects
+	 * remain. If none owns memory of its own they all lie in the slabs,
+	 * which go whole below.
+	 */
+	for (e = NB_LOAD_RELAXED(&st->if_heap) ? st->ifaces.head : NULL; e != NULL; e = next) {
 		struct nb_iface *ifp = caa_container_of(e, struct nb_iface, le);
 
 		next = e->next;
@@ -341,6 +348,7 @@ nb_if_update(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ifattrs 
 		error = -ENOMEM;
 		goto out;
 	}
+	nb_heap_note(st);
 	blk->a = *n;
 	if (rec != NULL) {
 		/* The old name entry passes to the rename record, which retires it. */
@@ -408,25 +416,36 @@ nb_if_publish(struct nb_stack *st, struct nb_if_batch *b)
 	b->first = NULL;
 }
 
-/* hi: the hash of n->index; namelen: of n->name. Linked unborn into batch b. */
+/*
+ * A new interface for a, whose name padded is key (namelen bytes before the
+ * padding) and whose index hashes to hi; linked unborn into batch b. The
+ * attributes are normalised straight into the new object (zeroed: a slab's
+ * mapping or calloc), which is their first block.
+ */
 static int
-nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_t namelen,
-    uint64_t *gen, struct nb_if_batch *b)
+nb_if_create(struct nb_stack *st, const struct nb_ifattrs *a, const char key[NB_IFNAMSIZ],
+    size_t namelen, uint32_t hi, uint64_t *gen, struct nb_if_batch *b)
 {
 	struct nb_iface *ifp;
 	struct nb_hent *ei = NULL, *en = NULL;
+	struct nb_ifattrs *n;
 	size_t ctrbytes;
 	uint32_t hn;
 	int error = 0;
 
-	hn = nb_hash_key_zpad(n->name, (unsigned)namelen, NB_IFNAMSIZ);
-	if (nb_htab_writer_find_h(&st->if_byname, n->name, hn, NULL, NULL) != NULL)
+	hn = nb_hash_key_zpad(key, (unsigned)namelen, NB_IFNAMSIZ);
+	if (nb_htab_writer_get_h(&st->if_byname, key, hn) != NULL)
 		return -EEXIST;
 	ctrbytes = nb_ctrgroup_bytes(NB_IFSTAT_MAX, st->nslots);
 	if ((ifp = nb_slab_take(&st->ifslab, NB_IFACE_ALLOC(ctrbytes))) != NULL)
 		ifp->slab = true;
 	else if ((ifp = calloc(1, NB_IFACE_ALLOC(ctrbytes))) == NULL)
 		return -ENOMEM;
+	else
+		nb_heap_note(st);
+	n = &ifp->first.a;
+	memcpy(n->name, key, NB_IFNAMSIZ);
+	nb_ifattrs_fill(n, a);
 	nb_ctrgroup_init_at(&ifp->ctrs_emb, NB_IFSTAT_MAX, st->nslots, nb_iface_ctrbase(ifp));
 	ifp->ctrs = &ifp->ctrs_emb;
 	if ((ei = nb_hent_new_h(&st->if_byindex, &n->index, hi, ifp, &ifp->ent_index)) == NULL ||
@@ -435,7 +454,6 @@ nb_if_create(struct nb_stack *st, const struct nb_ifattrs *n, uint32_t hi, size_
 		goto out;
 	}
 	nb_vis_init(&ifp->vis);
-	ifp->first.a = *n;
 	ifp->attrs = &ifp->first;
 	ifp->index = n->index;
 	ifp->gen = ++st->gen_next;
@@ -462,22 +480,37 @@ out:
 	return error;
 }
 
-/* if_lock held: nb_if_upsert's work; a new interface joins batch b. */
+/*
+ * if_lock held: nb_if_upsert's work; a new interface joins batch b. The
+ * name is checked and padded first (a new interface needs nothing else
+ * from a before its object exists); an existing one is compared with a
+ * normalised copy.
+ */
 static int
 nb_if_upsert_locked(struct nb_stack *st, const struct nb_ifattrs *a, uint64_t *gen,
     struct nb_if_batch *b)
 {
 	struct nb_ifattrs n;
 	struct nb_hent *e;
+	char key[NB_HKEY_MAX];	/* the padded name, then a zero: the inline key
+				   compare has a branch (never taken here) for
+				   17-byte keys */
 	size_t namelen;
 	uint32_t hi;
 	int error;
 
-	if (a == NULL || a->index == 0 || (namelen = nb_ifattrs_norm(&n, a)) == 0)
+	if (a == NULL || a->index == 0)
 		return -EINVAL;
-	hi = nb_hash_key(&n.index, sizeof(n.index));
-	if ((e = nb_htab_writer_find_h(&st->if_byindex, &n.index, hi, NULL, NULL)) == NULL)
-		return nb_if_create(st, &n, hi, namelen, gen, b);
+	namelen = nb_ifname_pad(a->name, key);
+	if (namelen == 0 || namelen == NB_IFNAMSIZ)
+		return -EINVAL;
+	key[NB_IFNAMSIZ] = '\0';
+	hi = nb_hash_key4(&a->index);
+	if ((e = nb_htab_writer_get_h(&st->if_byindex, &a->index, hi)) == NULL)
+		return nb_if_create(st, a, key, namelen, hi, gen, b);
+	memset(&n, 0, sizeof(n));
+	memcpy(n.name, key, NB_IFNAMSIZ);
+	nb_ifattrs_fill(&n, a);
 	nb_if_publish(st, b);		/* the creations before it first */
 	error = nb_if_update(st, e->obj, &n);
 	if (error == 0 && gen != NULL)
@@ -650,13 +683,18 @@ out:
 	return error;
 }
 
-/* Inside a read section: overwrite the slot's counters of ifp. */
+/*
+ * Inside a read section: overwrite the slot's counters of ifp (slot <
+ * st->nslots, the callers' check: every group has that many). Unrolled:
+ * the relaxed stores are not merged into a copy.
+ */
 static void
 nb_if_stats_put(const struct nb_iface *ifp, unsigned slot, const uint64_t v[NB_IFSTAT_MAX])
 {
-	uint64_t *p = nb_ctrgroup_slot(ifp->ctrs, slot);
+	uint64_t *p = nb_ctrgroup_slot_at(ifp->ctrs, slot);
 	unsigned i;
 
+#pragma GCC unroll 16
 	for (i = 0; i < NB_IFSTAT_MAX; i++)
 		nb_ctr_store(p, i, v[i]);
 }

@@ -80,6 +80,8 @@ nb_mcast_set(struct nb_stack *st, uint32_t ifindex, int family,
 	ver = nb_commit_begin(st);
 	NB_STORE(&ifp->mcast[f], blk);
 	nb_commit_end(st, ver);
+	if (blk != NULL)
+		nb_heap_note(st);	/* the interface owns it now */
 	blk = NULL;
 	if (old != NULL)
 		nb_defer(st, &old->rcu, nb_free_cb);

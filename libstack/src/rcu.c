@@ -38,7 +38,8 @@
  * entry keeps its next so that a reader standing on it continues to the
  * rest of the list. The entry is freed by its owner after a grace period.
  *
- * Hash. Power-of-two bucket arrays; chains are nb_list-like with entries
+ * Hash. Power-of-two bucket arrays (the large ones anonymous mappings,
+ * zeroed by the kernel); chains are nb_list-like with entries
  * separate from the objects (an object owns one entry per table and
  * *ownerp points at it). When the number of linked entries exceeds the
  * bucket count the writer builds a doubled array with fresh copies of all
@@ -55,7 +56,9 @@
  * The same reserve gives a bulk load its entries in one allocation (a
  * slab, taken by nb_hent_new under the writer's lock): an entry freed with
  * nb_hent_free stays in its slab, which goes with the table (nb_htab_fini,
- * Exclusive), so no reader can hold one; a resize copies entries out.
+ * Exclusive), so no reader can hold one; a resize copies entries out. The
+ * writer counts the linked entries outside a slab (nheap): when there are
+ * none, nb_htab_fini frees the array without walking its chains.
  */
 
 #include <errno.h>
@@ -273,22 +276,6 @@ nb_reclaim_stop(struct nb_stack *st)
 /* ---- list ---- */
 
 void
-nb_list_init(struct nb_list *l)
-{
-	l->head = NULL;
-	l->tailp = &l->head;
-}
-
-void
-nb_list_writer_append(struct nb_list *l, struct nb_lent *e)
-{
-	e->next = NULL;
-	e->prevp = l->tailp;
-	NB_STORE(l->tailp, e);
-	l->tailp = &e->next;
-}
-
-void
 nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e)
 {
 	struct nb_lent *next = NB_LOAD_RELAXED(&e->next);
@@ -302,38 +289,6 @@ nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e)
 }
 
 /* ---- hash ---- */
-
-#define NB_FNV_BASIS	0xcbf29ce484222325ull
-#define NB_FNV_PRIME	0x100000001b3ull
-
-/* murmur3 finaliser: FNV alone spreads small integers poorly */
-static inline uint32_t
-nb_hash_fin(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
-/* FNV-1a of p[0..len) from h, four bytes a round (the same value, a quarter of the loop) */
-static inline uint64_t
-nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
-{
-	unsigned i = 0;
-
-	for (; i + 4 <= len; i += 4) {
-		h = (h ^ p[i]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 1]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 2]) * NB_FNV_PRIME;
-		h = (h ^ p[i + 3]) * NB_FNV_PRIME;
-	}
-	for (; i < len; i++)
-		h = (h ^ p[i]) * NB_FNV_PRIME;
-	return h;
-}
 
 uint32_t
 nb_hash_key(const void *key, unsigned keylen)
@@ -366,29 +321,42 @@ nb_hash_key(const void *key, unsigned keylen)
 #define NB_P15	(NB_P8 * NB_P7)
 #define NB_P16	(NB_P8 * NB_P8)
 #define NB_P17	(NB_P16 * NB_P1)
-static const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
+const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1] = {
 	1, NB_P1, NB_P2, NB_P3, NB_P4, NB_P5, NB_P6, NB_P7, NB_P8,
 	NB_P9, NB_P10, NB_P11, NB_P12, NB_P13, NB_P14, NB_P15, NB_P16, NB_P17
 };
 
-uint32_t
-nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
-{
-	/* An IPv6 address key (no padding) in a straight line: the same value. */
-	if (used == NB_HKEY_MAX)
-		return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, NB_HKEY_MAX));
-	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
-}
+/* Bucket arrays this large are mapped: zeroed by the kernel, not by calloc's pass. */
+#define NB_HBUCKETS_MAP	(64 << 10)
+#define NB_HBUCKETS_LEN(size)	(sizeof(struct nb_hbuckets) + (size) * sizeof(struct nb_hent *))
 
 static struct nb_hbuckets *
 nb_hbuckets_alloc(size_t size)
 {
 	struct nb_hbuckets *hb;
+	void *p;
 
-	if ((hb = calloc(1, sizeof(*hb) + size * sizeof(hb->b[0]))) == NULL)
+	if (NB_HBUCKETS_LEN(size) >= NB_HBUCKETS_MAP) {
+		p = mmap(NULL, NB_HBUCKETS_LEN(size), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		hb = p;
+		hb->mapped = true;
+	} else if ((hb = calloc(1, NB_HBUCKETS_LEN(size))) == NULL)
 		return NULL;
 	hb->mask = size - 1;
 	return hb;
+}
+
+/* The array alone (its entries are the caller's). */
+static void
+nb_hbuckets_release(struct nb_hbuckets *hb)
+{
+	if (hb != NULL && hb->mapped)
+		munmap(hb, NB_HBUCKETS_LEN(hb->mask + 1));
+	else
+		free(hb);
 }
 
 int
@@ -399,6 +367,7 @@ nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t siz
 	if ((t->cur = nb_hbuckets_alloc(size)) == NULL)
 		return -ENOMEM;
 	t->nent = 0;
+	t->nheap = 0;
 	t->keylen = keylen;
 	t->st = st;
 	t->slab = NULL;
@@ -416,7 +385,7 @@ nb_hbuckets_free(struct nb_hbuckets *hb)
 			next = e->next;
 			nb_hent_free(e);
 		}
-	free(hb);
+	nb_hbuckets_release(hb);
 }
 
 /* The mapping of a hash-entry slab of n entries (nb_hslab_reserve). */
@@ -427,23 +396,19 @@ nb_htab_fini(struct nb_htab *t)
 {
 	struct nb_hslab *s, *next;
 
-	if (t->cur != NULL)
+	if (t->cur != NULL && t->nheap != 0)
 		nb_hbuckets_free(t->cur);
+	else
+		nb_hbuckets_release(t->cur);	/* every linked entry is in a slab */
 	t->cur = NULL;
 	t->nent = 0;
+	t->nheap = 0;
 	for (s = t->slab; s != NULL; s = next) {
 		next = s->next;
 		munmap(s, NB_HSLAB_LEN(s->n));
 	}
 	t->slab = NULL;
 }
-
-struct nb_slab {
-	struct nb_slab	*next;		/* older slabs */
-	size_t		 stride;	/* the object size, a multiple of 64 */
-	size_t		 n, used;
-	char		*mem;		/* n * stride, mapped: zeroed by the kernel */
-};
 
 /* Zeroed memory for a slab (an anonymous mapping: no pass over it), or NULL. */
 static void *
@@ -473,18 +438,6 @@ nb_slab_reserve(struct nb_slab **head, size_t n, size_t size)
 	s->n = n;
 	s->next = *head;
 	*head = s;
-}
-
-void *
-nb_slab_take(struct nb_slab **head, size_t size)
-{
-	struct nb_slab *s = *head;
-	void *p;
-
-	if (s == NULL || s->used == s->n || size > s->stride)
-		return NULL;
-	p = s->mem + s->used++ * s->stride;	/* zero: mapped so, never taken before */
-	return p;
 }
 
 void
@@ -530,98 +483,10 @@ nb_hslab_reserve(struct nb_htab *t, size_t extra)
 	t->slab = s;
 }
 
-/*
- * An entry's key is `key`, and copying one: the tables' key lengths (4:
- * index, 16: name, 17: family + address) without a call.
- */
-static inline bool
-nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
-{
-	const uint8_t *k = key;
-	uint64_t a[2], b[2];
-	uint32_t x, y;
-
-	switch (t->keylen) {
-	case sizeof(uint32_t):
-		memcpy(&x, ekey, sizeof(x));
-		memcpy(&y, key, sizeof(y));
-		return x == y;
-	case sizeof(a):
-	case sizeof(a) + 1:
-		memcpy(a, ekey, sizeof(a));
-		memcpy(b, key, sizeof(b));
-		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
-		    (t->keylen == sizeof(a) || ekey[sizeof(a)] == k[sizeof(a)]);
-	default:
-		return memcmp(ekey, key, t->keylen) == 0;
-	}
-}
-
-static inline void
-nb_hkey_copy(const struct nb_htab *t, uint8_t *ekey, const void *key)
-{
-	switch (t->keylen) {
-	case sizeof(uint32_t):
-		memcpy(ekey, key, sizeof(uint32_t));
-		break;
-	case 2 * sizeof(uint64_t):
-		memcpy(ekey, key, 2 * sizeof(uint64_t));
-		break;
-	case 2 * sizeof(uint64_t) + 1:
-		memcpy(ekey, key, 2 * sizeof(uint64_t) + 1);
-		break;
-	default:
-		memcpy(ekey, key, t->keylen);
-		break;
-	}
-}
-
 struct nb_hent *
 nb_hent_new(struct nb_htab *t, const void *key, void *obj, struct nb_hent **ownerp)
 {
 	return nb_hent_new_h(t, key, nb_hash_key(key, t->keylen), obj, ownerp);
-}
-
-struct nb_hent *
-nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
-    struct nb_hent **ownerp)
-{
-	struct nb_hslab *s = t->slab;
-	struct nb_hent *e;
-
-	if (s != NULL && s->used < s->n) {
-		e = &s->e[s->used++];		/* zero: mapped so, never taken before */
-		e->slab = true;
-	} else if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	nb_hkey_copy(t, e->key, key);
-	e->hash = h;
-	e->obj = obj;
-	e->ownerp = ownerp;
-	nb_vis_init(&e->vis);
-	*ownerp = e;
-	return e;
-}
-
-static void
-nb_chain_append(struct nb_hent **headp, struct nb_hent *e)
-{
-	struct nb_hent **pp = headp, *x;
-
-	while ((x = NB_LOAD_RELAXED(pp)) != NULL)
-		pp = &x->next;
-	e->next = NULL;
-	e->prevp = pp;
-	NB_STORE(pp, e);
-}
-
-void
-nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e)
-{
-	struct nb_hbuckets *hb = t->cur;
-
-	nb_chain_append(&hb->b[e->hash & hb->mask], e);
-	t->nent++;
 }
 
 void
@@ -634,6 +499,8 @@ nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e)
 		next->prevp = e->prevp;
 	e->prevp = NULL;
 	t->nent--;
+	if (!e->slab)
+		t->nheap--;
 }
 
 static void
@@ -677,6 +544,7 @@ nb_htab_writer_resize(struct nb_htab *t, size_t size)
 	for (k = 0; t->nent != 0 && k <= nhb->mask; k++)
 		for (ne = nhb->b[k]; ne != NULL; ne = ne->next)
 			*ne->ownerp = ne;
+	t->nheap = t->nent;		/* the copies */
 	NB_STORE(&t->cur, nhb);
 	nb_defer(t->st, &old->rcu, nb_hbuckets_retire_cb);
 	return;
@@ -686,13 +554,10 @@ fail:
 }
 
 void
-nb_htab_writer_maybe_grow(struct nb_htab *t)
+nb_htab_writer_grow(struct nb_htab *t)
 {
-	size_t size = t->cur->mask + 1;
-
 	/* x4: a table filled one entry at a time copies each entry ~1/3 times. */
-	if (t->nent > size)
-		nb_htab_writer_resize(t, size * NB_HTAB_GROWTH);
+	nb_htab_writer_resize(t, (t->cur->mask + 1) * NB_HTAB_GROWTH);
 }
 
 void
@@ -722,9 +587,11 @@ nb_htab_writer_find_h(const struct nb_htab *t, const void *key, uint32_t h,
 	struct nb_hbuckets *hb = t->cur;
 	struct nb_hent *e;
 
+	if (match == NULL)
+		return nb_htab_writer_get_h(t, key, h);
 	for (e = hb->b[h & hb->mask]; e != NULL; e = e->next)
 		if (e->hash == h && nb_hkey_eq(t, e->key, key) &&
-		    nb_vis_live(&e->vis) && (match == NULL || match(e, arg)))
+		    nb_vis_live(&e->vis) && match(e, arg))
 			return e;
 	return NULL;
 }

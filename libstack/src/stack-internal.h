@@ -45,7 +45,9 @@
  *   st->pending counts queued callbacks so that nb_stack_barrier can wait
  *   until phase-2 callbacks queued by phase-1 ones have run too (and
  *   return at once when nothing is pending). Destroy frees the live
- *   objects directly (Exclusive: no reader remains).
+ *   objects directly (Exclusive: no reader remains); interfaces,
+ *   addresses and hash entries that all lie in slabs (a bulk load:
+ *   st->if_heap unset, a table's nheap 0) go with the slabs, unvisited.
  *
  * Deferral in batches (rcu.c)
  *   nb_defer pushes the record on the stack's lock-free queue (liburcu's
@@ -84,6 +86,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <urcu/lfstack.h>
 #include <urcu/urcu-memb.h>
@@ -175,9 +179,23 @@ struct nb_list {
 	struct nb_lent	**tailp;	/* writer only */
 };
 
-void	nb_list_init(struct nb_list *l);
+static inline void
+nb_list_init(struct nb_list *l)
+{
+	l->head = NULL;
+	l->tailp = &l->head;
+}
+
 /* Writer: append e (fully initialised container) at the tail. */
-void	nb_list_writer_append(struct nb_list *l, struct nb_lent *e);
+static inline void
+nb_list_writer_append(struct nb_list *l, struct nb_lent *e)
+{
+	e->next = NULL;
+	e->prevp = l->tailp;
+	NB_STORE(l->tailp, e);
+	l->tailp = &e->next;
+}
+
 /* Writer: unlink e; readers standing on e still reach e->next. */
 void	nb_list_writer_unlink(struct nb_list *l, struct nb_lent *e);
 
@@ -218,11 +236,28 @@ struct nb_hent {
  * objects the allocator does as well. The object records that it is in a
  * slab (its own `slab` flag) so that its free leaves it.
  */
-struct nb_slab;
+struct nb_slab {
+	struct nb_slab	*next;		/* older slabs */
+	size_t		 stride;	/* the object size, a multiple of 64 */
+	size_t		 n, used;
+	char		*mem;		/* n * stride, mapped: zeroed by the kernel */
+};
 #define NB_SLAB_MIN	64
 void	nb_slab_reserve(struct nb_slab **head, size_t n, size_t size);
+
 /* A zeroed object of `size` bytes, or NULL (none reserved, or too big). */
-void	*nb_slab_take(struct nb_slab **head, size_t size);
+static inline void *
+nb_slab_take(struct nb_slab **head, size_t size)
+{
+	struct nb_slab *s = *head;
+	void *p;
+
+	if (s == NULL || s->used == s->n || size > s->stride)
+		return NULL;
+	p = s->mem + s->used++ * s->stride;	/* zero: mapped so, never taken before */
+	return p;
+}
+
 void	nb_slab_free_all(struct nb_slab **head);
 
 /* Entries reserved for a bulk load (a zeroed mapping), freed with their table (nb_htab_fini). */
@@ -235,44 +270,49 @@ struct nb_hslab {
 struct nb_hbuckets {
 	struct nb_rcu	 rcu;
 	size_t		 mask;
+	bool		 mapped;	/* an anonymous mapping (a large array), not malloc */
 	struct nb_hent	*b[];		/* atomic heads */
 };
 
 struct nb_htab {
 	struct nb_hbuckets *cur;	/* atomic */
 	size_t		 nent;		/* linked entries (writer) */
+	size_t		 nheap;		/* of them, not in a slab (writer): 0 lets
+					   nb_htab_fini skip the walk */
 	unsigned	 keylen;
 	struct nb_stack	*st;
 	struct nb_hslab	*slab;		/* writer: the newest slab first */
 };
 
 int	nb_htab_init(struct nb_htab *t, struct nb_stack *st, unsigned keylen, size_t size);
-/* Exclusive: free the bucket array and every linked entry. */
+/*
+ * Exclusive: free the bucket array and every linked entry (visited only if
+ * some are not in a slab: nheap).
+ */
 void	nb_htab_fini(struct nb_htab *t);
 uint32_t nb_hash_key(const void *key, unsigned keylen);
-/*
- * nb_hash_key of a key whose bytes from `used` to keylen are zero (a
- * padded name), without reading them: the same value, fewer steps.
- */
-uint32_t nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen);
 /*
  * Writer: a new entry (birth NEVER) for obj under key, owned by *ownerp;
  * from the table's slab while a reserve (nb_htab_writer_reserve) lasts.
  */
 struct nb_hent *nb_hent_new(struct nb_htab *t, const void *key, void *obj,
 	    struct nb_hent **ownerp);
-/* The same with the key's hash h (nb_hash_key) already at hand. */
-struct nb_hent *nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
-	    struct nb_hent **ownerp);
 /* Free an entry that is no longer linked nor read (a slab entry stays). */
 void	nb_hent_free(struct nb_hent *e);
-/* Writer: link at the chain tail (so the first match is the oldest). */
-void	nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e);
 void	nb_htab_writer_unlink(struct nb_htab *t, struct nb_hent *e);
 #define NB_HTAB_GROWTH	4
 
-/* Writer: grow x4 when load > 1 (best effort; ENOMEM keeps the old array). */
-void	nb_htab_writer_maybe_grow(struct nb_htab *t);
+/* Writer: grow x4 now (best effort; ENOMEM keeps the old array). */
+void	nb_htab_writer_grow(struct nb_htab *t);
+
+/* Writer: grow x4 when load > 1 (nb_htab_writer_grow). */
+static inline void
+nb_htab_writer_maybe_grow(struct nb_htab *t)
+{
+	if (t->nent > t->cur->mask + 1)
+		nb_htab_writer_grow(t);
+}
+
 /*
  * Writer: grow now so that `extra` more entries keep load <= 1, and take
  * their entries in one allocation (a slab) when there are many (best effort).
@@ -284,6 +324,200 @@ struct nb_hent *nb_htab_writer_find(const struct nb_htab *t, const void *key,
 /* The same with the key's hash h (nb_hash_key) already at hand. */
 struct nb_hent *nb_htab_writer_find_h(const struct nb_htab *t, const void *key, uint32_t h,
 	    bool (*match)(const struct nb_hent *e, const void *arg), const void *arg);
+/*
+ * The writers' hot paths, inline (a bulk load calls each once or twice per
+ * object): the hash, the key compare and copy, a lookup without a match
+ * function, a new entry, a link.
+ */
+#define NB_FNV_BASIS	0xcbf29ce484222325ull
+#define NB_FNV_PRIME	0x100000001b3ull
+
+/* murmur3 finaliser: FNV alone spreads small integers poorly */
+static inline uint32_t
+nb_hash_fin(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+#if defined(__GNUC__)
+#define NB_FALLTHROUGH	__attribute__((fallthrough))
+#else
+#define NB_FALLTHROUGH	((void)0)
+#endif
+
+/*
+ * FNV-1a of p[0..len) from h, the same value as a byte loop. A key (at
+ * most NB_HKEY_MAX bytes) runs straight down the switch from its length,
+ * one step per byte and no loop control; a longer run loops over its
+ * head first.
+ */
+static inline uint64_t
+nb_fnv(uint64_t h, const uint8_t *p, unsigned len)
+{
+	const uint8_t *q = p + len;
+
+#define NB_FNV_AT(k) \
+	case k: h = (h ^ q[-(k)]) * NB_FNV_PRIME; NB_FALLTHROUGH
+	switch (len) {
+	default:
+		for (; q - p > 17; p++)
+			h = (h ^ *p) * NB_FNV_PRIME;
+		NB_FALLTHROUGH;
+	NB_FNV_AT(17);
+	NB_FNV_AT(16);
+	NB_FNV_AT(15);
+	NB_FNV_AT(14);
+	NB_FNV_AT(13);
+	NB_FNV_AT(12);
+	NB_FNV_AT(11);
+	NB_FNV_AT(10);
+	NB_FNV_AT(9);
+	NB_FNV_AT(8);
+	NB_FNV_AT(7);
+	NB_FNV_AT(6);
+	NB_FNV_AT(5);
+	NB_FNV_AT(4);
+	NB_FNV_AT(3);
+	NB_FNV_AT(2);
+	NB_FNV_AT(1);
+	case 0:
+		break;
+	}
+#undef NB_FNV_AT
+	return h;
+}
+
+/* FNV-1a of k zero bytes multiplies by the prime's k-th power: nb_fnv_zeros[k] (rcu.c). */
+extern const uint64_t nb_fnv_zeros[NB_HKEY_MAX + 1];
+
+/*
+ * nb_hash_key of a key whose bytes from `used` to keylen are zero (a
+ * padded name), without reading them: the same value, fewer steps.
+ */
+static inline uint32_t
+nb_hash_key_zpad(const void *key, unsigned used, unsigned keylen)
+{
+	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, used) * nb_fnv_zeros[keylen - used]);
+}
+
+/* nb_hash_key of a 4-byte key (an index) in a straight line: the same value. */
+static inline uint32_t
+nb_hash_key4(const void *key)
+{
+	return nb_hash_fin(nb_fnv(NB_FNV_BASIS, key, sizeof(uint32_t)));
+}
+
+/*
+ * An entry's key is `key`, and copying one: the tables' key lengths (4:
+ * index, 16: name, 17: family + address) without a call.
+ */
+static inline bool
+nb_hkey_eq(const struct nb_htab *t, const uint8_t *ekey, const void *key)
+{
+	const uint8_t *k = key;
+	uint64_t a[2], b[2];
+	uint32_t x, y;
+
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(&x, ekey, sizeof(x));
+		memcpy(&y, key, sizeof(y));
+		return x == y;
+	case sizeof(a):
+	case sizeof(a) + 1:
+		memcpy(a, ekey, sizeof(a));
+		memcpy(b, key, sizeof(b));
+		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 &&
+		    (t->keylen == sizeof(a) || ekey[sizeof(a)] == k[sizeof(a)]);
+	default:
+		return memcmp(ekey, key, t->keylen) == 0;
+	}
+}
+
+static inline void
+nb_hkey_copy(const struct nb_htab *t, uint8_t *ekey, const void *key)
+{
+	switch (t->keylen) {
+	case sizeof(uint32_t):
+		memcpy(ekey, key, sizeof(uint32_t));
+		break;
+	case 2 * sizeof(uint64_t):
+		memcpy(ekey, key, 2 * sizeof(uint64_t));
+		break;
+	case 2 * sizeof(uint64_t) + 1:
+		memcpy(ekey, key, 2 * sizeof(uint64_t) + 1);
+		break;
+	default:
+		memcpy(ekey, key, t->keylen);
+		break;
+	}
+}
+
+/* Writer: nb_htab_writer_find_h(t, key, h, NULL, NULL). */
+static inline struct nb_hent *
+nb_htab_writer_get_h(const struct nb_htab *t, const void *key, uint32_t h)
+{
+	struct nb_hbuckets *hb = t->cur;
+	struct nb_hent *e;
+
+	for (e = hb->b[h & hb->mask]; e != NULL; e = e->next)
+		if (e->hash == h && nb_hkey_eq(t, e->key, key) && nb_vis_live(&e->vis))
+			return e;
+	return NULL;
+}
+
+/* The same as nb_hent_new with the key's hash h (nb_hash_key) already at hand. */
+static inline struct nb_hent *
+nb_hent_new_h(struct nb_htab *t, const void *key, uint32_t h, void *obj,
+    struct nb_hent **ownerp)
+{
+	struct nb_hslab *s = t->slab;
+	struct nb_hent *e;
+
+	if (s != NULL && s->used < s->n) {
+		e = &s->e[s->used++];		/* zero: mapped so, never taken before */
+		e->slab = true;
+	} else if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	nb_hkey_copy(t, e->key, key);
+	e->hash = h;
+	e->obj = obj;
+	e->ownerp = ownerp;
+	nb_vis_init(&e->vis);
+	*ownerp = e;
+	return e;
+}
+
+static inline void
+nb_chain_append(struct nb_hent **headp, struct nb_hent *e)
+{
+	struct nb_hent **pp = headp, *x;
+
+	while ((x = NB_LOAD_RELAXED(pp)) != NULL)
+		pp = &x->next;
+	e->next = NULL;
+	e->prevp = pp;
+	NB_STORE(pp, e);
+}
+
+/* Writer: link at the chain tail (so the first match is the oldest). */
+static inline void
+nb_htab_writer_insert(struct nb_htab *t, struct nb_hent *e)
+{
+	struct nb_hbuckets *hb = t->cur;
+
+	nb_chain_append(&hb->b[e->hash & hb->mask], e);
+	t->nent++;
+	if (!e->slab)
+		t->nheap++;
+}
+
+
 /* Reader: first entry with key visible at ver. */
 struct nb_hent *nb_htab_reader_find(const struct nb_htab *t, uint64_t ver, const void *key);
 /* Reader: statistics of entries visible at ver. */
@@ -298,11 +532,32 @@ struct nb_ctrgroup {
 	uint64_t	*base;		/* aligned_alloc(64) */
 };
 
+/* nb_ctrgroup_slot of a slot known to be < g->nslots, inline. */
+static inline uint64_t *
+nb_ctrgroup_slot_at(struct nb_ctrgroup *g, unsigned slot)
+{
+	return g->base + (size_t)slot * g->stride;
+}
+
 /* Bytes of counter memory for a group (a multiple of NB_CACHELINE). */
-size_t	nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots);
+static inline size_t
+nb_ctrgroup_bytes(unsigned nctrs, unsigned nslots)
+{
+	size_t stride = ((size_t)nctrs * sizeof(uint64_t) + NB_CACHELINE - 1) &
+	    ~(size_t)(NB_CACHELINE - 1);
+
+	return stride * nslots;
+}
+
 /* A group in caller memory: base is NB_CACHELINE-aligned, zeroed, nb_ctrgroup_bytes() long. */
-void	nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots,
-	    uint64_t *base);
+static inline void
+nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint64_t *base)
+{
+	g->nctrs = nctrs;
+	g->nslots = nslots;
+	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
+	g->base = base;
+}
 
 /* ---- registries ---- */
 
@@ -385,6 +640,13 @@ struct nb_stack {
 	/* interfaces (if_lock) */
 	uint64_t	 gen_next;
 	struct nb_slab	*ifslab;	/* reserved interfaces (nb_stack_reserve) */
+	/*
+	 * Atomic, set once and never cleared: some interface or address owns
+	 * memory of its own (an object outside the slabs, a replaced
+	 * attribute block, a multicast list). Until then nb_iface_fini frees
+	 * the slabs whole without visiting the objects (nb_heap_note).
+	 */
+	bool		 if_heap;
 	struct nb_list	 ifaces;
 	struct nb_htab	 if_byindex;
 	struct nb_htab	 if_byname;
@@ -426,6 +688,15 @@ struct nb_stack {
 	/* set once at create (nb_bpf_init), before any writer: NULL = none */
 	const struct nb_ifdetach_ops *ifdetach;
 };
+
+/* An interface or address now owns memory of its own (st->if_heap). */
+static inline void
+nb_heap_note(struct nb_stack *st)
+{
+	if (!NB_LOAD_RELAXED(&st->if_heap))
+		NB_STORE_RELAXED(&st->if_heap, true);
+}
+
 
 /* Commit: bump the version; callers hold their family mutexes. */
 uint64_t nb_commit_begin(struct nb_stack *st);

@@ -13,6 +13,7 @@
 
 #include "nbstack/stack.h"
 #include "stack-internal.h"	/* nb_defer and rc.lock: the barrier race */
+#include "ifaddr.h"		/* nb_ifname_pad */
 
 #include "check.h"
 
@@ -238,7 +239,10 @@ test_ifstat_desc_mask(void)
 	nb_stack_destroy(&st);
 }
 
-/* nb_hash_key_zpad is nb_hash_key of the zero-padded key; the bulk writers stop at a failure. */
+/*
+ * nb_hash_key_zpad is nb_hash_key of the zero-padded key, nb_hash_key4 that
+ * of a 4-byte key; the bulk writers stop at a failure.
+ */
 static void
 test_hash_bulk(void)
 {
@@ -258,6 +262,23 @@ test_hash_bulk(void)
 			memset(key, 0xa5 ^ (int)used, used);
 			CHECK_EQ(nb_hash_key_zpad(key, used, len), nb_hash_key(key, len));
 		}
+	for (len = 0; len <= 40; len++) {		/* nb_fnv is the byte loop */
+		uint8_t b[40];
+		uint64_t want = 0xcbf29ce484222325ull;
+
+		for (used = 0; used < len; used++) {
+			b[used] = (uint8_t)(used * 37 + len);
+			want = (want ^ b[used]) * 0x100000001b3ull;
+		}
+		CHECK(nb_fnv(0xcbf29ce484222325ull, b, len) == want, "len %u", len);
+		if (len >= 1 && len <= NB_HKEY_MAX)
+			CHECK_EQ(nb_hash_key(b, len), nb_hash_fin(want));
+	}
+	for (len = 0; len < 100000; len++) {		/* the inline index hash */
+		uint32_t k32 = len * 2654435761u;
+
+		CHECK_EQ(nb_hash_key4(&k32), nb_hash_key(&k32, sizeof(k32)));
+	}
 	mkattrs(&a[0], 1, "lo");
 	mkattrs(&a[1], 2, "eth0");
 	mkattrs(&a[2], 3, "eth0");		/* the name is taken */
@@ -281,6 +302,349 @@ test_hash_bulk(void)
 	CHECK_EQ(v[NB_IFSTAT_IBYTES], 7);
 	CHECK(nb_if_lookup_index(&rd, 3) == NULL);
 	CHECK(nb_if_lookup_name(&rd, "eth0") == nb_if_lookup_index(&rd, 2));
+	nb_read_exit(&rd);
+	nb_stack_destroy(&st);
+}
+
+/* A byte that tests a word-at-a-time zero search: borrows, high bits, zeros. */
+static uint8_t
+pad_byte(unsigned *seed)
+{
+	static const uint8_t edge[] = { 0, 0, 1, 0x7f, 0x80, 0x81, 0xfe, 0xff, 'a', '0' };
+	unsigned r = (unsigned)rand_r(seed);
+
+	return (r & 1) != 0 ? edge[(r >> 1) % sizeof(edge)] : (uint8_t)(r >> 8);
+}
+
+/* What upsert stores for a: the old byte-loop normalisation. */
+static void
+ref_norm(struct nb_ifattrs *n, const struct nb_ifattrs *a)
+{
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	for (i = 0; i < NB_IFNAMSIZ && a->name[i] != '\0'; i++)
+		n->name[i] = a->name[i];
+	n->index = a->index;
+	for (i = 0; i < NB_KIND_MAX - 1 && a->kind[i] != '\0'; i++)
+		n->kind[i] = a->kind[i];
+	n->type = a->type;
+	n->flags = a->flags;
+	n->mtu = a->mtu;
+	n->master = a->master;
+	n->txqlen = a->txqlen;
+	n->link = a->link;
+	n->operstate = a->operstate;
+	n->lladdr_len = a->lladdr_len <= NB_LLADDR_MAX ? a->lladdr_len : NB_LLADDR_MAX;
+	memcpy(n->lladdr, a->lladdr, n->lladdr_len);
+	n->brd_len = a->brd_len <= NB_LLADDR_MAX ? a->brd_len : NB_LLADDR_MAX;
+	memcpy(n->brd, a->brd, n->brd_len);
+	n->unknown = a->unknown;
+}
+
+/* Random attributes of interface `index`, with stray bytes everywhere. */
+static void
+rand_attrs(struct nb_ifattrs *a, uint32_t index, unsigned *seed)
+{
+	size_t i, len;
+
+	for (i = 0; i < sizeof(*a); i++)
+		((uint8_t *)a)[i] = pad_byte(seed);
+	a->index = index;
+	len = (size_t)snprintf(a->name, sizeof(a->name), "r%u", index);
+	len += (size_t)rand_r(seed) % (NB_IFNAMSIZ - len);	/* 1..15 */
+	for (i = strlen(a->name); i < len; i++)
+		a->name[i] = (char)('a' + rand_r(seed) % 26);
+	a->name[len] = '\0';
+	if ((len = (size_t)rand_r(seed) % (NB_KIND_MAX + 2)) < NB_KIND_MAX)
+		a->kind[len] = '\0';		/* else: no NUL at all */
+	for (i = 0; i < len && i < NB_KIND_MAX; i++)
+		if (a->kind[i] == '\0')
+			a->kind[i] = 'k';
+	a->lladdr_len = (uint8_t)(rand_r(seed) % (NB_LLADDR_MAX + 8));
+	a->brd_len = (uint8_t)(rand_r(seed) % (NB_LLADDR_MAX + 8));
+}
+
+/*
+ * nb_ifname_pad is the byte loop (length to the first NUL, zeros after it)
+ * for every position of the first NUL and any bytes around it; upsert
+ * stores what the byte-loop normalisation made, new (normalised into the
+ * object) or updated, and finds the interface by its padded name.
+ */
+static void
+test_ifname_pad(void)
+{
+	struct nb_stack *st = mkstack(2);
+	struct nb_ifattrs a[64], n, m;
+	const struct nb_iface *ifp;
+	const struct nb_ifattrs *got;
+	char s[NB_IFNAMSIZ], key[NB_IFNAMSIZ], want[NB_IFNAMSIZ];
+	unsigned seed = 14, round, i;
+	size_t k, wantlen, done;
+	struct nb_read rd;
+	uint64_t gen;
+
+	for (round = 0; round < 200000; round++) {
+		for (k = 0; k < NB_IFNAMSIZ; k++)
+			s[k] = (char)pad_byte(&seed);
+		memset(key, 0x5a, sizeof(key));
+		memset(want, 0, sizeof(want));
+		for (wantlen = 0; wantlen < NB_IFNAMSIZ && s[wantlen] != '\0'; wantlen++)
+			want[wantlen] = s[wantlen];
+		if (wantlen == NB_IFNAMSIZ)
+			memcpy(want, s, sizeof(want));
+		k = nb_ifname_pad(s, key);
+		CHECK_EQ(k, wantlen);
+		CHECK(memcmp(key, want, sizeof(key)) == 0, "round %u", round);
+	}
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 64; i++)
+			rand_attrs(&a[i], round * 64 + i + 1, &seed);
+		CHECK_EQ(nb_if_upsert_many(st, a, 64, &done), 0);
+		CHECK_EQ(done, 64);
+		nb_read_enter(st, &rd);
+		for (i = 0; i < 64; i++) {
+			ref_norm(&n, &a[i]);
+			CHECK((ifp = nb_if_lookup_index(&rd, a[i].index)) != NULL);
+			if (ifp == NULL)
+				continue;
+			got = nb_iface_attrs(ifp);
+			CHECK(memcmp(got, &n, sizeof(n)) == 0, "index %u", a[i].index);
+			CHECK(nb_if_lookup_name(&rd, n.name) == ifp);
+		}
+		nb_read_exit(&rd);
+		/* the same attributes with other stray bytes: no change; then a change */
+		for (i = 0; i < 64; i += 7) {
+			ref_norm(&n, &a[i]);
+			rand_attrs(&m, a[i].index, &seed);
+			memcpy(m.name, n.name, sizeof(m.name));	/* then a stray byte */
+			if (strlen(n.name) + 1 < NB_IFNAMSIZ)
+				m.name[strlen(n.name) + 1] = 'z';
+			m.type = n.type;
+			m.flags = n.flags;
+			m.mtu = n.mtu;
+			m.master = n.master;
+			m.txqlen = n.txqlen;
+			m.link = n.link;
+			m.operstate = n.operstate;
+			m.unknown = n.unknown;
+			memcpy(m.kind, n.kind, sizeof(m.kind));
+			if (strlen(n.kind) + 1 < NB_KIND_MAX)
+				m.kind[strlen(n.kind) + 1] = 'y';
+			m.lladdr_len = n.lladdr_len;
+			memcpy(m.lladdr, n.lladdr, n.lladdr_len);
+			m.brd_len = n.brd_len;
+			memcpy(m.brd, n.brd, n.brd_len);
+			nb_read_enter(st, &rd);
+			got = nb_iface_attrs(nb_if_lookup_index(&rd, m.index));
+			nb_read_exit(&rd);
+			CHECK_EQ(nb_if_upsert(st, &m, &gen), 0);
+			nb_read_enter(st, &rd);
+			CHECK(nb_iface_attrs(nb_if_lookup_index(&rd, m.index)) == got);
+			ref_norm(&n, &m);
+			CHECK(memcmp(got, &n, sizeof(n)) == 0, "index %u", m.index);
+			nb_read_exit(&rd);
+			m.mtu++;
+			ref_norm(&n, &m);
+			CHECK_EQ(nb_if_upsert(st, &m, &gen), 0);
+			nb_read_enter(st, &rd);
+			got = nb_iface_attrs(nb_if_lookup_index(&rd, m.index));
+			CHECK(memcmp(got, &n, sizeof(n)) == 0, "index %u", m.index);
+			nb_read_exit(&rd);
+		}
+	}
+	/* an address's label: to its NUL, at most NB_IFNAMSIZ - 1 bytes, zeros after */
+	for (round = 0; round < 2000; round++) {
+		struct nb_addrattrs aa;
+		const struct nb_addr *ad;
+
+		mkaddr4(&aa, 1, "10.6.0.0", 16);
+		aa.addr[2] = (uint8_t)(round >> 8);
+		aa.addr[3] = (uint8_t)round;
+		for (k = 0; k < NB_IFNAMSIZ; k++)
+			aa.label[k] = (char)pad_byte(&seed);
+		memset(want, 0, sizeof(want));
+		for (k = 0; k < NB_IFNAMSIZ - 1 && aa.label[k] != '\0'; k++)
+			want[k] = aa.label[k];
+		CHECK_EQ(nb_addr_add(st, &aa), 0);
+		nb_read_enter(st, &rd);
+		CHECK((ad = nb_addr_lookup(&rd, AF_INET, aa.addr)) != NULL);
+		if (ad != NULL)
+			CHECK(memcmp(nb_addr_attrs(ad)->label, want, sizeof(want)) == 0,
+			    "round %u", round);
+		nb_read_exit(&rd);
+	}
+	/* invalid names: empty, no NUL */
+	mkattrs(&n, 99999, "x");
+	n.name[0] = '\0';
+	CHECK_EQ(nb_if_upsert(st, &n, NULL), -EINVAL);
+	memset(n.name, 'q', sizeof(n.name));
+	CHECK_EQ(nb_if_upsert(st, &n, NULL), -EINVAL);
+	nb_stack_destroy(&st);
+}
+
+/* Linked entries of t outside a slab, counted along the chains. */
+static size_t
+heap_entries(const struct nb_htab *t)
+{
+	const struct nb_hent *e;
+	size_t i, n = 0;
+
+	for (i = 0; i <= t->cur->mask; i++)
+		for (e = t->cur->b[i]; e != NULL; e = e->next)
+			n += !e->slab;
+	return n;
+}
+
+/*
+ * A bulk load into reserved room leaves every object and entry in the
+ * slabs: destroy frees them whole (if_heap unset, nheap 0). Each way an
+ * interface or address comes to own memory of its own sets if_heap, and
+ * nheap follows the entries outside the slabs; destroy then visits the
+ * objects (LSan, in the asan build, sees any block left behind).
+ */
+static void
+test_fini_slabs(void)
+{
+	struct nb_ifattrs a[100];
+	struct nb_addrattrs aa[100];
+	struct nb_mcastattrs m;
+	struct nb_stack *st;
+	char name[NB_IFNAMSIZ];
+	size_t done;
+	uint32_t i;
+	int how;
+
+	for (how = 0; how <= 8; how++) {
+		st = mkstack(2);
+		if (how != 7)
+			nb_stack_reserve(st, 100, 100);
+		for (i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "s%u", i + 1);
+			mkattrs(&a[i], i + 1, name);
+			mkaddr4(&aa[i], i + 1, "10.7.0.0", 24);
+			aa[i].addr[3] = (uint8_t)(i + 1);
+		}
+		CHECK_EQ(nb_if_upsert_many(st, a, 100, &done), 0);
+		CHECK_EQ(nb_addr_add_many(st, aa, 100, &done), 0);
+		switch (how) {
+		case 1:			/* an interface past the reserve */
+			mkattrs(&a[0], 101, "s101");
+			CHECK_EQ(nb_if_upsert(st, &a[0], NULL), 0);
+			break;
+		case 2:			/* a replaced attribute block */
+			a[5].mtu = 9000;
+			CHECK_EQ(nb_if_upsert(st, &a[5], NULL), 0);
+			break;
+		case 3:			/* a multicast list */
+			memset(&m, 0, sizeof(m));
+			m.family = AF_INET;
+			m.addr_len = 4;
+			m.users = 1;
+			m.addr[0] = 224;
+			m.addr[3] = 1;
+			CHECK_EQ(nb_mcast_set(st, 7, AF_INET, &m, 1), 0);
+			break;
+		case 4:			/* an address past the reserve */
+			mkaddr4(&aa[0], 9, "10.8.0.1", 24);
+			CHECK_EQ(nb_addr_add(st, &aa[0]), 0);
+			break;
+		case 5:			/* an address's replaced attribute block */
+			aa[9].scope = 253;
+			CHECK_EQ(nb_addr_add(st, &aa[9]), 0);
+			break;
+		case 6:			/* deletes: entries leave, the slabs stay */
+			CHECK_EQ(nb_if_delete(st, 3, NULL), 0);
+			CHECK_EQ(nb_addr_del(st, &aa[20]), 0);
+			nb_stack_barrier(st);
+			break;
+		case 8:			/* a rename: a new name entry past the reserve */
+			snprintf(a[3].name, sizeof(a[3].name), "s4x");
+			CHECK_EQ(nb_if_upsert(st, &a[3], NULL), 0);
+			nb_stack_barrier(st);
+			CHECK_EQ(st->if_byname.nheap, 1);
+			break;
+		default:		/* 0: nothing more; 7: no reserve at all */
+			break;
+		}
+		CHECK_EQ(NB_LOAD_RELAXED(&st->if_heap), how != 0 && how != 6);
+		CHECK_EQ(st->if_byindex.nheap, heap_entries(&st->if_byindex));
+		CHECK_EQ(st->if_byname.nheap, heap_entries(&st->if_byname));
+		CHECK_EQ(st->addr_hash.nheap, heap_entries(&st->addr_hash));
+		if (how == 0 || how == 6)
+			CHECK_EQ(st->if_byindex.nheap + st->if_byname.nheap + st->addr_hash.nheap, 0);
+		if (how == 7)
+			CHECK_EQ(st->if_byindex.nheap, st->if_byindex.nent);
+		nb_stack_destroy(&st);
+	}
+}
+
+struct addr_seq {
+	const struct nb_addr *v[64];
+	size_t	n;
+	size_t	stop;			/* cb returns -EINTR at this one (0: never) */
+	const struct nb_read *rd;
+};
+
+static int
+addr_seq_cb(const struct nb_addr *a, void *arg)
+{
+	struct addr_seq *q = arg;
+
+	if (q->n < 64)
+		q->v[q->n] = a;
+	if (++q->n == q->stop)
+		return -EINTR;
+	return 0;
+}
+
+static int
+addr_seq_if(const struct nb_iface *ifp, void *arg)
+{
+	struct addr_seq *q = arg;
+
+	return nb_iface_addr_walk(q->rd, ifp, addr_seq_cb, q);
+}
+
+/* nb_addr_walk gives what nb_if_walk with nb_iface_addr_walk gives, and stops alike. */
+static void
+test_addr_walk(void)
+{
+	struct nb_stack *st = mkstack(2);
+	struct addr_seq x, y;
+	struct nb_ifattrs a;
+	struct nb_addrattrs aa;
+	struct nb_read rd;
+	char name[NB_IFNAMSIZ];
+	uint32_t i, j;
+
+	for (i = 1; i <= 8; i++) {
+		snprintf(name, sizeof(name), "w%u", i);
+		mkattrs(&a, i, name);
+		CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+		for (j = 0; j < i % 4; j++) {		/* 0..3 addresses each */
+			mkaddr4(&aa, i, "10.5.0.0", 24);
+			aa.addr[2] = (uint8_t)i;
+			aa.addr[3] = (uint8_t)j;
+			CHECK_EQ(nb_addr_add(st, &aa), 0);
+		}
+	}
+	CHECK_EQ(nb_if_delete(st, 3, NULL), 0);		/* with its three */
+	mkaddr4(&aa, 6, "10.5.6.1", 24);
+	CHECK_EQ(nb_addr_del(st, &aa), 0);
+	nb_read_enter(st, &rd);
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	x.rd = y.rd = &rd;
+	CHECK_EQ(nb_addr_walk(&rd, addr_seq_cb, &x), 0);
+	CHECK_EQ(nb_if_walk(&rd, addr_seq_if, &y), 0);
+	CHECK_EQ(x.n, 8);			/* 1+2+0(3)+0+1+1(6)+3+0 */
+	CHECK_EQ(x.n, y.n);
+	CHECK(memcmp(x.v, y.v, x.n * sizeof(x.v[0])) == 0);
+	memset(&x, 0, sizeof(x));
+	x.stop = 4;
+	CHECK_EQ(nb_addr_walk(&rd, addr_seq_cb, &x), -EINTR);
+	CHECK_EQ(x.n, 4);
 	nb_read_exit(&rd);
 	nb_stack_destroy(&st);
 }
@@ -1322,6 +1686,9 @@ main(void)
 	test_ifstat_desc_mask();
 	test_upsert();
 	test_hash_bulk();
+	test_ifname_pad();
+	test_fini_slabs();
+	test_addr_walk();
 	test_bulk_same();
 	test_addresses();
 	test_snapshot();

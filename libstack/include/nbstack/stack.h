@@ -388,6 +388,13 @@ const struct nb_addr *nb_addr_lookup(const struct nb_read *rd, int family, const
 /* Reader. The interface's addresses, in insertion order. */
 int	nb_iface_addr_walk(const struct nb_read *rd, const struct nb_iface *ifp,
 	    int (*cb)(const struct nb_addr *a, void *arg), void *arg);
+/*
+ * Reader. Every address: each visible interface's in turn (nb_if_walk's
+ * order), as nb_if_walk with nb_iface_addr_walk would give them, without
+ * a callback per interface. Stops at the first nonzero cb and returns it.
+ */
+int	nb_addr_walk(const struct nb_read *rd,
+	    int (*cb)(const struct nb_addr *a, void *arg), void *arg);
 size_t	nb_addr_count(const struct nb_read *rd);
 const struct nb_addrattrs *nb_addr_attrs(const struct nb_addr *a);
 

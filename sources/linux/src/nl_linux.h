@@ -12,6 +12,7 @@
 #include <netlink/msg.h>
 #include <netlink/socket.h>
 
+#include "lx_attr.h"
 #include "nbstack/stack.h"
 #include "nl_kmap.h"
 #include "source_linux_proc.h"
@@ -50,6 +51,8 @@ struct lx {
 	struct nl_sock	*sk;
 	int		 fd;
 	uint8_t		*buf;		/* LX_MSGBUF receive buffer, reused */
+	struct nlattr	**ltab;		/* link_parse's attribute table (lx_attrs_all),
+					   LX_ATTR_NTYPES slots, made at first use */
 	char		 err[LX_ERRLEN];
 	uint32_t	 ifstat_mask;	/* what we told the stack */
 	/* reconcile maps, kept across refreshes */
@@ -118,7 +121,9 @@ int	lx_request(struct lx *lx, struct nl_msg *req, const char *what,
  * a policy, but in one pass with no calls per attribute. -EPROTO on a
  * malformed attribute or header. Callers check the lengths of what they
  * read (lx_attr_ok). A link dump has ~40 attributes per interface: this
- * walk is most of its parsing, hence a small loop.
+ * walk is most of its parsing, hence a small loop (and link_parse's own,
+ * lx_attrs_all in lx_attr.h, with no type test). lx_attrs_inline (lx_attr.h)
+ * is the same walk inline.
  */
 int	lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype);
 /* An indexed attribute's payload and its length (the walk checked nla_len >= NLA_HDRLEN). */

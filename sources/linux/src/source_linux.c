@@ -69,7 +69,8 @@
  *
  * The source mutex lx->mu. The event thread and the refresh/link_set caller
  * both write the stack (libstack serialises its writers) and both use this
- * source's own state: the dump socket and its buffer, the reconcile maps,
+ * source's own state: the dump socket and its buffer, the link parser's
+ * attribute table, the reconcile maps,
  * the pending lists, the worker's socket, the event state, the error text
  * and the health slot. lx->mu guards all of it: refresh, link_set and
  * error take it for their whole call, the event thread for each datagram
@@ -274,28 +275,7 @@ lx_recv_raw(int fd, uint8_t *buf, size_t *lenp)
 int
 lx_attrs(const struct nlmsghdr *nlh, size_t hdrlen, struct nlattr **tb, int maxtype)
 {
-	const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
-	const uint8_t *p = (const uint8_t *)nlh + off;
-	ptrdiff_t after;	/* what follows the attribute header at p: >= 0 while one fits */
-	const struct nlattr *nla;
-	size_t len, type;
-
-	memset(tb, 0, sizeof(*tb) * (size_t)(maxtype + 1));
-	if (nlh->nlmsg_len < off)
-		return nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen ? -EPROTO : 0;
-	after = (ptrdiff_t)(nlh->nlmsg_len - off) - NLA_HDRLEN;
-	while (after >= 0) {
-		nla = (const struct nlattr *)p;
-		len = nla->nla_len;
-		if (len - NLA_HDRLEN > (size_t)after)	/* < NLA_HDRLEN, or past the end */
-			return -EPROTO;
-		if ((type = nla->nla_type & (size_t)NLA_TYPE_MASK) <= (size_t)maxtype)
-			tb[type] = (struct nlattr *)(uintptr_t)nla;
-		len = NLA_ALIGN(len);
-		p += len;
-		after -= (ptrdiff_t)len;
-	}
-	return 0;
+	return lx_attrs_inline(nlh, hdrlen, tb, maxtype);
 }
 
 /* The error detail of a failed lx_recv_raw. */
@@ -413,6 +393,7 @@ lx_close(void *priv)
 	lx_vec_free(lx->alist.v, lx->alist.cap, sizeof(*lx->alist.v));
 	lx_vec_free(lx->slist.v, lx->slist.cap, sizeof(*lx->slist.v));
 	free(lx->buf);
+	free(lx->ltab);
 	pthread_mutex_destroy(&lx->mu);
 	free(lx);
 }

@@ -16,6 +16,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "lx_str.h"
 #include "nl_linux.h"
 
 /*
@@ -57,14 +58,27 @@ addrattrs_equal(const struct nb_addrattrs *x, const struct nb_addrattrs *y)
 	    x->valid_lft == y->valid_lft && x->preferred_lft == y->preferred_lft;
 }
 
-/* An attribute holding an address of family-length alen into dst. */
+/*
+ * An attribute holding an address of family-length alen (4 or 16) into
+ * dst: copies of constant size, without a call.
+ */
 static bool
 addr_get(uint8_t *dst, const struct nlattr *nla, int alen)
 {
 	if (nla == NULL || lx_attr_len(nla) < (size_t)alen)
 		return false;
-	memcpy(dst, lx_attr_data(nla), (size_t)alen);
+	if (alen == 4)
+		memcpy(dst, lx_attr_data(nla), 4);
+	else
+		memcpy(dst, lx_attr_data(nla), 16);
 	return true;
+}
+
+/* The first alen (4 or 16) bytes of x and y differ. */
+static bool
+addr_differ(const uint8_t *x, const uint8_t *y, int alen)
+{
+	return alen == 4 ? memcmp(x, y, 4) != 0 : memcmp(x, y, 16) != 0;
 }
 
 /* Parse an RTM_NEWADDR (or DELADDR) into *a. 1 if it is not an inet/inet6 address. */
@@ -91,7 +105,7 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		alen = 16;
 	else
 		return 1;
-	if ((error = lx_attrs(nlh, sizeof(*ifa), tb, IFA_MAX)) < 0)
+	if ((error = lx_attrs_inline(nlh, sizeof(*ifa), tb, IFA_MAX)) < 0)
 		error = -NLE_INVAL;
 	else
 		error = addr_attrs_check(tb);
@@ -100,7 +114,7 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		    ifa->ifa_index, nl_geterror(error));
 		return -EPROTO;
 	}
-	memset(a, 0, sizeof(*a));
+	lx_zero(a, sizeof(*a));
 	memset(local, 0, sizeof(local));
 	memset(address, 0, sizeof(address));
 	a->ifindex = ifa->ifa_index;
@@ -117,18 +131,18 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		return 1;			/* nothing to key it by */
 	memcpy(a->addr, has_local ? local : address, sizeof(a->addr));
 	/* IFA_ADDRESS differing from IFA_LOCAL is the peer of a p2p address. */
-	if (has_local && has_address && memcmp(local, address, (size_t)alen) != 0) {
+	if (has_local && has_address && addr_differ(local, address, alen)) {
 		memcpy(a->peer, address, sizeof(a->peer));
 		a->has_peer = 1;
 	}
 	if (addr_get(a->brd, tb[IFA_BROADCAST], alen))
 		a->has_brd = 1;
-	if (tb[IFA_LABEL] != NULL) {
-		size_t n = strnlen(lx_attr_data(tb[IFA_LABEL]), lx_attr_len(tb[IFA_LABEL]));
+	if (tb[IFA_LABEL] != NULL) {	/* to its NUL, at most sizeof(label) - 1 bytes */
+		const uint8_t *l = lx_attr_data(tb[IFA_LABEL]);
+		size_t n = lx_attr_len(tb[IFA_LABEL]);
 
-		if (n >= sizeof(a->label))
-			n = sizeof(a->label) - 1;
-		memcpy(a->label, lx_attr_data(tb[IFA_LABEL]), n);
+		lx_copy_str16(a->label, l, n < sizeof(a->label) - 1 ? n : sizeof(a->label) - 1,
+		    (size_t)((const uint8_t *)nlh + nlh->nlmsg_len - l));
 	}
 	a->valid_lft = a->preferred_lft = UINT32_MAX;
 	if (tb[IFA_CACHEINFO] != NULL) {
@@ -283,11 +297,6 @@ addr_add_cold(struct lx *lx, const struct lx_alist *l)
 	return 0;
 }
 
-struct addr_walk {
-	struct lx	*lx;
-	const struct nb_read *rd;
-};
-
 static int
 addr_collect(const struct nb_addr *ap, void *arg)
 {
@@ -303,14 +312,6 @@ addr_collect(const struct nb_addr *ap, void *arg)
 		return (int)s;
 	memcpy(nl_kmap_val(&lx->addrs, (size_t)s), a, sizeof(*a));
 	return 0;
-}
-
-static int
-addr_collect_if(const struct nb_iface *ifp, void *arg)
-{
-	struct addr_walk *w = arg;
-
-	return nb_iface_addr_walk(w->rd, ifp, addr_collect, w->lx);
 }
 
 int
@@ -358,7 +359,6 @@ lx_addrs_dump(struct lx *io, struct lx_alist *out)
 int
 lx_addrs_apply(struct lx *lx, const struct lx_alist *l)
 {
-	struct addr_walk w;
 	struct nb_read rd;
 	bool track;
 	size_t i;
@@ -366,9 +366,7 @@ lx_addrs_apply(struct lx *lx, const struct lx_alist *l)
 
 	nl_kmap_clear(&lx->addrs);
 	nb_read_enter(lx->st, &rd);
-	w.lx = lx;
-	w.rd = &rd;
-	error = nb_if_walk(&rd, addr_collect_if, &w);
+	error = nb_addr_walk(&rd, addr_collect, lx);
 	nb_read_exit(&rd);
 	if (error != 0) {
 		lx_seterr(lx, "linux: addrs: %s", strerror(-error));

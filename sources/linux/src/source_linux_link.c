@@ -10,6 +10,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "lx_str.h"
 #include "nl_linux.h"
 
 
@@ -48,15 +49,15 @@ attr_u32(const struct nlattr *nla)
 	return v;
 }
 
-static void
-copy_str(char *dst, size_t dstsz, const struct nlattr *nla)
-{
-	const char *src = (const char *)attr_data(nla);
-	size_t max = attr_len(nla) < dstsz - 1 ? attr_len(nla) : dstsz - 1, n;
+_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_str16 fills 16 bytes");
 
-	for (n = 0; n < max && src[n] != '\0'; n++)
-		dst[n] = src[n];
-	dst[n] = '\0';
+/* A string attribute into a 16-byte field (zeros after it); end: the message's. */
+static inline __attribute__((always_inline)) void
+copy_str(char dst[16], const struct nlattr *nla, const uint8_t *end)
+{
+	const uint8_t *src = attr_data(nla);
+
+	lx_copy_str16(dst, src, attr_len(nla) < 15 ? attr_len(nla) : 15, (size_t)(end - src));
 }
 
 static uint8_t
@@ -64,9 +65,13 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
 {
 	size_t n = attr_len(nla);
 
-	if (n > dstsz)
-		n = dstsz;
-	memcpy(dst, attr_data(nla), n);
+	if (n == 6 && dstsz >= 6)
+		memcpy(dst, attr_data(nla), 6);		/* Ethernet: no call */
+	else {
+		if (n > dstsz)
+			n = dstsz;
+		memcpy(dst, attr_data(nla), n);
+	}
 	return (uint8_t)n;
 }
 
@@ -102,7 +107,9 @@ linkinfo_kind(const struct nlattr *li)
 
 /*
  * The attributes of a link message that we read all have types up to
- * IFLA_STATS64; tb[type] is the last of each type (lx_attrs' rule).
+ * IFLA_STATS64; tb[type] is the last of each type (lx_attrs' rule). The
+ * walk (lx_attrs_all) records every attribute in lx->ltab, a slot per
+ * type; only tb[0..LINK_TBMAX] are read.
  */
 #define LINK_TBMAX	IFLA_STATS64
 
@@ -113,9 +120,10 @@ linkinfo_kind(const struct nlattr *li)
 static int
 link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
 {
-	struct nlattr *tb[LINK_TBMAX + 1];
+	struct nlattr **tb;
 	const struct nlattr *kind;
 	const struct ifinfomsg *ifi;
+	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return 1;
@@ -126,7 +134,12 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 	ifi = NLMSG_DATA(nlh);
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return 1;
-	if (lx_attrs(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
+	if ((tb = lx->ltab) == NULL &&
+	    (tb = lx->ltab = malloc(LX_ATTR_NTYPES * sizeof(*tb))) == NULL) {
+		lx_seterr(lx, "linux: links: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
 	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
 	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
 	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
@@ -136,14 +149,14 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 		    ifi->ifi_index);
 		return -EPROTO;
 	}
-	memset(a, 0, sizeof(*a));
+	lx_zero(a, sizeof(*a));
 	a->index = (uint32_t)ifi->ifi_index;
 	a->type = ifi->ifi_type;
 	a->flags = ifi->ifi_flags;
 	if (tb[IFLA_IFNAME] != NULL)
-		copy_str(a->name, sizeof(a->name), tb[IFLA_IFNAME]);
+		copy_str(a->name, tb[IFLA_IFNAME], end);
 	if (tb[IFLA_LINKINFO] != NULL && (kind = linkinfo_kind(tb[IFLA_LINKINFO])) != NULL)
-		copy_str(a->kind, sizeof(a->kind), kind);
+		copy_str(a->kind, kind, end);
 	if (tb[IFLA_MTU] != NULL)
 		a->mtu = attr_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER] != NULL)
@@ -181,6 +194,8 @@ link_vec_room(struct link_vec *lv)
 {
 	struct nb_ifattrs *v;
 
+	if (lv->n < lv->cap)
+		return 0;		/* (lx_vec_room's first test, without the call) */
 	if ((v = lx_vec_room(lv->v, &lv->cap, lv->n, sizeof(*v))) == NULL)
 		return -ENOMEM;
 	lv->v = v;

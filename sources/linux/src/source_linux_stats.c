@@ -39,8 +39,11 @@ stats64_get(const uint8_t *p, size_t len, size_t off)
 	return x;
 }
 
-/* docs/mib.md: the kernel -> counter mapping. */
-static inline void
+/*
+ * docs/mib.md: the kernel -> counter mapping. Always inline: with the
+ * constant len of a full struct every read is a plain load.
+ */
+static inline __attribute__((always_inline)) void
 stats64_map(const uint8_t *p, size_t len, uint64_t v[NB_IFSTAT_MAX])
 {
 	v[NB_IFSTAT_IPACKETS] = S64(p, len, rx_packets);
@@ -92,13 +95,19 @@ lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
 {
 	struct nb_ifstats_rec *v;
 
-	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
-		return -ENOMEM;
-	l->v = v;
-	if (len < STATS64_NOHANDLER_END)
-		l->old_kernel = true;		/* no rx_nohandler */
+	if (l->n >= l->cap) {		/* (lx_vec_room's first test, without the call) */
+		if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+			return -ENOMEM;
+		l->v = v;
+	}
 	l->v[l->n].index = index;
-	lx_stats64_map(s64, len, l->v[l->n].v);
+	/* lx_stats64_map, inline: the usual full struct makes constant reads */
+	if (len >= STATS64_NOHANDLER_END)
+		stats64_map(s64, STATS64_NOHANDLER_END, l->v[l->n].v);
+	else {
+		l->old_kernel = true;		/* no rx_nohandler */
+		stats64_map(s64, len, l->v[l->n].v);
+	}
 	l->n++;
 	return 0;
 }

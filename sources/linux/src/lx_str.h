@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lx_str.h - private: a netlink string attribute into a 16-byte field, a word at a time. */
+#ifndef NBSTACK_LX_STR_H
+#define NBSTACK_LX_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * The index of the first zero byte of w, 8 if none: its lowest byte whose
+ * bit 7 is set in (w - 0x01..01) & ~w & 0x80..80 (a borrow can set bits
+ * only above a zero byte).
+ */
+static inline unsigned
+lx_zbyte(uint64_t w)
+{
+	uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+
+	return z != 0 ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
+}
+#endif
+
+/*
+ * dst (16 bytes) = the string at src, cut at its first NUL or after max
+ * (< 16) bytes, whichever comes first, then zeros to the end of dst: what
+ * a byte loop copies into a zeroed field. avail is how many bytes may be
+ * read at src (to the end of the message); with 16 of them the copy takes
+ * two words and masks them (little-endian), else it is the byte loop.
+ */
+static inline void
+lx_copy_str16(char dst[16], const uint8_t *src, size_t max, size_t avail)
+{
+	size_t n;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (avail >= 16) {
+		uint64_t w[2];
+		unsigned k;
+
+		memcpy(w, src, sizeof(w));
+		if ((k = lx_zbyte(w[0])) == 8)
+			k += lx_zbyte(w[1]);
+		if (k > max)
+			k = (unsigned)max;
+		if (k < 8) {
+			w[0] &= ((uint64_t)1 << (8 * k)) - 1;	/* k = 0: none */
+			w[1] = 0;
+		} else
+			w[1] &= ((uint64_t)1 << (8 * (k - 8))) - 1;	/* k <= 15 */
+		memcpy(dst, w, sizeof(w));
+		return;
+	}
+#else
+	(void)avail;
+#endif
+	for (n = 0; n < max && src[n] != '\0'; n++)
+		dst[n] = (char)src[n];
+	memset(dst + n, 0, 16 - n);
+}
+
+#endif
