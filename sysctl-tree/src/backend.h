@@ -278,15 +278,17 @@ nb__tab_row_start(struct nb__tab *tab, size_t r, int64_t index)
  */
 #define NB__TAB_KEYPAD	16
 
+/* The same with the pattern's key count (tab->nkey) given: a reader that
+ * knows it (a constant) gets the loop unrolled. */
 static inline __attribute__((always_inline)) int
-nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *klen,
-    unsigned same, int64_t index)
+nb__tab_row_keys16n(struct nb__tab *tab, const char *const *key, const size_t *klen,
+    unsigned same, int64_t index, unsigned nkey)
 {
 	struct nb_sysctl_table *t = tab->t;
 	struct nb__tabstore *ts = t->priv;
 	struct nb_sysctl_rowid *id;
 	size_t r = t->nrows, *kl, n;
-	unsigned k, nkey = tab->nkey;
+	unsigned k;
 	char *p;
 
 	if (r == ts->cap || r == 0 || ts->room < NB_SYSCTL_TABLE_MAXKEYS * (NB__TAB_KEYPAD + 1))
@@ -313,6 +315,13 @@ nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *kl
 	ts->at = p;
 	nb__tab_row_start(tab, r, index);
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int
+nb__tab_row_keys16(struct nb__tab *tab, const char *const *key, const size_t *klen,
+    unsigned same, int64_t index)
+{
+	return nb__tab_row_keys16n(tab, key, klen, same, index, tab->nkey);
 }
 
 /* A row's default index: decimal digits only, at most 18, as a number; else -1. */

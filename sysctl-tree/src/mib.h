@@ -57,13 +57,17 @@ struct mib_walk {
 	/* Interfaces sorted by index (grown, reused across walks); while
 	 * ifv_ok, all of those of stack ifv_st at publication version
 	 * ifv_ver (mib_interfaces.c: sorted_ifaces). */
-	const struct nb_iface **ifv;
+	struct mib_ifent {
+		const struct nb_iface *ifp;
+		uint32_t index;		/* its index */
+	}		*ifv;
 	size_t		 nif;
 	size_t		 ifcap;
 	bool		 ifv_ok;
 	struct nb_stack	*ifv_st;
 	uint64_t	 ifv_ver;
-	bool		 ifsorted;	/* ... while collecting: by index so far, */
+	bool		 ifsorted;	/* ... while collecting: by index so far (after:
+					   ifv is in nb_if_walk's order), */
 	uint32_t	 ifprev;	/* the last index */
 };
 

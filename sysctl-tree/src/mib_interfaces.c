@@ -255,29 +255,38 @@ iface(struct mib_walk *w, const struct nb_iface *ifp)
 	mw_leave(w);
 }
 
+/* Room for one more interface in w->ifv. */
+static int
+ifv_grow(struct mib_walk *w)
+{
+	size_t cap = w->ifcap != 0 ? w->ifcap * 2 : 256;
+	struct mib_ifent *v;
+
+	if ((v = realloc(w->ifv, cap * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	w->ifv = v;
+	w->ifcap = cap;
+	return 0;
+}
+
 static int
 collect_cb(const struct nb_iface *ifp, void *arg)
 {
 	struct mib_walk *w = arg;
+	int error;
 
-	if (w->nif == w->ifcap) {
-		size_t cap = w->ifcap != 0 ? w->ifcap * 2 : 256;
-		const struct nb_iface **v;
-
-		if ((v = realloc(w->ifv, cap * sizeof(*v))) == NULL)
-			return -ENOMEM;
-		w->ifv = v;
-		w->ifcap = cap;
-	}
-	w->ifv[w->nif++] = ifp;
+	if (w->nif == w->ifcap && (error = ifv_grow(w)) != 0)
+		return error;
+	w->ifv[w->nif].ifp = ifp;
+	w->ifv[w->nif++].index = nb_iface_attrs(ifp)->index;
 	return 0;
 }
 
 static int
 byindex(const void *x, const void *y)
 {
-	uint32_t a = nb_iface_attrs(*(const struct nb_iface *const *)x)->index;
-	uint32_t b = nb_iface_attrs(*(const struct nb_iface *const *)y)->index;
+	uint32_t a = ((const struct mib_ifent *)x)->index;
+	uint32_t b = ((const struct mib_ifent *)y)->index;
 
 	return a < b ? -1 : a > b;
 }
@@ -299,10 +308,16 @@ sort_cb(const struct nb_iface *ifp, void *arg)
 	struct mib_walk *w = arg;
 	uint32_t idx = nb_iface_attrs(ifp)->index;
 
+	int error;
+
 	if (w->nif > 0 && idx < w->ifprev)
 		w->ifsorted = false;
 	w->ifprev = idx;
-	return collect_cb(ifp, arg);
+	if (w->nif == w->ifcap && (error = ifv_grow(w)) != 0)
+		return error;
+	w->ifv[w->nif].ifp = ifp;
+	w->ifv[w->nif++].index = idx;
+	return 0;
 }
 
 static int
@@ -347,7 +362,7 @@ mib_interfaces(struct mib_walk *w)
 		return w->rc;
 	}
 	for (i = 0; i < w->nif && !mw_stop(w); i++)
-		iface(w, w->ifv[i]);
+		iface(w, w->ifv[i].ifp);
 	return w->rc;
 }
 
@@ -490,6 +505,26 @@ struct planned {
 	uint64_t	 known[PRESENT_WORDS];	/* ... the present bits of those stored straight */
 	unsigned	 nw;		/* present words the columns use */
 	uint64_t	 seen[PRESENT_WORDS];	/* columns stored in some row */
+	/*
+	 * Interfaces, a row whose planned leaves the source all knows: the
+	 * plan split by put (plan_split), so that such a row is straight
+	 * code with no dispatch per leaf: the numbers (PUT_NUM), the gen,
+	 * lladdr and operstate columns, then the rest through if_put; its
+	 * present bits are rowpres, marked seen once (anyknown). Only where
+	 * no two columns planned overlap (else the plan's order is kept).
+	 */
+	bool		 split;
+	unsigned	 nnum;
+	struct {
+		uint32_t aoff;		/* in the attribute block */
+		uint32_t off;		/* in the row */
+	}		 num[IFL_STATS];
+	size_t		 genoff;	/* BLK_NONE: no gen column stored straight */
+	const struct plan *ll, *oper;	/* PUT_LLADDR, PUT_OPER, or NULL */
+	const struct plan *rest[PLAN_MAX];	/* the others (PUT_TEXT, PUT_VAL) */
+	unsigned	 nrest;
+	uint64_t	 rowpres[PRESENT_WORDS];
+	bool		 anyknown;
 };
 
 static bool
@@ -616,13 +651,78 @@ plan_block(const struct nb__tab *tab, struct planned *pl)
 	pl->holes = ~covered & ((1u << NB_IFSTAT_MAX) - 1);
 }
 
+/* The bytes planned entry p writes in a row. */
+static size_t
+plan_width(const struct plan *p)
+{
+	return p->put == PUT_NUM || p->put == PUT_GEN ? sizeof(uint64_t) : p->size;
+}
+
+/* Do [a, a + an) and [b, b + bn) share a byte? */
+static bool
+overlap(size_t a, size_t an, size_t b, size_t bn)
+{
+	return a < b + bn && b < a + an;
+}
+
+/*
+ * An interface plan split by put (struct planned: split), when no two of
+ * its columns (a PUT_VAL one: 8 bytes or its size, as wide as it may be
+ * written) share a byte, so that the order they are written in does not
+ * matter.
+ */
+static void
+plan_split(const struct nb__tab *tab, struct planned *pl)
+{
+	const struct plan *p, *q;
+	unsigned i, j;
+
+	pl->genoff = BLK_NONE;
+	for (i = 0; i < pl->np; i++) {
+		p = &pl->p[i];
+		size_t pw = p->put == PUT_VAL && tab->cols[p->col].size < 8 ? 8 : plan_width(p);
+
+		for (j = 0; j < pl->np; j++) {
+			q = &pl->p[j];
+			size_t qw = q->put == PUT_VAL && tab->cols[q->col].size < 8 ? 8 :
+			    plan_width(q);
+
+			if (j != i && overlap(p->off, pw, q->off, qw))
+				return;
+		}
+		for (j = 0; j < pl->nctr; j++)
+			if (overlap(p->off, pw, pl->ctr[j].off, 8 * pl->ctr[j].n))
+				return;
+	}
+	for (i = 0; i < pl->np; i++) {
+		p = &pl->p[i];
+		if (p->put == PUT_NUM && p->aoff <= UINT32_MAX && p->off <= UINT32_MAX) {
+			pl->num[pl->nnum].aoff = (uint32_t)p->aoff;
+			pl->num[pl->nnum++].off = (uint32_t)p->off;
+		} else if (p->put == PUT_GEN)
+			pl->genoff = p->off;
+		else if (p->put == PUT_LLADDR)
+			pl->ll = p;
+		else if (p->put == PUT_OPER)
+			pl->oper = p;
+		else
+			pl->rest[pl->nrest++] = p;
+	}
+	for (i = 0; i < pl->nw; i++)
+		pl->rowpres[i] = pl->known[i] | (pl->stats ? pl->ctrmask[i] : 0);
+	pl->split = true;
+}
+
 /* Column flags of the columns stored straight into the rows (nb__tab_store sets its own). */
 static void
-plan_flags(const struct nb__tab *tab, const struct planned *pl, const struct leafdef *defs)
+plan_flags(const struct nb__tab *tab, struct planned *pl, const struct leafdef *defs)
 {
 	const struct plan *p;
 	unsigned c;
 
+	if (pl->anyknown)
+		for (c = 0; c < pl->nw; c++)
+			pl->seen[c] |= pl->rowpres[c];
 	for (p = pl->p; p < pl->p + pl->np; p++)
 		if (p->put != PUT_VAL && (pl->seen[p->pw] & p->pb) != 0)
 			tab->t->colflags[p->col] |= defs[p->leaf].flags;
@@ -786,6 +886,42 @@ if_put(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *if
 	return 0;
 }
 
+/* The planned leaves of a row whose source knows them all (pl->split): straight. */
+static inline int
+if_row_known(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *ifp,
+    const struct planned *pl, char *row, uint64_t gen)
+{
+	unsigned i;
+	uint32_t x;
+	uint64_t u;
+	int rc;
+
+	for (i = 0; i < pl->nnum; i++) {
+		memcpy(&x, (const char *)a + pl->num[i].aoff, sizeof(x));
+		u = x;
+		memcpy(row + pl->num[i].off, &u, sizeof(u));
+	}
+	if (pl->genoff != BLK_NONE)
+		memcpy(row + pl->genoff, &gen, sizeof(gen));
+	if (pl->ll != NULL) {
+		if (pl->ll->size > 3u * a->lladdr_len)
+			(void)mib_lladdr_fmt(row + pl->ll->off, a->lladdr, a->lladdr_len);
+		else
+			(void)if_put(w, a, ifp, pl->ll, row, gen);
+	}
+	if (pl->oper != NULL) {
+		if (a->operstate < sizeof(operstates) / sizeof(operstates[0]))
+			memcpy(row + pl->oper->off, operstates[a->operstate].s,
+			    sizeof(operstates[0].s));
+		else
+			(void)if_put(w, a, ifp, pl->oper, row, gen);
+	}
+	for (i = 0; i < pl->nrest; i++)
+		if ((rc = if_put(w, a, ifp, pl->rest[i], row, gen)) != 0)
+			return rc;
+	return 0;
+}
+
 static void
 if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 {
@@ -796,6 +932,7 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 	struct nb_sysctl_rowid *id;
 	const struct plan *p, *end;
 	uint64_t gen, pres[PRESENT_WORDS] = { 0 };
+	int64_t index;
 	unsigned i;
 	bool known;
 	char *row;
@@ -803,9 +940,11 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 
 	/* The index leaf is the row's index; unknown, the name's number (the walk's). */
 	_Static_assert(NB_IFNAMSIZ <= NB__TAB_KEYPAD, "a name is read as one key pad");
-	if ((rc = nb__tab_row_keys16(tab, &name, &len, 0,
-	    pl->ident && (a->unknown & NB_IFA_INDEX) == 0 ? (int64_t)a->index :
-	    nb__tab_keynum(name, len))) != 0) {
+	index = pl->ident && (a->unknown & NB_IFA_INDEX) == 0 ? (int64_t)a->index :
+	    nb__tab_keynum(name, len);
+	/* net.interfaces.*: one key (the name), a constant for the inline opening. */
+	if ((rc = tab->nkey == 1 ? nb__tab_row_keys16n(tab, &name, &len, 0, index, 1) :
+	    nb__tab_row_keys16(tab, &name, &len, 0, index)) != 0) {
 		w->rc = rc;
 		return;
 	}
@@ -817,18 +956,30 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 		nb_iface_stats(ifp, sum);
 		for (uint32_t h = pl->holes; h != 0; h &= h - 1)
 			sum[__builtin_ctz(h)] = 0;
-		memcpy(pres, pl->ctrmask, sizeof(pres));
 	} else if (pl->stats) {
 		nb_iface_stats(ifp, w->ifstats);
 		for (i = 0; i < pl->nctr; i++)
 			memcpy(tab->row + pl->ctr[i].off, &w->ifstats[pl->ctr[i].k],
 			    pl->ctr[i].n * sizeof(uint64_t));
-		memcpy(pres, pl->ctrmask, sizeof(pres));
 	}
 	/* The row and the plan in locals: a store into the row (char) may
 	 * alias them for the compiler. */
 	row = tab->row;
 	known = (a->unknown & pl->unknown) == 0;
+	if (known && pl->split) {
+		/* Every planned leaf stored (those PUT_VAL set their own bits). */
+		if ((rc = if_row_known(w, a, ifp, pl, row, gen)) != 0) {
+			w->rc = rc;
+			return;
+		}
+		id->present[0] |= pl->rowpres[0];
+		for (i = 1; i < pl->nw; i++)
+			id->present[i] |= pl->rowpres[i];
+		pl->anyknown = true;
+		return;
+	}
+	if (pl->stats)
+		memcpy(pres, pl->ctrmask, sizeof(pres));
 	for (p = pl->p, end = p + pl->np; p < end; p++) {
 		if (!known && (a->unknown & p->unknown) != 0)
 			continue; /* unknown to the source (--root): absent */
@@ -852,6 +1003,11 @@ struct addrrows {
 	size_t		 klen[2];
 	unsigned	 nk;		/* the number's key: key[nk] */
 	unsigned	 n;
+	/* addr_all_cb: the rows' interface is w->ifv[at] (index atindex);
+	 * skip: its addresses are unknown (no rows). */
+	size_t		 at;
+	uint32_t	 atindex;
+	bool		 skip;
 };
 
 /* "inet", "inet6" padded: a column of that size takes one fixed copy (addr_row_cb). */
@@ -896,14 +1052,47 @@ addr_bytes(const struct nb_addrattrs *a, unsigned l)
 	}
 }
 
-static int
-addr_row_cb(const struct nb_addr *ap, void *arg)
+/*
+ * An address plan of prefixlen into a number column, address into a text
+ * column wide enough for any and family into one of 8 bytes or more, no
+ * two sharing a byte (what nbnetstat -i reads), split as an interface's
+ * (struct planned: split) with genoff the prefixlen's place, ll the
+ * address's plan and oper the family's: such a row is straight code,
+ * every column present.
+ */
+static void
+plan_split_addr(struct planned *pl)
 {
-	struct addrrows *ar = arg;
+	const struct plan *p;
+	unsigned i, j;
+
+	pl->genoff = BLK_NONE;
+	for (i = 0; i < pl->np; i++) {
+		p = &pl->p[i];
+		if (p->put == PUT_NUM && p->leaf == AL_PREFIXLEN)
+			pl->genoff = p->off;
+		else if (p->put == PUT_TEXT && p->leaf == AL_ADDRESS && p->size >= INET6_ADDRSTRLEN)
+			pl->ll = p;
+		else if (p->put == PUT_TEXT && p->leaf == AL_FAMILY && p->size >= sizeof(families[0]))
+			pl->oper = p;
+		else
+			return;
+		for (j = 0; j < i; j++)
+			if (overlap(p->off, plan_width(p), pl->p[j].off, plan_width(&pl->p[j])))
+				return;
+	}
+	for (i = 0; i < pl->nw; i++)
+		pl->rowpres[i] = pl->known[i];
+	pl->split = true;
+}
+
+/* Address a's row (the next of its interface's, ar->key[0]); 1 on an error (w->rc). */
+static inline __attribute__((always_inline)) int
+addr_row(struct addrrows *ar, const struct nb_addrattrs *a)
+{
 	struct mib_walk *w = ar->w;
 	struct nb__tab *tab = w->tab;
 	struct planned *pl = ar->pl;
-	const struct nb_addrattrs *a = nb_addr_attrs(ap);
 	const struct plan *p, *end;
 	const uint8_t *b;
 	const char *s;
@@ -926,7 +1115,10 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 	/* The interface's name is stored once, with its first address; both
 	 * keys lie in arrays of NB__TAB_KEYPAD bytes or more. */
 	_Static_assert(sizeof(w->nbuf) >= NB__TAB_KEYPAD, "a number is read as one key pad");
-	if ((rc = nb__tab_row_keys16(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
+	/* net.interfaces.*.addrs.*: two keys, a constant for the inline opening. */
+	if ((rc = ar->nk == 1 && tab->nkey == 2 ?
+	    nb__tab_row_keys16n(tab, ar->key, ar->klen, n > 0 ? 1 : 0, n, 2) :
+	    nb__tab_row_keys16(tab, ar->key, ar->klen, n > 0 ? ar->nk : 0, n)) != 0) {
 		w->rc = rc;
 		return 1;
 	}
@@ -934,6 +1126,29 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 	/* The row and the plan in locals: a store into the row (char) may
 	 * alias them for the compiler. */
 	row = tab->row;
+	if (pl->split) {
+		/* prefixlen, address and family only, each stored and present. */
+		if (pl->genoff != BLK_NONE) {
+			u = a->prefixlen;
+			memcpy(row + pl->genoff, &u, sizeof(u));
+		}
+		if (pl->ll != NULL)
+			(void)nb_sysctl_ntop(a->family, a->addr, row + pl->ll->off, pl->ll->size);
+		if (pl->oper != NULL) {
+			if (a->family == AF_INET || a->family == AF_INET6)
+				memcpy(row + pl->oper->off, families[a->family == AF_INET6],
+				    sizeof(families[0]));
+			else {
+				s = addr_text(w, a, AL_FAMILY);
+				put_text(row + pl->oper->off, pl->oper->size, s, strlen(s));
+			}
+		}
+		id->present[0] |= pl->rowpres[0];
+		for (i = 1; i < pl->nw; i++)
+			id->present[i] |= pl->rowpres[i];
+		pl->anyknown = true;
+		return 0;
+	}
 	for (p = pl->p, end = p + pl->np; p < end; p++) {
 		if (p->put == PUT_NUM) {
 			if (p->leaf == AL_PREFIXLEN)
@@ -983,6 +1198,45 @@ addr_row_cb(const struct nb_addr *ap, void *arg)
 	return 0;
 }
 
+static int
+addr_row_cb(const struct nb_addr *ap, void *arg)
+{
+	return addr_row(arg, nb_addr_attrs(ap));
+}
+
+/* addr_all_cb: an address whose interface is not where w->ifv says. */
+#define ADDR_LOST	2
+
+/*
+ * nb_addr_walk's callback: the address's interface is the one of the rows
+ * before, or the next in w->ifv with its index (the walk goes through the
+ * interfaces in ifv's order, each one's addresses together).
+ */
+static int
+addr_all_cb(const struct nb_addr *ap, void *arg)
+{
+	struct addrrows *ar = arg;
+	struct mib_walk *w = ar->w;
+	const struct nb_addrattrs *aa = nb_addr_attrs(ap);
+	uint32_t idx = aa->ifindex;
+	const struct nb_ifattrs *a;
+	size_t i;
+
+	if (ar->at == SIZE_MAX || idx != ar->atindex) {
+		for (i = ar->at + 1; i < w->nif && w->ifv[i].index != idx; i++)
+			;
+		if (i >= w->nif)
+			return ADDR_LOST;
+		a = nb_iface_attrs(w->ifv[i].ifp);
+		ar->at = i;
+		ar->atindex = idx;
+		ar->skip = (a->unknown & NB_IFA_ADDRS) != 0; /* unknown, not empty: no rows */
+		ar->key[0] = a->name;
+		ar->n = 0;
+	}
+	return ar->skip ? 0 : addr_row(ar, aa);
+}
+
 /*
  * Serve the table read at net.interfaces (entered) straight from the
  * interfaces if its pattern is one of the shapes above and no per-CPU
@@ -997,7 +1251,7 @@ mib_if_table(struct mib_walk *w)
 	const struct nb_iface *ifp;
 	const struct nb_ifattrs *a;
 	bool addrs, named;
-	size_t i;
+	size_t i, rows;
 	int error;
 
 	if (w->depth != 2 || (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0)
@@ -1012,6 +1266,10 @@ mib_if_table(struct mib_walk *w)
 	else
 		plan_leaves(tab, if_defs, IFL_STATS, w->ifmask, &pl);
 	plan_block(tab, &pl);
+	if (!addrs)
+		plan_split(tab, &pl);
+	else
+		plan_split_addr(&pl);
 	if (named) {
 		w->ifv_ok = false;	/* ifv is this one interface's */
 		if (tab->plen[2] < NB_IFNAMSIZ &&
@@ -1037,13 +1295,28 @@ mib_if_table(struct mib_walk *w)
 	}
 	if (!addrs) {
 		for (i = 0; i < w->nif && w->rc == 0; i++)
-			if_row(w, w->ifv[i], &pl);
+			if_row(w, w->ifv[i].ifp, &pl);
 		plan_flags(tab, &pl, if_defs);
 		return true;
 	}
-	ar = (struct addrrows){ .w = w, .pl = &pl, .nk = named ? 0 : 1 };
+	ar = (struct addrrows){ .w = w, .pl = &pl, .nk = named ? 0 : 1, .at = SIZE_MAX };
+	if (!named && w->ifsorted) {
+		/* The interfaces by index are nb_if_walk's order: one walk of
+		 * all addresses gives the rows in the same order. */
+		rows = tab->t->nrows;
+		error = nb_addr_walk(&w->rd, addr_all_cb, &ar);
+		if (error != ADDR_LOST) {
+			if (error < 0 && w->rc == 0)
+				w->rc = error;
+			plan_flags(tab, &pl, addr_defs);
+			return true;
+		}
+		/* Not the interfaces' order after all: again, per interface. */
+		tab->t->nrows = rows;
+		tab->inrow = false;
+	}
 	for (i = 0; i < w->nif && w->rc == 0; i++) {
-		ifp = w->ifv[i];
+		ifp = w->ifv[i].ifp;
 		a = nb_iface_attrs(ifp);
 		if ((a->unknown & NB_IFA_ADDRS) != 0)
 			continue; /* unknown, not empty: no rows, as the walk */
