@@ -1065,6 +1065,125 @@ test_many(void)
 	nb_stack_destroy(&st);
 }
 
+/* Every kind of interface leaf, for the split plan's puts. */
+struct sortedrow {
+	uint64_t	 gen;
+	char		 kind[8];
+	char		 master[16];
+	int64_t		 link;
+	char		 operstate[16];
+	char		 lladdr[24];	/* long ones cut: through put_text */
+	uint64_t	 ipackets;
+	int64_t		 mtu;
+	int64_t		 index;
+};
+
+static const struct nb_sysctl_column sortedcols[] = {
+	{ "gen", NB_SYSCTL_U64, offsetof(struct sortedrow, gen), 0 },
+	{ "kind", NB_SYSCTL_STRING, offsetof(struct sortedrow, kind), 8 },
+	{ "master", NB_SYSCTL_STRING, offsetof(struct sortedrow, master), 16 },
+	{ "link", NB_SYSCTL_INT, offsetof(struct sortedrow, link), 0 },
+	{ "operstate", NB_SYSCTL_STRING, offsetof(struct sortedrow, operstate), 16 },
+	{ "lladdr", NB_SYSCTL_ADDRESS, offsetof(struct sortedrow, lladdr), 24 },
+	{ "stats.ipackets", NB_SYSCTL_U64, offsetof(struct sortedrow, ipackets), 0 },
+	{ "mtu", NB_SYSCTL_INT, offsetof(struct sortedrow, mtu), 0 },
+	{ "index", NB_SYSCTL_INT, offsetof(struct sortedrow, index), 0 },
+};
+
+/*
+ * Interfaces created by index (the address table's one walk of every
+ * address), some whose source does not know a leaf or their addresses,
+ * operational states past the named ones, masters: native against walked,
+ * with every column set above, before and after the order is broken.
+ */
+static void
+test_many_sorted(void)
+{
+	enum { N = 600 };
+	struct nb_stack_config cfg = { .nslots = 2 };
+	struct nb_stack *st = NULL;
+	struct nb_sysctl *h = NULL;
+	struct nb_ifattrs ia;
+	char addr[64], name[16];
+	unsigned i, j, k, seed = 77, ncols = 0, m;
+	size_t rs = sizeof(struct manyrow), as = sizeof(struct addrrow), n;
+
+	while (ncols < sizeof(arrcols) / sizeof(arrcols[0]) && arrcols[ncols].leaf != NULL)
+		ncols++;
+	CHECK_RC(nb_stack_create(&cfg, &st), 0);
+	if (st == NULL)
+		return;
+	for (i = 1; i <= N; i++) {
+		memset(&ia, 0, sizeof(ia));
+		ia.index = i;
+		many_name(i, ia.name);
+		snprintf(ia.kind, sizeof(ia.kind), "%s", i % 2 ? "veth" : "a-long-kind");
+		ia.type = 1;
+		ia.flags = 0x1003;
+		ia.mtu = 1000 + i;
+		ia.link = i % 5;
+		ia.master = i % 23 == 0 ? 1 : 0;
+		ia.operstate = i % 9;
+		ia.lladdr_len = i % 33;
+		for (k = 0; k < NB_LLADDR_MAX; k++) {
+			seed = seed * 1103515245u + 12345u;
+			ia.lladdr[k] = (uint8_t)(seed >> 16);
+		}
+		if (i % 17 == 4)
+			ia.unknown |= NB_IFA_ADDRS;
+		if (i % 19 == 7)
+			ia.unknown |= NB_IFA_MTU | NB_IFA_OPERSTATE;
+		CHECK_RC(nb_if_upsert(st, &ia, NULL), 0);
+		for (j = 0; j < (i % 3 == 0 ? 0u : (i % 3 == 1 ? 1u : 13u)); j++) {
+			if (j % 2 == 0) {
+				snprintf(addr, sizeof(addr), "10.%u.%u.%u", i / 256, i % 256, j);
+				mkaddr(st, i, AF_INET, addr, (int)(8 + i % 25));
+			} else {
+				snprintf(addr, sizeof(addr), "2001:db8:%x::%x", i, j);
+				mkaddr(st, i, AF_INET6, addr, (int)(48 + i % 81));
+			}
+		}
+	}
+	CHECK_RC(nb_sysctl_open_stack(st, NULL, &h), 0);
+	if (h == NULL) {
+		nb_stack_destroy(&st);
+		return;
+	}
+	/* Round 0 by index; round 1 after some went and one came back
+	 * last in libstack's order with a low index (the walk per interface). */
+	for (k = 0, m = N; k < 2; k++) {
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manycols, 3, rs, 0), m);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manyshort, 2, rs, 0), m);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", sortedcols, 9,
+		    sizeof(struct sortedrow), 0), m);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0),
+		    m);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", arrcols, ncols,
+		    sizeof(struct arrrow), 0), m);
+		/* The interfaces' table first: the addresses' reuses its vector. */
+		n = native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0);
+		CHECK(n > N / 3 * 10, "%zu address rows", n);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0), n);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols2, 7,
+		    sizeof(struct addrrow2), 0), n);
+		many_name(2, name);
+		snprintf(addr, sizeof(addr), "net.interfaces.%s.addrs.*", name);
+		CHECK_EQ(native_eq_walked(h, addr, addrcols, 3, as, 0), 13);
+		if (k == 1)
+			break;
+		for (i = 8; i <= N; i += 50) {
+			CHECK_RC(nb_if_delete(st, i, NULL), 0);
+			m--;
+		}
+		mkif(st, 8, "back", 1500, NULL);
+		mkaddr(st, 8, AF_INET, "192.0.2.1", 24);
+		mkaddr(st, 8, AF_INET6, "2001:db8::1", 64);
+		m++;
+	}
+	nb_sysctl_close(&h);
+	nb_stack_destroy(&st);
+}
+
 int
 main(void)
 {
@@ -1107,6 +1226,7 @@ main(void)
 	nb_stack_destroy(&st);
 	test_layouts();
 	test_many();
+	test_many_sorted();
 	test_sim(dir);
 	check_rmtree(dir);
 
