@@ -22,6 +22,12 @@
  * entered since the last report is what the entry reported next has new
  * (nb_sysctl_entry.same).
  */
+/* An interface of the sorted vector (mib_interfaces.c: sorted_ifaces). */
+struct mib_ifent {
+	const struct nb_iface *ifp;
+	uint32_t	 index;		/* its index */
+};
+
 struct mib_walk {
 	struct nb_read	 rd;
 	struct nb_stack	*st;
@@ -57,10 +63,7 @@ struct mib_walk {
 	/* Interfaces sorted by index (grown, reused across walks); while
 	 * ifv_ok, all of those of stack ifv_st at publication version
 	 * ifv_ver (mib_interfaces.c: sorted_ifaces). */
-	struct mib_ifent {
-		const struct nb_iface *ifp;
-		uint32_t index;		/* its index */
-	}		*ifv;
+	struct mib_ifent *ifv;
 	size_t		 nif;
 	size_t		 ifcap;
 	bool		 ifv_ok;

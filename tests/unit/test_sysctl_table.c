@@ -1107,6 +1107,8 @@ test_many_sorted(void)
 	char addr[64], name[16];
 	unsigned i, j, k, seed = 77, ncols = 0, m;
 	size_t rs = sizeof(struct manyrow), as = sizeof(struct addrrow), n;
+	size_t srs = sizeof(struct sortedrow), ars = sizeof(struct arrrow);
+	size_t as2 = sizeof(struct addrrow2);
 
 	while (ncols < sizeof(arrcols) / sizeof(arrcols[0]) && arrcols[ncols].leaf != NULL)
 		ncols++;
@@ -1154,18 +1156,15 @@ test_many_sorted(void)
 	for (k = 0, m = N; k < 2; k++) {
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manycols, 3, rs, 0), m);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manyshort, 2, rs, 0), m);
-		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", sortedcols, 9,
-		    sizeof(struct sortedrow), 0), m);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", sortedcols, 9, srs, 0), m);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0),
 		    m);
-		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", arrcols, ncols,
-		    sizeof(struct arrrow), 0), m);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", arrcols, ncols, ars, 0), m);
 		/* The interfaces' table first: the addresses' reuses its vector. */
 		n = native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0);
 		CHECK(n > N / 3 * 10, "%zu address rows", n);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0), n);
-		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols2, 7,
-		    sizeof(struct addrrow2), 0), n);
+		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols2, 7, as2, 0), n);
 		many_name(2, name);
 		snprintf(addr, sizeof(addr), "net.interfaces.%s.addrs.*", name);
 		CHECK_EQ(native_eq_walked(h, addr, addrcols, 3, as, 0), 13);
