@@ -204,13 +204,14 @@ mib_lladdr_fmt(char *dst, const uint8_t *a, unsigned len)
 	if (len > NB_LLADDR_MAX)
 		len = NB_LLADDR_MAX;
 	if (len == 6) {
-		/* Ethernet's, unrolled; the NUL takes the last ':'. */
-		memcpy(p, &mib_hex3[4 * a[0]], 4);
-		memcpy(p + 3, &mib_hex3[4 * a[1]], 4);
-		memcpy(p + 6, &mib_hex3[4 * a[2]], 4);
-		memcpy(p + 9, &mib_hex3[4 * a[3]], 4);
-		memcpy(p + 12, &mib_hex3[4 * a[4]], 4);
-		memcpy(p + 15, &mib_hex3[4 * a[5]], 4);
+		/* Ethernet's, unrolled; the NUL takes the last ':'. (The
+		 * index a size_t: no sign extension of an int product.) */
+		memcpy(p, &mib_hex3[(size_t)a[0] * 4], 4);
+		memcpy(p + 3, &mib_hex3[(size_t)a[1] * 4], 4);
+		memcpy(p + 6, &mib_hex3[(size_t)a[2] * 4], 4);
+		memcpy(p + 9, &mib_hex3[(size_t)a[3] * 4], 4);
+		memcpy(p + 12, &mib_hex3[(size_t)a[4] * 4], 4);
+		memcpy(p + 15, &mib_hex3[(size_t)a[5] * 4], 4);
 		p[17] = '\0';
 		return 17;
 	}

@@ -255,8 +255,8 @@ iface(struct mib_walk *w, const struct nb_iface *ifp)
 	mw_leave(w);
 }
 
-/* Room for one more interface in w->ifv. */
-static int
+/* Room for one more interface in w->ifv (cold: a few times a walk). */
+static __attribute__((noinline, cold)) int
 ifv_grow(struct mib_walk *w)
 {
 	size_t cap = w->ifcap != 0 ? w->ifcap * 2 : 256;
@@ -308,15 +308,19 @@ sort_cb(const struct nb_iface *ifp, void *arg)
 	struct mib_walk *w = arg;
 	uint32_t idx = nb_iface_attrs(ifp)->index;
 
+	size_t n = w->nif;
+	struct mib_ifent *e;
 	int error;
 
-	if (w->nif > 0 && idx < w->ifprev)
+	if (n > 0 && idx < w->ifprev)
 		w->ifsorted = false;
 	w->ifprev = idx;
-	if (w->nif == w->ifcap && (error = ifv_grow(w)) != 0)
+	if (n == w->ifcap && (error = ifv_grow(w)) != 0)
 		return error;
-	w->ifv[w->nif].ifp = ifp;
-	w->ifv[w->nif++].index = idx;
+	e = &w->ifv[n];
+	e->ifp = ifp;
+	e->index = idx;
+	w->nif = n + 1;
 	return 0;
 }
 
