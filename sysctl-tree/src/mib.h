@@ -69,9 +69,11 @@ struct mib_walk {
 	bool		 ifv_ok;
 	struct nb_stack	*ifv_st;
 	uint64_t	 ifv_ver;
-	bool		 ifsorted;	/* ... while collecting: by index so far (after:
-					   ifv is in nb_if_walk's order), */
-	uint32_t	 ifprev;	/* the last index */
+	/* While collecting: they came by index so far, and the last index;
+	 * after (while ifv_ok), ifsorted: ifv is nb_if_walk's order, not
+	 * sorted again (the address table's one nb_addr_walk). */
+	bool		 ifsorted;
+	uint32_t	 ifprev;
 };
 
 static inline bool

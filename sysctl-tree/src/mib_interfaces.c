@@ -378,7 +378,11 @@ mib_interfaces(struct mib_walk *w)
  * fields of the interface (or address), then each object is one row whose
  * columns are read straight from its attribute block. The leaves' names,
  * types and flags here are those of if_leaves / addr_leaves above (the
- * unit test compares this path with the walk, leaf for leaf).
+ * unit test compares this path with the walk, leaf for leaf). The rows of
+ * the addresses come in the interfaces' order (by index), each
+ * interface's in list order: where the interfaces by index are libstack's
+ * own order (sorted_ifaces: the usual case), one nb_addr_walk of every
+ * address gives them so (addr_all_cb), else a walk per interface.
  */
 enum { IFL_INDEX, IFL_GEN, IFL_KIND, IFL_TYPE, IFL_FLAGS, IFL_MTU, IFL_TXQLEN, IFL_LLADDR,
     IFL_OPERSTATE, IFL_MASTER, IFL_LINK, IFL_STATS };
