@@ -413,53 +413,95 @@ if_humanize(char *buf, size_t size, uint64_t v)
 		snprintf(buf, size, "%.0f%c", x, units[u]);
 }
 
+#define BIT(i)	(UINT64_C(1) << (i))
+
 /*
  * The two row formats of the table: an interface's <Link> row, and an
- * address row, which repeats Name, Mtu and the counters in text. Fields
- * are added once for the chosen columns; each row fills their values.
+ * address row, which repeats Name, Mtu and the counters in text. Both are
+ * the same for text and JSON (nb_out decides what each prints): fields
+ * made once for the chosen columns, whose values each row fills.
+ *
+ * Their fields up to the counters have fixed numbers (F_*), the address
+ * row's own in the places of the link row's JSON-only fields, then empty
+ * literals: the two number Name, Mtu and the counters alike, so that an
+ * address row can take the values its link row was filled with
+ * (fmt_shared).
  */
+enum {
+	F_OBJ,			/* the interface's object (render_if closes it) */
+	F_NAME_T,		/* Name in text: "name*" when down */
+	F_NAME,			/* link: JSON "name" */
+	F_MTU,
+	F_INDEX,		/* link: JSON only, to F_OPER */
+	F_FLAGS,
+	F_UP,
+	F_OPER,
+	F_LINK,			/* link: "<Link>" */
+	F_LLADDR_T,		/* link: lladdr in text */
+	F_LLADDR,		/* link: lladdr in JSON */
+	F_STATS,		/* link: the "stats" object */
+	F_CTR0,			/* the first counter (both rows) */
+
+	F_FAMILY = F_NAME,	/* address: JSON "family" */
+	F_NETWORK = F_INDEX,
+	F_ADDRESS = F_FLAGS,
+	F_PREFIXLEN = F_UP,	/* address: JSON only */
+};
+
+static const struct nb_out_field link_head[F_CTR0] = {
+	[F_OBJ] = { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+	[F_NAME_T] = { NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s " },
+	[F_NAME] = { NB_OUT_F_STR, NB_OUT_JSON, "name", NULL },
+	[F_MTU] = { NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " " },
+	[F_INDEX] = { NB_OUT_F_I64, NB_OUT_JSON, "index", NULL },
+	[F_FLAGS] = { NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL },
+	[F_UP] = { NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL },
+	[F_OPER] = { NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL },
+	[F_LINK] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        " },
+	[F_LLADDR_T] = { NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s " },
+	[F_LLADDR] = { NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL },
+	[F_STATS] = { NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL },
+};
+
+static const struct nb_out_field addr_head[F_CTR0] = {
+	[F_OBJ] = { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+	[F_NAME_T] = { NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s " },
+	[F_FAMILY] = { NB_OUT_F_STR, NB_OUT_JSON, "family", NULL },
+	[F_MTU] = { NB_OUT_F_I64, NB_OUT_TEXT, "mtu", "%-5" PRId64 " " },
+	[F_NETWORK] = { NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s " },
+	[F_ADDRESS] = { NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s " },
+	[F_PREFIXLEN] = { NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL },
+	/* empty literals: places in the numbering */
+	[F_OPER] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
+	[F_LINK] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
+	[F_LLADDR_T] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
+	[F_LLADDR] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
+	[F_STATS] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
+};
+
 struct if_fmt {
 	struct nb_out_field f[NB_OUT_ROW_MAX];
 	size_t		 n;
-	bool		 json;		/* the JSON-only fields are made (else -1) */
 	bool		 shared;	/* address rows: fill_common's fields are the link
-					   row's, same numbers (fmt_shared) */
+					   row's (fmt_shared) */
+	uint64_t	 common;	/* the fields fill_common may mark absent */
 	struct nb_out_row *r;
-	int		 name_t;	/* "name*" (down) in text */
-	int		 name, mtu, index, flags, up, oper, lladdr_t, lladdr;
-	int		 family, network, address, prefixlen;
 	struct {
 		int	 c;		/* enum ctr */
 		int	 field;		/* its number: the value, or its humanised text (-h) */
-	}		 num[C_N], hum[C_N];	/* the counters in this row, by kind */
+	}		 num[C_N], hum[C_N];	/* the counters the emitter reads, by kind */
 	int		 nnum, nhum;
 	unsigned	 nummask;	/* bit c: counter c is in num[] */
 	int		 numfield[C_N];	/* ... and its field */
 	char		 fmt[C_N][16];	/* text formats, made once */
 };
 
-/*
- * A field; for text output (!F->json) the row's objects are left out and
- * its values are text's alone: the rows then need no container of the
- * caller's (render_if opens none), which text would ignore anyway.
- */
 static int
 fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
     const char *fmt)
 {
-	if (!F->json && (type == NB_OUT_F_OBJECT || type == NB_OUT_F_CLOSE))
-		return -1;
-	if (!F->json && m == NB_OUT_ANY)
-		m = NB_OUT_TEXT;
 	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
 	return (int)F->n++;
-}
-
-/* A JSON-only field: made only for JSON output (text would skip it), else -1. */
-static int
-fmt_json(struct if_fmt *F, enum nb_out_ftype type, const char *key)
-{
-	return F->json ? fmt_add(F, type, NB_OUT_JSON, key, NULL) : -1;
 }
 
 /* Counter c's value goes to field f. */
@@ -468,21 +510,20 @@ fmt_num(struct if_fmt *F, int c, int f)
 {
 	F->num[F->nnum].c = c;
 	F->num[F->nnum++].field = f;
-	F->nummask |= 1u << c;
-	F->numfield[c] = f;
 }
 
 /*
  * The counter columns. On the link row (mode NB_OUT_ANY) each shown
- * counter goes to text and JSON at once and the rest to JSON only (made
- * for JSON output only, as every JSON-only field: fmt_json); address rows
- * repeat the shown columns in text (NB_OUT_TEXT). Absent counters: "-",
- * no JSON key.
+ * counter goes to text and JSON at once and the rest to JSON only; address
+ * rows repeat the shown columns in text (NB_OUT_TEXT), a humanised one (-h)
+ * in the place after the link row's JSON value. Absent counters: "-", no
+ * JSON key.
  */
 static void
 fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols,
     size_t ncols, enum nb_out_mode m)
 {
+	static const struct nb_out_field pad = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" };
 	unsigned shown = 0;
 	size_t i;
 	int c, k;
@@ -493,8 +534,10 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 		if (cols[i].bytes && no->hflag) {
 			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
 			    cols[i].width);
-			if (m == NB_OUT_ANY && F->json)
-				fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
+			if (m == NB_OUT_ANY)
+				fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			else
+				F->f[F->n++] = pad;
 			k = F->nhum++;
 			F->hum[k].c = c;
 			F->hum[k].field = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
@@ -504,91 +547,92 @@ fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *
 			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]));
 		}
 	}
-	if (m != NB_OUT_ANY || !F->json)
+	if (m != NB_OUT_ANY)
 		return;
 	for (c = 0; c < C_N; c++)
 		if ((shown & (1u << c)) == 0)
-			fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
+			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
 }
 
-/* Name (with '*' when down) and Mtu: into JSON on the link row only. */
+/*
+ * The row format for emitter o; the counters fill_common fills are those
+ * o reads of it (text: the columns; JSON: the values), the fields it may
+ * mark absent F->common.
+ */
 static void
-fmt_name_mtu(struct if_fmt *F, enum nb_out_mode m)
+fmt_make(struct if_fmt *F, const struct nb_out *o)
 {
-	F->name_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ");
-	F->name = m == NB_OUT_ANY ? fmt_json(F, NB_OUT_F_STR, "name") : -1;
-	F->mtu = fmt_add(F, NB_OUT_F_I64, m, "mtu", "%-5" PRId64 " ");
-}
-
-static void
-fmt_make(struct if_fmt *F)
-{
-	int error;
+	uint64_t reads;
+	int error, k, n;
 
 	if ((error = nb_out_row_create(F->f, F->n, &F->r)) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "nb_out_row_create: %s", strerror(-error));
+	reads = nb_out_row_reads(F->r, o);
+	F->common = BIT(F_MTU);
+	for (k = n = 0; k < F->nnum; k++)
+		if ((reads & BIT(F->num[k].field)) != 0) {
+			F->num[n++] = F->num[k];
+			F->nummask |= 1u << F->num[k].c;
+			F->numfield[F->num[k].c] = F->num[k].field;
+			F->common |= BIT(F->num[k].field);
+		}
+	F->nnum = n;
+	for (k = n = 0; k < F->nhum; k++)
+		if ((reads & BIT(F->hum[k].field)) != 0) {
+			F->hum[n++] = F->hum[k];
+			F->common |= BIT(F->hum[k].field);
+		}
+	F->nhum = n;
 }
 
 static void
 fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
-    bool json)
+    const struct nb_out *o)
 {
 	memset(F, 0, sizeof(*F));
-	F->json = json;
-	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);	/* closed by the caller */
-	fmt_name_mtu(F, NB_OUT_ANY);
-	F->index = fmt_json(F, NB_OUT_F_I64, "index");
-	F->flags = fmt_json(F, NB_OUT_F_I64, "flags");
-	F->up = fmt_json(F, NB_OUT_F_BOOL, "up");
-	F->oper = fmt_json(F, NB_OUT_F_STR, "operstate");
-	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ");
-	F->lladdr_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ");
-	F->lladdr = fmt_json(F, NB_OUT_F_STR, "lladdr");
-	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL);
+	memcpy(F->f, link_head, sizeof(link_head));
+	F->n = F_CTR0;
 	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
-	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
+	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);	/* stats */
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
-	fmt_make(F);
+	fmt_make(F, o);
 }
 
 static void
 fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
-    bool json)
+    const struct nb_out *o)
 {
 	memset(F, 0, sizeof(*F));
-	F->json = json;
-	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);
-	fmt_name_mtu(F, NB_OUT_TEXT);
-	F->family = fmt_json(F, NB_OUT_F_STR, "family");
-	F->network = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ");
-	F->address = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ");
-	F->prefixlen = fmt_json(F, NB_OUT_F_I64, "prefixlen");
+	memcpy(F->f, addr_head, sizeof(addr_head));
+	F->n = F_CTR0;
 	fmt_counters(F, no, cols, ncols, NB_OUT_TEXT);
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
 	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
-	fmt_make(F);
+	fmt_make(F, o);
 }
 
 /*
- * Does address format af number the fields fill_common fills as link
- * format lf does? (Text output: both rows begin with Name and Mtu, then
- * two fields, then the counters.) Then an address row takes the values
- * (and absent bits) its interface's link row was filled with.
+ * Does link format lf fill each counter field address format af reads,
+ * by the same number? (Name and Mtu have the same numbers in both.) Then
+ * an address row takes the values (and absent bits) its interface's link
+ * row was filled with.
  */
 static void
 fmt_shared(const struct if_fmt *lf, struct if_fmt *af)
 {
-	int k;
+	int k, j;
 
-	af->shared = af->name_t == lf->name_t && af->name == lf->name && af->mtu == lf->mtu &&
-	    af->nnum == lf->nnum && af->nhum == lf->nhum;
+	af->shared = true;
 	for (k = 0; k < af->nnum && af->shared; k++)
-		af->shared = af->num[k].c == lf->num[k].c && af->num[k].field == lf->num[k].field;
-	for (k = 0; k < af->nhum && af->shared; k++)
-		af->shared = af->hum[k].c == lf->hum[k].c && af->hum[k].field == lf->hum[k].field;
+		af->shared = (lf->nummask & (1u << af->num[k].c)) != 0 &&
+		    lf->numfield[af->num[k].c] == af->num[k].field;
+	for (k = 0; k < af->nhum && af->shared; k++) {
+		for (j = 0; j < lf->nhum; j++)
+			if (lf->hum[j].c == af->hum[k].c && lf->hum[j].field == af->hum[k].field)
+				break;
+		af->shared = j < lf->nhum;
+	}
 }
-
-#define BIT(i)	(UINT64_C(1) << (i))
 
 /*
  * The values both rows share: the name (text: a '*' after it when down,
@@ -604,18 +648,16 @@ fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val 
 	size_t len;
 	int k, n;
 
-	v[F->name_t].s = ifp->name;
+	v[F_NAME_T].s = ifp->name;
 	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
 	    (len = strlen(ifp->name)) <= NB_SYSCTL_NAMEMAX) {
 		memcpy(nbuf, ifp->name, len);
 		memcpy(nbuf + len, "*", 2);
-		v[F->name_t].s = nbuf;
+		v[F_NAME_T].s = nbuf;
 	}
-	if (F->name >= 0)
-		v[F->name].s = ifp->name;
-	v[F->mtu].i = ifp->mtu;
+	v[F_MTU].i = ifp->mtu;
 	if ((ifp->attrs & A_MTU) == 0)
-		absent |= BIT(F->mtu);
+		absent |= BIT(F_MTU);
 	/* (locals: a store into v may alias the counters for the compiler) */
 	for (k = 0, n = F->nnum, stats = ifp->stats; k < n; k++)
 		v[F->num[k].field].u = stats[F->num[k].c];
@@ -653,42 +695,34 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	uint64_t absent, common;
 	size_t i;
 
-	/* Text: the rows open no object (fmt_add); -a's memberships need the
-	 * interface's, as in JSON. */
-	if (!lf->json && no->aflag)
-		nb_out_open_object(o, NULL);
 	absent = common = fill_common(lf, ifp, v, nbuf, human);
-	v[lf->lladdr_t].s = ifp->lladdr;
-	if (lf->json) {
-		v[lf->index].i = ifp->index;
-		v[lf->flags].i = ifp->flags;
-		v[lf->up].b = (ifp->flags & IFF_UP) != 0;
-		v[lf->oper].s = ifp->operstate;
-		v[lf->lladdr].s = ifp->lladdr;
-		absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
-		    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
-		    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
-		    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
-	}
+	v[F_NAME].s = ifp->name;
+	v[F_INDEX].i = ifp->index;
+	v[F_FLAGS].i = ifp->flags;
+	v[F_UP].b = (ifp->flags & IFF_UP) != 0;
+	v[F_OPER].s = ifp->operstate;
+	v[F_LLADDR_T].s = ifp->lladdr;
+	v[F_LLADDR].s = ifp->lladdr;
+	absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(F_INDEX)) |
+	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(F_FLAGS) | BIT(F_UP)) |
+	    (ifp->operstate != NULL ? 0 : BIT(F_OPER)) |
+	    (*ifp->lladdr != '\0' ? 0 : BIT(F_LLADDR));
 	nb_out_row(o, lf->r, v, absent);
 
-	if (lf->json)
-		nb_out_open_array(o, "addresses");
+	nb_out_open_array(o, "addresses");
 	if (ifp->naddrs > 0 && !af->shared)
 		common = fill_common(af, ifp, v, nbuf, human);
+	common &= af->common;
 	for (i = 0; i < ifp->naddrs; i++) {
 		const struct if_addr *a = &ifp->addrs[i];
 
-		v[af->network].s = a->network;
-		v[af->address].s = a->address != NULL ? a->address : "";
-		if (af->json) {
-			v[af->family].s = a->family;
-			v[af->prefixlen].i = a->prefixlen;
-		}
+		v[F_FAMILY].s = a->family;
+		v[F_NETWORK].s = a->network;
+		v[F_ADDRESS].s = a->address != NULL ? a->address : "";
+		v[F_PREFIXLEN].i = a->prefixlen;
 		nb_out_row(o, af->r, v, common);
 	}
-	if (lf->json)
-		nb_out_close_array(o);
+	nb_out_close_array(o);
 	/* -a: memberships on continuation rows, the address under Address
 	 * (NetBSD netstat -ia: "%25s %-17.17s"); JSON "multicast" */
 	if (no->aflag) {
@@ -706,8 +740,7 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 		}
 		nb_out_close_array(o);
 	}
-	if (lf->json || no->aflag)
-		nb_out_close_object(o);
+	nb_out_close_object(o);
 }
 
 static bool
@@ -734,8 +767,8 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		return if_interval(h, no, o);
 	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
-	fmt_link(&lf, no, cols, ncols, nb_out_is_json(o));
-	fmt_addr(&af, no, cols, ncols, nb_out_is_json(o));
+	fmt_link(&lf, no, cols, ncols, o);
+	fmt_addr(&af, no, cols, ncols, o);
 	fmt_shared(&lf, &af);
 
 	nb_out_record_begin(o);

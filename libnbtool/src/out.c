@@ -253,13 +253,31 @@ out_push(struct nb_out *o, char kind, struct json_object *jo)
 	o->stack[o->depth] = jo;
 }
 
-static void
-out_open(struct nb_out *o, const char *key, char kind)
+/*
+ * In text the checks of out_container and out_add come first, inline:
+ * a text table opens and closes containers for each of its rows (the
+ * JSON shape they check), and the calls would cost more than the checks.
+ * What fails them goes the JSON way, which aborts with its reason.
+ */
+static __attribute__((noinline)) void
+out_open_json(struct nb_out *o, const char *key, char kind)
 {
 	struct json_object *jo = out_container(o, kind);
 
 	out_add(o, key, jo);
 	out_push(o, kind, jo);
+}
+
+static inline void
+out_open(struct nb_out *o, const char *key, char kind)
+{
+	if (!o->json && o->in_record && o->depth < NB_OUT_MAXDEPTH &&
+	    (key == NULL) == (o->kind[o->depth] == 'a')) {
+		o->depth++;
+		o->kind[o->depth] = kind;	/* (o->stack[] stays NULL in text) */
+		return;
+	}
+	out_open_json(o, key, kind);
 }
 
 static void
@@ -1008,6 +1026,21 @@ nb_out_row_destroy(struct nb_out_row **rp)
 		free(*rp);
 		*rp = NULL;
 	}
+}
+
+uint64_t
+nb_out_row_reads(const struct nb_out_row *r, const struct nb_out *o)
+{
+	uint64_t reads = 0;
+	size_t i;
+
+	if (o->json)
+		for (i = 0; i < r->njson; i++)
+			reads |= r->json[i].bit;	/* 0 for objects */
+	else
+		for (i = 0; i < r->ntext; i++)
+			reads |= r->text[i].bit;
+	return reads;
 }
 
 /*

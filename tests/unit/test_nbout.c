@@ -158,6 +158,56 @@ static void bad_nested(struct nb_out *o) { nb_out_record_begin(o); nb_out_record
 static void bad_dup(struct nb_out *o) { nb_out_record_begin(o); nb_out_u64(o, NB_OUT_ANY, "k", "%" PRIu64, 1); nb_out_u64(o, NB_OUT_JSON, "k", NULL, 2); nb_out_record_end(o); }
 static void bad_version(struct nb_out *o) { nb_out_record_begin(o); nb_out_str(o, NB_OUT_JSON, "version", NULL, "2"); nb_out_record_end(o); }
 
+static void
+bad_open_keyinarray(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "a");
+	nb_out_open_object(o, "k");
+}
+
+static void
+bad_open_nokey(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	nb_out_open_array(o, NULL);
+}
+
+static void
+bad_open_outside(struct nb_out *o)
+{
+	nb_out_open_object(o, "a");
+}
+
+static void
+bad_open_deep(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	for (int i = 0; i < 33; i++)
+		nb_out_open_array(o, i == 0 ? "a" : NULL);
+}
+
+/* The deepest nesting there is (32), opened and closed. */
+static void
+open_deepest(struct nb_out *o)
+{
+	int i;
+
+	nb_out_record_begin(o);
+	for (i = 0; i < 32; i++)
+		if (i % 2 == 0)
+			nb_out_open_array(o, "a");
+		else
+			nb_out_open_object(o, NULL);
+	nb_out_u64(o, NB_OUT_ANY, "v", "%" PRIu64 "\n", 1);
+	for (i = 31; i >= 0; i--)
+		if (i % 2 == 0)
+			nb_out_close_array(o);
+		else
+			nb_out_close_object(o);
+	nb_out_record_end(o);
+}
+
 static bool
 aborts(bool json, void (*fn)(struct nb_out *))
 {
@@ -202,6 +252,10 @@ test_balance(void)
 		{ "nested record", bad_nested, true },
 		{ "duplicate key", bad_dup, false },
 		{ "duplicate version key", bad_version, false },
+		{ "an object with a key inside an array", bad_open_keyinarray, true },
+		{ "an array without a key in an object", bad_open_nokey, true },
+		{ "an object outside a record", bad_open_outside, true },
+		{ "nesting deeper than 32", bad_open_deep, true },
 	};
 	size_t i;
 
@@ -211,6 +265,8 @@ test_balance(void)
 			OK(aborts(false, cases[i].fn), "text aborts: %s", cases[i].what);
 	}
 	OK(!aborts(true, emit) && !aborts(false, emit), "a balanced sequence does not abort");
+	OK(!aborts(true, open_deepest) && !aborts(false, open_deepest),
+	    "nesting 32 deep does not abort");
 }
 
 static void
@@ -382,12 +438,16 @@ static const struct {
 	{ "a\x1b[", 6, 1500, 5, 6, UINT64_C(1) << 2 | UINT64_C(1) << 3 },	/* ESC: "\\033" */
 };
 
+/* emit_rows: fill only the values nb_out_row_reads lists, the others poisoned. */
+static bool rows_reads_only;
+
 static void
 emit_rows(struct nb_out *o, bool rowfmt)
 {
 	struct nb_out_row *r;
 	union nb_out_val v[16];
-	size_t i;
+	uint64_t reads;
+	size_t i, k;
 
 	if (nb_out_row_create(row_fields, sizeof(row_fields) / sizeof(row_fields[0]), &r) != 0)
 		abort();
@@ -405,6 +465,10 @@ emit_rows(struct nb_out *o, bool rowfmt)
 			v[8].u = row_cases[i].opk;
 			v[9].u = 42;
 			v[10].s = "tx";
+			reads = rows_reads_only ? nb_out_row_reads(r, o) : UINT64_MAX;
+			for (k = 0; k < 16; k++)
+				if ((reads & UINT64_C(1) << k) == 0)
+					memset(&v[k], 0xa5, sizeof(v[k]));	/* a bad pointer */
 			nb_out_row(o, r, v, a);
 			continue;
 		}
@@ -464,6 +528,43 @@ bad_row_context(struct nb_out *o)
 	nb_out_row(o, r, v, 0);		/* a keyed row inside an array */
 }
 
+/*
+ * nb_out_row_reads: text reads the values with a text format, JSON every
+ * value; a row filled only there prints what the calls print.
+ */
+static void
+test_row_reads(void)
+{
+	const uint64_t treads = 1u << 1 | 1u << 2 | 1u << 4 | 1u << 7 | 1u << 8 | 1u << 10;
+	const uint64_t jreads = 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 7 | 1u << 8 | 1u << 9;
+	struct nb_out *ot, *oj;
+	struct nb_out_row *r;
+	char *a, *b;
+	bool json;
+
+	if (nb_out_row_create(row_fields, sizeof(row_fields) / sizeof(row_fields[0]), &r) != 0 ||
+	    (ot = nb_out_create(stdout, false, false)) == NULL ||
+	    (oj = nb_out_create(stdout, true, false)) == NULL)
+		abort();
+	OK(nb_out_row_reads(r, ot) == treads, "a text emitter reads the fields with a text format");
+	OK(nb_out_row_reads(r, oj) == jreads, "a JSON emitter reads the values");
+	nb_out_destroy(&ot);
+	nb_out_destroy(&oj);
+	nb_out_row_destroy(&r);
+	rows_reads_only = true;
+	for (json = false;; json = true) {
+		a = run(json, false, emit_rows_fmt);
+		b = run(json, false, emit_rows_calls);
+		OK(strcmp(a, b) == 0, "%s: a row filled only where the emitter reads prints the calls'",
+		    json ? "JSON" : "text");
+		free(a);
+		free(b);
+		if (json)
+			break;
+	}
+	rows_reads_only = false;
+}
+
 static void
 test_rows(void)
 {
@@ -512,6 +613,7 @@ test_rows(void)
 	free(b);
 	OK(aborts(false, bad_row_context) && aborts(true, bad_row_context),
 	    "a keyed row inside an array aborts, text and JSON");
+	test_row_reads();
 }
 
 /*

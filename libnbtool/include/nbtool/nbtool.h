@@ -513,6 +513,13 @@ int	nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row 
 void	nb_out_row_destroy(struct nb_out_row **rp);
 void	nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
 	    uint64_t absent);
+/*
+ * The fields of r whose values emitter o reads (bit i: field i): in text
+ * the values with a text format, in JSON the values (absent or not).
+ * nb_out_row ignores v[i] of any other field, so a caller may fill only
+ * these, e.g. skip making what only the other output shows.
+ */
+uint64_t nb_out_row_reads(const struct nb_out_row *r, const struct nb_out *o);
 
 #ifdef __cplusplus
 }
