@@ -806,6 +806,10 @@ struct out_tfield {
 	size_t		 off;		/* where its field starts */
 	size_t		 end;		/* and ends */
 	struct out_spec	 sp;		/* for out_field: the literal, width, justification */
+	/* A ROW_NUM field starts a run of them up to run (the field after
+	 * the last), whose bits in absent are runbits. */
+	const struct out_tfield *run;
+	uint64_t	 runbits;
 };
 
 /*
@@ -1008,6 +1012,18 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			continue;
 		}
 		row_field(&r->text[r->ntext++], &f[i], i, &sp, tmpl, &pos, &lit);
+	}
+	for (i = r->ntext; i-- > 0;) {	/* the runs of ROW_NUM fields, from the end */
+		struct out_tfield *t = &r->text[i];
+
+		if (t->op != ROW_NUM)
+			continue;
+		t->run = t + 1;
+		t->runbits = t->bit;
+		if (i + 1 < r->ntext && t[1].op == ROW_NUM) {
+			t->run = t[1].run;
+			t->runbits |= t[1].runbits;
+		}
 	}
 	r->open = level;
 	r->tlen = pos;
@@ -1325,6 +1341,27 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	}
 	b = o->tb + o->tn;
 	for (t = row_start(o, r, v, absent, &b); t < end; t++) {
+		/* A run of right-justified numbers none absent (counters): a
+		 * value at a time, a digit one store; any that does not fit
+		 * its width goes the way below. */
+		if (t->op == ROW_NUM && (absent & t->runbits) == 0) {
+			const struct out_tfield *e = t->run;
+			uint64_t u;
+
+			do {
+				u = v[t->idx].u;
+				if (u < 10)
+					b[t->end - 1] = (char)('0' + u);
+				else if (u <= t->vmax)
+					out_digits(u, b + t->end);
+				else
+					break;
+			} while (++t < e);
+			if (t == e) {
+				t--;	/* (the loop's t++) */
+				continue;
+			}
+		}
 		x = &v[t->idx];
 		if ((absent & t->bit) != 0) {
 			if (t->sp.width != 0) {

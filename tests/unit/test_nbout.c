@@ -635,6 +635,8 @@ static const struct tfield {
 	{ NB_OUT_F_STR, "", false, 6, "|" },
 	{ NB_OUT_F_LIT, "<Link> ", false, 0, "" },
 	{ NB_OUT_F_U64, " ", false, 5, "" },
+	{ NB_OUT_F_U64, " ", false, 3, "" },	/* a run of right-justified numbers */
+	{ NB_OUT_F_I64, "", false, 6, "" },
 	{ NB_OUT_F_U64, " ", true, 5, "|" },
 	{ NB_OUT_F_I64, "", false, 4, "" },
 	{ NB_OUT_F_I64, " ", true, 4, "|" },
