@@ -837,6 +837,7 @@ struct nb_out_row {
 	struct out_jfield *json;
 	size_t		 njson;
 	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
+	char		 wrong;		/* the container kind top excludes ('a', 'o', 0) */
 	unsigned	 deep;
 	unsigned	 open;
 	const char	*tmpl;
@@ -1025,6 +1026,7 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			t->runbits |= t[1].runbits;
 		}
 	}
+	r->wrong = r->top == 1 ? 'a' : r->top == 0 ? 'o' : '\0';
 	r->open = level;
 	r->tlen = pos;
 	r->tail = lit;
@@ -1312,6 +1314,29 @@ row_start(const struct nb_out *o, const struct nb_out_row *r, const union nb_out
 	return t;
 }
 
+/*
+ * The checks of the row's context, each with its reason (a failed one
+ * aborts); then a JSON row is emitted (false), a text one is for the
+ * caller (true). nb_out_row makes the checks inline for text, in one
+ * condition, and comes here for JSON or when one fails.
+ */
+static __attribute__((noinline)) bool
+row_checked(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
+    uint64_t absent)
+{
+	if (!o->in_record)
+		out_die("row outside a record");
+	if (r->top >= 0 && r->top == (o->kind[o->depth] == 'a'))
+		out_die(r->top ? "row with keys inside an array" : "row without keys inside an object");
+	if (o->json) {
+		row_json(o, r, v, absent);
+		return false;
+	}
+	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
+		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+	return true;
+}
+
 void
 nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
     uint64_t absent)
@@ -1322,16 +1347,9 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	const char *s;
 	char *b, *p;
 
-	if (!o->in_record)
-		out_die("row outside a record");
-	if (r->top >= 0 && r->top == (o->kind[o->depth] == 'a'))
-		out_die(r->top ? "row with keys inside an array" : "row without keys inside an object");
-	if (o->json) {
-		row_json(o, r, v, absent);
+	if ((o->json || !o->in_record || o->kind[o->depth] == r->wrong ||
+	    o->depth + r->deep > NB_OUT_MAXDEPTH) && !row_checked(o, r, v, absent))
 		return;
-	}
-	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
-		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
 	for (i = 0; i < r->open; i++)
 		o->kind[o->depth + 1 + i] = 'o';
 	o->depth += r->open;
