@@ -594,6 +594,8 @@ fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols
 	F->n = F_CTR0;
 	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
 	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);	/* stats */
+	/* the address rows' array, which render_if closes */
+	fmt_add(F, NB_OUT_F_ARRAY, NB_OUT_ANY, "addresses", NULL);
 	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
 	fmt_make(F, o);
 }
@@ -707,9 +709,8 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(F_FLAGS) | BIT(F_UP)) |
 	    (ifp->operstate != NULL ? 0 : BIT(F_OPER)) |
 	    (*ifp->lladdr != '\0' ? 0 : BIT(F_LLADDR));
-	nb_out_row(o, lf->r, v, absent);
+	nb_out_row(o, lf->r, v, absent);	/* (opens "addresses") */
 
-	nb_out_open_array(o, "addresses");
 	if (ifp->naddrs > 0 && !af->shared)
 		common = fill_common(af, ifp, v, nbuf, human);
 	common &= af->common;

@@ -280,16 +280,25 @@ out_open(struct nb_out *o, const char *key, char kind)
 	out_open_json(o, key, kind);
 }
 
-static void
-out_close(struct nb_out *o, char kind)
+/* Why closing a kind container here is wrong (out of line: the close is inline). */
+static __attribute__((noinline, noreturn)) void
+out_close_bad(const struct nb_out *o, char kind)
 {
 	if (!o->in_record || o->depth == 0)
 		out_die("close_%s without an open one", kind == 'o' ? "object" : "array");
-	if (o->kind[o->depth] != kind)
-		out_die("close_%s closes an %s", kind == 'o' ? "object" : "array",
-		    kind == 'o' ? "array" : "object");
-	o->stack[o->depth] = NULL;
-	o->depth--;
+	out_die("close_%s closes an %s", kind == 'o' ? "object" : "array",
+	    kind == 'o' ? "array" : "object");
+}
+
+static inline void
+out_close(struct nb_out *o, char kind)
+{
+	unsigned d = o->depth;
+
+	if (d == 0 || o->kind[d] != kind || !o->in_record)
+		out_close_bad(o, kind);
+	o->stack[d] = NULL;
+	o->depth = d - 1;
 }
 
 void
@@ -829,15 +838,17 @@ struct out_jfield {
 /*
  * text[] is followed by json[], then by the template, with OUT_SLACK zero
  * bytes after it (out_field reads literals eight bytes at a time), then
- * by the keys. In text the row's objects only move the emitter's depth:
- * the row nests at most deep objects below its level and leaves open
- * ones open.
+ * by the keys. In text the row's containers only move the emitter's
+ * depth: the row nests at most deep below its level and leaves open the
+ * open ones (kinds[]: objects, and last the array it may open).
  */
 struct nb_out_row {
 	struct out_jfield *json;
 	size_t		 njson;
 	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
 	char		 wrong;		/* the container kind top excludes ('a', 'o', 0) */
+	bool		 array;		/* its last field but literals opens an array */
+	char		 kinds[NB_OUT_MAXDEPTH];	/* of the open containers it leaves */
 	unsigned	 deep;
 	unsigned	 open;
 	const char	*tmpl;
@@ -851,7 +862,7 @@ struct nb_out_row {
 static bool
 row_format(const struct nb_out_field *f, struct out_spec *sp)
 {
-	if (f->type == NB_OUT_F_OBJECT || f->type == NB_OUT_F_CLOSE)
+	if (f->type >= NB_OUT_F_OBJECT)	/* containers */
 		return f->fmt == NULL;
 	if (f->type == NB_OUT_F_LIT) {
 		sp->pre = f->fmt;
@@ -979,10 +990,12 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 	r->top = -1;
 	for (i = 0; i < n; i++) {
 		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
-		    f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_CLOSE);
+		    f[i].type >= NB_OUT_F_OBJECT);
 
-		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &sp)))
+		if (f[i].type > NB_OUT_F_ARRAY || (text && !row_format(&f[i], &sp)))
 			goto bad;
+		if (r->array && f[i].type != NB_OUT_F_LIT)
+			goto bad;	/* only literals after the row's array */
 		if (f[i].type >= NB_OUT_F_OBJECT && f[i].mode != NB_OUT_ANY)
 			goto bad;	/* containers are both text's and JSON's */
 		if (f[i].type == NB_OUT_F_CLOSE) {
@@ -999,10 +1012,12 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 		}
 		if (f[i].type != NB_OUT_F_LIT && f[i].mode != NB_OUT_TEXT)
 			row_jfield(r, &f[i], i, level > 0 ? opened[level] : -1, owner, &keys);
-		if (f[i].type == NB_OUT_F_OBJECT && ++level > NB_OUT_MAXDEPTH)
+		if ((f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_ARRAY) &&
+		    ++level > NB_OUT_MAXDEPTH)
 			goto bad;
 		if (f[i].type == NB_OUT_F_OBJECT)
 			opened[level] = (int)r->njson - 1;
+		r->array = f[i].type == NB_OUT_F_ARRAY || r->array;
 		if (level > r->deep)
 			r->deep = level;
 		if (!text || f[i].type >= NB_OUT_F_OBJECT)
@@ -1028,6 +1043,9 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 	}
 	r->wrong = r->top == 1 ? 'a' : r->top == 0 ? 'o' : '\0';
 	r->open = level;
+	memset(r->kinds, 'o', level);
+	if (r->array)
+		r->kinds[level - 1] = 'a';
 	r->tlen = pos;
 	r->tail = lit;
 	*out = r;
@@ -1096,6 +1114,9 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 		case NB_OUT_F_OBJECT:
 			jo = out_container(o, 'o');
 			break;
+		case NB_OUT_F_ARRAY:
+			jo = out_container(o, 'a');
+			break;
 		default:
 			nb_out_close_object(o);
 			continue;
@@ -1105,8 +1126,8 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 			    JSON_C_OBJECT_ADD_KEY_IS_NEW);
 		else
 			out_attach(o, j->key, jo);
-		if (j->type == NB_OUT_F_OBJECT)
-			out_push(o, 'o', jo);
+		if (j->type == NB_OUT_F_OBJECT || j->type == NB_OUT_F_ARRAY)
+			out_push(o, j->type == NB_OUT_F_ARRAY ? 'a' : 'o', jo);
 	}
 }
 
@@ -1351,7 +1372,7 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	    o->depth + r->deep > NB_OUT_MAXDEPTH) && !row_checked(o, r, v, absent))
 		return;
 	for (i = 0; i < r->open; i++)
-		o->kind[o->depth + 1 + i] = 'o';
+		o->kind[o->depth + 1 + i] = r->kinds[i];
 	o->depth += r->open;
 	if (out_room(o, r->tlen + OUT_SLACK) == NULL) {
 		row_fields(o, r, r->text, v, absent);

@@ -529,6 +529,96 @@ bad_row_context(struct nb_out *o)
 }
 
 /*
+ * A row that opens an array for the caller's rows (and leaves its object
+ * open), against the calls, text and JSON; a row of the caller's inside.
+ */
+static const struct nb_out_field arow_fields[] = {
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_STR, NB_OUT_ANY, "name", "%-4s" },
+	{ NB_OUT_F_U64, NB_OUT_JSON, "n", NULL },
+	{ NB_OUT_F_ARRAY, NB_OUT_ANY, "subs", NULL },
+	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n" },
+};
+
+static const struct nb_out_field asub_fields[] = {
+	{ NB_OUT_F_U64, NB_OUT_ANY, NULL, "  %3" PRIu64 "\n" },
+};
+
+static void
+emit_arows(struct nb_out *o, bool rowfmt)
+{
+	struct nb_out_row *r, *rs;
+	union nb_out_val v[5];
+	uint64_t i, k;
+
+	if (nb_out_row_create(arow_fields, 5, &r) != 0 || nb_out_row_create(asub_fields, 1, &rs) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "rows");
+	for (i = 0; i < 3; i++) {
+		if (rowfmt) {
+			v[1].s = i == 1 ? "long name" : "a";
+			v[2].u = i;
+			nb_out_row(o, r, v, 0);
+		} else {
+			nb_out_open_object(o, NULL);
+			nb_out_str(o, NB_OUT_ANY, "name", "%-4s", i == 1 ? "long name" : "a");
+			nb_out_u64(o, NB_OUT_JSON, "n", NULL, i);
+			nb_out_open_array(o, "subs");
+			nb_out_text(o, "\n");
+		}
+		for (k = 0; k < i; k++) {
+			v[0].u = k * 100;
+			if (rowfmt)
+				nb_out_row(o, rs, v, 0);
+			else
+				nb_out_u64(o, NB_OUT_ANY, NULL, "  %3" PRIu64 "\n", k * 100);
+		}
+		nb_out_close_array(o);
+		nb_out_close_object(o);
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+	nb_out_row_destroy(&rs);
+}
+
+static void
+emit_arows_fmt(struct nb_out *o)
+{
+	emit_arows(o, true);
+}
+
+static void
+emit_arows_calls(struct nb_out *o)
+{
+	emit_arows(o, false);
+}
+
+static void
+test_row_array(void)
+{
+	char *a, *b;
+
+	a = run(false, false, emit_arows_fmt);
+	b = run(false, false, emit_arows_calls);
+	OK(strcmp(a, b) == 0 && strcmp(a, "a   \nlong name\n    0\na   \n    0\n  100\n") == 0,
+	    "text: a row that opens an array prints the calls' text");
+	if (strcmp(a, b) != 0)
+		printf("# row:\n%s# calls:\n%s", a, b);
+	free(a);
+	free(b);
+	a = run(true, false, emit_arows_fmt);
+	b = run(true, false, emit_arows_calls);
+	OK(strcmp(a, b) == 0 && strstr(a, "{\"name\":\"a\",\"n\":2,\"subs\":[0,100]}") != NULL,
+	    "JSON: a row that opens an array prints the calls' JSON");
+	if (strcmp(a, b) != 0)
+		printf("# row: %s# calls: %s", a, b);
+	free(a);
+	free(b);
+}
+
+/*
  * nb_out_row_reads: text reads the values with a text format, JSON every
  * value; a row filled only there prints what the calls print.
  */
@@ -578,8 +668,15 @@ test_rows(void)
 		{ { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
 		  { NB_OUT_F_U64, NB_OUT_JSON, NULL, NULL } },			/* no key in its object */
 		{ { NB_OUT_F_OBJECT, NB_OUT_JSON, NULL, NULL } },		/* a JSON-only container */
+		{ { NB_OUT_F_ARRAY, NB_OUT_ANY, "a", NULL },
+		  { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 } },		/* a value after the array */
+		{ { NB_OUT_F_ARRAY, NB_OUT_ANY, "a", NULL },
+		  { NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL } },			/* the array closed */
+		{ { NB_OUT_F_ARRAY, NB_OUT_TEXT, "a", NULL } },			/* a text-only array */
+		{ { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
+		  { NB_OUT_F_ARRAY, NB_OUT_ANY, NULL, NULL } },			/* no key in its object */
 	};
-	static const size_t nbad[] = { 1, 1, 1, 1, 2, 2, 1 };
+	static const size_t nbad[] = { 1, 1, 1, 1, 2, 2, 1, 2, 2, 1, 2 };
 	struct nb_out_row *r;
 	char *a, *b;
 	size_t i;
@@ -614,6 +711,7 @@ test_rows(void)
 	OK(aborts(false, bad_row_context) && aborts(true, bad_row_context),
 	    "a keyed row inside an array aborts, text and JSON");
 	test_row_reads();
+	test_row_array();
 }
 
 /*

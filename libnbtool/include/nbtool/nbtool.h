@@ -469,7 +469,9 @@ void	nb_out_json(struct nb_out *o, const char *key, struct json_object *jo);
  * A row format for big tables: the fields of a row described once, then
  * each row is one call with its values. Each field is what one of the
  * calls above would emit: a value (u64, i64, string, bool) under key with
- * a text format, a text literal, or an object opened under key / closed.
+ * a text format, a text literal, an object opened under key / closed, or
+ * an array opened under key for the rows that follow (nb_out_close_array
+ * closes it, as it closes any object the row leaves open).
  * Text formats are parsed once, at nb_out_row_create: one conversion,
  * "%[-][width]" then PRIu64 / PRId64 / "s" by type (bool: "s"), literal
  * text before and after; NULL: JSON only. NB_OUT_F_LIT prints fmt (no
@@ -489,6 +491,8 @@ enum nb_out_ftype {
 	NB_OUT_F_LIT,		/* text only: fmt as it is */
 	NB_OUT_F_OBJECT,	/* open an object under key (NULL in an array) */
 	NB_OUT_F_CLOSE,		/* close the object the row opened */
+	NB_OUT_F_ARRAY,		/* open an array under key (NULL in an array), left open
+				   for the caller's rows: only literals may follow */
 };
 
 struct nb_out_field {
