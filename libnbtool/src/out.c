@@ -1041,7 +1041,9 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			t->runbits |= t[1].runbits;
 		}
 	}
-	r->wrong = r->top == 1 ? 'a' : r->top == 0 ? 'o' : '\0';
+	r->wrong = '\0';
+	if (r->top >= 0)
+		r->wrong = r->top == 1 ? 'a' : 'o';
 	r->open = level;
 	memset(r->kinds, 'o', level);
 	if (r->array)
@@ -1368,9 +1370,11 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	const char *s;
 	char *b, *p;
 
-	if ((o->json || !o->in_record || o->kind[o->depth] == r->wrong ||
-	    o->depth + r->deep > NB_OUT_MAXDEPTH) && !row_checked(o, r, v, absent))
-		return;
+	if (o->json || !o->in_record || o->kind[o->depth] == r->wrong ||
+	    o->depth + r->deep > NB_OUT_MAXDEPTH) {
+		if (!row_checked(o, r, v, absent))
+			return;
+	}
 	for (i = 0; i < r->open; i++)
 		o->kind[o->depth + 1 + i] = r->kinds[i];
 	o->depth += r->open;
