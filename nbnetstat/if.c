@@ -229,7 +229,7 @@ read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
  * its interface's where it has the previous row's key pointer (a reader
  * that keeps one text for the rows of an interface), else its name says.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 owner_of(const struct if_list *l, const struct nb_sysctl_table *t, size_t row, size_t *at)
 {
 	const struct nb_sysctl_rowid *id = &t->ids[row];
@@ -291,7 +291,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		struct if_info *ifp = &l->v[i];
 		const struct nb_sysctl_rowid *id = &l->ift.ids[i];
 
-		r = nb_sysctl_table_row(&l->ift, i);
+		/* (nb_sysctl_table_row without its bound: rows of our rowsize) */
+		r = (const struct if_row *)l->ift.rows + i;
 		/* The counters' columns, IC_STATS on, are bits of the first present word. */
 		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
 		index = id->index >= 0 ? id->index : INT64_MAX;
@@ -316,7 +317,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		ifp->nmcast = 0;
 	}
 	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
-		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
+		const struct addr_row *ar = (const struct addr_row *)l->addrt.rows + i; /* (as r) */
 		struct if_addr *a = &l->addrv[i];
 
 		j = owner_of(l, &l->addrt, i, &at);
