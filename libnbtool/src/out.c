@@ -34,7 +34,8 @@ struct nb_out {
 	bool		 pretty;
 	bool		 in_record;
 	unsigned	 depth;				/* open containers in the record */
-	char		 kind[NB_OUT_MAXDEPTH + 1];	/* 'o' object, 'a' array; [0] record */
+	char		 kind[NB_OUT_MAXDEPTH + 1 + 8];	/* 'o' object, 'a' array; [0] record;
+							   8 bytes more: nb_out_row */
 	struct json_object *stack[NB_OUT_MAXDEPTH + 1];	/* JSON only */
 };
 
@@ -1375,8 +1376,13 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 		if (!row_checked(o, r, v, absent))
 			return;
 	}
-	for (i = 0; i < r->open; i++)
-		o->kind[o->depth + 1 + i] = r->kinds[i];
+	/* the kinds of the containers it leaves open, eight at once (kind[]
+	 * has room; what is past the new depth means nothing) */
+	if (r->open <= 8)
+		memcpy(o->kind + o->depth + 1, r->kinds, 8);
+	else
+		for (i = 0; i < r->open; i++)
+			o->kind[o->depth + 1 + i] = r->kinds[i];
 	o->depth += r->open;
 	if (out_room(o, r->tlen + OUT_SLACK) == NULL) {
 		row_fields(o, r, r->text, v, absent);
