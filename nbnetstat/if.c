@@ -420,262 +420,154 @@ if_humanize(char *buf, size_t size, uint64_t v)
  * The two row formats of the table: an interface's <Link> row, and an
  * address row, which repeats Name, Mtu and the counters in text. Both are
  * the same for text and JSON (nb_out decides what each prints): fields
- * made once for the chosen columns, whose values each row fills.
- *
- * Their fields up to the counters have fixed numbers (F_*), the address
- * row's own in the places of the link row's JSON-only fields, then empty
- * literals: the two number Name, Mtu and the counters alike, so that an
- * address row can take the values its link row was filled with
- * (fmt_shared).
+ * made once for the chosen columns. Their values are numbered (V_*) across
+ * both rows: an interface fills them once, and its address rows, filling
+ * their own, take Name, Mtu and the counters (and their absent bits) as
+ * its link row had them.
  */
 enum {
-	F_OBJ,			/* the interface's object (render_if closes it) */
-	F_NAME_T,		/* Name in text: "name*" when down */
-	F_NAME,			/* link: JSON "name" */
-	F_MTU,
-	F_INDEX,		/* link: JSON only, to F_OPER */
-	F_FLAGS,
-	F_UP,
-	F_OPER,
-	F_LINK,			/* link: "<Link>" */
-	F_LLADDR_T,		/* link: lladdr in text */
-	F_LLADDR,		/* link: lladdr in JSON */
-	F_STATS,		/* link: the "stats" object */
-	F_CTR0,			/* the first counter (both rows) */
-
-	F_FAMILY = F_NAME,	/* address: JSON "family" */
-	F_NETWORK = F_INDEX,
-	F_ADDRESS = F_FLAGS,
-	F_PREFIXLEN = F_UP,	/* address: JSON only */
+	V_NAME_T,		/* Name in text: "name*" when down */
+	V_NAME,
+	V_MTU,
+	V_INDEX,
+	V_FLAGS,
+	V_UP,
+	V_OPER,
+	V_LLADDR_T,		/* lladdr in text ("" when none) */
+	V_LLADDR,		/* in JSON (none: absent) */
+	V_FAMILY,		/* an address's */
+	V_NETWORK,
+	V_ADDRESS,
+	V_PREFIXLEN,
+	V_CTR,			/* counter c: V_CTR + c (enum ctr order) */
+	V_HUM = V_CTR + C_N,	/* counter c humanised (-h): V_HUM + c */
+	V_N = V_HUM + C_N
 };
 
-static const struct nb_out_field link_head[F_CTR0] = {
-	[F_OBJ] = { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
-	[F_NAME_T] = { NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s " },
-	[F_NAME] = { NB_OUT_F_STR, NB_OUT_JSON, "name", NULL },
-	[F_MTU] = { NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " " },
-	[F_INDEX] = { NB_OUT_F_I64, NB_OUT_JSON, "index", NULL },
-	[F_FLAGS] = { NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL },
-	[F_UP] = { NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL },
-	[F_OPER] = { NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL },
-	[F_LINK] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        " },
-	[F_LLADDR_T] = { NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s " },
-	[F_LLADDR] = { NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL },
-	[F_STATS] = { NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL },
-};
-
-static const struct nb_out_field addr_head[F_CTR0] = {
-	[F_OBJ] = { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
-	[F_NAME_T] = { NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s " },
-	[F_FAMILY] = { NB_OUT_F_STR, NB_OUT_JSON, "family", NULL },
-	[F_MTU] = { NB_OUT_F_I64, NB_OUT_TEXT, "mtu", "%-5" PRId64 " " },
-	[F_NETWORK] = { NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s " },
-	[F_ADDRESS] = { NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s " },
-	[F_PREFIXLEN] = { NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL },
-	/* empty literals: places in the numbering */
-	[F_OPER] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
-	[F_LINK] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
-	[F_LLADDR_T] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
-	[F_LLADDR] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
-	[F_STATS] = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" },
-};
+_Static_assert(V_N <= NB_OUT_ROW_MAX, "values of a row");
+_Static_assert(sizeof(union nb_out_val) == sizeof(uint64_t), "the counters copied as values");
 
 struct if_fmt {
-	struct nb_out_field f[NB_OUT_ROW_MAX];
-	size_t		 n;
-	bool		 shared;	/* address rows: fill_common's fields are the link
-					   row's (fmt_shared) */
-	uint64_t	 common;	/* the fields fill_common may mark absent */
-	struct nb_out_row *r;
-	struct {
-		int	 c;		/* enum ctr */
-		int	 field;		/* its number: the value, or its humanised text (-h) */
-	}		 num[C_N], hum[C_N];	/* the counters the emitter reads, by kind */
-	int		 nnum, nhum;
-	unsigned	 nummask;	/* bit c: counter c is in num[] */
-	int		 numfield[C_N];	/* ... and its field */
+	struct nb_out_row *link, *addr;
+	int		 hum[C_N];	/* the humanised counters the emitter reads */
+	int		 nhum;
+	unsigned	 hummask;	/* bit c: counter c is in hum[] */
 	char		 fmt[C_N][16];	/* text formats, made once */
 };
 
-static int
-fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
-    const char *fmt)
-{
-	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
-	return (int)F->n++;
-}
+/* A row's fields as they are made. */
+struct if_fields {
+	struct nb_out_field f[NB_OUT_ROW_MAX];
+	size_t		 n;
+};
 
-/* Counter c's value goes to field f. */
 static void
-fmt_num(struct if_fmt *F, int c, int f)
+fmt_add(struct if_fields *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
+    const char *fmt, int val)
 {
-	F->num[F->nnum].c = c;
-	F->num[F->nnum++].field = f;
+	F->f[F->n++] = (struct nb_out_field){ type, m, key, fmt,
+		val >= 0 ? NB_OUT_VAL(val) : 0 };
 }
 
 /*
  * The counter columns. On the link row (mode NB_OUT_ANY) each shown
  * counter goes to text and JSON at once and the rest to JSON only; address
- * rows repeat the shown columns in text (NB_OUT_TEXT), a humanised one (-h)
- * in the place after the link row's JSON value. Absent counters: "-", no
- * JSON key.
+ * rows repeat the shown columns in text (NB_OUT_TEXT). Absent counters:
+ * "-", no JSON key.
  */
 static void
-fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols,
-    size_t ncols, enum nb_out_mode m)
+fmt_counters(struct if_fmt *FF, struct if_fields *F, const struct netstat_opts *no,
+    const struct col *cols, size_t ncols, enum nb_out_mode m)
 {
-	static const struct nb_out_field pad = { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "" };
 	unsigned shown = 0;
 	size_t i;
-	int c, k;
+	int c;
 
 	for (i = 0; i < ncols; i++) {
 		c = cols[i].c;
 		shown |= 1u << c;
 		if (cols[i].bytes && no->hflag) {
-			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
+			snprintf(FF->fmt[c], sizeof(FF->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
 			    cols[i].width);
 			if (m == NB_OUT_ANY)
-				fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
-			else
-				F->f[F->n++] = pad;
-			k = F->nhum++;
-			F->hum[k].c = c;
-			F->hum[k].field = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
+				fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL, V_CTR + c);
+			fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, FF->fmt[c], V_HUM + c);
 		} else {
-			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%s", i > 0 ? " " : "",
+			snprintf(FF->fmt[c], sizeof(FF->fmt[c]), "%s%s", i > 0 ? " " : "",
 			    cols[i].fmt);
-			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]));
+			fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], FF->fmt[c], V_CTR + c);
 		}
 	}
 	if (m != NB_OUT_ANY)
 		return;
 	for (c = 0; c < C_N; c++)
 		if ((shown & (1u << c)) == 0)
-			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL));
+			fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL, V_CTR + c);
 }
 
-/*
- * The row format for emitter o; the counters fill_common fills are those
- * o reads of it (text: the columns; JSON: the values), the fields it may
- * mark absent F->common.
- */
-static void
-fmt_make(struct if_fmt *F, const struct nb_out *o)
+static struct nb_out_row *
+fmt_make(const struct if_fields *F)
 {
-	uint64_t reads;
-	int error, k, n;
+	struct nb_out_row *r;
+	int error;
 
-	if ((error = nb_out_row_create(F->f, F->n, &F->r)) != 0)
+	if ((error = nb_out_row_create(F->f, F->n, &r)) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "nb_out_row_create: %s", strerror(-error));
-	reads = nb_out_row_reads(F->r, o);
-	F->common = BIT(F_MTU);
-	for (k = n = 0; k < F->nnum; k++)
-		if ((reads & BIT(F->num[k].field)) != 0) {
-			F->num[n++] = F->num[k];
-			F->nummask |= 1u << F->num[k].c;
-			F->numfield[F->num[k].c] = F->num[k].field;
-			F->common |= BIT(F->num[k].field);
-		}
-	F->nnum = n;
-	for (k = n = 0; k < F->nhum; k++)
-		if ((reads & BIT(F->hum[k].field)) != 0) {
-			F->hum[n++] = F->hum[k];
-			F->common |= BIT(F->hum[k].field);
-		}
-	F->nhum = n;
+	return r;
 }
 
+/*
+ * Both rows for emitter o; the humanised counters (-h) made are those o
+ * reads (text only).
+ */
 static void
-fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
+fmt_rows(struct if_fmt *FF, const struct netstat_opts *no, const struct col *cols, size_t ncols,
     const struct nb_out *o)
 {
-	memset(F, 0, sizeof(*F));
-	memcpy(F->f, link_head, sizeof(link_head));
-	F->n = F_CTR0;
-	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
-	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);	/* stats */
+	struct if_fields F;
+	uint64_t reads;
+	size_t i;
+
+	memset(FF, 0, sizeof(*FF));
+	F.n = 0;
+	fmt_add(&F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, -1);	/* render_if closes it */
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ", V_NAME_T);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "name", NULL, V_NAME);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " ", V_MTU);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_JSON, "index", NULL, V_INDEX);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL, V_FLAGS);
+	fmt_add(&F, NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL, V_UP);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL, V_OPER);
+	fmt_add(&F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ", -1);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ", V_LLADDR_T);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL, V_LLADDR);
+	fmt_add(&F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL, -1);
+	fmt_counters(FF, &F, no, cols, ncols, NB_OUT_ANY);
+	fmt_add(&F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, -1);
 	/* the address rows' array, which render_if closes */
-	fmt_add(F, NB_OUT_F_ARRAY, NB_OUT_ANY, "addresses", NULL);
-	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
-	fmt_make(F, o);
-}
+	fmt_add(&F, NB_OUT_F_ARRAY, NB_OUT_ANY, "addresses", NULL, -1);
+	fmt_add(&F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n", -1);
+	FF->link = fmt_make(&F);
 
-static void
-fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
-    const struct nb_out *o)
-{
-	memset(F, 0, sizeof(*F));
-	memcpy(F->f, addr_head, sizeof(addr_head));
-	F->n = F_CTR0;
-	fmt_counters(F, no, cols, ncols, NB_OUT_TEXT);
-	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
-	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
-	fmt_make(F, o);
-}
+	F.n = 0;
+	fmt_add(&F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, -1);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ", V_NAME_T);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_TEXT, "mtu", "%-5" PRId64 " ", V_MTU);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "family", NULL, V_FAMILY);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ", V_NETWORK);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ", V_ADDRESS);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL, V_PREFIXLEN);
+	fmt_counters(FF, &F, no, cols, ncols, NB_OUT_TEXT);
+	fmt_add(&F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n", -1);
+	fmt_add(&F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, -1);
+	FF->addr = fmt_make(&F);
 
-/*
- * Does link format lf fill each counter field address format af reads,
- * by the same number? (Name and Mtu have the same numbers in both.) Then
- * an address row takes the values (and absent bits) its interface's link
- * row was filled with.
- */
-static void
-fmt_shared(const struct if_fmt *lf, struct if_fmt *af)
-{
-	int k, j;
-
-	af->shared = true;
-	for (k = 0; k < af->nnum && af->shared; k++)
-		af->shared = (lf->nummask & (1u << af->num[k].c)) != 0 &&
-		    lf->numfield[af->num[k].c] == af->num[k].field;
-	for (k = 0; k < af->nhum && af->shared; k++) {
-		for (j = 0; j < lf->nhum; j++)
-			if (lf->hum[j].c == af->hum[k].c && lf->hum[j].field == af->hum[k].field)
-				break;
-		af->shared = j < lf->nhum;
-	}
-}
-
-/*
- * The values both rows share: the name (text: a '*' after it when down,
- * in nbuf), the Mtu and the counters (humanised into human[]).
- */
-static inline __attribute__((always_inline)) uint64_t
-fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val *v,
-    char *nbuf, char (*human)[16])
-{
-	const uint64_t *stats;
-	uint64_t absent = 0;
-	unsigned missing;
-	size_t len;
-	int k, n;
-
-	v[F_NAME_T].s = ifp->name;
-	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
-	    (len = strlen(ifp->name)) <= NB_SYSCTL_NAMEMAX) {
-		memcpy(nbuf, ifp->name, len);
-		memcpy(nbuf + len, "*", 2);
-		v[F_NAME_T].s = nbuf;
-	}
-	v[F_MTU].i = ifp->mtu;
-	if ((ifp->attrs & A_MTU) == 0)
-		absent |= BIT(F_MTU);
-	/* (locals: a store into v may alias the counters for the compiler) */
-	for (k = 0, n = F->nnum, stats = ifp->stats; k < n; k++)
-		v[F->num[k].field].u = stats[F->num[k].c];
-	for (missing = F->nummask & ~ifp->present; missing != 0; missing &= missing - 1)
-		absent |= BIT(F->numfield[__builtin_ctz(missing)]);
-	for (k = 0; k < F->nhum; k++) {
-		int c = F->hum[k].c;
-
-		if ((ifp->present & (1u << c)) != 0)
-			if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
-		else
-			absent |= BIT(F->hum[k].field);
-		v[F->hum[k].field].s = human[c];
-	}
-	return absent;
+	reads = nb_out_row_reads(FF->link, o) | nb_out_row_reads(FF->addr, o);
+	for (i = 0; i < ncols; i++)
+		if ((reads & BIT(V_HUM + cols[i].c)) != 0) {
+			FF->hum[FF->nhum++] = cols[i].c;
+			FF->hummask |= 1u << cols[i].c;
+		}
 }
 
 static void
@@ -691,38 +583,57 @@ render_header(struct nb_out *o, const struct col *cols, size_t ncols)
 
 static void
 render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info *ifp,
-    const struct if_fmt *lf, const struct if_fmt *af)
+    const struct if_fmt *FF)
 {
-	union nb_out_val v[NB_OUT_ROW_MAX];
+	union nb_out_val v[V_N];
 	char nbuf[NB_SYSCTL_NAMEMAX + 2], human[C_N][16];
-	uint64_t absent, common;
-	size_t i;
+	const unsigned all = (1u << C_N) - 1;
+	uint64_t absent;
+	size_t i, len;
+	int k;
 
-	absent = common = fill_common(lf, ifp, v, nbuf, human);
-	v[F_NAME].s = ifp->name;
-	v[F_INDEX].i = ifp->index;
-	v[F_FLAGS].i = ifp->flags;
-	v[F_UP].b = (ifp->flags & IFF_UP) != 0;
-	v[F_OPER].s = ifp->operstate;
-	v[F_LLADDR_T].s = ifp->lladdr;
-	v[F_LLADDR].s = ifp->lladdr;
-	absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(F_INDEX)) |
-	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(F_FLAGS) | BIT(F_UP)) |
-	    (ifp->operstate != NULL ? 0 : BIT(F_OPER)) |
-	    (*ifp->lladdr != '\0' ? 0 : BIT(F_LLADDR));
-	nb_out_row(o, lf->r, v, absent);	/* (opens "addresses") */
+	v[V_NAME_T].s = ifp->name;
+	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
+	    (len = strlen(ifp->name)) <= NB_SYSCTL_NAMEMAX) {
+		memcpy(nbuf, ifp->name, len);
+		memcpy(nbuf + len, "*", 2);
+		v[V_NAME_T].s = nbuf;
+	}
+	v[V_NAME].s = ifp->name;
+	v[V_MTU].i = ifp->mtu;
+	v[V_INDEX].i = ifp->index;
+	v[V_FLAGS].i = ifp->flags;
+	v[V_UP].b = (ifp->flags & IFF_UP) != 0;
+	v[V_OPER].s = ifp->operstate;
+	v[V_LLADDR_T].s = ifp->lladdr;
+	v[V_LLADDR].s = ifp->lladdr;
+	/* the counters at once, in enum ctr order (a value is a uint64_t) */
+	memcpy(&v[V_CTR], ifp->stats, C_N * sizeof(uint64_t));
+	absent = ((ifp->attrs & A_MTU) != 0 ? 0 : BIT(V_MTU)) |
+	    ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(V_INDEX)) |
+	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(V_FLAGS) | BIT(V_UP)) |
+	    (ifp->operstate != NULL ? 0 : BIT(V_OPER)) |
+	    (*ifp->lladdr != '\0' ? 0 : BIT(V_LLADDR)) |
+	    (uint64_t)(~ifp->present & all) << V_CTR |
+	    (uint64_t)(~ifp->present & FF->hummask) << V_HUM;
+	for (k = 0; k < FF->nhum; k++) {
+		int c = FF->hum[k];
 
-	if (ifp->naddrs > 0 && !af->shared)
-		common = fill_common(af, ifp, v, nbuf, human);
-	common &= af->common;
+		if ((ifp->present & (1u << c)) != 0)
+			if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
+		v[V_HUM + c].s = human[c];
+	}
+	nb_out_row(o, FF->link, v, absent);	/* (opens "addresses") */
+
+	/* an address row's own values; the rest (and absent) are the link row's */
 	for (i = 0; i < ifp->naddrs; i++) {
 		const struct if_addr *a = &ifp->addrs[i];
 
-		v[F_FAMILY].s = a->family;
-		v[F_NETWORK].s = a->network;
-		v[F_ADDRESS].s = a->address != NULL ? a->address : "";
-		v[F_PREFIXLEN].i = a->prefixlen;
-		nb_out_row(o, af->r, v, common);
+		v[V_FAMILY].s = a->family;
+		v[V_NETWORK].s = a->network;
+		v[V_ADDRESS].s = a->address != NULL ? a->address : "";
+		v[V_PREFIXLEN].i = a->prefixlen;
+		nb_out_row(o, FF->addr, v, absent);
 	}
 	nb_out_close_array(o);
 	/* -a: memberships on continuation rows, the address under Address
@@ -760,7 +671,7 @@ int
 if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
 	struct if_list l = { 0 };
-	struct if_fmt lf, af;
+	struct if_fmt FF;
 	struct col cols[8];
 	size_t ncols, i;
 	bool qflag = no->qflag;
@@ -769,20 +680,18 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		return if_interval(h, no, o);
 	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
-	fmt_link(&lf, no, cols, ncols, o);
-	fmt_addr(&af, no, cols, ncols, o);
-	fmt_shared(&lf, &af);
+	fmt_rows(&FF, no, cols, ncols, o);
 
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
 	nb_out_open_array(o, "interfaces");
 	for (i = 0; i < l.n; i++)
 		if (!qflag || !if_idle(&l.v[i]))
-			render_if(o, no, &l.v[i], &lf, &af);
+			render_if(o, no, &l.v[i], &FF);
 	nb_out_close_array(o);
 	nb_out_record_end(o);
-	nb_out_row_destroy(&lf.r);
-	nb_out_row_destroy(&af.r);
+	nb_out_row_destroy(&FF.link);
+	nb_out_row_destroy(&FF.addr);
 	if_list_free(&l);
 	return 0;
 }

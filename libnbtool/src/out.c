@@ -992,7 +992,10 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 	for (i = 0; i < n; i++) {
 		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
 		    f[i].type >= NB_OUT_F_OBJECT);
+		size_t vi = f[i].val != 0 ? f[i].val - 1 : i;	/* its value's number */
 
+		if (vi >= NB_OUT_ROW_MAX)
+			goto bad;
 		if (f[i].type > NB_OUT_F_ARRAY || (text && !row_format(&f[i], &sp)))
 			goto bad;
 		if (r->array && f[i].type != NB_OUT_F_LIT)
@@ -1012,7 +1015,7 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 				r->top = keyed;
 		}
 		if (f[i].type != NB_OUT_F_LIT && f[i].mode != NB_OUT_TEXT)
-			row_jfield(r, &f[i], i, level > 0 ? opened[level] : -1, owner, &keys);
+			row_jfield(r, &f[i], vi, level > 0 ? opened[level] : -1, owner, &keys);
 		if ((f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_ARRAY) &&
 		    ++level > NB_OUT_MAXDEPTH)
 			goto bad;
@@ -1028,7 +1031,7 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			pos += sp.plen;
 			continue;
 		}
-		row_field(&r->text[r->ntext++], &f[i], i, &sp, tmpl, &pos, &lit);
+		row_field(&r->text[r->ntext++], &f[i], vi, &sp, tmpl, &pos, &lit);
 	}
 	for (i = r->ntext; i-- > 0;) {	/* the runs of ROW_NUM fields, from the end */
 		struct out_tfield *t = &r->text[i];

@@ -478,9 +478,10 @@ void	nb_out_json(struct nb_out *o, const char *key, struct json_object *jo);
  * conversion) in text. A bad format or nesting is a programming error and
  * aborts, as for a broken sequence.
  *
- * nb_out_row() emits row format r with v[i] the value of field i; bit i
- * of absent (fields 0..63) marks a value the row does not have: "-" in its
- * text field, no key in JSON. Strings are escaped as nb_out_str() does;
+ * nb_out_row() emits row format r with v[i] the value of field i (or of
+ * the fields whose val says v[i]: fields may share a value, and a value's
+ * number need not be its field's); bit i of absent (values 0..63) marks a
+ * value the row does not have: "-" in its text field, no key in JSON. Strings are escaped as nb_out_str() does;
  * text pads them by display columns (UTF-8 characters).
  */
 enum nb_out_ftype {
@@ -500,7 +501,12 @@ struct nb_out_field {
 	enum nb_out_mode mode;
 	const char	*key;
 	const char	*fmt;
+	unsigned	 val;	/* 0: the value is v[i], i the field's number; else
+				   v[val - 1] (NB_OUT_VAL(k): v[k]) */
 };
+
+/* nb_out_field.val of a field whose value is v[k] (k < NB_OUT_ROW_MAX). */
+#define NB_OUT_VAL(k)	((unsigned)(k) + 1)
 
 union nb_out_val {
 	uint64_t	 u;
@@ -512,15 +518,15 @@ union nb_out_val {
 struct nb_out_row;
 #define NB_OUT_ROW_MAX	64
 
-/* 0, or -EINVAL (more than NB_OUT_ROW_MAX fields), -ENOMEM. */
+/* 0, or -EINVAL (more than NB_OUT_ROW_MAX fields or values), -ENOMEM. */
 int	nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out);
 void	nb_out_row_destroy(struct nb_out_row **rp);
 void	nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
 	    uint64_t absent);
 /*
- * The fields of r whose values emitter o reads (bit i: field i): in text
- * the values with a text format, in JSON the values (absent or not).
- * nb_out_row ignores v[i] of any other field, so a caller may fill only
+ * The values of r emitter o reads (bit i: v[i]): in text those of the
+ * fields with a text format, in JSON those of the value fields (absent or
+ * not). nb_out_row ignores any other v[i], so a caller may fill only
  * these, e.g. skip making what only the other output shows.
  */
 uint64_t nb_out_row_reads(const struct nb_out_row *r, const struct nb_out *o);
