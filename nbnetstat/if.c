@@ -130,6 +130,8 @@ addr_network(struct if_addr *a, struct net_memo *m)
 	int af, bytes, i;
 	int64_t plen = a->prefixlen;
 	uint32_t x, y;
+	uint64_t w;
+	unsigned p;
 	size_t n;
 	bool same, whole = false;
 
@@ -166,21 +168,34 @@ addr_network(struct if_addr *a, struct net_memo *m)
 	 * keeps whole is its own network: inet_pton takes only the text
 	 * inet_ntop writes (no leading zero, four octets). */
 	_Static_assert(sizeof(a->network) >= INET6_ADDRSTRLEN + 4, "network text");
-	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN)
-		memcpy(a->network, a->address, n);
-	else {
+	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN) {
+		/* 7 to 15 bytes: two overlapping words (no call) */
+		if (n >= 8) {
+			memcpy(&w, a->address, 8);
+			memcpy(a->network, &w, 8);
+			memcpy(&w, a->address + n - 8, 8);
+			memcpy(a->network + n - 8, &w, 8);
+		} else
+			memcpy(a->network, a->address, n);
+	} else {
 		nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
 		n = strlen(a->network);
 	}
 	a->network[n++] = '/';
-	if (plen >= 100)
-		a->network[n++] = (char)('0' + plen / 100);
+	p = (unsigned)plen;	/* (at most 128) */
+	if (p >= 100) {
+		a->network[n++] = '1';
+		p -= 100;
+	}
 	if (plen >= 10)
-		a->network[n++] = (char)('0' + plen / 10 % 10);
-	a->network[n++] = (char)('0' + plen % 10);
+		a->network[n++] = (char)('0' + p / 10);
+	a->network[n++] = (char)('0' + p % 10);
 	a->network[n] = '\0';
 	*m = (struct net_memo){ af, { 0 }, plen, a->network };
-	memcpy(m->buf, buf, (size_t)bytes);
+	if (af == AF_INET)
+		memcpy(m->buf, buf, 4);
+	else
+		memcpy(m->buf, buf, 16);
 }
 
 static int
