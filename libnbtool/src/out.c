@@ -1258,13 +1258,15 @@ row_widen(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield 
 
 /*
  * Value x of t, as the fast paths of nb_out_row do not write it, in its
- * field of the row at *b; false if the buffer cannot take it. *b moves by
- * what it takes beyond its width. Not inlined: in nb_out_row's loop it
- * costs every field registers.
+ * field of the row at b; NULL if the buffer cannot take it, else where
+ * the row now starts (b moved by what the value takes beyond its width:
+ * returned, not through &b, which would keep nb_out_row's b out of a
+ * register). Not inlined: in nb_out_row's loop it costs every field
+ * registers.
  */
-static __attribute__((noinline)) bool
+static __attribute__((noinline)) char *
 row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
-    const union nb_out_val *x, bool absent, char **b)
+    const union nb_out_val *x, bool absent, char *b)
 {
 	size_t len, cols, pad, w = t->sp.width;
 	char buf[24], *tmp, *p;
@@ -1272,15 +1274,14 @@ row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield 
 
 	s = row_text(t, x, absent, &buf, &tmp, &len, &cols);
 	pad = w > cols ? w - cols : 0;
-	if ((p = row_widen(o, r, t, *b, pad + len)) == NULL) {
+	if ((p = row_widen(o, r, t, b, pad + len)) == NULL) {
 		free(tmp);
-		return false;
+		return NULL;
 	}
 	memset(t->sp.left ? p + len : p, ' ', pad);
 	memcpy(t->sp.left ? p : p + pad, s, len);
-	*b += pad + len - w;
 	free(tmp);
-	return true;
+	return b + pad + len - w;
 }
 
 /*
@@ -1439,11 +1440,12 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 				continue;
 			}
 		}
-		if (!row_value(o, r, t, x, (absent & t->bit) != 0, &b)) {
+		if ((p = row_value(o, r, t, x, (absent & t->bit) != 0, b)) == NULL) {
 			o->tn = (size_t)(b + t->lit - o->tb);
 			row_fields(o, r, t, v, absent);
 			return;
 		}
+		b = p;
 	}
 	o->tn = (size_t)(b + r->tlen - o->tb);
 }
