@@ -130,6 +130,8 @@ addr_network(struct if_addr *a, struct net_memo *m)
 	int af, bytes, i;
 	int64_t plen = a->prefixlen;
 	uint32_t x, y;
+	uint64_t w;
+	unsigned p;
 	size_t n;
 	bool same, whole = false;
 
@@ -166,21 +168,34 @@ addr_network(struct if_addr *a, struct net_memo *m)
 	 * keeps whole is its own network: inet_pton takes only the text
 	 * inet_ntop writes (no leading zero, four octets). */
 	_Static_assert(sizeof(a->network) >= INET6_ADDRSTRLEN + 4, "network text");
-	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN)
-		memcpy(a->network, a->address, n);
-	else {
+	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN) {
+		/* 7 to 15 bytes: two overlapping words (no call) */
+		if (n >= 8) {
+			memcpy(&w, a->address, 8);
+			memcpy(a->network, &w, 8);
+			memcpy(&w, a->address + n - 8, 8);
+			memcpy(a->network + n - 8, &w, 8);
+		} else
+			memcpy(a->network, a->address, n);
+	} else {
 		nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
 		n = strlen(a->network);
 	}
 	a->network[n++] = '/';
-	if (plen >= 100)
-		a->network[n++] = (char)('0' + plen / 100);
+	p = (unsigned)plen;	/* (at most 128) */
+	if (p >= 100) {
+		a->network[n++] = '1';
+		p -= 100;
+	}
 	if (plen >= 10)
-		a->network[n++] = (char)('0' + plen / 10 % 10);
-	a->network[n++] = (char)('0' + plen % 10);
+		a->network[n++] = (char)('0' + p / 10);
+	a->network[n++] = (char)('0' + p % 10);
 	a->network[n] = '\0';
 	*m = (struct net_memo){ af, { 0 }, plen, a->network };
-	memcpy(m->buf, buf, (size_t)bytes);
+	if (af == AF_INET)
+		memcpy(m->buf, buf, 4);
+	else
+		memcpy(m->buf, buf, 16);
 }
 
 static int
@@ -229,7 +244,7 @@ read_table(struct nb_sysctl *h, struct if_list *l, const char *pattern,
  * its interface's where it has the previous row's key pointer (a reader
  * that keeps one text for the rows of an interface), else its name says.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 owner_of(const struct if_list *l, const struct nb_sysctl_table *t, size_t row, size_t *at)
 {
 	const struct nb_sysctl_rowid *id = &t->ids[row];
@@ -291,7 +306,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		struct if_info *ifp = &l->v[i];
 		const struct nb_sysctl_rowid *id = &l->ift.ids[i];
 
-		r = nb_sysctl_table_row(&l->ift, i);
+		/* (nb_sysctl_table_row without its bound: rows of our rowsize) */
+		r = (const struct if_row *)l->ift.rows + i;
 		/* The counters' columns, IC_STATS on, are bits of the first present word. */
 		_Static_assert(IC_STATS + C_N <= 64, "counter columns past present[0]");
 		index = id->index >= 0 ? id->index : INT64_MAX;
@@ -316,7 +332,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		ifp->nmcast = 0;
 	}
 	for (i = 0, at = 0; i < l->addrt.nrows; i++) {
-		const struct addr_row *ar = nb_sysctl_table_row(&l->addrt, i);
+		const struct addr_row *ar = (const struct addr_row *)l->addrt.rows + i; /* (as r) */
 		struct if_addr *a = &l->addrv[i];
 
 		j = owner_of(l, &l->addrt, i, &at);
@@ -413,224 +429,160 @@ if_humanize(char *buf, size_t size, uint64_t v)
 		snprintf(buf, size, "%.0f%c", x, units[u]);
 }
 
+#define BIT(i)	(UINT64_C(1) << (i))
+
 /*
  * The two row formats of the table: an interface's <Link> row, and an
- * address row, which repeats Name, Mtu and the counters in text. Fields
- * are added once for the chosen columns; each row fills their values.
+ * address row, which repeats Name, Mtu and the counters in text. Both are
+ * the same for text and JSON (nb_out decides what each prints): fields
+ * made once for the chosen columns. Their values are numbered (V_*) across
+ * both rows: an interface fills them once, and its address rows, filling
+ * their own, take Name, Mtu and the counters (and their absent bits) as
+ * its link row had them.
  */
+enum {
+	V_NAME_T,		/* Name in text: "name*" when down */
+	V_NAME,
+	V_MTU,
+	V_INDEX,
+	V_FLAGS,
+	V_UP,
+	V_OPER,
+	V_LLADDR_T,		/* lladdr in text ("" when none) */
+	V_LLADDR,		/* in JSON (none: absent) */
+	V_FAMILY,		/* an address's */
+	V_NETWORK,
+	V_ADDRESS,
+	V_PREFIXLEN,
+	V_CTR,			/* counter c: V_CTR + c (enum ctr order) */
+	V_HUM = V_CTR + C_N,	/* counter c humanised (-h): V_HUM + c */
+	V_N = V_HUM + C_N
+};
+
+_Static_assert(V_N <= NB_OUT_ROW_MAX, "values of a row");
+_Static_assert(sizeof(union nb_out_val) == sizeof(uint64_t), "the counters copied as values");
+
 struct if_fmt {
-	struct nb_out_field f[NB_OUT_ROW_MAX];
-	size_t		 n;
-	bool		 json;		/* the JSON-only fields are made (else -1) */
-	bool		 shared;	/* address rows: fill_common's fields are the link
-					   row's, same numbers (fmt_shared) */
-	struct nb_out_row *r;
-	int		 name_t;	/* "name*" (down) in text */
-	int		 name, mtu, index, flags, up, oper, lladdr_t, lladdr;
-	int		 family, network, address, prefixlen;
-	struct {
-		int	 c;		/* enum ctr */
-		int	 field;		/* its number: the value, or its humanised text (-h) */
-	}		 num[C_N], hum[C_N];	/* the counters in this row, by kind */
-	int		 nnum, nhum;
-	unsigned	 nummask;	/* bit c: counter c is in num[] */
-	int		 numfield[C_N];	/* ... and its field */
+	struct nb_out_row *link, *addr;
+	int		 hum[C_N];	/* the humanised counters the emitter reads */
+	int		 nhum;
+	unsigned	 hummask;	/* bit c: counter c is in hum[] */
 	char		 fmt[C_N][16];	/* text formats, made once */
 };
 
-/*
- * A field; for text output (!F->json) the row's objects are left out and
- * its values are text's alone: the rows then need no container of the
- * caller's (render_if opens none), which text would ignore anyway.
- */
-static int
-fmt_add(struct if_fmt *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
-    const char *fmt)
-{
-	if (!F->json && (type == NB_OUT_F_OBJECT || type == NB_OUT_F_CLOSE))
-		return -1;
-	if (!F->json && m == NB_OUT_ANY)
-		m = NB_OUT_TEXT;
-	F->f[F->n] = (struct nb_out_field){ type, m, key, fmt };
-	return (int)F->n++;
-}
+/* A row's fields as they are made. */
+struct if_fields {
+	struct nb_out_field f[NB_OUT_ROW_MAX];
+	size_t		 n;
+};
 
-/* A JSON-only field: made only for JSON output (text would skip it), else -1. */
-static int
-fmt_json(struct if_fmt *F, enum nb_out_ftype type, const char *key)
-{
-	return F->json ? fmt_add(F, type, NB_OUT_JSON, key, NULL) : -1;
-}
-
-/* Counter c's value goes to field f. */
 static void
-fmt_num(struct if_fmt *F, int c, int f)
+fmt_add(struct if_fields *F, enum nb_out_ftype type, enum nb_out_mode m, const char *key,
+    const char *fmt, int val)
 {
-	F->num[F->nnum].c = c;
-	F->num[F->nnum++].field = f;
-	F->nummask |= 1u << c;
-	F->numfield[c] = f;
+	F->f[F->n++] = (struct nb_out_field){ type, m, key, fmt,
+		val >= 0 ? NB_OUT_VAL(val) : 0 };
 }
 
 /*
  * The counter columns. On the link row (mode NB_OUT_ANY) each shown
- * counter goes to text and JSON at once and the rest to JSON only (made
- * for JSON output only, as every JSON-only field: fmt_json); address rows
- * repeat the shown columns in text (NB_OUT_TEXT). Absent counters: "-",
- * no JSON key.
+ * counter goes to text and JSON at once and the rest to JSON only; address
+ * rows repeat the shown columns in text (NB_OUT_TEXT). Absent counters:
+ * "-", no JSON key.
  */
 static void
-fmt_counters(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols,
-    size_t ncols, enum nb_out_mode m)
+fmt_counters(struct if_fmt *FF, struct if_fields *F, const struct netstat_opts *no,
+    const struct col *cols, size_t ncols, enum nb_out_mode m)
 {
 	unsigned shown = 0;
 	size_t i;
-	int c, k;
+	int c;
 
 	for (i = 0; i < ncols; i++) {
 		c = cols[i].c;
 		shown |= 1u << c;
 		if (cols[i].bytes && no->hflag) {
-			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
+			snprintf(FF->fmt[c], sizeof(FF->fmt[c]), "%s%%%ds", i > 0 ? " " : "",
 			    cols[i].width);
-			if (m == NB_OUT_ANY && F->json)
-				fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
-			k = F->nhum++;
-			F->hum[k].c = c;
-			F->hum[k].field = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, F->fmt[c]);
+			if (m == NB_OUT_ANY)
+				fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL, V_CTR + c);
+			fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, FF->fmt[c], V_HUM + c);
 		} else {
-			snprintf(F->fmt[c], sizeof(F->fmt[c]), "%s%s", i > 0 ? " " : "",
+			snprintf(FF->fmt[c], sizeof(FF->fmt[c]), "%s%s", i > 0 ? " " : "",
 			    cols[i].fmt);
-			fmt_num(F, c, fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], F->fmt[c]));
+			fmt_add(F, NB_OUT_F_U64, m, ctr_names[c], FF->fmt[c], V_CTR + c);
 		}
 	}
-	if (m != NB_OUT_ANY || !F->json)
+	if (m != NB_OUT_ANY)
 		return;
 	for (c = 0; c < C_N; c++)
 		if ((shown & (1u << c)) == 0)
-			fmt_num(F, c, fmt_json(F, NB_OUT_F_U64, ctr_names[c]));
+			fmt_add(F, NB_OUT_F_U64, NB_OUT_JSON, ctr_names[c], NULL, V_CTR + c);
 }
 
-/* Name (with '*' when down) and Mtu: into JSON on the link row only. */
-static void
-fmt_name_mtu(struct if_fmt *F, enum nb_out_mode m)
+static struct nb_out_row *
+fmt_make(const struct if_fields *F)
 {
-	F->name_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ");
-	F->name = m == NB_OUT_ANY ? fmt_json(F, NB_OUT_F_STR, "name") : -1;
-	F->mtu = fmt_add(F, NB_OUT_F_I64, m, "mtu", "%-5" PRId64 " ");
-}
-
-static void
-fmt_make(struct if_fmt *F)
-{
+	struct nb_out_row *r;
 	int error;
 
-	if ((error = nb_out_row_create(F->f, F->n, &F->r)) != 0)
+	if ((error = nb_out_row_create(F->f, F->n, &r)) != 0)
 		nb_errx(NB_EXIT_RUNTIME, "nb_out_row_create: %s", strerror(-error));
-}
-
-static void
-fmt_link(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
-    bool json)
-{
-	memset(F, 0, sizeof(*F));
-	F->json = json;
-	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);	/* closed by the caller */
-	fmt_name_mtu(F, NB_OUT_ANY);
-	F->index = fmt_json(F, NB_OUT_F_I64, "index");
-	F->flags = fmt_json(F, NB_OUT_F_I64, "flags");
-	F->up = fmt_json(F, NB_OUT_F_BOOL, "up");
-	F->oper = fmt_json(F, NB_OUT_F_STR, "operstate");
-	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ");
-	F->lladdr_t = fmt_add(F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ");
-	F->lladdr = fmt_json(F, NB_OUT_F_STR, "lladdr");
-	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL);
-	fmt_counters(F, no, cols, ncols, NB_OUT_ANY);
-	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
-	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
-	fmt_make(F);
-}
-
-static void
-fmt_addr(struct if_fmt *F, const struct netstat_opts *no, const struct col *cols, size_t ncols,
-    bool json)
-{
-	memset(F, 0, sizeof(*F));
-	F->json = json;
-	fmt_add(F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL);
-	fmt_name_mtu(F, NB_OUT_TEXT);
-	F->family = fmt_json(F, NB_OUT_F_STR, "family");
-	F->network = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ");
-	F->address = fmt_add(F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ");
-	F->prefixlen = fmt_json(F, NB_OUT_F_I64, "prefixlen");
-	fmt_counters(F, no, cols, ncols, NB_OUT_TEXT);
-	fmt_add(F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n");
-	fmt_add(F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL);
-	fmt_make(F);
+	return r;
 }
 
 /*
- * Does address format af number the fields fill_common fills as link
- * format lf does? (Text output: both rows begin with Name and Mtu, then
- * two fields, then the counters.) Then an address row takes the values
- * (and absent bits) its interface's link row was filled with.
+ * Both rows for emitter o; the humanised counters (-h) made are those o
+ * reads (text only).
  */
 static void
-fmt_shared(const struct if_fmt *lf, struct if_fmt *af)
+fmt_rows(struct if_fmt *FF, const struct netstat_opts *no, const struct col *cols, size_t ncols,
+    const struct nb_out *o)
 {
-	int k;
+	struct if_fields F;
+	uint64_t reads;
+	size_t i;
 
-	af->shared = af->name_t == lf->name_t && af->name == lf->name && af->mtu == lf->mtu &&
-	    af->nnum == lf->nnum && af->nhum == lf->nhum;
-	for (k = 0; k < af->nnum && af->shared; k++)
-		af->shared = af->num[k].c == lf->num[k].c && af->num[k].field == lf->num[k].field;
-	for (k = 0; k < af->nhum && af->shared; k++)
-		af->shared = af->hum[k].c == lf->hum[k].c && af->hum[k].field == lf->hum[k].field;
-}
+	memset(FF, 0, sizeof(*FF));
+	F.n = 0;
+	fmt_add(&F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, -1);	/* render_if closes it */
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ", V_NAME_T);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "name", NULL, V_NAME);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " ", V_MTU);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_JSON, "index", NULL, V_INDEX);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_JSON, "flags", NULL, V_FLAGS);
+	fmt_add(&F, NB_OUT_F_BOOL, NB_OUT_JSON, "up", NULL, V_UP);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "operstate", NULL, V_OPER);
+	fmt_add(&F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link>        ", -1);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-17s ", V_LLADDR_T);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "lladdr", NULL, V_LLADDR);
+	fmt_add(&F, NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL, -1);
+	fmt_counters(FF, &F, no, cols, ncols, NB_OUT_ANY);
+	fmt_add(&F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, -1);
+	/* the address rows' array, which render_if closes */
+	fmt_add(&F, NB_OUT_F_ARRAY, NB_OUT_ANY, "addresses", NULL, -1);
+	fmt_add(&F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n", -1);
+	FF->link = fmt_make(&F);
 
-#define BIT(i)	(UINT64_C(1) << (i))
+	F.n = 0;
+	fmt_add(&F, NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, -1);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_TEXT, NULL, "%-5s ", V_NAME_T);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_TEXT, "mtu", "%-5" PRId64 " ", V_MTU);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_JSON, "family", NULL, V_FAMILY);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_ANY, "network", "%-13s ", V_NETWORK);
+	fmt_add(&F, NB_OUT_F_STR, NB_OUT_ANY, "address", "%-17s ", V_ADDRESS);
+	fmt_add(&F, NB_OUT_F_I64, NB_OUT_JSON, "prefixlen", NULL, V_PREFIXLEN);
+	fmt_counters(FF, &F, no, cols, ncols, NB_OUT_TEXT);
+	fmt_add(&F, NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n", -1);
+	fmt_add(&F, NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, -1);
+	FF->addr = fmt_make(&F);
 
-/*
- * The values both rows share: the name (text: a '*' after it when down,
- * in nbuf), the Mtu and the counters (humanised into human[]).
- */
-static inline __attribute__((always_inline)) uint64_t
-fill_common(const struct if_fmt *F, const struct if_info *ifp, union nb_out_val *v,
-    char *nbuf, char (*human)[16])
-{
-	const uint64_t *stats;
-	uint64_t absent = 0;
-	unsigned missing;
-	size_t len;
-	int k, n;
-
-	v[F->name_t].s = ifp->name;
-	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
-	    (len = strlen(ifp->name)) <= NB_SYSCTL_NAMEMAX) {
-		memcpy(nbuf, ifp->name, len);
-		memcpy(nbuf + len, "*", 2);
-		v[F->name_t].s = nbuf;
-	}
-	if (F->name >= 0)
-		v[F->name].s = ifp->name;
-	v[F->mtu].i = ifp->mtu;
-	if ((ifp->attrs & A_MTU) == 0)
-		absent |= BIT(F->mtu);
-	/* (locals: a store into v may alias the counters for the compiler) */
-	for (k = 0, n = F->nnum, stats = ifp->stats; k < n; k++)
-		v[F->num[k].field].u = stats[F->num[k].c];
-	for (missing = F->nummask & ~ifp->present; missing != 0; missing &= missing - 1)
-		absent |= BIT(F->numfield[__builtin_ctz(missing)]);
-	for (k = 0; k < F->nhum; k++) {
-		int c = F->hum[k].c;
-
-		if ((ifp->present & (1u << c)) != 0)
-			if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
-		else
-			absent |= BIT(F->hum[k].field);
-		v[F->hum[k].field].s = human[c];
-	}
-	return absent;
+	reads = nb_out_row_reads(FF->link, o) | nb_out_row_reads(FF->addr, o);
+	for (i = 0; i < ncols; i++)
+		if ((reads & BIT(V_HUM + cols[i].c)) != 0) {
+			FF->hum[FF->nhum++] = cols[i].c;
+			FF->hummask |= 1u << cols[i].c;
+		}
 }
 
 static void
@@ -646,49 +598,59 @@ render_header(struct nb_out *o, const struct col *cols, size_t ncols)
 
 static void
 render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info *ifp,
-    const struct if_fmt *lf, const struct if_fmt *af)
+    const struct if_fmt *FF)
 {
-	union nb_out_val v[NB_OUT_ROW_MAX];
+	union nb_out_val v[V_N];
 	char nbuf[NB_SYSCTL_NAMEMAX + 2], human[C_N][16];
-	uint64_t absent, common;
-	size_t i;
+	const unsigned all = (1u << C_N) - 1;
+	uint64_t absent;
+	size_t i, len;
+	int k;
 
-	/* Text: the rows open no object (fmt_add); -a's memberships need the
-	 * interface's, as in JSON. */
-	if (!lf->json && no->aflag)
-		nb_out_open_object(o, NULL);
-	absent = common = fill_common(lf, ifp, v, nbuf, human);
-	v[lf->lladdr_t].s = ifp->lladdr;
-	if (lf->json) {
-		v[lf->index].i = ifp->index;
-		v[lf->flags].i = ifp->flags;
-		v[lf->up].b = (ifp->flags & IFF_UP) != 0;
-		v[lf->oper].s = ifp->operstate;
-		v[lf->lladdr].s = ifp->lladdr;
-		absent |= ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(lf->index)) |
-		    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(lf->flags) | BIT(lf->up)) |
-		    (ifp->operstate != NULL ? 0 : BIT(lf->oper)) |
-		    (*ifp->lladdr != '\0' ? 0 : BIT(lf->lladdr));
+	v[V_NAME_T].s = ifp->name;
+	if ((ifp->attrs & A_FLAGS) != 0 && (ifp->flags & IFF_UP) == 0 &&
+	    (len = strlen(ifp->name)) <= NB_SYSCTL_NAMEMAX) {
+		memcpy(nbuf, ifp->name, len);
+		memcpy(nbuf + len, "*", 2);
+		v[V_NAME_T].s = nbuf;
 	}
-	nb_out_row(o, lf->r, v, absent);
+	v[V_NAME].s = ifp->name;
+	v[V_MTU].i = ifp->mtu;
+	v[V_INDEX].i = ifp->index;
+	v[V_FLAGS].i = ifp->flags;
+	v[V_UP].b = (ifp->flags & IFF_UP) != 0;
+	v[V_OPER].s = ifp->operstate;
+	v[V_LLADDR_T].s = ifp->lladdr;
+	v[V_LLADDR].s = ifp->lladdr;
+	/* the counters at once, in enum ctr order (a value is a uint64_t) */
+	memcpy(&v[V_CTR], ifp->stats, C_N * sizeof(uint64_t));
+	absent = ((ifp->attrs & A_MTU) != 0 ? 0 : BIT(V_MTU)) |
+	    ((ifp->attrs & A_INDEX) != 0 ? 0 : BIT(V_INDEX)) |
+	    ((ifp->attrs & A_FLAGS) != 0 ? 0 : BIT(V_FLAGS) | BIT(V_UP)) |
+	    (ifp->operstate != NULL ? 0 : BIT(V_OPER)) |
+	    (*ifp->lladdr != '\0' ? 0 : BIT(V_LLADDR)) |
+	    (uint64_t)(~ifp->present & all) << V_CTR |
+	    (uint64_t)(~ifp->present & FF->hummask) << V_HUM;
+	for (k = 0; k < FF->nhum; k++) {
+		int c = FF->hum[k];
 
-	if (lf->json)
-		nb_out_open_array(o, "addresses");
-	if (ifp->naddrs > 0 && !af->shared)
-		common = fill_common(af, ifp, v, nbuf, human);
+		if ((ifp->present & (1u << c)) != 0)
+			if_humanize(human[c], sizeof(human[c]), ifp->stats[c]);
+		v[V_HUM + c].s = human[c];
+	}
+	nb_out_row(o, FF->link, v, absent);	/* (opens "addresses") */
+
+	/* an address row's own values; the rest (and absent) are the link row's */
 	for (i = 0; i < ifp->naddrs; i++) {
 		const struct if_addr *a = &ifp->addrs[i];
 
-		v[af->network].s = a->network;
-		v[af->address].s = a->address != NULL ? a->address : "";
-		if (af->json) {
-			v[af->family].s = a->family;
-			v[af->prefixlen].i = a->prefixlen;
-		}
-		nb_out_row(o, af->r, v, common);
+		v[V_FAMILY].s = a->family;
+		v[V_NETWORK].s = a->network;
+		v[V_ADDRESS].s = a->address != NULL ? a->address : "";
+		v[V_PREFIXLEN].i = a->prefixlen;
+		nb_out_row(o, FF->addr, v, absent);
 	}
-	if (lf->json)
-		nb_out_close_array(o);
+	nb_out_close_array(o);
 	/* -a: memberships on continuation rows, the address under Address
 	 * (NetBSD netstat -ia: "%25s %-17.17s"); JSON "multicast" */
 	if (no->aflag) {
@@ -706,8 +668,7 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 		}
 		nb_out_close_array(o);
 	}
-	if (lf->json || no->aflag)
-		nb_out_close_object(o);
+	nb_out_close_object(o);
 }
 
 static bool
@@ -725,7 +686,7 @@ int
 if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 {
 	struct if_list l = { 0 };
-	struct if_fmt lf, af;
+	struct if_fmt FF;
 	struct col cols[8];
 	size_t ncols, i;
 	bool qflag = no->qflag;
@@ -734,20 +695,18 @@ if_mode(struct nb_sysctl *h, const struct netstat_opts *no, struct nb_out *o)
 		return if_interval(h, no, o);
 	collect(h, no->ifname, no->aflag, &l);
 	ncols = columns(no, cols);
-	fmt_link(&lf, no, cols, ncols, nb_out_is_json(o));
-	fmt_addr(&af, no, cols, ncols, nb_out_is_json(o));
-	fmt_shared(&lf, &af);
+	fmt_rows(&FF, no, cols, ncols, o);
 
 	nb_out_record_begin(o);
 	render_header(o, cols, ncols);
 	nb_out_open_array(o, "interfaces");
 	for (i = 0; i < l.n; i++)
 		if (!qflag || !if_idle(&l.v[i]))
-			render_if(o, no, &l.v[i], &lf, &af);
+			render_if(o, no, &l.v[i], &FF);
 	nb_out_close_array(o);
 	nb_out_record_end(o);
-	nb_out_row_destroy(&lf.r);
-	nb_out_row_destroy(&af.r);
+	nb_out_row_destroy(&FF.link);
+	nb_out_row_destroy(&FF.addr);
 	if_list_free(&l);
 	return 0;
 }

@@ -34,7 +34,8 @@ struct nb_out {
 	bool		 pretty;
 	bool		 in_record;
 	unsigned	 depth;				/* open containers in the record */
-	char		 kind[NB_OUT_MAXDEPTH + 1];	/* 'o' object, 'a' array; [0] record */
+	char		 kind[NB_OUT_MAXDEPTH + 1 + 8];	/* 'o' object, 'a' array; [0] record;
+							   8 bytes more: nb_out_row */
 	struct json_object *stack[NB_OUT_MAXDEPTH + 1];	/* JSON only */
 };
 
@@ -253,8 +254,14 @@ out_push(struct nb_out *o, char kind, struct json_object *jo)
 	o->stack[o->depth] = jo;
 }
 
-static void
-out_open(struct nb_out *o, const char *key, char kind)
+/*
+ * In text the checks of out_container and out_add come first, inline:
+ * a text table opens and closes containers for each of its rows (the
+ * JSON shape they check), and the calls would cost more than the checks.
+ * What fails them goes the JSON way, which aborts with its reason.
+ */
+static __attribute__((noinline)) void
+out_open_json(struct nb_out *o, const char *key, char kind)
 {
 	struct json_object *jo = out_container(o, kind);
 
@@ -262,16 +269,37 @@ out_open(struct nb_out *o, const char *key, char kind)
 	out_push(o, kind, jo);
 }
 
-static void
-out_close(struct nb_out *o, char kind)
+static inline void
+out_open(struct nb_out *o, const char *key, char kind)
+{
+	if (!o->json && o->in_record && o->depth < NB_OUT_MAXDEPTH &&
+	    (key == NULL) == (o->kind[o->depth] == 'a')) {
+		o->depth++;
+		o->kind[o->depth] = kind;	/* (o->stack[] stays NULL in text) */
+		return;
+	}
+	out_open_json(o, key, kind);
+}
+
+/* Why closing a kind container here is wrong (out of line: the close is inline). */
+static __attribute__((noinline, noreturn)) void
+out_close_bad(const struct nb_out *o, char kind)
 {
 	if (!o->in_record || o->depth == 0)
 		out_die("close_%s without an open one", kind == 'o' ? "object" : "array");
-	if (o->kind[o->depth] != kind)
-		out_die("close_%s closes an %s", kind == 'o' ? "object" : "array",
-		    kind == 'o' ? "array" : "object");
-	o->stack[o->depth] = NULL;
-	o->depth--;
+	out_die("close_%s closes an %s", kind == 'o' ? "object" : "array",
+	    kind == 'o' ? "array" : "object");
+}
+
+static inline void
+out_close(struct nb_out *o, char kind)
+{
+	unsigned d = o->depth;
+
+	if (d == 0 || o->kind[d] != kind || !o->in_record)
+		out_close_bad(o, kind);
+	o->stack[d] = NULL;
+	o->depth = d - 1;
 }
 
 void
@@ -788,6 +816,10 @@ struct out_tfield {
 	size_t		 off;		/* where its field starts */
 	size_t		 end;		/* and ends */
 	struct out_spec	 sp;		/* for out_field: the literal, width, justification */
+	/* A ROW_NUM field starts a run of them up to run (the field after
+	 * the last), whose bits in absent are runbits. */
+	const struct out_tfield *run;
+	uint64_t	 runbits;
 };
 
 /*
@@ -807,14 +839,17 @@ struct out_jfield {
 /*
  * text[] is followed by json[], then by the template, with OUT_SLACK zero
  * bytes after it (out_field reads literals eight bytes at a time), then
- * by the keys. In text the row's objects only move the emitter's depth:
- * the row nests at most deep objects below its level and leaves open
- * ones open.
+ * by the keys. In text the row's containers only move the emitter's
+ * depth: the row nests at most deep below its level and leaves open the
+ * open ones (kinds[]: objects, and last the array it may open).
  */
 struct nb_out_row {
 	struct out_jfield *json;
 	size_t		 njson;
 	int		 top;		/* row level: 1 keyed values, 0 unkeyed, -1 none */
+	char		 wrong;		/* the container kind top excludes ('a', 'o', 0) */
+	bool		 array;		/* its last field but literals opens an array */
+	char		 kinds[NB_OUT_MAXDEPTH];	/* of the open containers it leaves */
 	unsigned	 deep;
 	unsigned	 open;
 	const char	*tmpl;
@@ -828,7 +863,7 @@ struct nb_out_row {
 static bool
 row_format(const struct nb_out_field *f, struct out_spec *sp)
 {
-	if (f->type == NB_OUT_F_OBJECT || f->type == NB_OUT_F_CLOSE)
+	if (f->type >= NB_OUT_F_OBJECT)	/* containers */
 		return f->fmt == NULL;
 	if (f->type == NB_OUT_F_LIT) {
 		sp->pre = f->fmt;
@@ -956,10 +991,15 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 	r->top = -1;
 	for (i = 0; i < n; i++) {
 		bool text = f[i].mode != NB_OUT_JSON && (f[i].fmt != NULL ||
-		    f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_CLOSE);
+		    f[i].type >= NB_OUT_F_OBJECT);
+		size_t vi = f[i].val != 0 ? f[i].val - 1 : i;	/* its value's number */
 
-		if (f[i].type > NB_OUT_F_CLOSE || (text && !row_format(&f[i], &sp)))
+		if (vi >= NB_OUT_ROW_MAX)
 			goto bad;
+		if (f[i].type > NB_OUT_F_ARRAY || (text && !row_format(&f[i], &sp)))
+			goto bad;
+		if (r->array && f[i].type != NB_OUT_F_LIT)
+			goto bad;	/* only literals after the row's array */
 		if (f[i].type >= NB_OUT_F_OBJECT && f[i].mode != NB_OUT_ANY)
 			goto bad;	/* containers are both text's and JSON's */
 		if (f[i].type == NB_OUT_F_CLOSE) {
@@ -975,11 +1015,13 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 				r->top = keyed;
 		}
 		if (f[i].type != NB_OUT_F_LIT && f[i].mode != NB_OUT_TEXT)
-			row_jfield(r, &f[i], i, level > 0 ? opened[level] : -1, owner, &keys);
-		if (f[i].type == NB_OUT_F_OBJECT && ++level > NB_OUT_MAXDEPTH)
+			row_jfield(r, &f[i], vi, level > 0 ? opened[level] : -1, owner, &keys);
+		if ((f[i].type == NB_OUT_F_OBJECT || f[i].type == NB_OUT_F_ARRAY) &&
+		    ++level > NB_OUT_MAXDEPTH)
 			goto bad;
 		if (f[i].type == NB_OUT_F_OBJECT)
 			opened[level] = (int)r->njson - 1;
+		r->array = f[i].type == NB_OUT_F_ARRAY || r->array;
 		if (level > r->deep)
 			r->deep = level;
 		if (!text || f[i].type >= NB_OUT_F_OBJECT)
@@ -989,9 +1031,27 @@ nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **ou
 			pos += sp.plen;
 			continue;
 		}
-		row_field(&r->text[r->ntext++], &f[i], i, &sp, tmpl, &pos, &lit);
+		row_field(&r->text[r->ntext++], &f[i], vi, &sp, tmpl, &pos, &lit);
 	}
+	for (i = r->ntext; i-- > 0;) {	/* the runs of ROW_NUM fields, from the end */
+		struct out_tfield *t = &r->text[i];
+
+		if (t->op != ROW_NUM)
+			continue;
+		t->run = t + 1;
+		t->runbits = t->bit;
+		if (i + 1 < r->ntext && t[1].op == ROW_NUM) {
+			t->run = t[1].run;
+			t->runbits |= t[1].runbits;
+		}
+	}
+	r->wrong = '\0';
+	if (r->top >= 0)
+		r->wrong = r->top == 1 ? 'a' : 'o';
 	r->open = level;
+	memset(r->kinds, 'o', level);
+	if (r->array)
+		r->kinds[level - 1] = 'a';
 	r->tlen = pos;
 	r->tail = lit;
 	*out = r;
@@ -1008,6 +1068,21 @@ nb_out_row_destroy(struct nb_out_row **rp)
 		free(*rp);
 		*rp = NULL;
 	}
+}
+
+uint64_t
+nb_out_row_reads(const struct nb_out_row *r, const struct nb_out *o)
+{
+	uint64_t reads = 0;
+	size_t i;
+
+	if (o->json)
+		for (i = 0; i < r->njson; i++)
+			reads |= r->json[i].bit;	/* 0 for objects */
+	else
+		for (i = 0; i < r->ntext; i++)
+			reads |= r->text[i].bit;
+	return reads;
 }
 
 /*
@@ -1045,6 +1120,9 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 		case NB_OUT_F_OBJECT:
 			jo = out_container(o, 'o');
 			break;
+		case NB_OUT_F_ARRAY:
+			jo = out_container(o, 'a');
+			break;
 		default:
 			nb_out_close_object(o);
 			continue;
@@ -1054,8 +1132,8 @@ row_json(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v
 			    JSON_C_OBJECT_ADD_KEY_IS_NEW);
 		else
 			out_attach(o, j->key, jo);
-		if (j->type == NB_OUT_F_OBJECT)
-			out_push(o, 'o', jo);
+		if (j->type == NB_OUT_F_OBJECT || j->type == NB_OUT_F_ARRAY)
+			out_push(o, j->type == NB_OUT_F_ARRAY ? 'a' : 'o', jo);
 	}
 }
 
@@ -1180,13 +1258,15 @@ row_widen(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield 
 
 /*
  * Value x of t, as the fast paths of nb_out_row do not write it, in its
- * field of the row at *b; false if the buffer cannot take it. *b moves by
- * what it takes beyond its width. Not inlined: in nb_out_row's loop it
- * costs every field registers.
+ * field of the row at b; NULL if the buffer cannot take it, else where
+ * the row now starts (b moved by what the value takes beyond its width:
+ * returned, not through &b, which would keep nb_out_row's b out of a
+ * register). Not inlined: in nb_out_row's loop it costs every field
+ * registers.
  */
-static __attribute__((noinline)) bool
+static __attribute__((noinline)) char *
 row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield *t,
-    const union nb_out_val *x, bool absent, char **b)
+    const union nb_out_val *x, bool absent, char *b)
 {
 	size_t len, cols, pad, w = t->sp.width;
 	char buf[24], *tmp, *p;
@@ -1194,15 +1274,14 @@ row_value(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield 
 
 	s = row_text(t, x, absent, &buf, &tmp, &len, &cols);
 	pad = w > cols ? w - cols : 0;
-	if ((p = row_widen(o, r, t, *b, pad + len)) == NULL) {
+	if ((p = row_widen(o, r, t, b, pad + len)) == NULL) {
 		free(tmp);
-		return false;
+		return NULL;
 	}
 	memset(t->sp.left ? p + len : p, ' ', pad);
 	memcpy(t->sp.left ? p : p + pad, s, len);
-	*b += pad + len - w;
 	free(tmp);
-	return true;
+	return b + pad + len - w;
 }
 
 /*
@@ -1263,6 +1342,29 @@ row_start(const struct nb_out *o, const struct nb_out_row *r, const union nb_out
 	return t;
 }
 
+/*
+ * The checks of the row's context, each with its reason (a failed one
+ * aborts); then a JSON row is emitted (false), a text one is for the
+ * caller (true). nb_out_row makes the checks inline for text, in one
+ * condition, and comes here for JSON or when one fails.
+ */
+static __attribute__((noinline)) bool
+row_checked(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
+    uint64_t absent)
+{
+	if (!o->in_record)
+		out_die("row outside a record");
+	if (r->top >= 0 && r->top == (o->kind[o->depth] == 'a'))
+		out_die(r->top ? "row with keys inside an array" : "row without keys inside an object");
+	if (o->json) {
+		row_json(o, r, v, absent);
+		return false;
+	}
+	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
+		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
+	return true;
+}
+
 void
 nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
     uint64_t absent)
@@ -1273,18 +1375,18 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	const char *s;
 	char *b, *p;
 
-	if (!o->in_record)
-		out_die("row outside a record");
-	if (r->top >= 0 && r->top == (o->kind[o->depth] == 'a'))
-		out_die(r->top ? "row with keys inside an array" : "row without keys inside an object");
-	if (o->json) {
-		row_json(o, r, v, absent);
-		return;
+	if (o->json || !o->in_record || o->kind[o->depth] == r->wrong ||
+	    o->depth + r->deep > NB_OUT_MAXDEPTH) {
+		if (!row_checked(o, r, v, absent))
+			return;
 	}
-	if (o->depth + r->deep > NB_OUT_MAXDEPTH)
-		out_die("nesting deeper than %d", NB_OUT_MAXDEPTH);
-	for (i = 0; i < r->open; i++)
-		o->kind[o->depth + 1 + i] = 'o';
+	/* the kinds of the containers it leaves open, eight at once (kind[]
+	 * has room; what is past the new depth means nothing) */
+	if (r->open <= 8)
+		memcpy(o->kind + o->depth + 1, r->kinds, 8);
+	else
+		for (i = 0; i < r->open; i++)
+			o->kind[o->depth + 1 + i] = r->kinds[i];
 	o->depth += r->open;
 	if (out_room(o, r->tlen + OUT_SLACK) == NULL) {
 		row_fields(o, r, r->text, v, absent);
@@ -1292,6 +1394,27 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 	}
 	b = o->tb + o->tn;
 	for (t = row_start(o, r, v, absent, &b); t < end; t++) {
+		/* A run of right-justified numbers none absent (counters): a
+		 * value at a time, a digit one store; any that does not fit
+		 * its width goes the way below. */
+		if (t->op == ROW_NUM && (absent & t->runbits) == 0) {
+			const struct out_tfield *e = t->run;
+			uint64_t u;
+
+			do {
+				u = v[t->idx].u;
+				if (u < 10)
+					b[t->end - 1] = (char)('0' + u);
+				else if (u <= t->vmax)
+					out_digits(u, b + t->end);
+				else
+					break;
+			} while (++t < e);
+			if (t == e) {
+				t--;	/* (the loop's t++) */
+				continue;
+			}
+		}
 		x = &v[t->idx];
 		if ((absent & t->bit) != 0) {
 			if (t->sp.width != 0) {
@@ -1317,11 +1440,12 @@ nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val 
 				continue;
 			}
 		}
-		if (!row_value(o, r, t, x, (absent & t->bit) != 0, &b)) {
+		if ((p = row_value(o, r, t, x, (absent & t->bit) != 0, b)) == NULL) {
 			o->tn = (size_t)(b + t->lit - o->tb);
 			row_fields(o, r, t, v, absent);
 			return;
 		}
+		b = p;
 	}
 	o->tn = (size_t)(b + r->tlen - o->tb);
 }

@@ -158,6 +158,56 @@ static void bad_nested(struct nb_out *o) { nb_out_record_begin(o); nb_out_record
 static void bad_dup(struct nb_out *o) { nb_out_record_begin(o); nb_out_u64(o, NB_OUT_ANY, "k", "%" PRIu64, 1); nb_out_u64(o, NB_OUT_JSON, "k", NULL, 2); nb_out_record_end(o); }
 static void bad_version(struct nb_out *o) { nb_out_record_begin(o); nb_out_str(o, NB_OUT_JSON, "version", NULL, "2"); nb_out_record_end(o); }
 
+static void
+bad_open_keyinarray(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "a");
+	nb_out_open_object(o, "k");
+}
+
+static void
+bad_open_nokey(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	nb_out_open_array(o, NULL);
+}
+
+static void
+bad_open_outside(struct nb_out *o)
+{
+	nb_out_open_object(o, "a");
+}
+
+static void
+bad_open_deep(struct nb_out *o)
+{
+	nb_out_record_begin(o);
+	for (int i = 0; i < 33; i++)
+		nb_out_open_array(o, i == 0 ? "a" : NULL);
+}
+
+/* The deepest nesting there is (32), opened and closed. */
+static void
+open_deepest(struct nb_out *o)
+{
+	int i;
+
+	nb_out_record_begin(o);
+	for (i = 0; i < 32; i++)
+		if (i % 2 == 0)
+			nb_out_open_array(o, "a");
+		else
+			nb_out_open_object(o, NULL);
+	nb_out_u64(o, NB_OUT_ANY, "v", "%" PRIu64 "\n", 1);
+	for (i = 31; i >= 0; i--)
+		if (i % 2 == 0)
+			nb_out_close_array(o);
+		else
+			nb_out_close_object(o);
+	nb_out_record_end(o);
+}
+
 static bool
 aborts(bool json, void (*fn)(struct nb_out *))
 {
@@ -202,6 +252,10 @@ test_balance(void)
 		{ "nested record", bad_nested, true },
 		{ "duplicate key", bad_dup, false },
 		{ "duplicate version key", bad_version, false },
+		{ "an object with a key inside an array", bad_open_keyinarray, true },
+		{ "an array without a key in an object", bad_open_nokey, true },
+		{ "an object outside a record", bad_open_outside, true },
+		{ "nesting deeper than 32", bad_open_deep, true },
 	};
 	size_t i;
 
@@ -211,6 +265,8 @@ test_balance(void)
 			OK(aborts(false, cases[i].fn), "text aborts: %s", cases[i].what);
 	}
 	OK(!aborts(true, emit) && !aborts(false, emit), "a balanced sequence does not abort");
+	OK(!aborts(true, open_deepest) && !aborts(false, open_deepest),
+	    "nesting 32 deep does not abort");
 }
 
 static void
@@ -354,20 +410,20 @@ test_parse_time(void)
  * strings are escaped and padded by display columns.
  */
 static const struct nb_out_field row_fields[] = {
-	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
-	{ NB_OUT_F_STR, NB_OUT_ANY, "name", "%-6s|" },
-	{ NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " " },
-	{ NB_OUT_F_I64, NB_OUT_JSON, "index", NULL },
-	{ NB_OUT_F_BOOL, NB_OUT_ANY, "up", "[%s]" },
-	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link> " },
-	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL },
-	{ NB_OUT_F_U64, NB_OUT_ANY, "ipackets", "%8" PRIu64 },
-	{ NB_OUT_F_U64, NB_OUT_ANY, "opackets", " %8" PRIu64 },
-	{ NB_OUT_F_U64, NB_OUT_JSON, "obytes", NULL },
-	{ NB_OUT_F_STR, NB_OUT_TEXT, NULL, " %5s" },
-	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
-	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n" },
-	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+	{ NB_OUT_F_STR, NB_OUT_ANY, "name", "%-6s|", 0 },
+	{ NB_OUT_F_I64, NB_OUT_ANY, "mtu", "%-5" PRId64 " ", 0 },
+	{ NB_OUT_F_I64, NB_OUT_JSON, "index", NULL, 0 },
+	{ NB_OUT_F_BOOL, NB_OUT_ANY, "up", "[%s]", 0 },
+	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "<Link> ", 0 },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "stats", NULL, 0 },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "ipackets", "%8" PRIu64, 0 },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "opackets", " %8" PRIu64, 0 },
+	{ NB_OUT_F_U64, NB_OUT_JSON, "obytes", NULL, 0 },
+	{ NB_OUT_F_STR, NB_OUT_TEXT, NULL, " %5s", 0 },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 },
+	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n", 0 },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 },
 };
 
 static const struct {
@@ -382,12 +438,16 @@ static const struct {
 	{ "a\x1b[", 6, 1500, 5, 6, UINT64_C(1) << 2 | UINT64_C(1) << 3 },	/* ESC: "\\033" */
 };
 
+/* emit_rows: fill only the values nb_out_row_reads lists, the others poisoned. */
+static bool rows_reads_only;
+
 static void
 emit_rows(struct nb_out *o, bool rowfmt)
 {
 	struct nb_out_row *r;
 	union nb_out_val v[16];
-	size_t i;
+	uint64_t reads;
+	size_t i, k;
 
 	if (nb_out_row_create(row_fields, sizeof(row_fields) / sizeof(row_fields[0]), &r) != 0)
 		abort();
@@ -405,6 +465,10 @@ emit_rows(struct nb_out *o, bool rowfmt)
 			v[8].u = row_cases[i].opk;
 			v[9].u = 42;
 			v[10].s = "tx";
+			reads = rows_reads_only ? nb_out_row_reads(r, o) : UINT64_MAX;
+			for (k = 0; k < 16; k++)
+				if ((reads & UINT64_C(1) << k) == 0)
+					memset(&v[k], 0xa5, sizeof(v[k]));	/* a bad pointer */
 			nb_out_row(o, r, v, a);
 			continue;
 		}
@@ -453,7 +517,7 @@ emit_rows_calls(struct nb_out *o)
 static void
 bad_row_context(struct nb_out *o)
 {
-	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 } };
+	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64, 0 } };
 	struct nb_out_row *r;
 	union nb_out_val v[1] = { { .u = 1 } };
 
@@ -464,21 +528,262 @@ bad_row_context(struct nb_out *o)
 	nb_out_row(o, r, v, 0);		/* a keyed row inside an array */
 }
 
+/*
+ * A row that opens an array for the caller's rows (and leaves its object
+ * open), against the calls, text and JSON; a row of the caller's inside.
+ */
+static const struct nb_out_field arow_fields[] = {
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+	{ NB_OUT_F_STR, NB_OUT_ANY, "name", "%-4s", 0 },
+	{ NB_OUT_F_U64, NB_OUT_JSON, "n", NULL, 0 },
+	{ NB_OUT_F_ARRAY, NB_OUT_ANY, "subs", NULL, 0 },
+	{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "\n", 0 },
+};
+
+static const struct nb_out_field asub_fields[] = {
+	{ NB_OUT_F_U64, NB_OUT_ANY, NULL, "  %3" PRIu64 "\n", 0 },
+};
+
+static void
+emit_arows(struct nb_out *o, bool rowfmt)
+{
+	struct nb_out_row *r, *rs;
+	union nb_out_val v[5];
+	uint64_t i, k;
+
+	if (nb_out_row_create(arow_fields, 5, &r) != 0 || nb_out_row_create(asub_fields, 1, &rs) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "rows");
+	for (i = 0; i < 3; i++) {
+		if (rowfmt) {
+			v[1].s = i == 1 ? "long name" : "a";
+			v[2].u = i;
+			nb_out_row(o, r, v, 0);
+		} else {
+			nb_out_open_object(o, NULL);
+			nb_out_str(o, NB_OUT_ANY, "name", "%-4s", i == 1 ? "long name" : "a");
+			nb_out_u64(o, NB_OUT_JSON, "n", NULL, i);
+			nb_out_open_array(o, "subs");
+			nb_out_text(o, "\n");
+		}
+		for (k = 0; k < i; k++) {
+			v[0].u = k * 100;
+			if (rowfmt)
+				nb_out_row(o, rs, v, 0);
+			else
+				nb_out_u64(o, NB_OUT_ANY, NULL, "  %3" PRIu64 "\n", k * 100);
+		}
+		nb_out_close_array(o);
+		nb_out_close_object(o);
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+	nb_out_row_destroy(&rs);
+}
+
+static void
+emit_arows_fmt(struct nb_out *o)
+{
+	emit_arows(o, true);
+}
+
+static void
+emit_arows_calls(struct nb_out *o)
+{
+	emit_arows(o, false);
+}
+
+static void
+test_row_array(void)
+{
+	char *a, *b;
+
+	a = run(false, false, emit_arows_fmt);
+	b = run(false, false, emit_arows_calls);
+	OK(strcmp(a, b) == 0 && strcmp(a, "a   \nlong name\n    0\na   \n    0\n  100\n") == 0,
+	    "text: a row that opens an array prints the calls' text");
+	if (strcmp(a, b) != 0)
+		printf("# row:\n%s# calls:\n%s", a, b);
+	free(a);
+	free(b);
+	a = run(true, false, emit_arows_fmt);
+	b = run(true, false, emit_arows_calls);
+	OK(strcmp(a, b) == 0 && strstr(a, "{\"name\":\"a\",\"n\":2,\"subs\":[0,100]}") != NULL,
+	    "JSON: a row that opens an array prints the calls' JSON");
+	if (strcmp(a, b) != 0)
+		printf("# row: %s# calls: %s", a, b);
+	free(a);
+	free(b);
+}
+
+/*
+ * Fields with numbered values (nb_out_field.val): two fields of one
+ * value, values numbered apart from their fields, absent by value; the
+ * values each emitter reads; a number past NB_OUT_ROW_MAX is refused.
+ */
+static const struct nb_out_field vrow_fields[] = {
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "a", "%3" PRIu64, NB_OUT_VAL(40) },
+	{ NB_OUT_F_U64, NB_OUT_JSON, "b", NULL, NB_OUT_VAL(40) },
+	{ NB_OUT_F_STR, NB_OUT_TEXT, NULL, " %-4s|", NB_OUT_VAL(0) },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "s", NULL, NB_OUT_VAL(63) },
+	{ NB_OUT_F_I64, NB_OUT_ANY, "i", "%3" PRId64 "\n", 0 },	/* v[5] */
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 },
+};
+
+static void
+emit_vrows(struct nb_out *o, bool rowfmt)
+{
+	union nb_out_val v[NB_OUT_ROW_MAX];
+	struct nb_out_row *r;
+	uint64_t i, absent;
+
+	if (nb_out_row_create(vrow_fields, 7, &r) != 0)
+		abort();
+	nb_out_record_begin(o);
+	nb_out_open_array(o, "rows");
+	for (i = 0; i < 3; i++) {
+		absent = 0;
+		if (i == 1)
+			absent = UINT64_C(1) << 40;
+		else if (i == 2)
+			absent = UINT64_C(1) << 63 | 1u << 5;
+		if (rowfmt) {
+			v[40].u = 10 * i;
+			v[0].s = "x";
+			v[63].s = "y";
+			v[5].i = -(int64_t)i;
+			nb_out_row(o, r, v, absent);
+			continue;
+		}
+		nb_out_open_object(o, NULL);
+		if (i != 1) {
+			nb_out_u64(o, NB_OUT_ANY, "a", "%3" PRIu64, 10 * i);
+			nb_out_u64(o, NB_OUT_JSON, "b", NULL, 10 * i);
+		} else
+			nb_out_text(o, "%3s", "-");
+		nb_out_str(o, NB_OUT_TEXT, NULL, " %-4s|", "x");
+		if (i != 2) {
+			nb_out_str(o, NB_OUT_JSON, "s", NULL, "y");
+			nb_out_i64(o, NB_OUT_ANY, "i", "%3" PRId64 "\n", -(int64_t)i);
+		} else
+			nb_out_text(o, "%3s\n", "-");
+		nb_out_close_object(o);
+	}
+	nb_out_close_array(o);
+	nb_out_record_end(o);
+	nb_out_row_destroy(&r);
+}
+
+static void
+emit_vrows_fmt(struct nb_out *o)
+{
+	emit_vrows(o, true);
+}
+
+static void
+emit_vrows_calls(struct nb_out *o)
+{
+	emit_vrows(o, false);
+}
+
+static void
+test_row_vals(void)
+{
+	static const struct nb_out_field bad[] = {
+		{ NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64, NB_OUT_VAL(NB_OUT_ROW_MAX) },
+	};
+	struct nb_out *ot, *oj;
+	struct nb_out_row *r;
+	char *a, *b;
+	bool json;
+
+	OK(nb_out_row_create(bad, 1, &r) == -EINVAL, "a value numbered past NB_OUT_ROW_MAX is refused");
+	if (nb_out_row_create(vrow_fields, 7, &r) != 0 ||
+	    (ot = nb_out_create(stdout, false, false)) == NULL ||
+	    (oj = nb_out_create(stdout, true, false)) == NULL)
+		abort();
+	OK(nb_out_row_reads(r, ot) == (UINT64_C(1) << 40 | 1u << 0 | 1u << 5) &&
+	    nb_out_row_reads(r, oj) == (UINT64_C(1) << 40 | UINT64_C(1) << 63 | 1u << 5),
+	    "the values read are numbered as the fields say");
+	nb_out_destroy(&ot);
+	nb_out_destroy(&oj);
+	nb_out_row_destroy(&r);
+	for (json = false;; json = true) {
+		a = run(json, false, emit_vrows_fmt);
+		b = run(json, false, emit_vrows_calls);
+		OK(strcmp(a, b) == 0, "%s: fields with numbered values print the calls'",
+		    json ? "JSON" : "text");
+		if (strcmp(a, b) != 0)
+			printf("# row:\n%s# calls:\n%s", a, b);
+		free(a);
+		free(b);
+		if (json)
+			break;
+	}
+}
+
+/*
+ * nb_out_row_reads: text reads the values with a text format, JSON every
+ * value; a row filled only there prints what the calls print.
+ */
+static void
+test_row_reads(void)
+{
+	const uint64_t treads = 1u << 1 | 1u << 2 | 1u << 4 | 1u << 7 | 1u << 8 | 1u << 10;
+	const uint64_t jreads = 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 7 | 1u << 8 | 1u << 9;
+	struct nb_out *ot, *oj;
+	struct nb_out_row *r;
+	char *a, *b;
+	bool json;
+
+	if (nb_out_row_create(row_fields, sizeof(row_fields) / sizeof(row_fields[0]), &r) != 0 ||
+	    (ot = nb_out_create(stdout, false, false)) == NULL ||
+	    (oj = nb_out_create(stdout, true, false)) == NULL)
+		abort();
+	OK(nb_out_row_reads(r, ot) == treads, "a text emitter reads the fields with a text format");
+	OK(nb_out_row_reads(r, oj) == jreads, "a JSON emitter reads the values");
+	nb_out_destroy(&ot);
+	nb_out_destroy(&oj);
+	nb_out_row_destroy(&r);
+	rows_reads_only = true;
+	for (json = false;; json = true) {
+		a = run(json, false, emit_rows_fmt);
+		b = run(json, false, emit_rows_calls);
+		OK(strcmp(a, b) == 0, "%s: a row filled only where the emitter reads prints the calls'",
+		    json ? "JSON" : "text");
+		free(a);
+		free(b);
+		if (json)
+			break;
+	}
+	rows_reads_only = false;
+}
+
 static void
 test_rows(void)
 {
 	static const struct nb_out_field bad[][2] = {
-		{ { NB_OUT_F_U64, NB_OUT_ANY, "k", "%5s" } },			/* wrong conversion */
-		{ { NB_OUT_F_STR, NB_OUT_ANY, "k", "%s %s" } },			/* two conversions */
-		{ { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "100%" } },			/* a literal with '%' */
-		{ { NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL } },			/* closes what it did not open */
-		{ { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 },
-		  { NB_OUT_F_U64, NB_OUT_ANY, NULL, "%" PRIu64 } },		/* keyed and unkeyed */
-		{ { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
-		  { NB_OUT_F_U64, NB_OUT_JSON, NULL, NULL } },			/* no key in its object */
-		{ { NB_OUT_F_OBJECT, NB_OUT_JSON, NULL, NULL } },		/* a JSON-only container */
+		{ { NB_OUT_F_U64, NB_OUT_ANY, "k", "%5s", 0 } },			/* wrong conversion */
+		{ { NB_OUT_F_STR, NB_OUT_ANY, "k", "%s %s", 0 } },			/* two conversions */
+		{ { NB_OUT_F_LIT, NB_OUT_TEXT, NULL, "100%", 0 } },			/* a literal with '%' */
+		{ { NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 } },			/* closes what it did not open */
+		{ { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64, 0 },
+		  { NB_OUT_F_U64, NB_OUT_ANY, NULL, "%" PRIu64, 0 } },		/* keyed and unkeyed */
+		{ { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+		  { NB_OUT_F_U64, NB_OUT_JSON, NULL, NULL, 0 } },			/* no key in its object */
+		{ { NB_OUT_F_OBJECT, NB_OUT_JSON, NULL, NULL, 0 } },		/* a JSON-only container */
+		{ { NB_OUT_F_ARRAY, NB_OUT_ANY, "a", NULL, 0 },
+		  { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64, 0 } },		/* a value after the array */
+		{ { NB_OUT_F_ARRAY, NB_OUT_ANY, "a", NULL, 0 },
+		  { NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 } },			/* the array closed */
+		{ { NB_OUT_F_ARRAY, NB_OUT_TEXT, "a", NULL, 0 } },			/* a text-only array */
+		{ { NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+		  { NB_OUT_F_ARRAY, NB_OUT_ANY, NULL, NULL, 0 } },			/* no key in its object */
 	};
-	static const size_t nbad[] = { 1, 1, 1, 1, 2, 2, 1 };
+	static const size_t nbad[] = { 1, 1, 1, 1, 2, 2, 1, 2, 2, 1, 2 };
 	struct nb_out_row *r;
 	char *a, *b;
 	size_t i;
@@ -512,6 +817,9 @@ test_rows(void)
 	free(b);
 	OK(aborts(false, bad_row_context) && aborts(true, bad_row_context),
 	    "a keyed row inside an array aborts, text and JSON");
+	test_row_reads();
+	test_row_array();
+	test_row_vals();
 }
 
 /*
@@ -533,6 +841,8 @@ static const struct tfield {
 	{ NB_OUT_F_STR, "", false, 6, "|" },
 	{ NB_OUT_F_LIT, "<Link> ", false, 0, "" },
 	{ NB_OUT_F_U64, " ", false, 5, "" },
+	{ NB_OUT_F_U64, " ", false, 3, "" },	/* a run of right-justified numbers */
+	{ NB_OUT_F_I64, "", false, 6, "" },
 	{ NB_OUT_F_U64, " ", true, 5, "|" },
 	{ NB_OUT_F_I64, "", false, 4, "" },
 	{ NB_OUT_F_I64, " ", true, 4, "|" },
@@ -677,7 +987,7 @@ emit_trows(struct nb_out *o, bool rowfmt)
 
 	for (k = 0; k < NTFIELDS; k++)
 		rf[k] = (struct nb_out_field){ tfields[k].type, NB_OUT_TEXT, NULL,
-			tfields[k].type == NB_OUT_F_LIT ? tfields[k].pre : tfmt[k] };
+			tfields[k].type == NB_OUT_F_LIT ? tfields[k].pre : tfmt[k], 0 };
 	if (nb_out_row_create(rf, NTFIELDS, &r) != 0)
 		abort();
 	nb_out_record_begin(o);
@@ -733,8 +1043,8 @@ static void
 emit_hugelit(struct nb_out *o, bool rowfmt)
 {
 	struct nb_out_field f[] = {
-		{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, thuge },
-		{ NB_OUT_F_U64, NB_OUT_TEXT, NULL, "%8" PRIu64 "\n" },
+		{ NB_OUT_F_LIT, NB_OUT_TEXT, NULL, thuge, 0 },
+		{ NB_OUT_F_U64, NB_OUT_TEXT, NULL, "%8" PRIu64 "\n", 0 },
 	};
 	union nb_out_val v[2] = { { .u = 0 }, { .u = 1234 } };
 	struct nb_out_row *r;
@@ -817,15 +1127,15 @@ test_row_text(void)
  * row's object, or a row's key the caller's object has, aborts.
  */
 static const struct nb_out_field jfields[] = {
-	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
-	{ NB_OUT_F_U64, NB_OUT_ANY, "n", "%" PRIu64 },
-	{ NB_OUT_F_STR, NB_OUT_JSON, "k\x1b", NULL },
-	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "o", NULL },
-	{ NB_OUT_F_I64, NB_OUT_JSON, "n", NULL },
-	{ NB_OUT_F_BOOL, NB_OUT_ANY, "b", " %s" },
-	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
-	{ NB_OUT_F_STR, NB_OUT_JSON, "s", NULL },
-	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+	{ NB_OUT_F_U64, NB_OUT_ANY, "n", "%" PRIu64, 0 },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "k\x1b", NULL, 0 },
+	{ NB_OUT_F_OBJECT, NB_OUT_ANY, "o", NULL, 0 },
+	{ NB_OUT_F_I64, NB_OUT_JSON, "n", NULL, 0 },
+	{ NB_OUT_F_BOOL, NB_OUT_ANY, "b", " %s", 0 },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 },
+	{ NB_OUT_F_STR, NB_OUT_JSON, "s", NULL, 0 },
+	{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 },
 };
 
 static void
@@ -886,10 +1196,10 @@ static void
 dup_in_row(struct nb_out *o)
 {
 	static const struct nb_out_field f[] = {
-		{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL },
-		{ NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 },
-		{ NB_OUT_F_U64, NB_OUT_JSON, "k", NULL },
-		{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL },
+		{ NB_OUT_F_OBJECT, NB_OUT_ANY, NULL, NULL, 0 },
+		{ NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64, 0 },
+		{ NB_OUT_F_U64, NB_OUT_JSON, "k", NULL, 0 },
+		{ NB_OUT_F_CLOSE, NB_OUT_ANY, NULL, NULL, 0 },
 	};
 	union nb_out_val v[4] = { { .u = 1 }, { .u = 1 }, { .u = 1 }, { .u = 1 } };
 	struct nb_out_row *r;
@@ -906,7 +1216,7 @@ dup_in_row(struct nb_out *o)
 static void
 dup_of_caller(struct nb_out *o)
 {
-	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64 } };
+	static const struct nb_out_field f[] = { { NB_OUT_F_U64, NB_OUT_ANY, "k", "%" PRIu64, 0 } };
 	union nb_out_val v[1] = { { .u = 1 } };
 	struct nb_out_row *r;
 

@@ -469,16 +469,19 @@ void	nb_out_json(struct nb_out *o, const char *key, struct json_object *jo);
  * A row format for big tables: the fields of a row described once, then
  * each row is one call with its values. Each field is what one of the
  * calls above would emit: a value (u64, i64, string, bool) under key with
- * a text format, a text literal, or an object opened under key / closed.
+ * a text format, a text literal, an object opened under key / closed, or
+ * an array opened under key for the rows that follow (nb_out_close_array
+ * closes it, as it closes any object the row leaves open).
  * Text formats are parsed once, at nb_out_row_create: one conversion,
  * "%[-][width]" then PRIu64 / PRId64 / "s" by type (bool: "s"), literal
  * text before and after; NULL: JSON only. NB_OUT_F_LIT prints fmt (no
  * conversion) in text. A bad format or nesting is a programming error and
  * aborts, as for a broken sequence.
  *
- * nb_out_row() emits row format r with v[i] the value of field i; bit i
- * of absent (fields 0..63) marks a value the row does not have: "-" in its
- * text field, no key in JSON. Strings are escaped as nb_out_str() does;
+ * nb_out_row() emits row format r with v[i] the value of field i (or of
+ * the fields whose val says v[i]: fields may share a value, and a value's
+ * number need not be its field's); bit i of absent (values 0..63) marks a
+ * value the row does not have: "-" in its text field, no key in JSON. Strings are escaped as nb_out_str() does;
  * text pads them by display columns (UTF-8 characters).
  */
 enum nb_out_ftype {
@@ -489,6 +492,8 @@ enum nb_out_ftype {
 	NB_OUT_F_LIT,		/* text only: fmt as it is */
 	NB_OUT_F_OBJECT,	/* open an object under key (NULL in an array) */
 	NB_OUT_F_CLOSE,		/* close the object the row opened */
+	NB_OUT_F_ARRAY,		/* open an array under key (NULL in an array), left open
+				   for the caller's rows: only literals may follow */
 };
 
 struct nb_out_field {
@@ -496,7 +501,12 @@ struct nb_out_field {
 	enum nb_out_mode mode;
 	const char	*key;
 	const char	*fmt;
+	unsigned	 val;	/* 0: the value is v[i], i the field's number; else
+				   v[val - 1] (NB_OUT_VAL(k): v[k]) */
 };
+
+/* nb_out_field.val of a field whose value is v[k] (k < NB_OUT_ROW_MAX). */
+#define NB_OUT_VAL(k)	((unsigned)(k) + 1)
 
 union nb_out_val {
 	uint64_t	 u;
@@ -508,11 +518,18 @@ union nb_out_val {
 struct nb_out_row;
 #define NB_OUT_ROW_MAX	64
 
-/* 0, or -EINVAL (more than NB_OUT_ROW_MAX fields), -ENOMEM. */
+/* 0, or -EINVAL (more than NB_OUT_ROW_MAX fields or values), -ENOMEM. */
 int	nb_out_row_create(const struct nb_out_field *f, size_t n, struct nb_out_row **out);
 void	nb_out_row_destroy(struct nb_out_row **rp);
 void	nb_out_row(struct nb_out *o, const struct nb_out_row *r, const union nb_out_val *v,
 	    uint64_t absent);
+/*
+ * The values of r emitter o reads (bit i: v[i]): in text those of the
+ * fields with a text format, in JSON those of the value fields (absent or
+ * not). nb_out_row ignores any other v[i], so a caller may fill only
+ * these, e.g. skip making what only the other output shows.
+ */
+uint64_t nb_out_row_reads(const struct nb_out_row *r, const struct nb_out *o);
 
 #ifdef __cplusplus
 }
