@@ -847,7 +847,7 @@ nb_iface_gen(const struct nb_iface *ifp)
 void
 nb_iface_stats(const struct nb_iface *ifp, uint64_t out[NB_IFSTAT_MAX])
 {
-	nb_ctrgroup_sum_all(ifp->ctrs, out);
+	nb_ctrgroup_sum_used(ifp->ctrs, NB_IFSTAT_MAX, out);
 }
 
 const struct nb_ctrgroup *

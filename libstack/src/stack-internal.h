@@ -530,12 +530,31 @@ struct nb_ctrgroup {
 	unsigned	 nslots;
 	size_t		 stride;	/* uint64_t per slot, a multiple of 8 */
 	uint64_t	*base;		/* aligned_alloc(64) */
+	unsigned	 nused;		/* atomic, only raised: slots [nused,
+					   nslots) were never handed out (all
+					   zero); see ctr.c */
 };
+
+/*
+ * Slot `slot` is about to be handed out for writing: raise g->nused past
+ * it (a relaxed CAS loop, taken once per slot and group) before any store
+ * through the slot's base.
+ */
+static inline void
+nb_ctrgroup_mark(struct nb_ctrgroup *g, unsigned slot)
+{
+	unsigned n = NB_LOAD_RELAXED(&g->nused);
+
+	while (n <= slot && !__atomic_compare_exchange_n(&g->nused, &n, slot + 1, true,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
 
 /* nb_ctrgroup_slot of a slot known to be < g->nslots, inline. */
 static inline uint64_t *
 nb_ctrgroup_slot_at(struct nb_ctrgroup *g, unsigned slot)
 {
+	nb_ctrgroup_mark(g, slot);
 	return g->base + (size_t)slot * g->stride;
 }
 
@@ -557,6 +576,34 @@ nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint
 	g->nslots = nslots;
 	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
 	g->base = base;
+	g->nused = 0;
+}
+
+/*
+ * nb_ctrgroup_sum_all, inline, for a caller whose nctrs is a constant
+ * (the loops unroll): the slots [0, nused) only (ctr.c says why that is
+ * a valid read).
+ */
+static inline __attribute__((always_inline)) void
+nb_ctrgroup_sum_used(const struct nb_ctrgroup *g, unsigned nctrs, uint64_t *out)
+{
+	const uint64_t *p = g->base;
+	unsigned n = NB_LOAD_RELAXED(&g->nused), s, i;
+
+	if (n == 0) {
+		for (i = 0; i < nctrs; i++)
+			out[i] = 0;
+		return;
+	}
+#pragma GCC unroll 16
+	for (i = 0; i < nctrs; i++)
+		out[i] = NB_LOAD_RELAXED(&p[i]);
+	for (s = 1; s < n; s++) {
+		p += g->stride;
+#pragma GCC unroll 16
+		for (i = 0; i < nctrs; i++)
+			out[i] += NB_LOAD_RELAXED(&p[i]);
+	}
 }
 
 /* ---- registries ---- */
