@@ -234,9 +234,11 @@ addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
 	    ((struct ifaddrmsg *)NLMSG_DATA(nlh))->ifa_family != d->family)
 		return 0;
-	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
-		return -ENOMEM;
-	l->v = v;
+	if (l->n >= l->cap) {		/* (lx_vec_room's first test, without the call) */
+		if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+			return -ENOMEM;
+		l->v = v;
+	}
 	if ((error = addr_parse(io, nlh, &l->v[l->n])) != 0)
 		return error > 0 ? 0 : error;
 	l->n++;

@@ -80,7 +80,7 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
  * with a policy costs more than the rest of the message): NULL if absent or
  * malformed (before it, or not a NUL-terminated string).
  */
-static const struct nlattr *
+static inline __attribute__((always_inline)) const struct nlattr *
 linkinfo_kind(const struct nlattr *li)
 {
 	const uint8_t *p = attr_data(li);
@@ -115,10 +115,12 @@ linkinfo_kind(const struct nlattr *li)
 
 /*
  * Parse an RTM_NEWLINK into *a (zeroed first). 1 if it is not an AF_UNSPEC
- * link message (AF_BRIDGE port messages) and must be ignored.
+ * link message (AF_BRIDGE port messages) and must be ignored. Inline in
+ * the dump handler (link_dump_msg); link_parse is the others' call.
  */
-static int
-link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
+static inline __attribute__((always_inline)) int
+link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
+    struct lx_slist *stats)
 {
 	struct nlattr **tb;
 	const struct nlattr *kind;
@@ -175,6 +177,12 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 		return lx_slist_add(stats, a->index, attr_data(tb[IFLA_STATS64]),
 		    attr_len(tb[IFLA_STATS64]));
 	return 0;
+}
+
+static int
+link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
+{
+	return link_parse_inline(lx, nlh, a, stats);
 }
 
 static bool
@@ -259,20 +267,21 @@ static int
 link_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 {
 	struct link_ctx *c = arg;
-	struct nb_ifattrs a;
+	struct nb_ifattrs a, *dst = &a;
 	ptrdiff_t s;
 	int error;
 
 	if (!c->track) {		/* parsed in place, upserted after the dump */
 		if ((error = link_vec_room(&c->cold)) != 0)
 			return error;
-		if ((error = link_parse(lx, nlh, &c->cold.v[c->cold.n], c->stats)) != 0)
-			return error > 0 ? 0 : error;
+		dst = &c->cold.v[c->cold.n];
+	}
+	if ((error = link_parse_inline(lx, nlh, dst, c->stats)) != 0)
+		return error > 0 ? 0 : error;
+	if (!c->track) {
 		c->cold.n++;
 		return 0;
 	}
-	if ((error = link_parse(lx, nlh, &a, c->stats)) != 0)
-		return error > 0 ? 0 : error;
 	if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
 		lx->links.state[s] = NL_KMAP_SEEN;
 		if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
