@@ -19,11 +19,13 @@
  *
  * Slots in use. A slot is written only through the base that
  * nb_ctrgroup_slot (or nb_ctrgroup_slot_at) hands out, and handing it out
- * first raises g->nused past the slot (nb_ctrgroup_mark: a relaxed CAS,
- * never lowered); a slot at or above nused was never handed out, so it is
- * still all zeros. The sums read nused (relaxed) and then the slots below
- * it only: a cold interface, whose source alone ever wrote it, is one slot
- * to read, not nslots. A slot handed out for the first time concurrently
+ * first raises g->nused past the slot (nb_ctrgroup_mark; the raise is a
+ * relaxed CAS, nused is never lowered); a slot at or above nused was never
+ * handed out, so it is still all zeros. nused starts at 1: slot 0, the
+ * source's, which writes nearly every group, is always summed and its
+ * hand-out raises nothing. The sums read nused (relaxed) and then the
+ * slots below it only: a cold interface, whose source alone ever wrote
+ * it, is one slot to read, not nslots. A slot handed out for the first time concurrently
  * with a sum is either counted (its words read with relaxed loads, as
  * before) or skipped, which is the same as reading its initial zeros; that
  * is a value those loads could have returned. They could not only if a
@@ -62,7 +64,7 @@ nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out)
 	g->nctrs = nctrs;
 	g->nslots = nslots;
 	g->stride = stride / sizeof(uint64_t);
-	g->nused = 0;
+	g->nused = 1;		/* slot 0 (NB_SLOT_SOURCE) is always summed */
 	*out = g;
 	return 0;
 }
@@ -89,6 +91,17 @@ unsigned
 nb_ctrgroup_nslots(const struct nb_ctrgroup *g)
 {
 	return g->nslots;
+}
+
+void
+nb_ctrgroup_raise(struct nb_ctrgroup *g, unsigned slot)
+{
+	unsigned n = NB_LOAD_RELAXED(&g->nused);
+
+	/* A relaxed CAS loop: owners of other slots may raise it meanwhile. */
+	while (n <= slot && !__atomic_compare_exchange_n(&g->nused, &n, slot + 1, true,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 uint64_t *

@@ -689,7 +689,7 @@ out:
  * st->nslots, the callers' check: every group has that many). Unrolled:
  * the relaxed stores are not merged into a copy.
  */
-static void
+static inline __attribute__((always_inline)) void
 nb_if_stats_put(const struct nb_iface *ifp, unsigned slot, const uint64_t v[NB_IFSTAT_MAX])
 {
 	uint64_t *p = nb_ctrgroup_slot_at(ifp->ctrs, slot);

@@ -530,24 +530,23 @@ struct nb_ctrgroup {
 	unsigned	 nslots;
 	size_t		 stride;	/* uint64_t per slot, a multiple of 8 */
 	uint64_t	*base;		/* aligned_alloc(64) */
-	unsigned	 nused;		/* atomic, only raised: slots [nused,
-					   nslots) were never handed out (all
-					   zero); see ctr.c */
+	unsigned	 nused;		/* atomic, only raised, >= 1: slots
+					   [nused, nslots) were never handed
+					   out (all zero); see ctr.c */
 };
 
+/* nb_ctrgroup_mark's first time for a slot: raise g->nused past it (ctr.c). */
+void	nb_ctrgroup_raise(struct nb_ctrgroup *g, unsigned slot);
+
 /*
- * Slot `slot` is about to be handed out for writing: raise g->nused past
- * it (a relaxed CAS loop, taken once per slot and group) before any store
- * through the slot's base.
+ * Slot `slot` is about to be handed out for writing: g->nused is raised
+ * past it (once per slot and group) before any store through its base.
  */
 static inline void
 nb_ctrgroup_mark(struct nb_ctrgroup *g, unsigned slot)
 {
-	unsigned n = NB_LOAD_RELAXED(&g->nused);
-
-	while (n <= slot && !__atomic_compare_exchange_n(&g->nused, &n, slot + 1, true,
-	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	if (__builtin_expect(slot >= NB_LOAD_RELAXED(&g->nused), 0))
+		nb_ctrgroup_raise(g, slot);
 }
 
 /* nb_ctrgroup_slot of a slot known to be < g->nslots, inline. */
@@ -576,7 +575,7 @@ nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint
 	g->nslots = nslots;
 	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
 	g->base = base;
-	g->nused = 0;
+	g->nused = 1;		/* slot 0 (NB_SLOT_SOURCE) is always summed */
 }
 
 /*
@@ -588,13 +587,8 @@ static inline __attribute__((always_inline)) void
 nb_ctrgroup_sum_used(const struct nb_ctrgroup *g, unsigned nctrs, uint64_t *out)
 {
 	const uint64_t *p = g->base;
-	unsigned n = NB_LOAD_RELAXED(&g->nused), s, i;
+	unsigned n = NB_LOAD_RELAXED(&g->nused), s, i;	/* >= 1 */
 
-	if (n == 0) {
-		for (i = 0; i < nctrs; i++)
-			out[i] = 0;
-		return;
-	}
 #pragma GCC unroll 16
 	for (i = 0; i < nctrs; i++)
 		out[i] = NB_LOAD_RELAXED(&p[i]);
