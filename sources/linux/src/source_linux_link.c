@@ -123,7 +123,7 @@ link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
     struct lx_slist *stats)
 {
 	struct nlattr **tb;
-	const struct nlattr *kind;
+	const struct nlattr *kind, *nla;
 	const struct ifinfomsg *ifi;
 	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
 
@@ -141,16 +141,8 @@ link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
 		lx_seterr(lx, "linux: links: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
-	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
-	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
-	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
-	    (tb[IFLA_LINK] != NULL && !lx_attr_ok(tb[IFLA_LINK], 4)) ||
-	    (tb[IFLA_OPERSTATE] != NULL && !lx_attr_ok(tb[IFLA_OPERSTATE], 1))) {
-		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes",
-		    ifi->ifi_index);
-		return -EPROTO;
-	}
+	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0)
+		goto bad;
 	lx_zero(a, sizeof(*a));
 	a->index = (uint32_t)ifi->ifi_index;
 	a->type = ifi->ifi_type;
@@ -159,16 +151,36 @@ link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
 		copy_str(a->name, tb[IFLA_IFNAME], end);
 	if (tb[IFLA_LINKINFO] != NULL && (kind = linkinfo_kind(tb[IFLA_LINKINFO])) != NULL)
 		copy_str(a->kind, kind, end);
-	if (tb[IFLA_MTU] != NULL)
-		a->mtu = attr_u32(tb[IFLA_MTU]);
-	if (tb[IFLA_MASTER] != NULL)
-		a->master = attr_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_TXQLEN] != NULL)
-		a->txqlen = attr_u32(tb[IFLA_TXQLEN]);
-	if (tb[IFLA_LINK] != NULL)
-		a->link = attr_u32(tb[IFLA_LINK]);
-	if (tb[IFLA_OPERSTATE] != NULL)
-		a->operstate = *attr_data(tb[IFLA_OPERSTATE]);
+	/*
+	 * The fixed-size attributes are checked as they are read (one test
+	 * of each for presence): a short one fails the message, and *a is
+	 * then the caller's scratch.
+	 */
+	if ((nla = tb[IFLA_MTU]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->mtu = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_MASTER]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->master = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_TXQLEN]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->txqlen = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_LINK]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->link = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_OPERSTATE]) != NULL) {
+		if (!lx_attr_ok(nla, 1))
+			goto bad;
+		a->operstate = *attr_data(nla);
+	}
 	if (tb[IFLA_ADDRESS] != NULL)
 		a->lladdr_len = copy_bin(a->lladdr, sizeof(a->lladdr), tb[IFLA_ADDRESS]);
 	if (tb[IFLA_BROADCAST] != NULL)
@@ -177,6 +189,9 @@ link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
 		return lx_slist_add(stats, a->index, attr_data(tb[IFLA_STATS64]),
 		    attr_len(tb[IFLA_STATS64]));
 	return 0;
+bad:
+	lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes", ifi->ifi_index);
+	return -EPROTO;
 }
 
 static int
