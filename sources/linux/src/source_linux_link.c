@@ -51,13 +51,18 @@ attr_u32(const struct nlattr *nla)
 
 _Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_str16 fills 16 bytes");
 
-/* A string attribute into a 16-byte field (zeros after it); end: the message's. */
+/*
+ * A string attribute into a 16-byte field, a C string of at most 15 bytes
+ * (lx_copy_cstr16: not zeroed after its NUL; the name and the kind are
+ * compared as C strings here and padded by nb_if_upsert); end: the
+ * message's.
+ */
 static inline __attribute__((always_inline)) void
 copy_str(char dst[16], const struct nlattr *nla, const uint8_t *end)
 {
 	const uint8_t *src = attr_data(nla);
 
-	lx_copy_str16(dst, src, attr_len(nla) < 15 ? attr_len(nla) : 15, (size_t)(end - src));
+	lx_copy_cstr16(dst, src, attr_len(nla) < 15 ? attr_len(nla) : 15, (size_t)(end - src));
 }
 
 static uint8_t
