@@ -141,11 +141,15 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		addr_put(a->brd, address, alen);
 		a->has_brd = 1;
 	}
-	if (tb[IFA_LABEL] != NULL) {	/* to its NUL, at most sizeof(label) - 1 bytes */
+	/*
+	 * To its NUL, at most sizeof(label) - 1 bytes, as a C string (not
+	 * zeroed after it: compared as a C string here, padded by libstack).
+	 */
+	if (tb[IFA_LABEL] != NULL) {
 		const uint8_t *l = lx_attr_data(tb[IFA_LABEL]);
 		size_t n = lx_attr_len(tb[IFA_LABEL]);
 
-		lx_copy_str16(a->label, l, n < sizeof(a->label) - 1 ? n : sizeof(a->label) - 1,
+		lx_copy_cstr16(a->label, l, n < sizeof(a->label) - 1 ? n : sizeof(a->label) - 1,
 		    (size_t)((const uint8_t *)nlh + nlh->nlmsg_len - l));
 	}
 	a->valid_lft = a->preferred_lft = UINT32_MAX;

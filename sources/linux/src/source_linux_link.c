@@ -49,7 +49,7 @@ attr_u32(const struct nlattr *nla)
 	return v;
 }
 
-_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_str16 fills 16 bytes");
+_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_cstr16 fills 16 bytes");
 
 /*
  * A string attribute into a 16-byte field, a C string of at most 15 bytes
