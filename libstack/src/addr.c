@@ -35,8 +35,9 @@
 
 #include "ifaddr.h"
 
-int
-nb_addr_key(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
+/* nb_addr_key, inline here (an address load checks every address). */
+static inline __attribute__((always_inline)) int
+nb_addr_key_inline(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
 {
 	memset(key, 0, NB_ADDR_KEYLEN);
 	key[0] = (uint8_t)family;
@@ -49,6 +50,12 @@ nb_addr_key(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
 	return 0;
 }
 
+int
+nb_addr_key(int family, const void *addr, uint8_t key[NB_ADDR_KEYLEN])
+{
+	return nb_addr_key_inline(family, addr, key);
+}
+
 /* An address of family-length bytes (4 or 16), copied without a call. */
 static inline void
 nb_addr_copy(uint8_t dst[16], const uint8_t src[16], bool inet)
@@ -58,8 +65,8 @@ nb_addr_copy(uint8_t dst[16], const uint8_t src[16], bool inet)
 		memcpy(dst + 4, src + 4, 12);
 }
 
-/* nb_addrattrs_norm into zeroed memory. */
-static void
+/* nb_addrattrs_norm into zeroed memory (inline: a new address's fill). */
+static inline __attribute__((always_inline)) void
 nb_addrattrs_fill(struct nb_addrattrs *n, const struct nb_addrattrs *a)
 {
 	bool inet = a->family == AF_INET;
@@ -108,16 +115,22 @@ nb_addr_match_fn(const struct nb_hent *e, const void *arg)
 	return ad->ifindex == m->ifindex && ad->prefixlen == m->prefixlen;
 }
 
-int
-nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN])
+static inline __attribute__((always_inline)) int
+nb_addr_check_inline(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN])
 {
 	if (a == NULL)
 		return -EINVAL;
-	if (nb_addr_key(a->family, a->addr, key) != 0)
+	if (nb_addr_key_inline(a->family, a->addr, key) != 0)
 		return -EAFNOSUPPORT;
 	if (a->prefixlen > (a->family == AF_INET ? 32 : 128))
 		return -EINVAL;
 	return 0;
+}
+
+int
+nb_addr_check(const struct nb_addrattrs *a, uint8_t key[NB_ADDR_KEYLEN])
+{
+	return nb_addr_check_inline(a, key);
 }
 
 /*
@@ -142,8 +155,8 @@ nb_addr_lock_iface(struct nb_stack *st, uint32_t ifindex)
  * attributes in ad->first.a) into the address hash and its interface's
  * list, unborn until the caller's commit stamps it (nb_addr_stamp_birth).
  */
-void
-nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
+static inline __attribute__((always_inline)) void
+nb_addr_link_inline(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
     struct nb_hent *e)
 {
 	nb_vis_init(&ad->vis);
@@ -156,10 +169,23 @@ nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
 }
 
 void
-nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
+nb_addr_link(struct nb_stack *st, struct nb_iface *ifp, struct nb_addr *ad,
+    struct nb_hent *e)
+{
+	nb_addr_link_inline(st, ifp, ad, e);
+}
+
+static inline void
+nb_addr_stamp_birth_inline(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
 {
 	NB_STORE_RELAXED(&ad->vis.birth, v);
 	NB_STORE_RELAXED(&e->vis.birth, v);
+}
+
+void
+nb_addr_stamp_birth(struct nb_addr *ad, struct nb_hent *e, uint64_t v)
+{
+	nb_addr_stamp_birth_inline(ad, e, v);
 }
 
 /* The event log: "address added 10.0.0.1/24" on the address's interface. */
@@ -222,7 +248,7 @@ nb_addr_add_locked(struct nb_stack *st, struct nb_iface *ifp, const struct nb_ad
 		return -ENOMEM;
 	}
 	nb_addrattrs_fill(&ad->first.a, a);	/* ad is zeroed */
-	nb_addr_link(st, ifp, ad, e);
+	nb_addr_link_inline(st, ifp, ad, e);
 	nb_htab_writer_maybe_grow(&st->addr_hash);	/* repoints ad->ent */
 	*newp = ad;
 	return 0;
@@ -251,7 +277,7 @@ nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, si
 	pthread_mutex_lock(&st->if_lock);
 	pthread_mutex_lock(&st->addr_lock);
 	for (i = 0; i < n; i++) {
-		if ((error = nb_addr_check(&a[i], key)) != 0)
+		if ((error = nb_addr_check_inline(&a[i], key)) != 0)
 			break;
 		/* A dump's order: the same interface as before, or one just after it. */
 		if ((ifp == NULL || ifp->index != a[i].ifindex) &&
@@ -272,7 +298,7 @@ nb_addr_add_many(struct nb_stack *st, const struct nb_addrattrs *a, size_t n, si
 		ev = nb_ev_on(st);
 		v = nb_commit_begin(st);
 		for (ad = born; ad != NULL; ad = ad->gc_next)
-			nb_addr_stamp_birth(ad, ad->ent, v);
+			nb_addr_stamp_birth_inline(ad, ad->ent, v);
 		nb_commit_end(st, v);
 		while ((ad = born) != NULL) {
 			born = ad->gc_next;

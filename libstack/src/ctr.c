@@ -16,6 +16,25 @@
  * object's reclamation (after a grace period) or at stack destroy. An
  * interface embeds its group in its own allocation (nb_ctrgroup_init_at),
  * so both go in one free.
+ *
+ * Slots in use. A slot is written only through the base that
+ * nb_ctrgroup_slot (or nb_ctrgroup_slot_at) hands out, and handing it out
+ * first raises g->nused past the slot (nb_ctrgroup_mark; the raise is a
+ * relaxed CAS, nused is never lowered); a slot at or above nused was never
+ * handed out, so it is still all zeros. nused starts at 1: slot 0, the
+ * source's, which writes nearly every group, is always summed and its
+ * hand-out raises nothing. The sums read nused (relaxed) and then the
+ * slots below it only: a cold interface, whose source alone ever wrote
+ * it, is one slot to read, not nslots. A slot handed out for the first time concurrently
+ * with a sum is either counted (its words read with relaxed loads, as
+ * before) or skipped, which is the same as reading its initial zeros; that
+ * is a value those loads could have returned. They could not only if a
+ * store into the slot happened before them; between the nused load and
+ * them the reader does nothing but relaxed loads, so such a store would
+ * also happen before the nused load, and the mark, sequenced before the
+ * store in its writer, with it: the load would have seen the raised
+ * nused (coherence). nused only grows, so a reader that once saw a slot
+ * counted counts it in every later sum.
  */
 
 #include <errno.h>
@@ -45,6 +64,7 @@ nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out)
 	g->nctrs = nctrs;
 	g->nslots = nslots;
 	g->stride = stride / sizeof(uint64_t);
+	g->nused = 1;		/* slot 0 (NB_SLOT_SOURCE) is always summed */
 	*out = g;
 	return 0;
 }
@@ -73,12 +93,23 @@ nb_ctrgroup_nslots(const struct nb_ctrgroup *g)
 	return g->nslots;
 }
 
+void
+nb_ctrgroup_raise(struct nb_ctrgroup *g, unsigned slot)
+{
+	unsigned n = NB_LOAD_RELAXED(&g->nused);
+
+	/* A relaxed CAS loop: owners of other slots may raise it meanwhile. */
+	while (n <= slot && !__atomic_compare_exchange_n(&g->nused, &n, slot + 1, true,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 uint64_t *
 nb_ctrgroup_slot(struct nb_ctrgroup *g, unsigned slot)
 {
 	if (slot >= g->nslots)
 		return NULL;
-	return g->base + (size_t)slot * g->stride;
+	return nb_ctrgroup_slot_at(g, slot);	/* marks the slot used */
 }
 
 uint64_t
@@ -88,9 +119,11 @@ nb_ctrgroup_sum(const struct nb_ctrgroup *g, unsigned idx)
 	uint64_t sum = 0;
 	unsigned s;
 
+	unsigned n = NB_LOAD_RELAXED(&g->nused);
+
 	if (idx >= g->nctrs)
 		return 0;
-	for (s = 0, p = g->base + idx; s < g->nslots; s++, p += g->stride)
+	for (s = 0, p = g->base + idx; s < n; s++, p += g->stride)
 		sum += NB_LOAD_RELAXED(p);
 	return sum;
 }
@@ -98,13 +131,7 @@ nb_ctrgroup_sum(const struct nb_ctrgroup *g, unsigned idx)
 void
 nb_ctrgroup_sum_all(const struct nb_ctrgroup *g, uint64_t *out)
 {
-	const uint64_t *p;
-	unsigned s, i;
-
-	memset(out, 0, g->nctrs * sizeof(*out));
-	for (s = 0, p = g->base; s < g->nslots; s++, p += g->stride)
-		for (i = 0; i < g->nctrs; i++)
-			out[i] += NB_LOAD_RELAXED(&p[i]);
+	nb_ctrgroup_sum_used(g, g->nctrs, out);
 }
 
 int

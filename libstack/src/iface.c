@@ -117,22 +117,23 @@ nb_lladdr_copy(uint8_t *dst, const uint8_t *src, uint8_t len)
 	return len;
 }
 
+/* type, flags, mtu, master, txqlen and link: six words in a row, copied as one. */
+#define NB_IFA_WORDS_LEN	(offsetof(struct nb_ifattrs, link) + sizeof(uint32_t) - \
+				 offsetof(struct nb_ifattrs, type))
+_Static_assert(NB_IFA_WORDS_LEN == 6 * sizeof(uint32_t), "nb_ifattrs: type .. link in a row");
+
 /*
  * n (zeroed, its name in place) = the rest of a, with its kind zero padded
- * (at most NB_KIND_MAX - 1 bytes) and no stray bytes.
+ * (at most NB_KIND_MAX - 1 bytes) and no stray bytes. Inline in its two
+ * callers (a new interface's fill is on the cold load's path).
  */
-static void
+static inline __attribute__((always_inline)) void
 nb_ifattrs_fill(struct nb_ifattrs *n, const struct nb_ifattrs *a)
 {
 	if (nb_ifname_pad(a->kind, n->kind) == NB_KIND_MAX)
 		n->kind[NB_KIND_MAX - 1] = '\0';	/* no NUL: the first NB_KIND_MAX - 1 */
 	n->index = a->index;
-	n->type = a->type;
-	n->flags = a->flags;
-	n->mtu = a->mtu;
-	n->master = a->master;
-	n->txqlen = a->txqlen;
-	n->link = a->link;
+	memcpy(&n->type, &a->type, NB_IFA_WORDS_LEN);
 	n->operstate = a->operstate;
 	n->lladdr_len = nb_lladdr_copy(n->lladdr, a->lladdr, a->lladdr_len);
 	n->brd_len = nb_lladdr_copy(n->brd, a->brd, a->brd_len);
@@ -688,7 +689,7 @@ out:
  * st->nslots, the callers' check: every group has that many). Unrolled:
  * the relaxed stores are not merged into a copy.
  */
-static void
+static inline __attribute__((always_inline)) void
 nb_if_stats_put(const struct nb_iface *ifp, unsigned slot, const uint64_t v[NB_IFSTAT_MAX])
 {
 	uint64_t *p = nb_ctrgroup_slot_at(ifp->ctrs, slot);
@@ -847,7 +848,7 @@ nb_iface_gen(const struct nb_iface *ifp)
 void
 nb_iface_stats(const struct nb_iface *ifp, uint64_t out[NB_IFSTAT_MAX])
 {
-	nb_ctrgroup_sum_all(ifp->ctrs, out);
+	nb_ctrgroup_sum_used(ifp->ctrs, NB_IFSTAT_MAX, out);
 }
 
 const struct nb_ctrgroup *

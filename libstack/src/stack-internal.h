@@ -530,12 +530,30 @@ struct nb_ctrgroup {
 	unsigned	 nslots;
 	size_t		 stride;	/* uint64_t per slot, a multiple of 8 */
 	uint64_t	*base;		/* aligned_alloc(64) */
+	unsigned	 nused;		/* atomic, only raised, >= 1: slots
+					   [nused, nslots) were never handed
+					   out (all zero); see ctr.c */
 };
+
+/* nb_ctrgroup_mark's first time for a slot: raise g->nused past it (ctr.c). */
+void	nb_ctrgroup_raise(struct nb_ctrgroup *g, unsigned slot);
+
+/*
+ * Slot `slot` is about to be handed out for writing: g->nused is raised
+ * past it (once per slot and group) before any store through its base.
+ */
+static inline void
+nb_ctrgroup_mark(struct nb_ctrgroup *g, unsigned slot)
+{
+	if (__builtin_expect(slot >= NB_LOAD_RELAXED(&g->nused), 0))
+		nb_ctrgroup_raise(g, slot);
+}
 
 /* nb_ctrgroup_slot of a slot known to be < g->nslots, inline. */
 static inline uint64_t *
 nb_ctrgroup_slot_at(struct nb_ctrgroup *g, unsigned slot)
 {
+	nb_ctrgroup_mark(g, slot);
 	return g->base + (size_t)slot * g->stride;
 }
 
@@ -557,6 +575,29 @@ nb_ctrgroup_init_at(struct nb_ctrgroup *g, unsigned nctrs, unsigned nslots, uint
 	g->nslots = nslots;
 	g->stride = nb_ctrgroup_bytes(nctrs, 1) / sizeof(uint64_t);
 	g->base = base;
+	g->nused = 1;		/* slot 0 (NB_SLOT_SOURCE) is always summed */
+}
+
+/*
+ * nb_ctrgroup_sum_all, inline, for a caller whose nctrs is a constant
+ * (the loops unroll): the slots [0, nused) only (ctr.c says why that is
+ * a valid read).
+ */
+static inline __attribute__((always_inline)) void
+nb_ctrgroup_sum_used(const struct nb_ctrgroup *g, unsigned nctrs, uint64_t *out)
+{
+	const uint64_t *p = g->base;
+	unsigned n = NB_LOAD_RELAXED(&g->nused), s, i;	/* >= 1 */
+
+#pragma GCC unroll 16
+	for (i = 0; i < nctrs; i++)
+		out[i] = NB_LOAD_RELAXED(&p[i]);
+	for (s = 1; s < n; s++) {
+		p += g->stride;
+#pragma GCC unroll 16
+		for (i = 0; i < nctrs; i++)
+			out[i] += NB_LOAD_RELAXED(&p[i]);
+	}
 }
 
 /* ---- registries ---- */

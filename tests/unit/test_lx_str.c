@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_lx_str.c - lx_copy_str16 (the linux source's word-at-a-time string copy) against the byte loop. */
+/* test_lx_str.c - lx_copy_str16 and lx_copy_cstr16 (the linux source's string copies) against the byte loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lx_str.h"
+#include "ifaddr.h"		/* nb_ifname_pad: what nb_if_upsert makes of a name or kind */
 
 #include "check.h"
 
@@ -35,7 +36,7 @@ int
 main(void)
 {
 	uint8_t buf[64];
-	char got[16], want[16];
+	char got[16], want[16], pad[16];
 	unsigned seed = 14, round;
 	size_t i, off, max, avail;
 
@@ -50,6 +51,17 @@ main(void)
 		lx_copy_str16(got, buf + off, max, avail);
 		CHECK(memcmp(got, want, sizeof(got)) == 0, "round %u off %zu max %zu avail %zu",
 		    round, off, max, avail);
+		/*
+		 * lx_copy_cstr16: the same C string (its NUL within the 16
+		 * bytes), and the same bytes once padded as libstack pads a
+		 * name or a kind.
+		 */
+		memset(got, 0x5a, sizeof(got));
+		lx_copy_cstr16(got, buf + off, max, avail);
+		CHECK(strnlen(got, sizeof(got)) < sizeof(got) && strcmp(got, want) == 0,
+		    "cstr round %u off %zu max %zu avail %zu", round, off, max, avail);
+		CHECK(nb_ifname_pad(got, pad) == strlen(want) && memcmp(pad, want, sizeof(pad)) == 0,
+		    "cstr pad round %u off %zu max %zu avail %zu", round, off, max, avail);
 	}
 	printf("test_lx_str: %d checks, %d failed\n", checks, failures);
 	return failures != 0;

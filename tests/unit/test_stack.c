@@ -197,6 +197,157 @@ test_ctrgroup(void)
 	nb_ctrgroup_destroy(&g);
 }
 
+/* xorshift: the tests' reproducible pseudo-random numbers. */
+static uint64_t
+xrand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The sums read only the slots ever handed out (nb_ctrgroup_mark): against
+ * a plain sum over every slot (nb_ctrgroup_percpu reads them all), for
+ * groups of many shapes whose slots are handed out in random order, and
+ * for an interface's embedded group (nb_iface_stats, its counters summed
+ * unrolled).
+ */
+static void
+test_ctrgroup_used(void)
+{
+	struct nb_ctrgroup *g;
+	uint64_t x = 0x9e3779b97f4a7c15ull, all[24], want[24], total;
+	unsigned nctrs, nslots, step, s, i, bad;
+
+	for (nctrs = 1; nctrs <= 20; nctrs++)
+		for (nslots = 1; nslots <= 9; nslots++) {
+			g = NULL;
+			CHECK_EQ(nb_ctrgroup_create(nctrs, nslots, &g), 0);
+			for (step = 0, bad = 0; step < 3 * nslots; step++) {
+				s = (unsigned)(xrand(&x) % nslots);
+				i = (unsigned)(xrand(&x) % nctrs);
+				if (step % 3 != 2)
+					nb_ctr_add(nb_ctrgroup_slot(g, s), i, xrand(&x) >> 8);
+				else
+					(void)nb_ctrgroup_slot(g, s);	/* handed out, not written */
+				nb_ctrgroup_sum_all(g, all);
+				for (i = 0; i < nctrs; i++) {
+					CHECK_EQ(nb_ctrgroup_percpu(g, i, NULL, 0, &total), (int)nslots);
+					want[i] = total;
+					if (all[i] != want[i] || nb_ctrgroup_sum(g, i) != want[i])
+						bad++;
+				}
+			}
+			CHECK(bad == 0, "%u counters, %u slots: %u sums differ", nctrs, nslots, bad);
+			nb_ctrgroup_destroy(&g);
+		}
+
+	/* Interfaces: slot 0 alone (a cold read), then others, any order. */
+	{
+		struct nb_stack *st = mkstack(6);
+		uint64_t v[NB_IFSTAT_MAX], got[NB_IFSTAT_MAX];
+		const struct nb_iface *ifp;
+		struct nb_ifattrs a;
+		struct nb_read rd;
+		unsigned k;
+
+		for (k = 1; k <= 40; k++) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "u%u", k);
+			mkattrs(&a, k, name);
+			CHECK_EQ(nb_if_upsert(st, &a, NULL), 0);
+		}
+		nb_read_enter(st, &rd);
+		for (k = 1, bad = 0; k <= 40; k++) {
+			ifp = nb_if_lookup_index(&rd, k);
+			nb_iface_stats(ifp, got);
+			for (i = 0; i < NB_IFSTAT_MAX; i++)
+				bad += got[i] != 0;
+		}
+		nb_read_exit(&rd);
+		CHECK_EQ(bad, 0);
+		for (step = 0, bad = 0; step < 400; step++) {
+			k = 1 + (unsigned)(xrand(&x) % 40);
+			s = (unsigned)(xrand(&x) % (step < 100 ? 1 : 6));
+			nb_read_enter(st, &rd);
+			ifp = nb_if_lookup_index(&rd, k);
+			if (s == NB_SLOT_SOURCE) {
+				for (i = 0; i < NB_IFSTAT_MAX; i++)
+					v[i] = xrand(&x) >> 4;
+				nb_read_exit(&rd);
+				CHECK_EQ(nb_if_stats_store(st, k, NB_SLOT_SOURCE, v), 0);
+				nb_read_enter(st, &rd);
+				ifp = nb_if_lookup_index(&rd, k);
+			} else
+				nb_ctr_add(nb_iface_stats_slot(ifp, s),
+				    (unsigned)(xrand(&x) % NB_IFSTAT_MAX), xrand(&x) >> 8);
+			nb_iface_stats(ifp, got);
+			for (i = 0; i < NB_IFSTAT_MAX; i++) {
+				nb_ctrgroup_percpu(nb_iface_ctrs(ifp), i, NULL, 0, &total);
+				bad += got[i] != total;
+			}
+			nb_read_exit(&rd);
+		}
+		CHECK_EQ(bad, 0);
+		nb_stack_destroy(&st);
+	}
+}
+
+/*
+ * A slot handed out for the first time while a reader sums (TSan: no
+ * race; the sums never go down, each slot's writer only adds).
+ */
+struct used_race {
+	struct nb_ctrgroup *g;
+	unsigned	 nslots;
+	_Atomic int	 done;
+};
+
+static void *
+used_race_writer(void *arg)
+{
+	struct used_race *r = arg;
+	unsigned s, k;
+
+	for (s = 1; s < r->nslots; s++)
+		for (k = 0; k < 2000; k++)
+			nb_ctr_add(nb_ctrgroup_slot(r->g, s), s % 3, 1);
+	r->done = 1;
+	return NULL;
+}
+
+static void
+test_ctrgroup_used_race(void)
+{
+	struct used_race r = { .nslots = 8 };
+	uint64_t all[3], last[3] = { 0 };
+	pthread_t t;
+	unsigned i, bad = 0;
+	int stop;
+
+	CHECK_EQ(nb_ctrgroup_create(3, r.nslots, &r.g), 0);
+	nb_ctr_store(nb_ctrgroup_slot(r.g, 0), 0, 5);
+	CHECK_EQ(pthread_create(&t, NULL, used_race_writer, &r), 0);
+	do {
+		stop = r.done;
+		nb_ctrgroup_sum_all(r.g, all);
+		for (i = 0; i < 3; i++) {
+			bad += all[i] < last[i];
+			last[i] = all[i];
+		}
+	} while (!stop);
+	pthread_join(t, NULL);
+	CHECK_EQ(bad, 0);
+	nb_ctrgroup_sum_all(r.g, all);
+	CHECK_EQ(all[0], 5 + 2000 * 2);		/* slots 3 and 6 */
+	CHECK_EQ(all[1], 2000 * 3);		/* 1, 4, 7 */
+	CHECK_EQ(all[2], 2000 * 2);		/* 2, 5 */
+	nb_ctrgroup_destroy(&r.g);
+}
+
 static void
 test_slots(void)
 {
@@ -1682,6 +1833,8 @@ main(void)
 {
 	test_lifecycle();
 	test_ctrgroup();
+	test_ctrgroup_used();
+	test_ctrgroup_used_race();
 	test_slots();
 	test_ifstat_desc_mask();
 	test_upsert();

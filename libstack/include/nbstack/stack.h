@@ -130,14 +130,19 @@ struct nb_ctr_desc {
  * cache-line aligned and padded so that two writers never share a line.
  * A slot has exactly one writer at a time (its owner); updates are relaxed
  * load + relaxed store, no read-modify-write atomics; readers sum the slots
- * with relaxed loads (a sum is not atomic across slots, like percpu_foreach).
+ * with relaxed loads (a sum is not atomic across slots, like percpu_foreach),
+ * skipping those never handed out by nb_ctrgroup_slot (still zero).
  */
 int	nb_ctrgroup_create(unsigned nctrs, unsigned nslots, struct nb_ctrgroup **out);
 void	nb_ctrgroup_destroy(struct nb_ctrgroup **gp);
 unsigned nb_ctrgroup_nctrs(const struct nb_ctrgroup *g);
 unsigned nb_ctrgroup_nslots(const struct nb_ctrgroup *g);
 
-/* Slot owner: the base of slot's counter array (percpu_getref). */
+/*
+ * Slot owner: the base of slot's counter array (percpu_getref): the only
+ * way to a slot's counters, so write them through it only. Handing a slot
+ * out marks it as one the sums read.
+ */
 uint64_t *nb_ctrgroup_slot(struct nb_ctrgroup *g, unsigned slot);
 
 /* Slot owner: add v to counter idx of the slot whose base is `local`. */

@@ -60,4 +60,22 @@ lx_copy_str16(char dst[16], const uint8_t *src, size_t max, size_t avail)
 	memset(dst + n, 0, 16 - n);
 }
 
+/*
+ * The same C string as lx_copy_str16 (cut at its first NUL or after max
+ * bytes, max < 16) in dst, but the bytes after its NUL are what follows in
+ * the message, not zeros: for a field whose every reader takes it as a C
+ * string or pads it (an interface's name and kind: nb_if_upsert pads
+ * both), so the 16 bytes are copied whole and the NUL put at max.
+ */
+static inline void
+lx_copy_cstr16(char dst[16], const uint8_t *src, size_t max, size_t avail)
+{
+	if (avail >= 16) {
+		memcpy(dst, src, 16);
+		dst[max] = '\0';	/* an earlier NUL ends it first */
+		return;
+	}
+	lx_copy_str16(dst, src, max, avail);
+}
+
 #endif

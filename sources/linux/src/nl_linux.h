@@ -13,6 +13,7 @@
 #include <netlink/socket.h>
 
 #include "lx_attr.h"
+#include "lx_stats64.h"
 #include "nbstack/stack.h"
 #include "nl_kmap.h"
 #include "source_linux_proc.h"
@@ -202,8 +203,25 @@ void	lx_stats64_map(const void *data, size_t len, uint64_t v[NB_IFSTAT_MAX]);
 int	lx_ifstats_refresh(struct lx *lx);
 /* Dump into *out on io's socket: no stack access, any thread. */
 int	lx_ifstats_dump(struct lx *io, struct lx_slist *out);
-/* Append link `index`'s struct rtnl_link_stats64 (len bytes) to *l. */
-int	lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len);
+/*
+ * Append link `index`'s struct rtnl_link_stats64 (len bytes) to *l: 0 or
+ * -ENOMEM. The usual case (room, a full struct: constant reads) inline;
+ * lx_slist_add_slow grows the list or takes a short struct.
+ */
+int	lx_slist_add_slow(struct lx_slist *l, uint32_t index, const void *s64, size_t len);
+
+static inline int
+lx_slist_add(struct lx_slist *l, uint32_t index, const void *s64, size_t len)
+{
+	struct nb_ifstats_rec *r;
+
+	if (l->n >= l->cap || len < STATS64_NOHANDLER_END)
+		return lx_slist_add_slow(l, index, s64, len);
+	r = &l->v[l->n++];
+	r->index = index;
+	stats64_map(s64, STATS64_NOHANDLER_END, r->v);
+	return 0;
+}
 /* Store a complete dump's counters (the refresh thread). */
 int	lx_ifstats_apply(struct lx *lx, const struct lx_slist *l);
 

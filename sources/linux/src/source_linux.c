@@ -300,6 +300,7 @@ lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
 	struct nlmsghdr *rh = nlmsg_hdr(req), *h;
 	bool dump = (rh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	bool ack = (rh->nlmsg_flags & NLM_F_ACK) != 0;
+	bool single = !dump && !ack;	/* one reply, no ACK: it ends the request */
 	bool intr = false;
 	uint32_t seq;
 	size_t len;
@@ -317,30 +318,32 @@ lx_request_once(struct lx *lx, struct nl_msg *req, const char *what,
 		for (h = (struct nlmsghdr *)lx->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != seq)	/* left over from an aborted request */
 				continue;
-			if ((h->nlmsg_flags & NLM_F_DUMP_INTR) != 0)
-				intr = true;
-			switch (h->nlmsg_type) {
-			case NLMSG_NOOP:
-				continue;
-			case NLMSG_OVERRUN:
-				lx_seterr(lx, "netlink: %s: overrun", what);
-				return -ENOBUFS;
-			case NLMSG_ERROR:
-				if ((error = lx_msg_error(lx, h, what)) != 0)
-					return error;
-				if (!dump)
-					return 0;	/* the ACK ends a request */
-				continue;
-			case NLMSG_DONE:
-				if ((error = lx_msg_done(lx, h, what)) != 0)
-					return error;
-				return intr ? LX_INTERRUPTED : 0;
-			default:
-				break;
+			intr |= (h->nlmsg_flags & NLM_F_DUMP_INTR) != 0;
+			/* A data message (the usual) skips the control types' tests. */
+			if (__builtin_expect(h->nlmsg_type < NLMSG_MIN_TYPE, 0)) {
+				switch (h->nlmsg_type) {
+				case NLMSG_NOOP:
+					continue;
+				case NLMSG_OVERRUN:
+					lx_seterr(lx, "netlink: %s: overrun", what);
+					return -ENOBUFS;
+				case NLMSG_ERROR:
+					if ((error = lx_msg_error(lx, h, what)) != 0)
+						return error;
+					if (!dump)
+						return 0;	/* the ACK ends a request */
+					continue;
+				case NLMSG_DONE:
+					if ((error = lx_msg_done(lx, h, what)) != 0)
+						return error;
+					return intr ? LX_INTERRUPTED : 0;
+				default:
+					break;
+				}
 			}
 			if (fn != NULL && (error = fn(lx, h, arg)) != 0)
 				return error;
-			if (!dump && !ack && (h->nlmsg_flags & NLM_F_MULTI) == 0)
+			if (single && (h->nlmsg_flags & NLM_F_MULTI) == 0)
 				return 0;		/* the single reply */
 		}
 		if (len != 0) {

@@ -58,27 +58,32 @@ addrattrs_equal(const struct nb_addrattrs *x, const struct nb_addrattrs *y)
 	    x->valid_lft == y->valid_lft && x->preferred_lft == y->preferred_lft;
 }
 
-/*
- * An attribute holding an address of family-length alen (4 or 16) into
- * dst: copies of constant size, without a call.
- */
-static bool
-addr_get(uint8_t *dst, const struct nlattr *nla, int alen)
+/* nla, if it holds an address of family-length alen (4 or 16); else NULL. */
+static inline const struct nlattr *
+addr_attr(const struct nlattr *nla, int alen)
 {
-	if (nla == NULL || lx_attr_len(nla) < (size_t)alen)
-		return false;
+	return nla != NULL && lx_attr_len(nla) >= (size_t)alen ? nla : NULL;
+}
+
+/*
+ * The address in nla (addr_attr's) into dst, zeroed beyond alen bytes
+ * already: copies of constant size, without a call.
+ */
+static inline void
+addr_put(uint8_t *dst, const struct nlattr *nla, int alen)
+{
 	if (alen == 4)
 		memcpy(dst, lx_attr_data(nla), 4);
 	else
 		memcpy(dst, lx_attr_data(nla), 16);
-	return true;
 }
 
-/* The first alen (4 or 16) bytes of x and y differ. */
-static bool
-addr_differ(const uint8_t *x, const uint8_t *y, int alen)
+/* The addresses in x and y (addr_attr's) differ. */
+static inline bool
+addr_differ(const struct nlattr *x, const struct nlattr *y, int alen)
 {
-	return alen == 4 ? memcmp(x, y, 4) != 0 : memcmp(x, y, 16) != 0;
+	return alen == 4 ? memcmp(lx_attr_data(x), lx_attr_data(y), 4) != 0 :
+	    memcmp(lx_attr_data(x), lx_attr_data(y), 16) != 0;
 }
 
 /* Parse an RTM_NEWADDR (or DELADDR) into *a. 1 if it is not an inet/inet6 address. */
@@ -86,10 +91,9 @@ static int
 addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 {
 	struct nlattr *tb[IFA_MAX + 1];
+	const struct nlattr *local, *address;
 	struct ifaddrmsg *ifa;
 	struct ifa_cacheinfo ci;
-	uint8_t local[16], address[16];
-	bool has_local, has_address;
 	int alen, error;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
@@ -115,8 +119,6 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		return -EPROTO;
 	}
 	lx_zero(a, sizeof(*a));
-	memset(local, 0, sizeof(local));
-	memset(address, 0, sizeof(address));
 	a->ifindex = ifa->ifa_index;
 	a->family = ifa->ifa_family;
 	a->prefixlen = ifa->ifa_prefixlen;
@@ -125,23 +127,29 @@ addr_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_addrattrs *a)
 		memcpy(&a->flags, lx_attr_data(tb[IFA_FLAGS]), sizeof(a->flags));
 	else
 		a->flags = ifa->ifa_flags;
-	has_local = addr_get(local, tb[IFA_LOCAL], alen);
-	has_address = addr_get(address, tb[IFA_ADDRESS], alen);
-	if (!has_local && !has_address)
+	local = addr_attr(tb[IFA_LOCAL], alen);
+	address = addr_attr(tb[IFA_ADDRESS], alen);
+	if (local == NULL && address == NULL)
 		return 1;			/* nothing to key it by */
-	memcpy(a->addr, has_local ? local : address, sizeof(a->addr));
+	addr_put(a->addr, local != NULL ? local : address, alen);
 	/* IFA_ADDRESS differing from IFA_LOCAL is the peer of a p2p address. */
-	if (has_local && has_address && addr_differ(local, address, alen)) {
-		memcpy(a->peer, address, sizeof(a->peer));
+	if (local != NULL && address != NULL && addr_differ(local, address, alen)) {
+		addr_put(a->peer, address, alen);
 		a->has_peer = 1;
 	}
-	if (addr_get(a->brd, tb[IFA_BROADCAST], alen))
+	if ((address = addr_attr(tb[IFA_BROADCAST], alen)) != NULL) {
+		addr_put(a->brd, address, alen);
 		a->has_brd = 1;
-	if (tb[IFA_LABEL] != NULL) {	/* to its NUL, at most sizeof(label) - 1 bytes */
+	}
+	/*
+	 * To its NUL, at most sizeof(label) - 1 bytes, as a C string (not
+	 * zeroed after it: compared as a C string here, padded by libstack).
+	 */
+	if (tb[IFA_LABEL] != NULL) {
 		const uint8_t *l = lx_attr_data(tb[IFA_LABEL]);
 		size_t n = lx_attr_len(tb[IFA_LABEL]);
 
-		lx_copy_str16(a->label, l, n < sizeof(a->label) - 1 ? n : sizeof(a->label) - 1,
+		lx_copy_cstr16(a->label, l, n < sizeof(a->label) - 1 ? n : sizeof(a->label) - 1,
 		    (size_t)((const uint8_t *)nlh + nlh->nlmsg_len - l));
 	}
 	a->valid_lft = a->preferred_lft = UINT32_MAX;
@@ -234,9 +242,11 @@ addr_dump_msg(struct lx *io, struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
 	    ((struct ifaddrmsg *)NLMSG_DATA(nlh))->ifa_family != d->family)
 		return 0;
-	if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
-		return -ENOMEM;
-	l->v = v;
+	if (l->n >= l->cap) {		/* (lx_vec_room's first test, without the call) */
+		if ((v = lx_vec_room(l->v, &l->cap, l->n, sizeof(*v))) == NULL)
+			return -ENOMEM;
+		l->v = v;
+	}
 	if ((error = addr_parse(io, nlh, &l->v[l->n])) != 0)
 		return error > 0 ? 0 : error;
 	l->n++;

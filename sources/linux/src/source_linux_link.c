@@ -49,15 +49,20 @@ attr_u32(const struct nlattr *nla)
 	return v;
 }
 
-_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_str16 fills 16 bytes");
+_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_cstr16 fills 16 bytes");
 
-/* A string attribute into a 16-byte field (zeros after it); end: the message's. */
+/*
+ * A string attribute into a 16-byte field, a C string of at most 15 bytes
+ * (lx_copy_cstr16: not zeroed after its NUL; the name and the kind are
+ * compared as C strings here and padded by nb_if_upsert); end: the
+ * message's.
+ */
 static inline __attribute__((always_inline)) void
 copy_str(char dst[16], const struct nlattr *nla, const uint8_t *end)
 {
 	const uint8_t *src = attr_data(nla);
 
-	lx_copy_str16(dst, src, attr_len(nla) < 15 ? attr_len(nla) : 15, (size_t)(end - src));
+	lx_copy_cstr16(dst, src, attr_len(nla) < 15 ? attr_len(nla) : 15, (size_t)(end - src));
 }
 
 static uint8_t
@@ -80,7 +85,7 @@ copy_bin(uint8_t *dst, size_t dstsz, const struct nlattr *nla)
  * with a policy costs more than the rest of the message): NULL if absent or
  * malformed (before it, or not a NUL-terminated string).
  */
-static const struct nlattr *
+static inline __attribute__((always_inline)) const struct nlattr *
 linkinfo_kind(const struct nlattr *li)
 {
 	const uint8_t *p = attr_data(li);
@@ -115,13 +120,15 @@ linkinfo_kind(const struct nlattr *li)
 
 /*
  * Parse an RTM_NEWLINK into *a (zeroed first). 1 if it is not an AF_UNSPEC
- * link message (AF_BRIDGE port messages) and must be ignored.
+ * link message (AF_BRIDGE port messages) and must be ignored. Inline in
+ * the dump handler (link_dump_msg); link_parse is the others' call.
  */
-static int
-link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
+static inline __attribute__((always_inline)) int
+link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
+    struct lx_slist *stats)
 {
 	struct nlattr **tb;
-	const struct nlattr *kind;
+	const struct nlattr *kind, *nla;
 	const struct ifinfomsg *ifi;
 	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
 
@@ -139,16 +146,8 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 		lx_seterr(lx, "linux: links: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0 ||
-	    (tb[IFLA_MTU] != NULL && !lx_attr_ok(tb[IFLA_MTU], 4)) ||
-	    (tb[IFLA_MASTER] != NULL && !lx_attr_ok(tb[IFLA_MASTER], 4)) ||
-	    (tb[IFLA_TXQLEN] != NULL && !lx_attr_ok(tb[IFLA_TXQLEN], 4)) ||
-	    (tb[IFLA_LINK] != NULL && !lx_attr_ok(tb[IFLA_LINK], 4)) ||
-	    (tb[IFLA_OPERSTATE] != NULL && !lx_attr_ok(tb[IFLA_OPERSTATE], 1))) {
-		lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes",
-		    ifi->ifi_index);
-		return -EPROTO;
-	}
+	if (lx_attrs_all(nlh, sizeof(*ifi), tb, LINK_TBMAX) < 0)
+		goto bad;
 	lx_zero(a, sizeof(*a));
 	a->index = (uint32_t)ifi->ifi_index;
 	a->type = ifi->ifi_type;
@@ -157,16 +156,36 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 		copy_str(a->name, tb[IFLA_IFNAME], end);
 	if (tb[IFLA_LINKINFO] != NULL && (kind = linkinfo_kind(tb[IFLA_LINKINFO])) != NULL)
 		copy_str(a->kind, kind, end);
-	if (tb[IFLA_MTU] != NULL)
-		a->mtu = attr_u32(tb[IFLA_MTU]);
-	if (tb[IFLA_MASTER] != NULL)
-		a->master = attr_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_TXQLEN] != NULL)
-		a->txqlen = attr_u32(tb[IFLA_TXQLEN]);
-	if (tb[IFLA_LINK] != NULL)
-		a->link = attr_u32(tb[IFLA_LINK]);
-	if (tb[IFLA_OPERSTATE] != NULL)
-		a->operstate = *attr_data(tb[IFLA_OPERSTATE]);
+	/*
+	 * The fixed-size attributes are checked as they are read (one test
+	 * of each for presence): a short one fails the message, and *a is
+	 * then the caller's scratch.
+	 */
+	if ((nla = tb[IFLA_MTU]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->mtu = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_MASTER]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->master = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_TXQLEN]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->txqlen = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_LINK]) != NULL) {
+		if (!lx_attr_ok(nla, 4))
+			goto bad;
+		a->link = attr_u32(nla);
+	}
+	if ((nla = tb[IFLA_OPERSTATE]) != NULL) {
+		if (!lx_attr_ok(nla, 1))
+			goto bad;
+		a->operstate = *attr_data(nla);
+	}
 	if (tb[IFLA_ADDRESS] != NULL)
 		a->lladdr_len = copy_bin(a->lladdr, sizeof(a->lladdr), tb[IFLA_ADDRESS]);
 	if (tb[IFLA_BROADCAST] != NULL)
@@ -175,6 +194,15 @@ link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_
 		return lx_slist_add(stats, a->index, attr_data(tb[IFLA_STATS64]),
 		    attr_len(tb[IFLA_STATS64]));
 	return 0;
+bad:
+	lx_seterr(lx, "netlink: RTM_GETLINK: ifindex %d: bad attributes", ifi->ifi_index);
+	return -EPROTO;
+}
+
+static int
+link_parse(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a, struct lx_slist *stats)
+{
+	return link_parse_inline(lx, nlh, a, stats);
 }
 
 static bool
@@ -259,20 +287,21 @@ static int
 link_dump_msg(struct lx *lx, struct nlmsghdr *nlh, void *arg)
 {
 	struct link_ctx *c = arg;
-	struct nb_ifattrs a;
+	struct nb_ifattrs a, *dst = &a;
 	ptrdiff_t s;
 	int error;
 
 	if (!c->track) {		/* parsed in place, upserted after the dump */
 		if ((error = link_vec_room(&c->cold)) != 0)
 			return error;
-		if ((error = link_parse(lx, nlh, &c->cold.v[c->cold.n], c->stats)) != 0)
-			return error > 0 ? 0 : error;
+		dst = &c->cold.v[c->cold.n];
+	}
+	if ((error = link_parse_inline(lx, nlh, dst, c->stats)) != 0)
+		return error > 0 ? 0 : error;
+	if (!c->track) {
 		c->cold.n++;
 		return 0;
 	}
-	if ((error = link_parse(lx, nlh, &a, c->stats)) != 0)
-		return error > 0 ? 0 : error;
 	if ((s = nl_kmap_find(&lx->links, &a.index)) >= 0) {
 		lx->links.state[s] = NL_KMAP_SEEN;
 		if (ifattrs_equal(nl_kmap_val(&lx->links, (size_t)s), &a))
