@@ -49,6 +49,18 @@ attr_u32(const struct nlattr *nla)
 	return v;
 }
 
+/* A u32 attribute, where the message has one, into *dst; false if it is short. */
+static inline bool
+get_u32(const struct nlattr *nla, uint32_t *dst)
+{
+	if (nla == NULL)
+		return true;
+	if (!lx_attr_ok(nla, 4))
+		return false;
+	*dst = attr_u32(nla);
+	return true;
+}
+
 _Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "lx_copy_cstr16 fills 16 bytes");
 
 /*
@@ -161,26 +173,9 @@ link_parse_inline(struct lx *lx, struct nlmsghdr *nlh, struct nb_ifattrs *a,
 	 * of each for presence): a short one fails the message, and *a is
 	 * then the caller's scratch.
 	 */
-	if ((nla = tb[IFLA_MTU]) != NULL) {
-		if (!lx_attr_ok(nla, 4))
-			goto bad;
-		a->mtu = attr_u32(nla);
-	}
-	if ((nla = tb[IFLA_MASTER]) != NULL) {
-		if (!lx_attr_ok(nla, 4))
-			goto bad;
-		a->master = attr_u32(nla);
-	}
-	if ((nla = tb[IFLA_TXQLEN]) != NULL) {
-		if (!lx_attr_ok(nla, 4))
-			goto bad;
-		a->txqlen = attr_u32(nla);
-	}
-	if ((nla = tb[IFLA_LINK]) != NULL) {
-		if (!lx_attr_ok(nla, 4))
-			goto bad;
-		a->link = attr_u32(nla);
-	}
+	if (!get_u32(tb[IFLA_MTU], &a->mtu) || !get_u32(tb[IFLA_MASTER], &a->master) ||
+	    !get_u32(tb[IFLA_TXQLEN], &a->txqlen) || !get_u32(tb[IFLA_LINK], &a->link))
+		goto bad;
 	if ((nla = tb[IFLA_OPERSTATE]) != NULL) {
 		if (!lx_attr_ok(nla, 1))
 			goto bad;
