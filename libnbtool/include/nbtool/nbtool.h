@@ -481,8 +481,9 @@ void	nb_out_json(struct nb_out *o, const char *key, struct json_object *jo);
  * nb_out_row() emits row format r with v[i] the value of field i (or of
  * the fields whose val says v[i]: fields may share a value, and a value's
  * number need not be its field's); bit i of absent (values 0..63) marks a
- * value the row does not have: "-" in its text field, no key in JSON. Strings are escaped as nb_out_str() does;
- * text pads them by display columns (UTF-8 characters).
+ * value the row does not have: "-" in its text field, no key in JSON.
+ * Strings are escaped as nb_out_str() does; text pads them by display
+ * columns (UTF-8 characters).
  */
 enum nb_out_ftype {
 	NB_OUT_F_U64,
