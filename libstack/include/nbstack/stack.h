@@ -97,7 +97,11 @@ void	nb_thread_unregister(void);
  * struct nb_read shows only objects published at or before that version and
  * not yet removed then, so one read section walks a consistent object graph
  * (membership; attributes are swapped whole, never torn; counters are live).
- * Read sections nest; they never block.
+ * Every commit that adds or removes an object raises the version, so two
+ * read sections of one stack with the same ver see the same objects, and
+ * none of those is freed before the later section ends (sysctl-tree keeps
+ * its sorted interface list across reads on this). Read sections nest;
+ * they never block.
  */
 struct nb_read {
 	struct nb_stack	*st;
