@@ -1239,6 +1239,13 @@ row_text(const struct out_tfield *t, const union nb_out_val *x, bool absent, cha
 	return s;
 }
 
+/* Whether the buffer takes the row starting at b made wider by `wider` bytes. */
+static inline bool
+row_fits(const struct nb_out *o, const struct nb_out_row *r, const char *b, size_t wider)
+{
+	return wider + r->tlen + OUT_SLACK <= (size_t)(o->tb + sizeof(o->tb) - b);
+}
+
 /*
  * Room to make the field of t, in the row whose template starts at b,
  * total bytes long: the rest of the template copied to after it. Its
@@ -1250,7 +1257,7 @@ row_widen(struct nb_out *o, const struct nb_out_row *r, const struct out_tfield 
 {
 	char *p = b + t->off;
 
-	if (total - t->sp.width + OUT_SLACK > (size_t)(o->tb + sizeof(o->tb) - (p + r->tlen - t->off)))
+	if (!row_fits(o, r, b, total - t->sp.width))
 		return NULL;
 	memcpy(p + total, r->tmpl + t->end, r->tlen - t->end + OUT_SLACK);
 	return p;
@@ -1326,8 +1333,7 @@ row_start(const struct nb_out *o, const struct nb_out_row *r, const union nb_out
 	if (r->ntext > 0 && t->op == ROW_STR && (absent & t->bit) == 0) {
 		s = v[t->idx].s != NULL ? v[t->idx].s : "";
 		len = strlen(s);
-		if (len > t->sp.width &&
-		    len - t->sp.width + r->tlen + OUT_SLACK <= (size_t)(o->tb + sizeof(o->tb) - b)) {
+		if (len > t->sp.width && row_fits(o, r, b, len - t->sp.width)) {
 			if (t->off != 0)
 				memcpy(b, r->tmpl, t->off);
 			if (out_copy_ascii(b + t->off, s, len)) {
