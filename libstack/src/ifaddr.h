@@ -101,57 +101,29 @@ void	nb_iface_put(struct nb_iface *ifp);
  * nb_ifname_pad - the length of s (NB_IFNAMSIZ bytes: a name, a kind, a
  * label) up to its first NUL, NB_IFNAMSIZ if it has none; key = s with
  * the bytes from that NUL on zeroed (no NUL: key = s). The same as a
- * byte loop, a word at a time (little-endian).
+ * byte loop, a word at a time.
  */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16
-#define NB_ZB_LO	0x0101010101010101ull
-#define NB_ZB_HI	0x8080808080808080ull
-
-/*
- * The first zero byte of w is its lowest byte whose bit 7 is set in
- * (w - LO) & ~w & HI: a borrow can set bits only above a zero byte.
- */
-static inline unsigned
-nb_zbyte(uint64_t w)
-{
-	uint64_t z = (w - NB_ZB_LO) & ~w & NB_ZB_HI;
-
-	return z != 0 ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
-}
-
 static inline size_t
 nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
 {
+	_Static_assert(NB_IFNAMSIZ == 16 && NB_KIND_MAX == 16, "two words");
+	size_t k = nb_ifname_len(s);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t w[2];
-	unsigned k;
 
 	memcpy(w, s, sizeof(w));
-	if ((k = nb_zbyte(w[0])) < 8) {
-		w[0] &= ((uint64_t)1 << (8 * k)) - 1;	/* k = 0: all */
+	if (k < 8) {
+		w[0] &= ((uint64_t)1 << (8 * k)) - 1;	/* the bytes below k; k = 0: none */
 		w[1] = 0;
-	} else if ((k = nb_zbyte(w[1])) < 8) {
-		w[1] &= ((uint64_t)1 << (8 * k)) - 1;
-		k += 8;
-	} else
-		k = NB_IFNAMSIZ;
+	} else if (k < 16)
+		w[1] &= ((uint64_t)1 << (8 * (k - 8))) - 1;
 	memcpy(key, w, sizeof(w));
-	return k;
-}
 #else
-static inline size_t
-nb_ifname_pad(const char *s, char key[NB_IFNAMSIZ])
-{
-	size_t k;
-
-	for (k = 0; k < NB_IFNAMSIZ && s[k] != '\0'; k++)
-		key[k] = s[k];
-	if (k == NB_IFNAMSIZ)
-		return k;
+	memcpy(key, s, k);
 	memset(key + k, 0, NB_IFNAMSIZ - k);
+#endif
 	return k;
 }
-#endif
 
 /* addr.c */
 struct nb_addr_match {

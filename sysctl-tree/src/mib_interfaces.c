@@ -828,31 +828,6 @@ if_value(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *
 		v->i = (int64_t)if_num(a, ifp, l);
 }
 
-/*
- * strnlen(name, NB_IFNAMSIZ) of a name in its NB_IFNAMSIZ array: the first
- * zero byte of two words (the lowest bit of (x - 0x01...) & ~x & 0x80...
- * is that of the first zero byte; borrows only reach the bytes above it).
- */
-static inline size_t
-ifname_len(const char *name)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	_Static_assert(NB_IFNAMSIZ == 16, "two words");
-	const uint64_t lo = UINT64_C(0x0101010101010101), hi = UINT64_C(0x8080808080808080);
-	uint64_t x, z;
-
-	memcpy(&x, name, 8);
-	if ((z = (x - lo) & ~x & hi) != 0)
-		return (size_t)__builtin_ctzll(z) / 8;
-	memcpy(&x, name + 8, 8);
-	if ((z = (x - lo) & ~x & hi) != 0)
-		return 8 + (size_t)__builtin_ctzll(z) / 8;
-	return NB_IFNAMSIZ;
-#else
-	return strnlen(name, NB_IFNAMSIZ);
-#endif
-}
-
 /* Planned leaf p (known to the source) of an interface into its open row: 0 or an error. */
 static inline int
 if_put(struct mib_walk *w, const struct nb_ifattrs *a, const struct nb_iface *ifp,
@@ -936,7 +911,7 @@ if_row(struct mib_walk *w, const struct nb_iface *ifp, struct planned *pl)
 	const struct nb_ifattrs *a = nb_iface_attrs(ifp);
 	struct nb__tab *tab = w->tab;
 	const char *name = a->name;
-	size_t len = ifname_len(a->name);
+	size_t len = nb_ifname_len(a->name);
 	struct nb_sysctl_rowid *id;
 	const struct plan *p, *end;
 	uint64_t gen, pres[PRESENT_WORDS] = { 0 };
@@ -1112,7 +1087,7 @@ addr_row(struct addrrows *ar, const struct nb_addrattrs *a)
 	int rc;
 
 	if (n == 0 && ar->nk > 0)
-		ar->klen[0] = ifname_len(ar->key[0]);
+		ar->klen[0] = nb_ifname_len(ar->key[0]);
 	if (n < 10) {
 		w->nbuf[0] = (char)('0' + n);
 		w->nbuf[1] = '\0';

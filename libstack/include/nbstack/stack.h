@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -37,6 +38,37 @@ extern "C" {
 #define NB_LLADDR_MAX	32	/* MAX_ADDR_LEN */
 #define NB_KIND_MAX	16	/* IFLA_INFO_KIND ("veth", "bridge", ...) */
 #define NB_CACHELINE	64
+
+/*
+ * nb_ifname_len - the length of the text in a 16-byte name field (an
+ * interface's name, kind or label; any 16 readable bytes) up to its first
+ * NUL, 16 if it has none: strnlen(s, 16), a word at a time where the
+ * machine is little-endian (the first zero byte of a word w is its lowest
+ * byte whose bit 7 is set in (w - 0x01..01) & ~w & 0x80..80: a borrow
+ * sets bits only above a zero byte).
+ */
+static inline size_t
+nb_ifname_len(const char s[NB_IFNAMSIZ])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && NB_IFNAMSIZ == 16
+	const uint64_t lo = UINT64_C(0x0101010101010101), hi = UINT64_C(0x8080808080808080);
+	uint64_t w, z;
+
+	memcpy(&w, s, 8);
+	if ((z = (w - lo) & ~w & hi) != 0)
+		return (size_t)__builtin_ctzll(z) >> 3;
+	memcpy(&w, s + 8, 8);
+	if ((z = (w - lo) & ~w & hi) != 0)
+		return 8 + ((size_t)__builtin_ctzll(z) >> 3);
+	return NB_IFNAMSIZ;
+#else
+	size_t n;
+
+	for (n = 0; n < NB_IFNAMSIZ && s[n] != '\0'; n++)
+		;
+	return n;
+#endif
+}
 
 struct nb_stack;
 struct nb_iface;

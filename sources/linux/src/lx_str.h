@@ -7,20 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/*
- * The index of the first zero byte of w, 8 if none: its lowest byte whose
- * bit 7 is set in (w - 0x01..01) & ~w & 0x80..80 (a borrow can set bits
- * only above a zero byte).
- */
-static inline unsigned
-lx_zbyte(uint64_t w)
-{
-	uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
-
-	return z != 0 ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
-}
-#endif
+#include "nbstack/stack.h"
 
 /*
  * dst (16 bytes) = the string at src, cut at its first NUL or after max
@@ -40,8 +27,7 @@ lx_copy_str16(char dst[16], const uint8_t *src, size_t max, size_t avail)
 		unsigned k;
 
 		memcpy(w, src, sizeof(w));
-		if ((k = lx_zbyte(w[0])) == 8)
-			k += lx_zbyte(w[1]);
+		k = (unsigned)nb_ifname_len((const char *)src);
 		if (k > max)
 			k = (unsigned)max;
 		if (k < 8) {
