@@ -50,28 +50,35 @@ static struct nb_sysctl_column if_cols[IC_STATS + C_N] = {
 	[IC_OPERSTATE] = { "operstate", NB_SYSCTL_STRING, offsetof(struct if_row, operstate), 16 },
 };
 
-/* A row of net.interfaces.*.addrs.* or .mcast.* */
+/* A row of net.interfaces.*.addrs.*: the address's text and bytes (its network is computed) */
 struct addr_row {
-	char		 family[8];	/* "inet", "inet6" ("link": mcast) */
-	char		 address[INET6_ADDRSTRLEN + 8];
-	int64_t		 n;		/* prefixlen (addrs) or users (mcast) */
+	char		 family[8];	/* "inet", "inet6" */
+	struct nb_sysctl_inaddr address;
+	int64_t		 prefixlen;
 };
 
 static const struct nb_sysctl_column addr_cols[] = {
 	{ "family", NB_SYSCTL_STRING, offsetof(struct addr_row, family), 8 },
-	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct addr_row, address), INET6_ADDRSTRLEN + 8 },
-	{ "prefixlen", NB_SYSCTL_INT, offsetof(struct addr_row, n), 0 },
+	{ "address", NB_SYSCTL_INADDR, offsetof(struct addr_row, address), 0 },
+	{ "prefixlen", NB_SYSCTL_INT, offsetof(struct addr_row, prefixlen), 0 },
+};
+
+/* ... and of .mcast.* (link-layer memberships too: text only) */
+struct mcast_row {
+	char		 family[8];	/* "inet", "inet6", "link" */
+	char		 address[INET6_ADDRSTRLEN + 8];
+	int64_t		 users;
 };
 
 static const struct nb_sysctl_column mcast_cols[] = {
-	{ "family", NB_SYSCTL_STRING, offsetof(struct addr_row, family), 8 },
-	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct addr_row, address), INET6_ADDRSTRLEN + 8 },
-	{ "users", NB_SYSCTL_INT, offsetof(struct addr_row, n), 0 },
+	{ "family", NB_SYSCTL_STRING, offsetof(struct mcast_row, family), 8 },
+	{ "address", NB_SYSCTL_ADDRESS, offsetof(struct mcast_row, address), INET6_ADDRSTRLEN + 8 },
+	{ "users", NB_SYSCTL_INT, offsetof(struct mcast_row, users), 0 },
 };
 
 struct if_addr {
 	const char	*family;
-	const char	*address;
+	const struct nb_sysctl_inaddr *address;
 	int64_t		 prefixlen;
 	char		 network[INET6_ADDRSTRLEN + 16];	/* "10.0.0.0/8", computed */
 };
@@ -122,12 +129,17 @@ struct net_memo {
 	const char	*text;		/* the if_addr network that holds its text */
 };
 
-/* "10.1.2.3", 24 -> "10.1.2.0/24"; "fe80::1", 64 -> "fe80::/64". */
+/*
+ * "10.1.2.3", 24 -> "10.1.2.0/24"; "fe80::1", 64 -> "fe80::/64": from the
+ * address's bytes (its INADDR column); an address that is none (family 0)
+ * or a prefix length out of range: its text.
+ */
 static void
 addr_network(struct if_addr *a, struct net_memo *m)
 {
+	const struct nb_sysctl_inaddr *ia = a->address;
 	unsigned char buf[16];
-	int af, bytes, i;
+	int af = ia->family, bytes, i;
 	int64_t plen = a->prefixlen;
 	uint32_t x, y;
 	uint64_t w;
@@ -135,14 +147,12 @@ addr_network(struct if_addr *a, struct net_memo *m)
 	size_t n;
 	bool same, whole = false;
 
-	/* family is the row's char[8]: six bytes can be compared at once */
-	af = memcmp(a->family, "inet6", 6) == 0 ? AF_INET6 : AF_INET;
 	bytes = af == AF_INET6 ? 16 : 4;
-	if (a->address == NULL || nb_sysctl_pton(af, a->address, buf) != 1 ||
-	    plen < 0 || plen > bytes * 8) {
-		snprintf(a->network, sizeof(a->network), "%s", a->address != NULL ? a->address : "");
+	if ((af != AF_INET && af != AF_INET6) || plen < 0 || plen > bytes * 8) {
+		memcpy(a->network, ia->text, (size_t)ia->len + 1);
 		return;
 	}
+	memcpy(buf, ia->addr, 16);
 	if (af == AF_INET) {
 		memcpy(&y, buf, 4);
 		x = htonl(plen == 0 ? 0 : ntohl(y) & UINT32_MAX << (32 - plen));
@@ -165,18 +175,17 @@ addr_network(struct if_addr *a, struct net_memo *m)
 		return;
 	}
 	/* network holds any address and "/128". An IPv4 address the mask
-	 * keeps whole is its own network: inet_pton takes only the text
-	 * inet_ntop writes (no leading zero, four octets). */
+	 * keeps whole is its own network: its text is the column's. */
 	_Static_assert(sizeof(a->network) >= INET6_ADDRSTRLEN + 4, "network text");
-	if (whole && (n = strlen(a->address)) < INET_ADDRSTRLEN) {
+	if (whole && (n = ia->len) < INET_ADDRSTRLEN) {
 		/* 7 to 15 bytes: two overlapping words (no call) */
 		if (n >= 8) {
-			memcpy(&w, a->address, 8);
+			memcpy(&w, ia->text, 8);
 			memcpy(a->network, &w, 8);
-			memcpy(&w, a->address + n - 8, 8);
+			memcpy(&w, ia->text + n - 8, 8);
 			memcpy(a->network + n - 8, &w, 8);
 		} else
-			memcpy(a->network, a->address, n);
+			memcpy(a->network, ia->text, n);
 	} else {
 		nb_sysctl_ntop(af, buf, a->network, sizeof(a->network));
 		n = strlen(a->network);
@@ -292,7 +301,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 	    &l->addrt, ifname);
 	if (mcast) {
 		snprintf(sub, sizeof(sub), "%s.mcast.*", pat);
-		read_table(h, l, sub, mcast_cols, 3, sizeof(struct addr_row), 0, &l->mcastt, ifname);
+		read_table(h, l, sub, mcast_cols, 3, sizeof(struct mcast_row), 0, &l->mcastt, ifname);
 	}
 	/* (not calloc: each entry is set below, a megabyte need not be zeroed first) */
 	if ((l->v = malloc((l->ift.nrows + 1) * sizeof(*l->v))) == NULL ||
@@ -339,8 +348,8 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		if (j >= l->n)
 			break;
 		a->family = ar->family;
-		a->address = ar->address;
-		a->prefixlen = ar->n;
+		a->address = &ar->address;
+		a->prefixlen = ar->prefixlen;
 		if (l->v[j].addrs == NULL)
 			l->v[j].addrs = a;
 		l->v[j].naddrs++;
@@ -348,7 +357,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 		addr_network(a, &memo);
 	}
 	for (i = 0, at = 0; i < l->mcastt.nrows; i++) {
-		const struct addr_row *mr = nb_sysctl_table_row(&l->mcastt, i);
+		const struct mcast_row *mr = nb_sysctl_table_row(&l->mcastt, i);
 		struct if_mcast *m = &l->mcastv[i];
 
 		j = owner_of(l, &l->mcastt, i, &at);
@@ -356,7 +365,7 @@ collect(struct nb_sysctl *h, const char *ifname, bool mcast, struct if_list *l)
 			break;
 		m->family = mr->family;
 		m->address = mr->address;
-		m->users = mr->n;
+		m->users = mr->users;
 		if (l->v[j].mcast == NULL)
 			l->v[j].mcast = m;
 		l->v[j].nmcast++;
@@ -646,7 +655,7 @@ render_if(struct nb_out *o, const struct netstat_opts *no, const struct if_info 
 
 		v[V_FAMILY].s = a->family;
 		v[V_NETWORK].s = a->network;
-		v[V_ADDRESS].s = a->address != NULL ? a->address : "";
+		v[V_ADDRESS].s = a->address->text;
 		v[V_PREFIXLEN].i = a->prefixlen;
 		nb_out_row(o, FF->addr, v, absent);
 	}

@@ -178,6 +178,7 @@ json_value(struct nb_out *out, const char *key, const struct nb_sysctl_value *v,
 		break;
 	case NB_SYSCTL_STRING:
 	case NB_SYSCTL_ADDRESS:
+	case NB_SYSCTL_INADDR:	/* (a table column's type: no leaf has it) */
 		nb_out_str(out, NB_OUT_JSON, key, NULL, v->str != NULL ? v->str : "");
 		break;
 	case NB_SYSCTL_NODE:

@@ -231,6 +231,8 @@ struct nb__strchunk {
 
 struct nb__tabstore {
 	size_t		 cap;		/* rows allocated */
+	bool		 mapped;	/* rows and ids are mappings (table.c) ... */
+	size_t		 zfrom;		/* ... all zeros from this row on */
 	struct nb__strchunk	*chunks;	/* the newest first */
 	char		*at;		/* its free room ... */
 	size_t		 room;		/* ... and how much */
@@ -251,9 +253,13 @@ nb__tab_row_start(struct nb__tab *tab, size_t r, int64_t index)
 	struct nb__tabstore *ts = t->priv;
 	struct nb_sysctl_rowid *id = &t->ids[r];
 
-	/* Cleared as it opens (a few vector stores), not as a block at growth. */
-	memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
-	memset(id->present, 0, sizeof(id->present));
+	/* Cleared as it opens (a few vector stores), not as a block at growth;
+	 * a row of the fresh pages of a big table is clear already. */
+	if (r < ts->zfrom) {
+		memset((char *)t->rows + r * t->rowsize, 0, t->rowsize);
+		memset(id->present, 0, sizeof(id->present));
+	} else
+		ts->zfrom = r + 1;
 	id->nkey = tab->nkey;
 	id->index = index;
 	id->gen = 0;
@@ -341,6 +347,11 @@ nb__tab_keynum(const char *s, size_t len)
 	return v;
 }
 /* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
+/* An NB_SYSCTL_INADDR column from an address's bytes (AF_INET, AF_INET6;
+ * into a column all zeros, as a row opens) or from a leaf's text (all of
+ * it written): value.c. */
+void	nb__inaddr_bytes(struct nb_sysctl_inaddr *ia, int family, const uint8_t *src);
+void	nb__inaddr_text(struct nb_sysctl_inaddr *ia, const char *s, size_t len);
 int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */
 int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);

@@ -459,6 +459,7 @@ enum {
 	PUT_GEN,
 	PUT_LLADDR,
 	PUT_OPER,
+	PUT_INADDR,
 };
 
 #define AOFF_GEN	((size_t)-1)
@@ -585,8 +586,11 @@ plan_add(const struct nb__tab *tab, struct planned *pl, int node, unsigned leaf,
 	p->pw = p->col / 64;
 	p->pb = UINT64_C(1) << (p->col % 64);
 	p->off = c->offset;
-	p->size = c->size;
-	if (is_num(c->type) && is_num(type))
+	p->size = c->type == NB_SYSCTL_INADDR ? sizeof(struct nb_sysctl_inaddr) : c->size;
+	if (c->type == NB_SYSCTL_INADDR && !iface &&
+	    (leaf == AL_ADDRESS || leaf == AL_BROADCAST || leaf == AL_PEER))
+		p->put = PUT_INADDR;
+	else if (is_num(c->type) && is_num(type))
 		p->put = iface && leaf == IFL_GEN ? PUT_GEN : PUT_NUM;
 	else if (is_text(c->type) && is_text(type))
 		p->put = iface && leaf == IFL_LLADDR ? PUT_LLADDR :
@@ -688,12 +692,11 @@ plan_split(const struct nb__tab *tab, struct planned *pl)
 	pl->genoff = BLK_NONE;
 	for (i = 0; i < pl->np; i++) {
 		p = &pl->p[i];
-		size_t pw = p->put == PUT_VAL && tab->cols[p->col].size < 8 ? 8 : plan_width(p);
+		size_t pw = p->put == PUT_VAL && p->size < 8 ? 8 : plan_width(p);
 
 		for (j = 0; j < pl->np; j++) {
 			q = &pl->p[j];
-			size_t qw = q->put == PUT_VAL && tab->cols[q->col].size < 8 ? 8 :
-			    plan_width(q);
+			size_t qw = q->put == PUT_VAL && q->size < 8 ? 8 : plan_width(q);
 
 			if (j != i && overlap(p->off, pw, q->off, qw))
 				return;
@@ -1035,6 +1038,20 @@ addr_bytes(const struct nb_addrattrs *a, unsigned l)
 	}
 }
 
+/* Address leaf l (AL_ADDRESS, _BROADCAST, _PEER: its bytes b) into an INADDR column. */
+static inline void
+put_inaddr(char *field, struct mib_walk *w, const struct nb_addrattrs *a, const uint8_t *b,
+    unsigned l)
+{
+	struct nb_sysctl_inaddr *ia = (struct nb_sysctl_inaddr *)(void *)field;
+	const char *s;
+
+	if (a->family == AF_INET || a->family == AF_INET6)
+		nb__inaddr_bytes(ia, a->family, b);
+	else if ((s = addr_text(w, a, l)) != NULL)
+		nb__inaddr_text(ia, s, strlen(s));
+}
+
 /*
  * An address plan of prefixlen into a number column, address into a text
  * column wide enough for any and family into one of 8 bytes or more, no
@@ -1054,7 +1071,8 @@ plan_split_addr(struct planned *pl)
 		p = &pl->p[i];
 		if (p->put == PUT_NUM && p->leaf == AL_PREFIXLEN)
 			pl->genoff = p->off;
-		else if (p->put == PUT_TEXT && p->leaf == AL_ADDRESS && p->size >= INET6_ADDRSTRLEN)
+		else if ((p->put == PUT_TEXT && p->leaf == AL_ADDRESS && p->size >= INET6_ADDRSTRLEN) ||
+		    (p->put == PUT_INADDR && p->leaf == AL_ADDRESS))
 			pl->ll = p;
 		else if (p->put == PUT_TEXT && p->leaf == AL_FAMILY && p->size >= sizeof(families[0]))
 			pl->oper = p;
@@ -1115,7 +1133,9 @@ addr_row(struct addrrows *ar, const struct nb_addrattrs *a)
 			u = a->prefixlen;
 			memcpy(row + pl->genoff, &u, sizeof(u));
 		}
-		if (pl->ll != NULL)
+		if (pl->ll != NULL && pl->ll->put == PUT_INADDR)
+			put_inaddr(row + pl->ll->off, w, a, a->addr, AL_ADDRESS);
+		else if (pl->ll != NULL)
 			(void)nb_sysctl_ntop(a->family, a->addr, row + pl->ll->off, pl->ll->size);
 		if (pl->oper != NULL) {
 			if (a->family == AF_INET || a->family == AF_INET6)
@@ -1141,6 +1161,10 @@ addr_row(struct addrrows *ar, const struct nb_addrattrs *a)
 			else
 				continue;
 			memcpy(row + p->off, &u, sizeof(u));
+		} else if (p->put == PUT_INADDR) {
+			if ((b = addr_bytes(a, p->leaf)) == NULL)
+				continue;
+			put_inaddr(row + p->off, w, a, b, p->leaf);
 		} else if (p->put == PUT_TEXT) {
 			/* An address: straight into a column wide enough for any. */
 			if (p->size >= INET6_ADDRSTRLEN && (b = addr_bytes(a, p->leaf)) != NULL)

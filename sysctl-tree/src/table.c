@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "backend.h"
 
@@ -42,17 +43,68 @@ grow(void *p, size_t n, size_t size)
 	return realloc(p, n * size);
 }
 
+/*
+ * A big table's rows and identities (TAB_MAP_MIN bytes and more, the two
+ * together) are anonymous mappings: pages the kernel gives zeroed, grown
+ * by mremap without a copy, so that a row opened where none was before
+ * needs no clearing (ts->zfrom); a smaller table's are in the heap, each
+ * row cleared as it opens. Both move to mappings at once, with the rows
+ * in use copied.
+ */
+#define TAB_MAP_MIN	(256 * 1024)
+
+/* Array *pp of oldsz bytes (used of them in use) to newsz, a mapping if map. */
 static int
-store_reserve(struct nb_sysctl_table *t, struct nb__tabstore *ts, bool percpu, size_t cap)
+grow_rows(void **pp, size_t oldsz, size_t used, size_t newsz, bool mapped, bool map)
 {
 	void *p;
 
-	if ((p = grow(t->rows, cap, t->rowsize != 0 ? t->rowsize : 1)) == NULL)
+	if (!map) {
+		if ((p = realloc(*pp, newsz)) == NULL)
+			return -ENOMEM;
+	} else if (mapped) {
+		if ((p = mremap(*pp, oldsz, newsz, MREMAP_MAYMOVE)) == MAP_FAILED)
+			return -ENOMEM;
+	} else {
+		p = mmap(NULL, newsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		if (used > 0)
+			memcpy(p, *pp, used);
+		free(*pp);
+	}
+	*pp = p;
+	return 0;
+}
+
+static int
+store_reserve(struct nb_sysctl_table *t, struct nb__tabstore *ts, bool percpu, size_t cap)
+{
+	size_t rs = t->rowsize != 0 ? t->rowsize : 1, is = sizeof(*t->ids);
+	bool map = cap * (rs + is) >= TAB_MAP_MIN;
+	void *p;
+
+	if (grow_rows(&t->rows, ts->cap * rs, t->nrows * rs, cap * rs, ts->mapped, map) != 0)
 		return -ENOMEM;
-	t->rows = p;
-	if ((p = grow(t->ids, cap, sizeof(*t->ids))) == NULL)
+	p = t->ids;
+	if (grow_rows(&p, ts->cap * is, t->nrows * is, cap * is, ts->mapped, map) != 0) {
+		/* the rows' array has the new size, the identities' the old */
+		if (ts->mapped)		/* back to its size: a shrink in place */
+			(void)mremap(t->rows, cap * rs, ts->cap * rs, 0);
+		else if (map) {		/* the rows in use went with the heap array */
+			munmap(t->rows, cap * rs);
+			t->rows = NULL;
+			t->nrows = 0;
+		}
 		return -ENOMEM;
+	}
 	t->ids = p;
+	if (!map)
+		ts->zfrom = cap;		/* heap: none known clear */
+	else if (!ts->mapped)
+		ts->zfrom = t->nrows;		/* fresh pages past the rows copied */
+	ts->mapped = map;
+	ts->cap = cap;
 	if ((p = grow(ts->klen, cap * ts->kn, sizeof(size_t))) == NULL)
 		return -ENOMEM;
 	ts->klen = p;
@@ -64,7 +116,6 @@ store_reserve(struct nb_sysctl_table *t, struct nb__tabstore *ts, bool percpu, s
 			return -ENOMEM;
 		ts->vn = p;
 	}
-	ts->cap = cap;
 	return 0;
 }
 
@@ -168,6 +219,13 @@ nb__tab_reserve(struct nb__tab *tab, size_t rows)
 	return store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0, t->nrows + rows);
 }
 
+/* A text value: a leaf's STRING or ADDRESS, or a remote row's INADDR column. */
+static bool
+is_text(enum nb_sysctl_type t)
+{
+	return t == NB_SYSCTL_STRING || t == NB_SYSCTL_ADDRESS || t == NB_SYSCTL_INADDR;
+}
+
 /* Store v in column col of the open row (converted to the column's type). */
 static int
 store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
@@ -189,7 +247,7 @@ store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 	case NB_SYSCTL_U64: {
 		int64_t x;
 
-		if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS)
+		if (is_text(v->type))
 			return 0;	/* no number in a text leaf */
 		x = val_i64(v);
 		memcpy(field, &x, sizeof(x));
@@ -198,14 +256,30 @@ store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 	case NB_SYSCTL_BOOL: {
 		bool b;
 
-		if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS)
+		if (is_text(v->type))
 			return 0;
 		b = val_i64(v) != 0;
 		memcpy(field, &b, sizeof(b));
 		break;
 	}
+	case NB_SYSCTL_INADDR: {
+		/* a text (a remote row's INADDR value is its text), or a number as text */
+		struct nb_sysctl_inaddr *ia = (struct nb_sysctl_inaddr *)(void *)field;
+		char num[NB_SYSCTL_INADDR_TEXT];
+
+		if (is_text(v->type))
+			nb__inaddr_text(ia, v->str != NULL ? v->str : "", v->str != NULL ? v->len : 0);
+		else {
+			nv = *v;
+			nv.percpu = NULL;
+			nv.ncpu = 0;
+			(void)nb_sysctl_value_format(&nv, num, sizeof(num));
+			nb__inaddr_text(ia, num, strlen(num));
+		}
+		break;
+	}
 	default:
-		if (v->type == NB_SYSCTL_STRING || v->type == NB_SYSCTL_ADDRESS) {
+		if (is_text(v->type)) {
 			n = v->str != NULL ? v->len : 0;
 			if (n >= c->size)
 				n = c->size - 1;
@@ -249,8 +323,7 @@ nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
 	if (!tab->inrow || v->type == NB_SYSCTL_NODE)
 		return 0;
 	id = &tab->t->ids[tab->t->nrows - 1];
-	if (tab->trie[node].id != NB__TAB_NONE && v->type != NB_SYSCTL_STRING &&
-	    v->type != NB_SYSCTL_ADDRESS) {
+	if (tab->trie[node].id != NB__TAB_NONE && !is_text(v->type)) {
 		if (tab->trie[node].id == NB__TAB_COL_INDEX)
 			id->index = val_i64(v);
 		else
@@ -390,6 +463,9 @@ col_fits(const struct nb_sysctl_column *c, size_t rowsize)
 		if (need == 0)
 			return false;
 		break;
+	case NB_SYSCTL_INADDR:
+		need = sizeof(struct nb_sysctl_inaddr);
+		break;
 	default:
 		return false;
 	}
@@ -526,6 +602,11 @@ nb_sysctl_table_free(struct nb_sysctl_table *t)
 		free(ts->vecs);
 		free(ts->voff);
 		free(ts->vn);
+		if (ts->mapped) {
+			munmap(t->rows, ts->cap * (t->rowsize != 0 ? t->rowsize : 1));
+			munmap(t->ids, ts->cap * sizeof(*t->ids));
+			t->rows = t->ids = NULL;
+		}
 		free(ts);
 	}
 	free(t->rows);

@@ -91,6 +91,8 @@ nb_sysctl_type_name(enum nb_sysctl_type t)
 		return "bool";
 	case NB_SYSCTL_ADDRESS:
 		return "address";
+	case NB_SYSCTL_INADDR:
+		return "inaddr";	/* a table column's, never a leaf's */
 	}
 	return "unknown";
 }
@@ -220,6 +222,56 @@ nb_sysctl_ntop(int family, const void *src, char *dst, size_t size)
 		return dst;
 	}
 	return ntop_other(family, src, dst, size);
+}
+
+/*
+ * An NB_SYSCTL_INADDR column (all zeros, as a row opens) from an address's
+ * bytes: the text nb_sysctl_ntop writes, with its length, family and
+ * bytes. AF_INET and AF_INET6 only.
+ */
+void
+nb__inaddr_bytes(struct nb_sysctl_inaddr *ia, int family, const uint8_t *src)
+{
+	char *p;
+
+	_Static_assert(sizeof(ia->text) >= INET6_ADDRSTRLEN, "any address text");
+	_Static_assert(sizeof(struct nb_sysctl_inaddr) == 64, "no padding");
+	if (family == AF_INET) {
+		p = put_quad(ia->text, src);	/* (16 bytes at most: text has room) */
+		memcpy(ia->addr, src, 4);
+	} else {
+		p = put_ip6(ia->text, src);
+		memcpy(ia->addr, src, 16);
+	}
+	*p = '\0';
+	ia->len = (uint8_t)(p - ia->text);
+	ia->family = (uint8_t)family;
+}
+
+/*
+ * The same from a leaf's text (len bytes): the text cut as a column of
+ * NB_SYSCTL_INADDR_TEXT bytes cuts it; the family and bytes where that
+ * text is an IPv4 or IPv6 address as nb_sysctl_pton reads one (so the
+ * same as nb__inaddr_bytes for the text the tree writes), else zeros.
+ */
+void
+nb__inaddr_text(struct nb_sysctl_inaddr *ia, const char *s, size_t len)
+{
+	uint8_t a[16];
+	int af;
+
+	if (len >= sizeof(ia->text))
+		len = sizeof(ia->text) - 1;
+	memcpy(ia->text, s, len);
+	memset(ia->text + len, 0, sizeof(ia->text) - len);
+	ia->len = (uint8_t)len;
+	ia->family = 0;
+	memset(ia->addr, 0, sizeof(ia->addr));
+	af = memchr(ia->text, ':', len) != NULL ? AF_INET6 : AF_INET;
+	if (len > 0 && nb_sysctl_pton(af, ia->text, a) == 1) {
+		ia->family = (uint8_t)af;
+		memcpy(ia->addr, a, af == AF_INET ? 4 : 16);
+	}
 }
 
 /* A hex digit's value plus one, 0 for any other byte. */

@@ -190,6 +190,9 @@ wire_tab_layout(const struct nb_sysctl_column *cols, unsigned ncols,
 				return -EINVAL;
 			need = (cols[i].size + 7) & ~(size_t)7;
 			break;
+		case NB_SYSCTL_INADDR:
+			need = sizeof(struct nb_sysctl_inaddr);
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -332,7 +335,7 @@ wire_req_decode(const void *p, size_t len, struct wire_req *rq)
 			used += n + 1;
 			v = rbuf_varint(&r);
 			if (v != NB_SYSCTL_INT && v != NB_SYSCTL_U64 && v != NB_SYSCTL_BOOL &&
-			    v != NB_SYSCTL_STRING && v != NB_SYSCTL_ADDRESS)
+			    v != NB_SYSCTL_STRING && v != NB_SYSCTL_ADDRESS && v != NB_SYSCTL_INADDR)
 				return -EPROTO;
 			asked[i].type = (enum nb_sysctl_type)v;
 			asked[i].offset = 0;
@@ -387,6 +390,10 @@ wire_row_encode(struct wbuf *b, const struct nb_sysctl_table *t, size_t row,
 			wbuf_u8(b, x ? 1 : 0);
 			break;
 		}
+		case NB_SYSCTL_INADDR:
+			/* its text: the reader's store makes the rest of it again */
+			wbuf_bytes(b, f, strnlen(f, NB_SYSCTL_INADDR_TEXT - 1));
+			break;
 		default:
 			wbuf_bytes(b, f, strnlen(f, cols[c].size));
 			break;
@@ -412,7 +419,7 @@ wire_row_decode(struct rbuf *r, struct wire_row *w, unsigned nkey,
     const struct nb_sysctl_column *cols, unsigned ncols, bool percpu)
 {
 	const uint8_t *s;
-	size_t len, at = 0;
+	size_t len, max, at = 0;
 	unsigned c, nw = (ncols + 63) / 64;
 
 	if (nkey > NB_SYSCTL_TABLE_MAXKEYS || ncols > NB_SYSCTL_TABLE_MAXCOLS)
@@ -455,9 +462,12 @@ wire_row_decode(struct rbuf *r, struct wire_row *w, unsigned nkey,
 			break;
 		}
 		default:
-			/* Text that fits the column with its NUL, as the daemon cut it. */
-			if ((s = rbuf_bytes(r, cols[c].size > 0 ? cols[c].size - 1 : 0, &len)) ==
-			        NULL ||
+			/* Text that fits the column with its NUL, as the daemon cut it
+			 * (INADDR: its text). */
+			max = cols[c].size > 0 ? cols[c].size - 1 : 0;
+			if (cols[c].type == NB_SYSCTL_INADDR)
+				max = NB_SYSCTL_INADDR_TEXT - 1;
+			if ((s = rbuf_bytes(r, max, &len)) == NULL ||
 			    memchr(s, '\0', len) != NULL)
 				return -EPROTO;
 			v->str = (const char *)s;

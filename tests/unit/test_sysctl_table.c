@@ -107,6 +107,19 @@ static const struct nb_sysctl_column addrcols[] = {
 	{ "prefixlen", NB_SYSCTL_INT, offsetof(struct addrrow, prefixlen), 0 },
 };
 
+/* The same as nbnetstat -i reads them: the address as its text and bytes. */
+struct inrow {
+	char		 family[8];
+	struct nb_sysctl_inaddr address;
+	int64_t		 prefixlen;
+};
+
+static const struct nb_sysctl_column incols[] = {
+	{ "family", NB_SYSCTL_STRING, offsetof(struct inrow, family), 8 },
+	{ "address", NB_SYSCTL_INADDR, offsetof(struct inrow, address), 0 },
+	{ "prefixlen", NB_SYSCTL_INT, offsetof(struct inrow, prefixlen), 0 },
+};
+
 /* Generic rows: up to 16 u64 leaves by name. */
 struct genrow {
 	uint64_t	 v[16];
@@ -161,6 +174,55 @@ native_eq_walked(struct nb_sysctl *h, const char *pattern, const struct nb_sysct
 	    fl | NB_SYSCTL_RD_WALKED, &b), 0);
 	same_table(pattern, &a, &b);
 	n = a.nrows;
+	nb_sysctl_table_free(&a);
+	nb_sysctl_table_free(&b);
+	return n;
+}
+
+/*
+ * An INADDR column against what libc makes of the text: the text, its
+ * length, and the family and bytes inet_pton gives (AF_INET6 for text
+ * with a ':'), zeros where it gives none.
+ */
+static void
+check_inaddr(const char *what, const struct nb_sysctl_inaddr *ia, const char *text)
+{
+	uint8_t want[16] = { 0 };
+	int af = strchr(text, ':') != NULL ? AF_INET6 : AF_INET;
+
+	CHECK(strncmp(ia->text, text, sizeof(ia->text) - 1) == 0 &&
+	    ia->len == strlen(ia->text) && ia->len == strnlen(text, sizeof(ia->text) - 1),
+	    "%s: \"%s\" (%u), want \"%s\"", what, ia->text, ia->len, text);
+	if (strlen(text) >= sizeof(ia->text) || inet_pton(af, text, want) != 1)
+		af = 0;
+	CHECK(ia->family == af, "%s: %s: family %u, want %d", what, text, ia->family, af);
+	CHECK(memcmp(ia->addr, want, sizeof(want)) == 0, "%s: %s: bytes", what, text);
+}
+
+/*
+ * Addresses of pattern in the text layout and in nbnetstat's INADDR one:
+ * each native against walked, and row for row the same address, the
+ * INADDR column as libc reads its text. Returns the row count.
+ */
+static size_t
+addrs_eq(struct nb_sysctl *h, const char *pattern)
+{
+	struct nb_sysctl_table a, b;
+	size_t n, i;
+
+	n = native_eq_walked(h, pattern, addrcols, 3, sizeof(struct addrrow), 0);
+	CHECK_EQ(native_eq_walked(h, pattern, incols, 3, sizeof(struct inrow), 0), n);
+	CHECK_RC(nb_sysctl_table_read(h, pattern, addrcols, 3, sizeof(struct addrrow), 0, &a), 0);
+	CHECK_RC(nb_sysctl_table_read(h, pattern, incols, 3, sizeof(struct inrow), 0, &b), 0);
+	CHECK_EQ(a.nrows, b.nrows);
+	for (i = 0; i < a.nrows && i < b.nrows; i++) {
+		const struct addrrow *x = nb_sysctl_table_row(&a, i);
+		const struct inrow *y = nb_sysctl_table_row(&b, i);
+
+		CHECK(strcmp(x->family, y->family) == 0 && x->prefixlen == y->prefixlen,
+		    "%s row %zu", pattern, i);
+		check_inaddr(pattern, &y->address, x->address);
+	}
 	nb_sysctl_table_free(&a);
 	nb_sysctl_table_free(&b);
 	return n;
@@ -246,6 +308,7 @@ test_addrs(struct nb_sysctl *h)
 {
 	struct nb_sysctl_table t;
 	const struct addrrow *r;
+	int rc;
 
 	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*.addrs.*", addrcols, 3,
 	    sizeof(struct addrrow), 0, &t), 0);
@@ -263,8 +326,21 @@ test_addrs(struct nb_sysctl *h)
 		CHECK_EQ(r->prefixlen, 64);
 	}
 	nb_sysctl_table_free(&t);
-	CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3,
-	    sizeof(struct addrrow), 0), 3);
+	CHECK_EQ(addrs_eq(h, "net.interfaces.*.addrs.*"), 3);
+	rc = nb_sysctl_table_read(h, "net.interfaces.*.addrs.*", incols, 3, sizeof(struct inrow), 0,
+	    &t);
+	CHECK_RC(rc, 0);
+	CHECK_EQ(t.nrows, 3);
+	if (t.nrows == 3) {
+		const struct inrow *in = nb_sysctl_table_row(&t, 1);
+		static const uint8_t fe80_2[16] = { 0xfe, 0x80, [15] = 2 };
+
+		CHECK(strcmp(in->address.text, "fe80::2") == 0 && in->address.len == 7);
+		CHECK_EQ(in->address.family, AF_INET6);
+		CHECK(memcmp(in->address.addr, fe80_2, 16) == 0);
+		CHECK_EQ(in->prefixlen, 64);
+	}
+	nb_sysctl_table_free(&t);
 }
 
 static void
@@ -457,6 +533,9 @@ test_remote(struct nb_sysctl *h, const char *dir)
 		n = remote_eq(h, rh, "net.interfaces.*.addrs.*", addrcols, 3,
 		    sizeof(struct addrrow), 0);
 		CHECK_EQ(n, 3);
+		n = remote_eq(h, rh, "net.interfaces.*.addrs.*", incols, 3, sizeof(struct inrow), 0);
+		CHECK_EQ(n, 3);
+		CHECK_EQ(addrs_eq(rh, "net.interfaces.*.addrs.*"), 3);
 		CHECK_EQ(remote_eq(h, rh, "net.interfaces.lo", ifcols, 8, sizeof(struct ifrow), 0),
 		    1);
 		CHECK(remote_eq(h, rh, "kern.hashstat.*", hashcols, 4, 32, 0) >= 2);
@@ -527,8 +606,7 @@ test_replay(struct nb_sysctl *h, const char *dir)
 		nb_sysctl_table_free(&rep);
 		CHECK_EQ(native_eq_walked(rh, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow),
 		    0), 3);
-		CHECK_EQ(native_eq_walked(rh, "net.interfaces.*.addrs.*", addrcols, 3,
-		    sizeof(struct addrrow), 0), 3);
+		CHECK_EQ(addrs_eq(rh, "net.interfaces.*.addrs.*"), 3);
 		CHECK_EQ(native_eq_walked(rh, "net.interfaces.lo", ifcols, 8,
 		    sizeof(struct ifrow), 0), 1);
 		CHECK_RC(nb_sysctl_table_read(rh, "net.interfaces.nosuch", ifcols, 2,
@@ -566,7 +644,7 @@ struct addrrow2 {
 	char		 prefixlen[4];	/* a number as text */
 	int64_t		 family;	/* text in a number column: absent */
 	char		 broadcast[48];
-	char		 peer[48];
+	struct nb_sysctl_inaddr peer;
 	char		 scope[8];
 	uint64_t	 flags;
 };
@@ -576,7 +654,7 @@ static const struct nb_sysctl_column addrcols2[] = {
 	{ "prefixlen", NB_SYSCTL_STRING, offsetof(struct addrrow2, prefixlen), 4 },
 	{ "family", NB_SYSCTL_INT, offsetof(struct addrrow2, family), 0 },
 	{ "broadcast", NB_SYSCTL_ADDRESS, offsetof(struct addrrow2, broadcast), 48 },
-	{ "peer", NB_SYSCTL_ADDRESS, offsetof(struct addrrow2, peer), 48 },
+	{ "peer", NB_SYSCTL_INADDR, offsetof(struct addrrow2, peer), 0 },
 	{ "scope", NB_SYSCTL_STRING, offsetof(struct addrrow2, scope), 8 },
 	{ "flags", NB_SYSCTL_U64, offsetof(struct addrrow2, flags), 0 },
 };
@@ -592,6 +670,7 @@ test_layouts(void)
 	struct nb_sysctl_table t;
 	const struct arrrow *r;
 	unsigned i, n = 0;
+	int rc;
 
 	for (i = 0; i < NB_IFSTAT_MAX; i++)
 		if (i != NB_IFSTAT_OMCASTS)
@@ -682,9 +761,20 @@ test_layouts(void)
 		    3);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols2, 7, as, 0), 3);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.eth0.addrs.*", addrcols2, 7, as, 0), 2);
-		as = sizeof(struct addrrow);
-		CHECK_EQ(native_eq_walked(h, "net.interfaces.lo.addrs.*", addrcols, 3, as, 0), 1);
-		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0), 3);
+		CHECK_EQ(addrs_eq(h, "net.interfaces.lo.addrs.*"), 1);
+		CHECK_EQ(addrs_eq(h, "net.interfaces.*.addrs.*"), 3);
+		/* the peer as INADDR: present where the address has one */
+		rc = nb_sysctl_table_read(h, "net.interfaces.eth0.addrs.*", addrcols2, 7, as, 0, &t);
+		CHECK_RC(rc, 0);
+		CHECK_EQ(t.nrows, 2);
+		if (t.nrows == 2) {
+			const struct addrrow2 *a2 = nb_sysctl_table_row(&t, 1);
+
+			CHECK(!nb_sysctl_row_has(&t.ids[0], 4));
+			CHECK(nb_sysctl_row_has(&t.ids[1], 4));
+			check_inaddr("peer", &a2->peer, "10.1.2.4");
+		}
+		nb_sysctl_table_free(&t);
 	}
 	nb_sysctl_close(&h);
 	nb_slot_release(st, slot1);
@@ -727,7 +817,7 @@ test_sim(const char *dir)
 	nb_sysctl_sample(h);
 	n = native_eq_walked(h, "net.interfaces.*", ifcols, 8, sizeof(struct ifrow), 0);
 	CHECK(n >= 6, "%zu interfaces", n);
-	native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, sizeof(struct addrrow), 0);
+	addrs_eq(h, "net.interfaces.*.addrs.*");
 	for (i = 0; i < 5; i++)
 		gen[i] = (struct nb_sysctl_column){ bpfleaves[i], NB_SYSCTL_U64, 8 * i, 0 };
 	gen[5] = (struct nb_sysctl_column){ "ifname", NB_SYSCTL_STRING,
@@ -932,6 +1022,17 @@ static const struct nb_sysctl_column manyshort[] = {
 	{ "mtu", NB_SYSCTL_INT, offsetof(struct manyrow, mtu), 0 },
 };
 
+/* MACs of every length (cut) and a number as INADDR: text only. */
+struct manyin {
+	struct nb_sysctl_inaddr lladdr;
+	struct nb_sysctl_inaddr mtu;
+};
+
+static const struct nb_sysctl_column manyincols[] = {
+	{ "lladdr", NB_SYSCTL_INADDR, offsetof(struct manyin, lladdr), 0 },
+	{ "mtu", NB_SYSCTL_INADDR, offsetof(struct manyin, mtu), 0 },
+};
+
 /* The rows of net.interfaces.* are the interfaces alive, by index, with their own text. */
 static void
 many_check(struct nb_sysctl *h, const bool *alive, unsigned n, uint8_t (*ll)[NB_LLADDR_MAX])
@@ -975,12 +1076,13 @@ test_many(void)
 	struct nb_stack *st = NULL;
 	struct nb_sysctl *h = NULL;
 	struct nb_ifattrs ia;
-	struct nb_sysctl_table t;
+	struct nb_sysctl_table t, t2;
+	int rc;
 	static uint8_t ll[N + 1][NB_LLADDR_MAX];
 	static bool alive[N + 1];
 	char addr[64], name[16];
 	unsigned i, j, k, seed = 4242, order;
-	size_t rs = sizeof(struct manyrow), as = sizeof(struct addrrow);
+	size_t rs = sizeof(struct manyrow);
 
 	CHECK_RC(nb_stack_create(&cfg, &st), 0);
 	if (st == NULL)
@@ -1022,15 +1124,33 @@ test_many(void)
 	many_check(h, alive, N, ll);
 	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manycols, 3, rs, 0), N);
 	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manyshort, 2, rs, 0), N);
+	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manyincols, 2, sizeof(struct manyin), 0),
+	    N);
+	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", manycols, 3, rs, 0, &t), 0);
+	rc = nb_sysctl_table_read(h, "net.interfaces.*", manyincols, 2, sizeof(struct manyin), 0,
+	    &t2);
+	CHECK_RC(rc, 0);
+	CHECK_EQ(t.nrows, t2.nrows);
+	for (k = 0; k < t.nrows && k < t2.nrows; k++) {
+		const struct manyrow *r = nb_sysctl_table_row(&t, k);
+		const struct manyin *m = nb_sysctl_table_row(&t2, k);
+		char mtu[24];
+
+		snprintf(mtu, sizeof(mtu), "%" PRId64, r->mtu);
+		check_inaddr("lladdr", &m->lladdr, r->lladdr);
+		check_inaddr("mtu", &m->mtu, mtu);
+	}
+	nb_sysctl_table_free(&t);
+	nb_sysctl_table_free(&t2);
 	/* Interfaces then addresses, nothing changed between: the addresses'
 	 * read reuses the sorted interfaces. */
 	CHECK_RC(nb_sysctl_table_read(h, "net.interfaces.*", manycols, 3, rs, 0, &t), 0);
 	nb_sysctl_table_free(&t);
-	CHECK(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0) == N / 3 * 14);
-	CHECK_EQ(native_eq_walked(h, "net.interfaces.p.addrs.*", addrcols, 3, as, 0), 0);
+	CHECK(addrs_eq(h, "net.interfaces.*.addrs.*") == N / 3 * 14);
+	CHECK_EQ(addrs_eq(h, "net.interfaces.p.addrs.*"), 0);
 	many_name(2, name);
 	snprintf(addr, sizeof(addr), "net.interfaces.%s.addrs.*", name);
-	CHECK_EQ(native_eq_walked(h, addr, addrcols, 3, as, 0), 13);
+	CHECK_EQ(addrs_eq(h, addr), 13);
 
 	/* The interfaces change between two reads: some go, some come (one
 	 * with a lower index than all), one is renamed; a named read comes
@@ -1060,7 +1180,7 @@ test_many(void)
 	many_check(h, alive, N, ll);
 	CHECK_EQ(native_eq_walked(h, "net.interfaces.*", manycols, 3, rs, 0),
 	    N - (N - 5) / 97 - 1 + (N - 5) / 194 + 1);
-	CHECK(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0) > 0);
+	CHECK(addrs_eq(h, "net.interfaces.*.addrs.*") > 0);
 	nb_sysctl_close(&h);
 	nb_stack_destroy(&st);
 }
@@ -1106,7 +1226,7 @@ test_many_sorted(void)
 	struct nb_ifattrs ia;
 	char addr[64], name[16];
 	unsigned i, j, k, seed = 77, ncols = 0, m;
-	size_t rs = sizeof(struct manyrow), as = sizeof(struct addrrow), n;
+	size_t rs = sizeof(struct manyrow), n;
 	size_t srs = sizeof(struct sortedrow), ars = sizeof(struct arrrow);
 	size_t as2 = sizeof(struct addrrow2);
 
@@ -1161,13 +1281,13 @@ test_many_sorted(void)
 		    m);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*", arrcols, ncols, ars, 0), m);
 		/* The interfaces' table first: the addresses' reuses its vector. */
-		n = native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0);
+		n = addrs_eq(h, "net.interfaces.*.addrs.*");
 		CHECK(n > N / 3 * 10, "%zu address rows", n);
-		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols, 3, as, 0), n);
+		CHECK_EQ(addrs_eq(h, "net.interfaces.*.addrs.*"), n);
 		CHECK_EQ(native_eq_walked(h, "net.interfaces.*.addrs.*", addrcols2, 7, as2, 0), n);
 		many_name(2, name);
 		snprintf(addr, sizeof(addr), "net.interfaces.%s.addrs.*", name);
-		CHECK_EQ(native_eq_walked(h, addr, addrcols, 3, as, 0), 13);
+		CHECK_EQ(addrs_eq(h, addr), 13);
 		if (k == 1)
 			break;
 		for (i = 8; i <= N; i += 50) {

@@ -39,6 +39,8 @@ enum nb_sysctl_type {
 	NB_SYSCTL_U64 = 4,
 	NB_SYSCTL_BOOL = 6,
 	NB_SYSCTL_ADDRESS = 7,		/* printable address string ("10.0.0.1", "fe80::1", MAC) */
+	NB_SYSCTL_INADDR = 8,		/* table column storage only, never a leaf's type:
+					   an address leaf as struct nb_sysctl_inaddr */
 };
 
 /* Node flags. */
@@ -370,6 +372,13 @@ int	nb_sysctl_json(struct nb_sysctl *h, const char *name, unsigned rdflags,
  *   NB_SYSCTL_STRING,
  *   NB_SYSCTL_ADDRESS  char[size]   (NUL-terminated, cut to size - 1 bytes;
  *                                    a number leaf is written as its text)
+ *   NB_SYSCTL_INADDR   struct nb_sysctl_inaddr (size ignored): the leaf's
+ *                                    text as a char[NB_SYSCTL_INADDR_TEXT]
+ *                                    column holds it, its length, and where
+ *                                    the text is an IPv4 or IPv6 address
+ *                                    (nb_sysctl_pton's), its family and
+ *                                    bytes: an address to compute with
+ *                                    (mask, compare) without parsing it
  * A row holds zeros where its object has no such leaf; the row's present
  * mask says which columns were found (nb_sysctl_row_has; at most
  * NB_SYSCTL_TABLE_MAXCOLS columns).
@@ -397,6 +406,16 @@ struct nb_sysctl_column {
 	enum nb_sysctl_type type;	/* storage in the row (above) */
 	size_t		 offset;	/* of the field in the row */
 	size_t		 size;		/* STRING / ADDRESS: bytes at offset; else 0 */
+};
+
+/* An NB_SYSCTL_INADDR column's storage (64 bytes, no padding). */
+#define NB_SYSCTL_INADDR_TEXT	46	/* INET6_ADDRSTRLEN: any IPv6 text and its NUL */
+struct nb_sysctl_inaddr {
+	char		 text[NB_SYSCTL_INADDR_TEXT];	/* NUL-terminated, cut to 45 bytes */
+	uint8_t		 len;		/* strlen(text) */
+	uint8_t		 family;	/* AF_INET, AF_INET6, or 0: the text is no IP
+					   address (a MAC, a number leaf) */
+	uint8_t		 addr[16];	/* network order (AF_INET: 4 bytes), then zeros */
 };
 
 struct nb_sysctl_rowid {
