@@ -42,8 +42,8 @@ struct sock_row {
 	uint64_t rxq, txq;
 	int64_t uid;
 	uint64_t inode;
-	char laddr[INET6_ADDRSTRLEN];
-	char faddr[INET6_ADDRSTRLEN];
+	struct nb_sysctl_inaddr laddr;	/* text and bytes: shown, and sorted on */
+	struct nb_sysctl_inaddr faddr;
 	/* -v */
 	int64_t pid;
 	uint64_t rtt, rttvar, cwnd, retrans, bytes_acked, bytes_received;
@@ -85,6 +85,10 @@ enum { S_PROTO,
 		leaf, NB_SYSCTL_STRING, offsetof(struct sock_row, f), \
 		    sizeof(((struct sock_row *)0)->f)                 \
 	}
+#define COL_A(leaf, f)                                                  \
+	{                                                               \
+		leaf, NB_SYSCTL_INADDR, offsetof(struct sock_row, f), 0 \
+	}
 #define COL_I(leaf, f)                                               \
 	{                                                            \
 		leaf, NB_SYSCTL_INT, offsetof(struct sock_row, f), 0 \
@@ -98,9 +102,9 @@ static const struct nb_sysctl_column sock_cols[S_N] = {
 	[S_FAMILY] = COL_S("family", family),
 	[S_TYPE] = COL_S("type", type),
 	[S_PROTO] = COL_I("proto", proto),
-	[S_LADDR] = COL_S("laddr", laddr),
+	[S_LADDR] = COL_A("laddr", laddr),
 	[S_LPORT] = COL_I("lport", lport),
-	[S_FADDR] = COL_S("faddr", faddr),
+	[S_FADDR] = COL_A("faddr", faddr),
 	[S_FPORT] = COL_I("fport", fport),
 	[S_STATE] = COL_S("state", state),
 	[S_RXQ] = COL_U("rxq", rxq),
@@ -178,10 +182,13 @@ kind_wanted(const struct netstat_opts *no, const struct kind *k)
 	return true;
 }
 
+/* None, 0.0.0.0 or :: */
 static bool
-unspecified(const char *a)
+unspecified(const struct nb_sysctl_inaddr *a)
 {
-	return a[0] == '\0' || strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0;
+	static const uint8_t zero[sizeof(a->addr)];
+
+	return a->len == 0 || (a->family != 0 && memcmp(a->addr, zero, sizeof(zero)) == 0);
 }
 
 /* A server (listener, unconnected datagram or raw socket): shown with -a only. */
@@ -192,19 +199,20 @@ is_server(const struct sock_row *r, const struct nb_sysctl_rowid *id, const stru
 		return true;
 	if (k->sec == SEC_UNIX)
 		return false;
-	return strcmp(k->proto, "tcp") != 0 && unspecified(r->faddr) &&
+	return strcmp(k->proto, "tcp") != 0 && unspecified(&r->faddr) &&
 	       (!nb_sysctl_row_has(id, S_FPORT) || r->fport == 0);
 }
 
 /* NetBSD's inetprint: ADDR.PORT, '*' for the unspecified address and port 0. */
 static void
-addr_text(char *buf, size_t size, const char *addr, bool has_port, int64_t port,
-    const char *proto, bool nflag)
+addr_text(char *buf, size_t size, const struct nb_sysctl_inaddr *addr, bool has_port,
+    int64_t port, const char *proto, bool nflag)
 {
-	const char *a = unspecified(addr) ? "*" : addr, *p;
+	bool any = unspecified(addr);
+	const char *a = any ? "*" : addr->text, *p;
 	struct servent *se;
 	char num[24];
-	size_t al = strlen(a), pl;
+	size_t al = any ? 1 : addr->len, pl;
 
 	/* Joined by hand: this runs twice per socket of a list of 100,000. */
 	if (!has_port || port == 0)
@@ -342,8 +350,8 @@ inet_row(struct nb_out *o, const struct netstat_opts *no, const struct kind *k,
 	const char *sproto = tcp ? "tcp" : "udp";
 	char la[INET6_ADDRSTRLEN + 40], fa[INET6_ADDRSTRLEN + 40];
 
-	addr_text(la, sizeof(la), r->laddr, !raw, r->lport, sproto, no->nflag);
-	addr_text(fa, sizeof(fa), r->faddr, !raw, r->fport, sproto, no->nflag);
+	addr_text(la, sizeof(la), &r->laddr, !raw, r->lport, sproto, no->nflag);
+	addr_text(fa, sizeof(fa), &r->faddr, !raw, r->fport, sproto, no->nflag);
 	nb_out_open_object(o, NULL);
 	if (no->Aflag)
 		nb_out_text(o, "%-20s ", id->key[0]);
@@ -352,8 +360,8 @@ inet_row(struct nb_out *o, const struct netstat_opts *no, const struct kind *k,
 	nb_out_u64(o, NB_OUT_ANY, "send_q", " %6" PRIu64, r->txq);
 	nb_out_text(o, "  %-22s", la);
 	nb_out_text(o, tcp || no->vflag ? " %-22s" : " %s", fa);
-	nb_out_str(o, NB_OUT_JSON, "laddr", NULL, r->laddr);
-	nb_out_str(o, NB_OUT_JSON, "faddr", NULL, r->faddr);
+	nb_out_str(o, NB_OUT_JSON, "laddr", NULL, r->laddr.text);
+	nb_out_str(o, NB_OUT_JSON, "faddr", NULL, r->faddr.text);
 	if (raw)
 		nb_out_i64(o, NB_OUT_JSON, "ipproto", NULL, r->proto);
 	else {
@@ -448,44 +456,27 @@ key_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* A dotted quad as the tree writes it (no leading zeros needed); false if not one. */
-static bool
-quad(const char *a, uint32_t *out)
+/* Four bytes in network order as a number. */
+static inline uint32_t
+be32(const uint8_t *b)
 {
-	uint32_t v = 0, part;
-	unsigned n;
-
-	for (n = 0; n < 4; n++) {
-		if (*a < '0' || *a > '9')
-			return false;
-		for (part = 0; *a >= '0' && *a <= '9'; a++)
-			if ((part = part * 10 + (uint32_t)(*a - '0')) > 255)
-				return false;
-		v = v << 8 | part;
-		if (n < 3 && *a++ != '.')
-			return false;
-	}
-	*out = v;
-	return *a == '\0';
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* An address's bytes as two words in network order (IPv4 in the high 32 bits), zeros for none. */
 static void
-addr_key(const char *a, uint64_t out[2])
+addr_key(const struct nb_sysctl_inaddr *a, uint64_t out[2])
 {
-	uint8_t b[16];
-	uint32_t v4;
-
 	out[0] = out[1] = 0;
-	if (quad(a, &v4)) {
-		out[0] = (uint64_t)v4 << 32;
+	if (a->family == AF_INET) {
+		out[0] = (uint64_t)be32(a->addr) << 32;
 		return;
 	}
-	memset(b, 0, sizeof(b));
-	if (nb_sysctl_pton(AF_INET6, a, b) != 1)
+	if (a->family != AF_INET6)
 		return;
 	for (unsigned i = 0; i < 8; i++) {
-		out[0] = out[0] << 8 | b[i];
-		out[1] = out[1] << 8 | b[8 + i];
+		out[0] = out[0] << 8 | a->addr[i];
+		out[1] = out[1] << 8 | a->addr[8 + i];
 	}
 }
 
@@ -537,11 +528,13 @@ sort_rows4(const struct nb_sysctl_table *t, size_t *order)
 	for (i = 0; i < t->nrows; i++) {
 		const struct sock_row *r = nb_sysctl_table_row(t, i);
 
-		if (!quad(r->laddr, &la) || !quad(r->faddr, &fa) || r->lport < 0 ||
+		if (r->laddr.family != AF_INET || r->faddr.family != AF_INET || r->lport < 0 ||
 		    r->lport > 65535 || r->fport < 0 || r->fport > 65535) {
 			free(k);
 			return false;
 		}
+		la = be32(r->laddr.addr);
+		fa = be32(r->faddr.addr);
 		k[i].a = (uint64_t)la << 32 | (uint64_t)r->lport << 16 | fa >> 16;
 		k[i].b = (uint64_t)(fa & 0xffff) << 48 | (uint64_t)r->fport << 32;
 		k[i].inode = r->inode;
@@ -567,8 +560,8 @@ sort_rows(const struct nb_sysctl_table *t)
 	for (i = 0; i < t->nrows; i++) {
 		const struct sock_row *r = nb_sysctl_table_row(t, i);
 
-		addr_key(r->laddr, k[i].la);
-		addr_key(r->faddr, k[i].fa);
+		addr_key(&r->laddr, k[i].la);
+		addr_key(&r->faddr, k[i].fa);
 		k[i].lp = r->lport;
 		k[i].fp = r->fport;
 		k[i].inode = r->inode;
