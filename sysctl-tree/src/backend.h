@@ -346,12 +346,12 @@ nb__tab_keynum(const char *s, size_t len)
 	}
 	return v;
 }
-/* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
 /* An NB_SYSCTL_INADDR column from an address's bytes (AF_INET, AF_INET6;
  * into a column all zeros, as a row opens) or from a leaf's text (all of
  * it written): value.c. */
 void	nb__inaddr_bytes(struct nb_sysctl_inaddr *ia, int family, const uint8_t *src);
 void	nb__inaddr_text(struct nb_sysctl_inaddr *ia, const char *s, size_t len);
+/* Make room for `rows` more rows (a hint: rows grow as needed anyway). */
 int	nb__tab_reserve(struct nb__tab *tab, size_t rows);
 /* Store a leaf value in the open row: trie node `node` (its col). */
 int	nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v);

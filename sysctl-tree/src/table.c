@@ -219,9 +219,13 @@ nb__tab_reserve(struct nb__tab *tab, size_t rows)
 	return store_reserve(t, ts, (tab->rdflags & NB_SYSCTL_RD_PERCPU) != 0, t->nrows + rows);
 }
 
-/* A text value: a leaf's STRING or ADDRESS, or a remote row's INADDR column. */
+/*
+ * A value that is text: a leaf's STRING or ADDRESS, or a remote row's
+ * INADDR column (its text). (wire.c's and mib_interfaces.c's is_text are
+ * about columns, where INADDR is not a char[size].)
+ */
 static bool
-is_text(enum nb_sysctl_type t)
+text_value(enum nb_sysctl_type t)
 {
 	return t == NB_SYSCTL_STRING || t == NB_SYSCTL_ADDRESS || t == NB_SYSCTL_INADDR;
 }
@@ -247,7 +251,7 @@ store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 	case NB_SYSCTL_U64: {
 		int64_t x;
 
-		if (is_text(v->type))
+		if (text_value(v->type))
 			return 0;	/* no number in a text leaf */
 		x = val_i64(v);
 		memcpy(field, &x, sizeof(x));
@@ -256,7 +260,7 @@ store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 	case NB_SYSCTL_BOOL: {
 		bool b;
 
-		if (is_text(v->type))
+		if (text_value(v->type))
 			return 0;
 		b = val_i64(v) != 0;
 		memcpy(field, &b, sizeof(b));
@@ -267,7 +271,7 @@ store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 		struct nb_sysctl_inaddr *ia = (struct nb_sysctl_inaddr *)(void *)field;
 		char num[NB_SYSCTL_INADDR_TEXT];
 
-		if (is_text(v->type))
+		if (text_value(v->type))
 			nb__inaddr_text(ia, v->str != NULL ? v->str : "", v->str != NULL ? v->len : 0);
 		else {
 			nv = *v;
@@ -279,7 +283,7 @@ store_col(struct nb__tab *tab, int col, const struct nb_sysctl_value *v)
 		break;
 	}
 	default:
-		if (is_text(v->type)) {
+		if (text_value(v->type)) {
 			n = v->str != NULL ? v->len : 0;
 			if (n >= c->size)
 				n = c->size - 1;
@@ -323,7 +327,7 @@ nb__tab_store(struct nb__tab *tab, int node, const struct nb_sysctl_value *v)
 	if (!tab->inrow || v->type == NB_SYSCTL_NODE)
 		return 0;
 	id = &tab->t->ids[tab->t->nrows - 1];
-	if (tab->trie[node].id != NB__TAB_NONE && !is_text(v->type)) {
+	if (tab->trie[node].id != NB__TAB_NONE && !text_value(v->type)) {
 		if (tab->trie[node].id == NB__TAB_COL_INDEX)
 			id->index = val_i64(v);
 		else
